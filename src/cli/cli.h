@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+/* A vtierctl verb: parses its own options from argv (argv[0] is the verb) and returns the exit
+ * status. Verbs print their result on stdout and leave error reporting to vtierctl's main. */
+typedef struct {
+	const gchar *name;
+	const gchar *summary;
+	gboolean (*run)(int argc, char **argv, GError **error);
+} VtierCliVerb;
+
+/* Shared option entries every verb accepts: --sysroot DIR and --json. */
+typedef struct {
+	gchar *sysroot;
+	gboolean json;
+} VtierCliCommon;
+
+/* Parses @entries plus the common options; on success applies --sysroot. */
+gboolean vtier_cli_parse(int *argc, char ***argv, const gchar *parameter_string,
+			 const gchar *summary, const GOptionEntry *entries, VtierCliCommon *common,
+			 GError **error);
+void vtier_cli_common_clear(VtierCliCommon *common);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VtierCliCommon, vtier_cli_common_clear)
+
+/* Verbs, one file each (src/cli/verb-NAME.c). */
+gboolean vtier_cli_verb_version(int argc, char **argv, GError **error);
+gboolean vtier_cli_verb_config(int argc, char **argv, GError **error);

@@ -1,0 +1,7 @@
+bin_PROGRAMS += vtierctl
+vtierctl_SOURCES = \
+	src/cli/vtierctl.c \
+	src/cli/cli.c src/cli/cli.h \
+	src/cli/verb-config.c \
+	src/cli/verb-version.c
+vtierctl_LDADD = libvtier-core.la $(VTIER_LIBS)

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "vtierctl"
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "common/log.h"
+
+/* The verbs. Each part keeps its verbs in its own block so that parts can be added apart. */
+static const VtierCliVerb verbs[] = {
+	{ "version", "Print vtier's version", vtier_cli_verb_version },
+	{ "config", "Validate and print vtierd.conf", vtier_cli_verb_config },
+
+	/* topology and sampler verbs */
+
+	/* DAMON verbs */
+
+	/* planner verbs */
+
+	/* guest verbs */
+};
+
+static void print_usage(FILE *out)
+{
+	fprintf(out, "Usage: vtierctl [--debug] VERB [OPTIONS...]\n\nVerbs:\n");
+	for (gsize i = 0; i < G_N_ELEMENTS(verbs); i++)
+		fprintf(out, "  %-12s %s\n", verbs[i].name, verbs[i].summary);
+	fprintf(out, "\n`vtierctl VERB --help` describes a verb's options. See vtierctl(8).\n");
+}
+
+int main(int argc, char **argv)
+{
+	g_autoptr(GError) error = NULL;
+	gboolean debug = FALSE;
+	int first = 1;
+
+	setlocale(LC_ALL, "");
+	if (argc > first && g_strcmp0(argv[first], "--debug") == 0) {
+		debug = TRUE;
+		first++;
+	}
+	vtier_log_init("vtierctl", debug);
+	if (argc <= first) {
+		print_usage(stderr);
+		return 2;
+	}
+	if (g_strcmp0(argv[first], "--help") == 0 || g_strcmp0(argv[first], "-h") == 0 ||
+	    g_strcmp0(argv[first], "help") == 0) {
+		print_usage(stdout);
+		return 0;
+	}
+	if (g_strcmp0(argv[first], "--version") == 0)
+		return vtier_cli_verb_version(1, (char *[]){ "version", NULL }, &error) ? 0 : 1;
+	for (gsize i = 0; i < G_N_ELEMENTS(verbs); i++) {
+		if (g_strcmp0(argv[first], verbs[i].name) != 0)
+			continue;
+		if (!verbs[i].run(argc - first, argv + first, &error)) {
+			fprintf(stderr, "vtierctl %s: %s\n", verbs[i].name, error->message);
+			return 1;
+		}
+		return 0;
+	}
+	fprintf(stderr, "vtierctl: unknown verb \"%s\"\n\n", argv[first]);
+	print_usage(stderr);
+	return 2;
+}

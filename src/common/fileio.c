@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "vtier-fileio"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/fileio.h"
+#include "common/paths.h"
+
+gboolean vtier_file_read(const gchar *path, gchar **ret_contents, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	g_autofree gchar *host = vtier_path_to_host(path);
+	gchar *contents = NULL;
+
+	if (!g_file_get_contents(path, &contents, NULL, &local)) {
+		int errnum = local->code == G_FILE_ERROR_NOENT	 ? ENOENT
+			     : local->code == G_FILE_ERROR_ACCES ? EACCES
+			     : local->code == G_FILE_ERROR_PERM	 ? EPERM
+								 : EIO;
+		vtier_error_set_errno(error, errnum, "cannot read %s", host);
+		return FALSE;
+	}
+	*ret_contents = contents;
+	return TRUE;
+}
+
+gboolean vtier_file_read_trimmed(const gchar *path, gchar **ret_value, GError **error)
+{
+	gchar *contents = NULL;
+
+	if (!vtier_file_read(path, &contents, error))
+		return FALSE;
+	*ret_value = g_strstrip(contents);
+	return TRUE;
+}
+
+gboolean vtier_parse_u64(const gchar *text, const gchar *what, guint64 *ret_value, GError **error)
+{
+	g_autofree gchar *copy = g_strstrip(g_strdup(text));
+	guint base = 10;
+	const gchar *digits = copy;
+	gchar *end = NULL;
+	guint64 value;
+
+	if (g_str_has_prefix(copy, "0x") || g_str_has_prefix(copy, "0X")) {
+		base = 16;
+		digits = copy + 2;
+	}
+	if (digits[0] == '\0' || !g_ascii_isxdigit(digits[0]) || (base == 10 && !g_ascii_isdigit(digits[0]))) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "%s: \"%s\" is not a number",
+			    what, text);
+		return FALSE;
+	}
+	errno = 0;
+	value = g_ascii_strtoull(digits, &end, base);
+	if (errno == ERANGE) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "%s: \"%s\" is out of range",
+			    what, text);
+		return FALSE;
+	}
+	if (end == NULL || *end != '\0') {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "%s: \"%s\" is not a number",
+			    what, text);
+		return FALSE;
+	}
+	*ret_value = value;
+	return TRUE;
+}
+
+gboolean vtier_file_read_u64(const gchar *path, guint64 *ret_value, GError **error)
+{
+	g_autofree gchar *text = NULL;
+	g_autofree gchar *host = vtier_path_to_host(path);
+
+	if (!vtier_file_read_trimmed(path, &text, error))
+		return FALSE;
+	return vtier_parse_u64(text, host, ret_value, error);
+}
+
+gboolean vtier_file_write_value(const gchar *path, const gchar *value, GError **error)
+{
+	g_autofree gchar *host = vtier_path_to_host(path);
+	g_autofree gchar *line = g_strdup_printf("%s\n", value);
+	gsize len = strlen(line);
+	ssize_t n;
+	int fd;
+
+	if (!vtier_paths_check_damon_write(path, error))
+		return FALSE;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		vtier_error_set_errno(error, errno, "cannot open %s for writing", host);
+		return FALSE;
+	}
+	do {
+		n = write(fd, line, len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		int errnum = errno;
+		close(fd);
+		vtier_error_set_errno(error, errnum, "cannot write \"%s\" to %s", value, host);
+		return FALSE;
+	}
+	if (close(fd) < 0) {
+		vtier_error_set_errno(error, errno, "cannot write \"%s\" to %s", value, host);
+		return FALSE;
+	}
+	if ((gsize)n != len) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_IO,
+			    "cannot write \"%s\" to %s: short write (%zd of %zu bytes)", value,
+			    host, n, len);
+		return FALSE;
+	}
+	return TRUE;
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+/* Small readers for kernel-style text files. Each reads the whole file in one read (seq_files
+ * can change between reads) and names the file in its error. */
+gboolean vtier_file_read(const gchar *path, gchar **ret_contents, GError **error);
+/* The contents with surrounding white space removed. */
+gboolean vtier_file_read_trimmed(const gchar *path, gchar **ret_value, GError **error);
+gboolean vtier_file_read_u64(const gchar *path, guint64 *ret_value, GError **error);
+/* Writes @value to an existing file (no create, no truncate semantics beyond the kernel's), the way
+ * `echo VALUE > FILE` does, mapping errno into the error with the file and the value named. */
+gboolean vtier_file_write_value(const gchar *path, const gchar *value, GError **error);
+
+/* Parses a whole string as an unsigned decimal (or 0x hex) number; @what names it in the error. */
+gboolean vtier_parse_u64(const gchar *text, const gchar *what, guint64 *ret_value, GError **error);

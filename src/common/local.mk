@@ -1,0 +1,5 @@
+libvtier_core_la_SOURCES += \
+	src/common/error.c src/common/error.h \
+	src/common/fileio.c src/common/fileio.h \
+	src/common/log.c src/common/log.h \
+	src/common/paths.c src/common/paths.h

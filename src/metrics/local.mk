@@ -1,0 +1,1 @@
+# Sources of this part are listed here as they land.

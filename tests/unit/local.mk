@@ -1,0 +1,11 @@
+# One GTest binary per module.
+unit_tests = \
+	tests/unit/test-config \
+	tests/unit/test-error \
+	tests/unit/test-paths
+check_PROGRAMS += $(unit_tests)
+TESTS += $(unit_tests)
+tests_unit_test_config_LDADD = $(VTIER_TEST_LDADD)
+tests_unit_test_error_LDADD = $(VTIER_TEST_LDADD)
+tests_unit_test_paths_LDADD = $(VTIER_TEST_LDADD)
+EXTRA_DIST += tests/data

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "common/error.h"
+#include "common/fileio.h"
+#include "common/paths.h"
+#include "vtier-test.h"
+
+static void test_paths_real_root(void)
+{
+	g_autofree gchar *p = NULL;
+
+	vtier_paths_set_sysroot(NULL);
+	g_assert_true(vtier_paths_is_real_root());
+	p = vtier_path_build(VTIER_PATH_DAMON_ADMIN, "kdamonds", "nr_kdamonds", NULL);
+	g_assert_cmpstr(p, ==, "/sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds");
+}
+
+static void test_paths_sysroot(void)
+{
+	g_autofree gchar *p = NULL;
+	g_autofree gchar *host = NULL;
+	g_autofree gchar *hp = NULL;
+
+	vtier_paths_set_sysroot("/tmp/fixture/");
+	g_assert_false(vtier_paths_is_real_root());
+	g_assert_cmpstr(vtier_paths_get_sysroot(), ==, "/tmp/fixture");
+	p = vtier_path_build(VTIER_PATH_NODES, "node1", "cpulist", NULL);
+	g_assert_cmpstr(p, ==, "/tmp/fixture/sys/devices/system/node/node1/cpulist");
+	host = vtier_path_to_host(p);
+	g_assert_cmpstr(host, ==, "/sys/devices/system/node/node1/cpulist");
+	hp = vtier_path_build_host(VTIER_PATH_IOMEM, NULL);
+	g_assert_cmpstr(hp, ==, "/proc/iomem");
+	vtier_paths_set_sysroot(NULL);
+}
+
+static void test_paths_to_host_outside_root(void)
+{
+	g_autofree gchar *host = NULL;
+	g_autofree gchar *sibling = NULL;
+
+	vtier_paths_set_sysroot("/tmp/fixture");
+	host = vtier_path_to_host("/etc/vtier/vtierd.conf");
+	g_assert_cmpstr(host, ==, "/etc/vtier/vtierd.conf");
+	/* a sibling that merely shares the prefix is not inside the root */
+	sibling = vtier_path_to_host("/tmp/fixture2/sys");
+	g_assert_cmpstr(sibling, ==, "/tmp/fixture2/sys");
+	vtier_paths_set_sysroot(NULL);
+}
+
+static void test_paths_env(void)
+{
+	vtier_paths_set_sysroot(NULL);
+	g_assert_cmpstr(vtier_paths_get_sysroot(), ==, "/");
+	vtier_paths_set_sysroot("relative/dir");
+	g_assert_true(g_path_is_absolute(vtier_paths_get_sysroot()));
+	g_assert_true(g_str_has_suffix(vtier_paths_get_sysroot(), "/relative/dir"));
+	vtier_paths_set_sysroot(NULL);
+}
+
+static void test_paths_forbid_real_damon(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *p = NULL;
+
+	/* vtier_test_init() set VTIER_FORBID_REAL_DAMON=1: the real tree is untouchable */
+	vtier_paths_set_sysroot(NULL);
+	p = vtier_path_build(VTIER_PATH_DAMON_ADMIN, "kdamonds", "0", "state", NULL);
+	g_assert_false(vtier_paths_check_damon_write(p, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_PERMISSION_DENIED);
+	g_assert_nonnull(strstr(error->message, "/sys/kernel/mm/damon/admin/kdamonds/0/state"));
+	g_clear_error(&error);
+	/* and so is any write through the file helper, before it opens anything */
+	g_assert_false(vtier_file_write_value(p, "off", &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_PERMISSION_DENIED);
+}
+
+static void test_paths_fake_damon_writable(void)
+{
+	g_autoptr(VtierTestSysroot) root = vtier_test_sysroot_new(NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *p = NULL;
+	g_autofree gchar *back = NULL;
+
+	vtier_test_write_file(root->root, "sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds", "0\n");
+	p = vtier_path_build(VTIER_PATH_DAMON_ADMIN, "kdamonds", "nr_kdamonds", NULL);
+	g_assert_true(vtier_file_write_value(p, "1", &error));
+	g_assert_no_error(error);
+	g_assert_true(vtier_file_read_trimmed(p, &back, &error));
+	g_assert_cmpstr(back, ==, "1");
+}
+
+int main(int argc, char **argv)
+{
+	vtier_test_init(&argc, &argv);
+	g_test_add_func("/paths/real-root", test_paths_real_root);
+	g_test_add_func("/paths/sysroot", test_paths_sysroot);
+	g_test_add_func("/paths/to-host-outside-root", test_paths_to_host_outside_root);
+	g_test_add_func("/paths/relative-root", test_paths_env);
+	g_test_add_func("/paths/forbid-real-damon", test_paths_forbid_real_damon);
+	g_test_add_func("/paths/fake-damon-writable", test_paths_fake_damon_writable);
+	return g_test_run();
+}
