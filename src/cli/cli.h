@@ -24,6 +24,14 @@ gboolean vtier_cli_parse(int *argc, char ***argv, const gchar *parameter_string,
 void vtier_cli_common_clear(VtierCliCommon *common);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VtierCliCommon, vtier_cli_common_clear)
 
-/* Verbs, one file each (src/cli/verb-NAME.c). */
+/* Verbs, one file each (src/cli/verb-NAME.c), grouped by the part they belong to. */
 gboolean vtier_cli_verb_version(int argc, char **argv, GError **error);
 gboolean vtier_cli_verb_config(int argc, char **argv, GError **error);
+
+/* topology and sampler verbs */
+
+/* DAMON verbs */
+
+/* planner verbs */
+
+/* guest verbs */
