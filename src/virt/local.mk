@@ -2,3 +2,6 @@
 libvtier_core_la_SOURCES += \
 	src/virt/guest.c src/virt/guest.h \
 	src/virt/domain-xml.c src/virt/domain-xml.h
+libvtier_core_la_SOURCES += \
+	src/virt/event-glib.c src/virt/event-glib.h \
+	src/virt/memcg.c src/virt/memcg.h
