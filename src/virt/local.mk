@@ -5,3 +5,5 @@ libvtier_core_la_SOURCES += \
 libvtier_core_la_SOURCES += \
 	src/virt/event-glib.c src/virt/event-glib.h \
 	src/virt/memcg.c src/virt/memcg.h
+libvtier_core_la_SOURCES += \
+	src/virt/connection.c src/virt/connection.h
