@@ -162,7 +162,7 @@ static gboolean check_depth(xmlNode *root, GError **error)
 	while (node != NULL) {
 		if (depth > VTIER_DOMAIN_XML_MAX_DEPTH) {
 			g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE,
-				    "domain XML is nested deeper than %u elements",
+				    "XML is nested deeper than %u elements",
 				    VTIER_DOMAIN_XML_MAX_DEPTH);
 			return FALSE;
 		}
@@ -193,7 +193,7 @@ static xmlDoc *parse_document(const gchar *xml, gsize len, GError **error)
 
 	if (len > VTIER_DOMAIN_XML_MAX_BYTES) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE,
-			    "domain XML is %" G_GSIZE_FORMAT " bytes, more than the limit of %u",
+			    "XML is %" G_GSIZE_FORMAT " bytes, more than the limit of %u",
 			    len, VTIER_DOMAIN_XML_MAX_BYTES);
 		return NULL;
 	}
@@ -210,18 +210,18 @@ static xmlDoc *parse_document(const gchar *xml, gsize len, GError **error)
 								: "unknown error"));
 
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE,
-			    "domain XML is not well-formed (line %d): %s", e != NULL ? e->line : 0,
+			    "XML is not well-formed (line %d): %s", e != NULL ? e->line : 0,
 			    msg);
 		return NULL;
 	}
 	if (doc->intSubset != NULL || doc->extSubset != NULL) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE,
-			    "domain XML must not have a DOCTYPE (no DTDs or entities are accepted)");
+			    "XML must not have a DOCTYPE (no DTDs or entities are accepted)");
 		return NULL;
 	}
 	if (xmlDocGetRootElement(doc) == NULL || !check_depth(xmlDocGetRootElement(doc), error)) {
 		if (error != NULL && *error == NULL)
-			g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "domain XML is empty");
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "XML is empty");
 		return NULL;
 	}
 	return g_steal_pointer(&doc);
@@ -569,5 +569,24 @@ gboolean vtier_domain_xml_get_policy(const gchar *xml, gsize len, gchar **ret_po
 		return FALSE;
 	policy = find_policy(domain, warnings);
 	*ret_policy_xml = policy != NULL ? serialize_element(policy) : NULL;
+	return TRUE;
+}
+
+gboolean vtier_domain_xml_check_policy_element(const gchar *xml, gsize len, GError **error)
+{
+	g_autoptr(xmlDoc) doc = parse_document(xml, len, error);
+	xmlNode *root;
+
+	if (doc == NULL)
+		return FALSE;
+	root = xmlDocGetRootElement(doc);
+	if (g_strcmp0((const gchar *)root->name, VTIER_POLICY_ELEMENT) != 0 ||
+	    (ns_href(root) != NULL && g_strcmp0(ns_href(root), VTIER_POLICY_XMLNS) != 0)) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+			    "expected one <" VTIER_POLICY_ELEMENT "> element without a namespace or "
+			    "in " VTIER_POLICY_XMLNS ", got <%s> in namespace %s",
+			    root->name, ns_href(root) != NULL ? ns_href(root) : "(none)");
+		return FALSE;
+	}
 	return TRUE;
 }

@@ -33,6 +33,10 @@ VtierGuest *vtier_domain_xml_parse(const gchar *xml, gsize len, GPtrArray *warni
 gboolean vtier_domain_xml_get_policy(const gchar *xml, gsize len, gchar **ret_policy_xml,
 				     GPtrArray *warnings, GError **error);
 
+/* Checks that @xml is a single <policy> element, un-namespaced or in VTIER_POLICY_XMLNS, under
+ * the same parser limits (structure only; the policy parser judges the contents). */
+gboolean vtier_domain_xml_check_policy_element(const gchar *xml, gsize len, GError **error);
+
 /* Parses a libvirt cpuset/nodeset ("0-3,^2,8") into a sorted GArray of guint. */
 GArray *vtier_cpuset_parse(const gchar *text, GError **error);
 /* Formats a sorted set of guint as a compact list ("0-3,8"). */

@@ -7,3 +7,5 @@ libvtier_core_la_SOURCES += \
 	src/virt/memcg.c src/virt/memcg.h
 libvtier_core_la_SOURCES += \
 	src/virt/connection.c src/virt/connection.h
+libvtier_core_la_SOURCES += \
+	src/virt/metadata.c src/virt/metadata.h
