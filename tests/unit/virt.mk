@@ -10,3 +10,10 @@ tests_unit_test_guest_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_domain_xml_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_memcg_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_virt_connection_LDADD = $(VTIER_TEST_LDADD)
+
+# The program tests/suites/libvirt.sh drives against a real libvirtd (built by make check, run
+# only by the suite).
+check_PROGRAMS += tests/suites/libvirt-real
+tests_suites_libvirt_real_SOURCES = tests/suites/libvirt-real.c
+tests_suites_libvirt_real_LDADD = $(VTIER_TEST_LDADD)
+EXTRA_DIST += tests/suites/libvirt.sh tests/suites/fuzz-domain-xml.sh tests/fuzz
