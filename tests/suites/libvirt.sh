@@ -222,6 +222,30 @@ pass=$((pass + p))
 fail=$((fail + f))
 [ $rc -eq 0 ] || [ "$f" -gt 0 ] || notok "libvirt-real exited with $rc"
 
+# ---- vtierctl against the same guests ----
+
+ctl=$build/vtierctl
+"$ctl" guests --connect "$uri" >"$work/guests.out" 2>&1
+cat "$work/guests.out"
+kpid=$(cat "/run/libvirt/qemu/$keep.pid" 2>/dev/null)
+if grep -E "^$keep +[0-9]+ +$kpid .*/.*$keep.* N0=" "$work/guests.out" >/dev/null; then
+	ok "vtierctl guests shows the guest with its pid, memcg and node usage"
+else
+	notok "vtierctl guests"
+fi
+"$ctl" policy set "$keep" --connect "$uri" "<policy mode='ratio'/>" &&
+	"$ctl" policy get "$keep" --connect "$uri" >"$work/policy.out" 2>&1
+if grep -q 'mode="ratio"' "$work/policy.out"; then ok "vtierctl policy set/get on a running transient guest"; else
+	cat "$work/policy.out"
+	notok "vtierctl policy set/get"
+fi
+"$ctl" policy clear "$keep" --connect "$uri" &&
+	"$ctl" policy get "$keep" --connect "$uri" >"$work/policy.out" 2>&1
+if grep -q 'has no vtier policy' "$work/policy.out"; then ok "vtierctl policy clear"; else
+	cat "$work/policy.out"
+	notok "vtierctl policy clear"
+fi
+
 # ---- teardown: nothing may be left running ----
 
 for g in "${guests[@]}"; do

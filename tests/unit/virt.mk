@@ -3,13 +3,15 @@ virt_unit_tests = \
 	tests/unit/test-guest \
 	tests/unit/test-domain-xml \
 	tests/unit/test-memcg \
-	tests/unit/test-virt-connection
+	tests/unit/test-virt-connection \
+	tests/unit/test-cli-virt
 check_PROGRAMS += $(virt_unit_tests)
 TESTS += $(virt_unit_tests)
 tests_unit_test_guest_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_domain_xml_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_memcg_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_virt_connection_LDADD = $(VTIER_TEST_LDADD)
+tests_unit_test_cli_virt_LDADD = $(VTIER_TEST_LDADD)
 
 # The program tests/suites/libvirt.sh drives against a real libvirtd (built by make check, run
 # only by the suite).
