@@ -7,8 +7,22 @@
 
 #include "cli/guests-libvirt.h"
 #include "common/error.h"
+#include "daemon/config.h"
 #include "virt/connection.h"
 #include "virt/memcg.h"
+
+gchar *vtier_cli_default_libvirt_uri(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VtierConfig) config =
+		vtier_config_load(VTIER_SYSCONFDIR "/vtier/vtierd.conf", FALSE, &error);
+
+	if (config == NULL) {
+		g_warning("ignoring %s", error->message);
+		config = vtier_config_new_default();
+	}
+	return vtier_config_get_string(config, "daemon", "libvirt_uri");
+}
 
 static gint cmp_name(gconstpointer a, gconstpointer b)
 {
@@ -102,9 +116,10 @@ gboolean vtier_cli_guests_libvirt(const gchar *uri, gboolean json, GError **erro
 {
 	g_autoptr(virConnect) conn = NULL;
 	g_autoptr(GPtrArray) guests = NULL;
-	const gchar *shown = uri != NULL ? uri : "qemu:///system";
+	g_autofree gchar *fallback = uri == NULL ? vtier_cli_default_libvirt_uri() : NULL;
+	const gchar *shown = uri != NULL ? uri : fallback;
 
-	conn = vtier_virt_open(uri, TRUE, error);
+	conn = vtier_virt_open(shown, TRUE, error);
 	if (conn == NULL)
 		return FALSE;
 	guests = collect(conn, shown, error);

@@ -15,7 +15,7 @@ gboolean vtier_cli_verb_guests(int argc, char **argv, GError **error)
 	g_autofree gchar *uri = NULL;
 	const GOptionEntry entries[] = {
 		{ "connect", 'c', 0, G_OPTION_ARG_STRING, &uri,
-		  "List the guests of this libvirt URI (default qemu:///system)", "URI" },
+		  "List the guests of this libvirt URI (default: [daemon] libvirt_uri of vtierd.conf, qemu:///system)", "URI" },
 		G_OPTION_ENTRY_NULL,
 	};
 

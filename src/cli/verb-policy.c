@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/guests-libvirt.h"
 #include "common/error.h"
 #include "virt/connection.h"
 #include "virt/domain-xml.h"
@@ -106,7 +107,7 @@ static gboolean run(const gchar *action, const gchar *domain, const gchar *arg,
 	dom = virDomainLookupByName(conn, domain);
 	if (dom == NULL) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND, "no domain \"%s\" at %s: %s",
-			    domain, o->uri != NULL ? o->uri : "qemu:///system",
+			    domain, o->uri,
 			    vtier_virt_last_error());
 		return FALSE;
 	}
@@ -131,7 +132,7 @@ gboolean vtier_cli_verb_policy(int argc, char **argv, GError **error)
 	g_auto(PolicyOptions) o = { 0 };
 	const GOptionEntry entries[] = {
 		{ "connect", 'c', 0, G_OPTION_ARG_STRING, &o.uri,
-		  "libvirt URI (default qemu:///system)", "URI" },
+		  "libvirt URI (default: [daemon] libvirt_uri of vtierd.conf, qemu:///system)", "URI" },
 		{ "file", 'f', 0, G_OPTION_ARG_FILENAME, &o.file, "Read the policy XML from FILE",
 		  "FILE" },
 		{ "live", 0, 0, G_OPTION_ARG_NONE, &o.live, "Only the running domain", NULL },
@@ -146,6 +147,8 @@ gboolean vtier_cli_verb_policy(int argc, char **argv, GError **error)
 			     VTIER_POLICY_XMLNS ").",
 			     entries, &o.common, error))
 		return FALSE;
+	if (o.uri == NULL)
+		o.uri = vtier_cli_default_libvirt_uri();
 	action = argc > 1 ? argv[1] : NULL;
 	if (!g_strv_contains((const gchar *const[]){ "get", "set", "clear", NULL },
 			     action != NULL ? action : "") ||
