@@ -4,7 +4,8 @@ virt_unit_tests = \
 	tests/unit/test-domain-xml \
 	tests/unit/test-memcg \
 	tests/unit/test-virt-connection \
-	tests/unit/test-cli-virt
+	tests/unit/test-cli-virt \
+	tests/unit/test-virt-event
 check_PROGRAMS += $(virt_unit_tests)
 TESTS += $(virt_unit_tests)
 tests_unit_test_guest_LDADD = $(VTIER_TEST_LDADD)
@@ -12,6 +13,7 @@ tests_unit_test_domain_xml_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_memcg_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_virt_connection_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_cli_virt_LDADD = $(VTIER_TEST_LDADD)
+tests_unit_test_virt_event_LDADD = $(VTIER_TEST_LDADD)
 
 # The program tests/suites/libvirt.sh drives against a real libvirtd (built by make check, run
 # only by the suite).
