@@ -5,4 +5,7 @@ libvtier_core_la_SOURCES += \
 	src/tiering/topology-ranges.c \
 	src/tiering/topology-read.c \
 	src/tiering/topology-render.c \
-	src/tiering/sampler.h
+	src/tiering/sampler.c src/tiering/sampler.h src/tiering/sampler-private.h \
+	src/tiering/sampler-pfm.c \
+	src/tiering/sampler-probe.c \
+	src/tiering/sampler-render.c

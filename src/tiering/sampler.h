@@ -11,7 +11,7 @@
  *  - AMD IBS Op (/sys/bus/event_source/devices/ibs_op): period mode, sample_phys_addr=1,
  *    sample_period=262144, exclude_kernel=0, exclude_hv=0; sees guest accesses.
  *  - Intel PEBS: MEM_LOAD_RETIRED:L3_MISS encoded by libpfm4 for the PMU model the kernel drives
- *    (cpu*/caps/pmu_name), a raw table when libpfm4 lacks the model; frequency mode 5003 Hz.
+ *    (caps/pmu_name of the cpu or cpu_core PMU), a raw table when libpfm4 lacks the model; frequency mode 5003 Hz.
  *    Host PEBS is off while a guest runs, so it does NOT see guest accesses (host processes only).
  *  - none: DAMON's page-table access checks.
  *
