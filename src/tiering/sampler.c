@@ -197,7 +197,10 @@ static gboolean encode_pebs(VtierSampler *s, const VtierPmuProbe *probe, const O
 	if (pfm != NULL || (forced != NULL && forced[0] != '\0')) {
 		if (!vtier_sampler_pfm_encode(pfm, event, &s->event, &fstr, error))
 			return FALSE;
-		s->event_name = g_strdup(fstr);
+		g_debug("libpfm4 encoded %s as %s", event, fstr);
+		s->event_name = pfm != NULL && strstr(event, "::") == NULL
+					? g_strdup_printf("%s::%s", pfm, event)
+					: g_strdup(event);
 		s->encoding = pfm != NULL ? g_strdup_printf("libpfm4 (%s)", pfm)
 					  : g_strdup_printf("libpfm4 (LIBPFM_FORCE_PMU=%s)", forced);
 		return TRUE;

@@ -228,6 +228,18 @@ static void add_load_notes(VtierTopology *topology)
 	for (guint i = 0; i < topology->nodes->len; i++) {
 		const VtierNode *node = g_ptr_array_index(topology->nodes, i);
 
+		guint64 ranges = vtier_node_range_bytes(node);
+
+		if (!topology->iomem_hidden && ranges > node->total_bytes + node->total_bytes / 10 &&
+		    ranges - node->total_bytes > 256 * 1024 * 1024) {
+			g_autofree gchar *r = vtier_format_gib(ranges);
+			g_autofree gchar *t = vtier_format_gib(node->total_bytes);
+			vtier_topology_add_note(
+				topology, g_strdup_printf("node %u: its ranges span %s but MemTotal is "
+							  "%s (ballooned, reserved or hot-unplugged "
+							  "memory): DAMON regions cover the whole span",
+							  node->id, r, t));
+		}
 		if (node->n_offline_blocks > 0)
 			vtier_topology_add_note(
 				topology, g_strdup_printf("node %u: %u memory block(s) offline, "
