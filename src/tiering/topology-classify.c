@@ -116,16 +116,20 @@ static gboolean id_in(const GArray *ids, guint id)
 static gboolean classify_by_config(VtierTopology *topology, const gchar *fast_nodes,
 				   const gchar *slow_nodes, GError **error)
 {
+	g_autoptr(GError) local = NULL;
 	g_autoptr(GArray) fast = vtier_parse_id_list(fast_nodes != NULL ? fast_nodes : "",
-						     "[topology] fast_nodes", error);
+						     "[topology] fast_nodes", &local);
 	g_autoptr(GArray) slow = NULL;
 
-	if (fast == NULL)
+	if (fast != NULL)
+		slow = vtier_parse_id_list(slow_nodes != NULL ? slow_nodes : "",
+					   "[topology] slow_nodes", &local);
+	if (slow == NULL) {
+		/* a bad value in the admin's configuration, not in a kernel file */
+		g_set_error_literal(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+				    local->message);
 		return FALSE;
-	slow = vtier_parse_id_list(slow_nodes != NULL ? slow_nodes : "", "[topology] slow_nodes",
-				   error);
-	if (slow == NULL)
-		return FALSE;
+	}
 	if (!check_config_ids(topology, fast, "fast_nodes", error) ||
 	    !check_config_ids(topology, slow, "slow_nodes", error))
 		return FALSE;
@@ -209,6 +213,21 @@ static void pair_nodes(VtierTopology *topology)
 	}
 }
 
+static gchar *shared_tier_fix(const VtierTopology *topology, const gchar *fast_text,
+			      const gchar *slow_text)
+{
+	const gchar *fix = "give the kernel the slow memory's performance: enable ACPI HMAT (and "
+			   "CXL CDAT) in the firmware, or online the device through dax kmem "
+			   "(daxctl reconfigure-device --mode=system-ram) so it lands in a slower "
+			   "tier";
+
+	if (topology->basis == VTIER_TOPOLOGY_BASIS_CONFIG)
+		return g_strdup_printf("%s; vtier itself follows [topology] in vtierd.conf", fix);
+	return g_strdup_printf("%s; and set [topology] fast_nodes=%s slow_nodes=%s in vtierd.conf "
+			       "to make vtier's split explicit",
+			       fix, fast_text, slow_text);
+}
+
 /* Fast and slow nodes that share a kernel memory tier, one problem per tier. */
 static void check_shared_tiers(VtierTopology *topology)
 {
@@ -244,13 +263,7 @@ static void check_shared_tiers(VtierTopology *topology)
 					"performance difference, so its own demotion and NUMA "
 					"balancing tiering do nothing",
 					slow_text, slow->memory_tier, fast_text),
-			g_strdup_printf("give the kernel the slow memory's performance: enable ACPI "
-					"HMAT (and CXL CDAT) in the firmware, or online the device "
-					"through dax kmem (daxctl reconfigure-device "
-					"--mode=system-ram) so it lands in a lower tier; and set "
-					"[topology] fast_nodes=%s slow_nodes=%s in vtierd.conf to "
-					"make vtier's split explicit",
-					fast_text, slow_text));
+			shared_tier_fix(topology, fast_text, slow_text));
 	}
 }
 

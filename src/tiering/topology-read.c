@@ -220,11 +220,14 @@ static VtierTopology *read_topology(GError **error)
 
 static void add_load_notes(VtierTopology *topology)
 {
-	if (topology->iomem_hidden)
+	if (topology->iomem_hidden) {
+		g_autofree gchar *iomem = vtier_path_build_host(VTIER_PATH_IOMEM, NULL);
 		vtier_topology_add_note(topology,
-					g_strdup("/proc/iomem shows no addresses (not root): ranges "
-						 "are online memory blocks, not checked against System "
-						 "RAM"));
+					g_strdup_printf("%s shows no addresses (not root): ranges "
+							"are online memory blocks, not checked "
+							"against System RAM",
+							iomem));
+	}
 	for (guint i = 0; i < topology->nodes->len; i++) {
 		const VtierNode *node = g_ptr_array_index(topology->nodes, i);
 
