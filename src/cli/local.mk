@@ -5,6 +5,8 @@ vtierctl_SOURCES = \
 	src/cli/verb-config.c \
 	src/cli/verb-version.c
 vtierctl_LDADD = libvtier-core.la $(VTIER_LIBS)
+vtierctl_SOURCES += src/cli/verb-topology.c
+vtierctl_SOURCES += src/cli/verb-sampler.c
 vtierctl_SOURCES += src/cli/guests-libvirt.c src/cli/guests-libvirt.h
 vtierctl_SOURCES += src/cli/verb-guests.c
 vtierctl_SOURCES += src/cli/verb-policy.c
