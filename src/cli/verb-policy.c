@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -92,7 +93,13 @@ static gchar *policy_text(const PolicyOptions *o, const gchar *arg, GError **err
  * are validated by the policy parser (src/tiering/policy.h) once it is part of the build. */
 static gboolean validate(virDomainPtr dom, const gchar *xml, GError **error)
 {
-	return vtier_virt_policy_check_element(xml, error);
+	g_autofree gchar *normal = vtier_domain_xml_policy_normalize(xml, strlen(xml), error);
+
+	if (normal == NULL) {
+		g_prefix_error(error, "invalid policy: ");
+		return FALSE;
+	}
+	return TRUE;
 }
 
 static gboolean run(const gchar *action, const gchar *domain, const gchar *arg,

@@ -590,3 +590,34 @@ gboolean vtier_domain_xml_check_policy_element(const gchar *xml, gsize len, GErr
 	}
 	return TRUE;
 }
+
+/* Puts @node and its un-namespaced descendants into @ns. */
+static void set_namespace(xmlNode *node, xmlNs *ns)
+{
+	for (xmlNode *n = node; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (n->ns == NULL)
+			xmlSetNs(n, ns);
+		set_namespace(n->children, ns);
+	}
+}
+
+gchar *vtier_domain_xml_policy_normalize(const gchar *xml, gsize len, GError **error)
+{
+	g_autoptr(xmlDoc) doc = NULL;
+	xmlNode *root;
+
+	if (!vtier_domain_xml_check_policy_element(xml, len, error))
+		return NULL;
+	doc = parse_document(xml, len, error);
+	root = xmlDocGetRootElement(doc);
+	if (root->ns == NULL) {
+		xmlNs *ns = xmlNewNs(root, (const xmlChar *)VTIER_POLICY_XMLNS,
+				     (const xmlChar *)VTIER_POLICY_PREFIX);
+
+		/* depth is bounded by parse_document(), so the recursion is too */
+		set_namespace(root, ns);
+	}
+	return serialize_element(root);
+}

@@ -37,6 +37,11 @@ gboolean vtier_domain_xml_get_policy(const gchar *xml, gsize len, gchar **ret_po
  * the same parser limits (structure only; the policy parser judges the contents). */
 gboolean vtier_domain_xml_check_policy_element(const gchar *xml, gsize len, GError **error);
 
+/* The policy element @xml (checked as above) in vtier's namespace, declared on it: libvirt's
+ * virDomainGetMetadata() returns the element without its namespace, vtier's policy parser wants
+ * it with. Elements without a namespace are moved into vtier's. */
+gchar *vtier_domain_xml_policy_normalize(const gchar *xml, gsize len, GError **error);
+
 /* Parses a libvirt cpuset/nodeset ("0-3,^2,8") into a sorted GArray of guint. */
 GArray *vtier_cpuset_parse(const gchar *text, GError **error);
 /* Formats a sorted set of guint as a compact list ("0-3,8"). */

@@ -41,6 +41,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* the policy check on arbitrary text must never crash either */
 	g_clear_error(&e3);
-	(void)vtier_domain_xml_check_policy_element(text, strlen(text), &e3);
+	if (vtier_domain_xml_check_policy_element(text, strlen(text), &e3)) {
+		g_autoptr(GError) e4 = NULL;
+		g_autofree gchar *normal = vtier_domain_xml_policy_normalize(text, strlen(text), &e4);
+
+		/* a checked element always normalizes, and the result checks again */
+		if (normal == NULL ||
+		    !vtier_domain_xml_check_policy_element(normal, strlen(normal), &e4))
+			__builtin_trap();
+	}
 	return 0;
 }

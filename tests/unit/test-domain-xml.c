@@ -161,6 +161,28 @@ static void test_domain_xml_bad_cpuset_is_warning(void)
 	g_assert_cmpuint(warnings->len, ==, 2);
 }
 
+static void test_policy_normalize(void)
+{
+	const gchar *plain = "<policy mode=\"ratio\">\n  <fast ratio=\"60\"/>\n</policy>";
+	const gchar *ours = "<p:policy xmlns:p='" VTIER_POLICY_XMLNS "' mode='off'/>";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GError) e2 = NULL;
+	g_autofree gchar *n1 = vtier_domain_xml_policy_normalize(plain, strlen(plain), &error);
+	g_autofree gchar *n2 = NULL;
+	g_autofree gchar *n3 = NULL;
+
+	g_assert_no_error(error);
+	g_assert_cmpstr(n1, ==,
+			"<vtier:policy xmlns:vtier=\"" VTIER_POLICY_XMLNS "\" mode=\"ratio\">\n"
+			"  <vtier:fast ratio=\"60\"/>\n</vtier:policy>");
+	n2 = vtier_domain_xml_policy_normalize(ours, strlen(ours), &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(n2, ==, "<p:policy xmlns:p=\"" VTIER_POLICY_XMLNS "\" mode=\"off\"/>");
+	n3 = vtier_domain_xml_policy_normalize("<x/>", 4, &e2);
+	g_assert_null(n3);
+	g_assert_error(e2, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT);
+}
+
 static void test_cpuset(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -215,6 +237,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/domain-xml/hostile", test_domain_xml_hostile);
 	g_test_add_func("/domain-xml/bad-cpuset-is-warning", test_domain_xml_bad_cpuset_is_warning);
 	g_test_add_func("/domain-xml/cpuset", test_cpuset);
+	g_test_add_func("/domain-xml/policy-normalize", test_policy_normalize);
 	g_test_add_func("/domain-xml/units", test_units);
 	return g_test_run();
 }
