@@ -81,6 +81,25 @@ static void test_domain_xml_domstatus_wrong_namespace(void)
 	g_assert_nonnull(strstr(g_ptr_array_index(warnings, 1), "https://example.org/other/1.0"));
 }
 
+static void test_domain_xml_real_libvirt(void)
+{
+	g_autoptr(VtierGuest) live = parse_file("real-live.xml", NULL);
+	g_autoptr(VtierGuest) status = parse_file("real-status.xml", NULL);
+
+	/* what libvirt 9.0 really produced for the suite's guest: live XML and status XML agree */
+	g_assert_cmpstr(live->name, ==, "vm1");
+	g_assert_cmpint(live->id, ==, 1);
+	g_assert_cmpint(live->pid, ==, 0);
+	g_assert_cmpint(status->pid, ==, 29919);
+	g_assert_cmpuint(live->memory_bytes, ==, 256ULL << 20);
+	g_assert_cmpuint(live->n_numa_cells, ==, 1);
+	g_assert_cmpstr(live->resource_partition, ==, "/machine");
+	g_assert_cmpstr(live->policy_xml, ==,
+			"<vtier:policy xmlns:vtier=\"" VTIER_POLICY_XMLNS "\" mode=\"monitor\"/>");
+	status->pid = 0;
+	g_assert_true(vtier_guest_equal(live, status));
+}
+
 static void test_domain_xml_namespace_on_root(void)
 {
 	const gchar *xml = "<domain xmlns:v='" VTIER_POLICY_XMLNS "'><name>a</name><metadata>"
@@ -234,6 +253,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/domain-xml/domstatus-wrong-namespace",
 			test_domain_xml_domstatus_wrong_namespace);
 	g_test_add_func("/domain-xml/namespace-on-root", test_domain_xml_namespace_on_root);
+	g_test_add_func("/domain-xml/real-libvirt", test_domain_xml_real_libvirt);
 	g_test_add_func("/domain-xml/hostile", test_domain_xml_hostile);
 	g_test_add_func("/domain-xml/bad-cpuset-is-warning", test_domain_xml_bad_cpuset_is_warning);
 	g_test_add_func("/domain-xml/cpuset", test_cpuset);

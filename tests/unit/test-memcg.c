@@ -54,8 +54,8 @@ static void check_layout(gconstpointer data)
 }
 
 static const Layout layouts[] = {
-	{ "memcg-v1-nosystemd", "vm1", 4242, VTIER_CGROUP_V1, "/machine/qemu-2-vm1.libvirt-qemu",
-	  1, 10240, 0 },
+	{ "memcg-v1-nosystemd", "vm1", 29919, VTIER_CGROUP_V1, "/machine/qemu-1-vm1.libvirt-qemu",
+	  1, 3740, 0 },
 	{ "memcg-v1-nosystemd", "web", 4343, VTIER_CGROUP_V1,
 	  "/machine/tenant.partition/qemu-3-web.libvirt-qemu", 2, 3000, 1000 },
 	{ "memcg-v1-systemd", "old", 777, VTIER_CGROUP_V1,
