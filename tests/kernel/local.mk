@@ -14,4 +14,10 @@ tests_kernel_lab_placement_LDADD = $(NUMA_LIBS) $(GLIB_LIBS)
 EXTRA_DIST += \
 	tests/kernel/lab \
 	tests/kernel/lab-init \
-	tests/kernel/fetch-kernel
+	tests/kernel/fetch-kernel \
+	tests/kernel/lab-damon-hotcheck \
+	tests/kernel/lab-damon-tree \
+	tests/kernel/lab-capture \
+	tests/kernel/lab-capture-topology \
+	tests/kernel/lab-selftest \
+	tests/suites/lab-smoke.sh
