@@ -20,4 +20,5 @@ EXTRA_DIST += \
 	tests/kernel/lab-capture \
 	tests/kernel/lab-capture-topology \
 	tests/kernel/lab-selftest \
-	tests/suites/lab-smoke.sh
+	tests/suites/lab-smoke.sh \
+	docs/lab.md
