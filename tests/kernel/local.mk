@@ -20,5 +20,6 @@ EXTRA_DIST += \
 	tests/kernel/lab-capture \
 	tests/kernel/lab-capture-topology \
 	tests/kernel/lab-selftest \
+	tests/kernel/examples/damon-pull.sh \
 	tests/suites/lab-smoke.sh \
 	docs/lab.md

@@ -100,4 +100,23 @@ else
 	result fail "$k time-bound" "exit $rc after $((SECONDS - start))s, expected 124 within 12s"
 fi
 leftovers "$k timeout"
+
+# End to end on 7.3: a hand-written DAMON PULL scheme moves a workload's hot set to node0, seen by
+# lab-placement, and lab-damon-hotcheck still sees the hot set (examples/damon-pull.sh).
+case " $kernels " in
+*" 7.3 "*)
+	if [ -x "$builddir/tests/kernel/lab-workload" ]; then
+		mkdir -p "$work/pull"
+		TMPDIR=$work "$srcdir/tests/kernel/lab" --quiet --timeout 200 --out "$work/pull" --cwd "$srcdir" \
+			--output "$work/pull.log" 7.3 -- tests/kernel/examples/damon-pull.sh "$builddir" 2>>"$work/pull.log"
+		rc=$?
+		sed 's/^/#   /' "$work/pull.log"
+		if [ "$rc" = 0 ]; then result ok "7.3 damon-pull-example"
+		else result fail "7.3 damon-pull-example" "exit $rc"
+		fi
+	else
+		result skip "7.3 damon-pull-example" "no built tests/kernel/lab-workload (run make check first)"
+	fi
+	;;
+esac
 finish
