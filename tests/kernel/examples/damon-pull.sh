@@ -1,5 +1,5 @@
 #!/bin/bash
-# examples/damon-pull.sh BUILDDIR — a lab guest script (7.3/6.18 filter form): a workload in cgroup
+# examples/damon-pull.sh BUILDDIR — a lab guest script (6.12, 6.18, 7.3): a workload in cgroup
 # /work populates 512 MiB on node1 and keeps 128 MiB hot; a hand-written DAMON PULL scheme
 # (migrate_hot -> node0, memcg-filtered, 64 MiB per 1 s window) moves the hot set; lab-placement
 # prints the curve into $LAB_OUT/curve.txt until 90% of the hot set is on node0 (60 s at most);
@@ -51,11 +51,20 @@ put $s/access_pattern/age/min 0
 put $s/access_pattern/age/max 4294967295
 put $s/quotas/bytes $((64 << 20))
 put $s/quotas/reset_interval_ms 1000
-put $s/ops_filters/nr_filters 1
-put $s/ops_filters/0/type memcg
-put $s/ops_filters/0/memcg_path /work
-put $s/ops_filters/0/matching Y
-put $s/ops_filters/0/allow Y
+if [ -d "$a/$s/ops_filters" ]; then
+	# 6.18+: allow the memcg; memory no filter matches gets the opposite of the last filter's allow.
+	put $s/ops_filters/nr_filters 1
+	put $s/ops_filters/0/type memcg
+	put $s/ops_filters/0/memcg_path /work
+	put $s/ops_filters/0/matching Y
+	put $s/ops_filters/0/allow Y
+else
+	# 6.12: a filter excludes what it matches; matching=N excludes everything outside the memcg.
+	put $s/filters/nr_filters 1
+	put $s/filters/0/type memcg
+	put $s/filters/0/memcg_path /work
+	put $s/filters/0/matching N
+fi
 put 0/state on
 
 rc=0
