@@ -8,3 +8,9 @@ tests_unit_test_damon_model_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_damon_features_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_damon_model_SOURCES = tests/unit/test-damon-model.c \
 	tests/unit/damon-test-util.c tests/unit/damon-test-util.h
+damon_unit_tests += tests/unit/test-damon-writer
+check_PROGRAMS += tests/unit/test-damon-writer
+TESTS += tests/unit/test-damon-writer
+tests_unit_test_damon_writer_LDADD = $(VTIER_TEST_LDADD)
+tests_unit_test_damon_writer_SOURCES = tests/unit/test-damon-writer.c \
+	tests/unit/damon-test-util.c tests/unit/damon-test-util.h

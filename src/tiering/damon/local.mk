@@ -3,7 +3,16 @@ libvtier_core_la_SOURCES += \
 	src/tiering/damon/damon-json.c src/tiering/damon/damon-json.h \
 	src/tiering/damon/damon-model.c src/tiering/damon/damon-model-parse.c \
 	src/tiering/damon/damon-model.h \
-	src/tiering/damon/damon-features.c src/tiering/damon/damon-features.h
+	src/tiering/damon/damon-features.c src/tiering/damon/damon-features.h \
+	src/tiering/damon/damon-io.c src/tiering/damon/damon-io.h \
+	src/tiering/damon/damon-stats.h \
+	src/tiering/damon/damon-fake.c src/tiering/damon/damon-fake.h \
+	src/tiering/damon/damon-fake-kernel.c src/tiering/damon/damon-fake-state.c \
+	src/tiering/damon/damon-fake-private.h \
+	src/tiering/damon/damon-render.c src/tiering/damon/damon-render.h \
+	src/tiering/damon/damon-writer.c src/tiering/damon/damon-writer.h \
+	src/tiering/damon/damon-writer-private.h src/tiering/damon/damon-writer-report.c \
+	src/tiering/damon/damon-writer-status.c
 nodist_libvtier_core_la_SOURCES = src/tiering/damon/damon-resources.c
 
 # The kernel profiles (6.12, 6.18, 7.3, 7.3+hw-rfc) are embedded in the binaries.
