@@ -19,6 +19,7 @@ static const VtierCliVerb verbs[] = {
 	{ "sampler", "Show the hardware access sampler and why", vtier_cli_verb_sampler },
 
 	/* DAMON verbs */
+	{ "probe", "Show what the kernel's DAMON offers", vtier_cli_verb_probe },
 
 	/* planner verbs */
 

@@ -14,3 +14,8 @@ TESTS += tests/unit/test-damon-writer
 tests_unit_test_damon_writer_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_damon_writer_SOURCES = tests/unit/test-damon-writer.c \
 	tests/unit/damon-test-util.c tests/unit/damon-test-util.h
+check_PROGRAMS += tests/unit/test-damon-probe
+TESTS += tests/unit/test-damon-probe
+tests_unit_test_damon_probe_LDADD = $(VTIER_TEST_LDADD)
+tests_unit_test_damon_probe_SOURCES = tests/unit/test-damon-probe.c \
+	tests/unit/damon-test-util.c tests/unit/damon-test-util.h
