@@ -19,3 +19,8 @@ TESTS += tests/unit/test-damon-probe
 tests_unit_test_damon_probe_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_damon_probe_SOURCES = tests/unit/test-damon-probe.c \
 	tests/unit/damon-test-util.c tests/unit/damon-test-util.h
+check_PROGRAMS += tests/unit/test-damon-ownership
+TESTS += tests/unit/test-damon-ownership
+tests_unit_test_damon_ownership_LDADD = $(VTIER_TEST_LDADD)
+tests_unit_test_damon_ownership_SOURCES = tests/unit/test-damon-ownership.c \
+	tests/unit/damon-test-util.c tests/unit/damon-test-util.h
