@@ -239,6 +239,225 @@ static void test_failed_commit_restores(void)
 	fixture_teardown(&fx);
 }
 
+
+/* Transient EBUSY (the sysfs lock is shared) is retried; a persistent one is reported. */
+static void test_busy_retry(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_auto(VtierDamonApplyResult) result = { 0 };
+	g_autoptr(GError) error = NULL;
+
+	fixture_setup(&fx, "7.3", TRUE);
+	vtier_damon_fake_inject_busy(fx.fake, 3);
+	g_assert_true(vtier_damon_writer_apply(fx.writer, model, &result, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(result.busy_retries, ==, 3);
+	assert_consistent(&fx, model);
+	scheme_of(model, 0)->quotas.bytes = 1 << 20;
+	vtier_damon_writer_set_busy_retry(fx.writer, 3, 100);
+	vtier_damon_fake_inject_busy(fx.fake, 10);
+	g_assert_false(vtier_damon_writer_apply(fx.writer, model, NULL, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_BUSY);
+	g_assert_nonnull(strstr(error->message, "cannot write \"commit\" to "
+						"/sys/kernel/mm/damon/admin/kdamonds/0/state: Device or "
+						"resource busy"));
+	fixture_teardown(&fx);
+}
+
+/* What a kernel cannot do is refused before any write, naming what and where. */
+static void test_unsupported(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_autoptr(GError) error = NULL;
+	VtierDamonFilter *f;
+
+	fixture_setup(&fx, "6.18", TRUE);
+	scheme_of(model, 0)->quotas.goal_tuner = VTIER_DAMON_TUNER_TEMPORAL;
+	g_assert_false(vtier_damon_writer_apply(fx.writer, model, NULL, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_NOT_SUPPORTED);
+	g_assert_cmpuint(vtier_damon_io_get_write_count(fx.io), ==, 0);
+	g_clear_error(&error);
+	scheme_of(model, 0)->quotas.goal_tuner = VTIER_DAMON_TUNER_CONSIST;
+	scheme_of(model, 0)->action = VTIER_DAMON_ACTION_COLLAPSE;
+	g_assert_false(vtier_damon_writer_apply(fx.writer, model, NULL, &error));
+	g_assert_cmpstr(error->message, ==,
+			"kdamonds/0/contexts/0/schemes/0: collapse is not supported by this kernel "
+			"(DAMON features: profile 6.18)");
+	g_clear_error(&error);
+	scheme_of(model, 0)->action = VTIER_DAMON_ACTION_MIGRATE_HOT;
+	vtier_damon_context_add_perf_event(((VtierDamonKdamond *)model->kdamonds->pdata[0])->context);
+	g_assert_false(vtier_damon_writer_apply(fx.writer, model, NULL, &error));
+	g_assert_nonnull(strstr(error->message, "hardware sampling"));
+	fixture_teardown(&fx);
+	/* 6.12 cannot put an allow filter before another filter */
+	fixture_setup(&fx, "6.12", FALSE);
+	g_clear_pointer(&model, vtier_damon_model_free);
+	model = damon_test_model_ratio(GUEST);
+	f = vtier_damon_scheme_add_filter(scheme_of(model, 0), VTIER_DAMON_FILTER_YOUNG);
+	f->matching = TRUE;
+	g_clear_error(&error);
+	g_assert_false(vtier_damon_writer_apply(fx.writer, model, NULL, &error));
+	g_assert_nonnull(strstr(error->message, "an allow filter followed by other filters"));
+	g_clear_error(&error);
+	/* a file the kernel lacks is fine while the model keeps its default */
+	g_ptr_array_remove_index(scheme_of(model, 0)->filters, 2);
+	((VtierDamonKdamond *)model->kdamonds->pdata[0])->refresh_ms = 100;
+	g_assert_false(vtier_damon_writer_apply(fx.writer, model, NULL, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_NOT_SUPPORTED);
+	g_assert_cmpstr(error->message, ==,
+			"cannot write \"100\" to /sys/kernel/mm/damon/admin/kdamonds/0/refresh_ms: "
+			"this kernel has no such file (DAMON features: profile 6.12)");
+	fixture_teardown(&fx);
+}
+
+/* The RFC perf_events ABI reads hex and 0/1 back; a repeated apply still writes nothing. */
+static void test_hw_rfc(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	VtierDamonContext *ctx = ((VtierDamonKdamond *)model->kdamonds->pdata[0])->context;
+	VtierDamonPerfEvent *ev = vtier_damon_context_add_perf_event(ctx);
+	g_autofree gchar *files = NULL;
+	guint writes;
+
+	fixture_setup(&fx, "7.3+hw-rfc", TRUE);
+	ev->type = 11;
+	ev->config = 0;
+	ev->sample_phys_addr = TRUE;
+	ev->freq = FALSE;
+	ev->sample_period = 262144;
+	ev->exclude_kernel = FALSE;
+	ev->exclude_hv = FALSE;
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	assert_consistent(&fx, model);
+	files = vtier_damon_fake_get_files_config(fx.fake, 0);
+	g_assert_nonnull(strstr(files, "monitoring_attrs/sample/perf_events/0/type 0xb\n"));
+	g_assert_nonnull(strstr(files, "monitoring_attrs/sample/perf_events/0/sample_phys_addr 1\n"));
+	writes = vtier_damon_io_get_write_count(fx.io);
+	vtier_damon_writer_invalidate(fx.writer);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_NONE);
+	g_assert_cmpuint(vtier_damon_io_get_write_count(fx.io), ==, writes);
+	fixture_teardown(&fx);
+}
+
+/* Changing the number of kdamonds stops the running ones (nr_kdamonds gives EBUSY otherwise). */
+static void test_kdamond_count(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_auto(VtierDamonApplyResult) result = { 0 };
+	g_autoptr(GError) error = NULL;
+	VtierDamonKdamond *k;
+	VtierDamonTarget *t;
+
+	fixture_setup(&fx, "7.3", TRUE);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	k = vtier_damon_model_add_kdamond(model);
+	k->context->operations = VTIER_DAMON_OPS_PADDR;
+	t = vtier_damon_context_add_target(k->context);
+	vtier_damon_target_add_region(t, 0, 1 << 30);
+	g_assert_true(vtier_damon_writer_apply(fx.writer, model, &result, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(result.actions->len, ==, 2);
+	g_assert_cmpint(g_array_index(result.actions, VtierDamonStateAction, 0), ==, VTIER_DAMON_STATE_ON);
+	g_assert_cmpint(g_array_index(result.actions, VtierDamonStateAction, 1), ==, VTIER_DAMON_STATE_ON);
+	g_assert_true(vtier_damon_fake_is_running(fx.fake, 0) && vtier_damon_fake_is_running(fx.fake, 1));
+	assert_consistent(&fx, model);
+	g_assert_true(vtier_damon_writer_stop(fx.writer, &error));
+	g_assert_false(vtier_damon_fake_is_running(fx.fake, 0) || vtier_damon_fake_is_running(fx.fake, 1));
+	fixture_teardown(&fx);
+}
+
+/* Read-back goes through update_* commands, or just reads when refresh_ms is set. */
+static void test_read_status(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_auto(VtierDamonKdamondStatus) status = { 0 };
+	VtierDamonSchemeStats st = { .nr_tried = 5, .sz_tried = 5 << 20, .nr_applied = 3,
+				     .sz_applied = 3 << 20, .qt_exceeds = 2, .effective_bytes = 4096,
+				     .tried_bytes = 7 << 20 };
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) json = NULL;
+	g_autofree gchar *text = NULL;
+	const VtierDamonSchemeStats *got;
+
+	fixture_setup(&fx, "6.18", TRUE);
+	vtier_damon_scheme_add_goal(scheme_of(model, 0))->current_value = 42;
+	g_assert_false(vtier_damon_writer_read_status(fx.writer, 0, &status, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	g_assert_true(vtier_damon_writer_stop(fx.writer, &error));
+	g_assert_true(vtier_damon_writer_read_status(fx.writer, 0, &status, &error));
+	g_assert_false(status.running);
+	g_assert_cmpint(status.pid, ==, -1);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	vtier_damon_fake_set_scheme_stats(fx.fake, 0, 0, &st);
+	g_ptr_array_set_size(fx.journal, 0);
+	g_assert_true(vtier_damon_writer_read_status(fx.writer, 0, &status, &error));
+	g_assert_no_error(error);
+	g_assert_true(status.running);
+	g_assert_cmpint(status.pid, ==, 3001); /* a restart is a new kdamond thread */
+	g_assert_cmpuint(status.schemes->len, ==, 2);
+	got = &g_array_index(status.schemes, VtierDamonSchemeStats, 0);
+	g_assert_cmpmem(got, sizeof(*got), &st, sizeof(st));
+	/* no stats injected for scheme 1: its effective quota is its byte cap */
+	g_assert_cmpuint(g_array_index(status.schemes, VtierDamonSchemeStats, 1).effective_bytes, ==, 4095);
+	g_assert_cmpuint(g_array_index((GArray *)status.goals->pdata[0], guint64, 0), ==, 42);
+	text = journal_text(&fx);
+	g_assert_nonnull(strstr(text, "state\tupdate_schemes_stats\n"));
+	g_assert_nonnull(strstr(text, "state\tupdate_schemes_effective_quotas\n"));
+	g_assert_nonnull(strstr(text, "state\tupdate_schemes_tried_bytes\n"));
+	json = vtier_damon_kdamond_status_to_json(&status);
+	g_clear_pointer(&text, g_free);
+	text = json_to_string(json, FALSE);
+	g_assert_nonnull(strstr(text, "\"sz_applied\":3145728"));
+	g_assert_nonnull(strstr(text, "\"goal_current_values\":[42]"));
+	/* with refresh_ms the kernel refreshes the files itself: no state command */
+	((VtierDamonKdamond *)model->kdamonds->pdata[0])->refresh_ms = 500;
+	apply_ok(&fx, model, VTIER_DAMON_STATE_NONE);
+	g_ptr_array_set_size(fx.journal, 0);
+	g_assert_true(vtier_damon_writer_read_status(fx.writer, 0, &status, &error));
+	g_assert_cmpuint(fx.journal->len, ==, 0);
+	fixture_teardown(&fx);
+}
+
+/* The kernel's answers, mapped to causes. */
+static void test_error_mapping(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_autoptr(GError) error = NULL;
+	VtierDamonContext *ctx = ((VtierDamonKdamond *)model->kdamonds->pdata[0])->context;
+
+	fixture_setup(&fx, "7.3", TRUE);
+	ctx->nr_regions_min = 2; /* the kernel needs at least 3 */
+	g_assert_false(vtier_damon_writer_apply(fx.writer, model, NULL, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT);
+	g_assert_nonnull(strstr(error->message, "cannot write \"on\" to /sys/kernel/mm/damon/admin/"
+						"kdamonds/0/state: Invalid argument (cause: the kernel "
+						"rejected the configuration: sample_us <= aggr_us, 3 <= "
+						"nr_regions min <= max"));
+	g_assert_false(vtier_damon_fake_is_running(fx.fake, 0));
+	g_clear_error(&error);
+	ctx->nr_regions_min = 10;
+	{
+		VtierDamonFilter *f = scheme_of(model, 0)->filters->pdata[1];
+
+		g_free(f->memcg_path);
+		f->memcg_path = g_strdup("/not/there");
+	}
+	g_assert_false(vtier_damon_writer_apply(fx.writer, model, NULL, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_NO_MEMORY);
+	g_assert_nonnull(strstr(error->message, "(cause: a memcg path no longer exists: /not/there "
+						"(kdamond 0 scheme 0)"));
+	g_clear_error(&error);
+	fixture_teardown(&fx);
+}
+
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
@@ -248,5 +467,11 @@ int main(int argc, char **argv)
 	g_test_add_func("/damon/writer/commit-changes-only", test_commit_changes_only);
 	g_test_add_func("/damon/writer/append-scheme", test_append_scheme);
 	g_test_add_func("/damon/writer/failed-commit-restores", test_failed_commit_restores);
+	g_test_add_func("/damon/writer/busy-retry", test_busy_retry);
+	g_test_add_func("/damon/writer/unsupported", test_unsupported);
+	g_test_add_func("/damon/writer/hw-rfc", test_hw_rfc);
+	g_test_add_func("/damon/writer/kdamond-count", test_kdamond_count);
+	g_test_add_func("/damon/writer/read-status", test_read_status);
+	g_test_add_func("/damon/writer/error-mapping", test_error_mapping);
 	return g_test_run();
 }

@@ -197,8 +197,14 @@ static void render_quotas(Render *r, const gchar *sp, const VtierDamonScheme *s)
 	emit_u64(r, qp, "ms", q->ms, 0);
 	emit_u64(r, qp, "bytes", q->bytes, 0);
 	emit_u64(r, qp, "reset_interval_ms", q->reset_interval_ms, 0);
-	if (r->f->goal_tuners[0] != NULL && !vtier_damon_features_has_goal_tuner(r->f, q->goal_tuner))
-		fail(r, qp, vtier_damon_goal_tuner_to_string(q->goal_tuner));
+	/* the trial writes ran when actions are known; then an empty tuner list means no file */
+	if (q->goal_tuner != VTIER_DAMON_TUNER_CONSIST && r->f->actions[0] != NULL &&
+	    !vtier_damon_features_has_goal_tuner(r->f, q->goal_tuner)) {
+		g_autofree gchar *what = g_strdup_printf(
+			"goal_tuner %s", vtier_damon_goal_tuner_to_string(q->goal_tuner));
+
+		fail(r, qp, what);
+	}
 	emit_str(r, qp, "goal_tuner", vtier_damon_goal_tuner_to_string(q->goal_tuner), "consist");
 	emit_u64(r, qp, "fail_charge_num", q->fail_charge_num, 0);
 	emit_u64(r, qp, "fail_charge_denom", q->fail_charge_denom, 0);
