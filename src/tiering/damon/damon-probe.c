@@ -257,14 +257,18 @@ static void probe_trials(Probe *p)
 					 4096);
 }
 
-/* Starts the scratch kdamond (no scheme, one 1 MiB physical region) to try the commands. */
+/* Starts the scratch kdamond (one 1 MiB physical region, one default `stat` scheme that
+ * matches nothing: the update_schemes_tried_* commands walk schemes and fail without one) to
+ * try the commands. */
 static void probe_state_commands(Probe *p, gboolean *ret_started)
 {
 	g_autoptr(GStrvBuilder) ok = g_strv_builder_new();
 	int err;
 
 	*ret_started = FALSE;
+	/* recreate the scheme with defaults: action stat, no goal, no filter */
 	try_write(p, CTX "/schemes/nr_schemes", "0");
+	try_write(p, CTX "/schemes/nr_schemes", "1");
 	if (p->f->probes)
 		try_write(p, CTX "/monitoring_attrs/probes/nr_probes", "0");
 	try_write(p, CTX "/operations", "paddr");
