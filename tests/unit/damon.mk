@@ -24,3 +24,4 @@ TESTS += tests/unit/test-damon-ownership
 tests_unit_test_damon_ownership_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_damon_ownership_SOURCES = tests/unit/test-damon-ownership.c \
 	tests/unit/damon-test-util.c tests/unit/damon-test-util.h
+include $(srcdir)/tests/kernel/damon.mk

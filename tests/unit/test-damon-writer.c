@@ -222,6 +222,8 @@ static void test_failed_commit_restores(void)
 	f = scheme_of(bad, 1)->filters->pdata[1];
 	g_free(f->memcg_path);
 	f->memcg_path = g_strdup("/vtier.slice/gone");
+	/* the writer's own check would refuse it first: let the kernel answer */
+	vtier_damon_writer_set_check_memcg(fx.writer, FALSE);
 	g_assert_false(vtier_damon_writer_apply(fx.writer, bad, NULL, &error));
 	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_NO_MEMORY);
 	g_test_message("%s", error->message);
@@ -451,10 +453,47 @@ static void test_error_mapping(void)
 		f->memcg_path = g_strdup("/not/there");
 	}
 	g_assert_false(vtier_damon_writer_apply(fx.writer, model, NULL, &error));
-	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_NO_MEMORY);
-	g_assert_nonnull(strstr(error->message, "(cause: a memcg path no longer exists: /not/there "
-						"(kdamond 0 scheme 0)"));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND);
+	g_assert_cmpstr(error->message, ==,
+			"memcg path does not exist: /not/there (kdamond 0 scheme 0); the kernel "
+			"would refuse the configuration (ENOMEM), 6.12 by stopping the kdamond");
 	g_clear_error(&error);
+	vtier_damon_writer_set_check_memcg(fx.writer, FALSE);
+	g_assert_false(vtier_damon_writer_apply(fx.writer, model, NULL, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_NO_MEMORY);
+	g_assert_nonnull(strstr(error->message, "cannot write \"on\" to /sys/kernel/mm/damon/admin/"
+						"kdamonds/0/state: Cannot allocate memory (cause: a "
+						"memcg path no longer exists: /not/there (kdamond 0 "
+						"scheme 0)"));
+	g_clear_error(&error);
+	fixture_teardown(&fx);
+}
+
+/* 6.12 takes a bad commit with success and stops the kdamond: the writer notices, restores the
+ * files and starts it again with what it ran before. */
+static void test_612_commit_stops(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_autoptr(VtierDamonModel) bad = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *before = NULL;
+	g_autofree gchar *running = NULL;
+
+	fixture_setup(&fx, "6.12", FALSE);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	before = vtier_damon_fake_get_running_config(fx.fake, 0);
+	bad = vtier_damon_model_copy(model);
+	((VtierDamonKdamond *)bad->kdamonds->pdata[0])->context->nr_regions_min = 1;
+	scheme_of(bad, 0)->quotas.bytes = 1 << 20;
+	g_assert_false(vtier_damon_writer_apply(fx.writer, bad, NULL, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT);
+	g_assert_nonnull(strstr(error->message, "the kernel rejected `commit` of kdamond 0 and stopped it"));
+	g_assert_true(vtier_damon_fake_is_running(fx.fake, 0));
+	running = vtier_damon_fake_get_running_config(fx.fake, 0);
+	g_assert_cmpstr(running, ==, before);
+	assert_consistent(&fx, model);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_NONE);
 	fixture_teardown(&fx);
 }
 
@@ -473,5 +512,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/damon/writer/kdamond-count", test_kdamond_count);
 	g_test_add_func("/damon/writer/read-status", test_read_status);
 	g_test_add_func("/damon/writer/error-mapping", test_error_mapping);
+	g_test_add_func("/damon/writer/6.12-commit-stops", test_612_commit_stops);
 	return g_test_run();
 }

@@ -170,12 +170,18 @@ static void build_perf_event(VtierDamonFake *fake, FakeNode *dir)
 	ADD_FILE(dir, "exclude_hv", FAKE_BIT, "1");
 }
 
+/* Probe filters (7.3) default to anon like scheme filters; which types they take beyond
+ * perf_event is not probed: the fake takes the scheme filter types. */
 static void build_probe_filter(VtierDamonFake *fake, FakeNode *dir)
 {
-	static const gchar *const perf[] = { "perf_event", NULL };
-	static const gchar *const none[] = { NULL };
+	g_autoptr(GStrvBuilder) types = g_strv_builder_new();
+	g_auto(GStrv) choices = NULL;
 
-	vtier_damon_fake_node_choice(dir, "type", "", F(fake)->probe_filter_perf_event ? perf : none);
+	g_strv_builder_addv(types, (const gchar **)F(fake)->legacy_filter_types);
+	if (F(fake)->probe_filter_perf_event)
+		g_strv_builder_add(types, "perf_event");
+	choices = g_strv_builder_end(types);
+	vtier_damon_fake_node_choice(dir, "type", "anon", (const gchar *const *)choices);
 	ADD_FILE(dir, "matching", FAKE_BOOL, "N");
 	ADD_FILE(dir, "allow", FAKE_BOOL, "N");
 	ADD_FILE(dir, "path", FAKE_STRING, "");

@@ -361,6 +361,11 @@ static int commit(VtierDamonFake *fake, FakeNode *kdir, FakeKdamond *k)
 	FakeNode *ctx = NULL;
 	int err = validate_context(fake, kdir, &ctx);
 
+	if (err != 0 && fake->features->commit_stops_on_error) {
+		/* 6.12: the commit fails in the kdamond's callback, which stops the kdamond */
+		set_running(kdir, k, FALSE, -1);
+		return 0;
+	}
 	if (err != 0)
 		return err; /* the running configuration stays; the files keep what was written */
 	g_free(k->config);

@@ -257,6 +257,22 @@ static void probe_trials(Probe *p)
 					 4096);
 }
 
+/* A commit the kernel must reject (nr_regions min < 3): returned as an error, or (6.12) taken
+ * with success while the kdamond stops. */
+static void probe_commit_error(Probe *p, gboolean *started)
+{
+	g_autofree gchar *path = vtier_damon_admin_path(K0 "/state");
+	g_autofree gchar *state = NULL;
+
+	try_write(p, CTX "/monitoring_attrs/nr_regions/min", "1");
+	if (try_write(p, K0 "/state", "commit") == 0) {
+		vtier_damon_io_read(p->io, path, &state, NULL);
+		p->f->commit_stops_on_error = g_strcmp0(state, "on") != 0;
+		*started = !p->f->commit_stops_on_error;
+	}
+	try_write(p, CTX "/monitoring_attrs/nr_regions/min", "10");
+}
+
 /* Starts the scratch kdamond (one 1 MiB physical region, one default `stat` scheme that
  * matches nothing: the update_schemes_tried_* commands walk schemes and fail without one) to
  * try the commands. */
@@ -293,6 +309,7 @@ static void probe_state_commands(Probe *p, gboolean *ret_started)
 			g_strv_builder_add(ok, state_commands[i]);
 	}
 	replace_strv(&p->f->state_commands, g_strv_builder_end(ok));
+	probe_commit_error(p, ret_started);
 }
 
 static void restore(Probe *p, gboolean started)

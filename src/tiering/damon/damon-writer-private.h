@@ -12,7 +12,11 @@ struct _VtierDamonWriter {
 	GHashTable *before;  /* kdamond index -> GPtrArray of VtierDamonEntry read this apply */
 	guint tries;
 	guint first_delay_us;
+	gboolean check_memcg;
 };
+
+/* The cgroup paths of @model that the kernel must resolve and that do not exist here, or NULL. */
+gchar *vtier_damon_writer_missing_memcgs(const VtierDamonModel *model);
 
 /* Writes @value to admin file @relpath, retrying EBUSY; counts into @result. */
 gboolean vtier_damon_writer_write(VtierDamonWriter *w, const gchar *relpath, const gchar *value,

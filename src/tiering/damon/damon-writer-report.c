@@ -17,7 +17,7 @@
 /* ---- error causes ---- */
 
 /* The cgroup paths of @model that the kernel must resolve and that do not exist here. */
-static gchar *missing_memcgs(const VtierDamonModel *model)
+gchar *vtier_damon_writer_missing_memcgs(const VtierDamonModel *model)
 {
 	g_autoptr(GString) out = g_string_new(NULL);
 
@@ -89,7 +89,7 @@ static gchar *explain_state(VtierDamonWriter *w, const VtierDamonModel *model, c
 				"sysfs lock");
 	}
 	if (build && errnum == ENOMEM) {
-		g_autofree gchar *missing = missing_memcgs(model);
+		g_autofree gchar *missing = vtier_damon_writer_missing_memcgs(model);
 
 		if (missing != NULL)
 			return g_strdup_printf("a memcg path no longer exists: %s; the kernel "
@@ -206,6 +206,7 @@ gchar *vtier_damon_writer_render_script(const VtierDamonModel *model,
 	io = vtier_damon_fake_get_io(fake);
 	vtier_damon_io_set_journal(io, journal);
 	w = vtier_damon_writer_new(io, features);
+	vtier_damon_writer_set_check_memcg(w, FALSE);
 	if (!vtier_damon_writer_apply(w, model, NULL, error))
 		return NULL;
 	g_string_append_printf(out, "#!/bin/sh\n# DAMON writes of this vtier plan (DAMON features: "

@@ -35,6 +35,7 @@ VtierDamonWriter *vtier_damon_writer_new(VtierDamonIo *io, const VtierDamonFeatu
 					  (GDestroyNotify)g_ptr_array_unref);
 	w->tries = 5;
 	w->first_delay_us = 1000;
+	w->check_memcg = TRUE;
 	return w;
 }
 
@@ -54,6 +55,11 @@ void vtier_damon_writer_set_busy_retry(VtierDamonWriter *w, guint tries, guint f
 {
 	w->tries = MAX(tries, 1);
 	w->first_delay_us = first_delay_us;
+}
+
+void vtier_damon_writer_set_check_memcg(VtierDamonWriter *w, gboolean check)
+{
+	w->check_memcg = check;
 }
 
 void vtier_damon_writer_invalidate(VtierDamonWriter *w)
@@ -325,6 +331,36 @@ static VtierDamonStateAction decide(Apply *a, guint k)
 	return VTIER_DAMON_STATE_NONE;
 }
 
+/* 6.12 runs `commit` in the kdamond's callback: a rejected commit returns success and stops
+ * the kdamond. Put the running values back and start it again. */
+static gboolean check_still_running(Apply *a, guint k, GError **error)
+{
+	g_autofree gchar *rel = g_strdup_printf("kdamonds/%u/state", k);
+	g_autofree gchar *state = NULL;
+	g_autoptr(GError) local = NULL;
+
+	if (!vtier_damon_writer_read(a->w, rel, &state, error))
+		return FALSE;
+	if (g_strcmp0(state, "on") == 0)
+		return TRUE;
+	set_running(a, k, FALSE);
+	restore_running(a, k);
+	if (!write_explained(a, rel, "on", &local)) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_FAILED,
+			    "kdamond %u stopped when the kernel rejected `commit`, and starting it "
+			    "again with its previous configuration failed: %s",
+			    k, local->message);
+		return FALSE;
+	}
+	set_running(a, k, TRUE);
+	g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+		    "the kernel rejected `commit` of kdamond %u and stopped it (this kernel reports "
+		    "commit errors by stopping the kdamond); vtier started it again with its previous "
+		    "configuration",
+		    k);
+	return FALSE;
+}
+
 static gboolean run_state(Apply *a, guint k, GPtrArray *entries, VtierDamonStateAction *ret_action,
 			  GError **error)
 {
@@ -340,6 +376,9 @@ static gboolean run_state(Apply *a, guint k, GPtrArray *entries, VtierDamonState
 	}
 	if (action == VTIER_DAMON_STATE_ON)
 		set_running(a, k, TRUE);
+	if ((action == VTIER_DAMON_STATE_COMMIT || action == VTIER_DAMON_STATE_COMMIT_GOALS) &&
+	    !check_still_running(a, k, error))
+		return FALSE;
 	if (action != VTIER_DAMON_STATE_NONE ||
 	    !g_hash_table_contains(a->w->running, GUINT_TO_POINTER(k)))
 		g_hash_table_replace(a->w->running, GUINT_TO_POINTER(k), entries_of(entries, k));
@@ -370,6 +409,17 @@ gboolean vtier_damon_writer_apply(VtierDamonWriter *w, const VtierDamonModel *mo
 	result->actions = g_array_new(FALSE, TRUE, sizeof(VtierDamonStateAction));
 	if (entries == NULL)
 		return FALSE;
+	if (w->check_memcg) {
+		g_autofree gchar *missing = vtier_damon_writer_missing_memcgs(model);
+
+		if (missing != NULL) {
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND,
+				    "memcg path does not exist: %s; the kernel would refuse the "
+				    "configuration (ENOMEM), 6.12 by stopping the kdamond",
+				    missing);
+			return FALSE;
+		}
+	}
 	g_array_set_size(changed, model->kdamonds->len);
 	if (!read_tree_state(&a, &nr, error))
 		return FALSE;

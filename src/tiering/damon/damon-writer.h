@@ -24,6 +24,9 @@
  *    cannot change while any runs).
  *  - A failed `commit` leaves the running kdamond as it was, but the kernel keeps the rejected
  *    values in the files: the writer writes the running values back before it returns the error.
+ *    6.12 handles `commit` inside the kdamond: a rejected commit reports success and stops the
+ *    kdamond. The writer checks that the kdamond still runs after a commit; if not, it writes the
+ *    running values back, starts it again and returns the error.
  *  - Errors name the file, the value and the kernel's answer, plus the usual cause
  *    (vtier_damon_writer_explain()).
  *
@@ -38,6 +41,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtierDamonWriter, vtier_damon_writer_free)
 
 /* EBUSY handling: up to @tries attempts per write, sleeping @first_delay_us, doubled each time. */
 void vtier_damon_writer_set_busy_retry(VtierDamonWriter *writer, guint tries, guint first_delay_us);
+/* Whether apply first checks that every memcg path of the model exists under the cgroup root
+ * (default TRUE): the kernel refuses such a configuration with ENOMEM, and 6.12 even stops a
+ * running kdamond whose commit fails. Tests turn it off to see the kernel's own answer. */
+void vtier_damon_writer_set_check_memcg(VtierDamonWriter *writer, gboolean check);
 /* Forgets what the files hold (the next apply reads them again), e.g. after someone else wrote. */
 void vtier_damon_writer_invalidate(VtierDamonWriter *writer);
 
