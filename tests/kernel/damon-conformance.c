@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/fileio.h"
 #include "common/paths.h"
+#include "daemon/config.h"
 #include "tiering/damon/damon-fake.h"
 #include "tiering/damon/damon-ownership.h"
 #include "tiering/damon/damon-probe.h"
@@ -197,8 +198,17 @@ static void check_damon_stat(VtierDamonIo *io, const VtierDamonFeatures *profile
 		       strstr(error->message, "damon_stat") != NULL,
 	       "damon_stat enabled: vtier refuses, naming it", error ? error->message : "claimed");
 	g_clear_error(&error);
-	report(vtier_damon_ownership_claim(io, TRUE, &claim, &error) && claim.damon_stat_disabled,
-	       "disable_damon_stat=true: vtier turns damon_stat off", error ? error->message : NULL);
+	{
+		g_autoptr(VtierConfig) config = vtier_config_load_data(
+			"[damon]\ndisable_damon_stat=true\n", "damon-conformance", &error);
+		gboolean allowed =
+			config != NULL && vtier_config_get_boolean(config, "damon", "disable_damon_stat");
+
+		report(allowed && vtier_damon_ownership_claim(io, allowed, &claim, &error) &&
+			       claim.damon_stat_disabled,
+		       "[damon] disable_damon_stat=true: vtier turns damon_stat off",
+		       error ? error->message : NULL);
+	}
 }
 
 /* The guest-like cgroup the memcg filters point at. */

@@ -2,3 +2,4 @@
 check_PROGRAMS += tests/kernel/damon-conformance
 tests_kernel_damon_conformance_SOURCES = tests/kernel/damon-conformance.c
 tests_kernel_damon_conformance_LDADD = libvtier-core.la $(VTIER_LIBS)
+EXTRA_DIST += tests/suites/damon-lab.sh
