@@ -497,6 +497,59 @@ static void test_612_commit_stops(void)
 	fixture_teardown(&fx);
 }
 
+/* An adopted kdamond (vtierd restarted, the writer never committed it): a rejected commit is
+ * undone with the values the files held before the writer wrote. */
+static void test_adopted_restore(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_autoptr(VtierDamonModel) bad = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *before = NULL;
+	g_autofree gchar *files = NULL;
+
+	fixture_setup(&fx, "7.3", TRUE);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	before = vtier_damon_fake_get_running_config(fx.fake, 0);
+	vtier_damon_writer_free(fx.writer);
+	fx.writer = vtier_damon_writer_new(fx.io, fx.features);
+	vtier_damon_writer_set_check_memcg(fx.writer, FALSE);
+	bad = vtier_damon_model_copy(model);
+	scheme_of(bad, 1)->quotas.bytes = 1 << 20;
+	((VtierDamonKdamond *)bad->kdamonds->pdata[0])->context->nr_regions_min = 1;
+	g_assert_false(vtier_damon_writer_apply(fx.writer, bad, NULL, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT);
+	files = vtier_damon_fake_get_files_config(fx.fake, 0);
+	g_assert_cmpstr(files, ==, before);
+	assert_consistent(&fx, model);
+	fixture_teardown(&fx);
+}
+
+/* With intervals auto-tuning the kernel owns sample_us/aggr_us of a running kdamond. */
+static void test_tuned_intervals(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	VtierDamonContext *ctx = ((VtierDamonKdamond *)model->kdamonds->pdata[0])->context;
+	g_autofree gchar *path = vtier_damon_admin_path("kdamonds/0/contexts/0/monitoring_attrs/"
+							"intervals/sample_us");
+	guint writes;
+
+	fixture_setup(&fx, "7.3", TRUE);
+	ctx->intervals_goal.access_bp = 400;
+	ctx->intervals_goal.aggrs = 3;
+	ctx->intervals_goal.min_sample_us = 5000;
+	ctx->intervals_goal.max_sample_us = 10000000;
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	/* the tuner moved the sampling interval; the kernel wrote it back */
+	g_assert_true(vtier_damon_io_write(fx.io, path, "7000", NULL));
+	vtier_damon_writer_invalidate(fx.writer);
+	writes = vtier_damon_io_get_write_count(fx.io);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_NONE);
+	g_assert_cmpuint(vtier_damon_io_get_write_count(fx.io), ==, writes);
+	fixture_teardown(&fx);
+}
+
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
@@ -513,5 +566,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/damon/writer/read-status", test_read_status);
 	g_test_add_func("/damon/writer/error-mapping", test_error_mapping);
 	g_test_add_func("/damon/writer/6.12-commit-stops", test_612_commit_stops);
+	g_test_add_func("/damon/writer/adopted-restore", test_adopted_restore);
+	g_test_add_func("/damon/writer/tuned-intervals", test_tuned_intervals);
 	return g_test_run();
 }

@@ -124,6 +124,10 @@ static void render_attrs(Render *r, const gchar *ctxp, const VtierDamonContext *
 
 	emit_u64(r, iv, "sample_us", ctx->sample_us, d->sample_us);
 	emit_u64(r, iv, "aggr_us", ctx->aggr_us, d->aggr_us);
+	if (ctx->intervals_goal.aggrs != 0 && ctx->intervals_goal.access_bp != 0) {
+		((VtierDamonEntry *)r->out->pdata[r->out->len - 1])->tuned = TRUE;
+		((VtierDamonEntry *)r->out->pdata[r->out->len - 2])->tuned = TRUE;
+	}
 	emit_u64(r, iv, "update_us", ctx->update_us, d->update_us);
 	emit_u64(r, goal, "access_bp", ctx->intervals_goal.access_bp, 0);
 	emit_u64(r, goal, "aggrs", ctx->intervals_goal.aggrs, 0);

@@ -33,6 +33,8 @@ typedef struct {
 	guint kdamond;	/* index of the kdamond it belongs to */
 	gboolean goal;	/* below schemes/S/quotas/goals/ (commit_schemes_quota_goals picks it up) */
 	gboolean live;	/* takes effect without a commit (kdamonds/K/refresh_ms) */
+	gboolean tuned; /* sample_us/aggr_us under intervals auto-tuning: the kernel owns them
+			   once the kdamond runs (update_tuned_intervals, refresh_ms write them) */
 } VtierDamonEntry;
 
 void vtier_damon_entry_free(VtierDamonEntry *entry);

@@ -147,6 +147,8 @@ gboolean vtier_damon_writer_verify(VtierDamonWriter *w, const VtierDamonModel *m
 		g_autofree gchar *path = vtier_damon_admin_path(e->relpath);
 		g_autofree gchar *value = NULL;
 
+		if (e->tuned)
+			continue; /* the kernel's intervals tuner may have changed them */
 		if (!vtier_damon_io_exists(w->io, path)) {
 			if (!vtier_damon_entry_values_equal(e->kind, e->value, e->default_value))
 				g_string_append_printf(out, "%s: model %s, no such file\n",

@@ -162,6 +162,8 @@ static gboolean apply_entry(VtierDamonWriter *w, const VtierDamonEntry *e, gbool
 	const gchar *cur = NULL;
 	gboolean exists;
 
+	if (e->tuned && running)
+		return TRUE; /* the intervals tuner owns them now */
 	if (!current_value(w, e, running, &cur, &exists, error))
 		return FALSE;
 	if (!exists) {
