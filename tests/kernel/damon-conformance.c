@@ -85,7 +85,12 @@ static void reset_tree(VtierDamonIo *io)
 	g_unlink(state);
 }
 
-/* Writes 1 to every nr_* file that reads 0, until none is left: one of every directory. */
+static const gchar *const count_files[] = { "nr_kdamonds", "nr_contexts", "nr_targets",
+					     "nr_regions", "nr_schemes", "nr_goals",
+					     "nr_filters", "nr_dests", "nr_probes",
+					     "nr_perf_events", NULL };
+
+/* Writes 1 to every count file that reads 0, until none is left: one of every directory. */
 static void stage_one_of_each(VtierDamonIo *io)
 {
 	g_autofree gchar *root = vtier_damon_admin_path("kdamonds");
@@ -103,9 +108,10 @@ static void stage_one_of_each(VtierDamonIo *io)
 			g_autofree gchar *base = f[0] != NULL ? g_path_get_basename(f[0]) : NULL;
 			g_autofree gchar *rel = NULL;
 
-			/* writable nr_* files only: stats/nr_tried and friends are counters */
-			if (base == NULL || !g_str_has_prefix(base, "nr_") || g_strv_length(f) < 3 ||
-			    g_strcmp0(f[1], "rw") != 0 || g_strcmp0(f[2], "0") != 0)
+			/* count files only: not stats/nr_tried, not weights/nr_accesses_permil */
+			if (base == NULL || !g_strv_contains(count_files, base) ||
+			    g_strv_length(f) < 3 || g_strcmp0(f[1], "rw") != 0 ||
+			    g_strcmp0(f[2], "0") != 0)
 				continue;
 			rel = g_strconcat("kdamonds/", f[0], NULL);
 			wrote |= write_admin(io, rel, "1");

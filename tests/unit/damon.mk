@@ -25,3 +25,6 @@ tests_unit_test_damon_ownership_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_damon_ownership_SOURCES = tests/unit/test-damon-ownership.c \
 	tests/unit/damon-test-util.c tests/unit/damon-test-util.h
 include $(srcdir)/tests/kernel/damon.mk
+check_PROGRAMS += tests/unit/test-damon-fake
+TESTS += tests/unit/test-damon-fake
+tests_unit_test_damon_fake_LDADD = $(VTIER_TEST_LDADD)
