@@ -28,3 +28,8 @@ include $(srcdir)/tests/kernel/damon.mk
 check_PROGRAMS += tests/unit/test-damon-fake
 TESTS += tests/unit/test-damon-fake
 tests_unit_test_damon_fake_LDADD = $(VTIER_TEST_LDADD)
+check_PROGRAMS += tests/unit/test-damon-driver
+TESTS += tests/unit/test-damon-driver
+tests_unit_test_damon_driver_LDADD = $(VTIER_TEST_LDADD)
+tests_unit_test_damon_driver_SOURCES = tests/unit/test-damon-driver.c \
+	tests/unit/damon-test-util.c tests/unit/damon-test-util.h

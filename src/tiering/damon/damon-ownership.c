@@ -88,9 +88,24 @@ static gboolean save_damon_member(JsonObject *damon, GError **error)
 	g_autofree gchar *text = NULL;
 	g_autoptr(GError) local = NULL;
 
+	JsonNode *old;
+
 	if (root == NULL) {
 		json_object_unref(damon);
 		return FALSE;
+	}
+	/* keep the members of "damon" this save does not set (kdamonds vs features) */
+	old = json_object_get_member(json_node_get_object(root), "damon");
+	if (old != NULL && JSON_NODE_HOLDS_OBJECT(old)) {
+		g_autoptr(GList) members = json_object_get_members(json_node_get_object(old));
+
+		for (GList *l = members; l != NULL; l = l->next) {
+			if (!json_object_has_member(damon, l->data))
+				json_object_set_member(
+					damon, l->data,
+					json_node_copy(json_object_get_member(json_node_get_object(old),
+									      l->data)));
+		}
 	}
 	json_object_set_object_member(json_node_get_object(root), "damon", damon);
 	text = vtier_damon_json_to_data(root);
@@ -125,10 +140,17 @@ static gboolean read_kdamond(VtierDamonIo *io, guint k, gboolean *ret_running, g
 
 gboolean vtier_damon_ownership_record(VtierDamonIo *io, guint nr_kdamonds, GError **error)
 {
+	g_autofree gchar *nr_path = vtier_damon_admin_path("kdamonds/nr_kdamonds");
 	JsonObject *damon = json_object_new();
 	JsonArray *kdamonds = json_array_new();
+	guint64 nr = 0;
 
 	json_object_set_array_member(damon, "kdamonds", kdamonds);
+	/* an apply that failed early may have left fewer kdamonds than the model has */
+	if (vtier_damon_io_exists(io, nr_path) && vtier_damon_io_read_u64(io, nr_path, &nr, NULL))
+		nr_kdamonds = MIN(nr_kdamonds, (guint)nr);
+	else
+		nr_kdamonds = 0;
 	for (guint k = 0; k < nr_kdamonds; k++) {
 		JsonObject *o = json_object_new();
 		gboolean running;
@@ -278,4 +300,44 @@ gboolean vtier_damon_ownership_claim(VtierDamonIo *io, gboolean disable_damon_st
 	if (!claim_tree(io, ret_claim, error))
 		return FALSE;
 	return claim_modules(io, disable_damon_stat, ret_claim, error);
+}
+
+gboolean vtier_damon_ownership_save_features(const VtierDamonFeatures *features, GError **error)
+{
+	JsonObject *damon = json_object_new();
+
+	json_object_set_member(damon, "features", vtier_damon_features_to_json(features));
+	return save_damon_member(damon, error);
+}
+
+VtierDamonFeatures *vtier_damon_ownership_load_features(GError **error)
+{
+	g_autoptr(JsonNode) root = load_state(error);
+	g_autofree gchar *path = state_path();
+	VtierDamonFeatures *f;
+	JsonNode *damon;
+	JsonNode *node;
+
+	if (root == NULL)
+		return NULL;
+	damon = json_object_get_member(json_node_get_object(root), "damon");
+	if (damon == NULL || !JSON_NODE_HOLDS_OBJECT(damon))
+		return NULL;
+	node = json_object_get_member(json_node_get_object(damon), "features");
+	if (node == NULL)
+		return NULL;
+	f = vtier_damon_features_from_json(node, error);
+	if (f == NULL) {
+		g_autofree gchar *host = vtier_path_to_host(path);
+
+		g_prefix_error(error, "%s: damon.features: ", host);
+		return NULL;
+	}
+	{
+		g_autofree gchar *host = vtier_path_to_host(path);
+
+		g_free(f->source);
+		f->source = g_strdup_printf("probe recorded in %s", host);
+	}
+	return f;
 }

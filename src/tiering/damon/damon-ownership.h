@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "tiering/damon/damon-features.h"
 #include "tiering/damon/damon-io.h"
 
 /*
@@ -21,9 +22,15 @@ typedef struct {
 
 /* The kdamonds vtier created, as recorded in state.json (VtierDamonOwnedKdamond). */
 GArray *vtier_damon_ownership_load(GError **error);
-/* Records kdamonds 0 .. @nr_kdamonds-1 of the tree as vtier's, with their current pids. Call
- * it right after creating them (before `on`) and again after starting them. */
+/* Records kdamonds 0 .. @nr_kdamonds-1 of the tree (as far as they exist) as vtier's, with
+ * their current pids. Call it after every apply (damon-driver.h does). */
 gboolean vtier_damon_ownership_record(VtierDamonIo *io, guint nr_kdamonds, GError **error);
+
+/* Records complete probe results with the ownership: after a restart the tree is busy with
+ * vtier's own kdamonds and the probe can only read file presence. */
+gboolean vtier_damon_ownership_save_features(const VtierDamonFeatures *features, GError **error);
+/* The recorded features, or NULL (error unset) when none were recorded. */
+VtierDamonFeatures *vtier_damon_ownership_load_features(GError **error);
 
 typedef struct {
 	GArray *adopted;	   /* VtierDamonOwnedKdamond: vtier's kdamonds found running */

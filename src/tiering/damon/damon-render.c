@@ -244,7 +244,9 @@ static void place_filters(Render *r, const gchar *sp, const VtierDamonScheme *s,
 				dir = vtier_damon_filter_type_layer(f->type);
 			if (!new_form && f->layer != VTIER_DAMON_LAYER_LEGACY && f->allow)
 				pl.matching = !f->matching; /* only right as the last filter: checked below */
-			if (!vtier_damon_features_has_filter_type(r->f, dir, f->type)) {
+			/* type lists are known when the trial writes ran (actions known) */
+			if (r->f->actions[0] != NULL &&
+			    !vtier_damon_features_has_filter_type(r->f, dir, f->type)) {
 				g_autofree gchar *what = g_strdup_printf(
 					"filter type %s in %s/", vtier_damon_filter_type_to_string(f->type),
 					vtier_damon_filter_layer_dir(dir));

@@ -14,7 +14,8 @@ libvtier_core_la_SOURCES += \
 	src/tiering/damon/damon-writer-private.h src/tiering/damon/damon-writer-report.c \
 	src/tiering/damon/damon-writer-status.c \
 	src/tiering/damon/damon-probe.c src/tiering/damon/damon-probe.h \
-	src/tiering/damon/damon-ownership.c src/tiering/damon/damon-ownership.h
+	src/tiering/damon/damon-ownership.c src/tiering/damon/damon-ownership.h \
+	src/tiering/damon/damon-driver.c src/tiering/damon/damon-driver.h
 nodist_libvtier_core_la_SOURCES = src/tiering/damon/damon-resources.c
 
 # The kernel profiles (6.12, 6.18, 7.3, 7.3+hw-rfc) are embedded in the binaries.
