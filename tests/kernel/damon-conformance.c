@@ -12,6 +12,7 @@
 #include "common/fileio.h"
 #include "common/paths.h"
 #include "daemon/config.h"
+#include "tiering/damon/damon-driver.h"
 #include "tiering/damon/damon-fake.h"
 #include "tiering/damon/damon-ownership.h"
 #include "tiering/damon/damon-probe.h"
@@ -419,21 +420,29 @@ static void check_bad_commit(VtierDamonIo *io, VtierDamonWriter *w, VtierDamonMo
 	       "bad commit: the running budget is unchanged (effective_bytes)", NULL);
 }
 
-/* vtierd restarts and adopts its kdamond: no write, no restart. */
+/* vtierd restarts and adopts its kdamond: no write, no restart; the features are the ones
+ * recorded at creation (the probe only sees file presence on the busy tree). */
 static void check_adoption(VtierDamonIo *io, const VtierDamonFeatures *f, VtierDamonModel *model)
 {
-	g_autoptr(VtierDamonWriter) w = vtier_damon_writer_new(io, f);
-	g_auto(VtierDamonClaim) claim = { 0 };
+	g_autoptr(VtierDamonDriver) d = vtier_damon_driver_new(io);
+	g_auto(VtierDamonApplyResult) result = { 0 };
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *pid = read_admin(io, "kdamonds/0/pid");
-	guint writes = vtier_damon_io_get_write_count(io);
-	gboolean claimed = vtier_damon_ownership_claim(io, FALSE, &claim, &error);
-	VtierDamonStateAction action = claimed ? apply(w, model, &error) : VTIER_DAMON_STATE_LAST;
-	g_autofree gchar *pid_after = read_admin(io, "kdamonds/0/pid");
+	g_autofree gchar *pid_after = NULL;
+	gboolean ok;
+	guint writes;
 
-	report(claimed && claim.adopted->len == 1 && action == VTIER_DAMON_STATE_NONE &&
+	vtier_damon_ownership_save_features(f, NULL);
+	writes = vtier_damon_io_get_write_count(io);
+	ok = vtier_damon_driver_start(d, FALSE, &error) &&
+	     vtier_damon_driver_apply(d, model, &result, &error);
+	pid_after = read_admin(io, "kdamonds/0/pid");
+	report(ok && vtier_damon_driver_get_claim(d)->adopted->len == 1 &&
+		       g_str_has_prefix(vtier_damon_driver_get_features(d)->source, "probe recorded") &&
+		       g_array_index(result.actions, VtierDamonStateAction, 0) ==
+			       VTIER_DAMON_STATE_NONE &&
 		       vtier_damon_io_get_write_count(io) == writes && g_strcmp0(pid, pid_after) == 0,
-	       "restart: own running kdamond adopted, nothing written",
+	       "restart: own running kdamond adopted with the recorded features, nothing written",
 	       error ? error->message : NULL);
 }
 
