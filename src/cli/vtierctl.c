@@ -20,6 +20,7 @@ static const VtierCliVerb verbs[] = {
 
 	/* DAMON verbs */
 	{ "probe", "Show what the kernel's DAMON offers", vtier_cli_verb_probe },
+	{ "damon", "Apply a DAMON model, show or stop vtier's kdamonds", vtier_cli_verb_damon },
 
 	/* planner verbs */
 
