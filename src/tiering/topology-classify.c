@@ -317,6 +317,31 @@ static void add_summary_notes(VtierTopology *topology)
 	}
 }
 
+/* The kernel's own tiering moves the pages vtier placed: NUMA balancing pulls a guest's slow
+ * pages to the node its vCPUs run on (measured in the lab), demotion on reclaim pushes fast pages
+ * out. Only matters when there is something to tier. */
+static void check_kernel_tiering(VtierTopology *topology)
+{
+	g_autoptr(GArray) slow = vtier_topology_nodes_with_role(topology, VTIER_NODE_ROLE_SLOW);
+
+	if (slow->len == 0)
+		return;
+	if (topology->numa_balancing > 0)
+		vtier_topology_add_problem(
+			topology,
+			g_strdup_printf("kernel.numa_balancing=%d: the kernel migrates pages toward "
+					"the CPUs that touch them (mode 2/3: promotes hot slow "
+					"pages) and undoes vtier's placement",
+					topology->numa_balancing),
+			g_strdup("sysctl -w kernel.numa_balancing=0, and make it permanent in "
+				 "/etc/sysctl.d/"));
+	if (topology->demotion_enabled == 1)
+		vtier_topology_add_note(topology,
+					g_strdup("demotion_enabled=true: under memory pressure the "
+						 "kernel also demotes cold pages to slower tiers on its "
+						 "own"));
+}
+
 gboolean vtier_topology_classify(VtierTopology *topology, const gchar *fast_nodes,
 				 const gchar *slow_nodes, GError **error)
 {
@@ -334,6 +359,7 @@ gboolean vtier_topology_classify(VtierTopology *topology, const gchar *fast_node
 	}
 	pair_nodes(topology);
 	check_shared_tiers(topology);
+	check_kernel_tiering(topology);
 	add_summary_notes(topology);
 	return TRUE;
 }

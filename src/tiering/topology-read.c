@@ -170,6 +170,35 @@ static gboolean read_has_memory(VtierTopology *topology, GError **error)
 }
 
 
+/* kernel.numa_balancing and demotion_enabled; absent files (kernels without the feature) leave
+ * them unknown, malformed ones are errors. */
+static gboolean read_kernel_tiering(VtierTopology *topology, GError **error)
+{
+	g_autofree gchar *nb = vtier_path_build(VTIER_PATH_SYSCTL, "kernel", "numa_balancing", NULL);
+	g_autofree gchar *de = vtier_path_build(VTIER_PATH_SYSFS, "kernel", "mm", "numa",
+						"demotion_enabled", NULL);
+	g_autofree gchar *de_host = vtier_path_to_host(de);
+	g_autofree gchar *text = NULL;
+	guint64 mode;
+
+	if (g_file_test(nb, G_FILE_TEST_EXISTS)) {
+		if (!vtier_file_read_u64(nb, &mode, error))
+			return FALSE;
+		topology->numa_balancing = (gint)MIN(mode, G_MAXINT);
+	}
+	if (!g_file_test(de, G_FILE_TEST_EXISTS))
+		return TRUE;
+	if (!vtier_file_read_trimmed(de, &text, error))
+		return FALSE;
+	if (g_strcmp0(text, "true") != 0 && g_strcmp0(text, "false") != 0) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE,
+			    "%s: \"%s\" is not true or false", de_host, text);
+		return FALSE;
+	}
+	topology->demotion_enabled = g_strcmp0(text, "true") == 0;
+	return TRUE;
+}
+
 /* On the real machine, libnuma gives capacity and free memory (the same kernel numbers, through
  * the library the rest of the system uses); it cannot be pointed at a fixture, so it is skipped
  * for any other sysroot. */
@@ -212,7 +241,7 @@ static VtierTopology *read_topology(GError **error)
 		vtier_topology_add_node(topology, node);
 	}
 	if (!read_has_memory(topology, error) || !read_memory_tiers(topology, error) ||
-	    !vtier_topology_read_ranges(topology, error))
+	    !vtier_topology_read_ranges(topology, error) || !read_kernel_tiering(topology, error))
 		return NULL;
 	read_libnuma(topology);
 	return g_steal_pointer(&topology);

@@ -135,6 +135,16 @@ JsonNode *vtier_topology_to_json(const VtierTopology *topology)
 	json_builder_add_boolean_value(b, topology->iomem_hidden);
 	json_builder_set_member_name(b, "capacity_source");
 	json_builder_add_string_value(b, topology->capacity_source);
+	json_builder_set_member_name(b, "numa_balancing");
+	if (topology->numa_balancing < 0)
+		json_builder_add_null_value(b);
+	else
+		json_builder_add_int_value(b, topology->numa_balancing);
+	json_builder_set_member_name(b, "demotion_enabled");
+	if (topology->demotion_enabled < 0)
+		json_builder_add_null_value(b);
+	else
+		json_builder_add_boolean_value(b, topology->demotion_enabled == 1);
 	json_builder_set_member_name(b, "nodes");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < topology->nodes->len; i++)
@@ -259,8 +269,19 @@ gchar *vtier_topology_to_text(const VtierTopology *topology)
 			       : topology->basis == VTIER_TOPOLOGY_BASIS_MEMORY_TIERS ? "kernel memory tiers"
 										  : "CPU-less nodes and distance");
 	g_string_append_printf(out, "Memory block size %s; capacity from %s; ranges are online "
-				    "System RAM, inclusive\n\n",
+				    "System RAM, inclusive\n",
 			       block, topology->capacity_source);
+	if (topology->numa_balancing >= 0 || topology->demotion_enabled >= 0) {
+		g_autofree gchar *nb = topology->numa_balancing < 0
+					       ? g_strdup("?")
+					       : g_strdup_printf("%d", topology->numa_balancing);
+		g_string_append_printf(out, "Kernel tiering: numa_balancing %s, demotion_enabled %s\n",
+				       nb,
+				       topology->demotion_enabled < 0	 ? "?"
+				       : topology->demotion_enabled == 1 ? "true"
+									 : "false");
+	}
+	g_string_append_c(out, '\n');
 	for (guint i = 0; i < topology->nodes->len; i++)
 		render_node(out, topology, g_ptr_array_index(topology->nodes, i));
 	render_distances(out, topology);

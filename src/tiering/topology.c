@@ -80,6 +80,8 @@ VtierTopology *vtier_topology_new(void)
 	topology->notes = g_ptr_array_new_with_free_func(g_free);
 	topology->capacity_source = g_strdup("literal");
 	topology->basis = VTIER_TOPOLOGY_BASIS_CPULESS;
+	topology->numa_balancing = -1;
+	topology->demotion_enabled = -1;
 	return topology;
 }
 

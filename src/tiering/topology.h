@@ -74,6 +74,9 @@ typedef struct {
 	VtierTopologyBasis basis;
 	GPtrArray *problems; /* VtierTopologyProblem *: configuration problems (with fixes) */
 	GPtrArray *notes;    /* gchar *: facts worth telling the admin that are not problems */
+	/* the kernel's own tiering, which fights vtier's placement when on */
+	gint numa_balancing;   /* kernel.numa_balancing (0 off, 1 normal, 2 tiering, 3 both), -1 unknown */
+	gint demotion_enabled; /* /sys/kernel/mm/numa/demotion_enabled as 0/1, -1 unknown */
 } VtierTopology;
 
 const gchar *vtier_node_role_to_string(VtierNodeRole role);

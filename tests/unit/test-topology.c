@@ -174,9 +174,15 @@ static void test_fixture_spr_pairing(void)
 	g_assert_cmpuint(node(t, 3)->ranges->len, ==, 1);
 	assert_range(node(t, 3), 0, 0x12000000000, 0x13f7fffffff);
 	g_assert_cmpuint(vtier_node_range_bytes(node(t, 3)), ==, 126 * GIB);
-	g_assert_cmpuint(t->problems->len, ==, 0);
-	g_assert_cmpuint(t->notes->len, ==, 1);
-	g_assert_nonnull(strstr(g_ptr_array_index(t->notes, 0), "node 3: 1 memory block"));
+	/* this host left the kernel's NUMA balancing on: it would undo vtier's placement */
+	g_assert_cmpint(t->numa_balancing, ==, 1);
+	g_assert_cmpint(t->demotion_enabled, ==, 1);
+	g_assert_cmpuint(t->problems->len, ==, 1);
+	g_assert_nonnull(strstr(((VtierTopologyProblem *)g_ptr_array_index(t->problems, 0))->fix,
+				"kernel.numa_balancing=0"));
+	g_assert_cmpuint(t->notes->len, ==, 2);
+	g_assert_nonnull(strstr(g_ptr_array_index(t->notes, 0), "demotion_enabled=true"));
+	g_assert_nonnull(strstr(g_ptr_array_index(t->notes, 1), "node 3: 1 memory block"));
 }
 
 static void test_fixture_no_slow_tier(void)
@@ -190,6 +196,8 @@ static void test_fixture_no_slow_tier(void)
 	g_assert_cmpint(node(t, 0)->role, ==, VTIER_NODE_ROLE_FAST);
 	g_assert_cmpint(node(t, 1)->role, ==, VTIER_NODE_ROLE_FAST);
 	g_assert_cmpuint(node(t, 0)->nearest_slow->len, ==, 0);
+	/* NUMA balancing is on, but with nothing to tier it is no problem for vtier */
+	g_assert_cmpint(t->numa_balancing, ==, 1);
 	g_assert_cmpuint(t->problems->len, ==, 0);
 	g_assert_nonnull(strstr(g_ptr_array_index(t->notes, 0), "no slow memory node"));
 	assert_range(node(t, 1), 0, 0x4080000000, 0x80ffffffff);
@@ -235,8 +243,8 @@ static void test_config_override(void)
 	assert_ids(fast, "0-1,3");
 	assert_ids(node(spr, 0)->nearest_slow, "2");
 	assert_ids(node(spr, 1)->nearest_slow, "2");
-	/* configured fast node 3 shares memory_tier22 with slow node 2 */
-	g_assert_cmpuint(spr->problems->len, ==, 1);
+	/* configured fast node 3 shares memory_tier22 with slow node 2 (and NUMA balancing is on) */
+	g_assert_cmpuint(spr->problems->len, ==, 2);
 	p = g_ptr_array_index(spr->problems, 0);
 	g_assert_nonnull(strstr(p->summary, "slow node(s) 2 sit in the same kernel memory tier "
 					    "(memory_tier22) as fast node(s) 3"));
@@ -403,6 +411,10 @@ static const Corruption corruptions[] = {
 	  "/sys/devices/system/memory/memory200/state: \"sleeping\" is not a memory block state" },
 	{ "block-state-missing", MEM_DIR "memory0/state", NULL,
 	  "cannot read /sys/devices/system/memory/memory0/state" },
+	{ "numa-balancing-garbage", "proc/sys/kernel/numa_balancing", "on\n",
+	  "/proc/sys/kernel/numa_balancing: \"on\" is not a number" },
+	{ "demotion-garbage", "sys/kernel/mm/numa/demotion_enabled", "yes\n",
+	  "/sys/kernel/mm/numa/demotion_enabled: \"yes\" is not true or false" },
 	{ "iomem-missing", "proc/iomem", NULL, "cannot read /proc/iomem" },
 	{ "iomem-empty", "proc/iomem", "", "/proc/iomem: no \"System RAM\" line" },
 	{ "iomem-garbage", "proc/iomem", "00001000-0009ffff : System RAM\nhello\n",
