@@ -51,6 +51,11 @@ static gboolean read_distances(VtierNode *node, const GArray *online, GError **e
 		}
 		if (!vtier_parse_u64(fields[i], host, &value, error))
 			return FALSE;
+		if (value >= VTIER_DISTANCE_UNKNOWN) {
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE,
+				    "%s: distance \"%s\" is out of range", host, fields[i]);
+			return FALSE;
+		}
 		vtier_node_set_distance(node, g_array_index(online, guint, n++), (guint)value);
 		if (fields[i + 1] == NULL && n != online->len) {
 			g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE,
@@ -200,10 +205,13 @@ static gboolean read_kernel_tiering(VtierTopology *topology, GError **error)
 }
 
 /* On the real machine, libnuma gives capacity and free memory (the same kernel numbers, through
- * the library the rest of the system uses); it cannot be pointed at a fixture, so it is skipped
- * for any other sysroot. */
+ * the library the rest of the system uses) and its distances cross-check sysfs; it cannot be
+ * pointed at a fixture, so it is skipped for any other sysroot. Disagreements become notes. */
 static void read_libnuma(VtierTopology *topology)
 {
+	g_autoptr(GArray) totals = g_array_new(FALSE, FALSE, sizeof(guint64));
+	g_autoptr(GArray) frees = g_array_new(FALSE, FALSE, sizeof(guint64));
+
 	if (!vtier_paths_is_real_root() || numa_available() < 0)
 		return;
 	for (guint i = 0; i < topology->nodes->len; i++) {
@@ -211,10 +219,31 @@ static void read_libnuma(VtierTopology *topology)
 		long long free_bytes = 0;
 		long long total = numa_node_size64((int)node->id, &free_bytes);
 
-		if (total < 0)
+		if (total < 0) {
+			vtier_topology_add_note(topology,
+						g_strdup_printf("libnuma cannot size node %u; capacity "
+								"from sysfs meminfo",
+								node->id));
 			return;
-		node->total_bytes = (guint64)total;
-		node->free_bytes = (guint64)free_bytes;
+		}
+		g_array_append_val(totals, total);
+		g_array_append_val(frees, free_bytes);
+		for (guint j = 0; j < topology->nodes->len; j++) {
+			const VtierNode *to = g_ptr_array_index(topology->nodes, j);
+			guint mine = vtier_topology_distance(topology, node->id, to->id);
+			int theirs = numa_distance((int)node->id, (int)to->id);
+
+			if (theirs > 0 && (guint)theirs != mine)
+				vtier_topology_add_note(
+					topology, g_strdup_printf("libnuma says distance %u->%u is "
+								  "%d, sysfs %u (sysfs used)",
+								  node->id, to->id, theirs, mine));
+		}
+	}
+	for (guint i = 0; i < topology->nodes->len; i++) {
+		VtierNode *node = g_ptr_array_index(topology->nodes, i);
+		node->total_bytes = g_array_index(totals, guint64, i);
+		node->free_bytes = g_array_index(frees, guint64, i);
 	}
 	g_free(topology->capacity_source);
 	topology->capacity_source = g_strdup("libnuma");
@@ -243,7 +272,6 @@ static VtierTopology *read_topology(GError **error)
 	if (!read_has_memory(topology, error) || !read_memory_tiers(topology, error) ||
 	    !vtier_topology_read_ranges(topology, error) || !read_kernel_tiering(topology, error))
 		return NULL;
-	read_libnuma(topology);
 	return g_steal_pointer(&topology);
 }
 
@@ -296,6 +324,8 @@ VtierTopology *vtier_topology_load(const VtierConfig *config, GError **error)
 	slow = vtier_config_get_string(config, "topology", "slow_nodes");
 	if (!vtier_topology_classify(topology, fast, slow, error))
 		return NULL;
+	/* after classify, which resets the notes */
+	read_libnuma(topology);
 	add_load_notes(topology);
 	return g_steal_pointer(&topology);
 }
