@@ -140,8 +140,9 @@ static gboolean read_memory_tiers(VtierTopology *topology, GError **error)
 		    !vtier_parse_u64(entry + strlen("memory_tier"), entry, &tier, NULL) ||
 		    tier > G_MAXINT)
 			continue;
-		if (!read_id_list(vtier_path_build(VTIER_PATH_MEMORY_TIERS, entry, "nodelist", NULL),
-				  &ids, error))
+		if (!read_id_list(
+			vtier_path_build(VTIER_PATH_MEMORY_TIERS, entry, "nodelist", NULL), &ids,
+			error))
 			return FALSE;
 		topology->has_memory_tiers = TRUE;
 		for (guint i = 0; i < ids->len; i++) {
@@ -179,7 +180,8 @@ static gboolean read_has_memory(VtierTopology *topology, GError **error)
  * them unknown, malformed ones are errors. */
 static gboolean read_kernel_tiering(VtierTopology *topology, GError **error)
 {
-	g_autofree gchar *nb = vtier_path_build(VTIER_PATH_SYSCTL, "kernel", "numa_balancing", NULL);
+	g_autofree gchar *nb =
+	    vtier_path_build(VTIER_PATH_SYSCTL, "kernel", "numa_balancing", NULL);
 	g_autofree gchar *de = vtier_path_build(VTIER_PATH_SYSFS, "kernel", "mm", "numa",
 						"demotion_enabled", NULL);
 	g_autofree gchar *de_host = vtier_path_to_host(de);
@@ -220,10 +222,10 @@ static void read_libnuma(VtierTopology *topology)
 		long long total = numa_node_size64((int)node->id, &free_bytes);
 
 		if (total < 0) {
-			vtier_topology_add_note(topology,
-						g_strdup_printf("libnuma cannot size node %u; capacity "
-								"from sysfs meminfo",
-								node->id));
+			vtier_topology_add_note(
+			    topology, g_strdup_printf("libnuma cannot size node %u; capacity "
+						      "from sysfs meminfo",
+						      node->id));
 			return;
 		}
 		g_array_append_val(totals, total);
@@ -290,15 +292,16 @@ static void add_load_notes(VtierTopology *topology)
 
 		guint64 ranges = vtier_node_range_bytes(node);
 
-		if (!topology->iomem_hidden && ranges > node->total_bytes + node->total_bytes / 10 &&
+		if (!topology->iomem_hidden &&
+		    ranges > node->total_bytes + node->total_bytes / 10 &&
 		    ranges - node->total_bytes > 256 * 1024 * 1024) {
 			g_autofree gchar *r = vtier_format_gib(ranges);
 			g_autofree gchar *t = vtier_format_gib(node->total_bytes);
 			vtier_topology_add_note(
-				topology, g_strdup_printf("node %u: its ranges span %s but MemTotal is "
-							  "%s (ballooned, reserved or hot-unplugged "
-							  "memory): DAMON regions cover the whole span",
-							  node->id, r, t));
+			    topology, g_strdup_printf("node %u: its ranges span %s but MemTotal is "
+						      "%s (ballooned, reserved or hot-unplugged "
+						      "memory): DAMON regions cover the whole span",
+						      node->id, r, t));
 		}
 		if (node->n_offline_blocks > 0)
 			vtier_topology_add_note(

@@ -186,8 +186,8 @@ static gboolean parse_list_item(const gchar *item, const gchar *what, guint64 *r
 	if (bounds[1] != NULL && !vtier_parse_u64(bounds[1], what, ret_last, error))
 		return FALSE;
 	if (*ret_last < *ret_first || *ret_last > G_MAXUINT16 * 64) {
-		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "%s: \"%s\" is not a valid range",
-			    what, item);
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE,
+			    "%s: \"%s\" is not a valid range", what, item);
 		return FALSE;
 	}
 	return TRUE;

@@ -243,7 +243,8 @@ static void test_config_override(void)
 	assert_ids(fast, "0-1,3");
 	assert_ids(node(spr, 0)->nearest_slow, "2");
 	assert_ids(node(spr, 1)->nearest_slow, "2");
-	/* configured fast node 3 shares memory_tier22 with slow node 2 (and NUMA balancing is on) */
+	/* configured fast node 3 shares memory_tier22 with slow node 2 (and NUMA balancing is on)
+	 */
 	g_assert_cmpuint(spr->problems->len, ==, 2);
 	p = g_ptr_array_index(spr->problems, 0);
 	g_assert_nonnull(strstr(p->summary, "slow node(s) 2 sit in the same kernel memory tier "
@@ -270,9 +271,9 @@ static void test_config_override_errors(void)
 		const gchar *conf;
 		const gchar *message;
 	} cases[] = {
-		{ "[topology]\nfast_nodes=0\nslow_nodes=5\n", "slow_nodes: node 5 does not exist" },
-		{ "[topology]\nfast_nodes=0-1\nslow_nodes=1\n", "node 1 is in both" },
-		{ "[topology]\nfast_nodes=zero\n", "[topology] fast_nodes: \"zero\" is not a number" },
+	    {"[topology]\nfast_nodes=0\nslow_nodes=5\n", "slow_nodes: node 5 does not exist"},
+	    {"[topology]\nfast_nodes=0-1\nslow_nodes=1\n", "node 1 is in both"},
+	    {"[topology]\nfast_nodes=zero\n", "[topology] fast_nodes: \"zero\" is not a number"},
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -381,44 +382,43 @@ typedef struct {
 } Corruption;
 
 static const Corruption corruptions[] = {
-	{ "online-missing", NODE_DIR "online", NULL,
-	  "cannot read /sys/devices/system/node/online" },
-	{ "online-empty", NODE_DIR "online", "\n", "/sys/devices/system/node/online: no online node" },
-	{ "online-garbage", NODE_DIR "online", "zero\n", "/sys/devices/system/node/online: \"zero\"" },
-	{ "cpulist-garbage", NODE_DIR "node0/cpulist", "0-63,x\n",
-	  "/sys/devices/system/node/node0/cpulist: \"x\" is not a number" },
-	{ "distance-empty", NODE_DIR "node1/distance", "", "/sys/devices/system/node/node1/distance" },
-	{ "distance-short", NODE_DIR "node1/distance", "32\n",
-	  "/sys/devices/system/node/node1/distance: \"32\" has 1 entries for 2 online nodes" },
-	{ "distance-long", NODE_DIR "node1/distance", "32 10 10\n", "more entries than the 2" },
-	{ "distance-garbage", NODE_DIR "node0/distance", "10 far\n",
-	  "/sys/devices/system/node/node0/distance: \"far\" is not a number" },
-	{ "meminfo-missing", NODE_DIR "node1/meminfo", NULL,
-	  "cannot read /sys/devices/system/node/node1/meminfo" },
-	{ "meminfo-empty", NODE_DIR "node0/meminfo", "",
-	  "/sys/devices/system/node/node0/meminfo: no \"MemTotal:\" line" },
-	{ "meminfo-garbage", NODE_DIR "node0/meminfo", "Node 0 MemTotal: lots kB\n",
-	  "/sys/devices/system/node/node0/meminfo: \"lots\" is not a number" },
-	{ "has-memory-garbage", NODE_DIR "has_memory", "0-\n", "/sys/devices/system/node/has_memory" },
-	{ "tier-garbage", "sys/devices/virtual/memory_tiering/memory_tier4/nodelist", "all\n",
-	  "/sys/devices/virtual/memory_tiering/memory_tier4/nodelist: \"all\"" },
-	{ "block-size-missing", MEM_DIR "block_size_bytes", NULL,
-	  "cannot read /sys/devices/system/memory/block_size_bytes" },
-	{ "block-size-garbage", MEM_DIR "block_size_bytes", "2 GiB\n",
-	  "/sys/devices/system/memory/block_size_bytes: \"2 GiB\" is not a power-of-two" },
-	{ "block-size-zero", MEM_DIR "block_size_bytes", "0\n", "block_size_bytes: \"0\"" },
-	{ "block-state-garbage", MEM_DIR "memory200/state", "sleeping\n",
-	  "/sys/devices/system/memory/memory200/state: \"sleeping\" is not a memory block state" },
-	{ "block-state-missing", MEM_DIR "memory0/state", NULL,
-	  "cannot read /sys/devices/system/memory/memory0/state" },
-	{ "numa-balancing-garbage", "proc/sys/kernel/numa_balancing", "on\n",
-	  "/proc/sys/kernel/numa_balancing: \"on\" is not a number" },
-	{ "demotion-garbage", "sys/kernel/mm/numa/demotion_enabled", "yes\n",
-	  "/sys/kernel/mm/numa/demotion_enabled: \"yes\" is not true or false" },
-	{ "iomem-missing", "proc/iomem", NULL, "cannot read /proc/iomem" },
-	{ "iomem-empty", "proc/iomem", "", "/proc/iomem: no \"System RAM\" line" },
-	{ "iomem-garbage", "proc/iomem", "00001000-0009ffff : System RAM\nhello\n",
-	  "/proc/iomem: line 2 \"hello\"" },
+    {"online-missing", NODE_DIR "online", NULL, "cannot read /sys/devices/system/node/online"},
+    {"online-empty", NODE_DIR "online", "\n", "/sys/devices/system/node/online: no online node"},
+    {"online-garbage", NODE_DIR "online", "zero\n", "/sys/devices/system/node/online: \"zero\""},
+    {"cpulist-garbage", NODE_DIR "node0/cpulist", "0-63,x\n",
+     "/sys/devices/system/node/node0/cpulist: \"x\" is not a number"},
+    {"distance-empty", NODE_DIR "node1/distance", "", "/sys/devices/system/node/node1/distance"},
+    {"distance-short", NODE_DIR "node1/distance", "32\n",
+     "/sys/devices/system/node/node1/distance: \"32\" has 1 entries for 2 online nodes"},
+    {"distance-long", NODE_DIR "node1/distance", "32 10 10\n", "more entries than the 2"},
+    {"distance-garbage", NODE_DIR "node0/distance", "10 far\n",
+     "/sys/devices/system/node/node0/distance: \"far\" is not a number"},
+    {"meminfo-missing", NODE_DIR "node1/meminfo", NULL,
+     "cannot read /sys/devices/system/node/node1/meminfo"},
+    {"meminfo-empty", NODE_DIR "node0/meminfo", "",
+     "/sys/devices/system/node/node0/meminfo: no \"MemTotal:\" line"},
+    {"meminfo-garbage", NODE_DIR "node0/meminfo", "Node 0 MemTotal: lots kB\n",
+     "/sys/devices/system/node/node0/meminfo: \"lots\" is not a number"},
+    {"has-memory-garbage", NODE_DIR "has_memory", "0-\n", "/sys/devices/system/node/has_memory"},
+    {"tier-garbage", "sys/devices/virtual/memory_tiering/memory_tier4/nodelist", "all\n",
+     "/sys/devices/virtual/memory_tiering/memory_tier4/nodelist: \"all\""},
+    {"block-size-missing", MEM_DIR "block_size_bytes", NULL,
+     "cannot read /sys/devices/system/memory/block_size_bytes"},
+    {"block-size-garbage", MEM_DIR "block_size_bytes", "2 GiB\n",
+     "/sys/devices/system/memory/block_size_bytes: \"2 GiB\" is not a power-of-two"},
+    {"block-size-zero", MEM_DIR "block_size_bytes", "0\n", "block_size_bytes: \"0\""},
+    {"block-state-garbage", MEM_DIR "memory200/state", "sleeping\n",
+     "/sys/devices/system/memory/memory200/state: \"sleeping\" is not a memory block state"},
+    {"block-state-missing", MEM_DIR "memory0/state", NULL,
+     "cannot read /sys/devices/system/memory/memory0/state"},
+    {"numa-balancing-garbage", "proc/sys/kernel/numa_balancing", "on\n",
+     "/proc/sys/kernel/numa_balancing: \"on\" is not a number"},
+    {"demotion-garbage", "sys/kernel/mm/numa/demotion_enabled", "yes\n",
+     "/sys/kernel/mm/numa/demotion_enabled: \"yes\" is not true or false"},
+    {"iomem-missing", "proc/iomem", NULL, "cannot read /proc/iomem"},
+    {"iomem-empty", "proc/iomem", "", "/proc/iomem: no \"System RAM\" line"},
+    {"iomem-garbage", "proc/iomem", "00001000-0009ffff : System RAM\nhello\n",
+     "/proc/iomem: line 2 \"hello\""},
 };
 
 static void test_malformed(gconstpointer data)
