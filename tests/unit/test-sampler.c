@@ -368,6 +368,7 @@ int main(int argc, char **argv)
 	g_test_add_data_func("/sampler/pfm-force-pmu/spr", "spr", test_pfm_force_pmu);
 	g_test_add_data_func("/sampler/pfm-force-pmu/icx", "icx", test_pfm_force_pmu);
 	g_test_add_data_func("/sampler/pfm-force-pmu/skx", "skx", test_pfm_force_pmu);
+	g_test_add_data_func("/sampler/pfm-force-pmu/icl", "icl", test_pfm_force_pmu);
 	g_test_add_data_func("/sampler/pfm-force-pmu/zen4", "amd64_fam19h_zen4",
 			     test_pfm_force_pmu);
 	g_test_add_func("/sampler/raw-table", test_raw_table);
