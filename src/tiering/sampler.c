@@ -370,11 +370,21 @@ VtierSampler *vtier_sampler_detect(const VtierConfig *config, GError **error)
 	g_auto(Overrides) o = { 0 };
 	g_auto(VtierPmuProbe) probe = { 0 };
 	g_autoptr(VtierSampler) s = NULL;
+	g_autoptr(GError) local = NULL;
 
 	if (config == NULL)
 		config = defaults = vtier_config_new_default();
-	if (!read_overrides(config, &o, error) || !vtier_pmu_probe(&probe, error))
+
+	if (!read_overrides(config, &o, error))
 		return NULL;
+	if (!vtier_pmu_probe(&probe, &local)) {
+		/* a malformed PMU the admin switched off is no reason to fail */
+		if (g_strcmp0(o.mode, "none") != 0) {
+			g_propagate_error(error, g_steal_pointer(&local));
+			return NULL;
+		}
+		g_debug("ignoring (mode=none): %s", local->message);
+	}
 	s = choose(&probe, &o, error);
 	if (s == NULL || !apply_overrides(s, &o, error))
 		return NULL;
