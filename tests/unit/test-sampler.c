@@ -368,7 +368,7 @@ static void test_real_machine(void)
 int main(int argc, char **argv)
 {
 	static const gchar *const golden[] = { "amd-turin-cxl", "intel-spr-2s-cxl",
-					       "intel-icx-2s-dram" };
+					       "intel-icx-2s-dram", "lab-qemu" };
 
 	vtier_test_init(&argc, &argv);
 	g_unsetenv("LIBPFM_FORCE_PMU");
