@@ -41,7 +41,7 @@ fixture_runs() {
 	local f name
 	for f in "$fixtures"/*/; do
 		name=$(basename "$f")
-		[ -e "$f/README" ] || { ko "fixture $name has no README"; continue; }
+		[ -e "$f/README" ] || [ -e "$f/README.md" ] || { ko "fixture $name has no README"; continue; }
 		if "$vtierctl" topology --sysroot "$f" >"$work/$name.txt" 2>&1 &&
 			"$vtierctl" topology --sysroot "$f" --json >"$work/$name.json" 2>&1 &&
 			check_json "$work/$name.json" &&
