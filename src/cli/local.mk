@@ -10,3 +10,5 @@ vtierctl_SOURCES += src/cli/verb-sampler.c
 vtierctl_SOURCES += src/cli/guests-libvirt.c src/cli/guests-libvirt.h
 vtierctl_SOURCES += src/cli/verb-guests.c
 vtierctl_SOURCES += src/cli/verb-policy.c
+vtierctl_SOURCES += src/cli/verb-probe.c
+vtierctl_SOURCES += src/cli/verb-damon.c
