@@ -7,3 +7,5 @@ vtierctl_SOURCES = \
 vtierctl_LDADD = libvtier-core.la $(VTIER_LIBS)
 vtierctl_SOURCES += src/cli/verb-topology.c
 vtierctl_SOURCES += src/cli/verb-sampler.c
+vtierctl_SOURCES += src/cli/verb-probe.c
+vtierctl_SOURCES += src/cli/verb-damon.c
