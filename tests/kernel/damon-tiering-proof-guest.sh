@@ -1,0 +1,175 @@
+#!/bin/bash
+# damon-tiering-proof-guest.sh BUILDDIR KERNEL — inside a lab guest only (tests/kernel/lab): the
+# tiering proof of the DAMON driver, run by tests/suites/damon-tiering-proof.sh on each kernel.
+#
+# A workload in cgroup /tier/work (+memory enabled in / and /tier) populates 512 MiB on node1 (the
+# CPU-less "CXL" node), resets its policy and keeps a 128 MiB hot subset busy; a neighbour in
+# /tier/other, started at the same time so that the two interleave physically, holds 128 MiB on
+# node1 of which 16 MiB are hot too. NUMA balancing is turned off here; damon_stat is left alone
+# (the driver must turn it off: lab-damon-pull starts the driver with disable_damon_stat=TRUE).
+# lab-damon-pull (tests/kernel/lab-damon-pull.c) builds a VtierDamonModel from the topology module
+# and applies it with vtier_damon_driver_apply(): one paddr PULL scheme, migrate_hot -> node0,
+# memcg /tier/work, addr filter keeping node1's range, 32 MiB per 1000 ms window, staged start.
+# Checks (TAP, one line each): damon_stat turned off by the driver, apply + verify, >= 90% of the
+# hot set on node0 within 60 s (lab-placement, move_pages), no page of the neighbour ever on node0
+# (move_pages every second, and numa_maps at the end), numa_maps agrees for the workload, the
+# scheme's nr_tried still grows at the end (read_status), the driver stops and removes its kdamond,
+# and lab-damon-hotcheck sees the hot set on node0 afterwards. The curve (seconds since the PULL
+# commit -> MiB per node) goes to $LAB_OUT/curve-KERNEL.txt and to stdout as "curve ..." lines.
+set -uo pipefail
+b=${1:?BUILDDIR}
+kernel=${2:?KERNEL}
+here=$(cd "$(dirname "$0")" && pwd)
+out=${LAB_OUT:-/tmp}
+bytes_mib=${PROOF_BYTES_MIB:-32}
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); failed=1; echo "not ok $n - $1${2:+: $2}"; }
+check() { if [ "$1" = 0 ]; then ok "$2"; else notok "$2" "${3:-}"; fi; }
+t0=$EPOCHREALTIME
+phase() { awk -v a="$t0" -v b="$EPOCHREALTIME" -v p="$1" 'BEGIN { printf "# phase %.1f s: %s\n", b - a, p }'; }
+
+if [ -z "${LAB_KERNEL:-}" ] || [ ! -f /run/lab/cmd ]; then
+	echo "damon-tiering-proof-guest: refusing to run outside a lab guest" >&2
+	exit 2
+fi
+cg=/sys/fs/cgroup
+pids=()
+cleanup() {
+	[ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null
+	wait 2>/dev/null
+	rmdir $cg/tier/work $cg/tier/other $cg/tier 2>/dev/null
+}
+trap cleanup EXIT
+
+sysctl -qw kernel.numa_balancing=0
+read -r nb </proc/sys/kernel/numa_balancing
+check "$nb" "kernel.numa_balancing=0" "reads $nb"
+stat_param=/sys/module/damon_stat/parameters/enabled
+stat_before=absent
+[ -f $stat_param ] && read -r stat_before <$stat_param
+echo "# damon_stat before the driver: $stat_before"
+
+echo +memory >$cg/cgroup.subtree_control
+mkdir -p $cg/tier/work $cg/tier/other
+echo +memory >$cg/tier/cgroup.subtree_control
+rm -f /tmp/wl /tmp/nb /tmp/ready
+phase "populating"
+(echo $BASHPID >$cg/tier/work/cgroup.procs &&
+	exec "$b/tests/kernel/lab-workload" --node 1 --size 512 --hot 128 --info /tmp/wl) >/dev/null &
+pids+=($!)
+(echo $BASHPID >$cg/tier/other/cgroup.procs &&
+	exec "$b/tests/kernel/lab-workload" --node 1 --size 128 --hot 16 --info /tmp/nb) >/dev/null &
+pids+=($!)
+for _ in $(seq 600); do [ -f /tmp/wl ] && [ -f /tmp/nb ] && break; sleep 0.1; done
+[ -f /tmp/wl ] && [ -f /tmp/nb ]
+check $? "workload (512 MiB, 128 hot) and neighbour (128 MiB, 16 hot) populated on node1" \
+	"no info file after 60 s"
+sed 's/^/# /' /tmp/wl /tmp/nb
+base=$("$b/tests/kernel/lab-placement" --info /tmp/wl --samples 1)
+nbase=$("$b/tests/kernel/lab-placement" --info /tmp/nb --samples 1)
+echo "# before: workload $base; neighbour $nbase"
+
+phase "populated; starting the driver"
+# the driver: claim (damon_stat off), staged start, PULL commit, one status line per second
+"$b/tests/kernel/lab-damon-pull" --memcg /tier/work --bytes-mib "$bytes_mib" --ready /tmp/ready \
+	--script "$out/writes-$kernel.sh" >/tmp/pull.out 2>&1 &
+pull=$!
+pids+=($pull)
+for _ in $(seq 300); do
+	[ -f /tmp/ready ] && break
+	kill -0 $pull 2>/dev/null || break
+	sleep 0.1
+done
+# the curve: seconds since the PULL commit (the ready file) -> MiB per node; the neighbour's
+# placement is sampled alongside
+"$b/tests/kernel/lab-placement" --info /tmp/nb --interval 1 --samples 75 >/tmp/nbcurve 2>&1 &
+nbplace=$!
+pids+=($nbplace)
+phase "PULL committed"
+curve_start=$EPOCHREALTIME
+if [ -f /tmp/ready ]; then
+	"$b/tests/kernel/lab-placement" --info /tmp/wl --interval 1 --samples 61 --until-hot 0:90 \
+		>/tmp/curve
+	hit=$?
+else
+	hit=1
+	: >/tmp/curve
+fi
+grep -E '^(topology|claim|apply|verify)' /tmp/pull.out | sed 's/^/# /'
+offset=0
+[ -f /tmp/ready ] && offset=$(awk -v a="$curve_start" '$1 == "committed" { printf "%.2f", a - $2 }' /tmp/ready)
+echo "# the curve started ${offset} s after the PULL commit"
+stat_after=absent
+[ -f $stat_param ] && read -r stat_after <$stat_param
+if [ "$stat_before" = absent ]; then
+	ok "no damon_stat on this kernel (nothing to turn off)"
+else
+	[ "$stat_after" = N ] && grep -q '^claim damon_stat_disabled=1' /tmp/pull.out
+	check $? "the driver turned damon_stat off (before: $stat_before, after: $stat_after)" \
+		"$(grep ^claim /tmp/pull.out)"
+fi
+grep -q '^verify pull: the tree equals the model' /tmp/pull.out
+check $? "vtier_damon_driver_apply: staged on, then the PULL commit; the tree equals the model" \
+	"$(grep -v ^status /tmp/pull.out | tail -5 | tr '\n' ' ')"
+{
+	echo "# $kernel: seconds since the PULL commit, MiB: node0_hot node1_hot node0_total node1_total"
+	# lab-placement counts from its own start: shift to the commit's time (the ready file)
+	awk -v d="$offset" 'NF == 5 { $1 = sprintf("%.1f", $1 + d); print }' /tmp/curve
+} >"$out/curve-$kernel.txt"
+grep -v '^#' "$out/curve-$kernel.txt" | sed 's/^/curve /'
+last=$(tail -n 1 "$out/curve-$kernel.txt")
+read -r secs n0hot _ n0all _ <<<"${last:-x 0 0 0 0}"
+check $hit ">= 90% of the 128 MiB hot set on node0 within 60 s (${secs} s: ${n0hot} MiB)" "$last"
+echo "# workload cold pages moved with it: $(awk -v a="$n0all" -v h="$n0hot" \
+	'BEGIN { printf "%.1f", a - h }') MiB of 384"
+
+phase "90% reached (or gave up)"
+sleep 4 # DAMON keeps working: the scheme's stats must still grow
+kill -TERM $pull 2>/dev/null
+wait $pull
+prc=$?
+grep -E '^(status|final|stopped)' /tmp/pull.out | tail -n 6 | sed 's/^/# /'
+grep '^lab-damon-pull' /tmp/pull.out | sed 's/^/# /'
+check $prc "lab-damon-pull exited 0 after SIGTERM" "exit $prc"
+grep -q '^stopped$' /tmp/pull.out && [ "$(cat /sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds)" = 0 ]
+check $? "vtier_damon_driver_stop: kdamond stopped and removed (nr_kdamonds 0)"
+grown=$(sed -n 's/^final nr_tried=[0-9]* nr_tried_last3=+\([0-9]*\).*/\1/p' /tmp/pull.out)
+[ "${grown:-0}" -gt 0 ]
+check $? "read_status: nr_tried still grows at the end (+${grown:-?} in the last 3 s)"
+
+kill $nbplace 2>/dev/null
+wait $nbplace 2>/dev/null
+nbmax=$(awk 'BEGIN { m = 0 } NF == 5 && $4 > m { m = $4 } END { printf "%.1f", m }' /tmp/nbcurve)
+nbsamples=$(awk 'NF == 5' /tmp/nbcurve | wc -l)
+[ "$nbmax" = 0.0 ] && [ "$nbsamples" -gt 0 ]
+check $? "no page of the neighbour (outside the cgroup) ever on node0 (max ${nbmax} MiB over $nbsamples samples)" \
+	"$(tail -n 1 /tmp/nbcurve)"
+
+# numa_maps, read once each: the workload's and the neighbour's mapping
+numa_pages() { # INFO NODE -> pages of the mapping on NODE
+	local start pid
+	start=$(sed -n 's/.* start=0x\([0-9a-f]*\) .*/\1/p' "$1")
+	pid=$(sed -n 's/.*pid=\([0-9]*\) .*/\1/p' "$1")
+	awk -v s="$start" -v f="N$2" '$1 == s { for (i = 2; i <= NF; i++) { split($i, kv, "=");
+		if (kv[1] == f) p = kv[2] } } END { print p + 0 }' <(cat /proc/"$pid"/numa_maps)
+}
+wl0=$(numa_pages /tmp/wl 0)
+wl1=$(numa_pages /tmp/wl 1)
+nb0=$(numa_pages /tmp/nb 0)
+nb1=$(numa_pages /tmp/nb 1)
+echo "# numa_maps: workload N0=$wl0 N1=$wl1 pages, neighbour N0=$nb0 N1=$nb1 pages"
+[ "$nb0" = 0 ] && [ "$nb1" = 32768 ]
+check $? "numa_maps: all 32768 pages of the neighbour still on node1 (N0=$nb0 N1=$nb1)"
+[ "$wl0" -ge $((32768 * 9 / 10)) ] && [ $((wl0 + wl1)) = 131072 ]
+check $? "numa_maps: the workload has >= 90% of a hot set's worth of pages on node0 (N0=$wl0)"
+
+cp /tmp/pull.out "$out/pull-$kernel.txt"
+phase "hotcheck"
+"$here/lab-damon-hotcheck" --node 0 --min-mib 96 >/tmp/hotcheck 2>&1
+hrc=$?
+sed 's/^/# /' /tmp/hotcheck
+check $hrc "lab-damon-hotcheck: DAMON still sees the hot set on node0 at the end (pti=on)"
+phase "done"
+echo "1..$n"
+exit $failed
