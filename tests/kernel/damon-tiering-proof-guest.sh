@@ -96,7 +96,7 @@ else
 	hit=1
 	: >/tmp/curve
 fi
-grep -E '^(topology|claim|apply|verify)' /tmp/pull.out | sed 's/^/# /'
+grep -E '^(start|topology|claim|apply|verify)' /tmp/pull.out | sed 's/^/# /'
 offset=0
 [ -f /tmp/ready ] && offset=$(awk -v a="$curve_start" '$1 == "committed" { printf "%.2f", a - $2 }' /tmp/ready)
 echo "# the curve started ${offset} s after the PULL commit"
@@ -129,6 +129,7 @@ sleep 4 # DAMON keeps working: the scheme's stats must still grow
 kill -TERM $pull 2>/dev/null
 wait $pull
 prc=$?
+phase "lab-damon-pull stopped"
 grep -E '^(status|final|stopped)' /tmp/pull.out | tail -n 6 | sed 's/^/# /'
 grep '^lab-damon-pull' /tmp/pull.out | sed 's/^/# /'
 check $prc "lab-damon-pull exited 0 after SIGTERM" "exit $prc"
@@ -146,6 +147,7 @@ nbsamples=$(awk 'NF == 5' /tmp/nbcurve | wc -l)
 check $? "no page of the neighbour (outside the cgroup) ever on node0 (max ${nbmax} MiB over $nbsamples samples)" \
 	"$(tail -n 1 /tmp/nbcurve)"
 
+phase "numa_maps"
 # numa_maps, read once each: the workload's and the neighbour's mapping
 numa_pages() { # INFO NODE -> pages of the mapping on NODE
 	local start pid
@@ -166,7 +168,7 @@ check $? "numa_maps: the workload has >= 90% of a hot set's worth of pages on no
 
 cp /tmp/pull.out "$out/pull-$kernel.txt"
 phase "hotcheck"
-"$here/lab-damon-hotcheck" --node 0 --min-mib 96 >/tmp/hotcheck 2>&1
+"$here/lab-damon-hotcheck" --node 0 --min-mib 64 >/tmp/hotcheck 2>&1
 hrc=$?
 sed 's/^/# /' /tmp/hotcheck
 check $hrc "lab-damon-hotcheck: DAMON still sees the hot set on node0 at the end (pti=on)"

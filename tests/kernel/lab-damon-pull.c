@@ -9,7 +9,8 @@
  * (claim, probe), and builds a VtierDamonModel with one kdamond, one paddr context whose regions are
  * the nodes' ranges, and one PULL scheme: migrate_hot -> the fast node, a memcg filter for PATH and
  * an addr filter keeping only the slow node's range (6.14+ form: core addr filter matching=N
- * allow=N, ops memcg filter matching=Y allow=Y; 6.12 form: both in filters/ with matching=N), and a
+ * allow=N, ops memcg filter matching=Y allow=Y; 6.12 form, in filters/: addr filters matching=Y
+ * over the rest of the monitored span and memcg matching=N, see add_legacy_filters()), and a
  * quotas/bytes cap per reset interval (never 0). vtier_damon_driver_apply() starts it.
  *
  * Staged start (default): 6.12's first quota window is unlimited, so the first apply uses an
@@ -131,33 +132,58 @@ static gboolean plan_from_topology(Plan *p, GError **error)
 	return TRUE;
 }
 
+static VtierDamonFilter *add_addr(VtierDamonScheme *s, guint64 start, guint64 end, gboolean matching)
+{
+	VtierDamonFilter *f = vtier_damon_scheme_add_filter(s, VTIER_DAMON_FILTER_ADDR);
+
+	f->addr_start = start;
+	f->addr_end = end;
+	f->matching = matching;
+	f->allow = FALSE;
+	return f;
+}
+
+static void add_memcg(VtierDamonScheme *s, const gchar *path, gboolean matching, gboolean allow)
+{
+	VtierDamonFilter *f = vtier_damon_scheme_add_filter(s, VTIER_DAMON_FILTER_MEMCG);
+
+	g_free(f->memcg_path);
+	f->memcg_path = g_strdup(path);
+	f->matching = matching;
+	f->allow = allow;
+}
+
+/* 6.12: filters/ without allow, where a filter excludes what it matches (matching=Y) or what it
+ * does not match (matching=N). An addr filter with matching=N would be the direct form of "only
+ * the slow node's range", but 6.12's paddr evaluates every filter of filters/ again per folio, and
+ * there an addr filter never matches: matching=N then excludes every folio (measured: nothing
+ * moves). So exclude the rest of the monitored span with matching=Y filters instead. */
+static void add_legacy_filters(VtierDamonScheme *s, const Plan *p, const Options *o)
+{
+	guint64 first = g_array_index(p->regions, VtierPhysRange, 0).start;
+	guint64 last = g_array_index(p->regions, VtierPhysRange, p->regions->len - 1).end;
+
+	if (first < p->slow_span.start)
+		add_addr(s, first, p->slow_span.start, TRUE);
+	if (p->slow_span.end < last)
+		add_addr(s, p->slow_span.end, last, TRUE);
+	add_memcg(s, o->memcg, FALSE, FALSE);
+	for (guint i = 0; i < s->filters->len; i++)
+		((VtierDamonFilter *)s->filters->pdata[i])->layer = VTIER_DAMON_LAYER_LEGACY;
+}
+
 /* The memcg + addr filters, in the form this kernel has. */
 static void add_filters(VtierDamonScheme *s, const Plan *p, const Options *o,
 			const VtierDamonFeatures *f)
 {
-	gboolean new_form = f->core_filters && f->ops_filters && f->filter_allow;
-	VtierDamonFilter *addr = vtier_damon_scheme_add_filter(s, VTIER_DAMON_FILTER_ADDR);
-	VtierDamonFilter *memcg;
-
-	/* reject what is outside the slow node's range (matching=N, allow=N) */
-	addr->addr_start = p->slow_span.start;
-	addr->addr_end = p->slow_span.end;
-	addr->matching = FALSE;
-	addr->allow = FALSE;
-	memcg = vtier_damon_scheme_add_filter(s, VTIER_DAMON_FILTER_MEMCG);
-	g_free(memcg->memcg_path);
-	memcg->memcg_path = g_strdup(o->memcg);
-	if (new_form) {
-		/* allow the cgroup; memory no filter matches gets the opposite: rejected */
-		memcg->matching = TRUE;
-		memcg->allow = TRUE;
+	if (!(f->core_filters && f->ops_filters && f->filter_allow)) {
+		add_legacy_filters(s, p, o);
 		return;
 	}
-	/* 6.12: filters/ without allow; a filter excludes what it matches (or, matching=N, what it
-	 * does not match) */
-	addr->layer = VTIER_DAMON_LAYER_LEGACY;
-	memcg->layer = VTIER_DAMON_LAYER_LEGACY;
-	memcg->matching = FALSE;
+	/* core: reject what is outside the slow node's range (matching=N, allow=N); ops: allow the
+	 * cgroup, and memory no filter matches gets the opposite of the last one: rejected */
+	add_addr(s, p->slow_span.start, p->slow_span.end, FALSE);
+	add_memcg(s, o->memcg, TRUE, TRUE);
 }
 
 static VtierDamonModel *build_model(const Plan *p, const Options *o, const VtierDamonFeatures *f,
@@ -374,6 +400,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("start %.6f\n", (gdouble)g_get_real_time() / G_USEC_PER_SEC);
 	d = vtier_damon_driver_new(NULL);
 	ok = plan_from_topology(&p, &error) && run(d, &p, &o, &error);
 	if (!ok)
