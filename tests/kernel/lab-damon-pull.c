@@ -10,8 +10,11 @@
  * the nodes' ranges, and one PULL scheme: migrate_hot -> the fast node, a memcg filter for PATH and
  * an addr filter keeping only the slow node's range (6.14+ form: core addr filter matching=N
  * allow=N, ops memcg filter matching=Y allow=Y; 6.12 form, in filters/: addr filters matching=Y
- * over the rest of the monitored span and memcg matching=N, see add_legacy_filters()), and a
- * quotas/bytes cap per reset interval (never 0). vtier_damon_driver_apply() starts it.
+ * over the rest of the monitored span and memcg matching=N, see add_keep_range()), and a
+ * quotas/bytes cap per reset interval (never 0). Schemes 1 and 2 are `stat` schemes (nr_accesses >= 1)
+ * over the fast and over the slow node's range: their tried bytes (read_status) are the hot memory
+ * DAMON sees on each node, the proof that it still sees the hot set (pti=on; without it DAMON goes
+ * blind under TCG). vtier_damon_driver_apply() starts it all.
  *
  * Staged start (default): 6.12's first quota window is unlimited, so the first apply uses an
  * access pattern no region can match (sz.min above the monitored span), and the real scheme is
@@ -25,8 +28,8 @@
  *   (--ready FILE gets "committed EPOCH.USEC": when the PULL commit returned)
  *   verify ok
  *   status T running=1 pid=P nr_tried=.. sz_tried=.. nr_applied=.. sz_applied=.. \
- *          sz_ops_filter_passed=.. qt_exceeds=.. effective_bytes=..
- *   final nr_tried=N nr_tried_last3=+D sz_applied=B
+ *          sz_ops_filter_passed=.. qt_exceeds=.. effective_bytes=.. hot_fast_mib=.. hot_slow_mib=..
+ *   final nr_tried=N nr_tried_last3=+D sz_applied=B hot_fast_mib_last3=M hot_slow_mib_last3=M
  *   stopped
  *
  * Exit 0 when every step worked, 1 when the driver failed, 2 on usage errors or outside the lab.
@@ -55,7 +58,8 @@ typedef struct {
 typedef struct {
 	guint fast;
 	guint slow;
-	VtierPhysRange slow_span; /* the slow node's ranges as one span (the addr filter) */
+	VtierPhysRange fast_span; /* each node's ranges as one span (the addr filters) */
+	VtierPhysRange slow_span;
 	GArray *regions;	  /* VtierPhysRange: every memory node's ranges, ascending */
 	guint64 span;		  /* from the first region's start to the last one's end */
 } Plan;
@@ -91,11 +95,20 @@ static guint first_with_role(const VtierTopology *topo, VtierNodeRole role, GErr
 	return g_array_index(ids, guint, 0);
 }
 
+static VtierPhysRange node_span(const VtierNode *n)
+{
+	VtierPhysRange r = { g_array_index(n->ranges, VtierPhysRange, 0).start,
+			     g_array_index(n->ranges, VtierPhysRange, n->ranges->len - 1).end };
+
+	return r;
+}
+
 /* The fast and slow node and the regions to monitor, from the topology module. */
 static gboolean plan_from_topology(Plan *p, GError **error)
 {
 	g_autoptr(VtierTopology) topo = vtier_topology_load(NULL, error);
 	const VtierNode *slow;
+	const VtierNode *fast;
 
 	if (topo == NULL)
 		return FALSE;
@@ -110,8 +123,13 @@ static gboolean plan_from_topology(Plan *p, GError **error)
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "node %u has no ranges", p->slow);
 		return FALSE;
 	}
-	p->slow_span.start = g_array_index(slow->ranges, VtierPhysRange, 0).start;
-	p->slow_span.end = g_array_index(slow->ranges, VtierPhysRange, slow->ranges->len - 1).end;
+	fast = vtier_topology_get_node(topo, p->fast);
+	if (fast->ranges->len == 0) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "node %u has no ranges", p->fast);
+		return FALSE;
+	}
+	p->slow_span = node_span(slow);
+	p->fast_span = node_span(fast);
 	p->regions = g_array_new(FALSE, FALSE, sizeof(VtierPhysRange));
 	printf("topology basis=%s fast=%u slow=%u", vtier_topology_basis_to_string(topo->basis),
 	       p->fast, p->slow);
@@ -153,37 +171,66 @@ static void add_memcg(VtierDamonScheme *s, const gchar *path, gboolean matching,
 	f->allow = allow;
 }
 
-/* 6.12: filters/ without allow, where a filter excludes what it matches (matching=Y) or what it
- * does not match (matching=N). An addr filter with matching=N would be the direct form of "only
- * the slow node's range", but 6.12's paddr evaluates every filter of filters/ again per folio, and
- * there an addr filter never matches: matching=N then excludes every folio (measured: nothing
- * moves). So exclude the rest of the monitored span with matching=Y filters instead. */
-static void add_legacy_filters(VtierDamonScheme *s, const Plan *p, const Options *o)
+/* Keeps only @keep of the monitored span. 6.14+: one core addr filter, matching=N allow=N (reject
+ * what is outside). 6.12 (filters/ without allow, a filter excludes what it matches, or with
+ * matching=N what it does not match): matching=N would be the direct form, but 6.12's paddr
+ * evaluates every filter of filters/ again per folio, where an addr filter never matches, so
+ * matching=N excludes every folio (measured: nothing moves in 60 s). So exclude the rest of the
+ * monitored span with matching=Y filters instead. */
+static void add_keep_range(VtierDamonScheme *s, const Plan *p, VtierPhysRange keep,
+			   gboolean new_form)
 {
 	guint64 first = g_array_index(p->regions, VtierPhysRange, 0).start;
 	guint64 last = g_array_index(p->regions, VtierPhysRange, p->regions->len - 1).end;
 
-	if (first < p->slow_span.start)
-		add_addr(s, first, p->slow_span.start, TRUE);
-	if (p->slow_span.end < last)
-		add_addr(s, p->slow_span.end, last, TRUE);
-	add_memcg(s, o->memcg, FALSE, FALSE);
+	if (new_form) {
+		add_addr(s, keep.start, keep.end, FALSE);
+		return;
+	}
+	if (first < keep.start)
+		add_addr(s, first, keep.start, TRUE);
+	if (keep.end < last)
+		add_addr(s, keep.end, last, TRUE);
+}
+
+static gboolean new_filter_form(const VtierDamonFeatures *f)
+{
+	return f->core_filters && f->ops_filters && f->filter_allow;
+}
+
+static void set_legacy(VtierDamonScheme *s)
+{
 	for (guint i = 0; i < s->filters->len; i++)
 		((VtierDamonFilter *)s->filters->pdata[i])->layer = VTIER_DAMON_LAYER_LEGACY;
 }
 
-/* The memcg + addr filters, in the form this kernel has. */
-static void add_filters(VtierDamonScheme *s, const Plan *p, const Options *o,
-			const VtierDamonFeatures *f)
+/* The PULL scheme's filters: the slow node's range, and the cgroup (6.14+: ops memcg filter
+ * matching=Y allow=Y, memory no filter matches gets the opposite of the last one: rejected;
+ * 6.12: memcg matching=N, excluding what is not in the cgroup). */
+static void add_pull_filters(VtierDamonScheme *s, const Plan *p, const Options *o,
+			     const VtierDamonFeatures *f)
 {
-	if (!(f->core_filters && f->ops_filters && f->filter_allow)) {
-		add_legacy_filters(s, p, o);
-		return;
-	}
-	/* core: reject what is outside the slow node's range (matching=N, allow=N); ops: allow the
-	 * cgroup, and memory no filter matches gets the opposite of the last one: rejected */
-	add_addr(s, p->slow_span.start, p->slow_span.end, FALSE);
-	add_memcg(s, o->memcg, TRUE, TRUE);
+	gboolean new_form = new_filter_form(f);
+
+	add_keep_range(s, p, p->slow_span, new_form);
+	add_memcg(s, o->memcg, new_form, new_form);
+	if (!new_form)
+		set_legacy(s);
+}
+
+/* A `stat` scheme over one node's range: its tried bytes are what DAMON sees hot there. */
+static void add_stat_scheme(VtierDamonContext *c, const Plan *p, VtierPhysRange keep,
+			    const VtierDamonFeatures *f)
+{
+	VtierDamonScheme *s = vtier_damon_context_add_scheme(c);
+
+	s->action = VTIER_DAMON_ACTION_STAT;
+	s->sz = (VtierDamonRange){ 4096, G_MAXUINT64 };
+	s->nr_accesses = (VtierDamonRange){ 1, G_MAXUINT64 };
+	s->age = (VtierDamonRange){ 0, G_MAXUINT64 };
+	add_keep_range(s, p, keep, new_filter_form(f));
+	if (!new_filter_form(f))
+		set_legacy(s);
 }
 
 static VtierDamonModel *build_model(const Plan *p, const Options *o, const VtierDamonFeatures *f,
@@ -218,7 +265,10 @@ static VtierDamonModel *build_model(const Plan *p, const Options *o, const Vtier
 		s->quotas.fail_charge_num = 1;
 		s->quotas.fail_charge_denom = 1024;
 	}
-	add_filters(s, p, o, f);
+	add_pull_filters(s, p, o, f);
+	/* schemes 1 and 2: what DAMON sees hot on the fast and on the slow node */
+	add_stat_scheme(c, p, p->fast_span, f);
+	add_stat_scheme(c, p, p->slow_span, f);
 	return g_steal_pointer(&model);
 }
 
@@ -266,54 +316,79 @@ static gboolean write_script(const VtierDamonModel *model, const VtierDamonFeatu
 	return script != NULL && g_file_set_contents(path, script, -1, error);
 }
 
-static gboolean print_status(VtierDamonDriver *d, gdouble t, VtierDamonSchemeStats *ret,
-			     GError **error)
+typedef struct {
+	guint64 nr_tried; /* the PULL scheme's */
+	guint64 sz_applied;
+	guint64 hot_fast; /* tried bytes of the stat schemes */
+	guint64 hot_slow;
+} Sample;
+
+static gboolean print_status(VtierDamonDriver *d, gdouble t, Sample *ret, GError **error)
 {
 	g_auto(VtierDamonKdamondStatus) st = { 0 };
 	const VtierDamonSchemeStats *s;
 
 	if (!vtier_damon_driver_read_status(d, 0, &st, error))
 		return FALSE;
-	if (!st.running || st.schemes->len != 1) {
+	if (!st.running || st.schemes->len != 3) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "kdamond 0 is %s with %u schemes",
 			    st.running ? "running" : "not running", st.schemes->len);
 		return FALSE;
 	}
 	s = &g_array_index(st.schemes, VtierDamonSchemeStats, 0);
+	ret->nr_tried = s->nr_tried;
+	ret->sz_applied = s->sz_applied;
+	ret->hot_fast = g_array_index(st.schemes, VtierDamonSchemeStats, 1).tried_bytes;
+	ret->hot_slow = g_array_index(st.schemes, VtierDamonSchemeStats, 2).tried_bytes;
 	printf("status %.1f running=%d pid=%d nr_tried=%" G_GUINT64_FORMAT
 	       " sz_tried=%" G_GUINT64_FORMAT " nr_applied=%" G_GUINT64_FORMAT
 	       " sz_applied=%" G_GUINT64_FORMAT " sz_ops_filter_passed=%" G_GUINT64_FORMAT
-	       " qt_exceeds=%" G_GUINT64_FORMAT " effective_bytes=%" G_GUINT64_FORMAT "\n",
+	       " qt_exceeds=%" G_GUINT64_FORMAT " effective_bytes=%" G_GUINT64_FORMAT
+	       " hot_fast_mib=%.1f hot_slow_mib=%.1f\n",
 	       t, st.running, st.pid, s->nr_tried, s->sz_tried, s->nr_applied, s->sz_applied,
-	       s->sz_ops_filter_passed, s->qt_exceeds, s->effective_bytes);
-	fflush(stdout);
-	*ret = *s;
+	       s->sz_ops_filter_passed, s->qt_exceeds, s->effective_bytes,
+	       (gdouble)ret->hot_fast / (1 << 20), (gdouble)ret->hot_slow / (1 << 20));
 	return TRUE;
+}
+
+/* "final": the PULL scheme's totals, its nr_tried growth over the last three intervals, and the
+ * mean hot MiB DAMON saw per node over the last three samples. */
+static void print_final(const Sample *ring, guint n)
+{
+	const Sample *last = &ring[(n - 1) % 4];
+	guint k = MIN(n, 3);
+	gdouble fast = 0, slow = 0;
+
+	for (guint i = 0; i < k; i++) {
+		fast += (gdouble)ring[(n - 1 - i) % 4].hot_fast / (1 << 20) / k;
+		slow += (gdouble)ring[(n - 1 - i) % 4].hot_slow / (1 << 20) / k;
+	}
+	printf("final nr_tried=%" G_GUINT64_FORMAT " nr_tried_last3=+%" G_GUINT64_FORMAT
+	       " sz_applied=%" G_GUINT64_FORMAT " hot_fast_mib_last3=%.1f hot_slow_mib_last3=%.1f\n",
+	       last->nr_tried, n >= 4 ? last->nr_tried - ring[n % 4].nr_tried : 0, last->sz_applied,
+	       fast, slow);
 }
 
 /* One status line per second until a signal or @seconds (0: no limit). */
 static gboolean watch(VtierDamonDriver *d, const Options *o, GError **error)
 {
 	gint64 start = g_get_monotonic_time();
-	guint64 tried[4] = { 0 };
-	VtierDamonSchemeStats s = { 0 };
+	Sample ring[4] = { { 0 } };
 	guint n = 0;
 
 	while (!stop_requested) {
 		gdouble t = (gdouble)(g_get_monotonic_time() - start) / G_USEC_PER_SEC;
 
-		if (!print_status(d, t, &s, error))
+		if (!print_status(d, t, &ring[n % 4], error))
 			return FALSE;
-		tried[n++ % G_N_ELEMENTS(tried)] = s.nr_tried;
+		n++;
 		if (o->seconds > 0 && t >= o->seconds)
 			break;
 		for (guint i = 0; i < 10 && !stop_requested; i++)
 			g_usleep(G_USEC_PER_SEC / 10);
 	}
-	/* the oldest of the last four samples: three intervals ago */
-	printf("final nr_tried=%" G_GUINT64_FORMAT " nr_tried_last3=+%" G_GUINT64_FORMAT
-	       " sz_applied=%" G_GUINT64_FORMAT "\n",
-	       s.nr_tried, n >= 4 ? s.nr_tried - tried[n % 4] : 0, s.sz_applied);
+	if (n > 0)
+		print_final(ring, n);
 	return TRUE;
 }
 
