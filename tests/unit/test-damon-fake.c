@@ -301,15 +301,11 @@ static void test_lab_trees(void)
 
 int main(int argc, char **argv)
 {
-	g_autofree gchar *lab_tree = NULL;
-
 	vtier_test_init(&argc, &argv);
 	g_test_add_func("/damon/fake/nr-wipes", test_nr_wipes);
 	g_test_add_func("/damon/fake/values", test_values);
 	g_test_add_func("/damon/fake/state-rules", test_state_rules);
 	g_test_add_func("/damon/fake/validation", test_validation);
-	lab_tree = vtier_test_data_path("damon", "tree-7.3.txt", NULL);
-	if (g_file_test(lab_tree, G_FILE_TEST_EXISTS))
-		g_test_add_func("/damon/fake/lab-trees", test_lab_trees);
+	g_test_add_func("/damon/fake/lab-trees", test_lab_trees);
 	return g_test_run();
 }
