@@ -114,7 +114,7 @@ else
 		"$(grep ^claim /tmp/pull.out)"
 fi
 grep -q '^verify pull: the tree equals the model' /tmp/pull.out
-check $? "vtier_damon_driver_apply: staged on, then the PULL commit; the tree equals the model" \
+check $? "vtier_damon_driver_apply: ${PROOF_NO_STAGED:+no }staged on, then the PULL ${PROOF_NO_STAGED:-commit}${PROOF_NO_STAGED:+on}; the tree equals the model" \
 	"$(grep -v ^status /tmp/pull.out | tail -5 | tr '\n' ' ')"
 {
 	echo "# $kernel: seconds since the PULL commit, MiB: node0_hot node1_hot node0_total node1_total"
