@@ -21,7 +21,9 @@ b=${1:?BUILDDIR}
 kernel=${2:?KERNEL}
 here=$(cd "$(dirname "$0")" && pwd)
 out=${LAB_OUT:-/tmp}
-bytes_mib=${PROOF_BYTES_MIB:-32} # PROOF_NO_STAGED=1: start the PULL at once (an experiment)
+# experiments: PROOF_NO_STAGED=1 starts the PULL at once; PROOF_NEW_FORM=1 builds the 6.14+ filter
+# form on every kernel (on 6.12 the driver's writer translates it to filters/)
+bytes_mib=${PROOF_BYTES_MIB:-32}
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); failed=1; echo "not ok $n - $1${2:+: $2}"; }
@@ -77,7 +79,8 @@ echo "# before: workload $base; neighbour $nbase"
 phase "populated; starting the driver"
 # the driver: claim (damon_stat off), staged start, PULL commit, one status line per second
 "$b/tests/kernel/lab-damon-pull" --memcg /tier/work --bytes-mib "$bytes_mib" --ready /tmp/ready \
-	--script "$out/writes-$kernel.sh" ${PROOF_NO_STAGED:+--no-staged} >/tmp/pull.out 2>&1 &
+	--script "$out/writes-$kernel.sh" ${PROOF_NO_STAGED:+--no-staged} \
+	${PROOF_NEW_FORM:+--new-filter-form} >/tmp/pull.out 2>&1 &
 pull=$!
 pids+=($pull)
 for _ in $(seq 300); do

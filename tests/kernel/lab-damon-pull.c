@@ -2,7 +2,7 @@
 /* lab-damon-pull — the DAMON driver moves a cgroup's hot set to fast memory (lab guest only).
  *
  *   lab-damon-pull --memcg PATH [--bytes-mib N] [--reset-ms N] [--seconds S] [--ready FILE]
- *                  [--script FILE] [--no-staged]
+ *                  [--script FILE] [--no-staged] [--new-filter-form]
  *
  * What vtierd's planner will do, in small: reads the topology (src/tiering/topology.h: the fast
  * and the slow node, their physical ranges), starts the DAMON driver with disable_damon_stat=TRUE
@@ -53,6 +53,7 @@ typedef struct {
 	gchar *ready;
 	gchar *script;
 	gboolean no_staged;
+	gboolean new_form; /* experiment: 6.14+ filter form everywhere (the writer translates) */
 } Options;
 
 typedef struct {
@@ -193,9 +194,11 @@ static void add_keep_range(VtierDamonScheme *s, const Plan *p, VtierPhysRange ke
 		add_addr(s, keep.end, last, TRUE);
 }
 
+static gboolean force_new_form;
+
 static gboolean new_filter_form(const VtierDamonFeatures *f)
 {
-	return f->core_filters && f->ops_filters && f->filter_allow;
+	return force_new_form || (f->core_filters && f->ops_filters && f->filter_allow);
 }
 
 static void set_legacy(VtierDamonScheme *s)
@@ -405,7 +408,7 @@ static gboolean run(VtierDamonDriver *d, const Plan *p, const Options *o, GError
 	f = vtier_damon_driver_get_features(d);
 	printf("claim damon_stat_disabled=%d adopted=%u filters=%s fail_charge=%d (at %.1f s)\n",
 	       claim->damon_stat_disabled, claim->adopted->len,
-	       f->core_filters && f->ops_filters && f->filter_allow ? "core+ops" : "filters",
+	       new_filter_form(f) ? "core+ops" : "filters",
 	       f->fail_charge, since_start());
 	pull = build_model(p, o, f, FALSE);
 	if (o->script != NULL && !write_script(pull, f, o->script, error))
@@ -438,6 +441,8 @@ static gboolean parse_options(int argc, char **argv, Options *o)
 		{ "ready", 0, 0, G_OPTION_ARG_FILENAME, &o->ready, "written after the PULL", "FILE" },
 		{ "script", 0, 0, G_OPTION_ARG_FILENAME, &o->script, "the writes as sh", "FILE" },
 		{ "no-staged", 0, 0, G_OPTION_ARG_NONE, &o->no_staged, "start the PULL at once", NULL },
+		{ "new-filter-form", 0, 0, G_OPTION_ARG_NONE, &o->new_form,
+		  "core/ops filters also on 6.12 (the writer translates them)", NULL },
 		G_OPTION_ENTRY_NULL,
 	};
 
@@ -447,7 +452,8 @@ static gboolean parse_options(int argc, char **argv, Options *o)
 	if (!g_option_context_parse(ctx, &argc, &argv, &error) || o->memcg == NULL ||
 	    o->bytes_mib <= 0 || o->reset_ms <= 0 || argc != 1) {
 		g_printerr("usage: lab-damon-pull --memcg PATH [--bytes-mib N] [--reset-ms MS] "
-			   "[--seconds S] [--ready FILE] [--script FILE] [--no-staged]%s%s\n",
+			   "[--seconds S] [--ready FILE] [--script FILE] [--no-staged] "
+			   "[--new-filter-form]%s%s\n",
 			   error != NULL ? ": " : "", error != NULL ? error->message : "");
 		return FALSE;
 	}
@@ -472,6 +478,7 @@ int main(int argc, char **argv)
 		g_printerr("lab-damon-pull writes DAMON sysfs: run it inside tests/kernel/lab\n");
 		return 2;
 	}
+	force_new_form = o.new_form;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
