@@ -22,11 +22,14 @@
  * vtier_damon_driver_read_status() until SIGTERM/SIGINT or --seconds, and stops DAMON with
  * vtier_damon_driver_stop(). Output lines (stdout):
  *
- *   topology fast=0 slow=1 node0=[0x0-0x40000000) node1=[0x40000000-0x80000000)
- *   claim damon_stat_disabled=1 adopted=0
- *   apply staged: on (N writes)          apply pull: commit (N writes)
- *   (--ready FILE gets "committed EPOCH.USEC": when the PULL commit returned)
- *   verify ok
+ *   start EPOCH.USEC
+ *   topology basis=memory-tiers fast=0 slow=1 node0=[0x1000-0x9fc00) ... node1=[0x40000000-0x7ffe0000)
+ *   claim damon_stat_disabled=1 adopted=0 filters=core+ops|filters fail_charge=0|1 (at T s)
+ *   apply staged: on (N writes, N EBUSY retries, at T s)
+ *   verify staged: the tree equals the model
+ *   apply pull: commit (N writes, N EBUSY retries, at T s)
+ *   verify pull: the tree equals the model
+ *   (--ready FILE then gets "committed EPOCH.USEC": when the PULL apply returned)
  *   status T running=1 pid=P nr_tried=.. sz_tried=.. nr_applied=.. sz_applied=.. \
  *          sz_ops_filter_passed=.. qt_exceeds=.. effective_bytes=.. hot_fast_mib=.. hot_slow_mib=..
  *   final nr_tried=N nr_tried_last3=+D sz_applied=B hot_fast_mib_last3=M hot_slow_mib_last3=M
