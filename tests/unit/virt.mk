@@ -21,4 +21,4 @@ check_PROGRAMS += tests/suites/libvirt-real
 tests_suites_libvirt_real_SOURCES = tests/suites/libvirt-real.c
 tests_suites_libvirt_real_LDADD = $(VTIER_TEST_LDADD)
 EXTRA_DIST += tests/suites/libvirt.sh tests/suites/fuzz-domain-xml.sh tests/fuzz
-EXTRA_DIST += docs/guests.md docs/man/guests.md
+EXTRA_DIST += docs/guests.md

@@ -25,7 +25,7 @@ damon_profiles = \
 	src/tiering/damon/profiles/7.3.json \
 	src/tiering/damon/profiles/7.3+hw-rfc.json
 EXTRA_DIST += src/tiering/damon/damon.gresource.xml $(damon_profiles) \
-	docs/damon.md docs/man/damon.md
+	docs/damon.md
 CLEANFILES += src/tiering/damon/damon-resources.c
 src/tiering/damon/damon-resources.c: src/tiering/damon/damon.gresource.xml $(damon_profiles)
 	$(AM_V_GEN)$(MKDIR_P) src/tiering/damon && \
