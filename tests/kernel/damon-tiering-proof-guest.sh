@@ -21,8 +21,7 @@ b=${1:?BUILDDIR}
 kernel=${2:?KERNEL}
 here=$(cd "$(dirname "$0")" && pwd)
 out=${LAB_OUT:-/tmp}
-# experiments: PROOF_NO_STAGED=1 starts the PULL at once; PROOF_NEW_FORM=1 builds the 6.14+ filter
-# form on every kernel (on 6.12 the driver's writer translates it to filters/)
+# experiment: PROOF_NO_STAGED=1 starts the PULL at once
 bytes_mib=${PROOF_BYTES_MIB:-32}
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -80,7 +79,7 @@ phase "populated; starting the driver"
 # the driver: claim (damon_stat off), staged start, PULL commit, one status line per second
 "$b/tests/kernel/lab-damon-pull" --memcg /tier/work --bytes-mib "$bytes_mib" --ready /tmp/ready \
 	--script "$out/writes-$kernel.sh" ${PROOF_NO_STAGED:+--no-staged} \
-	${PROOF_NEW_FORM:+--new-filter-form} >/tmp/pull.out 2>&1 &
+	>/tmp/pull.out 2>&1 &
 pull=$!
 pids+=($pull)
 for _ in $(seq 300); do

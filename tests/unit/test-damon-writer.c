@@ -121,12 +121,86 @@ static void test_612_filters(void)
 	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
 	assert_consistent(&fx, model);
 	files = vtier_damon_fake_get_files_config(fx.fake, 0);
+	/* "keep [1G,2G)" of the span [0,2G): exclude [0,1G) with matching=Y, not matching=N */
 	g_assert_nonnull(strstr(files, "schemes/0/filters/0/type addr\n"));
-	g_assert_nonnull(strstr(files, "schemes/0/filters/0/matching N\n"));
+	g_assert_nonnull(strstr(files, "schemes/0/filters/0/matching Y\n"));
+	g_assert_nonnull(strstr(files, "schemes/0/filters/0/addr_start 0\n"));
+	g_assert_nonnull(strstr(files, "schemes/0/filters/0/addr_end 1073741824\n"));
 	g_assert_nonnull(strstr(files, "schemes/0/filters/1/type memcg\n"));
 	g_assert_nonnull(strstr(files, "schemes/0/filters/1/matching N\n"));
 	g_assert_nonnull(strstr(files, "schemes/0/filters/1/memcg_path " GUEST "\n"));
 	g_assert_null(strstr(files, "allow"));
+	/* "keep [0,1G)": exclude [1G, end of the span) */
+	g_assert_nonnull(strstr(files, "schemes/1/filters/0/matching Y\n"));
+	g_assert_nonnull(strstr(files, "schemes/1/filters/0/addr_start 1073741824\n"));
+	g_assert_nonnull(strstr(files, "schemes/1/filters/0/addr_end 2147483648\n"));
+	g_assert_nonnull(strstr(files, "schemes/1/filters/1/type memcg\n"));
+	fixture_teardown(&fx);
+}
+
+/* The value of file @name of filter @i of scheme @s in @files (the fake's files), or NULL. */
+static gchar *filter_file(const gchar *files, guint s, guint i, const gchar *name)
+{
+	g_autofree gchar *key = g_strdup_printf("schemes/%u/filters/%u/%s ", s, i, name);
+	const gchar *at = strstr(files, key);
+
+	if (at == NULL)
+		return NULL;
+	at += strlen(key);
+	return g_strndup(at, strcspn(at, "\n"));
+}
+
+/* The filters of scheme @s of kdamond 0 as "matching start end;..." */
+static gchar *addr_filters(Fixture *fx, guint s)
+{
+	g_autofree gchar *files = vtier_damon_fake_get_files_config(fx->fake, 0);
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	for (guint i = 0;; i++) {
+		g_autofree gchar *m = filter_file(files, s, i, "matching");
+		g_autofree gchar *st = filter_file(files, s, i, "addr_start");
+		g_autofree gchar *en = filter_file(files, s, i, "addr_end");
+
+		if (m == NULL)
+			break;
+		g_string_append_printf(out, "%s %s %s;", m, st, en);
+	}
+	return g_strdup(out->str);
+}
+
+/* A 6.14+ "keep only [s,e)" addr filter in the middle of the span becomes two matching=Y
+ * filters over the rest; an allow=Y keep filter too (and may then be followed by others); a
+ * keep range covering the span needs none. */
+static void test_612_keep_range(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	VtierDamonFilter *f = scheme_of(model, 0)->filters->pdata[0];
+	g_autofree gchar *got = NULL;
+
+	fixture_setup(&fx, "6.12", FALSE);
+	f->addr_start = 0x10000000;
+	f->addr_end = 0x50000000;
+	f = scheme_of(model, 1)->filters->pdata[0];
+	f->addr_start = 0; /* the whole span: nothing to exclude */
+	f->addr_end = 2ULL << 30;
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	assert_consistent(&fx, model);
+	got = addr_filters(&fx, 0);
+	g_assert_cmpstr(got, ==, "Y 0 268435456;Y 1342177280 2147483648;N 0 0;");
+	g_free(got);
+	got = addr_filters(&fx, 1);
+	g_assert_cmpstr(got, ==, "N 0 0;");
+	g_free(got);
+	/* allow=Y matching=Y "allow only [s,e)" first, then the memcg filter */
+	f->allow = TRUE;
+	f->matching = TRUE;
+	f->addr_start = 1ULL << 30;
+	f->addr_end = 2ULL << 30;
+	apply_ok(&fx, model, VTIER_DAMON_STATE_COMMIT);
+	assert_consistent(&fx, model);
+	got = addr_filters(&fx, 1);
+	g_assert_cmpstr(got, ==, "Y 0 1073741824;N 0 0;");
 	fixture_teardown(&fx);
 }
 
@@ -555,6 +629,7 @@ int main(int argc, char **argv)
 	vtier_test_init(&argc, &argv);
 	g_test_add_func("/damon/writer/scripts", test_scripts);
 	g_test_add_func("/damon/writer/6.12-filters", test_612_filters);
+	g_test_add_func("/damon/writer/6.12-keep-range", test_612_keep_range);
 	g_test_add_func("/damon/writer/idempotent", test_apply_idempotent);
 	g_test_add_func("/damon/writer/commit-changes-only", test_commit_changes_only);
 	g_test_add_func("/damon/writer/append-scheme", test_append_scheme);

@@ -23,8 +23,8 @@ echo 67108864 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quota
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/reset_interval_ms
 echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/type
-echo 1073741824 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/addr_start
-echo 2147483648 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/addr_end
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/matching
+echo 1073741824 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/addr_end
 echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/1/type
 echo /vtier.slice/guest1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/1/memcg_path
 echo migrate_cold > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/action
@@ -38,7 +38,9 @@ echo 4095 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/by
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/reset_interval_ms
 echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/filters/0/type
-echo 1073741824 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/filters/0/addr_end
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/filters/0/matching
+echo 1073741824 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/filters/0/addr_start
+echo 2147483648 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/filters/0/addr_end
 echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/filters/1/type
 echo /vtier.slice/guest1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/filters/1/memcg_path
 echo on > /sys/kernel/mm/damon/admin/kdamonds/0/state
