@@ -17,18 +17,17 @@
  * DAMON sees on each node, the proof that it still sees the hot set (pti=on; without it DAMON goes
  * blind under TCG). vtier_damon_driver_apply() starts it all.
  *
- * Staged start (default): 6.12's first quota window is unlimited, so the first apply uses an
- * access pattern no region can match (sz.min above the monitored span), and the real scheme is
- * applied (a `commit`) after the first window. Then it prints one status line per second from
+ * Staged start: 6.12's first quota window is unlimited; the driver's writer starts the kdamond
+ * with the PULL's access pattern matching nothing (sz.min above the monitored span), waits one
+ * quota window and commits the real pattern, all inside the one vtier_damon_driver_apply()
+ * (--no-staged turns that off, an experiment). Then it prints one status line per second from
  * vtier_damon_driver_read_status() until SIGTERM/SIGINT or --seconds, and stops DAMON with
  * vtier_damon_driver_stop(). Output lines (stdout):
  *
  *   start EPOCH.USEC
  *   topology basis=memory-tiers fast=0 slow=1 node0=[0x1000-0x9fc00) ... node1=[0x40000000-0x7ffe0000)
  *   claim damon_stat_disabled=1 adopted=0 filters=core+ops|filters fail_charge=0|1 (at T s)
- *   apply staged: on (N writes, N EBUSY retries, at T s)
- *   verify staged: the tree equals the model
- *   apply pull: commit (N writes, N EBUSY retries, at T s)
+ *   apply pull: on (N writes, N EBUSY retries, staged 1, waited 1200 ms, at T s)
  *   verify pull: the tree equals the model
  *   (--ready FILE then gets "committed EPOCH.USEC": when the PULL apply returned)
  *   status T running=1 pid=P nr_tried=.. sz_tried=.. nr_applied=.. sz_applied=.. \
@@ -65,7 +64,6 @@ typedef struct {
 	VtierPhysRange fast_span; /* each node's ranges as one span (the addr filters) */
 	VtierPhysRange slow_span;
 	GArray *regions;	  /* VtierPhysRange: every memory node's ranges, ascending */
-	guint64 span;		  /* from the first region's start to the last one's end */
 } Plan;
 
 static volatile sig_atomic_t stop_requested;
@@ -149,8 +147,6 @@ static gboolean plan_from_topology(Plan *p, GError **error)
 		}
 	}
 	printf("\n");
-	p->span = g_array_index(p->regions, VtierPhysRange, p->regions->len - 1).end -
-		  g_array_index(p->regions, VtierPhysRange, 0).start;
 	return TRUE;
 }
 
@@ -204,8 +200,7 @@ static void add_stat_scheme(VtierDamonContext *c, VtierPhysRange keep)
 	add_keep_range(s, keep);
 }
 
-static VtierDamonModel *build_model(const Plan *p, const Options *o, const VtierDamonFeatures *f,
-				    gboolean staged)
+static VtierDamonModel *build_model(const Plan *p, const Options *o, const VtierDamonFeatures *f)
 {
 	g_autoptr(VtierDamonModel) model = vtier_damon_model_new();
 	VtierDamonContext *c = vtier_damon_model_add_kdamond(model)->context;
@@ -225,8 +220,7 @@ static VtierDamonModel *build_model(const Plan *p, const Options *o, const Vtier
 	s = vtier_damon_context_add_scheme(c);
 	s->action = VTIER_DAMON_ACTION_MIGRATE_HOT;
 	s->target_nid = (gint)p->fast;
-	/* staged: no region can be larger than the monitored span, so nothing matches */
-	s->sz = (VtierDamonRange){ staged ? p->span + 1 : 4096, G_MAXUINT64 };
+	s->sz = (VtierDamonRange){ 4096, G_MAXUINT64 };
 	s->nr_accesses = (VtierDamonRange){ 1, G_MAXUINT64 };
 	s->age = (VtierDamonRange){ 0, G_MAXUINT64 };
 	s->quotas.bytes = (guint64)o->bytes_mib << 20;
@@ -255,9 +249,9 @@ static gboolean apply(VtierDamonDriver *d, const VtierDamonModel *model, const g
 		return FALSE;
 	*ret_time = g_get_real_time();
 	action = g_array_index(result.actions, VtierDamonStateAction, 0);
-	printf("apply %s: %s (%u writes, %u EBUSY retries, at %.1f s)\n", what,
-	       vtier_damon_state_action_to_string(action), result.writes, result.busy_retries,
-	       since_start());
+	printf("apply %s: %s (%u writes, %u EBUSY retries, staged %u, waited %u ms, at %.1f s)\n",
+	       what, vtier_damon_state_action_to_string(action), result.writes, result.busy_retries,
+	       result.staged, result.staged_wait_ms, since_start());
 	if (!vtier_damon_writer_verify(vtier_damon_driver_get_writer(d), model, &mismatches, error))
 		return FALSE;
 	if (mismatches != NULL) {
@@ -378,17 +372,12 @@ static gboolean run(VtierDamonDriver *d, const Plan *p, const Options *o, GError
 	       claim->damon_stat_disabled, claim->adopted->len,
 	       f->core_filters && f->ops_filters ? "core+ops" : "filters",
 	       f->fail_charge, since_start());
-	pull = build_model(p, o, f, FALSE);
+	pull = build_model(p, o, f);
 	if (o->script != NULL && !write_script(pull, f, o->script, error))
 		return FALSE;
-	if (!o->no_staged) {
-		g_autoptr(VtierDamonModel) staged = build_model(p, o, f, TRUE);
-
-		if (!apply(d, staged, "staged", &committed, error))
-			return FALSE;
-		/* past the first quota window, plus a margin */
-		g_usleep((gulong)(o->reset_ms + 200) * 1000);
-	}
+	/* the driver starts migrate_hot staged itself (damon-writer.h); --no-staged turns it off */
+	if (o->no_staged)
+		vtier_damon_writer_set_staged_start(vtier_damon_driver_get_writer(d), FALSE, 0);
 	if (!apply(d, pull, "pull", &committed, error))
 		return FALSE;
 	if (o->ready != NULL && !write_ready(o->ready, committed, error))
