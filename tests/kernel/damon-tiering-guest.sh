@@ -59,17 +59,36 @@ EOF
 }
 model 1 4096 >/tmp/model.json
 # one apply: the driver stages the start itself (damon-writer.h: the pattern matches nothing for
-# the first quota window, 6.12's being unlimited, then the real one by commit, ~1.2 s later); the
-# curve starts first and is shifted to the moment the apply returned (the commit)
+# the first quota window, 6.12's being unlimited, then the real one by commit, ~1.2 s later). The
+# curve starts first; it is shifted to the moment the real pattern reached the tree (sz/min back
+# to 4096, right before the commit), seen by polling that file (the apply itself takes ~10 s
+# more: claim and probe)
 "$h/tests/kernel/lab-placement" --info /tmp/wl --interval 1 --samples 60 --until-hot 0:90 \
 	>/tmp/curve &
 placement=$!
 t0=$(date +%s.%N)
+szmin=/sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/min
+(
+	staged=0
+	for _ in $(seq 1200); do
+		v=$(cat $szmin 2>/dev/null)
+		[ -n "$v" ] && [ "$v" != 0 ] && [ "$v" != 4096 ] && staged=$v
+		if [ "$staged" != 0 ] && [ "$v" = 4096 ]; then
+			echo "$(date +%s.%N) $staged" >/tmp/commit-time
+			break
+		fi
+		sleep 0.05
+	done
+) &
+poller=$!
 $b/vtierctl damon --disable-damon-stat apply /tmp/model.json >/tmp/apply.out 2>&1
 rc=$?
-shift_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
-grep -q '^kdamond 0: on ' /tmp/apply.out
-check $(( rc | $? )) "vtierctl damon apply: the PULL scheme started (the driver stages the start; returned after ${shift_s} s)" "$(cat /tmp/apply.out)"
+wait $poller
+read -r tc staged_sz </tmp/commit-time 2>/dev/null
+shift_s=$(awk -v a="$t0" -v b="${tc:-$(date +%s.%N)}" 'BEGIN { printf "%.2f", b - a }')
+grep -q '^kdamond 0: on ' /tmp/apply.out && grep -q '^staged start of 1 kdamond' /tmp/apply.out &&
+	[ "${staged_sz:-0}" = $((end - start + 1)) ]
+check $(( rc | $? )) "vtierctl damon apply: the PULL started staged by the driver (sz/min ${staged_sz:-?} = span + 1, then 4096 and commit)" "$(cat /tmp/apply.out)"
 sed 's/^/# /' /tmp/apply.out
 wait $placement
 rc=$?

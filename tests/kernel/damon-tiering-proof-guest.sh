@@ -117,7 +117,7 @@ else
 fi
 grep -q "^apply pull: on .* staged ${PROOF_NO_STAGED:+0}${PROOF_NO_STAGED:-1}," /tmp/pull.out &&
 	grep -q '^verify pull: the tree equals the model' /tmp/pull.out
-check $? "vtier_damon_driver_apply: the PULL started ${PROOF_NO_STAGED:+without a }staged start (by the driver: unmatchable pattern, on, one window, commit); the tree equals the model" \
+check $? "vtier_damon_driver_apply: the PULL started with${PROOF_NO_STAGED:+out} a staged start (by the driver: unmatchable pattern, on, one window, commit); the tree equals the model" \
 	"$(grep -v ^status /tmp/pull.out | tail -5 | tr '\n' ' ')"
 {
 	echo "# $kernel: seconds since the PULL commit, MiB: node0_hot node1_hot node0_total node1_total"

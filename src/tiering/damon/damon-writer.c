@@ -452,8 +452,16 @@ static VtierDamonModel *staged_model(VtierDamonWriter *w, const VtierDamonModel 
 				     guint *ret_wait_ms, GError **error)
 {
 	g_autofree gboolean *starting = g_new0(gboolean, model->kdamonds->len + 1);
+	gboolean any = FALSE;
 
-	if (!w->staged || !find_starting(w, model, starting, error))
+	for (guint k = 0; k < model->kdamonds->len; k++) {
+		const VtierDamonContext *ctx = ((VtierDamonKdamond *)model->kdamonds->pdata[k])->context;
+
+		for (guint i = 0; i < ctx->schemes->len; i++)
+			any |= vtier_damon_scheme_needs_staged_start(ctx->schemes->pdata[i]);
+	}
+	/* no extra read of the tree when nothing could be staged */
+	if (!w->staged || !any || !find_starting(w, model, starting, error))
 		return NULL;
 	return vtier_damon_writer_staged_model(model, starting, ret_wait_ms, w->staged_max_wait_ms);
 }
