@@ -1,13 +1,29 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The man pages stay true: vtierctl(8) has an entry for every verb `vtierctl help` lists, with
  * every option `vtierctl VERB --help` prints; vtierd(8) has every option of `vtierd --help`; every
- * page in docs/man/ is installed (dist_man_MANS) and `man --warnings` says nothing about it. */
+ * page in docs/man/ is installed (dist_man_MANS) and `man --warnings` says nothing about it; every
+ * docs/NAME.md is distributed. */
 #include "config.h"
 
 #include <string.h>
 #include <sys/wait.h>
 
 #include "vtier-test.h"
+
+/* Reports one problem (a "# " line in the TAP log) and fails the test, so that every problem of a
+ * run is listed, not only the first. */
+static void problem(const gchar *format, ...) G_GNUC_PRINTF(1, 2);
+static void problem(const gchar *format, ...)
+{
+	g_autofree gchar *message = NULL;
+	va_list ap;
+
+	va_start(ap, format);
+	message = g_strdup_vprintf(format, ap);
+	va_end(ap);
+	g_test_message("%s", message);
+	g_test_fail();
+}
 
 /* Runs @argv (NULL-terminated) with @envp (NULL: inherited); returns the exit status. */
 static gint run(const gchar *const *argv, gchar **envp, gchar **ret_out, gchar **ret_err)
@@ -101,8 +117,7 @@ static void test_man_vtierctl_verbs(void)
 	g_assert_cmpuint(g_strv_length(verbs), >=, 2);
 	for (gsize i = 0; verbs[i] != NULL; i++) {
 		if (verb_entry(man, verbs[i]) < 0)
-			g_test_fail_printf("vtierctl.8 has no .TP/.B entry for verb \"%s\"",
-					   verbs[i]);
+			problem("vtierctl.8 has no .TP/.B entry for verb \"%s\"", verbs[i]);
 	}
 }
 
@@ -172,8 +187,7 @@ static void check_verb_options(const gchar *verb, const gchar *section, const gc
 		const gchar *where = is_common_option(options[i]) ? common : section;
 
 		if (strstr(where, options[i]) == NULL)
-			g_test_fail_printf("vtierctl.8 does not document %s of verb \"%s\"",
-					   options[i], verb);
+			problem("vtierctl.8 does not document %s of verb \"%s\"", options[i], verb);
 	}
 }
 
@@ -227,7 +241,7 @@ static void test_man_vtierd_options(void)
 	for (gsize i = 0; options[i] != NULL; i++) {
 		if (strstr(man, options[i]) == NULL && !g_str_equal(options[i], "\\-h") &&
 		    !g_str_equal(options[i], "\\-\\-help"))
-			g_test_fail_printf("vtierd.8 does not document %s", options[i]);
+			problem("vtierd.8 does not document %s", options[i]);
 	}
 }
 
@@ -267,14 +281,13 @@ static void test_man_pages_installed(void)
 	g_assert_cmpuint(pages->len, >=, 3);
 	while ((name = g_dir_read_name(dir)) != NULL) {
 		if (g_regex_match_simple("\\.[1-9]$", name, 0, 0) && !page_listed(pages, name))
-			g_test_fail_printf("docs/man/%s is not in dist_man_MANS of docs/local.mk",
-					   name);
+			problem("docs/man/%s is not in dist_man_MANS of docs/local.mk", name);
 	}
 	for (guint i = 0; i < pages->len; i++) {
 		g_autofree gchar *path = srcdir_file("docs", "man", pages->pdata[i], NULL);
 
 		if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
-			g_test_fail_printf("dist_man_MANS lists %s, which does not exist", path);
+			problem("dist_man_MANS lists %s, which does not exist", path);
 	}
 }
 
@@ -301,10 +314,74 @@ static void test_man_pages_warnings(void)
 		gint status = run(argv, envp, &out, &err);
 
 		if (status != 0 || *err != '\0')
-			g_test_fail_printf("man --warnings -l %s: exit %d, warnings:\n%s", path,
-					   status, err);
+			problem("man --warnings -l %s: exit %d, warnings:\n%s", path, status, err);
 		else
 			g_assert_cmpuint(strlen(out), >, 200);
+	}
+}
+
+/* Counts the docs/...md files the EXTRA_DIST assignments of @mk (relative to the source root) and
+ * of the fragments it includes name, into @counts. */
+static void count_extra_dist(const gchar *mk, GHashTable *counts)
+{
+	g_autofree gchar *path = srcdir_file(mk, NULL);
+	g_autofree gchar *text = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GRegex) cont = g_regex_new("\\\\\\n", 0, 0, NULL);
+	g_autofree gchar *joined = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	g_file_get_contents(path, &text, NULL, &error);
+	g_assert_no_error(error);
+	joined = g_regex_replace_literal(cont, text, -1, 0, " ", 0, NULL);
+	lines = g_strsplit(joined, "\n", -1);
+	for (gsize i = 0; lines[i] != NULL; i++) {
+		g_auto(GStrv) words = g_strsplit_set(g_strstrip(lines[i]), " \t", -1);
+
+		if (words[0] == NULL)
+			continue;
+		if (g_str_equal(words[0], "include") && words[1] != NULL &&
+		    g_str_has_prefix(words[1], "$(srcdir)/"))
+			count_extra_dist(words[1] + strlen("$(srcdir)/"), counts);
+		if (!g_str_equal(words[0], "EXTRA_DIST"))
+			continue;
+		for (gsize w = 1; words[w] != NULL; w++) {
+			if (g_str_has_prefix(words[w], "docs/") &&
+			    g_str_has_suffix(words[w], ".md"))
+				g_hash_table_insert(
+				    counts, g_strdup(words[w]),
+				    GUINT_TO_POINTER(
+					GPOINTER_TO_UINT(g_hash_table_lookup(counts, words[w])) +
+					1));
+		}
+	}
+}
+
+/* Every docs/NAME.md is in EXTRA_DIST exactly once, and EXTRA_DIST names no missing docs file. */
+static void test_docs_extra_dist(void)
+{
+	g_autoptr(GHashTable) counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autofree gchar *dir_path = srcdir_file("docs", NULL);
+	g_autoptr(GDir) dir = g_dir_open(dir_path, 0, NULL);
+	GHashTableIter iter;
+	gpointer key;
+	const gchar *name;
+
+	g_assert_nonnull(dir);
+	count_extra_dist("Makefile.am", counts);
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *rel = g_strconcat("docs/", name, NULL);
+		guint n = GPOINTER_TO_UINT(g_hash_table_lookup(counts, rel));
+
+		if (g_str_has_suffix(name, ".md") && n != 1)
+			problem("%s is in EXTRA_DIST %u times (must be once)", rel, n);
+	}
+	g_hash_table_iter_init(&iter, counts);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		g_autofree gchar *path = srcdir_file(key, NULL);
+
+		if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+			problem("EXTRA_DIST names %s, which does not exist", (gchar *)key);
 	}
 }
 
@@ -316,5 +393,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/man/vtierd/options", test_man_vtierd_options);
 	g_test_add_func("/man/pages/installed", test_man_pages_installed);
 	g_test_add_func("/man/pages/warnings", test_man_pages_warnings);
+	g_test_add_func("/man/docs/extra-dist", test_docs_extra_dist);
 	return g_test_run();
 }
