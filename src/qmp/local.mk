@@ -1,1 +1,6 @@
-# Sources of this part are listed here as they land.
+# QMP client (docs/qmp.md): framing, the async client and its transports, typed queries, and the
+# guest source for QEMU processes libvirt does not manage.
+libvtier_core_la_SOURCES += \
+	src/qmp/framer.c src/qmp/framer.h \
+	src/qmp/client.c src/qmp/client.h src/qmp/client-private.h \
+	src/qmp/client-libvirt.c
