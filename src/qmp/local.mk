@@ -4,3 +4,6 @@ libvtier_core_la_SOURCES += \
 	src/qmp/framer.c src/qmp/framer.h \
 	src/qmp/client.c src/qmp/client.h src/qmp/client-private.h \
 	src/qmp/client-libvirt.c
+libvtier_core_la_SOURCES += \
+	src/qmp/query.c src/qmp/query.h \
+	src/qmp/binding.c src/qmp/binding.h
