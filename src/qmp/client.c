@@ -22,6 +22,7 @@ typedef struct {
 	GTask *task;
 	gchar *id;
 	gchar *command;
+	guint timeout_ms;
 	guint timeout_id;
 } Pending;
 
@@ -249,7 +250,7 @@ static gboolean on_command_timeout(gpointer user_data)
 	vtier_qmp_client_complete(client, id, NULL,
 				  g_error_new(VTIER_ERROR, VTIER_ERROR_TIMED_OUT,
 					      "QMP command %s got no reply from %s within %u ms",
-					      p->command, client->peer_name, client->timeout_ms));
+					      p->command, client->peer_name, p->timeout_ms));
 	return G_SOURCE_REMOVE;
 }
 
@@ -321,7 +322,8 @@ static void submit(VtierQmpClient *client, const gchar *command, JsonObject *arg
 	p->task = g_object_ref(task);
 	p->id = g_strdup_printf("vtier-%" G_GUINT64_FORMAT, ++client->next_id);
 	p->command = g_strdup(command);
-	p->timeout_id = g_timeout_add(client->timeout_ms, on_command_timeout, p);
+	p->timeout_ms = client->timeout_ms;
+	p->timeout_id = g_timeout_add(p->timeout_ms, on_command_timeout, p);
 	g_hash_table_insert(client->pending, p->id, p);
 	if (client->domain != NULL) {
 		vtier_qmp_libvirt_submit(client, client->domain, p->id, command, arguments);

@@ -1,0 +1,8 @@
+# QMP client tests (docs/qmp.md).
+qmp_unit_tests = \
+	tests/unit/test-qmp-client
+check_PROGRAMS += $(qmp_unit_tests)
+TESTS += $(qmp_unit_tests)
+tests_unit_test_qmp_client_SOURCES = tests/unit/test-qmp-client.c \
+	tests/unit/qmp-fake-peer.c tests/unit/qmp-fake-peer.h
+tests_unit_test_qmp_client_LDADD = $(VTIER_TEST_LDADD)
