@@ -498,7 +498,7 @@ static void on_read(GObject *source, GAsyncResult *result, gpointer user_data)
 	if (bytes == NULL && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
 		return; /* closed (the client may be gone) */
 	if (bytes == NULL) {
-		fail_all(client, g_error_new(VTIER_ERROR, VTIER_ERROR_IO, "cannot read from %s: %s",
+		fail_all(client, g_error_new(VTIER_ERROR, VTIER_ERROR_IO, "connection to %s lost: %s",
 					     client->peer_name, error->message));
 		return;
 	}
@@ -605,6 +605,7 @@ static void on_connected(GObject *source, GAsyncResult *result, gpointer user_da
 	g_autoptr(GSocketConnection) conn = g_socket_client_connect_finish(G_SOCKET_CLIENT(source),
 									 result, &error);
 	g_autofree gchar *name = g_strdup_printf("QMP socket %s", d->path);
+	GCancellable *cancellable;
 
 	if (conn == NULL) {
 		g_task_return_new_error(task, VTIER_ERROR, VTIER_ERROR_IO,
@@ -614,8 +615,9 @@ static void on_connected(GObject *source, GAsyncResult *result, gpointer user_da
 	}
 	d->client = vtier_qmp_client_new_for_stream(G_IO_STREAM(conn), name);
 	vtier_qmp_client_set_timeout(d->client, d->timeout_ms);
-	vtier_qmp_client_handshake_async(d->client, g_task_get_cancellable(task),
-					 on_connect_handshake, g_steal_pointer(&task));
+	cancellable = g_task_get_cancellable(task);
+	vtier_qmp_client_handshake_async(d->client, cancellable, on_connect_handshake,
+					 g_steal_pointer(&task));
 }
 
 void vtier_qmp_client_connect_unix_async(const gchar *path, guint timeout_ms,

@@ -6,3 +6,9 @@ TESTS += $(qmp_unit_tests)
 tests_unit_test_qmp_client_SOURCES = tests/unit/test-qmp-client.c \
 	tests/unit/qmp-fake-peer.c tests/unit/qmp-fake-peer.h
 tests_unit_test_qmp_client_LDADD = $(VTIER_TEST_LDADD)
+qmp_unit_tests += tests/unit/test-qmp-qemu
+check_PROGRAMS += tests/unit/test-qmp-qemu
+TESTS += tests/unit/test-qmp-qemu
+tests_unit_test_qmp_qemu_SOURCES = tests/unit/test-qmp-qemu.c \
+	tests/unit/qmp-qemu.c tests/unit/qmp-qemu.h
+tests_unit_test_qmp_qemu_LDADD = $(VTIER_TEST_LDADD)

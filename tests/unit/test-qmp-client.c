@@ -478,7 +478,6 @@ static void test_client_fake_peer_strict(void)
 	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
 	g_test_trap_assert_failed();
 	g_test_trap_assert_stderr("*expected command query-name, got end of file*");
-	g_unsetenv("QMP_FAKE_CASE");
 }
 
 int main(int argc, char **argv)
