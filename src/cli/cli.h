@@ -35,3 +35,4 @@ gboolean vtier_cli_verb_config(int argc, char **argv, GError **error);
 /* planner verbs */
 
 /* guest verbs */
+gboolean vtier_cli_verb_guests(int argc, char **argv, GError **error);

@@ -21,6 +21,7 @@ static const VtierCliVerb verbs[] = {
 	/* planner verbs */
 
 	/* guest verbs */
+	{ "guests", "Show guests (QEMU via --qmp SOCKET or --pid PID)", vtier_cli_verb_guests },
 };
 
 static void print_usage(FILE *out)

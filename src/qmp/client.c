@@ -23,7 +23,7 @@ typedef struct {
 	gchar *id;
 	gchar *command;
 	guint timeout_ms;
-	guint timeout_id;
+	GSource *timeout;
 } Pending;
 
 struct _VtierQmpClient {
@@ -37,7 +37,7 @@ struct _VtierQmpClient {
 	GQueue writes; /* GBytes, the head being written when writing is set */
 	gboolean writing;
 	GTask *handshake;
-	guint handshake_timeout_id;
+	GSource *handshake_timeout;
 	gchar *qemu_version;
 	guint skipped_lines;
 	/* libvirt transport */
@@ -79,9 +79,27 @@ gboolean vtier_qmp_command_is_allowed(const gchar *command)
 	return FALSE;
 }
 
+/* A timeout on the thread-default context (where the tasks complete), not the global one. */
+static GSource *timeout_source_new(guint ms, GSourceFunc func, gpointer data)
+{
+	GSource *source = g_timeout_source_new(ms);
+
+	g_source_set_callback(source, func, data, NULL);
+	g_source_attach(source, g_main_context_get_thread_default());
+	return source;
+}
+
+static void timeout_source_clear(GSource **source)
+{
+	if (*source == NULL)
+		return;
+	g_source_destroy(*source);
+	g_clear_pointer(source, g_source_unref);
+}
+
 static void pending_free(Pending *p)
 {
-	g_clear_handle_id(&p->timeout_id, g_source_remove);
+	timeout_source_clear(&p->timeout);
 	g_clear_object(&p->task);
 	g_free(p->id);
 	g_free(p->command);
@@ -178,7 +196,7 @@ static void fail_all(VtierQmpClient *client, GError *why)
 	client->state = STATE_CLOSED;
 	g_debug("%s: closing: %s", client->peer_name, why->message);
 	g_cancellable_cancel(client->io_cancel);
-	g_clear_handle_id(&client->handshake_timeout_id, g_source_remove);
+	timeout_source_clear(&client->handshake_timeout);
 	/* shutdown, not close: the cancelled read still owns the fd until its callback ran */
 	if (client->stream != NULL && G_IS_SOCKET_CONNECTION(client->stream))
 		g_socket_shutdown(g_socket_connection_get_socket(G_SOCKET_CONNECTION(client->stream)),
@@ -246,7 +264,7 @@ static gboolean on_command_timeout(gpointer user_data)
 	VtierQmpClient *client = p->client;
 	g_autofree gchar *id = g_strdup(p->id);
 
-	p->timeout_id = 0;
+	timeout_source_clear(&p->timeout);
 	vtier_qmp_client_complete(client, id, NULL,
 				  g_error_new(VTIER_ERROR, VTIER_ERROR_TIMED_OUT,
 					      "QMP command %s got no reply from %s within %u ms",
@@ -323,7 +341,7 @@ static void submit(VtierQmpClient *client, const gchar *command, JsonObject *arg
 	p->id = g_strdup_printf("vtier-%" G_GUINT64_FORMAT, ++client->next_id);
 	p->command = g_strdup(command);
 	p->timeout_ms = client->timeout_ms;
-	p->timeout_id = g_timeout_add(p->timeout_ms, on_command_timeout, p);
+	p->timeout = timeout_source_new(p->timeout_ms, on_command_timeout, p);
 	g_hash_table_insert(client->pending, p->id, p);
 	if (client->domain != NULL) {
 		vtier_qmp_libvirt_submit(client, client->domain, p->id, command, arguments);
@@ -373,7 +391,7 @@ static void on_capabilities(GObject *source, GAsyncResult *result, gpointer user
 	g_autoptr(JsonNode) reply = g_task_propagate_pointer(G_TASK(result), &error);
 	g_autoptr(GTask) handshake = g_steal_pointer(&client->handshake);
 
-	g_clear_handle_id(&client->handshake_timeout_id, g_source_remove);
+	timeout_source_clear(&client->handshake_timeout);
 	if (reply == NULL) {
 		if (handshake != NULL)
 			g_task_return_new_error(handshake, VTIER_ERROR, error->code,
@@ -391,6 +409,7 @@ static void take_greeting(VtierQmpClient *client, JsonNode *qmp)
 {
 	g_autoptr(GTask) task = NULL;
 	JsonObject *version = NULL;
+	JsonNode *major, *minor, *micro;
 
 	if (client->state != STATE_AWAIT_GREETING) {
 		g_debug("%s: unexpected second greeting ignored", client->peer_name);
@@ -400,15 +419,20 @@ static void take_greeting(VtierQmpClient *client, JsonNode *qmp)
 		JsonObject *o = json_node_get_object(qmp);
 		JsonNode *v = json_object_get_member(o, "version");
 
-		if (v != NULL && JSON_NODE_HOLDS_OBJECT(v))
-			version = json_object_get_object_member(json_node_get_object(v), "qemu");
+		JsonNode *q = v != NULL && JSON_NODE_HOLDS_OBJECT(v)
+				      ? json_object_get_member(json_node_get_object(v), "qemu")
+				      : NULL;
+
+		if (q != NULL && JSON_NODE_HOLDS_OBJECT(q))
+			version = json_node_get_object(q);
 	}
-	if (version != NULL)
+	major = vtier_qmp_json_value(version, "major", G_TYPE_INT64);
+	minor = vtier_qmp_json_value(version, "minor", G_TYPE_INT64);
+	micro = vtier_qmp_json_value(version, "micro", G_TYPE_INT64);
+	if (major != NULL && minor != NULL && micro != NULL)
 		client->qemu_version = g_strdup_printf(
 			"%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT,
-			json_object_get_int_member_with_default(version, "major", 0),
-			json_object_get_int_member_with_default(version, "minor", 0),
-			json_object_get_int_member_with_default(version, "micro", 0));
+			json_node_get_int(major), json_node_get_int(minor), json_node_get_int(micro));
 	client->state = STATE_NEGOTIATING;
 	task = g_task_new(client, NULL, on_capabilities, NULL);
 	submit(client, "qmp_capabilities", NULL, task);
@@ -425,9 +449,16 @@ static void emit_event(VtierQmpClient *client, JsonObject *message, const VtierQ
 		data = json_node_get_object(msg->payload);
 	if (ts_node != NULL && JSON_NODE_HOLDS_OBJECT(ts_node))
 		ts = json_node_get_object(ts_node);
-	if (ts != NULL)
-		usec = json_object_get_int_member_with_default(ts, "seconds", 0) * G_USEC_PER_SEC +
-		       json_object_get_int_member_with_default(ts, "microseconds", 0);
+	if (ts != NULL) {
+		JsonNode *sec = vtier_qmp_json_value(ts, "seconds", G_TYPE_INT64);
+		JsonNode *us = vtier_qmp_json_value(ts, "microseconds", G_TYPE_INT64);
+
+		/* bounded so that a hostile timestamp cannot overflow */
+		if (sec != NULL && us != NULL && json_node_get_int(sec) >= 0 &&
+		    json_node_get_int(sec) < G_MAXINT32 && json_node_get_int(us) >= 0 &&
+		    json_node_get_int(us) < G_USEC_PER_SEC)
+			usec = json_node_get_int(sec) * G_USEC_PER_SEC + json_node_get_int(us);
+	}
 	g_debug("%s: event %s", client->peer_name, msg->event);
 	g_signal_emit(client, signals[SIGNAL_EVENT], 0, msg->event, data, usec);
 }
@@ -538,7 +569,7 @@ static gboolean on_handshake_timeout(gpointer user_data)
 {
 	VtierQmpClient *client = user_data;
 
-	client->handshake_timeout_id = 0;
+	timeout_source_clear(&client->handshake_timeout);
 	fail_all(client, g_error_new(VTIER_ERROR, VTIER_ERROR_TIMED_OUT,
 				     "no QMP greeting from %s within %u ms", client->peer_name,
 				     client->timeout_ms));
@@ -559,8 +590,8 @@ void vtier_qmp_client_handshake_async(VtierQmpClient *client, GCancellable *canc
 		return;
 	}
 	client->handshake = g_steal_pointer(&task);
-	client->handshake_timeout_id = g_timeout_add(client->timeout_ms, on_handshake_timeout,
-						     client);
+	client->handshake_timeout = timeout_source_new(client->timeout_ms, on_handshake_timeout,
+						       client);
 	read_next(client);
 }
 

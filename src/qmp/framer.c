@@ -202,14 +202,20 @@ VtierQmpFrame vtier_qmp_framer_next(VtierQmpFramer *framer, JsonObject **ret_mes
 	}
 }
 
+JsonNode *vtier_qmp_json_value(JsonObject *o, const gchar *name, GType type)
+{
+	JsonNode *node = o != NULL ? json_object_get_member(o, name) : NULL;
+
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != type)
+		return NULL;
+	return node;
+}
+
 static const gchar *string_member(JsonObject *obj, const gchar *name)
 {
-	JsonNode *node = json_object_get_member(obj, name);
+	JsonNode *node = vtier_qmp_json_value(obj, name, G_TYPE_STRING);
 
-	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
-	    json_node_get_value_type(node) != G_TYPE_STRING)
-		return NULL;
-	return json_node_get_string(node);
+	return node != NULL ? json_node_get_string(node) : NULL;
 }
 
 static gboolean classify_error(JsonObject *message, VtierQmpMessage *ret, GError **error)

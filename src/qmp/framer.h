@@ -56,3 +56,7 @@ typedef struct {
 /* Fills @ret (pointers borrowed from @message) or fails with VTIER_ERROR_PARSE. */
 gboolean vtier_qmp_message_classify(JsonObject *message, VtierQmpMessage *ret, GError **error);
 const gchar *vtier_qmp_message_kind_to_string(VtierQmpMessageKind kind);
+
+/* The member @name of @o when it is a JSON value of @type (G_TYPE_STRING, G_TYPE_INT64,
+ * G_TYPE_BOOLEAN), else NULL: lets parsers of peer-supplied JSON avoid json-glib's criticals. */
+JsonNode *vtier_qmp_json_value(JsonObject *o, const gchar *name, GType type);

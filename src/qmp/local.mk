@@ -7,3 +7,5 @@ libvtier_core_la_SOURCES += \
 libvtier_core_la_SOURCES += \
 	src/qmp/query.c src/qmp/query.h \
 	src/qmp/binding.c src/qmp/binding.h
+libvtier_core_la_SOURCES += src/qmp/cmdline.c src/qmp/cmdline.h
+libvtier_core_la_SOURCES += src/qmp/guest-source.c src/qmp/guest-source.h

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "common/error.h"
+#include "qmp/framer.h"
 #include "qmp/query.h"
 
 VtierGuestMemdev *vtier_qmp_memdev_new(void)
@@ -23,7 +24,6 @@ void vtier_qmp_memdev_free(VtierGuestMemdev *memdev)
 	g_clear_pointer(&memdev->host_nodes, g_array_unref);
 	g_free(memdev);
 }
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtierGuestMemdev, vtier_qmp_memdev_free)
 
 void vtier_qmp_memory_device_free(VtierQmpMemoryDevice *dev)
 {
@@ -55,14 +55,7 @@ static gboolean reply_is(JsonNode *reply, JsonNodeType type, const gchar *comman
 	return FALSE;
 }
 
-static JsonNode *member_of(JsonObject *o, const gchar *name, GType type)
-{
-	JsonNode *n = json_object_get_member(o, name);
-
-	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != type)
-		return NULL;
-	return n;
-}
+#define member_of vtier_qmp_json_value
 
 static gchar *str_member(JsonObject *o, const gchar *name)
 {
@@ -141,7 +134,7 @@ static gboolean parse_host_nodes(JsonObject *o, GArray *nodes, GError **error)
 
 static VtierGuestMemdev *parse_memdev(JsonObject *o, GError **error)
 {
-	g_autoptr(VtierGuestMemdev) m = vtier_qmp_memdev_new();
+	g_autoptr(VtierQmpMemdev) m = vtier_qmp_memdev_new();
 
 	if (!u64_member(o, "query-memdev", "size", &m->size_bytes, error) ||
 	    !parse_host_nodes(o, m->host_nodes, error))
