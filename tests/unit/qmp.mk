@@ -12,3 +12,6 @@ TESTS += tests/unit/test-qmp-qemu
 tests_unit_test_qmp_qemu_SOURCES = tests/unit/test-qmp-qemu.c \
 	tests/unit/qmp-qemu.c tests/unit/qmp-qemu.h
 tests_unit_test_qmp_qemu_LDADD = $(VTIER_TEST_LDADD)
+check_PROGRAMS += tests/unit/test-qmp-parse
+TESTS += tests/unit/test-qmp-parse
+tests_unit_test_qmp_parse_LDADD = $(VTIER_TEST_LDADD)
