@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/paths.h"
 #include "qmp-qemu.h"
 #include "qmp/binding.h"
 #include "qmp/client.h"
+#include "qmp/guest-source.h"
 #include "qmp/query.h"
 #include "vtier-test.h"
 
@@ -295,6 +297,77 @@ static void test_qemu_peer_pid(Fixture *fx, gconstpointer args)
 	g_assert_cmpint(pid, ==, fx->qemu->pid);
 }
 
+static void check_guest_memdevs(const VtierGuest *guest)
+{
+	const VtierGuestMemdev *bound = find_memdev(guest->memdevs, "vtier-ram0");
+
+	g_assert_cmpuint(bound->size_bytes, ==, 64 << 20);
+	g_assert_cmpstr(bound->policy, ==, "bind");
+}
+
+static void test_qemu_guest_from_socket(Fixture *fx, gconstpointer args)
+{
+	g_autoptr(GAsyncResult) res = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VtierQmpGuest) guest = NULL;
+
+	if (fx->qemu == NULL)
+		return;
+	/* a QMP socket serves one client at a time: free it for the guest source's own */
+	vtier_qmp_client_close(fx->client);
+	vtier_paths_set_sysroot(NULL);
+	vtier_qmp_guest_from_socket_async(fx->qemu->qmp_path, 5000, NULL, vtier_qmp_store_result,
+					  &res);
+	guest = vtier_qmp_guest_from_socket_finish(vtier_qmp_wait(&res), &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(guest->source, ==, VTIER_GUEST_SOURCE_QMP);
+	g_assert_cmpint(guest->pid, ==, fx->qemu->pid);
+	g_assert_cmpstr(guest->name, ==, "vtier-qmp-test");
+	g_assert_cmpuint(guest->memory_bytes, ==, 256 << 20);
+	g_assert_cmpuint(guest->memdevs->len, ==, 2);
+	check_guest_memdevs(guest);
+}
+
+static void test_qemu_guest_from_pid(Fixture *fx, gconstpointer args)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VtierQmpGuest) guest = NULL;
+	g_autofree gchar *qmp = NULL;
+
+	if (fx->qemu == NULL)
+		return;
+	vtier_paths_set_sysroot(NULL);
+	guest = vtier_qmp_guest_from_pid(fx->qemu->pid, &qmp, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(guest->source, ==, VTIER_GUEST_SOURCE_PID);
+	g_assert_cmpstr(guest->name, ==, "vtier-qmp-test");
+	g_assert_cmpuint(guest->memory_bytes, ==, 256 << 20);
+	/* the first -qmp on the command line is vtier's */
+	g_assert_cmpstr(qmp, ==, fx->qemu->qmp_path);
+	/* the command line knows only the explicit -object, not QEMU's implicit "ram" */
+	g_assert_cmpuint(guest->memdevs->len, ==, 1);
+	check_guest_memdevs(guest);
+}
+
+/* A QEMU without -name: the socket source falls back to "qemu-PID". */
+static void test_qemu_guest_unnamed(Fixture *fx, gconstpointer args)
+{
+	g_autoptr(GAsyncResult) res = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VtierQmpGuest) guest = NULL;
+	g_autofree gchar *want = NULL;
+
+	if (fx->qemu == NULL)
+		return;
+	vtier_paths_set_sysroot(NULL);
+	vtier_qmp_guest_from_client_async(fx->client, NULL, vtier_qmp_store_result, &res);
+	guest = vtier_qmp_guest_from_client_finish(fx->client, vtier_qmp_wait(&res), &error);
+	g_assert_no_error(error);
+	want = g_strdup_printf("qemu-%d", fx->qemu->pid);
+	g_assert_cmpstr(guest->name, ==, want);
+	g_assert_cmpuint(guest->memory_bytes, ==, (256 + 128) << 20);
+}
+
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
@@ -306,6 +379,9 @@ int main(int argc, char **argv)
 	ADD("/qmp-qemu/events", memdev_args, test_qemu_events);
 	ADD("/qmp-qemu/vanishes", memdev_args, test_qemu_vanishes);
 	ADD("/qmp-qemu/peer-pid", memdev_args, test_qemu_peer_pid);
+	ADD("/qmp-qemu/guest-from-socket", memdev_args, test_qemu_guest_from_socket);
+	ADD("/qmp-qemu/guest-from-pid", memdev_args, test_qemu_guest_from_pid);
+	ADD("/qmp-qemu/guest-unnamed", dimm_args, test_qemu_guest_unnamed);
 #undef ADD
 	return g_test_run();
 }
