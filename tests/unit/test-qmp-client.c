@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <libvirt/virterror.h>
+
 #include "common/error.h"
 #include "qmp-fake-peer.h"
 #include "qmp/client.h"
@@ -429,6 +431,47 @@ static void test_client_handshake_errors(void)
 	}
 }
 
+/* libvirt's passthrough, on the test:/// driver (which has no QEMU): the command runs in a worker
+ * thread and its failure comes back to the loop as the command's error. */
+static void quiet_libvirt(void *user_data, virErrorPtr error)
+{
+}
+
+static void test_client_libvirt_transport(void)
+{
+	g_autoptr(GAsyncResult) res = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VtierQmpClient) client = NULL;
+	g_autoptr(JsonNode) reply = NULL;
+	virConnectPtr conn;
+	virDomainPtr dom;
+
+	virSetErrorFunc(NULL, quiet_libvirt); /* the message reaches the GError instead */
+	conn = virConnectOpen("test:///default");
+	g_assert_nonnull(conn);
+	dom = virDomainLookupByName(conn, "test");
+	g_assert_nonnull(dom);
+	client = vtier_qmp_client_new_for_libvirt(dom);
+	virDomainFree(dom);
+	g_assert_cmpstr(vtier_qmp_client_get_peer_name(client), ==, "libvirt domain test");
+	vtier_qmp_client_execute_async(client, "query-memdev", NULL, NULL, vtier_qmp_store_result,
+				       &res);
+	reply = vtier_qmp_client_execute_finish(client, vtier_qmp_wait(&res), &error);
+	g_assert_null(reply);
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_IO);
+	g_assert_true(g_str_has_prefix(error->message, "libvirt passthrough of QMP command "
+						       "query-memdev to domain test failed: "));
+	g_clear_error(&error);
+	g_clear_object(&res);
+	/* the allowlist holds for libvirt too (passthrough would taint the domain anyway) */
+	vtier_qmp_client_execute_async(client, "system_reset", NULL, NULL,
+				       vtier_qmp_store_result, &res);
+	reply = vtier_qmp_client_execute_finish(client, vtier_qmp_wait(&res), &error);
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_PERMISSION_DENIED);
+	g_clear_object(&client);
+	virConnectClose(conn);
+}
+
 /* The fake peer itself: an unexpected command and a step never reached each fail the test. */
 static void fake_peer_unexpected_command(void)
 {
@@ -493,6 +536,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/qmp-client/timeout", test_client_timeout);
 	g_test_add_func("/qmp-client/allowlist", test_client_allowlist);
 	g_test_add_func("/qmp-client/handshake-errors", test_client_handshake_errors);
+	g_test_add_func("/qmp-client/libvirt-transport", test_client_libvirt_transport);
 	g_test_add_func("/qmp-client/fake-peer-strict", test_client_fake_peer_strict);
 	return g_test_run();
 }
