@@ -15,3 +15,5 @@ tests_unit_test_qmp_qemu_LDADD = $(VTIER_TEST_LDADD)
 check_PROGRAMS += tests/unit/test-qmp-parse
 TESTS += tests/unit/test-qmp-parse
 tests_unit_test_qmp_parse_LDADD = $(VTIER_TEST_LDADD)
+# The fuzz target is built by tests/suites/fuzz-qmp.sh with clang, not by make.
+EXTRA_DIST += tests/fuzz/fuzz-qmp-lines.c tests/fuzz/qmp-lines tests/suites/fuzz-qmp.sh
