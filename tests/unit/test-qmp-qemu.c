@@ -368,6 +368,51 @@ static void test_qemu_guest_unnamed(Fixture *fx, gconstpointer args)
 	g_assert_cmpuint(guest->memory_bytes, ==, (256 + 128) << 20);
 }
 
+/* `vtierctl guests --qmp SOCKET --json`, the command-line face of the guest source. */
+static void test_qemu_vtierctl_guests(Fixture *fx, gconstpointer args)
+{
+	const gchar *builddir = g_getenv("VTIER_BUILDDIR");
+	g_autofree gchar *vtierctl = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) root = NULL;
+	JsonObject *o;
+	JsonArray *warnings;
+	gint status = -1;
+
+	if (fx->qemu == NULL)
+		return;
+	if (builddir == NULL) {
+		g_test_skip("VTIER_BUILDDIR is not set (run through make check)");
+		return;
+	}
+	vtier_qmp_client_close(fx->client); /* one client per QMP socket */
+	vtierctl = g_build_filename(builddir, "vtierctl", NULL);
+	{
+		const gchar *argv[] = { vtierctl, "guests", "--qmp", fx->qemu->qmp_path,
+					"--slow-nodes", "0", "--json", NULL };
+
+		g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+			     &status, &error);
+	}
+	g_assert_no_error(error);
+	g_test_message("vtierctl: %s%s", out, err);
+	g_assert_true(g_spawn_check_wait_status(status, &error));
+	root = json_from_string(out, &error);
+	g_assert_no_error(error);
+	o = json_node_get_object(root);
+	g_assert_cmpstr(json_object_get_string_member(o, "source"), ==, "qmp");
+	g_assert_cmpstr(json_object_get_string_member(o, "name"), ==, "vtier-qmp-test");
+	g_assert_cmpint(json_object_get_int_member(o, "pid"), ==, fx->qemu->pid);
+	g_assert_cmpint(json_object_get_int_member(o, "memory-bytes"), ==, 256 << 20);
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "memdevs")), ==, 2);
+	warnings = json_object_get_array_member(o, "warnings");
+	g_assert_cmpuint(json_array_get_length(warnings), ==, 1);
+	g_assert_true(g_str_has_prefix(json_array_get_string_element(warnings, 0),
+				       "memory backend vtier-ram0 (64 MiB) is bound"));
+}
+
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
@@ -382,6 +427,7 @@ int main(int argc, char **argv)
 	ADD("/qmp-qemu/guest-from-socket", memdev_args, test_qemu_guest_from_socket);
 	ADD("/qmp-qemu/guest-from-pid", memdev_args, test_qemu_guest_from_pid);
 	ADD("/qmp-qemu/guest-unnamed", dimm_args, test_qemu_guest_unnamed);
+	ADD("/qmp-qemu/vtierctl-guests", memdev_args, test_qemu_vtierctl_guests);
 #undef ADD
 	return g_test_run();
 }
