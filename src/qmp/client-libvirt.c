@@ -39,7 +39,8 @@ static void run_in_thread(GTask *task, gpointer source, gpointer task_data,
 	char *raw = NULL;
 
 	if (virDomainQemuMonitorCommand(pt->domain, pt->json, &raw, 0) < 0) {
-		const gchar *msg = virGetLastErrorMessage();
+		/* copied first: every libvirt call (virDomainGetName too) resets the last error */
+		g_autofree gchar *msg = g_strdup(virGetLastErrorMessage());
 
 		g_task_return_new_error(task, VTIER_ERROR, VTIER_ERROR_IO,
 					"libvirt passthrough of QMP command %s to domain %s "
