@@ -24,6 +24,9 @@ typedef struct {
 	gchar *command;
 	guint timeout_ms;
 	GSource *timeout;
+	GMainContext *context;	   /* where the task completes */
+	GCancellable *cancellable; /* the caller's, or NULL */
+	gulong cancel_handler;
 } Pending;
 
 struct _VtierQmpClient {
@@ -99,6 +102,11 @@ static void timeout_source_clear(GSource **source)
 
 static void pending_free(Pending *p)
 {
+	/* first: waits for a handler running in another thread */
+	if (p->cancel_handler != 0)
+		g_cancellable_disconnect(p->cancellable, p->cancel_handler);
+	g_clear_object(&p->cancellable);
+	g_clear_pointer(&p->context, g_main_context_unref);
 	timeout_source_clear(&p->timeout);
 	g_clear_object(&p->task);
 	g_free(p->id);
@@ -330,6 +338,43 @@ static void write_next(VtierQmpClient *client)
 					client);
 }
 
+/* Cancelling a command fails its task at once (G_IO_ERROR_CANCELLED); QEMU still runs it, and its
+ * reply is dropped like a late one. The handler may run in any thread, so it only schedules the
+ * completion on the task's context. */
+typedef struct {
+	VtierQmpClient *client;
+	gchar *id;
+} CancelIdle;
+
+static void cancel_idle_free(CancelIdle *c)
+{
+	g_object_unref(c->client);
+	g_free(c->id);
+	g_free(c);
+}
+
+static gboolean on_cancel_idle(gpointer user_data)
+{
+	CancelIdle *c = user_data;
+
+	vtier_qmp_client_complete(c->client, c->id, NULL,
+				  g_error_new_literal(G_IO_ERROR, G_IO_ERROR_CANCELLED,
+						      "QMP command cancelled"));
+	return G_SOURCE_REMOVE;
+}
+
+static void on_cancelled(GCancellable *cancellable, gpointer user_data)
+{
+	Pending *p = user_data;
+	CancelIdle *c = g_new0(CancelIdle, 1);
+	g_autoptr(GSource) idle = g_idle_source_new();
+
+	c->client = g_object_ref(p->client);
+	c->id = g_strdup(p->id);
+	g_source_set_callback(idle, on_cancel_idle, c, (GDestroyNotify)cancel_idle_free);
+	g_source_attach(idle, p->context);
+}
+
 /* Registers @task as pending under a fresh id and sends the command. */
 static void submit(VtierQmpClient *client, const gchar *command, JsonObject *arguments,
 		   GTask *task)
@@ -342,7 +387,13 @@ static void submit(VtierQmpClient *client, const gchar *command, JsonObject *arg
 	p->command = g_strdup(command);
 	p->timeout_ms = client->timeout_ms;
 	p->timeout = timeout_source_new(p->timeout_ms, on_command_timeout, p);
+	p->context = g_main_context_ref_thread_default();
 	g_hash_table_insert(client->pending, p->id, p);
+	if (g_task_get_cancellable(task) != NULL) {
+		p->cancellable = g_object_ref(g_task_get_cancellable(task));
+		p->cancel_handler = g_cancellable_connect(p->cancellable, G_CALLBACK(on_cancelled),
+							  p, NULL);
+	}
 	if (client->domain != NULL) {
 		vtier_qmp_libvirt_submit(client, client->domain, p->id, command, arguments);
 	} else {
@@ -374,6 +425,8 @@ void vtier_qmp_client_execute_async(VtierQmpClient *client, const gchar *command
 					client->state == STATE_CLOSED ? "closed" : "not ready yet");
 		return;
 	}
+	if (g_task_return_error_if_cancelled(task))
+		return;
 	submit(client, command, arguments, task);
 }
 

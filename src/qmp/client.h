@@ -57,7 +57,9 @@ guint vtier_qmp_client_get_skipped_lines(VtierQmpClient *client);
 /* The peer's pid from the unix socket's peer credentials (SO_PEERCRED). */
 gboolean vtier_qmp_client_get_peer_pid(VtierQmpClient *client, gint *ret_pid, GError **error);
 
-/* Sends @command (with optional @arguments, not consumed) and returns its "return" value. */
+/* Sends @command (with optional @arguments, not consumed) and returns its "return" value.
+ * Cancelling @cancellable fails the command at once with G_IO_ERROR_CANCELLED (QEMU still runs
+ * the query; its reply is dropped). */
 void vtier_qmp_client_execute_async(VtierQmpClient *client, const gchar *command,
 				    JsonObject *arguments, GCancellable *cancellable,
 				    GAsyncReadyCallback callback, gpointer user_data);

@@ -371,6 +371,51 @@ static void test_client_timeout(void)
 	fixture_finish(&fx);
 }
 
+static void test_client_cancel(void)
+{
+	static const QmpFakeStep steps[] = {
+		QMP_FAKE_HANDSHAKE,
+		{ PEER_EXPECT, "query-status", NULL, 0 },
+		{ PEER_PAUSE, NULL, NULL, 100 },
+		{ PEER_SEND, "query-status",
+		  "{\"return\": {\"status\": \"running\", \"running\": true}, \"id\": @ID@}\r\n", 0 },
+		{ PEER_EXPECT, "query-name", NULL, 0 },
+		{ PEER_SEND, "query-name", "{\"return\": {\"name\": \"n\"}, \"id\": @ID@}\r\n", 0 },
+	};
+	Fixture fx = { 0 };
+	g_autoptr(GCancellable) cancellable = g_cancellable_new();
+	g_autoptr(GCancellable) cancelled = g_cancellable_new();
+	g_autoptr(GAsyncResult) res = NULL;
+	g_autoptr(GAsyncResult) res2 = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) reply = NULL;
+	g_autofree gchar *name = NULL;
+
+	fixture_start(&fx, steps, G_N_ELEMENTS(steps));
+	fixture_handshake(&fx);
+	vtier_qmp_client_execute_async(fx.client, "query-status", NULL, cancellable,
+				       vtier_qmp_store_result, &res);
+	g_cancellable_cancel(cancellable);
+	reply = vtier_qmp_client_execute_finish(fx.client, vtier_qmp_wait(&res), &error);
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+	g_clear_error(&error);
+	/* a cancellable cancelled beforehand: nothing is sent (the script would notice) */
+	g_cancellable_cancel(cancelled);
+	g_clear_object(&res);
+	vtier_qmp_client_execute_async(fx.client, "query-memdev", NULL, cancelled,
+				       vtier_qmp_store_result, &res);
+	g_clear_pointer(&reply, json_node_unref);
+	reply = vtier_qmp_client_execute_finish(fx.client, vtier_qmp_wait(&res), &error);
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+	g_clear_error(&error);
+	/* the late reply to the cancelled query-status is dropped; the next command works */
+	vtier_qmp_query_name_async(fx.client, NULL, vtier_qmp_store_result, &res2);
+	g_assert_true(vtier_qmp_query_name_finish(fx.client, vtier_qmp_wait(&res2), &name, &error));
+	g_assert_no_error(error);
+	g_assert_cmpstr(name, ==, "n");
+	fixture_finish(&fx);
+}
+
 static void test_client_allowlist(void)
 {
 	static const QmpFakeStep steps[] = { QMP_FAKE_HANDSHAKE };
@@ -536,6 +581,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/qmp-client/out-of-order", test_client_out_of_order);
 	g_test_add_func("/qmp-client/events", test_client_events);
 	g_test_add_func("/qmp-client/timeout", test_client_timeout);
+	g_test_add_func("/qmp-client/cancel", test_client_cancel);
 	g_test_add_func("/qmp-client/allowlist", test_client_allowlist);
 	g_test_add_func("/qmp-client/handshake-errors", test_client_handshake_errors);
 	g_test_add_func("/qmp-client/libvirt-transport", test_client_libvirt_transport);
