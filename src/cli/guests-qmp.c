@@ -7,29 +7,29 @@
 
 #include "cli/guests-qmp.h"
 #include "common/error.h"
-#include "common/fileio.h"
+#include "daemon/config.h"
 #include "qmp/binding.h"
 #include "qmp/guest-source.h"
+#include "tiering/topology.h"
 
-static gboolean parse_nodes(const gchar *text, GArray *nodes, GError **error)
+/* The slow nodes: --slow-nodes when given, else the host's topology (as `vtierctl topology`
+ * classifies it, with [topology] of vtierd.conf). No topology, no warnings. */
+static GArray *slow_nodes_of(const gchar *list, GError **error)
 {
-	g_auto(GStrv) parts = g_strsplit(text, ",", -1);
+	g_autoptr(GError) local = NULL;
+	g_autoptr(VtierConfig) config = NULL;
+	g_autoptr(VtierTopology) topology = NULL;
 
-	for (guint i = 0; parts[i] != NULL; i++) {
-		g_auto(GStrv) range = g_strsplit(parts[i], "-", 2);
-		guint64 lo, hi;
-
-		if (!vtier_parse_u64(range[0], "--slow-nodes", &lo, error) ||
-		    !vtier_parse_u64(range[1] != NULL ? range[1] : range[0], "--slow-nodes", &hi,
-				     error))
-			return FALSE;
-		for (guint64 n = lo; n <= hi && n <= G_MAXUINT16; n++) {
-			guint node = (guint)n;
-
-			g_array_append_val(nodes, node);
-		}
+	if (list != NULL)
+		return vtier_parse_id_list(list, "--slow-nodes", error);
+	config = vtier_config_load(VTIER_SYSCONFDIR "/vtier/vtierd.conf", FALSE, &local);
+	if (config != NULL)
+		topology = vtier_topology_load(config, &local);
+	if (topology == NULL) {
+		g_debug("no host topology, so no slow-binding warnings: %s", local->message);
+		return g_array_new(FALSE, FALSE, sizeof(guint));
 	}
-	return TRUE;
+	return vtier_topology_nodes_with_role(topology, VTIER_NODE_ROLE_SLOW);
 }
 
 static gchar *nodes_text(const GArray *nodes)
@@ -96,7 +96,7 @@ gboolean vtier_cli_guests_qmp(const gchar *qmp_socket, gint pid, const gchar *sl
 			      gboolean json, GError **error)
 {
 	g_autoptr(VtierQmpGuest) guest = NULL;
-	g_autoptr(GArray) slow = g_array_new(FALSE, FALSE, sizeof(guint));
+	g_autoptr(GArray) slow = NULL;
 	g_autoptr(GPtrArray) warnings = NULL;
 
 	if ((qmp_socket == NULL) == (pid <= 0)) {
@@ -104,7 +104,8 @@ gboolean vtier_cli_guests_qmp(const gchar *qmp_socket, gint pid, const gchar *sl
 			    "give exactly one of --qmp SOCKET and --pid PID");
 		return FALSE;
 	}
-	if (slow_nodes != NULL && !parse_nodes(slow_nodes, slow, error))
+	slow = slow_nodes_of(slow_nodes, error);
+	if (slow == NULL)
 		return FALSE;
 	guest = qmp_socket != NULL ? probe_socket(qmp_socket, error)
 				   : vtier_qmp_guest_from_pid(pid, NULL, error);

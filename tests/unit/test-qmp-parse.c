@@ -431,6 +431,46 @@ static void test_guest_from_pid(void)
 	g_assert_cmpstr(error->message, ==, "cannot read /proc/4243/cmdline: No such process");
 }
 
+/* `vtierctl guests --pid` end to end on a fixture host whose topology has slow (CXL) nodes 2-3:
+ * the slow-binding warning comes from the topology, without --slow-nodes. */
+static void test_vtierctl_guests_pid(void)
+{
+	g_autoptr(VtierTestSysroot) root = vtier_test_sysroot_new("intel-spr-2s-cxl");
+	static const gchar cmdline[] =
+		"/usr/bin/qemu-system-x86_64\0-name\0guest=cxl-vm,debug-threads=on\0-m\0" "8G\0"
+		"-object\0memory-backend-ram,id=dram,size=4G,host-nodes=0,policy=bind\0"
+		"-object\0memory-backend-ram,id=cxl,size=2G,host-nodes=2-3,policy=bind\0"
+		"-object\0memory-backend-ram,id=both,size=2G,host-nodes=1,host-nodes=3,"
+		"policy=bind\0";
+	g_autofree gchar *dir = g_build_filename(root->root, "proc", "4242", NULL);
+	g_autofree gchar *file = g_build_filename(dir, "cmdline", NULL);
+	const gchar *builddir = g_getenv("VTIER_BUILDDIR");
+	g_autofree gchar *vtierctl = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	g_autoptr(GError) error = NULL;
+	gint status = -1;
+
+	if (builddir == NULL) {
+		g_test_skip("VTIER_BUILDDIR is not set (run through make check)");
+		return;
+	}
+	g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+	g_assert_true(g_file_set_contents(file, cmdline, sizeof(cmdline) - 1, NULL));
+	vtierctl = g_build_filename(builddir, "vtierctl", NULL);
+	{
+		const gchar *argv[] = { vtierctl, "guests", "--sysroot", root->root, "--pid", "4242",
+					NULL };
+
+		g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+			     &status, &error);
+	}
+	g_assert_no_error(error);
+	g_assert_cmpstr(err, ==, "");
+	g_assert_true(g_spawn_check_wait_status(status, &error));
+	vtier_test_assert_golden("qmp-guests-pid-spr.txt", out);
+}
+
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
@@ -445,5 +485,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/qmp-parse/cmdline", test_cmdline);
 	g_test_add_func("/qmp-parse/cmdline-split", test_cmdline_split);
 	g_test_add_func("/qmp-parse/guest-from-pid", test_guest_from_pid);
+	g_test_add_func("/qmp-parse/vtierctl-guests-pid", test_vtierctl_guests_pid);
 	return g_test_run();
 }
