@@ -123,6 +123,11 @@ static gboolean parse_node_list(const gchar *text, GArray *nodes, GError **error
 		guint64 lo, hi;
 		g_auto(GStrv) range = g_strsplit(parts[i], "-", 2);
 
+		if (range[0] == NULL) { /* "host-nodes=1,,2" or an empty value */
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE,
+				    "host-nodes: \"%s\" has an empty node", text);
+			return FALSE;
+		}
 		if (!vtier_parse_u64(range[0], "host-nodes", &lo, error) ||
 		    !vtier_parse_u64(range[1] != NULL ? range[1] : range[0], "host-nodes", &hi,
 				     error))

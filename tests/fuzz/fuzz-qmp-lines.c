@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "qmp/framer.h"
 #include "qmp/query.h"
@@ -47,12 +48,24 @@ static void drain(VtierQmpFramer *framer)
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
+static void abort_on_warning(const gchar *domain, GLogLevelFlags level, const gchar *message,
+			     gpointer user_data);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* GLib's own fatal path traps (SIGTRAP), which libFuzzer does not catch: abort instead, so that
+ * the crashing input is saved. */
+static void abort_on_warning(const gchar *domain, GLogLevelFlags level, const gchar *message,
+			     gpointer user_data)
+{
+	g_log_default_handler(domain, level, message, user_data);
+	if (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING | G_LOG_LEVEL_ERROR))
+		abort();
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	/* a GLib critical (a json-glib accessor misused on hostile input) is a bug: crash on it */
-	g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+	g_log_set_default_handler(abort_on_warning, NULL);
 	return 0;
 }
 

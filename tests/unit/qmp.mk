@@ -14,7 +14,8 @@ tests_unit_test_qmp_qemu_SOURCES = tests/unit/test-qmp-qemu.c \
 	tests/unit/qmp-qemu.c tests/unit/qmp-qemu.h
 tests_unit_test_qmp_qemu_LDADD = $(VTIER_TEST_LDADD)
 # The fuzz target is built by tests/suites/fuzz-qmp.sh with clang, not by make.
-EXTRA_DIST += tests/fuzz/fuzz-qmp-lines.c tests/fuzz/qmp-lines tests/suites/fuzz-qmp.sh
+EXTRA_DIST += tests/fuzz/fuzz-qmp-lines.c tests/fuzz/qmp-lines tests/suites/fuzz-qmp.sh \
+	tests/fuzz/fuzz-qmp-cmdline.c tests/fuzz/qmp-cmdline
 # Run by tests/suites/qmp-libvirt.sh against a real libvirtd, not by make check.
 check_PROGRAMS += tests/suites/qmp-libvirt-real
 tests_suites_qmp_libvirt_real_LDADD = $(VTIER_TEST_LDADD)

@@ -387,6 +387,9 @@ static void test_cmdline_bad(void)
 		  "memory backend r has no size" },
 		{ "qemu-system-x86_64|-object|memory-backend-ram,id=r,size=1G,host-nodes=3-1",
 		  VTIER_ERROR_PARSE, "host-nodes: \"3-1\" is not a node range" },
+		/* found by fuzz-qmp-cmdline: a repeated, empty host-nodes= */
+		{ "qemu-system-x86_64|-object|memory-backend-ram,id=r,size=1G,host-nodes=1,host-nodes=",
+		  VTIER_ERROR_PARSE, "host-nodes: \"1,\" has an empty node" },
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
