@@ -196,10 +196,11 @@ static void fail_all(VtierQmpClient *client, GError *why)
 {
 	g_autoptr(GError) owned = why;
 	g_autoptr(GList) list = NULL;
-	g_autoptr(GTask) handshake = g_steal_pointer(&client->handshake);
+	g_autoptr(GTask) handshake = NULL;
 
 	if (client->state == STATE_CLOSED)
 		return;
+	handshake = g_steal_pointer(&client->handshake);
 	g_object_ref(client);
 	client->state = STATE_CLOSED;
 	g_debug("%s: closing: %s", client->peer_name, why->message);
@@ -468,10 +469,9 @@ static void take_greeting(VtierQmpClient *client, JsonNode *qmp)
 		g_debug("%s: unexpected second greeting ignored", client->peer_name);
 		return;
 	}
+	/* {"QMP": {"version": {"qemu": {"major": 7, "minor": 2, "micro": 22}, ...}, ...}} */
 	if (qmp != NULL && JSON_NODE_HOLDS_OBJECT(qmp)) {
-		JsonObject *o = json_node_get_object(qmp);
-		JsonNode *v = json_object_get_member(o, "version");
-
+		JsonNode *v = json_object_get_member(json_node_get_object(qmp), "version");
 		JsonNode *q = v != NULL && JSON_NODE_HOLDS_OBJECT(v)
 				      ? json_object_get_member(json_node_get_object(v), "qemu")
 				      : NULL;
