@@ -9,3 +9,5 @@ vtierctl_SOURCES += src/cli/verb-topology.c
 vtierctl_SOURCES += src/cli/verb-sampler.c
 vtierctl_SOURCES += src/cli/guests-qmp.c src/cli/guests-qmp.h
 vtierctl_SOURCES += src/cli/verb-guests.c
+vtierctl_SOURCES += src/cli/verb-probe.c
+vtierctl_SOURCES += src/cli/verb-damon.c
