@@ -40,3 +40,4 @@ gboolean vtier_cli_verb_damon(int argc, char **argv, GError **error);
 
 /* guest verbs */
 gboolean vtier_cli_verb_guests(int argc, char **argv, GError **error);
+gboolean vtier_cli_verb_policy(int argc, char **argv, GError **error);

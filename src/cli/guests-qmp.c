@@ -10,6 +10,7 @@
 #include "daemon/config.h"
 #include "qmp/binding.h"
 #include "qmp/guest-source.h"
+#include "virt/guest.h"
 #include "tiering/topology.h"
 
 /* The slow nodes: --slow-nodes when given, else the host's topology (as `vtierctl topology`
@@ -46,9 +47,17 @@ static gchar *nodes_text(const GArray *nodes)
 static void print_text(const VtierGuest *g, const GPtrArray *warnings)
 {
 	printf("name:   %s\n", g->name);
-	printf("source: %s\n", g->source == VTIER_GUEST_SOURCE_QMP ? "qmp" : "pid");
+	printf("source: %s\n", vtier_guest_source_to_string(g->source));
 	printf("pid:    %d\n", g->pid);
 	printf("memory: %" G_GUINT64_FORMAT " MiB\n", g->memory_bytes >> 20);
+	printf("memcg:  %s\n", g->memcg_path != NULL ? g->memcg_path : "-");
+	if (g->node_bytes != NULL && g->node_bytes->len > 0) {
+		printf("usage: ");
+		for (guint i = 0; i < g->node_bytes->len; i++)
+			printf(" N%u=%" G_GUINT64_FORMAT " MiB", i,
+			       g_array_index(g->node_bytes, guint64, i) >> 20);
+		printf("\n");
+	}
 	for (guint i = 0; i < g->memdevs->len; i++) {
 		const VtierGuestMemdev *m = g_ptr_array_index(g->memdevs, i);
 		g_autofree gchar *nodes = nodes_text(m->host_nodes);
@@ -63,7 +72,7 @@ static void print_text(const VtierGuest *g, const GPtrArray *warnings)
 
 static void print_json(const VtierGuest *g, const GPtrArray *warnings)
 {
-	g_autoptr(JsonNode) root = vtier_qmp_guest_to_json(g);
+	g_autoptr(JsonNode) root = vtier_guest_to_json(g);
 	g_autoptr(JsonArray) arr = json_array_new();
 	g_autofree gchar *text = NULL;
 
@@ -95,7 +104,7 @@ static VtierGuest *probe_socket(const gchar *path, GError **error)
 gboolean vtier_cli_guests_qmp(const gchar *qmp_socket, gint pid, const gchar *slow_nodes,
 			      gboolean json, GError **error)
 {
-	g_autoptr(VtierQmpGuest) guest = NULL;
+	g_autoptr(VtierGuest) guest = NULL;
 	g_autoptr(GArray) slow = NULL;
 	g_autoptr(GPtrArray) warnings = NULL;
 

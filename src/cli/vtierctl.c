@@ -25,7 +25,8 @@ static const VtierCliVerb verbs[] = {
 	/* planner verbs */
 
 	/* guest verbs */
-	{ "guests", "Show guests (QEMU via --qmp SOCKET or --pid PID)", vtier_cli_verb_guests },
+	{ "guests", "Show running guests (pid, memcg, per-node usage)", vtier_cli_verb_guests },
+	{ "policy", "Get, set or clear a domain's vtier policy", vtier_cli_verb_policy },
 };
 
 static void print_usage(FILE *out)

@@ -149,7 +149,7 @@ static gboolean parse_node_list(const gchar *text, GArray *nodes, GError **error
 /* -object memory-backend-TYPE,id=...,size=...: keyval form. */
 static VtierGuestMemdev *memdev_from_keyval(GHashTable *kv, GError **error)
 {
-	g_autoptr(VtierQmpMemdev) m = vtier_qmp_memdev_new();
+	g_autoptr(VtierGuestMemdev) m = vtier_guest_memdev_new();
 	const gchar *size = g_hash_table_lookup(kv, "size");
 	const gchar *nodes = g_hash_table_lookup(kv, "host-nodes");
 	const gchar *policy = g_hash_table_lookup(kv, "policy");
@@ -178,7 +178,7 @@ static VtierGuestMemdev *memdev_from_keyval(GHashTable *kv, GError **error)
 static VtierGuestMemdev *memdev_from_json(const gchar *text, GError **error)
 {
 	g_autoptr(JsonParser) parser = json_parser_new_immutable();
-	g_autoptr(VtierQmpMemdev) m = NULL;
+	g_autoptr(VtierGuestMemdev) m = NULL;
 	JsonObject *o;
 	JsonArray *nodes;
 	JsonNode *n;
@@ -192,7 +192,7 @@ static VtierGuestMemdev *memdev_from_json(const gchar *text, GError **error)
 	n = vtier_qmp_json_value(o, "qom-type", G_TYPE_STRING);
 	if (n == NULL || !g_str_has_prefix(json_node_get_string(n), "memory-backend-"))
 		return NULL;
-	m = vtier_qmp_memdev_new();
+	m = vtier_guest_memdev_new();
 	n = vtier_qmp_json_value(o, "size", G_TYPE_INT64);
 	if (n == NULL || json_node_get_int(n) < 0) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE,
@@ -339,7 +339,7 @@ VtierQmpCmdline *vtier_qmp_cmdline_parse(const gchar *const *argv, GError **erro
 			    argv != NULL && argv[0] != NULL ? argv[0] : "(empty command line)");
 		return NULL;
 	}
-	c->memdevs = g_ptr_array_new_with_free_func((GDestroyNotify)vtier_qmp_memdev_free);
+	c->memdevs = g_ptr_array_new_with_free_func((GDestroyNotify)vtier_guest_memdev_free);
 	c->memory_bytes = (guint64)QEMU_DEFAULT_RAM_MIB << 20;
 	/* chardevs may follow the -mon that names them: collect them first */
 	for (guint i = 1; argv[i] != NULL && argv[i + 1] != NULL; i++)

@@ -10,40 +10,7 @@
 #include "qmp/cmdline.h"
 #include "qmp/guest-source.h"
 #include "qmp/query.h"
-
-static const gchar *const source_names[] = {
-	[VTIER_GUEST_SOURCE_LIBVIRT] = "libvirt",
-	[VTIER_GUEST_SOURCE_QMP] = "qmp",
-	[VTIER_GUEST_SOURCE_PID] = "pid",
-};
-G_STATIC_ASSERT(G_N_ELEMENTS(source_names) == VTIER_GUEST_SOURCE_LAST);
-
-VtierGuest *vtier_qmp_guest_new(VtierGuestSource source)
-{
-	VtierGuest *guest = g_new0(VtierGuest, 1);
-
-	guest->source = source;
-	guest->id = -1;
-	guest->bound_nodes = g_array_new(FALSE, FALSE, sizeof(guint));
-	guest->memdevs = g_ptr_array_new_with_free_func((GDestroyNotify)vtier_qmp_memdev_free);
-	return guest;
-}
-
-void vtier_qmp_guest_free(VtierGuest *guest)
-{
-	if (guest == NULL)
-		return;
-	g_free(guest->name);
-	g_free(guest->uuid);
-	g_free(guest->memcg_path);
-	g_clear_pointer(&guest->bound_nodes, g_array_unref);
-	g_free(guest->numatune_mode);
-	g_free(guest->memory_source);
-	g_free(guest->memory_access);
-	g_free(guest->policy_xml);
-	g_clear_pointer(&guest->memdevs, g_ptr_array_unref);
-	g_free(guest);
-}
+#include "virt/memcg.h"
 
 static gboolean read_cmdline(gint pid, gchar ***ret_argv, GError **error)
 {
@@ -71,9 +38,19 @@ static gboolean read_cmdline(gint pid, gchar ***ret_argv, GError **error)
 	return TRUE;
 }
 
+/* The memcg and per-node usage; a process outside any memory cgroup (or a sysroot without the
+ * cgroup tree) simply has none. */
+static void resolve_memcg(VtierGuest *guest)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!vtier_memcg_resolve_guest(guest, TRUE, &error))
+		g_debug("guest %s: no memcg: %s", guest->name, error->message);
+}
+
 VtierGuest *vtier_qmp_guest_from_pid(gint pid, gchar **ret_qmp_socket, GError **error)
 {
-	g_autoptr(VtierQmpGuest) guest = vtier_qmp_guest_new(VTIER_GUEST_SOURCE_PID);
+	g_autoptr(VtierGuest) guest = vtier_guest_new(VTIER_GUEST_SOURCE_PID);
 	g_autoptr(VtierQmpCmdline) cmdline = NULL;
 	g_auto(GStrv) argv = NULL;
 
@@ -94,6 +71,7 @@ VtierGuest *vtier_qmp_guest_from_pid(gint pid, gchar **ret_qmp_socket, GError **
 					    : g_strdup_printf("qemu-%d", pid);
 	guest->memory_bytes = cmdline->memory_bytes;
 	g_ptr_array_extend_and_steal(guest->memdevs, g_steal_pointer(&cmdline->memdevs));
+	resolve_memcg(guest);
 	if (ret_qmp_socket != NULL)
 		*ret_qmp_socket = g_steal_pointer(&cmdline->qmp_socket);
 	return g_steal_pointer(&guest);
@@ -109,7 +87,7 @@ typedef struct {
 
 static void probe_free(Probe *probe)
 {
-	g_clear_pointer(&probe->guest, vtier_qmp_guest_free);
+	g_clear_pointer(&probe->guest, vtier_guest_free);
 	g_clear_error(&probe->error);
 	g_free(probe);
 }
@@ -117,7 +95,7 @@ static void probe_free(Probe *probe)
 static void probe_name_from_cmdline(VtierGuest *guest)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(VtierQmpGuest) by_pid = vtier_qmp_guest_from_pid(guest->pid, NULL, &error);
+	g_autoptr(VtierGuest) by_pid = vtier_qmp_guest_from_pid(guest->pid, NULL, &error);
 
 	if (by_pid == NULL)
 		g_debug("no name from the command line of pid %d: %s", guest->pid, error->message);
@@ -143,8 +121,9 @@ static void probe_step_done(GTask *task, GError *error)
 	} else {
 		if (probe->guest->name == NULL)
 			probe_name_from_cmdline(probe->guest);
+		resolve_memcg(probe->guest);
 		g_task_return_pointer(task, g_steal_pointer(&probe->guest),
-				      (GDestroyNotify)vtier_qmp_guest_free);
+				      (GDestroyNotify)vtier_guest_free);
 	}
 	g_object_unref(task);
 }
@@ -195,7 +174,7 @@ void vtier_qmp_guest_from_client_async(VtierQmpClient *client, GCancellable *can
 
 	g_task_set_source_tag(task, vtier_qmp_guest_from_client_async);
 	g_task_set_task_data(task, probe, (GDestroyNotify)probe_free);
-	probe->guest = vtier_qmp_guest_new(VTIER_GUEST_SOURCE_QMP);
+	probe->guest = vtier_guest_new(VTIER_GUEST_SOURCE_QMP);
 	if (!vtier_qmp_client_get_peer_pid(client, &probe->guest->pid, &error)) {
 		g_task_return_error(task, error);
 		return;
@@ -225,7 +204,7 @@ static void on_socket_probed(GObject *source, GAsyncResult *result, gpointer use
 	if (guest == NULL)
 		g_task_return_error(task, error);
 	else
-		g_task_return_pointer(task, guest, (GDestroyNotify)vtier_qmp_guest_free);
+		g_task_return_pointer(task, guest, (GDestroyNotify)vtier_guest_free);
 }
 
 static void on_socket_connected(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -258,54 +237,4 @@ VtierGuest *vtier_qmp_guest_from_socket_finish(GAsyncResult *result, GError **er
 {
 	g_return_val_if_fail(g_task_is_valid(result, NULL), NULL);
 	return g_task_propagate_pointer(G_TASK(result), error);
-}
-
-/* --- JSON --- */
-
-static void add_string(JsonBuilder *b, const gchar *name, const gchar *value)
-{
-	json_builder_set_member_name(b, name);
-	if (value != NULL)
-		json_builder_add_string_value(b, value);
-	else
-		json_builder_add_null_value(b);
-}
-
-static void add_memdev(JsonBuilder *b, const VtierGuestMemdev *m)
-{
-	json_builder_begin_object(b);
-	add_string(b, "backend-id", m->backend_id);
-	json_builder_set_member_name(b, "size-bytes");
-	json_builder_add_int_value(b, (gint64)m->size_bytes);
-	add_string(b, "policy", m->policy);
-	json_builder_set_member_name(b, "host-nodes");
-	json_builder_begin_array(b);
-	for (guint i = 0; m->host_nodes != NULL && i < m->host_nodes->len; i++)
-		json_builder_add_int_value(b, g_array_index(m->host_nodes, guint, i));
-	json_builder_end_array(b);
-	json_builder_set_member_name(b, "share");
-	json_builder_add_boolean_value(b, m->share);
-	json_builder_end_object(b);
-}
-
-JsonNode *vtier_qmp_guest_to_json(const VtierGuest *guest)
-{
-	g_autoptr(JsonBuilder) b = json_builder_new();
-
-	json_builder_begin_object(b);
-	add_string(b, "source", source_names[guest->source]);
-	add_string(b, "name", guest->name);
-	add_string(b, "uuid", guest->uuid);
-	json_builder_set_member_name(b, "pid");
-	json_builder_add_int_value(b, guest->pid);
-	json_builder_set_member_name(b, "memory-bytes");
-	json_builder_add_int_value(b, (gint64)guest->memory_bytes);
-	add_string(b, "memcg-path", guest->memcg_path);
-	json_builder_set_member_name(b, "memdevs");
-	json_builder_begin_array(b);
-	for (guint i = 0; guest->memdevs != NULL && i < guest->memdevs->len; i++)
-		add_memdev(b, g_ptr_array_index(guest->memdevs, i));
-	json_builder_end_array(b);
-	json_builder_end_object(b);
-	return json_builder_get_root(b);
 }

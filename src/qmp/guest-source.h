@@ -13,13 +13,8 @@
  *    (source VTIER_GUEST_SOURCE_QMP);
  *  - from a bare pid: /proc/PID/cmdline (through the sysroot): -name, -m, -object memory-backend-*,
  *    and the -qmp socket when it has one (source VTIER_GUEST_SOURCE_PID).
- * A QEMU without -name is called "qemu-PID". The memcg is left to the memcg resolver. */
-
-/* qmp-specific constructor/destructor of the shared record. */
-VtierGuest *vtier_qmp_guest_new(VtierGuestSource source);
-void vtier_qmp_guest_free(VtierGuest *guest);
-typedef VtierGuest VtierQmpGuest;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtierQmpGuest, vtier_qmp_guest_free)
+ * A QEMU without -name is called "qemu-PID". Both fill the memcg and per-node usage through the
+ * memcg resolver (src/virt/memcg.h) when they can be found. */
 
 /* @ret_qmp_socket (optional): the QMP socket path from the command line, or NULL. */
 VtierGuest *vtier_qmp_guest_from_pid(gint pid, gchar **ret_qmp_socket, GError **error);
@@ -34,6 +29,3 @@ void vtier_qmp_guest_from_client_async(VtierQmpClient *client, GCancellable *can
 				       GAsyncReadyCallback callback, gpointer user_data);
 VtierGuest *vtier_qmp_guest_from_client_finish(VtierQmpClient *client, GAsyncResult *result,
 					       GError **error);
-
-/* The record as JSON (for `vtierctl guests --qmp --json`). */
-JsonNode *vtier_qmp_guest_to_json(const VtierGuest *guest);

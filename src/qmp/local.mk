@@ -10,5 +10,3 @@ libvtier_core_la_SOURCES += \
 libvtier_core_la_SOURCES += src/qmp/cmdline.c src/qmp/cmdline.h
 libvtier_core_la_SOURCES += src/qmp/guest-source.c src/qmp/guest-source.h
 EXTRA_DIST += docs/qmp.md docs/man/qmp.md
-# The shared guest record's header, which src/virt/local.mk does not list yet (harmless twice).
-EXTRA_DIST += src/virt/guest.h

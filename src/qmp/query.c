@@ -7,24 +7,6 @@
 #include "qmp/framer.h"
 #include "qmp/query.h"
 
-VtierGuestMemdev *vtier_qmp_memdev_new(void)
-{
-	VtierGuestMemdev *memdev = g_new0(VtierGuestMemdev, 1);
-
-	memdev->host_nodes = g_array_new(FALSE, FALSE, sizeof(guint));
-	return memdev;
-}
-
-void vtier_qmp_memdev_free(VtierGuestMemdev *memdev)
-{
-	if (memdev == NULL)
-		return;
-	g_free(memdev->backend_id);
-	g_free(memdev->policy);
-	g_clear_pointer(&memdev->host_nodes, g_array_unref);
-	g_free(memdev);
-}
-
 void vtier_qmp_memory_device_free(VtierQmpMemoryDevice *dev)
 {
 	if (dev == NULL)
@@ -134,7 +116,7 @@ static gboolean parse_host_nodes(JsonObject *o, GArray *nodes, GError **error)
 
 static VtierGuestMemdev *parse_memdev(JsonObject *o, GError **error)
 {
-	g_autoptr(VtierQmpMemdev) m = vtier_qmp_memdev_new();
+	g_autoptr(VtierGuestMemdev) m = vtier_guest_memdev_new();
 
 	if (!u64_member(o, "query-memdev", "size", &m->size_bytes, error) ||
 	    !parse_host_nodes(o, m->host_nodes, error))
@@ -150,7 +132,7 @@ static VtierGuestMemdev *parse_memdev(JsonObject *o, GError **error)
 GPtrArray *vtier_qmp_parse_memdevs(JsonNode *reply, GError **error)
 {
 	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)vtier_qmp_memdev_free);
+		(GDestroyNotify)vtier_guest_memdev_free);
 	JsonArray *a;
 
 	if (!reply_is(reply, JSON_NODE_ARRAY, "query-memdev", error))

@@ -27,12 +27,6 @@ typedef struct {
 	gchar *status; /* QEMU RunState: "running", "paused", "prelaunch", ... */
 } VtierQmpStatus;
 
-/* A qmp-specific constructor and destructor of the shared memdev record. */
-VtierGuestMemdev *vtier_qmp_memdev_new(void);
-void vtier_qmp_memdev_free(VtierGuestMemdev *memdev);
-/* An alias so that the qmp cleanup never clashes with one guest.h may declare. */
-typedef VtierGuestMemdev VtierQmpMemdev;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtierQmpMemdev, vtier_qmp_memdev_free)
 void vtier_qmp_memory_device_free(VtierQmpMemoryDevice *dev);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtierQmpMemoryDevice, vtier_qmp_memory_device_free)
 void vtier_qmp_status_free(VtierQmpStatus *status);

@@ -421,8 +421,8 @@ static void test_guest_from_pid(void)
 	g_autofree gchar *dir = g_build_filename(root->root, "proc", "4242", NULL);
 	g_autofree gchar *file = g_build_filename(dir, "cmdline", NULL);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(VtierQmpGuest) guest = NULL;
-	g_autoptr(VtierQmpGuest) missing = NULL;
+	g_autoptr(VtierGuest) guest = NULL;
+	g_autoptr(VtierGuest) missing = NULL;
 	g_autofree gchar *qmp = NULL;
 
 	g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
@@ -465,6 +465,18 @@ static void test_vtierctl_guests_pid(void)
 	}
 	g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
 	g_assert_true(g_file_set_contents(file, cmdline, sizeof(cmdline) - 1, NULL));
+	/* a cgroup v2 scope of its own, as a hand-started QEMU under systemd-run would have */
+	vtier_test_write_file(root->root, "proc/4242/cgroup", "0::/machine.slice/cxl-vm.scope\n");
+	vtier_test_write_file(root->root, "sys/fs/cgroup/cgroup.controllers", "cpu memory pids\n");
+	vtier_test_write_file(root->root, "sys/fs/cgroup/machine.slice/cgroup.controllers",
+			      "cpu memory pids\n");
+	vtier_test_write_file(root->root,
+			      "sys/fs/cgroup/machine.slice/cxl-vm.scope/cgroup.controllers",
+			      "memory\n");
+	vtier_test_write_file(root->root,
+			      "sys/fs/cgroup/machine.slice/cxl-vm.scope/memory.numa_stat",
+			      "anon N0=4294967296 N1=0 N2=1073741824 N3=1073741824\n"
+			      "file N0=8388608 N1=0 N2=0 N3=0\n");
 	vtierctl = g_build_filename(builddir, "vtierctl", NULL);
 	{
 		const gchar *argv[] = { vtierctl, "guests", "--sysroot", root->root, "--pid", "4242",

@@ -309,7 +309,7 @@ static void test_qemu_guest_from_socket(Fixture *fx, gconstpointer args)
 {
 	g_autoptr(GAsyncResult) res = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(VtierQmpGuest) guest = NULL;
+	g_autoptr(VtierGuest) guest = NULL;
 
 	if (fx->qemu == NULL)
 		return;
@@ -331,7 +331,7 @@ static void test_qemu_guest_from_socket(Fixture *fx, gconstpointer args)
 static void test_qemu_guest_from_pid(Fixture *fx, gconstpointer args)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(VtierQmpGuest) guest = NULL;
+	g_autoptr(VtierGuest) guest = NULL;
 	g_autofree gchar *qmp = NULL;
 
 	if (fx->qemu == NULL)
@@ -354,7 +354,7 @@ static void test_qemu_guest_unnamed(Fixture *fx, gconstpointer args)
 {
 	g_autoptr(GAsyncResult) res = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(VtierQmpGuest) guest = NULL;
+	g_autoptr(VtierGuest) guest = NULL;
 	g_autofree gchar *want = NULL;
 
 	if (fx->qemu == NULL)
@@ -405,7 +405,7 @@ static void test_qemu_vtierctl_guests(Fixture *fx, gconstpointer args)
 	g_assert_cmpstr(json_object_get_string_member(o, "source"), ==, "qmp");
 	g_assert_cmpstr(json_object_get_string_member(o, "name"), ==, "vtier-qmp-test");
 	g_assert_cmpint(json_object_get_int_member(o, "pid"), ==, fx->qemu->pid);
-	g_assert_cmpint(json_object_get_int_member(o, "memory-bytes"), ==, 256 << 20);
+	g_assert_cmpint(json_object_get_int_member(o, "memory_bytes"), ==, 256 << 20);
 	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "memdevs")), ==, 2);
 	warnings = json_object_get_array_member(o, "warnings");
 	g_assert_cmpuint(json_array_get_length(warnings), ==, 1);
