@@ -34,7 +34,7 @@ fi
 
 pkgs="glib-2.0 gio-2.0 gio-unix-2.0 json-glib-1.0 libvirt libvirt-qemu"
 core="src/qmp/framer.c src/qmp/query.c src/qmp/client.c src/qmp/client-libvirt.c
-	src/qmp/cmdline.c src/common/error.c src/common/fileio.c src/common/paths.c"
+	src/qmp/cmdline.c src/virt/guest.c src/common/error.c src/common/fileio.c src/common/paths.c"
 export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export LSAN_OPTIONS=suppressions=$src/tests/lsan.supp
