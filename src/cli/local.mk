@@ -7,6 +7,7 @@ vtierctl_SOURCES = \
 vtierctl_LDADD = libvtier-core.la $(VTIER_LIBS)
 vtierctl_SOURCES += src/cli/verb-topology.c
 vtierctl_SOURCES += src/cli/verb-sampler.c
+vtierctl_SOURCES += src/cli/guests-qmp.c src/cli/guests-qmp.h
 vtierctl_SOURCES += src/cli/guests-libvirt.c src/cli/guests-libvirt.h
 vtierctl_SOURCES += src/cli/verb-guests.c
 vtierctl_SOURCES += src/cli/verb-policy.c

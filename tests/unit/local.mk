@@ -11,5 +11,6 @@ tests_unit_test_paths_LDADD = $(VTIER_TEST_LDADD)
 EXTRA_DIST += tests/data
 include $(srcdir)/tests/unit/topology.mk
 include $(srcdir)/tests/unit/damon.mk
+include $(srcdir)/tests/unit/qmp.mk
 include $(srcdir)/tests/unit/virt.mk
 include $(srcdir)/tests/unit/docs.mk
