@@ -9,4 +9,4 @@ libvtier_core_la_SOURCES += \
 	src/qmp/binding.c src/qmp/binding.h
 libvtier_core_la_SOURCES += src/qmp/cmdline.c src/qmp/cmdline.h
 libvtier_core_la_SOURCES += src/qmp/guest-source.c src/qmp/guest-source.h
-EXTRA_DIST += docs/qmp.md docs/man/qmp.md
+EXTRA_DIST += docs/qmp.md
