@@ -9,3 +9,4 @@ tests_unit_test_config_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_error_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_paths_LDADD = $(VTIER_TEST_LDADD)
 EXTRA_DIST += tests/data
+include $(srcdir)/tests/unit/policy.mk
