@@ -270,3 +270,15 @@ gchar *vtier_config_render_sample(void)
 	}
 	return g_string_free(out, FALSE);
 }
+
+GStrv vtier_config_list_keys(void)
+{
+	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+
+	for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+		g_autofree gchar *name = g_strdup_printf("%s.%s", keys[i].group, keys[i].key);
+
+		g_strv_builder_add(builder, name);
+	}
+	return g_strv_builder_end(builder);
+}

@@ -27,5 +27,7 @@ gboolean vtier_config_has_key(const VtierConfig *config, const gchar *group, con
 
 /* The effective configuration as a key file text, every key with its value and its source. */
 gchar *vtier_config_to_data(const VtierConfig *config);
+/* Every registered key as "group.key", in table order (for docs checks and completion). */
+GStrv vtier_config_list_keys(void);
 /* The sample vtierd.conf: every key commented out with its default and its description. */
 gchar *vtier_config_render_sample(void);

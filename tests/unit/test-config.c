@@ -96,6 +96,33 @@ static void test_config_sample(void)
 	vtier_test_assert_golden_path(shipped_path, sample);
 }
 
+/* vtierd.conf(5) documents every key under its group's section. */
+static void test_config_man_page(void)
+{
+	g_autofree gchar *path = g_build_filename(g_test_get_dir(G_TEST_DIST), "..", "docs", "man",
+						  "vtierd.conf.5", NULL);
+	g_autofree gchar *man = NULL;
+	g_auto(GStrv) all = vtier_config_list_keys();
+	g_autoptr(GError) error = NULL;
+
+	g_file_get_contents(path, &man, NULL, &error);
+	g_assert_no_error(error);
+	for (gsize i = 0; all[i] != NULL; i++) {
+		g_auto(GStrv) gk = g_strsplit(all[i], ".", 2);
+		g_autofree gchar *section = g_strdup_printf(".SH [%s]\n", gk[0]);
+		g_autofree gchar *entry = g_strdup_printf(".BR %s \"", gk[1]);
+		const gchar *in_section = strstr(man, section);
+		const gchar *next_section = NULL;
+		const gchar *found = NULL;
+
+		g_assert_nonnull(in_section);
+		next_section = strstr(in_section + 1, ".SH ");
+		found = strstr(in_section, entry);
+		if (found == NULL || (next_section != NULL && found > next_section))
+			g_test_fail_printf("vtierd.conf.5 does not document [%s] %s", gk[0], gk[1]);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
@@ -105,5 +132,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/syntax-error", test_config_syntax_error);
 	g_test_add_func("/config/missing-file", test_config_missing_file);
 	g_test_add_func("/config/sample", test_config_sample);
+	g_test_add_func("/config/man-page", test_config_man_page);
 	return g_test_run();
 }
