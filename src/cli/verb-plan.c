@@ -8,7 +8,6 @@
 
 #include "cli/cli.h"
 #include "cli/plan-input.h"
-#include "cli/plan-render.h"
 #include "common/error.h"
 #include "daemon/config.h"
 #include "tiering/planner.h"
@@ -182,7 +181,7 @@ static gboolean print_plan(const VtierPlan *plan, const VtierDamonFeatures *feat
 	if (json)
 		text = vtier_plan_to_data(plan);
 	else
-		text = vtier_cli_plan_render_shell(plan, features, error);
+		text = vtier_plan_to_shell(plan, features, error);
 	if (text == NULL)
 		return FALSE;
 	fputs(text, stdout);

@@ -96,7 +96,7 @@ static void add_keep_memcg(const PlanContext *ctx, VtierDamonScheme *scheme, con
 
 static void set_quota(const PlanContext *ctx, VtierDamonScheme *scheme, guint64 rate)
 {
-	guint64 bytes = rate / 1000 * PLAN_RESET_INTERVAL_MS;
+	guint64 bytes = rate * PLAN_RESET_INTERVAL_MS / 1000;
 
 	scheme->quotas.bytes = MAX(bytes, 4096);
 	scheme->quotas.reset_interval_ms = PLAN_RESET_INTERVAL_MS;
@@ -233,7 +233,7 @@ void plan_scheme_hot_split(const PlanContext *ctx, VtierDamonScheme *scheme, gui
 	scheme->apply_interval_us = 0;
 	scheme->nr_accesses.min =
 		plan_hot_min_accesses(first->guest->policy->hot_threshold_bp);
-	scheme->quotas.bytes = MAX(rate / 1000 * PLAN_RESET_INTERVAL_MS, 4096);
+	scheme->quotas.bytes = MAX(rate * PLAN_RESET_INTERVAL_MS / 1000, 4096);
 	scheme->quotas.reset_interval_ms = PLAN_RESET_INTERVAL_MS;
 	scheme->quotas.goal_tuner = VTIER_DAMON_TUNER_TEMPORAL;
 	add_goal(scheme, VTIER_DAMON_METRIC_NODE_ELIGIBLE_MEM_BP,

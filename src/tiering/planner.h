@@ -108,3 +108,9 @@ gboolean vtier_planner_check_starvation(const VtierDamonModel *model, GError **e
 /* The plan as JSON: {"model", "slots", "guests", "notes", "sampler"}. */
 JsonNode *vtier_plan_to_json(const VtierPlan *plan);
 gchar *vtier_plan_to_data(const VtierPlan *plan);
+/* The plan as the shell script an admin can read or replay on a host whose DAMON tree is fresh
+ * (vtierd not running): comment lines with the guests, refusals, notes and the sampler choice,
+ * then one `echo VALUE > /sys/kernel/mm/damon/admin/RELPATH` per file that differs from a fresh
+ * tree, in the kernel's order, ending with `echo on > .../kdamonds/K/state` for each kdamond. */
+gchar *vtier_plan_to_shell(const VtierPlan *plan, const VtierDamonFeatures *features,
+			   GError **error);

@@ -204,7 +204,7 @@ static gchar *refusal_for(const gchar *profile, VtierPolicyMode mode, gboolean v
 	plan = plan_with(&f, NULL);
 	r = result_of(plan, "vm1");
 	why = g_strdup(r->refusal);
-	g_assert_cmpint(r->planned, ==, why == NULL);
+	g_assert_cmpint(r->planned, ==, why == NULL && mode != VTIER_POLICY_MODE_OFF);
 	if (why != NULL)
 		g_assert_cmpint(r->first_scheme, ==, -1);
 	fixture_clear(&f);
@@ -337,8 +337,10 @@ static void test_plan_hot_split(void)
 	g_assert_cmpuint(pull->filters->len, ==, 3);
 	assert_filter(pull, 0, VTIER_DAMON_LAYER_CORE, VTIER_DAMON_FILTER_ADDR, FALSE, FALSE);
 	assert_filter(pull, 2, VTIER_DAMON_LAYER_OPS, VTIER_DAMON_FILTER_MEMCG, TRUE, TRUE);
-	g_assert_cmpuint(plan->notes->len, ==, 1);
-	g_assert_true(strstr(g_ptr_array_index(plan->notes, 0), "memory-weighted mean") != NULL);
+	/* the guests ask 8 GiB of a 4 GiB fast node, and differ in their ratios */
+	g_assert_cmpuint(plan->notes->len, ==, 2);
+	g_assert_true(strstr(g_ptr_array_index(plan->notes, 0), "oversubscribed") != NULL);
+	g_assert_true(strstr(g_ptr_array_index(plan->notes, 1), "memory-weighted mean") != NULL);
 	fixture_clear(&f);
 }
 
@@ -449,19 +451,12 @@ static void test_plan_stable_slots(void)
 
 static void test_plan_slots_grow_shrink(void)
 {
-	g_autoptr(GPtrArray) wanted = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(VtierPlanSlots) slots = NULL;
-	g_autoptr(VtierPlanSlots) grown = NULL;
 	g_autoptr(VtierPlanSlots) shrunk = NULL;
 	g_autoptr(VtierPlanSlots) back = NULL;
 	g_autoptr(JsonNode) node = NULL;
 	g_autoptr(GError) error = NULL;
-	VtierPlanInput input = { 0 };
 
-	(void)input;
-	for (guint i = 0; i < 30; i++)
-		g_ptr_array_add(wanted, g_strdup_printf("guest:g%02u", i));
-	/* through the planner: 30 ratio guests need 4 chunks of 8 groups */
+	/* 30 ratio guests need 4 chunks of 8 groups */
 	{
 		Fixture f = { 0 };
 		g_autoptr(VtierPlan) plan = NULL;
@@ -514,7 +509,7 @@ static void test_plan_starvation_rule(void)
 	g_assert_true(g_str_has_prefix(error->message,
 				       "kdamond 0 scheme 0: apply_interval_us=1000000 with "
 				       "intervals auto-tuning (aggrs=3, tuning period down to "
-				       "15000 us)"));
+				       "300000 us)"));
 	fixture_clear(&f);
 	/* 6.12 has no intervals_goal: the key changes nothing there */
 	fixture_setup(&f, "6.12");
