@@ -29,6 +29,8 @@ gboolean vtier_cli_verb_version(int argc, char **argv, GError **error);
 gboolean vtier_cli_verb_config(int argc, char **argv, GError **error);
 
 /* topology and sampler verbs */
+gboolean vtier_cli_verb_topology(int argc, char **argv, GError **error);
+gboolean vtier_cli_verb_sampler(int argc, char **argv, GError **error);
 
 /* DAMON verbs */
 

@@ -5,3 +5,5 @@ vtierctl_SOURCES = \
 	src/cli/verb-config.c \
 	src/cli/verb-version.c
 vtierctl_LDADD = libvtier-core.la $(VTIER_LIBS)
+vtierctl_SOURCES += src/cli/verb-topology.c
+vtierctl_SOURCES += src/cli/verb-sampler.c

@@ -15,6 +15,8 @@ static const VtierCliVerb verbs[] = {
 	{ "config", "Validate and print vtierd.conf", vtier_cli_verb_config },
 
 	/* topology and sampler verbs */
+	{ "topology", "Show fast/slow NUMA nodes, ranges, pairing and sampler", vtier_cli_verb_topology },
+	{ "sampler", "Show the hardware access sampler and why", vtier_cli_verb_sampler },
 
 	/* DAMON verbs */
 

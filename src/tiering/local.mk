@@ -1,7 +1,19 @@
 # Sources of this part are listed here as they land.
 libvtier_core_la_SOURCES += \
+<<<<<<< HEAD
 	src/tiering/policy.c src/tiering/policy.h \
 	src/tiering/policy-private.h \
 	src/tiering/policy-store.c \
 	src/tiering/policy-units.c src/tiering/policy-units.h \
 	src/tiering/policy-xml.c
+=======
+	src/tiering/topology.c src/tiering/topology.h src/tiering/topology-private.h \
+	src/tiering/topology-classify.c \
+	src/tiering/topology-ranges.c \
+	src/tiering/topology-read.c \
+	src/tiering/topology-render.c \
+	src/tiering/sampler.c src/tiering/sampler.h src/tiering/sampler-private.h \
+	src/tiering/sampler-pfm.c \
+	src/tiering/sampler-probe.c \
+	src/tiering/sampler-render.c
+>>>>>>> main
