@@ -1,3 +1,3 @@
 # Man pages, written in troff.
-dist_man_MANS = docs/man/vtierd.8 docs/man/vtierctl.8 docs/man/vtierd.conf.5
+dist_man_MANS += docs/man/vtierd.8 docs/man/vtierctl.8 docs/man/vtierd.conf.5
 EXTRA_DIST += docs/design.md docs/hacking.md
