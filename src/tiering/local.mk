@@ -1,12 +1,5 @@
 # Sources of this part are listed here as they land.
 libvtier_core_la_SOURCES += \
-<<<<<<< HEAD
-	src/tiering/policy.c src/tiering/policy.h \
-	src/tiering/policy-private.h \
-	src/tiering/policy-store.c \
-	src/tiering/policy-units.c src/tiering/policy-units.h \
-	src/tiering/policy-xml.c
-=======
 	src/tiering/topology.c src/tiering/topology.h src/tiering/topology-private.h \
 	src/tiering/topology-classify.c \
 	src/tiering/topology-ranges.c \
@@ -16,4 +9,17 @@ libvtier_core_la_SOURCES += \
 	src/tiering/sampler-pfm.c \
 	src/tiering/sampler-probe.c \
 	src/tiering/sampler-render.c
->>>>>>> main
+
+# Policy (XML, schema, templates) and the planner.
+libvtier_core_la_SOURCES += \
+	src/tiering/policy.c src/tiering/policy.h \
+	src/tiering/policy-private.h \
+	src/tiering/policy-store.c \
+	src/tiering/policy-units.c src/tiering/policy-units.h \
+	src/tiering/policy-xml.c \
+	src/tiering/planner.c src/tiering/planner.h src/tiering/planner-private.h \
+	src/tiering/planner-build.c \
+	src/tiering/planner-checks.c \
+	src/tiering/planner-json.c \
+	src/tiering/planner-schemes.c \
+	src/tiering/planner-slots.c

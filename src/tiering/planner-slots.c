@@ -98,7 +98,7 @@ static guint round_up_chunk(guint n)
 	return (n + VTIER_PLAN_GROUP_CHUNK - 1) / VTIER_PLAN_GROUP_CHUNK * VTIER_PLAN_GROUP_CHUNK;
 }
 
-/* Drops trailing free chunks only when at least two whole chunks are free (hysteresis). */
+/* Drops trailing unused chunks only when two whole chunks are unused (hysteresis). */
 static void shrink(VtierPlanSlots *slots)
 {
 	guint used = 0;
