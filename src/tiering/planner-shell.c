@@ -3,21 +3,8 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include "tiering/planner.h"
-#include "common/paths.h"
-#include "tiering/damon/damon-render.h"
-
-/* Single-quotes a value unless it is made of characters the shell leaves alone. */
-static gchar *shell_word(const gchar *value)
-{
-	gboolean plain = value[0] != '\0';
-
-	for (const gchar *p = value; *p != '\0' && plain; p++)
-		plain = g_ascii_isalnum(*p) || strchr("_./:,+-=@%", *p) != NULL;
-	return plain ? g_strdup(value) : g_shell_quote(value);
-}
+#include "tiering/damon/damon-writer.h"
 
 static void append_comments(GString *out, const VtierPlan *plan,
 			    const VtierDamonFeatures *features)
@@ -51,26 +38,14 @@ static void append_comments(GString *out, const VtierPlan *plan,
 }
 
 gchar *vtier_plan_to_shell(const VtierPlan *plan, const VtierDamonFeatures *features,
-				   GError **error)
+			   GError **error)
 {
-	g_autoptr(GPtrArray) entries = vtier_damon_render_entries(plan->model, features, error);
-	g_autofree gchar *admin = vtier_path_build_host(VTIER_PATH_DAMON_ADMIN, NULL);
+	g_autofree gchar *script = vtier_damon_writer_render_script(plan->model, features, error);
 	g_autoptr(GString) out = g_string_new(NULL);
 
-	if (entries == NULL)
+	if (script == NULL)
 		return NULL;
 	append_comments(out, plan, features);
-	for (guint i = 0; i < entries->len; i++) {
-		const VtierDamonEntry *e = g_ptr_array_index(entries, i);
-		g_autofree gchar *word = NULL;
-
-		if (e->default_value != NULL &&
-		    vtier_damon_entry_values_equal(e->kind, e->value, e->default_value))
-			continue;
-		word = shell_word(e->value);
-		g_string_append_printf(out, "echo %s > %s/%s\n", word, admin, e->relpath);
-	}
-	for (guint k = 0; k < plan->model->kdamonds->len; k++)
-		g_string_append_printf(out, "echo on > %s/kdamonds/%u/state\n", admin, k);
+	g_string_append(out, script);
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
