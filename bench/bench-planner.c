@@ -70,8 +70,17 @@ static guint writes_between(const Bench *b, const VtierPlan *from, const VtierPl
 	g_auto(VtierDamonApplyResult) second = { 0 };
 	g_autoptr(GError) error = NULL;
 
+	g_autofree gchar *damon_stat =
+		vtier_path_build(VTIER_PATH_MODULES, "damon_stat", "parameters", "enabled", NULL);
+
 	vtier_damon_fake_set_check_memcg(fake, FALSE);
 	io = vtier_damon_fake_get_io(fake);
+	/* 7.3 enables damon_stat at boot; vtierd turns it off ([damon] disable_damon_stat) */
+	if (vtier_damon_io_exists(io, damon_stat) &&
+	    !vtier_damon_io_write(io, damon_stat, "N", &error)) {
+		g_printerr("bench-planner: %s\n", error->message);
+		return G_MAXUINT;
+	}
 	writer = vtier_damon_writer_new(io, b->features);
 	if (!vtier_damon_writer_apply(writer, from->model, &first, &error) ||
 	    !vtier_damon_writer_apply(writer, to->model, &second, &error)) {

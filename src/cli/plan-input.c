@@ -9,6 +9,7 @@
 #include <libxml/tree.h>
 
 #include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
 
 #include "cli/plan-input.h"
 #include "common/error.h"

@@ -116,7 +116,8 @@ static void add_goal(VtierDamonScheme *scheme, VtierDamonGoalMetric metric, guin
 
 	goal->target_metric = metric;
 	goal->target_value = target;
-	goal->nid = nid;
+	if (nid >= 0) /* else the kernel's default: the file may not exist (6.12) */
+		goal->nid = nid;
 	if (path != NULL) {
 		g_free(goal->path);
 		goal->path = g_strdup(path);

@@ -11,8 +11,9 @@
 
 /* Stable scheme groups. DAMON's scheme identity is positional (stats, quota charge windows and
  * tuner state follow the index), and writing nr_schemes recreates every scheme directory, so
- * owners keep their group for life, freed groups are parked and reused, and the group count only
- * grows in chunks (or shrinks when two whole chunks at the end are free). */
+ * owners keep their group for life, freed groups are parked and reused, and the group count
+ * grows by a quarter (at least a chunk) when full and shrinks only when more than half of the
+ * trailing groups are unused. */
 
 VtierPlanSlots *vtier_plan_slots_new(void)
 {
@@ -98,7 +99,15 @@ static guint round_up_chunk(guint n)
 	return (n + VTIER_PLAN_GROUP_CHUNK - 1) / VTIER_PLAN_GROUP_CHUNK * VTIER_PLAN_GROUP_CHUNK;
 }
 
-/* Drops trailing unused chunks only when two whole chunks are unused (hysteresis). */
+/* Groups added when every group is taken: a quarter more (at least one chunk), so the rewrite of
+ * every scheme that a new nr_schemes causes is amortised to O(1) writes per added guest. */
+static guint growth(guint len)
+{
+	return round_up_chunk(len + MAX(VTIER_PLAN_GROUP_CHUNK, len / 4)) - len;
+}
+
+/* Drops trailing unused groups only when more than half of them (and two chunks) are unused
+ * (hysteresis, so a guest going and coming back never resizes the tree). */
 static void shrink(VtierPlanSlots *slots)
 {
 	guint used = 0;
@@ -108,10 +117,9 @@ static void shrink(VtierPlanSlots *slots)
 		if (g_ptr_array_index(slots->owners, i) != NULL)
 			used = i + 1;
 	}
-	keep = round_up_chunk(used);
-	if (keep == 0 && slots->owners->len > 0)
-		keep = VTIER_PLAN_GROUP_CHUNK;
-	if (slots->owners->len >= keep + 2 * VTIER_PLAN_GROUP_CHUNK)
+	keep = MAX(round_up_chunk(used), VTIER_PLAN_GROUP_CHUNK);
+	if (slots->owners->len - used >= MAX(2 * VTIER_PLAN_GROUP_CHUNK, slots->owners->len / 2) &&
+	    slots->owners->len > keep)
 		g_ptr_array_set_size(slots->owners, keep);
 }
 
@@ -142,7 +150,7 @@ VtierPlanSlots *vtier_plan_slots_assign(const VtierPlanSlots *previous, GPtrArra
 		if (free_group < 0) {
 			free_group = (gint)slots->owners->len;
 			g_ptr_array_set_size(slots->owners,
-					     slots->owners->len + VTIER_PLAN_GROUP_CHUNK);
+					     slots->owners->len + growth(slots->owners->len));
 		}
 		slots->owners->pdata[free_group] = g_strdup(owner);
 	}

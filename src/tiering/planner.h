@@ -22,8 +22,9 @@
  *    owner (a guest in ratio/allowance/pin-fast/pin-slow/monitor, or one host-wide hot-split pair
  *    of a fast and a slow node) and keeps its index for as long as the owner exists. A group whose
  *    owner went away is parked (a `stat` scheme with a budget below 4096 B) and reused by the next
- *    new owner; the number of groups grows in chunks of VTIER_PLAN_GROUP_CHUNK so that adding one
- *    guest normally writes only that guest's group (writing nr_schemes recreates every scheme).
+ *    new owner; when every group is taken the number of groups grows by a quarter (at least
+ *    VTIER_PLAN_GROUP_CHUNK), so that adding one guest normally writes only that guest's group
+ *    (writing nr_schemes recreates every scheme) and the rewrites stay O(1) per guest amortised.
  *  - kdamond 1 (only with [damon] vaddr_kdamond=true): a vaddr context on the QEMU pids of the
  *    guests in interleave mode, one migrate_hot scheme with weighted dests per guest.
  */
