@@ -8,15 +8,24 @@
 
 /* Lays out kdamond 0 (paddr, scheme groups in slot order) and kdamond 1 (vaddr, interleave). */
 
-static GPtrArray *group_members(GPtrArray *pgs, const gchar *owner)
+/* owner key -> GPtrArray of its PlanGuest (in name order), built once per plan. */
+static GHashTable *group_members(GPtrArray *pgs)
 {
-	GPtrArray *members = g_ptr_array_new();
+	GHashTable *members = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+						    (GDestroyNotify)g_ptr_array_unref);
 
 	for (guint i = 0; i < pgs->len; i++) {
 		PlanGuest *pg = g_ptr_array_index(pgs, i);
+		GPtrArray *list;
 
-		if (g_strcmp0(pg->owner, owner) == 0)
-			g_ptr_array_add(members, pg);
+		if (pg->owner == NULL)
+			continue;
+		list = g_hash_table_lookup(members, pg->owner);
+		if (list == NULL) {
+			list = g_ptr_array_new();
+			g_hash_table_insert(members, pg->owner, list);
+		}
+		g_ptr_array_add(list, pg);
 	}
 	return members;
 }
@@ -47,11 +56,11 @@ static guint hot_split_target(VtierPlan *plan, GPtrArray *members)
 }
 
 static void build_group(const PlanContext *ctx, VtierPlan *plan, VtierDamonContext *c,
-			GPtrArray *pgs, const gchar *owner, guint group)
+			GHashTable *by_owner, const gchar *owner, guint group)
 {
 	VtierDamonScheme *first = vtier_damon_context_add_scheme(c);
 	VtierDamonScheme *second = vtier_damon_context_add_scheme(c);
-	g_autoptr(GPtrArray) members = NULL;
+	GPtrArray *members;
 	PlanGuest *pg;
 
 	if (owner == NULL) {
@@ -59,8 +68,8 @@ static void build_group(const PlanContext *ctx, VtierPlan *plan, VtierDamonConte
 		plan_scheme_park(second);
 		return;
 	}
-	members = group_members(pgs, owner);
-	g_assert(members->len > 0);
+	members = g_hash_table_lookup(by_owner, owner);
+	g_assert(members != NULL && members->len > 0);
 	pg = g_ptr_array_index(members, 0);
 	for (guint i = 0; i < members->len; i++) {
 		PlanGuest *m = g_ptr_array_index(members, i);
@@ -116,6 +125,7 @@ void plan_build_paddr(const PlanContext *ctx, VtierPlan *plan, GPtrArray *pgs)
 {
 	VtierDamonKdamond *k = vtier_damon_model_add_kdamond(plan->model);
 	VtierDamonContext *c = k->context;
+	g_autoptr(GHashTable) by_owner = group_members(pgs);
 
 	if (ctx->features->refresh_ms)
 		k->refresh_ms = PLAN_REFRESH_MS;
@@ -123,7 +133,7 @@ void plan_build_paddr(const PlanContext *ctx, VtierPlan *plan, GPtrArray *pgs)
 	plan->sampler_reason = plan_perf_event(ctx, c);
 	build_target(ctx, c);
 	for (guint g = 0; g < plan->slots->owners->len; g++)
-		build_group(ctx, plan, c, pgs, g_ptr_array_index(plan->slots->owners, g), g);
+		build_group(ctx, plan, c, by_owner, g_ptr_array_index(plan->slots->owners, g), g);
 }
 
 /* kdamond 1: one vaddr target per interleave guest (by name), one scheme each. */

@@ -129,6 +129,8 @@ VtierPlanSlots *vtier_plan_slots_assign(const VtierPlanSlots *previous, GPtrArra
 {
 	VtierPlanSlots *slots = vtier_plan_slots_copy(previous);
 	g_autoptr(GHashTable) want = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GHashTable) placed = g_hash_table_new(g_str_hash, g_str_equal);
+	guint next_free = 0;
 
 	for (guint i = 0; i < wanted->len; i++)
 		g_hash_table_add(want, g_ptr_array_index(wanted, i));
@@ -138,21 +140,22 @@ VtierPlanSlots *vtier_plan_slots_assign(const VtierPlanSlots *previous, GPtrArra
 		if (owner != NULL && !g_hash_table_contains(want, owner)) {
 			g_free(owner);
 			slots->owners->pdata[i] = NULL;
+		} else if (owner != NULL) {
+			g_hash_table_add(placed, owner);
 		}
 	}
 	for (guint i = 0; i < wanted->len; i++) {
 		const gchar *owner = g_ptr_array_index(wanted, i);
-		gint free_group;
 
-		if (find_owner(slots, owner) >= 0)
+		if (g_hash_table_contains(placed, owner))
 			continue;
-		free_group = find_owner(slots, NULL);
-		if (free_group < 0) {
-			free_group = (gint)slots->owners->len;
+		while (next_free < slots->owners->len &&
+		       g_ptr_array_index(slots->owners, next_free) != NULL)
+			next_free++;
+		if (next_free == slots->owners->len)
 			g_ptr_array_set_size(slots->owners,
 					     slots->owners->len + growth(slots->owners->len));
-		}
-		slots->owners->pdata[free_group] = g_strdup(owner);
+		slots->owners->pdata[next_free] = g_strdup(owner);
 	}
 	shrink(slots);
 	return slots;
