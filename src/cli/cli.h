@@ -35,5 +35,6 @@ gboolean vtier_cli_verb_sampler(int argc, char **argv, GError **error);
 /* DAMON verbs */
 
 /* planner verbs */
+gboolean vtier_cli_verb_policy(int argc, char **argv, GError **error);
 
 /* guest verbs */

@@ -21,6 +21,7 @@ static const VtierCliVerb verbs[] = {
 	/* DAMON verbs */
 
 	/* planner verbs */
+	{ "policy", "Check a guest policy, list policy templates", vtier_cli_verb_policy },
 
 	/* guest verbs */
 };

@@ -1,6 +1,7 @@
 # Policy and planner unit tests.
 policy_unit_tests = \
 	tests/unit/test-policy \
+	tests/unit/test-policy-cli \
 	tests/unit/test-planner
 check_PROGRAMS += $(policy_unit_tests)
 TESTS += $(policy_unit_tests)
@@ -8,3 +9,4 @@ tests_unit_test_policy_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_planner_SOURCES = tests/unit/test-planner.c tests/unit/plan-scenario.c \
 	tests/unit/plan-scenario.h
 tests_unit_test_planner_LDADD = $(VTIER_TEST_LDADD)
+tests_unit_test_policy_cli_LDADD = $(VTIER_TEST_LDADD)
