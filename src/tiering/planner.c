@@ -27,6 +27,16 @@ VtierPlanGuest *vtier_plan_guest_new(const gchar *name, const gchar *uuid, guint
 	return guest;
 }
 
+VtierPlanGuest *vtier_plan_guest_new_from_guest(const VtierGuest *guest, const VtierPolicy *policy)
+{
+	VtierPlanGuest *g = vtier_plan_guest_new(guest->name, guest->uuid, guest->memory_bytes,
+						 guest->memcg_path, guest->pid, policy);
+
+	for (guint i = 0; guest->bound_nodes != NULL && i < guest->bound_nodes->len; i++)
+		vtier_plan_guest_add_bound_node(g, g_array_index(guest->bound_nodes, guint, i));
+	return g;
+}
+
 void vtier_plan_guest_add_bound_node(VtierPlanGuest *guest, guint node)
 {
 	g_array_append_val(guest->bound_nodes, node);

@@ -10,6 +10,7 @@
 #include "tiering/policy.h"
 #include "tiering/sampler.h"
 #include "tiering/topology.h"
+#include "virt/guest.h"
 
 /*
  * The planner: a pure function from what vtier observed (topology, the kernel's DAMON features,
@@ -47,6 +48,9 @@ typedef struct {
 
 VtierPlanGuest *vtier_plan_guest_new(const gchar *name, const gchar *uuid, guint64 memory_bytes,
 				     const gchar *memcg_path, gint pid, const VtierPolicy *policy);
+/* From the guest record every guest source fills (src/virt/guest.h) and its resolved policy. */
+VtierPlanGuest *vtier_plan_guest_new_from_guest(const VtierGuest *guest,
+						const VtierPolicy *policy);
 void vtier_plan_guest_add_bound_node(VtierPlanGuest *guest, guint node);
 void vtier_plan_guest_free(VtierPlanGuest *guest);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtierPlanGuest, vtier_plan_guest_free)

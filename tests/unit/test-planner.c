@@ -616,6 +616,32 @@ static void test_plan_perf_event(void)
 	fixture_clear(&f);
 }
 
+static void test_plan_guest_from_record(void)
+{
+	g_autoptr(VtierPolicy) policy = vtier_policy_new_default(VTIER_POLICY_MODE_PIN_SLOW);
+	g_autoptr(GArray) nodes = g_array_new(FALSE, FALSE, sizeof(guint));
+	VtierGuest record = { 0 };
+	g_autoptr(VtierPlanGuest) g = NULL;
+	guint one = 1;
+
+	g_array_append_val(nodes, one);
+	record.name = (gchar *)"vm7";
+	record.uuid = (gchar *)"0c8e4a8e-8f51-4b43-9d53-6b5f2b0c9a07";
+	record.memory_bytes = 2 * GIB;
+	record.pid = 777;
+	record.memcg_path = (gchar *)"/machine/qemu-7-vm7.libvirt-qemu";
+	record.bound_nodes = nodes;
+	g = vtier_plan_guest_new_from_guest(&record, policy);
+	g_assert_cmpstr(g->name, ==, "vm7");
+	g_assert_cmpstr(g->uuid, ==, record.uuid);
+	g_assert_cmpuint(g->memory_bytes, ==, 2 * GIB);
+	g_assert_cmpint(g->pid, ==, 777);
+	g_assert_cmpstr(g->memcg_path, ==, record.memcg_path);
+	g_assert_cmpuint(g->bound_nodes->len, ==, 1);
+	g_assert_cmpuint(g_array_index(g->bound_nodes, guint, 0), ==, 1);
+	g_assert_cmpint(g->policy->mode, ==, VTIER_POLICY_MODE_PIN_SLOW);
+}
+
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
@@ -631,5 +657,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/planner/budgets-never-zero", test_plan_budgets_never_zero);
 	g_test_add_func("/planner/priority", test_plan_priority);
 	g_test_add_func("/planner/perf-event", test_plan_perf_event);
+	g_test_add_func("/planner/guest-from-record", test_plan_guest_from_record);
 	return g_test_run();
 }
