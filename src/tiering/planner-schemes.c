@@ -27,6 +27,18 @@ guint64 plan_age_intervals(guint64 ms)
 	return (ms + aggr_ms - 1) / aggr_ms;
 }
 
+/* A fresh scheme directory matches nothing (every access_pattern range is 0..0, measured on 6.12,
+ * 6.18 and 7.3): every scheme the planner lays out starts from "every region". */
+static void match_all(VtierDamonScheme *scheme)
+{
+	scheme->sz.min = 0;
+	scheme->sz.max = G_MAXUINT64;
+	scheme->nr_accesses.min = 0;
+	scheme->nr_accesses.max = G_MAXUINT32;
+	scheme->age.min = 0;
+	scheme->age.max = G_MAXUINT32;
+}
+
 static VtierDamonFilter *add_filter(const PlanContext *ctx, VtierDamonScheme *scheme,
 				    VtierDamonFilterType type)
 {
@@ -166,6 +178,7 @@ void plan_scheme_pull(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 {
 	const VtierPolicy *policy = pg->guest->policy;
 
+	match_all(scheme);
 	scheme->action = VTIER_DAMON_ACTION_MIGRATE_HOT;
 	scheme->target_nid = pg->result->fast_node;
 	scheme->apply_interval_us = 0;
@@ -181,6 +194,7 @@ void plan_scheme_push(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 {
 	const VtierPolicy *policy = pg->guest->policy;
 
+	match_all(scheme);
 	scheme->action = VTIER_DAMON_ACTION_MIGRATE_COLD;
 	scheme->target_nid = pg->result->slow_node;
 	scheme->apply_interval_us = 0;
@@ -201,6 +215,7 @@ void plan_scheme_pin(const PlanContext *ctx, VtierDamonScheme *scheme, const Pla
 {
 	gboolean to_fast = pg->guest->policy->mode == VTIER_POLICY_MODE_PIN_FAST;
 
+	match_all(scheme);
 	scheme->action = to_fast ? VTIER_DAMON_ACTION_MIGRATE_HOT : VTIER_DAMON_ACTION_MIGRATE_COLD;
 	scheme->target_nid = to_fast ? pg->result->fast_node : pg->result->slow_node;
 	scheme->apply_interval_us = 0;
@@ -213,6 +228,7 @@ void plan_scheme_pin(const PlanContext *ctx, VtierDamonScheme *scheme, const Pla
 /* monitor: a stat scheme over the guest's memory (no migration, no budget needed). */
 void plan_scheme_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg)
 {
+	match_all(scheme);
 	scheme->action = VTIER_DAMON_ACTION_STAT;
 	scheme->apply_interval_us = 0;
 	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
@@ -229,6 +245,7 @@ void plan_scheme_hot_split(const PlanContext *ctx, VtierDamonScheme *scheme, gui
 
 		rate = MIN(rate, pg->guest->policy->max_rate);
 	}
+	match_all(scheme);
 	scheme->action = VTIER_DAMON_ACTION_MIGRATE_HOT;
 	scheme->target_nid = (gint)(to_fast ? fast : slow);
 	scheme->apply_interval_us = 0;
@@ -256,6 +273,7 @@ void plan_scheme_interleave(const PlanContext *ctx, VtierDamonScheme *scheme,
 	guint fast_weight = (policy->fast_ratio_bp + 50) / 100;
 	VtierDamonFilter *f;
 
+	match_all(scheme);
 	scheme->action = VTIER_DAMON_ACTION_MIGRATE_HOT;
 	scheme->apply_interval_us = 0;
 	scheme->nr_accesses.min = plan_hot_min_accesses(policy->hot_threshold_bp);

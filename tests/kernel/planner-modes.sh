@@ -1,0 +1,116 @@
+#!/bin/bash
+# planner-modes.sh SRCDIR BUILDDIR — a lab guest script: for every tiering mode, `vtierctl plan`
+# plans one guest (a workload in cgroup /work with 256 MiB on node1, 64 MiB of it hot, standing in
+# for a QEMU process) on this real kernel, the plan's shell script is applied, every file it wrote
+# must read back the value written, and the guest's schemes must actually run (nr_tried > 0 within
+# 25 s) — the check that would catch the DAMON starvation bug. Prints "ok NAME", "not ok NAME: WHY"
+# or "skip NAME: WHY" lines for tests/suites/planner-lab.sh.
+set -uo pipefail
+src=${1:?SRCDIR} b=${2:?BUILDDIR}
+k=${LAB_KERNEL:?}
+a=/sys/kernel/mm/damon/admin/kdamonds
+
+sysctl -qw kernel.numa_balancing=0
+f=/sys/module/damon_stat/parameters/enabled
+if [ -f $f ]; then echo N >$f; fi
+cg=/sys/fs/cgroup
+echo +memory >$cg/cgroup.subtree_control
+mkdir -p $cg/work
+(echo $BASHPID >$cg/work/cgroup.procs && exec "$b/tests/kernel/lab-workload" --node 1 --size 256 --hot 64 --info /tmp/wl) >/dev/null &
+wl=$!
+for _ in $(seq 600); do [ -f /tmp/wl ] && break; sleep 0.1; done
+echo "# workload: $(cat /tmp/wl)"
+# what libvirt would leave for vtier: the pid file (the memcg is resolved from /proc/PID/cgroup)
+mkdir -p /run/libvirt/qemu
+echo $wl >/run/libvirt/qemu/vm.pid
+printf '[damon]\nvaddr_kdamond=true\n' >/tmp/vaddr.conf
+
+stop_all() {
+	for s in $a/[0-9]*/state; do
+		[ -f "$s" ] && [ "$(cat "$s")" = on ] && echo off >"$s"
+	done
+}
+
+domain() { # MODE -> domain XML on stdout
+	local fast='<vtier:fast ratio="60%"/>'
+	[ "$1" = allowance ] && fast='<vtier:fast size="128MiB"/>'
+	cat <<XML
+<domain type='kvm'><name>vm</name><uuid>6f1c0e1a-0000-4000-8000-00000000a1b0</uuid>
+<metadata><vtier:policy xmlns:vtier="https://vtier.dev/xmlns/policy/1.0" mode="$1">$fast
+<vtier:migration max-rate="64MiB/s"/></vtier:policy></metadata>
+<memory unit='MiB'>512</memory></domain>
+XML
+}
+
+# Every "echo V > P" / "printf '%s\n' 'V' > P" of the script must read back V (state excepted).
+read_back() { # SCRIPT -> prints the first mismatch, returns 1 on one
+	local line value path n=0
+	while IFS= read -r line; do
+		case "$line" in
+		"echo "*" > "*) value=${line#echo }; value=${value% > *} ;;
+		"printf '%s\n' '"*) value=${line#printf \'%s\\n\' \'}; value=${value%\' > *} ;;
+		*) continue ;;
+		esac
+		path=${line##* > }
+		case "$path" in */state) continue ;; esac
+		n=$((n + 1))
+		if [ "$(cat "$path")" != "$value" ]; then
+			echo "$path holds \"$(cat "$path")\", the plan wrote \"$value\""
+			return 1
+		fi
+	done <"$1"
+	echo "$n files"
+}
+
+# Sum of nr_tried of the guest's schemes ("# guest vm: MODE, ..., kdamond K schemes A-B").
+tried() { # K A B
+	local s sum=0
+	echo update_schemes_stats >$a/$1/state 2>/dev/null || return 1
+	for s in $(seq "$2" "$3"); do
+		sum=$((sum + $(cat $a/$1/contexts/0/schemes/$s/stats/nr_tried)))
+	done
+	echo $sum
+}
+
+for mode in ratio allowance hot-split interleave pin-fast pin-slow monitor; do
+	conf=()
+	[ $mode = interleave ] && conf=(--config /tmp/vaddr.conf)
+	domain $mode >/tmp/vm.xml
+	if ! "$b/vtierctl" plan --policy-dir "$src/policies" --kernel-features "$k" "${conf[@]}" \
+		--domain /tmp/vm.xml >/tmp/plan.sh 2>/tmp/plan.err; then
+		echo "not ok $mode plan: $(tr '\n' ' ' </tmp/plan.err)"
+		continue
+	fi
+	refused=$(grep '^# refused: ' /tmp/plan.sh | head -n 1)
+	if [ -n "$refused" ]; then
+		echo "skip $mode: ${refused#\# refused: }"
+		continue
+	fi
+	stop_all
+	if ! sh /tmp/plan.sh 2>/tmp/apply.err; then
+		echo "not ok $mode apply: $(tr '\n' ' ' </tmp/apply.err)"
+		continue
+	fi
+	echo "ok $mode on"
+	if why=$(read_back /tmp/plan.sh); then
+		echo "ok $mode read-back ($why)"
+	else
+		echo "not ok $mode read-back: $why"
+	fi
+	set -- $(sed -n 's/^# guest vm: [a-z-]*, .*kdamond \([0-9]*\) schemes \([0-9]*\)-\([0-9]*\)$/\1 \2 \3/p' /tmp/plan.sh)
+	n=0
+	for _ in $(seq 25); do
+		sleep 1
+		n=$(tried "$1" "$2" "$3") || n=0
+		[ "$n" -gt 0 ] && break
+	done
+	if [ "$n" -gt 0 ]; then
+		echo "ok $mode schemes-run (nr_tried $n)"
+	else
+		echo "not ok $mode schemes-run: nr_tried of kdamond $1 schemes $2-$3 stayed 0 for 25 s"
+	fi
+done
+stop_all
+kill $wl
+wait 2>/dev/null
+exit 0
