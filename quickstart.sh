@@ -15,7 +15,8 @@ build_pkgs=(autoconf automake libtool autoconf-archive pkg-config make gcc libgl
 	libglib2.0-dev-bin libjson-glib-dev libvirt-dev libnuma-dev libpfm4-dev libsoup-3.0-dev
 	libxml2-dev)
 check_pkgs=(libxml2-utils qemu-system-x86 qemu-utils busybox-static libvirt-daemon-system
-	libvirt-clients clang cpio zstd xz-utils procps psmisc)
+	libvirt-clients clang cpio zstd xz-utils procps psmisc qemu-system-common
+	debian-archive-keyring util-linux)
 
 if [ -t 1 ]; then
 	say() { printf '\033[1m==> %s\033[0m\n' "$*"; }

@@ -1,0 +1,193 @@
+/* lab-workload — a tiering workload for the lab (tests/kernel/lab).
+ *
+ * Maps SIZE MiB of anonymous memory, populates it on NODE with mbind(MPOL_BIND), then resets the
+ * range's policy to the default (NUMA balancing and DAMON leave MPOL_BIND pages alone), and keeps
+ * the first HOT MiB busy in a loop (reading and writing one word per page) for SECONDS seconds (0:
+ * until SIGTERM/SIGINT). Before the loop it prints one line, also written to --info FILE:
+ *
+ *   lab-workload pid=P start=0xA end=0xB hot_start=0xA hot_end=0xC node=N size_mib=S hot_mib=H
+ *
+ * which tests/kernel/lab-placement reads. Transparent huge pages are off unless --thp, so that
+ * placement is counted in 4 KiB pages and DAMON migrates page by page.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <numaif.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MIB (1024UL * 1024UL)
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+struct options {
+	int node;
+	unsigned long size_mib;
+	unsigned long hot_mib;
+	double seconds;
+	const char *info;
+	int thp;
+};
+
+static void usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s --node N --size MIB [--hot MIB] [--seconds S] [--info FILE] [--thp]\n"
+		"  populate MIB on node N, reset the policy, keep the first --hot MIB busy for S seconds\n"
+		"  (0: until SIGTERM/SIGINT)\n",
+		prog);
+	exit(2);
+}
+
+static unsigned long parse_ulong(const char *text, const char *what)
+{
+	char *end = NULL;
+	unsigned long value;
+
+	errno = 0;
+	value = strtoul(text, &end, 0);
+	if (errno != 0 || end == text || *end != '\0') {
+		fprintf(stderr, "lab-workload: invalid %s '%s'\n", what, text);
+		exit(2);
+	}
+	return value;
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "node", required_argument, NULL, 'n' },   { "size", required_argument, NULL, 's' },
+		{ "hot", required_argument, NULL, 'h' },    { "seconds", required_argument, NULL, 't' },
+		{ "info", required_argument, NULL, 'i' },   { "thp", no_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*o = (struct options){ .node = -1 };
+	while ((c = getopt_long(argc, argv, "n:s:h:t:i:T", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n': o->node = (int)parse_ulong(optarg, "node"); break;
+		case 's': o->size_mib = parse_ulong(optarg, "size"); break;
+		case 'h': o->hot_mib = parse_ulong(optarg, "hot size"); break;
+		case 't': o->seconds = strtod(optarg, NULL); break;
+		case 'i': o->info = optarg; break;
+		case 'T': o->thp = 1; break;
+		default: usage(argv[0]);
+		}
+	}
+	if (optind != argc || o->node < 0 || o->node >= 64 || o->size_mib == 0 ||
+	    o->hot_mib > o->size_mib)
+		usage(argv[0]);
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Maps and populates the set on o->node, then resets its policy. */
+static char *populate(const struct options *o)
+{
+	size_t len = o->size_mib * MIB;
+	unsigned long mask = 1UL << o->node;
+	long page = sysconf(_SC_PAGESIZE);
+	char *base;
+
+	base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED) {
+		perror("lab-workload: mmap");
+		exit(1);
+	}
+	if (madvise(base, len, o->thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) != 0)
+		perror("lab-workload: madvise (ignored)");
+	if (mbind(base, len, MPOL_BIND, &mask, sizeof(mask) * 8, 0) != 0) {
+		fprintf(stderr, "lab-workload: mbind(MPOL_BIND, node %d): %s\n", o->node, strerror(errno));
+		exit(1);
+	}
+	for (size_t off = 0; off < len; off += (size_t)page)
+		base[off] = (char)(off / (size_t)page);
+	if (mbind(base, len, MPOL_DEFAULT, NULL, 0, 0) != 0) {
+		fprintf(stderr, "lab-workload: mbind(MPOL_DEFAULT): %s\n", strerror(errno));
+		exit(1);
+	}
+	return base;
+}
+
+static void announce(const struct options *o, const char *base)
+{
+	uintptr_t start = (uintptr_t)base;
+	char line[512];
+	int n;
+
+	n = snprintf(line, sizeof(line),
+		     "lab-workload pid=%ld start=0x%lx end=0x%lx hot_start=0x%lx hot_end=0x%lx "
+		     "node=%d size_mib=%lu hot_mib=%lu\n",
+		     (long)getpid(), (unsigned long)start, (unsigned long)(start + o->size_mib * MIB),
+		     (unsigned long)start, (unsigned long)(start + o->hot_mib * MIB), o->node,
+		     o->size_mib, o->hot_mib);
+	fputs(line, stdout);
+	fflush(stdout);
+	if (o->info) {
+		/* Written under a temporary name and renamed: a reader never sees half a line. */
+		char tmp[4096];
+		FILE *f;
+
+		snprintf(tmp, sizeof(tmp), "%s.tmp", o->info);
+		f = fopen(tmp, "w");
+		if (!f || fwrite(line, 1, (size_t)n, f) != (size_t)n || fclose(f) != 0 ||
+		    rename(tmp, o->info) != 0) {
+			fprintf(stderr, "lab-workload: cannot write %s: %s\n", o->info, strerror(errno));
+			exit(1);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct sigaction sa = { .sa_handler = on_signal };
+	long page = sysconf(_SC_PAGESIZE);
+	volatile char *base;
+	size_t hot_len;
+	double deadline;
+	unsigned long passes = 0;
+
+	parse_options(argc, argv, &o);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	base = populate(&o);
+	announce(&o, (const char *)base);
+
+	hot_len = o.hot_mib * MIB;
+	deadline = o.seconds > 0 ? now_seconds() + o.seconds : 0;
+	while (!stop_requested && hot_len > 0) {
+		for (size_t off = 0; off < hot_len; off += (size_t)page)
+			base[off] = (char)(base[off] + 1);
+		passes++;
+		if (deadline > 0 && now_seconds() >= deadline)
+			break;
+	}
+	if (hot_len == 0 && !stop_requested) {
+		/* Nothing hot: just hold the memory. */
+		while (!stop_requested && (deadline == 0 || now_seconds() < deadline))
+			usleep(100000);
+	}
+	fprintf(stderr, "lab-workload: %lu passes over the hot set\n", passes);
+	return 0;
+}
