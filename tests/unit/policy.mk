@@ -10,3 +10,5 @@ tests_unit_test_planner_SOURCES = tests/unit/test-planner.c tests/unit/plan-scen
 	tests/unit/plan-scenario.h
 tests_unit_test_planner_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_policy_cli_LDADD = $(VTIER_TEST_LDADD)
+# Suites and lab scripts of the planner (run by ./quickstart.sh check).
+EXTRA_DIST += tests/suites/planner-bench.sh tests/suites/planner-lab.sh tests/kernel/planner-modes.sh
