@@ -123,6 +123,10 @@ static void test_plan_ratio_modern(void)
 	g_assert_cmpint(pull->action, ==, VTIER_DAMON_ACTION_MIGRATE_HOT);
 	g_assert_cmpint(pull->target_nid, ==, 0);
 	g_assert_cmpuint(pull->nr_accesses.min, ==, 1);
+	/* a fresh scheme matches nothing (every range 0..0): the plan opens them */
+	g_assert_cmpuint(pull->sz.max, ==, G_MAXUINT64);
+	g_assert_cmpuint(pull->nr_accesses.max, ==, G_MAXUINT32);
+	g_assert_cmpuint(pull->age.max, ==, G_MAXUINT32);
 	g_assert_cmpuint(pull->quotas.bytes, ==, 256 * MIB);
 	g_assert_cmpuint(pull->quotas.reset_interval_ms, ==, 1000);
 	g_assert_cmpuint(pull->quotas.fail_charge_denom, ==, 1024);
@@ -546,6 +550,9 @@ static void test_plan_budgets_never_zero(void)
 				if (scheme->action == VTIER_DAMON_ACTION_MIGRATE_HOT ||
 				    scheme->action == VTIER_DAMON_ACTION_MIGRATE_COLD)
 					g_assert_cmpuint(scheme->quotas.bytes, >=, 4 * MIB);
+				/* only parked schemes keep the fresh 0..0 pattern */
+				if (scheme->quotas.bytes >= 4096)
+					g_assert_cmpuint(scheme->sz.max, ==, G_MAXUINT64);
 			}
 		}
 		fixture_clear(&f);
