@@ -37,7 +37,7 @@ static const KeyInfo keys[] = {
 	  "Create a second kdamond with a vaddr context for guests in interleave mode." },
 	{ "damon", "intervals_autotune", KEY_BOOLEAN, "false", NULL,
 	  "Let DAMON tune its sampling intervals (intervals_goal, 6.15+); schemes then apply every "
-	  "aggregation interval, since auto-tuning with a longer apply interval starves them." },
+	  "100 ms, since auto-tuning with a longer apply interval starves them." },
 	{ "topology", "fast_nodes", KEY_STRING, "", NULL,
 	  "Comma-separated NUMA nodes to treat as fast memory (empty: detect)." },
 	{ "topology", "slow_nodes", KEY_STRING, "", NULL,

@@ -16,7 +16,12 @@
 #define PLAN_GOAL_ACCESS_BP 400
 #define PLAN_GOAL_AGGRS 3
 #define PLAN_GOAL_MIN_SAMPLE_US 5000
-#define PLAN_GOAL_MAX_SAMPLE_US 10000000
+/* At most 100 ms samples (2 s aggregations): the recipe's 10 s let an idle-looking host stretch
+ * aggregations to 200 s, and schemes applied per aggregation then waited that long (lab, 7.3). */
+#define PLAN_GOAL_MAX_SAMPLE_US 100000
+/* With auto-tuning, schemes apply every 100 ms whatever the tuned aggregation interval: shorter
+ * than the shortest tuning period (3 x 20 x 5 ms = 300 ms), so no retune can starve them. */
+#define PLAN_TUNED_APPLY_US 100000
 /* Quota weights: hotness (access frequency first, then age); migrate_cold uses the inverse, so
  * PULL takes the hottest pages and PUSH the coldest when the budget is short. */
 #define PLAN_WEIGHT_SZ_PERMIL 0

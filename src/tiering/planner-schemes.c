@@ -39,6 +39,12 @@ static void match_all(VtierDamonScheme *scheme)
 	scheme->age.max = G_MAXUINT32;
 }
 
+/* 0 (every aggregation interval) with fixed intervals; a fixed 100 ms with auto-tuning. */
+static guint64 plan_apply_interval(const PlanContext *ctx)
+{
+	return ctx->tune_intervals ? PLAN_TUNED_APPLY_US : 0;
+}
+
 static VtierDamonFilter *add_filter(const PlanContext *ctx, VtierDamonScheme *scheme,
 				    VtierDamonFilterType type)
 {
@@ -181,7 +187,7 @@ void plan_scheme_pull(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 	match_all(scheme);
 	scheme->action = VTIER_DAMON_ACTION_MIGRATE_HOT;
 	scheme->target_nid = pg->result->fast_node;
-	scheme->apply_interval_us = 0;
+	scheme->apply_interval_us = plan_apply_interval(ctx);
 	scheme->nr_accesses.min = plan_hot_min_accesses(policy->hot_threshold_bp);
 	set_quota(ctx, scheme, policy->max_rate);
 	if (policy->tuner == VTIER_POLICY_TUNER_KERNEL)
@@ -197,7 +203,7 @@ void plan_scheme_push(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 	match_all(scheme);
 	scheme->action = VTIER_DAMON_ACTION_MIGRATE_COLD;
 	scheme->target_nid = pg->result->slow_node;
-	scheme->apply_interval_us = 0;
+	scheme->apply_interval_us = plan_apply_interval(ctx);
 	scheme->nr_accesses.min = 0;
 	scheme->nr_accesses.max = 0;
 	scheme->age.min = plan_age_intervals(policy->cold_age_ms);
@@ -218,7 +224,7 @@ void plan_scheme_pin(const PlanContext *ctx, VtierDamonScheme *scheme, const Pla
 	match_all(scheme);
 	scheme->action = to_fast ? VTIER_DAMON_ACTION_MIGRATE_HOT : VTIER_DAMON_ACTION_MIGRATE_COLD;
 	scheme->target_nid = to_fast ? pg->result->fast_node : pg->result->slow_node;
-	scheme->apply_interval_us = 0;
+	scheme->apply_interval_us = plan_apply_interval(ctx);
 	set_quota(ctx, scheme, pg->guest->policy->max_rate);
 	add_keep_node(ctx, scheme,
 		      (guint)(to_fast ? pg->result->slow_node : pg->result->fast_node));
@@ -230,7 +236,7 @@ void plan_scheme_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 {
 	match_all(scheme);
 	scheme->action = VTIER_DAMON_ACTION_STAT;
-	scheme->apply_interval_us = 0;
+	scheme->apply_interval_us = plan_apply_interval(ctx);
 	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
 }
 
@@ -248,7 +254,7 @@ void plan_scheme_hot_split(const PlanContext *ctx, VtierDamonScheme *scheme, gui
 	match_all(scheme);
 	scheme->action = VTIER_DAMON_ACTION_MIGRATE_HOT;
 	scheme->target_nid = (gint)(to_fast ? fast : slow);
-	scheme->apply_interval_us = 0;
+	scheme->apply_interval_us = plan_apply_interval(ctx);
 	scheme->nr_accesses.min =
 		plan_hot_min_accesses(first->guest->policy->hot_threshold_bp);
 	scheme->quotas.bytes = MAX(rate * PLAN_RESET_INTERVAL_MS / 1000, 4096);
@@ -275,7 +281,7 @@ void plan_scheme_interleave(const PlanContext *ctx, VtierDamonScheme *scheme,
 
 	match_all(scheme);
 	scheme->action = VTIER_DAMON_ACTION_MIGRATE_HOT;
-	scheme->apply_interval_us = 0;
+	scheme->apply_interval_us = plan_apply_interval(ctx);
 	scheme->nr_accesses.min = plan_hot_min_accesses(policy->hot_threshold_bp);
 	set_quota(ctx, scheme, policy->max_rate);
 	f = add_filter(ctx, scheme, VTIER_DAMON_FILTER_TARGET);

@@ -41,7 +41,7 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for k in $kernels; do
-	TMPDIR=$work "$srcdir/tests/kernel/lab" --quiet --timeout 400 --cwd "$srcdir" \
+	TMPDIR=$work "$srcdir/tests/kernel/lab" --quiet --timeout 600 --cwd "$srcdir" \
 		--output "$work/output-$k" --console "$work/console-$k" \
 		"$k" -- tests/kernel/planner-modes.sh "$srcdir" "$builddir" 2>"$work/stderr-$k"
 	rc=$?

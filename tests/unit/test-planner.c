@@ -504,6 +504,8 @@ static void test_plan_starvation_rule(void)
 	c = context_of(plan, 0);
 	g_assert_cmpuint(c->intervals_goal.access_bp, ==, 400);
 	g_assert_cmpuint(c->intervals_goal.aggrs, ==, 3);
+	g_assert_cmpuint(c->intervals_goal.max_sample_us, ==, 100000);
+	g_assert_cmpuint(scheme_of(plan, 0, 0)->apply_interval_us, ==, 100000);
 	g_assert_true(vtier_planner_check_starvation(plan->model, &error));
 	g_assert_no_error(error);
 	/* the upstream tiering recipe: auto-tuning plus a 1 s apply interval never runs */
