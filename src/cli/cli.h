@@ -33,6 +33,8 @@ gboolean vtier_cli_verb_topology(int argc, char **argv, GError **error);
 gboolean vtier_cli_verb_sampler(int argc, char **argv, GError **error);
 
 /* DAMON verbs */
+gboolean vtier_cli_verb_probe(int argc, char **argv, GError **error);
+gboolean vtier_cli_verb_damon(int argc, char **argv, GError **error);
 
 /* planner verbs */
 gboolean vtier_cli_verb_policy(int argc, char **argv, GError **error);

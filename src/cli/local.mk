@@ -8,3 +8,5 @@ vtierctl_LDADD = libvtier-core.la $(VTIER_LIBS)
 vtierctl_SOURCES += src/cli/verb-topology.c
 vtierctl_SOURCES += src/cli/verb-sampler.c
 vtierctl_SOURCES += src/cli/verb-policy.c src/cli/plan-input.c src/cli/plan-input.h
+vtierctl_SOURCES += src/cli/verb-probe.c
+vtierctl_SOURCES += src/cli/verb-damon.c

@@ -66,14 +66,20 @@ gboolean vtier_cli_verb_topology(int argc, char **argv, GError **error)
 	if (topology == NULL)
 		return FALSE;
 	sampler = vtier_sampler_detect(config, error);
-	if (sampler == NULL)
+	if (sampler == NULL && common.json)
 		return FALSE;
 	if (common.json) {
 		print_json(vtier_topology_to_json(topology), vtier_sampler_to_json(sampler));
 		return TRUE;
 	}
+	/* the topology is worth showing even when the PMU files are broken */
 	topology_text = vtier_topology_to_text(topology);
+	printf("%s\n", topology_text);
+	if (sampler == NULL) {
+		g_prefix_error(error, "sampler: ");
+		return FALSE;
+	}
 	sampler_text = vtier_sampler_to_text(sampler);
-	printf("%s\n%s", topology_text, sampler_text);
+	fputs(sampler_text, stdout);
 	return TRUE;
 }

@@ -19,6 +19,8 @@ static const VtierCliVerb verbs[] = {
 	{ "sampler", "Show the hardware access sampler and why", vtier_cli_verb_sampler },
 
 	/* DAMON verbs */
+	{ "probe", "Show what the kernel's DAMON offers", vtier_cli_verb_probe },
+	{ "damon", "Apply a DAMON model, show or stop vtier's kdamonds", vtier_cli_verb_damon },
 
 	/* planner verbs */
 	{ "policy", "Check a guest policy, list policy templates", vtier_cli_verb_policy },

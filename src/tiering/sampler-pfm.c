@@ -11,10 +11,10 @@
 
 /* libpfm4 encoding of Intel PEBS events, and the raw table for PMU models libpfm4 lacks.
  *
- * The kernel names the core PMU model in caps/pmu_name of the cpu PMU; we qualify the event with the libpfm4
- * PMU of that model ("spr::MEM_LOAD_RETIRED:L3_MISS") and let libpfm4 encode it even when that PMU
- * is not the one it detects (LIBPFM_ENCODE_INACTIVE), so a fixture sysroot is encoded for the
- * fixture's model, never for the CPU this runs on. */
+ * The kernel names the core PMU model in caps/pmu_name of the cpu PMU; we qualify the event with
+ * the libpfm4 PMU of that model ("spr::MEM_LOAD_RETIRED:L3_MISS") and let libpfm4 encode it even
+ * when that PMU is not the one it detects (LIBPFM_ENCODE_INACTIVE), so a fixture sysroot is encoded
+ * for the fixture's model, never for the CPU this runs on. */
 
 typedef struct {
 	const gchar *model; /* kernel caps/pmu_name */

@@ -27,7 +27,7 @@ typedef struct {
 	gboolean has_ibs;
 	guint32 ibs_type;	  /* ibs_op/type (dynamic) */
 	GPtrArray *ibs_formats;	  /* gchar *: "name=config:bits" from ibs_op/format/ */
-	gchar *core_pmu;	  /* "cpu_core" or "cpu" when an Intel core PMU is there, else NULL */
+	gchar *core_pmu;	  /* "cpu_core" or "cpu" (an Intel core PMU), else NULL */
 	gchar *core_model;	  /* its caps/pmu_name */
 	guint32 core_type;	  /* its type */
 	gint max_precise;	  /* its caps/max_precise, -1 when absent */

@@ -201,8 +201,9 @@ static gboolean encode_pebs(VtierSampler *s, const VtierPmuProbe *probe, const O
 		s->event_name = pfm != NULL && strstr(event, "::") == NULL
 					? g_strdup_printf("%s::%s", pfm, event)
 					: g_strdup(event);
-		s->encoding = pfm != NULL ? g_strdup_printf("libpfm4 (%s)", pfm)
-					  : g_strdup_printf("libpfm4 (LIBPFM_FORCE_PMU=%s)", forced);
+		s->encoding = pfm != NULL
+				  ? g_strdup_printf("libpfm4 (%s)", pfm)
+				  : g_strdup_printf("libpfm4 (LIBPFM_FORCE_PMU=%s)", forced);
 		return TRUE;
 	}
 	if (raw != NULL && o->event == NULL) {
@@ -212,7 +213,8 @@ static gboolean encode_pebs(VtierSampler *s, const VtierPmuProbe *probe, const O
 		s->event.exclude_kernel = 0;
 		s->event.exclude_hv = 0;
 		s->event_name = g_strdup(VTIER_SAMPLER_PEBS_EVENT);
-		s->encoding = g_strdup_printf("raw table (%s: libpfm4 does not know it)", raw->model);
+		s->encoding =
+		    g_strdup_printf("raw table (%s: libpfm4 does not know it)", raw->model);
 		return TRUE;
 	}
 	*ret_why = g_strdup_printf(
@@ -232,7 +234,8 @@ static VtierSampler *make_pebs(const VtierPmuProbe *probe, const Overrides *o, g
 	GError *local = NULL;
 
 	if (probe->max_precise == 0)
-		why = g_strdup_printf("the %s PMU reports caps/max_precise 0: no PEBS", probe->core_pmu);
+		why = g_strdup_printf("the %s PMU reports caps/max_precise 0: no PEBS",
+				      probe->core_pmu);
 	else if (o->has_raw) {
 		s->event.type = (guint32)o->raw_type;
 		s->event.config = o->raw_config;
@@ -287,7 +290,8 @@ static gboolean apply_rate(VtierSampler *s, const Overrides *o, GError **error)
 	if (o->period != 0) {
 		if (s->kind == VTIER_SAMPLER_IBS && (o->period % 16 != 0)) {
 			g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
-				    "[sampler] period=%" G_GUINT64_FORMAT " is not a multiple of 16: "
+				    "[sampler] period=%" G_GUINT64_FORMAT
+				    " is not a multiple of 16: "
 				    "IBS Op counts in units of 16 (older kernels reject other "
 				    "periods with EINVAL)",
 				    o->period);
@@ -301,8 +305,8 @@ static gboolean apply_rate(VtierSampler *s, const Overrides *o, GError **error)
 			g_autofree gchar *host = vtier_path_build_host(
 				VTIER_PATH_SYSCTL, "kernel", "perf_event_max_sample_rate", NULL);
 			g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
-				    "[sampler] freq=%" G_GUINT64_FORMAT " exceeds %s (%" G_GUINT64_FORMAT
-				    ")",
+				    "[sampler] freq=%" G_GUINT64_FORMAT
+				    " exceeds %s (%" G_GUINT64_FORMAT ")",
 				    o->freq, host, max);
 			return FALSE;
 		}
@@ -366,11 +370,21 @@ VtierSampler *vtier_sampler_detect(const VtierConfig *config, GError **error)
 	g_auto(Overrides) o = { 0 };
 	g_auto(VtierPmuProbe) probe = { 0 };
 	g_autoptr(VtierSampler) s = NULL;
+	g_autoptr(GError) local = NULL;
 
 	if (config == NULL)
 		config = defaults = vtier_config_new_default();
-	if (!read_overrides(config, &o, error) || !vtier_pmu_probe(&probe, error))
+
+	if (!read_overrides(config, &o, error))
 		return NULL;
+	if (!vtier_pmu_probe(&probe, &local)) {
+		/* a malformed PMU the admin switched off is no reason to fail */
+		if (g_strcmp0(o.mode, "none") != 0) {
+			g_propagate_error(error, g_steal_pointer(&local));
+			return NULL;
+		}
+		g_debug("ignoring (mode=none): %s", local->message);
+	}
 	s = choose(&probe, &o, error);
 	if (s == NULL || !apply_overrides(s, &o, error))
 		return NULL;

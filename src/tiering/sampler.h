@@ -11,8 +11,9 @@
  *  - AMD IBS Op (/sys/bus/event_source/devices/ibs_op): period mode, sample_phys_addr=1,
  *    sample_period=262144, exclude_kernel=0, exclude_hv=0; sees guest accesses.
  *  - Intel PEBS: MEM_LOAD_RETIRED:L3_MISS encoded by libpfm4 for the PMU model the kernel drives
- *    (caps/pmu_name of the cpu or cpu_core PMU), a raw table when libpfm4 lacks the model; frequency mode 5003 Hz.
- *    Host PEBS is off while a guest runs, so it does NOT see guest accesses (host processes only).
+ *    (caps/pmu_name of the cpu or cpu_core PMU), a raw table when libpfm4 lacks the model;
+ *    frequency mode 5003 Hz. Host PEBS is off while a guest runs, so it does NOT see guest
+ *    accesses (host processes only).
  *  - none: DAMON's page-table access checks.
  *
  * Config overrides: [sampler] mode=auto|ibs|pebs|none, event=, period=, freq=, type=, config=.
@@ -49,7 +50,7 @@ typedef struct {
 	VtierPerfEvent event; /* meaningful only when kind != VTIER_SAMPLER_NONE */
 	gboolean sees_guests; /* the event observes accesses made by KVM guests */
 	gchar *pmu;	      /* sysfs PMU directory ("ibs_op", "cpu", "cpu_core"), or NULL */
-	gchar *model;	      /* kernel PMU model (caps/pmu_name, e.g. "sapphire_rapids"), or NULL */
+	gchar *model;	      /* kernel PMU model (caps/pmu_name: "sapphire_rapids"), or NULL */
 	gchar *event_name;    /* e.g. "spr::MEM_LOAD_RETIRED:L3_MISS", "ibs_op", or NULL */
 	gchar *encoding;      /* how the event fields were obtained ("libpfm4", "raw table", ...) */
 	gchar *reason;	      /* why this sampler was chosen (for NONE: why no hardware sampler) */

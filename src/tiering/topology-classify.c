@@ -11,9 +11,9 @@
  *
  * Order of evidence: the configuration ([topology] fast_nodes/slow_nodes) wins; else the kernel's
  * memory tiers when the memory nodes span at least two tiers (the lowest tier holding a node with
- * CPUs is the fast tier); else CPU-less nodes farther than local memory are slow. A CPU-less node in
- * the same tier as a node with CPUs is slow anyway and reported: the kernel was not told about its
- * performance (no HMAT), so its own tiering (demotion, NUMA balancing) cannot work. */
+ * CPUs is the fast tier); else CPU-less nodes farther than local memory are slow. A CPU-less node
+ * in the same tier as a node with CPUs is slow anyway and reported: the kernel was not told about
+ * its performance (no HMAT), so its own tiering (demotion, NUMA balancing) cannot work. */
 
 static guint local_distance(const VtierTopology *topology, const VtierNode *node)
 {
@@ -238,7 +238,8 @@ static void check_shared_tiers(VtierTopology *topology)
 		g_autofree gchar *fast_text = NULL, *slow_text = NULL;
 		gboolean first = TRUE;
 
-		if (slow->role != VTIER_NODE_ROLE_SLOW || slow->memory_tier == VTIER_MEMORY_TIER_NONE)
+		if (slow->role != VTIER_NODE_ROLE_SLOW ||
+		    slow->memory_tier == VTIER_MEMORY_TIER_NONE)
 			continue;
 		for (guint j = 0; j < topology->nodes->len; j++) {
 			const VtierNode *other = g_ptr_array_index(topology->nodes, j);
@@ -273,21 +274,23 @@ static void check_config_against_tiers(VtierTopology *topology)
 	for (guint i = 0; i < topology->nodes->len; i++) {
 		const VtierNode *f = g_ptr_array_index(topology->nodes, i);
 
-		for (guint j = 0; f->role == VTIER_NODE_ROLE_FAST && j < topology->nodes->len; j++) {
+		for (guint j = 0; f->role == VTIER_NODE_ROLE_FAST && j < topology->nodes->len;
+		     j++) {
 			const VtierNode *s = g_ptr_array_index(topology->nodes, j);
 
 			if (s->role != VTIER_NODE_ROLE_SLOW ||
 			    f->memory_tier == VTIER_MEMORY_TIER_NONE ||
-			    s->memory_tier == VTIER_MEMORY_TIER_NONE || f->memory_tier <= s->memory_tier)
+			    s->memory_tier == VTIER_MEMORY_TIER_NONE ||
+			    f->memory_tier <= s->memory_tier)
 				continue;
 			vtier_topology_add_problem(
-				topology,
-				g_strdup_printf("configured fast node %u is in a slower kernel memory "
-						"tier (memory_tier%d) than configured slow node %u "
-						"(memory_tier%d)",
-						f->id, f->memory_tier, s->id, s->memory_tier),
-				g_strdup("check [topology] fast_nodes= and slow_nodes= in vtierd.conf "
-					 "(they may be swapped)"));
+			    topology,
+			    g_strdup_printf("configured fast node %u is in a slower kernel memory "
+					    "tier (memory_tier%d) than configured slow node %u "
+					    "(memory_tier%d)",
+					    f->id, f->memory_tier, s->id, s->memory_tier),
+			    g_strdup("check [topology] fast_nodes= and slow_nodes= in vtierd.conf "
+				     "(they may be swapped)"));
 		}
 	}
 }
@@ -311,10 +314,36 @@ static void add_summary_notes(VtierTopology *topology)
 		if (node->role != VTIER_NODE_ROLE_NONE && node->ranges->len == 0 &&
 		    topology->block_size_bytes > 0)
 			vtier_topology_add_note(
-				topology, g_strdup_printf("node %u (%s) has no online System RAM "
-							  "range: DAMON cannot monitor it",
-							  node->id, vtier_node_role_to_string(node->role)));
+			    topology,
+			    g_strdup_printf("node %u (%s) has no online System RAM "
+					    "range: DAMON cannot monitor it",
+					    node->id, vtier_node_role_to_string(node->role)));
 	}
+}
+
+/* The kernel's own tiering moves the pages vtier placed: NUMA balancing pulls a guest's slow
+ * pages to the node its vCPUs run on (measured in the lab), demotion on reclaim pushes fast pages
+ * out. Only matters when there is something to tier. */
+static void check_kernel_tiering(VtierTopology *topology)
+{
+	g_autoptr(GArray) slow = vtier_topology_nodes_with_role(topology, VTIER_NODE_ROLE_SLOW);
+
+	if (slow->len == 0)
+		return;
+	if (topology->numa_balancing > 0)
+		vtier_topology_add_problem(
+		    topology,
+		    g_strdup_printf("kernel.numa_balancing=%d: the kernel migrates pages toward "
+				    "the CPUs that touch them (mode 2/3: promotes hot slow "
+				    "pages) and undoes vtier's placement",
+				    topology->numa_balancing),
+		    g_strdup("sysctl -w kernel.numa_balancing=0, and make it permanent in "
+			     "/etc/sysctl.d/"));
+	if (topology->demotion_enabled == 1)
+		vtier_topology_add_note(
+		    topology, g_strdup("demotion_enabled=true: under memory pressure the "
+				       "kernel also demotes cold pages to slower tiers on its "
+				       "own"));
 }
 
 gboolean vtier_topology_classify(VtierTopology *topology, const gchar *fast_nodes,
@@ -334,6 +363,7 @@ gboolean vtier_topology_classify(VtierTopology *topology, const gchar *fast_node
 	}
 	pair_nodes(topology);
 	check_shared_tiers(topology);
+	check_kernel_tiering(topology);
 	add_summary_notes(topology);
 	return TRUE;
 }

@@ -77,7 +77,8 @@ gboolean vtier_iomem_parse_system_ram(const gchar *text, const gchar *what, GArr
 		}
 	}
 	if (ranges->len == 0) {
-		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "%s: no \"System RAM\" line", what);
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "%s: no \"System RAM\" line",
+			    what);
 		return FALSE;
 	}
 	g_array_sort(ranges, cmp_range);

@@ -51,6 +51,11 @@ static gboolean read_distances(VtierNode *node, const GArray *online, GError **e
 		}
 		if (!vtier_parse_u64(fields[i], host, &value, error))
 			return FALSE;
+		if (value >= VTIER_DISTANCE_UNKNOWN) {
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE,
+				    "%s: distance \"%s\" is out of range", host, fields[i]);
+			return FALSE;
+		}
 		vtier_node_set_distance(node, g_array_index(online, guint, n++), (guint)value);
 		if (fields[i + 1] == NULL && n != online->len) {
 			g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE,
@@ -135,8 +140,9 @@ static gboolean read_memory_tiers(VtierTopology *topology, GError **error)
 		    !vtier_parse_u64(entry + strlen("memory_tier"), entry, &tier, NULL) ||
 		    tier > G_MAXINT)
 			continue;
-		if (!read_id_list(vtier_path_build(VTIER_PATH_MEMORY_TIERS, entry, "nodelist", NULL),
-				  &ids, error))
+		if (!read_id_list(
+			vtier_path_build(VTIER_PATH_MEMORY_TIERS, entry, "nodelist", NULL), &ids,
+			error))
 			return FALSE;
 		topology->has_memory_tiers = TRUE;
 		for (guint i = 0; i < ids->len; i++) {
@@ -170,11 +176,44 @@ static gboolean read_has_memory(VtierTopology *topology, GError **error)
 }
 
 
+/* kernel.numa_balancing and demotion_enabled; absent files (kernels without the feature) leave
+ * them unknown, malformed ones are errors. */
+static gboolean read_kernel_tiering(VtierTopology *topology, GError **error)
+{
+	g_autofree gchar *nb =
+	    vtier_path_build(VTIER_PATH_SYSCTL, "kernel", "numa_balancing", NULL);
+	g_autofree gchar *de = vtier_path_build(VTIER_PATH_SYSFS, "kernel", "mm", "numa",
+						"demotion_enabled", NULL);
+	g_autofree gchar *de_host = vtier_path_to_host(de);
+	g_autofree gchar *text = NULL;
+	guint64 mode;
+
+	if (g_file_test(nb, G_FILE_TEST_EXISTS)) {
+		if (!vtier_file_read_u64(nb, &mode, error))
+			return FALSE;
+		topology->numa_balancing = (gint)MIN(mode, G_MAXINT);
+	}
+	if (!g_file_test(de, G_FILE_TEST_EXISTS))
+		return TRUE;
+	if (!vtier_file_read_trimmed(de, &text, error))
+		return FALSE;
+	if (g_strcmp0(text, "true") != 0 && g_strcmp0(text, "false") != 0) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE,
+			    "%s: \"%s\" is not true or false", de_host, text);
+		return FALSE;
+	}
+	topology->demotion_enabled = g_strcmp0(text, "true") == 0;
+	return TRUE;
+}
+
 /* On the real machine, libnuma gives capacity and free memory (the same kernel numbers, through
- * the library the rest of the system uses); it cannot be pointed at a fixture, so it is skipped
- * for any other sysroot. */
+ * the library the rest of the system uses) and its distances cross-check sysfs; it cannot be
+ * pointed at a fixture, so it is skipped for any other sysroot. Disagreements become notes. */
 static void read_libnuma(VtierTopology *topology)
 {
+	g_autoptr(GArray) totals = g_array_new(FALSE, FALSE, sizeof(guint64));
+	g_autoptr(GArray) frees = g_array_new(FALSE, FALSE, sizeof(guint64));
+
 	if (!vtier_paths_is_real_root() || numa_available() < 0)
 		return;
 	for (guint i = 0; i < topology->nodes->len; i++) {
@@ -182,10 +221,31 @@ static void read_libnuma(VtierTopology *topology)
 		long long free_bytes = 0;
 		long long total = numa_node_size64((int)node->id, &free_bytes);
 
-		if (total < 0)
+		if (total < 0) {
+			vtier_topology_add_note(
+			    topology, g_strdup_printf("libnuma cannot size node %u; capacity "
+						      "from sysfs meminfo",
+						      node->id));
 			return;
-		node->total_bytes = (guint64)total;
-		node->free_bytes = (guint64)free_bytes;
+		}
+		g_array_append_val(totals, total);
+		g_array_append_val(frees, free_bytes);
+		for (guint j = 0; j < topology->nodes->len; j++) {
+			const VtierNode *to = g_ptr_array_index(topology->nodes, j);
+			guint mine = vtier_topology_distance(topology, node->id, to->id);
+			int theirs = numa_distance((int)node->id, (int)to->id);
+
+			if (theirs > 0 && (guint)theirs != mine)
+				vtier_topology_add_note(
+					topology, g_strdup_printf("libnuma says distance %u->%u is "
+								  "%d, sysfs %u (sysfs used)",
+								  node->id, to->id, theirs, mine));
+		}
+	}
+	for (guint i = 0; i < topology->nodes->len; i++) {
+		VtierNode *node = g_ptr_array_index(topology->nodes, i);
+		node->total_bytes = g_array_index(totals, guint64, i);
+		node->free_bytes = g_array_index(frees, guint64, i);
 	}
 	g_free(topology->capacity_source);
 	topology->capacity_source = g_strdup("libnuma");
@@ -212,9 +272,8 @@ static VtierTopology *read_topology(GError **error)
 		vtier_topology_add_node(topology, node);
 	}
 	if (!read_has_memory(topology, error) || !read_memory_tiers(topology, error) ||
-	    !vtier_topology_read_ranges(topology, error))
+	    !vtier_topology_read_ranges(topology, error) || !read_kernel_tiering(topology, error))
 		return NULL;
-	read_libnuma(topology);
 	return g_steal_pointer(&topology);
 }
 
@@ -233,15 +292,16 @@ static void add_load_notes(VtierTopology *topology)
 
 		guint64 ranges = vtier_node_range_bytes(node);
 
-		if (!topology->iomem_hidden && ranges > node->total_bytes + node->total_bytes / 10 &&
+		if (!topology->iomem_hidden &&
+		    ranges > node->total_bytes + node->total_bytes / 10 &&
 		    ranges - node->total_bytes > 256 * 1024 * 1024) {
 			g_autofree gchar *r = vtier_format_gib(ranges);
 			g_autofree gchar *t = vtier_format_gib(node->total_bytes);
 			vtier_topology_add_note(
-				topology, g_strdup_printf("node %u: its ranges span %s but MemTotal is "
-							  "%s (ballooned, reserved or hot-unplugged "
-							  "memory): DAMON regions cover the whole span",
-							  node->id, r, t));
+			    topology, g_strdup_printf("node %u: its ranges span %s but MemTotal is "
+						      "%s (ballooned, reserved or hot-unplugged "
+						      "memory): DAMON regions cover the whole span",
+						      node->id, r, t));
 		}
 		if (node->n_offline_blocks > 0)
 			vtier_topology_add_note(
@@ -267,6 +327,8 @@ VtierTopology *vtier_topology_load(const VtierConfig *config, GError **error)
 	slow = vtier_config_get_string(config, "topology", "slow_nodes");
 	if (!vtier_topology_classify(topology, fast, slow, error))
 		return NULL;
+	/* after classify, which resets the notes */
+	read_libnuma(topology);
 	add_load_notes(topology);
 	return g_steal_pointer(&topology);
 }

@@ -135,6 +135,16 @@ JsonNode *vtier_topology_to_json(const VtierTopology *topology)
 	json_builder_add_boolean_value(b, topology->iomem_hidden);
 	json_builder_set_member_name(b, "capacity_source");
 	json_builder_add_string_value(b, topology->capacity_source);
+	json_builder_set_member_name(b, "numa_balancing");
+	if (topology->numa_balancing < 0)
+		json_builder_add_null_value(b);
+	else
+		json_builder_add_int_value(b, topology->numa_balancing);
+	json_builder_set_member_name(b, "demotion_enabled");
+	if (topology->demotion_enabled < 0)
+		json_builder_add_null_value(b);
+	else
+		json_builder_add_boolean_value(b, topology->demotion_enabled == 1);
 	json_builder_set_member_name(b, "nodes");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < topology->nodes->len; i++)
@@ -155,7 +165,8 @@ static gchar *pairing_text(const VtierTopology *topology, const VtierNode *node,
 		return g_strdup("none");
 	d = vtier_topology_distance(topology, node->id, g_array_index(ids, guint, 0));
 	if (d == VTIER_DISTANCE_UNKNOWN)
-		return g_strdup_printf("node%s %s (distance unknown)", ids->len > 1 ? "s" : "", list);
+		return g_strdup_printf("node%s %s (distance unknown)", ids->len > 1 ? "s" : "",
+				       list);
 	return g_strdup_printf("node%s %s (distance %u)", ids->len > 1 ? "s" : "", list, d);
 }
 
@@ -168,8 +179,8 @@ static void render_node_head(GString *out, const VtierNode *node)
 					 ? g_strdup("-")
 					 : g_strdup_printf("%d", node->memory_tier);
 	g_autofree gchar *cpu_text = node->cpus->len == 0
-					     ? g_strdup("CPU-less")
-					     : g_strdup_printf("CPUs %s (%u)", cpus, node->cpus->len);
+					 ? g_strdup("CPU-less")
+					 : g_strdup_printf("CPUs %s (%u)", cpus, node->cpus->len);
 	g_autofree gchar *role = g_ascii_strup(vtier_node_role_to_string(node->role), -1);
 
 	g_string_append_printf(out, "%-4s node %-3u tier %-4s %-22s total %-12s free %s\n", role,
@@ -189,7 +200,8 @@ static void render_node(GString *out, const VtierTopology *topology, const Vtier
 	if (node->ranges->len > MAX_RANGES_SHOWN) {
 		g_autofree gchar *sum = vtier_format_gib(vtier_node_range_bytes(node));
 		g_string_append_printf(out, "     ... %u more ranges (%u in all, %s)\n",
-				       node->ranges->len - MAX_RANGES_SHOWN, node->ranges->len, sum);
+				       node->ranges->len - MAX_RANGES_SHOWN, node->ranges->len,
+				       sum);
 	}
 	if (node->ranges->len == 0 && node->has_memory)
 		g_string_append(out, "     range  none online\n");
@@ -206,8 +218,8 @@ static void render_distances(GString *out, const VtierTopology *topology)
 {
 	g_string_append(out, "\nDistances:\n      ");
 	for (guint i = 0; i < topology->nodes->len; i++)
-		g_string_append_printf(out, " %5u",
-				       ((const VtierNode *)g_ptr_array_index(topology->nodes, i))->id);
+		g_string_append_printf(
+		    out, " %5u", ((const VtierNode *)g_ptr_array_index(topology->nodes, i))->id);
 	g_string_append_c(out, '\n');
 	for (guint i = 0; i < topology->nodes->len; i++) {
 		const VtierNode *from = g_ptr_array_index(topology->nodes, i);
@@ -239,7 +251,8 @@ static void render_problems(GString *out, const VtierTopology *topology)
 	if (topology->notes->len > 0)
 		g_string_append(out, "Notes:\n");
 	for (guint i = 0; i < topology->notes->len; i++)
-		g_string_append_printf(out, "  - %s\n", (const gchar *)g_ptr_array_index(topology->notes, i));
+		g_string_append_printf(out, "  - %s\n",
+				       (const gchar *)g_ptr_array_index(topology->notes, i));
 }
 
 gchar *vtier_topology_to_text(const VtierTopology *topology)
@@ -252,15 +265,26 @@ gchar *vtier_topology_to_text(const VtierTopology *topology)
 	g_autofree gchar *fast_text = vtier_id_list_to_string(fast);
 	g_autofree gchar *slow_text = vtier_id_list_to_string(slow);
 
-	g_string_append_printf(out, "NUMA nodes: %u   fast: %s   slow: %s   (classified by %s)\n",
-			       topology->nodes->len, fast->len ? fast_text : "none",
-			       slow->len ? slow_text : "none",
-			       topology->basis == VTIER_TOPOLOGY_BASIS_CONFIG	  ? "vtierd.conf [topology]"
-			       : topology->basis == VTIER_TOPOLOGY_BASIS_MEMORY_TIERS ? "kernel memory tiers"
-										  : "CPU-less nodes and distance");
+	g_string_append_printf(
+	    out, "NUMA nodes: %u   fast: %s   slow: %s   (classified by %s)\n",
+	    topology->nodes->len, fast->len ? fast_text : "none", slow->len ? slow_text : "none",
+	    topology->basis == VTIER_TOPOLOGY_BASIS_CONFIG	   ? "vtierd.conf [topology]"
+	    : topology->basis == VTIER_TOPOLOGY_BASIS_MEMORY_TIERS ? "kernel memory tiers"
+								   : "CPU-less nodes and distance");
 	g_string_append_printf(out, "Memory block size %s; capacity from %s; ranges are online "
-				    "System RAM, inclusive\n\n",
+				    "System RAM, inclusive\n",
 			       block, topology->capacity_source);
+	if (topology->numa_balancing >= 0 || topology->demotion_enabled >= 0) {
+		g_autofree gchar *nb = topology->numa_balancing < 0
+					       ? g_strdup("?")
+					       : g_strdup_printf("%d", topology->numa_balancing);
+		g_string_append_printf(
+		    out, "Kernel tiering: numa_balancing %s, demotion_enabled %s\n", nb,
+		    topology->demotion_enabled < 0    ? "?"
+		    : topology->demotion_enabled == 1 ? "true"
+						      : "false");
+	}
+	g_string_append_c(out, '\n');
 	for (guint i = 0; i < topology->nodes->len; i++)
 		render_node(out, topology, g_ptr_array_index(topology->nodes, i));
 	render_distances(out, topology);

@@ -80,6 +80,8 @@ VtierTopology *vtier_topology_new(void)
 	topology->notes = g_ptr_array_new_with_free_func(g_free);
 	topology->capacity_source = g_strdup("literal");
 	topology->basis = VTIER_TOPOLOGY_BASIS_CPULESS;
+	topology->numa_balancing = -1;
+	topology->demotion_enabled = -1;
 	return topology;
 }
 
@@ -184,8 +186,8 @@ static gboolean parse_list_item(const gchar *item, const gchar *what, guint64 *r
 	if (bounds[1] != NULL && !vtier_parse_u64(bounds[1], what, ret_last, error))
 		return FALSE;
 	if (*ret_last < *ret_first || *ret_last > G_MAXUINT16 * 64) {
-		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "%s: \"%s\" is not a valid range",
-			    what, item);
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE,
+			    "%s: \"%s\" is not a valid range", what, item);
 		return FALSE;
 	}
 	return TRUE;

@@ -28,9 +28,9 @@ typedef enum {
 
 /* What the fast/slow split was decided by. */
 typedef enum {
-	VTIER_TOPOLOGY_BASIS_CONFIG,	    /* [topology] fast_nodes= / slow_nodes= in vtierd.conf */
-	VTIER_TOPOLOGY_BASIS_MEMORY_TIERS,  /* the kernel's memory tiers (lowest tier with CPUs = fast) */
-	VTIER_TOPOLOGY_BASIS_CPULESS,	    /* no kernel tiers: nodes with CPUs fast, CPU-less slow */
+	VTIER_TOPOLOGY_BASIS_CONFIG,	   /* [topology] fast_nodes= / slow_nodes= of vtierd.conf */
+	VTIER_TOPOLOGY_BASIS_MEMORY_TIERS, /* kernel memory tiers (lowest tier with CPUs: fast) */
+	VTIER_TOPOLOGY_BASIS_CPULESS,	   /* nodes with CPUs fast, CPU-less farther nodes slow */
 	VTIER_TOPOLOGY_BASIS_LAST
 } VtierTopologyBasis;
 
@@ -49,7 +49,7 @@ typedef struct {
 	GArray *cpus;		   /* guint CPU ids, ascending; empty for a CPU-less node */
 	guint64 total_bytes;	   /* MemTotal of the node */
 	guint64 free_bytes;	   /* MemFree of the node, at load time */
-	GArray *distances;	   /* guint, indexed by node id; VTIER_DISTANCE_UNKNOWN where absent */
+	GArray *distances;	   /* guint by node id; VTIER_DISTANCE_UNKNOWN where absent */
 	gint memory_tier;	   /* N of memory_tierN, or VTIER_MEMORY_TIER_NONE */
 	gboolean has_memory;	   /* the kernel lists it in has_memory (or MemTotal > 0) */
 	GArray *ranges;		   /* VtierPhysRange, ascending, merged, online System RAM only */
@@ -69,11 +69,14 @@ typedef struct {
 	GPtrArray *nodes;	   /* VtierNode *, ascending id, online nodes only */
 	guint64 block_size_bytes;  /* memory block size, 0 when unknown (literal topologies) */
 	gboolean has_memory_tiers; /* the kernel exposes memory_tiering with at least one tier */
-	gboolean iomem_hidden;	   /* /proc/iomem showed no addresses (not root): ranges are blocks */
+	gboolean iomem_hidden;	   /* iomem showed no addresses (not root): ranges are blocks */
 	gchar *capacity_source;	   /* "libnuma" or "sysfs meminfo" */
 	VtierTopologyBasis basis;
 	GPtrArray *problems; /* VtierTopologyProblem *: configuration problems (with fixes) */
 	GPtrArray *notes;    /* gchar *: facts worth telling the admin that are not problems */
+	/* the kernel's own tiering, which fights vtier's placement when on */
+	gint numa_balancing;   /* kernel.numa_balancing: 0 off, 1 normal, 2 tiering; -1 unknown */
+	gint demotion_enabled; /* /sys/kernel/mm/numa/demotion_enabled as 0/1, -1 unknown */
 } VtierTopology;
 
 const gchar *vtier_node_role_to_string(VtierNodeRole role);

@@ -134,6 +134,48 @@ static void test_parse_errors(void)
 	g_assert_nonnull(strstr(error->message, "actionz: unknown member"));
 }
 
+/* The profiles' trace events and exclusive modules (at boot) are what the lab captured from the
+ * real kernels (tests/data/damon/{events,modules}-KERNEL.txt, tests/kernel/lab-capture). */
+static void test_lab_captures(void)
+{
+	static const gchar *const kernels[] = { "6.12", "6.18", "7.3" };
+
+	for (gsize k = 0; k < G_N_ELEMENTS(kernels); k++) {
+		g_autoptr(VtierDamonFeatures) f = vtier_damon_features_load(kernels[k], NULL);
+		g_autofree gchar *events_name = g_strdup_printf("events-%s.txt", kernels[k]);
+		g_autofree gchar *modules_name = g_strdup_printf("modules-%s.txt", kernels[k]);
+		g_autofree gchar *events_path = vtier_test_data_path("damon", events_name, NULL);
+		g_autofree gchar *modules_path = vtier_test_data_path("damon", modules_name, NULL);
+		g_autofree gchar *events = NULL;
+		g_autofree gchar *modules = NULL;
+		g_autoptr(GStrvBuilder) names = g_strv_builder_new();
+		g_auto(GStrv) lines = NULL;
+		g_auto(GStrv) captured = NULL;
+
+		g_assert_true(g_file_get_contents(events_path, &events, NULL, NULL));
+		g_assert_true(g_file_get_contents(modules_path, &modules, NULL, NULL));
+		lines = g_strsplit(events, "\n", -1);
+		for (gsize i = 0; lines[i] != NULL; i++) {
+			if (lines[i][0] != '\0' && lines[i][0] != '#' && !g_ascii_isspace(lines[i][0]))
+				g_strv_builder_add(names, lines[i]);
+		}
+		captured = g_strv_builder_end(names);
+		g_assert_true(g_strv_equal((const gchar *const *)captured,
+					   (const gchar *const *)f->trace_events));
+		for (guint i = 0; i < f->modules->len; i++) {
+			const VtierDamonModule *m = f->modules->pdata[i];
+			g_autofree gchar *on = g_strdup_printf("%s/parameters/enabled\tY\n", m->name);
+			g_autofree gchar *off = g_strdup_printf("%s/parameters/enabled\tN\n", m->name);
+
+			g_test_message("%s %s: present %d enabled %d", kernels[k], m->name, m->present,
+				       m->enabled);
+			g_assert_cmpint(m->present, ==,
+					strstr(modules, on) != NULL || strstr(modules, off) != NULL);
+			g_assert_cmpint(m->enabled, ==, strstr(modules, on) != NULL);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
@@ -142,5 +184,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/damon/features/hw-rfc", test_hw_rfc);
 	g_test_add_func("/damon/features/diff-and-file", test_diff_and_file);
 	g_test_add_func("/damon/features/parse-errors", test_parse_errors);
+	g_test_add_func("/damon/features/lab-captures", test_lab_captures);
 	return g_test_run();
 }

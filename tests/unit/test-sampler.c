@@ -317,6 +317,16 @@ static void test_malformed(gconstpointer data)
 	assert_detect_fails(NULL, NULL, c->message);
 }
 
+static void test_malformed_mode_none(void)
+{
+	g_autoptr(VtierTestSysroot) root = vtier_test_sysroot_new("amd-turin-cxl");
+	g_autoptr(VtierSampler) s = NULL;
+
+	vtier_test_write_file(root->root, PMU_DIR "ibs_op/type", "garbage\n");
+	s = detect_ok(NULL, "[sampler]\nmode=none\n");
+	g_assert_cmpint(s->kind, ==, VTIER_SAMPLER_NONE);
+}
+
 static void test_ibs_format_missing(void)
 {
 	g_autoptr(VtierTestSysroot) root = vtier_test_sysroot_new("amd-turin-cxl");
@@ -358,7 +368,7 @@ static void test_real_machine(void)
 int main(int argc, char **argv)
 {
 	static const gchar *const golden[] = { "amd-turin-cxl", "intel-spr-2s-cxl",
-					       "intel-icx-2s-dram" };
+					       "intel-icx-2s-dram", "lab-qemu" };
 
 	vtier_test_init(&argc, &argv);
 	g_unsetenv("LIBPFM_FORCE_PMU");
@@ -368,6 +378,7 @@ int main(int argc, char **argv)
 	g_test_add_data_func("/sampler/pfm-force-pmu/spr", "spr", test_pfm_force_pmu);
 	g_test_add_data_func("/sampler/pfm-force-pmu/icx", "icx", test_pfm_force_pmu);
 	g_test_add_data_func("/sampler/pfm-force-pmu/skx", "skx", test_pfm_force_pmu);
+	g_test_add_data_func("/sampler/pfm-force-pmu/icl", "icl", test_pfm_force_pmu);
 	g_test_add_data_func("/sampler/pfm-force-pmu/zen4", "amd64_fam19h_zen4",
 			     test_pfm_force_pmu);
 	g_test_add_func("/sampler/raw-table", test_raw_table);
@@ -382,6 +393,7 @@ int main(int argc, char **argv)
 		g_test_add_data_func(name, &corruptions[i], test_malformed);
 	}
 	g_test_add_func("/sampler/malformed/ibs-format-missing", test_ibs_format_missing);
+	g_test_add_func("/sampler/malformed/mode-none", test_malformed_mode_none);
 	for (gsize i = 0; i < G_N_ELEMENTS(golden); i++) {
 		g_autofree gchar *name = g_strdup_printf("/sampler/golden/%s", golden[i]);
 		g_test_add_data_func(name, golden[i], test_golden);

@@ -174,9 +174,15 @@ static void test_fixture_spr_pairing(void)
 	g_assert_cmpuint(node(t, 3)->ranges->len, ==, 1);
 	assert_range(node(t, 3), 0, 0x12000000000, 0x13f7fffffff);
 	g_assert_cmpuint(vtier_node_range_bytes(node(t, 3)), ==, 126 * GIB);
-	g_assert_cmpuint(t->problems->len, ==, 0);
-	g_assert_cmpuint(t->notes->len, ==, 1);
-	g_assert_nonnull(strstr(g_ptr_array_index(t->notes, 0), "node 3: 1 memory block"));
+	/* this host left the kernel's NUMA balancing on: it would undo vtier's placement */
+	g_assert_cmpint(t->numa_balancing, ==, 1);
+	g_assert_cmpint(t->demotion_enabled, ==, 1);
+	g_assert_cmpuint(t->problems->len, ==, 1);
+	g_assert_nonnull(strstr(((VtierTopologyProblem *)g_ptr_array_index(t->problems, 0))->fix,
+				"kernel.numa_balancing=0"));
+	g_assert_cmpuint(t->notes->len, ==, 2);
+	g_assert_nonnull(strstr(g_ptr_array_index(t->notes, 0), "demotion_enabled=true"));
+	g_assert_nonnull(strstr(g_ptr_array_index(t->notes, 1), "node 3: 1 memory block"));
 }
 
 static void test_fixture_no_slow_tier(void)
@@ -190,6 +196,8 @@ static void test_fixture_no_slow_tier(void)
 	g_assert_cmpint(node(t, 0)->role, ==, VTIER_NODE_ROLE_FAST);
 	g_assert_cmpint(node(t, 1)->role, ==, VTIER_NODE_ROLE_FAST);
 	g_assert_cmpuint(node(t, 0)->nearest_slow->len, ==, 0);
+	/* NUMA balancing is on, but with nothing to tier it is no problem for vtier */
+	g_assert_cmpint(t->numa_balancing, ==, 1);
 	g_assert_cmpuint(t->problems->len, ==, 0);
 	g_assert_nonnull(strstr(g_ptr_array_index(t->notes, 0), "no slow memory node"));
 	assert_range(node(t, 1), 0, 0x4080000000, 0x80ffffffff);
@@ -214,6 +222,84 @@ static void test_fixture_broken_tier(void)
 	assert_range(node(t, 1), 0, 0x6080000000, 0x807fffffff);
 }
 
+/* The lab's QEMU guest, captured from a real 7.3 kernel (tests/data/sysfs/lab-qemu/README.md). */
+static void test_fixture_lab_qemu(void)
+{
+	g_autoptr(VtierTopology) t = load_fixture("lab-qemu", NULL);
+	const VtierNode *n0 = node(t, 0), *n1 = node(t, 1);
+	const VtierTopologyProblem *p;
+
+	g_assert_cmpint(t->basis, ==, VTIER_TOPOLOGY_BASIS_MEMORY_TIERS);
+	g_assert_cmpuint(t->block_size_bytes, ==, 128 * 1024 * 1024);
+	g_assert_cmpint(n0->role, ==, VTIER_NODE_ROLE_FAST);
+	g_assert_cmpint(n1->role, ==, VTIER_NODE_ROLE_SLOW);
+	assert_ids(n0->cpus, "0-1");
+	g_assert_cmpuint(n1->cpus->len, ==, 0);
+	g_assert_cmpint(n0->memory_tier, ==, 4);
+	g_assert_cmpint(n1->memory_tier, ==, 54);
+	g_assert_cmpuint(vtier_topology_distance(t, 0, 1), ==, 20);
+	assert_ids(n0->nearest_slow, "1");
+	g_assert_cmpuint(n0->ranges->len, ==, 2);
+	assert_range(n0, 0, 0x1000, 0x9fbff);
+	assert_range(n0, 1, 0x100000, 0x3fffffff);
+	/* node1 = memory8..15 = [0x40000000, 0x80000000), less the 128 KiB the firmware reserves */
+	g_assert_cmpuint(n1->ranges->len, ==, 1);
+	assert_range(n1, 0, 0x40000000, 0x7ffdffff);
+	g_assert_cmpuint(t->numa_balancing, ==, 1);
+	g_assert_cmpuint(t->problems->len, ==, 1);
+	p = g_ptr_array_index(t->problems, 0);
+	g_assert_nonnull(strstr(p->summary, "kernel.numa_balancing=1"));
+}
+
+/* Node1's range, recomputed from the captured memory blocks and iomem of the real lab tree. */
+static void test_lab_qemu_blocks(void)
+{
+	g_autofree gchar *root = vtier_test_data_path("sysfs", "lab-qemu", NULL);
+	g_autofree gchar *node1 = g_build_filename(root, NODE_DIR "node1", NULL);
+	g_autoptr(GDir) dir = g_dir_open(node1, 0, NULL);
+	g_autoptr(VtierTopology) t = load_fixture("lab-qemu", NULL);
+	const VtierPhysRange *r = &g_array_index(node(t, 1)->ranges, VtierPhysRange, 0);
+	guint64 first = G_MAXUINT64, last = 0, bs = 128 * 1024 * 1024;
+	const gchar *name;
+
+	g_assert_nonnull(dir);
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		guint64 b;
+
+		if (!g_str_has_prefix(name, "memory") || !g_ascii_isdigit(name[6]))
+			continue;
+		b = g_ascii_strtoull(name + 6, NULL, 10);
+		first = MIN(first, b);
+		last = MAX(last, b);
+	}
+	g_assert_cmpuint(first, ==, 8);
+	g_assert_cmpuint(last, ==, 15);
+	g_assert_cmphex(r->start, ==, first * bs);
+	g_assert_cmphex(r->end, <=, (last + 1) * bs);
+	g_assert_cmphex((last + 1) * bs - r->end, ==, 128 * 1024);
+}
+
+/* The same real tree as it looks without HMAT: both nodes in memory_tier4. */
+static void test_lab_qemu_without_hmat(void)
+{
+	g_autoptr(VtierTestSysroot) root = vtier_test_sysroot_new("lab-qemu");
+	g_autofree gchar *tier54 = g_build_filename(
+		root->root, "sys/devices/virtual/memory_tiering/memory_tier54", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VtierTopology) t = NULL;
+
+	vtier_test_rm_rf(tier54);
+	vtier_test_write_file(root->root, "sys/devices/virtual/memory_tiering/memory_tier4/nodelist",
+			      "0-1\n");
+	t = vtier_topology_load(NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(t->basis, ==, VTIER_TOPOLOGY_BASIS_CPULESS);
+	g_assert_cmpint(node(t, 1)->role, ==, VTIER_NODE_ROLE_SLOW);
+	g_assert_cmpuint(t->problems->len, ==, 2);
+	g_assert_nonnull(strstr(((VtierTopologyProblem *)g_ptr_array_index(t->problems, 0))->summary,
+				"memory_tier4"));
+}
+
 static void test_config_override(void)
 {
 	g_autoptr(VtierTopology) t = load_fixture(BROKEN, "[topology]\nfast_nodes=0\n"
@@ -235,8 +321,9 @@ static void test_config_override(void)
 	assert_ids(fast, "0-1,3");
 	assert_ids(node(spr, 0)->nearest_slow, "2");
 	assert_ids(node(spr, 1)->nearest_slow, "2");
-	/* configured fast node 3 shares memory_tier22 with slow node 2 */
-	g_assert_cmpuint(spr->problems->len, ==, 1);
+	/* configured fast node 3 shares memory_tier22 with slow node 2 (and NUMA balancing is on)
+	 */
+	g_assert_cmpuint(spr->problems->len, ==, 2);
 	p = g_ptr_array_index(spr->problems, 0);
 	g_assert_nonnull(strstr(p->summary, "slow node(s) 2 sit in the same kernel memory tier "
 					    "(memory_tier22) as fast node(s) 3"));
@@ -262,9 +349,9 @@ static void test_config_override_errors(void)
 		const gchar *conf;
 		const gchar *message;
 	} cases[] = {
-		{ "[topology]\nfast_nodes=0\nslow_nodes=5\n", "slow_nodes: node 5 does not exist" },
-		{ "[topology]\nfast_nodes=0-1\nslow_nodes=1\n", "node 1 is in both" },
-		{ "[topology]\nfast_nodes=zero\n", "[topology] fast_nodes: \"zero\" is not a number" },
+	    {"[topology]\nfast_nodes=0\nslow_nodes=5\n", "slow_nodes: node 5 does not exist"},
+	    {"[topology]\nfast_nodes=0-1\nslow_nodes=1\n", "node 1 is in both"},
+	    {"[topology]\nfast_nodes=zero\n", "[topology] fast_nodes: \"zero\" is not a number"},
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -373,40 +460,43 @@ typedef struct {
 } Corruption;
 
 static const Corruption corruptions[] = {
-	{ "online-missing", NODE_DIR "online", NULL,
-	  "cannot read /sys/devices/system/node/online" },
-	{ "online-empty", NODE_DIR "online", "\n", "/sys/devices/system/node/online: no online node" },
-	{ "online-garbage", NODE_DIR "online", "zero\n", "/sys/devices/system/node/online: \"zero\"" },
-	{ "cpulist-garbage", NODE_DIR "node0/cpulist", "0-63,x\n",
-	  "/sys/devices/system/node/node0/cpulist: \"x\" is not a number" },
-	{ "distance-empty", NODE_DIR "node1/distance", "", "/sys/devices/system/node/node1/distance" },
-	{ "distance-short", NODE_DIR "node1/distance", "32\n",
-	  "/sys/devices/system/node/node1/distance: \"32\" has 1 entries for 2 online nodes" },
-	{ "distance-long", NODE_DIR "node1/distance", "32 10 10\n", "more entries than the 2" },
-	{ "distance-garbage", NODE_DIR "node0/distance", "10 far\n",
-	  "/sys/devices/system/node/node0/distance: \"far\" is not a number" },
-	{ "meminfo-missing", NODE_DIR "node1/meminfo", NULL,
-	  "cannot read /sys/devices/system/node/node1/meminfo" },
-	{ "meminfo-empty", NODE_DIR "node0/meminfo", "",
-	  "/sys/devices/system/node/node0/meminfo: no \"MemTotal:\" line" },
-	{ "meminfo-garbage", NODE_DIR "node0/meminfo", "Node 0 MemTotal: lots kB\n",
-	  "/sys/devices/system/node/node0/meminfo: \"lots\" is not a number" },
-	{ "has-memory-garbage", NODE_DIR "has_memory", "0-\n", "/sys/devices/system/node/has_memory" },
-	{ "tier-garbage", "sys/devices/virtual/memory_tiering/memory_tier4/nodelist", "all\n",
-	  "/sys/devices/virtual/memory_tiering/memory_tier4/nodelist: \"all\"" },
-	{ "block-size-missing", MEM_DIR "block_size_bytes", NULL,
-	  "cannot read /sys/devices/system/memory/block_size_bytes" },
-	{ "block-size-garbage", MEM_DIR "block_size_bytes", "2 GiB\n",
-	  "/sys/devices/system/memory/block_size_bytes: \"2 GiB\" is not a power-of-two" },
-	{ "block-size-zero", MEM_DIR "block_size_bytes", "0\n", "block_size_bytes: \"0\"" },
-	{ "block-state-garbage", MEM_DIR "memory200/state", "sleeping\n",
-	  "/sys/devices/system/memory/memory200/state: \"sleeping\" is not a memory block state" },
-	{ "block-state-missing", MEM_DIR "memory0/state", NULL,
-	  "cannot read /sys/devices/system/memory/memory0/state" },
-	{ "iomem-missing", "proc/iomem", NULL, "cannot read /proc/iomem" },
-	{ "iomem-empty", "proc/iomem", "", "/proc/iomem: no \"System RAM\" line" },
-	{ "iomem-garbage", "proc/iomem", "00001000-0009ffff : System RAM\nhello\n",
-	  "/proc/iomem: line 2 \"hello\"" },
+    {"online-missing", NODE_DIR "online", NULL, "cannot read /sys/devices/system/node/online"},
+    {"online-empty", NODE_DIR "online", "\n", "/sys/devices/system/node/online: no online node"},
+    {"online-garbage", NODE_DIR "online", "zero\n", "/sys/devices/system/node/online: \"zero\""},
+    {"cpulist-garbage", NODE_DIR "node0/cpulist", "0-63,x\n",
+     "/sys/devices/system/node/node0/cpulist: \"x\" is not a number"},
+    {"distance-empty", NODE_DIR "node1/distance", "", "/sys/devices/system/node/node1/distance"},
+    {"distance-short", NODE_DIR "node1/distance", "32\n",
+     "/sys/devices/system/node/node1/distance: \"32\" has 1 entries for 2 online nodes"},
+    {"distance-long", NODE_DIR "node1/distance", "32 10 10\n", "more entries than the 2"},
+    {"distance-garbage", NODE_DIR "node0/distance", "10 far\n",
+     "/sys/devices/system/node/node0/distance: \"far\" is not a number"},
+    {"meminfo-missing", NODE_DIR "node1/meminfo", NULL,
+     "cannot read /sys/devices/system/node/node1/meminfo"},
+    {"meminfo-empty", NODE_DIR "node0/meminfo", "",
+     "/sys/devices/system/node/node0/meminfo: no \"MemTotal:\" line"},
+    {"meminfo-garbage", NODE_DIR "node0/meminfo", "Node 0 MemTotal: lots kB\n",
+     "/sys/devices/system/node/node0/meminfo: \"lots\" is not a number"},
+    {"has-memory-garbage", NODE_DIR "has_memory", "0-\n", "/sys/devices/system/node/has_memory"},
+    {"tier-garbage", "sys/devices/virtual/memory_tiering/memory_tier4/nodelist", "all\n",
+     "/sys/devices/virtual/memory_tiering/memory_tier4/nodelist: \"all\""},
+    {"block-size-missing", MEM_DIR "block_size_bytes", NULL,
+     "cannot read /sys/devices/system/memory/block_size_bytes"},
+    {"block-size-garbage", MEM_DIR "block_size_bytes", "2 GiB\n",
+     "/sys/devices/system/memory/block_size_bytes: \"2 GiB\" is not a power-of-two"},
+    {"block-size-zero", MEM_DIR "block_size_bytes", "0\n", "block_size_bytes: \"0\""},
+    {"block-state-garbage", MEM_DIR "memory200/state", "sleeping\n",
+     "/sys/devices/system/memory/memory200/state: \"sleeping\" is not a memory block state"},
+    {"block-state-missing", MEM_DIR "memory0/state", NULL,
+     "cannot read /sys/devices/system/memory/memory0/state"},
+    {"numa-balancing-garbage", "proc/sys/kernel/numa_balancing", "on\n",
+     "/proc/sys/kernel/numa_balancing: \"on\" is not a number"},
+    {"demotion-garbage", "sys/kernel/mm/numa/demotion_enabled", "yes\n",
+     "/sys/kernel/mm/numa/demotion_enabled: \"yes\" is not true or false"},
+    {"iomem-missing", "proc/iomem", NULL, "cannot read /proc/iomem"},
+    {"iomem-empty", "proc/iomem", "", "/proc/iomem: no \"System RAM\" line"},
+    {"iomem-garbage", "proc/iomem", "00001000-0009ffff : System RAM\nhello\n",
+     "/proc/iomem: line 2 \"hello\""},
 };
 
 static void test_malformed(gconstpointer data)
@@ -511,7 +601,7 @@ static void test_real_machine(void)
 int main(int argc, char **argv)
 {
 	static const gchar *const golden[] = { "amd-turin-cxl", "intel-spr-2s-cxl",
-					       "intel-icx-2s-dram", BROKEN };
+					       "intel-icx-2s-dram", BROKEN, "lab-qemu" };
 
 	vtier_test_init(&argc, &argv);
 	g_test_add_func("/topology/parse-id-list", test_parse_id_list);
@@ -520,6 +610,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/topology/fixture/intel-spr-2s-cxl", test_fixture_spr_pairing);
 	g_test_add_func("/topology/fixture/no-slow-tier", test_fixture_no_slow_tier);
 	g_test_add_func("/topology/fixture/cxl-in-dram-tier", test_fixture_broken_tier);
+	g_test_add_func("/topology/fixture/lab-qemu", test_fixture_lab_qemu);
+	g_test_add_func("/topology/fixture/lab-qemu-blocks", test_lab_qemu_blocks);
+	g_test_add_func("/topology/fixture/lab-qemu-without-hmat", test_lab_qemu_without_hmat);
 	g_test_add_func("/topology/config/override", test_config_override);
 	g_test_add_func("/topology/config/errors", test_config_override_errors);
 	g_test_add_func("/topology/config/swapped", test_config_swapped);

@@ -57,6 +57,8 @@ static const Field fields[] = {
 	STRV_FIELD(trace_events),
 	BOOL_FIELD(perf_events),
 	BOOL_FIELD(probe_filter_perf_event),
+	STRV_FIELD(scheme_stats),
+	BOOL_FIELD(commit_stops_on_error),
 };
 
 #define FIELD_BOOL_PTR(f, field) ((gboolean *)G_STRUCT_MEMBER_P((f), (field)->offset))
@@ -341,6 +343,10 @@ gchar *vtier_damon_features_to_text(const VtierDamonFeatures *f)
 			       yes_no(f->probes), yes_no(f->obsolete_target), yes_no(f->fail_charge));
 	append_list(out, "state commands:", f->state_commands);
 	append_list(out, "trace events:", f->trace_events);
+	append_list(out, "scheme stats:", f->scheme_stats);
+	g_string_append_printf(out, "%-22s %s\n", "failed commit:",
+			       f->commit_stops_on_error ? "stops the kdamond (reports success)"
+							: "returns the error");
 	for (guint i = 0; i < f->modules->len; i++) {
 		const VtierDamonModule *m = f->modules->pdata[i];
 		g_autofree gchar *label = g_strdup_printf("module %s:", m->name);

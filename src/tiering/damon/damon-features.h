@@ -63,6 +63,11 @@ typedef struct {
 	gboolean perf_events;		   /* RFC: monitoring_attrs/sample/perf_events/ */
 	guint max_perf_events;		   /* largest nr_perf_events accepted (RFC: 64) */
 	gboolean probe_filter_perf_event;  /* probes/P/filters/F/type accepts "perf_event" */
+
+	GStrv scheme_stats; /* the files of schemes/S/stats/ */
+	/* `commit` runs in the kdamond's callback (6.12): a rejected commit reports success and
+	 * stops the kdamond instead of returning the error */
+	gboolean commit_stops_on_error;
 } VtierDamonFeatures;
 
 VtierDamonFeatures *vtier_damon_features_new(void); /* nothing available */

@@ -38,7 +38,8 @@ def meminfo(nid, total_kb, free_kb):
     return "".join("Node %d %-15s %8d kB\n" % (nid, k + ":", v) for k, v in lines)
 
 
-def machine(name, block, nodes, iomem, tiers, pmus, distances):
+def machine(name, block, nodes, iomem, tiers, pmus, distances, numa_balancing=0,
+            demotion=False):
     """nodes: list of dicts id, cpus, total_kb, free_kb, blocks (list of (first, last)),
     offline (set of block numbers). tiers: {tier: [nodes]}. pmus: {dir: {relpath: text}}."""
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
@@ -76,6 +77,8 @@ def machine(name, block, nodes, iomem, tiers, pmus, distances):
             write(root, "sys/bus/event_source/devices/%s/%s" % (pmu, rel), text)
     write(root, "proc/iomem", iomem)
     write(root, "proc/sys/kernel/perf_event_max_sample_rate", "100000\n")
+    write(root, "proc/sys/kernel/numa_balancing", "%d\n" % numa_balancing)
+    write(root, "sys/kernel/mm/numa/demotion_enabled", "true\n" if demotion else "false\n")
 
 
 SOFT_PMUS = {"breakpoint": {"type": "5\n"}, "software": {"type": "1\n"},
@@ -179,7 +182,7 @@ def spr_2s():
     ]
     dist = [[10, 21, 14, 24], [21, 10, 24, 14], [14, 24, 10, 26], [24, 14, 26, 10]]
     machine("intel-spr-2s-cxl", block, nodes, iomem, {4: [0, 1], 22: [2, 3]},
-            intel_pmus("sapphire_rapids"), dist)
+            intel_pmus("sapphire_rapids"), dist, numa_balancing=1, demotion=True)
 
 
 def icx_dram_only():
@@ -193,7 +196,7 @@ def icx_dram_only():
         dict(id=1, cpus=s1, total_kb=264241152, free_kb=259000000, blocks=[(129, 257)]),
     ]
     machine("intel-icx-2s-dram", block, nodes, iomem, {4: [0, 1]}, intel_pmus("icelake"),
-            [[10, 20], [20, 10]])
+            [[10, 20], [20, 10]], numa_balancing=1)
 
 
 def genoa_cxl_in_dram_tier():

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "tiering/damon/damon-fake.h"
+
+/* Internals shared by damon-fake.c (the in-memory tree and its io) and damon-fake-kernel.c
+ * (the kernel's tree shape and behaviour). */
+
+typedef enum {
+	FAKE_DIR,
+	FAKE_ULONG,  /* kstrtoul(base 0), shown %lu */
+	FAKE_UINT,   /* kstrtouint(base 0), shown %u */
+	FAKE_INT,    /* kstrtoint(base 0), shown %d */
+	FAKE_BOOL,   /* kstrtobool, shown Y/N */
+	FAKE_BIT,    /* kstrtobool, shown 0/1 (the perf_events RFC) */
+	FAKE_HEX,    /* kstrtoull(base 0), shown 0x%llx (the perf_events RFC) */
+	FAKE_CHOICE, /* one of choices */
+	FAKE_STRING, /* first word of the input */
+	FAKE_RO,     /* read-only (0400) */
+	FAKE_NR,     /* nr_*: int 0..max, recreates the numbered children */
+	FAKE_STATE,  /* kdamonds/K/state */
+} FakeType;
+
+typedef struct _FakeNode FakeNode;
+typedef void (*FakeBuilder)(VtierDamonFake *fake, FakeNode *dir);
+
+struct _FakeNode {
+	gchar *name;
+	FakeType type;
+	gchar *value;
+	GStrv choices;	    /* FAKE_CHOICE */
+	gint max;	    /* FAKE_NR */
+	FakeBuilder builder; /* FAKE_NR: fills each new child directory */
+	FakeNode *parent;
+	GPtrArray *children; /* FAKE_DIR */
+};
+
+typedef struct {
+	gboolean running;
+	gboolean ran; /* was started at least once */
+	gint pid;
+	gchar *config; /* running configuration, see vtier_damon_fake_get_running_config() */
+} FakeKdamond;
+
+struct _VtierDamonFake {
+	VtierDamonFeatures *features;
+	FakeNode *root; /* the sysroot's "/" */
+	FakeNode *kdamonds; /* admin/kdamonds */
+	GHashTable *kstates; /* kdamond dir FakeNode* -> FakeKdamond* */
+	GHashTable *stats;   /* "K/S" -> VtierDamonSchemeStats* */
+	gboolean check_memcg;
+	guint busy;
+	gint next_pid;
+	GPtrArray *log;
+};
+
+FakeNode *vtier_damon_fake_node_dir(FakeNode *parent, const gchar *name);
+FakeNode *vtier_damon_fake_node_file(FakeNode *dir, const gchar *name, FakeType type,
+				     const gchar *value);
+FakeNode *vtier_damon_fake_node_choice(FakeNode *dir, const gchar *name, const gchar *value,
+				       const gchar *const *choices);
+FakeNode *vtier_damon_fake_node_nr(FakeNode *dir, const gchar *name, gint max, FakeBuilder builder);
+FakeNode *vtier_damon_fake_node_child(FakeNode *dir, const gchar *name);
+/* Walks "a/b/c" below @dir; NULL when absent. */
+FakeNode *vtier_damon_fake_node_lookup(FakeNode *dir, const gchar *relpath);
+void vtier_damon_fake_node_free(FakeNode *node);
+/* "RELPATH VALUE" lines of every file below @dir, skipping runtime outputs when @config_only. */
+void vtier_damon_fake_node_dump(FakeNode *dir, const gchar *prefix, gboolean config_only,
+				GPtrArray *lines);
+void vtier_damon_fake_node_set(FakeNode *node, const gchar *value);
+
+/* damon-fake-kernel.c */
+void vtier_damon_fake_build(VtierDamonFake *fake);
+/* Handles a write of @value to `state` of kdamond dir @kdir; returns 0 or the errno. */
+int vtier_damon_fake_state_write(VtierDamonFake *fake, FakeNode *kdir, const gchar *value);
+gboolean vtier_damon_fake_any_running(VtierDamonFake *fake);

@@ -1,0 +1,526 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "vtier-damon"
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/paths.h"
+#include "tiering/damon/damon-fake-private.h"
+
+/* ---- the in-memory tree ---- */
+
+static FakeNode *node_new(FakeNode *parent, const gchar *name, FakeType type)
+{
+	FakeNode *node = g_new0(FakeNode, 1);
+
+	node->name = g_strdup(name);
+	node->type = type;
+	node->parent = parent;
+	if (type == FAKE_DIR)
+		node->children = g_ptr_array_new_with_free_func(
+			(GDestroyNotify)vtier_damon_fake_node_free);
+	if (parent != NULL)
+		g_ptr_array_add(parent->children, node);
+	return node;
+}
+
+void vtier_damon_fake_node_free(FakeNode *node)
+{
+	if (node == NULL)
+		return;
+	g_free(node->name);
+	g_free(node->value);
+	g_strfreev(node->choices);
+	g_clear_pointer(&node->children, g_ptr_array_unref);
+	g_free(node);
+}
+
+FakeNode *vtier_damon_fake_node_child(FakeNode *dir, const gchar *name)
+{
+	if (dir == NULL || dir->type != FAKE_DIR)
+		return NULL;
+	for (guint i = 0; i < dir->children->len; i++) {
+		FakeNode *child = dir->children->pdata[i];
+
+		if (g_strcmp0(child->name, name) == 0)
+			return child;
+	}
+	return NULL;
+}
+
+FakeNode *vtier_damon_fake_node_dir(FakeNode *parent, const gchar *name)
+{
+	FakeNode *node = vtier_damon_fake_node_child(parent, name);
+
+	return node != NULL ? node : node_new(parent, name, FAKE_DIR);
+}
+
+FakeNode *vtier_damon_fake_node_file(FakeNode *dir, const gchar *name, FakeType type,
+				     const gchar *value)
+{
+	FakeNode *node = node_new(dir, name, type);
+
+	node->value = g_strdup(value);
+	return node;
+}
+
+FakeNode *vtier_damon_fake_node_choice(FakeNode *dir, const gchar *name, const gchar *value,
+				       const gchar *const *choices)
+{
+	FakeNode *node = vtier_damon_fake_node_file(dir, name, FAKE_CHOICE, value);
+
+	node->choices = g_strdupv((gchar **)choices);
+	return node;
+}
+
+FakeNode *vtier_damon_fake_node_nr(FakeNode *dir, const gchar *name, gint max, FakeBuilder builder)
+{
+	FakeNode *node = vtier_damon_fake_node_file(dir, name, FAKE_NR, "0");
+
+	node->max = max;
+	node->builder = builder;
+	return node;
+}
+
+FakeNode *vtier_damon_fake_node_lookup(FakeNode *dir, const gchar *relpath)
+{
+	g_auto(GStrv) parts = g_strsplit(relpath, "/", -1);
+	FakeNode *node = dir;
+
+	for (gsize i = 0; parts[i] != NULL && node != NULL; i++) {
+		if (parts[i][0] == '\0')
+			continue;
+		node = vtier_damon_fake_node_child(node, parts[i]);
+	}
+	return node;
+}
+
+void vtier_damon_fake_node_set(FakeNode *node, const gchar *value)
+{
+	g_free(node->value);
+	node->value = g_strdup(value);
+}
+
+/* Outputs of the kernel, not configuration: left out of running-config dumps. */
+static gboolean is_runtime_output(const FakeNode *node)
+{
+	return g_strcmp0(node->name, "stats") == 0 || g_strcmp0(node->name, "tried_regions") == 0 ||
+	       g_strcmp0(node->name, "effective_bytes") == 0 ||
+	       g_strcmp0(node->name, "avail_operations") == 0;
+}
+
+void vtier_damon_fake_node_dump(FakeNode *dir, const gchar *prefix, gboolean config_only,
+				GPtrArray *lines)
+{
+	for (guint i = 0; i < dir->children->len; i++) {
+		FakeNode *child = dir->children->pdata[i];
+		g_autofree gchar *path = prefix[0] != '\0'
+						 ? g_strdup_printf("%s/%s", prefix, child->name)
+						 : g_strdup(child->name);
+
+		if (config_only && is_runtime_output(child))
+			continue;
+		if (child->type == FAKE_DIR)
+			vtier_damon_fake_node_dump(child, path, config_only, lines);
+		else
+			g_ptr_array_add(lines, g_strdup_printf("%s %s", path, child->value));
+	}
+}
+
+/* ---- value parsing, like the kernel's kstrto*() with base 0 ---- */
+
+static int parse_ull(const gchar *text, gboolean allow_minus, guint64 *ret, gboolean *ret_neg)
+{
+	const gchar *p = text;
+	guint base = 10;
+	gchar *end = NULL;
+	guint64 v;
+
+	*ret_neg = FALSE;
+	if (*p == '+') {
+		p++;
+	} else if (*p == '-' && allow_minus) {
+		*ret_neg = TRUE;
+		p++;
+	}
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	} else if (p[0] == '0' && p[1] != '\0') {
+		base = 8;
+		p++;
+	}
+	if (!g_ascii_isxdigit(*p))
+		return EINVAL;
+	errno = 0;
+	v = g_ascii_strtoull(p, &end, base);
+	if (errno == ERANGE)
+		return ERANGE;
+	if (*end != '\0')
+		return EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static int parse_bool(const gchar *text, gboolean *ret)
+{
+	switch (text[0]) {
+	case 'y':
+	case 'Y':
+	case '1':
+		*ret = TRUE;
+		return 0;
+	case 'n':
+	case 'N':
+	case '0':
+		*ret = FALSE;
+		return 0;
+	case 'o':
+	case 'O':
+		if (text[1] == 'n' || text[1] == 'N') {
+			*ret = TRUE;
+			return 0;
+		}
+		if (text[1] == 'f' || text[1] == 'F') {
+			*ret = FALSE;
+			return 0;
+		}
+		return EINVAL;
+	default:
+		return EINVAL;
+	}
+}
+
+/* Parses @text for @node; on success returns 0 and the value as the kernel shows it. */
+static int parse_value(const FakeNode *node, const gchar *text, gchar **ret_shown)
+{
+	guint64 v = 0;
+	gboolean neg = FALSE, b = FALSE;
+	int err = 0;
+
+	switch (node->type) {
+	case FAKE_ULONG:
+	case FAKE_HEX:
+		err = parse_ull(text, FALSE, &v, &neg);
+		if (err == 0)
+			*ret_shown = node->type == FAKE_HEX ? g_strdup_printf("0x%" G_GINT64_MODIFIER "x", v)
+							    : g_strdup_printf("%" G_GUINT64_FORMAT, v);
+		return err;
+	case FAKE_UINT:
+		err = parse_ull(text, FALSE, &v, &neg);
+		if (err == 0 && v > G_MAXUINT)
+			err = ERANGE;
+		if (err == 0)
+			*ret_shown = g_strdup_printf("%" G_GUINT64_FORMAT, v);
+		return err;
+	case FAKE_INT:
+	case FAKE_NR:
+		err = parse_ull(text, TRUE, &v, &neg);
+		if (err == 0 && v > (neg ? (guint64)G_MAXINT + 1 : (guint64)G_MAXINT))
+			err = ERANGE;
+		if (err == 0)
+			*ret_shown = g_strdup_printf("%s%" G_GUINT64_FORMAT, neg && v ? "-" : "", v);
+		return err;
+	case FAKE_BOOL:
+	case FAKE_BIT:
+		err = parse_bool(text, &b);
+		if (err == 0)
+			*ret_shown = g_strdup(node->type == FAKE_BOOL ? (b ? "Y" : "N") : (b ? "1" : "0"));
+		return err;
+	case FAKE_CHOICE:
+		if (!g_strv_contains((const gchar *const *)node->choices, text))
+			return EINVAL;
+		*ret_shown = g_strdup(text);
+		return 0;
+	case FAKE_STRING: {
+		g_auto(GStrv) words = g_strsplit_set(text, " \t", 2);
+
+		*ret_shown = g_strdup(words[0] != NULL ? words[0] : "");
+		return 0;
+	}
+	case FAKE_DIR:
+	case FAKE_RO:
+	case FAKE_STATE:
+	default:
+		return EACCES;
+	}
+}
+
+/* ---- writes ---- */
+
+static FakeNode *lookup_path(VtierDamonFake *fake, const gchar *path)
+{
+	g_autofree gchar *host = vtier_path_to_host(path);
+
+	if (!g_path_is_absolute(host))
+		return NULL;
+	return vtier_damon_fake_node_lookup(fake->root, host);
+}
+
+static int write_nr(VtierDamonFake *fake, FakeNode *node, const gchar *shown)
+{
+	gint64 n = g_ascii_strtoll(shown, NULL, 10);
+	FakeNode *dir = node->parent;
+
+	if (n < 0 || n > node->max)
+		return EINVAL;
+	if (node->parent == fake->kdamonds && vtier_damon_fake_any_running(fake))
+		return EBUSY;
+	/* remove the numbered children, then create @n fresh ones with defaults */
+	for (guint i = dir->children->len; i > 0; i--) {
+		FakeNode *child = dir->children->pdata[i - 1];
+
+		if (child->type == FAKE_DIR && g_ascii_isdigit(child->name[0])) {
+			g_hash_table_remove(fake->kstates, child);
+			g_ptr_array_remove_index(dir->children, i - 1);
+		}
+	}
+	for (gint64 i = 0; i < n; i++) {
+		g_autofree gchar *name = g_strdup_printf("%" G_GINT64_FORMAT, i);
+
+		node->builder(fake, vtier_damon_fake_node_dir(dir, name));
+	}
+	vtier_damon_fake_node_set(node, shown);
+	return 0;
+}
+
+static int fake_write_node(VtierDamonFake *fake, FakeNode *node, const gchar *value)
+{
+	g_autofree gchar *text = g_strstrip(g_strdup(value));
+	g_autofree gchar *shown = NULL;
+	int err;
+
+	if (node->type == FAKE_STATE || node->type == FAKE_NR) {
+		if (fake->busy > 0) {
+			fake->busy--;
+			return EBUSY;
+		}
+	}
+	if (node->type == FAKE_STATE)
+		return vtier_damon_fake_state_write(fake, node->parent, text);
+	err = parse_value(node, text, &shown);
+	if (err != 0)
+		return err;
+	if (node->type == FAKE_NR)
+		return write_nr(fake, node, shown);
+	vtier_damon_fake_node_set(node, shown);
+	return 0;
+}
+
+static const gchar *errno_name(int err)
+{
+	switch (err) {
+	case 0:
+		return "ok";
+	case EINVAL:
+		return "EINVAL";
+	case EBUSY:
+		return "EBUSY";
+	case ENOMEM:
+		return "ENOMEM";
+	case EPERM:
+		return "EPERM";
+	case EACCES:
+		return "EACCES";
+	case ENOENT:
+		return "ENOENT";
+	case ERANGE:
+		return "ERANGE";
+	case EISDIR:
+		return "EISDIR";
+	default:
+		return "E?";
+	}
+}
+
+static gboolean fake_write(gpointer user_data, const gchar *path, const gchar *value,
+			   int *ret_errno, GError **error)
+{
+	VtierDamonFake *fake = user_data;
+	FakeNode *node = lookup_path(fake, path);
+	g_autofree gchar *host = vtier_path_to_host(path);
+	int err;
+
+	/* the fake's tree lives in memory: it can never reach the host's DAMON files */
+	if (node == NULL)
+		err = ENOENT;
+	else if (node->type == FAKE_DIR)
+		err = EISDIR;
+	else
+		err = fake_write_node(fake, node, value);
+	g_ptr_array_add(fake->log, g_strdup_printf("%s %s -> %s", host, value, errno_name(err)));
+	if (err == 0)
+		return TRUE;
+	*ret_errno = err;
+	if (err == ENOENT || err == EISDIR)
+		vtier_error_set_errno(error, err, "cannot open %s for writing", host);
+	else
+		vtier_error_set_errno(error, err, "cannot write \"%s\" to %s", value, host);
+	return FALSE;
+}
+
+/* ---- the other io ops ---- */
+
+static gboolean fake_read(gpointer user_data, const gchar *path, gchar **ret_value, GError **error)
+{
+	FakeNode *node = lookup_path(user_data, path);
+	g_autofree gchar *host = vtier_path_to_host(path);
+
+	if (node == NULL || node->type == FAKE_DIR) {
+		vtier_error_set_errno(error, node == NULL ? ENOENT : EISDIR, "cannot read %s", host);
+		return FALSE;
+	}
+	*ret_value = g_strstrip(g_strdup(node->value));
+	return TRUE;
+}
+
+static gboolean fake_list(gpointer user_data, const gchar *path, GStrv *ret_names, GError **error)
+{
+	FakeNode *node = lookup_path(user_data, path);
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	g_autofree gchar *host = vtier_path_to_host(path);
+
+	if (node == NULL || node->type != FAKE_DIR) {
+		vtier_error_set_errno(error, node == NULL ? ENOENT : ENOTDIR, "cannot list %s", host);
+		return FALSE;
+	}
+	for (guint i = 0; i < node->children->len; i++)
+		g_ptr_array_add(names, g_strdup(((FakeNode *)node->children->pdata[i])->name));
+	g_ptr_array_sort(names, vtier_damon_io_compare_names);
+	g_ptr_array_add(names, NULL);
+	*ret_names = (GStrv)g_ptr_array_free(g_steal_pointer(&names), FALSE);
+	return TRUE;
+}
+
+static VtierDamonIoKind fake_kind(gpointer user_data, const gchar *path)
+{
+	FakeNode *node = lookup_path(user_data, path);
+
+	if (node == NULL)
+		return VTIER_DAMON_IO_NONE;
+	return node->type == FAKE_DIR ? VTIER_DAMON_IO_DIR : VTIER_DAMON_IO_FILE;
+}
+
+static gboolean fake_writable(gpointer user_data, const gchar *path)
+{
+	FakeNode *node = lookup_path(user_data, path);
+
+	return node != NULL && node->type != FAKE_DIR && node->type != FAKE_RO;
+}
+
+static const VtierDamonIoOps fake_ops = {
+	.read = fake_read,
+	.write = fake_write,
+	.list = fake_list,
+	.kind = fake_kind,
+	.writable = fake_writable,
+};
+
+/* ---- public API ---- */
+
+static void kstate_free(FakeKdamond *k)
+{
+	g_free(k->config);
+	g_free(k);
+}
+
+VtierDamonFake *vtier_damon_fake_new(const VtierDamonFeatures *features)
+{
+	VtierDamonFake *fake = g_new0(VtierDamonFake, 1);
+
+	fake->features = vtier_damon_features_copy(features);
+	fake->root = node_new(NULL, "", FAKE_DIR);
+	fake->kstates = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+					      (GDestroyNotify)kstate_free);
+	fake->stats = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	fake->check_memcg = TRUE;
+	fake->next_pid = 3000;
+	fake->log = g_ptr_array_new_with_free_func(g_free);
+	vtier_damon_fake_build(fake);
+	return fake;
+}
+
+void vtier_damon_fake_free(VtierDamonFake *fake)
+{
+	if (fake == NULL)
+		return;
+	g_hash_table_unref(fake->kstates);
+	g_hash_table_unref(fake->stats);
+	vtier_damon_fake_node_free(fake->root);
+	vtier_damon_features_free(fake->features);
+	g_ptr_array_unref(fake->log);
+	g_free(fake);
+}
+
+VtierDamonIo *vtier_damon_fake_get_io(VtierDamonFake *fake)
+{
+	return vtier_damon_io_new(&fake_ops, fake, NULL);
+}
+
+void vtier_damon_fake_set_check_memcg(VtierDamonFake *fake, gboolean check)
+{
+	fake->check_memcg = check;
+}
+
+void vtier_damon_fake_inject_busy(VtierDamonFake *fake, guint count)
+{
+	fake->busy = count;
+}
+
+static FakeKdamond *kstate_get(VtierDamonFake *fake, guint kdamond)
+{
+	g_autofree gchar *name = g_strdup_printf("%u", kdamond);
+	FakeNode *kdir = vtier_damon_fake_node_child(fake->kdamonds, name);
+
+	return kdir != NULL ? g_hash_table_lookup(fake->kstates, kdir) : NULL;
+}
+
+gboolean vtier_damon_fake_is_running(VtierDamonFake *fake, guint kdamond)
+{
+	FakeKdamond *k = kstate_get(fake, kdamond);
+
+	return k != NULL && k->running;
+}
+
+gchar *vtier_damon_fake_get_running_config(VtierDamonFake *fake, guint kdamond)
+{
+	FakeKdamond *k = kstate_get(fake, kdamond);
+
+	return k != NULL ? g_strdup(k->config) : NULL;
+}
+
+static gint compare_lines(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
+gchar *vtier_damon_fake_get_files_config(VtierDamonFake *fake, guint kdamond)
+{
+	g_autofree gchar *rel = g_strdup_printf("%u/contexts/0", kdamond);
+	FakeNode *ctx = vtier_damon_fake_node_lookup(fake->kdamonds, rel);
+	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	if (ctx == NULL)
+		return NULL;
+	vtier_damon_fake_node_dump(ctx, "", TRUE, lines);
+	g_ptr_array_sort(lines, compare_lines);
+	for (guint i = 0; i < lines->len; i++)
+		g_string_append_printf(out, "%s\n", (gchar *)lines->pdata[i]);
+	return g_strdup(out->str);
+}
+
+void vtier_damon_fake_set_scheme_stats(VtierDamonFake *fake, guint kdamond, guint scheme,
+				       const VtierDamonSchemeStats *stats)
+{
+	g_hash_table_replace(fake->stats, g_strdup_printf("%u/%u", kdamond, scheme),
+			     g_memdup2(stats, sizeof(*stats)));
+}
+
+const GPtrArray *vtier_damon_fake_get_log(VtierDamonFake *fake)
+{
+	return fake->log;
+}

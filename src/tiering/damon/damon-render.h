@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "tiering/damon/damon-features.h"
+#include "tiering/damon/damon-model.h"
+
+/*
+ * A model as the ordered list of sysfs files it sets, relative to the admin directory
+ * (e.g. "kdamonds/0/contexts/0/schemes/1/action"), in the order the kernel needs: each nr_* file
+ * before the children it creates, a filter's `type` before its other files, targets before
+ * schemes. Values are spelled as the kernel reads them back (booleans Y/N, the RFC's 0/1 and hex).
+ *
+ * Filters follow the kernel: on one without core_filters/ops_filters (6.12) CORE and OPS filters
+ * move to filters/ in evaluation order, with `allow` folded into `matching` (a 6.12 filter
+ * excludes what it matches): allow=N keeps matching, allow=Y inverts it and is only expressible
+ * as the last filter (memory it does not match is then excluded, as the newer kernels do).
+ */
+typedef enum {
+	VTIER_DAMON_ENTRY_NUMBER, /* compared numerically (decimal or 0x hex) */
+	VTIER_DAMON_ENTRY_BOOL,	  /* Y/N or 1/0 */
+	VTIER_DAMON_ENTRY_STRING,
+	VTIER_DAMON_ENTRY_NR, /* an nr_* file: writing it recreates the children */
+} VtierDamonEntryKind;
+
+typedef struct {
+	gchar *relpath;
+	gchar *value;
+	gchar *default_value; /* what a fresh directory reads; a file the kernel lacks is fine when
+				 the value is the default */
+	VtierDamonEntryKind kind;
+	guint kdamond;	/* index of the kdamond it belongs to */
+	gboolean goal;	/* below schemes/S/quotas/goals/ (commit_schemes_quota_goals picks it up) */
+	gboolean live;	/* takes effect without a commit (kdamonds/K/refresh_ms) */
+	gboolean tuned; /* sample_us/aggr_us under intervals auto-tuning: the kernel owns them
+			   once the kdamond runs (update_tuned_intervals, refresh_ms write them) */
+} VtierDamonEntry;
+
+void vtier_damon_entry_free(VtierDamonEntry *entry);
+
+/* The entries of @model for a kernel with @features (GPtrArray of VtierDamonEntry). Fails with
+ * VTIER_ERROR_NOT_SUPPORTED naming the part of the model the kernel cannot express. */
+GPtrArray *vtier_damon_render_entries(const VtierDamonModel *model,
+				      const VtierDamonFeatures *features, GError **error);
+
+/* Whether two values of a file of @kind are the same to the kernel ("0x10" == "16", "Y" == "1"). */
+gboolean vtier_damon_entry_values_equal(VtierDamonEntryKind kind, const gchar *a, const gchar *b);

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "vtier-damon"
+
+#include "config.h"
+
+#include "common/error.h"
+#include <string.h>
+
+#include "common/fileio.h"
+#include "tiering/damon/damon-json.h"
+#include "tiering/damon/damon-writer-private.h"
+
+/* Read-back of a running kdamond: stats, effective quotas, tried bytes, goal values. */
+
+void vtier_damon_kdamond_status_clear(VtierDamonKdamondStatus *status)
+{
+	g_clear_pointer(&status->schemes, g_array_unref);
+	g_clear_pointer(&status->goals, g_ptr_array_unref);
+}
+
+/* Reads admin file @rel as a number; a file the kernel lacks reads 0. */
+static gboolean read_u64(VtierDamonWriter *w, const gchar *rel, guint64 *ret, GError **error)
+{
+	g_autofree gchar *path = vtier_damon_admin_path(rel);
+
+	*ret = 0;
+	if (!vtier_damon_io_exists(w->io, path))
+		return TRUE;
+	return vtier_damon_io_read_u64(w->io, path, ret, error);
+}
+
+static const struct {
+	const gchar *file;
+	gsize offset;
+} scheme_files[] = {
+	{ "stats/nr_tried", G_STRUCT_OFFSET(VtierDamonSchemeStats, nr_tried) },
+	{ "stats/sz_tried", G_STRUCT_OFFSET(VtierDamonSchemeStats, sz_tried) },
+	{ "stats/nr_applied", G_STRUCT_OFFSET(VtierDamonSchemeStats, nr_applied) },
+	{ "stats/sz_applied", G_STRUCT_OFFSET(VtierDamonSchemeStats, sz_applied) },
+	{ "stats/sz_ops_filter_passed", G_STRUCT_OFFSET(VtierDamonSchemeStats, sz_ops_filter_passed) },
+	{ "stats/qt_exceeds", G_STRUCT_OFFSET(VtierDamonSchemeStats, qt_exceeds) },
+	{ "stats/nr_snapshots", G_STRUCT_OFFSET(VtierDamonSchemeStats, nr_snapshots) },
+	{ "quotas/effective_bytes", G_STRUCT_OFFSET(VtierDamonSchemeStats, effective_bytes) },
+	{ "tried_regions/total_bytes", G_STRUCT_OFFSET(VtierDamonSchemeStats, tried_bytes) },
+};
+
+static gboolean read_scheme(VtierDamonWriter *w, const gchar *sp, VtierDamonSchemeStats *st,
+			    GArray **ret_goals, GError **error)
+{
+	g_autofree gchar *nr_rel = g_strconcat(sp, "/quotas/goals/nr_goals", NULL);
+	g_autoptr(GArray) goals = g_array_new(FALSE, TRUE, sizeof(guint64));
+	guint64 nr_goals = 0;
+
+	for (gsize i = 0; i < G_N_ELEMENTS(scheme_files); i++) {
+		g_autofree gchar *rel = g_strconcat(sp, "/", scheme_files[i].file, NULL);
+
+		if (!read_u64(w, rel, &G_STRUCT_MEMBER(guint64, st, scheme_files[i].offset), error))
+			return FALSE;
+	}
+	if (!read_u64(w, nr_rel, &nr_goals, error))
+		return FALSE;
+	for (guint64 g = 0; g < nr_goals; g++) {
+		g_autofree gchar *rel = g_strdup_printf("%s/quotas/goals/%" G_GUINT64_FORMAT
+							"/current_value", sp, g);
+		guint64 v = 0;
+
+		if (!read_u64(w, rel, &v, error))
+			return FALSE;
+		g_array_append_val(goals, v);
+	}
+	*ret_goals = g_steal_pointer(&goals);
+	return TRUE;
+}
+
+/* Asks the kernel to refresh the files (unless refresh_ms does it periodically). */
+static gboolean request_update(VtierDamonWriter *w, const gchar *kp, GError **error)
+{
+	static const gchar *const commands[] = { "update_schemes_stats",
+						 "update_schemes_effective_quotas",
+						 "update_schemes_tried_bytes" };
+	g_autofree gchar *refresh_rel = g_strconcat(kp, "/refresh_ms", NULL);
+	g_autofree gchar *state_rel = g_strconcat(kp, "/state", NULL);
+	VtierDamonApplyResult result = { 0 };
+	guint64 refresh = 0;
+
+	if (!read_u64(w, refresh_rel, &refresh, error))
+		return FALSE;
+	if (refresh > 0)
+		return TRUE;
+	for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+		if (!vtier_damon_features_has_state_command(w->features, commands[i]))
+			continue;
+		if (!vtier_damon_writer_write(w, state_rel, commands[i], &result, error)) {
+			vtier_damon_writer_explain(w, NULL, state_rel, commands[i],
+						   vtier_damon_io_last_errno(w->io), error);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+gboolean vtier_damon_writer_read_status(VtierDamonWriter *w, guint kdamond,
+					VtierDamonKdamondStatus *ret, GError **error)
+{
+	g_autofree gchar *kp = g_strdup_printf("kdamonds/%u", kdamond);
+	g_autofree gchar *state_rel = g_strconcat(kp, "/state", NULL);
+	g_autofree gchar *pid_rel = g_strconcat(kp, "/pid", NULL);
+	g_autofree gchar *nr_rel = g_strconcat(kp, "/contexts/0/schemes/nr_schemes", NULL);
+	g_autofree gchar *state = NULL;
+	g_autofree gchar *pid = NULL;
+	guint64 nr = 0;
+
+	vtier_damon_kdamond_status_clear(ret);
+	ret->schemes = g_array_new(FALSE, TRUE, sizeof(VtierDamonSchemeStats));
+	ret->goals = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+	if (!vtier_damon_writer_read(w, state_rel, &state, error) ||
+	    !vtier_damon_writer_read(w, pid_rel, &pid, error))
+		return FALSE;
+	ret->running = g_strcmp0(state, "on") == 0;
+	ret->pid = (gint)g_ascii_strtoll(pid, NULL, 10);
+	if (!ret->running)
+		return TRUE;
+	if (!request_update(w, kp, error) || !read_u64(w, nr_rel, &nr, error))
+		return FALSE;
+	for (guint64 s = 0; s < nr; s++) {
+		g_autofree gchar *sp = g_strdup_printf("%s/contexts/0/schemes/%" G_GUINT64_FORMAT, kp, s);
+		VtierDamonSchemeStats st = { 0 };
+		GArray *goals = NULL;
+
+		if (!read_scheme(w, sp, &st, &goals, error))
+			return FALSE;
+		g_array_append_val(ret->schemes, st);
+		g_ptr_array_add(ret->goals, goals);
+	}
+	return TRUE;
+}
+
+JsonNode *vtier_damon_kdamond_status_to_json(const VtierDamonKdamondStatus *status)
+{
+	JsonObject *obj = json_object_new();
+	JsonArray *schemes = json_array_new();
+	JsonNode *node = json_node_new(JSON_NODE_OBJECT);
+
+	json_object_set_boolean_member(obj, "running", status->running);
+	json_object_set_int_member(obj, "pid", status->pid);
+	for (guint i = 0; status->schemes != NULL && i < status->schemes->len; i++) {
+		const VtierDamonSchemeStats *st = &g_array_index(status->schemes, VtierDamonSchemeStats, i);
+		GArray *goals = status->goals->pdata[i];
+		JsonObject *so = json_object_new();
+		JsonArray *ga = json_array_new();
+
+		for (gsize f = 0; f < G_N_ELEMENTS(scheme_files); f++) {
+			const gchar *name = strrchr(scheme_files[f].file, '/') + 1;
+
+			vtier_damon_json_set_u64(so, g_str_equal(name, "total_bytes") ? "tried_bytes" : name,
+						 G_STRUCT_MEMBER(guint64, st, scheme_files[f].offset));
+		}
+		for (guint g = 0; g < goals->len; g++)
+			json_array_add_int_element(ga, (gint64)g_array_index(goals, guint64, g));
+		json_object_set_array_member(so, "goal_current_values", ga);
+		json_array_add_object_element(schemes, so);
+	}
+	json_object_set_array_member(obj, "schemes", schemes);
+	json_node_take_object(node, obj);
+	return node;
+}

@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "vtier-damon"
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/paths.h"
+#include "tiering/damon/damon-render.h"
+#include "tiering/damon/damon-writer-private.h"
+
+/* What changed in a kdamond during one apply. */
+enum { CHANGED_CONTEXT = 1 << 0, CHANGED_GOALS = 1 << 1 };
+
+static const gchar *const action_names[] = { "none", "on", "commit", "commit_schemes_quota_goals" };
+G_STATIC_ASSERT(G_N_ELEMENTS(action_names) == VTIER_DAMON_STATE_LAST);
+
+const gchar *vtier_damon_state_action_to_string(VtierDamonStateAction action)
+{
+	return (guint)action < VTIER_DAMON_STATE_LAST ? action_names[action] : "(invalid)";
+}
+
+VtierDamonWriter *vtier_damon_writer_new(VtierDamonIo *io, const VtierDamonFeatures *features)
+{
+	VtierDamonWriter *w = g_new0(VtierDamonWriter, 1);
+
+	w->io = vtier_damon_io_ref(io);
+	w->features = vtier_damon_features_copy(features);
+	w->known = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	w->running = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+					   (GDestroyNotify)g_ptr_array_unref);
+	w->before = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+					  (GDestroyNotify)g_ptr_array_unref);
+	w->tries = 5;
+	w->first_delay_us = 1000;
+	w->check_memcg = TRUE;
+	return w;
+}
+
+void vtier_damon_writer_free(VtierDamonWriter *w)
+{
+	if (w == NULL)
+		return;
+	vtier_damon_io_unref(w->io);
+	vtier_damon_features_free(w->features);
+	g_hash_table_unref(w->known);
+	g_hash_table_unref(w->running);
+	g_hash_table_unref(w->before);
+	g_free(w);
+}
+
+void vtier_damon_writer_set_busy_retry(VtierDamonWriter *w, guint tries, guint first_delay_us)
+{
+	w->tries = MAX(tries, 1);
+	w->first_delay_us = first_delay_us;
+}
+
+void vtier_damon_writer_set_check_memcg(VtierDamonWriter *w, gboolean check)
+{
+	w->check_memcg = check;
+}
+
+void vtier_damon_writer_invalidate(VtierDamonWriter *w)
+{
+	g_hash_table_remove_all(w->known);
+}
+
+void vtier_damon_apply_result_clear(VtierDamonApplyResult *result)
+{
+	g_clear_pointer(&result->actions, g_array_unref);
+}
+
+static VtierDamonEntry *entry_copy(const VtierDamonEntry *e, const gchar *value)
+{
+	VtierDamonEntry *c = g_memdup2(e, sizeof(*e));
+
+	c->relpath = g_strdup(e->relpath);
+	c->value = g_strdup(value != NULL ? value : e->value);
+	c->default_value = g_strdup(e->default_value);
+	return c;
+}
+
+static GPtrArray *entries_new(void)
+{
+	return g_ptr_array_new_with_free_func((GDestroyNotify)vtier_damon_entry_free);
+}
+
+/* ---- writing one file ---- */
+
+gboolean vtier_damon_writer_write(VtierDamonWriter *w, const gchar *relpath, const gchar *value,
+			       VtierDamonApplyResult *result, GError **error)
+{
+	g_autofree gchar *path = vtier_damon_admin_path(relpath);
+	guint delay = w->first_delay_us;
+
+	for (guint attempt = 1;; attempt++) {
+		g_autoptr(GError) local = NULL;
+
+		if (vtier_damon_io_write(w->io, path, value, &local)) {
+			result->writes++;
+			return TRUE;
+		}
+		if (vtier_damon_io_last_errno(w->io) != EBUSY || attempt >= w->tries) {
+			g_propagate_error(error, g_steal_pointer(&local));
+			return FALSE;
+		}
+		result->busy_retries++;
+		g_usleep(delay);
+		delay *= 2;
+	}
+}
+
+/* Forgets what the files below @dir held: an nr_* write recreated them with defaults. */
+static void forget_below(VtierDamonWriter *w, const gchar *dir)
+{
+	g_autofree gchar *prefix = g_strconcat(dir, "/", NULL);
+	GHashTableIter iter;
+	const gchar *key;
+
+	g_hash_table_iter_init(&iter, w->known);
+	while (g_hash_table_iter_next(&iter, (gpointer *)&key, NULL)) {
+		if (g_str_has_prefix(key, prefix))
+			g_hash_table_iter_remove(&iter);
+	}
+}
+
+/* What @e's file holds: remembered, or read. Sets *ret_exists FALSE when the kernel lacks it. */
+static gboolean current_value(VtierDamonWriter *w, const VtierDamonEntry *e, gboolean running,
+			      const gchar **ret_value, gboolean *ret_exists, GError **error)
+{
+	g_autofree gchar *path = NULL;
+	gchar *value = NULL;
+
+	*ret_exists = TRUE;
+	*ret_value = g_hash_table_lookup(w->known, e->relpath);
+	if (*ret_value != NULL)
+		return TRUE;
+	path = vtier_damon_admin_path(e->relpath);
+	if (!vtier_damon_io_exists(w->io, path)) {
+		*ret_exists = FALSE;
+		return TRUE;
+	}
+	if (!vtier_damon_io_read(w->io, path, &value, error))
+		return FALSE;
+	g_hash_table_replace(w->known, g_strdup(e->relpath), value);
+	if (running) {
+		GPtrArray *before = g_hash_table_lookup(w->before, GUINT_TO_POINTER(e->kdamond));
+
+		if (before != NULL)
+			g_ptr_array_add(before, entry_copy(e, value));
+	}
+	*ret_value = value;
+	return TRUE;
+}
+
+/* Brings one file to @e's value. Sets bits of @changed (per kdamond) when it wrote. */
+static gboolean apply_entry(VtierDamonWriter *w, const VtierDamonEntry *e, gboolean running,
+			    guint *changed, VtierDamonApplyResult *result, GError **error)
+{
+	const gchar *cur = NULL;
+	gboolean exists;
+
+	if (e->tuned && running)
+		return TRUE; /* the intervals tuner owns them now */
+	if (!current_value(w, e, running, &cur, &exists, error))
+		return FALSE;
+	if (!exists) {
+		g_autofree gchar *host = vtier_path_build_host(VTIER_PATH_DAMON_ADMIN, e->relpath, NULL);
+
+		if (vtier_damon_entry_values_equal(e->kind, e->value, e->default_value))
+			return TRUE;
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_SUPPORTED,
+			    "cannot write \"%s\" to %s: this kernel has no such file (DAMON "
+			    "features: %s)",
+			    e->value, host, w->features->source);
+		return FALSE;
+	}
+	if (vtier_damon_entry_values_equal(e->kind, cur, e->value))
+		return TRUE;
+	if (!vtier_damon_writer_write(w, e->relpath, e->value, result, error))
+		return FALSE;
+	if (e->kind == VTIER_DAMON_ENTRY_NR) {
+		g_autofree gchar *dir = g_path_get_dirname(e->relpath);
+
+		forget_below(w, dir);
+	}
+	g_hash_table_replace(w->known, g_strdup(e->relpath), g_strdup(e->value));
+	if (!e->live && !g_str_equal(e->relpath, "kdamonds/nr_kdamonds"))
+		*changed |= e->goal ? CHANGED_GOALS : CHANGED_CONTEXT;
+	return TRUE;
+}
+
+gboolean vtier_damon_writer_read(VtierDamonWriter *w, const gchar *relpath, gchar **ret_value,
+				 GError **error)
+{
+	g_autofree gchar *path = vtier_damon_admin_path(relpath);
+
+	return vtier_damon_io_read(w->io, path, ret_value, error);
+}
+
+/* ---- one apply ---- */
+
+typedef struct {
+	VtierDamonWriter *w;
+	const VtierDamonModel *model;
+	VtierDamonApplyResult *result;
+	GArray *running; /* gboolean per kdamond index of the tree */
+	GArray *changed; /* guint CHANGED_* per kdamond index of the model */
+} Apply;
+
+static gboolean is_running(Apply *a, guint k)
+{
+	return k < a->running->len && g_array_index(a->running, gboolean, k);
+}
+
+static void set_running(Apply *a, guint k, gboolean running)
+{
+	if (k >= a->running->len)
+		g_array_set_size(a->running, k + 1);
+	g_array_index(a->running, gboolean, k) = running;
+}
+
+/* Fails with the kernel's answer and its usual cause. */
+static gboolean write_explained(Apply *a, const gchar *relpath, const gchar *value, GError **error)
+{
+	if (vtier_damon_writer_write(a->w, relpath, value, a->result, error))
+		return TRUE;
+	vtier_damon_writer_explain(a->w, a->model, relpath, value,
+				   vtier_damon_io_last_errno(a->w->io), error);
+	return FALSE;
+}
+
+static gboolean read_tree_state(Apply *a, guint64 *ret_nr, GError **error)
+{
+	g_autofree gchar *nr_path = vtier_damon_admin_path("kdamonds/nr_kdamonds");
+
+	if (!vtier_damon_io_read_u64(a->w->io, nr_path, ret_nr, error))
+		return FALSE;
+	for (guint k = 0; k < *ret_nr; k++) {
+		g_autofree gchar *rel = g_strdup_printf("kdamonds/%u/state", k);
+		g_autofree gchar *state = NULL;
+
+		if (!vtier_damon_writer_read(a->w, rel, &state, error))
+			return FALSE;
+		set_running(a, k, g_strcmp0(state, "on") == 0);
+	}
+	return TRUE;
+}
+
+static gboolean stop_all(Apply *a, GError **error)
+{
+	for (guint k = 0; k < a->running->len; k++) {
+		g_autofree gchar *rel = g_strdup_printf("kdamonds/%u/state", k);
+
+		if (!is_running(a, k))
+			continue;
+		if (!write_explained(a, rel, "off", error))
+			return FALSE;
+		set_running(a, k, FALSE);
+		g_hash_table_remove(a->w->running, GUINT_TO_POINTER(k));
+	}
+	return TRUE;
+}
+
+static gboolean apply_list(Apply *a, GPtrArray *entries, gboolean track, GError **error)
+{
+	for (guint i = 0; i < entries->len; i++) {
+		const VtierDamonEntry *e = entries->pdata[i];
+		guint ignored = 0;
+		guint *changed = &ignored;
+
+		if (track && e->kdamond < a->changed->len)
+			changed = &g_array_index(a->changed, guint, e->kdamond);
+		if (!apply_entry(a->w, e, is_running(a, e->kdamond), changed, a->result, error)) {
+			vtier_damon_writer_explain(a->w, a->model, e->relpath, e->value,
+						   vtier_damon_io_last_errno(a->w->io), error);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+static GPtrArray *entries_of(GPtrArray *entries, guint k)
+{
+	GPtrArray *out = entries_new();
+
+	for (guint i = 0; i < entries->len; i++) {
+		const VtierDamonEntry *e = entries->pdata[i];
+
+		if (e->kdamond == k && !g_str_equal(e->relpath, "kdamonds/nr_kdamonds"))
+			g_ptr_array_add(out, entry_copy(e, NULL));
+	}
+	return out;
+}
+
+/* After a failed commit the files hold rejected values: write back what the kdamond runs. */
+static void restore_running(Apply *a, guint k)
+{
+	GPtrArray *list = g_hash_table_lookup(a->w->running, GUINT_TO_POINTER(k));
+	GPtrArray *read_before = NULL;
+	g_autoptr(GError) local = NULL;
+
+	/* adopted kdamond, never committed by us: what its files held before this apply */
+	if (list == NULL &&
+	    g_hash_table_steal_extended(a->w->before, GUINT_TO_POINTER(k), NULL,
+					(gpointer *)&read_before))
+		list = read_before;
+	if (list == NULL)
+		return;
+	if (!apply_list(a, list, FALSE, &local)) {
+		g_debug("restoring kdamond %u after a failed commit: %s", k, local->message);
+		vtier_damon_writer_invalidate(a->w);
+	}
+	if (read_before != NULL)
+		g_hash_table_replace(a->w->running, GUINT_TO_POINTER(k), read_before);
+}
+
+static VtierDamonStateAction decide(Apply *a, guint k)
+{
+	guint changed = g_array_index(a->changed, guint, k);
+
+	if (!is_running(a, k))
+		return VTIER_DAMON_STATE_ON;
+	if (changed & CHANGED_CONTEXT)
+		return VTIER_DAMON_STATE_COMMIT;
+	if ((changed & CHANGED_GOALS) &&
+	    vtier_damon_features_has_state_command(a->w->features, "commit_schemes_quota_goals"))
+		return VTIER_DAMON_STATE_COMMIT_GOALS;
+	if (changed & CHANGED_GOALS)
+		return VTIER_DAMON_STATE_COMMIT;
+	return VTIER_DAMON_STATE_NONE;
+}
+
+/* 6.12 runs `commit` in the kdamond's callback: a rejected commit returns success and stops
+ * the kdamond. Put the running values back and start it again. */
+static gboolean check_still_running(Apply *a, guint k, GError **error)
+{
+	g_autofree gchar *rel = g_strdup_printf("kdamonds/%u/state", k);
+	g_autofree gchar *state = NULL;
+	g_autoptr(GError) local = NULL;
+
+	if (!vtier_damon_writer_read(a->w, rel, &state, error))
+		return FALSE;
+	if (g_strcmp0(state, "on") == 0)
+		return TRUE;
+	set_running(a, k, FALSE);
+	restore_running(a, k);
+	if (!write_explained(a, rel, "on", &local)) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_FAILED,
+			    "kdamond %u stopped when the kernel rejected `commit`, and starting it "
+			    "again with its previous configuration failed: %s",
+			    k, local->message);
+		return FALSE;
+	}
+	set_running(a, k, TRUE);
+	g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+		    "the kernel rejected `commit` of kdamond %u and stopped it (this kernel reports "
+		    "commit errors by stopping the kdamond); vtier started it again with its previous "
+		    "configuration",
+		    k);
+	return FALSE;
+}
+
+static gboolean run_state(Apply *a, guint k, GPtrArray *entries, VtierDamonStateAction *ret_action,
+			  GError **error)
+{
+	VtierDamonStateAction action = decide(a, k);
+	g_autofree gchar *rel = g_strdup_printf("kdamonds/%u/state", k);
+
+	*ret_action = action;
+	if (action != VTIER_DAMON_STATE_NONE &&
+	    !write_explained(a, rel, vtier_damon_state_action_to_string(action), error)) {
+		if (action != VTIER_DAMON_STATE_ON)
+			restore_running(a, k);
+		return FALSE;
+	}
+	if (action == VTIER_DAMON_STATE_ON)
+		set_running(a, k, TRUE);
+	if ((action == VTIER_DAMON_STATE_COMMIT || action == VTIER_DAMON_STATE_COMMIT_GOALS) &&
+	    !check_still_running(a, k, error))
+		return FALSE;
+	if (action != VTIER_DAMON_STATE_NONE ||
+	    !g_hash_table_contains(a->w->running, GUINT_TO_POINTER(k)))
+		g_hash_table_replace(a->w->running, GUINT_TO_POINTER(k), entries_of(entries, k));
+	return TRUE;
+}
+
+static void prepare_before_lists(Apply *a)
+{
+	g_hash_table_remove_all(a->w->before);
+	for (guint k = 0; k < a->running->len; k++) {
+		if (is_running(a, k) && !g_hash_table_contains(a->w->running, GUINT_TO_POINTER(k)))
+			g_hash_table_insert(a->w->before, GUINT_TO_POINTER(k), entries_new());
+	}
+}
+
+gboolean vtier_damon_writer_apply(VtierDamonWriter *w, const VtierDamonModel *model,
+				  VtierDamonApplyResult *ret_result, GError **error)
+{
+	g_auto(VtierDamonApplyResult) local_result = { 0 };
+	VtierDamonApplyResult *result = ret_result != NULL ? ret_result : &local_result;
+	g_autoptr(GPtrArray) entries = vtier_damon_render_entries(model, w->features, error);
+	g_autoptr(GArray) running = g_array_new(FALSE, TRUE, sizeof(gboolean));
+	g_autoptr(GArray) changed = g_array_new(FALSE, TRUE, sizeof(guint));
+	Apply a = { w, model, result, running, changed };
+	guint64 nr = 0;
+
+	memset(result, 0, sizeof(*result));
+	result->actions = g_array_new(FALSE, TRUE, sizeof(VtierDamonStateAction));
+	if (entries == NULL)
+		return FALSE;
+	if (w->check_memcg) {
+		g_autofree gchar *missing = vtier_damon_writer_missing_memcgs(model);
+
+		if (missing != NULL) {
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND,
+				    "memcg path does not exist: %s; the kernel would refuse the "
+				    "configuration (ENOMEM), 6.12 by stopping the kdamond",
+				    missing);
+			return FALSE;
+		}
+	}
+	g_array_set_size(changed, model->kdamonds->len);
+	if (!read_tree_state(&a, &nr, error))
+		return FALSE;
+	if (nr != model->kdamonds->len && !stop_all(&a, error))
+		return FALSE;
+	prepare_before_lists(&a);
+	if (!apply_list(&a, entries, TRUE, error))
+		return FALSE;
+	for (guint k = 0; k < model->kdamonds->len; k++) {
+		VtierDamonStateAction action = VTIER_DAMON_STATE_NONE;
+		gboolean ok = run_state(&a, k, entries, &action, error);
+
+		g_array_append_val(result->actions, action);
+		if (!ok)
+			return FALSE;
+	}
+	g_hash_table_remove_all(w->before);
+	return TRUE;
+}
+
+gboolean vtier_damon_writer_stop(VtierDamonWriter *w, GError **error)
+{
+	g_auto(VtierDamonApplyResult) result = { 0 };
+	g_autoptr(GArray) running = g_array_new(FALSE, TRUE, sizeof(gboolean));
+	Apply a = { w, NULL, &result, running, NULL };
+	guint64 nr = 0;
+
+	if (!read_tree_state(&a, &nr, error))
+		return FALSE;
+	return stop_all(&a, error);
+}

@@ -1,0 +1,75 @@
+#!/bin/bash
+# damon-tiering.sh — the tiering proof of the DAMON driver on the lab's real kernels (6.12, 6.18,
+# 7.3): inside each, tests/kernel/damon-tiering-guest.sh runs a 512 MiB workload on the CXL node
+# (128 MiB hot) in one cgroup and a hot neighbour in another, applies a PULL scheme with
+# `vtierctl damon apply` (staged start), and checks >= 90% of the hot set on node0 within 60 s,
+# the neighbour untouched and the workload's cold pages left alone. The curves (seconds -> MiB per
+# node) are printed as comment lines. Run by ./quickstart.sh check with VTIER_SRCDIR and
+# VTIER_BUILDDIR set; DAMON_TIERING_KERNELS overrides the kernel list. Ends with
+# "N passed, N failed, N skipped".
+set -uo pipefail
+
+srcdir=${VTIER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+guest=$(cd "$(dirname "$0")/../kernel" && pwd)/damon-tiering-guest.sh
+builddir=${VTIER_BUILDDIR:-$srcdir/_build}
+helperdir=${DAMON_TIERING_HELPERDIR:-$builddir}
+kernels=${DAMON_TIERING_KERNELS:-6.12 6.18 7.3}
+passed=0 failed=0 skipped=0
+
+result() { # ok|fail|skip NAME [WHY]
+	case "$1" in
+	ok) passed=$((passed + 1)); echo "PASS: $2" ;;
+	fail) failed=$((failed + 1)); echo "FAIL: $2${3:+: $3}" ;;
+	skip) skipped=$((skipped + 1)); echo "SKIP: $2${3:+: $3}" ;;
+	esac
+}
+
+finish() {
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+missing=""
+[ -x "$srcdir/tests/kernel/lab" ] || missing="tests/kernel/lab (the lab is not in this tree)"
+command -v qemu-system-x86_64 >/dev/null || missing="$missing qemu-system-x86_64 (qemu-system-x86)"
+[ -x /usr/lib/qemu/virtiofsd ] || missing="$missing /usr/lib/qemu/virtiofsd (qemu-system-common)"
+[ -x /bin/busybox ] || missing="$missing /bin/busybox (busybox-static)"
+[ "$(id -u)" = 0 ] || missing="$missing root"
+if [ -n "$missing" ]; then
+	for k in $kernels; do result skip "damon-tiering $k" "missing: $missing"; done
+	finish
+fi
+for p in "$builddir/vtierctl" "$helperdir/tests/kernel/lab-workload" \
+	"$helperdir/tests/kernel/lab-placement"; do
+	if [ ! -x "$p" ]; then
+		for k in $kernels; do result fail "damon-tiering $k" "$p not built (make check builds it)"; done
+		finish
+	fi
+done
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+for k in $kernels; do
+	start=$(date +%s)
+	mkdir -p "$work/out-$k"
+	TMPDIR=$work "$srcdir/tests/kernel/lab" --quiet --timeout 240 --out "$work/out-$k" \
+		--output "$work/output-$k" --console "$work/console-$k" "$k" -- \
+		"$guest" "$builddir" "$k" "$helperdir" \
+		2>"$work/stderr-$k"
+	rc=$?
+	echo "# $k: lab exited $rc after $(($(date +%s) - start))s"
+	grep -E '^#' "$work/output-$k" 2>/dev/null | sed "s/^/# $k: /"
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) result ok "$k: ${line#ok * - }" ;;
+		"not ok "*) result fail "$k: ${line#not ok * - }" ;;
+		esac
+	done <"$work/output-$k"
+	if ! grep -qE '^1\.\.[0-9]+$' "$work/output-$k" 2>/dev/null; then
+		result fail "damon-tiering $k completed" "lab exit $rc: $(tail -3 "$work/stderr-$k" | tr '\n' ' ')"
+		tail -20 "$work/output-$k" 2>/dev/null | sed 's/^/#   /'
+	fi
+done
+finish

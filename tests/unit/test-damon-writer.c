@@ -1,0 +1,572 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "vtier-test"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "common/error.h"
+#include "damon-test-util.h"
+#include "tiering/damon/damon-fake.h"
+#include "tiering/damon/damon-writer.h"
+#include "vtier-test.h"
+
+#define GUEST "/vtier.slice/guest1"
+
+/* A temp sysroot with the guest's cgroup, a fake kernel of @profile and a writer on it. */
+typedef struct {
+	VtierTestSysroot *sysroot;
+	VtierDamonFeatures *features;
+	VtierDamonFake *fake;
+	VtierDamonIo *io;
+	VtierDamonWriter *writer;
+	GPtrArray *journal;
+} Fixture;
+
+static void fixture_setup(Fixture *fx, const gchar *profile, gboolean damon_stat_off)
+{
+	g_autoptr(GError) error = NULL;
+
+	fx->sysroot = vtier_test_sysroot_new(NULL);
+	vtier_test_write_file(fx->sysroot->root, "sys/fs/cgroup" GUEST "/cgroup.procs", "");
+	fx->features = vtier_damon_features_load(profile, &error);
+	g_assert_no_error(error);
+	if (damon_stat_off)
+		vtier_damon_features_get_module(fx->features, "damon_stat")->enabled = FALSE;
+	fx->fake = vtier_damon_fake_new(fx->features);
+	fx->io = vtier_damon_fake_get_io(fx->fake);
+	fx->journal = g_ptr_array_new_with_free_func(g_free);
+	vtier_damon_io_set_journal(fx->io, fx->journal);
+	fx->writer = vtier_damon_writer_new(fx->io, fx->features);
+}
+
+static void fixture_teardown(Fixture *fx)
+{
+	vtier_damon_writer_free(fx->writer);
+	vtier_damon_io_unref(fx->io);
+	vtier_damon_fake_free(fx->fake);
+	vtier_damon_features_free(fx->features);
+	g_ptr_array_unref(fx->journal);
+	vtier_test_sysroot_free(fx->sysroot);
+}
+
+static VtierDamonScheme *scheme_of(VtierDamonModel *model, guint s)
+{
+	return ((VtierDamonKdamond *)model->kdamonds->pdata[0])->context->schemes->pdata[s];
+}
+
+static gchar *journal_text(Fixture *fx)
+{
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	for (guint i = 0; i < fx->journal->len; i++)
+		g_string_append_printf(out, "%s\n", (gchar *)fx->journal->pdata[i]);
+	g_ptr_array_set_size(fx->journal, 0);
+	return g_strdup(out->str);
+}
+
+static void apply_ok(Fixture *fx, VtierDamonModel *model, VtierDamonStateAction expected)
+{
+	g_auto(VtierDamonApplyResult) result = { 0 };
+	g_autoptr(GError) error = NULL;
+
+	vtier_damon_writer_apply(fx->writer, model, &result, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(result.actions->len, ==, model->kdamonds->len);
+	g_assert_cmpstr(vtier_damon_state_action_to_string(g_array_index(result.actions, VtierDamonStateAction, 0)),
+			==, vtier_damon_state_action_to_string(expected));
+}
+
+/* The files say what the model says, and the kdamond runs with exactly the files. */
+static void assert_consistent(Fixture *fx, VtierDamonModel *model)
+{
+	g_autofree gchar *mismatches = NULL;
+	g_autofree gchar *running = vtier_damon_fake_get_running_config(fx->fake, 0);
+	g_autofree gchar *files = vtier_damon_fake_get_files_config(fx->fake, 0);
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(vtier_damon_writer_verify(fx->writer, model, &mismatches, &error));
+	g_assert_no_error(error);
+	g_assert_cmpstr(mismatches, ==, NULL);
+	g_assert_true(vtier_damon_fake_is_running(fx->fake, 0));
+	g_assert_cmpstr(running, ==, files);
+}
+
+static void test_scripts(void)
+{
+	const gchar *const profiles[] = { "6.12", "6.18", "7.3" };
+
+	for (gsize i = 0; i < G_N_ELEMENTS(profiles); i++) {
+		g_autoptr(VtierDamonFeatures) f = vtier_damon_features_load(profiles[i], NULL);
+		g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+		g_autoptr(GError) error = NULL;
+		g_autofree gchar *script = vtier_damon_writer_render_script(model, f, &error);
+		g_autofree gchar *golden = g_strdup_printf("damon/ratio-%s.sh", profiles[i]);
+
+		g_assert_no_error(error);
+		g_assert_true(g_str_has_suffix(script, "/kdamonds/0/state\n"));
+		g_assert_nonnull(strstr(script, "echo on > /sys/kernel/mm/damon/admin/kdamonds/0/state"));
+		vtier_test_assert_golden(golden, script);
+	}
+}
+
+/* 6.12 has no allow: the memcg allow filter becomes "exclude what is not the memcg". */
+static void test_612_filters(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_autofree gchar *files = NULL;
+
+	fixture_setup(&fx, "6.12", FALSE);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	assert_consistent(&fx, model);
+	files = vtier_damon_fake_get_files_config(fx.fake, 0);
+	g_assert_nonnull(strstr(files, "schemes/0/filters/0/type addr\n"));
+	g_assert_nonnull(strstr(files, "schemes/0/filters/0/matching N\n"));
+	g_assert_nonnull(strstr(files, "schemes/0/filters/1/type memcg\n"));
+	g_assert_nonnull(strstr(files, "schemes/0/filters/1/matching N\n"));
+	g_assert_nonnull(strstr(files, "schemes/0/filters/1/memcg_path " GUEST "\n"));
+	g_assert_null(strstr(files, "allow"));
+	fixture_teardown(&fx);
+}
+
+static void test_apply_idempotent(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_autofree gchar *first = NULL;
+	guint writes;
+
+	fixture_setup(&fx, "7.3", TRUE);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	first = journal_text(&fx);
+	g_assert_true(g_str_has_prefix(first, "/sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds\t1\n"));
+	g_assert_true(g_str_has_suffix(first, "/kdamonds/0/state\ton\n"));
+	assert_consistent(&fx, model);
+	writes = vtier_damon_io_get_write_count(fx.io);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_NONE);
+	g_assert_cmpuint(vtier_damon_io_get_write_count(fx.io), ==, writes);
+	/* a new writer (vtierd restarted) reads the files and still writes nothing */
+	vtier_damon_writer_free(fx.writer);
+	fx.writer = vtier_damon_writer_new(fx.io, fx.features);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_NONE);
+	g_assert_cmpuint(vtier_damon_io_get_write_count(fx.io), ==, writes);
+	fixture_teardown(&fx);
+}
+
+/* A changed budget writes that file and commits; a goal change only commits the goals. */
+static void test_commit_changes_only(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_autofree gchar *text = NULL;
+	VtierDamonGoal *goal;
+
+	fixture_setup(&fx, "7.3", TRUE);
+	goal = vtier_damon_scheme_add_goal(scheme_of(model, 0));
+	goal->target_value = 5000;
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	g_ptr_array_set_size(fx.journal, 0);
+	scheme_of(model, 1)->quotas.bytes = 8 << 20;
+	apply_ok(&fx, model, VTIER_DAMON_STATE_COMMIT);
+	text = journal_text(&fx);
+	g_assert_cmpstr(text, ==,
+			"/sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/bytes\t8388608\n"
+			"/sys/kernel/mm/damon/admin/kdamonds/0/state\tcommit\n");
+	assert_consistent(&fx, model);
+	g_clear_pointer(&text, g_free);
+	goal->current_value = 1234;
+	apply_ok(&fx, model, VTIER_DAMON_STATE_COMMIT_GOALS);
+	text = journal_text(&fx);
+	g_assert_cmpstr(text, ==,
+			"/sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/goals/0/current_value\t1234\n"
+			"/sys/kernel/mm/damon/admin/kdamonds/0/state\tcommit_schemes_quota_goals\n");
+	assert_consistent(&fx, model);
+	fixture_teardown(&fx);
+}
+
+/* Appending a scheme rewrites nr_schemes, which wipes every scheme: all are rewritten. */
+static void test_append_scheme(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	VtierDamonScheme *s;
+
+	fixture_setup(&fx, "6.18", TRUE);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	s = vtier_damon_context_add_scheme(((VtierDamonKdamond *)model->kdamonds->pdata[0])->context);
+	s->action = VTIER_DAMON_ACTION_STAT;
+	apply_ok(&fx, model, VTIER_DAMON_STATE_COMMIT);
+	assert_consistent(&fx, model);
+	fixture_teardown(&fx);
+}
+
+/* A commit the kernel rejects leaves the kdamond running as before, and the writer puts the
+ * running values back into the files the kernel left the rejected values in. */
+static void test_failed_commit_restores(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_autoptr(VtierDamonModel) bad = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *before = NULL;
+	g_autofree gchar *running = NULL;
+	g_autofree gchar *files = NULL;
+	VtierDamonFilter *f;
+
+	fixture_setup(&fx, "7.3", TRUE);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	before = vtier_damon_fake_get_running_config(fx.fake, 0);
+	bad = vtier_damon_model_copy(model);
+	scheme_of(bad, 0)->quotas.bytes = 1 << 20;
+	f = scheme_of(bad, 1)->filters->pdata[1];
+	g_free(f->memcg_path);
+	f->memcg_path = g_strdup("/vtier.slice/gone");
+	/* the writer's own check would refuse it first: let the kernel answer */
+	vtier_damon_writer_set_check_memcg(fx.writer, FALSE);
+	g_assert_false(vtier_damon_writer_apply(fx.writer, bad, NULL, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_NO_MEMORY);
+	g_test_message("%s", error->message);
+	g_assert_nonnull(strstr(error->message, "cannot write \"commit\" to "
+						"/sys/kernel/mm/damon/admin/kdamonds/0/state: "));
+	g_assert_nonnull(strstr(error->message, "a memcg path no longer exists: "
+						"/vtier.slice/gone (kdamond 0 scheme 1)"));
+	running = vtier_damon_fake_get_running_config(fx.fake, 0);
+	files = vtier_damon_fake_get_files_config(fx.fake, 0);
+	g_assert_cmpstr(running, ==, before);
+	g_assert_cmpstr(files, ==, running);
+	assert_consistent(&fx, model);
+	/* the next apply of the good model has nothing to do */
+	apply_ok(&fx, model, VTIER_DAMON_STATE_NONE);
+	fixture_teardown(&fx);
+}
+
+
+/* Transient EBUSY (the sysfs lock is shared) is retried; a persistent one is reported. */
+static void test_busy_retry(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_auto(VtierDamonApplyResult) result = { 0 };
+	g_autoptr(GError) error = NULL;
+
+	fixture_setup(&fx, "7.3", TRUE);
+	vtier_damon_fake_inject_busy(fx.fake, 3);
+	g_assert_true(vtier_damon_writer_apply(fx.writer, model, &result, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(result.busy_retries, ==, 3);
+	assert_consistent(&fx, model);
+	scheme_of(model, 0)->quotas.bytes = 1 << 20;
+	vtier_damon_writer_set_busy_retry(fx.writer, 3, 100);
+	vtier_damon_fake_inject_busy(fx.fake, 10);
+	g_assert_false(vtier_damon_writer_apply(fx.writer, model, NULL, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_BUSY);
+	g_assert_nonnull(strstr(error->message, "cannot write \"commit\" to "
+						"/sys/kernel/mm/damon/admin/kdamonds/0/state: Device or "
+						"resource busy"));
+	fixture_teardown(&fx);
+}
+
+/* What a kernel cannot do is refused before any write, naming what and where. */
+static void test_unsupported(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_autoptr(GError) error = NULL;
+	VtierDamonFilter *f;
+
+	fixture_setup(&fx, "6.18", TRUE);
+	scheme_of(model, 0)->quotas.goal_tuner = VTIER_DAMON_TUNER_TEMPORAL;
+	g_assert_false(vtier_damon_writer_apply(fx.writer, model, NULL, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_NOT_SUPPORTED);
+	g_assert_cmpuint(vtier_damon_io_get_write_count(fx.io), ==, 0);
+	g_clear_error(&error);
+	scheme_of(model, 0)->quotas.goal_tuner = VTIER_DAMON_TUNER_CONSIST;
+	scheme_of(model, 0)->action = VTIER_DAMON_ACTION_COLLAPSE;
+	g_assert_false(vtier_damon_writer_apply(fx.writer, model, NULL, &error));
+	g_assert_cmpstr(error->message, ==,
+			"kdamonds/0/contexts/0/schemes/0: collapse is not supported by this kernel "
+			"(DAMON features: profile 6.18)");
+	g_clear_error(&error);
+	scheme_of(model, 0)->action = VTIER_DAMON_ACTION_MIGRATE_HOT;
+	vtier_damon_context_add_perf_event(((VtierDamonKdamond *)model->kdamonds->pdata[0])->context);
+	g_assert_false(vtier_damon_writer_apply(fx.writer, model, NULL, &error));
+	g_assert_nonnull(strstr(error->message, "hardware sampling"));
+	fixture_teardown(&fx);
+	/* 6.12 cannot put an allow filter before another filter */
+	fixture_setup(&fx, "6.12", FALSE);
+	g_clear_pointer(&model, vtier_damon_model_free);
+	model = damon_test_model_ratio(GUEST);
+	f = vtier_damon_scheme_add_filter(scheme_of(model, 0), VTIER_DAMON_FILTER_YOUNG);
+	f->matching = TRUE;
+	g_clear_error(&error);
+	g_assert_false(vtier_damon_writer_apply(fx.writer, model, NULL, &error));
+	g_assert_nonnull(strstr(error->message, "an allow filter followed by other filters"));
+	g_clear_error(&error);
+	/* a file the kernel lacks is fine while the model keeps its default */
+	g_ptr_array_remove_index(scheme_of(model, 0)->filters, 2);
+	((VtierDamonKdamond *)model->kdamonds->pdata[0])->refresh_ms = 100;
+	g_assert_false(vtier_damon_writer_apply(fx.writer, model, NULL, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_NOT_SUPPORTED);
+	g_assert_cmpstr(error->message, ==,
+			"cannot write \"100\" to /sys/kernel/mm/damon/admin/kdamonds/0/refresh_ms: "
+			"this kernel has no such file (DAMON features: profile 6.12)");
+	fixture_teardown(&fx);
+}
+
+/* The RFC perf_events ABI reads hex and 0/1 back; a repeated apply still writes nothing. */
+static void test_hw_rfc(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	VtierDamonContext *ctx = ((VtierDamonKdamond *)model->kdamonds->pdata[0])->context;
+	VtierDamonPerfEvent *ev = vtier_damon_context_add_perf_event(ctx);
+	g_autofree gchar *files = NULL;
+	guint writes;
+
+	fixture_setup(&fx, "7.3+hw-rfc", TRUE);
+	ev->type = 11;
+	ev->config = 0;
+	ev->sample_phys_addr = TRUE;
+	ev->freq = FALSE;
+	ev->sample_period = 262144;
+	ev->exclude_kernel = FALSE;
+	ev->exclude_hv = FALSE;
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	assert_consistent(&fx, model);
+	files = vtier_damon_fake_get_files_config(fx.fake, 0);
+	g_assert_nonnull(strstr(files, "monitoring_attrs/sample/perf_events/0/type 0xb\n"));
+	g_assert_nonnull(strstr(files, "monitoring_attrs/sample/perf_events/0/sample_phys_addr 1\n"));
+	writes = vtier_damon_io_get_write_count(fx.io);
+	vtier_damon_writer_invalidate(fx.writer);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_NONE);
+	g_assert_cmpuint(vtier_damon_io_get_write_count(fx.io), ==, writes);
+	fixture_teardown(&fx);
+}
+
+/* Changing the number of kdamonds stops the running ones (nr_kdamonds gives EBUSY otherwise). */
+static void test_kdamond_count(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_auto(VtierDamonApplyResult) result = { 0 };
+	g_autoptr(GError) error = NULL;
+	VtierDamonKdamond *k;
+	VtierDamonTarget *t;
+
+	fixture_setup(&fx, "7.3", TRUE);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	k = vtier_damon_model_add_kdamond(model);
+	k->context->operations = VTIER_DAMON_OPS_PADDR;
+	t = vtier_damon_context_add_target(k->context);
+	vtier_damon_target_add_region(t, 0, 1 << 30);
+	g_assert_true(vtier_damon_writer_apply(fx.writer, model, &result, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(result.actions->len, ==, 2);
+	g_assert_cmpint(g_array_index(result.actions, VtierDamonStateAction, 0), ==, VTIER_DAMON_STATE_ON);
+	g_assert_cmpint(g_array_index(result.actions, VtierDamonStateAction, 1), ==, VTIER_DAMON_STATE_ON);
+	g_assert_true(vtier_damon_fake_is_running(fx.fake, 0) && vtier_damon_fake_is_running(fx.fake, 1));
+	assert_consistent(&fx, model);
+	g_assert_true(vtier_damon_writer_stop(fx.writer, &error));
+	g_assert_false(vtier_damon_fake_is_running(fx.fake, 0) || vtier_damon_fake_is_running(fx.fake, 1));
+	fixture_teardown(&fx);
+}
+
+/* Read-back goes through update_* commands, or just reads when refresh_ms is set. */
+static void test_read_status(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_auto(VtierDamonKdamondStatus) status = { 0 };
+	VtierDamonSchemeStats st = { .nr_tried = 5, .sz_tried = 5 << 20, .nr_applied = 3,
+				     .sz_applied = 3 << 20, .qt_exceeds = 2, .effective_bytes = 4096,
+				     .tried_bytes = 7 << 20 };
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) json = NULL;
+	g_autofree gchar *text = NULL;
+	const VtierDamonSchemeStats *got;
+
+	fixture_setup(&fx, "6.18", TRUE);
+	vtier_damon_scheme_add_goal(scheme_of(model, 0))->current_value = 42;
+	g_assert_false(vtier_damon_writer_read_status(fx.writer, 0, &status, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	g_assert_true(vtier_damon_writer_stop(fx.writer, &error));
+	g_assert_true(vtier_damon_writer_read_status(fx.writer, 0, &status, &error));
+	g_assert_false(status.running);
+	g_assert_cmpint(status.pid, ==, -1);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	vtier_damon_fake_set_scheme_stats(fx.fake, 0, 0, &st);
+	g_ptr_array_set_size(fx.journal, 0);
+	g_assert_true(vtier_damon_writer_read_status(fx.writer, 0, &status, &error));
+	g_assert_no_error(error);
+	g_assert_true(status.running);
+	g_assert_cmpint(status.pid, ==, 3001); /* a restart is a new kdamond thread */
+	g_assert_cmpuint(status.schemes->len, ==, 2);
+	got = &g_array_index(status.schemes, VtierDamonSchemeStats, 0);
+	g_assert_cmpmem(got, sizeof(*got), &st, sizeof(st));
+	/* no stats injected for scheme 1: its effective quota is its byte cap */
+	g_assert_cmpuint(g_array_index(status.schemes, VtierDamonSchemeStats, 1).effective_bytes, ==, 4095);
+	g_assert_cmpuint(g_array_index((GArray *)status.goals->pdata[0], guint64, 0), ==, 42);
+	text = journal_text(&fx);
+	g_assert_nonnull(strstr(text, "state\tupdate_schemes_stats\n"));
+	g_assert_nonnull(strstr(text, "state\tupdate_schemes_effective_quotas\n"));
+	g_assert_nonnull(strstr(text, "state\tupdate_schemes_tried_bytes\n"));
+	json = vtier_damon_kdamond_status_to_json(&status);
+	g_clear_pointer(&text, g_free);
+	text = json_to_string(json, FALSE);
+	g_assert_nonnull(strstr(text, "\"sz_applied\":3145728"));
+	g_assert_nonnull(strstr(text, "\"goal_current_values\":[42]"));
+	/* with refresh_ms the kernel refreshes the files itself: no state command */
+	((VtierDamonKdamond *)model->kdamonds->pdata[0])->refresh_ms = 500;
+	apply_ok(&fx, model, VTIER_DAMON_STATE_NONE);
+	g_ptr_array_set_size(fx.journal, 0);
+	g_assert_true(vtier_damon_writer_read_status(fx.writer, 0, &status, &error));
+	g_assert_cmpuint(fx.journal->len, ==, 0);
+	fixture_teardown(&fx);
+}
+
+/* The kernel's answers, mapped to causes. */
+static void test_error_mapping(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_autoptr(GError) error = NULL;
+	VtierDamonContext *ctx = ((VtierDamonKdamond *)model->kdamonds->pdata[0])->context;
+
+	fixture_setup(&fx, "7.3", TRUE);
+	ctx->nr_regions_min = 2; /* the kernel needs at least 3 */
+	g_assert_false(vtier_damon_writer_apply(fx.writer, model, NULL, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT);
+	g_assert_nonnull(strstr(error->message, "cannot write \"on\" to /sys/kernel/mm/damon/admin/"
+						"kdamonds/0/state: Invalid argument (cause: the kernel "
+						"rejected the configuration: sample_us <= aggr_us, 3 <= "
+						"nr_regions min <= max"));
+	g_assert_false(vtier_damon_fake_is_running(fx.fake, 0));
+	g_clear_error(&error);
+	ctx->nr_regions_min = 10;
+	{
+		VtierDamonFilter *f = scheme_of(model, 0)->filters->pdata[1];
+
+		g_free(f->memcg_path);
+		f->memcg_path = g_strdup("/not/there");
+	}
+	g_assert_false(vtier_damon_writer_apply(fx.writer, model, NULL, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND);
+	g_assert_cmpstr(error->message, ==,
+			"memcg path does not exist: /not/there (kdamond 0 scheme 0); the kernel "
+			"would refuse the configuration (ENOMEM), 6.12 by stopping the kdamond");
+	g_clear_error(&error);
+	vtier_damon_writer_set_check_memcg(fx.writer, FALSE);
+	g_assert_false(vtier_damon_writer_apply(fx.writer, model, NULL, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_NO_MEMORY);
+	g_assert_nonnull(strstr(error->message, "cannot write \"on\" to /sys/kernel/mm/damon/admin/"
+						"kdamonds/0/state: Cannot allocate memory (cause: a "
+						"memcg path no longer exists: /not/there (kdamond 0 "
+						"scheme 0)"));
+	g_clear_error(&error);
+	fixture_teardown(&fx);
+}
+
+/* 6.12 takes a bad commit with success and stops the kdamond: the writer notices, restores the
+ * files and starts it again with what it ran before. */
+static void test_612_commit_stops(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_autoptr(VtierDamonModel) bad = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *before = NULL;
+	g_autofree gchar *running = NULL;
+
+	fixture_setup(&fx, "6.12", FALSE);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	before = vtier_damon_fake_get_running_config(fx.fake, 0);
+	bad = vtier_damon_model_copy(model);
+	((VtierDamonKdamond *)bad->kdamonds->pdata[0])->context->nr_regions_min = 1;
+	scheme_of(bad, 0)->quotas.bytes = 1 << 20;
+	g_assert_false(vtier_damon_writer_apply(fx.writer, bad, NULL, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT);
+	g_assert_nonnull(strstr(error->message, "the kernel rejected `commit` of kdamond 0 and stopped it"));
+	g_assert_true(vtier_damon_fake_is_running(fx.fake, 0));
+	running = vtier_damon_fake_get_running_config(fx.fake, 0);
+	g_assert_cmpstr(running, ==, before);
+	assert_consistent(&fx, model);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_NONE);
+	fixture_teardown(&fx);
+}
+
+/* An adopted kdamond (vtierd restarted, the writer never committed it): a rejected commit is
+ * undone with the values the files held before the writer wrote. */
+static void test_adopted_restore(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_autoptr(VtierDamonModel) bad = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *before = NULL;
+	g_autofree gchar *files = NULL;
+
+	fixture_setup(&fx, "7.3", TRUE);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	before = vtier_damon_fake_get_running_config(fx.fake, 0);
+	vtier_damon_writer_free(fx.writer);
+	fx.writer = vtier_damon_writer_new(fx.io, fx.features);
+	vtier_damon_writer_set_check_memcg(fx.writer, FALSE);
+	bad = vtier_damon_model_copy(model);
+	scheme_of(bad, 1)->quotas.bytes = 1 << 20;
+	((VtierDamonKdamond *)bad->kdamonds->pdata[0])->context->nr_regions_min = 1;
+	g_assert_false(vtier_damon_writer_apply(fx.writer, bad, NULL, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT);
+	files = vtier_damon_fake_get_files_config(fx.fake, 0);
+	g_assert_cmpstr(files, ==, before);
+	assert_consistent(&fx, model);
+	fixture_teardown(&fx);
+}
+
+/* With intervals auto-tuning the kernel owns sample_us/aggr_us of a running kdamond. */
+static void test_tuned_intervals(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	VtierDamonContext *ctx = ((VtierDamonKdamond *)model->kdamonds->pdata[0])->context;
+	g_autofree gchar *path = vtier_damon_admin_path("kdamonds/0/contexts/0/monitoring_attrs/"
+							"intervals/sample_us");
+	guint writes;
+
+	fixture_setup(&fx, "7.3", TRUE);
+	ctx->intervals_goal.access_bp = 400;
+	ctx->intervals_goal.aggrs = 3;
+	ctx->intervals_goal.min_sample_us = 5000;
+	ctx->intervals_goal.max_sample_us = 10000000;
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	/* the tuner moved the sampling interval; the kernel wrote it back */
+	g_assert_true(vtier_damon_io_write(fx.io, path, "7000", NULL));
+	vtier_damon_writer_invalidate(fx.writer);
+	writes = vtier_damon_io_get_write_count(fx.io);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_NONE);
+	g_assert_cmpuint(vtier_damon_io_get_write_count(fx.io), ==, writes);
+	fixture_teardown(&fx);
+}
+
+int main(int argc, char **argv)
+{
+	vtier_test_init(&argc, &argv);
+	g_test_add_func("/damon/writer/scripts", test_scripts);
+	g_test_add_func("/damon/writer/6.12-filters", test_612_filters);
+	g_test_add_func("/damon/writer/idempotent", test_apply_idempotent);
+	g_test_add_func("/damon/writer/commit-changes-only", test_commit_changes_only);
+	g_test_add_func("/damon/writer/append-scheme", test_append_scheme);
+	g_test_add_func("/damon/writer/failed-commit-restores", test_failed_commit_restores);
+	g_test_add_func("/damon/writer/busy-retry", test_busy_retry);
+	g_test_add_func("/damon/writer/unsupported", test_unsupported);
+	g_test_add_func("/damon/writer/hw-rfc", test_hw_rfc);
+	g_test_add_func("/damon/writer/kdamond-count", test_kdamond_count);
+	g_test_add_func("/damon/writer/read-status", test_read_status);
+	g_test_add_func("/damon/writer/error-mapping", test_error_mapping);
+	g_test_add_func("/damon/writer/6.12-commit-stops", test_612_commit_stops);
+	g_test_add_func("/damon/writer/adopted-restore", test_adopted_restore);
+	g_test_add_func("/damon/writer/tuned-intervals", test_tuned_intervals);
+	return g_test_run();
+}
