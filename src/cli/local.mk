@@ -10,3 +10,4 @@ vtierctl_SOURCES += src/cli/verb-sampler.c
 vtierctl_SOURCES += src/cli/verb-policy.c src/cli/plan-input.c src/cli/plan-input.h
 vtierctl_SOURCES += src/cli/verb-probe.c
 vtierctl_SOURCES += src/cli/verb-damon.c
+vtierctl_SOURCES += src/cli/verb-plan.c

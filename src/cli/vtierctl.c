@@ -23,6 +23,7 @@ static const VtierCliVerb verbs[] = {
 	{ "damon", "Apply a DAMON model, show or stop vtier's kdamonds", vtier_cli_verb_damon },
 
 	/* planner verbs */
+	{ "plan", "Print the DAMON plan for guests without touching any kernel", vtier_cli_verb_plan },
 	{ "policy", "Check a guest policy, list policy templates", vtier_cli_verb_policy },
 
 	/* guest verbs */

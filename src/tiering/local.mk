@@ -22,6 +22,7 @@ libvtier_core_la_SOURCES += \
 	src/tiering/planner-checks.c \
 	src/tiering/planner-json.c \
 	src/tiering/planner-schemes.c \
+	src/tiering/planner-shell.c \
 	src/tiering/planner-slots.c
 # planner.h uses the guest record; ship it even before src/virt/ lists its sources
 EXTRA_DIST += src/virt/guest.h
