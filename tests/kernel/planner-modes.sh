@@ -16,13 +16,21 @@ if [ -f $f ]; then echo N >$f; fi
 cg=/sys/fs/cgroup
 echo +memory >$cg/cgroup.subtree_control
 mkdir -p $cg/work
-(echo $BASHPID >$cg/work/cgroup.procs && exec "$b/tests/kernel/lab-workload" --node 1 --size 256 --hot 64 --info /tmp/wl) >/dev/null &
-wl=$!
-for _ in $(seq 600); do [ -f /tmp/wl ] && break; sleep 0.1; done
-echo "# workload: $(cat /tmp/wl)"
-# what libvirt would leave for vtier: the pid file (the memcg is resolved from /proc/PID/cgroup)
-mkdir -p /run/libvirt/qemu
-echo $wl >/run/libvirt/qemu/vm.pid
+# A fresh workload for every case (earlier cases move its hot set): 256 MiB on node1, 64 MiB hot,
+# and what libvirt would leave for vtier: its pid file (the memcg comes from /proc/PID/cgroup).
+wl=
+start_workload() {
+	rm -f /tmp/wl
+	(echo $BASHPID >$cg/work/cgroup.procs && exec "$b/tests/kernel/lab-workload" --node 1 --size 256 --hot 64 --info /tmp/wl) >/dev/null &
+	wl=$!
+	for _ in $(seq 600); do [ -f /tmp/wl ] && break; sleep 0.1; done
+	mkdir -p /run/libvirt/qemu
+	echo $wl >/run/libvirt/qemu/vm.pid
+}
+stop_workload() {
+	kill $wl 2>/dev/null
+	wait $wl 2>/dev/null
+}
 printf '[damon]\nvaddr_kdamond=true\n' >/tmp/vaddr.conf
 printf '[damon]\nintervals_autotune=true\n' >/tmp/autotune.conf
 
@@ -83,19 +91,24 @@ for case in ratio ratio+kernel ratio+autotune allowance allowance+kernel hot-spl
 	[ "$variant" = autotune ] && conf=(--config /tmp/autotune.conf)
 	[ "$variant" = kernel ] && tuner=kernel wait=60
 	domain "$mode" $tuner >/tmp/vm.xml
+	stop_all
+	start_workload
 	if ! "$b/vtierctl" plan --policy-dir "$src/policies" --kernel-features "$k" "${conf[@]}" \
 		--domain /tmp/vm.xml >/tmp/plan.sh 2>/tmp/plan.err; then
 		echo "not ok $case plan: $(tr '\n' ' ' </tmp/plan.err)"
+		stop_workload
 		continue
 	fi
 	refused=$(grep '^# refused: ' /tmp/plan.sh | head -n 1)
 	if [ -n "$refused" ]; then
 		echo "skip $case: ${refused#\# refused: }"
+		stop_workload
 		continue
 	fi
 	stop_all
 	if ! sh /tmp/plan.sh 2>/tmp/apply.err; then
 		echo "not ok $case apply: $(tr '\n' ' ' </tmp/apply.err)"
+		stop_workload
 		continue
 	fi
 	echo "ok $case on"
@@ -116,8 +129,7 @@ for case in ratio ratio+kernel ratio+autotune allowance allowance+kernel hot-spl
 	else
 		echo "not ok $case schemes-run: nr_tried of kdamond $1 schemes $2-$3 stayed 0 for $wait s"
 	fi
+	stop_all
+	stop_workload
 done
-stop_all
-kill $wl
-wait 2>/dev/null
 exit 0
