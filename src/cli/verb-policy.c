@@ -4,134 +4,169 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/plan-input.h"
+#include "cli/guests-libvirt.h"
+#include "cli/policy-check.h"
 #include "common/error.h"
-#include "tiering/policy-units.h"
-#include "tiering/policy.h"
+#include "virt/connection.h"
+#include "virt/domain-xml.h"
+#include "virt/metadata.h"
 
-/* `vtierctl policy check [--memory SIZE] [--default-mode MODE] FILE|-`: validates a policy element
- * (as stored in a domain's <metadata>), or the policy in a whole domain XML, and prints the policy
- * the guest would run under, every knob resolved (domain > template > host default).
- * `vtierctl policy templates`: the shipped and local templates with their settings. */
+/* `vtierctl policy get|set|clear DOMAIN [XML]`: a domain's vtier policy in its libvirt <metadata>,
+ * read and written through libvirt (live and persistent, as the domain has them). */
 
-static gboolean policy_templates(const VtierPolicyStore *store, gboolean json)
+typedef struct {
+	gchar *uri;
+	gchar *file;
+	gboolean live;
+	gboolean config;
+	VtierCliCommon common;
+} PolicyOptions;
+
+static void policy_options_clear(PolicyOptions *o)
 {
-	g_auto(GStrv) names = vtier_policy_store_list_templates(store);
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_free(o->uri);
+	g_free(o->file);
+	vtier_cli_common_clear(&o->common);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PolicyOptions, policy_options_clear)
 
-	json_builder_begin_object(b);
-	for (guint i = 0; names[i] != NULL; i++) {
-		const VtierPolicy *t = vtier_policy_store_lookup(store, names[i], "-", NULL);
-		g_autofree gchar *xml = vtier_policy_to_xml(t, FALSE);
+static unsigned int write_flags(const PolicyOptions *o)
+{
+	return (o->live ? VIR_DOMAIN_AFFECT_LIVE : 0) | (o->config ? VIR_DOMAIN_AFFECT_CONFIG : 0);
+}
 
-		json_builder_set_member_name(b, names[i]);
-		json_builder_add_value(b, vtier_policy_to_json(t));
-		if (!json)
-			printf("%s:\n%s\n", names[i], xml);
-	}
-	json_builder_end_object(b);
+static gboolean print_policy(const gchar *domain, const gchar *xml, gboolean json)
+{
 	if (json) {
-		g_autoptr(JsonNode) root = json_builder_get_root(b);
-		g_autofree gchar *text = json_to_string(root, TRUE);
+		g_autoptr(JsonBuilder) b = json_builder_new();
+		g_autoptr(JsonNode) root = NULL;
+		g_autofree gchar *text = NULL;
 
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "domain");
+		json_builder_add_string_value(b, domain);
+		json_builder_set_member_name(b, "namespace");
+		json_builder_add_string_value(b, VTIER_POLICY_XMLNS);
+		json_builder_set_member_name(b, "policy");
+		if (xml != NULL)
+			json_builder_add_string_value(b, xml);
+		else
+			json_builder_add_null_value(b);
+		json_builder_end_object(b);
+		root = json_builder_get_root(b);
+		text = json_to_string(root, TRUE);
 		printf("%s\n", text);
+	} else if (xml != NULL) {
+		printf("%s\n", xml);
+	} else {
+		printf("domain %s has no vtier policy (the host default applies)\n", domain);
 	}
 	return TRUE;
 }
 
-static gboolean read_text(const gchar *file, gchar **ret_text, GError **error)
+/* The policy text: the argument, --file FILE, or stdin for "-". */
+static gchar *policy_text(const PolicyOptions *o, const gchar *arg, GError **error)
 {
-	g_autoptr(GString) in = NULL;
-	gchar buf[4096];
-	gsize n;
+	gchar *text = NULL;
+	g_autoptr(GError) local = NULL;
+	const gchar *path = o->file != NULL ? o->file : g_strcmp0(arg, "-") == 0 ? "/dev/stdin"
+										    : NULL;
 
-	if (g_strcmp0(file, "-") != 0)
-		return g_file_get_contents(file, ret_text, NULL, error);
-	in = g_string_new(NULL);
-	while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
-		g_string_append_len(in, buf, (gssize)n);
-	*ret_text = g_string_free(g_steal_pointer(&in), FALSE);
+	if (path == NULL) {
+		if (arg == NULL)
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+				    "policy set needs the policy XML (an argument, --file FILE, or - "
+				    "for stdin)");
+		return arg != NULL ? g_strdup(arg) : NULL;
+	}
+	if (!g_file_get_contents(path, &text, NULL, &local)) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND, "%s", local->message);
+		return NULL;
+	}
+	return g_strstrip(text);
+}
+
+/* Everything vtier can check before writing: one <policy> element, safely parsed. The contents
+ * are validated by the policy parser (src/tiering/policy.h) once it is part of the build. */
+static gboolean validate(virDomainPtr dom, const gchar *xml, GError **error)
+{
+	g_autofree gchar *normal = vtier_domain_xml_policy_normalize(xml, strlen(xml), error);
+
+	if (normal == NULL) {
+		g_prefix_error(error, "invalid policy: ");
+		return FALSE;
+	}
 	return TRUE;
 }
 
-static gboolean policy_check(const VtierPolicyStore *store, const gchar *file,
-			     const gchar *memory, const gchar *default_mode, gboolean json,
-			     GError **error)
+static gboolean run(const gchar *action, const gchar *domain, const gchar *arg,
+		    const PolicyOptions *o, GError **error)
 {
-	g_autofree gchar *text = NULL;
-	g_autoptr(VtierPolicy) policy = NULL;
-	VtierPolicyMode mode = VTIER_POLICY_MODE_RATIO;
-	guint64 memory_bytes = 0;
+	g_autoptr(virConnect) conn = vtier_virt_open(o->uri, g_strcmp0(action, "get") == 0, error);
+	g_autoptr(virDomain) dom = NULL;
+	g_autofree gchar *xml = NULL;
 
-	if (memory != NULL && !vtier_policy_parse_size(memory, &memory_bytes, error)) {
-		g_prefix_error(error, "--memory: ");
+	if (conn == NULL)
+		return FALSE;
+	dom = virDomainLookupByName(conn, domain);
+	if (dom == NULL) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND, "no domain \"%s\" at %s: %s",
+			    domain, o->uri,
+			    vtier_virt_last_error());
 		return FALSE;
 	}
-	if (default_mode != NULL && !vtier_policy_mode_from_string(default_mode, &mode)) {
-		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
-			    "--default-mode \"%s\": allowed: %s", default_mode,
-			    vtier_policy_mode_allowed());
-		return FALSE;
-	}
-	if (!read_text(file, &text, error))
-		return FALSE;
-	if (g_strstr_len(text, -1, "<domain") != NULL) {
-		g_autoptr(VtierCliDomain) d = vtier_cli_domain_parse(text, file, error);
+	if (g_strcmp0(action, "get") == 0) {
+		VtierMetadataScope scope = o->config ? VTIER_METADATA_CONFIG
+					   : o->live ? VTIER_METADATA_LIVE
+						     : VTIER_METADATA_CURRENT;
 
-		if (d == NULL)
-			return FALSE;
-		policy = vtier_policy_resolve(store, d->name, d->memory_bytes, d->policy_xml, mode,
-					      error);
-	} else {
-		policy = vtier_policy_resolve(store, file, memory_bytes, text, mode, error);
+		return vtier_virt_policy_get(dom, scope, &xml, error) &&
+		       print_policy(domain, xml, o->common.json);
 	}
-	if (policy == NULL)
+	if (g_strcmp0(action, "clear") == 0)
+		return vtier_virt_policy_clear(dom, write_flags(o), error);
+	xml = policy_text(o, arg, error);
+	if (xml == NULL || !validate(dom, xml, error))
 		return FALSE;
-	if (json) {
-		g_autoptr(JsonNode) node = vtier_policy_to_json(policy);
-		g_autofree gchar *out = json_to_string(node, TRUE);
-
-		printf("%s\n", out);
-	} else {
-		g_autofree gchar *out = vtier_policy_to_xml(policy, TRUE);
-
-		printf("<!-- mode from: %s -->\n%s", policy->origin, out);
-	}
-	return TRUE;
+	return vtier_virt_policy_set(dom, xml, write_flags(o), error);
 }
 
 gboolean vtier_cli_verb_policy(int argc, char **argv, GError **error)
 {
-	g_auto(VtierCliCommon) common = { 0 };
-	g_autofree gchar *dir = NULL;
-	g_autofree gchar *memory = NULL;
-	g_autofree gchar *default_mode = NULL;
-	g_autoptr(VtierPolicyStore) store = NULL;
+	g_auto(PolicyOptions) o = { 0 };
 	const GOptionEntry entries[] = {
-		{ "policy-dir", 0, 0, G_OPTION_ARG_FILENAME, &dir,
-		  "Policy schema and templates (default: $VTIER_POLICY_DIR or " VTIER_POLICYDIR ")",
-		  "DIR" },
-		{ "memory", 0, 0, G_OPTION_ARG_STRING, &memory,
-		  "The guest's memory, to check a fast size against (e.g. 16GiB)", "SIZE" },
-		{ "default-mode", 0, 0, G_OPTION_ARG_STRING, &default_mode,
-		  "The host default mode ([policy] default_mode, default ratio)", "MODE" },
+		{ "connect", 'c', 0, G_OPTION_ARG_STRING, &o.uri,
+		  "libvirt URI (default: [daemon] libvirt_uri of vtierd.conf, qemu:///system)", "URI" },
+		{ "file", 'f', 0, G_OPTION_ARG_FILENAME, &o.file, "Read the policy XML from FILE",
+		  "FILE" },
+		{ "live", 0, 0, G_OPTION_ARG_NONE, &o.live, "Only the running domain", NULL },
+		{ "config", 0, 0, G_OPTION_ARG_NONE, &o.config,
+		  "Only the persistent configuration", NULL },
 		G_OPTION_ENTRY_NULL,
 	};
+	const gchar *action;
 
-	if (!vtier_cli_parse(&argc, &argv, "check FILE|- | templates",
-			     "Check a vtier policy element, or list the policy templates.", entries,
-			     &common, error))
+	/* check FILE|- and templates work without libvirt (policy-check.c) */
+	if (vtier_cli_policy_check_wants(argc, argv))
+		return vtier_cli_policy_check(argc, argv, error);
+	if (!vtier_cli_parse(&argc, &argv, "get|set|clear DOMAIN [POLICY-XML]",
+			     "Read or write a domain's vtier policy (libvirt metadata, namespace "
+			     VTIER_POLICY_XMLNS ").",
+			     entries, &o.common, error))
 		return FALSE;
-	store = vtier_policy_store_new(dir, error);
-	if (store == NULL)
+	if (o.uri == NULL)
+		o.uri = vtier_cli_default_libvirt_uri();
+	action = argc > 1 ? argv[1] : NULL;
+	if (!g_strv_contains((const gchar *const[]){ "get", "set", "clear", NULL },
+			     action != NULL ? action : "") ||
+	    argc < 3 || argc > (g_strcmp0(action, "set") == 0 ? 4 : 3)) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+			    "usage: vtierctl policy get|set|clear DOMAIN [POLICY-XML] (try --help)");
 		return FALSE;
-	if (argc == 2 && g_strcmp0(argv[1], "templates") == 0)
-		return policy_templates(store, common.json);
-	if (argc == 3 && g_strcmp0(argv[1], "check") == 0)
-		return policy_check(store, argv[2], memory, default_mode, common.json, error);
-	g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
-		    "expected `check FILE|-` or `templates` (try --help)");
-	return FALSE;
+	}
+	return run(action, argv[2], argc > 3 ? argv[3] : NULL, &o, error);
 }

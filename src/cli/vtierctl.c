@@ -24,9 +24,10 @@ static const VtierCliVerb verbs[] = {
 
 	/* planner verbs */
 	{ "plan", "Print the DAMON plan for guests without touching any kernel", vtier_cli_verb_plan },
-	{ "policy", "Check a guest policy, list policy templates", vtier_cli_verb_policy },
 
 	/* guest verbs */
+	{ "guests", "Show running guests (pid, memcg, per-node usage)", vtier_cli_verb_guests },
+	{ "policy", "Get, set, clear or check a domain's vtier policy; list templates", vtier_cli_verb_policy },
 };
 
 static void print_usage(FILE *out)

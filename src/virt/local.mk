@@ -1,1 +1,11 @@
 # Sources of this part are listed here as they land.
+libvtier_core_la_SOURCES += \
+	src/virt/guest.c src/virt/guest.h \
+	src/virt/domain-xml.c src/virt/domain-xml.h
+libvtier_core_la_SOURCES += \
+	src/virt/event-glib.c src/virt/event-glib.h \
+	src/virt/memcg.c src/virt/memcg.h
+libvtier_core_la_SOURCES += \
+	src/virt/connection.c src/virt/connection.h
+libvtier_core_la_SOURCES += \
+	src/virt/metadata.c src/virt/metadata.h

@@ -23,3 +23,4 @@ EXTRA_DIST += \
 	tests/kernel/examples/damon-pull.sh \
 	tests/suites/lab-smoke.sh \
 	docs/lab.md
+include $(srcdir)/tests/kernel/tierproof.mk

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "vtierctl"
+
+#include "config.h"
+
+#include <stdio.h>
+
+#include "cli/guests-libvirt.h"
+#include "common/error.h"
+#include "daemon/config.h"
+#include "virt/connection.h"
+#include "virt/memcg.h"
+
+gchar *vtier_cli_default_libvirt_uri(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VtierConfig) config =
+		vtier_config_load(VTIER_SYSCONFDIR "/vtier/vtierd.conf", FALSE, &error);
+
+	if (config == NULL) {
+		g_warning("ignoring %s", error->message);
+		config = vtier_config_new_default();
+	}
+	return vtier_config_get_string(config, "daemon", "libvirt_uri");
+}
+
+static gint cmp_name(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0((*(VtierGuest *const *)a)->name, (*(VtierGuest *const *)b)->name);
+}
+
+/* The running guests of @conn, each with pid, memcg and node usage where they can be found. */
+static GPtrArray *collect(virConnectPtr conn, const gchar *uri, GError **error)
+{
+	g_autoptr(GPtrArray) guests = g_ptr_array_new_with_free_func((GDestroyNotify)vtier_guest_free);
+	virDomainPtr *doms = NULL;
+	int n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+
+	if (n < 0) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_IO, "cannot list the domains of %s: %s",
+			    uri, vtier_virt_last_error());
+		return NULL;
+	}
+	for (int i = 0; i < n; i++) {
+		g_autoptr(GError) local = NULL;
+		VtierGuest *guest = vtier_virt_guest_from_domain(doms[i], FALSE, &local);
+
+		if (guest == NULL) {
+			g_warning("%s", local->message);
+		} else {
+			/* pid, memcg and usage exist only for local QEMU guests; absence is normal */
+			if (!vtier_memcg_resolve_guest(guest, TRUE, &local))
+				g_debug("%s", local->message);
+			g_ptr_array_add(guests, guest);
+		}
+		virDomainFree(doms[i]);
+	}
+	g_free(doms);
+	g_ptr_array_sort(guests, cmp_name);
+	return g_steal_pointer(&guests);
+}
+
+static gchar *format_usage(const VtierGuest *g)
+{
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; i < g->node_bytes->len; i++) {
+		g_autofree gchar *size = g_format_size_full(g_array_index(g->node_bytes, guint64, i),
+							    G_FORMAT_SIZE_IEC_UNITS);
+		g_string_append_printf(s, "%sN%u=%s", s->len > 0 ? " " : "", i, size);
+	}
+	if (s->len == 0)
+		g_string_append(s, "-");
+	return g_string_free(s, FALSE);
+}
+
+static void print_table(GPtrArray *guests)
+{
+	printf("%-24s %4s %8s %10s %-6s %-48s %s\n", "NAME", "ID", "PID", "MEMORY", "POLICY",
+	       "MEMCG", "NODE USAGE");
+	for (guint i = 0; i < guests->len; i++) {
+		const VtierGuest *g = g_ptr_array_index(guests, i);
+		g_autofree gchar *mem = g_format_size_full(g->memory_bytes, G_FORMAT_SIZE_IEC_UNITS);
+		g_autofree gchar *usage = format_usage(g);
+		g_autofree gchar *pid = g->pid > 0 ? g_strdup_printf("%d", g->pid) : g_strdup("-");
+
+		printf("%-24s %4d %8s %10s %-6s %-48s %s\n", g->name, g->id, pid, mem,
+		       g->policy_xml != NULL ? "yes" : "-",
+		       g->memcg_path != NULL ? g->memcg_path : "-", usage);
+	}
+	if (guests->len == 0)
+		printf("(no running guests)\n");
+}
+
+static void print_json(const gchar *uri, GPtrArray *guests)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree gchar *text = NULL;
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "uri");
+	json_builder_add_string_value(b, uri);
+	json_builder_set_member_name(b, "guests");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < guests->len; i++)
+		json_builder_add_value(b, vtier_guest_to_json(g_ptr_array_index(guests, i)));
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	text = json_to_string(root, TRUE);
+	printf("%s\n", text);
+}
+
+gboolean vtier_cli_guests_libvirt(const gchar *uri, gboolean json, GError **error)
+{
+	g_autoptr(virConnect) conn = NULL;
+	g_autoptr(GPtrArray) guests = NULL;
+	g_autofree gchar *fallback = uri == NULL ? vtier_cli_default_libvirt_uri() : NULL;
+	const gchar *shown = uri != NULL ? uri : fallback;
+
+	conn = vtier_virt_open(shown, TRUE, error);
+	if (conn == NULL)
+		return FALSE;
+	guests = collect(conn, shown, error);
+	if (guests == NULL)
+		return FALSE;
+	if (json)
+		print_json(shown, guests);
+	else
+		print_table(guests);
+	return TRUE;
+}

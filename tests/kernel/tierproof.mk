@@ -1,0 +1,12 @@
+# The real-kernel tiering proof of the DAMON driver (tests/suites/damon-tiering-proof.sh, docs/lab-tiering.md):
+# lab-damon-pull drives DAMON through vtier_damon_driver_* inside the lab guest. It links the core
+# library (and so carries the sanitizers of a sanitizer build; the workload it moves, lab-workload,
+# is built without them).
+check_PROGRAMS += tests/kernel/lab-damon-pull
+tests_kernel_lab_damon_pull_SOURCES = tests/kernel/lab-damon-pull.c
+tests_kernel_lab_damon_pull_LDADD = libvtier-core.la $(VTIER_LIBS)
+# only the libraries it uses: loading libvirt's and libsoup's dependency trees takes seconds
+# inside a TCG guest
+tests_kernel_lab_damon_pull_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
+EXTRA_DIST += tests/suites/damon-tiering-proof.sh tests/kernel/damon-tiering-proof-guest.sh \
+	docs/lab-tiering.md

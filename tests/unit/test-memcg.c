@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/paths.h"
+#include "virt/memcg.h"
+#include "vtier-test.h"
+
+typedef struct {
+	const gchar *fixture;
+	const gchar *domain;
+	gint pid;
+	VtierCgroupVersion version;
+	const gchar *memcg;
+	guint n_nodes;
+	guint64 node0_bytes;
+	guint64 node1_bytes;
+} Layout;
+
+static guint64 page(void)
+{
+	return (guint64)sysconf(_SC_PAGESIZE);
+}
+
+static void check_layout(gconstpointer data)
+{
+	const Layout *l = data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VtierGuest) g = vtier_guest_new(VTIER_GUEST_SOURCE_LIBVIRT);
+	g_autofree gchar *path = NULL;
+	VtierCgroupVersion version;
+	guint64 node0 = l->version == VTIER_CGROUP_V1 ? l->node0_bytes * page() : l->node0_bytes;
+	guint64 node1 = l->version == VTIER_CGROUP_V1 ? l->node1_bytes * page() : l->node1_bytes;
+
+	vtier_test_sysroot_fixture(l->fixture);
+	g_assert_cmpint(vtier_memcg_host_version(), ==, l->version);
+	g_assert_true(vtier_memcg_resolve(l->pid, &version, &path, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(version, ==, l->version);
+	g_assert_cmpstr(path, ==, l->memcg);
+
+	g->name = g_strdup(l->domain);
+	g_assert_true(vtier_memcg_resolve_guest(g, TRUE, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(g->pid, ==, l->pid);
+	g_assert_cmpstr(g->memcg_path, ==, l->memcg);
+	g_assert_cmpuint(g->node_bytes->len, ==, l->n_nodes);
+	g_assert_cmpuint(g_array_index(g->node_bytes, guint64, 0), ==, node0);
+	if (l->n_nodes > 1)
+		g_assert_cmpuint(g_array_index(g->node_bytes, guint64, 1), ==, node1);
+	vtier_paths_set_sysroot(NULL);
+}
+
+static const Layout layouts[] = {
+	{ "memcg-v1-nosystemd", "vm1", 29919, VTIER_CGROUP_V1, "/machine/qemu-1-vm1.libvirt-qemu",
+	  1, 3740, 0 },
+	{ "memcg-v1-nosystemd", "web", 4343, VTIER_CGROUP_V1,
+	  "/machine/tenant.partition/qemu-3-web.libvirt-qemu", 2, 3000, 1000 },
+	{ "memcg-v1-systemd", "old", 777, VTIER_CGROUP_V1,
+	  "/machine.slice/machine-qemu\\x2d1\\x2dold.scope", 1, 65536, 0 },
+	{ "memcg-v2-systemd", "db1", 5151, VTIER_CGROUP_V2,
+	  "/machine.slice/machine-qemu\\x2d3\\x2ddb1.scope/libvirt", 2, 3221225472ULL + 2097152,
+	  1073741824ULL },
+	{ "memcg-v2-systemd", "app", 5252, VTIER_CGROUP_V2,
+	  "/machine.slice/machine-tenant.slice/machine-qemu\\x2d5\\x2dapp.scope/libvirt", 1,
+	  536870912ULL, 0 },
+	{ "memcg-v2-systemd", "legacy", 5353, VTIER_CGROUP_V2,
+	  "/machine.slice/machine-qemu\\x2d1\\x2dlegacy.scope", 1, 268435456ULL, 0 },
+	{ "memcg-v2-nosystemd", "web", 6161, VTIER_CGROUP_V2, "/machine", 2, 104857600ULL, 0 },
+};
+
+static void test_memcg_pid_errors(void)
+{
+	g_autoptr(GError) e1 = NULL;
+	g_autoptr(GError) e2 = NULL;
+	g_autoptr(GError) e3 = NULL;
+	g_autoptr(GError) e4 = NULL;
+	gint pid = 0;
+
+	vtier_test_sysroot_fixture("memcg-v1-nosystemd");
+	g_assert_false(vtier_memcg_read_libvirt_pid("gone", &pid, &e1));
+	g_assert_error(e1, VTIER_ERROR, VTIER_ERROR_NOT_FOUND);
+	g_assert_nonnull(strstr(e1->message, "4444"));
+	g_assert_false(vtier_memcg_read_libvirt_pid("garbage", &pid, &e2));
+	g_assert_error(e2, VTIER_ERROR, VTIER_ERROR_PARSE);
+	g_assert_nonnull(strstr(e2->message, "/run/libvirt/qemu/garbage.pid"));
+	g_assert_false(vtier_memcg_read_libvirt_pid("absent", &pid, &e3));
+	g_assert_error(e3, VTIER_ERROR, VTIER_ERROR_NOT_FOUND);
+	g_assert_false(vtier_memcg_read_libvirt_pid("../../etc/x", &pid, &e4));
+	g_assert_error(e4, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT);
+	g_assert_cmpint(pid, ==, 0);
+	vtier_paths_set_sysroot(NULL);
+}
+
+static void test_memcg_proc_cgroup_errors(void)
+{
+	g_autoptr(VtierTestSysroot) root = vtier_test_sysroot_new(NULL);
+	g_autoptr(GError) e1 = NULL;
+	g_autoptr(GError) e2 = NULL;
+	g_autofree gchar *path = NULL;
+	VtierCgroupVersion version;
+
+	vtier_test_write_file(root->root, "proc/10/cgroup", "garbage without colons\n");
+	g_assert_false(vtier_memcg_resolve(10, &version, &path, &e1));
+	g_assert_error(e1, VTIER_ERROR, VTIER_ERROR_PARSE);
+	g_assert_nonnull(strstr(e1->message, "/proc/10/cgroup"));
+	/* only v1 controllers without memory, and no unified hierarchy with controllers */
+	vtier_test_write_file(root->root, "proc/11/cgroup", "3:cpu:/a\n0::/a\n");
+	g_assert_false(vtier_memcg_resolve(11, &version, &path, &e2));
+	g_assert_error(e2, VTIER_ERROR, VTIER_ERROR_NOT_SUPPORTED);
+	g_assert_null(path);
+	vtier_paths_set_sysroot(NULL);
+}
+
+static void test_memcg_numa_stat_parse(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GArray) v1 = NULL;
+	g_autoptr(GArray) v1flat = NULL;
+	g_autoptr(GArray) v2 = NULL;
+	g_autoptr(GError) e1 = NULL;
+	g_autoptr(GError) e2 = NULL;
+	g_autoptr(GArray) bad = NULL;
+
+	/* v1: hierarchical_total wins over total when present */
+	g_assert_true(vtier_memcg_parse_numa_stat(VTIER_CGROUP_V1,
+						  "total=3 N0=1 N1=2\nfile=0 N0=0 N1=0\n"
+						  "hierarchical_total=30 N0=10 N1=20\n",
+						  4096, &v1, &error));
+	g_assert_cmpuint(v1->len, ==, 2);
+	g_assert_cmpuint(g_array_index(v1, guint64, 1), ==, 20 * 4096);
+	g_assert_true(vtier_memcg_parse_numa_stat(VTIER_CGROUP_V1, "total=3 N0=1 N3=2\n", 4096,
+						  &v1flat, &error));
+	g_assert_cmpuint(v1flat->len, ==, 4);
+	g_assert_cmpuint(g_array_index(v1flat, guint64, 2), ==, 0);
+	g_assert_cmpuint(g_array_index(v1flat, guint64, 3), ==, 8192);
+	/* v2: anon + file, bytes */
+	g_assert_true(vtier_memcg_parse_numa_stat(VTIER_CGROUP_V2,
+						  "anon N0=100 N1=7\nfile N0=1 N1=0\n"
+						  "shmem N0=1 N1=0\nanon_thp N0=99 N1=0\n",
+						  4096, &v2, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(g_array_index(v2, guint64, 0), ==, 101);
+	g_assert_cmpuint(g_array_index(v2, guint64, 1), ==, 7);
+	g_assert_false(vtier_memcg_parse_numa_stat(VTIER_CGROUP_V2, "anon N0=x\n", 4096, &bad, &e1));
+	g_assert_error(e1, VTIER_ERROR, VTIER_ERROR_PARSE);
+	g_assert_false(vtier_memcg_parse_numa_stat(VTIER_CGROUP_V1, "anon N0=1\n", 4096, &bad, &e2));
+	g_assert_error(e2, VTIER_ERROR, VTIER_ERROR_PARSE);
+	g_assert_null(bad);
+}
+
+static void test_memcg_self(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *path = NULL;
+	g_autoptr(GArray) nodes = NULL;
+	VtierCgroupVersion version;
+
+	/* the real host: this test process has a memory cgroup that can be read */
+	vtier_paths_set_sysroot(NULL);
+	if (!vtier_memcg_resolve(getpid(), &version, &path, &error)) {
+		g_test_skip(error->message);
+		return;
+	}
+	g_test_message("own memcg: %s (%s)", path, vtier_cgroup_version_to_string(version));
+	g_assert_true(g_str_has_prefix(path, "/"));
+	g_assert_true(vtier_memcg_read_numa_stat(version, path, &nodes, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(nodes->len, >, 0);
+}
+
+int main(int argc, char **argv)
+{
+	vtier_test_init(&argc, &argv);
+	for (gsize i = 0; i < G_N_ELEMENTS(layouts); i++) {
+		g_autofree gchar *name =
+			g_strdup_printf("/memcg/layout/%s/%s", layouts[i].fixture, layouts[i].domain);
+		g_test_add_data_func(name, &layouts[i], check_layout);
+	}
+	g_test_add_func("/memcg/pid-errors", test_memcg_pid_errors);
+	g_test_add_func("/memcg/proc-cgroup-errors", test_memcg_proc_cgroup_errors);
+	g_test_add_func("/memcg/numa-stat-parse", test_memcg_numa_stat_parse);
+	g_test_add_func("/memcg/self", test_memcg_self);
+	return g_test_run();
+}
