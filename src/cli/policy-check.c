@@ -4,13 +4,14 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
-#include "cli/plan-input.h"
 #include "cli/policy-check.h"
 #include "common/error.h"
 #include "tiering/policy-units.h"
 #include "tiering/policy.h"
+#include "virt/domain-xml.h"
 
 /* `vtierctl policy check [--memory SIZE] [--default-mode MODE] FILE|-`: validates a policy element
  * (as stored in a domain's <metadata>), or the policy in a whole domain XML, and prints the policy
@@ -79,10 +80,12 @@ static gboolean policy_check(const VtierPolicyStore *store, const gchar *file,
 	if (!read_text(file, &text, error))
 		return FALSE;
 	if (g_strstr_len(text, -1, "<domain") != NULL) {
-		g_autoptr(VtierCliDomain) d = vtier_cli_domain_parse(text, file, error);
+		g_autoptr(VtierGuest) d = vtier_domain_xml_parse(text, strlen(text), NULL, error);
 
-		if (d == NULL)
+		if (d == NULL) {
+			g_prefix_error(error, "%s: ", file);
 			return FALSE;
+		}
 		policy = vtier_policy_resolve(store, d->name, d->memory_bytes, d->policy_xml, mode,
 					      error);
 	} else {

@@ -12,6 +12,8 @@
 #include "daemon/config.h"
 #include "tiering/planner.h"
 #include "tiering/policy.h"
+#include "virt/domain-xml.h"
+#include "virt/memcg.h"
 
 /* `vtierctl plan`: prints the DAMON plan vtierd would apply for some guests on a host (a fixture
  * sysroot or this one), for a kernel profile or `vtierctl probe --json` output, without touching
@@ -39,10 +41,12 @@ static void plan_options_clear(PlanOptions *o)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PlanOptions, plan_options_clear)
 
-/* --memcg NAME=PATH, else the sysroot's libvirt pid file and /proc/PID/cgroup. */
+/* --memcg NAME=PATH, else the memcg of the sysroot's libvirt pid (src/virt/memcg.h). */
 static gchar *guest_memcg(const PlanOptions *o, const gchar *name, gint pid, GError **error)
 {
 	g_autofree gchar *prefix = g_strdup_printf("%s=", name);
+	VtierCgroupVersion version;
+	gchar *path = NULL;
 
 	for (guint i = 0; o->memcgs != NULL && o->memcgs[i] != NULL; i++) {
 		if (g_str_has_prefix(o->memcgs[i], prefix))
@@ -55,7 +59,18 @@ static gchar *guest_memcg(const PlanOptions *o, const gchar *name, gint pid, GEr
 			    name, name);
 		return NULL;
 	}
-	return vtier_cli_guest_memcg(pid, error);
+	if (!vtier_memcg_resolve(pid, &version, &path, error))
+		return NULL;
+	return path;
+}
+
+static gint guest_pid(const gchar *name)
+{
+	gint pid = 0;
+
+	if (!vtier_memcg_read_libvirt_pid(name, &pid, NULL))
+		return 0;
+	return pid;
 }
 
 static gboolean check_memcg_options(const PlanOptions *o, GError **error)
@@ -77,17 +92,14 @@ static gboolean check_memcg_options(const PlanOptions *o, GError **error)
 /* One domain -> planner input: its policy resolved (a rejected policy falls back to the host
  * default with a warning, or fails with [policy] strict=true), pid, memcg, bound nodes. */
 static VtierPlanGuest *plan_guest(const PlanOptions *o, const VtierPolicyStore *store,
-				  const VtierConfig *config, const VtierCliDomain *d,
-				  GError **error)
+				  const VtierConfig *config, VtierGuest *d, GError **error)
 {
 	g_autofree gchar *mode_text = vtier_config_get_string(config, "policy", "default_mode");
 	VtierPolicyMode mode = VTIER_POLICY_MODE_RATIO;
 	g_autoptr(VtierPolicy) policy = NULL;
 	g_autoptr(GError) local = NULL;
 	g_autofree gchar *memcg = NULL;
-	g_autoptr(GArray) nodes = NULL;
-	VtierPlanGuest *guest;
-	gint pid = vtier_cli_guest_pid(d->name);
+	gint pid = guest_pid(d->name);
 
 	vtier_policy_mode_from_string(mode_text, &mode);
 	policy = vtier_policy_resolve(store, d->name, d->memory_bytes, d->policy_xml, mode, &local);
@@ -102,18 +114,14 @@ static VtierPlanGuest *plan_guest(const PlanOptions *o, const VtierPolicyStore *
 		if (policy == NULL)
 			return NULL;
 	}
+	g_clear_error(&local);
 	memcg = guest_memcg(o, d->name, pid, &local);
 	if (memcg == NULL)
 		g_debug("%s", local->message);
-	if (d->nodeset != NULL) {
-		nodes = vtier_parse_id_list(d->nodeset, "numatune nodeset", error);
-		if (nodes == NULL)
-			return NULL;
-	}
-	guest = vtier_plan_guest_new(d->name, d->uuid, d->memory_bytes, memcg, pid, policy);
-	for (guint i = 0; nodes != NULL && i < nodes->len; i++)
-		vtier_plan_guest_add_bound_node(guest, g_array_index(nodes, guint, i));
-	return guest;
+	g_free(d->memcg_path);
+	d->memcg_path = g_steal_pointer(&memcg);
+	d->pid = pid;
+	return vtier_plan_guest_new_from_guest(d, policy);
 }
 
 /* Every domain's (source, XML text): the --domain files, or the running domains of --connect. */
@@ -159,12 +167,14 @@ static GPtrArray *read_domains(const PlanOptions *o, const VtierPolicyStore *sto
 	if (!collect_domains(o, sources, texts, error))
 		return NULL;
 	for (guint i = 0; i < texts->len; i++) {
-		g_autoptr(VtierCliDomain) d = vtier_cli_domain_parse(
-			g_ptr_array_index(texts, i), g_ptr_array_index(sources, i), error);
+		const gchar *text = g_ptr_array_index(texts, i);
+		g_autoptr(VtierGuest) d = vtier_domain_xml_parse(text, strlen(text), NULL, error);
 		VtierPlanGuest *guest;
 
-		if (d == NULL)
+		if (d == NULL) {
+			g_prefix_error(error, "%s: ", (const gchar *)g_ptr_array_index(sources, i));
 			return NULL;
+		}
 		guest = plan_guest(o, store, config, d, error);
 		if (guest == NULL)
 			return NULL;

@@ -99,10 +99,22 @@ static void test_cli_memcg_from_sysroot(void)
 	vtier_test_write_file(root->root, "run/libvirt/qemu/vm3.pid", "4242\n");
 	vtier_test_write_file(root->root, "proc/4242/cgroup",
 			      "0::/machine.slice/machine-qemu\\x2d3\\x2dvm3.scope/libvirt/emulator\n");
+	vtier_test_write_file(root->root, "sys/fs/cgroup/cgroup.controllers",
+			      "cpuset cpu io memory pids\n");
+	vtier_test_write_file(root->root, "sys/fs/cgroup/machine.slice/cgroup.controllers",
+			      "cpuset cpu io memory pids\n");
 	vtier_test_write_file(root->root,
 			      "sys/fs/cgroup/machine.slice/machine-qemu\\x2d3\\x2dvm3.scope/"
-			      "memory.current",
-			      "0\n");
+			      "cgroup.controllers",
+			      "cpuset cpu io memory pids\n");
+	vtier_test_write_file(root->root,
+			      "sys/fs/cgroup/machine.slice/machine-qemu\\x2d3\\x2dvm3.scope/libvirt/"
+			      "emulator/cgroup.controllers",
+			      "\n");
+	vtier_test_write_file(root->root,
+			      "sys/fs/cgroup/machine.slice/machine-qemu\\x2d3\\x2dvm3.scope/libvirt/"
+			      "cgroup.controllers",
+			      "\n");
 	vtier_test_write_file(root->root,
 			      "sys/fs/cgroup/machine.slice/machine-qemu\\x2d3\\x2dvm3.scope/libvirt/"
 			      "emulator/cgroup.procs",
