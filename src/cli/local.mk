@@ -8,6 +8,7 @@ vtierctl_LDADD = libvtier-core.la $(VTIER_LIBS)
 vtierctl_SOURCES += src/cli/verb-topology.c
 vtierctl_SOURCES += src/cli/verb-sampler.c
 vtierctl_SOURCES += src/cli/policy-check.c src/cli/policy-check.h src/cli/plan-input.c src/cli/plan-input.h
+vtierctl_SOURCES += src/cli/guests-qmp.c src/cli/guests-qmp.h
 vtierctl_SOURCES += src/cli/guests-libvirt.c src/cli/guests-libvirt.h
 vtierctl_SOURCES += src/cli/verb-guests.c
 vtierctl_SOURCES += src/cli/verb-policy.c

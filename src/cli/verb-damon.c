@@ -42,13 +42,19 @@ static gboolean do_apply(VtierDamonDriver *d, const gchar *path, gboolean json, 
 		VtierDamonStateAction a = g_array_index(result.actions, VtierDamonStateAction, k);
 
 		if (json)
-			printf("{\"kdamond\": %u, \"state\": \"%s\", \"writes\": %u}\n", k,
-			       vtier_damon_state_action_to_string(a), result.writes);
+			printf("{\"kdamond\": %u, \"state\": \"%s\", \"writes\": %u, "
+			       "\"staged_wait_ms\": %u}\n",
+			       k, vtier_damon_state_action_to_string(a), result.writes,
+			       result.staged > 0 ? result.staged_wait_ms : 0);
 		else
 			printf("kdamond %u: %s (%u writes, %u EBUSY retries)\n", k,
 			       vtier_damon_state_action_to_string(a), result.writes,
 			       result.busy_retries);
 	}
+	if (!json && result.staged > 0)
+		printf("staged start of %u kdamond(s): unmatchable pattern, on, %u ms, real pattern, "
+		       "commit\n",
+		       result.staged, result.staged_wait_ms);
 	return TRUE;
 }
 

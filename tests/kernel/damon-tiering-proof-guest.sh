@@ -21,8 +21,7 @@ b=${1:?BUILDDIR}
 kernel=${2:?KERNEL}
 here=$(cd "$(dirname "$0")" && pwd)
 out=${LAB_OUT:-/tmp}
-# experiments: PROOF_NO_STAGED=1 starts the PULL at once; PROOF_NEW_FORM=1 builds the 6.14+ filter
-# form on every kernel (on 6.12 the driver's writer translates it to filters/)
+# experiment: PROOF_NO_STAGED=1 starts the PULL at once
 bytes_mib=${PROOF_BYTES_MIB:-32}
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -77,10 +76,10 @@ nbase=$("$b/tests/kernel/lab-placement" --info /tmp/nb --samples 1)
 echo "# before: workload $base; neighbour $nbase"
 
 phase "populated; starting the driver"
-# the driver: claim (damon_stat off), staged start, PULL commit, one status line per second
+# the driver: claim (damon_stat off), PULL apply (the driver stages the start), one status line per second
 "$b/tests/kernel/lab-damon-pull" --memcg /tier/work --bytes-mib "$bytes_mib" --ready /tmp/ready \
 	--script "$out/writes-$kernel.sh" ${PROOF_NO_STAGED:+--no-staged} \
-	${PROOF_NEW_FORM:+--new-filter-form} >/tmp/pull.out 2>&1 &
+	>/tmp/pull.out 2>&1 &
 pull=$!
 pids+=($pull)
 for _ in $(seq 300); do
@@ -116,8 +115,9 @@ else
 	check $? "the driver turned damon_stat off (before: $stat_before, after: $stat_after)" \
 		"$(grep ^claim /tmp/pull.out)"
 fi
-grep -q '^verify pull: the tree equals the model' /tmp/pull.out
-check $? "vtier_damon_driver_apply: ${PROOF_NO_STAGED:+no }staged on, then the PULL ${PROOF_NO_STAGED:-commit}${PROOF_NO_STAGED:+on}; the tree equals the model" \
+grep -q "^apply pull: on .* staged ${PROOF_NO_STAGED:+0}${PROOF_NO_STAGED:-1}," /tmp/pull.out &&
+	grep -q '^verify pull: the tree equals the model' /tmp/pull.out
+check $? "vtier_damon_driver_apply: the PULL started with${PROOF_NO_STAGED:+out} a staged start (by the driver: unmatchable pattern, on, one window, commit); the tree equals the model" \
 	"$(grep -v ^status /tmp/pull.out | tail -5 | tr '\n' ' ')"
 {
 	echo "# $kernel: seconds since the PULL commit, MiB: node0_hot node1_hot node0_total node1_total"

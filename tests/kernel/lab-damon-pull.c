@@ -2,32 +2,32 @@
 /* lab-damon-pull — the DAMON driver moves a cgroup's hot set to fast memory (lab guest only).
  *
  *   lab-damon-pull --memcg PATH [--bytes-mib N] [--reset-ms N] [--seconds S] [--ready FILE]
- *                  [--script FILE] [--no-staged] [--new-filter-form]
+ *                  [--script FILE] [--no-staged]
  *
  * What vtierd's planner will do, in small: reads the topology (src/tiering/topology.h: the fast
  * and the slow node, their physical ranges), starts the DAMON driver with disable_damon_stat=TRUE
  * (claim, probe), and builds a VtierDamonModel with one kdamond, one paddr context whose regions are
  * the nodes' ranges, and one PULL scheme: migrate_hot -> the fast node, a memcg filter for PATH and
- * an addr filter keeping only the slow node's range (6.14+ form: core addr filter matching=N
- * allow=N, ops memcg filter matching=Y allow=Y; 6.12 form, in filters/: addr filters matching=Y
- * over the rest of the monitored span and memcg matching=N, see add_keep_range()), and a
+ * an addr filter keeping only the slow node's range, in the 6.14+ form on every kernel (core addr
+ * filter matching=N allow=N, ops memcg filter matching=Y allow=Y; the driver's writer translates
+ * them for 6.12's filters/: addr matching=Y over the rest of the monitored span, memcg
+ * matching=N), and a
  * quotas/bytes cap per reset interval (never 0). Schemes 1 and 2 are `stat` schemes (nr_accesses >= 1)
  * over the fast and over the slow node's range: their tried bytes (read_status) are the hot memory
  * DAMON sees on each node, the proof that it still sees the hot set (pti=on; without it DAMON goes
  * blind under TCG). vtier_damon_driver_apply() starts it all.
  *
- * Staged start (default): 6.12's first quota window is unlimited, so the first apply uses an
- * access pattern no region can match (sz.min above the monitored span), and the real scheme is
- * applied (a `commit`) after the first window. Then it prints one status line per second from
+ * Staged start: 6.12's first quota window is unlimited; the driver's writer starts the kdamond
+ * with the PULL's access pattern matching nothing (sz.min above the monitored span), waits one
+ * quota window and commits the real pattern, all inside the one vtier_damon_driver_apply()
+ * (--no-staged turns that off, an experiment). Then it prints one status line per second from
  * vtier_damon_driver_read_status() until SIGTERM/SIGINT or --seconds, and stops DAMON with
  * vtier_damon_driver_stop(). Output lines (stdout):
  *
  *   start EPOCH.USEC
  *   topology basis=memory-tiers fast=0 slow=1 node0=[0x1000-0x9fc00) ... node1=[0x40000000-0x7ffe0000)
  *   claim damon_stat_disabled=1 adopted=0 filters=core+ops|filters fail_charge=0|1 (at T s)
- *   apply staged: on (N writes, N EBUSY retries, at T s)
- *   verify staged: the tree equals the model
- *   apply pull: commit (N writes, N EBUSY retries, at T s)
+ *   apply pull: on (N writes, N EBUSY retries, staged 1, waited 1200 ms, at T s)
  *   verify pull: the tree equals the model
  *   (--ready FILE then gets "committed EPOCH.USEC": when the PULL apply returned)
  *   status T running=1 pid=P nr_tried=.. sz_tried=.. nr_applied=.. sz_applied=.. \
@@ -56,7 +56,6 @@ typedef struct {
 	gchar *ready;
 	gchar *script;
 	gboolean no_staged;
-	gboolean new_form; /* experiment: 6.14+ filter form everywhere (the writer translates) */
 } Options;
 
 typedef struct {
@@ -65,7 +64,6 @@ typedef struct {
 	VtierPhysRange fast_span; /* each node's ranges as one span (the addr filters) */
 	VtierPhysRange slow_span;
 	GArray *regions;	  /* VtierPhysRange: every memory node's ranges, ascending */
-	guint64 span;		  /* from the first region's start to the last one's end */
 } Plan;
 
 static volatile sig_atomic_t stop_requested;
@@ -149,8 +147,6 @@ static gboolean plan_from_topology(Plan *p, GError **error)
 		}
 	}
 	printf("\n");
-	p->span = g_array_index(p->regions, VtierPhysRange, p->regions->len - 1).end -
-		  g_array_index(p->regions, VtierPhysRange, 0).start;
 	return TRUE;
 }
 
@@ -175,58 +171,25 @@ static void add_memcg(VtierDamonScheme *s, const gchar *path, gboolean matching,
 	f->allow = allow;
 }
 
-/* Keeps only @keep of the monitored span. 6.14+: one core addr filter, matching=N allow=N (reject
- * what is outside). 6.12 (filters/ without allow, a filter excludes what it matches, or with
- * matching=N what it does not match): matching=N would be the direct form, but 6.12's paddr
- * evaluates every filter of filters/ again per folio, where an addr filter never matches, so
- * matching=N excludes every folio (measured: nothing moves in 60 s). So exclude the rest of the
- * monitored span with matching=Y filters instead. */
-static void add_keep_range(VtierDamonScheme *s, const Plan *p, VtierPhysRange keep,
-			   gboolean new_form)
+/* Keeps only @keep of the monitored span: one core addr filter, matching=N allow=N (reject what
+ * is outside), on every kernel. On 6.12 (filters/ only) the driver's writer writes it as
+ * matching=Y addr filters over the rest of the monitored span (damon-render.h). */
+static void add_keep_range(VtierDamonScheme *s, VtierPhysRange keep)
 {
-	guint64 first = g_array_index(p->regions, VtierPhysRange, 0).start;
-	guint64 last = g_array_index(p->regions, VtierPhysRange, p->regions->len - 1).end;
-
-	if (new_form) {
-		add_addr(s, keep.start, keep.end, FALSE);
-		return;
-	}
-	if (first < keep.start)
-		add_addr(s, first, keep.start, TRUE);
-	if (keep.end < last)
-		add_addr(s, keep.end, last, TRUE);
+	add_addr(s, keep.start, keep.end, FALSE);
 }
 
-static gboolean force_new_form;
-
-static gboolean new_filter_form(const VtierDamonFeatures *f)
+/* The PULL scheme's filters: the slow node's range, and the cgroup (ops memcg filter matching=Y
+ * allow=Y: memory no filter matches gets the opposite of the last one, rejected; the writer
+ * folds it into 6.12's memcg matching=N, excluding what is not in the cgroup). */
+static void add_pull_filters(VtierDamonScheme *s, const Plan *p, const Options *o)
 {
-	return force_new_form || (f->core_filters && f->ops_filters && f->filter_allow);
-}
-
-static void set_legacy(VtierDamonScheme *s)
-{
-	for (guint i = 0; i < s->filters->len; i++)
-		((VtierDamonFilter *)s->filters->pdata[i])->layer = VTIER_DAMON_LAYER_LEGACY;
-}
-
-/* The PULL scheme's filters: the slow node's range, and the cgroup (6.14+: ops memcg filter
- * matching=Y allow=Y, memory no filter matches gets the opposite of the last one: rejected;
- * 6.12: memcg matching=N, excluding what is not in the cgroup). */
-static void add_pull_filters(VtierDamonScheme *s, const Plan *p, const Options *o,
-			     const VtierDamonFeatures *f)
-{
-	gboolean new_form = new_filter_form(f);
-
-	add_keep_range(s, p, p->slow_span, new_form);
-	add_memcg(s, o->memcg, new_form, new_form);
-	if (!new_form)
-		set_legacy(s);
+	add_keep_range(s, p->slow_span);
+	add_memcg(s, o->memcg, TRUE, TRUE);
 }
 
 /* A `stat` scheme over one node's range: its tried bytes are what DAMON sees hot there. */
-static void add_stat_scheme(VtierDamonContext *c, const Plan *p, VtierPhysRange keep,
-			    const VtierDamonFeatures *f)
+static void add_stat_scheme(VtierDamonContext *c, VtierPhysRange keep)
 {
 	VtierDamonScheme *s = vtier_damon_context_add_scheme(c);
 
@@ -234,13 +197,10 @@ static void add_stat_scheme(VtierDamonContext *c, const Plan *p, VtierPhysRange 
 	s->sz = (VtierDamonRange){ 4096, G_MAXUINT64 };
 	s->nr_accesses = (VtierDamonRange){ 1, G_MAXUINT64 };
 	s->age = (VtierDamonRange){ 0, G_MAXUINT64 };
-	add_keep_range(s, p, keep, new_filter_form(f));
-	if (!new_filter_form(f))
-		set_legacy(s);
+	add_keep_range(s, keep);
 }
 
-static VtierDamonModel *build_model(const Plan *p, const Options *o, const VtierDamonFeatures *f,
-				    gboolean staged)
+static VtierDamonModel *build_model(const Plan *p, const Options *o, const VtierDamonFeatures *f)
 {
 	g_autoptr(VtierDamonModel) model = vtier_damon_model_new();
 	VtierDamonContext *c = vtier_damon_model_add_kdamond(model)->context;
@@ -260,8 +220,7 @@ static VtierDamonModel *build_model(const Plan *p, const Options *o, const Vtier
 	s = vtier_damon_context_add_scheme(c);
 	s->action = VTIER_DAMON_ACTION_MIGRATE_HOT;
 	s->target_nid = (gint)p->fast;
-	/* staged: no region can be larger than the monitored span, so nothing matches */
-	s->sz = (VtierDamonRange){ staged ? p->span + 1 : 4096, G_MAXUINT64 };
+	s->sz = (VtierDamonRange){ 4096, G_MAXUINT64 };
 	s->nr_accesses = (VtierDamonRange){ 1, G_MAXUINT64 };
 	s->age = (VtierDamonRange){ 0, G_MAXUINT64 };
 	s->quotas.bytes = (guint64)o->bytes_mib << 20;
@@ -271,10 +230,10 @@ static VtierDamonModel *build_model(const Plan *p, const Options *o, const Vtier
 		s->quotas.fail_charge_num = 1;
 		s->quotas.fail_charge_denom = 1024;
 	}
-	add_pull_filters(s, p, o, f);
+	add_pull_filters(s, p, o);
 	/* schemes 1 and 2: what DAMON sees hot on the fast and on the slow node */
-	add_stat_scheme(c, p, p->fast_span, f);
-	add_stat_scheme(c, p, p->slow_span, f);
+	add_stat_scheme(c, p->fast_span);
+	add_stat_scheme(c, p->slow_span);
 	return g_steal_pointer(&model);
 }
 
@@ -290,9 +249,9 @@ static gboolean apply(VtierDamonDriver *d, const VtierDamonModel *model, const g
 		return FALSE;
 	*ret_time = g_get_real_time();
 	action = g_array_index(result.actions, VtierDamonStateAction, 0);
-	printf("apply %s: %s (%u writes, %u EBUSY retries, at %.1f s)\n", what,
-	       vtier_damon_state_action_to_string(action), result.writes, result.busy_retries,
-	       since_start());
+	printf("apply %s: %s (%u writes, %u EBUSY retries, staged %u, waited %u ms, at %.1f s)\n",
+	       what, vtier_damon_state_action_to_string(action), result.writes, result.busy_retries,
+	       result.staged, result.staged_wait_ms, since_start());
 	if (!vtier_damon_writer_verify(vtier_damon_driver_get_writer(d), model, &mismatches, error))
 		return FALSE;
 	if (mismatches != NULL) {
@@ -411,19 +370,14 @@ static gboolean run(VtierDamonDriver *d, const Plan *p, const Options *o, GError
 	f = vtier_damon_driver_get_features(d);
 	printf("claim damon_stat_disabled=%d adopted=%u filters=%s fail_charge=%d (at %.1f s)\n",
 	       claim->damon_stat_disabled, claim->adopted->len,
-	       new_filter_form(f) ? "core+ops" : "filters",
+	       f->core_filters && f->ops_filters ? "core+ops" : "filters",
 	       f->fail_charge, since_start());
-	pull = build_model(p, o, f, FALSE);
+	pull = build_model(p, o, f);
 	if (o->script != NULL && !write_script(pull, f, o->script, error))
 		return FALSE;
-	if (!o->no_staged) {
-		g_autoptr(VtierDamonModel) staged = build_model(p, o, f, TRUE);
-
-		if (!apply(d, staged, "staged", &committed, error))
-			return FALSE;
-		/* past the first quota window, plus a margin */
-		g_usleep((gulong)(o->reset_ms + 200) * 1000);
-	}
+	/* the driver starts migrate_hot staged itself (damon-writer.h); --no-staged turns it off */
+	if (o->no_staged)
+		vtier_damon_writer_set_staged_start(vtier_damon_driver_get_writer(d), FALSE, 0);
 	if (!apply(d, pull, "pull", &committed, error))
 		return FALSE;
 	if (o->ready != NULL && !write_ready(o->ready, committed, error))
@@ -444,8 +398,6 @@ static gboolean parse_options(int argc, char **argv, Options *o)
 		{ "ready", 0, 0, G_OPTION_ARG_FILENAME, &o->ready, "written after the PULL", "FILE" },
 		{ "script", 0, 0, G_OPTION_ARG_FILENAME, &o->script, "the writes as sh", "FILE" },
 		{ "no-staged", 0, 0, G_OPTION_ARG_NONE, &o->no_staged, "start the PULL at once", NULL },
-		{ "new-filter-form", 0, 0, G_OPTION_ARG_NONE, &o->new_form,
-		  "core/ops filters also on 6.12 (the writer translates them)", NULL },
 		G_OPTION_ENTRY_NULL,
 	};
 
@@ -455,8 +407,7 @@ static gboolean parse_options(int argc, char **argv, Options *o)
 	if (!g_option_context_parse(ctx, &argc, &argv, &error) || o->memcg == NULL ||
 	    o->bytes_mib <= 0 || o->reset_ms <= 0 || argc != 1) {
 		g_printerr("usage: lab-damon-pull --memcg PATH [--bytes-mib N] [--reset-ms MS] "
-			   "[--seconds S] [--ready FILE] [--script FILE] [--no-staged] "
-			   "[--new-filter-form]%s%s\n",
+			   "[--seconds S] [--ready FILE] [--script FILE] [--no-staged]%s%s\n",
 			   error != NULL ? ": " : "", error != NULL ? error->message : "");
 		return FALSE;
 	}
@@ -481,7 +432,6 @@ int main(int argc, char **argv)
 		g_printerr("lab-damon-pull writes DAMON sysfs: run it inside tests/kernel/lab\n");
 		return 2;
 	}
-	force_new_form = o.new_form;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -12,4 +12,5 @@ EXTRA_DIST += tests/data
 include $(srcdir)/tests/unit/policy.mk
 include $(srcdir)/tests/unit/topology.mk
 include $(srcdir)/tests/unit/damon.mk
+include $(srcdir)/tests/unit/qmp.mk
 include $(srcdir)/tests/unit/virt.mk

@@ -51,6 +51,12 @@ static void test_lifecycle(void)
 	g_assert_null(diff);
 	g_assert_true(vtier_damon_driver_apply(d, model, &result, &error));
 	g_assert_no_error(error);
+	/* the driver starts the moving schemes staged (default bound: reset 1000 ms + 200 ms) */
+	g_assert_cmpint(g_array_index(result.actions, VtierDamonStateAction, 0), ==,
+			VTIER_DAMON_STATE_ON);
+	g_assert_cmpuint(result.staged, ==, 1);
+	g_assert_cmpuint(result.staged_wait_ms, ==, 1200);
+	g_assert_true(vtier_damon_fake_is_running(fake, 0));
 	state = state_json();
 	/* the probe's scratch kdamond was pid 3000, vtier's is the next one */
 	g_assert_nonnull(strstr(state, "\"pid\" : 3001"));
@@ -97,6 +103,7 @@ static void test_restart_without_record(void)
 
 	vtier_test_write_file(sysroot->root, "sys/fs/cgroup" GUEST "/cgroup.procs", "");
 	g_assert_true(vtier_damon_driver_start(d, FALSE, &error));
+	vtier_damon_writer_set_staged_start(vtier_damon_driver_get_writer(d), TRUE, 0);
 	g_assert_true(vtier_damon_driver_apply(d, model, NULL, &error));
 	g_assert_no_error(error);
 	/* an older vtierd recorded only the kdamonds */

@@ -38,6 +38,8 @@ static void fixture_setup(Fixture *fx, const gchar *profile, gboolean damon_stat
 	fx->journal = g_ptr_array_new_with_free_func(g_free);
 	vtier_damon_io_set_journal(fx->io, fx->journal);
 	fx->writer = vtier_damon_writer_new(fx->io, fx->features);
+	/* the staged start has its own tests (test_staged_*); the others see the plain `on` */
+	vtier_damon_writer_set_staged_start(fx->writer, FALSE, 0);
 }
 
 static void fixture_teardown(Fixture *fx)
@@ -121,13 +123,197 @@ static void test_612_filters(void)
 	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
 	assert_consistent(&fx, model);
 	files = vtier_damon_fake_get_files_config(fx.fake, 0);
+	/* "keep [1G,2G)" of the span [0,2G): exclude [0,1G) with matching=Y, not matching=N */
 	g_assert_nonnull(strstr(files, "schemes/0/filters/0/type addr\n"));
-	g_assert_nonnull(strstr(files, "schemes/0/filters/0/matching N\n"));
+	g_assert_nonnull(strstr(files, "schemes/0/filters/0/matching Y\n"));
+	g_assert_nonnull(strstr(files, "schemes/0/filters/0/addr_start 0\n"));
+	g_assert_nonnull(strstr(files, "schemes/0/filters/0/addr_end 1073741824\n"));
 	g_assert_nonnull(strstr(files, "schemes/0/filters/1/type memcg\n"));
 	g_assert_nonnull(strstr(files, "schemes/0/filters/1/matching N\n"));
 	g_assert_nonnull(strstr(files, "schemes/0/filters/1/memcg_path " GUEST "\n"));
 	g_assert_null(strstr(files, "allow"));
+	/* "keep [0,1G)": exclude [1G, end of the span) */
+	g_assert_nonnull(strstr(files, "schemes/1/filters/0/matching Y\n"));
+	g_assert_nonnull(strstr(files, "schemes/1/filters/0/addr_start 1073741824\n"));
+	g_assert_nonnull(strstr(files, "schemes/1/filters/0/addr_end 2147483648\n"));
+	g_assert_nonnull(strstr(files, "schemes/1/filters/1/type memcg\n"));
 	fixture_teardown(&fx);
+}
+
+/* The value of file @name of filter @i of scheme @s in @files (the fake's files), or NULL. */
+static gchar *filter_file(const gchar *files, guint s, guint i, const gchar *name)
+{
+	g_autofree gchar *key = g_strdup_printf("schemes/%u/filters/%u/%s ", s, i, name);
+	const gchar *at = strstr(files, key);
+
+	if (at == NULL)
+		return NULL;
+	at += strlen(key);
+	return g_strndup(at, strcspn(at, "\n"));
+}
+
+/* The filters of scheme @s of kdamond 0 as "matching start end;..." */
+static gchar *addr_filters(Fixture *fx, guint s)
+{
+	g_autofree gchar *files = vtier_damon_fake_get_files_config(fx->fake, 0);
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	for (guint i = 0;; i++) {
+		g_autofree gchar *m = filter_file(files, s, i, "matching");
+		g_autofree gchar *st = filter_file(files, s, i, "addr_start");
+		g_autofree gchar *en = filter_file(files, s, i, "addr_end");
+
+		if (m == NULL)
+			break;
+		g_string_append_printf(out, "%s %s %s;", m, st, en);
+	}
+	return g_strdup(out->str);
+}
+
+/* A 6.14+ "keep only [s,e)" addr filter in the middle of the span becomes two matching=Y
+ * filters over the rest; an allow=Y keep filter too (and may then be followed by others); a
+ * keep range covering the span needs none. */
+static void test_612_keep_range(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	VtierDamonFilter *f = scheme_of(model, 0)->filters->pdata[0];
+	g_autofree gchar *got = NULL;
+
+	fixture_setup(&fx, "6.12", FALSE);
+	f->addr_start = 0x10000000;
+	f->addr_end = 0x50000000;
+	f = scheme_of(model, 1)->filters->pdata[0];
+	f->addr_start = 0; /* the whole span: nothing to exclude */
+	f->addr_end = 2ULL << 30;
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	assert_consistent(&fx, model);
+	got = addr_filters(&fx, 0);
+	g_assert_cmpstr(got, ==, "Y 0 268435456;Y 1342177280 2147483648;N 0 0;");
+	g_free(got);
+	got = addr_filters(&fx, 1);
+	g_assert_cmpstr(got, ==, "N 0 0;");
+	g_free(got);
+	/* allow=Y matching=Y "allow only [s,e)" first, then the memcg filter */
+	f->allow = TRUE;
+	f->matching = TRUE;
+	f->addr_start = 1ULL << 30;
+	f->addr_end = 2ULL << 30;
+	apply_ok(&fx, model, VTIER_DAMON_STATE_COMMIT);
+	assert_consistent(&fx, model);
+	got = addr_filters(&fx, 1);
+	g_assert_cmpstr(got, ==, "Y 0 1073741824;N 0 0;");
+	fixture_teardown(&fx);
+}
+
+/* Index of the first journal line at or after @from containing @needle, or -1. */
+static gint journal_find(GPtrArray *lines, gint from, const gchar *needle)
+{
+	for (guint i = (guint)MAX(from, 0); i < lines->len; i++) {
+		if (strstr(lines->pdata[i], needle) != NULL)
+			return (gint)i;
+	}
+	return -1;
+}
+
+/* Starting a kdamond with moving schemes: unmatchable pattern -> on -> real pattern -> commit;
+ * the running kdamond then equals the model, and the apply reports `on` and one staged kdamond. */
+static void test_staged_start(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_auto(VtierDamonApplyResult) result = { 0 };
+	g_autoptr(GError) error = NULL;
+	gint staged, on, real, commit;
+
+	fixture_setup(&fx, "6.12", FALSE);
+	vtier_damon_writer_set_staged_start(fx.writer, TRUE, 0);
+	g_assert_true(vtier_damon_writer_apply(fx.writer, model, &result, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(result.staged, ==, 1);
+	g_assert_cmpuint(result.staged_wait_ms, ==, 0); /* min(1000 + 200, bound 0) */
+	g_assert_cmpint(g_array_index(result.actions, VtierDamonStateAction, 0), ==,
+			VTIER_DAMON_STATE_ON);
+	/* the span [0, 2 GiB) + 1: no region can be that large */
+	staged = journal_find(fx.journal, 0, "schemes/0/access_pattern/sz/min\t2147483649");
+	on = journal_find(fx.journal, 0, "kdamonds/0/state\ton");
+	real = journal_find(fx.journal, 0, "schemes/0/access_pattern/sz/min\t4096");
+	commit = journal_find(fx.journal, 0, "kdamonds/0/state\tcommit");
+	g_assert_cmpint(staged, >=, 0);
+	g_assert_cmpint(on, >, staged);
+	g_assert_cmpint(real, >, on);
+	g_assert_cmpint(commit, >, real);
+	g_assert_cmpint(journal_find(fx.journal, 0, "schemes/1/access_pattern/sz/min\t2147483649"), <, on);
+	g_assert_cmpint(journal_find(fx.journal, on, "schemes/1/access_pattern/sz/min\t4096"), <, commit);
+	/* after `on` only the patterns change, then commit */
+	g_assert_cmpuint(fx.journal->len, ==, (guint)commit + 1);
+	g_assert_cmpint(commit - on, ==, 3);
+	assert_consistent(&fx, model);
+	fixture_teardown(&fx);
+}
+
+/* Nothing is staged when the kdamond already runs (a commit), when no scheme moves memory, or
+ * when a moving scheme has no quota (no first window to keep empty). */
+static void test_staged_not_needed(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_auto(VtierDamonApplyResult) result = { 0 };
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *text = NULL;
+
+	fixture_setup(&fx, "7.3", TRUE);
+	vtier_damon_writer_set_staged_start(fx.writer, TRUE, 0);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	g_ptr_array_set_size(fx.journal, 0);
+	scheme_of(model, 0)->sz.min = 8192;
+	g_assert_true(vtier_damon_writer_apply(fx.writer, model, &result, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(result.staged, ==, 0);
+	text = journal_text(&fx);
+	g_assert_cmpstr(strstr(text, "sz/min\t"), !=, NULL);
+	g_assert_null(strstr(text, "2147483649"));
+	g_assert_true(g_str_has_suffix(text, "/kdamonds/0/state\tcommit\n"));
+	g_assert_null(strstr(text, "state\ton"));
+	fixture_teardown(&fx);
+
+	/* stat only, and a migrate_hot without a quota: a plain `on` */
+	fixture_setup(&fx, "6.18", TRUE);
+	vtier_damon_writer_set_staged_start(fx.writer, TRUE, 0);
+	scheme_of(model, 0)->quotas.bytes = 0;
+	scheme_of(model, 0)->quotas.ms = 0;
+	scheme_of(model, 1)->action = VTIER_DAMON_ACTION_STAT;
+	g_assert_false(vtier_damon_scheme_needs_staged_start(scheme_of(model, 0)));
+	g_assert_false(vtier_damon_scheme_needs_staged_start(scheme_of(model, 1)));
+	vtier_damon_apply_result_clear(&result);
+	g_assert_true(vtier_damon_writer_apply(fx.writer, model, &result, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(result.staged, ==, 0);
+	g_free(text);
+	text = journal_text(&fx);
+	g_assert_true(g_str_has_suffix(text, "/kdamonds/0/state\ton\n"));
+	g_assert_null(strstr(text, "commit"));
+	assert_consistent(&fx, model);
+	fixture_teardown(&fx);
+}
+
+/* The wait is the longest reset interval + 200 ms, bounded; the script shows it. */
+static void test_staged_wait(void)
+{
+	g_autoptr(VtierDamonFeatures) f = vtier_damon_features_load("7.3", NULL);
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *script = NULL;
+
+	scheme_of(model, 1)->quotas.reset_interval_ms = 1500;
+	script = vtier_damon_writer_render_script(model, f, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(strstr(script, "/kdamonds/0/state\nsleep 1.700\necho 4096 > "));
+	g_free(script);
+	scheme_of(model, 0)->quotas.reset_interval_ms = 60000;
+	script = vtier_damon_writer_render_script(model, f, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(strstr(script, "\nsleep 2.000\n"));
 }
 
 static void test_apply_idempotent(void)
@@ -555,6 +741,10 @@ int main(int argc, char **argv)
 	vtier_test_init(&argc, &argv);
 	g_test_add_func("/damon/writer/scripts", test_scripts);
 	g_test_add_func("/damon/writer/6.12-filters", test_612_filters);
+	g_test_add_func("/damon/writer/6.12-keep-range", test_612_keep_range);
+	g_test_add_func("/damon/writer/staged-start", test_staged_start);
+	g_test_add_func("/damon/writer/staged-not-needed", test_staged_not_needed);
+	g_test_add_func("/damon/writer/staged-wait", test_staged_wait);
 	g_test_add_func("/damon/writer/idempotent", test_apply_idempotent);
 	g_test_add_func("/damon/writer/commit-changes-only", test_commit_changes_only);
 	g_test_add_func("/damon/writer/append-scheme", test_append_scheme);

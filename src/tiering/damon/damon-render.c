@@ -12,6 +12,8 @@ typedef struct {
 	GPtrArray *out;
 	const VtierDamonFeatures *f;
 	guint kdamond;
+	guint64 span_lo; /* the monitored span of the current context: lowest region start */
+	guint64 span_hi; /* and highest region end (0 .. G_MAXUINT64 without regions) */
 	GError **error;
 	gboolean failed;
 } Render;
@@ -221,7 +223,35 @@ static void render_quotas(Render *r, const gchar *sp, const VtierDamonScheme *s)
 typedef struct {
 	const VtierDamonFilter *filter;
 	gboolean matching;
+	gboolean complement; /* a 6.12 addr filter standing for part of a "keep [s,e)" filter */
+	guint64 addr_start;
+	guint64 addr_end;
 } Placed;
+
+/* 6.12's filters/ excludes what a filter matches, or with matching=N what it does not match.
+ * But paddr evaluates every filter of filters/ again per folio, where an addr filter never
+ * matches: an addr filter with matching=N excludes every folio (measured: nothing moves). So
+ * "keep only [s,e)" is written as matching=Y addr filters over the rest of the monitored span,
+ * [lowest monitored address, s) and [e, end of the monitored span), either left out when empty
+ * (docs/damon.md, writer point 7). Returns FALSE when @pl is not such a filter. */
+static gboolean place_keep_range(Render *r, const Placed *pl, GArray *legacy)
+{
+	const VtierDamonFilter *f = pl->filter;
+	Placed lo = { .filter = f, .matching = TRUE, .complement = TRUE };
+	Placed hi = lo;
+
+	if (f->type != VTIER_DAMON_FILTER_ADDR || f->layer == VTIER_DAMON_LAYER_LEGACY || pl->matching)
+		return FALSE;
+	lo.addr_start = r->span_lo;
+	lo.addr_end = f->addr_start;
+	hi.addr_start = f->addr_end;
+	hi.addr_end = r->span_hi;
+	if (lo.addr_start < lo.addr_end)
+		g_array_append_val(legacy, lo);
+	if (hi.addr_start < hi.addr_end)
+		g_array_append_val(legacy, hi);
+	return TRUE;
+}
 
 /* Where each filter goes on this kernel (see damon-render.h); @placed[layer] gets Placed. */
 static void place_filters(Render *r, const gchar *sp, const VtierDamonScheme *s, GArray **placed)
@@ -252,6 +282,10 @@ static void place_filters(Render *r, const gchar *sp, const VtierDamonScheme *s,
 					vtier_damon_filter_layer_dir(dir));
 				fail(r, sp, what);
 			}
+			if (!new_form && place_keep_range(r, &pl, placed[dir]))
+				continue;
+			pl.addr_start = f->addr_start;
+			pl.addr_end = f->addr_end;
 			g_array_append_val(placed[dir], pl);
 		}
 	}
@@ -262,7 +296,8 @@ static void check_legacy_allow(Render *r, const gchar *sp, GArray *legacy)
 	for (guint i = 0; i + 1 < legacy->len; i++) {
 		const Placed *pl = &g_array_index(legacy, Placed, i);
 
-		if (pl->filter->layer != VTIER_DAMON_LAYER_LEGACY && pl->filter->allow)
+		if (pl->filter->layer != VTIER_DAMON_LAYER_LEGACY && pl->filter->allow &&
+		    !pl->complement)
 			fail(r, sp, "an allow filter followed by other filters (filters/ without `allow`)");
 	}
 }
@@ -276,8 +311,8 @@ static void render_filter(Render *r, const gchar *p, const Placed *pl)
 	if (r->f->filter_allow)
 		emit_bool(r, p, "allow", f->allow, FALSE);
 	emit_str(r, p, "memcg_path", f->memcg_path, "");
-	emit_u64(r, p, "addr_start", f->addr_start, 0);
-	emit_u64(r, p, "addr_end", f->addr_end, 0);
+	emit_u64(r, p, "addr_start", pl->addr_start, 0);
+	emit_u64(r, p, "addr_end", pl->addr_end, 0);
 	emit_u64(r, p, "min", f->min, 0);
 	emit_u64(r, p, "max", f->max, 0);
 	emit_int(r, p, "damon_target_idx", (gint)f->damon_target_idx, 0);
@@ -349,6 +384,27 @@ static void render_scheme(Render *r, const gchar *sp, const VtierDamonScheme *s)
 	}
 }
 
+/* The monitored span of @ctx (for 6.12's addr filters): its regions, else everything. */
+static void set_span(Render *r, const VtierDamonContext *ctx)
+{
+	r->span_lo = G_MAXUINT64;
+	r->span_hi = 0;
+	for (guint i = 0; i < ctx->targets->len; i++) {
+		const VtierDamonTarget *t = ctx->targets->pdata[i];
+
+		for (guint j = 0; j < t->regions->len; j++) {
+			const VtierDamonRegion *reg = &g_array_index(t->regions, VtierDamonRegion, j);
+
+			r->span_lo = MIN(r->span_lo, reg->start);
+			r->span_hi = MAX(r->span_hi, reg->end);
+		}
+	}
+	if (r->span_lo >= r->span_hi) {
+		r->span_lo = 0;
+		r->span_hi = G_MAXUINT64;
+	}
+}
+
 static void render_kdamond(Render *r, guint k, const VtierDamonKdamond *kd)
 {
 	g_autoptr(VtierDamonContext) d = vtier_damon_context_new();
@@ -359,6 +415,7 @@ static void render_kdamond(Render *r, guint k, const VtierDamonKdamond *kd)
 	const VtierDamonContext *ctx = kd->context;
 
 	r->kdamond = k;
+	set_span(r, ctx);
 	emit_u64(r, kp, "refresh_ms", kd->refresh_ms, 0);
 	emit_nr(r, cp, "nr_contexts", 1);
 	if (r->f->operations[0] != NULL && !vtier_damon_features_has_operations(r->f, ctx->operations))

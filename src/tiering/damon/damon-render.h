@@ -16,6 +16,11 @@
  * move to filters/ in evaluation order, with `allow` folded into `matching` (a 6.12 filter
  * excludes what it matches): allow=N keeps matching, allow=Y inverts it and is only expressible
  * as the last filter (memory it does not match is then excluded, as the newer kernels do).
+ * An addr filter that would land there with matching=N ("keep only [s,e)") is written instead as
+ * matching=Y addr filters over the rest of the context's monitored span ([lowest region start, s)
+ * and [e, highest region end), 0 and G_MAXUINT64 without regions; empty ones left out): 6.12's
+ * paddr re-evaluates filters/ per folio, where an addr filter never matches, so matching=N would
+ * exclude every page.
  */
 typedef enum {
 	VTIER_DAMON_ENTRY_NUMBER, /* compared numerically (decimal or 0x hex) */

@@ -13,7 +13,20 @@ struct _VtierDamonWriter {
 	guint tries;
 	guint first_delay_us;
 	gboolean check_memcg;
+	gboolean staged;	    /* staged start of kdamonds with moving schemes (default TRUE) */
+	guint staged_max_wait_ms;   /* bound of the wait for the first quota window */
+	void (*wait)(VtierDamonWriter *w, guint ms); /* NULL: sleep (render_script records it) */
+	gpointer wait_data;
 };
+
+/* damon-writer-staged.c: waits @ms (w->wait, or sleeps). */
+void vtier_damon_writer_wait(VtierDamonWriter *w, guint ms);
+/* A copy of @model whose moving schemes (vtier_damon_scheme_needs_staged_start()) in the kdamonds
+ * with @starting[k] match no region, and the wait for their first quota window in *ret_wait_ms
+ * (bounded by @max_wait_ms); NULL when no such scheme is started. */
+VtierDamonModel *vtier_damon_writer_staged_model(const VtierDamonModel *model,
+						 const gboolean *starting, guint *ret_wait_ms,
+						 guint max_wait_ms);
 
 /* The cgroup paths of @model that the kernel must resolve and that do not exist here, or NULL. */
 gchar *vtier_damon_writer_missing_memcgs(const VtierDamonModel *model);

@@ -167,6 +167,12 @@ gboolean vtier_damon_writer_verify(VtierDamonWriter *w, const VtierDamonModel *m
 
 /* ---- script ---- */
 
+/* The staged start's wait, as a journal line that shell_line() keeps as it is. */
+static void script_wait(VtierDamonWriter *w, guint ms)
+{
+	g_ptr_array_add(w->wait_data, g_strdup_printf("sleep %u.%03u", ms / 1000, ms % 1000));
+}
+
 static gchar *shell_line(const gchar *line)
 {
 	g_auto(GStrv) parts = g_strsplit(line, "\t", 2);
@@ -174,6 +180,8 @@ static gchar *shell_line(const gchar *line)
 	const gchar *value = parts[1] != NULL ? parts[1] : "";
 	gboolean plain = value[0] != '\0';
 
+	if (g_str_has_prefix(line, "sleep "))
+		return g_strdup_printf("%s\n", line);
 	for (const gchar *p = value; *p != '\0'; p++) {
 		if (!g_ascii_isalnum(*p) && strchr("_./:+-=,@%", *p) == NULL)
 			plain = FALSE;
@@ -209,6 +217,8 @@ gchar *vtier_damon_writer_render_script(const VtierDamonModel *model,
 	vtier_damon_io_set_journal(io, journal);
 	w = vtier_damon_writer_new(io, features);
 	vtier_damon_writer_set_check_memcg(w, FALSE);
+	w->wait = script_wait;
+	w->wait_data = journal;
 	if (!vtier_damon_writer_apply(w, model, NULL, error))
 		return NULL;
 	g_string_append_printf(out, "#!/bin/sh\n# DAMON writes of this vtier plan (DAMON features: "

@@ -36,6 +36,8 @@ VtierDamonWriter *vtier_damon_writer_new(VtierDamonIo *io, const VtierDamonFeatu
 	w->tries = 5;
 	w->first_delay_us = 1000;
 	w->check_memcg = TRUE;
+	w->staged = TRUE;
+	w->staged_max_wait_ms = 2000;
 	return w;
 }
 
@@ -396,32 +398,18 @@ static void prepare_before_lists(Apply *a)
 	}
 }
 
-gboolean vtier_damon_writer_apply(VtierDamonWriter *w, const VtierDamonModel *model,
-				  VtierDamonApplyResult *ret_result, GError **error)
+/* One pass: files, then state commands. Appends one action per kdamond to result->actions. */
+static gboolean apply_once(VtierDamonWriter *w, const VtierDamonModel *model,
+			   VtierDamonApplyResult *result, GError **error)
 {
-	g_auto(VtierDamonApplyResult) local_result = { 0 };
-	VtierDamonApplyResult *result = ret_result != NULL ? ret_result : &local_result;
 	g_autoptr(GPtrArray) entries = vtier_damon_render_entries(model, w->features, error);
 	g_autoptr(GArray) running = g_array_new(FALSE, TRUE, sizeof(gboolean));
 	g_autoptr(GArray) changed = g_array_new(FALSE, TRUE, sizeof(guint));
 	Apply a = { w, model, result, running, changed };
 	guint64 nr = 0;
 
-	memset(result, 0, sizeof(*result));
-	result->actions = g_array_new(FALSE, TRUE, sizeof(VtierDamonStateAction));
 	if (entries == NULL)
 		return FALSE;
-	if (w->check_memcg) {
-		g_autofree gchar *missing = vtier_damon_writer_missing_memcgs(model);
-
-		if (missing != NULL) {
-			g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND,
-				    "memcg path does not exist: %s; the kernel would refuse the "
-				    "configuration (ENOMEM), 6.12 by stopping the kdamond",
-				    missing);
-			return FALSE;
-		}
-	}
 	g_array_set_size(changed, model->kdamonds->len);
 	if (!read_tree_state(&a, &nr, error))
 		return FALSE;
@@ -440,6 +428,105 @@ gboolean vtier_damon_writer_apply(VtierDamonWriter *w, const VtierDamonModel *mo
 	}
 	g_hash_table_remove_all(w->before);
 	return TRUE;
+}
+
+/* Which kdamonds of @model this apply will start (`on`): those not running, or all when the
+ * number of kdamonds changes (the running ones are stopped first). */
+static gboolean find_starting(VtierDamonWriter *w, const VtierDamonModel *model,
+			      gboolean *starting, GError **error)
+{
+	g_auto(VtierDamonApplyResult) ignored = { 0 };
+	g_autoptr(GArray) running = g_array_new(FALSE, TRUE, sizeof(gboolean));
+	Apply a = { w, model, &ignored, running, NULL };
+	guint64 nr = 0;
+
+	if (!read_tree_state(&a, &nr, error))
+		return FALSE;
+	for (guint k = 0; k < model->kdamonds->len; k++)
+		starting[k] = nr != model->kdamonds->len || !is_running(&a, k);
+	return TRUE;
+}
+
+/* The staged model for the kdamonds this apply starts, or NULL (see set_staged_start()). */
+static VtierDamonModel *staged_model(VtierDamonWriter *w, const VtierDamonModel *model,
+				     guint *ret_wait_ms, GError **error)
+{
+	g_autofree gboolean *starting = g_new0(gboolean, model->kdamonds->len + 1);
+	gboolean any = FALSE;
+
+	for (guint k = 0; k < model->kdamonds->len; k++) {
+		const VtierDamonContext *ctx = ((VtierDamonKdamond *)model->kdamonds->pdata[k])->context;
+
+		for (guint i = 0; i < ctx->schemes->len; i++)
+			any |= vtier_damon_scheme_needs_staged_start(ctx->schemes->pdata[i]);
+	}
+	/* no extra read of the tree when nothing could be staged */
+	if (!w->staged || !any || !find_starting(w, model, starting, error))
+		return NULL;
+	return vtier_damon_writer_staged_model(model, starting, ret_wait_ms, w->staged_max_wait_ms);
+}
+
+/* Staged start: the unmatchable model with `on`, a wait, then the real one. */
+static gboolean apply_staged(VtierDamonWriter *w, const VtierDamonModel *model,
+			     const VtierDamonModel *staged, guint wait_ms,
+			     VtierDamonApplyResult *result, GError **error)
+{
+	g_autoptr(GArray) first = NULL;
+
+	if (!apply_once(w, staged, result, error))
+		return FALSE;
+	first = g_steal_pointer(&result->actions);
+	result->actions = g_array_new(FALSE, TRUE, sizeof(VtierDamonStateAction));
+	for (guint k = 0; k < first->len; k++)
+		result->staged += g_array_index(first, VtierDamonStateAction, k) == VTIER_DAMON_STATE_ON;
+	g_debug("staged start of %u kdamonds: waiting %u ms for the first quota window",
+		result->staged, wait_ms);
+	vtier_damon_writer_wait(w, wait_ms);
+	result->staged_wait_ms = wait_ms;
+	if (!apply_once(w, model, result, error))
+		return FALSE;
+	/* what this apply did to each kdamond: `on` for the staged ones */
+	for (guint k = 0; k < first->len && k < result->actions->len; k++) {
+		if (g_array_index(first, VtierDamonStateAction, k) != VTIER_DAMON_STATE_NONE)
+			g_array_index(result->actions, VtierDamonStateAction, k) =
+				g_array_index(first, VtierDamonStateAction, k);
+	}
+	return TRUE;
+}
+
+gboolean vtier_damon_writer_apply(VtierDamonWriter *w, const VtierDamonModel *model,
+				  VtierDamonApplyResult *ret_result, GError **error)
+{
+	g_auto(VtierDamonApplyResult) local_result = { 0 };
+	VtierDamonApplyResult *result = ret_result != NULL ? ret_result : &local_result;
+	g_autoptr(GPtrArray) entries = vtier_damon_render_entries(model, w->features, error);
+	g_autoptr(VtierDamonModel) staged = NULL;
+	g_autoptr(GError) local = NULL;
+	guint wait_ms = 0;
+
+	memset(result, 0, sizeof(*result));
+	result->actions = g_array_new(FALSE, TRUE, sizeof(VtierDamonStateAction));
+	if (entries == NULL)
+		return FALSE;
+	if (w->check_memcg) {
+		g_autofree gchar *missing = vtier_damon_writer_missing_memcgs(model);
+
+		if (missing != NULL) {
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND,
+				    "memcg path does not exist: %s; the kernel would refuse the "
+				    "configuration (ENOMEM), 6.12 by stopping the kdamond",
+				    missing);
+			return FALSE;
+		}
+	}
+	staged = staged_model(w, model, &wait_ms, &local);
+	if (local != NULL) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	if (staged != NULL)
+		return apply_staged(w, model, staged, wait_ms, result, error);
+	return apply_once(w, model, result, error);
 }
 
 gboolean vtier_damon_writer_stop(VtierDamonWriter *w, GError **error)

@@ -45,6 +45,16 @@ void vtier_damon_writer_set_busy_retry(VtierDamonWriter *writer, guint tries, gu
  * (default TRUE): the kernel refuses such a configuration with ENOMEM, and 6.12 even stops a
  * running kdamond whose commit fails. Tests turn it off to see the kernel's own answer. */
 void vtier_damon_writer_set_check_memcg(VtierDamonWriter *writer, gboolean check);
+/* Staged start (default on, bound 2000 ms): when apply starts a kdamond (`on`) with a scheme
+ * that moves memory under a quota (vtier_damon_scheme_needs_staged_start()), it first writes the
+ * model with those schemes' access patterns matching nothing (sz.min above the monitored span),
+ * starts the kdamond, waits the longest such reset_interval_ms + 200 ms (at most @max_wait_ms),
+ * then writes the real patterns and `commit`s. 6.12's first quota window is unlimited (it moved
+ * all of a workload at once in the lab); the stage keeps it empty. A running kdamond is never
+ * staged. The apply's action for such a kdamond is `on`; `staged` counts them. */
+void vtier_damon_writer_set_staged_start(VtierDamonWriter *writer, gboolean enabled,
+					 guint max_wait_ms);
+gboolean vtier_damon_scheme_needs_staged_start(const VtierDamonScheme *scheme);
 /* Forgets what the files hold (the next apply reads them again), e.g. after someone else wrote. */
 void vtier_damon_writer_invalidate(VtierDamonWriter *writer);
 
@@ -62,6 +72,8 @@ typedef struct {
 	guint writes;	     /* file writes, state commands included */
 	guint busy_retries;  /* EBUSY answers that were retried */
 	GArray *actions;     /* VtierDamonStateAction per kdamond of the model */
+	guint staged;	     /* kdamonds started staged (then committed with the real patterns) */
+	guint staged_wait_ms; /* how long the staged start waited */
 } VtierDamonApplyResult;
 
 void vtier_damon_apply_result_clear(VtierDamonApplyResult *result);

@@ -13,7 +13,7 @@ echo 2147483648 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/reg
 echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/nr_schemes
 echo migrate_hot > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/action
 echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/target_nid
-echo 4096 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/min
+echo 2147483649 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/max
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/nr_accesses/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/nr_accesses/max
@@ -23,13 +23,13 @@ echo 67108864 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quota
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/reset_interval_ms
 echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/type
-echo 1073741824 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/addr_start
-echo 2147483648 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/addr_end
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/matching
+echo 1073741824 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/addr_end
 echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/1/type
 echo /vtier.slice/guest1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/1/memcg_path
 echo migrate_cold > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/action
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/target_nid
-echo 4096 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/sz/min
+echo 2147483649 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/sz/max
 echo 50 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/age/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/age/max
@@ -38,7 +38,13 @@ echo 4095 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/by
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/reset_interval_ms
 echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/filters/0/type
-echo 1073741824 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/filters/0/addr_end
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/filters/0/matching
+echo 1073741824 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/filters/0/addr_start
+echo 2147483648 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/filters/0/addr_end
 echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/filters/1/type
 echo /vtier.slice/guest1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/filters/1/memcg_path
 echo on > /sys/kernel/mm/damon/admin/kdamonds/0/state
+sleep 1.200
+echo 4096 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/min
+echo 4096 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/sz/min
+echo commit > /sys/kernel/mm/damon/admin/kdamonds/0/state
