@@ -51,9 +51,11 @@ domain() { # MODE TUNER -> domain XML on stdout
 XML
 }
 
-# Every "echo V > P" / "printf '%s\n' 'V' > P" of the script must read back V (state excepted).
+# Every file the script wrote must read back the last value written to it (the writer's staged
+# start writes some files twice; state excepted).
 read_back() { # SCRIPT -> prints the first mismatch, returns 1 on one
-	local line value path n=0
+	local line value path
+	declare -A last=()
 	while IFS= read -r line; do
 		case "$line" in
 		"echo "*" > "*) value=${line#echo }; value=${value% > *} ;;
@@ -62,13 +64,15 @@ read_back() { # SCRIPT -> prints the first mismatch, returns 1 on one
 		esac
 		path=${line##* > }
 		case "$path" in */state) continue ;; esac
-		n=$((n + 1))
-		if [ "$(cat "$path")" != "$value" ]; then
-			echo "$path holds \"$(cat "$path")\", the plan wrote \"$value\""
+		last[$path]=$value
+	done <"$1"
+	for path in "${!last[@]}"; do
+		if [ "$(cat "$path")" != "${last[$path]}" ]; then
+			echo "$path holds \"$(cat "$path")\", the plan wrote \"${last[$path]}\""
 			return 1
 		fi
-	done <"$1"
-	echo "$n files"
+	done
+	echo "${#last[@]} files"
 }
 
 # Sum of nr_tried of the guest's schemes ("# guest vm: MODE, ..., kdamond K schemes A-B").
