@@ -116,6 +116,7 @@ gchar *vtier_plan_to_data(const VtierPlan *plan);
 /* The plan as the shell script an admin can read or replay on a host whose DAMON tree is fresh
  * (vtierd not running): comment lines with the guests, refusals, notes and the sampler choice,
  * then one `echo VALUE > /sys/kernel/mm/damon/admin/RELPATH` per file that differs from a fresh
- * tree, in the kernel's order, ending with the state writes (`on` for each kdamond, then the writer's staged first window: the real access patterns and `commit`). */
+ * tree, in the kernel's order, ending with the state writes (`on` for each kdamond, then the
+ * writer's staged first window: the real access patterns and `commit`). */
 gchar *vtier_plan_to_shell(const VtierPlan *plan, const VtierDamonFeatures *features,
 			   GError **error);
