@@ -37,6 +37,7 @@ gboolean vtier_cli_verb_probe(int argc, char **argv, GError **error);
 gboolean vtier_cli_verb_damon(int argc, char **argv, GError **error);
 
 /* planner verbs */
+gboolean vtier_cli_verb_plan(int argc, char **argv, GError **error);
 
 /* guest verbs */
 gboolean vtier_cli_verb_guests(int argc, char **argv, GError **error);

@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/guests-libvirt.h"
+#include "cli/policy-check.h"
 #include "common/error.h"
 #include "virt/connection.h"
 #include "virt/domain-xml.h"
@@ -149,6 +150,9 @@ gboolean vtier_cli_verb_policy(int argc, char **argv, GError **error)
 	};
 	const gchar *action;
 
+	/* check FILE|- and templates work without libvirt (policy-check.c) */
+	if (vtier_cli_policy_check_wants(argc, argv))
+		return vtier_cli_policy_check(argc, argv, error);
 	if (!vtier_cli_parse(&argc, &argv, "get|set|clear DOMAIN [POLICY-XML]",
 			     "Read or write a domain's vtier policy (libvirt metadata, namespace "
 			     VTIER_POLICY_XMLNS ").",

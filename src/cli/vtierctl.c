@@ -23,10 +23,11 @@ static const VtierCliVerb verbs[] = {
 	{ "damon", "Apply a DAMON model, show or stop vtier's kdamonds", vtier_cli_verb_damon },
 
 	/* planner verbs */
+	{ "plan", "Print the DAMON plan for guests without touching any kernel", vtier_cli_verb_plan },
 
 	/* guest verbs */
 	{ "guests", "Show running guests (pid, memcg, per-node usage)", vtier_cli_verb_guests },
-	{ "policy", "Get, set or clear a domain's vtier policy", vtier_cli_verb_policy },
+	{ "policy", "Get, set, clear or check a domain's vtier policy; list templates", vtier_cli_verb_policy },
 };
 
 static void print_usage(FILE *out)

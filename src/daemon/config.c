@@ -35,6 +35,9 @@ static const KeyInfo keys[] = {
 	  "Turn the damon_stat module off when it holds DAMON, instead of refusing to start." },
 	{ "damon", "vaddr_kdamond", KEY_BOOLEAN, "false", NULL,
 	  "Create a second kdamond with a vaddr context for guests in interleave mode." },
+	{ "damon", "intervals_autotune", KEY_BOOLEAN, "false", NULL,
+	  "Let DAMON tune its sampling intervals (intervals_goal, 6.15+); schemes then apply every "
+	  "100 ms, since auto-tuning with a longer apply interval starves them." },
 	{ "topology", "fast_nodes", KEY_STRING, "", NULL,
 	  "Comma-separated NUMA nodes to treat as fast memory (empty: detect)." },
 	{ "topology", "slow_nodes", KEY_STRING, "", NULL,

@@ -9,3 +9,20 @@ libvtier_core_la_SOURCES += \
 	src/tiering/sampler-pfm.c \
 	src/tiering/sampler-probe.c \
 	src/tiering/sampler-render.c
+
+# Policy (XML, schema, templates) and the planner.
+libvtier_core_la_SOURCES += \
+	src/tiering/policy.c src/tiering/policy.h \
+	src/tiering/policy-private.h \
+	src/tiering/policy-store.c \
+	src/tiering/policy-units.c src/tiering/policy-units.h \
+	src/tiering/policy-xml.c \
+	src/tiering/planner.c src/tiering/planner.h src/tiering/planner-private.h \
+	src/tiering/planner-build.c \
+	src/tiering/planner-checks.c \
+	src/tiering/planner-json.c \
+	src/tiering/planner-schemes.c \
+	src/tiering/planner-shell.c \
+	src/tiering/planner-slots.c
+# planner.h uses the guest record; ship it even before src/virt/ lists its sources
+EXTRA_DIST += src/virt/guest.h

@@ -9,6 +9,7 @@ tests_unit_test_config_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_error_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_paths_LDADD = $(VTIER_TEST_LDADD)
 EXTRA_DIST += tests/data
+include $(srcdir)/tests/unit/policy.mk
 include $(srcdir)/tests/unit/topology.mk
 include $(srcdir)/tests/unit/damon.mk
 include $(srcdir)/tests/unit/qmp.mk

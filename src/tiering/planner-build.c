@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "vtier-planner"
+
+#include "config.h"
+
+#include "tiering/planner-private.h"
+#include "tiering/planner.h"
+
+/* Lays out kdamond 0 (paddr, scheme groups in slot order) and kdamond 1 (vaddr, interleave). */
+
+/* owner key -> GPtrArray of its PlanGuest (in name order), built once per plan. */
+static GHashTable *group_members(GPtrArray *pgs)
+{
+	GHashTable *members = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+						    (GDestroyNotify)g_ptr_array_unref);
+
+	for (guint i = 0; i < pgs->len; i++) {
+		PlanGuest *pg = g_ptr_array_index(pgs, i);
+		GPtrArray *list;
+
+		if (pg->owner == NULL)
+			continue;
+		list = g_hash_table_lookup(members, pg->owner);
+		if (list == NULL) {
+			list = g_ptr_array_new();
+			g_hash_table_insert(members, pg->owner, list);
+		}
+		g_ptr_array_add(list, pg);
+	}
+	return members;
+}
+
+/* The hot set's fast share of a pair: the guests' ratios weighted by their memory. */
+static guint hot_split_target(VtierPlan *plan, GPtrArray *members)
+{
+	guint64 weight = 0, sum = 0;
+	gboolean differ = FALSE;
+	const PlanGuest *first = g_ptr_array_index(members, 0);
+
+	for (guint i = 0; i < members->len; i++) {
+		const PlanGuest *pg = g_ptr_array_index(members, i);
+		guint64 w = MAX(pg->guest->memory_bytes >> 20, 1);
+
+		weight += w;
+		sum += w * pg->guest->policy->fast_ratio_bp;
+		differ |= pg->guest->policy->fast_ratio_bp != first->guest->policy->fast_ratio_bp;
+	}
+	if (differ)
+		g_ptr_array_add(plan->notes,
+				g_strdup_printf("hot-split guests of nodes %d and %d ask different "
+						"fast ratios; the host-wide split uses their "
+						"memory-weighted mean, %" G_GUINT64_FORMAT " bp",
+						first->result->fast_node, first->result->slow_node,
+						sum / weight));
+	return (guint)(sum / weight);
+}
+
+static void build_group(const PlanContext *ctx, VtierPlan *plan, VtierDamonContext *c,
+			GHashTable *by_owner, const gchar *owner, guint group)
+{
+	VtierDamonScheme *first = vtier_damon_context_add_scheme(c);
+	VtierDamonScheme *second = vtier_damon_context_add_scheme(c);
+	GPtrArray *members;
+	PlanGuest *pg;
+
+	if (owner == NULL) {
+		plan_scheme_park(first);
+		plan_scheme_park(second);
+		return;
+	}
+	members = g_hash_table_lookup(by_owner, owner);
+	g_assert(members != NULL && members->len > 0);
+	pg = g_ptr_array_index(members, 0);
+	for (guint i = 0; i < members->len; i++) {
+		PlanGuest *m = g_ptr_array_index(members, i);
+
+		m->result->first_scheme = (gint)(group * VTIER_PLAN_GROUP_SCHEMES);
+		m->result->n_schemes = VTIER_PLAN_GROUP_SCHEMES;
+	}
+	switch (pg->result->mode) {
+	case VTIER_POLICY_MODE_RATIO:
+	case VTIER_POLICY_MODE_ALLOWANCE:
+		plan_scheme_pull(ctx, first, pg);
+		plan_scheme_push(ctx, second, pg);
+		return;
+	case VTIER_POLICY_MODE_HOT_SPLIT: {
+		guint target = hot_split_target(plan, members);
+		guint fast = (guint)pg->result->fast_node, slow = (guint)pg->result->slow_node;
+
+		plan_scheme_hot_split(ctx, first, fast, slow, TRUE, members, target);
+		plan_scheme_hot_split(ctx, second, fast, slow, FALSE, members, target);
+		return;
+	}
+	case VTIER_POLICY_MODE_PIN_FAST:
+	case VTIER_POLICY_MODE_PIN_SLOW:
+		plan_scheme_pin(ctx, first, pg);
+		break;
+	case VTIER_POLICY_MODE_MONITOR:
+		plan_scheme_stat(ctx, first, pg);
+		break;
+	default:
+		g_assert_not_reached();
+	}
+	plan_scheme_park(second);
+	pg->result->n_schemes = 1;
+}
+
+static void build_target(const PlanContext *ctx, VtierDamonContext *c)
+{
+	VtierDamonTarget *target = vtier_damon_context_add_target(c);
+
+	for (guint i = 0; i < ctx->monitored->len; i++) {
+		const VtierNode *node = vtier_topology_get_node(
+			ctx->input->topology, g_array_index(ctx->monitored, guint, i));
+
+		for (guint j = 0; j < node->ranges->len; j++) {
+			const VtierPhysRange *r = &g_array_index(node->ranges, VtierPhysRange, j);
+
+			vtier_damon_target_add_region(target, r->start, r->end);
+		}
+	}
+}
+
+void plan_build_paddr(const PlanContext *ctx, VtierPlan *plan, GPtrArray *pgs)
+{
+	VtierDamonKdamond *k = vtier_damon_model_add_kdamond(plan->model);
+	VtierDamonContext *c = k->context;
+	g_autoptr(GHashTable) by_owner = group_members(pgs);
+
+	if (ctx->features->refresh_ms)
+		k->refresh_ms = PLAN_REFRESH_MS;
+	plan_set_monitoring(ctx, c, VTIER_DAMON_OPS_PADDR);
+	plan->sampler_reason = plan_perf_event(ctx, c);
+	build_target(ctx, c);
+	for (guint g = 0; g < plan->slots->owners->len; g++)
+		build_group(ctx, plan, c, by_owner, g_ptr_array_index(plan->slots->owners, g), g);
+}
+
+/* kdamond 1: one vaddr target per interleave guest (by name), one scheme each. */
+void plan_build_vaddr(const PlanContext *ctx, VtierPlan *plan, GPtrArray *pgs)
+{
+	VtierDamonKdamond *k = vtier_damon_model_add_kdamond(plan->model);
+	VtierDamonContext *c = k->context;
+	guint n = 0;
+
+	if (ctx->features->refresh_ms)
+		k->refresh_ms = PLAN_REFRESH_MS;
+	plan_set_monitoring(ctx, c, VTIER_DAMON_OPS_VADDR);
+	for (guint i = 0; i < pgs->len; i++) {
+		PlanGuest *pg = g_ptr_array_index(pgs, i);
+		VtierDamonTarget *target;
+
+		if (!pg->result->planned || pg->result->mode != VTIER_POLICY_MODE_INTERLEAVE)
+			continue;
+		target = vtier_damon_context_add_target(c);
+		target->pid_target = pg->guest->pid;
+		plan_scheme_interleave(ctx, vtier_damon_context_add_scheme(c), pg, n);
+		pg->result->kdamond = 1;
+		pg->result->first_scheme = (gint)n;
+		pg->result->n_schemes = 1;
+		n++;
+	}
+	if (n == 0)
+		g_ptr_array_add(plan->notes,
+				g_strdup("kdamond 1 (vaddr, interleave) has no guest yet: DAMON stops "
+					 "a kdamond without targets, so vtierd turns it on when the "
+					 "first interleave guest runs"));
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "vtier-planner"
+
+#include "config.h"
+
+#include "tiering/planner.h"
+
+/* `vtierctl plan --format=json` and the daemon's state: the model plus what the plan decided for
+ * each guest, the slot table, the notes and the sampler choice. */
+
+static void add_guest(JsonBuilder *b, const VtierPlanGuestResult *g)
+{
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "name");
+	json_builder_add_string_value(b, g->name);
+	json_builder_set_member_name(b, "uuid");
+	if (g->uuid != NULL)
+		json_builder_add_string_value(b, g->uuid);
+	else
+		json_builder_add_null_value(b);
+	json_builder_set_member_name(b, "mode");
+	json_builder_add_string_value(b, vtier_policy_mode_to_string(g->mode));
+	json_builder_set_member_name(b, "planned");
+	json_builder_add_boolean_value(b, g->planned);
+	json_builder_set_member_name(b, "refusal");
+	if (g->refusal != NULL)
+		json_builder_add_string_value(b, g->refusal);
+	else
+		json_builder_add_null_value(b);
+	json_builder_set_member_name(b, "fast_node");
+	json_builder_add_int_value(b, g->fast_node);
+	json_builder_set_member_name(b, "slow_node");
+	json_builder_add_int_value(b, g->slow_node);
+	json_builder_set_member_name(b, "kdamond");
+	json_builder_add_int_value(b, g->kdamond);
+	json_builder_set_member_name(b, "first_scheme");
+	json_builder_add_int_value(b, g->first_scheme);
+	json_builder_set_member_name(b, "n_schemes");
+	json_builder_add_int_value(b, g->n_schemes);
+	json_builder_set_member_name(b, "fast_target_bytes");
+	json_builder_add_int_value(b, (gint64)g->fast_target_bytes);
+	json_builder_end_object(b);
+}
+
+JsonNode *vtier_plan_to_json(const VtierPlan *plan)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "guests");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < plan->guests->len; i++)
+		add_guest(b, g_ptr_array_index(plan->guests, i));
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "notes");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < plan->notes->len; i++)
+		json_builder_add_string_value(b, g_ptr_array_index(plan->notes, i));
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "sampler");
+	json_builder_add_string_value(b, plan->sampler_reason);
+	json_builder_set_member_name(b, "slots");
+	json_builder_add_value(b, vtier_plan_slots_to_json(plan->slots));
+	json_builder_set_member_name(b, "model");
+	json_builder_add_value(b, vtier_damon_model_to_json(plan->model));
+	json_builder_end_object(b);
+	return json_builder_get_root(b);
+}
+
+gchar *vtier_plan_to_data(const VtierPlan *plan)
+{
+	g_autoptr(JsonNode) node = vtier_plan_to_json(plan);
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autofree gchar *text = NULL;
+
+	json_generator_set_pretty(gen, TRUE);
+	json_generator_set_indent(gen, 2);
+	json_generator_set_root(gen, node);
+	text = json_generator_to_data(gen, NULL);
+	return g_strconcat(text, "\n", NULL);
+}

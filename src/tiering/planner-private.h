@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "tiering/planner.h"
+
+/* Shared between the planner's files; not an interface. */
+
+/* Monitoring attributes every plan uses (damon-sysfs.md, "Recommended starting values"). */
+#define PLAN_SAMPLE_US 5000
+#define PLAN_AGGR_US 100000
+#define PLAN_UPDATE_US 1000000
+#define PLAN_NR_REGIONS_MIN 10
+#define PLAN_NR_REGIONS_MAX 1000
+#define PLAN_RESET_INTERVAL_MS 1000
+#define PLAN_REFRESH_MS 1000
+#define PLAN_GOAL_ACCESS_BP 400
+#define PLAN_GOAL_AGGRS 3
+#define PLAN_GOAL_MIN_SAMPLE_US 5000
+/* At most 100 ms samples (2 s aggregations): the recipe's 10 s let an idle-looking host stretch
+ * aggregations to 200 s, and schemes applied per aggregation then waited that long (lab, 7.3). */
+#define PLAN_GOAL_MAX_SAMPLE_US 100000
+/* With auto-tuning, schemes apply every 100 ms whatever the tuned aggregation interval: shorter
+ * than the shortest tuning period (3 x 20 x 5 ms = 300 ms), so no retune can starve them. */
+#define PLAN_TUNED_APPLY_US 100000
+/* Quota weights: hotness (access frequency first, then age); migrate_cold uses the inverse, so
+ * PULL takes the hottest pages and PUSH the coldest when the budget is short. */
+#define PLAN_WEIGHT_SZ_PERMIL 0
+#define PLAN_WEIGHT_NR_ACCESSES_PERMIL 1000
+#define PLAN_WEIGHT_AGE_PERMIL 100
+/* fail_charge_num/denom (7.2+): charge failed migrations at 1/1024, so a budget is exact. */
+#define PLAN_FAIL_CHARGE_NUM 1
+#define PLAN_FAIL_CHARGE_DENOM 1024
+
+typedef struct {
+	const VtierPlanInput *input;
+	const VtierDamonFeatures *features;
+	gboolean modern_filters; /* core_filters/ops_filters with allow (6.14+), else filters/ */
+	gboolean tune_intervals; /* intervals_goal in use */
+	GArray *monitored;	 /* guint node ids in the paddr target, ascending */
+} PlanContext;
+
+/* One guest while planning. */
+typedef struct {
+	const VtierPlanGuest *guest;
+	VtierPlanGuestResult *result;
+	gchar *owner; /* its scheme group's owner key, NULL when it has none */
+} PlanGuest;
+
+VtierPlanSlots *vtier_plan_slots_assign(const VtierPlanSlots *previous, GPtrArray *wanted);
+gint vtier_plan_slots_lookup(const VtierPlanSlots *slots, const gchar *owner);
+
+/* Scheme builders (planner-schemes.c); each fills a scheme fresh from the model's constructor. */
+void plan_scheme_park(VtierDamonScheme *scheme);
+void plan_scheme_pull(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg);
+void plan_scheme_push(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg);
+void plan_scheme_pin(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg);
+void plan_scheme_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg);
+/* Configuration A: @to_fast selects PULL (slow->fast) or PUSH (fast->slow); @members are the
+ * PlanGuest of the pair, sorted by name; @target_bp the fast share of the hot set. */
+void plan_scheme_hot_split(const PlanContext *ctx, VtierDamonScheme *scheme, guint fast,
+			   guint slow, gboolean to_fast, GPtrArray *members, guint target_bp);
+void plan_scheme_interleave(const PlanContext *ctx, VtierDamonScheme *scheme,
+			    const PlanGuest *pg, guint target_index);
+
+/* Why @pg cannot run in its mode on this kernel/host, or NULL (planner-checks.c). */
+gchar *plan_check_guest(const PlanContext *ctx, const PlanGuest *pg);
+/* nr_accesses threshold (per aggregation interval) of a hotness share in bp. */
+guint64 plan_hot_min_accesses(guint hot_threshold_bp);
+/* Age (in aggregation intervals) of a duration. */
+guint64 plan_age_intervals(guint64 ms);
+
+/* planner.c / planner-build.c */
+void plan_set_monitoring(const PlanContext *ctx, VtierDamonContext *c, VtierDamonOps ops);
+gchar *plan_perf_event(const PlanContext *ctx, VtierDamonContext *c);
+void plan_build_paddr(const PlanContext *ctx, VtierPlan *plan, GPtrArray *pgs);
+void plan_build_vaddr(const PlanContext *ctx, VtierPlan *plan, GPtrArray *pgs);

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "vtier-planner"
+
+#include "config.h"
+
+#include "tiering/planner-private.h"
+#include "tiering/planner.h"
+
+/* The schemes of each mode. Filters keep a scheme to one guest (memcg) and one source node
+ * (addr): on 6.14+ kernels in core_filters/ops_filters with `allow` (reject form for addresses,
+ * because memory that no core filter matches passes the core stage once an ops filter exists),
+ * on 6.12 in filters/, where a filter excludes what it matches (matching=Y) or does not match
+ * (matching=N). */
+
+guint64 plan_hot_min_accesses(guint hot_threshold_bp)
+{
+	guint64 max = PLAN_AGGR_US / PLAN_SAMPLE_US;
+	guint64 n = (max * hot_threshold_bp + 9999) / 10000;
+
+	return MAX(n, 1);
+}
+
+guint64 plan_age_intervals(guint64 ms)
+{
+	guint64 aggr_ms = PLAN_AGGR_US / 1000;
+
+	return (ms + aggr_ms - 1) / aggr_ms;
+}
+
+/* A fresh scheme directory matches nothing (every access_pattern range is 0..0, measured on 6.12,
+ * 6.18 and 7.3): every scheme the planner lays out starts from "every region". */
+static void match_all(VtierDamonScheme *scheme)
+{
+	scheme->sz.min = 0;
+	scheme->sz.max = G_MAXUINT64;
+	scheme->nr_accesses.min = 0;
+	scheme->nr_accesses.max = G_MAXUINT32;
+	scheme->age.min = 0;
+	scheme->age.max = G_MAXUINT32;
+}
+
+/* 0 (every aggregation interval) with fixed intervals; a fixed 100 ms with auto-tuning. */
+static guint64 plan_apply_interval(const PlanContext *ctx)
+{
+	return ctx->tune_intervals ? PLAN_TUNED_APPLY_US : 0;
+}
+
+static VtierDamonFilter *add_filter(const PlanContext *ctx, VtierDamonScheme *scheme,
+				    VtierDamonFilterType type)
+{
+	VtierDamonFilter *filter = vtier_damon_scheme_add_filter(scheme, type);
+
+	if (!ctx->modern_filters)
+		filter->layer = VTIER_DAMON_LAYER_LEGACY;
+	return filter;
+}
+
+static const VtierNode *node_of(const PlanContext *ctx, guint id)
+{
+	return vtier_topology_get_node(ctx->input->topology, id);
+}
+
+/* Keeps only memory on node @keep: one "not in this range" filter when the node has one range,
+ * else one "in this range" rejection per range of every other monitored node. */
+static void add_keep_node(const PlanContext *ctx, VtierDamonScheme *scheme, guint keep)
+{
+	const VtierNode *node = node_of(ctx, keep);
+
+	if (node->ranges->len == 1) {
+		const VtierPhysRange *r = &g_array_index(node->ranges, VtierPhysRange, 0);
+		VtierDamonFilter *f = add_filter(ctx, scheme, VTIER_DAMON_FILTER_ADDR);
+
+		f->matching = FALSE;
+		f->allow = FALSE;
+		f->addr_start = r->start;
+		f->addr_end = r->end;
+		return;
+	}
+	for (guint i = 0; i < ctx->monitored->len; i++) {
+		const VtierNode *other = node_of(ctx, g_array_index(ctx->monitored, guint, i));
+
+		if (other->id == keep)
+			continue;
+		for (guint j = 0; j < other->ranges->len; j++) {
+			const VtierPhysRange *r = &g_array_index(other->ranges, VtierPhysRange, j);
+			VtierDamonFilter *f = add_filter(ctx, scheme, VTIER_DAMON_FILTER_ADDR);
+
+			f->matching = TRUE;
+			f->allow = FALSE;
+			f->addr_start = r->start;
+			f->addr_end = r->end;
+		}
+	}
+}
+
+static void add_reject_young(const PlanContext *ctx, VtierDamonScheme *scheme)
+{
+	VtierDamonFilter *f = add_filter(ctx, scheme, VTIER_DAMON_FILTER_YOUNG);
+
+	f->matching = TRUE;
+	f->allow = FALSE;
+}
+
+/* Keeps only the guest's memcg: allow it (6.14+), or exclude everything else (6.12). */
+static void add_keep_memcg(const PlanContext *ctx, VtierDamonScheme *scheme, const gchar *path)
+{
+	VtierDamonFilter *f = add_filter(ctx, scheme, VTIER_DAMON_FILTER_MEMCG);
+
+	g_free(f->memcg_path);
+	f->memcg_path = g_strdup(path);
+	f->matching = ctx->modern_filters;
+	f->allow = ctx->modern_filters;
+}
+
+static void set_quota(const PlanContext *ctx, VtierDamonScheme *scheme, guint64 rate)
+{
+	guint64 bytes = rate * PLAN_RESET_INTERVAL_MS / 1000;
+
+	scheme->quotas.bytes = MAX(bytes, 4096);
+	scheme->quotas.reset_interval_ms = PLAN_RESET_INTERVAL_MS;
+	scheme->quotas.sz_permil = PLAN_WEIGHT_SZ_PERMIL;
+	scheme->quotas.nr_accesses_permil = PLAN_WEIGHT_NR_ACCESSES_PERMIL;
+	scheme->quotas.age_permil = PLAN_WEIGHT_AGE_PERMIL;
+	if (ctx->features->fail_charge) {
+		scheme->quotas.fail_charge_num = PLAN_FAIL_CHARGE_NUM;
+		scheme->quotas.fail_charge_denom = PLAN_FAIL_CHARGE_DENOM;
+	}
+}
+
+static void add_goal(VtierDamonScheme *scheme, VtierDamonGoalMetric metric, guint64 target,
+		     gint nid, const gchar *path)
+{
+	VtierDamonGoal *goal = vtier_damon_scheme_add_goal(scheme);
+
+	goal->target_metric = metric;
+	goal->target_value = target;
+	if (nid >= 0) /* else the kernel's default: the file may not exist (6.12) */
+		goal->nid = nid;
+	if (path != NULL) {
+		g_free(goal->path);
+		goal->path = g_strdup(path);
+	}
+}
+
+void plan_scheme_park(VtierDamonScheme *scheme)
+{
+	scheme->action = VTIER_DAMON_ACTION_STAT;
+	scheme->quotas.bytes = VTIER_PLAN_PARKED_BYTES;
+	scheme->quotas.reset_interval_ms = PLAN_RESET_INTERVAL_MS;
+}
+
+/* The share (bp) of the guest's memory its fast target is. */
+static guint64 target_share_bp(const PlanGuest *pg)
+{
+	const VtierPlanGuest *g = pg->guest;
+
+	if (g->memory_bytes == 0)
+		return g->policy->fast_ratio_bp;
+	return MIN(pg->result->fast_target_bytes * 10000 / g->memory_bytes, 10000);
+}
+
+/* The kernel-tuner goals of PULL (@pull) or PUSH for ratio and allowance (tuner=kernel). */
+static void add_kernel_goals(const PlanContext *ctx, VtierDamonScheme *scheme,
+			     const PlanGuest *pg, gboolean pull)
+{
+	const VtierPlanGuest *g = pg->guest;
+	const VtierNode *fast = node_of(ctx, (guint)pg->result->fast_node);
+	guint64 bp;
+
+	if (g->policy->mode == VTIER_POLICY_MODE_RATIO) {
+		/* vtierd feeds current_value from memory.numa_stat */
+		bp = target_share_bp(pg);
+		add_goal(scheme, VTIER_DAMON_METRIC_USER_INPUT, pull ? bp : 10000 - bp, -1, NULL);
+		return;
+	}
+	bp = fast->total_bytes ? pg->result->fast_target_bytes * 10000 / fast->total_bytes : 0;
+	bp = MIN(bp, 10000);
+	add_goal(scheme,
+		 pull ? VTIER_DAMON_METRIC_NODE_MEMCG_USED_BP : VTIER_DAMON_METRIC_NODE_MEMCG_FREE_BP,
+		 pull ? MAX(bp, 1) : MAX(10000 - bp, 1), (gint)fast->id, g->memcg_path);
+}
+
+void plan_scheme_pull(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg)
+{
+	const VtierPolicy *policy = pg->guest->policy;
+
+	match_all(scheme);
+	scheme->action = VTIER_DAMON_ACTION_MIGRATE_HOT;
+	scheme->target_nid = pg->result->fast_node;
+	scheme->apply_interval_us = plan_apply_interval(ctx);
+	scheme->nr_accesses.min = plan_hot_min_accesses(policy->hot_threshold_bp);
+	set_quota(ctx, scheme, policy->max_rate);
+	if (policy->tuner == VTIER_POLICY_TUNER_KERNEL)
+		add_kernel_goals(ctx, scheme, pg, TRUE);
+	add_keep_node(ctx, scheme, (guint)pg->result->slow_node);
+	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
+}
+
+void plan_scheme_push(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg)
+{
+	const VtierPolicy *policy = pg->guest->policy;
+
+	match_all(scheme);
+	scheme->action = VTIER_DAMON_ACTION_MIGRATE_COLD;
+	scheme->target_nid = pg->result->slow_node;
+	scheme->apply_interval_us = plan_apply_interval(ctx);
+	scheme->nr_accesses.min = 0;
+	scheme->nr_accesses.max = 0;
+	scheme->age.min = plan_age_intervals(policy->cold_age_ms);
+	set_quota(ctx, scheme, policy->max_rate);
+	if (policy->tuner == VTIER_POLICY_TUNER_KERNEL)
+		add_kernel_goals(ctx, scheme, pg, FALSE);
+	add_keep_node(ctx, scheme, (guint)pg->result->fast_node);
+	add_reject_young(ctx, scheme);
+	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
+}
+
+/* pin-fast / pin-slow: every page of the guest on the other tier moves, hottest (pin-fast) or
+ * coldest (pin-slow) first, at the policy's rate. */
+void plan_scheme_pin(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg)
+{
+	gboolean to_fast = pg->guest->policy->mode == VTIER_POLICY_MODE_PIN_FAST;
+
+	match_all(scheme);
+	scheme->action = to_fast ? VTIER_DAMON_ACTION_MIGRATE_HOT : VTIER_DAMON_ACTION_MIGRATE_COLD;
+	scheme->target_nid = to_fast ? pg->result->fast_node : pg->result->slow_node;
+	scheme->apply_interval_us = plan_apply_interval(ctx);
+	set_quota(ctx, scheme, pg->guest->policy->max_rate);
+	add_keep_node(ctx, scheme,
+		      (guint)(to_fast ? pg->result->slow_node : pg->result->fast_node));
+	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
+}
+
+/* monitor: a stat scheme over the guest's memory (no migration, no budget needed). */
+void plan_scheme_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg)
+{
+	match_all(scheme);
+	scheme->action = VTIER_DAMON_ACTION_STAT;
+	scheme->apply_interval_us = plan_apply_interval(ctx);
+	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
+}
+
+void plan_scheme_hot_split(const PlanContext *ctx, VtierDamonScheme *scheme, guint fast,
+			   guint slow, gboolean to_fast, GPtrArray *members, guint target_bp)
+{
+	const PlanGuest *first = g_ptr_array_index(members, 0);
+	guint64 rate = first->guest->policy->max_rate;
+
+	for (guint i = 1; i < members->len; i++) {
+		const PlanGuest *pg = g_ptr_array_index(members, i);
+
+		rate = MIN(rate, pg->guest->policy->max_rate);
+	}
+	match_all(scheme);
+	scheme->action = VTIER_DAMON_ACTION_MIGRATE_HOT;
+	scheme->target_nid = (gint)(to_fast ? fast : slow);
+	scheme->apply_interval_us = plan_apply_interval(ctx);
+	scheme->nr_accesses.min =
+		plan_hot_min_accesses(first->guest->policy->hot_threshold_bp);
+	scheme->quotas.bytes = MAX(rate * PLAN_RESET_INTERVAL_MS / 1000, 4096);
+	scheme->quotas.reset_interval_ms = PLAN_RESET_INTERVAL_MS;
+	scheme->quotas.goal_tuner = VTIER_DAMON_TUNER_TEMPORAL;
+	add_goal(scheme, VTIER_DAMON_METRIC_NODE_ELIGIBLE_MEM_BP,
+		 to_fast ? target_bp : 10000 - target_bp, (gint)(to_fast ? fast : slow), NULL);
+	add_keep_node(ctx, scheme, to_fast ? slow : fast);
+	for (guint i = 0; i < members->len; i++) {
+		const PlanGuest *pg = g_ptr_array_index(members, i);
+
+		add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
+	}
+}
+
+/* interleave (Configuration B): the hot set of the guest's address space spread over its fast
+ * and slow node by weight; the target filter keeps the scheme to this guest's QEMU process. */
+void plan_scheme_interleave(const PlanContext *ctx, VtierDamonScheme *scheme,
+			    const PlanGuest *pg, guint target_index)
+{
+	const VtierPolicy *policy = pg->guest->policy;
+	guint fast_weight = (policy->fast_ratio_bp + 50) / 100;
+	VtierDamonFilter *f;
+
+	match_all(scheme);
+	scheme->action = VTIER_DAMON_ACTION_MIGRATE_HOT;
+	scheme->apply_interval_us = plan_apply_interval(ctx);
+	scheme->nr_accesses.min = plan_hot_min_accesses(policy->hot_threshold_bp);
+	set_quota(ctx, scheme, policy->max_rate);
+	f = add_filter(ctx, scheme, VTIER_DAMON_FILTER_TARGET);
+	f->damon_target_idx = target_index;
+	f->matching = FALSE;
+	f->allow = FALSE;
+	vtier_damon_scheme_add_dest(scheme, (guint)pg->result->fast_node, fast_weight);
+	vtier_damon_scheme_add_dest(scheme, (guint)pg->result->slow_node, 100 - fast_weight);
+}

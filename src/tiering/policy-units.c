@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "vtier-policy"
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "tiering/policy-units.h"
+
+typedef struct {
+	const gchar *suffix; /* lower case */
+	guint64 scale;
+} UnitScale;
+
+#define KI G_GUINT64_CONSTANT(1024)
+#define KD G_GUINT64_CONSTANT(1000)
+
+static const UnitScale size_units[] = {
+	{ "", 1 },
+	{ "b", 1 },
+	{ "byte", 1 },
+	{ "bytes", 1 },
+	{ "k", KI },
+	{ "kib", KI },
+	{ "kb", KD },
+	{ "m", KI * KI },
+	{ "mib", KI * KI },
+	{ "mb", KD * KD },
+	{ "g", KI * KI * KI },
+	{ "gib", KI * KI * KI },
+	{ "gb", KD * KD * KD },
+	{ "t", KI * KI * KI * KI },
+	{ "tib", KI * KI * KI * KI },
+	{ "tb", KD * KD * KD * KD },
+	{ "p", KI * KI * KI * KI * KI },
+	{ "pib", KI * KI * KI * KI * KI },
+	{ "pb", KD * KD * KD * KD * KD },
+	{ "e", KI * KI * KI * KI * KI * KI },
+	{ "eib", KI * KI * KI * KI * KI * KI },
+	{ "eb", KD * KD * KD * KD * KD * KD },
+};
+
+static const UnitScale duration_units[] = {
+	{ "", 1000 }, { "ms", 1 }, { "s", 1000 }, { "sec", 1000 }, { "min", 60000 }, { "h", 3600000 },
+};
+
+/* Splits "123 unit" into the number and the lower-cased unit. */
+static gboolean split_number(const gchar *text, guint64 *ret_number, gchar **ret_unit,
+			     GError **error)
+{
+	const gchar *p = text;
+	gchar *end = NULL;
+	guint64 value;
+
+	if (text == NULL || !g_ascii_isdigit(*p)) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+			    "\"%s\" does not start with a number", text ? text : "");
+		return FALSE;
+	}
+	errno = 0;
+	value = g_ascii_strtoull(p, &end, 10);
+	if (errno == ERANGE) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+			    "\"%s\" is too large", text);
+		return FALSE;
+	}
+	if (*end == ' ')
+		end++;
+	*ret_number = value;
+	*ret_unit = g_ascii_strdown(end, -1);
+	return TRUE;
+}
+
+static gboolean scale_number(const gchar *text, const UnitScale *units, gsize n_units,
+			     const gchar *allowed, guint64 *ret_value, GError **error)
+{
+	g_autofree gchar *unit = NULL;
+	guint64 number;
+
+	if (!split_number(text, &number, &unit, error))
+		return FALSE;
+	for (gsize i = 0; i < n_units; i++) {
+		if (strcmp(unit, units[i].suffix) != 0)
+			continue;
+		if (number > G_MAXUINT64 / units[i].scale) {
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+				    "\"%s\" is too large", text);
+			return FALSE;
+		}
+		*ret_value = number * units[i].scale;
+		return TRUE;
+	}
+	g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+		    "\"%s\" has an unknown unit (allowed: %s)", text, allowed);
+	return FALSE;
+}
+
+gboolean vtier_policy_parse_size(const gchar *text, guint64 *ret_bytes, GError **error)
+{
+	return scale_number(text, size_units, G_N_ELEMENTS(size_units),
+			    "B, KiB, MiB, GiB, TiB, PiB, EiB, KB, MB, GB, TB, PB, EB", ret_bytes,
+			    error);
+}
+
+gboolean vtier_policy_parse_rate(const gchar *text, guint64 *ret_bytes_per_second, GError **error)
+{
+	g_autofree gchar *size = NULL;
+
+	if (text == NULL || !g_str_has_suffix(text, "/s")) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+			    "\"%s\" is not a rate (a size per second, e.g. 256MiB/s)",
+			    text ? text : "");
+		return FALSE;
+	}
+	size = g_strndup(text, strlen(text) - 2);
+	return vtier_policy_parse_size(size, ret_bytes_per_second, error);
+}
+
+gboolean vtier_policy_parse_percent(const gchar *text, guint *ret_bp, GError **error)
+{
+	g_autofree gchar *unit = NULL;
+	guint64 whole;
+	guint frac = 0;
+	const gchar *p;
+	guint digits = 0;
+
+	if (!split_number(text, &whole, &unit, error))
+		return FALSE;
+	p = unit;
+	if (*p == '.') {
+		for (p++; g_ascii_isdigit(*p) && digits < 2; p++, digits++)
+			frac = frac * 10 + (guint)(*p - '0');
+		if (digits == 0 || g_ascii_isdigit(*p)) {
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+				    "\"%s\" is not a percentage with at most two decimals", text);
+			return FALSE;
+		}
+		if (digits == 1)
+			frac *= 10;
+	}
+	if (strcmp(p, "%") != 0) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+			    "\"%s\" is not a percentage (a number followed by %%)", text);
+		return FALSE;
+	}
+	if (whole > 100 || (whole == 100 && frac > 0)) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+			    "\"%s\" is outside 0%%..100%%", text);
+		return FALSE;
+	}
+	*ret_bp = (guint)whole * 100 + frac;
+	return TRUE;
+}
+
+gboolean vtier_policy_parse_duration(const gchar *text, guint64 *ret_ms, GError **error)
+{
+	return scale_number(text, duration_units, G_N_ELEMENTS(duration_units), "ms, s, min, h",
+			    ret_ms, error);
+}
+
+gchar *vtier_policy_format_size(guint64 bytes)
+{
+	static const gchar *const names[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	guint i = 0;
+
+	while (i + 1 < G_N_ELEMENTS(names) && bytes != 0 && bytes % 1024 == 0) {
+		bytes /= 1024;
+		i++;
+	}
+	return g_strdup_printf("%" G_GUINT64_FORMAT "%s", bytes, names[i]);
+}
+
+gchar *vtier_policy_format_rate(guint64 bytes_per_second)
+{
+	g_autofree gchar *size = vtier_policy_format_size(bytes_per_second);
+
+	return g_strdup_printf("%s/s", size);
+}
+
+gchar *vtier_policy_format_percent(guint bp)
+{
+	if (bp % 100 == 0)
+		return g_strdup_printf("%u%%", bp / 100);
+	if (bp % 10 == 0)
+		return g_strdup_printf("%u.%u%%", bp / 100, (bp % 100) / 10);
+	return g_strdup_printf("%u.%02u%%", bp / 100, bp % 100);
+}
+
+gchar *vtier_policy_format_duration(guint64 ms)
+{
+	if (ms != 0 && ms % 3600000 == 0)
+		return g_strdup_printf("%" G_GUINT64_FORMAT "h", ms / 3600000);
+	if (ms != 0 && ms % 60000 == 0)
+		return g_strdup_printf("%" G_GUINT64_FORMAT "min", ms / 60000);
+	if (ms % 1000 == 0)
+		return g_strdup_printf("%" G_GUINT64_FORMAT "s", ms / 1000);
+	return g_strdup_printf("%" G_GUINT64_FORMAT "ms", ms);
+}

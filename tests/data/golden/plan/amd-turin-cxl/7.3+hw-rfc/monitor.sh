@@ -1,0 +1,76 @@
+#!/bin/sh
+# vtier plan: 2 of 2 guests planned, kernel profile 7.3+hw-rfc
+# guest vm1: monitor, fast node 0, slow node 1, kdamond 0 schemes 0-0
+# guest vm2: monitor, fast node 0, slow node 1, kdamond 0 schemes 2-2
+# kdamond 0 schemes 4-15: parked (spare slots: stat, 1-byte budget)
+# access sampling: hardware sampler ibs (ibs_op)
+# DAMON writes of this vtier plan (DAMON features: profile 7.3+hw-rfc), in order.
+set -e
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/refresh_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/nr_contexts
+echo paddr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/operations
+echo 1000000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/monitoring_attrs/intervals/update_us
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/monitoring_attrs/sample/perf_events/nr_perf_events
+echo 0xb > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/monitoring_attrs/sample/perf_events/0/type
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/monitoring_attrs/sample/perf_events/0/sample_phys_addr
+echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/monitoring_attrs/sample/perf_events/0/freq
+echo 262144 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/monitoring_attrs/sample/perf_events/0/sample_period
+echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/monitoring_attrs/sample/perf_events/0/exclude_kernel
+echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/monitoring_attrs/sample/perf_events/0/exclude_hv
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/nr_targets
+echo 4 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/nr_regions
+echo 4096 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/0/start
+echo 655360 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/0/end
+echo 1048576 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/1/start
+echo 1979711488 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/1/end
+echo 4294967296 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/2/start
+echo 826781204480 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/2/end
+echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/3/start
+echo 1374389534720 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/3/end
+echo 16 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/nr_schemes
+echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/max
+echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/nr_accesses/max
+echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/age/max
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/ops_filters/nr_filters
+echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/ops_filters/0/type
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/ops_filters/0/matching
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/ops_filters/0/allow
+printf '%s\n' '/machine.slice/machine-qemu\x2d1\x2dvm1.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/ops_filters/0/memcg_path
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/reset_interval_ms
+echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/sz/max
+echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/nr_accesses/max
+echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/age/max
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/nr_filters
+echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/0/type
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/0/matching
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/0/allow
+printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/0/memcg_path
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/6/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/6/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/7/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/7/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/8/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/8/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/9/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/9/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/10/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/10/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/11/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/11/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/12/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/12/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/13/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/13/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/14/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/14/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/15/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/15/quotas/reset_interval_ms
+echo on > /sys/kernel/mm/damon/admin/kdamonds/0/state

@@ -1,0 +1,62 @@
+#!/bin/bash
+# planner-lab.sh — applies the planner's output for every mode to real kernels (6.12, 6.18, 7.3)
+# in the lab (tests/kernel/lab, docs/lab.md): `on` succeeds, every file reads back what the plan
+# wrote, and the guest's schemes run (nr_tried grows). Modes a kernel cannot do are refused by the
+# planner and reported as skipped. Run by ./quickstart.sh check with VTIER_SRCDIR and
+# VTIER_BUILDDIR set; PLANNER_LAB_KERNELS overrides the kernel list. Ends with
+# "N passed, N failed, N skipped".
+set -uo pipefail
+
+srcdir=${VTIER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+builddir=${VTIER_BUILDDIR:-}
+kernels=${PLANNER_LAB_KERNELS:-6.12 6.18 7.3}
+passed=0 failed=0 skipped=0
+
+result() { # ok|fail|skip NAME [WHY]
+	case "$1" in
+	ok) passed=$((passed + 1)); echo "PASS: $2" ;;
+	fail) failed=$((failed + 1)); echo "FAIL: $2${3:+: $3}" ;;
+	skip) skipped=$((skipped + 1)); echo "SKIP: $2${3:+: $3}" ;;
+	esac
+}
+
+finish() {
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+missing=""
+[ -x "$srcdir/tests/kernel/lab" ] || missing="tests/kernel/lab"
+[ -x "$builddir/vtierctl" ] || missing="$missing $builddir/vtierctl"
+[ -x "$builddir/tests/kernel/lab-workload" ] || missing="$missing lab-workload (make check)"
+command -v qemu-system-x86_64 >/dev/null || missing="$missing qemu-system-x86_64 (qemu-system-x86)"
+[ -x /usr/lib/qemu/virtiofsd ] || missing="$missing /usr/lib/qemu/virtiofsd (qemu-system-common)"
+[ "$(id -u)" = 0 ] || missing="$missing root"
+if [ -n "$missing" ]; then
+	for k in $kernels; do result skip "planner-lab $k" "missing:$missing"; done
+	finish
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for k in $kernels; do
+	TMPDIR=$work "$srcdir/tests/kernel/lab" --quiet --timeout 600 --cwd "$srcdir" \
+		--output "$work/output-$k" --console "$work/console-$k" \
+		"$k" -- tests/kernel/planner-modes.sh "$srcdir" "$builddir" 2>"$work/stderr-$k"
+	rc=$?
+	if [ "$rc" != 0 ]; then
+		result fail "$k lab" "exit $rc"
+		sed 's/^/#   /' "$work/stderr-$k"
+		tail -n 20 "$work/console-$k" | tr -d '\r' | sed 's/^/#   console: /'
+	fi
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) result ok "$k ${line#ok }" ;;
+		"not ok "*) name=${line#not ok }; result fail "$k ${name%%:*}" "${name#*: }" ;;
+		"skip "*) name=${line#skip }; result skip "$k ${name%%:*}" "${name#*: }" ;;
+		"#"*) echo "# $k: ${line#\# }" ;;
+		esac
+	done <"$work/output-$k"
+done
+finish
