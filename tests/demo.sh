@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
-# The demo `./quickstart.sh demo` runs: vtier's main job on an embedded default, with no CXL host
-# needed. Every step prints the command first, so an admin can replay it.
+# The demo `./quickstart.sh demo` runs: vtier's main job on an embedded default host, with no CXL
+# hardware needed. On the shipped AMD Turin + CXL fixture host (tests/data/sysfs/amd-turin-cxl) it
+# shows what vtier sees (topology, sampler), what the kernel profile offers, and the DAMON plan it
+# would apply for two guests in hot-split mode: the seed's Configuration A, as the exact sysfs
+# writes. Nothing touches this machine's kernel. Every step prints its command first.
 set -euo pipefail
 builddir=${1:?usage: tests/demo.sh BUILDDIR}
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
+cd "$srcdir"
 vtierctl="$builddir/vtierctl"
-fixtures="$srcdir/tests/data/sysfs"
+host=tests/data/sysfs/amd-turin-cxl
 
 step() {
 	printf '\n\033[1m$ %s\033[0m\n' "$*"
 	"$@"
 }
-has_verb() { "$vtierctl" help | grep -qE "^  $1 "; }
 
 step "$vtierctl" version
-step "$vtierctl" config --config "$srcdir/data/vtierd.conf"
-if has_verb topology && [ -d "$fixtures/amd-turin-cxl" ]; then
-	step "$vtierctl" topology --sysroot "$fixtures/amd-turin-cxl"
-fi
-if has_verb sampler && [ -d "$fixtures/amd-turin-cxl" ]; then
-	step "$vtierctl" sampler --sysroot "$fixtures/amd-turin-cxl"
-fi
+step "$vtierctl" topology --sysroot "$host"
+step "$vtierctl" policy check --policy-dir policies tests/data/plan/vm1-hot-split.xml
+step "$vtierctl" plan --policy-dir policies --sysroot "$host" --kernel-features 7.3+hw-rfc \
+	--domain tests/data/plan/vm1-hot-split.xml --domain tests/data/plan/vm2-hot-split.xml \
+	--memcg 'vm1=/machine.slice/machine-qemu\x2d1\x2dvm1.scope' \
+	--memcg 'vm2=/machine.slice/machine-qemu\x2d2\x2dvm2.scope'
+printf '\nThe plan above is what vtierd writes to /sys/kernel/mm/damon/admin on that host.\n'

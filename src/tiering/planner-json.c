@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "tiering/damon/damon-json.h"
 #include "tiering/planner.h"
 
 /* `vtierctl plan --format=json` and the daemon's state: the model plus what the plan decided for
@@ -70,12 +71,6 @@ JsonNode *vtier_plan_to_json(const VtierPlan *plan)
 gchar *vtier_plan_to_data(const VtierPlan *plan)
 {
 	g_autoptr(JsonNode) node = vtier_plan_to_json(plan);
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-	g_autofree gchar *text = NULL;
 
-	json_generator_set_pretty(gen, TRUE);
-	json_generator_set_indent(gen, 2);
-	json_generator_set_root(gen, node);
-	text = json_generator_to_data(gen, NULL);
-	return g_strconcat(text, "\n", NULL);
+	return vtier_damon_json_to_data(node);
 }
