@@ -11,6 +11,7 @@
 #include "cli/guests-libvirt.h"
 #include "cli/policy-check.h"
 #include "common/error.h"
+#include "tiering/policy.h"
 #include "virt/connection.h"
 #include "virt/domain-xml.h"
 #include "virt/metadata.h"
@@ -21,6 +22,7 @@
 typedef struct {
 	gchar *uri;
 	gchar *file;
+	gchar *policy_dir;
 	gboolean live;
 	gboolean config;
 	VtierCliCommon common;
@@ -30,6 +32,7 @@ static void policy_options_clear(PolicyOptions *o)
 {
 	g_free(o->uri);
 	g_free(o->file);
+	g_free(o->policy_dir);
 	vtier_cli_common_clear(&o->common);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PolicyOptions, policy_options_clear)
@@ -90,17 +93,28 @@ static gchar *policy_text(const PolicyOptions *o, const gchar *arg, GError **err
 	return g_strstrip(text);
 }
 
-/* Everything vtier can check before writing: one <policy> element, safely parsed. The contents
- * are validated by the policy parser (src/tiering/policy.h) once it is part of the build. */
-static gboolean validate(virDomainPtr dom, const gchar *xml, GError **error)
+/* Everything vtier checks before writing, as vtierd will read it: one <policy> element in vtier's
+ * namespace, safely parsed, valid against the schema and the templates, and fitting the domain's
+ * memory (an allowance larger than the guest is refused). Nothing is written when it fails. */
+static gboolean validate(virDomainPtr dom, const gchar *xml, const gchar *policy_dir,
+			 GError **error)
 {
 	g_autofree gchar *normal = vtier_domain_xml_policy_normalize(xml, strlen(xml), error);
+	g_autoptr(VtierPolicyStore) store = NULL;
+	g_autoptr(VtierPolicy) policy = NULL;
+	const gchar *name = virDomainGetName(dom);
+	unsigned long max_kib = virDomainGetMaxMemory(dom);
 
 	if (normal == NULL) {
 		g_prefix_error(error, "invalid policy: ");
 		return FALSE;
 	}
-	return TRUE;
+	store = vtier_policy_store_new(policy_dir, error);
+	if (store == NULL)
+		return FALSE;
+	policy = vtier_policy_resolve(store, name, (guint64)max_kib * 1024, normal,
+				      VTIER_POLICY_MODE_RATIO, error);
+	return policy != NULL;
 }
 
 static gboolean run(const gchar *action, const gchar *domain, const gchar *arg,
@@ -130,7 +144,7 @@ static gboolean run(const gchar *action, const gchar *domain, const gchar *arg,
 	if (g_strcmp0(action, "clear") == 0)
 		return vtier_virt_policy_clear(dom, write_flags(o), error);
 	xml = policy_text(o, arg, error);
-	if (xml == NULL || !validate(dom, xml, error))
+	if (xml == NULL || !validate(dom, xml, o->policy_dir, error))
 		return FALSE;
 	return vtier_virt_policy_set(dom, xml, write_flags(o), error);
 }
@@ -143,6 +157,8 @@ gboolean vtier_cli_verb_policy(int argc, char **argv, GError **error)
 		  "libvirt URI (default: [daemon] libvirt_uri of vtierd.conf, qemu:///system)", "URI" },
 		{ "file", 'f', 0, G_OPTION_ARG_FILENAME, &o.file, "Read the policy XML from FILE",
 		  "FILE" },
+		{ "policy-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.policy_dir,
+		  "Schema and templates to validate against (default: the installed ones)", "DIR" },
 		{ "live", 0, 0, G_OPTION_ARG_NONE, &o.live, "Only the running domain", NULL },
 		{ "config", 0, 0, G_OPTION_ARG_NONE, &o.config,
 		  "Only the persistent configuration", NULL },

@@ -79,12 +79,17 @@ static void test_cli_policy(void)
 				    "<p:policy xmlns:p='urn:x'/>", NULL };
 	const gchar *ok_set[] = { "policy", "set", "db1", "--connect", uri, "<policy mode='off'/>",
 				  NULL };
+	const gchar *too_big[] = { "policy", "set", "db1", "--connect", uri,
+				   "<policy mode='allowance'><fast size='1TiB'/></policy>", NULL };
+	const gchar *bad_ratio[] = { "policy", "set", "db1", "--connect", uri,
+				     "<policy mode='ratio'><fast ratio='150%'/></policy>", NULL };
 	const gchar *clear[] = { "policy", "clear", "db1", "--connect", uri, NULL };
 	const gchar *missing[] = { "policy", "get", "nosuch", "--connect", uri, NULL };
 	const gchar *usage[] = { "policy", "frob", "db1", NULL };
 	g_autofree gchar *o1 = NULL, *e1 = NULL, *o2 = NULL, *e2 = NULL, *o3 = NULL, *e3 = NULL;
 	g_autofree gchar *o4 = NULL, *e4 = NULL, *o5 = NULL, *e5 = NULL, *o6 = NULL, *e6 = NULL;
 	g_autofree gchar *o7 = NULL, *e7 = NULL, *o8 = NULL, *e8 = NULL;
+	g_autofree gchar *o9 = NULL, *e9 = NULL, *o10 = NULL, *e10 = NULL;
 
 	g_assert_cmpint(run_ctl(get, &o1, &e1), ==, 0);
 	g_assert_cmpstr(o1, ==, "<policy mode=\"ratio\" fast-ratio=\"70\"/>\n");
@@ -96,6 +101,12 @@ static void test_cli_policy(void)
 	g_assert_nonnull(strstr(e4, "urn:x"));
 	/* each vtierctl run opens the node file afresh: the write succeeds, it does not persist */
 	g_assert_cmpint(run_ctl(ok_set, &o5, &e5), ==, 0);
+	/* the contents are validated as vtierd reads them, before anything is written */
+	g_assert_cmpint(run_ctl(too_big, &o9, &e9), ==, 1);
+	g_assert_nonnull(strstr(e9, "db1"));
+	g_assert_cmpint(run_ctl(bad_ratio, &o10, &e10), ==, 1);
+	g_assert_nonnull(strstr(e10, "ratio"));
+	g_assert_nonnull(strstr(e10, "150%"));
 	g_assert_cmpint(run_ctl(clear, &o6, &e6), ==, 0);
 	g_assert_cmpint(run_ctl(missing, &o7, &e7), ==, 1);
 	g_assert_nonnull(strstr(e7, "nosuch"));
@@ -116,6 +127,13 @@ static void test_cli_guests_unreachable(void)
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
+	{
+		/* vtierctl validates policies against the source tree's schema and templates */
+		g_autofree gchar *policies =
+			g_test_build_filename(G_TEST_DIST, "..", "policies", NULL);
+
+		g_setenv("VTIER_POLICY_DIR", policies, TRUE);
+	}
 	if (g_getenv("VTIER_BUILDDIR") == NULL) {
 		g_printerr("VTIER_BUILDDIR is not set\n");
 		return 77;
