@@ -89,7 +89,14 @@ static gboolean policy_check(const VtierPolicyStore *store, const gchar *file,
 		policy = vtier_policy_resolve(store, d->name, d->memory_bytes, d->policy_xml, mode,
 					      error);
 	} else {
-		policy = vtier_policy_resolve(store, file, memory_bytes, text, mode, error);
+		/* the same element `policy set` takes: a bare <policy> is put into vtier's namespace */
+		g_autofree gchar *normal = vtier_domain_xml_policy_normalize(text, strlen(text), error);
+
+		if (normal == NULL) {
+			g_prefix_error(error, "%s: invalid policy: ", file);
+			return FALSE;
+		}
+		policy = vtier_policy_resolve(store, file, memory_bytes, normal, mode, error);
 	}
 	if (policy == NULL)
 		return FALSE;
