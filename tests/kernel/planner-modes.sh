@@ -4,7 +4,7 @@
 # for a QEMU process) on this real kernel, the plan's shell script is applied, every file it wrote
 # must read back the value written, and the guest's schemes must actually run (nr_tried > 0 within
 # 25 s; with intervals auto-tuning too: the check that would catch the DAMON starvation bug). Prints "ok NAME", "not ok NAME: WHY"
-# or "skip NAME: WHY" lines for tests/suites/planner-lab.sh.
+# or "skip NAME: WHY" lines for tests/suites/planner-lab.sh; a mode this kernel cannot run must be refused.
 set -uo pipefail
 src=${1:?SRCDIR} b=${2:?BUILDDIR}
 k=${LAB_KERNEL:?}
@@ -104,8 +104,22 @@ for case in ratio ratio+kernel ratio+autotune allowance allowance+kernel hot-spl
 		continue
 	fi
 	refused=$(grep '^# refused: ' /tmp/plan.sh | head -n 1)
-	if [ -n "$refused" ]; then
-		echo "skip $case: ${refused#\# refused: }"
+	# The planner must refuse exactly the modes this kernel cannot run (docs/planner.md):
+	# hot-split needs node_eligible_mem_bp (7.2+), interleave needs dests (6.17+), the kernel
+	# tuner of allowance needs node_memcg goals (6.19+). Refusing anything else is a failure.
+	case "$k:$case" in
+	6.12:hot-split | 6.18:hot-split | 6.12:interleave | 6.12:allowance+kernel | 6.18:allowance+kernel)
+		expect_refusal=1 ;;
+	*) expect_refusal=0 ;;
+	esac
+	if [ -n "$refused" ] || [ "$expect_refusal" = 1 ]; then
+		if [ -n "$refused" ] && [ "$expect_refusal" = 1 ]; then
+			echo "ok $case refused as this kernel requires: ${refused#\# refused: }"
+		elif [ -n "$refused" ]; then
+			echo "not ok $case refused on a kernel that can run it: ${refused#\# refused: }"
+		else
+			echo "not ok $case planned although kernel $k lacks what it needs"
+		fi
 		stop_workload
 		continue
 	fi

@@ -1,8 +1,8 @@
 #!/bin/bash
 # planner-lab.sh — applies the planner's output for every mode to real kernels (6.12, 6.18, 7.3)
 # in the lab (tests/kernel/lab, docs/lab.md): `on` succeeds, every file reads back what the plan
-# wrote, and the guest's schemes run (nr_tried grows). Modes a kernel cannot do are refused by the
-# planner and reported as skipped. Run by ./quickstart.sh check with VTIER_SRCDIR and
+# wrote, and the guest's schemes run (nr_tried grows). Modes a kernel cannot do must be refused by the
+# planner (checked per kernel: refusing too much or too little fails). Run by ./quickstart.sh check with VTIER_SRCDIR and
 # VTIER_BUILDDIR set; PLANNER_LAB_KERNELS overrides the kernel list. Ends with
 # "N passed, N failed, N skipped".
 set -uo pipefail
