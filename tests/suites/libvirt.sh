@@ -92,6 +92,8 @@ chmod 755 "$work" # QEMU runs as libvirt-qemu and reads the kernel from here
 mkdir "$work/drivers"
 ln -s "$qemu_driver" "$work/drivers/"
 export VTIER_LV_WORK=$work
+# vtierctl policy set validates against the schema and templates of this tree (not installed)
+export VTIER_POLICY_DIR="$src/policies"
 own_libvirtd=0
 guests=()
 
