@@ -8,7 +8,7 @@
 #include "cli/cli.h"
 #include "common/error.h"
 #include "tiering/damon/damon-driver.h"
-#include "tiering/damon/damon-json.h"
+#include "common/json.h"
 
 /* `vtierctl damon apply MODEL.json | status | stop | script MODEL.json --profile NAME`: drives
  * DAMON with a model directly, for tests, the lab and recovery while vtierd is stopped (vtierd
@@ -72,7 +72,7 @@ static gboolean do_status(VtierDamonDriver *d, gboolean json, GError **error)
 			return FALSE;
 		node = vtier_damon_kdamond_status_to_json(&st);
 		if (json) {
-			text = vtier_damon_json_to_data(node);
+			text = vtier_json_to_data(node);
 			fputs(text, stdout);
 			continue;
 		}

@@ -8,12 +8,14 @@
 #include "common/error.h"
 #include "common/fileio.h"
 #include "daemon/config.h"
+#include "tiering/policy-units.h"
 
 typedef enum {
 	KEY_STRING,
 	KEY_BOOLEAN,
 	KEY_U64,
 	KEY_CHOICE, /* a string out of `choices` */
+	KEY_SIZE,   /* a size with an optional unit, as in policies (vtier_policy_parse_size) */
 } KeyType;
 
 typedef struct {
@@ -31,6 +33,12 @@ static const KeyInfo keys[] = {
 	  "Least important messages vtierd logs." },
 	{ "daemon", "libvirt_uri", KEY_STRING, "qemu:///system", NULL,
 	  "libvirt connection URI vtierd discovers guests through." },
+	{ "daemon", "control_socket", KEY_STRING, "", NULL,
+	  "Path of the control socket (empty: /run/vtier/control; VTIER_CONTROL_SOCKET overrides)." },
+	{ "daemon", "control_group", KEY_STRING, "", NULL,
+	  "A group whose members may use the control socket besides root (empty: root only)." },
+	{ "daemon", "interval_ms", KEY_U64, "1000", NULL,
+	  "Controller interval: how often vtierd measures every guest and sets its budgets." },
 	{ "damon", "disable_damon_stat", KEY_BOOLEAN, "false", NULL,
 	  "Turn the damon_stat module off when it holds DAMON, instead of refusing to start." },
 	{ "damon", "vaddr_kdamond", KEY_BOOLEAN, "false", NULL,
@@ -38,6 +46,8 @@ static const KeyInfo keys[] = {
 	{ "damon", "intervals_autotune", KEY_BOOLEAN, "false", NULL,
 	  "Let DAMON tune its sampling intervals (intervals_goal, 6.15+); schemes then apply every "
 	  "100 ms, since auto-tuning with a longer apply interval starves them." },
+	{ "damon", "stop_on_exit", KEY_BOOLEAN, "false", NULL,
+	  "Stop vtier's kdamonds when vtierd exits (default: leave them running with the last plan)." },
 	{ "topology", "fast_nodes", KEY_STRING, "", NULL,
 	  "Comma-separated NUMA nodes to treat as fast memory (empty: detect)." },
 	{ "topology", "slow_nodes", KEY_STRING, "", NULL,
@@ -55,6 +65,12 @@ static const KeyInfo keys[] = {
 	  "Tiering mode for guests whose domain XML carries no vtier policy." },
 	{ "policy", "strict", KEY_BOOLEAN, "false", NULL,
 	  "Make the libvirt hook refuse to start a guest whose policy is invalid." },
+	{ "policy", "respect_numatune", KEY_BOOLEAN, "true", NULL,
+	  "Plan nothing for a guest whose <numatune mode=\"strict\"> excludes its slow node." },
+	{ "host", "fast_reserve", KEY_SIZE, "0", NULL,
+	  "Fast memory kept free for the host, never promised to guests (a size: 4GiB)." },
+	{ "metrics", "listen", KEY_STRING, "127.0.0.1:9848", NULL,
+	  "Address of the Prometheus /metrics endpoint: ADDRESS:PORT, [::1]:PORT, or off." },
 };
 
 static const KeyInfo *find_key(const gchar *group, const gchar *key)
@@ -97,6 +113,16 @@ static gboolean validate_value(const KeyInfo *info, const gchar *value, const gc
 			    "%s: [%s] %s=\"%s\" is not a non-negative integer", where, info->group,
 			    info->key, value);
 		return FALSE;
+	case KEY_SIZE: {
+		g_autoptr(GError) local = NULL;
+
+		if (vtier_policy_parse_size(value, &number, &local))
+			return TRUE;
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+			    "%s: [%s] %s=\"%s\" is not a size: %s", where, info->group, info->key,
+			    value, local->message);
+		return FALSE;
+	}
 	case KEY_CHOICE: {
 		g_auto(GStrv) choices = g_strsplit(info->choices, "|", -1);
 		g_autofree gchar *allowed = NULL;
@@ -222,6 +248,16 @@ gboolean vtier_config_get_boolean(const VtierConfig *config, const gchar *group,
 	g_autofree gchar *value = vtier_config_get_string(config, group, key);
 
 	return g_strcmp0(value, "true") == 0;
+}
+
+guint64 vtier_config_get_size(const VtierConfig *config, const gchar *group, const gchar *key)
+{
+	g_autofree gchar *value = vtier_config_get_string(config, group, key);
+	guint64 bytes = 0;
+
+	if (!vtier_policy_parse_size(value, &bytes, NULL))
+		return 0;
+	return bytes;
 }
 
 guint64 vtier_config_get_u64(const VtierConfig *config, const gchar *group, const gchar *key)

@@ -22,6 +22,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtierConfig, vtier_config_free)
 gchar *vtier_config_get_string(const VtierConfig *config, const gchar *group, const gchar *key);
 gboolean vtier_config_get_boolean(const VtierConfig *config, const gchar *group, const gchar *key);
 guint64 vtier_config_get_u64(const VtierConfig *config, const gchar *group, const gchar *key);
+/* A KEY_SIZE value in bytes. */
+guint64 vtier_config_get_size(const VtierConfig *config, const gchar *group, const gchar *key);
 /* Whether the file sets the key explicitly (rather than falling back to the default). */
 gboolean vtier_config_has_key(const VtierConfig *config, const gchar *group, const gchar *key);
 

@@ -26,3 +26,8 @@ libvtier_core_la_SOURCES += \
 	src/tiering/planner-slots.c
 # planner.h uses the guest record; ship it even before src/virt/ lists its sources
 EXTRA_DIST += src/virt/guest.h
+
+# The per-interval snapshot (status, dump, metrics) and the controller.
+libvtier_core_la_SOURCES += \
+	src/tiering/snapshot.c src/tiering/snapshot-json.c src/tiering/snapshot.h \
+	src/tiering/controller.c src/tiering/controller.h

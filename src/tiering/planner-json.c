@@ -3,7 +3,7 @@
 
 #include "config.h"
 
-#include "tiering/damon/damon-json.h"
+#include "common/json.h"
 #include "tiering/planner.h"
 
 /* `vtierctl plan --format=json` and the daemon's state: the model plus what the plan decided for
@@ -72,5 +72,5 @@ gchar *vtier_plan_to_data(const VtierPlan *plan)
 {
 	g_autoptr(JsonNode) node = vtier_plan_to_json(plan);
 
-	return vtier_damon_json_to_data(node);
+	return vtier_json_to_data(node);
 }

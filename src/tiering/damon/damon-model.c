@@ -4,7 +4,7 @@
 #include "config.h"
 
 #include "common/error.h"
-#include "tiering/damon/damon-json.h"
+#include "common/json.h"
 #include "tiering/damon/damon-model.h"
 
 /* ---- enumerations ---- */
@@ -305,7 +305,7 @@ VtierDamonFilter *vtier_damon_scheme_add_filter(VtierDamonScheme *scheme, VtierD
 
 /* ---- JSON: writing ---- */
 
-#define SET_U64(obj, s, f) vtier_damon_json_set_u64(obj, #f, (s)->f)
+#define SET_U64(obj, s, f) vtier_json_set_u64(obj, #f, (s)->f)
 #define SET_BOOL(obj, s, f) json_object_set_boolean_member(obj, #f, (s)->f)
 
 static JsonObject *range_to_json(const VtierDamonRange *range)
@@ -355,8 +355,8 @@ static JsonObject *monitoring_attrs_to_json(const VtierDamonContext *ctx)
 	SET_U64(goal, &ctx->intervals_goal, max_sample_us);
 	json_object_set_object_member(intervals, "intervals_goal", goal);
 	json_object_set_object_member(attrs, "intervals", intervals);
-	vtier_damon_json_set_u64(nr_regions, "min", ctx->nr_regions_min);
-	vtier_damon_json_set_u64(nr_regions, "max", ctx->nr_regions_max);
+	vtier_json_set_u64(nr_regions, "min", ctx->nr_regions_min);
+	vtier_json_set_u64(nr_regions, "max", ctx->nr_regions_max);
 	json_object_set_object_member(attrs, "nr_regions", nr_regions);
 	for (guint i = 0; i < ctx->perf_events->len; i++)
 		json_array_add_object_element(events, perf_event_to_json(ctx->perf_events->pdata[i]));
@@ -522,5 +522,5 @@ gchar *vtier_damon_model_to_data(const VtierDamonModel *model)
 {
 	g_autoptr(JsonNode) node = vtier_damon_model_to_json(model);
 
-	return vtier_damon_json_to_data(node);
+	return vtier_json_to_data(node);
 }

@@ -10,7 +10,7 @@
 #include "common/error.h"
 #include "common/paths.h"
 #include "tiering/damon/damon-features.h"
-#include "tiering/damon/damon-json.h"
+#include "common/json.h"
 #include "tiering/damon/damon-ownership.h"
 
 static gchar *state_path(void)
@@ -35,7 +35,7 @@ static JsonNode *load_state(GError **error)
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_IO, "%s", local->message);
 		return NULL;
 	}
-	node = vtier_damon_json_from_data(data, error);
+	node = vtier_json_from_data(data, error);
 	if (node != NULL && !JSON_NODE_HOLDS_OBJECT(node)) {
 		g_autofree gchar *host = vtier_path_to_host(path);
 
@@ -108,7 +108,7 @@ static gboolean save_damon_member(JsonObject *damon, GError **error)
 		}
 	}
 	json_object_set_object_member(json_node_get_object(root), "damon", damon);
-	text = vtier_damon_json_to_data(root);
+	text = vtier_json_to_data(root);
 	if (g_mkdir_with_parents(dir, 0755) < 0) {
 		vtier_error_set_errno(error, errno, "cannot create %s", dir);
 		return FALSE;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "common/fileio.h"
-#include "tiering/damon/damon-json.h"
+#include "common/json.h"
 #include "tiering/damon/damon-writer-private.h"
 
 /* Read-back of a running kdamond: stats, effective quotas, tried bytes, goal values. */
@@ -152,7 +152,7 @@ JsonNode *vtier_damon_kdamond_status_to_json(const VtierDamonKdamondStatus *stat
 		for (gsize f = 0; f < G_N_ELEMENTS(scheme_files); f++) {
 			const gchar *name = strrchr(scheme_files[f].file, '/') + 1;
 
-			vtier_damon_json_set_u64(so, g_str_equal(name, "total_bytes") ? "tried_bytes" : name,
+			vtier_json_set_u64(so, g_str_equal(name, "total_bytes") ? "tried_bytes" : name,
 						 G_STRUCT_MEMBER(guint64, st, scheme_files[f].offset));
 		}
 		for (guint g = 0; g < goals->len; g++)

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#define G_LOG_DOMAIN "vtier-damon"
+#define G_LOG_DOMAIN "vtier-json"
 
 #include "config.h"
 
 #include "common/error.h"
 #include "common/fileio.h"
-#include "tiering/damon/damon-json.h"
+#include "common/json.h"
 
-void vtier_damon_json_set_u64(JsonObject *obj, const gchar *name, guint64 value)
+void vtier_json_set_u64(JsonObject *obj, const gchar *name, guint64 value)
 {
 	if (value > (guint64)G_MAXINT64) {
 		g_autofree gchar *text = g_strdup_printf("%" G_GUINT64_FORMAT, value);
@@ -18,7 +18,7 @@ void vtier_damon_json_set_u64(JsonObject *obj, const gchar *name, guint64 value)
 	json_object_set_int_member(obj, name, (gint64)value);
 }
 
-void vtier_damon_json_set_strv(JsonObject *obj, const gchar *name, const gchar *const *strv)
+void vtier_json_set_strv(JsonObject *obj, const gchar *name, const gchar *const *strv)
 {
 	JsonArray *array = json_array_new();
 
@@ -27,7 +27,7 @@ void vtier_damon_json_set_strv(JsonObject *obj, const gchar *name, const gchar *
 	json_object_set_array_member(obj, name, array);
 }
 
-gchar *vtier_damon_json_child_path(const gchar *path, const gchar *name, gint index)
+gchar *vtier_json_child_path(const gchar *path, const gchar *name, gint index)
 {
 	if (name == NULL)
 		return g_strdup_printf("%s[%d]", path, index);
@@ -36,7 +36,7 @@ gchar *vtier_damon_json_child_path(const gchar *path, const gchar *name, gint in
 	return g_strdup_printf("%s.%s", path, name);
 }
 
-gboolean vtier_damon_json_reader_init(VtierDamonJsonReader *r, JsonNode *node, const gchar *path,
+gboolean vtier_json_reader_init(VtierJsonReader *r, JsonNode *node, const gchar *path,
 				      GError **error)
 {
 	r->obj = NULL;
@@ -47,7 +47,7 @@ gboolean vtier_damon_json_reader_init(VtierDamonJsonReader *r, JsonNode *node, c
 	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node)) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "%s: expected a JSON object",
 			    r->path[0] != '\0' ? r->path : "(top)");
-		vtier_damon_json_reader_clear(r);
+		vtier_json_reader_clear(r);
 		r->failed = TRUE;
 		return FALSE;
 	}
@@ -55,13 +55,13 @@ gboolean vtier_damon_json_reader_init(VtierDamonJsonReader *r, JsonNode *node, c
 	return TRUE;
 }
 
-void vtier_damon_json_reader_clear(VtierDamonJsonReader *r)
+void vtier_json_reader_clear(VtierJsonReader *r)
 {
 	g_clear_pointer(&r->path, g_free);
 	g_clear_pointer(&r->seen, g_hash_table_unref);
 }
 
-void vtier_damon_json_reader_fail(VtierDamonJsonReader *r, const gchar *name, const gchar *why)
+void vtier_json_reader_fail(VtierJsonReader *r, const gchar *name, const gchar *why)
 {
 	if (r->failed)
 		return;
@@ -76,7 +76,7 @@ void vtier_damon_json_reader_fail(VtierDamonJsonReader *r, const gchar *name, co
 			    why);
 }
 
-gboolean vtier_damon_json_reader_finish(VtierDamonJsonReader *r)
+gboolean vtier_json_reader_finish(VtierJsonReader *r)
 {
 	gboolean ok = !r->failed;
 
@@ -85,17 +85,17 @@ gboolean vtier_damon_json_reader_finish(VtierDamonJsonReader *r)
 
 		for (GList *l = members; l != NULL; l = l->next) {
 			if (!g_hash_table_contains(r->seen, l->data)) {
-				vtier_damon_json_reader_fail(r, l->data, "unknown member");
+				vtier_json_reader_fail(r, l->data, "unknown member");
 				ok = FALSE;
 				break;
 			}
 		}
 	}
-	vtier_damon_json_reader_clear(r);
+	vtier_json_reader_clear(r);
 	return ok;
 }
 
-JsonNode *vtier_damon_json_get_node(VtierDamonJsonReader *r, const gchar *name, JsonNodeType type)
+JsonNode *vtier_json_get_node(VtierJsonReader *r, const gchar *name, JsonNodeType type)
 {
 	JsonNode *node;
 
@@ -104,7 +104,7 @@ JsonNode *vtier_damon_json_get_node(VtierDamonJsonReader *r, const gchar *name, 
 	g_hash_table_add(r->seen, (gpointer)name);
 	node = json_object_get_member(r->obj, name);
 	if (JSON_NODE_TYPE(node) != type) {
-		vtier_damon_json_reader_fail(r, name,
+		vtier_json_reader_fail(r, name,
 					     type == JSON_NODE_OBJECT  ? "expected an object"
 					     : type == JSON_NODE_ARRAY ? "expected an array"
 								       : "expected a value");
@@ -113,9 +113,9 @@ JsonNode *vtier_damon_json_get_node(VtierDamonJsonReader *r, const gchar *name, 
 	return node;
 }
 
-void vtier_damon_json_get_u64(VtierDamonJsonReader *r, const gchar *name, guint64 *ret)
+void vtier_json_get_u64(VtierJsonReader *r, const gchar *name, guint64 *ret)
 {
-	JsonNode *node = vtier_damon_json_get_node(r, name, JSON_NODE_VALUE);
+	JsonNode *node = vtier_json_get_node(r, name, JSON_NODE_VALUE);
 	g_autoptr(GError) local = NULL;
 
 	if (node == NULL)
@@ -124,78 +124,105 @@ void vtier_damon_json_get_u64(VtierDamonJsonReader *r, const gchar *name, guint6
 		gint64 v = json_node_get_int(node);
 
 		if (v < 0)
-			vtier_damon_json_reader_fail(r, name, "expected an unsigned number");
+			vtier_json_reader_fail(r, name, "expected an unsigned number");
 		else
 			*ret = (guint64)v;
 		return;
 	}
 	if (json_node_get_value_type(node) == G_TYPE_STRING) {
 		if (!vtier_parse_u64(json_node_get_string(node), name, ret, &local))
-			vtier_damon_json_reader_fail(r, name, local->message);
+			vtier_json_reader_fail(r, name, local->message);
 		return;
 	}
-	vtier_damon_json_reader_fail(r, name, "expected an unsigned integer");
+	vtier_json_reader_fail(r, name, "expected an unsigned integer");
 }
 
-void vtier_damon_json_get_uint(VtierDamonJsonReader *r, const gchar *name, guint *ret)
+void vtier_json_get_uint(VtierJsonReader *r, const gchar *name, guint *ret)
 {
 	guint64 v = *ret;
 
-	vtier_damon_json_get_u64(r, name, &v);
+	vtier_json_get_u64(r, name, &v);
 	if (v > G_MAXUINT)
-		vtier_damon_json_reader_fail(r, name, "out of range");
+		vtier_json_reader_fail(r, name, "out of range");
 	else
 		*ret = (guint)v;
 }
 
-void vtier_damon_json_get_int(VtierDamonJsonReader *r, const gchar *name, gint *ret)
+void vtier_json_get_int(VtierJsonReader *r, const gchar *name, gint *ret)
 {
-	JsonNode *node = vtier_damon_json_get_node(r, name, JSON_NODE_VALUE);
+	JsonNode *node = vtier_json_get_node(r, name, JSON_NODE_VALUE);
 	gint64 v;
 
 	if (node == NULL)
 		return;
 	if (json_node_get_value_type(node) != G_TYPE_INT64) {
-		vtier_damon_json_reader_fail(r, name, "expected an integer");
+		vtier_json_reader_fail(r, name, "expected an integer");
 		return;
 	}
 	v = json_node_get_int(node);
 	if (v < G_MININT || v > G_MAXINT)
-		vtier_damon_json_reader_fail(r, name, "out of range");
+		vtier_json_reader_fail(r, name, "out of range");
 	else
 		*ret = (gint)v;
 }
 
-void vtier_damon_json_get_bool(VtierDamonJsonReader *r, const gchar *name, gboolean *ret)
+void vtier_json_get_int64(VtierJsonReader *r, const gchar *name, gint64 *ret)
 {
-	JsonNode *node = vtier_damon_json_get_node(r, name, JSON_NODE_VALUE);
+	JsonNode *node = vtier_json_get_node(r, name, JSON_NODE_VALUE);
+
+	if (node == NULL)
+		return;
+	if (json_node_get_value_type(node) != G_TYPE_INT64) {
+		vtier_json_reader_fail(r, name, "expected an integer");
+		return;
+	}
+	*ret = json_node_get_int(node);
+}
+
+void vtier_json_get_double(VtierJsonReader *r, const gchar *name, gdouble *ret)
+{
+	JsonNode *node = vtier_json_get_node(r, name, JSON_NODE_VALUE);
+
+	if (node == NULL)
+		return;
+	if (json_node_get_value_type(node) == G_TYPE_INT64)
+		*ret = (gdouble)json_node_get_int(node);
+	else if (json_node_get_value_type(node) == G_TYPE_DOUBLE)
+		*ret = json_node_get_double(node);
+	else
+		vtier_json_reader_fail(r, name, "expected a number");
+}
+
+void vtier_json_get_bool(VtierJsonReader *r, const gchar *name, gboolean *ret)
+{
+	JsonNode *node = vtier_json_get_node(r, name, JSON_NODE_VALUE);
 
 	if (node == NULL)
 		return;
 	if (json_node_get_value_type(node) != G_TYPE_BOOLEAN) {
-		vtier_damon_json_reader_fail(r, name, "expected true or false");
+		vtier_json_reader_fail(r, name, "expected true or false");
 		return;
 	}
 	*ret = json_node_get_boolean(node);
 }
 
-void vtier_damon_json_get_string(VtierDamonJsonReader *r, const gchar *name, gchar **ret)
+void vtier_json_get_string(VtierJsonReader *r, const gchar *name, gchar **ret)
 {
-	JsonNode *node = vtier_damon_json_get_node(r, name, JSON_NODE_VALUE);
+	JsonNode *node = vtier_json_get_node(r, name, JSON_NODE_VALUE);
 
 	if (node == NULL)
 		return;
 	if (json_node_get_value_type(node) != G_TYPE_STRING) {
-		vtier_damon_json_reader_fail(r, name, "expected a string");
+		vtier_json_reader_fail(r, name, "expected a string");
 		return;
 	}
 	g_free(*ret);
 	*ret = g_strdup(json_node_get_string(node));
 }
 
-void vtier_damon_json_get_strv(VtierDamonJsonReader *r, const gchar *name, GStrv *ret)
+void vtier_json_get_strv(VtierJsonReader *r, const gchar *name, GStrv *ret)
 {
-	JsonNode *node = vtier_damon_json_get_node(r, name, JSON_NODE_ARRAY);
+	JsonNode *node = vtier_json_get_node(r, name, JSON_NODE_ARRAY);
 	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
 	JsonArray *array;
 
@@ -206,7 +233,7 @@ void vtier_damon_json_get_strv(VtierDamonJsonReader *r, const gchar *name, GStrv
 		JsonNode *el = json_array_get_element(array, i);
 
 		if (!JSON_NODE_HOLDS_VALUE(el) || json_node_get_value_type(el) != G_TYPE_STRING) {
-			vtier_damon_json_reader_fail(r, name, "expected an array of strings");
+			vtier_json_reader_fail(r, name, "expected an array of strings");
 			return;
 		}
 		g_strv_builder_add(builder, json_node_get_string(el));
@@ -215,7 +242,7 @@ void vtier_damon_json_get_strv(VtierDamonJsonReader *r, const gchar *name, GStrv
 	*ret = g_strv_builder_end(builder);
 }
 
-gchar *vtier_damon_json_to_data(JsonNode *node)
+gchar *vtier_json_to_data(JsonNode *node)
 {
 	g_autoptr(JsonGenerator) gen = json_generator_new();
 	g_autofree gchar *text = NULL;
@@ -227,7 +254,7 @@ gchar *vtier_damon_json_to_data(JsonNode *node)
 	return g_strconcat(text, "\n", NULL);
 }
 
-JsonNode *vtier_damon_json_from_data(const gchar *data, GError **error)
+JsonNode *vtier_json_from_data(const gchar *data, GError **error)
 {
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GError) local = NULL;

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "tiering/policy.h"
+#include "tiering/snapshot.h"
+
+/*
+ * The controller: each interval, from what was measured, the next interval's byte budgets of
+ * every guest's PULL (up, slow -> fast) and PUSH (down, fast -> slow) schemes. Pure: no I/O, no
+ * clock; the same inputs and state give the same outputs. vtierd's per-interval seat
+ * (src/daemon/interval.c) gathers the inputs, calls vtier_controller_step() and hands the budgets
+ * to the DAMON writer (`quotas/bytes` + one `commit`).
+ *
+ * Budgets are bytes per charge window (the scheme's quotas/reset_interval_ms). The writer never
+ * writes 0 (unlimited on 7.3): a budget below VTIER_CONTROLLER_MIN_BUDGET parks the scheme.
+ */
+
+#define VTIER_CONTROLLER_MIN_BUDGET 4096
+
+/* What the controller needs of one guest this interval. */
+typedef struct {
+	const gchar *key;	   /* the guest's slot key (uuid or name); state is kept per key */
+	VtierPolicyMode mode;
+	VtierPolicyTuner tuner;
+	guint priority;
+	guint target_share_bp;	   /* ratio; VTIER_SNAPSHOT_NO_BP otherwise */
+	guint64 target_fast_bytes; /* allowance, or the share target in bytes */
+	gboolean measured;	   /* fast/slow bytes are real (memcg memory.numa_stat) */
+	guint64 fast_bytes;
+	guint64 slow_bytes;
+	guint64 hot_fast_bytes;	   /* hot bytes DAMON saw in the fast node (PUSH tried) */
+	guint64 hot_slow_bytes;	   /* hot bytes DAMON saw in the slow node (PULL tried) */
+	guint64 applied_up_bytes;  /* sz_applied of PULL during the last interval */
+	guint64 applied_down_bytes;
+	guint64 cap_up_bytes;	   /* the planner's static cap per window (policy rate limit) */
+	guint64 cap_down_bytes;
+	guint window_ms;	   /* the schemes' charge window (quotas/reset_interval_ms) */
+} VtierControllerInput;
+
+typedef struct {
+	guint64 up_bytes;   /* next budget per window of PULL, >= VTIER_CONTROLLER_MIN_BUDGET or
+			     * parked (< 4096 B) */
+	guint64 down_bytes;
+	VtierControlState state;
+	gchar *reason;	    /* one line, for status/explain */
+} VtierControllerOutput;
+
+void vtier_controller_output_clear(VtierControllerOutput *output);
+
+/* Host-wide limits the arbiter shares out. */
+typedef struct {
+	guint64 fast_capacity_bytes; /* fast nodes' memory available to guests (total - reserve) */
+	guint64 host_rate_cap_bytes; /* migration budget per window for all guests, 0 = none */
+	guint interval_ms;
+} VtierControllerHost;
+
+typedef struct _VtierController VtierController;
+
+VtierController *vtier_controller_new(void);
+void vtier_controller_free(VtierController *controller);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtierController, vtier_controller_free)
+
+/* One step for every guest of @inputs (VtierControllerInput, by value); @ret_outputs gets one
+ * VtierControllerOutput per input, in the same order (caller clears them). Guests whose key no
+ * longer appears lose their state. */
+void vtier_controller_step(VtierController *controller, const VtierControllerHost *host,
+			   const GArray *inputs, GArray *ret_outputs);
+/* Forgets one guest's state (detached, restarted). */
+void vtier_controller_forget(VtierController *controller, const gchar *key);
