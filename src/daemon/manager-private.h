@@ -79,6 +79,7 @@ struct VtierManager {
 	VtierDamonDriver *driver;    /* NULL in dry-run */
 	VtierDamonFake *fake;	     /* dry-run: the writer writes this in-process kernel */
 	VtierDamonWriter *dry_writer;
+	GList *dry_run_modules;	     /* dry-run: exclusive modules the profile has enabled */
 	VtierPlanSlots *slots;
 	VtierPlan *plan;	     /* the last plan applied */
 	VtierDamonModel *applied;    /* the model last handed to the writer (budgets included) */

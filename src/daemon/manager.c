@@ -85,6 +85,7 @@ void vtier_manager_free(VtierManager *m)
 	vtier_histogram_free(m->reconcile_seconds);
 	vtier_histogram_free(m->commit_seconds);
 	g_free(m->last_reconcile_error);
+	g_list_free_full(m->dry_run_modules, g_free);
 	g_free(m->config_path);
 	vtier_manager_options_clear(&m->options);
 	g_free(m);
@@ -207,6 +208,17 @@ static gboolean start_damon(VtierManager *m, GError **error)
 		m->features = vtier_damon_features_load(profile, error);
 		if (m->features == NULL)
 			return FALSE;
+		/* the profile's exclusive modules (damon_stat at boot) would hold the fake kernel:
+		 * a dry run shows the plan and warns about them instead (observe.c) */
+		for (guint i = 0; m->features->modules != NULL && i < m->features->modules->len;
+		     i++) {
+			VtierDamonModule *mod = g_ptr_array_index(m->features->modules, i);
+
+			if (mod->enabled)
+				m->dry_run_modules = g_list_append(m->dry_run_modules,
+								   g_strdup(mod->name));
+			mod->enabled = FALSE;
+		}
 		m->fake = vtier_damon_fake_new(m->features);
 		vtier_damon_fake_set_check_memcg(m->fake, FALSE);
 		{

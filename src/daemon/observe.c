@@ -78,17 +78,13 @@ static void fill_warnings(VtierManager *m, VtierSnapshot *s)
 
 		g_ptr_array_add(s->warnings, g_strdup_printf("%s (%s)", p->summary, p->fix));
 	}
-	if (m->features != NULL && m->features->modules != NULL && m->options.dry_run) {
-		for (guint i = 0; i < m->features->modules->len; i++) {
-			const VtierDamonModule *mod = g_ptr_array_index(m->features->modules, i);
-
-			if (mod->enabled)
-				g_ptr_array_add(s->warnings,
-						g_strdup_printf("%s is enabled in the kernel profile: "
-								"it holds DAMON exclusively",
-								mod->name));
-		}
-	}
+	for (GList *l = m->dry_run_modules; l != NULL; l = l->next)
+		g_ptr_array_add(s->warnings,
+				g_strdup_printf("%s is enabled at boot on this kernel profile and "
+						"holds DAMON exclusively: a real vtierd refuses to "
+						"start unless it is off (set [damon] "
+						"disable_damon_stat=true for damon_stat)",
+						(const gchar *)l->data));
 	if (m->sampler != NULL && m->sampler->guest_reason != NULL && !m->sampler->sees_guests)
 		g_ptr_array_add(s->warnings, g_strdup(m->sampler->guest_reason));
 }
