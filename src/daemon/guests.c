@@ -57,6 +57,7 @@ void vtier_daemon_guest_free(VtierDaemonGuest *g)
 	vtier_policy_free(g->policy);
 	g_free(g->policy_key);
 	g_free(g->policy_error);
+	g_free(g->refusal);
 	fault_free(g->fault);
 	result_free(g->result);
 	vtier_snapshot_guest_free(g->snap);

@@ -178,6 +178,10 @@ static void fill_state(VtierDaemonGuest *g, VtierSnapshotGuest *s)
 		s->last_error = g_strdup(g->fault->message);
 		s->last_error_time = g_get_real_time() / G_USEC_PER_SEC -
 				     (g_get_monotonic_time() - g->fault->since_us) / G_USEC_PER_SEC;
+	} else if (g->refusal != NULL) {
+		s->state = VTIER_GUEST_STATE_REFUSED;
+		g_free(s->state_reason);
+		s->state_reason = g_strdup(g->refusal);
 	} else if (g->result != NULL && !g->result->planned) {
 		s->state = g->result->mode == VTIER_POLICY_MODE_OFF ? VTIER_GUEST_STATE_OFF
 								     : VTIER_GUEST_STATE_REFUSED;

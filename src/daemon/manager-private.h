@@ -47,6 +47,7 @@ typedef struct {
 	VtierPolicy *policy;	    /* resolved at the last reconcile, NULL when refused */
 	gchar *policy_key;	    /* what it was resolved from (re-resolved only on change) */
 	gchar *policy_error;	    /* why the domain's own policy was not used */
+	gchar *refusal;		    /* why vtierd plans nothing for it (numatune, strict policy) */
 	VtierFault *fault;	    /* NULL when healthy */
 	gboolean planned;	    /* in the applied plan */
 	VtierPlanGuestResult *result; /* the plan's word on it (copy), or NULL */

@@ -181,11 +181,16 @@ static gboolean plan_and_apply(VtierManager *m, gboolean *ret_retry, GError **er
 		if (!vtier_daemon_guest_ready(g, now))
 			continue;
 		in = vtier_daemon_guest_plan_input(m, g, &refusal);
-		if (in == NULL) {
-			if (refusal != NULL)
-				vtier_daemon_guest_set_fault(m, g, "policy", refusal);
-			continue;
+		if (g_strcmp0(refusal, g->refusal) != 0 && refusal != NULL) {
+			g_autofree gchar *name = vtier_daemon_escape_log(g->name);
+			g_autofree gchar *text = vtier_daemon_escape_log(refusal);
+
+			g_message("not tiering %s: %s", name, text);
 		}
+		g_free(g->refusal);
+		g->refusal = g_steal_pointer(&refusal);
+		if (in == NULL)
+			continue;
 		g_ptr_array_add(inputs, in);
 		g_ptr_array_add(planned, g);
 	}
@@ -230,8 +235,6 @@ static gboolean plan_and_apply(VtierManager *m, gboolean *ret_retry, GError **er
 		VtierDaemonGuest *g = g_ptr_array_index(planned, i);
 
 		if (g->fault != NULL && g_strcmp0(g->fault->kind, "damon") == 0)
-			vtier_daemon_guest_clear_fault(m, g);
-		else if (g->fault != NULL && g_strcmp0(g->fault->kind, "policy") == 0)
 			vtier_daemon_guest_clear_fault(m, g);
 	}
 	return TRUE;
