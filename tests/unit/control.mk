@@ -1,0 +1,9 @@
+# The control protocol (docs/control.md): codec, client, server against hostile clients; the
+# terminal escaper; status/top/explain rendering.
+control_unit_tests = \
+	tests/unit/test-control \
+	tests/unit/test-escape-terminal
+check_PROGRAMS += $(control_unit_tests)
+TESTS += $(control_unit_tests)
+tests_unit_test_control_LDADD = $(VTIER_TEST_LDADD)
+tests_unit_test_escape_terminal_LDADD = $(VTIER_TEST_LDADD)
