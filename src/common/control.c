@@ -93,6 +93,15 @@ void vtier_control_request_free(VtierControlRequest *request)
 	g_free(request);
 }
 
+/* A new node holding a new empty object (json_node_init_object() would add a reference). */
+static JsonNode *new_object_node(void)
+{
+	JsonNode *node = json_node_new(JSON_NODE_OBJECT);
+
+	json_node_take_object(node, json_object_new());
+	return node;
+}
+
 /* Whether @line holds a "\u0000" escape (json-glib would cut the string there). A backslash
  * before "u" starts an escape only when it is not itself escaped. */
 static gboolean has_escaped_nul(const gchar *line, gsize len)
@@ -242,7 +251,7 @@ static gboolean read_args(JsonNode *args, VtierControlRequest *req, GError **err
 	g_auto(VtierJsonReader) r = { 0 };
 
 	if (args == NULL)
-		args = empty = json_node_init_object(json_node_alloc(), json_object_new());
+		args = empty = new_object_node();
 	if (!vtier_json_reader_init(&r, args, "args", error))
 		return FALSE;
 	switch (req->cmd) {
@@ -338,7 +347,7 @@ static gchar *node_to_line(JsonNode *node)
 
 gchar *vtier_control_request_to_line(const VtierControlRequest *request)
 {
-	g_autoptr(JsonNode) root = json_node_init_object(json_node_alloc(), json_object_new());
+	g_autoptr(JsonNode) root = new_object_node();
 	JsonObject *obj = json_node_get_object(root);
 	JsonObject *args = json_object_new();
 
@@ -361,7 +370,7 @@ gchar *vtier_control_request_to_line(const VtierControlRequest *request)
 
 static JsonObject *reply_object(gint64 id, gboolean ok, JsonNode **ret_root)
 {
-	JsonNode *root = json_node_init_object(json_node_alloc(), json_object_new());
+	JsonNode *root = new_object_node();
 	JsonObject *obj = json_node_get_object(root);
 
 	json_object_set_int_member(obj, "v", VTIER_CONTROL_VERSION);
@@ -389,12 +398,14 @@ gchar *vtier_control_reply_error(gint64 id, const GError *error)
 	JsonObject *obj = reply_object(id, FALSE, &root);
 	JsonObject *err = json_object_new();
 	gint code = VTIER_ERROR_FAILED;
+	g_autofree gchar *message = NULL;
 
 	if (error != NULL && error->domain == VTIER_ERROR)
 		code = error->code;
 	json_object_set_string_member(err, "code", vtier_error_code_to_control(code));
-	json_object_set_string_member(err, "message",
-				      error != NULL ? error->message : "unknown error");
+	/* messages may quote what a client sent: keep the reply valid UTF-8 */
+	message = g_utf8_make_valid(error != NULL ? error->message : "unknown error", -1);
+	json_object_set_string_member(err, "message", message);
 	json_object_set_object_member(obj, "error", err);
 	return node_to_line(root);
 }

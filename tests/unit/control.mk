@@ -7,3 +7,6 @@ check_PROGRAMS += $(control_unit_tests)
 TESTS += $(control_unit_tests)
 tests_unit_test_control_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_escape_terminal_LDADD = $(VTIER_TEST_LDADD)
+# The fuzz target is built by tests/suites/fuzz-control.sh with clang, not by make.
+EXTRA_DIST += tests/fuzz/fuzz-control-request.c tests/fuzz/control-request \
+	tests/suites/fuzz-control.sh
