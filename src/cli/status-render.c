@@ -15,9 +15,14 @@
 #define STATUS_NAME_MAX 40
 #define STATUS_ERROR_MAX 60
 
+/* "4.0 GiB", with a plain space (GLib puts a no-break space there, which printf's widths
+ * count as two bytes). */
 static gchar *size_text(guint64 bytes)
 {
-	return g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
+	g_autofree gchar *text = g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
+	g_auto(GStrv) parts = g_strsplit(text, "\u00a0", -1);
+
+	return g_strjoinv(" ", parts);
 }
 
 static gchar *bp_text(guint bp)
@@ -274,11 +279,14 @@ gchar *vtier_top_render(const VtierSnapshot *s)
 						    FALSE);
 	g_autofree gchar *sampler = vtier_render_fit(s->sampler_kind ? s->sampler_kind : "none", 8,
 						     FALSE);
-	g_autofree gchar *head = g_strdup_printf(
-	    "vtier top  %s  %u guests  kdamond %s  sampler %s%s%s", stamp, s->guests->len, kstate,
-	    sampler, s->dry_run ? "  dry-run" : "",
-	    s->warnings->len > 0 ? "  WARNINGS (see status)" : "");
-	g_autofree gchar *head_fit = vtier_render_fit(head, VTIER_TOP_WIDTH, FALSE);
+	g_autofree gchar *warnings =
+	    s->warnings->len > 0 ? g_strdup_printf("  %u warning%s", s->warnings->len,
+						   s->warnings->len == 1 ? "" : "s")
+				 : g_strdup("");
+	g_autofree gchar *head =
+	    g_strdup_printf("vtier top  %s  %u guests  kdamond %s  sampler %s%s%s", stamp,
+			    s->guests->len, kstate, sampler, s->dry_run ? "  dry-run" : "", warnings);
+	g_autofree gchar *head_fit = vtier_render_fit(head, VTIER_TOP_WIDTH - 1, FALSE);
 
 	g_string_append_printf(out, "%s\n", head_fit);
 	g_string_append_printf(out, "%-16s %-7s %9s %5s %5s %-20s %s\n", "NAME", "MODE",

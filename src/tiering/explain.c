@@ -9,9 +9,14 @@
  * I/O). vtierd calls this for the control socket's explain command; the sentences are raw text
  * (names and errors as they are): each sink escapes them. */
 
+/* "4.0 GiB", with a plain space (GLib puts a no-break space there, which printf's widths
+ * count as two bytes). */
 static gchar *size_text(guint64 bytes)
 {
-	return g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
+	g_autofree gchar *text = g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
+	g_auto(GStrv) parts = g_strsplit(text, "\u00a0", -1);
+
+	return g_strjoinv(" ", parts);
 }
 
 static gchar *percent_text(guint bp)
