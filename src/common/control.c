@@ -240,6 +240,7 @@ static void read_hook_args(VtierJsonReader *r, VtierControlRequest *req)
 	get_arg(r, "sub_operation", TRUE, 0, &req->sub_operation);
 	get_arg(r, "extra", TRUE, 0, &req->extra);
 	get_arg(r, "xml", TRUE, 0, &req->xml);
+	vtier_json_get_bool(r, "xml_truncated", &req->xml_truncated);
 	if (!r->failed && req->xml == NULL)
 		req->xml = g_strdup("");
 }
@@ -364,6 +365,8 @@ gchar *vtier_control_request_to_line(const VtierControlRequest *request)
 	set_arg(args, "sub_operation", request->sub_operation);
 	set_arg(args, "extra", request->extra);
 	set_arg(args, "xml", request->xml);
+	if (request->xml_truncated)
+		json_object_set_boolean_member(args, "xml_truncated", TRUE);
 	json_object_set_object_member(obj, "args", args);
 	return node_to_line(root);
 }

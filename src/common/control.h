@@ -35,10 +35,12 @@
  *             exactly one of pid/qmp; at most one of policy (XML text)/template (a name)
  *   detach    {"name"}                       -> {}
  *   reload    {}                             -> {} (like SIGHUP; fails with the config error)
- *   hook      {"name", "operation", "sub_operation", "extra", "xml"}
+ *   hook      {"name", "operation", "sub_operation"?, "extra"?, "xml"?, "xml_truncated"?}
  *                                            -> {"allow": bool, "messages": [...]}
  *             libvirt's qemu hook arguments; "xml" is the domain XML from the hook's stdin
- *             (may be empty).
+ *             (may be empty). "xml_truncated": true says the hook had XML it could not send
+ *             (larger than a request line, or not UTF-8 text): "xml" is then empty and vtierd
+ *             reads the domain from libvirt itself.
  *
  * Error codes are vtier_error_code_to_control() of the VTIER_ERROR code: "failed",
  * "invalid-argument", "not-found", "permission-denied", "busy", "not-supported", "io", "parse",
@@ -86,6 +88,7 @@ typedef struct {
 	gchar *sub_operation; /* hook */
 	gchar *extra;	      /* hook */
 	gchar *xml;	      /* hook: domain XML, "" when the hook had none */
+	gboolean xml_truncated; /* hook: the hook had XML it could not send */
 } VtierControlRequest;
 
 VtierControlRequest *vtier_control_request_new(VtierControlCommand cmd);

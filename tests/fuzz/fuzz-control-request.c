@@ -44,7 +44,7 @@ static void check_roundtrip(const VtierControlRequest *req, gint64 id)
 	    g_strcmp0(back->policy, req->policy) != 0 || g_strcmp0(back->xml, req->xml) != 0 ||
 	    g_strcmp0(back->template_name, req->template_name) != 0 ||
 	    g_strcmp0(back->operation, req->operation) != 0 ||
-	    g_strcmp0(back->extra, req->extra) != 0)
+	    g_strcmp0(back->extra, req->extra) != 0 || back->xml_truncated != req->xml_truncated)
 		__builtin_trap();
 }
 

@@ -3,7 +3,8 @@
 control_unit_tests = \
 	tests/unit/test-control \
 	tests/unit/test-escape-terminal \
-	tests/unit/test-status-render
+	tests/unit/test-status-render \
+	tests/unit/test-hook
 check_PROGRAMS += $(control_unit_tests)
 TESTS += $(control_unit_tests)
 tests_unit_test_control_LDADD = $(VTIER_TEST_LDADD)
@@ -12,6 +13,9 @@ tests_unit_test_status_render_SOURCES = tests/unit/test-status-render.c \
 	tests/unit/control-fake.c tests/unit/control-fake.h \
 	src/cli/status-render.c src/cli/status-render.h
 tests_unit_test_status_render_LDADD = $(VTIER_TEST_LDADD)
+tests_unit_test_hook_SOURCES = tests/unit/test-hook.c \
+	tests/unit/control-fake.c tests/unit/control-fake.h
+tests_unit_test_hook_LDADD = $(VTIER_TEST_LDADD)
 # The fuzz target is built by tests/suites/fuzz-control.sh with clang, not by make.
 EXTRA_DIST += tests/fuzz/fuzz-control-request.c tests/fuzz/control-request \
 	tests/suites/fuzz-control.sh

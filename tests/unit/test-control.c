@@ -72,7 +72,9 @@ static void test_request_roundtrip(void)
 	hook->operation = g_strdup("prepare");
 	hook->sub_operation = g_strdup("begin");
 	hook->extra = g_strdup("-");
+	hook->xml_truncated = TRUE;
 	back = roundtrip(hook);
+	g_assert_true(back->xml_truncated);
 	g_assert_cmpstr(back->operation, ==, "prepare");
 	g_assert_cmpstr(back->sub_operation, ==, "begin");
 	g_assert_cmpstr(back->xml, ==, ""); /* absent XML is empty */
