@@ -195,6 +195,12 @@ static JsonNode *handle_hook(VtierManager *m, const VtierControlRequest *req)
 	else if (g_strcmp0(op, "stopped") == 0 || g_strcmp0(op, "release") == 0)
 		hook_refresh(m, req, TRUE);
 	/* migrate, restore, start and the rest: nothing to do, the XML is left as it is */
+	{
+		g_autofree gchar *name = vtier_daemon_escape_log(req->name);
+		g_autofree gchar *what = vtier_daemon_escape_log(op);
+
+		g_message("hook: %s %s%s", name, what, allow ? "" : ": refused");
+	}
 	json_object_set_boolean_member(obj, "allow", allow);
 	json_object_set_array_member(obj, "messages", messages);
 	return object_node(obj);
