@@ -183,6 +183,18 @@ static void test_request_limits(void)
 	g_assert_nonnull(strstr(error->message, "nests deeper"));
 	g_clear_error(&error);
 
+	/* many shallow siblings are not depth: a status of 100 guests is 4 levels deep */
+	{
+		g_autoptr(GString) wide = g_string_new("{\"v\":1,\"id\":5,\"ok\":true,\"result\":{\"g\":[");
+		g_autoptr(JsonNode) result = NULL;
+
+		for (guint i = 0; i < 100; i++)
+			g_string_append_printf(wide, "%s{\"a\":[{\"b\":[1]}]}", i ? "," : "");
+		g_string_append(wide, "]}}");
+		g_assert_true(vtier_control_reply_parse(wide->str, wide->len, 5, &result, &error));
+		g_assert_no_error(error);
+	}
+
 	g_string_append(name, "{\"v\":1,\"id\":77,\"cmd\":\"detach\",\"args\":{\"name\":\"");
 	for (guint i = 0; i <= VTIER_CONTROL_MAX_NAME; i++)
 		g_string_append_c(name, 'n');
