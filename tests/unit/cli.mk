@@ -1,0 +1,6 @@
+# vtierctl as a whole: hostile inputs to every verb.
+cli_unit_tests = \
+	tests/unit/test-cli-hostile
+check_PROGRAMS += $(cli_unit_tests)
+TESTS += $(cli_unit_tests)
+tests_unit_test_cli_hostile_LDADD = $(VTIER_TEST_LDADD)

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "vtier-test.h"
+
+/* Every file a vtierctl verb reads, fed hostile contents: empty, white space, binary, truncated,
+ * huge and control characters. Each must end in a clear error from the verb (exit status 1, a
+ * "vtierctl VERB: ..." line) -- never a crash, an assertion, an internal error or success. */
+
+typedef struct {
+	gchar *out;
+	gchar *err;
+	gint status;
+} Run;
+
+static void run_clear(Run *r)
+{
+	g_free(r->out);
+	g_free(r->err);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
+
+static gboolean run_vtierctl(Run *r, const gchar *const *args)
+{
+	const gchar *builddir = g_getenv("VTIER_BUILDDIR");
+	g_autofree gchar *exe = NULL;
+	g_autofree gchar *policies = g_test_build_filename(G_TEST_DIST, "..", "policies", NULL);
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_auto(GStrv) env = g_get_environ();
+	g_autoptr(GError) error = NULL;
+
+	if (builddir == NULL) {
+		g_test_skip("VTIER_BUILDDIR is not set (run through make check)");
+		return FALSE;
+	}
+	exe = g_build_filename(builddir, "vtierctl", NULL);
+	env = g_environ_setenv(env, "VTIER_POLICY_DIR", policies, TRUE);
+	env = g_environ_unsetenv(env, "VTIER_SYSROOT");
+	g_ptr_array_add(argv, exe);
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer)args[i]);
+	g_ptr_array_add(argv, NULL);
+	g_spawn_sync(NULL, (gchar **)argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL, &r->out, &r->err,
+		     &r->status, &error);
+	g_assert_no_error(error);
+	return TRUE;
+}
+
+/* The hostile contents, by name. */
+static GBytes *hostile_contents(const gchar *kind)
+{
+	if (g_str_equal(kind, "empty"))
+		return g_bytes_new_static("", 0);
+	if (g_str_equal(kind, "whitespace"))
+		return g_bytes_new_static(" \n\t  \n", 6);
+	if (g_str_equal(kind, "binary")) {
+		static const guint8 bin[] = { 0x7f, 'E', 'L', 'F', 0, 1, 2, 0xff, 0xfe, '{', 0, '<' };
+		return g_bytes_new_static(bin, sizeof(bin));
+	}
+	if (g_str_equal(kind, "truncated-json"))
+		return g_bytes_new_static("{\"kdamonds\": [ {\"contexts\": [", 29);
+	if (g_str_equal(kind, "truncated-xml"))
+		return g_bytes_new_static("<domain type='kvm'><name>vm", 27);
+	if (g_str_equal(kind, "control")) {
+		static const gchar text[] = "[daemon]\nlog_level=info\x1b[2J\r\n\x01\x02{}";
+		return g_bytes_new_static(text, sizeof(text) - 1);
+	}
+	if (g_str_equal(kind, "huge")) {
+		gsize len = 16 * 1024 * 1024;
+		gchar *text = g_malloc(len);
+
+		for (gsize i = 0; i < len; i++)
+			text[i] = "[{<a"[i % 4];
+		return g_bytes_new_take(text, len);
+	}
+	g_assert_not_reached();
+}
+
+static const gchar *const kinds[] = { "empty",	 "whitespace", "binary", "truncated-json",
+				      "truncated-xml", "control",    "huge" };
+
+/* Each command with FILE where the hostile file goes; ROOT is a fixture sysroot, TMP an empty one.
+ * A configuration file may be empty (every key at its default): there, empty and white space
+ * succeed. */
+typedef struct {
+	const gchar *args[12];
+	gboolean empty_ok;
+} Command;
+
+static const Command commands[] = {
+	{ { "config", "-c", "FILE", NULL }, TRUE },
+	{ { "config", "--json", "-c", "FILE", NULL }, TRUE },
+	{ { "topology", "--sysroot", "ROOT", "-c", "FILE", NULL }, TRUE },
+	{ { "sampler", "--sysroot", "ROOT", "-c", "FILE", NULL }, TRUE },
+	{ { "probe", "--profile", "FILE", NULL }, FALSE },
+	{ { "probe", "--compare", "FILE", "--profile", "7.3", NULL }, FALSE },
+	{ { "damon", "script", "FILE", NULL }, FALSE },
+	{ { "damon", "--profile", "FILE", "script", "MODEL", NULL }, FALSE },
+	{ { "damon", "--sysroot", "TMP", "apply", "FILE", NULL }, FALSE },
+	{ { "plan", "--sysroot", "ROOT", "-k", "FILE", "-d", "DOMAIN", NULL }, FALSE },
+	{ { "plan", "--sysroot", "ROOT", "-k", "7.3", "-d", "FILE", NULL }, FALSE },
+	{ { "plan", "--sysroot", "ROOT", "-k", "7.3", "-c", "FILE", "-d", "DOMAIN", NULL }, TRUE },
+	{ { "plan", "--sysroot", "ROOT", "-k", "7.3", "--policy-dir", "DIR", "-d", "DOMAIN", NULL },
+	  FALSE },
+	{ { "policy", "check", "FILE", NULL }, FALSE },
+	{ { "policy", "check", "--policy-dir", "DIR", "FILE", NULL }, FALSE },
+};
+
+typedef struct {
+	gchar *tmp;
+	gchar *file;
+	gchar *dir;
+	gchar *model;
+} Env;
+
+static void env_clear(Env *e)
+{
+	if (e->tmp != NULL)
+		vtier_test_rm_rf(e->tmp);
+	g_free(e->tmp);
+	g_free(e->file);
+	g_free(e->dir);
+	g_free(e->model);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Env, env_clear)
+
+static const gchar *substitute(const Env *e, const gchar *arg, const gchar *root,
+			       const gchar *domain)
+{
+	if (g_str_equal(arg, "FILE"))
+		return e->file;
+	if (g_str_equal(arg, "ROOT"))
+		return root;
+	if (g_str_equal(arg, "TMP"))
+		return e->tmp;
+	if (g_str_equal(arg, "DIR"))
+		return e->dir;
+	if (g_str_equal(arg, "MODEL"))
+		return e->model;
+	if (g_str_equal(arg, "DOMAIN"))
+		return domain;
+	return arg;
+}
+
+/* Runs one command on one kind of input; appends what went wrong to @failures. */
+static void check_one(const Env *e, const Command *command, const gchar *kind, const gchar *root,
+		      const gchar *domain, GString *failures)
+{
+	g_autoptr(GPtrArray) args = g_ptr_array_new();
+	g_autofree gchar *shown = g_strjoinv(" ", (gchar **)command->args);
+	gboolean empty = g_str_equal(kind, "empty") || g_str_equal(kind, "whitespace");
+	const gchar *wrong = NULL;
+	g_auto(Run) r = { 0 };
+
+	for (guint i = 0; command->args[i] != NULL; i++)
+		g_ptr_array_add(args, (gpointer)substitute(e, command->args[i], root, domain));
+	g_ptr_array_add(args, NULL);
+	if (!run_vtierctl(&r, (const gchar *const *)args->pdata))
+		return;
+	if (!WIFEXITED(r.status))
+		wrong = "crashed";
+	else if (empty && command->empty_ok && WEXITSTATUS(r.status) == 0)
+		return;
+	else if (WEXITSTATUS(r.status) != 1)
+		wrong = "exit status is not 1";
+	else if (!g_str_has_prefix(r.err, "vtierctl "))
+		wrong = "no \"vtierctl VERB:\" message";
+	else if (strstr(r.err, "internal error") != NULL)
+		wrong = "internal error";
+	else if (strstr(r.err, "critical") != NULL || strstr(r.err, "CRITICAL") != NULL)
+		wrong = "a critical warning";
+	if (wrong != NULL)
+		g_string_append_printf(failures, "vtierctl %s with a %s file: %s (status %d): %s\n",
+				       shown, kind, wrong, r.status, r.err);
+}
+
+static void write_policy_dir(const gchar *dir, GBytes *contents)
+{
+	g_autofree gchar *templates = g_build_filename(dir, "templates", NULL);
+	g_autofree gchar *schema = g_build_filename(dir, "vtier-policy.rng", NULL);
+
+	g_mkdir_with_parents(templates, 0755);
+	g_assert_true(g_file_set_contents(schema, g_bytes_get_data(contents, NULL),
+					  (gssize)g_bytes_get_size(contents), NULL));
+}
+
+static void test_hostile_files(void)
+{
+	g_autofree gchar *root = vtier_test_data_path("sysfs", "amd-turin-cxl", NULL);
+	g_autofree gchar *domain = vtier_test_data_path("plan", "vm3-ratio.xml", NULL);
+	g_autoptr(GString) failures = g_string_new(NULL);
+	g_auto(Env) e = { 0 };
+	g_autoptr(GError) error = NULL;
+
+	e.tmp = g_dir_make_tmp("vtier-hostile-XXXXXX", &error);
+	g_assert_no_error(error);
+	e.file = g_build_filename(e.tmp, "input", NULL);
+	e.dir = g_build_filename(e.tmp, "policies", NULL);
+	e.model = g_build_filename(e.tmp, "model.json", NULL);
+	g_assert_true(g_file_set_contents(e.model, "{\"kdamonds\": []}\n", -1, NULL));
+	for (gsize k = 0; k < G_N_ELEMENTS(kinds); k++) {
+		g_autoptr(GBytes) contents = hostile_contents(kinds[k]);
+
+		g_assert_true(g_file_set_contents(e.file, g_bytes_get_data(contents, NULL),
+						  (gssize)g_bytes_get_size(contents), &error));
+		g_assert_no_error(error);
+		write_policy_dir(e.dir, contents);
+		for (gsize c = 0; c < G_N_ELEMENTS(commands); c++)
+			check_one(&e, &commands[c], kinds[k], root, domain, failures);
+	}
+	if (failures->len > 0)
+		g_test_message("%s", failures->str);
+	g_assert_cmpstr(failures->str, ==, "");
+}
+
+int main(int argc, char **argv)
+{
+	vtier_test_init(&argc, &argv);
+	g_test_add_func("/cli-hostile/files", test_hostile_files);
+	return g_test_run();
+}
