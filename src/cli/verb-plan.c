@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/plan-input.h"
 #include "common/error.h"
+#include "common/escape.h"
 #include "daemon/config.h"
 #include "tiering/planner.h"
 #include "tiering/policy.h"
@@ -77,7 +78,17 @@ static gboolean check_memcg_options(const PlanOptions *o, GError **error)
 {
 	for (guint i = 0; o->memcgs != NULL && o->memcgs[i] != NULL; i++) {
 		const gchar *eq = strchr(o->memcgs[i], '=');
+		gboolean control = FALSE;
 
+		for (const gchar *p = eq != NULL ? eq : ""; *p != '\0'; p++)
+			control |= (guchar)*p < 0x20 || *p == 0x7f;
+		if (control) {
+			g_autofree gchar *shown = g_strescape(o->memcgs[i], NULL);
+
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+				    "--memcg \"%s\": the path holds a control character", shown);
+			return FALSE;
+		}
 		if (eq == NULL || eq == o->memcgs[i] || eq[1] != '/') {
 			g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
 				    "--memcg \"%s\": expected NAME=PATH with PATH from the cgroup "
@@ -108,8 +119,10 @@ static VtierPlanGuest *plan_guest(const PlanOptions *o, const VtierPolicyStore *
 			g_propagate_error(error, g_steal_pointer(&local));
 			return NULL;
 		}
-		fprintf(stderr, "vtierctl plan: %s; using the host default (mode %s)\n",
-			local->message, mode_text);
+		g_autofree gchar *message = vtier_escape_log(local->message);
+
+		fprintf(stderr, "vtierctl plan: %s; using the host default (mode %s)\n", message,
+			mode_text);
 		policy = vtier_policy_resolve(store, d->name, d->memory_bytes, NULL, mode, error);
 		if (policy == NULL)
 			return NULL;

@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "common/error.h"
+#include "common/escape.h"
 #include "common/log.h"
 
 /* The verbs. Each part keeps its verbs in its own block so that parts can be added apart. */
@@ -45,12 +46,15 @@ static int run_verb(const VtierCliVerb *verb, int argc, char **argv)
 {
 	g_autoptr(GError) error = NULL;
 	gboolean ok = verb->run(argc, argv, &error);
+	g_autofree gchar *message = NULL;
 
 	if (ok && error == NULL)
 		return 0;
+	if (error != NULL)
+		message = vtier_escape_log(error->message);
 	if (ok) {
 		fprintf(stderr, "vtierctl %s: internal error: the verb succeeded but set an error: %s\n",
-			verb->name, error->message);
+			verb->name, message);
 		return 1;
 	}
 	if (error == NULL) {
@@ -59,7 +63,7 @@ static int run_verb(const VtierCliVerb *verb, int argc, char **argv)
 			verb->name);
 		return 1;
 	}
-	fprintf(stderr, "vtierctl %s: %s\n", verb->name, error->message);
+	fprintf(stderr, "vtierctl %s: %s\n", verb->name, message);
 	return 1;
 }
 

@@ -217,9 +217,83 @@ static void test_hostile_files(void)
 	g_assert_cmpstr(failures->str, ==, "");
 }
 
+/* Every line of a plan script is a comment or one of the writes the writer makes. */
+static void assert_script_safe(const gchar *script)
+{
+	g_autoptr(GRegex) line_re = g_regex_new(
+		"^(#[^\\n]*|set -e|sleep [0-9.]+|"
+		"(echo|printf '%s\\\\n') (('[^']*'|\\\\')+|[A-Za-z0-9_./:+=,@%-]+) > "
+		"/sys/kernel/mm/damon/admin/[a-z0-9_/]+)$",
+		0, 0, NULL);
+	g_auto(GStrv) lines = g_strsplit(script, "\n", -1);
+
+	g_assert_nonnull(line_re);
+	for (guint i = 0; lines[i] != NULL; i++) {
+		if (lines[i][0] == '\0' && lines[i + 1] == NULL)
+			break;
+		if (i == 0 && g_str_equal(lines[i], "#!/bin/sh"))
+			continue;
+		if (!g_regex_match(line_re, lines[i], 0, NULL))
+			g_test_message("unsafe script line %u: \"%s\"", i + 1, lines[i]);
+		g_assert_true(g_regex_match(line_re, lines[i], 0, NULL));
+	}
+}
+
+/* A domain named "evil<newline>touch /tmp/x" (and other control characters) must not add a
+ * command to the plan script: the name is escaped in every comment. */
+static void test_hostile_guest_name(void)
+{
+	g_autofree gchar *root = vtier_test_data_path("sysfs", "amd-turin-cxl", NULL);
+	g_autofree gchar *tmp = g_dir_make_tmp("vtier-hostile-XXXXXX", NULL);
+	g_autofree gchar *evil = g_build_filename(tmp, "evil.xml", NULL);
+	g_autofree gchar *refused = g_build_filename(tmp, "refused.xml", NULL);
+	static const gchar domain[] =
+		"<domain type='kvm' xmlns:vt='https://vtier.dev/xmlns/policy/1.0'>"
+		"<name>evil&#10;touch /tmp/x&#13;&#9;x</name>"
+		"<uuid>6f1c0e1a-0000-4000-8000-0000000000e1</uuid>"
+		"<metadata><vt:policy template='capacity'><fast ratio='30%'/></vt:policy></metadata>"
+		"<memory unit='KiB'>4194304</memory></domain>";
+	static const gchar refused_domain[] =
+		"<domain type='kvm' xmlns:vt='https://vtier.dev/xmlns/policy/1.0'>"
+		"<name>bad&#10;rm -rf /</name>"
+		"<uuid>6f1c0e1a-0000-4000-8000-0000000000e2</uuid>"
+		"<metadata><vt:policy mode='interleave'/></metadata>"
+		"<memory unit='KiB'>4194304</memory></domain>";
+	const gchar *args[] = { "plan", "--sysroot", root, "-k", "6.12", "-d", evil, "-d",
+				refused, "-m", "evil\ntouch /tmp/x\r\tx=/machine.slice/e'$(touch x).scope",
+				NULL };
+	g_auto(Run) r = { 0 };
+
+	g_assert_true(g_file_set_contents(evil, domain, -1, NULL));
+	g_assert_true(g_file_set_contents(refused, refused_domain, -1, NULL));
+	if (run_vtierctl(&r, args)) {
+		g_test_message("%s%s", r.out, r.err);
+		g_assert_true(WIFEXITED(r.status));
+		g_assert_cmpint(WEXITSTATUS(r.status), ==, 0);
+		g_assert_nonnull(strstr(r.out, "# guest evil\\ntouch /tmp/x\\r\\tx: ratio"));
+		assert_script_safe(r.out);
+		g_assert_null(strchr(r.err, '\x1b'));
+	}
+	/* a memcg path with a newline cannot be one line of a kernel file */
+	{
+		const gchar *nl[] = { "plan", "--sysroot", root, "-k", "6.12", "-d", evil, "-m",
+				      "evil\ntouch /tmp/x\r\tx=/machine.slice/a\nb.scope", NULL };
+		g_auto(Run) n = { 0 };
+
+		if (run_vtierctl(&n, nl)) {
+			g_assert_true(WIFEXITED(n.status));
+			g_assert_cmpint(WEXITSTATUS(n.status), ==, 1);
+			g_assert_nonnull(strstr(n.err, "control character"));
+			g_assert_cmpstr(n.out, ==, "");
+		}
+	}
+	vtier_test_rm_rf(tmp);
+}
+
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
 	g_test_add_func("/cli-hostile/files", test_hostile_files);
+	g_test_add_func("/cli-hostile/guest-name", test_hostile_guest_name);
 	return g_test_run();
 }
