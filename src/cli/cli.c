@@ -44,3 +44,12 @@ void vtier_cli_common_clear(VtierCliCommon *common)
 {
 	g_clear_pointer(&common->sysroot, g_free);
 }
+
+gboolean vtier_cli_no_arguments(int argc, char **argv, GError **error)
+{
+	if (argc <= 1)
+		return TRUE;
+	g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+		    "unexpected argument \"%s\" (try --help)", argv[1]);
+	return FALSE;
+}

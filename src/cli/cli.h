@@ -22,6 +22,8 @@ gboolean vtier_cli_parse(int *argc, char ***argv, const gchar *parameter_string,
 			 const gchar *summary, const GOptionEntry *entries, VtierCliCommon *common,
 			 GError **error);
 void vtier_cli_common_clear(VtierCliCommon *common);
+/* Fails with a usage error when argv (after parsing) holds more than the verb's name. */
+gboolean vtier_cli_no_arguments(int argc, char **argv, GError **error);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VtierCliCommon, vtier_cli_common_clear)
 
 /* Verbs, one file each (src/cli/verb-NAME.c), grouped by the part they belong to. */

@@ -7,7 +7,7 @@
 
 #include "cli/guests-qmp.h"
 #include "common/error.h"
-#include "daemon/config.h"
+#include "tiering/options.h"
 #include "qmp/binding.h"
 #include "qmp/guest-source.h"
 #include "virt/guest.h"
@@ -18,14 +18,13 @@
 static GArray *slow_nodes_of(const gchar *list, GError **error)
 {
 	g_autoptr(GError) local = NULL;
-	g_autoptr(VtierConfig) config = NULL;
+	g_auto(VtierOptions) options = { 0 };
 	g_autoptr(VtierTopology) topology = NULL;
 
 	if (list != NULL)
 		return vtier_parse_id_list(list, "--slow-nodes", error);
-	config = vtier_config_load(VTIER_SYSCONFDIR "/vtier/vtierd.conf", FALSE, &local);
-	if (config != NULL)
-		topology = vtier_topology_load(config, &local);
+	if (vtier_options_load(NULL, NULL, &options, &local))
+		topology = vtier_topology_load(&options.topology, &local);
 	if (topology == NULL) {
 		g_debug("no host topology, so no slow-binding warnings: %s", local->message);
 		return g_array_new(FALSE, FALSE, sizeof(guint));

@@ -9,12 +9,14 @@
 #include "common/log.h"
 #include "common/paths.h"
 #include "daemon/manager.h"
+#include "tiering/options.h"
 
 int main(int argc, char **argv)
 {
 	g_autoptr(GOptionContext) ctx = g_option_context_new("");
 	g_autoptr(GError) error = NULL;
 	g_autoptr(VtierManager) manager = NULL;
+	g_auto(VtierOptions) options = { 0 };
 	g_autofree gchar *config_path = NULL;
 	g_autofree gchar *sysroot = NULL;
 	gboolean check_config = FALSE;
@@ -47,6 +49,12 @@ int main(int argc, char **argv)
 	vtier_log_init("vtierd", debug);
 	if (sysroot != NULL)
 		vtier_paths_set_sysroot(sysroot);
+	/* the one validation path (a named file must exist; the default may be absent) */
+	if (!vtier_options_load(config_path, NULL, &options, &error) ||
+	    (check_config && !vtier_options_check_host(&options, &error))) {
+		g_warning("%s", error->message);
+		return 1;
+	}
 	if (config_path == NULL)
 		config_path = g_strdup(VTIER_SYSCONFDIR "/vtier/vtierd.conf");
 	manager = vtier_manager_new(config_path, &error);

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include <json-glib/json-glib.h>
+
 #include "vtier-test.h"
 
 /* Every file a vtierctl verb reads, fed hostile contents: empty, white space, binary, truncated,
@@ -290,10 +292,134 @@ static void test_hostile_guest_name(void)
 	vtier_test_rm_rf(tmp);
 }
 
+static gboolean run_program(Run *r, const gchar *program, const gchar *const *args)
+{
+	const gchar *builddir = g_getenv("VTIER_BUILDDIR");
+	g_autofree gchar *exe = NULL;
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+
+	if (builddir == NULL) {
+		g_test_skip("VTIER_BUILDDIR is not set (run through make check)");
+		return FALSE;
+	}
+	exe = g_build_filename(builddir, program, NULL);
+	g_ptr_array_add(argv, exe);
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer)args[i]);
+	g_ptr_array_add(argv, NULL);
+	g_spawn_sync(NULL, (gchar **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r->out,
+		     &r->err, &r->status, &error);
+	g_assert_no_error(error);
+	return TRUE;
+}
+
+static gboolean failed_with(const Run *r, const gchar *message)
+{
+	g_test_message("status %d: %s", r->status, r->err);
+	return WIFEXITED(r->status) && WEXITSTATUS(r->status) == 1 &&
+	       strstr(r->err, message) != NULL;
+}
+
+/* Every consumer of vtierd.conf refuses what vtierd refuses, with the same message. */
+static void test_config_one_path(void)
+{
+	g_autofree gchar *root = vtier_test_data_path("sysfs", "amd-turin-cxl", NULL);
+	g_autofree gchar *domain = vtier_test_data_path("plan", "vm3-ratio.xml", NULL);
+	g_autofree gchar *tmp = g_dir_make_tmp("vtier-hostile-XXXXXX", NULL);
+	g_autofree gchar *conf = g_build_filename(tmp, "vtierd.conf", NULL);
+	static const struct {
+		const gchar *text;
+		const gchar *message;
+	} bad[] = {
+		{ "[sampler]\nperiod=1000\nfreq=100\n", "are both set" },
+		{ "[topology]\nfast_nodes=0\nslow_nodes=0\n", "node 0 is in both" },
+		{ "[sampler]\nmode=ibs\nperiod=1000\n", "not a multiple of 16" },
+		{ "[sampler]\ntype=4\n", "must be set together" },
+		{ "[sampler]\ntype=x\nconfig=1\n", "type" },
+		{ "[topology]\nslow_nodes=9\n", "node 9 does not exist" },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+		const gchar *config[] = { "config", "--sysroot", root, "-c", conf, NULL };
+		const gchar *topology[] = { "topology", "--sysroot", root, "-c", conf, NULL };
+		const gchar *sampler[] = { "sampler", "--sysroot", root, "-c", conf, NULL };
+		const gchar *plan[] = { "plan", "--sysroot", root, "-k", "7.3", "-c", conf,
+					"-d", domain, NULL };
+		const gchar *vtierd[] = { "--check-config", "--sysroot", root, "-c", conf, NULL };
+		const gchar *const *all[] = { config, topology, sampler, plan };
+
+		g_assert_true(g_file_set_contents(conf, bad[i].text, -1, NULL));
+		for (gsize a = 0; a < G_N_ELEMENTS(all); a++) {
+			g_auto(Run) r = { 0 };
+
+			if (!run_vtierctl(&r, all[a]))
+				return;
+			/* the sampler verb never reads [topology] */
+			if (a == 2 && strstr(bad[i].text, "[topology]") != NULL &&
+			    strstr(bad[i].message, "does not exist") != NULL)
+				continue;
+			g_assert_true(failed_with(&r, bad[i].message));
+		}
+		{
+			g_auto(Run) d = { 0 };
+
+			if (!run_program(&d, "vtierd", vtierd))
+				return;
+			g_assert_true(failed_with(&d, bad[i].message));
+		}
+	}
+	vtier_test_rm_rf(tmp);
+}
+
+/* A named file that does not exist is an error; the printed file reads back; --json is JSON; a
+ * NUL byte is an error naming the offset. */
+static void test_config_files(void)
+{
+	g_autofree gchar *tmp = g_dir_make_tmp("vtier-hostile-XXXXXX", NULL);
+	g_autofree gchar *conf = g_build_filename(tmp, "vtierd.conf", NULL);
+	g_autofree gchar *again = g_build_filename(tmp, "again.conf", NULL);
+	const gchar *missing[] = { "config", "--no-host", "-c", "/nonexistent/vtierd.conf", NULL };
+	const gchar *vtierd_missing[] = { "--check-config", "-c", "/nonexistent/vtierd.conf", NULL };
+	const gchar *show[] = { "config", "--no-host", "-c", conf, NULL };
+	const gchar *show_again[] = { "config", "--no-host", "-c", again, NULL };
+	const gchar *json[] = { "config", "--no-host", "--json", "-c", conf, NULL };
+	g_auto(Run) a = { 0 };
+	g_auto(Run) b = { 0 };
+	g_auto(Run) c = { 0 };
+	g_auto(Run) d = { 0 };
+	g_auto(Run) e = { 0 };
+	g_auto(Run) f = { 0 };
+	g_autoptr(JsonParser) parser = json_parser_new();
+
+	if (!run_vtierctl(&a, missing) || !run_program(&b, "vtierd", vtierd_missing))
+		return;
+	g_assert_true(failed_with(&a, "/nonexistent/vtierd.conf"));
+	g_assert_true(failed_with(&b, "/nonexistent/vtierd.conf"));
+	g_assert_true(g_file_set_contents(conf, "[daemon]\nlog_level=debug\n", -1, NULL));
+	run_vtierctl(&c, show);
+	g_assert_cmpint(c.status, ==, 0);
+	g_assert_nonnull(strstr(c.out, "\nlog_level=debug\n"));
+	g_assert_nonnull(strstr(c.out, "\n#libvirt_uri=qemu:///system\n"));
+	g_assert_true(g_file_set_contents(again, c.out, -1, NULL));
+	run_vtierctl(&d, show_again);
+	g_assert_cmpint(d.status, ==, 0);
+	g_assert_cmpstr(d.out, ==, c.out);
+	run_vtierctl(&e, json);
+	g_assert_cmpint(e.status, ==, 0);
+	g_assert_true(json_parser_load_from_data(parser, e.out, -1, NULL));
+	g_assert_true(g_file_set_contents(conf, "[daemon]\nlog_level=debug\n\0[damon]\n", 33, NULL));
+	run_vtierctl(&f, show);
+	g_assert_true(failed_with(&f, "a NUL byte at offset 25"));
+	vtier_test_rm_rf(tmp);
+}
+
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
 	g_test_add_func("/cli-hostile/files", test_hostile_files);
 	g_test_add_func("/cli-hostile/guest-name", test_hostile_guest_name);
+	g_test_add_func("/cli-hostile/config-one-path", test_config_one_path);
+	g_test_add_func("/cli-hostile/config-files", test_config_files);
 	return g_test_run();
 }
