@@ -427,6 +427,15 @@ static GPtrArray *plan_guests(VtierPlan *plan, const PlanContext *ctx)
 	return pgs;
 }
 
+static guint count_planned(const VtierPlan *plan)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < plan->guests->len; i++)
+		n += ((const VtierPlanGuestResult *)g_ptr_array_index(plan->guests, i))->planned;
+	return n;
+}
+
 void vtier_plan_options_init(VtierPlanOptions *options)
 {
 	*options = (VtierPlanOptions){ .default_mode = VTIER_POLICY_MODE_RATIO,
@@ -462,6 +471,12 @@ VtierPlan *vtier_planner_plan(const VtierPlanInput *input, GError **error)
 	ctx.monitored = monitored;
 	wanted = wanted_owners(pgs);
 	plan->slots = vtier_plan_slots_assign(input->previous, wanted);
+	if (count_planned(plan) == 0) {
+		/* nothing to tier: no kdamond monitoring all of RAM for nobody */
+		plan->sampler_reason = g_strdup("none: no guest is planned, so no kdamond runs");
+		g_ptr_array_add(plan->notes, g_strdup("no guest is planned: the plan has no kdamond"));
+		return g_steal_pointer(&plan);
+	}
 	plan_build_paddr(&ctx, plan, pgs);
 	if (options->vaddr_kdamond &&
 	    vtier_damon_features_has_operations(input->features, VTIER_DAMON_OPS_VADDR))

@@ -414,6 +414,64 @@ static void test_config_files(void)
 	vtier_test_rm_rf(tmp);
 }
 
+/* Inputs that used to give a plan that looked right: each is now an error naming the values. */
+static void test_plan_wrong_inputs(void)
+{
+	g_autofree gchar *root = vtier_test_data_path("sysfs", "amd-turin-cxl", NULL);
+	g_autofree gchar *vm3 = vtier_test_data_path("plan", "vm3-ratio.xml", NULL);
+	g_autofree gchar *tmp = g_dir_make_tmp("vtier-hostile-XXXXXX", NULL);
+	g_autofree gchar *twin = g_build_filename(tmp, "twin.xml", NULL);
+	g_autofree gchar *nomem = g_build_filename(tmp, "nomem.xml", NULL);
+	g_autofree gchar *link = g_build_filename(tmp, "link.xml", NULL);
+	g_autofree gchar *text = NULL;
+	g_autofree gchar *twin_text = NULL;
+	struct {
+		const gchar *args[16];
+		const gchar *message;
+	} cases[] = {
+		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", vm3, "-d", twin, NULL },
+		  "guests \"vm3\" and \"twin\" have the same uuid" },
+		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", vm3, "-d", link, NULL },
+		  "are the same file" },
+		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", vm3, "-m", "vm3=/a.scope", "-m",
+		    "vm3=/b.scope", NULL },
+		  "name the same guest" },
+		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", vm3, "-m", "vm9=/a.scope", NULL },
+		  "no guest named \"vm9\"" },
+		{ { "plan", "--sysroot", root, "-k", "7.3", NULL }, "no guests" },
+		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", vm3, "extra", NULL },
+		  "unexpected argument \"extra\"" },
+		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", vm3, "-f", "shell", "--json", NULL },
+		  "contradict" },
+		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", nomem, NULL },
+		  "\"nomem\": its memory size is 0" },
+		{ { "topology", "--sysroot", root, "extra", NULL }, "unexpected argument" },
+		{ { "sampler", "--sysroot", root, "extra", NULL }, "unexpected argument" },
+	};
+
+	g_assert_true(g_file_get_contents(vm3, &text, NULL, NULL));
+	{
+		g_auto(GStrv) parts = g_strsplit(text, "<name>vm3</name>", 2);
+
+		twin_text = g_strjoinv("<name>twin</name>", parts);
+	}
+	g_assert_true(g_file_set_contents(twin, twin_text, -1, NULL));
+	g_assert_cmpint(symlink(vm3, link), ==, 0);
+	g_assert_true(g_file_set_contents(nomem,
+					  "<domain type='kvm'><name>nomem</name>"
+					  "<uuid>6f1c0e1a-0000-4000-8000-0000000000f1</uuid></domain>",
+					  -1, NULL));
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_auto(Run) r = { 0 };
+
+		if (!run_vtierctl(&r, cases[i].args))
+			break;
+		g_assert_true(failed_with(&r, cases[i].message));
+		g_assert_cmpstr(r.out, ==, "");
+	}
+	vtier_test_rm_rf(tmp);
+}
+
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
@@ -421,5 +479,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/cli-hostile/guest-name", test_hostile_guest_name);
 	g_test_add_func("/cli-hostile/config-one-path", test_config_one_path);
 	g_test_add_func("/cli-hostile/config-files", test_config_files);
+	g_test_add_func("/cli-hostile/plan-wrong-inputs", test_plan_wrong_inputs);
 	return g_test_run();
 }

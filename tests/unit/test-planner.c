@@ -96,6 +96,26 @@ static void add_guest(Fixture *f, guint n, VtierPolicyMode mode)
 	g_ptr_array_add(f->guests, plan_scenario_guest(n, 8 * GIB, mode));
 }
 
+/* No guest to tier (none, all off, all refused): no kdamond monitoring all of RAM for nobody. */
+static void test_plan_nothing_planned(void)
+{
+	for (guint round = 0; round < 3; round++) {
+		Fixture f = { 0 };
+		g_autoptr(VtierPlan) plan = NULL;
+
+		fixture_setup(&f, round == 2 ? "6.12" : "7.3");
+		if (round == 1) {
+			add_guest(&f, 1, VTIER_POLICY_MODE_OFF);
+			add_guest(&f, 2, VTIER_POLICY_MODE_OFF);
+		} else if (round == 2) {
+			add_guest(&f, 1, VTIER_POLICY_MODE_INTERLEAVE); /* 6.12 has no dests */
+		}
+		plan = plan_with(&f, NULL);
+		g_assert_cmpuint(plan->model->kdamonds->len, ==, 0);
+		fixture_clear(&f);
+	}
+}
+
 static void test_plan_ratio_modern(void)
 {
 	Fixture f = { 0 };
@@ -650,6 +670,7 @@ int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
 	g_test_add_func("/planner/ratio/modern", test_plan_ratio_modern);
+	g_test_add_func("/planner/nothing-planned", test_plan_nothing_planned);
 	g_test_add_func("/planner/ratio/legacy", test_plan_ratio_legacy);
 	g_test_add_func("/planner/refusals", test_plan_refusals);
 	g_test_add_func("/planner/kernel-goals", test_plan_kernel_goals);
