@@ -29,6 +29,14 @@ gboolean vtier_cli_parse(int *argc, char ***argv, const gchar *parameter_string,
 			    local->message);
 		return FALSE;
 	}
+	/* VTIER_SYSROOT is --sysroot from the environment: checked the same way */
+	if (common->sysroot == NULL && g_getenv("VTIER_SYSROOT") != NULL &&
+	    g_getenv("VTIER_SYSROOT")[0] != '\0' &&
+	    !g_file_test(g_getenv("VTIER_SYSROOT"), G_FILE_TEST_IS_DIR)) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND,
+			    "VTIER_SYSROOT=%s: no such directory", g_getenv("VTIER_SYSROOT"));
+		return FALSE;
+	}
 	if (common->sysroot != NULL) {
 		if (!g_file_test(common->sysroot, G_FILE_TEST_IS_DIR)) {
 			g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND,

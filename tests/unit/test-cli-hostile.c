@@ -472,6 +472,67 @@ static void test_plan_wrong_inputs(void)
 	vtier_test_rm_rf(tmp);
 }
 
+static gint compare_lines(gconstpointer a, gconstpointer b, gpointer data)
+{
+	(void)data;
+	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
+/* Lists every file below @dir (relative paths, sorted), to see what a verb wrote. */
+static gchar *list_tree(const gchar *dir)
+{
+	const gchar *argv[] = { "find", dir, "-mindepth", "1", NULL };
+	g_autofree gchar *out = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	g_assert_true(g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+				   &out, NULL, NULL, NULL));
+	lines = g_strsplit(out, "\n", -1);
+	g_qsort_with_data(lines, (gint)g_strv_length(lines), sizeof(gchar *), compare_lines, NULL);
+	return g_strjoinv("\n", lines);
+}
+
+/* Read-only verbs write nothing, even when they fail; status shows a foreign kdamond. */
+static void test_read_only_verbs(void)
+{
+	g_autofree gchar *tmp = g_dir_make_tmp("vtier-hostile-XXXXXX", NULL);
+	g_autofree gchar *before = NULL;
+	g_autofree gchar *after = NULL;
+	const gchar *status[] = { "damon", "--sysroot", tmp, "status", NULL };
+	const gchar *status_json[] = { "damon", "--sysroot", tmp, "status", "--json", NULL };
+	const gchar *stop[] = { "damon", "--sysroot", tmp, "stop", NULL };
+	const gchar *no_root[] = { "damon", "status", NULL };
+	g_auto(Run) a = { 0 };
+	g_auto(Run) b = { 0 };
+	g_auto(Run) c = { 0 };
+	g_auto(Run) d = { 0 };
+
+	vtier_test_write_file(tmp, "sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds", "1\n");
+	vtier_test_write_file(tmp, "sys/kernel/mm/damon/admin/kdamonds/0/state", "on\n");
+	vtier_test_write_file(tmp, "sys/kernel/mm/damon/admin/kdamonds/0/pid", "4242\n");
+	before = list_tree(tmp);
+	if (!run_vtierctl(&a, status))
+		return;
+	g_test_message("%s%s", a.out, a.err);
+	g_assert_cmpint(a.status, ==, 0);
+	g_assert_nonnull(strstr(a.out, "kdamond 0: on, pid 4242, not vtier's"));
+	run_vtierctl(&b, status_json);
+	g_assert_cmpint(b.status, ==, 0);
+	g_assert_nonnull(strstr(b.out, "\"owner\" : \"other\""));
+	run_vtierctl(&c, stop);
+	g_assert_true(failed_with(&c, "pid 4242"));
+	g_assert_nonnull(strstr(c.out, "kdamond 0: on, pid 4242, not vtier's"));
+	after = list_tree(tmp);
+	g_assert_cmpstr(before, ==, after);
+	/* VTIER_SYSROOT is checked like --sysroot, and nothing is created below it */
+	g_setenv("VTIER_SYSROOT", "/nonexistent/vtier-root", TRUE);
+	run_program(&d, "vtierctl", no_root);
+	g_unsetenv("VTIER_SYSROOT");
+	g_assert_true(failed_with(&d, "VTIER_SYSROOT=/nonexistent/vtier-root: no such directory"));
+	g_assert_false(g_file_test("/nonexistent/vtier-root", G_FILE_TEST_EXISTS));
+	vtier_test_rm_rf(tmp);
+}
+
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
@@ -480,5 +541,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/cli-hostile/config-one-path", test_config_one_path);
 	g_test_add_func("/cli-hostile/config-files", test_config_files);
 	g_test_add_func("/cli-hostile/plan-wrong-inputs", test_plan_wrong_inputs);
+	g_test_add_func("/cli-hostile/read-only-verbs", test_read_only_verbs);
 	return g_test_run();
 }
