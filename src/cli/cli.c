@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <stdio.h>
+
 #include "cli/cli.h"
 #include "common/error.h"
 #include "common/paths.h"
@@ -60,4 +62,21 @@ gboolean vtier_cli_no_arguments(int argc, char **argv, GError **error)
 	g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
 		    "unexpected argument \"%s\" (try --help)", argv[1]);
 	return FALSE;
+}
+
+gboolean vtier_cli_take_deprecated_connect(const gchar *verb, gchar **old, gchar **uri,
+					  GError **error)
+{
+	if (*old == NULL)
+		return TRUE;
+	if (*uri != NULL) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+			    "-c %s and --connect %s: give --connect once", *old, *uri);
+		return FALSE;
+	}
+	fprintf(stderr, "vtierctl %s: -c URI is deprecated, use --connect URI (-c means --config "
+			"in every verb)\n",
+		verb);
+	*uri = g_steal_pointer(old);
+	return TRUE;
 }

@@ -152,16 +152,22 @@ static gboolean run(const gchar *action, const gchar *domain, const gchar *arg,
 gboolean vtier_cli_verb_policy(int argc, char **argv, GError **error)
 {
 	g_auto(PolicyOptions) o = { 0 };
+	g_autofree gchar *old_c = NULL;
+	gboolean old_config = FALSE;
 	const GOptionEntry entries[] = {
-		{ "connect", 'c', 0, G_OPTION_ARG_STRING, &o.uri,
+		{ "connect-c", 'c', G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &old_c,
+		  "Deprecated spelling of --connect", "URI" },
+		{ "connect", 0, 0, G_OPTION_ARG_STRING, &o.uri,
 		  "libvirt URI (default: [daemon] libvirt_uri of vtierd.conf, qemu:///system)", "URI" },
 		{ "file", 'f', 0, G_OPTION_ARG_FILENAME, &o.file, "Read the policy XML from FILE",
 		  "FILE" },
 		{ "policy-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.policy_dir,
 		  "Schema and templates to validate against (default: the installed ones)", "DIR" },
 		{ "live", 0, 0, G_OPTION_ARG_NONE, &o.live, "Only the running domain", NULL },
-		{ "config", 0, 0, G_OPTION_ARG_NONE, &o.config,
-		  "Only the persistent configuration", NULL },
+		{ "persistent", 0, 0, G_OPTION_ARG_NONE, &o.config,
+		  "Only the persistent configuration (libvirt's --config)", NULL },
+		{ "config", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &old_config,
+		  "Deprecated spelling of --persistent", NULL },
 		G_OPTION_ENTRY_NULL,
 	};
 	const gchar *action;
@@ -172,8 +178,14 @@ gboolean vtier_cli_verb_policy(int argc, char **argv, GError **error)
 	if (!vtier_cli_parse(&argc, &argv, "get|set|clear DOMAIN [POLICY-XML]",
 			     "Read or write a domain's vtier policy (libvirt metadata, namespace "
 			     VTIER_POLICY_XMLNS ").",
-			     entries, &o.common, error))
+			     entries, &o.common, error) ||
+	    !vtier_cli_take_deprecated_connect("policy", &old_c, &o.uri, error))
 		return FALSE;
+	if (old_config) {
+		fprintf(stderr, "vtierctl policy: --config is deprecated, use --persistent (--config "
+				"names vtierd.conf in every other verb)\n");
+		o.config = TRUE;
+	}
 	if (o.uri == NULL)
 		o.uri = vtier_cli_default_libvirt_uri();
 	action = argc > 1 ? argv[1] : NULL;

@@ -447,6 +447,13 @@ static void test_plan_wrong_inputs(void)
 		  "\"nomem\": its memory size is 0" },
 		{ { "topology", "--sysroot", root, "extra", NULL }, "unexpected argument" },
 		{ { "sampler", "--sysroot", root, "extra", NULL }, "unexpected argument" },
+		{ { "guests", "--pid", "0", NULL }, "--pid 0: not a process id" },
+		{ { "guests", "--pid=-1", NULL }, "--pid -1: not a process id" },
+		{ { "guests", "--sysroot", root, "--pid", "1", "--slow-nodes", "9", NULL },
+		  "--slow-nodes 9: this host has no NUMA node 9" },
+		{ { "guests", "--slow-nodes", "1", NULL }, "goes with --qmp or --pid" },
+		{ { "guests", "-c", "test:///default", "--connect", "test:///default", NULL },
+		  "give --connect once" },
 	};
 
 	g_assert_true(g_file_get_contents(vm3, &text, NULL, NULL));
