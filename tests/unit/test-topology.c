@@ -117,6 +117,22 @@ static void test_iomem_parse(void)
 	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_PARSE);
 	g_assert_nonnull(strstr(error->message, "/proc/iomem: line 1"));
 	g_clear_error(&error);
+	/* a line whose end overflows is an error naming it, not a range dropped in silence */
+	{
+		const gchar *overflow[] = {
+			"00001000-0009ffff : System RAM\n100000000-ffffffffffffffff : System RAM\n",
+			"00001000-0009ffff : System RAM\n100000000-1ffffffffffffffff : System RAM\n",
+		};
+
+		for (gsize i = 0; i < G_N_ELEMENTS(overflow); i++) {
+			g_autoptr(GError) e = NULL;
+			g_autoptr(GArray) r = NULL;
+
+			g_assert_false(vtier_iomem_parse_system_ram(overflow[i], "/proc/iomem", &r,
+								    &is_hidden, &e));
+			g_assert_nonnull(strstr(e->message, "/proc/iomem: line 2 \"100000000-"));
+		}
+	}
 	g_assert_false(vtier_iomem_parse_system_ram("0-fff : Reserved\n", "/proc/iomem", &bad,
 						    &is_hidden, &error));
 	g_assert_nonnull(strstr(error->message, "no \"System RAM\""));
