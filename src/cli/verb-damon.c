@@ -12,23 +12,37 @@
 #include "tiering/damon/damon-ownership.h"
 #include "tiering/damon/damon-writer.h"
 
-/* `vtierctl damon apply MODEL.json | status | stop | script MODEL.json --profile NAME`: drives
+/* `vtierctl damon apply MODEL.json | status | stop | script MODEL.json --profile NAME` (MODEL
+ * may also be a plan file of `vtierctl plan --format=json`): drives
  * DAMON with a model directly, for tests, the lab and recovery while vtierd is stopped (vtierd
  * is the one writer otherwise). apply/stop take ownership like vtierd (they refuse a kdamond
  * vtier did not create); status reads only and shows every kdamond, whoever owns it; script
  * writes nothing. */
 
+/* A model file, or a plan file (`vtierctl plan --format=json`: its "model" member). */
 static VtierDamonModel *load_model(const gchar *path, GError **error)
 {
 	g_autofree gchar *data = NULL;
 	g_autoptr(GError) local = NULL;
+	g_autoptr(JsonNode) root = NULL;
+	JsonObject *obj;
 	VtierDamonModel *model;
 
 	if (!g_file_get_contents(path, &data, NULL, &local)) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND, "%s", local->message);
 		return NULL;
 	}
-	model = vtier_damon_model_from_data(data, error);
+	root = vtier_json_from_data(data, error);
+	if (root == NULL) {
+		g_prefix_error(error, "%s: ", path);
+		return NULL;
+	}
+	obj = JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+	if (obj != NULL && json_object_has_member(obj, "model") &&
+	    json_object_has_member(obj, "slots"))
+		model = vtier_damon_model_from_json(json_object_get_member(obj, "model"), error);
+	else
+		model = vtier_damon_model_from_json(root, error);
 	if (model == NULL)
 		g_prefix_error(error, "%s: ", path);
 	return model;

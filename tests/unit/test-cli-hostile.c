@@ -540,6 +540,50 @@ static void test_read_only_verbs(void)
 	vtier_test_rm_rf(tmp);
 }
 
+static gchar *without_comments(const gchar *script)
+{
+	g_auto(GStrv) lines = g_strsplit(script, "\n", -1);
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	for (guint i = 0; lines[i] != NULL; i++) {
+		if (lines[i][0] != '#')
+			g_string_append_printf(out, "%s\n", lines[i]);
+	}
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/* `damon script` (and apply) take the plan file `plan --format=json` prints, not only a model. */
+static void test_damon_takes_plan(void)
+{
+	g_autofree gchar *root = vtier_test_data_path("sysfs", "amd-turin-cxl", NULL);
+	g_autofree gchar *domain = vtier_test_data_path("plan", "vm3-ratio.xml", NULL);
+	g_autofree gchar *tmp = g_dir_make_tmp("vtier-hostile-XXXXXX", NULL);
+	g_autofree gchar *plan_file = g_build_filename(tmp, "plan.json", NULL);
+	const gchar *json[] = { "plan", "--sysroot", root, "-k", "7.3", "-d", domain, "-m",
+				"vm3=/x.scope", "-f", "json", NULL };
+	const gchar *shell[] = { "plan", "--sysroot", root, "-k", "7.3", "-d", domain, "-m",
+				 "vm3=/x.scope", NULL };
+	const gchar *script[] = { "damon", "--profile", "7.3", "script", plan_file, NULL };
+	g_auto(Run) a = { 0 };
+	g_auto(Run) b = { 0 };
+	g_auto(Run) c = { 0 };
+	g_autofree gchar *from_plan = NULL;
+	g_autofree gchar *from_script = NULL;
+
+	if (!run_vtierctl(&a, json))
+		return;
+	g_assert_cmpint(a.status, ==, 0);
+	g_assert_true(g_file_set_contents(plan_file, a.out, -1, NULL));
+	run_vtierctl(&b, shell);
+	run_vtierctl(&c, script);
+	g_test_message("%s", c.err);
+	g_assert_cmpint(c.status, ==, 0);
+	from_plan = without_comments(b.out);
+	from_script = without_comments(c.out);
+	g_assert_cmpstr(from_script, ==, from_plan);
+	vtier_test_rm_rf(tmp);
+}
+
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
@@ -549,5 +593,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/cli-hostile/config-files", test_config_files);
 	g_test_add_func("/cli-hostile/plan-wrong-inputs", test_plan_wrong_inputs);
 	g_test_add_func("/cli-hostile/read-only-verbs", test_read_only_verbs);
+	g_test_add_func("/cli-hostile/damon-takes-plan", test_damon_takes_plan);
 	return g_test_run();
 }
