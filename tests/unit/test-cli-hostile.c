@@ -584,6 +584,32 @@ static void test_damon_takes_plan(void)
 	vtier_test_rm_rf(tmp);
 }
 
+/* The build tree's ./run runs vtierctl as if installed: the policy schema is found. */
+static void test_run_from_build_tree(void)
+{
+	const gchar *builddir = g_getenv("VTIER_BUILDDIR");
+	g_autofree gchar *vtierctl = NULL;
+	g_autofree gchar *domain = vtier_test_data_path("plan", "vm3-ratio.xml", NULL);
+	g_autofree gchar *root = vtier_test_data_path("sysfs", "amd-turin-cxl", NULL);
+	g_autofree gchar *saved = g_strdup(g_getenv("VTIER_POLICY_DIR"));
+	g_auto(Run) r = { 0 };
+
+	if (builddir == NULL) {
+		g_test_skip("VTIER_BUILDDIR is not set (run through make check)");
+		return;
+	}
+	vtierctl = g_build_filename(builddir, "vtierctl", NULL);
+	g_unsetenv("VTIER_POLICY_DIR");
+	run_program(&r, "run",
+		    (const gchar *const[]){ vtierctl, "plan", "--sysroot", root, "-k", "7.3", "-d",
+					    domain, NULL });
+	if (saved != NULL)
+		g_setenv("VTIER_POLICY_DIR", saved, TRUE);
+	g_test_message("%s", r.err);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_nonnull(strstr(r.out, "# vtier plan: "));
+}
+
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
@@ -594,5 +620,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/cli-hostile/plan-wrong-inputs", test_plan_wrong_inputs);
 	g_test_add_func("/cli-hostile/read-only-verbs", test_read_only_verbs);
 	g_test_add_func("/cli-hostile/damon-takes-plan", test_damon_takes_plan);
+	g_test_add_func("/cli-hostile/run-from-build-tree", test_run_from_build_tree);
 	return g_test_run();
 }
