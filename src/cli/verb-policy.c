@@ -11,6 +11,7 @@
 #include "cli/guests-libvirt.h"
 #include "cli/policy-check.h"
 #include "common/error.h"
+#include "tiering/plan-input.h"
 #include "tiering/policy.h"
 #include "virt/connection.h"
 #include "virt/domain-xml.h"
@@ -93,17 +94,18 @@ static gchar *policy_text(const PolicyOptions *o, const gchar *arg, GError **err
 	return g_strstrip(text);
 }
 
-/* Everything vtier checks before writing, as vtierd will read it: one <policy> element in vtier's
- * namespace, safely parsed, valid against the schema and the templates, and fitting the domain's
+/* Everything vtier checks before writing, on the path vtierd and `vtierctl plan` take
+ * (vtier_plan_input_guest() with [policy] strict): one <policy> element in vtier's namespace,
+ * safely parsed, valid against the schema and the templates, and fitting the guest's current
  * memory (an allowance larger than the guest is refused). Nothing is written when it fails. */
 static gboolean validate(virDomainPtr dom, const gchar *xml, const gchar *policy_dir,
 			 GError **error)
 {
 	g_autofree gchar *normal = vtier_domain_xml_policy_normalize(xml, strlen(xml), error);
 	g_autoptr(VtierPolicyStore) store = NULL;
-	g_autoptr(VtierPolicy) policy = NULL;
-	const gchar *name = virDomainGetName(dom);
-	unsigned long max_kib = virDomainGetMaxMemory(dom);
+	g_autoptr(VtierGuest) guest = NULL;
+	g_autoptr(VtierPlanGuest) planned = NULL;
+	VtierPlanOptions options;
 
 	if (normal == NULL) {
 		g_prefix_error(error, "invalid policy: ");
@@ -112,9 +114,15 @@ static gboolean validate(virDomainPtr dom, const gchar *xml, const gchar *policy
 	store = vtier_policy_store_new(policy_dir, error);
 	if (store == NULL)
 		return FALSE;
-	policy = vtier_policy_resolve(store, name, (guint64)max_kib * 1024, normal,
-				      VTIER_POLICY_MODE_RATIO, error);
-	return policy != NULL;
+	guest = vtier_virt_guest_from_domain(dom, FALSE, error);
+	if (guest == NULL)
+		return FALSE;
+	g_free(guest->policy_xml);
+	guest->policy_xml = g_steal_pointer(&normal);
+	vtier_plan_options_init(&options);
+	options.strict = TRUE;
+	planned = vtier_plan_input_guest(guest, store, &options, NULL, error);
+	return planned != NULL;
 }
 
 static gboolean run(const gchar *action, const gchar *domain, const gchar *arg,

@@ -139,12 +139,11 @@ static int compare_names(const void *a, const void *b)
 	return strcmp(*(const gchar *const *)a, *(const gchar *const *)b);
 }
 
-GStrv vtier_policy_store_list_templates(const VtierPolicyStore *store)
+static GStrv sorted_keys(GHashTable *table)
 {
 	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
-	g_autofree const gchar **names =
-		(const gchar **)g_hash_table_get_keys_as_array(store->templates, NULL);
-	guint n = g_hash_table_size(store->templates);
+	g_autofree const gchar **names = (const gchar **)g_hash_table_get_keys_as_array(table, NULL);
+	guint n = g_hash_table_size(table);
 	GStrv out;
 
 	for (guint i = 0; i < n; i++)
@@ -152,6 +151,21 @@ GStrv vtier_policy_store_list_templates(const VtierPolicyStore *store)
 	out = g_strv_builder_end(b);
 	qsort(out, n, sizeof(gchar *), compare_names);
 	return out;
+}
+
+GStrv vtier_policy_store_list_templates(const VtierPolicyStore *store)
+{
+	return sorted_keys(store->templates);
+}
+
+GStrv vtier_policy_store_list_broken_templates(const VtierPolicyStore *store)
+{
+	return sorted_keys(store->template_errors);
+}
+
+const gchar *vtier_policy_store_template_error(const VtierPolicyStore *store, const gchar *name)
+{
+	return g_hash_table_lookup(store->template_errors, name);
 }
 
 const VtierPolicy *vtier_policy_store_lookup(const VtierPolicyStore *store, const gchar *name,

@@ -45,7 +45,8 @@ static void test_domain_xml_full(void)
 	g_assert_cmpuint(g->n_numa_cells, ==, 2);
 	g_assert_cmpstr(g->policy_xml, ==,
 			"<vtier:policy xmlns:vtier=\"https://vtier.dev/xmlns/policy/1.0\" "
-			"mode=\"ratio\" fast-ratio=\"60\" max-migration-rate=\"256MiB\"/>");
+			"mode=\"ratio\"><vtier:fast ratio=\"60%\"/><vtier:migration "
+			"max-rate=\"256MiB/s\"/></vtier:policy>");
 }
 
 static void test_domain_xml_minimal(void)
