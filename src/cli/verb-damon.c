@@ -10,6 +10,7 @@
 #include "common/json.h"
 #include "tiering/damon/damon-driver.h"
 #include "tiering/damon/damon-ownership.h"
+#include "tiering/damon/damon-script.h"
 #include "tiering/damon/damon-writer.h"
 
 /* `vtierctl damon apply MODEL.json | status | stop | script MODEL.json --profile NAME` (MODEL
@@ -180,7 +181,7 @@ static gboolean do_script(const gchar *path, const gchar *profile, GError **erro
 	f = vtier_damon_features_load(profile != NULL ? profile : "7.3", error);
 	if (f == NULL)
 		return FALSE;
-	script = vtier_damon_writer_render_script(model, f, error);
+	script = vtier_damon_render_script(model, f, error);
 	if (script == NULL)
 		return FALSE;
 	fputs(script, stdout);

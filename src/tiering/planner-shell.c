@@ -7,7 +7,7 @@
 
 #include "common/escape.h"
 #include "tiering/planner.h"
-#include "tiering/damon/damon-writer.h"
+#include "tiering/damon/damon-script.h"
 
 /* "# schemes 2-15 of kdamond 0: parked ..." for each run of parked groups. */
 static void append_parked(GString *out, const VtierPlan *plan)
@@ -77,7 +77,8 @@ static void append_comments(GString *out, const VtierPlan *plan,
 gchar *vtier_plan_to_shell(const VtierPlan *plan, const VtierDamonFeatures *features,
 			   GError **error)
 {
-	g_autofree gchar *script = vtier_damon_writer_render_script(plan->model, features, error);
+	/* rendered from the model (damon-script.h), not by replaying the writer */
+	g_autofree gchar *script = vtier_damon_render_script(plan->model, features, error);
 	g_autoptr(GString) out = g_string_new(NULL);
 
 	const gchar *body = script;
