@@ -6,7 +6,8 @@
 
 /* vtierd.conf (GKeyFile): the key-file loader every part shares. The mapping onto each part's
  * typed options (and the checks of what keys mean together) is vtier_config_to_options() in
- * src/tiering/options.h, which every consumer loads through. Every key has a default here and a commented-out line in the shipped
+ * src/tiering/options.h, which every consumer loads through. Every key has a default here and a
+ * commented-out line in the shipped
  * sample config; unknown groups and keys are errors, so a typo never silently does nothing.
  * Each part of vtier registers the keys it reads in the table in config.c. */
 typedef struct {

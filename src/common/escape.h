@@ -17,5 +17,12 @@ gchar *vtier_escape_shell_comment(const gchar *text) G_GNUC_MALLOC;
 gchar *vtier_escape_shell_word(const gchar *text) G_GNUC_MALLOC;
 /* A log line (stderr, the journal): one line, control characters, DEL and bytes that are not
  * UTF-8 escaped as in vtier_escape_shell_comment(), so a name cannot forge a second log line or
- * drive the reader's terminal. */
+ * drive the reader's terminal. Backslashes are kept, so a message already escaped (by
+ * vtier_escape_terminal()) is not escaped twice. */
 gchar *vtier_escape_log(const gchar *text) G_GNUC_MALLOC;
+
+/* For a terminal: printable UTF-8 passes as it is; control characters (C0, DEL, C1), Unicode
+ * bidirectional controls and line/paragraph separators, backslashes and bytes that are not UTF-8
+ * are written as escapes (\n, \t, \r, \\, \xNN, \u{NNNN}), so the text can neither move the
+ * cursor, recolour the screen, reorder what follows nor span lines. NULL gives "". */
+gchar *vtier_escape_terminal(const gchar *text);

@@ -317,7 +317,8 @@ static gboolean run_program(Run *r, const gchar *program, const gchar *const *ar
 static gboolean failed_with(const Run *r, const gchar *message)
 {
 	g_test_message("status %d: %s", r->status, r->err);
-	return WIFEXITED(r->status) && WEXITSTATUS(r->status) == 1 &&
+	/* 1: the verb failed; 2: a usage error */
+	return WIFEXITED(r->status) && (WEXITSTATUS(r->status) == 1 || WEXITSTATUS(r->status) == 2) &&
 	       strstr(r->err, message) != NULL;
 }
 

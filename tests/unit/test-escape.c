@@ -27,8 +27,13 @@ static void test_escape_shell_comment(void)
 		g_autofree gchar *c = vtier_escape_shell_comment(cases[i].in);
 		g_autofree gchar *l = vtier_escape_log(cases[i].in);
 
+		g_autofree gchar *logged = NULL;
+		g_auto(GStrv) parts = g_strsplit(cases[i].out, "\\\\", -1);
+
 		g_assert_cmpstr(c, ==, cases[i].out);
-		g_assert_cmpstr(l, ==, cases[i].out);
+		/* the log keeps backslashes as they are */
+		logged = g_strjoinv("\\", parts);
+		g_assert_cmpstr(l, ==, logged);
 		g_assert_null(strchr(c, '\n'));
 	}
 }
