@@ -93,7 +93,8 @@ gboolean vtier_damon_writer_verify(VtierDamonWriter *writer, const VtierDamonMod
 /* The writes that applying @model to a fresh tree (no kdamond) of a kernel with @features does,
  * as a shell script: `echo VALUE > /sys/kernel/mm/damon/admin/...`, one line per write, in order,
  * ending with the state writes. Produced by applying the model to the in-process fake, so the
- * script is exactly what the writer would do. */
+ * script is exactly what the writer would do; slow for large models (O(n^2)): vtierctl uses
+ * vtier_damon_render_script() (damon-script.h), which tests hold equal to this one. */
 gchar *vtier_damon_writer_render_script(const VtierDamonModel *model,
 					const VtierDamonFeatures *features, GError **error);
 
