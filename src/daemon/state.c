@@ -128,7 +128,7 @@ static void load_attached(VtierManager *m, JsonArray *array)
 			continue;
 		}
 		if (!vtier_daemon_guest_attach(m, req, &g, &error)) {
-			g_autofree gchar *name = vtier_daemon_escape_log(req->name);
+			g_autofree gchar *name = vtier_escape_log(req->name);
 
 			g_warning("state file: attached guest %s is gone: %s", name, error->message);
 			continue;
