@@ -3,5 +3,6 @@ libvtier_core_la_SOURCES += \
 	src/common/fileio.c src/common/fileio.h \
 	src/common/json.c src/common/json.h \
 	src/common/control.c src/common/control.h \
+	src/common/escape.c src/common/escape.h \
 	src/common/log.c src/common/log.h \
 	src/common/paths.c src/common/paths.h

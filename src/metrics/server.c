@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "vtier-metrics"
+
+#include "config.h"
+
+#include <libsoup/soup.h>
+
+#include "common/error.h"
+#include "metrics/metrics.h"
+#include "metrics/server.h"
+
+/* Defaults: Prometheus scrapes in well under a second; anything slower is a stuck client. */
+#define IO_TIMEOUT_S 5
+#define DEADLINE_S 15
+#define MAX_CONNECTIONS 16
+
+struct _VtierMetricsServer {
+	SoupServer *soup;
+	GSocketService *service;
+	GInetSocketAddress *address; /* the one bound (real port) */
+	VtierMetricsSource source;
+	gpointer user_data;
+	GHashTable *connections; /* GSocketConnection * (weak) -> Tracked * */
+	guint io_timeout_s;
+	guint deadline_s;
+	guint max_connections;
+};
+
+/* A connection handed to libsoup, watched until it goes away (weak reference). */
+typedef struct {
+	VtierMetricsServer *server;
+	GSocketConnection *connection;
+	guint deadline;
+} Tracked;
+
+static void connection_gone(gpointer data, GObject *where_the_object_was)
+{
+	Tracked *t = data;
+
+	g_hash_table_remove(t->server->connections, where_the_object_was);
+}
+
+static gboolean connection_deadline(gpointer data)
+{
+	Tracked *t = data;
+
+	g_debug("closing a /metrics connection still open after %u s", t->server->deadline_s);
+	g_socket_shutdown(g_socket_connection_get_socket(t->connection), TRUE, TRUE, NULL);
+	t->deadline = 0;
+	/* libsoup sees the shutdown, drops the connection and connection_gone() forgets it */
+	return G_SOURCE_REMOVE;
+}
+
+static void tracked_free(gpointer data)
+{
+	Tracked *t = data;
+
+	if (t->deadline != 0)
+		g_source_remove(t->deadline);
+	g_free(t);
+}
+
+static void serve(SoupServer *soup, SoupServerMessage *msg, const gchar *path, GHashTable *query,
+		  gpointer data)
+{
+	VtierMetricsServer *self = data;
+	SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+	gchar *text;
+
+	if (g_strcmp0(path, "/metrics") != 0) {
+		soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, NULL);
+		return;
+	}
+	if (g_strcmp0(soup_server_message_get_method(msg), "GET") != 0) {
+		soup_message_headers_replace(headers, "Allow", "GET");
+		soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
+		return;
+	}
+	text = self->source(self->user_data);
+	if (text == NULL) {
+		soup_server_message_set_status(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
+		return;
+	}
+	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+	soup_server_message_set_response(msg, VTIER_METRICS_CONTENT_TYPE, SOUP_MEMORY_TAKE, text,
+					 strlen(text));
+}
+
+static gboolean incoming(GSocketService *service, GSocketConnection *connection,
+			 GObject *source_object, gpointer data)
+{
+	VtierMetricsServer *self = data;
+	GSocket *socket = g_socket_connection_get_socket(connection);
+	g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address(connection, NULL);
+	g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address(connection, NULL);
+	g_autoptr(GError) error = NULL;
+	Tracked *t;
+
+	if (g_hash_table_size(self->connections) >= self->max_connections) {
+		g_debug("refusing a /metrics connection: %u already open", self->max_connections);
+		g_io_stream_close(G_IO_STREAM(connection), NULL, NULL);
+		return TRUE;
+	}
+	g_socket_set_timeout(socket, self->io_timeout_s);
+	if (!soup_server_accept_iostream(self->soup, G_IO_STREAM(connection), local, remote,
+					 &error)) {
+		g_debug("cannot serve a /metrics connection: %s", error->message);
+		return TRUE;
+	}
+	t = g_new0(Tracked, 1);
+	t->server = self;
+	t->connection = connection;
+	t->deadline = g_timeout_add_seconds(self->deadline_s, connection_deadline, t);
+	g_hash_table_insert(self->connections, connection, t);
+	g_object_weak_ref(G_OBJECT(connection), connection_gone, t);
+	return TRUE;
+}
+
+static gboolean server_listen(VtierMetricsServer *self, GSocketAddress *address,
+			      const gchar *listen, GError **error)
+{
+	g_autoptr(GSocketAddress) effective = NULL;
+	g_autoptr(GError) local = NULL;
+
+	if (!g_socket_listener_add_address(G_SOCKET_LISTENER(self->service), address,
+					   G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
+					   &effective, &local)) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_IO,
+			    "cannot listen on [metrics] listen=\"%s\": %s", listen, local->message);
+		return FALSE;
+	}
+	self->address = G_INET_SOCKET_ADDRESS(g_steal_pointer(&effective));
+	return TRUE;
+}
+
+VtierMetricsServer *vtier_metrics_server_new(const gchar *listen, VtierMetricsSource source,
+					     gpointer user_data, GError **error)
+{
+	g_autoptr(VtierMetricsServer) self = NULL;
+	g_autoptr(GSocketAddress) address = NULL;
+
+	if (!vtier_metrics_parse_listen(listen, &address, error))
+		return NULL;
+	if (address == NULL)
+		return NULL; /* off */
+	self = g_new0(VtierMetricsServer, 1);
+	self->source = source;
+	self->user_data = user_data;
+	self->io_timeout_s = IO_TIMEOUT_S;
+	self->deadline_s = DEADLINE_S;
+	self->max_connections = MAX_CONNECTIONS;
+	self->connections = g_hash_table_new_full(NULL, NULL, NULL, tracked_free);
+	self->soup = soup_server_new("server-header", "vtierd", NULL);
+	soup_server_add_handler(self->soup, NULL, serve, self, NULL);
+	self->service = g_socket_service_new();
+	g_signal_connect(self->service, "incoming", G_CALLBACK(incoming), self);
+	if (!server_listen(self, address, listen, error))
+		return NULL;
+	g_socket_service_start(self->service);
+	return g_steal_pointer(&self);
+}
+
+void vtier_metrics_server_free(VtierMetricsServer *server)
+{
+	GHashTableIter iter;
+	gpointer key, value;
+
+	if (server == NULL)
+		return;
+	if (server->service != NULL) {
+		g_socket_service_stop(server->service);
+		g_socket_listener_close(G_SOCKET_LISTENER(server->service));
+		g_signal_handlers_disconnect_by_data(server->service, server);
+		g_object_unref(server->service);
+	}
+	if (server->connections != NULL) {
+		g_hash_table_iter_init(&iter, server->connections);
+		while (g_hash_table_iter_next(&iter, &key, &value))
+			g_object_weak_unref(G_OBJECT(key), connection_gone, value);
+		g_hash_table_unref(server->connections);
+	}
+	if (server->soup != NULL) {
+		soup_server_disconnect(server->soup);
+		g_object_unref(server->soup);
+	}
+	g_clear_object(&server->address);
+	g_free(server);
+}
+
+guint16 vtier_metrics_server_get_port(const VtierMetricsServer *server)
+{
+	return g_inet_socket_address_get_port(server->address);
+}
+
+gchar *vtier_metrics_server_get_url(const VtierMetricsServer *server)
+{
+	GInetAddress *address = g_inet_socket_address_get_address(server->address);
+	g_autofree gchar *host = g_inet_address_to_string(address);
+	gboolean v6 = g_inet_address_get_family(address) == G_SOCKET_FAMILY_IPV6;
+
+	return g_strdup_printf("http://%s%s%s:%u/metrics", v6 ? "[" : "", host, v6 ? "]" : "",
+			       vtier_metrics_server_get_port(server));
+}
+
+void vtier_metrics_server_set_limits(VtierMetricsServer *server, guint io_timeout_s,
+				     guint deadline_s, guint max_connections)
+{
+	server->io_timeout_s = io_timeout_s;
+	server->deadline_s = deadline_s;
+	server->max_connections = max_connections;
+}
