@@ -3,7 +3,7 @@
 
 #include "config.h"
 
-#include <math.h>
+#include <math.h> /* isnan, isinf: macros, no libm */
 
 #include "common/escape.h"
 #include "metrics/metrics.h"
@@ -28,10 +28,13 @@ static void family(Render *r, const gchar *name, const gchar *type, const gchar 
 	g_string_append_printf(r->out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* The shortest decimal that reads back as @value (Go's strconv 'g', -1 in spirit). */
+/* The shortest decimal that reads back as @value, without an exponent below 1e21 (so integers
+ * and timestamps print in full). */
 static void append_double(GString *out, gdouble value)
 {
 	gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
+	gchar format[8];
+	gint precision, digits = 0;
 
 	if (isnan(value)) {
 		g_string_append(out, "NaN");
@@ -41,15 +44,16 @@ static void append_double(GString *out, gdouble value)
 		g_string_append(out, value > 0 ? "+Inf" : "-Inf");
 		return;
 	}
-	for (gint precision = 1; precision <= 17; precision++) {
-		gchar format[8];
-
+	for (precision = 1; precision < 17; precision++) {
 		g_snprintf(format, sizeof(format), "%%.%dg", precision);
-		g_ascii_formatd(buf, sizeof(buf), format, value);
-		if (g_ascii_strtod(buf, NULL) == value)
+		if (g_ascii_strtod(g_ascii_formatd(buf, sizeof(buf), format, value), NULL) == value)
 			break;
 	}
-	g_string_append(out, buf);
+	for (gdouble a = value < 0 ? -value : value; a >= 1 && a < 1e21; a /= 10)
+		digits++; /* digits before the decimal point */
+	precision = MAX(precision, digits);
+	g_snprintf(format, sizeof(format), "%%.%dg", precision);
+	g_string_append(out, g_ascii_formatd(buf, sizeof(buf), format, value));
 }
 
 static void value_u64(GString *out, guint64 value)
@@ -383,12 +387,33 @@ static void render_guest_last_error(Render *r)
 
 /* ---- entry points ---- */
 
+/* The escaped name of a guest, made unique: names that differ only in invalid UTF-8 escape to
+ * the same label, and a scrape with two identical series is rejected. Later ones get " (2)"... */
+static gchar *unique_domain(GHashTable *taken, const gchar *name)
+{
+	gchar *domain = vtier_escape_metrics_label(name);
+
+	for (guint n = 2; g_hash_table_contains(taken, domain); n++) {
+		g_autofree gchar *escaped = vtier_escape_metrics_label(name);
+
+		g_free(domain);
+		domain = g_strdup_printf("%s (%u)", escaped, n);
+	}
+	return domain;
+}
+
 void vtier_metrics_render_to(const VtierSnapshot *snapshot, GString *out)
 {
 	Render r = { snapshot, out, g_ptr_array_new_with_free_func(g_free) };
 
-	for (guint i = 0; i < snapshot->guests->len; i++)
-		g_ptr_array_add(r.domains, vtier_escape_metrics_label(GUEST(&r, i)->name));
+	g_autoptr(GHashTable) taken = g_hash_table_new(g_str_hash, g_str_equal);
+
+	for (guint i = 0; i < snapshot->guests->len; i++) {
+		gchar *domain = unique_domain(taken, GUEST(&r, i)->name);
+
+		g_ptr_array_add(r.domains, domain);
+		g_hash_table_add(taken, domain);
+	}
 	render_build(&r);
 	render_nodes(&r);
 	render_counters(&r);
