@@ -28,8 +28,20 @@ static void family(Render *r, const gchar *name, const gchar *type, const gchar 
 	g_string_append_printf(r->out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+static void append_u64(GString *out, guint64 value)
+{
+	gchar digits[24];
+	guint n = sizeof(digits);
+
+	do {
+		digits[--n] = (gchar)('0' + value % 10);
+		value /= 10;
+	} while (value != 0);
+	g_string_append_len(out, digits + n, sizeof(digits) - n);
+}
+
 /* The shortest decimal that reads back as @value, without an exponent below 1e21 (so integers
- * and timestamps print in full). */
+ * and timestamps print in full); integers below 2^53 skip floating-point formatting. */
 static void append_double(GString *out, gdouble value)
 {
 	gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
@@ -44,7 +56,12 @@ static void append_double(GString *out, gdouble value)
 		g_string_append(out, value > 0 ? "+Inf" : "-Inf");
 		return;
 	}
-	for (precision = 1; precision < 17; precision++) {
+	if (value >= 0 && value < 9007199254740992.0 && value == (gdouble)(guint64)value) {
+		append_u64(out, (guint64)value);
+		return;
+	}
+	/* %.15g is the shortest form whenever one of 15 digits or fewer reads back (DBL_DIG) */
+	for (precision = 15; precision < 17; precision++) {
 		g_snprintf(format, sizeof(format), "%%.%dg", precision);
 		if (g_ascii_strtod(g_ascii_formatd(buf, sizeof(buf), format, value), NULL) == value)
 			break;
@@ -58,7 +75,9 @@ static void append_double(GString *out, gdouble value)
 
 static void value_u64(GString *out, guint64 value)
 {
-	g_string_append_printf(out, " %" G_GUINT64_FORMAT "\n", value);
+	g_string_append_c(out, ' ');
+	append_u64(out, value);
+	g_string_append_c(out, '\n');
 }
 
 static void value_double(GString *out, gdouble value)
@@ -66,6 +85,22 @@ static void value_double(GString *out, gdouble value)
 	g_string_append_c(out, ' ');
 	append_double(out, value);
 	g_string_append_c(out, '\n');
+}
+
+/* `NAME{domain="D"` and, when @key is set, `,KEY="VALUE"` (a constant of this file), then `}`. */
+static void guest_labels(GString *out, const gchar *name, const gchar *domain, const gchar *key,
+			 const gchar *value)
+{
+	g_string_append(out, name);
+	g_string_append(out, "{domain=\"");
+	g_string_append(out, domain);
+	if (key != NULL) {
+		g_string_append(out, "\",");
+		g_string_append(out, key);
+		g_string_append(out, "=\"");
+		g_string_append(out, value);
+	}
+	g_string_append(out, "\"}");
 }
 
 static gdouble bp_ratio(guint bp)
@@ -247,7 +282,7 @@ static void render_guest_ratio(Render *r, const gchar *name, const gchar *help, 
 
 		if (bp == VTIER_SNAPSHOT_NO_BP || (!target && !g->measured))
 			continue;
-		g_string_append_printf(r->out, "%s{domain=\"%s\"}", name, DOMAIN(r, i));
+		guest_labels(r->out, name, DOMAIN(r, i), NULL, NULL);
 		value_double(r->out, bp_ratio(bp));
 	}
 }
@@ -286,8 +321,7 @@ static void render_guest_direction(Render *r, const gchar *name, const gchar *ty
 		const VtierSnapshotDirection *dirs[] = { &g->up, &g->down };
 
 		for (guint d = 0; d < G_N_ELEMENTS(dirs); d++) {
-			g_string_append_printf(r->out, "%s{domain=\"%s\",direction=\"%s\"}", name,
-					       DOMAIN(r, i), direction_names[d]);
+			guest_labels(r->out, name, DOMAIN(r, i), "direction", direction_names[d]);
 			value_u64(r->out, direction_field(dirs[d], field));
 		}
 	}
@@ -319,11 +353,9 @@ static void render_guest_control(Render *r)
 		const VtierSnapshotGuest *g = GUEST(r, i);
 
 		for (guint st = 0; st < VTIER_CONTROL_STATE_LAST; st++) {
-			g_string_append_printf(r->out,
-					       "vtier_guest_controller_state{domain=\"%s\","
-					       "state=\"%s\"} %d\n",
-					       DOMAIN(r, i), vtier_control_state_to_string(st),
-					       g->control_state == st ? 1 : 0);
+			guest_labels(r->out, "vtier_guest_controller_state", DOMAIN(r, i), "state",
+				     vtier_control_state_to_string(st));
+			g_string_append(r->out, g->control_state == st ? " 1\n" : " 0\n");
 		}
 	}
 }
@@ -358,13 +390,11 @@ static void render_guest_chargeback(Render *r)
 
 		if (!g->measured)
 			continue;
-		g_string_append_printf(r->out,
-				       "vtier_guest_tier_byte_seconds_total{domain=\"%s\",tier=\"fast\"}",
-				       DOMAIN(r, i));
+		guest_labels(r->out, "vtier_guest_tier_byte_seconds_total", DOMAIN(r, i), "tier",
+			     "fast");
 		value_double(r->out, g->fast_byte_seconds);
-		g_string_append_printf(r->out,
-				       "vtier_guest_tier_byte_seconds_total{domain=\"%s\",tier=\"slow\"}",
-				       DOMAIN(r, i));
+		guest_labels(r->out, "vtier_guest_tier_byte_seconds_total", DOMAIN(r, i), "tier",
+			     "slow");
 		value_double(r->out, g->slow_byte_seconds);
 	}
 }
