@@ -40,3 +40,26 @@ gchar *vtier_control_socket_path(const gchar *configured)
 		return g_strdup(configured);
 	return vtier_path_build(VTIER_PATH_VTIER_RUN, "control", NULL);
 }
+
+VtierControlRequest *vtier_control_request_new(VtierControlCommand cmd)
+{
+	VtierControlRequest *request = g_new0(VtierControlRequest, 1);
+
+	request->cmd = cmd;
+	return request;
+}
+
+void vtier_control_request_free(VtierControlRequest *request)
+{
+	if (request == NULL)
+		return;
+	g_free(request->name);
+	g_free(request->qmp);
+	g_free(request->policy);
+	g_free(request->template_name);
+	g_free(request->operation);
+	g_free(request->sub_operation);
+	g_free(request->extra);
+	g_free(request->xml);
+	g_free(request);
+}
