@@ -153,6 +153,10 @@ vtierd_scrape() {
 		skipped "vtierd has no --dry-run/--connect yet: its own /metrics is checked once it does"
 		return
 	fi
+	if ! grep -q vtier_metrics_server_new "$build/vtierd"; then
+		skipped "vtierd does not start the /metrics endpoint yet (src/daemon/ does not call vtier_metrics_server_new)"
+		return
+	fi
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	conf="$work/vtierd.conf"
 	printf '[metrics]\nlisten=127.0.0.1:%s\n' "$port" >"$conf"
