@@ -19,12 +19,19 @@
  *   bench-metrics serve N [LISTEN] [SECONDS]
  *                                 serve N guests on LISTEN (default 127.0.0.1:0), rendering the
  *                                 snapshot on every scrape as vtierd does; prints the URL, runs
- *                                 until SIGINT/SIGTERM or SECONDS (default 600) have passed
+ *                                 until SIGINT/SIGTERM or SECONDS (default 600) have passed;
+ *                                 with BENCH_METRICS_CACHED=1 it renders once and serves copies
  */
 
 static gchar *render_source(gpointer user_data)
 {
 	return vtier_metrics_render(user_data);
+}
+
+/* What vtierd should do: render once per snapshot, serve copies of that text. */
+static gchar *cached_source(gpointer user_data)
+{
+	return g_strdup(user_data);
 }
 
 static int cmd_render(guint n)
@@ -66,8 +73,11 @@ static int cmd_serve(guint n, const gchar *listen, guint seconds)
 	g_autoptr(VtierSnapshot) s = vtier_metrics_fixture_synthetic(n);
 	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
 	g_autoptr(GError) error = NULL;
+	gboolean cached = g_strcmp0(g_getenv("BENCH_METRICS_CACHED"), "1") == 0;
+	g_autofree gchar *text = cached ? vtier_metrics_render(s) : NULL;
 	g_autoptr(VtierMetricsServer) server =
-		vtier_metrics_server_new(listen, render_source, s, &error);
+		cached ? vtier_metrics_server_new(listen, cached_source, text, &error)
+		       : vtier_metrics_server_new(listen, render_source, s, &error);
 	g_autofree gchar *url = NULL;
 
 	if (server == NULL) {

@@ -47,7 +47,7 @@ build_deb() {
 	rm -rf "$copy/_build"
 	if (cd "$copy" && DEB_BUILD_OPTIONS="nocheck parallel=2" dpkg-buildpackage -us -uc -b) \
 		>"$work/build.log" 2>&1; then
-		ok "dpkg-buildpackage -us -uc -b: $(cd "$work/src" && ls -- *.deb)"
+		ok "dpkg-buildpackage -us -uc -b: $(cd "$work/src" && ls -- vtier_*.deb | grep -v dbgsym)"
 	else
 		ko "dpkg-buildpackage -us -uc -b"; tail -40 "$work/build.log"; return 1
 	fi

@@ -159,9 +159,10 @@ vtierd_scrape() {
 	fi
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	conf="$work/vtierd.conf"
-	printf '[metrics]\nlisten=127.0.0.1:%s\n' "$port" >"$conf"
+	printf '[metrics]\nlisten=127.0.0.1:%s\n[daemon]\ncontrol_socket=%s\n' "$port" "$work/control" >"$conf"
 	"$build/vtierd" --dry-run --foreground --config "$conf" \
 		--sysroot "$src/tests/data/sysfs/amd-genoa-cxl-dram-tier" --connect test:///default \
+		--policy-dir "$src/policies" \
 		>"$work/vtierd.log" 2>&1 &
 	pids+=($!)
 	for i in $(seq 100); do
