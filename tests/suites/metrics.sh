@@ -160,8 +160,10 @@ vtierd_scrape() {
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	conf="$work/vtierd.conf"
 	printf '[metrics]\nlisten=127.0.0.1:%s\n[daemon]\ncontrol_socket=%s\n' "$port" "$work/control" >"$conf"
+	# a copy: vtierd writes its state file below the sysroot's /run
+	cp -a "$src/tests/data/sysfs/amd-genoa-cxl-dram-tier" "$work/sysroot"
 	"$build/vtierd" --dry-run --foreground --config "$conf" \
-		--sysroot "$src/tests/data/sysfs/amd-genoa-cxl-dram-tier" --connect test:///default \
+		--sysroot "$work/sysroot" --connect test:///default \
 		--policy-dir "$src/policies" \
 		>"$work/vtierd.log" 2>&1 &
 	pids+=($!)
