@@ -16,20 +16,19 @@
 
 struct _VtierMetricsServer {
 	SoupServer *soup;
-	GSocketService *service;
 	GInetSocketAddress *address; /* the one bound (real port) */
 	VtierMetricsSource source;
 	gpointer user_data;
-	GHashTable *connections; /* GSocketConnection * (weak) -> Tracked * */
+	GHashTable *connections; /* GSocket * (weak) -> Tracked * */
 	guint io_timeout_s;
 	guint deadline_s;
 	guint max_connections;
 };
 
-/* A connection handed to libsoup, watched until it goes away (weak reference). */
+/* A connection libsoup accepted, watched until its socket goes away (weak reference). */
 typedef struct {
 	VtierMetricsServer *server;
-	GSocketConnection *connection;
+	GSocket *socket; /* weak */
 	guint deadline;
 } Tracked;
 
@@ -45,7 +44,7 @@ static gboolean connection_deadline(gpointer data)
 	Tracked *t = data;
 
 	g_debug("closing a /metrics connection still open after %u s", t->server->deadline_s);
-	g_socket_shutdown(g_socket_connection_get_socket(t->connection), TRUE, TRUE, NULL);
+	g_socket_shutdown(t->socket, TRUE, TRUE, NULL);
 	t->deadline = 0;
 	/* libsoup sees the shutdown, drops the connection and connection_gone() forgets it */
 	return G_SOURCE_REMOVE;
@@ -86,50 +85,51 @@ static void serve(SoupServer *soup, SoupServerMessage *msg, const gchar *path, G
 					 strlen(text));
 }
 
-static gboolean incoming(GSocketService *service, GSocketConnection *connection,
-			 GObject *source_object, gpointer data)
+/* Every request, and first of all every new connection (a request starts as soon as libsoup
+ * accepts one, before any byte is read): a connection seen for the first time gets its I/O
+ * timeout and its deadline, or is shut down at once when too many are open. */
+static void request_started(SoupServer *soup, SoupServerMessage *msg, gpointer data)
 {
 	VtierMetricsServer *self = data;
-	GSocket *socket = g_socket_connection_get_socket(connection);
-	g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address(connection, NULL);
-	g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address(connection, NULL);
-	g_autoptr(GError) error = NULL;
+	GSocket *socket = soup_server_message_get_socket(msg);
 	Tracked *t;
 
+	if (socket == NULL || g_hash_table_contains(self->connections, socket))
+		return;
 	if (g_hash_table_size(self->connections) >= self->max_connections) {
 		g_debug("refusing a /metrics connection: %u already open", self->max_connections);
-		g_io_stream_close(G_IO_STREAM(connection), NULL, NULL);
-		return TRUE;
+		g_socket_shutdown(socket, TRUE, TRUE, NULL);
+		return;
 	}
 	g_socket_set_timeout(socket, self->io_timeout_s);
-	if (!soup_server_accept_iostream(self->soup, G_IO_STREAM(connection), local, remote,
-					 &error)) {
-		g_debug("cannot serve a /metrics connection: %s", error->message);
-		return TRUE;
-	}
 	t = g_new0(Tracked, 1);
 	t->server = self;
-	t->connection = connection;
+	t->socket = socket;
 	t->deadline = g_timeout_add_seconds(self->deadline_s, connection_deadline, t);
-	g_hash_table_insert(self->connections, connection, t);
-	g_object_weak_ref(G_OBJECT(connection), connection_gone, t);
-	return TRUE;
+	g_hash_table_insert(self->connections, socket, t);
+	g_object_weak_ref(G_OBJECT(socket), connection_gone, t);
 }
 
 static gboolean server_listen(VtierMetricsServer *self, GSocketAddress *address,
 			      const gchar *listen, GError **error)
 {
-	g_autoptr(GSocketAddress) effective = NULL;
 	g_autoptr(GError) local = NULL;
+	GSList *listeners;
 
-	if (!g_socket_listener_add_address(G_SOCKET_LISTENER(self->service), address,
-					   G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
-					   &effective, &local)) {
+	if (!soup_server_listen(self->soup, address, 0, &local)) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_IO,
 			    "cannot listen on [metrics] listen=\"%s\": %s", listen, local->message);
 		return FALSE;
 	}
-	self->address = G_INET_SOCKET_ADDRESS(g_steal_pointer(&effective));
+	listeners = soup_server_get_listeners(self->soup);
+	self->address = G_INET_SOCKET_ADDRESS(g_socket_get_local_address(listeners->data, &local));
+	g_slist_free(listeners);
+	if (self->address == NULL) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_IO,
+			    "cannot read the address of [metrics] listen=\"%s\": %s", listen,
+			    local->message);
+		return FALSE;
+	}
 	return TRUE;
 }
 
@@ -152,11 +152,9 @@ VtierMetricsServer *vtier_metrics_server_new(const gchar *listen, VtierMetricsSo
 	self->connections = g_hash_table_new_full(NULL, NULL, NULL, tracked_free);
 	self->soup = soup_server_new("server-header", "vtierd", NULL);
 	soup_server_add_handler(self->soup, NULL, serve, self, NULL);
-	self->service = g_socket_service_new();
-	g_signal_connect(self->service, "incoming", G_CALLBACK(incoming), self);
+	g_signal_connect(self->soup, "request-started", G_CALLBACK(request_started), self);
 	if (!server_listen(self, address, listen, error))
 		return NULL;
-	g_socket_service_start(self->service);
 	return g_steal_pointer(&self);
 }
 
@@ -167,12 +165,8 @@ void vtier_metrics_server_free(VtierMetricsServer *server)
 
 	if (server == NULL)
 		return;
-	if (server->service != NULL) {
-		g_socket_service_stop(server->service);
-		g_socket_listener_close(G_SOCKET_LISTENER(server->service));
-		g_signal_handlers_disconnect_by_data(server->service, server);
-		g_object_unref(server->service);
-	}
+	if (server->soup != NULL)
+		g_signal_handlers_disconnect_by_data(server->soup, server);
 	if (server->connections != NULL) {
 		g_hash_table_iter_init(&iter, server->connections);
 		while (g_hash_table_iter_next(&iter, &key, &value))

@@ -6,9 +6,9 @@
 /*
  * The /metrics HTTP endpoint: libsoup-3.0 on the thread-default (vtierd: the default) main
  * context. GET /metrics answers with the text @source returns (NULL: 503, no snapshot yet); every
- * other path is 404 and every other method 405. A client cannot hold vtierd: each connection has
- * an I/O timeout, a deadline after which it is shut down whatever it does, and connections beyond
- * a small limit are closed at once.
+ * other path is 404 and every other method 405. Connections are kept alive between scrapes, but a
+ * client cannot hold vtierd: each connection has an I/O timeout, a deadline after which it is shut
+ * down whatever it does, and connections beyond a small limit are closed at once.
  */
 
 /* Returns the text to serve, newly allocated, or NULL when there is nothing to serve yet. Called

@@ -145,6 +145,17 @@ static void test_get(void)
 	g_assert_true(g_str_has_prefix(query, "HTTP/1.1 200 OK\r\n"));
 }
 
+/* Prometheus keeps its connection open between scrapes. */
+static void test_keep_alive(void)
+{
+	g_autoptr(VtierMetricsServer) server = server_new(fixed_source, (gpointer)BODY);
+	g_autofree gchar *reply = http(vtier_metrics_server_get_port(server),
+				       "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" GET("/metrics"));
+	g_auto(GStrv) parts = g_strsplit(reply, "HTTP/1.1 200 OK\r\n", -1);
+
+	g_assert_cmpuint(g_strv_length(parts), ==, 3);
+}
+
 static void test_not_found_and_method(void)
 {
 	g_autoptr(VtierMetricsServer) server = server_new(fixed_source, (gpointer)BODY);
@@ -256,6 +267,7 @@ int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
 	g_test_add_func("/metrics-server/get", test_get);
+	g_test_add_func("/metrics-server/keep-alive", test_keep_alive);
 	g_test_add_func("/metrics-server/not-found-and-method", test_not_found_and_method);
 	g_test_add_func("/metrics-server/unavailable", test_unavailable);
 	g_test_add_func("/metrics-server/off-and-errors", test_off_and_errors);
