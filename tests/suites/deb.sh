@@ -33,9 +33,10 @@ for tool in dpkg-buildpackage dh lintian debootstrap fakeroot; do
 	command -v "$tool" >/dev/null || { ko "$tool missing (./quickstart.sh check installs it)"; finish; }
 done
 
-# The libraries vtier links (its Depends) and what the checks run, preinstalled in the cached
-# tree so that installing the .deb needs no network.
-tree_pkgs=systemd,dbus-user-session,man-db,bash-completion,libglib2.0-0,libjson-glib-1.0-0,libvirt0,libnuma1,libpfm4,libsoup-3.0-0,libxml2
+# The tree: Debian 12 minbase with what the checks run; vtier's own dependencies (read from the
+# .deb) are installed into it with apt the first time and kept in the cached tarball, so later
+# runs install the .deb with dpkg alone, without network.
+tree_pkgs=systemd,man-db,bash-completion
 tree_tar="$tools/debian12-minbase-vtier.tar"
 tree_stamp="$tree_tar.pkgs"
 
@@ -111,20 +112,50 @@ fresh_tree() {
 		if ! debootstrap --variant=minbase --include="$tree_pkgs" bookworm "$tmp/root" \
 			>"$tmp/debootstrap.log" 2>&1; then
 			tail -5 "$tmp/debootstrap.log"
-			if [ -e "$tmp/root/debootstrap/debootstrap.log" ]; then
-				tail -5 "$tmp/root/debootstrap/debootstrap.log"
-			fi
+			tail -5 "$tmp/root/debootstrap/debootstrap.log" 2>/dev/null
 			rm -rf "$tmp"
 			return 1
 		fi
+		rm -rf "$tmp/root/var/cache/apt/archives/"*.deb
 		tar -C "$tmp/root" -cf "$tree_tar.tmp" . && mv "$tree_tar.tmp" "$tree_tar" &&
 			echo "$tree_pkgs" >"$tree_stamp"
 		rm -rf "$tmp"
 	fi
 	mkdir -p "$root" && tar -C "$root" -xf "$tree_tar"
+	fresh_tree_mounts
 }
 
-in_tree() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
+in_tree() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
+	DEBIAN_FRONTEND=noninteractive "$@"; }
+
+# Installs what the .deb depends on and the tree lacks (apt, once), then refreshes the cache.
+tree_deps() {
+	local deps missing=() p
+	deps=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed -E 's/\|.*//; s/\(.*\)//; s/[[:space:]]//g')
+	for p in $deps; do
+		in_tree dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "installing vtier's dependencies in the tree (once): ${missing[*]}"
+	cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null
+	if ! in_tree apt-get update -q >"$work/apt.log" 2>&1 ||
+		! in_tree apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$work/apt.log" 2>&1; then
+		tail -15 "$work/apt.log"
+		return 1
+	fi
+	in_tree apt-get clean
+	rm -f "$root/usr/sbin/policy-rc.d"
+	umount "$root/proc" 2>/dev/null
+	tar -C "$root" -cf "$tree_tar.tmp" . && mv "$tree_tar.tmp" "$tree_tar"
+	fresh_tree_mounts
+}
+
+# /proc in the tree, and no service of any package starts there.
+fresh_tree_mounts() {
+	mount -t proc proc "$root/proc" 2>/dev/null && mounted+=("$root/proc")
+	printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d" && chmod 755 "$root/usr/sbin/policy-rc.d"
+}
 
 install_in_tree() {
 	local out score
@@ -134,7 +165,9 @@ install_in_tree() {
 	if ! fresh_tree; then
 		skipped "debootstrap cannot make a Debian 12 tree here (no mirror reachable?)"; return
 	fi
-	mount -t proc proc "$root/proc" 2>/dev/null && mounted+=("$root/proc")
+	if ! tree_deps; then
+		skipped "cannot install vtier's dependencies in the Debian 12 tree (no mirror reachable?)"; return
+	fi
 	cp "$deb" "$root/tmp/vtier.deb"
 	if out=$(in_tree dpkg -i /tmp/vtier.deb 2>&1); then
 		ok "dpkg -i in a fresh Debian 12 tree"
