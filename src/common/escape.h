@@ -3,11 +3,14 @@
 
 #include <glib.h>
 
-/*
- * Escaping of untrusted text (domain names, XML, QMP replies, control requests) for the places
- * vtier writes it to. One escaping function per sink: every writer to a sink goes through the
- * function of that sink, and nothing else escapes for it.
- */
+/* One escaping function per sink for text that may come from a guest (domain names, XML, QMP
+ * replies, control requests). */
+
+/* For a terminal: printable UTF-8 passes as it is; control characters (C0, DEL, C1), Unicode
+ * bidirectional controls and line/paragraph separators, backslashes and bytes that are not UTF-8
+ * are written as escapes (\n, \t, \r, \\, \xNN, \u{NNNN}), so the text can neither move the
+ * cursor, recolour the screen, reorder what follows nor span lines. NULL gives "". */
+gchar *vtier_escape_terminal(const gchar *text);
 
 /* A Prometheus text-format (0.0.4) label value, without the surrounding double quotes:
  * backslash, double quote and line feed become \\, \" and \n; invalid UTF-8 is replaced

@@ -148,6 +148,7 @@ gboolean vtier_manager_reload_policies(VtierManager *m, GError **error)
 		return FALSE;
 	vtier_policy_store_free(m->store);
 	m->store = store;
+	m->store_generation++;
 	return TRUE;
 }
 
@@ -164,6 +165,7 @@ gboolean vtier_manager_reload(VtierManager *m, GError **error)
 		return FALSE;
 	vtier_policy_store_free(m->store);
 	m->store = store;
+	m->store_generation++;
 	vtier_config_free(m->config);
 	m->config = g_steal_pointer(&config);
 	vtier_manager_mark_dirty(m, "configuration reloaded");

@@ -31,3 +31,5 @@ EXTRA_DIST += src/virt/guest.h
 libvtier_core_la_SOURCES += \
 	src/tiering/snapshot.c src/tiering/snapshot-json.c src/tiering/snapshot.h \
 	src/tiering/controller.c src/tiering/controller.h
+# `explain`'s sentences, built from the snapshot (vtierd serves them).
+libvtier_core_la_SOURCES += src/tiering/explain.c src/tiering/explain.h
