@@ -76,8 +76,8 @@ static int cmd_serve(guint n, const gchar *listen, guint seconds)
 	gboolean cached = g_strcmp0(g_getenv("BENCH_METRICS_CACHED"), "1") == 0;
 	g_autofree gchar *text = cached ? vtier_metrics_render(s) : NULL;
 	g_autoptr(VtierMetricsServer) server =
-		cached ? vtier_metrics_server_new(listen, cached_source, text, &error)
-		       : vtier_metrics_server_new(listen, render_source, s, &error);
+	    cached ? vtier_metrics_server_new(listen, cached_source, text, &error)
+		   : vtier_metrics_server_new(listen, render_source, s, &error);
 	g_autofree gchar *url = NULL;
 
 	if (server == NULL) {

@@ -60,8 +60,7 @@ static GInetAddress *split_listen(const gchar *text, guint16 *ret_port)
 	return address;
 }
 
-gboolean vtier_metrics_parse_listen(const gchar *text, GSocketAddress **ret_address,
-				    GError **error)
+gboolean vtier_metrics_parse_listen(const gchar *text, GSocketAddress **ret_address, GError **error)
 {
 	g_autoptr(GInetAddress) address = NULL;
 	guint16 port = 0;

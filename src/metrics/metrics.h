@@ -11,7 +11,7 @@
  * server, and the HTTP endpoint on libsoup-3.0 (server.c).
  */
 
-#define VTIER_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define VTIER_METRICS_CONTENT_TYPE   "text/plain; version=0.0.4; charset=utf-8"
 #define VTIER_METRICS_DEFAULT_LISTEN "127.0.0.1:9848"
 
 /* Appends every vtier metric family of @snapshot to @out (no I/O, no clock: the same snapshot

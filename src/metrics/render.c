@@ -21,7 +21,7 @@ typedef struct {
 	GPtrArray *domains; /* escaped guest names, parallel to snapshot->guests */
 } Render;
 
-static const gchar *const direction_names[] = { "up", "down" };
+static const gchar *const direction_names[] = {"up", "down"};
 
 static void family(Render *r, const gchar *name, const gchar *type, const gchar *help)
 {
@@ -145,13 +145,13 @@ static void render_nodes(Render *r)
 		const VtierSnapshotNode *n = &g_array_index(s->nodes, VtierSnapshotNode, i);
 		const gchar *tier = vtier_tier_to_string(n->tier);
 
-		g_string_append_printf(r->out,
-				       "vtier_node_memory_bytes{node=\"%u\",tier=\"%s\",state=\"total\"}",
-				       n->node, tier);
+		g_string_append_printf(
+		    r->out, "vtier_node_memory_bytes{node=\"%u\",tier=\"%s\",state=\"total\"}",
+		    n->node, tier);
 		value_u64(r->out, n->total_bytes);
-		g_string_append_printf(r->out,
-				       "vtier_node_memory_bytes{node=\"%u\",tier=\"%s\",state=\"free\"}",
-				       n->node, tier);
+		g_string_append_printf(
+		    r->out, "vtier_node_memory_bytes{node=\"%u\",tier=\"%s\",state=\"free\"}",
+		    n->node, tier);
 		value_u64(r->out, n->free_bytes);
 	}
 	family(r, "vtier_host_fast_reserve_bytes", "gauge",
@@ -230,7 +230,7 @@ static void render_histogram(Render *r, const gchar *name, const gchar *help,
 
 /* ---- guests ---- */
 
-#define GUEST(r, i) ((const VtierSnapshotGuest *)g_ptr_array_index((r)->snapshot->guests, (i)))
+#define GUEST(r, i)  ((const VtierSnapshotGuest *)g_ptr_array_index((r)->snapshot->guests, (i)))
 #define DOMAIN(r, i) ((const gchar *)g_ptr_array_index((r)->domains, (i)))
 
 static void render_guest_info(Render *r)
@@ -262,12 +262,13 @@ static void render_guest_memory(Render *r)
 			continue;
 		for (guint n = 0; n < g->nodes->len; n++) {
 			const VtierSnapshotGuestNode *gn =
-				&g_array_index(g->nodes, VtierSnapshotGuestNode, n);
+			    &g_array_index(g->nodes, VtierSnapshotGuestNode, n);
 
 			g_string_append_printf(r->out,
 					       "vtier_guest_memory_bytes{domain=\"%s\",node=\"%u\","
 					       "tier=\"%s\"}",
-					       DOMAIN(r, i), gn->node, vtier_tier_to_string(gn->tier));
+					       DOMAIN(r, i), gn->node,
+					       vtier_tier_to_string(gn->tier));
 			value_u64(r->out, gn->bytes);
 		}
 	}
@@ -318,7 +319,7 @@ static void render_guest_direction(Render *r, const gchar *name, const gchar *ty
 	family(r, name, type, help);
 	for (guint i = 0; i < r->snapshot->guests->len; i++) {
 		const VtierSnapshotGuest *g = GUEST(r, i);
-		const VtierSnapshotDirection *dirs[] = { &g->up, &g->down };
+		const VtierSnapshotDirection *dirs[] = {&g->up, &g->down};
 
 		for (guint d = 0; d < G_N_ELEMENTS(dirs); d++) {
 			guest_labels(r->out, name, DOMAIN(r, i), "direction", direction_names[d]);
@@ -408,10 +409,11 @@ static void render_guest_last_error(Render *r)
 
 		if (g->last_error_time == 0)
 			continue;
-		g_string_append_printf(r->out,
-				       "vtier_guest_last_error_timestamp_seconds{domain=\"%s\"} %"
-				       G_GINT64_FORMAT "\n",
-				       DOMAIN(r, i), g->last_error_time);
+		g_string_append_printf(
+		    r->out,
+		    "vtier_guest_last_error_timestamp_seconds{domain=\"%s\"} %" G_GINT64_FORMAT
+		    "\n",
+		    DOMAIN(r, i), g->last_error_time);
 	}
 }
 
@@ -434,7 +436,7 @@ static gchar *unique_domain(GHashTable *taken, const gchar *name)
 
 void vtier_metrics_render_to(const VtierSnapshot *snapshot, GString *out)
 {
-	Render r = { snapshot, out, g_ptr_array_new_with_free_func(g_free) };
+	Render r = {snapshot, out, g_ptr_array_new_with_free_func(g_free)};
 
 	g_autoptr(GHashTable) taken = g_hash_table_new(g_str_hash, g_str_equal);
 
@@ -448,14 +450,16 @@ void vtier_metrics_render_to(const VtierSnapshot *snapshot, GString *out)
 	render_nodes(&r);
 	render_counters(&r);
 	render_histogram(&r, "vtier_reconcile_duration_seconds",
-			 "Time one reconcile of the guests' plans took.", snapshot->reconcile_seconds);
+			 "Time one reconcile of the guests' plans took.",
+			 snapshot->reconcile_seconds);
 	render_histogram(&r, "vtier_damon_commit_duration_seconds",
 			 "Time one DAMON state command (on, commit, ...) took.",
 			 snapshot->commit_seconds);
 	render_guest_info(&r);
 	render_guest_memory(&r);
 	render_guest_ratio(&r, "vtier_guest_fast_share_ratio",
-			   "Share of a guest's memory on fast nodes (measured guests only).", FALSE);
+			   "Share of a guest's memory on fast nodes (measured guests only).",
+			   FALSE);
 	render_guest_ratio(&r, "vtier_guest_target_fast_share_ratio",
 			   "The fast share a guest's policy asks for (modes with a share target).",
 			   TRUE);

@@ -10,8 +10,8 @@
 #include "metrics/server.h"
 
 /* Defaults: Prometheus scrapes in well under a second; anything slower is a stuck client. */
-#define IO_TIMEOUT_S 5
-#define DEADLINE_S 15
+#define IO_TIMEOUT_S	5
+#define DEADLINE_S	15
 #define MAX_CONNECTIONS 16
 
 struct _VtierMetricsServer {
