@@ -196,6 +196,10 @@ install_in_tree() {
 		ko "systemd-analyze security: exposure ${score:-unknown} (goal <= 3.0)"
 	fi
 	bash_completion_check
+	if grep -q 'qemu.d' "$src/virt-hooks/local.mk" 2>/dev/null; then
+		out=$(in_tree sh -c 'for f in /etc/libvirt/hooks/qemu.d/*; do [ -x "$f" ] && echo "$f"; done')
+		[ -n "$out" ] && ok "the hook in qemu.d is executable: $out" || ko "no executable hook in qemu.d"
+	fi
 	if out=$(in_tree dpkg -P vtier 2>&1) && [ ! -e "$root/etc/vtier" ] && [ ! -e "$root/usr/sbin/vtierd" ]; then
 		ok "dpkg -P vtier leaves nothing in /etc/vtier or /usr/sbin"
 	else
