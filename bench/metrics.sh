@@ -1,6 +1,7 @@
 #!/bin/bash
-# /metrics under load: latency (p50, p99) and requests per second with wrk (Debian package wrk)
-# at 10, 100 and 500 synthetic guests, the render time of one scrape, and the serving process's
+# /metrics under load: latency (p50, p99) of one scraper at a time (wrk -c1) and requests per
+# second with CONNECTIONS concurrent ones (wrk -c10), with wrk (Debian package wrk), at 10, 100
+# and 500 synthetic guests, the render time of one scrape, and the serving process's
 # RSS and CPU while scraped once a second (as Prometheus does) for SOAK seconds. A documented
 # command, not a timed test:
 #
@@ -28,18 +29,21 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 
-echo "host: $(nproc) CPUs, $(uname -r); wrk -t2 -c$connections -d${duration}s; soak ${soak}s at 1 scrape/s"
-printf '%-7s %-10s %-10s %-10s %-10s %-12s %-9s %-12s %s\n' guests render_ms bytes p50 p99 req/s rss_kib soak_cpu% soak_rss_kib
+echo "host: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(uname -r); wrk -c1 and -c$connections, ${duration}s each; soak ${soak}s at 1 scrape/s; cached=${CACHED:-0}"
+printf '%-7s %-10s %-8s %-9s %-9s %-9s %-9s %-10s %-9s %s\n' guests render_ms bytes p50_c1 p99_c1 rps_c1 p99_c$connections rps_c$connections rss_kib "soak_cpu% soak_rss_kib"
 for n in 10 100 500; do
 	render=$("$bench" time "$n" | sed -E 's/.*: ([0-9.]+) ms per scrape.*, ([0-9]+) bytes/\1 \2/')
-	BENCH_METRICS_CACHED=${CACHED:-0} "$bench" serve "$n" 127.0.0.1:0 $((duration + soak + 60)) >"$work/url" &
+	BENCH_METRICS_CACHED=${CACHED:-0} "$bench" serve "$n" 127.0.0.1:0 $((2 * duration + soak + 60)) >"$work/url" &
 	pid=$!
 	for _ in $(seq 50); do grep -q http "$work/url" && break; sleep 0.1; done
 	url=$(head -n1 "$work/url")
 	curl -sf -o /dev/null "$url"
+	wrk -t1 -c1 -d"${duration}s" --latency "$url" >"$work/wrk1"
 	wrk -t2 -c"$connections" -d"${duration}s" --latency "$url" >"$work/wrk"
-	p50=$(awk '$1 == "50%" { print $2 }' "$work/wrk")
-	p99=$(awk '$1 == "99%" { print $2 }' "$work/wrk")
+	p50=$(awk '$1 == "50%" { print $2 }' "$work/wrk1")
+	p99=$(awk '$1 == "99%" { print $2 }' "$work/wrk1")
+	rps1=$(awk '/^Requests\/sec/ { print $2 }' "$work/wrk1")
+	p99n=$(awk '$1 == "99%" { print $2 }' "$work/wrk")
 	rps=$(awk '/^Requests\/sec/ { print $2 }' "$work/wrk")
 	rss=$(rss_kib "$pid")
 	t0=$(cpu_ticks "$pid") s0=$(date +%s.%N)
@@ -47,8 +51,8 @@ for n in 10 100 500; do
 	t1=$(cpu_ticks "$pid") s1=$(date +%s.%N)
 	cpu=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v s="$s0" -v e="$s1" \
 		'BEGIN { printf "%.2f", 100 * t / hz / (e - s) }')
-	printf '%-7s %-10s %-10s %-10s %-10s %-12s %-9s %-12s %s\n' "$n" ${render} "$p50" "$p99" "$rps" \
-		"$rss" "$cpu" "$(rss_kib "$pid")"
-	grep -E 'Socket errors|Non-2xx' "$work/wrk" || true
+	printf '%-7s %-10s %-8s %-9s %-9s %-9s %-9s %-10s %-9s %s %s\n' "$n" ${render} "$p50" "$p99" \
+		"$rps1" "$p99n" "$rps" "$rss" "$cpu" "$(rss_kib "$pid")"
+	grep -hE 'Socket errors|Non-2xx' "$work/wrk1" "$work/wrk" || true
 	kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 done
