@@ -19,24 +19,39 @@ struct _VtierMetricsServer {
 	GInetSocketAddress *address; /* the one bound (real port) */
 	VtierMetricsSource source;
 	gpointer user_data;
-	GHashTable *connections; /* GSocket * (weak) -> Tracked * */
+	GHashTable *connections; /* GSocket * -> Tracked * */
 	guint io_timeout_s;
 	guint deadline_s;
 	guint max_connections;
 };
 
-/* A connection libsoup accepted, watched until its socket goes away (weak reference). */
+/* A connection libsoup accepted, watched until libsoup says it is disconnected. */
 typedef struct {
 	VtierMetricsServer *server;
-	GSocket *socket; /* weak */
+	GSocket *socket;
 	guint deadline;
 } Tracked;
 
-static void connection_gone(gpointer data, GObject *where_the_object_was)
-{
-	Tracked *t = data;
+/* What a message's "disconnected" handler needs; holds a reference on the table, so a message
+ * that outlives the server finds an empty table instead of freed memory. */
+typedef struct {
+	GHashTable *connections;
+	GSocket *socket;
+} Watch;
 
-	g_hash_table_remove(t->server->connections, where_the_object_was);
+static void watch_free(gpointer data, GClosure *closure)
+{
+	Watch *w = data;
+
+	g_hash_table_unref(w->connections);
+	g_free(w);
+}
+
+static void connection_gone(SoupServerMessage *msg, gpointer data)
+{
+	Watch *w = data;
+
+	g_hash_table_remove(w->connections, w->socket);
 }
 
 static gboolean connection_deadline(gpointer data)
@@ -46,7 +61,7 @@ static gboolean connection_deadline(gpointer data)
 	g_debug("closing a /metrics connection still open after %u s", t->server->deadline_s);
 	g_socket_shutdown(t->socket, TRUE, TRUE, NULL);
 	t->deadline = 0;
-	/* libsoup sees the shutdown, drops the connection and connection_gone() forgets it */
+	/* libsoup sees the shutdown and disconnects: connection_gone() forgets it */
 	return G_SOURCE_REMOVE;
 }
 
@@ -85,17 +100,31 @@ static void serve(SoupServer *soup, SoupServerMessage *msg, const gchar *path, G
 					 strlen(text));
 }
 
+static void watch_message(VtierMetricsServer *self, SoupServerMessage *msg, GSocket *socket)
+{
+	Watch *w = g_new0(Watch, 1);
+
+	w->connections = g_hash_table_ref(self->connections);
+	w->socket = socket;
+	g_signal_connect_data(msg, "disconnected", G_CALLBACK(connection_gone), w, watch_free, 0);
+}
+
 /* Every request, and first of all every new connection (a request starts as soon as libsoup
  * accepts one, before any byte is read): a connection seen for the first time gets its I/O
- * timeout and its deadline, or is shut down at once when too many are open. */
+ * timeout and its deadline, or is shut down at once when too many are open. Whichever message
+ * is current when the connection ends says so ("disconnected"). */
 static void request_started(SoupServer *soup, SoupServerMessage *msg, gpointer data)
 {
 	VtierMetricsServer *self = data;
 	GSocket *socket = soup_server_message_get_socket(msg);
 	Tracked *t;
 
-	if (socket == NULL || g_hash_table_contains(self->connections, socket))
+	if (socket == NULL)
 		return;
+	if (g_hash_table_contains(self->connections, socket)) {
+		watch_message(self, msg, socket);
+		return;
+	}
 	if (g_hash_table_size(self->connections) >= self->max_connections) {
 		g_debug("refusing a /metrics connection: %u already open", self->max_connections);
 		g_socket_shutdown(socket, TRUE, TRUE, NULL);
@@ -107,7 +136,7 @@ static void request_started(SoupServer *soup, SoupServerMessage *msg, gpointer d
 	t->socket = socket;
 	t->deadline = g_timeout_add_seconds(self->deadline_s, connection_deadline, t);
 	g_hash_table_insert(self->connections, socket, t);
-	g_object_weak_ref(G_OBJECT(socket), connection_gone, t);
+	watch_message(self, msg, socket);
 }
 
 static gboolean server_listen(VtierMetricsServer *self, GSocketAddress *address,
@@ -160,22 +189,17 @@ VtierMetricsServer *vtier_metrics_server_new(const gchar *listen, VtierMetricsSo
 
 void vtier_metrics_server_free(VtierMetricsServer *server)
 {
-	GHashTableIter iter;
-	gpointer key, value;
-
 	if (server == NULL)
 		return;
 	if (server->soup != NULL)
 		g_signal_handlers_disconnect_by_data(server->soup, server);
-	if (server->connections != NULL) {
-		g_hash_table_iter_init(&iter, server->connections);
-		while (g_hash_table_iter_next(&iter, &key, &value))
-			g_object_weak_unref(G_OBJECT(key), connection_gone, value);
-		g_hash_table_unref(server->connections);
-	}
 	if (server->soup != NULL) {
 		soup_server_disconnect(server->soup);
 		g_object_unref(server->soup);
+	}
+	if (server->connections != NULL) {
+		g_hash_table_remove_all(server->connections); /* their deadlines */
+		g_hash_table_unref(server->connections);
 	}
 	g_clear_object(&server->address);
 	g_free(server);

@@ -261,6 +261,14 @@ static void test_connection_limit(void)
 	client_wait(a);
 	client_wait(b);
 	g_assert_cmpint(a->elapsed_us, >=, 1900 * 1000);
+	/* once they are gone, their places are free again (none leaks) */
+	for (guint i = 0; i < 4; i++) {
+		g_autofree gchar *reply = NULL;
+
+		serve_for(50);
+		reply = http(port, GET("/metrics"));
+		g_assert_true(g_str_has_prefix(reply, "HTTP/1.1 200 OK\r\n"));
+	}
 }
 
 int main(int argc, char **argv)
