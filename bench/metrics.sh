@@ -12,6 +12,7 @@
 # rendered once per snapshot (what vtierd should do) instead of rendering on every scrape.
 # Everything runs on 127.0.0.1; every loop is bounded.
 set -euo pipefail
+trap 'echo "bench/metrics.sh: line $LINENO failed: $BASH_COMMAND" >&2' ERR
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/_build/dev}" && pwd)
