@@ -27,3 +27,10 @@ check_PROGRAMS += bench/bench-daemon
 bench_bench_daemon_SOURCES = bench/bench-daemon.c
 bench_bench_daemon_CPPFLAGS = $(AM_CPPFLAGS) -DVTIER_SRCDIR_FALLBACK=\"$(abs_top_srcdir)\"
 bench_bench_daemon_LDADD = libvtier-daemon.la $(VTIER_TEST_LDADD)
+
+# The /metrics renderer and endpoint on synthetic guests; bench/metrics.sh drives it with wrk.
+check_PROGRAMS += bench/bench-metrics
+bench_bench_metrics_SOURCES = bench/bench-metrics.c tests/unit/metrics-fixture.c \
+	tests/unit/metrics-fixture.h
+bench_bench_metrics_LDADD = libvtier-core.la $(VTIER_LIBS)
+EXTRA_DIST += bench/metrics.sh
