@@ -6,7 +6,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -603,6 +605,64 @@ static void test_server_max_clients(Fixture *fx, gconstpointer data)
 	wait_for_clients(fx, 0, 2000);
 }
 
+/* In a child that drops to uid 65534 (and gid @gid): pings the server at @path. Exit 0 when
+ * answered, 1 when refused with permission-denied, 2 otherwise. Only async-signal-safe calls in
+ * the child (the parent has threads). */
+static gint ping_as_nobody(const gchar *path, gid_t gid)
+{
+	const gchar ping[] = "{\"v\":1,\"id\":1,\"cmd\":\"ping\"}\n";
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	gint status = -1;
+	pid_t pid;
+
+	g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		gchar buf[4096] = { 0 };
+		gint fd;
+		gssize n;
+
+		if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(65534) < 0)
+			_exit(3);
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+			_exit(4);
+		/* a refused peer may find the connection closed already: read the reason anyway */
+		(void)!send(fd, ping, sizeof(ping) - 1, MSG_NOSIGNAL);
+		n = recv(fd, buf, sizeof(buf) - 1, 0);
+		if (n > 0 && strstr(buf, "\"ok\":true") != NULL)
+			_exit(0);
+		_exit(n > 0 && strstr(buf, "\"permission-denied\"") != NULL ? 1 : 2);
+	}
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	g_assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* SO_PEERCRED: a peer that is neither root, the server's user nor in the control group is
+ * refused even when the socket's mode would let it connect; a member of the group is served. */
+static void test_server_peer_credentials(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *grouped = g_build_filename(fx->dir, "grouped", NULL);
+	g_autoptr(VtierControlServer) server = NULL;
+
+	if (geteuid() != 0) {
+		g_test_skip("needs root to run a client as another user");
+		return;
+	}
+	g_assert_cmpint(chmod(fx->dir, 0755), ==, 0);
+	g_assert_cmpint(chmod(fx->path, 0666), ==, 0); /* the check must not rely on the mode */
+	g_assert_cmpint(ping_as_nobody(fx->path, 65534), ==, 1);
+	server = vtier_control_server_new(grouped, 4321, test_handler, fx, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(chmod(grouped, 0666), ==, 0);
+	g_assert_cmpint(ping_as_nobody(grouped, 65534), ==, 1);
+	g_assert_cmpint(ping_as_nobody(grouped, 4321), ==, 0);
+	assert_prompt_ping(fx);
+}
+
 /* ---- socket path handling and the client's errors ---- */
 
 static void test_server_paths(void)
@@ -732,5 +792,6 @@ int main(int argc, char **argv)
 	ADD_SERVER_TEST("/control/server/never-reads", test_server_never_reads);
 	ADD_SERVER_TEST("/control/server/concurrent", test_server_concurrent);
 	ADD_SERVER_TEST("/control/server/max-clients", test_server_max_clients);
+	ADD_SERVER_TEST("/control/server/peer-credentials", test_server_peer_credentials);
 	return g_test_run();
 }
