@@ -754,6 +754,70 @@ static void test_client_wedged(void)
 	vtier_test_rm_rf(dir);
 }
 
+typedef struct {
+	gint fd;
+	const gchar *reply;
+} HostileServer;
+
+/* Accepts one connection, reads the request, answers @reply (NULL: closes at once). */
+static gpointer hostile_server_thread(gpointer user_data)
+{
+	HostileServer *hs = user_data;
+	gint client = accept(hs->fd, NULL, NULL);
+	gchar buf[4096];
+
+	g_assert_cmpint(client, >=, 0);
+	if (hs->reply != NULL) {
+		(void)!recv(client, buf, sizeof(buf), 0);
+		(void)!send(client, hs->reply, strlen(hs->reply), MSG_NOSIGNAL);
+	}
+	close(client);
+	return NULL;
+}
+
+/* A server that answers garbage, a reply for another request or nothing: the client fails with
+ * PARSE (vtierd answered, badly) or IO, never crashes, never takes the answer. */
+static void test_client_hostile_server(void)
+{
+	const struct {
+		const gchar *reply;
+		gint code;
+		gboolean unreachable;
+	} cases[] = {
+		{ "garbage\n", VTIER_ERROR_PARSE, FALSE },
+		{ "{\"v\":1,\"id\":999,\"ok\":true,\"result\":{}}\n", VTIER_ERROR_PARSE, FALSE },
+		{ "{\"v\":1,\"id\":8,\"ok\":true,\"result\":{}", VTIER_ERROR_IO, TRUE },
+		{ NULL, VTIER_ERROR_IO, TRUE },
+	};
+	g_autofree gchar *dir = g_dir_make_tmp("vtier-control-XXXXXX", NULL);
+	g_autofree gchar *path = g_build_filename(dir, "control", NULL);
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	gint fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
+	g_assert_cmpint(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), ==, 0);
+	g_assert_cmpint(listen(fd, 4), ==, 0);
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		HostileServer hs = { .fd = fd, .reply = cases[i].reply };
+		GThread *thread = g_thread_new("hostile", hostile_server_thread, &hs);
+		g_autoptr(VtierControlRequest) req = vtier_control_request_new(VTIER_CONTROL_CMD_PING);
+		g_autoptr(JsonNode) result = NULL;
+		g_autoptr(GError) error = NULL;
+		gboolean unreachable = !cases[i].unreachable;
+
+		req->id = 8;
+		g_assert_false(
+		    vtier_control_call_full(path, req, 2000, &result, &unreachable, &error));
+		g_test_message("reply %" G_GSIZE_FORMAT ": %s", i, error->message);
+		g_assert_error(error, VTIER_ERROR, cases[i].code);
+		g_assert_cmpint(unreachable, ==, cases[i].unreachable);
+		g_assert_null(result);
+		g_thread_join(thread);
+	}
+	close(fd);
+	vtier_test_rm_rf(dir);
+}
+
 static void test_socket_path(void)
 {
 	g_autofree gchar *configured = NULL;
@@ -783,6 +847,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/control/socket-path", test_socket_path);
 	g_test_add_func("/control/client/unreachable", test_client_unreachable);
 	g_test_add_func("/control/client/wedged", test_client_wedged);
+	g_test_add_func("/control/client/hostile-server", test_client_hostile_server);
 	g_test_add_func("/control/server/paths", test_server_paths);
 	ADD_SERVER_TEST("/control/server/basic", test_server_basic);
 	ADD_SERVER_TEST("/control/server/silent", test_server_silent);
