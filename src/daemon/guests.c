@@ -267,6 +267,8 @@ VtierPlanGuest *vtier_daemon_guest_plan_input(VtierManager *m, VtierDaemonGuest 
 	return vtier_plan_guest_new_from_guest(g->record, policy);
 }
 
+/* Memory DAMON's paddr migration cannot move: pages off the LRU. vtier does not pretend:
+ * status and explain show it, and the share is measured over what can move. */
 void vtier_daemon_guest_unmovable(const VtierDaemonGuest *g, VtierSnapshotGuest *snap,
 				  const VtierTopology *topology)
 {
@@ -277,14 +279,12 @@ void vtier_daemon_guest_unmovable(const VtierDaemonGuest *g, VtierSnapshotGuest 
 		return;
 	if (rec->hugepages)
 		vtier_snapshot_guest_add_unmovable(snap, "hugetlbfs", rec->memory_bytes);
-	if (rec->memdevs != NULL) {
-		for (guint i = 0; i < rec->memdevs->len; i++) {
-			const VtierGuestMemdev *d = g_ptr_array_index(rec->memdevs, i);
-
-			if (g_strcmp0(d->policy, "bind") == 0 && !rec->hugepages)
-				g_debug("guest %s: memdev %s is bound", g->name, d->backend_id);
-		}
-	}
+	else if (rec->n_hostdevs > 0)
+		vtier_snapshot_guest_add_unmovable(snap, "vfio-pinned", rec->memory_bytes);
+	else if (rec->memory_locked)
+		vtier_snapshot_guest_add_unmovable(snap, "locked", rec->memory_bytes);
+	if (g->refusal != NULL && g_strstr_len(g->refusal, -1, "numatune") != NULL)
+		vtier_snapshot_guest_add_unmovable(snap, "numatune-strict", rec->memory_bytes);
 }
 
 /* ---- attach / detach ---- */

@@ -5,6 +5,8 @@
  * once), each while another client still gets its answer promptly. */
 #include "config.h"
 
+#include <poll.h>
+
 #include <errno.h>
 #include <grp.h>
 #include <string.h>
@@ -18,8 +20,10 @@
 #include "common/error.h"
 #include "vtier-test.h"
 
-/* How long an answer to a well-behaved client may take while hostile ones are connected. */
-#define PROMPT_MS 500
+/* How long an answer to a well-behaved client may take while hostile ones are connected: below
+ * the server's per-connection timeout (1500 ms here), so a server that waited on a hostile client
+ * would fail it, with room for a loaded machine. */
+#define PROMPT_MS 1000
 
 /* ---- codec ---- */
 
@@ -181,6 +185,18 @@ static void test_request_limits(void)
 	g_assert_nonnull(strstr(error->message, "nests deeper"));
 	g_clear_error(&error);
 
+	/* many shallow siblings are not depth: a status of 100 guests is 4 levels deep */
+	{
+		g_autoptr(GString) wide = g_string_new("{\"v\":1,\"id\":5,\"ok\":true,\"result\":{\"g\":[");
+		g_autoptr(JsonNode) result = NULL;
+
+		for (guint i = 0; i < 100; i++)
+			g_string_append_printf(wide, "%s{\"a\":[{\"b\":[1]}]}", i ? "," : "");
+		g_string_append(wide, "]}}");
+		g_assert_true(vtier_control_reply_parse(wide->str, wide->len, 5, &result, &error));
+		g_assert_no_error(error);
+	}
+
 	g_string_append(name, "{\"v\":1,\"id\":77,\"cmd\":\"detach\",\"args\":{\"name\":\"");
 	for (guint i = 0; i <= VTIER_CONTROL_MAX_NAME; i++)
 		g_string_append_c(name, 'n');
@@ -300,8 +316,8 @@ static gboolean test_handler(const VtierControlRequest *req, JsonNode **ret_resu
 		json_builder_add_string_value(b, "test");
 		break;
 	case VTIER_CONTROL_CMD_DUMP: {
-		/* 8 MiB: far more than a socket buffer holds */
-		g_autofree gchar *big = g_strnfill(8 * 1024 * 1024, 'd');
+		/* 4 MiB: far more than a socket buffer holds */
+		g_autofree gchar *big = g_strnfill(4 * 1024 * 1024, 'd');
 
 		json_builder_set_member_name(b, "big");
 		json_builder_add_string_value(b, big);
@@ -343,7 +359,7 @@ static void fixture_setup(Fixture *fx, gconstpointer data)
 	fx->path = g_build_filename(fx->dir, "run", "vtier", "control", NULL);
 	fx->server = vtier_control_server_new(fx->path, G_MAXUINT, test_handler, fx, &error);
 	g_assert_no_error(error);
-	vtier_control_server_set_timeout(fx->server, 400);
+	vtier_control_server_set_timeout(fx->server, 1500);
 	fx->loop = g_main_loop_new(NULL, FALSE);
 	fx->thread = g_thread_new("control-loop", loop_thread, fx);
 }
@@ -454,7 +470,7 @@ static void test_server_silent(Fixture *fx, gconstpointer data)
 	gboolean eof;
 
 	assert_prompt_ping(fx);
-	/* the silent client is closed after the timeout (400 ms) */
+	/* the silent client is closed after the timeout (1500 ms) */
 	text = raw_read_line(fd, 3000, &eof);
 	g_assert_true(eof);
 	g_assert_cmpstr(text, ==, "");
@@ -469,7 +485,7 @@ static void test_server_slow(Fixture *fx, gconstpointer data)
 	g_autofree gchar *text = NULL;
 	gboolean eof;
 
-	/* one byte every 20 ms never completes the line within 400 ms */
+	/* one byte every 20 ms never completes the line within the timeout */
 	for (gsize i = 0; i < 10; i++) {
 		gchar c[2] = { line[i], 0 };
 
@@ -532,9 +548,16 @@ static void test_server_never_reads(Fixture *fx, gconstpointer data)
 
 	raw_send(fd, "{\"v\":1,\"id\":3,\"cmd\":\"dump\"}\n");
 	wait_for_clients(fx, 1, 1000);
+	{
+		/* the handler has answered once the reply starts to arrive: from then on the
+		 * server only has an unread reply to hold, which must not stall anyone */
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		g_assert_cmpint(poll(&pfd, 1, 10000), ==, 1);
+	}
 	t0 = g_get_monotonic_time();
 	assert_prompt_ping(fx);
-	/* the reply (8 MiB) sits unread: the connection is dropped after the timeout */
+	/* the reply (4 MiB) sits unread: the connection is dropped after the timeout */
 	wait_for_clients(fx, 0, 3000);
 	g_test_message("never-reading client dropped after %" G_GINT64_FORMAT " ms",
 		       (g_get_monotonic_time() - t0) / 1000);
