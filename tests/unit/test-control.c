@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -686,6 +687,68 @@ static void test_server_peer_credentials(Fixture *fx, gconstpointer data)
 	assert_prompt_ping(fx);
 }
 
+/* Iterates the default context for @ms milliseconds; how many iterations dispatched something. */
+static guint iterate_for(guint ms)
+{
+	gint64 end = g_get_monotonic_time() + ms * 1000;
+	guint busy = 0;
+
+	while (g_get_monotonic_time() < end) {
+		if (g_main_context_iteration(NULL, FALSE))
+			busy++;
+		else
+			g_usleep(1000);
+	}
+	return busy;
+}
+
+/* Out of file descriptors: the server stops watching the listening socket for 100 ms instead of
+ * waking up for the same pending connection in a loop, then accepts it once a descriptor is free.
+ * Runs in a subprocess (it lowers RLIMIT_NOFILE), the main loop iterated by hand. */
+static void test_server_out_of_fds(void)
+{
+	if (g_test_subprocess()) {
+		g_autofree gchar *dir = g_dir_make_tmp("vtier-control-XXXXXX", NULL);
+		g_autofree gchar *path = g_build_filename(dir, "control", NULL);
+		g_autoptr(VtierControlServer) server =
+		    vtier_control_server_new(path, G_MAXUINT, test_handler, NULL, NULL);
+		struct sockaddr_un addr = { .sun_family = AF_UNIX };
+		struct rlimit limit = { 0 };
+		gint fds[64];
+		guint n = 0;
+
+		g_assert_nonnull(server);
+		g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
+		getrlimit(RLIMIT_NOFILE, &limit);
+		limit.rlim_cur = 64;
+		g_assert_cmpint(setrlimit(RLIMIT_NOFILE, &limit), ==, 0);
+		/* connect until no descriptor is left: the last connections wait in the backlog */
+		while (n < G_N_ELEMENTS(fds)) {
+			gint fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+			if (fd < 0)
+				break;
+			g_assert_cmpint(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), ==, 0);
+			fds[n++] = fd;
+		}
+		g_assert_cmpuint(n, >, 4);
+		/* a few wakeups for what can be accepted, then quiet instead of a spin */
+		iterate_for(50);
+		g_assert_cmpuint(iterate_for(50), <, 5);
+		/* descriptors freed: the paused accept resumes */
+		for (guint i = 0; i < 4; i++)
+			close(fds[--n]);
+		iterate_for(300);
+		g_assert_cmpuint(vtier_control_server_get_n_clients(server), >, 0);
+		while (n > 0)
+			close(fds[--n]);
+		vtier_test_rm_rf(dir);
+		return;
+	}
+	g_test_trap_subprocess(NULL, 20 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+	g_test_trap_assert_passed();
+}
+
 /* ---- socket path handling and the client's errors ---- */
 
 static void test_server_paths(void)
@@ -872,6 +935,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/control/client/wedged", test_client_wedged);
 	g_test_add_func("/control/client/hostile-server", test_client_hostile_server);
 	g_test_add_func("/control/server/paths", test_server_paths);
+	g_test_add_func("/control/server/out-of-fds", test_server_out_of_fds);
 	ADD_SERVER_TEST("/control/server/basic", test_server_basic);
 	ADD_SERVER_TEST("/control/server/silent", test_server_silent);
 	ADD_SERVER_TEST("/control/server/slow", test_server_slow);
