@@ -218,13 +218,41 @@ static VtierSnapshotGuest *guest_record(VtierManager *m, VtierDaemonGuest *g)
 	return s;
 }
 
+/* The schemes whose stats the interval needs: those of planned guests. */
+static GArray *wanted_schemes(VtierManager *m)
+{
+	GArray *wanted = g_array_new(FALSE, FALSE, sizeof(guint));
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, m->guests);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		const VtierDaemonGuest *g = value;
+
+		if (g->result == NULL || !g->result->planned || g->result->first_scheme < 0)
+			continue;
+		for (guint i = 0; i < g->result->n_schemes; i++) {
+			guint s = (guint)g->result->first_scheme + i;
+
+			g_array_append_val(wanted, s);
+		}
+	}
+	return wanted;
+}
+
 static gboolean read_status(VtierManager *m, VtierDamonKdamondStatus *status)
 {
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GArray) wanted = NULL;
 	gboolean ok;
 
 	if (m->applied == NULL)
 		return FALSE;
+	wanted = wanted_schemes(m);
+	vtier_damon_writer_set_status_schemes(m->options.dry_run
+						      ? m->dry_writer
+						      : vtier_damon_driver_get_writer(m->driver),
+					      wanted);
 	if (m->options.dry_run)
 		ok = vtier_damon_writer_read_status(m->dry_writer, 0, status, &error);
 	else

@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/paths.h"
 #include "daemon/manager-private.h"
+#include "tiering/options.h"
 
 /* How long events are gathered before one reconcile runs: a burst of guest starts (hook calls,
  * libvirt events, attaches) ends in one plan and one commit. */
@@ -298,11 +299,15 @@ static void start_libvirt(VtierManager *m)
 gboolean vtier_manager_start(VtierManager *m, GError **error)
 {
 	g_autofree gchar *fast_nodes = NULL;
+	g_auto(VtierOptions) typed = { 0 };
 
-	m->topology = vtier_topology_load(m->config, error);
+	/* the typed options of each part (src/tiering/options.h), mapped from the key file */
+	if (!vtier_config_to_options(m->config, &typed, error))
+		return FALSE;
+	m->topology = vtier_topology_load(&typed.topology, error);
 	if (m->topology == NULL)
 		return FALSE;
-	m->sampler = vtier_sampler_detect(m->config, error);
+	m->sampler = vtier_sampler_detect(&typed.sampler, error);
 	if (m->sampler == NULL)
 		return FALSE;
 	if (!vtier_manager_reload_policies(m, error))

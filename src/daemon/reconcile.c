@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "daemon/manager-private.h"
+#include "tiering/options.h"
 
 /* The level-triggered reconcile: whatever marked the host dirty, rebuild every input, plan, and
  * hand the model to the writer, which writes only what differs (nothing when nothing changed). */
@@ -170,6 +171,7 @@ static gboolean plan_and_apply(VtierManager *m, gboolean *ret_retry, GError **er
 	g_autoptr(VtierDamonModel) model = NULL;
 	g_autoptr(GError) local = NULL;
 	VtierPlanInput input = { 0 };
+	g_auto(VtierOptions) typed = { 0 };
 	gint64 now = g_get_monotonic_time();
 
 	*ret_retry = FALSE;
@@ -197,7 +199,9 @@ static gboolean plan_and_apply(VtierManager *m, gboolean *ret_retry, GError **er
 	input.topology = m->topology;
 	input.features = m->features;
 	input.sampler = m->sampler;
-	input.config = m->config;
+	if (!vtier_config_to_options(m->config, &typed, error))
+		return FALSE;
+	input.options = &typed.plan;
 	input.guests = inputs;
 	input.previous = m->slots;
 	plan = vtier_planner_plan(&input, error);
