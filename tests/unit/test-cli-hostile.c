@@ -443,13 +443,16 @@ static void test_plan_wrong_inputs(void)
 		{ { "plan", "--sysroot", root, "-k", "7.3", NULL }, "no guests" },
 		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", vm3, "extra", NULL },
 		  "unexpected argument \"extra\"" },
-		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", vm3, "-f", "shell", "--json", NULL },
+		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", vm3, "--format", "shell", "--json", NULL },
 		  "contradict" },
 		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", nomem, NULL },
 		  "\"nomem\": its memory size is 0" },
 		{ { "topology", "--sysroot", root, "extra", NULL }, "unexpected argument" },
 		{ { "sampler", "--sysroot", root, "extra", NULL }, "unexpected argument" },
 		{ { "version", "extra", NULL }, "unexpected argument" },
+		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", vm3, "-f", "json", "--format",
+		    "shell", NULL },
+		  "give --format once" },
 		{ { "probe", "--profile", "7.3", "extra", NULL }, "unexpected argument" },
 		{ { "config", "--no-host", "extra", NULL }, "unexpected argument" },
 		{ { "guests", "--pid", "0", NULL }, "--pid 0: not a process id" },
@@ -565,7 +568,7 @@ static void test_damon_takes_plan(void)
 	g_autofree gchar *tmp = g_dir_make_tmp("vtier-hostile-XXXXXX", NULL);
 	g_autofree gchar *plan_file = g_build_filename(tmp, "plan.json", NULL);
 	const gchar *json[] = { "plan", "--sysroot", root, "-k", "7.3", "-d", domain, "-m",
-				"vm3=/x.scope", "-f", "json", NULL };
+				"vm3=/x.scope", "--format", "json", NULL };
 	const gchar *shell[] = { "plan", "--sysroot", root, "-k", "7.3", "-d", domain, "-m",
 				 "vm3=/x.scope", NULL };
 	const gchar *script[] = { "damon", "--profile", "7.3", "script", plan_file, NULL };
@@ -695,7 +698,7 @@ static void test_json_keys_match_man(void)
 		{ "sampler", { "sampler", "--sysroot", root, "--json", NULL } },
 		{ "probe", { "probe", "--profile", "7.3", "--json", NULL } },
 		{ "damon", { "damon", "--sysroot", tmp, "status", "--json", NULL } },
-		{ "plan", { "plan", "--sysroot", root, "-k", "7.3", "-d", domain, "-f", "json", NULL } },
+		{ "plan", { "plan", "--sysroot", root, "-k", "7.3", "-d", domain, "--format", "json", NULL } },
 		{ "guests", { "guests", "--connect", "test:///default", "--json", NULL } },
 		{ "policy", { "policy", "check", "--json", domain, NULL } },
 		{ "policy", { "policy", "get", "test", "--connect", "test:///default", "--json", NULL } },
