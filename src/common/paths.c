@@ -11,6 +11,15 @@
 #include "common/error.h"
 #include "common/paths.h"
 
+/* Set by the build (Makefile.am); standalone builds of single files (the fuzz targets) get the
+ * usual installed locations. */
+#ifndef VTIER_SYSCONFDIR
+#define VTIER_SYSCONFDIR "/etc"
+#endif
+#ifndef VTIER_POLICYDIR
+#define VTIER_POLICYDIR "/usr/share/vtier/policies"
+#endif
+
 static const gchar *const base_paths[] = {
 	[VTIER_PATH_SYSFS] = "/sys",
 	[VTIER_PATH_PROCFS] = "/proc",
