@@ -68,11 +68,16 @@ static void fill_warnings(VtierManager *m, VtierSnapshot *s)
 						"nodes behind vtier's back (sysctl -w "
 						"kernel.numa_balancing=0)",
 						t->numa_balancing));
-	if (t->demotion_enabled == 1)
+	if (t->demotion_enabled == 1) {
+		g_autofree gchar *knob = vtier_path_build_host(VTIER_PATH_SYSFS, "kernel", "mm",
+							       "numa", "demotion_enabled", NULL);
+
 		g_ptr_array_add(s->warnings,
-				g_strdup("the kernel's reclaim demotion is on: it demotes fast pages to "
-					 "the slow node under memory pressure (echo false > "
-					 "/sys/kernel/mm/numa/demotion_enabled)"));
+				g_strdup_printf("the kernel's reclaim demotion is on: it demotes fast "
+						"pages to the slow node under memory pressure (echo "
+						"false > %s)",
+						knob));
+	}
 	for (guint i = 0; t->problems != NULL && i < t->problems->len; i++) {
 		const VtierTopologyProblem *p = g_ptr_array_index(t->problems, i);
 
@@ -108,6 +113,17 @@ static void fill_counters(VtierManager *m, VtierSnapshot *s)
 	s->last_reconcile_error = g_strdup(m->last_reconcile_error);
 }
 
+/* Whether the plan samples with a hardware event (the sampler exists and the kernel takes it). */
+static gboolean plan_uses_perf_events(VtierManager *m)
+{
+	const VtierDamonKdamond *k;
+
+	if (m->plan == NULL || m->plan->model->kdamonds->len == 0)
+		return FALSE;
+	k = g_ptr_array_index(m->plan->model->kdamonds, 0);
+	return k->context->perf_events->len > 0;
+}
+
 static const gchar *kdamond_state(VtierManager *m, gboolean up)
 {
 	if (m->options.dry_run)
@@ -137,7 +153,7 @@ void vtier_manager_snapshot_fill_host(VtierManager *m)
 	g_free(s->kdamond_state);
 	s->kdamond_state = g_strdup(kdamond_state(m, old->kdamond_up));
 	g_free(s->sampler_kind);
-	s->sampler_kind = g_strdup(m->sampler != NULL
+	s->sampler_kind = g_strdup(plan_uses_perf_events(m) && m->sampler != NULL
 					   ? vtier_sampler_kind_to_string(m->sampler->kind)
 					   : "none");
 	s->sampler_reason = g_strdup(m->plan != NULL && m->plan->sampler_reason != NULL
