@@ -116,6 +116,9 @@ struct VtierManager {
 	/* control */
 	gpointer control;	     /* VtierControlServer */
 	gpointer metrics;	     /* VtierMetricsServer */
+	gchar *metrics_text;	     /* the last rendering, of snapshot metrics_sequence */
+	guint64 metrics_sequence;
+	gchar *metrics_error;	     /* why /metrics is not served, NULL when it is (or off) */
 };
 
 /* manager.c */

@@ -90,6 +90,8 @@ static void fill_warnings(VtierManager *m, VtierSnapshot *s)
 						"start unless it is off (set [damon] "
 						"disable_damon_stat=true for damon_stat)",
 						(const gchar *)l->data));
+	if (m->metrics_error != NULL)
+		g_ptr_array_add(s->warnings, g_strdup(m->metrics_error));
 	if (m->sampler != NULL && m->sampler->guest_reason != NULL && !m->sampler->sees_guests)
 		g_ptr_array_add(s->warnings, g_strdup(m->sampler->guest_reason));
 }
