@@ -30,4 +30,6 @@ EXTRA_DIST += src/virt/guest.h
 # The per-interval snapshot (status, dump, metrics) and the controller.
 libvtier_core_la_SOURCES += \
 	src/tiering/snapshot.c src/tiering/snapshot-json.c src/tiering/snapshot.h \
-	src/tiering/controller.c src/tiering/controller.h
+	src/tiering/controller.c src/tiering/controller.h src/tiering/controller-private.h \
+	src/tiering/controller-arbiter.c \
+	src/tiering/controller-loop.c

@@ -15,3 +15,4 @@ include $(srcdir)/tests/unit/damon.mk
 include $(srcdir)/tests/unit/qmp.mk
 include $(srcdir)/tests/unit/virt.mk
 include $(srcdir)/tests/unit/docs.mk
+include $(srcdir)/tests/unit/controller.mk
