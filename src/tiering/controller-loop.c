@@ -155,6 +155,20 @@ static void hold(CtlGuest *g)
 			       mib(cold_fast));
 }
 
+/* Whether the kernel moved anything of the last step's budgets: a guest inside the dead-band
+ * whose last small budget moved nothing (no eligible page left where DAMON looks) stops there
+ * instead of asking again every step. */
+static gboolean kernel_delivers(const CtlGuest *g)
+{
+	const CtlGuestState *st = g->st;
+
+	if (st->expect_up > 0 && g->in->applied_up_bytes == 0)
+		return FALSE;
+	if (st->expect_down > 0 && g->in->applied_down_bytes == 0)
+		return FALSE;
+	return TRUE;
+}
+
 static guint64 moving_bytes(guint64 budget)
 {
 	return budget >= VTIER_CONTROLLER_MIN_BUDGET ? budget : 0;
@@ -181,7 +195,7 @@ void ctl_guest_decide(CtlGuest *g)
 	guint64 db = ctl_deadband(g->total);
 	gint64 err = (gint64)g->grant - (gint64)g->level;
 	gint64 pending = (gint64)moving_bytes(st->up) - (gint64)moving_bytes(st->down);
-	guint64 band = st->moving ? db / 2 : db;
+	guint64 band = st->moving && kernel_delivers(g) ? db / 2 : db;
 
 	describe_level(g);
 	describe_applied(g);

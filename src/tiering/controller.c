@@ -118,12 +118,16 @@ static void prepare(VtierController *controller, const VtierControllerHost *host
 	}
 }
 
-/* A budget the kernel can take: parked (< 4096 B, never 0), or >= 1 MiB in whole pages (a
- * closed loop never asks for 4 KiB - 1 MiB: costly on 7.3). */
+/* A budget the kernel can take: parked (< 4096 B, never 0), or in whole pages. A closed loop's
+ * budget is >= 1 MiB (4 KiB - 1 MiB budgets are costly on 7.3) and rounded down to whole MiB, so
+ * that a budget that settles (the kernel moving less than asked) stops changing and costs no
+ * more commits; rounding down never moves more than the loop asked for. */
 static guint64 kernel_budget(guint64 b, gboolean closed)
 {
 	if (b < VTIER_CONTROLLER_MIN_BUDGET || (closed && b < VTIER_CONTROLLER_MIN_MOVE))
 		return VTIER_CONTROLLER_PARKED_BYTES;
+	if (closed)
+		return b / VTIER_CONTROLLER_MIN_MOVE * VTIER_CONTROLLER_MIN_MOVE;
 	return b / 4096 * 4096;
 }
 

@@ -3,7 +3,7 @@
  *
  *   lab-damon-loop --memcg PATH [--target-pct P] [--cap-mib N] [--seconds S] [--interval-ms MS]
  *                  [--budgets vtier|static] [--pull-min-accesses N] [--push-young]
- *                  [--no-push] [--trace FILE] [--ready FILE]
+ *                  [--no-push] [--per-node] [--trace FILE] [--ready FILE]
  *
  * The closed loop of src/tiering/controller.h on the DAMON driver's C API, the way vtierd's
  * per-interval seat will run it: one kdamond, one paddr context over every memory node (sample
@@ -58,6 +58,8 @@ typedef struct {
 	gboolean no_push;
 	gchar *trace;
 	gchar *ready;
+	gboolean per_node;
+	gchar *weights;
 } Options;
 
 typedef struct {
@@ -65,7 +67,9 @@ typedef struct {
 	guint slow;
 	VtierPhysRange fast_span;
 	VtierPhysRange slow_span;
-	GArray *regions; /* VtierPhysRange */
+	GArray *regions; /* VtierPhysRange: every memory node's */
+	GArray *fast_regions;
+	GArray *slow_regions;
 } Plan;
 
 typedef struct {
@@ -122,10 +126,16 @@ static gboolean plan_from_topology(Plan *p, GError **error)
 	p->slow_span = node_span(vtier_topology_get_node(topo, p->slow));
 	p->fast_span = node_span(vtier_topology_get_node(topo, p->fast));
 	p->regions = g_array_new(FALSE, FALSE, sizeof(VtierPhysRange));
+	p->fast_regions = g_array_new(FALSE, FALSE, sizeof(VtierPhysRange));
+	p->slow_regions = g_array_new(FALSE, FALSE, sizeof(VtierPhysRange));
 	for (guint i = 0; i < topo->nodes->len; i++) {
 		const VtierNode *n = topo->nodes->pdata[i];
 
 		g_array_append_vals(p->regions, n->ranges->data, n->ranges->len);
+		if (n->id == p->fast)
+			g_array_append_vals(p->fast_regions, n->ranges->data, n->ranges->len);
+		if (n->id == p->slow)
+			g_array_append_vals(p->slow_regions, n->ranges->data, n->ranges->len);
 	}
 	printf("topology fast=%u slow=%u\n", p->fast, p->slow);
 	return TRUE;
@@ -160,6 +170,8 @@ static void add_reject_young(VtierDamonScheme *s)
 }
 
 /* A migrating scheme over every region, prioritised by the quota's weights. */
+static guint64 weights[3] = { 0, 1000, 100 }; /* --weights SZ,NR_ACCESSES,AGE (permil) */
+
 static VtierDamonScheme *add_mover(VtierDamonContext *c, VtierDamonAction action, guint nid,
 				   const VtierDamonFeatures *f, guint64 budget)
 {
@@ -172,9 +184,9 @@ static VtierDamonScheme *add_mover(VtierDamonContext *c, VtierDamonAction action
 	s->age = (VtierDamonRange){ 0, G_MAXUINT32 };
 	s->quotas.bytes = budget;
 	s->quotas.reset_interval_ms = 1000;
-	s->quotas.sz_permil = 0;
-	s->quotas.nr_accesses_permil = 1000;
-	s->quotas.age_permil = 100;
+	s->quotas.sz_permil = weights[0];
+	s->quotas.nr_accesses_permil = weights[1];
+	s->quotas.age_permil = weights[2];
 	if (f->fail_charge) {
 		s->quotas.fail_charge_num = 1;
 		s->quotas.fail_charge_denom = 1024;
@@ -193,53 +205,110 @@ static void add_stat(VtierDamonContext *c, VtierPhysRange keep)
 	add_keep_range(s, keep);
 }
 
-static VtierDamonModel *build_model(const Plan *p, const Options *o, const VtierDamonFeatures *f,
-				    guint64 up, guint64 down)
+static VtierDamonContext *add_context(VtierDamonModel *model, const GArray *regions)
 {
-	g_autoptr(VtierDamonModel) model = vtier_damon_model_new();
 	VtierDamonContext *c = vtier_damon_model_add_kdamond(model)->context;
 	VtierDamonTarget *t;
-	VtierDamonScheme *s;
 
 	c->operations = VTIER_DAMON_OPS_PADDR;
 	c->sample_us = 5000;
 	c->aggr_us = 100000;
 	c->update_us = 1000000;
 	t = vtier_damon_context_add_target(c);
-	for (guint i = 0; i < p->regions->len; i++) {
-		VtierPhysRange r = g_array_index(p->regions, VtierPhysRange, i);
+	for (guint i = 0; i < regions->len; i++) {
+		VtierPhysRange r = g_array_index(regions, VtierPhysRange, i);
 
 		vtier_damon_target_add_region(t, r.start, r.end);
 	}
-	s = add_mover(c, VTIER_DAMON_ACTION_MIGRATE_HOT, p->fast, f, up);
+	return c;
+}
+
+static void add_pull(VtierDamonContext *c, const Plan *p, const Options *o,
+		     const VtierDamonFeatures *f, guint64 up)
+{
+	VtierDamonScheme *s = add_mover(c, VTIER_DAMON_ACTION_MIGRATE_HOT, p->fast, f, up);
+
 	s->nr_accesses.min = (guint64)o->pull_min;
 	add_keep_range(s, p->slow_span);
 	add_memcg(s, o->memcg);
-	s = add_mover(c, VTIER_DAMON_ACTION_MIGRATE_COLD, p->slow, f, down);
+}
+
+static void add_push(VtierDamonContext *c, const Plan *p, const Options *o,
+		     const VtierDamonFeatures *f, guint64 down)
+{
+	VtierDamonScheme *s = add_mover(c, VTIER_DAMON_ACTION_MIGRATE_COLD, p->slow, f, down);
+
 	add_keep_range(s, p->fast_span);
 	if (o->push_young)
 		add_reject_young(s);
 	add_memcg(s, o->memcg);
+}
+
+/* One kdamond over every node (PULL, PUSH, stat fast, stat slow), or with --per-node one per
+ * node (0: the slow node, PULL + stat; 1: the fast node, PUSH + stat), so that the quota's
+ * priority of each mover only ranks regions of its own source node. */
+static VtierDamonModel *build_model(const Plan *p, const Options *o, const VtierDamonFeatures *f,
+				    guint64 up, guint64 down)
+{
+	g_autoptr(VtierDamonModel) model = vtier_damon_model_new();
+	VtierDamonContext *c;
+
+	if (o->per_node) {
+		c = add_context(model, p->slow_regions);
+		add_pull(c, p, o, f, up);
+		add_stat(c, p->slow_span);
+		c = add_context(model, p->fast_regions);
+		add_push(c, p, o, f, down);
+		add_stat(c, p->fast_span);
+		return g_steal_pointer(&model);
+	}
+	c = add_context(model, p->regions);
+	add_pull(c, p, o, f, up);
+	add_push(c, p, o, f, down);
 	add_stat(c, p->fast_span);
 	add_stat(c, p->slow_span);
 	return g_steal_pointer(&model);
 }
 
-static gboolean read_damon(VtierDamonDriver *d, Reading *ret, GError **error)
+static gboolean read_kdamond(VtierDamonDriver *d, guint k, guint nr, VtierDamonKdamondStatus *st,
+			     GError **error)
 {
-	g_auto(VtierDamonKdamondStatus) st = { 0 };
-
-	if (!vtier_damon_driver_read_status(d, 0, &st, error))
+	if (!vtier_damon_driver_read_status(d, k, st, error))
 		return FALSE;
-	if (!st.running || st.schemes->len != 4) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "kdamond 0 is %s with %u schemes",
-			    st.running ? "running" : "not running", st.schemes->len);
+	if (!st->running || st->schemes->len != nr) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "kdamond %u is %s with %u schemes",
+			    k, st->running ? "running" : "not running", st->schemes->len);
 		return FALSE;
 	}
-	for (guint i = 0; i < 2; i++)
-		ret->applied[i] = g_array_index(st.schemes, VtierDamonSchemeStats, i).sz_applied;
-	ret->hot_fast = g_array_index(st.schemes, VtierDamonSchemeStats, 2).tried_bytes;
-	ret->hot_slow = g_array_index(st.schemes, VtierDamonSchemeStats, 3).tried_bytes;
+	return TRUE;
+}
+
+static guint64 stat_of(const VtierDamonKdamondStatus *st, guint i, gboolean tried)
+{
+	const VtierDamonSchemeStats *s = &g_array_index(st->schemes, VtierDamonSchemeStats, i);
+
+	return tried ? s->tried_bytes : s->sz_applied;
+}
+
+static gboolean read_damon(VtierDamonDriver *d, const Options *o, Reading *ret, GError **error)
+{
+	g_auto(VtierDamonKdamondStatus) st = { 0 };
+	g_auto(VtierDamonKdamondStatus) st1 = { 0 };
+
+	if (!read_kdamond(d, 0, o->per_node ? 2 : 4, &st, error))
+		return FALSE;
+	ret->applied[0] = stat_of(&st, 0, FALSE);
+	if (!o->per_node) {
+		ret->applied[1] = stat_of(&st, 1, FALSE);
+		ret->hot_fast = stat_of(&st, 2, TRUE);
+		ret->hot_slow = stat_of(&st, 3, TRUE);
+		return TRUE;
+	}
+	if (!read_kdamond(d, 1, 2, &st1, error))
+		return FALSE;
+	ret->hot_slow = stat_of(&st, 1, TRUE);
+	ret->applied[1] = stat_of(&st1, 0, FALSE);
+	ret->hot_fast = stat_of(&st1, 1, TRUE);
 	return TRUE;
 }
 
@@ -354,7 +423,7 @@ static gboolean step(Loop *l, VtierDamonDriver *d, const Plan *p, const Options 
 	gboolean ok;
 
 	if (!read_memcg(o, p, &l->in.fast_bytes, &l->in.slow_bytes, error) ||
-	    !read_damon(d, &now, error))
+	    !read_damon(d, o, &now, error))
 		return FALSE;
 	l->in.applied_up_bytes = ctl_delta(now.applied[0], l->last.applied[0]);
 	l->in.applied_down_bytes = ctl_delta(now.applied[1], l->last.applied[1]);
@@ -403,7 +472,14 @@ static gboolean run(VtierDamonDriver *d, const Plan *p, const Options *o, GError
 
 	if (!vtier_damon_driver_start(d, TRUE, error))
 		return FALSE;
-	printf("claim fail_charge=%d\n", vtier_damon_driver_get_features(d)->fail_charge);
+	/* without fail_charge (< 7.2) the quota is charged for pages the memcg filter rejects and
+	 * for free pages: prioritised movers keep charging the regions the hot set just left and
+	 * stall (6.18, docs/controller.md); address order moves on */
+	if (o->weights == NULL && !vtier_damon_driver_get_features(d)->fail_charge)
+		weights[0] = weights[1] = weights[2] = 0;
+	printf("claim fail_charge=%d weights=%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
+	       ",%" G_GUINT64_FORMAT "\n", vtier_damon_driver_get_features(d)->fail_charge,
+	       weights[0], weights[1], weights[2]);
 	l.in = (VtierControllerInput){ .key = "work", .mode = VTIER_POLICY_MODE_RATIO,
 				       .tuner = VTIER_POLICY_TUNER_VTIER, .priority = 50,
 				       .target_share_bp = (guint)(o->target_pct * 100 + 0.5),
@@ -424,7 +500,7 @@ static gboolean run(VtierDamonDriver *d, const Plan *p, const Options *o, GError
 		fprintf(l.trace, "# t_ms elapsed_ms fast slow hot_fast hot_slow applied_up "
 			"applied_down up down state\n");
 	l.controller = vtier_controller_new();
-	if (!read_damon(d, &l.last, error))
+	if (!read_damon(d, o, &l.last, error))
 		return FALSE;
 	ok = loop(&l, d, p, o, error);
 	vtier_controller_free(l.controller);
@@ -450,6 +526,9 @@ static gboolean parse_options(int argc, char **argv, Options *o)
 		{ "no-push", 0, 0, G_OPTION_ARG_NONE, &o->no_push, "PUSH parked", NULL },
 		{ "trace", 0, 0, G_OPTION_ARG_FILENAME, &o->trace, "steps in bytes", "FILE" },
 		{ "ready", 0, 0, G_OPTION_ARG_FILENAME, &o->ready, "written when started", "FILE" },
+		{ "per-node", 0, 0, G_OPTION_ARG_NONE, &o->per_node, "one kdamond per node", NULL },
+		{ "weights", 0, 0, G_OPTION_ARG_STRING, &o->weights, "quota weights (0,1000,100)",
+		  "SZ,NR,AGE" },
 		G_OPTION_ENTRY_NULL,
 	};
 
@@ -459,12 +538,15 @@ static gboolean parse_options(int argc, char **argv, Options *o)
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error) || o->memcg == NULL ||
 	    o->cap_mib <= 0 || o->interval_ms <= 0 || o->target_pct < 0 || o->target_pct > 100 ||
-	    argc != 1 || (o->budgets != NULL && g_strcmp0(o->budgets, "vtier") != 0 &&
+	    argc != 1 || (o->weights != NULL &&
+			  sscanf(o->weights, "%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
+				 ",%" G_GUINT64_FORMAT, &weights[0], &weights[1], &weights[2]) != 3) ||
+	    (o->budgets != NULL && g_strcmp0(o->budgets, "vtier") != 0 &&
 			  g_strcmp0(o->budgets, "static") != 0)) {
 		g_printerr("usage: lab-damon-loop --memcg PATH [--target-pct P] [--cap-mib N] "
 			   "[--seconds S] [--interval-ms MS] [--budgets vtier|static] "
-			   "[--pull-min-accesses N] [--push-young] [--no-push] [--trace FILE] "
-			   "[--ready FILE]%s%s\n", error != NULL ? ": " : "",
+			   "[--pull-min-accesses N] [--push-young] [--no-push] [--per-node] "
+			   "[--trace FILE] [--ready FILE]%s%s\n", error != NULL ? ": " : "",
 			   error != NULL ? error->message : "");
 		return FALSE;
 	}
@@ -504,9 +586,12 @@ int main(int argc, char **argv)
 		}
 	}
 	g_clear_pointer(&p.regions, g_array_unref);
+	g_clear_pointer(&p.fast_regions, g_array_unref);
+	g_clear_pointer(&p.slow_regions, g_array_unref);
 	g_free(o.memcg);
 	g_free(o.budgets);
 	g_free(o.trace);
 	g_free(o.ready);
+	g_free(o.weights);
 	return ok ? 0 : 1;
 }

@@ -289,6 +289,29 @@ static void test_reverse_hold(void)
 	plant_clear(&p);
 }
 
+/* Inside the dead-band, still moving toward its middle, the kernel moves nothing of a small
+ * budget: the guest holds instead of asking again every step. */
+static void test_stops_when_kernel_delivers_nothing(void)
+{
+	Plant p;
+
+	plant_init(&p, 1, 0);
+	plant_guest(&p, 0, 512 * MIB, 128 * MIB, 248 * MIB, 128 * MIB, 5000);
+	plant_step(&p);
+	g_assert_true(moving(plant_output(&p, 0)->up_bytes));
+	p.guests[0].fast = 252 * MIB; /* 4.1 MiB short: inside the band, outside its middle */
+	p.guests[0].frozen = TRUE;
+	/* it may ask once more (its last budget did move); once nothing moved, it holds */
+	for (guint s = 0; s < 4 && plant_output(&p, 0)->state != VTIER_CONTROL_STATE_HOLDING; s++)
+		plant_step(&p);
+	for (guint s = 0; s < 5; s++) {
+		g_assert_cmpint(plant_output(&p, 0)->state, ==, VTIER_CONTROL_STATE_HOLDING);
+		g_assert_false(moving(plant_output(&p, 0)->up_bytes));
+		plant_step(&p);
+	}
+	plant_clear(&p);
+}
+
 void controller_arbiter_tests(void);
 
 int main(int argc, char **argv)
@@ -303,6 +326,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/controller/exchange", test_exchange);
 	g_test_add_func("/controller/exchange-gives-up", test_exchange_gives_up);
 	g_test_add_func("/controller/reverse-hold", test_reverse_hold);
+	g_test_add_func("/controller/stops-when-kernel-delivers-nothing",
+			test_stops_when_kernel_delivers_nothing);
 	controller_arbiter_tests();
 	return g_test_run();
 }
