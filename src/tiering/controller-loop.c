@@ -104,7 +104,8 @@ static gboolean exchange_wanted(CtlGuest *g, guint64 hot_slow, guint64 cold_fast
 		return FALSE;
 	}
 	if (!st->exchanging) {
-		if (st->cooldown > 0 || hot_slow < start)
+		st->exchange_seen = hot_slow >= start ? st->exchange_seen + 1 : 0;
+		if (st->cooldown > 0 || st->exchange_seen < CTL_EXCHANGE_CONFIRM)
 			return FALSE;
 		st->exchanging = TRUE;
 		st->exchange_best = hot_slow;

@@ -30,6 +30,9 @@
 #define CTL_EXCHANGE_STOP_MIN_BYTES (1ull << 20)
 #define CTL_EXCHANGE_RATE_DIV 64
 #define CTL_EXCHANGE_PATIENCE 8
+/* Steps in a row DAMON must see hot memory in slow memory before an exchange starts: one read
+ * of the stat schemes can be noise (18 MiB for one second on 7.3 in the lab). */
+#define CTL_EXCHANGE_CONFIRM 3
 #define CTL_EXCHANGE_COOLDOWN 30
 
 /* What the controller remembers of one guest between steps. */
@@ -44,6 +47,7 @@ typedef struct {
 	gboolean exchanging;
 	guint64 exchange_best; /* the least hot-in-slow seen during this exchange */
 	guint exchange_stall; /* steps of this exchange without progress */
+	guint exchange_seen;  /* steps in a row with enough hot memory in slow memory */
 	guint cooldown;	      /* steps before another exchange may start */
 	guint64 generation;   /* the step that last saw this guest */
 } CtlGuestState;

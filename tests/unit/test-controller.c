@@ -313,6 +313,7 @@ static void test_stops_when_kernel_delivers_nothing(void)
 }
 
 void controller_arbiter_tests(void);
+void controller_trace_tests(void);
 
 int main(int argc, char **argv)
 {
@@ -329,5 +330,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/controller/stops-when-kernel-delivers-nothing",
 			test_stops_when_kernel_delivers_nothing);
 	controller_arbiter_tests();
+	controller_trace_tests();
 	return g_test_run();
 }
