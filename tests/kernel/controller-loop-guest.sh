@@ -3,10 +3,12 @@
 # (tests/kernel/lab): vtier's controller holds a workload's fast share on the running kernel.
 #
 # A workload in cgroup /tier/work populates $LOOP_SIZE_MIB (512) MiB on node1 (the CPU-less "CXL"
-# node), resets its policy and keeps its first $LOOP_HOT_MIB (128) MiB hot. NUMA balancing is
-# off (LOOP_NUMA_BALANCING=2 turns the kernel's tiering on instead, with no DAMON: the baseline).
-# tests/kernel/lab-damon-loop then runs the closed loop for $LOOP_SECONDS (90) s with the given
-# options, while tests/kernel/lab-placement samples where the hot set is every second.
+# node), resets its policy and keeps its first $LOOP_HOT_MIB (128) MiB hot. LOOP_MODE says what
+# tiers it for $LOOP_SECONDS (90) s, while tests/kernel/lab-placement samples where its pages are
+# every second:
+#   loop  (default) tests/kernel/lab-damon-loop with the given options, NUMA balancing off;
+#   none  nothing (NUMA balancing off, no DAMON): the no-tiering baseline;
+#   numa  the kernel's NUMA-balancing tiering: kernel.numa_balancing=2, demotion on, no DAMON.
 # Files in $LAB_OUT: NAME.loop (lab-damon-loop's steps), NAME.trace (the steps in bytes),
 # NAME.place (seconds hot@0 hot@1 all@0 all@1), NAME.info (the kernel, the options).
 set -uo pipefail
@@ -31,10 +33,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-nb=${LOOP_NUMA_BALANCING:-0}
+mode=${LOOP_MODE:-loop}
+nb=0
+[ "$mode" = numa ] && nb=2
 sysctl -qw kernel.numa_balancing="$nb"
 if [ "$nb" = 2 ]; then
-	echo 1 >/sys/kernel/mm/numa/demotion_enabled 2>/dev/null
+	echo true >/sys/kernel/mm/numa/demotion_enabled 2>/dev/null
 fi
 echo +memory >$cg/cgroup.subtree_control
 mkdir -p $cg/tier/work
@@ -51,12 +55,13 @@ if [ ! -f /tmp/wl ]; then
 fi
 {
 	echo "kernel $LAB_RELEASE"
+	echo "mode $mode"
 	echo "numa_balancing $nb"
 	echo "options $*"
 	cat /tmp/wl
 } >"$out/$name.info"
 hint0=$(awk '$1 == "numa_hint_faults" { print $2 }' /proc/vmstat)
-if [ "$nb" = 2 ]; then
+if [ "$mode" != loop ]; then
 	"$b/tests/kernel/lab-placement" --info /tmp/wl --interval 1 --samples "$secs" \
 		>"$out/$name.place" 2>&1
 	rc=$?

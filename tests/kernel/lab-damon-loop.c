@@ -2,7 +2,7 @@
 /* lab-damon-loop — vtier's controller holds a cgroup's fast share on a real kernel (lab only).
  *
  *   lab-damon-loop --memcg PATH [--target-pct P] [--cap-mib N] [--seconds S] [--interval-ms MS]
- *                  [--budgets vtier|static] [--pull-min-accesses N] [--push-young]
+ *                  [--budgets vtier|static|kernel] [--pull-min-accesses N] [--push-young]
  *                  [--no-push] [--per-node] [--trace FILE] [--ready FILE]
  *
  * The closed loop of src/tiering/controller.h on the DAMON driver's C API, the way vtierd's
@@ -22,7 +22,11 @@
  * Every --interval-ms: the cgroup's memory.numa_stat (fast/slow bytes), the schemes' sz_applied
  * since the last step, the stat schemes' tried bytes -> vtier_controller_step() -> the PULL and
  * PUSH quotas/bytes -> vtier_damon_driver_apply() (the writer commits only when a budget
- * changed). --budgets static keeps both at --cap-mib (the planner's fixed caps, no loop).
+ * changed). --budgets static keeps both at --cap-mib (the planner's fixed caps, no loop);
+ * --budgets kernel is vtier's ratio with tuner=kernel: a user_input goal on each mover (PULL:
+ * the target share, PUSH: its complement) whose current value is the measured share, written
+ * every step (commit_schemes_quota_goals), DAMON's consist tuner under the cap.
+ * At the end: "cpu kdamond_s=S loop_s=S" (the kdamonds' and this program's CPU seconds).
  * One line per step on stdout:
  *
  *   step T ELAPSED_MS fast=MiB slow=MiB share=PCT hot_fast=MiB hot_slow=MiB applied_up=MiB
@@ -39,6 +43,8 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "tiering/controller.h"
@@ -223,11 +229,30 @@ static VtierDamonContext *add_context(VtierDamonModel *model, const GArray *regi
 	return c;
 }
 
+/* --budgets kernel: vtier's ratio with tuner=kernel, the planner's form (a user_input goal that
+ * the seat feeds from memory.numa_stat every step; DAMON's consist tuner sizes the quota under
+ * quotas/bytes = the cap). current_bp: the measured share for PULL, its complement for PUSH. */
+static guint kernel_current_bp = 0;
+
+static void add_kernel_goal(VtierDamonScheme *s, const Options *o, gboolean pull)
+{
+	VtierDamonGoal *g;
+	guint target = (guint)(o->target_pct * 100 + 0.5);
+
+	if (g_strcmp0(o->budgets, "kernel") != 0)
+		return;
+	g = vtier_damon_scheme_add_goal(s);
+	g->target_metric = VTIER_DAMON_METRIC_USER_INPUT;
+	g->target_value = MAX(pull ? target : 10000 - target, 1);
+	g->current_value = pull ? kernel_current_bp : 10000 - kernel_current_bp;
+}
+
 static void add_pull(VtierDamonContext *c, const Plan *p, const Options *o,
 		     const VtierDamonFeatures *f, guint64 up)
 {
 	VtierDamonScheme *s = add_mover(c, VTIER_DAMON_ACTION_MIGRATE_HOT, p->fast, f, up);
 
+	add_kernel_goal(s, o, TRUE);
 	s->nr_accesses.min = (guint64)o->pull_min;
 	add_keep_range(s, p->slow_span);
 	add_memcg(s, o->memcg);
@@ -238,6 +263,7 @@ static void add_push(VtierDamonContext *c, const Plan *p, const Options *o,
 {
 	VtierDamonScheme *s = add_mover(c, VTIER_DAMON_ACTION_MIGRATE_COLD, p->slow, f, down);
 
+	add_kernel_goal(s, o, FALSE);
 	add_keep_range(s, p->fast_span);
 	if (o->push_young)
 		add_reject_young(s);
@@ -352,11 +378,16 @@ static void decide(Loop *l, const Options *o, VtierControllerOutput *ret)
 	g_autoptr(GArray) inputs = g_array_new(FALSE, TRUE, sizeof(VtierControllerInput));
 	g_autoptr(GArray) outputs = g_array_new(FALSE, TRUE, sizeof(VtierControllerOutput));
 
-	if (g_strcmp0(o->budgets, "static") == 0) {
+	if (g_strcmp0(o->budgets, "static") == 0 || g_strcmp0(o->budgets, "kernel") == 0) {
+		guint64 total = l->in.fast_bytes + l->in.slow_bytes;
+
 		ret->up_bytes = l->in.cap_up_bytes;
 		ret->down_bytes = l->in.cap_down_bytes;
-		ret->state = VTIER_CONTROL_STATE_STATIC;
-		ret->reason = g_strdup("static caps");
+		ret->state = o->budgets[0] == 's' ? VTIER_CONTROL_STATE_STATIC
+						 : VTIER_CONTROL_STATE_KERNEL;
+		ret->reason = g_strdup(o->budgets[0] == 's' ? "static caps"
+						 : "DAMON's tuner, user_input goal fed each step");
+		kernel_current_bp = total ? (guint)(l->in.fast_bytes * 10000 / total) : 0;
 	} else {
 		g_array_append_val(inputs, l->in);
 		vtier_controller_step(l->controller, &l->host, inputs, outputs);
@@ -374,7 +405,8 @@ static gboolean commit(Loop *l, VtierDamonDriver *d, const Plan *p, const Option
 	gint64 t0 = g_get_monotonic_time();
 
 	*ret_ms = 0;
-	if (out->up_bytes == l->up && out->down_bytes == l->down)
+	if (out->up_bytes == l->up && out->down_bytes == l->down &&
+	    g_strcmp0(o->budgets, "kernel") != 0)
 		return TRUE;
 	model = build_model(p, o, vtier_damon_driver_get_features(d), out->up_bytes,
 			    out->down_bytes);
@@ -462,6 +494,44 @@ static gboolean loop(Loop *l, VtierDamonDriver *d, const Plan *p, const Options 
 	return TRUE;
 }
 
+/* CPU seconds of a thread from /proc/PID/stat (utime + stime), -1 when unreadable. */
+static gdouble proc_cpu_s(gint pid)
+{
+	g_autofree gchar *path = g_strdup_printf("/proc/%d/stat", pid);
+	g_autofree gchar *text = NULL;
+	g_auto(GStrv) f = NULL;
+	const gchar *rest;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return -1;
+	rest = strrchr(text, ')'); /* comm may hold spaces */
+	if (rest == NULL)
+		return -1;
+	f = g_strsplit(rest + 2, " ", 16);
+	if (g_strv_length(f) < 14)
+		return -1;
+	/* fields 14 and 15 of the line: indexes 11 and 12 after "pid (comm) " */
+	return (gdouble)(g_ascii_strtoull(f[11], NULL, 10) + g_ascii_strtoull(f[12], NULL, 10)) /
+	       (gdouble)sysconf(_SC_CLK_TCK);
+}
+
+static void print_cpu(VtierDamonDriver *d, const Options *o)
+{
+	struct rusage ru;
+	gdouble kdamond = 0;
+
+	for (guint k = 0; k < (o->per_node ? 2u : 1u); k++) {
+		g_auto(VtierDamonKdamondStatus) st = { 0 };
+
+		if (vtier_damon_driver_read_status(d, k, &st, NULL) && st.running)
+			kdamond += MAX(proc_cpu_s(st.pid), 0);
+	}
+	getrusage(RUSAGE_SELF, &ru);
+	printf("cpu kdamond_s=%.2f loop_s=%.2f\n", kdamond,
+	       (gdouble)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		       (gdouble)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / G_USEC_PER_SEC);
+}
+
 static gboolean run(VtierDamonDriver *d, const Plan *p, const Options *o, GError **error)
 {
 	Loop l = { 0 };
@@ -503,6 +573,8 @@ static gboolean run(VtierDamonDriver *d, const Plan *p, const Options *o, GError
 	if (!read_damon(d, o, &l.last, error))
 		return FALSE;
 	ok = loop(&l, d, p, o, error);
+	if (ok)
+		print_cpu(d, o);
 	vtier_controller_free(l.controller);
 	if (l.trace != NULL)
 		fclose(l.trace);
@@ -519,7 +591,7 @@ static gboolean parse_options(int argc, char **argv, Options *o)
 		{ "cap-mib", 0, 0, G_OPTION_ARG_INT64, &o->cap_mib, "rate cap per window", "N" },
 		{ "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &o->seconds, "run time (0: signal)", "S" },
 		{ "interval-ms", 0, 0, G_OPTION_ARG_INT64, &o->interval_ms, "step (1000)", "MS" },
-		{ "budgets", 0, 0, G_OPTION_ARG_STRING, &o->budgets, "vtier|static", "HOW" },
+		{ "budgets", 0, 0, G_OPTION_ARG_STRING, &o->budgets, "vtier|static|kernel", "HOW" },
 		{ "pull-min-accesses", 0, 0, G_OPTION_ARG_INT64, &o->pull_min, "PULL nr_accesses",
 		  "N" },
 		{ "push-young", 0, 0, G_OPTION_ARG_NONE, &o->push_young, "PUSH rejects young", NULL },
@@ -542,9 +614,10 @@ static gboolean parse_options(int argc, char **argv, Options *o)
 			  sscanf(o->weights, "%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
 				 ",%" G_GUINT64_FORMAT, &weights[0], &weights[1], &weights[2]) != 3) ||
 	    (o->budgets != NULL && g_strcmp0(o->budgets, "vtier") != 0 &&
-			  g_strcmp0(o->budgets, "static") != 0)) {
+			  g_strcmp0(o->budgets, "static") != 0 &&
+			  g_strcmp0(o->budgets, "kernel") != 0)) {
 		g_printerr("usage: lab-damon-loop --memcg PATH [--target-pct P] [--cap-mib N] "
-			   "[--seconds S] [--interval-ms MS] [--budgets vtier|static] "
+			   "[--seconds S] [--interval-ms MS] [--budgets vtier|static|kernel] "
 			   "[--pull-min-accesses N] [--push-young] [--no-push] [--per-node] "
 			   "[--trace FILE] [--ready FILE]%s%s\n", error != NULL ? ": " : "",
 			   error != NULL ? error->message : "");

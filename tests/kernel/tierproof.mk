@@ -15,3 +15,5 @@ check_PROGRAMS += tests/kernel/lab-damon-loop
 tests_kernel_lab_damon_loop_SOURCES = tests/kernel/lab-damon-loop.c
 tests_kernel_lab_damon_loop_LDADD = libvtier-core.la $(VTIER_LIBS)
 tests_kernel_lab_damon_loop_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
+EXTRA_DIST += tests/kernel/controller-loop-guest.sh
+EXTRA_DIST += tests/suites/tiering-bench.sh
