@@ -28,6 +28,15 @@ static const VtierCliVerb verbs[] = {
 	/* guest verbs */
 	{ "guests", "Show running guests (pid, memcg, per-node usage)", vtier_cli_verb_guests },
 	{ "policy", "Get, set, clear or check a domain's vtier policy; list templates", vtier_cli_verb_policy },
+
+	/* daemon verbs (over vtierd's control socket) */
+	{ "status", "Show vtierd's host and per-guest split, target and state", vtier_cli_verb_status },
+	{ "top", "Show the guests' fast/slow split live", vtier_cli_verb_top },
+	{ "explain", "Explain why a guest's split is where it is", vtier_cli_verb_explain },
+	{ "attach", "Have vtierd tier a guest outside libvirt (by pid or QMP)", vtier_cli_verb_attach },
+	{ "detach", "Have vtierd stop tiering an attached guest", vtier_cli_verb_detach },
+	{ "reload", "Have vtierd reload its configuration and templates", vtier_cli_verb_reload },
+	{ "dump", "Print everything vtierd holds as JSON", vtier_cli_verb_dump },
 };
 
 static void print_usage(FILE *out)
@@ -66,7 +75,7 @@ int main(int argc, char **argv)
 			continue;
 		if (!verbs[i].run(argc - first, argv + first, &error)) {
 			fprintf(stderr, "vtierctl %s: %s\n", verbs[i].name, error->message);
-			return 1;
+			return error->domain == VTIER_CLI_ERROR ? error->code : 1;
 		}
 		return 0;
 	}

@@ -1,7 +1,20 @@
 sbin_PROGRAMS += vtierd
 vtierd_SOURCES = src/daemon/vtierd.c
-vtierd_LDADD = libvtier-core.la $(VTIER_LIBS)
+vtierd_LDADD = libvtier-daemon.la libvtier-core.la $(VTIER_LIBS)
 
 libvtier_core_la_SOURCES += \
-	src/daemon/config.c src/daemon/config.h \
-	src/daemon/manager.c src/daemon/manager.h
+	src/daemon/config.c src/daemon/config.h
+
+# vtierd's manager: a library of its own (the core library never includes src/daemon/), linked
+# into vtierd and the daemon's tests.
+noinst_LTLIBRARIES += libvtier-daemon.la
+libvtier_daemon_la_SOURCES = \
+	src/daemon/manager.c src/daemon/manager.h src/daemon/manager-private.h \
+	src/daemon/endpoints.c \
+	src/daemon/guests.c \
+	src/daemon/handlers.c \
+	src/daemon/interval.c \
+	src/daemon/notify.c \
+	src/daemon/observe.c \
+	src/daemon/reconcile.c \
+	src/daemon/state.c

@@ -7,84 +7,354 @@
 #include <signal.h>
 
 #include "common/error.h"
-#include "daemon/manager.h"
+#include "common/paths.h"
+#include "daemon/manager-private.h"
 
-struct VtierManager {
-	gchar *config_path;
-	VtierConfig *config;
-	GMainLoop *loop;
-	int exit_status;
-};
+/* How long events are gathered before one reconcile runs: a burst of guest starts (hook calls,
+ * libvirt events, attaches) ends in one plan and one commit. */
+#define RECONCILE_DEBOUNCE_MS 50
 
-VtierManager *vtier_manager_new(const gchar *config_path, GError **error)
+void vtier_manager_options_clear(VtierManagerOptions *options)
 {
-	g_autoptr(VtierManager) manager = g_new0(VtierManager, 1);
+	g_clear_pointer(&options->config_path, g_free);
+	g_clear_pointer(&options->connect_uri, g_free);
+	g_clear_pointer(&options->kernel_features, g_free);
+	g_clear_pointer(&options->policy_dir, g_free);
+}
 
-	manager->config_path = g_strdup(config_path);
-	manager->config = vtier_config_load(config_path, FALSE, error);
-	if (manager->config == NULL)
+VtierManager *vtier_manager_new(const VtierManagerOptions *options, GError **error)
+{
+	g_autoptr(VtierManager) m = g_new0(VtierManager, 1);
+
+	m->options.config_path = g_strdup(options->config_path);
+	m->options.config_explicit = options->config_explicit;
+	m->options.connect_uri = g_strdup(options->connect_uri);
+	m->options.dry_run = options->dry_run;
+	m->options.kernel_features = g_strdup(options->kernel_features);
+	m->options.policy_dir = g_strdup(options->policy_dir);
+	m->config_path = g_strdup(options->config_path);
+	m->config = vtier_config_load(m->config_path, options->config_explicit, error);
+	if (m->config == NULL)
 		return NULL;
-	manager->loop = g_main_loop_new(NULL, FALSE);
-	return g_steal_pointer(&manager);
+	m->loop = g_main_loop_new(NULL, FALSE);
+	m->guests = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+					  (GDestroyNotify)vtier_daemon_guest_free);
+	m->budgets = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	m->errors_total = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	m->logged_errors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	m->controller = vtier_controller_new();
+	m->slots = vtier_plan_slots_new();
+	{
+		g_autoptr(VtierSnapshot) proto = vtier_snapshot_new();
+
+		m->reconcile_seconds = vtier_histogram_copy(proto->reconcile_seconds);
+		m->commit_seconds = vtier_histogram_copy(proto->commit_seconds);
+	}
+	m->snapshot = vtier_snapshot_new();
+	return g_steal_pointer(&m);
 }
 
-void vtier_manager_free(VtierManager *manager)
+void vtier_manager_free(VtierManager *m)
 {
-	if (manager == NULL)
+	if (m == NULL)
 		return;
-	g_clear_pointer(&manager->loop, g_main_loop_unref);
-	vtier_config_free(manager->config);
-	g_free(manager->config_path);
-	g_free(manager);
+	vtier_manager_endpoints_stop(m);
+	if (m->reconcile_source != 0)
+		g_source_remove(m->reconcile_source);
+	if (m->interval_source != 0)
+		g_source_remove(m->interval_source);
+	g_clear_pointer(&m->virt, vtier_virt_connection_free);
+	g_clear_pointer(&m->guests, g_hash_table_unref);
+	g_clear_pointer(&m->loop, g_main_loop_unref);
+	vtier_config_free(m->config);
+	vtier_topology_free(m->topology);
+	vtier_sampler_free(m->sampler);
+	vtier_damon_features_free(m->features);
+	vtier_policy_store_free(m->store);
+	vtier_damon_driver_free(m->driver);
+	vtier_damon_writer_free(m->dry_writer);
+	vtier_damon_fake_free(m->fake);
+	vtier_plan_slots_free(m->slots);
+	vtier_plan_free(m->plan);
+	vtier_damon_model_free(m->applied);
+	g_clear_pointer(&m->budgets, g_hash_table_unref);
+	vtier_controller_free(m->controller);
+	vtier_snapshot_free(m->snapshot);
+	g_clear_pointer(&m->errors_total, g_hash_table_unref);
+	g_clear_pointer(&m->logged_errors, g_hash_table_unref);
+	vtier_histogram_free(m->reconcile_seconds);
+	vtier_histogram_free(m->commit_seconds);
+	g_free(m->last_reconcile_error);
+	g_list_free_full(m->dry_run_modules, g_free);
+	g_free(m->config_path);
+	vtier_manager_options_clear(&m->options);
+	g_free(m);
 }
 
-const VtierConfig *vtier_manager_get_config(const VtierManager *manager)
+const VtierConfig *vtier_manager_get_config(const VtierManager *m)
 {
-	return manager->config;
+	return m->config;
 }
 
-gboolean vtier_manager_reload(VtierManager *manager, GError **error)
+void vtier_manager_count_error(VtierManager *m, const gchar *kind)
 {
-	VtierConfig *config = vtier_config_load(manager->config_path, FALSE, error);
+	guint64 *counter = g_hash_table_lookup(m->errors_total, kind);
+
+	if (counter == NULL) {
+		counter = g_new0(guint64, 1);
+		g_hash_table_insert(m->errors_total, g_strdup(kind), counter);
+	}
+	(*counter)++;
+}
+
+gchar *vtier_manager_config_default_mode(VtierManager *m)
+{
+	return vtier_config_get_string(m->config, "policy", "default_mode");
+}
+
+static gboolean on_reconcile(gpointer user_data)
+{
+	VtierManager *m = user_data;
+	g_autoptr(GError) error = NULL;
+
+	m->reconcile_source = 0;
+	if (!vtier_manager_reconcile_now(m, &error)) {
+		if (!g_hash_table_contains(m->logged_errors, error->message)) {
+			g_warning("reconcile: %s", error->message);
+			g_hash_table_add(m->logged_errors, g_strdup(error->message));
+		}
+	} else if (g_hash_table_size(m->logged_errors) > 0) {
+		g_message("reconcile: the earlier error cleared");
+		g_hash_table_remove_all(m->logged_errors);
+	}
+	return G_SOURCE_REMOVE;
+}
+
+void vtier_manager_mark_dirty(VtierManager *m, const gchar *why)
+{
+	g_debug("dirty: %s", why);
+	m->dirty = TRUE;
+	if (m->reconcile_source != 0)
+		return;
+	m->reconcile_source = g_timeout_add_full(G_PRIORITY_LOW, RECONCILE_DEBOUNCE_MS,
+						 on_reconcile, m, NULL);
+}
+
+gboolean vtier_manager_reload_policies(VtierManager *m, GError **error)
+{
+	VtierPolicyStore *store = vtier_policy_store_new(m->options.policy_dir, error);
+
+	if (store == NULL)
+		return FALSE;
+	vtier_policy_store_free(m->store);
+	m->store = store;
+	m->store_generation++;
+	return TRUE;
+}
+
+gboolean vtier_manager_reload(VtierManager *m, GError **error)
+{
+	g_autoptr(VtierConfig) config = vtier_config_load(m->config_path,
+							   m->options.config_explicit, error);
+	VtierPolicyStore *store;
 
 	if (config == NULL)
 		return FALSE;
-	vtier_config_free(manager->config);
-	manager->config = config;
+	store = vtier_policy_store_new(m->options.policy_dir, error);
+	if (store == NULL)
+		return FALSE;
+	vtier_policy_store_free(m->store);
+	m->store = store;
+	m->store_generation++;
+	vtier_config_free(m->config);
+	m->config = g_steal_pointer(&config);
+	vtier_manager_mark_dirty(m, "configuration reloaded");
 	return TRUE;
 }
 
 static gboolean on_quit_signal(gpointer user_data)
 {
-	VtierManager *manager = user_data;
+	VtierManager *m = user_data;
 
 	g_message("stopping on signal");
-	g_main_loop_quit(manager->loop);
+	g_main_loop_quit(m->loop);
 	return G_SOURCE_CONTINUE;
 }
 
 static gboolean on_reload_signal(gpointer user_data)
 {
-	VtierManager *manager = user_data;
+	VtierManager *m = user_data;
 	g_autoptr(GError) error = NULL;
 
-	if (!vtier_manager_reload(manager, &error))
+	vtier_notify("RELOADING=1");
+	if (!vtier_manager_reload(m, &error)) {
+		vtier_manager_count_error(m, "config");
 		g_warning("keeping the running configuration: %s", error->message);
-	else
-		g_message("reloaded %s", manager->config_path);
+	} else {
+		g_message("reloaded %s", m->config_path);
+	}
+	vtier_notify("READY=1");
 	return G_SOURCE_CONTINUE;
 }
 
-int vtier_manager_run(VtierManager *manager)
-{
-	guint term = g_unix_signal_add(SIGTERM, on_quit_signal, manager);
-	guint intr = g_unix_signal_add(SIGINT, on_quit_signal, manager);
-	guint hup = g_unix_signal_add(SIGHUP, on_reload_signal, manager);
+/* ---- start ---- */
 
-	g_message("vtierd %s running (configuration %s)", PACKAGE_VERSION, manager->config_path);
-	g_main_loop_run(manager->loop);
-	g_source_remove(term);
-	g_source_remove(intr);
-	g_source_remove(hup);
-	return manager->exit_status;
+static gboolean start_damon(VtierManager *m, GError **error)
+{
+	gboolean disable_stat = vtier_config_get_boolean(m->config, "damon", "disable_damon_stat");
+
+	if (m->options.dry_run) {
+		const gchar *profile = m->options.kernel_features ? m->options.kernel_features
+								  : "7.3";
+
+		m->features = vtier_damon_features_load(profile, error);
+		if (m->features == NULL)
+			return FALSE;
+		/* the profile's exclusive modules (damon_stat at boot) would hold the fake kernel:
+		 * a dry run shows the plan and warns about them instead (observe.c) */
+		for (guint i = 0; m->features->modules != NULL && i < m->features->modules->len;
+		     i++) {
+			VtierDamonModule *mod = g_ptr_array_index(m->features->modules, i);
+
+			if (mod->enabled)
+				m->dry_run_modules = g_list_append(m->dry_run_modules,
+								   g_strdup(mod->name));
+			mod->enabled = FALSE;
+		}
+		m->fake = vtier_damon_fake_new(m->features);
+		vtier_damon_fake_set_check_memcg(m->fake, FALSE);
+		{
+			g_autoptr(VtierDamonIo) io = vtier_damon_fake_get_io(m->fake);
+
+			m->dry_writer = vtier_damon_writer_new(io, m->features);
+		}
+		vtier_damon_writer_set_staged_start(m->dry_writer, FALSE, 0);
+		vtier_damon_writer_set_check_memcg(m->dry_writer, FALSE);
+		g_message("dry run: planning for DAMON kernel profile %s; nothing is written to "
+			  "the kernel",
+			  profile);
+		return TRUE;
+	}
+	m->driver = vtier_damon_driver_new(NULL);
+	if (!vtier_damon_driver_start(m->driver, disable_stat, error)) {
+		g_prefix_error(error, "cannot drive DAMON: ");
+		return FALSE;
+	}
+	m->features = vtier_damon_features_copy(vtier_damon_driver_get_features(m->driver));
+	{
+		const VtierDamonClaim *claim = vtier_damon_driver_get_claim(m->driver);
+
+		m->adopted = claim->adopted != NULL && claim->adopted->len > 0;
+		if (m->adopted)
+			g_message("adopted vtier's running kdamond (pid %d)",
+				  g_array_index(claim->adopted, VtierDamonOwnedKdamond, 0).pid);
+		if (claim->damon_stat_disabled)
+			g_message("turned damon_stat off ([damon] disable_damon_stat=true)");
+	}
+	return TRUE;
+}
+
+static void on_guest_event(VtierVirtConnection *conn, const VtierGuest *guest, gpointer data)
+{
+	(void)conn;
+	(void)guest;
+	vtier_manager_mark_dirty(data, "libvirt event");
+}
+
+static void on_connection_changed(VtierVirtConnection *conn, gboolean connected, gpointer data)
+{
+	VtierManager *m = data;
+
+	(void)conn;
+	if (connected)
+		g_message("libvirt connected");
+	else
+		g_warning("libvirt connection lost; reconnecting");
+	vtier_manager_mark_dirty(m, "libvirt connection");
+}
+
+static void start_libvirt(VtierManager *m)
+{
+	g_autofree gchar *uri = m->options.connect_uri != NULL
+					? g_strdup(m->options.connect_uri)
+					: vtier_config_get_string(m->config, "daemon", "libvirt_uri");
+	static const VtierVirtCallbacks callbacks = {
+		.guest_added = on_guest_event,
+		.guest_changed = on_guest_event,
+		.guest_removed = on_guest_event,
+		.connection_changed = on_connection_changed,
+	};
+	VtierVirtOptions options = { 0 };
+	g_autoptr(GError) error = NULL;
+
+	if (g_strcmp0(uri, "none") == 0 || uri[0] == '\0')
+		return;
+	options.resolve_memcg = !g_str_has_prefix(uri, "test:");
+	m->virt = vtier_virt_connection_new(uri, &options, &callbacks, m);
+	if (!vtier_virt_connection_start(m->virt, &error))
+		g_warning("libvirt %s: %s (retrying in the background)", uri, error->message);
+}
+
+gboolean vtier_manager_start(VtierManager *m, GError **error)
+{
+	g_autofree gchar *fast_nodes = NULL;
+
+	m->topology = vtier_topology_load(m->config, error);
+	if (m->topology == NULL)
+		return FALSE;
+	m->sampler = vtier_sampler_detect(m->config, error);
+	if (m->sampler == NULL)
+		return FALSE;
+	if (!vtier_manager_reload_policies(m, error))
+		return FALSE;
+	if (!start_damon(m, error))
+		return FALSE;
+	if (!vtier_manager_state_load(m, error))
+		return FALSE;
+	if (!vtier_manager_endpoints_start(m, error))
+		return FALSE;
+	start_libvirt(m);
+	vtier_manager_snapshot_update(m);
+	vtier_manager_mark_dirty(m, "start");
+	vtier_manager_interval_start(m);
+	return TRUE;
+}
+
+static void stop_damon(VtierManager *m)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (m->driver == NULL)
+		return;
+	if (!vtier_config_get_boolean(m->config, "damon", "stop_on_exit")) {
+		g_message("leaving vtier's kdamond running with its last plan "
+			  "([damon] stop_on_exit=false)");
+		return;
+	}
+	if (!vtier_damon_driver_stop(m->driver, &error))
+		g_warning("cannot stop vtier's kdamonds: %s", error->message);
+	else
+		g_message("stopped vtier's kdamonds ([damon] stop_on_exit=true)");
+}
+
+int vtier_manager_run(VtierManager *m)
+{
+	m->signal_sources[0] = g_unix_signal_add(SIGTERM, on_quit_signal, m);
+	m->signal_sources[1] = g_unix_signal_add(SIGINT, on_quit_signal, m);
+	m->signal_sources[2] = g_unix_signal_add(SIGHUP, on_reload_signal, m);
+	g_message("vtierd %s running (configuration %s%s)", PACKAGE_VERSION, m->config_path,
+		  m->options.dry_run ? ", dry run" : "");
+	vtier_notify("READY=1");
+	g_main_loop_run(m->loop);
+	vtier_notify("STOPPING=1");
+	for (guint i = 0; i < G_N_ELEMENTS(m->signal_sources); i++)
+		g_source_remove(m->signal_sources[i]);
+	{
+		g_autoptr(GError) error = NULL;
+
+		if (!vtier_manager_state_save(m, &error))
+			g_warning("%s", error->message);
+	}
+	stop_damon(m);
+	return m->exit_status;
 }

@@ -3,28 +3,77 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/paths.h"
 #include "daemon/manager.h"
+
+/* Without --foreground (and outside systemd) vtierd detaches once it is ready: the parent waits
+ * for the child's word on a pipe and exits with the child's start status. */
+static int detach_when_ready(int *ret_ready_fd)
+{
+	int fds[2];
+	pid_t pid;
+	char status = 1;
+
+	if (pipe(fds) != 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(fds[1]);
+		if (read(fds[0], &status, 1) != 1)
+			status = 1;
+		_exit(status);
+	}
+	close(fds[0]);
+	setsid();
+	*ret_ready_fd = fds[1];
+	return 0;
+}
+
+static void report_ready(int fd, char status)
+{
+	if (fd < 0)
+		return;
+	if (write(fd, &status, 1) != 1)
+		g_debug("cannot tell the parent process");
+	close(fd);
+}
 
 int main(int argc, char **argv)
 {
 	g_autoptr(GOptionContext) ctx = g_option_context_new("");
 	g_autoptr(GError) error = NULL;
 	g_autoptr(VtierManager) manager = NULL;
-	g_autofree gchar *config_path = NULL;
+	g_auto(VtierManagerOptions) options = { 0 };
 	g_autofree gchar *sysroot = NULL;
-	gboolean check_config = FALSE;
-	gboolean debug = FALSE;
-	gboolean version = FALSE;
+	gboolean check_config = FALSE, debug = FALSE, version = FALSE, foreground = FALSE;
+	int ready_fd = -1;
 	const GOptionEntry entries[] = {
-		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &options.config_path,
 		  "Configuration file (default " VTIER_SYSCONFDIR "/vtier/vtierd.conf)", "FILE" },
 		{ "sysroot", 0, 0, G_OPTION_ARG_FILENAME, &sysroot,
 		  "Read /sys, /proc and /run below DIR (testing)", "DIR" },
+		{ "connect", 0, 0, G_OPTION_ARG_STRING, &options.connect_uri,
+		  "libvirt URI to discover guests through (default: [daemon] libvirt_uri; none: "
+		  "no libvirt)",
+		  "URI" },
+		{ "dry-run", 'n', 0, G_OPTION_ARG_NONE, &options.dry_run,
+		  "Plan and log the DAMON writes without making them", NULL },
+		{ "kernel-features", 'k', 0, G_OPTION_ARG_STRING, &options.kernel_features,
+		  "With --dry-run: the kernel profile or probe JSON to plan for (default 7.3)",
+		  "PROFILE|FILE" },
+		{ "policy-dir", 0, 0, G_OPTION_ARG_FILENAME, &options.policy_dir,
+		  "Policy schema and templates (default: $VTIER_POLICY_DIR or " VTIER_POLICYDIR ")",
+		  "DIR" },
+		{ "foreground", 'f', 0, G_OPTION_ARG_NONE, &foreground,
+		  "Stay in the foreground (implied under systemd)", NULL },
 		{ "check-config", 0, 0, G_OPTION_ARG_NONE, &check_config,
 		  "Validate the configuration and exit", NULL },
 		{ "debug", 'd', 0, G_OPTION_ARG_NONE, &debug, "Log debug messages", NULL },
@@ -40,6 +89,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vtierd: %s (try --help)\n", error->message);
 		return 2;
 	}
+	if (argc > 1) {
+		fprintf(stderr, "vtierd: unexpected argument \"%s\" (try --help)\n", argv[1]);
+		return 2;
+	}
 	if (version) {
 		printf("vtierd %s\n", PACKAGE_VERSION);
 		return 0;
@@ -47,16 +100,27 @@ int main(int argc, char **argv)
 	vtier_log_init("vtierd", debug);
 	if (sysroot != NULL)
 		vtier_paths_set_sysroot(sysroot);
-	if (config_path == NULL)
-		config_path = g_strdup(VTIER_SYSCONFDIR "/vtier/vtierd.conf");
-	manager = vtier_manager_new(config_path, &error);
+	options.config_explicit = options.config_path != NULL;
+	if (options.config_path == NULL)
+		options.config_path = g_strdup(VTIER_SYSCONFDIR "/vtier/vtierd.conf");
+	manager = vtier_manager_new(&options, &error);
 	if (manager == NULL) {
 		g_warning("%s", error->message);
 		return 1;
 	}
 	if (check_config) {
-		printf("%s: OK\n", config_path);
+		printf("%s: OK\n", options.config_path);
 		return 0;
 	}
+	if (!foreground && g_getenv("NOTIFY_SOCKET") == NULL && detach_when_ready(&ready_fd) != 0) {
+		g_warning("cannot detach: %s", g_strerror(errno));
+		return 1;
+	}
+	if (!vtier_manager_start(manager, &error)) {
+		g_warning("%s", error->message);
+		report_ready(ready_fd, 1);
+		return 1;
+	}
+	report_ready(ready_fd, 0);
 	return vtier_manager_run(manager);
 }

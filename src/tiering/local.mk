@@ -33,3 +33,5 @@ libvtier_core_la_SOURCES += \
 	src/tiering/controller.c src/tiering/controller.h src/tiering/controller-private.h \
 	src/tiering/controller-arbiter.c \
 	src/tiering/controller-loop.c
+# `explain`'s sentences, built from the snapshot (vtierd serves them).
+libvtier_core_la_SOURCES += src/tiering/explain.c src/tiering/explain.h

@@ -439,6 +439,7 @@ static void parse_memory_backing(xmlNode *domain, VtierGuest *guest)
 
 	if (mb != NULL) {
 		guest->hugepages = child(mb, "hugepages") != NULL;
+		guest->memory_locked = child(mb, "locked") != NULL;
 		guest->memory_source = attr(child(mb, "source"), "type");
 		guest->memory_access = attr(child(mb, "access"), "mode");
 		guest->memory_allocation = attr(child(mb, "allocation"), "mode");
@@ -446,6 +447,15 @@ static void parse_memory_backing(xmlNode *domain, VtierGuest *guest)
 	for (xmlNode *n = cpu_numa != NULL ? cpu_numa->children : NULL; n != NULL; n = n->next) {
 		if (is_elem(n, "cell"))
 			guest->n_numa_cells++;
+	}
+	/* PCI/MDEV passthrough pins the guest's memory for VFIO DMA */
+	for (xmlNode *n = child(domain, "devices") != NULL ? child(domain, "devices")->children
+							      : NULL;
+	     n != NULL; n = n->next) {
+		g_autofree gchar *type = is_elem(n, "hostdev") ? attr(n, "type") : NULL;
+
+		if (g_strcmp0(type, "pci") == 0 || g_strcmp0(type, "mdev") == 0)
+			guest->n_hostdevs++;
 	}
 	guest->resource_partition = text(child(child(domain, "resource"), "partition"));
 }

@@ -16,3 +16,5 @@ include $(srcdir)/tests/unit/qmp.mk
 include $(srcdir)/tests/unit/virt.mk
 include $(srcdir)/tests/unit/docs.mk
 include $(srcdir)/tests/unit/controller.mk
+include $(srcdir)/tests/unit/control.mk
+include $(srcdir)/tests/unit/daemon.mk

@@ -48,6 +48,24 @@ static void test_domain_xml_full(void)
 			"mode=\"ratio\" fast-ratio=\"60\" max-migration-rate=\"256MiB\"/>");
 }
 
+/* Memory DAMON cannot move: locked, and pinned for VFIO passthrough. */
+static void test_domain_xml_unmovable(void)
+{
+	static const gchar xml[] =
+		"<domain type='kvm'><name>gpu</name><memory unit='GiB'>4</memory>"
+		"<memoryBacking><locked/></memoryBacking><devices>"
+		"<hostdev mode='subsystem' type='pci' managed='yes'/>"
+		"<hostdev mode='subsystem' type='usb'/>"
+		"<hostdev mode='subsystem' type='mdev' model='vfio-pci'/></devices></domain>";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VtierGuest) g = vtier_domain_xml_parse(xml, sizeof(xml) - 1, NULL, &error);
+
+	g_assert_no_error(error);
+	g_assert_true(g->memory_locked);
+	g_assert_cmpuint(g->n_hostdevs, ==, 2);
+	g_assert_false(g->hugepages);
+}
+
 static void test_domain_xml_minimal(void)
 {
 	g_autoptr(VtierGuest) g = parse_file("domain-minimal.xml", NULL);
@@ -250,6 +268,7 @@ int main(int argc, char **argv)
 	vtier_test_init(&argc, &argv);
 	g_test_add_func("/domain-xml/full", test_domain_xml_full);
 	g_test_add_func("/domain-xml/minimal", test_domain_xml_minimal);
+	g_test_add_func("/domain-xml/unmovable", test_domain_xml_unmovable);
 	g_test_add_func("/domain-xml/domstatus-wrong-namespace",
 			test_domain_xml_domstatus_wrong_namespace);
 	g_test_add_func("/domain-xml/namespace-on-root", test_domain_xml_namespace_on_root);

@@ -7,7 +7,7 @@
 struct _VtierDamonWriter {
 	VtierDamonIo *io;
 	VtierDamonFeatures *features;
-	GHashTable *known;   /* relpath -> what the file holds */
+	GTree *known;	     /* relpath -> what the file holds, sorted by relpath */
 	GHashTable *running; /* kdamond index -> GPtrArray of VtierDamonEntry it runs with */
 	GHashTable *before;  /* kdamond index -> GPtrArray of VtierDamonEntry read this apply */
 	guint tries;

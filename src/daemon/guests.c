@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "vtierd"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "common/error.h"
+#include "daemon/manager-private.h"
+#include "qmp/guest-source.h"
+#include "virt/memcg.h"
+
+/* vtierd's guest table: every guest it knows (from libvirt or attached), its resolved policy
+ * and its fault state. */
+
+#define FAULT_BACKOFF_MIN_MS 1000
+#define FAULT_BACKOFF_MAX_MS 60000
+
+static void fault_free(VtierFault *fault)
+{
+	if (fault == NULL)
+		return;
+	g_free(fault->kind);
+	g_free(fault->message);
+	g_free(fault);
+}
+
+static void result_free(VtierPlanGuestResult *r)
+{
+	if (r == NULL)
+		return;
+	g_free(r->name);
+	g_free(r->uuid);
+	g_free(r->refusal);
+	g_free(r);
+}
+
+VtierDaemonGuest *vtier_daemon_guest_new(const gchar *name, VtierGuestOrigin origin)
+{
+	VtierDaemonGuest *g = g_new0(VtierDaemonGuest, 1);
+
+	g->name = g_strdup(name);
+	g->origin = origin;
+	g->last_scheme[0] = g->last_scheme[1] = -1;
+	return g;
+}
+
+void vtier_daemon_guest_free(VtierDaemonGuest *g)
+{
+	if (g == NULL)
+		return;
+	g_free(g->name);
+	vtier_guest_free(g->record);
+	g_free(g->attach_qmp);
+	g_free(g->attach_policy);
+	g_free(g->attach_template);
+	vtier_policy_free(g->policy);
+	g_free(g->policy_key);
+	g_free(g->policy_error);
+	g_free(g->refusal);
+	fault_free(g->fault);
+	result_free(g->result);
+	vtier_snapshot_guest_free(g->snap);
+	g_free(g);
+}
+
+void vtier_daemon_guest_set_fault(VtierManager *m, VtierDaemonGuest *g, const gchar *kind,
+				  const gchar *message)
+{
+	gint64 now = g_get_monotonic_time();
+
+	if (g->fault != NULL && g_strcmp0(g->fault->message, message) == 0) {
+		g->fault->backoff_ms = MIN(g->fault->backoff_ms * 2, FAULT_BACKOFF_MAX_MS);
+		g->fault->retry_at_us = now + (gint64)g->fault->backoff_ms * 1000;
+		return;
+	}
+	fault_free(g->fault);
+	g->fault = g_new0(VtierFault, 1);
+	g->fault->kind = g_strdup(kind);
+	g->fault->message = g_strdup(message);
+	g->fault->since_us = now;
+	g->fault->backoff_ms = FAULT_BACKOFF_MIN_MS;
+	g->fault->retry_at_us = now + FAULT_BACKOFF_MIN_MS * 1000;
+	vtier_manager_count_error(m, kind);
+	{
+		g_autofree gchar *name = vtier_daemon_escape_log(g->name);
+		g_autofree gchar *text = vtier_daemon_escape_log(message);
+
+		g_warning("guest %s: %s (retrying with backoff; other guests are not affected)",
+			  name, text);
+	}
+}
+
+void vtier_daemon_guest_clear_fault(VtierManager *m, VtierDaemonGuest *g)
+{
+	g_autofree gchar *name = NULL;
+	g_autofree gchar *text = NULL;
+
+	(void)m;
+	if (g->fault == NULL)
+		return;
+	name = vtier_daemon_escape_log(g->name);
+	text = vtier_daemon_escape_log(g->fault->message);
+	g_message("guest %s: cleared: %s", name, text);
+	g_clear_pointer(&g->fault, fault_free);
+}
+
+gboolean vtier_daemon_guest_ready(const VtierDaemonGuest *g, gint64 now_us)
+{
+	return g->fault == NULL || now_us >= g->fault->retry_at_us;
+}
+
+void vtier_daemon_guest_set_result(VtierDaemonGuest *g, const VtierPlanGuestResult *r)
+{
+	result_free(g->result);
+	g->result = NULL;
+	if (r == NULL)
+		return;
+	g->result = g_new0(VtierPlanGuestResult, 1);
+	*g->result = *r;
+	g->result->name = g_strdup(r->name);
+	g->result->uuid = g_strdup(r->uuid);
+	g->result->refusal = g_strdup(r->refusal);
+}
+
+/* ---- libvirt ---- */
+
+void vtier_daemon_guests_sync_libvirt(VtierManager *m)
+{
+	GPtrArray *running = m->virt != NULL && vtier_virt_connection_is_connected(m->virt)
+				     ? vtier_virt_connection_get_guests(m->virt)
+				     : NULL;
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+	GHashTableIter iter;
+	gpointer key, value;
+
+	if (m->virt == NULL)
+		return;
+	if (running == NULL)
+		return; /* disconnected: keep the guests as they were until the re-sync */
+	for (guint i = 0; i < running->len; i++) {
+		const VtierGuest *rec = g_ptr_array_index(running, i);
+		VtierDaemonGuest *g = g_hash_table_lookup(m->guests, rec->name);
+
+		g_hash_table_add(seen, rec->name);
+		if (g != NULL && g->origin == VTIER_ORIGIN_ATTACH)
+			continue; /* an attached guest of the same name keeps its place */
+		if (g == NULL) {
+			g = vtier_daemon_guest_new(rec->name, VTIER_ORIGIN_LIBVIRT);
+			g_hash_table_insert(m->guests, g->name, g);
+		} else if (g->record != NULL && !vtier_guest_equal(g->record, rec)) {
+			g->stopping = FALSE;
+		}
+		vtier_guest_free(g->record);
+		g->record = vtier_guest_copy(rec);
+	}
+	g_hash_table_iter_init(&iter, m->guests);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		VtierDaemonGuest *g = value;
+
+		if (g->origin == VTIER_ORIGIN_LIBVIRT && !g_hash_table_contains(seen, key)) {
+			vtier_controller_forget(m->controller, g->name);
+			g_hash_table_iter_remove(&iter);
+		}
+	}
+}
+
+/* ---- planner input ---- */
+
+static gboolean node_is_slow(const VtierTopology *topology, guint id)
+{
+	const VtierNode *node = vtier_topology_get_node(topology, id);
+
+	return node != NULL && node->role == VTIER_NODE_ROLE_SLOW;
+}
+
+/* DAMON's paddr migration ignores cpusets and memory policies: a strict numatune that
+ * excludes every slow node would be broken by tiering. */
+static gboolean numatune_forbids(VtierManager *m, const VtierGuest *rec, gchar **ret_reason)
+{
+	if (rec == NULL || g_strcmp0(rec->numatune_mode, "strict") != 0 ||
+	    rec->bound_nodes == NULL || rec->bound_nodes->len == 0)
+		return FALSE;
+	for (guint i = 0; i < rec->bound_nodes->len; i++) {
+		if (node_is_slow(m->topology, g_array_index(rec->bound_nodes, guint, i)))
+			return FALSE;
+	}
+	if (!vtier_config_get_boolean(m->config, "policy", "respect_numatune"))
+		return FALSE;
+	*ret_reason = g_strdup_printf(
+		"<numatune mode=\"strict\"> binds its memory to nodes %s, which exclude every slow "
+		"node: DAMON would move it against that binding, so vtier plans nothing for it "
+		"(set [policy] respect_numatune=false to tier it anyway)",
+		rec->numatune_nodeset != NULL ? rec->numatune_nodeset : "(pinned)");
+	return TRUE;
+}
+
+static VtierPolicy *resolve_policy(VtierManager *m, VtierDaemonGuest *g, GError **error)
+{
+	g_autofree gchar *mode_text = vtier_manager_config_default_mode(m);
+	VtierPolicyMode mode = VTIER_POLICY_MODE_RATIO;
+	const gchar *xml = g->record->policy_xml;
+	g_autofree gchar *from_template = NULL;
+
+	vtier_policy_mode_from_string(mode_text, &mode);
+	if (g->attach_policy != NULL)
+		xml = g->attach_policy;
+	else if (g->attach_template != NULL)
+		xml = from_template = g_markup_printf_escaped(
+			"<policy xmlns=\"%s\" template=\"%s\"/>", VTIER_POLICY_NAMESPACE,
+			g->attach_template);
+	return vtier_policy_resolve(m->store, g->name, g->record->memory_bytes, xml, mode, error);
+}
+
+/* Everything a guest's resolved policy depends on. */
+static gchar *policy_key(VtierManager *m, const VtierDaemonGuest *g)
+{
+	g_autofree gchar *mode = vtier_manager_config_default_mode(m);
+
+	return g_strdup_printf("%u|%s|%d|%" G_GUINT64_FORMAT "|%s|%s|%s", m->store_generation,
+			       mode, vtier_config_get_boolean(m->config, "policy", "strict"),
+			       g->record->memory_bytes,
+			       g->record->policy_xml != NULL ? g->record->policy_xml : "",
+			       g->attach_policy != NULL ? g->attach_policy : "",
+			       g->attach_template != NULL ? g->attach_template : "");
+}
+
+VtierPlanGuest *vtier_daemon_guest_plan_input(VtierManager *m, VtierDaemonGuest *g,
+					      gchar **ret_refusal)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VtierPolicy) policy = NULL;
+	g_autofree gchar *key = NULL;
+
+	if (g->record == NULL || g->stopping)
+		return NULL;
+	if (numatune_forbids(m, g->record, ret_refusal))
+		return NULL;
+	key = policy_key(m, g);
+	if (g->policy != NULL && g_strcmp0(key, g->policy_key) == 0)
+		return vtier_plan_guest_new_from_guest(g->record, g->policy);
+	g_clear_pointer(&g->policy_error, g_free);
+	g_clear_pointer(&g->policy, vtier_policy_free);
+	g_free(g->policy_key);
+	g->policy_key = g_steal_pointer(&key);
+	policy = resolve_policy(m, g, &error);
+	if (policy == NULL) {
+		g_autofree gchar *mode_text = vtier_manager_config_default_mode(m);
+		VtierPolicyMode mode = VTIER_POLICY_MODE_RATIO;
+
+		if (vtier_config_get_boolean(m->config, "policy", "strict")) {
+			*ret_refusal = g_strdup(error->message);
+			return NULL;
+		}
+		g->policy_error = g_strdup(error->message);
+		g_clear_error(&error);
+		vtier_policy_mode_from_string(mode_text, &mode);
+		policy = vtier_policy_resolve(m->store, g->name, g->record->memory_bytes, NULL,
+					      mode, &error);
+		if (policy == NULL) {
+			*ret_refusal = g_strdup(error->message);
+			return NULL;
+		}
+	}
+	vtier_policy_free(g->policy);
+	g->policy = vtier_policy_copy(policy);
+	return vtier_plan_guest_new_from_guest(g->record, policy);
+}
+
+/* Memory DAMON's paddr migration cannot move: pages off the LRU. vtier does not pretend:
+ * status and explain show it, and the share is measured over what can move. */
+void vtier_daemon_guest_unmovable(const VtierDaemonGuest *g, VtierSnapshotGuest *snap,
+				  const VtierTopology *topology)
+{
+	const VtierGuest *rec = g->record;
+
+	(void)topology;
+	if (rec == NULL)
+		return;
+	if (rec->hugepages)
+		vtier_snapshot_guest_add_unmovable(snap, "hugetlbfs", rec->memory_bytes);
+	else if (rec->n_hostdevs > 0)
+		vtier_snapshot_guest_add_unmovable(snap, "vfio-pinned", rec->memory_bytes);
+	else if (rec->memory_locked)
+		vtier_snapshot_guest_add_unmovable(snap, "locked", rec->memory_bytes);
+	if (g->refusal != NULL && g_strstr_len(g->refusal, -1, "numatune") != NULL)
+		vtier_snapshot_guest_add_unmovable(snap, "numatune-strict", rec->memory_bytes);
+}
+
+/* ---- attach / detach ---- */
+
+typedef struct {
+	GMainLoop *loop;
+	VtierGuest *guest;
+	GError *error;
+} QmpWait;
+
+static void on_qmp_guest(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	QmpWait *w = user_data;
+
+	(void)source;
+	w->guest = vtier_qmp_guest_from_socket_finish(result, &w->error);
+	g_main_loop_quit(w->loop);
+}
+
+/* The facts of the QEMU behind a QMP socket (pid from the socket's peer, memory from QMP).
+ * Runs its own main context for at most 2 s: only `attach --qmp` waits on it. */
+static gboolean qmp_fill(VtierGuest *rec, const gchar *socket_path, GError **error)
+{
+	g_autoptr(GMainContext) context = g_main_context_new();
+	QmpWait w = { 0 };
+
+	g_main_context_push_thread_default(context);
+	w.loop = g_main_loop_new(context, FALSE);
+	vtier_qmp_guest_from_socket_async(socket_path, 2000, NULL, on_qmp_guest, &w);
+	g_main_loop_run(w.loop);
+	g_main_loop_unref(w.loop);
+	g_main_context_pop_thread_default(context);
+	if (w.guest == NULL) {
+		g_propagate_prefixed_error(error, w.error, "attach %s: QMP %s: ", rec->name,
+					   socket_path);
+		return FALSE;
+	}
+	if (rec->pid <= 0)
+		rec->pid = w.guest->pid;
+	rec->memory_bytes = w.guest->memory_bytes;
+	g_clear_pointer(&rec->memdevs, g_ptr_array_unref);
+	rec->memdevs = g_steal_pointer(&w.guest->memdevs);
+	vtier_guest_free(w.guest);
+	return TRUE;
+}
+
+/* A QEMU started by hand: its memory size from its command line; any other process (a
+ * workload in a cgroup) is sized by what its memcg holds. */
+static void pid_fill(VtierGuest *rec)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VtierGuest) qemu = vtier_qmp_guest_from_pid(rec->pid, NULL, &error);
+
+	if (qemu == NULL) {
+		g_debug("attach %s: pid %d is not a QEMU (%s): sized by its memcg", rec->name,
+			rec->pid, error->message);
+		return;
+	}
+	rec->memory_bytes = qemu->memory_bytes;
+	rec->hugepages = qemu->hugepages;
+}
+
+static gboolean attach_record(VtierManager *m, const VtierControlRequest *req,
+			      VtierGuest **ret_record, GError **error)
+{
+	g_autoptr(VtierGuest) rec = vtier_guest_new(req->qmp != NULL ? VTIER_GUEST_SOURCE_QMP
+								     : VTIER_GUEST_SOURCE_PID);
+	g_autoptr(GArray) nodes = NULL;
+	VtierCgroupVersion version;
+
+	(void)m;
+	rec->name = g_strdup(req->name);
+	rec->pid = req->pid;
+	if (req->qmp != NULL && !qmp_fill(rec, req->qmp, error))
+		return FALSE;
+	if (req->qmp == NULL && rec->pid > 0)
+		pid_fill(rec);
+	if (rec->pid <= 0) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+			    "attach %s: no QEMU pid (give --pid PID or a --qmp socket)", req->name);
+		return FALSE;
+	}
+	if (!vtier_memcg_resolve(rec->pid, &version, &rec->memcg_path, error)) {
+		g_prefix_error(error, "attach %s: ", req->name);
+		return FALSE;
+	}
+	if (!vtier_memcg_read_numa_stat(version, rec->memcg_path, &nodes, error)) {
+		g_prefix_error(error, "attach %s: ", req->name);
+		return FALSE;
+	}
+	if (rec->memory_bytes == 0) {
+		for (guint i = 0; i < nodes->len; i++)
+			rec->memory_bytes += g_array_index(nodes, guint64, i);
+	}
+	*ret_record = g_steal_pointer(&rec);
+	return TRUE;
+}
+
+gboolean vtier_daemon_guest_attach(VtierManager *m, const VtierControlRequest *req,
+				   VtierDaemonGuest **ret_guest, GError **error)
+{
+	VtierDaemonGuest *old = g_hash_table_lookup(m->guests, req->name);
+	g_autoptr(VtierGuest) rec = NULL;
+	VtierDaemonGuest *g;
+
+	if (old != NULL && old->origin == VTIER_ORIGIN_LIBVIRT) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_CONFLICT,
+			    "attach %s: a libvirt guest of that name is already managed",
+			    req->name);
+		return FALSE;
+	}
+	if (!attach_record(m, req, &rec, error))
+		return FALSE;
+	g = vtier_daemon_guest_new(req->name, VTIER_ORIGIN_ATTACH);
+	g->record = g_steal_pointer(&rec);
+	g->attach_qmp = g_strdup(req->qmp);
+	g->attach_policy = g_strdup(req->policy);
+	g->attach_template = g_strdup(req->template_name);
+	{
+		/* the policy must resolve now: an attach that cannot be tiered is an error */
+		g_autoptr(VtierPolicy) policy = resolve_policy(m, g, error);
+
+		if (policy == NULL) {
+			vtier_daemon_guest_free(g);
+			return FALSE;
+		}
+	}
+	g_hash_table_replace(m->guests, g->name, g);
+	vtier_manager_mark_dirty(m, "attach");
+	*ret_guest = g;
+	return TRUE;
+}
+
+gboolean vtier_daemon_guest_detach(VtierManager *m, const gchar *name, GError **error)
+{
+	VtierDaemonGuest *g = g_hash_table_lookup(m->guests, name);
+
+	if (g == NULL || g->origin != VTIER_ORIGIN_ATTACH) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND,
+			    "detach %s: no attached guest of that name%s", name,
+			    g != NULL ? " (it comes from libvirt: stop it there)" : "");
+		return FALSE;
+	}
+	vtier_controller_forget(m->controller, name);
+	g_hash_table_remove(m->guests, name);
+	vtier_manager_mark_dirty(m, "detach");
+	return TRUE;
+}

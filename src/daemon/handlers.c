@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "vtierd"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "common/error.h"
+#include "daemon/manager-private.h"
+#include "tiering/explain.h"
+#include "tiering/policy-units.h"
+#include "virt/domain-xml.h"
+
+/* The control requests (common/control.h), answered on the main loop from what the manager
+ * holds: read-only requests never change anything. */
+
+static JsonNode *object_node(JsonObject *obj)
+{
+	JsonNode *node = json_node_new(JSON_NODE_OBJECT);
+
+	json_node_take_object(node, obj);
+	return node;
+}
+
+static JsonNode *handle_explain(VtierManager *m, const gchar *name, GError **error)
+{
+	const VtierSnapshotGuest *g = vtier_snapshot_lookup(m->snapshot, name);
+	g_autoptr(GPtrArray) sentences = NULL;
+	JsonObject *obj;
+	JsonArray *array;
+
+	if (g == NULL) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND,
+			    "vtierd knows no guest named \"%s\"", name);
+		return NULL;
+	}
+	sentences = vtier_explain_guest(m->snapshot, g);
+	obj = json_object_new();
+	array = json_array_new();
+	for (guint i = 0; i < sentences->len; i++)
+		json_array_add_string_element(array, g_ptr_array_index(sentences, i));
+	json_object_set_string_member(obj, "name", g->name);
+	json_object_set_array_member(obj, "sentences", array);
+	json_object_set_member(obj, "guest", vtier_snapshot_guest_to_json(g));
+	return object_node(obj);
+}
+
+static JsonNode *handle_dump(VtierManager *m)
+{
+	JsonObject *obj = json_object_new();
+	g_autofree gchar *config = vtier_config_to_data(m->config);
+	JsonObject *state = json_object_new();
+
+	json_object_set_member(obj, "snapshot", vtier_snapshot_to_json(m->snapshot));
+	if (m->plan != NULL)
+		json_object_set_member(obj, "plan", vtier_plan_to_json(m->plan));
+	else
+		json_object_set_null_member(obj, "plan");
+	if (m->applied != NULL)
+		json_object_set_member(obj, "applied_model", vtier_damon_model_to_json(m->applied));
+	else
+		json_object_set_null_member(obj, "applied_model");
+	json_object_set_string_member(obj, "config", config);
+	json_object_set_member(state, "slots", vtier_plan_slots_to_json(m->slots));
+	json_object_set_boolean_member(state, "adopted", m->adopted);
+	json_object_set_object_member(obj, "state", state);
+	return object_node(obj);
+}
+
+static JsonNode *handle_attach(VtierManager *m, const VtierControlRequest *req, GError **error)
+{
+	VtierDaemonGuest *g = NULL;
+	JsonObject *obj;
+
+	if (!vtier_daemon_guest_attach(m, req, &g, error))
+		return NULL;
+	{
+		g_autofree gchar *name = vtier_daemon_escape_log(g->name);
+
+		g_message("attached %s (pid %d, memcg %s)", name, g->record->pid,
+			  g->record->memcg_path);
+	}
+	obj = json_object_new();
+	json_object_set_string_member(obj, "name", g->name);
+	json_object_set_int_member(obj, "pid", g->record->pid);
+	json_object_set_string_member(obj, "memcg_path", g->record->memcg_path);
+	return object_node(obj);
+}
+
+/* ---- the libvirt hook ---- */
+
+static guint64 guest_fast_bytes(const VtierPolicy *policy, guint64 memory_bytes)
+{
+	switch (policy->mode) {
+	case VTIER_POLICY_MODE_RATIO:
+	case VTIER_POLICY_MODE_HOT_SPLIT:
+	case VTIER_POLICY_MODE_INTERLEAVE:
+		return memory_bytes / 10000 * policy->fast_ratio_bp +
+		       memory_bytes % 10000 * policy->fast_ratio_bp / 10000;
+	case VTIER_POLICY_MODE_ALLOWANCE:
+		return MIN(policy->fast_size, memory_bytes);
+	case VTIER_POLICY_MODE_PIN_FAST:
+		return memory_bytes;
+	default:
+		return 0;
+	}
+}
+
+static guint64 fast_capacity(VtierManager *m)
+{
+	guint64 total = 0;
+	guint64 reserve = vtier_config_get_size(m->config, "host", "fast_reserve");
+
+	for (guint i = 0; i < m->topology->nodes->len; i++) {
+		const VtierNode *n = g_ptr_array_index(m->topology->nodes, i);
+
+		if (n->role == VTIER_NODE_ROLE_FAST)
+			total += n->total_bytes;
+	}
+	return total > reserve ? total - reserve : 0;
+}
+
+/* prepare: the policy must resolve, and the fast memory promised to running guests plus this
+ * one must fit the fast nodes less [host] fast_reserve. Warns; refuses only with [policy]
+ * strict=true. */
+static gboolean hook_prepare(VtierManager *m, const VtierControlRequest *req, JsonArray *messages)
+{
+	gboolean strict = vtier_config_get_boolean(m->config, "policy", "strict");
+	g_autofree gchar *mode_text = vtier_manager_config_default_mode(m);
+	VtierPolicyMode mode = VTIER_POLICY_MODE_RATIO;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VtierGuest) rec = NULL;
+	g_autoptr(VtierPolicy) policy = NULL;
+	guint64 want, promised = m->snapshot->fast_promised_bytes, capacity = fast_capacity(m);
+
+	vtier_policy_mode_from_string(mode_text, &mode);
+	rec = vtier_domain_xml_parse(req->xml, strlen(req->xml), NULL, &error);
+	if (rec == NULL) {
+		json_array_add_string_element(messages, error->message);
+		return !strict;
+	}
+	policy = vtier_policy_resolve(m->store, req->name, rec->memory_bytes, rec->policy_xml, mode,
+				      &error);
+	if (policy == NULL) {
+		g_autofree gchar *msg = g_strdup_printf(
+			"%s%s", error->message,
+			strict ? "" : " (the guest runs under the host default policy)");
+
+		json_array_add_string_element(messages, msg);
+		return !strict;
+	}
+	want = guest_fast_bytes(policy, rec->memory_bytes);
+	if (want > 0 && promised + want > capacity) {
+		g_autofree gchar *w = vtier_policy_format_size(want);
+		g_autofree gchar *p = vtier_policy_format_size(promised);
+		g_autofree gchar *c = vtier_policy_format_size(capacity);
+		g_autofree gchar *msg = g_strdup_printf(
+			"vtier: guest %s wants %s of fast memory; running guests are promised %s of "
+			"the %s the fast nodes offer (less [host] fast_reserve)%s",
+			req->name, w, p, c, strict ? "" : ": it will get less than its policy asks");
+
+		json_array_add_string_element(messages, msg);
+		return !strict;
+	}
+	return TRUE;
+}
+
+static void hook_refresh(VtierManager *m, const VtierControlRequest *req, gboolean stopping)
+{
+	VtierDaemonGuest *g = g_hash_table_lookup(m->guests, req->name);
+	g_autoptr(VtierGuest) rec = NULL;
+
+	if (g != NULL && g->origin == VTIER_ORIGIN_LIBVIRT)
+		g->stopping = stopping;
+	if (m->virt != NULL && req->xml[0] != '\0') {
+		rec = vtier_domain_xml_parse(req->xml, strlen(req->xml), NULL, NULL);
+		if (rec != NULL && rec->uuid != NULL)
+			vtier_virt_connection_refresh(m->virt, rec->uuid);
+	}
+	vtier_manager_mark_dirty(m, stopping ? "hook: guest stopping" : "hook: guest started");
+}
+
+static JsonNode *handle_hook(VtierManager *m, const VtierControlRequest *req)
+{
+	JsonObject *obj = json_object_new();
+	JsonArray *messages = json_array_new();
+	gboolean allow = TRUE;
+	const gchar *op = req->operation;
+
+	if (g_strcmp0(op, "prepare") == 0)
+		allow = hook_prepare(m, req, messages);
+	else if (g_strcmp0(op, "started") == 0 || g_strcmp0(op, "reconnect") == 0 ||
+		 g_strcmp0(op, "attach") == 0)
+		hook_refresh(m, req, FALSE);
+	else if (g_strcmp0(op, "stopped") == 0 || g_strcmp0(op, "release") == 0)
+		hook_refresh(m, req, TRUE);
+	/* migrate, restore, start and the rest: nothing to do, the XML is left as it is */
+	{
+		g_autofree gchar *name = vtier_daemon_escape_log(req->name);
+		g_autofree gchar *what = vtier_daemon_escape_log(op);
+
+		g_message("hook: %s %s%s", name, what, allow ? "" : ": refused");
+	}
+	json_object_set_boolean_member(obj, "allow", allow);
+	json_object_set_array_member(obj, "messages", messages);
+	return object_node(obj);
+}
+
+gboolean vtier_manager_handle_request(const VtierControlRequest *req, JsonNode **ret_result,
+				      GError **error, gpointer user_data)
+{
+	VtierManager *m = user_data;
+	JsonNode *result = NULL;
+
+	switch (req->cmd) {
+	case VTIER_CONTROL_CMD_PING: {
+		JsonObject *obj = json_object_new();
+
+		json_object_set_string_member(obj, "version", PACKAGE_VERSION);
+		result = object_node(obj);
+		break;
+	}
+	case VTIER_CONTROL_CMD_STATUS:
+		result = vtier_snapshot_to_json(m->snapshot);
+		break;
+	case VTIER_CONTROL_CMD_DUMP:
+		result = handle_dump(m);
+		break;
+	case VTIER_CONTROL_CMD_EXPLAIN:
+		result = handle_explain(m, req->name, error);
+		break;
+	case VTIER_CONTROL_CMD_ATTACH:
+		result = handle_attach(m, req, error);
+		break;
+	case VTIER_CONTROL_CMD_DETACH:
+		if (vtier_daemon_guest_detach(m, req->name, error))
+			result = object_node(json_object_new());
+		break;
+	case VTIER_CONTROL_CMD_RELOAD:
+		if (vtier_manager_reload(m, error))
+			result = object_node(json_object_new());
+		else
+			vtier_manager_count_error(m, "config");
+		break;
+	case VTIER_CONTROL_CMD_HOOK:
+		result = handle_hook(m, req);
+		break;
+	case VTIER_CONTROL_CMD_LAST:
+		break;
+	}
+	if (result == NULL) {
+		if (error != NULL && *error == NULL)
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_FAILED,
+				    "internal error: %s failed without a reason",
+				    vtier_control_command_to_string(req->cmd));
+		return FALSE;
+	}
+	*ret_result = result;
+	return TRUE;
+}

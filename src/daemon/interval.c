@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "vtierd"
+
+#include "config.h"
+
+#include <sys/utsname.h>
+
+#include "common/error.h"
+#include "daemon/manager-private.h"
+#include "virt/memcg.h"
+
+/* The controller's seat: every [daemon] interval_ms, measure each planned guest (its memcg's
+ * memory.numa_stat, its schemes' stats), run the controller step, apply the budgets it returns
+ * (`quotas/bytes` + one `commit`, only when a budget changed), and rebuild the snapshot that
+ * status, dump and /metrics serve. */
+
+enum { DIR_UP, DIR_DOWN };
+
+static VtierDamonScheme *model_scheme(const VtierDamonModel *model, gint index)
+{
+	VtierDamonContext *ctx;
+
+	if (model == NULL || index < 0 || model->kdamonds->len == 0)
+		return NULL;
+	ctx = ((VtierDamonKdamond *)g_ptr_array_index(model->kdamonds, 0))->context;
+	if ((guint)index >= ctx->schemes->len)
+		return NULL;
+	return g_ptr_array_index(ctx->schemes, index);
+}
+
+/* The scheme moving the guest's memory up (PULL) or down (PUSH), -1 when none. */
+static gint guest_scheme(const VtierDaemonGuest *g, gint dir)
+{
+	const VtierPlanGuestResult *r = g->result;
+
+	if (r == NULL || !r->planned || r->first_scheme < 0 || r->kdamond != 0)
+		return -1;
+	switch (r->mode) {
+	case VTIER_POLICY_MODE_RATIO:
+	case VTIER_POLICY_MODE_ALLOWANCE:
+		return dir == DIR_UP ? r->first_scheme : r->first_scheme + 1;
+	case VTIER_POLICY_MODE_PIN_FAST:
+		return dir == DIR_UP ? r->first_scheme : -1;
+	case VTIER_POLICY_MODE_PIN_SLOW:
+		return dir == DIR_DOWN ? r->first_scheme : -1;
+	default:
+		return -1;
+	}
+}
+
+/* Carries the last measurement over (a snapshot rebuilt between intervals). */
+static void keep_memory(VtierDaemonGuest *g, VtierSnapshotGuest *s)
+{
+	if (g->snap == NULL || !g->snap->measured)
+		return;
+	s->measured = TRUE;
+	s->fast_bytes = g->snap->fast_bytes;
+	s->slow_bytes = g->snap->slow_bytes;
+	s->share_bp = g->snap->share_bp;
+	g_array_append_vals(s->nodes, g->snap->nodes->data, g->snap->nodes->len);
+}
+
+static void measure_memory(VtierManager *m, VtierDaemonGuest *g, VtierSnapshotGuest *s)
+{
+	g_autoptr(GArray) nodes = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (g->record == NULL || g->record->memcg_path == NULL) {
+		s->state_reason = g_strdup("its memory cgroup is unknown: nothing to measure");
+		return;
+	}
+	if (!vtier_memcg_read_numa_stat(vtier_memcg_host_version(), g->record->memcg_path, &nodes,
+					&error)) {
+		if (g->origin == VTIER_ORIGIN_ATTACH || g->planned) {
+			vtier_daemon_guest_set_fault(m, g, "memcg", error->message);
+			if (g->planned)
+				vtier_manager_mark_dirty(m, "memcg gone");
+		}
+		return;
+	}
+	if (g->fault != NULL && g_strcmp0(g->fault->kind, "memcg") == 0) {
+		vtier_daemon_guest_clear_fault(m, g);
+		vtier_manager_mark_dirty(m, "memcg back");
+	}
+	s->measured = TRUE;
+	for (guint i = 0; i < nodes->len; i++) {
+		guint64 bytes = g_array_index(nodes, guint64, i);
+		const VtierNode *node = vtier_topology_get_node(m->topology, i);
+
+		if (node == NULL || node->role == VTIER_NODE_ROLE_NONE)
+			continue;
+		vtier_snapshot_guest_add_node(s, i,
+					      node->role == VTIER_NODE_ROLE_FAST ? VTIER_TIER_FAST
+										 : VTIER_TIER_SLOW,
+					      bytes);
+		if (node->role == VTIER_NODE_ROLE_FAST)
+			s->fast_bytes += bytes;
+		else
+			s->slow_bytes += bytes;
+	}
+	if (s->fast_bytes + s->slow_bytes > 0)
+		s->share_bp = (guint)(s->fast_bytes * 10000 / (s->fast_bytes + s->slow_bytes));
+}
+
+/* Adds the growth of the kernel's cumulative counters since the last interval. */
+static void count_direction(VtierDaemonGuest *g, gint dir, gint scheme,
+			    const VtierDamonKdamondStatus *status, VtierSnapshotDirection *d,
+			    guint64 *ret_applied_delta)
+{
+	const VtierDamonSchemeStats *st;
+	guint64 applied, tried, qt;
+
+	*ret_applied_delta = 0;
+	d->scheme = scheme;
+	if (scheme < 0 || status == NULL || status->schemes == NULL ||
+	    (guint)scheme >= status->schemes->len)
+		return;
+	st = &g_array_index(status->schemes, VtierDamonSchemeStats, scheme);
+	applied = st->sz_applied;
+	tried = st->sz_tried;
+	qt = st->qt_exceeds;
+	d->hot_bytes = st->tried_bytes;
+	if (g->last_scheme[dir] != scheme || applied < g->last_applied[dir]) {
+		/* a new scheme (or a restarted kdamond): count from here */
+		g->last_scheme[dir] = scheme;
+		g->last_applied[dir] = applied;
+		g->last_tried[dir] = tried;
+		g->last_qt[dir] = qt;
+		return;
+	}
+	*ret_applied_delta = applied - g->last_applied[dir];
+	d->migrated_bytes += applied - g->last_applied[dir];
+	d->tried_bytes += tried >= g->last_tried[dir] ? tried - g->last_tried[dir] : 0;
+	d->quota_exceeded += qt >= g->last_qt[dir] ? qt - g->last_qt[dir] : 0;
+	g->last_applied[dir] = applied;
+	g->last_tried[dir] = tried;
+	g->last_qt[dir] = qt;
+}
+
+static void fill_policy(VtierManager *m, VtierDaemonGuest *g, VtierSnapshotGuest *s)
+{
+	const VtierPolicy *p = g->policy;
+	const VtierPlanGuestResult *r = g->result;
+
+	if (g->record != NULL) {
+		s->uuid = g_strdup(g->record->uuid);
+		s->pid = g->record->pid;
+		s->memcg_path = g_strdup(g->record->memcg_path);
+		s->memory_bytes = g->record->memory_bytes;
+		s->source = g_strdup(vtier_guest_source_to_string(g->record->source));
+	}
+	if (p != NULL) {
+		s->mode = g_strdup(vtier_policy_mode_to_string(p->mode));
+		s->tuner = g_strdup(vtier_policy_tuner_to_string(p->tuner));
+		s->policy_origin = g_strdup(g->origin == VTIER_ORIGIN_ATTACH ? "attach" : p->origin);
+		s->priority = p->priority;
+		if (p->mode == VTIER_POLICY_MODE_RATIO || p->mode == VTIER_POLICY_MODE_HOT_SPLIT)
+			s->target_share_bp = p->fast_ratio_bp;
+		else if (p->mode == VTIER_POLICY_MODE_PIN_FAST)
+			s->target_share_bp = 10000;
+		else if (p->mode == VTIER_POLICY_MODE_PIN_SLOW)
+			s->target_share_bp = 0;
+	}
+	if (r != NULL) {
+		s->fast_node = r->fast_node;
+		s->slow_node = r->slow_node;
+		s->target_fast_bytes = r->fast_target_bytes;
+	}
+	(void)m;
+}
+
+static void fill_state(VtierDaemonGuest *g, VtierSnapshotGuest *s)
+{
+	if (g->fault != NULL) {
+		s->state = VTIER_GUEST_STATE_FAULT;
+		g_free(s->state_reason);
+		s->state_reason = g_strdup(g->fault->message);
+		s->last_error = g_strdup(g->fault->message);
+		s->last_error_time = g_get_real_time() / G_USEC_PER_SEC -
+				     (g_get_monotonic_time() - g->fault->since_us) / G_USEC_PER_SEC;
+	} else if (g->refusal != NULL) {
+		s->state = VTIER_GUEST_STATE_REFUSED;
+		g_free(s->state_reason);
+		s->state_reason = g_strdup(g->refusal);
+	} else if (g->result != NULL && !g->result->planned) {
+		s->state = g->result->mode == VTIER_POLICY_MODE_OFF ? VTIER_GUEST_STATE_OFF
+								     : VTIER_GUEST_STATE_REFUSED;
+		g_free(s->state_reason);
+		s->state_reason = g_strdup(g->result->refusal);
+	} else if (g->planned && !s->measured) {
+		s->state = VTIER_GUEST_STATE_UNMEASURED;
+	} else if (g->planned) {
+		s->state = VTIER_GUEST_STATE_TIERING;
+	} else {
+		s->state = VTIER_GUEST_STATE_PENDING;
+	}
+	if (s->state != VTIER_GUEST_STATE_FAULT && g->policy_error != NULL) {
+		s->last_error = g_strdup(g->policy_error);
+		s->last_error_time = g_get_real_time() / G_USEC_PER_SEC;
+	}
+}
+
+/* A new per-guest record carrying the counters of the previous one. */
+static VtierSnapshotGuest *guest_record(VtierManager *m, VtierDaemonGuest *g)
+{
+	VtierSnapshotGuest *s = vtier_snapshot_guest_new(g->name);
+
+	if (g->snap != NULL) {
+		s->up = g->snap->up;
+		s->down = g->snap->down;
+		s->fast_byte_seconds = g->snap->fast_byte_seconds;
+		s->slow_byte_seconds = g->snap->slow_byte_seconds;
+		s->control_state = g->snap->control_state;
+		s->control_reason = g_strdup(g->snap->control_reason);
+	}
+	fill_policy(m, g, s);
+	vtier_daemon_guest_unmovable(g, s, m->topology);
+	return s;
+}
+
+static gboolean read_status(VtierManager *m, VtierDamonKdamondStatus *status)
+{
+	g_autoptr(GError) error = NULL;
+	gboolean ok;
+
+	if (m->applied == NULL)
+		return FALSE;
+	if (m->options.dry_run)
+		ok = vtier_damon_writer_read_status(m->dry_writer, 0, status, &error);
+	else
+		ok = vtier_damon_driver_read_status(m->driver, 0, status, &error);
+	if (!ok)
+		g_debug("kdamond status: %s", error->message);
+	return ok;
+}
+
+static void controller_input(VtierDaemonGuest *g, const VtierSnapshotGuest *s,
+			     const VtierDamonModel *plan_model, guint64 applied[2],
+			     VtierControllerInput *in)
+{
+	VtierDamonScheme *up = model_scheme(plan_model, s->up.scheme);
+	VtierDamonScheme *down = model_scheme(plan_model, s->down.scheme);
+
+	in->key = g->name;
+	in->mode = g->policy->mode;
+	in->tuner = g->policy->tuner;
+	in->priority = g->policy->priority;
+	in->target_share_bp = s->target_share_bp;
+	in->target_fast_bytes = s->target_fast_bytes;
+	in->measured = s->measured;
+	in->fast_bytes = s->fast_bytes;
+	in->slow_bytes = s->slow_bytes;
+	in->hot_fast_bytes = s->down.hot_bytes;
+	in->hot_slow_bytes = s->up.hot_bytes;
+	in->applied_up_bytes = applied[DIR_UP];
+	in->applied_down_bytes = applied[DIR_DOWN];
+	in->cap_up_bytes = up != NULL ? up->quotas.bytes : 0;
+	in->cap_down_bytes = down != NULL ? down->quotas.bytes : 0;
+	in->window_ms = up != NULL ? (guint)up->quotas.reset_interval_ms
+		       : down != NULL ? (guint)down->quotas.reset_interval_ms
+				      : 1000;
+}
+
+static void set_budget(VtierManager *m, gint scheme, guint64 bytes, gboolean *changed)
+{
+	guint64 *old;
+
+	if (scheme < 0)
+		return;
+	old = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER((guint)scheme + 1));
+	if (old != NULL && *old == bytes)
+		return;
+	g_hash_table_insert(m->budgets, GUINT_TO_POINTER((guint)scheme + 1),
+			    g_memdup2(&bytes, sizeof(bytes)));
+	*changed = TRUE;
+}
+
+static guint64 fast_capacity(VtierManager *m)
+{
+	guint64 total = 0;
+	guint64 reserve = vtier_config_get_size(m->config, "host", "fast_reserve");
+
+	for (guint i = 0; i < m->topology->nodes->len; i++) {
+		const VtierNode *n = g_ptr_array_index(m->topology->nodes, i);
+
+		if (n->role == VTIER_NODE_ROLE_FAST)
+			total += n->total_bytes;
+	}
+	return total > reserve ? total - reserve : 0;
+}
+
+/* Runs the controller over the measured guests and applies budgets that changed. */
+static void run_controller(VtierManager *m, GPtrArray *measured, GArray *inputs)
+{
+	g_autoptr(GArray) outputs = g_array_new(FALSE, TRUE, sizeof(VtierControllerOutput));
+	VtierControllerHost host = { 0 };
+	gboolean changed = FALSE;
+
+	host.fast_capacity_bytes = fast_capacity(m);
+	host.interval_ms = (guint)vtier_config_get_u64(m->config, "daemon", "interval_ms");
+	vtier_controller_step(m->controller, &host, inputs, outputs);
+	for (guint i = 0; i < outputs->len; i++) {
+		VtierControllerOutput *out = &g_array_index(outputs, VtierControllerOutput, i);
+		VtierSnapshotGuest *s = g_ptr_array_index(measured, i);
+
+		s->control_state = out->state;
+		g_free(s->control_reason);
+		s->control_reason = g_strdup(out->reason);
+		if (s->up.scheme >= 0)
+			s->up.budget_bytes = out->up_bytes;
+		if (s->down.scheme >= 0)
+			s->down.budget_bytes = out->down_bytes;
+		if (out->state != VTIER_CONTROL_STATE_KERNEL &&
+		    out->state != VTIER_CONTROL_STATE_STATIC) {
+			set_budget(m, s->up.scheme, out->up_bytes, &changed);
+			set_budget(m, s->down.scheme, out->down_bytes, &changed);
+		}
+		vtier_controller_output_clear(out);
+	}
+	if (changed && m->plan != NULL && m->applied_ok) {
+		g_autoptr(VtierDamonModel) model = vtier_damon_model_copy(m->plan->model);
+		g_autoptr(GError) error = NULL;
+		GHashTableIter iter;
+		gpointer key, value;
+
+		g_hash_table_iter_init(&iter, m->budgets);
+		while (g_hash_table_iter_next(&iter, &key, &value)) {
+			VtierDamonScheme *sc = model_scheme(model, (gint)GPOINTER_TO_UINT(key) - 1);
+
+			if (sc != NULL)
+				sc->quotas.bytes = *(guint64 *)value;
+		}
+		if (!vtier_manager_apply_model(m, model, &error)) {
+			g_warning("cannot apply the controller's budgets: %s", error->message);
+			vtier_manager_mark_dirty(m, "budget apply failed");
+		} else {
+			vtier_damon_model_free(m->applied);
+			m->applied = g_steal_pointer(&model);
+		}
+	}
+}
+
+static void measure_guests(VtierManager *m, gboolean with_controller)
+{
+	g_auto(VtierDamonKdamondStatus) status = { 0 };
+	gboolean have_status = with_controller && read_status(m, &status);
+	g_autoptr(GPtrArray) measured = g_ptr_array_new();
+	g_autoptr(GArray) inputs = g_array_new(FALSE, TRUE, sizeof(VtierControllerInput));
+	gint64 now = g_get_monotonic_time();
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, m->guests);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		VtierDaemonGuest *g = value;
+		VtierSnapshotGuest *s = guest_record(m, g);
+		guint64 applied[2] = { 0, 0 };
+
+		if (with_controller)
+			measure_memory(m, g, s);
+		else
+			keep_memory(g, s);
+		count_direction(g, DIR_UP, guest_scheme(g, DIR_UP), have_status ? &status : NULL,
+				&s->up, &applied[DIR_UP]);
+		count_direction(g, DIR_DOWN, guest_scheme(g, DIR_DOWN),
+				have_status ? &status : NULL, &s->down, &applied[DIR_DOWN]);
+		if (with_controller && g->last_measure_us > 0 && s->measured) {
+			gdouble dt = (gdouble)(now - g->last_measure_us) / 1e6;
+
+			s->fast_byte_seconds += (gdouble)s->fast_bytes * dt;
+			s->slow_byte_seconds += (gdouble)s->slow_bytes * dt;
+		}
+		if (with_controller)
+			g->last_measure_us = now;
+		fill_state(g, s);
+		if (with_controller && g->planned && g->policy != NULL &&
+		    (s->up.scheme >= 0 || s->down.scheme >= 0)) {
+			VtierControllerInput in = { 0 };
+
+			controller_input(g, s, m->plan != NULL ? m->plan->model : NULL, applied, &in);
+			g_array_append_val(inputs, in);
+			g_ptr_array_add(measured, s);
+		}
+		vtier_snapshot_guest_free(g->snap);
+		g->snap = s;
+	}
+	if (with_controller && inputs->len > 0)
+		run_controller(m, measured, inputs);
+	if (with_controller) {
+		m->snapshot->kdamond_up = have_status && status.running;
+		m->snapshot->kdamond_pid = have_status && status.running ? status.pid : -1;
+	}
+}
+
+static gboolean on_interval(gpointer user_data)
+{
+	vtier_manager_interval_run(user_data);
+	return G_SOURCE_CONTINUE;
+}
+
+void vtier_manager_interval_start(VtierManager *m)
+{
+	guint64 ms = vtier_config_get_u64(m->config, "daemon", "interval_ms");
+
+	m->interval_source = g_timeout_add((guint)CLAMP(ms, 100, 3600000), on_interval, m);
+}
+
+void vtier_manager_interval_run(VtierManager *m)
+{
+	measure_guests(m, TRUE);
+	vtier_manager_snapshot_fill_host(m);
+	/* a guest whose fault backoff ended is planned again */
+	{
+		GHashTableIter iter;
+		gpointer value;
+		gint64 now = g_get_monotonic_time();
+
+		g_hash_table_iter_init(&iter, m->guests);
+		while (g_hash_table_iter_next(&iter, NULL, &value)) {
+			VtierDaemonGuest *g = value;
+
+			if (g->fault != NULL && now >= g->fault->retry_at_us && !g->planned) {
+				vtier_manager_mark_dirty(m, "fault retry");
+				break;
+			}
+		}
+	}
+}
+
+void vtier_manager_snapshot_update(VtierManager *m)
+{
+	measure_guests(m, FALSE);
+	vtier_manager_snapshot_fill_host(m);
+}

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "common/control.h"
+#include "daemon/config.h"
+#include "daemon/manager.h"
+#include "tiering/controller.h"
+#include "tiering/damon/damon-driver.h"
+#include "tiering/damon/damon-fake.h"
+#include "tiering/planner.h"
+#include "tiering/policy.h"
+#include "tiering/sampler.h"
+#include "tiering/snapshot.h"
+#include "tiering/topology.h"
+#include "virt/connection.h"
+#include "virt/guest.h"
+
+/* The parts of vtierd's manager, shared by the files of src/daemon/ (manager.c owns the loop,
+ * guests.c the guest table, reconcile.c planning and applying, interval.c the controller's seat,
+ * handlers.c the control requests, state.c the state file). */
+
+/* A per-guest fault: logged once when it appears and once when it clears, retried with backoff. */
+typedef struct {
+	gchar *kind;	     /* "memcg", "qemu", "damon", "policy", "numatune" */
+	gchar *message;
+	gint64 since_us;     /* monotonic */
+	gint64 retry_at_us;  /* monotonic: do not plan the guest before */
+	guint backoff_ms;
+} VtierFault;
+
+/* How a guest came to vtierd. */
+typedef enum {
+	VTIER_ORIGIN_LIBVIRT,
+	VTIER_ORIGIN_ATTACH,
+} VtierGuestOrigin;
+
+/* One guest vtierd knows, keyed by name. */
+typedef struct {
+	gchar *name;
+	VtierGuestOrigin origin;
+	VtierGuest *record;	    /* facts from libvirt, or built at attach */
+	gchar *attach_qmp;	    /* attach --qmp SOCKET */
+	gchar *attach_policy;	    /* attach --policy (XML text) */
+	gchar *attach_template;	    /* attach --template NAME */
+	VtierPolicy *policy;	    /* resolved at the last reconcile, NULL when refused */
+	gchar *policy_key;	    /* what it was resolved from (re-resolved only on change) */
+	gchar *policy_error;	    /* why the domain's own policy was not used */
+	gchar *refusal;		    /* why vtierd plans nothing for it (numatune, strict policy) */
+	VtierFault *fault;	    /* NULL when healthy */
+	gboolean planned;	    /* in the applied plan */
+	VtierPlanGuestResult *result; /* the plan's word on it (copy), or NULL */
+	gboolean stopping;	    /* the hook said stopped/release: leave it out until libvirt
+				     * reports it again */
+	/* measurement and counters (interval.c) */
+	VtierSnapshotGuest *snap;   /* the latest per-guest snapshot record */
+	guint64 last_applied[2];    /* last sz_applied seen per direction (up, down) */
+	guint64 last_tried[2];
+	guint64 last_qt[2];
+	gint last_scheme[2];	    /* the scheme those counters belong to */
+	gint64 last_measure_us;
+} VtierDaemonGuest;
+
+struct VtierManager {
+	VtierManagerOptions options;
+	gchar *config_path;
+	VtierConfig *config;
+	GMainLoop *loop;
+	int exit_status;
+
+	/* inputs */
+	VtierTopology *topology;
+	VtierSampler *sampler;
+	VtierDamonFeatures *features; /* dry-run: the profile; else the driver's */
+	VtierPolicyStore *store;
+	VtierVirtConnection *virt;
+	GHashTable *guests; /* name -> VtierDaemonGuest */
+	guint store_generation; /* bumped when the policy store or the config is reloaded */
+
+	/* effect */
+	VtierDamonDriver *driver;    /* NULL in dry-run */
+	VtierDamonFake *fake;	     /* dry-run: the writer writes this in-process kernel */
+	VtierDamonWriter *dry_writer;
+	GList *dry_run_modules;	     /* dry-run: exclusive modules the profile has enabled */
+	VtierPlanSlots *slots;
+	VtierPlan *plan;	     /* the last plan applied */
+	VtierDamonModel *applied;    /* the model last handed to the writer (budgets included) */
+	gboolean applied_ok;
+	gboolean adopted;
+	GHashTable *budgets;	     /* "scheme index" -> guint64 budget, from the controller */
+	VtierController *controller;
+
+	/* scheduling */
+	guint reconcile_source;
+	guint interval_source;
+	guint signal_sources[3];
+	gboolean dirty;
+	gint64 next_retry_us;
+
+	/* observation */
+	VtierSnapshot *snapshot;     /* the latest, served by status/dump/metrics */
+	guint64 reconciles;
+	gdouble apply_cpu_seconds;   /* CPU spent in the DAMON writer (bench) */
+	guint64 commits;
+	guint64 writes;
+	GHashTable *errors_total;    /* kind -> guint64 * */
+	VtierHistogram *reconcile_seconds;
+	VtierHistogram *commit_seconds;
+	gchar *last_reconcile_error;
+	GHashTable *logged_errors;   /* host-level error texts logged once */
+
+	/* control */
+	gpointer control;	     /* VtierControlServer */
+	gpointer metrics;	     /* VtierMetricsServer */
+};
+
+/* manager.c */
+void vtier_manager_count_error(VtierManager *m, const gchar *kind);
+void vtier_manager_mark_dirty(VtierManager *m, const gchar *why);
+gboolean vtier_manager_reload_policies(VtierManager *m, GError **error);
+gchar *vtier_manager_config_default_mode(VtierManager *m);
+
+/* guests.c */
+VtierDaemonGuest *vtier_daemon_guest_new(const gchar *name, VtierGuestOrigin origin);
+void vtier_daemon_guest_free(VtierDaemonGuest *guest);
+/* Sets (or replaces) the guest's fault; logs when it is new or its message changed. */
+void vtier_daemon_guest_set_fault(VtierManager *m, VtierDaemonGuest *guest, const gchar *kind,
+				  const gchar *message);
+/* Clears it, logging that it cleared. */
+void vtier_daemon_guest_clear_fault(VtierManager *m, VtierDaemonGuest *guest);
+/* Whether the guest may be planned now (no fault, or its retry time has come). */
+gboolean vtier_daemon_guest_ready(const VtierDaemonGuest *guest, gint64 now_us);
+/* Brings the table in step with the libvirt connection (adds, updates, removes). */
+void vtier_daemon_guests_sync_libvirt(VtierManager *m);
+/* The guest's planner input: the policy resolved (attach > domain > template > default). NULL
+ * with @ret_refusal set when the guest cannot be planned (a fault, numatune, policy). */
+VtierPlanGuest *vtier_daemon_guest_plan_input(VtierManager *m, VtierDaemonGuest *guest,
+					      gchar **ret_refusal);
+/* Unmovable bytes and reasons from the domain facts (hugepages, strict numatune). */
+void vtier_daemon_guest_unmovable(const VtierDaemonGuest *guest, VtierSnapshotGuest *snap,
+				  const VtierTopology *topology);
+/* attach / detach (handlers.c validates the request first). */
+gboolean vtier_daemon_guest_attach(VtierManager *m, const VtierControlRequest *req,
+				   VtierDaemonGuest **ret_guest, GError **error);
+gboolean vtier_daemon_guest_detach(VtierManager *m, const gchar *name, GError **error);
+
+/* reconcile.c */
+gboolean vtier_manager_reconcile_now(VtierManager *m, GError **error);
+/* Applies @model through the driver (or the dry-run fake), counting writes and commits. */
+gboolean vtier_manager_apply_model(VtierManager *m, const VtierDamonModel *model,
+				   GError **error);
+
+/* interval.c */
+void vtier_manager_interval_start(VtierManager *m);
+/* Measures every guest, runs the controller, applies budgets, rebuilds the snapshot. */
+void vtier_manager_interval_run(VtierManager *m);
+/* observe.c: the host part of the snapshot (nodes, kdamond, sampler, warnings, counters) and
+ * the guests' records, sorted. */
+void vtier_manager_snapshot_fill_host(VtierManager *m);
+/* Rebuilds the snapshot from what is known (no controller step). */
+void vtier_manager_snapshot_update(VtierManager *m);
+
+/* handlers.c */
+gboolean vtier_manager_handle_request(const VtierControlRequest *req, JsonNode **ret_result,
+				      GError **error, gpointer user_data);
+
+/* state.c: attached guests and plan slots in /run/vtier/state.json (member "vtierd"). */
+gboolean vtier_manager_state_save(VtierManager *m, GError **error);
+gboolean vtier_manager_state_load(VtierManager *m, GError **error);
+
+/* endpoints.c: the control socket and the /metrics endpoint. */
+gboolean vtier_manager_endpoints_start(VtierManager *m, GError **error);
+void vtier_manager_endpoints_stop(VtierManager *m);
+
+/* Guest text as it may appear in a log line (control characters escaped). */
+gchar *vtier_daemon_escape_log(const gchar *text);
+void vtier_daemon_guest_set_result(VtierDaemonGuest *guest, const VtierPlanGuestResult *result);
+
+/* notify.c */
+void vtier_notify(const gchar *state);

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "vtierd"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+
+#include "common/error.h"
+#include "common/json.h"
+#include "common/paths.h"
+#include "daemon/manager-private.h"
+
+/* vtierd's part of the state file (/run/vtier/state.json, member "vtierd"; the DAMON driver
+ * keeps its own member "damon" in the same file): the plan's slots, so that a restarted vtierd
+ * plans every guest into the scheme group it had (no renumbered schemes), and the attached
+ * guests, which libvirt does not know about. A dry run keeps its own file, so it never disturbs
+ * a real vtierd's state. A corrupt file is set aside and reported, never fatal. */
+
+static gchar *state_path(VtierManager *m)
+{
+	return vtier_path_build(VTIER_PATH_VTIER_RUN,
+				m->options.dry_run ? "dry-run-state.json" : "state.json", NULL);
+}
+
+static JsonNode *attached_to_json(VtierManager *m)
+{
+	JsonArray *array = json_array_new();
+	JsonNode *node = json_node_new(JSON_NODE_ARRAY);
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, m->guests);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		VtierDaemonGuest *g = value;
+		JsonObject *o;
+
+		if (g->origin != VTIER_ORIGIN_ATTACH || g->record == NULL)
+			continue;
+		o = json_object_new();
+		json_object_set_string_member(o, "name", g->name);
+		json_object_set_int_member(o, "pid", g->record->pid);
+		if (g->attach_qmp != NULL)
+			json_object_set_string_member(o, "qmp", g->attach_qmp);
+		if (g->attach_policy != NULL)
+			json_object_set_string_member(o, "policy", g->attach_policy);
+		if (g->attach_template != NULL)
+			json_object_set_string_member(o, "template", g->attach_template);
+		json_array_add_object_element(array, o);
+	}
+	json_node_take_array(node, array);
+	return node;
+}
+
+static JsonNode *read_root(const gchar *path)
+{
+	g_autofree gchar *text = NULL;
+	g_autoptr(GError) error = NULL;
+	JsonNode *root;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return NULL;
+	root = vtier_json_from_data(text, &error);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+		g_autofree gchar *aside = g_strdup_printf("%s.corrupt", path);
+
+		g_warning("%s is corrupt (%s): set aside as %s, starting without it", path,
+			  error != NULL ? error->message : "not an object", aside);
+		if (g_rename(path, aside) != 0)
+			g_warning("cannot rename %s: %s", path, g_strerror(errno));
+		g_clear_pointer(&root, json_node_unref);
+		return NULL;
+	}
+	return root;
+}
+
+gboolean vtier_manager_state_save(VtierManager *m, GError **error)
+{
+	g_autofree gchar *path = state_path(m);
+	g_autofree gchar *dir = g_path_get_dirname(path);
+	g_autoptr(JsonNode) root = read_root(path);
+	JsonObject *mine = json_object_new();
+	g_autofree gchar *text = NULL;
+	g_autoptr(GError) local = NULL;
+
+	if (root == NULL) {
+		root = json_node_new(JSON_NODE_OBJECT);
+		json_node_take_object(root, json_object_new());
+	}
+	json_object_set_member(mine, "slots", vtier_plan_slots_to_json(m->slots));
+	json_object_set_member(mine, "attached", attached_to_json(m));
+	json_object_set_object_member(json_node_get_object(root), "vtierd", mine);
+	text = vtier_json_to_data(root);
+	if (g_mkdir_with_parents(dir, 0755) != 0) {
+		vtier_error_set_errno(error, errno, "cannot create %s", dir);
+		return FALSE;
+	}
+	if (!g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+				      &local)) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_IO, "cannot write the state file: %s",
+			    local->message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static void load_attached(VtierManager *m, JsonArray *array)
+{
+	for (guint i = 0; i < json_array_get_length(array); i++) {
+		JsonNode *node = json_array_get_element(array, i);
+		g_autoptr(VtierControlRequest) req = vtier_control_request_new(VTIER_CONTROL_CMD_ATTACH);
+		g_auto(VtierJsonReader) r = { 0 };
+		g_autoptr(GError) error = NULL;
+		VtierDaemonGuest *g = NULL;
+
+		if (!vtier_json_reader_init(&r, node, "vtierd.attached", &error)) {
+			g_warning("state file: %s", error->message);
+			continue;
+		}
+		vtier_json_get_string(&r, "name", &req->name);
+		vtier_json_get_int(&r, "pid", &req->pid);
+		vtier_json_get_string(&r, "qmp", &req->qmp);
+		vtier_json_get_string(&r, "policy", &req->policy);
+		vtier_json_get_string(&r, "template", &req->template_name);
+		if (!vtier_json_reader_finish(&r) || req->name == NULL) {
+			g_warning("state file: an attached guest is unreadable: %s",
+				  error != NULL ? error->message : "no name");
+			continue;
+		}
+		if (!vtier_daemon_guest_attach(m, req, &g, &error)) {
+			g_autofree gchar *name = vtier_daemon_escape_log(req->name);
+
+			g_warning("state file: attached guest %s is gone: %s", name, error->message);
+			continue;
+		}
+		g_message("re-attached %s (pid %d) from the state file", g->name, g->record->pid);
+	}
+}
+
+gboolean vtier_manager_state_load(VtierManager *m, GError **error)
+{
+	g_autofree gchar *path = state_path(m);
+	g_autoptr(JsonNode) root = read_root(path);
+	JsonObject *obj;
+	JsonNode *mine, *slots, *attached;
+
+	(void)error;
+	if (root == NULL)
+		return TRUE;
+	obj = json_node_get_object(root);
+	mine = json_object_get_member(obj, "vtierd");
+	if (mine == NULL || !JSON_NODE_HOLDS_OBJECT(mine))
+		return TRUE;
+	slots = json_object_get_member(json_node_get_object(mine), "slots");
+	if (slots != NULL) {
+		g_autoptr(GError) local = NULL;
+		VtierPlanSlots *loaded = vtier_plan_slots_from_json(slots, &local);
+
+		if (loaded == NULL) {
+			g_warning("state file %s: slots: %s (planning afresh)", path, local->message);
+		} else {
+			vtier_plan_slots_free(m->slots);
+			m->slots = loaded;
+		}
+	}
+	attached = json_object_get_member(json_node_get_object(mine), "attached");
+	if (attached != NULL && JSON_NODE_HOLDS_ARRAY(attached))
+		load_attached(m, json_node_get_array(attached));
+	return TRUE;
+}

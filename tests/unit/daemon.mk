@@ -1,0 +1,6 @@
+# Unit tests of src/daemon/ (vtierd's manager, in dry-run on fixture hosts).
+daemon_unit_tests = tests/unit/test-daemon tests/unit/test-snapshot
+check_PROGRAMS += $(daemon_unit_tests)
+TESTS += $(daemon_unit_tests)
+tests_unit_test_daemon_LDADD = libvtier-daemon.la $(VTIER_TEST_LDADD)
+tests_unit_test_snapshot_LDADD = $(VTIER_TEST_LDADD)

@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "common/error.h"
+#include "daemon/manager-private.h"
+#include "virt/metadata.h"
+#include "vtier-test.h"
+
+/* vtierd's manager in dry-run on a fixture host (AMD Turin + CXL) with guests attached by pid:
+ * the reconcile coalesces bursts, re-running writes nothing, faults stay per guest, and the
+ * state file brings attached guests and their slots back after a restart. */
+
+typedef struct {
+	VtierTestSysroot *sysroot;
+	VtierManager *m;
+} Fixture;
+
+/* A workload's cgroup with @fast_mib on node 0 and @slow_mib on node 1, and its process. */
+static void add_workload(const gchar *root, guint i, guint fast_mib, guint slow_mib)
+{
+	g_autofree gchar *cg = g_strdup_printf("proc/%u/cgroup", 1000 + i);
+	g_autofree gchar *cgline = g_strdup_printf("0::/vtier.slice/w%u.scope\n", i);
+	g_autofree gchar *dir = g_strdup_printf("sys/fs/cgroup/vtier.slice/w%u.scope", i);
+	g_autofree gchar *ctl = g_strdup_printf("%s/cgroup.controllers", dir);
+	g_autofree gchar *numa = g_strdup_printf("%s/memory.numa_stat", dir);
+	g_autofree gchar *stat = g_strdup_printf("anon N0=%" G_GUINT64_FORMAT " N1=%" G_GUINT64_FORMAT
+						 "\nfile N0=0 N1=0\n",
+						 (guint64)fast_mib << 20, (guint64)slow_mib << 20);
+
+	vtier_test_write_file(root, cg, cgline);
+	vtier_test_write_file(root, ctl, "cpu memory\n");
+	vtier_test_write_file(root, numa, stat);
+}
+
+static VtierManager *new_manager_uri(const gchar *uri)
+{
+	g_auto(VtierManagerOptions) options = { 0 };
+	g_autoptr(GError) error = NULL;
+	VtierManager *m;
+
+	options.config_path = g_strdup("/nonexistent/vtierd.conf");
+	options.connect_uri = g_strdup(uri);
+	options.dry_run = TRUE;
+	options.kernel_features = g_strdup("7.3");
+	options.policy_dir = vtier_test_data_path("..", "..", "policies", NULL);
+	g_setenv("VTIER_CONTROL_SOCKET", "", TRUE);
+	m = vtier_manager_new(&options, &error);
+	g_assert_no_error(error);
+	g_assert_true(vtier_manager_start(m, &error));
+	g_assert_no_error(error);
+	return m;
+}
+
+static VtierManager *new_manager(void)
+{
+	return new_manager_uri("none");
+}
+
+static void fixture_setup(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	f->sysroot = vtier_test_sysroot_new("amd-turin-cxl");
+	vtier_test_write_file(f->sysroot->root, "sys/fs/cgroup/cgroup.controllers", "cpu memory\n");
+	for (guint i = 0; i < 50; i++)
+		add_workload(f->sysroot->root, i, 100, 412);
+	f->m = new_manager();
+}
+
+static void fixture_teardown(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	vtier_manager_free(f->m);
+	vtier_test_sysroot_free(f->sysroot);
+}
+
+static JsonNode *request(VtierManager *m, VtierControlRequest *req, GError **error)
+{
+	JsonNode *result = NULL;
+
+	if (!vtier_manager_handle_request(req, &result, error, m))
+		return NULL;
+	return result;
+}
+
+static gboolean attach(VtierManager *m, guint i, const gchar *policy, GError **error)
+{
+	g_autoptr(VtierControlRequest) req = vtier_control_request_new(VTIER_CONTROL_CMD_ATTACH);
+	g_autoptr(JsonNode) result = NULL;
+
+	req->name = g_strdup_printf("w%02u", i);
+	req->pid = (gint)(1000 + i);
+	req->policy = g_strdup(policy);
+	result = request(m, req, error);
+	return result != NULL;
+}
+
+/* Runs the main context until the pending reconcile has run. */
+static void settle(VtierManager *m)
+{
+	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
+	while ((m->reconcile_source != 0 || m->dirty) && g_get_monotonic_time() < deadline)
+		g_main_context_iteration(NULL, TRUE);
+	g_assert_cmpuint(m->reconcile_source, ==, 0);
+}
+
+static guint n_planned(VtierManager *m)
+{
+	guint n = 0;
+
+	for (guint i = 0; m->plan != NULL && i < m->plan->guests->len; i++)
+		n += ((VtierPlanGuestResult *)g_ptr_array_index(m->plan->guests, i))->planned;
+	return n;
+}
+
+static void test_burst(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	guint64 writes;
+
+	(void)data;
+	settle(f->m);
+	g_assert_cmpuint(f->m->commits, ==, 0); /* no guest: no kdamond */
+	g_assert_null(f->m->applied);
+	for (guint i = 0; i < 50; i++) {
+		g_assert_true(attach(f->m, i, NULL, &error));
+		g_assert_no_error(error);
+	}
+	settle(f->m);
+	g_assert_cmpuint(n_planned(f->m), ==, 50);
+	g_test_message("50 attaches: %" G_GUINT64_FORMAT " reconciles, %" G_GUINT64_FORMAT
+		       " commits, %" G_GUINT64_FORMAT " writes",
+		       f->m->reconciles, f->m->commits, f->m->writes);
+	g_assert_cmpuint(f->m->commits, <=, 3);
+	/* nothing changed: a reconcile writes nothing */
+	writes = f->m->writes;
+	g_assert_true(vtier_manager_reconcile_now(f->m, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(f->m->writes, ==, writes);
+}
+
+static void test_status(Fixture *f, gconstpointer data)
+{
+	g_autoptr(VtierControlRequest) req = vtier_control_request_new(VTIER_CONTROL_CMD_STATUS);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) result = NULL;
+	g_autoptr(VtierSnapshot) s = NULL;
+	const VtierSnapshotGuest *g;
+
+	(void)data;
+	for (guint i = 0; i < 3; i++)
+		g_assert_true(attach(f->m, i, NULL, &error));
+	settle(f->m);
+	vtier_manager_interval_run(f->m);
+	result = request(f->m, req, &error);
+	g_assert_no_error(error);
+	s = vtier_snapshot_from_json(result, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(s->guests->len, ==, 3);
+	g = vtier_snapshot_lookup(s, "w01");
+	g_assert_nonnull(g);
+	g_assert_cmpstr(g->mode, ==, "ratio");
+	g_assert_cmpint(g->state, ==, VTIER_GUEST_STATE_TIERING);
+	g_assert_true(g->measured);
+	g_assert_cmpuint(g->fast_bytes, ==, 100u << 20);
+	g_assert_cmpuint(g->slow_bytes, ==, 412u << 20);
+	g_assert_cmpuint(g->share_bp, ==, 1953);
+	g_assert_cmpint(g->up.scheme, >=, 0);
+	g_assert_cmpint(g->down.scheme, ==, g->up.scheme + 1);
+	g_assert_true(s->dry_run);
+	g_assert_cmpstr(s->kdamond_state, ==, "dry-run");
+	g_assert_cmpuint(s->nodes->len, ==, 2);
+}
+
+static void test_memcg_fault(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *dir = NULL;
+	const VtierSnapshotGuest *g;
+
+	(void)data;
+	for (guint i = 0; i < 3; i++)
+		g_assert_true(attach(f->m, i, NULL, &error));
+	settle(f->m);
+	g_assert_cmpuint(n_planned(f->m), ==, 3);
+	dir = g_build_filename(f->sysroot->root, "sys/fs/cgroup/vtier.slice/w1.scope", NULL);
+	vtier_test_rm_rf(dir);
+	vtier_manager_interval_run(f->m);
+	settle(f->m);
+	/* w01 is set aside, the two others keep tiering */
+	g_assert_cmpuint(n_planned(f->m), ==, 2);
+	vtier_manager_interval_run(f->m);
+	g = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	g_assert_cmpint(g->state, ==, VTIER_GUEST_STATE_FAULT);
+	g_assert_nonnull(strstr(g->last_error, "memory.numa_stat"));
+	g = vtier_snapshot_lookup(f->m->snapshot, "w00");
+	g_assert_cmpint(g->state, ==, VTIER_GUEST_STATE_TIERING);
+	g_assert_cmpuint(vtier_snapshot_get_errors(f->m->snapshot, "memcg"), ==, 1);
+}
+
+static void test_restart(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) slots_before = NULL;
+	g_autoptr(JsonNode) slots_after = NULL;
+
+	(void)data;
+	for (guint i = 0; i < 4; i++)
+		g_assert_true(attach(f->m, i, NULL, &error));
+	settle(f->m);
+	slots_before = vtier_plan_slots_to_json(f->m->slots);
+	vtier_manager_free(f->m);
+	f->m = new_manager();
+	g_assert_cmpuint(g_hash_table_size(f->m->guests), ==, 4);
+	settle(f->m);
+	g_assert_cmpuint(n_planned(f->m), ==, 4);
+	slots_after = vtier_plan_slots_to_json(f->m->slots);
+	g_assert_true(json_node_equal(slots_before, slots_after));
+}
+
+static void test_attach_errors(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VtierControlRequest) req = vtier_control_request_new(VTIER_CONTROL_CMD_ATTACH);
+	g_autoptr(JsonNode) result = NULL;
+
+	(void)data;
+	/* no such process below the sysroot */
+	req->name = g_strdup("ghost");
+	req->pid = 99999;
+	result = request(f->m, req, &error);
+	g_assert_null(result);
+	g_assert_nonnull(error);
+	g_assert_nonnull(strstr(error->message, "ghost"));
+	g_clear_error(&error);
+	/* a policy that does not parse is refused at attach, naming the guest */
+	g_assert_false(attach(f->m, 0, "<policy mode=\"bogus\"/>", &error));
+	g_assert_nonnull(error);
+	g_assert_nonnull(strstr(error->message, "w00"));
+	g_clear_error(&error);
+	/* detach of an unknown guest */
+	{
+		g_autoptr(VtierControlRequest) d = vtier_control_request_new(VTIER_CONTROL_CMD_DETACH);
+		g_autoptr(JsonNode) r = NULL;
+
+		d->name = g_strdup("nobody");
+		r = request(f->m, d, &error);
+		g_assert_null(r);
+		g_assert_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND);
+	}
+}
+
+static void test_explain_unknown(Fixture *f, gconstpointer data)
+{
+	g_autoptr(VtierControlRequest) req = vtier_control_request_new(VTIER_CONTROL_CMD_EXPLAIN);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) result = NULL;
+
+	(void)data;
+	req->name = g_strdup("nobody");
+	result = request(f->m, req, &error);
+	g_assert_null(result);
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND);
+}
+
+static void test_hook_prepare(Fixture *f, gconstpointer data)
+{
+	g_autoptr(VtierControlRequest) req = vtier_control_request_new(VTIER_CONTROL_CMD_HOOK);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) result = NULL;
+	JsonObject *obj;
+
+	(void)data;
+	req->name = g_strdup("big");
+	req->operation = g_strdup("prepare");
+	req->sub_operation = g_strdup("begin");
+	req->extra = g_strdup("-");
+	/* a guest larger than the fast nodes with pin-fast: warned, allowed (not strict) */
+	req->xml = g_strdup("<domain type='kvm'><name>big</name>"
+			    "<memory unit='TiB'>64</memory><metadata>"
+			    "<vtier:policy xmlns:vtier='https://vtier.dev/xmlns/policy/1.0' "
+			    "mode='pin-fast'/></metadata></domain>");
+	result = request(f->m, req, &error);
+	g_assert_no_error(error);
+	obj = json_node_get_object(result);
+	g_assert_true(json_object_get_boolean_member(obj, "allow"));
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(obj, "messages")), ==,
+			 1);
+	/* garbage XML: allowed, with a message */
+	g_free(req->xml);
+	req->xml = g_strdup("\x01\x02 not xml");
+	json_node_unref(result);
+	result = request(f->m, req, &error);
+	g_assert_no_error(error);
+	g_assert_true(json_object_get_boolean_member(json_node_get_object(result), "allow"));
+}
+
+/* ---- libvirt's test driver: tests/data/libvirt/node.xml (db1 strict-bound to node 0, web with
+ * a foreign policy, idle shut off) ---- */
+
+static void libvirt_setup(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *path = vtier_test_data_path("libvirt", "node.xml", NULL);
+	g_autofree gchar *uri = g_strconcat("test://", path, NULL);
+
+	(void)data;
+	f->sysroot = vtier_test_sysroot_new("amd-turin-cxl");
+	f->m = new_manager_uri(uri);
+}
+
+static void libvirt_teardown(Fixture *f, gconstpointer data)
+{
+	fixture_teardown(f, data);
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+}
+
+static void wait_for_guest(VtierManager *m, const gchar *name, const gchar *mode)
+{
+	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
+	for (;;) {
+		const VtierSnapshotGuest *g = vtier_snapshot_lookup(m->snapshot, name);
+
+		if (g != NULL && (mode == NULL || g_strcmp0(g->mode, mode) == 0))
+			return;
+		if (g_get_monotonic_time() > deadline)
+			g_error("guest %s never reached mode %s", name, mode ? mode : "(any)");
+		g_main_context_iteration(NULL, TRUE);
+	}
+}
+
+static void test_libvirt_numatune(Fixture *f, gconstpointer data)
+{
+	const VtierSnapshotGuest *g;
+
+	(void)data;
+	wait_for_guest(f->m, "db1", NULL);
+	settle(f->m);
+	g = vtier_snapshot_lookup(f->m->snapshot, "db1");
+	g_assert_cmpint(g->state, ==, VTIER_GUEST_STATE_REFUSED);
+	g_assert_nonnull(strstr(g->state_reason, "numatune"));
+	g_assert_nonnull(strstr(g->state_reason, "respect_numatune"));
+	/* the shut-off domain is not a guest */
+	g_assert_null(vtier_snapshot_lookup(f->m->snapshot, "idle"));
+}
+
+static void test_libvirt_metadata(Fixture *f, gconstpointer data)
+{
+	virConnectPtr conn;
+	g_autoptr(virDomain) web = NULL;
+	g_autoptr(GError) error = NULL;
+
+	(void)data;
+	wait_for_guest(f->m, "web", "ratio"); /* the foreign element is not vtier's: default */
+	conn = vtier_virt_connection_get_virconnect(f->m->virt);
+	web = virDomainLookupByName(conn, "web");
+	g_assert_nonnull(web);
+	g_assert_true(vtier_virt_policy_set(web,
+					    "<policy xmlns='https://vtier.dev/xmlns/policy/1.0' "
+					    "mode='pin-slow'/>",
+					    0, &error));
+	g_assert_no_error(error);
+	wait_for_guest(f->m, "web", "pin-slow");
+	g_assert_cmpuint(f->m->reconciles, >=, 2);
+}
+
+int main(int argc, char **argv)
+{
+	vtier_test_init(&argc, &argv);
+	/* vtierd logs warnings about faults the tests cause on purpose */
+	g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL | G_LOG_FATAL_MASK);
+	g_test_add("/daemon/burst", Fixture, NULL, fixture_setup, test_burst, fixture_teardown);
+	g_test_add("/daemon/status", Fixture, NULL, fixture_setup, test_status, fixture_teardown);
+	g_test_add("/daemon/memcg-fault", Fixture, NULL, fixture_setup, test_memcg_fault,
+		   fixture_teardown);
+	g_test_add("/daemon/restart", Fixture, NULL, fixture_setup, test_restart, fixture_teardown);
+	g_test_add("/daemon/attach-errors", Fixture, NULL, fixture_setup, test_attach_errors,
+		   fixture_teardown);
+	g_test_add("/daemon/explain-unknown", Fixture, NULL, fixture_setup, test_explain_unknown,
+		   fixture_teardown);
+	g_test_add("/daemon/hook-prepare", Fixture, NULL, fixture_setup, test_hook_prepare,
+		   fixture_teardown);
+	g_test_add("/daemon/libvirt/numatune", Fixture, NULL, libvirt_setup, test_libvirt_numatune,
+		   libvirt_teardown);
+	g_test_add("/daemon/libvirt/metadata", Fixture, NULL, libvirt_setup, test_libvirt_metadata,
+		   libvirt_teardown);
+	return g_test_run();
+}
