@@ -104,6 +104,8 @@ static gboolean exchange_wanted(CtlGuest *g, guint64 hot_slow, guint64 cold_fast
 		return FALSE;
 	}
 	if (!st->exchanging) {
+		if (hot_slow < stop)
+			st->cooldown = 0; /* nothing hot left slow: the next exchange may start */
 		st->exchange_seen = hot_slow >= start ? st->exchange_seen + 1 : 0;
 		if (st->cooldown > 0 || st->exchange_seen < CTL_EXCHANGE_CONFIRM)
 			return FALSE;

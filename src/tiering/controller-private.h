@@ -21,19 +21,21 @@
 #define CTL_REVERSE_HOLD_STEPS 3
 /* Exchange: starts when DAMON sees >= 1% of the guest (>= 4 MiB) hot in slow memory and cold
  * memory in fast memory to swap it for; stops below 0.25% (>= 1 MiB); moves at most 1/64 of the
- * guest per step each way; gives up after CTL_EXCHANGE_PATIENCE steps without progress and rests
- * CTL_EXCHANGE_COOLDOWN steps (DAMON may call cold pages hot when they share regions with hot
- * ones: an exchange must not run for ever on that). */
+ * guest per step each way. It gives up after CTL_EXCHANGE_PATIENCE steps without progress and
+ * does not try again until DAMON has seen nothing hot in slow memory or CTL_EXCHANGE_COOLDOWN
+ * steps have passed: DAMON may call cold pages hot when they share regions with hot ones, and a
+ * seat whose "hot" reading is not hot memory alone must not buy an exchange every minute (one
+ * failed attempt per 10 minutes costs a 512 MiB guest < 1% of its memory per minute). */
 #define CTL_EXCHANGE_START_BP 100
 #define CTL_EXCHANGE_START_MIN_BYTES (4ull << 20)
 #define CTL_EXCHANGE_STOP_BP 25
 #define CTL_EXCHANGE_STOP_MIN_BYTES (1ull << 20)
 #define CTL_EXCHANGE_RATE_DIV 64
-#define CTL_EXCHANGE_PATIENCE 8
+#define CTL_EXCHANGE_PATIENCE 5
 /* Steps in a row DAMON must see hot memory in slow memory before an exchange starts: one read
  * of the stat schemes can be noise (18 MiB for one second on 7.3 in the lab). */
 #define CTL_EXCHANGE_CONFIRM 3
-#define CTL_EXCHANGE_COOLDOWN 30
+#define CTL_EXCHANGE_COOLDOWN 600
 
 /* What the controller remembers of one guest between steps. */
 typedef struct {
