@@ -17,3 +17,4 @@ tests_kernel_lab_damon_loop_LDADD = libvtier-core.la $(VTIER_LIBS)
 tests_kernel_lab_damon_loop_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
 EXTRA_DIST += tests/kernel/controller-loop-guest.sh
 EXTRA_DIST += tests/suites/tiering-bench.sh
+EXTRA_DIST += tests/kernel/controller-acceptance-guest.sh tests/suites/controller-acceptance.sh
