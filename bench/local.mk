@@ -19,4 +19,6 @@ bench_bench_daemon_CPPFLAGS = $(AM_CPPFLAGS) -DVTIER_SRCDIR_FALLBACK=\"$(abs_top
 bench_bench_daemon_LDADD = libvtier-daemon.la $(VTIER_TEST_LDADD)
 
 # The tiering benchmark (lab, minutes): bench/tiering/README.md; not run by `make bench`.
-EXTRA_DIST += bench/tiering/README.md bench/tiering/run.sh bench/tiering/analyze.py
+EXTRA_DIST += bench/tiering/README.md bench/tiering/run.sh bench/tiering/analyze.py \
+	bench/tiering/results/7.3.md bench/tiering/results/7.3-share.png \
+	bench/tiering/results/6.18.md bench/tiering/results/6.18-share.png
