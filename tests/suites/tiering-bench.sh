@@ -1,6 +1,6 @@
 #!/bin/bash
 # tiering-bench.sh — the short CI version of the tiering benchmark (bench/tiering/README.md):
-# on 7.3, the kernel's NUMA-balancing tiering and vtier's controller, 45 s each, on a 512 MiB
+# on 7.3, the kernel's NUMA-balancing tiering and vtier's controller, 60 s each, on a 512 MiB
 # workload (128 MiB hot) that starts on the slow node, target 50%. Checks vtier's row against the
 # goals it can meet on its own (not ratios to the kernel: a short run is too noisy for those):
 # settles within +-2 points in 30 s, overshoot <= 3 points, oscillation after settling <= 2
@@ -37,7 +37,7 @@ if [ -n "$missing" ]; then
 fi
 out=${TIERING_BENCH_OUT:-}
 [ -n "$out" ] || { out=$(mktemp -d); trap 'rm -rf "$out"' EXIT; }
-"$srcdir/bench/tiering/run.sh" --kernels 7.3 --variants "numa vtier" --seconds 45 \
+"$srcdir/bench/tiering/run.sh" --kernels 7.3 --variants "numa vtier" --seconds 60 \
 	--out "$out" --builddir "$builddir" 2>&1 | sed 's/^/# /'
 row=$(awk -F'\t' '$1 == "7.3" && $2 == "vtier"' "$out/results.tsv" 2>/dev/null)
 if [ -z "$row" ]; then
