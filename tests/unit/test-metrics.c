@@ -5,7 +5,7 @@
 
 #include "common/error.h"
 #include "common/escape.h"
-#include "daemon/config.h"
+#include "common/config.h"
 #include "metrics-fixture.h"
 #include "metrics/metrics.h"
 #include "vtier-test.h"
