@@ -7,6 +7,7 @@
 #   fast and slow bytes   sum by (domain, tier) (vtier_guest_memory_bytes)
 #   migration rate        rate(vtier_guest_migrated_bytes_total[...]) by direction
 #   budget per window     vtier_guest_budget_bytes by direction
+#   controller state      vtier_guest_controller_state == 1 (a state timeline)
 # The trace's columns: t_ms elapsed_ms fast slow hot_fast hot_slow applied_up applied_down up down
 # state. The target is not in the trace: it is the run's policy (TARGET, default 0.5). A step's
 # applied_* is what moved since the previous step, drawn over that interval (as rate() looks back);
@@ -23,7 +24,7 @@ title=${4:-$(basename "$trace" .trace)}
 command -v gnuplot >/dev/null || { echo "plot-dashboard: needs gnuplot (apt-get install gnuplot-nox)" >&2; exit 1; }
 
 gnuplot <<GP
-set terminal pngcairo size 900,780 font "DejaVu Sans,9" noenhanced
+set terminal pngcairo size 900,1000 font "DejaVu Sans,9" noenhanced
 set output "$out"
 set datafile commentschars "#"
 MiB = 1048576.0
@@ -33,7 +34,7 @@ set xrange [0:*]
 set autoscale xfixmax
 set lmargin 11
 set rmargin 3
-set multiplot layout 3,1 title "vtier dashboard panels, drawn from lab trace $title (1 s steps)"
+set multiplot layout 4,1 title "vtier dashboard panels, drawn from lab trace $title (1 s steps)"
 
 set title "Fast share vs target"
 set ylabel "fast share"
@@ -51,13 +52,24 @@ plot "$trace" using (\$1/1000):(\$3/MiB) with lines lw 2 lc rgb "#2ca02c" title 
 
 set title "Migration rate (up = slow to fast, down = fast to slow) and budget per 1 s window"
 set ylabel "MiB/s"
-set xlabel "seconds since the controller started"
 set yrange [0:*]
 budget(b) = (b <= 1 ? 0 : b/MiB)
 plot "$trace" using (\$1/1000):(\$7/MiB/(\$2 > 0 ? \$2/1000.0 : 1)) with fsteps lw 2 lc rgb "#ff7f0e" title "up: migrated", \
      "" using (\$1/1000):(\$8/MiB/(\$2 > 0 ? \$2/1000.0 : 1)) with fsteps lw 2 lc rgb "#17becf" title "down: migrated", \
      "" using (\$1/1000):(budget(\$9)) with steps dt 2 lw 1.5 lc rgb "#ff7f0e" title "up: budget", \
      "" using (\$1/1000):(budget(\$10)) with steps dt 2 lw 1.5 lc rgb "#17becf" title "down: budget"
+
+set title "Controller state"
+unset key
+set ylabel ""
+set xlabel "seconds since the controller started"
+states = "static ramping holding exchanging capped blind kernel error"
+state(s) = sum [i=1:words(states)] (word(states, i) eq s ? i : 0)
+set yrange [0.5:words(states) + 0.5]
+set ytics ("static" 1, "ramping" 2, "holding" 3, "exchanging" 4, "capped" 5, "blind" 6, "kernel" 7, "error" 8)
+set format y "%g"
+plot "$trace" using (\$1/1000):(state(strcol(11))) with steps lw 2 lc rgb "#8c564b" notitle, \
+     "" using (\$1/1000):(state(strcol(11))) with points pt 7 ps 0.5 lc rgb "#8c564b" notitle
 unset multiplot
 GP
 echo "plot-dashboard: wrote $out from $trace"
