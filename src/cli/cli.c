@@ -33,6 +33,14 @@ gboolean vtier_cli_parse(int *argc, char ***argv, const gchar *parameter_string,
 			    local->message);
 		return FALSE;
 	}
+	/* VTIER_SYSROOT is --sysroot from the environment: checked the same way */
+	if (common->sysroot == NULL && g_getenv("VTIER_SYSROOT") != NULL &&
+	    g_getenv("VTIER_SYSROOT")[0] != '\0' &&
+	    !g_file_test(g_getenv("VTIER_SYSROOT"), G_FILE_TEST_IS_DIR)) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND,
+			    "VTIER_SYSROOT=%s: no such directory", g_getenv("VTIER_SYSROOT"));
+		return FALSE;
+	}
 	if (common->sysroot != NULL) {
 		if (!g_file_test(common->sysroot, G_FILE_TEST_IS_DIR)) {
 			g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND,
@@ -47,6 +55,28 @@ gboolean vtier_cli_parse(int *argc, char ***argv, const gchar *parameter_string,
 void vtier_cli_common_clear(VtierCliCommon *common)
 {
 	g_clear_pointer(&common->sysroot, g_free);
+}
+
+gboolean vtier_cli_no_arguments(int argc, char **argv, GError **error)
+{
+	if (argc <= 1)
+		return TRUE;
+	return vtier_cli_usage_error(error, "unexpected argument \"%s\"", argv[1]);
+}
+
+gboolean vtier_cli_take_deprecated_connect(const gchar *verb, gchar **old, gchar **uri,
+					  GError **error)
+{
+	if (*old == NULL)
+		return TRUE;
+	if (*uri != NULL)
+		return vtier_cli_usage_error(error, "-c %s and --connect %s: give --connect once",
+					     *old, *uri);
+	fprintf(stderr, "vtierctl %s: -c URI is deprecated, use --connect URI (-c means --config "
+			"in every verb)\n",
+		verb);
+	*uri = g_steal_pointer(old);
+	return TRUE;
 }
 
 G_DEFINE_QUARK(vtier-cli-error-quark, vtier_cli_error)

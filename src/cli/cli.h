@@ -25,6 +25,13 @@ gboolean vtier_cli_parse(int *argc, char ***argv, const gchar *parameter_string,
 			 const gchar *summary, const GOptionEntry *entries, VtierCliCommon *common,
 			 GError **error);
 void vtier_cli_common_clear(VtierCliCommon *common);
+/* -c means --config in every verb. guests and policy once spelled --connect -c: their hidden
+ * "-c URI" still works, with this note on stderr. Moves *@old into *@uri (unless --connect was
+ * given too: a usage error). */
+gboolean vtier_cli_take_deprecated_connect(const gchar *verb, gchar **old, gchar **uri,
+					  GError **error);
+/* Fails with a usage error when argv (after parsing) holds more than the verb's name. */
+gboolean vtier_cli_no_arguments(int argc, char **argv, GError **error);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VtierCliCommon, vtier_cli_common_clear)
 
 /* Verbs, one file each (src/cli/verb-NAME.c), grouped by the part they belong to. */

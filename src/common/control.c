@@ -136,7 +136,8 @@ static guint json_depth(const gchar *line, gsize len)
 		} else if (c == '"') {
 			in_string = TRUE;
 		} else if (c == '{' || c == '[') {
-			deepest = MAX(deepest, ++depth);
+			depth++; /* not inside MAX(): it evaluates its arguments twice */
+			deepest = MAX(deepest, depth);
 		} else if ((c == '}' || c == ']') && depth > 0) {
 			depth--;
 		}

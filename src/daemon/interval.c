@@ -218,13 +218,41 @@ static VtierSnapshotGuest *guest_record(VtierManager *m, VtierDaemonGuest *g)
 	return s;
 }
 
+/* The schemes whose stats the interval needs: those of planned guests. */
+static GArray *wanted_schemes(VtierManager *m)
+{
+	GArray *wanted = g_array_new(FALSE, FALSE, sizeof(guint));
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, m->guests);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		const VtierDaemonGuest *g = value;
+
+		if (g->result == NULL || !g->result->planned || g->result->first_scheme < 0)
+			continue;
+		for (guint i = 0; i < g->result->n_schemes; i++) {
+			guint s = (guint)g->result->first_scheme + i;
+
+			g_array_append_val(wanted, s);
+		}
+	}
+	return wanted;
+}
+
 static gboolean read_status(VtierManager *m, VtierDamonKdamondStatus *status)
 {
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GArray) wanted = NULL;
 	gboolean ok;
 
 	if (m->applied == NULL)
 		return FALSE;
+	wanted = wanted_schemes(m);
+	vtier_damon_writer_set_status_schemes(m->options.dry_run
+						      ? m->dry_writer
+						      : vtier_damon_driver_get_writer(m->driver),
+					      wanted);
 	if (m->options.dry_run)
 		ok = vtier_damon_writer_read_status(m->dry_writer, 0, status, &error);
 	else
@@ -275,20 +303,6 @@ static void set_budget(VtierManager *m, gint scheme, guint64 bytes, gboolean *ch
 	*changed = TRUE;
 }
 
-static guint64 fast_capacity(VtierManager *m)
-{
-	guint64 total = 0;
-	guint64 reserve = vtier_config_get_size(m->config, "host", "fast_reserve");
-
-	for (guint i = 0; i < m->topology->nodes->len; i++) {
-		const VtierNode *n = g_ptr_array_index(m->topology->nodes, i);
-
-		if (n->role == VTIER_NODE_ROLE_FAST)
-			total += n->total_bytes;
-	}
-	return total > reserve ? total - reserve : 0;
-}
-
 /* Runs the controller over the measured guests and applies budgets that changed. */
 static void run_controller(VtierManager *m, GPtrArray *measured, GArray *inputs)
 {
@@ -296,7 +310,7 @@ static void run_controller(VtierManager *m, GPtrArray *measured, GArray *inputs)
 	VtierControllerHost host = { 0 };
 	gboolean changed = FALSE;
 
-	host.fast_capacity_bytes = fast_capacity(m);
+	host.fast_capacity_bytes = vtier_manager_fast_capacity(m);
 	host.interval_ms = (guint)vtier_config_get_u64(m->config, "daemon", "interval_ms");
 	vtier_controller_step(m->controller, &host, inputs, outputs);
 	for (guint i = 0; i < outputs->len; i++) {

@@ -404,5 +404,9 @@ VtierGuest *vtier_guest_from_json_string(const gchar *text, GError **error)
 			    local->message);
 		return NULL;
 	}
+	if (json_parser_get_root(parser) == NULL) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "invalid guest JSON: the text is empty");
+		return NULL;
+	}
 	return vtier_guest_from_json(json_parser_get_root(parser), error);
 }

@@ -54,6 +54,7 @@ void vtier_damon_writer_free(VtierDamonWriter *w)
 	vtier_damon_io_unref(w->io);
 	vtier_damon_features_free(w->features);
 	g_tree_unref(w->known);
+	g_clear_pointer(&w->status_schemes, g_hash_table_unref);
 	g_hash_table_unref(w->running);
 	g_hash_table_unref(w->before);
 	g_free(w);

@@ -2,8 +2,12 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
-/* vtierd.conf (GKeyFile). Every key has a default here and a commented-out line in the shipped
+/* vtierd.conf (GKeyFile): the key-file loader every part shares. The mapping onto each part's
+ * typed options (and the checks of what keys mean together) is vtier_config_to_options() in
+ * src/tiering/options.h, which every consumer loads through. Every key has a default here and a
+ * commented-out line in the shipped
  * sample config; unknown groups and keys are errors, so a typo never silently does nothing.
  * Each part of vtier registers the keys it reads in the table in config.c. */
 typedef struct {
@@ -27,8 +31,12 @@ guint64 vtier_config_get_size(const VtierConfig *config, const gchar *group, con
 /* Whether the file sets the key explicitly (rather than falling back to the default). */
 gboolean vtier_config_has_key(const VtierConfig *config, const gchar *group, const gchar *key);
 
-/* The effective configuration as a key file text, every key with its value and its source. */
+/* The effective configuration as a key file text, every key with its value; a key at its default
+ * is commented out ("#key=value"), so the text loads back to the same configuration. */
 gchar *vtier_config_to_data(const VtierConfig *config);
+/* The same as JSON: {"source": FILE|null, "settings": {GROUP: {KEY: VALUE}}, "defaults":
+ * ["group.key", ...]} with booleans and integers typed. */
+JsonNode *vtier_config_to_json(const VtierConfig *config);
 /* Every registered key as "group.key", in table order (for docs checks and completion). */
 GStrv vtier_config_list_keys(void);
 /* The sample vtierd.conf: every key commented out with its default and its description. */

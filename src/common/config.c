@@ -4,10 +4,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
+
+#include <json-glib/json-glib.h>
 
 #include "common/error.h"
 #include "common/fileio.h"
-#include "daemon/config.h"
+#include "common/config.h"
+#include "metrics/metrics.h"
 #include "tiering/policy-units.h"
 
 typedef enum {
@@ -16,6 +20,7 @@ typedef enum {
 	KEY_U64,
 	KEY_CHOICE, /* a string out of `choices` */
 	KEY_SIZE,   /* a size with an optional unit, as in policies (vtier_policy_parse_size) */
+	KEY_LISTEN, /* [metrics] listen, parsed as the server parses it */
 } KeyType;
 
 typedef struct {
@@ -69,7 +74,7 @@ static const KeyInfo keys[] = {
 	  "Plan nothing for a guest whose <numatune mode=\"strict\"> excludes its slow node." },
 	{ "host", "fast_reserve", KEY_SIZE, "0", NULL,
 	  "Fast memory kept free for the host, never promised to guests (a size: 4GiB)." },
-	{ "metrics", "listen", KEY_STRING, "127.0.0.1:9848", NULL,
+	{ "metrics", "listen", KEY_LISTEN, "127.0.0.1:9848", NULL,
 	  "Address of the Prometheus /metrics endpoint: ADDRESS:PORT, [::1]:PORT, or off." },
 };
 
@@ -121,6 +126,15 @@ static gboolean validate_value(const KeyInfo *info, const gchar *value, const gc
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
 			    "%s: [%s] %s=\"%s\" is not a size: %s", where, info->group, info->key,
 			    value, local->message);
+		return FALSE;
+	}
+	case KEY_LISTEN: {
+		g_autoptr(GError) local = NULL;
+
+		if (vtier_metrics_parse_listen(value, NULL, &local))
+			return TRUE;
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT, "%s: %s", where,
+			    local->message);
 		return FALSE;
 	}
 	case KEY_CHOICE: {
@@ -199,12 +213,22 @@ VtierConfig *vtier_config_load(const gchar *path, gboolean must_exist, GError **
 {
 	g_autofree gchar *data = NULL;
 	g_autoptr(GError) local = NULL;
+	const gchar *nul;
+	gsize len = 0;
 
-	if (!g_file_get_contents(path, &data, NULL, &local)) {
+	if (!g_file_get_contents(path, &data, &len, &local)) {
 		if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT) && !must_exist)
 			return vtier_config_new_default();
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND, "cannot read %s: %s", path,
 			    local->message);
+		return NULL;
+	}
+	/* the key file parser would stop at a NUL byte and read the rest as absent */
+	nul = memchr(data, '\0', len);
+	if (nul != NULL) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE,
+			    "%s: a NUL byte at offset %" G_GSIZE_FORMAT " (not a text file)", path,
+			    (gsize)(nul - data));
 		return NULL;
 	}
 	return vtier_config_load_data(data, path, error);
@@ -283,10 +307,11 @@ gchar *vtier_config_to_data(const VtierConfig *config)
 					       keys[i].group);
 			group = keys[i].group;
 		}
-		g_string_append_printf(out, "%s=%s%s\n", keys[i].key, value,
-				       vtier_config_has_key(config, keys[i].group, keys[i].key)
-					       ? ""
-					       : "  # default");
+		/* a key at its default is commented out: the text reads back the same */
+		g_string_append_printf(out, "%s%s=%s\n",
+				       vtier_config_has_key(config, keys[i].group, keys[i].key) ? ""
+												 : "#",
+				       keys[i].key, value);
 	}
 	return g_string_free(out, FALSE);
 }
@@ -320,4 +345,54 @@ GStrv vtier_config_list_keys(void)
 		g_strv_builder_add(builder, name);
 	}
 	return g_strv_builder_end(builder);
+}
+
+JsonNode *vtier_config_to_json(const VtierConfig *config)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	const gchar *group = NULL;
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "source");
+	if (config->source != NULL)
+		json_builder_add_string_value(b, config->source);
+	else
+		json_builder_add_null_value(b);
+	json_builder_set_member_name(b, "settings");
+	json_builder_begin_object(b);
+	for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+		if (g_strcmp0(group, keys[i].group) != 0) {
+			if (group != NULL)
+				json_builder_end_object(b);
+			group = keys[i].group;
+			json_builder_set_member_name(b, group);
+			json_builder_begin_object(b);
+		}
+		json_builder_set_member_name(b, keys[i].key);
+		if (keys[i].type == KEY_BOOLEAN)
+			json_builder_add_boolean_value(
+				b, vtier_config_get_boolean(config, group, keys[i].key));
+		else if (keys[i].type == KEY_U64)
+			json_builder_add_int_value(
+				b, (gint64)MIN(vtier_config_get_u64(config, group, keys[i].key),
+					       (guint64)G_MAXINT64));
+		else {
+			g_autofree gchar *value = vtier_config_get_string(config, group, keys[i].key);
+
+			json_builder_add_string_value(b, value);
+		}
+	}
+	json_builder_end_object(b);
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "defaults");
+	json_builder_begin_array(b);
+	for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+		g_autofree gchar *name = g_strdup_printf("%s.%s", keys[i].group, keys[i].key);
+
+		if (!vtier_config_has_key(config, keys[i].group, keys[i].key))
+			json_builder_add_string_value(b, name);
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	return json_builder_get_root(b);
 }
