@@ -74,6 +74,9 @@ ln -s "$qemu_driver" "$work/drivers/"
 export VTIER_CONTROL_SOCKET=$work/control
 export VTIER_POLICY_DIR=$src/policies
 export VTIER_FORBID_REAL_DAMON=1
+# a sanitizer build (quickstart.sh check): leaks are reported, libvirt's and GLib's process-lifetime
+# allocations are not
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$src/tests/lsan.supp}
 own_libvirtd=0
 hook_installed=0
 made_dirs=()
@@ -327,6 +330,7 @@ if [ $hook_installed -eq 1 ]; then
 	for op in prepare start started; do
 		check "libvirt ran the hook for $a: $op (exit 0)" hook_seen "$a" "$op"
 	done
+	for _ in $(seq 1 20); do vtierd_saw_hook "$a" started && break; sleep 0.25; done
 	check "the hook's calls reached vtierd (log: hook: $a prepare/started)" \
 		eval 'vtierd_saw_hook "$a" prepare && vtierd_saw_hook "$a" started'
 	echo "# hook calls: $(tr '\n' ';' <"$work/hook-calls.log")"
