@@ -154,8 +154,12 @@ start_vtierd() {
 	return 1
 }
 
+cleaned=0
 cleanup() {
 	local g pid d f
+	# only the suite's own shell, once (not a background subshell that inherited the trap)
+	[ "$BASHPID" = "$$" ] && [ $cleaned -eq 0 ] || return 0
+	cleaned=1
 	for f in /run/libvirt/qemu/vtier-lvd-$$-*.pid; do
 		[ -f "$f" ] && guests+=("$(basename "$f" .pid)")
 	done
