@@ -62,6 +62,7 @@ typedef struct {
 	guint64 last_qt[2];
 	gint last_scheme[2];	    /* the scheme those counters belong to */
 	gint64 last_measure_us;
+	gint64 prev_measure_us;
 } VtierDaemonGuest;
 
 struct VtierManager {
