@@ -97,6 +97,8 @@ struct VtierManager {
 
 	/* scheduling */
 	guint reconcile_source;
+	guint refresh_source;	     /* domains the hook named, re-read after its reply */
+	GHashTable *refresh_uuids;
 	guint interval_source;
 	guint signal_sources[3];
 	gboolean dirty;

@@ -488,7 +488,7 @@ fds() { ls "/proc/$vpid/fd" | wc -l; }
 guest_facts none >"$work/facts"
 r0=$(fact reconciles) c0=$(fact commits) fd0=$(fds)
 calls0=$(wc -l <"$work/hook-calls.log" 2>/dev/null || echo 0)
-seen0=$(grep -c '^vtierd: notice: hook: ' "$work/vtierd.log")
+seen0=$(grep -c '^vtierd: [a-z]*: hook: ' "$work/vtierd.log")
 s=vtier-lvd-$$-storm
 t0=$(now_ms)
 cycles=0
@@ -531,7 +531,7 @@ echo "# $direct direct hook calls (10 callers) in $(($(now_ms) - t1)) ms"
 check "every direct hook call exited 0 ($(cat "$work/storm.bad" 2>/dev/null | head -3))" [ ! -s "$work/storm.bad" ]
 sleep 1
 calls=$(($(wc -l <"$work/hook-calls.log" 2>/dev/null || echo 0) - calls0 + direct))
-seen=$(($(grep -c '^vtierd: notice: hook: ' "$work/vtierd.log") - seen0))
+seen=$(($(grep -c '^vtierd: [a-z]*: hook: ' "$work/vtierd.log") - seen0))
 if kill -0 "$vpid" 2>/dev/null && guest_facts "$s" >"$work/facts"; then
 	ok "vtierd is up and answers status after the storm"
 else
@@ -630,7 +630,7 @@ if grep -E 'runtime error|Sanitizer|CRITICAL|WARNING \*\*' "$work/vtierd.log" >/
 else
 	ok "vtierd's log has no sanitizer reports or criticals"
 fi
-echo "# vtierd log: $(wc -l <"$work/vtierd.log") lines, $(grep -c '^vtierd: notice: hook: ' "$work/vtierd.log") hook lines"
+echo "# vtierd log: $(wc -l <"$work/vtierd.log") lines, $(grep -c '^vtierd: [a-z]*: hook: ' "$work/vtierd.log") hook lines"
 for g in "${guests[@]}"; do virsh -q -c "$uri" destroy "$g" >/dev/null 2>&1; done
 guests=()
 left=""
