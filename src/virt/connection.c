@@ -214,6 +214,9 @@ static gboolean sync_all(VtierVirtConnection *self, GError **error)
 
 /* ---- events ---- */
 
+/* How long after a domain's event it is read back (see mark_dirty()). */
+#define VTIER_VIRT_EVENT_DELAY_MS 250
+
 static gboolean dirty_dispatch(gpointer data)
 {
 	VtierVirtConnection *self = data;
@@ -233,9 +236,13 @@ static void mark_dirty(VtierVirtConnection *self, virDomainPtr dom)
 	if (virDomainGetUUIDString(dom, uuid) != 0)
 		return;
 	g_hash_table_add(self->dirty, g_ascii_strdown(uuid, -1));
-	/* refresh outside libvirt's event dispatch, once per burst of events */
+	/* refresh outside libvirt's event dispatch, once per burst of events, and a little later:
+	 * libvirtd sends a guest's lifecycle events while it runs the qemu hook with the domain
+	 * locked, and the hook talks to vtierd, so reading the domain back at once would wait for
+	 * the hook's deadline (and vtierd could not answer it meanwhile) */
 	if (self->dirty_idle == 0)
-		self->dirty_idle = g_idle_add(dirty_dispatch, self);
+		self->dirty_idle = g_timeout_add_full(G_PRIORITY_LOW, VTIER_VIRT_EVENT_DELAY_MS,
+						      dirty_dispatch, self, NULL);
 }
 
 static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail,
