@@ -1,0 +1,245 @@
+#!/bin/bash
+# vtierd-guest.sh BUILDDIR KERNEL SRCDIR [HELPERDIR] — inside a lab guest only (tests/kernel/lab):
+# vtierd for real (no --dry-run, --connect none, [damon] disable_damon_stat=true, its config in
+# the guest's /tmp) against the lab kernel's DAMON. One TAP line per check, figures as comments:
+#   1. a foreign kdamond (made by hand with sysfs writes) runs: vtierd refuses, names its pid,
+#      exits non-zero and writes nothing (the admin tree, damon_stat and /run/vtier compared
+#      before and after);
+#   2. a workload in cgroup /w1 (512 MiB populated on node1, 64 MiB hot) is attached by pid with
+#      `pin-fast` (an entry in /run/vtier/state.json, re-attached at start; the control socket is
+#      not on main yet); vtierd is killed with SIGKILL in the middle of its first apply (the
+#      staged start's wait) and started again: it must adopt its kdamond;
+#   3. killed with SIGKILL again while the pages move and started again: it adopts (log
+#      "adopted"), no second staged start, the same kdamond pid, the same nr_schemes and the same
+#      scheme files, and the pages reach node0 (memory.numa_stat before/after);
+#   4. the policy changes to `ratio` 50% (state file entry, vtierd restarted): the fast share
+#      moves toward 50% (the controller does not hold a share yet: the direction is checked and
+#      the figures printed).
+# HELPERDIR holds lab-workload (default BUILDDIR).
+set -uo pipefail
+b=${1:?BUILDDIR}
+kernel=${2:?KERNEL}
+src=${3:?SRCDIR}
+h=${4:-$b}
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); failed=1; echo "not ok $n - $1: $2"; }
+check() { if [ "$1" = 0 ]; then ok "$2"; else notok "$2" "$3"; fi; }
+note() { echo "# $*"; }
+
+if [ -z "${LAB_KERNEL:-}" ] || [ ! -f /run/lab/cmd ]; then
+	echo "vtierd-guest: refusing to run outside a lab guest" >&2
+	exit 2
+fi
+admin=/sys/kernel/mm/damon/admin
+stat_param=/sys/module/damon_stat/parameters/enabled
+cg=/sys/fs/cgroup
+vt=/tmp/vtierd-lab
+state=/run/vtier/state.json
+mkdir -p "$vt" /run/vtier
+export VTIER_POLICY_DIR=$src/policies
+cat >"$vt/vtierd.conf" <<'EOF'
+[daemon]
+interval_ms=1000
+[damon]
+disable_damon_stat=true
+EOF
+pids=()
+vtierd_pid=
+cleanup() {
+	[ -n "$vtierd_pid" ] && kill -9 "$vtierd_pid" 2>/dev/null
+	kill "${pids[@]}" 2>/dev/null
+	wait 2>/dev/null
+}
+trap cleanup EXIT
+sysctl -qw kernel.numa_balancing=0
+
+# The DAMON tree's configuration (stats, tried regions and effective quotas left out: they move
+# while a kdamond runs), one `path:value` line per file.
+tree() {
+	grep -r --exclude-dir=stats --exclude-dir=tried_regions --exclude=effective_bytes '' \
+		"$admin" 2>&1 | sort
+}
+# anon bytes of cgroup /w1 on node0 and node1
+numa() { sed -nE 's/^anon N0=([0-9]+) N1=([0-9]+).*/\1 \2/p' $cg/w1/memory.numa_stat; }
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+share() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (a + b) ? 100 * a / (a + b) : 0 }'; }
+numa_line() { # LABEL
+	local n0 n1
+	read -r n0 n1 < <(numa)
+	note "numa_stat $1: anon N0=$n0 N1=$n1 ($(mib "$n0") / $(mib "$n1") MiB, fast share $(share "$n0" "$n1")%)"
+}
+start_vtierd() { # LOG
+	"$b/vtierd" --foreground --debug --config "$vt/vtierd.conf" --connect none >"$1" 2>&1 &
+	vtierd_pid=$!
+}
+# waits until LOG has PATTERN (0), vtierd exited (1) or S seconds passed (2)
+wait_log() { # LOG PATTERN S
+	local i
+	for i in $(seq $(($3 * 20))); do
+		grep -q -- "$2" "$1" && return 0
+		kill -0 "$vtierd_pid" 2>/dev/null || { grep -q -- "$2" "$1" && return 0; return 1; }
+		sleep 0.05
+	done
+	return 2
+}
+kill9() { kill -9 "$vtierd_pid"; wait "$vtierd_pid" 2>/dev/null; vtierd_pid=; }
+term() { kill -TERM "$vtierd_pid"; wait "$vtierd_pid"; local rc=$?; vtierd_pid=; return $rc; }
+show_log() { sed -E "/ debug: /d; s/^/# $1: /" "$2"; }
+
+# ---- 1. a foreign kdamond: refused, named, nothing written ----
+[ -f "$stat_param" ] && echo N >"$stat_param"
+block=$((16#$(cat /sys/devices/system/memory/block_size_bytes)))
+n0blocks=$(ls -d /sys/devices/system/node/node0/memory[0-9]* | sed 's/.*memory//' | sort -n)
+echo 1 >$admin/kdamonds/nr_kdamonds
+echo 1 >$admin/kdamonds/0/contexts/nr_contexts
+echo paddr >$admin/kdamonds/0/contexts/0/operations
+echo 1 >$admin/kdamonds/0/contexts/0/targets/nr_targets
+echo 1 >$admin/kdamonds/0/contexts/0/targets/0/regions/nr_regions
+echo $(($(echo "$n0blocks" | head -n 1) * block + 0x100000)) \
+	>$admin/kdamonds/0/contexts/0/targets/0/regions/0/start
+echo $((($(echo "$n0blocks" | tail -n 1) + 1) * block)) \
+	>$admin/kdamonds/0/contexts/0/targets/0/regions/0/end
+echo on >$admin/kdamonds/0/state
+foreign=$(cat $admin/kdamonds/0/pid)
+note "foreign kdamond 0 made by hand: pid $foreign, state $(cat $admin/kdamonds/0/state)"
+{ tree; echo "damon_stat $(cat $stat_param 2>/dev/null)"; ls -la /run/vtier; } >"$vt/before"
+start_vtierd "$vt/log-foreign"
+wait "$vtierd_pid"
+rc=$?
+vtierd_pid=
+{ tree; echo "damon_stat $(cat $stat_param 2>/dev/null)"; ls -la /run/vtier; } >"$vt/after"
+show_log foreign "$vt/log-foreign"
+[ "$rc" != 0 ]
+check $? "vtierd refuses a foreign kdamond: exit $rc" "exit 0"
+grep -v ' debug: ' "$vt/log-foreign" | grep -q "kdamond 0 (pid $foreign) is running and vtier did not start it"
+check $? "the refusal names the kdamond and its pid $foreign" "$(cat "$vt/log-foreign")"
+cmp -s "$vt/before" "$vt/after"
+check $? "vtierd wrote nothing: the admin tree ($(wc -l <"$vt/before") lines), damon_stat and /run/vtier unchanged" \
+	"$(diff "$vt/before" "$vt/after" | head -20)"
+echo off >$admin/kdamonds/0/state
+echo 0 >$admin/kdamonds/nr_kdamonds
+# the kernel's default again: damon_stat on (6.18, 7.3), for vtierd to turn off itself
+[ -f "$stat_param" ] && echo Y >"$stat_param"
+
+# ---- 2. pin-fast, SIGKILL in the middle of the first apply ----
+echo +memory >$cg/cgroup.subtree_control
+mkdir -p $cg/w1
+(echo $BASHPID >$cg/w1/cgroup.procs && exec "$h/tests/kernel/lab-workload" --node 1 --size 512 \
+	--hot 64 --info /tmp/wl) >/dev/null &
+pids+=($!)
+for _ in $(seq 600); do [ -f /tmp/wl ] && break; sleep 0.1; done
+note "$(cat /tmp/wl)"
+wpid=$(sed -E 's/.*pid=([0-9]+).*/\1/' /tmp/wl)
+numa_line "before (pin-fast)"
+read -r before0 before1 < <(numa)
+pin_fast="<vtier:policy xmlns:vtier='https://vtier.dev/xmlns/policy/1.0' mode='pin-fast'/>"
+cat >"$state" <<EOF
+{"vtierd": {"attached": [{"name": "w1", "pid": $wpid, "policy": "$pin_fast"}]}}
+EOF
+start_vtierd "$vt/log-1"
+wait_log "$vt/log-1" "staged start of" 60
+rc=$?
+kill9
+show_log vtierd-1 "$vt/log-1"
+check $rc "vtierd started the pin-fast plan (staged start) and was killed with SIGKILL in its wait" \
+	"wait_log $rc"
+note "after the SIGKILL: kdamond 0 $(cat $admin/kdamonds/0/state 2>/dev/null) pid $(cat $admin/kdamonds/0/pid 2>/dev/null), state file: $(tr -d ' \n' <"$state" | head -c 300)"
+start_vtierd "$vt/log-2"
+wait_log "$vt/log-2" "running (configuration" 60
+rc=$?
+show_log vtierd-2 "$vt/log-2"
+check $rc "vtierd killed mid-apply starts again (adopts its kdamond)" \
+	"$(grep -v ' debug: ' "$vt/log-2" | tail -3)"
+if [ "$rc" != 0 ]; then
+	# the refusal's own fix (stop the kdamond by hand) so that the rest can run
+	note "workaround: echo off > kdamonds/0/state; nr_kdamonds 0; start vtierd again"
+	echo off >$admin/kdamonds/0/state
+	echo 0 >$admin/kdamonds/nr_kdamonds
+	start_vtierd "$vt/log-2"
+	wait_log "$vt/log-2" "running (configuration" 60
+	show_log vtierd-2b "$vt/log-2"
+fi
+
+# ---- 3. SIGKILL while the pages move; restart adopts; pages reach node0 ----
+moving=1
+for _ in $(seq 600); do
+	read -r n0 n1 < <(numa)
+	[ "$n0" -gt $((before0 + 32 * 1048576)) ] && { moving=0; break; }
+	sleep 0.1
+done
+numa_line "when killed"
+pid_k=$(cat $admin/kdamonds/0/pid)
+nr_s=$(cat $admin/kdamonds/0/contexts/0/schemes/nr_schemes)
+tree >"$vt/tree-before-kill"
+kill9
+start_vtierd "$vt/log-3"
+wait_log "$vt/log-3" "running (configuration" 60
+rc=$?
+sleep 3 # a reconcile (debounce 50 ms) and a few intervals
+tree >"$vt/tree-after-restart"
+show_log vtierd-3 "$vt/log-3"
+grep -q "adopted vtier's running kdamond (pid $pid_k)" "$vt/log-3"
+check $(( rc | $? )) "after SIGKILL while pages moved (${moving/0/mid-migration}), vtierd adopts kdamond pid $pid_k" \
+	"$(grep -v ' debug: ' "$vt/log-3" | tail -3)"
+! grep -q "staged start" "$vt/log-3" && [ "$(cat $admin/kdamonds/0/pid)" = "$pid_k" ]
+check $? "no second staged start, the same kdamond (pid $(cat $admin/kdamonds/0/pid))" \
+	"$(grep 'staged start' "$vt/log-3")"
+nr_s2=$(cat $admin/kdamonds/0/contexts/0/schemes/nr_schemes)
+[ "$nr_s" = "$nr_s2" ]
+check $? "nr_schemes unchanged ($nr_s -> $nr_s2)" "$nr_s -> $nr_s2"
+cmp -s "$vt/tree-before-kill" "$vt/tree-after-restart"
+check $? "the scheme files are the same ($(wc -l <"$vt/tree-after-restart") lines): nothing duplicated or renumbered" \
+	"$(diff "$vt/tree-before-kill" "$vt/tree-after-restart" | head -20)"
+dups=$(grep -E '/schemes/[0-9]+/(action|target_nid|ops_filters/[0-9]+/memcg_path|filters/[0-9]+/memcg_path):' \
+	"$vt/tree-after-restart" | sed -E 's|.*/schemes/([0-9]+)/(.*):(.*)|\1 \2=\3|' |
+	awk '{ k[$1] = k[$1] " " $2 } END { for (s in k) print k[s] }' | grep -v 'action=stat\|action=nohugepage' |
+	grep 'memcg_path=/' | sort | uniq -d)
+[ -z "$dups" ]
+check $? "no two schemes with the same action, target node and memcg" "$dups"
+reached=1
+for i in $(seq 60); do
+	read -r n0 n1 < <(numa)
+	if [ $((n0 * 10)) -ge $(((n0 + n1) * 9)) ]; then reached=0; break; fi
+	sleep 1
+done
+numa_line "after (pin-fast)"
+read -r after0 after1 < <(numa)
+check $reached "pin-fast: tiering went on after the restart, >= 90% of w1 on node0 (N0 $(mib "$before0") -> $(mib "$after0") MiB, N1 $(mib "$before1") -> $(mib "$after1") MiB, ${i}s after the restart)" \
+	"N0=$after0 N1=$after1"
+
+# ---- 4. ratio 50% ----
+term
+rc=$?
+[ "$rc" = 0 ] && [ "$(cat $admin/kdamonds/0/state)" = on ]
+check $? "SIGTERM: vtierd exits 0 and leaves its kdamond running ([damon] stop_on_exit=false)" "exit $rc"
+ratio="<vtier:policy xmlns:vtier='https://vtier.dev/xmlns/policy/1.0' mode='ratio'><vtier:fast ratio='50%'/></vtier:policy>"
+sed -i "s|$pin_fast|$ratio|" "$state"
+grep -qF "$ratio" "$state"
+check $? "the state file's entry for w1 now says ratio 50%" "$(cat "$state")"
+numa_line "before (ratio 50%)"
+read -r r0 r1 < <(numa)
+start_vtierd "$vt/log-4"
+wait_log "$vt/log-4" "running (configuration" 60
+rc=$?
+curve=""
+for i in $(seq 45); do
+	sleep 1
+	read -r n0 n1 < <(numa)
+	curve="$curve $i:$(share "$n0" "$n1")"
+	[ $((n0 * 100)) -le $(((n0 + n1) * 55)) ] && break
+done
+show_log vtierd-4 "$vt/log-4"
+note "ratio 50%: fast share per second:$curve"
+numa_line "after (ratio 50%)"
+read -r a0 a1 < <(numa)
+grep -q "adopted vtier's running kdamond" "$vt/log-4"
+check $(( rc | $? )) "vtierd restarted with ratio 50% adopts its kdamond" "$(tail -3 "$vt/log-4")"
+[ "$a0" -lt "$r0" ]
+check $? "ratio 50%: the fast share moves toward 50% ($(share "$r0" "$r1")% -> $(share "$a0" "$a1")%, N0 $(mib "$r0") -> $(mib "$a0") MiB)" \
+	"N0=$a0 N1=$a1"
+
+term
+"$b/vtierctl" damon status 2>&1 | sed "s/^/# damon status after SIGTERM: /" | head -6
+echo "1..$n"
+exit $failed
