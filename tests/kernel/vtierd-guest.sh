@@ -25,7 +25,7 @@ n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); failed=1; echo "not ok $n - $1: $2"; }
 check() { if [ "$1" = 0 ]; then ok "$2"; else notok "$2" "$3"; fi; }
-note() { echo "# $*"; }
+note() { echo "# [${SECONDS}s] $*"; }
 
 if [ -z "${LAB_KERNEL:-}" ] || [ ! -f /run/lab/cmd ]; then
 	echo "vtierd-guest: refusing to run outside a lab guest" >&2
@@ -223,7 +223,7 @@ start_vtierd "$vt/log-4"
 wait_log "$vt/log-4" "running (configuration" 60
 rc=$?
 curve=""
-for i in $(seq 45); do
+for i in $(seq 25); do
 	sleep 1
 	read -r n0 n1 < <(numa)
 	curve="$curve $i:$(share "$n0" "$n1")"
