@@ -163,7 +163,8 @@ void vtier_snapshot_guest_free(VtierSnapshotGuest *guest)
 
 VtierSnapshotGuest *vtier_snapshot_guest_copy(const VtierSnapshotGuest *guest)
 {
-	VtierSnapshotGuest *g = vtier_snapshot_guest_new(guest->name);
+	/* no name here: *g = *guest overwrites it, and the copy below sets it */
+	VtierSnapshotGuest *g = vtier_snapshot_guest_new(NULL);
 	GArray *nodes = g->nodes;
 	GPtrArray *unmovable = g->unmovable;
 
