@@ -12,9 +12,9 @@
 #   3. killed with SIGKILL again while the pages move and started again: it adopts (log
 #      "adopted"), no second staged start, the same kdamond pid, the same nr_schemes and the same
 #      scheme files, and the pages reach node0 (memory.numa_stat before/after);
-#   4. the policy changes to `ratio` 50% (state file entry, vtierd restarted): the fast share
-#      moves toward 50% (the controller does not hold a share yet: the direction is checked and
-#      the figures printed).
+#   4. killed again, the policy changes to `ratio` 50% (state file entry) and vtierd starts
+#      again: the fast share moves toward 50% (the controller does not hold a share yet: the
+#      direction is checked and the figures printed); SIGTERM: exit 0, the kdamond left running.
 # HELPERDIR holds lab-workload (default BUILDDIR).
 set -uo pipefail
 b=${1:?BUILDDIR}
@@ -38,6 +38,9 @@ vt=/tmp/vtierd-lab
 state=/run/vtier/state.json
 mkdir -p "$vt" /run/vtier
 export VTIER_POLICY_DIR=$src/policies
+# a sanitizer build (quickstart's check): whole stacks in a leak report
+export ASAN_OPTIONS=${ASAN_OPTIONS:-fast_unwind_on_malloc=0:malloc_context_size=20}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$src/tests/lsan.supp}
 cat >"$vt/vtierd.conf" <<'EOF'
 [daemon]
 interval_ms=1000
@@ -60,32 +63,53 @@ tree() {
 	grep -r --exclude-dir=stats --exclude-dir=tried_regions --exclude=effective_bytes '' \
 		"$admin" 2>&1 | sort
 }
-# anon bytes of cgroup /w1 on node0 and node1
-numa() { sed -nE 's/^anon N0=([0-9]+) N1=([0-9]+).*/\1 \2/p' $cg/w1/memory.numa_stat; }
-mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
-share() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (a + b) ? 100 * a / (a + b) : 0 }'; }
+# Builtins only below: a fork costs tens of ms under TCG (docs/lab.md).
+exec {sleepfd}<> <(:)
+snooze() { read -rt "$1" -u "$sleepfd" || :; } # sleep without a fork
+has() { # FILE TEXT
+	local line
+	while IFS= read -r line; do [[ $line == *"$2"* ]] && return 0; done <"$1"
+	return 1
+}
+# N0 N1: anon bytes of cgroup /w1 on node0 and node1
+numa() {
+	local key a b rest
+	while read -r key a b rest; do
+		if [ "$key" = anon ]; then N0=${a#N0=} N1=${b#N1=}; return; fi
+	done <$cg/w1/memory.numa_stat
+}
+tenths() { local t=$1; [ ${#t} -lt 2 ] && t=0$t; echo "${t%?}.${t: -1}"; } # 123 -> 12.3
+mib() { tenths $(($1 * 10 / 1048576)); }
+share() { tenths $(( ($1 + $2) ? 1000 * $1 / ($1 + $2) : 0 )); }
 numa_line() { # LABEL
-	local n0 n1
-	read -r n0 n1 < <(numa)
-	note "numa_stat $1: anon N0=$n0 N1=$n1 ($(mib "$n0") / $(mib "$n1") MiB, fast share $(share "$n0" "$n1")%)"
+	numa
+	note "numa_stat $1: anon N0=$N0 N1=$N1 ($(mib $N0) / $(mib $N1) MiB, fast share $(share $N0 $N1)%)"
 }
 start_vtierd() { # LOG
 	"$b/vtierd" --foreground --debug --config "$vt/vtierd.conf" --connect none >"$1" 2>&1 &
 	vtierd_pid=$!
+	started_at=$SECONDS
 }
 # waits until LOG has PATTERN (0), vtierd exited (1) or S seconds passed (2)
 wait_log() { # LOG PATTERN S
 	local i
 	for i in $(seq $(($3 * 20))); do
-		grep -q -- "$2" "$1" && return 0
-		kill -0 "$vtierd_pid" 2>/dev/null || { grep -q -- "$2" "$1" && return 0; return 1; }
-		sleep 0.05
+		has "$1" "$2" && { note "vtierd: \"$2\" after $((SECONDS - started_at))s"; return 0; }
+		kill -0 "$vtierd_pid" 2>/dev/null || { has "$1" "$2" && return 0; return 1; }
+		snooze 0.05
 	done
 	return 2
 }
 kill9() { kill -9 "$vtierd_pid"; wait "$vtierd_pid" 2>/dev/null; vtierd_pid=; }
-term() { kill -TERM "$vtierd_pid"; wait "$vtierd_pid"; local rc=$?; vtierd_pid=; return $rc; }
-show_log() { sed -E "/ debug: /d; s/^/# $1: /" "$2"; }
+term() { # LOG
+	kill -TERM "$vtierd_pid"
+	wait "$vtierd_pid"
+	local rc=$?
+	vtierd_pid=
+	[ "$rc" = 0 ] || sed -n '/running (configuration/,$p' "$1" | sed "s/^/# exit $rc: /" | head -40
+	return $rc
+}
+show_log() { sed -E "/ debug: /d; s/^/# [${SECONDS}s] $1: /" "$2"; }
 
 # ---- 1. a foreign kdamond: refused, named, nothing written ----
 [ -f "$stat_param" ] && echo N >"$stat_param"
@@ -128,11 +152,11 @@ mkdir -p $cg/w1
 (echo $BASHPID >$cg/w1/cgroup.procs && exec "$h/tests/kernel/lab-workload" --node 1 --size 512 \
 	--hot 64 --info /tmp/wl) >/dev/null &
 pids+=($!)
-for _ in $(seq 600); do [ -f /tmp/wl ] && break; sleep 0.1; done
+for _ in $(seq 600); do [ -f /tmp/wl ] && break; snooze 0.1; done
 note "$(cat /tmp/wl)"
 wpid=$(sed -E 's/.*pid=([0-9]+).*/\1/' /tmp/wl)
 numa_line "before (pin-fast)"
-read -r before0 before1 < <(numa)
+numa; before0=$N0 before1=$N1
 pin_fast="<vtier:policy xmlns:vtier='https://vtier.dev/xmlns/policy/1.0' mode='pin-fast'/>"
 cat >"$state" <<EOF
 {"vtierd": {"attached": [{"name": "w1", "pid": $wpid, "policy": "$pin_fast"}]}}
@@ -164,9 +188,9 @@ fi
 # ---- 3. SIGKILL while the pages move; restart adopts; pages reach node0 ----
 moving=1
 for _ in $(seq 600); do
-	read -r n0 n1 < <(numa)
-	[ "$n0" -gt $((before0 + 32 * 1048576)) ] && { moving=0; break; }
-	sleep 0.1
+	numa
+	[ "$N0" -gt $((before0 + 16 * 1048576)) ] && { moving=0; break; }
+	snooze 0.1
 done
 numa_line "when killed"
 pid_k=$(cat $admin/kdamonds/0/pid)
@@ -176,7 +200,7 @@ kill9
 start_vtierd "$vt/log-3"
 wait_log "$vt/log-3" "running (configuration" 60
 rc=$?
-sleep 3 # a reconcile (debounce 50 ms) and a few intervals
+snooze 3 # a reconcile (debounce 50 ms) and a few intervals
 tree >"$vt/tree-after-restart"
 show_log vtierd-3 "$vt/log-3"
 grep -q "adopted vtier's running kdamond (pid $pid_k)" "$vt/log-3"
@@ -197,49 +221,49 @@ dups=$(grep -E '/schemes/[0-9]+/(action|target_nid|ops_filters/[0-9]+/memcg_path
 	grep 'memcg_path=/' | sort | uniq -d)
 [ -z "$dups" ]
 check $? "no two schemes with the same action, target node and memcg" "$dups"
-reached=1
+reached=1 t3=$SECONDS
 for i in $(seq 60); do
-	read -r n0 n1 < <(numa)
-	if [ $((n0 * 10)) -ge $(((n0 + n1) * 9)) ]; then reached=0; break; fi
-	sleep 1
+	numa
+	if [ $((N0 * 10)) -ge $(((N0 + N1) * 9)) ]; then reached=0; break; fi
+	snooze 1
 done
 numa_line "after (pin-fast)"
-read -r after0 after1 < <(numa)
-check $reached "pin-fast: tiering went on after the restart, >= 90% of w1 on node0 (N0 $(mib "$before0") -> $(mib "$after0") MiB, N1 $(mib "$before1") -> $(mib "$after1") MiB, ${i}s after the restart)" \
+after0=$N0 after1=$N1
+check $reached "pin-fast: tiering went on after the restart, >= 90% of w1 on node0 (N0 $(mib "$before0") -> $(mib "$after0") MiB, N1 $(mib "$before1") -> $(mib "$after1") MiB, $((SECONDS - t3))s after the restart was ready)" \
 	"N0=$after0 N1=$after1"
 
 # ---- 4. ratio 50% ----
-term
-rc=$?
-[ "$rc" = 0 ] && [ "$(cat $admin/kdamonds/0/state)" = on ]
-check $? "SIGTERM: vtierd exits 0 and leaves its kdamond running ([damon] stop_on_exit=false)" "exit $rc"
+kill9
 ratio="<vtier:policy xmlns:vtier='https://vtier.dev/xmlns/policy/1.0' mode='ratio'><vtier:fast ratio='50%'/></vtier:policy>"
 sed -i "s|$pin_fast|$ratio|" "$state"
 grep -qF "$ratio" "$state"
 check $? "the state file's entry for w1 now says ratio 50%" "$(cat "$state")"
 numa_line "before (ratio 50%)"
-read -r r0 r1 < <(numa)
+r0=$N0 r1=$N1
 start_vtierd "$vt/log-4"
 wait_log "$vt/log-4" "running (configuration" 60
 rc=$?
-curve=""
-for i in $(seq 25); do
-	sleep 1
-	read -r n0 n1 < <(numa)
-	curve="$curve $i:$(share "$n0" "$n1")"
-	[ $((n0 * 100)) -le $(((n0 + n1) * 55)) ] && break
+curve="" t4=$SECONDS
+for i in $(seq 30); do
+	snooze 1
+	numa
+	curve="$curve $((SECONDS - t4))s:$(share $N0 $N1)"
+	[ $((N0 * 100)) -le $(((N0 + N1) * 55)) ] && break
 done
 show_log vtierd-4 "$vt/log-4"
-note "ratio 50%: fast share per second:$curve"
+note "ratio 50%: fast share (%) since vtierd was ready:$curve"
 numa_line "after (ratio 50%)"
-read -r a0 a1 < <(numa)
+a0=$N0 a1=$N1
 grep -q "adopted vtier's running kdamond" "$vt/log-4"
 check $(( rc | $? )) "vtierd restarted with ratio 50% adopts its kdamond" "$(tail -3 "$vt/log-4")"
 [ "$a0" -lt "$r0" ]
 check $? "ratio 50%: the fast share moves toward 50% ($(share "$r0" "$r1")% -> $(share "$a0" "$a1")%, N0 $(mib "$r0") -> $(mib "$a0") MiB)" \
 	"N0=$a0 N1=$a1"
 
-term
+term "$vt/log-4"
+rc=$?
+[ "$rc" = 0 ] && [ "$(cat $admin/kdamonds/0/state)" = on ]
+check $? "SIGTERM: vtierd exits 0 and leaves its kdamond running ([damon] stop_on_exit=false)" "exit $rc"
 "$b/vtierctl" damon status 2>&1 | sed "s/^/# damon status after SIGTERM: /" | head -6
 echo "1..$n"
 exit $failed
