@@ -111,6 +111,13 @@ term() { # LOG
 }
 show_log() { sed -E "/ debug: /d; s/^/# [${SECONDS}s] $1: /" "$2"; }
 
+# the workload populates (3-10 s) while vtierd meets the foreign kdamond
+echo +memory >$cg/cgroup.subtree_control
+mkdir -p $cg/w1
+(echo $BASHPID >$cg/w1/cgroup.procs && exec "$h/tests/kernel/lab-workload" --node 1 --size 512 \
+	--hot 64 --info /tmp/wl) >/dev/null &
+pids+=($!)
+
 # ---- 1. a foreign kdamond: refused, named, nothing written ----
 [ -f "$stat_param" ] && echo N >"$stat_param"
 block=$((16#$(cat /sys/devices/system/memory/block_size_bytes)))
@@ -147,11 +154,6 @@ echo 0 >$admin/kdamonds/nr_kdamonds
 [ -f "$stat_param" ] && echo Y >"$stat_param"
 
 # ---- 2. pin-fast, SIGKILL in the middle of the first apply ----
-echo +memory >$cg/cgroup.subtree_control
-mkdir -p $cg/w1
-(echo $BASHPID >$cg/w1/cgroup.procs && exec "$h/tests/kernel/lab-workload" --node 1 --size 512 \
-	--hot 64 --info /tmp/wl) >/dev/null &
-pids+=($!)
 for _ in $(seq 600); do [ -f /tmp/wl ] && break; snooze 0.1; done
 note "$(cat /tmp/wl)"
 wpid=$(sed -E 's/.*pid=([0-9]+).*/\1/' /tmp/wl)
@@ -243,12 +245,17 @@ r0=$N0 r1=$N1
 start_vtierd "$vt/log-4"
 wait_log "$vt/log-4" "running (configuration" 60
 rc=$?
-curve="" t4=$SECONDS
-for i in $(seq 30); do
+samples=() t4=$SECONDS
+for i in $(seq 20); do
 	snooze 1
 	numa
-	curve="$curve $((SECONDS - t4))s:$(share $N0 $N1)"
+	samples+=("$((SECONDS - t4)) $N0 $N1")
 	[ $((N0 * 100)) -le $(((N0 + N1) * 55)) ] && break
+done
+curve=""
+for x in "${samples[@]}"; do
+	read -r t x0 x1 <<<"$x"
+	curve="$curve ${t}s:$(share $x0 $x1)"
 done
 show_log vtierd-4 "$vt/log-4"
 note "ratio 50%: fast share (%) since vtierd was ready:$curve"
