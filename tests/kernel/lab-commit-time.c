@@ -13,7 +13,8 @@
  *   all:  every guest's PULL budget changes;
  *   bare: `commit` written alone to kdamonds/0/state, nothing changed (the kernel's part).
  * Prints, per N and kind, min / median / max milliseconds of the whole apply and the writes it
- * made, and the commit write's own time for `bare`. Then the driver stops the kdamond. */
+ * made, and the commit write's own time for `bare`. Then the driver stops the kdamond.
+ * --extra-memcgs M first creates M empty memcgs that no filter names. */
 
 #include "config.h"
 
@@ -76,6 +77,30 @@ static gboolean write_file(const gchar *path, const gchar *value, GError **error
 		return FALSE;
 	}
 	close(fd);
+	return TRUE;
+}
+
+/* @n empty memory cgroups nobody's filter names (/sys/fs/cgroup/other.slice/cN): does the
+ * kernel's commit time depend on how many memcgs exist? */
+static gboolean make_other_memcgs(guint n, GError **error)
+{
+	g_autofree gchar *slice = g_build_filename("/sys/fs/cgroup", "other.slice", NULL);
+
+	if (g_mkdir_with_parents(slice, 0755) != 0) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "mkdir %s: %s", slice,
+			    g_strerror(errno));
+		return FALSE;
+	}
+	for (guint i = 0; i < n; i++) {
+		g_autofree gchar *name = g_strdup_printf("c%u", i);
+		g_autofree gchar *path = g_build_filename(slice, name, NULL);
+
+		if (g_mkdir(path, 0755) != 0 && errno != EEXIST) {
+			g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "mkdir %s: %s",
+				    path, g_strerror(errno));
+			return FALSE;
+		}
+	}
 	return TRUE;
 }
 
@@ -216,17 +241,20 @@ int main(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	g_auto(GStrv) sizes = NULL;
 	gint rounds = 10;
+	gint extra = 0;
 	const GOptionEntry entries[] = {
 		{ "guests", 'g', 0, G_OPTION_ARG_STRING_ARRAY, &sizes, "Plan size (repeat; default 100 and 500)", "N" },
 		{ "rounds", 'r', 0, G_OPTION_ARG_INT, &rounds, "Budget changes per kind (default 10)", "R" },
+		{ "extra-memcgs", 'm', 0, G_OPTION_ARG_INT, &extra, "Also create M empty memcgs first", "M" },
 		G_OPTION_ENTRY_NULL,
 	};
 	const gchar *defaults[] = { "100", "500", NULL };
 	Bench b = { 0 };
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!g_option_context_parse(ctx, &argc, &argv, &error) || rounds < 1) {
-		g_printerr("lab-commit-time: %s\n", error != NULL ? error->message : "--rounds >= 1");
+	if (!g_option_context_parse(ctx, &argc, &argv, &error) || rounds < 1 || extra < 0) {
+		g_printerr("lab-commit-time: %s\n",
+			   error != NULL ? error->message : "--rounds >= 1, --extra-memcgs >= 0");
 		return 2;
 	}
 	if (g_getenv("LAB_KERNEL") == NULL || !g_file_test("/run/lab/cmd", G_FILE_TEST_EXISTS)) {
@@ -234,6 +262,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	b.rounds = (guint)rounds;
+	if (extra > 0 && !make_other_memcgs((guint)extra, &error)) {
+		g_printerr("lab-commit-time: %s\n", error->message);
+		return 1;
+	}
 	b.driver = vtier_damon_driver_new(NULL);
 	b.topology = vtier_topology_load(NULL, &error);
 	if (b.topology == NULL || !vtier_damon_driver_start(b.driver, TRUE, &error)) {
@@ -242,8 +274,8 @@ int main(int argc, char **argv)
 	}
 	b.features = vtier_damon_driver_get_features(b.driver);
 	printf("kernel %s: the driver's apply of a budget change (writes + commit) and a bare "
-	       "commit, ms over %u rounds\n",
-	       g_getenv("LAB_RELEASE"), b.rounds);
+	       "commit, ms over %u rounds; %d other memcgs\n",
+	       g_getenv("LAB_RELEASE"), b.rounds, extra);
 	printf("%6s %8s %-5s %9s %9s %9s %7s\n", "guests", "schemes", "kind", "min", "median", "max",
 	       "writes");
 	for (guint i = 0; (sizes != NULL ? sizes[i] : defaults[i]) != NULL; i++) {

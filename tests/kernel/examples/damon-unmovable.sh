@@ -23,7 +23,7 @@ if [ -z "${LAB_KERNEL:-}" ] || [ ! -f /run/lab/cmd ]; then
 fi
 sysctl -qw kernel.numa_balancing=0
 cg=/sys/fs/cgroup
-echo +memory >$cg/cgroup.subtree_control
+echo "+memory +hugetlb" >$cg/cgroup.subtree_control
 hp=hugepages/hugepages-2048kB
 thp=/sys/kernel/mm/transparent_hugepage/enabled
 pids=()
@@ -85,6 +85,7 @@ cat /tmp/huge
 phase "hugetlb A" 1 15 /tmp/huge pool
 phase "hugetlb B" 0 9 /tmp/huge pool
 echo "hugetlb: memory.numa_stat of the workload's cgroup: $(numa huge)"
+echo "hugetlb: hugetlb.2MB.numa_stat of the workload's cgroup: $(tr '\n' ' ' <$cg/huge/hugetlb.2MB.numa_stat)"
 kill "${pids[@]}"
 wait 2>/dev/null
 pids=()
