@@ -4,6 +4,26 @@ bench_bench_planner_SOURCES = bench/bench-planner.c tests/unit/plan-scenario.c \
 	tests/unit/plan-scenario.h
 bench_bench_planner_LDADD = libvtier-core.la $(VTIER_LIBS)
 
-bench: bench/bench-planner
+check_PROGRAMS += bench/bench-plan-shell
+bench_bench_plan_shell_SOURCES = bench/bench-plan-shell.c tests/unit/plan-scenario.c \
+	tests/unit/plan-scenario.h
+bench_bench_plan_shell_LDADD = libvtier-core.la $(VTIER_LIBS)
+EXTRA_DIST += bench/bench-plan-cli.sh
+
+check_PROGRAMS += bench/bench-hook
+bench_bench_hook_SOURCES = bench/bench-hook.c tests/unit/control-fake.c tests/unit/control-fake.h
+bench_bench_hook_LDADD = $(VTIER_TEST_LDADD)
+
+bench: bench/bench-planner bench/bench-plan-shell bench/bench-daemon bench/bench-hook \
+	virt-hooks/vtier-hook
 	$(AM_V_at)./bench/bench-planner
+	$(AM_V_at)./bench/bench-plan-shell
+	$(AM_V_at)$(SHELL) $(srcdir)/bench/bench-plan-cli.sh $(abs_top_builddir)
+	$(AM_V_at)./bench/bench-daemon
+	$(AM_V_at)VTIER_BUILDDIR=$(abs_top_builddir) ./bench/bench-hook
 .PHONY: bench
+
+check_PROGRAMS += bench/bench-daemon
+bench_bench_daemon_SOURCES = bench/bench-daemon.c
+bench_bench_daemon_CPPFLAGS = $(AM_CPPFLAGS) -DVTIER_SRCDIR_FALLBACK=\"$(abs_top_srcdir)\"
+bench_bench_daemon_LDADD = libvtier-daemon.la $(VTIER_TEST_LDADD)

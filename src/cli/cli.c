@@ -3,8 +3,12 @@
 
 #include "config.h"
 
+#include <stdio.h>
+
 #include "cli/cli.h"
 #include "common/error.h"
+#include "common/escape.h"
+#include "common/json.h"
 #include "common/paths.h"
 
 gboolean vtier_cli_parse(int *argc, char ***argv, const gchar *parameter_string,
@@ -29,6 +33,14 @@ gboolean vtier_cli_parse(int *argc, char ***argv, const gchar *parameter_string,
 			    local->message);
 		return FALSE;
 	}
+	/* VTIER_SYSROOT is --sysroot from the environment: checked the same way */
+	if (common->sysroot == NULL && g_getenv("VTIER_SYSROOT") != NULL &&
+	    g_getenv("VTIER_SYSROOT")[0] != '\0' &&
+	    !g_file_test(g_getenv("VTIER_SYSROOT"), G_FILE_TEST_IS_DIR)) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND,
+			    "VTIER_SYSROOT=%s: no such directory", g_getenv("VTIER_SYSROOT"));
+		return FALSE;
+	}
 	if (common->sysroot != NULL) {
 		if (!g_file_test(common->sysroot, G_FILE_TEST_IS_DIR)) {
 			g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND,
@@ -43,4 +55,80 @@ gboolean vtier_cli_parse(int *argc, char ***argv, const gchar *parameter_string,
 void vtier_cli_common_clear(VtierCliCommon *common)
 {
 	g_clear_pointer(&common->sysroot, g_free);
+}
+
+gboolean vtier_cli_no_arguments(int argc, char **argv, GError **error)
+{
+	if (argc <= 1)
+		return TRUE;
+	return vtier_cli_usage_error(error, "unexpected argument \"%s\"", argv[1]);
+}
+
+gboolean vtier_cli_take_deprecated_connect(const gchar *verb, gchar **old, gchar **uri,
+					  GError **error)
+{
+	if (*old == NULL)
+		return TRUE;
+	if (*uri != NULL)
+		return vtier_cli_usage_error(error, "-c %s and --connect %s: give --connect once",
+					     *old, *uri);
+	fprintf(stderr, "vtierctl %s: -c URI is deprecated, use --connect URI (-c means --config "
+			"in every verb)\n",
+		verb);
+	*uri = g_steal_pointer(old);
+	return TRUE;
+}
+
+G_DEFINE_QUARK(vtier-cli-error-quark, vtier_cli_error)
+
+gboolean vtier_cli_usage_error(GError **error, const gchar *format, ...)
+{
+	g_autofree gchar *message = NULL;
+	va_list ap;
+
+	va_start(ap, format);
+	message = g_strdup_vprintf(format, ap);
+	va_end(ap);
+	g_set_error(error, VTIER_CLI_ERROR, VTIER_CLI_ERROR_USAGE, "%s (try --help)", message);
+	return FALSE;
+}
+
+gboolean vtier_cli_parse_usage(int *argc, char ***argv, const gchar *parameter_string,
+			       const gchar *summary, const GOptionEntry *entries,
+			       VtierCliCommon *common, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+
+	if (vtier_cli_parse(argc, argv, parameter_string, summary, entries, common, &local))
+		return TRUE;
+	g_set_error_literal(error, VTIER_CLI_ERROR, VTIER_CLI_ERROR_USAGE, local->message);
+	return FALSE;
+}
+
+JsonNode *vtier_cli_control_call(const gchar *socket, const VtierControlRequest *request,
+				 GError **error)
+{
+	g_autofree gchar *path = socket != NULL ? g_strdup(socket) : vtier_control_socket_path(NULL);
+	g_autoptr(GError) local = NULL;
+	g_autofree gchar *message = NULL;
+	JsonNode *result = NULL;
+	gboolean unreachable = FALSE;
+
+	if (vtier_control_call_full(path, request, VTIER_CLI_CONTROL_TIMEOUT_MS, &result,
+				    &unreachable, &local))
+		return result;
+	/* the message may quote a guest's name or vtierd's text: never raw on a terminal */
+	message = vtier_escape_terminal(local->message);
+	if (unreachable)
+		g_set_error_literal(error, VTIER_CLI_ERROR, VTIER_CLI_ERROR_UNREACHABLE, message);
+	else
+		g_set_error_literal(error, local->domain, local->code, message);
+	return NULL;
+}
+
+void vtier_cli_print_json(JsonNode *node)
+{
+	g_autofree gchar *text = vtier_json_to_data(node);
+
+	fputs(text, stdout);
 }

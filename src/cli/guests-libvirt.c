@@ -7,21 +7,20 @@
 
 #include "cli/guests-libvirt.h"
 #include "common/error.h"
-#include "daemon/config.h"
+#include "tiering/options.h"
 #include "virt/connection.h"
 #include "virt/memcg.h"
 
 gchar *vtier_cli_default_libvirt_uri(void)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(VtierConfig) config =
-		vtier_config_load(VTIER_SYSCONFDIR "/vtier/vtierd.conf", FALSE, &error);
+	g_auto(VtierOptions) options = { 0 };
 
-	if (config == NULL) {
+	if (!vtier_options_load(NULL, NULL, &options, &error)) {
 		g_warning("ignoring %s", error->message);
-		config = vtier_config_new_default();
+		return g_strdup("qemu:///system");
 	}
-	return vtier_config_get_string(config, "daemon", "libvirt_uri");
+	return g_steal_pointer(&options.libvirt_uri);
 }
 
 static gint cmp_name(gconstpointer a, gconstpointer b)
@@ -112,17 +111,22 @@ static void print_json(const gchar *uri, GPtrArray *guests)
 	printf("%s\n", text);
 }
 
+GPtrArray *vtier_cli_libvirt_guests(const gchar *uri, GError **error)
+{
+	g_autoptr(virConnect) conn = vtier_virt_open(uri, TRUE, error);
+
+	if (conn == NULL)
+		return NULL;
+	return collect(conn, uri, error);
+}
+
 gboolean vtier_cli_guests_libvirt(const gchar *uri, gboolean json, GError **error)
 {
-	g_autoptr(virConnect) conn = NULL;
 	g_autoptr(GPtrArray) guests = NULL;
 	g_autofree gchar *fallback = uri == NULL ? vtier_cli_default_libvirt_uri() : NULL;
 	const gchar *shown = uri != NULL ? uri : fallback;
 
-	conn = vtier_virt_open(shown, TRUE, error);
-	if (conn == NULL)
-		return FALSE;
-	guests = collect(conn, shown, error);
+	guests = vtier_cli_libvirt_guests(shown, error);
 	if (guests == NULL)
 		return FALSE;
 	if (json)

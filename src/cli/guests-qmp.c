@@ -7,25 +7,44 @@
 
 #include "cli/guests-qmp.h"
 #include "common/error.h"
-#include "daemon/config.h"
+#include "common/paths.h"
 #include "qmp/binding.h"
 #include "qmp/guest-source.h"
-#include "virt/guest.h"
+#include "tiering/options.h"
 #include "tiering/topology.h"
+#include "virt/guest.h"
+
+/* --slow-nodes LIST: each node must exist on this host (below the sysroot). */
+static GArray *parse_slow_nodes(const gchar *list, GError **error)
+{
+	g_autoptr(GArray) nodes = vtier_parse_id_list(list, "--slow-nodes", error);
+
+	for (guint i = 0; nodes != NULL && i < nodes->len; i++) {
+		g_autofree gchar *name = g_strdup_printf("node%u", g_array_index(nodes, guint, i));
+		g_autofree gchar *dir = vtier_path_build(VTIER_PATH_NODES, name, NULL);
+
+		if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+				    "--slow-nodes %s: this host has no NUMA node %u", list,
+				    g_array_index(nodes, guint, i));
+			return NULL;
+		}
+	}
+	return g_steal_pointer(&nodes);
+}
 
 /* The slow nodes: --slow-nodes when given, else the host's topology (as `vtierctl topology`
  * classifies it, with [topology] of vtierd.conf). No topology, no warnings. */
 static GArray *slow_nodes_of(const gchar *list, GError **error)
 {
 	g_autoptr(GError) local = NULL;
-	g_autoptr(VtierConfig) config = NULL;
+	g_auto(VtierOptions) options = { 0 };
 	g_autoptr(VtierTopology) topology = NULL;
 
 	if (list != NULL)
-		return vtier_parse_id_list(list, "--slow-nodes", error);
-	config = vtier_config_load(VTIER_SYSCONFDIR "/vtier/vtierd.conf", FALSE, &local);
-	if (config != NULL)
-		topology = vtier_topology_load(config, &local);
+		return parse_slow_nodes(list, error);
+	if (vtier_options_load(NULL, NULL, &options, &local))
+		topology = vtier_topology_load(&options.topology, &local);
 	if (topology == NULL) {
 		g_debug("no host topology, so no slow-binding warnings: %s", local->message);
 		return g_array_new(FALSE, FALSE, sizeof(guint));

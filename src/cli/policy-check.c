@@ -18,9 +18,12 @@
  * the guest would run under, every knob resolved (domain > template > host default).
  * `vtierctl policy templates`: the shipped and local templates with their settings. */
 
-static gboolean policy_templates(const VtierPolicyStore *store, gboolean json)
+/* Every template with its settings, then every one that did not load with its error (and then
+ * the verb fails: a guest naming one would be refused). */
+static gboolean policy_templates(const VtierPolicyStore *store, gboolean json, GError **error)
 {
 	g_auto(GStrv) names = vtier_policy_store_list_templates(store);
+	g_auto(GStrv) broken = vtier_policy_store_list_broken_templates(store);
 	g_autoptr(JsonBuilder) b = json_builder_new();
 
 	json_builder_begin_object(b);
@@ -33,12 +36,30 @@ static gboolean policy_templates(const VtierPolicyStore *store, gboolean json)
 		if (!json)
 			printf("%s:\n%s\n", names[i], xml);
 	}
+	for (guint i = 0; broken[i] != NULL; i++) {
+		const gchar *why = vtier_policy_store_template_error(store, broken[i]);
+
+		json_builder_set_member_name(b, broken[i]);
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "error");
+		json_builder_add_string_value(b, why);
+		json_builder_end_object(b);
+		if (!json)
+			printf("%s: INVALID: %s\n\n", broken[i], why);
+	}
 	json_builder_end_object(b);
 	if (json) {
 		g_autoptr(JsonNode) root = json_builder_get_root(b);
 		g_autofree gchar *text = json_to_string(root, TRUE);
 
 		printf("%s\n", text);
+	}
+	if (broken[0] != NULL) {
+		g_autofree gchar *list = g_strjoinv(", ", broken);
+
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+			    "invalid template(s): %s (a guest naming one is refused)", list);
+		return FALSE;
 	}
 	return TRUE;
 }
@@ -139,7 +160,7 @@ gboolean vtier_cli_policy_check(int argc, char **argv, GError **error)
 	if (store == NULL)
 		return FALSE;
 	if (argc == 2 && g_strcmp0(argv[1], "templates") == 0)
-		return policy_templates(store, common.json);
+		return policy_templates(store, common.json, error);
 	if (argc == 3 && g_strcmp0(argv[1], "check") == 0)
 		return policy_check(store, argv[2], memory, default_mode, common.json, error);
 	g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,

@@ -16,9 +16,12 @@ gboolean vtier_cli_verb_guests(int argc, char **argv, GError **error)
 	g_autofree gchar *uri = NULL;
 	g_autofree gchar *qmp = NULL;
 	g_autofree gchar *slow = NULL;
-	gint pid = 0;
+	g_autofree gchar *old_c = NULL;
+	gint pid = G_MININT;
 	const GOptionEntry entries[] = {
-		{ "connect", 'c', 0, G_OPTION_ARG_STRING, &uri,
+		{ "connect-c", 'c', G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &old_c,
+		  "Deprecated spelling of --connect", "URI" },
+		{ "connect", 0, 0, G_OPTION_ARG_STRING, &uri,
 		  "List the guests of this libvirt URI (default: [daemon] libvirt_uri of vtierd.conf, qemu:///system)", "URI" },
 		{ "qmp", 0, 0, G_OPTION_ARG_FILENAME, &qmp,
 		  "Describe the QEMU (not managed by libvirt) on this QMP unix socket", "SOCKET" },
@@ -31,11 +34,18 @@ gboolean vtier_cli_verb_guests(int argc, char **argv, GError **error)
 		G_OPTION_ENTRY_NULL,
 	};
 
-	if (!vtier_cli_parse(&argc, &argv, "", "Show guests.", entries, &common, error))
+	if (!vtier_cli_parse(&argc, &argv, "", "Show guests.", entries, &common, error) ||
+	    !vtier_cli_no_arguments(argc, argv, error) ||
+	    !vtier_cli_take_deprecated_connect("guests", &old_c, &uri, error))
 		return FALSE;
-	if (argc > 1) {
+	if (pid != G_MININT && pid <= 0) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
-			    "unexpected argument \"%s\" (try --help)", argv[1]);
+			    "--pid %d: not a process id", pid);
+		return FALSE;
+	}
+	if (slow != NULL && qmp == NULL && pid == G_MININT) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+			    "--slow-nodes goes with --qmp or --pid");
 		return FALSE;
 	}
 	if (qmp != NULL || pid > 0) {
@@ -45,7 +55,7 @@ gboolean vtier_cli_verb_guests(int argc, char **argv, GError **error)
 				    "--pid");
 			return FALSE;
 		}
-		return vtier_cli_guests_qmp(qmp, pid, slow, common.json, error);
+		return vtier_cli_guests_qmp(qmp, MAX(pid, 0), slow, common.json, error);
 	}
 	return vtier_cli_guests_libvirt(uri, common.json, error);
 }

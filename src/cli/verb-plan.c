@@ -4,12 +4,15 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/plan-input.h"
+#include "cli/guests-libvirt.h"
 #include "common/error.h"
-#include "daemon/config.h"
+#include "common/escape.h"
+#include "tiering/options.h"
+#include "tiering/plan-input.h"
 #include "tiering/planner.h"
 #include "tiering/policy.h"
 #include "virt/domain-xml.h"
@@ -17,7 +20,7 @@
 
 /* `vtierctl plan`: prints the DAMON plan vtierd would apply for some guests on a host (a fixture
  * sysroot or this one), for a kernel profile or `vtierctl probe --json` output, without touching
- * any kernel. */
+ * any kernel. The guests go through the same vtier_plan_input_guests() as vtierd's. */
 
 typedef struct {
 	gchar *kernel_features;
@@ -41,145 +44,166 @@ static void plan_options_clear(PlanOptions *o)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PlanOptions, plan_options_clear)
 
-/* --memcg NAME=PATH, else the memcg of the sysroot's libvirt pid (src/virt/memcg.h). */
-static gchar *guest_memcg(const PlanOptions *o, const gchar *name, gint pid, GError **error)
+static gboolean has_control(const gchar *text)
 {
-	g_autofree gchar *prefix = g_strdup_printf("%s=", name);
-	VtierCgroupVersion version;
-	gchar *path = NULL;
-
-	for (guint i = 0; o->memcgs != NULL && o->memcgs[i] != NULL; i++) {
-		if (g_str_has_prefix(o->memcgs[i], prefix))
-			return g_strdup(o->memcgs[i] + strlen(prefix));
+	for (const gchar *p = text; *p != '\0'; p++) {
+		if ((guchar)*p < 0x20 || *p == 0x7f)
+			return TRUE;
 	}
-	if (pid <= 0) {
-		g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND,
-			    "guest \"%s\" is not running below the sysroot (no "
-			    "run/libvirt/qemu/%s.pid)",
-			    name, name);
-		return NULL;
-	}
-	if (!vtier_memcg_resolve(pid, &version, &path, error))
-		return NULL;
-	return path;
+	return FALSE;
 }
 
-static gint guest_pid(const gchar *name)
-{
-	gint pid = 0;
-
-	if (!vtier_memcg_read_libvirt_pid(name, &pid, NULL))
-		return 0;
-	return pid;
-}
-
+/* --memcg NAME=PATH: well formed, one line, each NAME once. */
 static gboolean check_memcg_options(const PlanOptions *o, GError **error)
 {
 	for (guint i = 0; o->memcgs != NULL && o->memcgs[i] != NULL; i++) {
 		const gchar *eq = strchr(o->memcgs[i], '=');
+		g_autofree gchar *shown = g_strescape(o->memcgs[i], NULL);
 
+		if (eq != NULL && has_control(eq)) {
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+				    "--memcg \"%s\": the path holds a control character", shown);
+			return FALSE;
+		}
 		if (eq == NULL || eq == o->memcgs[i] || eq[1] != '/') {
 			g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
 				    "--memcg \"%s\": expected NAME=PATH with PATH from the cgroup "
 				    "root, e.g. vm1=/machine.slice/machine-qemu\\x2d1\\x2dvm1.scope",
-				    o->memcgs[i]);
+				    shown);
+			return FALSE;
+		}
+		for (guint j = 0; j < i; j++) {
+			gsize len = (gsize)(eq - o->memcgs[i]) + 1;
+
+			if (strncmp(o->memcgs[j], o->memcgs[i], len) != 0)
+				continue;
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+				    "--memcg \"%s\" and --memcg \"%s\" name the same guest",
+				    o->memcgs[j], shown);
 			return FALSE;
 		}
 	}
 	return TRUE;
 }
 
-/* One domain -> planner input: its policy resolved (a rejected policy falls back to the host
- * default with a warning, or fails with [policy] strict=true), pid, memcg, bound nodes. */
-static VtierPlanGuest *plan_guest(const PlanOptions *o, const VtierPolicyStore *store,
-				  const VtierConfig *config, VtierGuest *d, GError **error)
+/* The --memcg PATH given for @name, or NULL. */
+static const gchar *memcg_option(const PlanOptions *o, const gchar *name)
 {
-	g_autofree gchar *mode_text = vtier_config_get_string(config, "policy", "default_mode");
-	VtierPolicyMode mode = VTIER_POLICY_MODE_RATIO;
-	g_autoptr(VtierPolicy) policy = NULL;
-	g_autoptr(GError) local = NULL;
-	g_autofree gchar *memcg = NULL;
-	gint pid = guest_pid(d->name);
+	gsize len = strlen(name);
 
-	vtier_policy_mode_from_string(mode_text, &mode);
-	policy = vtier_policy_resolve(store, d->name, d->memory_bytes, d->policy_xml, mode, &local);
-	if (policy == NULL) {
-		if (vtier_config_get_boolean(config, "policy", "strict")) {
-			g_propagate_error(error, g_steal_pointer(&local));
-			return NULL;
-		}
-		fprintf(stderr, "vtierctl plan: %s; using the host default (mode %s)\n",
-			local->message, mode_text);
-		policy = vtier_policy_resolve(store, d->name, d->memory_bytes, NULL, mode, error);
-		if (policy == NULL)
-			return NULL;
+	for (guint i = 0; o->memcgs != NULL && o->memcgs[i] != NULL; i++) {
+		if (strncmp(o->memcgs[i], name, len) == 0 && o->memcgs[i][len] == '=')
+			return o->memcgs[i] + len + 1;
 	}
-	g_clear_error(&local);
-	memcg = guest_memcg(o, d->name, pid, &local);
-	if (memcg == NULL)
-		g_debug("%s", local->message);
-	g_free(d->memcg_path);
-	d->memcg_path = g_steal_pointer(&memcg);
-	d->pid = pid;
-	return vtier_plan_guest_new_from_guest(d, policy);
+	return NULL;
 }
 
-/* Every domain's (source, XML text): the --domain files, or the running domains of --connect. */
-static gboolean collect_domains(const PlanOptions *o, GPtrArray *sources, GPtrArray *texts,
-				GError **error)
+/* Every --memcg names a guest being planned. */
+static gboolean check_memcg_names(const PlanOptions *o, GPtrArray *guests, GError **error)
 {
-	g_autoptr(GPtrArray) xmls = NULL;
+	for (guint i = 0; o->memcgs != NULL && o->memcgs[i] != NULL; i++) {
+		g_autofree gchar *name = g_strndup(o->memcgs[i], strchr(o->memcgs[i], '=') -
+								     o->memcgs[i]);
+		gboolean found = FALSE;
+
+		for (guint g = 0; g < guests->len && !found; g++)
+			found = g_str_equal(((VtierGuest *)guests->pdata[g])->name, name);
+		if (!found) {
+			g_autofree gchar *shown = g_strescape(o->memcgs[i], NULL);
+
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+				    "--memcg \"%s\": no guest named \"%s\" is being planned", shown,
+				    name);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+/* pid from the sysroot's libvirt pid file; memcg from --memcg, else from that pid. A guest whose
+ * memcg cannot be found stays without one: the planner refuses it, naming what is missing. */
+static void resolve_file_guest(const PlanOptions *o, VtierGuest *guest)
+{
+	g_autoptr(GError) local = NULL;
+	const gchar *memcg = memcg_option(o, guest->name);
+	VtierCgroupVersion version;
+	gint pid = 0;
+
+	if (vtier_memcg_read_libvirt_pid(guest->name, &pid, NULL))
+		guest->pid = pid;
+	g_clear_pointer(&guest->memcg_path, g_free);
+	if (memcg != NULL)
+		guest->memcg_path = g_strdup(memcg);
+	else if (guest->pid > 0 &&
+		 !vtier_memcg_resolve(guest->pid, &version, &guest->memcg_path, &local))
+		g_debug("%s", local->message);
+}
+
+/* The --domain files as guest records; the same file twice is an error naming both spellings. */
+static GPtrArray *read_domain_files(const PlanOptions *o, GError **error)
+{
+	g_autoptr(GPtrArray) guests = g_ptr_array_new_with_free_func((GDestroyNotify)vtier_guest_free);
+	g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func(g_free);
+
+	for (guint i = 0; o->domains[i] != NULL; i++) {
+		g_autofree gchar *text = NULL;
+		gsize len = 0;
+		gchar *real = realpath(o->domains[i], NULL);
+		VtierGuest *guest;
+
+		g_ptr_array_add(seen, real != NULL ? real : g_strdup(o->domains[i]));
+		for (guint j = 0; j < i; j++) {
+			if (g_str_equal(seen->pdata[j], seen->pdata[i])) {
+				g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+					    "--domain %s and --domain %s are the same file",
+					    o->domains[j], o->domains[i]);
+				return NULL;
+			}
+		}
+		if (!g_file_get_contents(o->domains[i], &text, &len, error))
+			return NULL;
+		guest = vtier_domain_xml_parse(text, len, NULL, error);
+		if (guest == NULL) {
+			g_prefix_error(error, "%s: ", o->domains[i]);
+			return NULL;
+		}
+		resolve_file_guest(o, guest);
+		g_ptr_array_add(guests, guest);
+	}
+	return g_steal_pointer(&guests);
+}
+
+/* The guests to plan: the --domain files, or the running domains of --connect. */
+static GPtrArray *collect_guests(const PlanOptions *o, GError **error)
+{
+	g_autoptr(GPtrArray) guests = NULL;
 
 	if (o->connect != NULL && o->domains != NULL) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
 			    "use either --domain FILE or --connect URI, not both");
-		return FALSE;
+		return NULL;
+	}
+	if (o->connect == NULL && o->domains == NULL) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+			    "no guests: give --domain FILE.xml (repeatable) or --connect URI");
+		return NULL;
 	}
 	if (o->connect != NULL) {
-		xmls = vtier_cli_connect_domains(o->connect, error);
-		if (xmls == NULL)
-			return FALSE;
-		for (guint i = 0; i < xmls->len; i++) {
-			g_ptr_array_add(sources, g_strdup_printf("%s domain %u", o->connect, i));
-			g_ptr_array_add(texts, g_strdup(g_ptr_array_index(xmls, i)));
+		guests = vtier_cli_libvirt_guests(o->connect, error);
+		for (guint i = 0; guests != NULL && i < guests->len; i++) {
+			VtierGuest *guest = guests->pdata[i];
+			const gchar *memcg = memcg_option(o, guest->name);
+
+			if (memcg != NULL) {
+				g_free(guest->memcg_path);
+				guest->memcg_path = g_strdup(memcg);
+			}
 		}
-		return TRUE;
+	} else {
+		guests = read_domain_files(o, error);
 	}
-	for (guint i = 0; o->domains != NULL && o->domains[i] != NULL; i++) {
-		gchar *text = NULL;
-
-		if (!g_file_get_contents(o->domains[i], &text, NULL, error))
-			return FALSE;
-		g_ptr_array_add(sources, g_strdup(o->domains[i]));
-		g_ptr_array_add(texts, text);
-	}
-	return TRUE;
-}
-
-static GPtrArray *read_domains(const PlanOptions *o, const VtierPolicyStore *store,
-			       const VtierConfig *config, GError **error)
-{
-	g_autoptr(GPtrArray) guests =
-		g_ptr_array_new_with_free_func((GDestroyNotify)vtier_plan_guest_free);
-	g_autoptr(GPtrArray) sources = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func(g_free);
-
-	if (!collect_domains(o, sources, texts, error))
+	if (guests == NULL || !check_memcg_names(o, guests, error))
 		return NULL;
-	for (guint i = 0; i < texts->len; i++) {
-		const gchar *text = g_ptr_array_index(texts, i);
-		g_autoptr(VtierGuest) d = vtier_domain_xml_parse(text, strlen(text), NULL, error);
-		VtierPlanGuest *guest;
-
-		if (d == NULL) {
-			g_prefix_error(error, "%s: ", (const gchar *)g_ptr_array_index(sources, i));
-			return NULL;
-		}
-		guest = plan_guest(o, store, config, d, error);
-		if (guest == NULL)
-			return NULL;
-		g_ptr_array_add(guests, guest);
-	}
 	return g_steal_pointer(&guests);
 }
 
@@ -198,39 +222,77 @@ static gboolean print_plan(const VtierPlan *plan, const VtierDamonFeatures *feat
 	return TRUE;
 }
 
-static gboolean load_inputs(const PlanOptions *o, VtierConfig **ret_config,
-			    VtierDamonFeatures **ret_features, VtierTopology **ret_topology,
-			    VtierSampler **ret_sampler, GError **error)
+static gboolean check_usage(int argc, char **argv, const PlanOptions *o, gboolean json,
+			    GError **error)
 {
+	if (!vtier_cli_no_arguments(argc, argv, error))
+		return FALSE;
+	if (o->format != NULL && !g_str_equal(o->format, "shell") && !g_str_equal(o->format, "json")) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+			    "--format \"%s\": allowed: shell, json", o->format);
+		return FALSE;
+	}
+	if (json && g_strcmp0(o->format, "shell") == 0) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+			    "--format=shell and --json contradict each other");
+		return FALSE;
+	}
 	if (o->kernel_features == NULL) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
 			    "--kernel-features PROFILE|FILE is required (profiles: 6.12, 6.18, "
 			    "7.3, 7.3+hw-rfc; FILE: `vtierctl probe --json` output)");
 		return FALSE;
 	}
-	*ret_config = o->config_path ? vtier_config_load(o->config_path, TRUE, error)
-				     : vtier_config_new_default();
-	if (*ret_config == NULL)
+	return check_memcg_options(o, error);
+}
+
+/* The configuration (-c FILE, else the built-in defaults), kernel, topology and sampler. */
+static gboolean load_host(const PlanOptions *o, VtierOptions *options,
+			  VtierDamonFeatures **ret_features, VtierTopology **ret_topology,
+			  VtierSampler **ret_sampler, GError **error)
+{
+	vtier_options_init(options);
+	if (o->config_path != NULL && !vtier_options_load(o->config_path, NULL, options, error))
 		return FALSE;
 	*ret_features = vtier_damon_features_load(o->kernel_features, error);
 	if (*ret_features == NULL)
 		return FALSE;
-	*ret_topology = vtier_topology_load(*ret_config, error);
+	*ret_topology = vtier_topology_load(&options->topology, error);
 	if (*ret_topology == NULL)
 		return FALSE;
-	*ret_sampler = vtier_sampler_detect(*ret_config, error);
+	*ret_sampler = vtier_sampler_detect(&options->sampler, error);
 	return *ret_sampler != NULL;
+}
+
+static GPtrArray *plan_guests(const PlanOptions *o, const VtierOptions *options, GError **error)
+{
+	g_autoptr(VtierPolicyStore) store = vtier_policy_store_new(o->policy_dir, error);
+	g_autoptr(GPtrArray) guests = NULL;
+	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *out;
+
+	if (store == NULL)
+		return NULL;
+	guests = collect_guests(o, error);
+	if (guests == NULL)
+		return NULL;
+	out = vtier_plan_input_guests(guests, store, &options->plan, warnings, error);
+	for (guint i = 0; i < warnings->len; i++) {
+		g_autofree gchar *line = vtier_escape_log(warnings->pdata[i]);
+
+		fprintf(stderr, "vtierctl plan: %s\n", line);
+	}
+	return out;
 }
 
 gboolean vtier_cli_verb_plan(int argc, char **argv, GError **error)
 {
 	g_auto(VtierCliCommon) common = { 0 };
 	g_auto(PlanOptions) o = { 0 };
-	g_autoptr(VtierConfig) config = NULL;
+	g_auto(VtierOptions) options = { 0 };
 	g_autoptr(VtierDamonFeatures) features = NULL;
 	g_autoptr(VtierTopology) topology = NULL;
 	g_autoptr(VtierSampler) sampler = NULL;
-	g_autoptr(VtierPolicyStore) store = NULL;
 	g_autoptr(GPtrArray) guests = NULL;
 	g_autoptr(VtierPlan) plan = NULL;
 	VtierPlanInput input = { 0 };
@@ -256,27 +318,17 @@ gboolean vtier_cli_verb_plan(int argc, char **argv, GError **error)
 
 	if (!vtier_cli_parse(&argc, &argv, "",
 			     "Print the DAMON plan for some guests without touching any kernel.",
-			     entries, &common, error))
+			     entries, &common, error) ||
+	    !check_usage(argc, argv, &o, common.json, error) ||
+	    !load_host(&o, &options, &features, &topology, &sampler, error))
 		return FALSE;
-	if (o.format != NULL && g_strcmp0(o.format, "shell") != 0 &&
-	    g_strcmp0(o.format, "json") != 0) {
-		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
-			    "--format \"%s\": allowed: shell, json", o.format);
-		return FALSE;
-	}
-	if (!check_memcg_options(&o, error) ||
-	    !load_inputs(&o, &config, &features, &topology, &sampler, error))
-		return FALSE;
-	store = vtier_policy_store_new(o.policy_dir, error);
-	if (store == NULL)
-		return FALSE;
-	guests = read_domains(&o, store, config, error);
+	guests = plan_guests(&o, &options, error);
 	if (guests == NULL)
 		return FALSE;
 	input.topology = topology;
 	input.features = features;
 	input.sampler = sampler;
-	input.config = config;
+	input.options = &options.plan;
 	input.guests = guests;
 	plan = vtier_planner_plan(&input, error);
 	if (plan == NULL)

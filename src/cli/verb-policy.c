@@ -11,6 +11,7 @@
 #include "cli/guests-libvirt.h"
 #include "cli/policy-check.h"
 #include "common/error.h"
+#include "tiering/plan-input.h"
 #include "tiering/policy.h"
 #include "virt/connection.h"
 #include "virt/domain-xml.h"
@@ -93,17 +94,18 @@ static gchar *policy_text(const PolicyOptions *o, const gchar *arg, GError **err
 	return g_strstrip(text);
 }
 
-/* Everything vtier checks before writing, as vtierd will read it: one <policy> element in vtier's
- * namespace, safely parsed, valid against the schema and the templates, and fitting the domain's
+/* Everything vtier checks before writing, on the path vtierd and `vtierctl plan` take
+ * (vtier_plan_input_guest() with [policy] strict): one <policy> element in vtier's namespace,
+ * safely parsed, valid against the schema and the templates, and fitting the guest's current
  * memory (an allowance larger than the guest is refused). Nothing is written when it fails. */
 static gboolean validate(virDomainPtr dom, const gchar *xml, const gchar *policy_dir,
 			 GError **error)
 {
 	g_autofree gchar *normal = vtier_domain_xml_policy_normalize(xml, strlen(xml), error);
 	g_autoptr(VtierPolicyStore) store = NULL;
-	g_autoptr(VtierPolicy) policy = NULL;
-	const gchar *name = virDomainGetName(dom);
-	unsigned long max_kib = virDomainGetMaxMemory(dom);
+	g_autoptr(VtierGuest) guest = NULL;
+	g_autoptr(VtierPlanGuest) planned = NULL;
+	VtierPlanOptions options;
 
 	if (normal == NULL) {
 		g_prefix_error(error, "invalid policy: ");
@@ -112,9 +114,15 @@ static gboolean validate(virDomainPtr dom, const gchar *xml, const gchar *policy
 	store = vtier_policy_store_new(policy_dir, error);
 	if (store == NULL)
 		return FALSE;
-	policy = vtier_policy_resolve(store, name, (guint64)max_kib * 1024, normal,
-				      VTIER_POLICY_MODE_RATIO, error);
-	return policy != NULL;
+	guest = vtier_virt_guest_from_domain(dom, FALSE, error);
+	if (guest == NULL)
+		return FALSE;
+	g_free(guest->policy_xml);
+	guest->policy_xml = g_steal_pointer(&normal);
+	vtier_plan_options_init(&options);
+	options.strict = TRUE;
+	planned = vtier_plan_input_guest(guest, store, &options, NULL, error);
+	return planned != NULL;
 }
 
 static gboolean run(const gchar *action, const gchar *domain, const gchar *arg,
@@ -152,16 +160,22 @@ static gboolean run(const gchar *action, const gchar *domain, const gchar *arg,
 gboolean vtier_cli_verb_policy(int argc, char **argv, GError **error)
 {
 	g_auto(PolicyOptions) o = { 0 };
+	g_autofree gchar *old_c = NULL;
+	gboolean old_config = FALSE;
 	const GOptionEntry entries[] = {
-		{ "connect", 'c', 0, G_OPTION_ARG_STRING, &o.uri,
+		{ "connect-c", 'c', G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &old_c,
+		  "Deprecated spelling of --connect", "URI" },
+		{ "connect", 0, 0, G_OPTION_ARG_STRING, &o.uri,
 		  "libvirt URI (default: [daemon] libvirt_uri of vtierd.conf, qemu:///system)", "URI" },
 		{ "file", 'f', 0, G_OPTION_ARG_FILENAME, &o.file, "Read the policy XML from FILE",
 		  "FILE" },
 		{ "policy-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.policy_dir,
 		  "Schema and templates to validate against (default: the installed ones)", "DIR" },
 		{ "live", 0, 0, G_OPTION_ARG_NONE, &o.live, "Only the running domain", NULL },
-		{ "config", 0, 0, G_OPTION_ARG_NONE, &o.config,
-		  "Only the persistent configuration", NULL },
+		{ "persistent", 0, 0, G_OPTION_ARG_NONE, &o.config,
+		  "Only the persistent configuration (libvirt's --config)", NULL },
+		{ "config", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &old_config,
+		  "Deprecated spelling of --persistent", NULL },
 		G_OPTION_ENTRY_NULL,
 	};
 	const gchar *action;
@@ -172,8 +186,14 @@ gboolean vtier_cli_verb_policy(int argc, char **argv, GError **error)
 	if (!vtier_cli_parse(&argc, &argv, "get|set|clear DOMAIN [POLICY-XML]",
 			     "Read or write a domain's vtier policy (libvirt metadata, namespace "
 			     VTIER_POLICY_XMLNS ").",
-			     entries, &o.common, error))
+			     entries, &o.common, error) ||
+	    !vtier_cli_take_deprecated_connect("policy", &old_c, &o.uri, error))
 		return FALSE;
+	if (old_config) {
+		fprintf(stderr, "vtierctl policy: --config is deprecated, use --persistent (--config "
+				"names vtierd.conf in every other verb)\n");
+		o.config = TRUE;
+	}
 	if (o.uri == NULL)
 		o.uri = vtier_cli_default_libvirt_uri();
 	action = argc > 1 ? argv[1] : NULL;

@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
-#include "daemon/config.h"
+#include "tiering/options.h"
 #include "tiering/sampler.h"
 
 /* `vtierctl sampler [--config FILE] [--sysroot DIR] [--json]`: which hardware access sampler vtier
@@ -16,7 +16,7 @@ gboolean vtier_cli_verb_sampler(int argc, char **argv, GError **error)
 {
 	g_auto(VtierCliCommon) common = { 0 };
 	g_autofree gchar *path = NULL;
-	g_autoptr(VtierConfig) config = NULL;
+	g_auto(VtierOptions) options = { 0 };
 	g_autoptr(VtierSampler) sampler = NULL;
 	g_autofree gchar *text = NULL;
 	const GOptionEntry entries[] = {
@@ -29,13 +29,10 @@ gboolean vtier_cli_verb_sampler(int argc, char **argv, GError **error)
 			     "Show the hardware access sampler vtier would use, and why.", entries,
 			     &common, error))
 		return FALSE;
-	if (path == NULL)
-		config = vtier_config_load(VTIER_SYSCONFDIR "/vtier/vtierd.conf", FALSE, error);
-	else
-		config = vtier_config_load(path, TRUE, error);
-	if (config == NULL)
+	if (!vtier_cli_no_arguments(argc, argv, error) ||
+	    !vtier_options_load(path, NULL, &options, error))
 		return FALSE;
-	sampler = vtier_sampler_detect(config, error);
+	sampler = vtier_sampler_detect(&options.sampler, error);
 	if (sampler == NULL)
 		return FALSE;
 	if (common.json) {

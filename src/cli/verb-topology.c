@@ -7,20 +7,13 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
-#include "daemon/config.h"
+#include "tiering/options.h"
 #include "tiering/sampler.h"
 #include "tiering/topology.h"
 
 /* `vtierctl topology [--config FILE] [--sysroot DIR] [--json]`: what vtier sees of the host's
  * memory (fast and slow nodes, their physical ranges, pairing, problems) and which hardware
  * sampler it would use, read directly from the kernel (no daemon needed). */
-
-static VtierConfig *load_config(const gchar *path, GError **error)
-{
-	if (path == NULL)
-		return vtier_config_load(VTIER_SYSCONFDIR "/vtier/vtierd.conf", FALSE, error);
-	return vtier_config_load(path, TRUE, error);
-}
 
 static void print_json(JsonNode *topology, JsonNode *sampler)
 {
@@ -43,7 +36,7 @@ gboolean vtier_cli_verb_topology(int argc, char **argv, GError **error)
 {
 	g_auto(VtierCliCommon) common = { 0 };
 	g_autofree gchar *path = NULL;
-	g_autoptr(VtierConfig) config = NULL;
+	g_auto(VtierOptions) options = { 0 };
 	g_autoptr(VtierTopology) topology = NULL;
 	g_autoptr(VtierSampler) sampler = NULL;
 	g_autofree gchar *topology_text = NULL;
@@ -59,13 +52,13 @@ gboolean vtier_cli_verb_topology(int argc, char **argv, GError **error)
 			     "fast/slow pairing and the hardware sampler.",
 			     entries, &common, error))
 		return FALSE;
-	config = load_config(path, error);
-	if (config == NULL)
+	if (!vtier_cli_no_arguments(argc, argv, error) ||
+	    !vtier_options_load(path, NULL, &options, error))
 		return FALSE;
-	topology = vtier_topology_load(config, error);
+	topology = vtier_topology_load(&options.topology, error);
 	if (topology == NULL)
 		return FALSE;
-	sampler = vtier_sampler_detect(config, error);
+	sampler = vtier_sampler_detect(&options.sampler, error);
 	if (sampler == NULL && common.json)
 		return FALSE;
 	if (common.json) {

@@ -7,6 +7,8 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "common/error.h"
+#include "common/escape.h"
 #include "common/log.h"
 
 /* The verbs. Each part keeps its verbs in its own block so that parts can be added apart. */
@@ -28,6 +30,15 @@ static const VtierCliVerb verbs[] = {
 	/* guest verbs */
 	{ "guests", "Show running guests (pid, memcg, per-node usage)", vtier_cli_verb_guests },
 	{ "policy", "Get, set, clear or check a domain's vtier policy; list templates", vtier_cli_verb_policy },
+
+	/* daemon verbs (over vtierd's control socket) */
+	{ "status", "Show vtierd's host and per-guest split, target and state", vtier_cli_verb_status },
+	{ "top", "Show the guests' fast/slow split live", vtier_cli_verb_top },
+	{ "explain", "Explain why a guest's split is where it is", vtier_cli_verb_explain },
+	{ "attach", "Have vtierd tier a guest outside libvirt (by pid or QMP)", vtier_cli_verb_attach },
+	{ "detach", "Have vtierd stop tiering an attached guest", vtier_cli_verb_detach },
+	{ "reload", "Have vtierd reload its configuration and templates", vtier_cli_verb_reload },
+	{ "dump", "Print everything vtierd holds as JSON", vtier_cli_verb_dump },
 };
 
 static void print_usage(FILE *out)
@@ -36,6 +47,33 @@ static void print_usage(FILE *out)
 	for (gsize i = 0; i < G_N_ELEMENTS(verbs); i++)
 		fprintf(out, "  %-12s %s\n", verbs[i].name, verbs[i].summary);
 	fprintf(out, "\n`vtierctl VERB --help` describes a verb's options. See vtierctl(8).\n");
+}
+
+/* Runs a verb and reports its failure. A verb that fails without saying why is a bug of vtierctl:
+ * it is reported as an internal error instead of crashing on the missing message. */
+static int run_verb(const VtierCliVerb *verb, int argc, char **argv)
+{
+	g_autoptr(GError) error = NULL;
+	gboolean ok = verb->run(argc, argv, &error);
+	g_autofree gchar *message = NULL;
+
+	if (ok && error == NULL)
+		return 0;
+	if (error != NULL)
+		message = vtier_escape_log(error->message);
+	if (ok) {
+		fprintf(stderr, "vtierctl %s: internal error: the verb succeeded but set an error: %s\n",
+			verb->name, message);
+		return 1;
+	}
+	if (error == NULL) {
+		fprintf(stderr, "vtierctl %s: internal error: the verb failed without saying why "
+				"(please report this)\n",
+			verb->name);
+		return 1;
+	}
+	fprintf(stderr, "vtierctl %s: %s\n", verb->name, message);
+	return error->domain == VTIER_CLI_ERROR ? error->code : 1;
 }
 
 int main(int argc, char **argv)
@@ -64,11 +102,7 @@ int main(int argc, char **argv)
 	for (gsize i = 0; i < G_N_ELEMENTS(verbs); i++) {
 		if (g_strcmp0(argv[first], verbs[i].name) != 0)
 			continue;
-		if (!verbs[i].run(argc - first, argv + first, &error)) {
-			fprintf(stderr, "vtierctl %s: %s\n", verbs[i].name, error->message);
-			return 1;
-		}
-		return 0;
+		return run_verb(&verbs[i], argc - first, argv + first);
 	}
 	fprintf(stderr, "vtierctl: unknown verb \"%s\"\n\n", argv[first]);
 	print_usage(stderr);

@@ -3,12 +3,21 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "common/control.h"
 #include "common/error.h"
+#include "common/json.h"
 #include "common/paths.h"
 
-/* The control protocol (control.h). The request/reply codec and the client are being written;
- * this file starts with the parts every side needs first. */
+/* The control protocol's codec (control.h): strict request parsing, request and reply lines,
+ * reply parsing and the error code mapping. The client is control-client.c, the server
+ * control-server.c. */
+
+/* Deepest JSON nesting a request or reply may have (json-glib recurses per level). */
+#define CONTROL_MAX_DEPTH 64
+/* Longest QMP socket path or template name an attach request may carry. */
+#define CONTROL_MAX_PATH 4096
 
 static const gchar *const command_names[] = { "ping",	"status", "dump",   "explain",
 					      "attach", "detach", "reload", "hook" };
@@ -41,6 +50,26 @@ gchar *vtier_control_socket_path(const gchar *configured)
 	return vtier_path_build(VTIER_PATH_VTIER_RUN, "control", NULL);
 }
 
+const gchar *vtier_error_code_to_control(gint code)
+{
+	if (code == VTIER_CONTROL_ERROR_UNSUPPORTED)
+		return "unsupported";
+	if (code < 0 || code >= VTIER_ERROR_LAST)
+		return "failed";
+	return vtier_error_code_to_string((VtierErrorCode)code);
+}
+
+gint vtier_error_code_from_control(const gchar *text)
+{
+	if (g_strcmp0(text, "unsupported") == 0)
+		return VTIER_ERROR_NOT_SUPPORTED;
+	for (gint code = 0; code < VTIER_ERROR_LAST; code++) {
+		if (g_strcmp0(vtier_error_code_to_string((VtierErrorCode)code), text) == 0)
+			return code;
+	}
+	return VTIER_ERROR_FAILED;
+}
+
 VtierControlRequest *vtier_control_request_new(VtierControlCommand cmd)
 {
 	VtierControlRequest *request = g_new0(VtierControlRequest, 1);
@@ -62,4 +91,386 @@ void vtier_control_request_free(VtierControlRequest *request)
 	g_free(request->extra);
 	g_free(request->xml);
 	g_free(request);
+}
+
+/* A new node holding a new empty object (json_node_init_object() would add a reference). */
+static JsonNode *new_object_node(void)
+{
+	JsonNode *node = json_node_new(JSON_NODE_OBJECT);
+
+	json_node_take_object(node, json_object_new());
+	return node;
+}
+
+/* Whether @line holds a "\u0000" escape (json-glib would cut the string there). A backslash
+ * before "u" starts an escape only when it is not itself escaped. */
+static gboolean has_escaped_nul(const gchar *line, gsize len)
+{
+	for (gsize i = 0; i + 6 <= len; i++) {
+		gsize backslashes = 0;
+
+		if (line[i] != '\\' || memcmp(line + i + 1, "u0000", 5) != 0)
+			continue;
+		for (gsize j = i; j > 0 && line[j - 1] == '\\'; j--)
+			backslashes++;
+		if (backslashes % 2 == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* The deepest nesting of arrays and objects in @line, strings skipped. */
+static guint json_depth(const gchar *line, gsize len)
+{
+	guint depth = 0, deepest = 0;
+	gboolean in_string = FALSE;
+
+	for (gsize i = 0; i < len; i++) {
+		gchar c = line[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = FALSE;
+		} else if (c == '"') {
+			in_string = TRUE;
+		} else if (c == '{' || c == '[') {
+			depth++; /* not inside MAX(): it evaluates its arguments twice */
+			deepest = MAX(deepest, depth);
+		} else if ((c == '}' || c == ']') && depth > 0) {
+			depth--;
+		}
+	}
+	return deepest;
+}
+
+/* Checks the framing of one line (bounded, UTF-8 without NUL, one line, shallow) and parses it
+ * as a JSON object. */
+static JsonNode *parse_line(const gchar *line, gsize len, gsize max, const gchar *what,
+			    GError **error)
+{
+	g_autoptr(JsonParser) parser = json_parser_new_immutable();
+	g_autoptr(GError) local = NULL;
+	JsonNode *root;
+
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	if (len + 1 > max) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+			    "%s longer than %" G_GSIZE_FORMAT " bytes", what, max);
+		return NULL;
+	}
+	if (!g_utf8_validate_len(line, len, NULL) || has_escaped_nul(line, len)) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE,
+			    "%s is not UTF-8 text without NUL bytes", what);
+		return NULL;
+	}
+	if (memchr(line, '\n', len) != NULL || memchr(line, '\r', len) != NULL) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "%s spans several lines", what);
+		return NULL;
+	}
+	if (json_depth(line, len) > CONTROL_MAX_DEPTH) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE,
+			    "%s nests deeper than %d levels", what, CONTROL_MAX_DEPTH);
+		return NULL;
+	}
+	if (!json_parser_load_from_data(parser, line, (gssize)len, &local)) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "%s is not JSON: %s", what,
+			    local->message);
+		return NULL;
+	}
+	root = json_parser_get_root(parser);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "%s is not a JSON object", what);
+		return NULL;
+	}
+	return json_node_ref(root);
+}
+
+/* The integer member "id", when there is one. */
+static gint64 peek_id(JsonNode *root)
+{
+	JsonObject *obj = json_node_get_object(root);
+	JsonNode *id = json_object_get_member(obj, "id");
+
+	if (id != NULL && JSON_NODE_HOLDS_VALUE(id) && json_node_get_value_type(id) == G_TYPE_INT64)
+		return json_node_get_int(id);
+	return 0;
+}
+
+/* A required (or, with @optional, optional) string argument, at most @max bytes, non-empty. */
+static void get_arg(VtierJsonReader *r, const gchar *name, gboolean optional, gsize max,
+		    gchar **ret)
+{
+	vtier_json_get_string(r, name, ret);
+	if (r->failed)
+		return;
+	if (*ret == NULL) {
+		if (!optional)
+			vtier_json_reader_fail(r, name, "missing");
+		return;
+	}
+	if (max > 0 && (*ret)[0] == '\0')
+		vtier_json_reader_fail(r, name, "empty");
+	else if (max > 0 && strlen(*ret) > max)
+		vtier_json_reader_fail(r, name, "too long");
+}
+
+static void read_attach_args(VtierJsonReader *r, VtierControlRequest *req)
+{
+	get_arg(r, "name", FALSE, VTIER_CONTROL_MAX_NAME, &req->name);
+	vtier_json_get_int(r, "pid", &req->pid);
+	get_arg(r, "qmp", TRUE, CONTROL_MAX_PATH, &req->qmp);
+	get_arg(r, "policy", TRUE, VTIER_CONTROL_MAX_LINE, &req->policy);
+	get_arg(r, "template", TRUE, CONTROL_MAX_PATH, &req->template_name);
+	if (r->failed)
+		return;
+	if (json_object_has_member(r->obj, "pid") && req->pid <= 0)
+		vtier_json_reader_fail(r, "pid", "must be a positive process id");
+	else if ((req->pid > 0) == (req->qmp != NULL))
+		vtier_json_reader_fail(r, NULL, "attach takes exactly one of pid and qmp");
+	else if (req->policy != NULL && req->template_name != NULL)
+		vtier_json_reader_fail(r, NULL, "attach takes at most one of policy and template");
+}
+
+static void read_hook_args(VtierJsonReader *r, VtierControlRequest *req)
+{
+	get_arg(r, "name", FALSE, VTIER_CONTROL_MAX_NAME, &req->name);
+	get_arg(r, "operation", FALSE, CONTROL_MAX_PATH, &req->operation);
+	get_arg(r, "sub_operation", TRUE, 0, &req->sub_operation);
+	get_arg(r, "extra", TRUE, 0, &req->extra);
+	get_arg(r, "xml", TRUE, 0, &req->xml);
+	vtier_json_get_bool(r, "xml_truncated", &req->xml_truncated);
+	if (!r->failed && req->xml == NULL)
+		req->xml = g_strdup("");
+}
+
+/* Reads "args" of @req's command; absent args are an empty object. */
+static gboolean read_args(JsonNode *args, VtierControlRequest *req, GError **error)
+{
+	g_autoptr(JsonNode) empty = NULL;
+	g_auto(VtierJsonReader) r = { 0 };
+
+	if (args == NULL)
+		args = empty = new_object_node();
+	if (!vtier_json_reader_init(&r, args, "args", error))
+		return FALSE;
+	switch (req->cmd) {
+	case VTIER_CONTROL_CMD_EXPLAIN:
+	case VTIER_CONTROL_CMD_DETACH:
+		get_arg(&r, "name", FALSE, VTIER_CONTROL_MAX_NAME, &req->name);
+		break;
+	case VTIER_CONTROL_CMD_ATTACH:
+		read_attach_args(&r, req);
+		break;
+	case VTIER_CONTROL_CMD_HOOK:
+		read_hook_args(&r, req);
+		break;
+	default:
+		break;
+	}
+	return vtier_json_reader_finish(&r);
+}
+
+static VtierControlRequest *read_request(JsonNode *root, GError **error)
+{
+	g_autoptr(VtierControlRequest) req = vtier_control_request_new(VTIER_CONTROL_CMD_PING);
+	g_auto(VtierJsonReader) r = { 0 };
+	g_autofree gchar *cmd = NULL;
+	gint64 version = -1;
+	JsonNode *args;
+
+	if (!vtier_json_reader_init(&r, root, "", error))
+		return NULL;
+	vtier_json_get_int64(&r, "v", &version);
+	vtier_json_get_int64(&r, "id", &req->id);
+	vtier_json_get_string(&r, "cmd", &cmd);
+	args = vtier_json_get_node(&r, "args", JSON_NODE_OBJECT);
+	if (!r.failed && !json_object_has_member(r.obj, "v")) {
+		vtier_json_reader_fail(&r, "v", "missing");
+	} else if (!r.failed && version != VTIER_CONTROL_VERSION) {
+		g_set_error(error, VTIER_ERROR, VTIER_CONTROL_ERROR_UNSUPPORTED,
+			    "protocol version %" G_GINT64_FORMAT " is not supported (this is "
+			    "version %d)",
+			    version, VTIER_CONTROL_VERSION);
+		return NULL;
+	}
+	if (!r.failed && cmd == NULL)
+		vtier_json_reader_fail(&r, "cmd", "missing");
+	else if (!r.failed && !vtier_control_command_from_string(cmd, &req->cmd))
+		vtier_json_reader_fail(&r, "cmd", "unknown command");
+	if (!vtier_json_reader_finish(&r))
+		return NULL;
+	if (!read_args(args, req, error))
+		return NULL;
+	return g_steal_pointer(&req);
+}
+
+VtierControlRequest *vtier_control_request_parse(const gchar *line, gsize len, gint64 *ret_id,
+						 GError **error)
+{
+	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(GError) local = NULL;
+	VtierControlRequest *req;
+
+	if (ret_id != NULL)
+		*ret_id = 0;
+	root = parse_line(line, len, VTIER_CONTROL_MAX_LINE, "request", error);
+	if (root == NULL)
+		return NULL;
+	if (ret_id != NULL)
+		*ret_id = peek_id(root);
+	req = read_request(root, &local);
+	if (req == NULL) {
+		/* a malformed request is the client's invalid argument, whatever the reader said */
+		gint code = local->code == VTIER_CONTROL_ERROR_UNSUPPORTED
+				? VTIER_CONTROL_ERROR_UNSUPPORTED
+				: VTIER_ERROR_INVALID_ARGUMENT;
+
+		g_set_error(error, VTIER_ERROR, code, "invalid request: %s", local->message);
+	}
+	return req;
+}
+
+static void set_arg(JsonObject *args, const gchar *name, const gchar *value)
+{
+	if (value != NULL)
+		json_object_set_string_member(args, name, value);
+}
+
+/* @node as one line of JSON with its newline. */
+static gchar *node_to_line(JsonNode *node)
+{
+	g_autofree gchar *text = json_to_string(node, FALSE);
+
+	return g_strconcat(text, "\n", NULL);
+}
+
+gchar *vtier_control_request_to_line(const VtierControlRequest *request)
+{
+	g_autoptr(JsonNode) root = new_object_node();
+	JsonObject *obj = json_node_get_object(root);
+	JsonObject *args = json_object_new();
+
+	json_object_set_int_member(obj, "v", VTIER_CONTROL_VERSION);
+	json_object_set_int_member(obj, "id", request->id);
+	json_object_set_string_member(obj, "cmd", vtier_control_command_to_string(request->cmd));
+	set_arg(args, "name", request->name);
+	if (request->pid > 0)
+		json_object_set_int_member(args, "pid", request->pid);
+	set_arg(args, "qmp", request->qmp);
+	set_arg(args, "policy", request->policy);
+	set_arg(args, "template", request->template_name);
+	set_arg(args, "operation", request->operation);
+	set_arg(args, "sub_operation", request->sub_operation);
+	set_arg(args, "extra", request->extra);
+	set_arg(args, "xml", request->xml);
+	if (request->xml_truncated)
+		json_object_set_boolean_member(args, "xml_truncated", TRUE);
+	json_object_set_object_member(obj, "args", args);
+	return node_to_line(root);
+}
+
+static JsonObject *reply_object(gint64 id, gboolean ok, JsonNode **ret_root)
+{
+	JsonNode *root = new_object_node();
+	JsonObject *obj = json_node_get_object(root);
+
+	json_object_set_int_member(obj, "v", VTIER_CONTROL_VERSION);
+	json_object_set_int_member(obj, "id", id);
+	json_object_set_boolean_member(obj, "ok", ok);
+	*ret_root = root;
+	return obj;
+}
+
+gchar *vtier_control_reply_ok(gint64 id, JsonNode *result)
+{
+	g_autoptr(JsonNode) root = NULL;
+	JsonObject *obj = reply_object(id, TRUE, &root);
+
+	if (result != NULL)
+		json_object_set_member(obj, "result", json_node_copy(result));
+	else
+		json_object_set_object_member(obj, "result", json_object_new());
+	return node_to_line(root);
+}
+
+gchar *vtier_control_reply_error(gint64 id, const GError *error)
+{
+	g_autoptr(JsonNode) root = NULL;
+	JsonObject *obj = reply_object(id, FALSE, &root);
+	JsonObject *err = json_object_new();
+	gint code = VTIER_ERROR_FAILED;
+	g_autofree gchar *message = NULL;
+
+	if (error != NULL && error->domain == VTIER_ERROR)
+		code = error->code;
+	json_object_set_string_member(err, "code", vtier_error_code_to_control(code));
+	/* messages may quote what a client sent: keep the reply valid UTF-8 */
+	message = g_utf8_make_valid(error != NULL ? error->message : "unknown error", -1);
+	json_object_set_string_member(err, "message", message);
+	json_object_set_object_member(obj, "error", err);
+	return node_to_line(root);
+}
+
+/* Reads the "error" member of a failed reply into @error. */
+static gboolean read_reply_error(JsonNode *node, GError **error)
+{
+	g_auto(VtierJsonReader) r = { 0 };
+	g_autofree gchar *code = NULL;
+	g_autofree gchar *message = NULL;
+
+	if (!vtier_json_reader_init(&r, node, "error", error))
+		return FALSE;
+	vtier_json_get_string(&r, "code", &code);
+	vtier_json_get_string(&r, "message", &message);
+	if (!r.failed && (code == NULL || message == NULL))
+		vtier_json_reader_fail(&r, NULL, "needs code and message");
+	if (!vtier_json_reader_finish(&r))
+		return FALSE;
+	g_set_error_literal(error, VTIER_ERROR, vtier_error_code_from_control(code), message);
+	return FALSE;
+}
+
+static gboolean read_reply(JsonNode *root, gint64 expected_id, JsonNode **ret_result,
+			   GError **error)
+{
+	g_auto(VtierJsonReader) r = { 0 };
+	gint64 version = -1, id = G_MININT64;
+	gboolean ok = FALSE, has_ok;
+	JsonNode *result, *err;
+
+	if (!vtier_json_reader_init(&r, root, "reply", error))
+		return FALSE;
+	has_ok = json_object_has_member(r.obj, "ok");
+	vtier_json_get_int64(&r, "v", &version);
+	vtier_json_get_int64(&r, "id", &id);
+	vtier_json_get_bool(&r, "ok", &ok);
+	result = vtier_json_get_node(&r, "result", JSON_NODE_OBJECT);
+	err = vtier_json_get_node(&r, "error", JSON_NODE_OBJECT);
+	if (!r.failed && version != VTIER_CONTROL_VERSION)
+		vtier_json_reader_fail(&r, "v", "not this protocol's version");
+	else if (!r.failed && id != expected_id)
+		vtier_json_reader_fail(&r, "id", "does not match the request's id");
+	else if (!r.failed && (!has_ok || (ok ? result == NULL || err != NULL
+					      : err == NULL || result != NULL)))
+		vtier_json_reader_fail(&r, NULL, "needs ok with result, or error");
+	if (!vtier_json_reader_finish(&r))
+		return FALSE;
+	if (!ok)
+		return read_reply_error(err, error);
+	if (ret_result != NULL)
+		*ret_result = json_node_copy(result);
+	return TRUE;
+}
+
+gboolean vtier_control_reply_parse(const gchar *line, gsize len, gint64 expected_id,
+				   JsonNode **ret_result, GError **error)
+{
+	g_autoptr(JsonNode) root = parse_line(line, len, VTIER_CONTROL_MAX_REPLY, "reply", error);
+
+	if (root == NULL)
+		return FALSE;
+	return read_reply(root, expected_id, ret_result, error);
 }

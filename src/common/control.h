@@ -4,6 +4,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "common/error.h"
+
 /*
  * vtier's control protocol: how vtierctl and the libvirt hook talk to vtierd over its unix socket
  * (`/run/vtier/control`, see docs/control.md). This header is the one place that defines it; the
@@ -33,10 +35,12 @@
  *             exactly one of pid/qmp; at most one of policy (XML text)/template (a name)
  *   detach    {"name"}                       -> {}
  *   reload    {}                             -> {} (like SIGHUP; fails with the config error)
- *   hook      {"name", "operation", "sub_operation", "extra", "xml"}
+ *   hook      {"name", "operation", "sub_operation"?, "extra"?, "xml"?, "xml_truncated"?}
  *                                            -> {"allow": bool, "messages": [...]}
  *             libvirt's qemu hook arguments; "xml" is the domain XML from the hook's stdin
- *             (may be empty).
+ *             (may be empty). "xml_truncated": true says the hook had XML it could not send
+ *             (larger than a request line, or not UTF-8 text): "xml" is then empty and vtierd
+ *             reads the domain from libvirt itself.
  *
  * Error codes are vtier_error_code_to_control() of the VTIER_ERROR code: "failed",
  * "invalid-argument", "not-found", "permission-denied", "busy", "not-supported", "io", "parse",
@@ -84,6 +88,7 @@ typedef struct {
 	gchar *sub_operation; /* hook */
 	gchar *extra;	      /* hook */
 	gchar *xml;	      /* hook: domain XML, "" when the hook had none */
+	gboolean xml_truncated; /* hook: the hook had XML it could not send */
 } VtierControlRequest;
 
 VtierControlRequest *vtier_control_request_new(VtierControlCommand cmd);
@@ -106,6 +111,10 @@ gchar *vtier_control_reply_error(gint64 id, const GError *error);
 gboolean vtier_control_reply_parse(const gchar *line, gsize len, gint64 expected_id,
 				   JsonNode **ret_result, GError **error);
 
+/* The protocol's own error code beside the VTIER_ERROR codes: a request of another protocol
+ * version. It maps to "unsupported" on the wire and back to VTIER_ERROR_NOT_SUPPORTED. */
+#define VTIER_CONTROL_ERROR_UNSUPPORTED ((gint)VTIER_ERROR_LAST)
+
 const gchar *vtier_error_code_to_control(gint code);
 gint vtier_error_code_from_control(const gchar *text);
 
@@ -118,3 +127,31 @@ gchar *vtier_control_socket_path(const gchar *configured);
  * "is vtierd running?"), TIMED_OUT, PARSE on a malformed reply, or the server's own error. */
 gboolean vtier_control_call(const gchar *path, const VtierControlRequest *request,
 			    guint timeout_ms, JsonNode **ret_result, GError **error);
+/* The same; *ret_unreachable (may be NULL) says whether the failure was reaching vtierd at all
+ * (no socket, refused, no permission, or no whole reply before the deadline) rather than an
+ * answer it gave or a malformed reply: vtierctl exits 3 then, 1 otherwise. */
+gboolean vtier_control_call_full(const gchar *path, const VtierControlRequest *request,
+				 guint timeout_ms, JsonNode **ret_result, gboolean *ret_unreachable,
+				 GError **error);
+
+/* Server side (control-server.c), for vtierd and tests: one listening unix socket on the GLib
+ * default main context. @handler runs on the main loop, once per valid request; it returns the
+ * result (a new node, NULL means {}) or FALSE with an error, which is sent to the client. */
+typedef gboolean (*VtierControlHandler)(const VtierControlRequest *req, JsonNode **ret_result,
+					GError **error, gpointer user_data);
+typedef struct _VtierControlServer VtierControlServer;
+
+/* Listens on @path: creates its parent (0755) when missing, refuses a path that is not a socket or
+ * a socket another server answers on, removes a stale socket, and makes the socket mode 0600
+ * (0660 and group @allowed_gid when it is not G_MAXUINT). A connection is served only when its
+ * peer (SO_PEERCRED) is root, the server's own user, or a member of @allowed_gid. */
+VtierControlServer *vtier_control_server_new(const gchar *path, guint allowed_gid,
+					     VtierControlHandler handler, gpointer user_data,
+					     GError **error);
+/* Closes every connection, stops listening and removes the socket. */
+void vtier_control_server_free(VtierControlServer *server);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtierControlServer, vtier_control_server_free)
+/* Per-connection time limit (default VTIER_CONTROL_REQUEST_TIMEOUT_MS), for tests. */
+void vtier_control_server_set_timeout(VtierControlServer *server, guint timeout_ms);
+/* Connections open right now. */
+guint vtier_control_server_get_n_clients(const VtierControlServer *server);

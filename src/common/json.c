@@ -264,5 +264,9 @@ JsonNode *vtier_json_from_data(const gchar *data, GError **error)
 			    local->message);
 		return NULL;
 	}
+	if (json_parser_get_root(parser) == NULL) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "invalid JSON: the text is empty");
+		return NULL;
+	}
 	return json_node_copy(json_parser_get_root(parser));
 }

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "common/escape.h"
 #include "common/log.h"
 
 static gchar *log_program;
@@ -30,6 +31,7 @@ static GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields
 {
 	const gchar *message = NULL;
 	const gchar *domain = NULL;
+	g_autofree gchar *line = NULL;
 
 	for (gsize i = 0; i < n_fields; i++) {
 		if (g_strcmp0(fields[i].key, "MESSAGE") == 0)
@@ -39,12 +41,12 @@ static GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields
 	}
 	if ((level & G_LOG_LEVEL_DEBUG) && !log_debug && g_log_writer_default_would_drop(level, domain))
 		return G_LOG_WRITER_HANDLED;
+	/* messages carry guest names and XML: one escaped line each */
+	line = vtier_escape_log(message);
 	if (level & G_LOG_LEVEL_DEBUG)
-		fprintf(stderr, "%s: debug: %s: %s\n", log_program, domain ? domain : "-",
-			message ? message : "");
+		fprintf(stderr, "%s: debug: %s: %s\n", log_program, domain ? domain : "-", line);
 	else
-		fprintf(stderr, "%s: %s: %s\n", log_program, level_name(level),
-			message ? message : "");
+		fprintf(stderr, "%s: %s: %s\n", log_program, level_name(level), line);
 	fflush(stderr);
 	return G_LOG_WRITER_HANDLED;
 }

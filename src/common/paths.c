@@ -4,7 +4,9 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/error.h"
 #include "common/paths.h"
@@ -103,18 +105,79 @@ gchar *vtier_path_to_host(const gchar *path)
 	return g_strdup(path);
 }
 
+/* The real path of @path: its nearest existing ancestor resolved (symlinks followed), then the
+ * components that do not exist yet. Sets *ret_existing to that ancestor's resolved path. */
+static gchar *resolve_path(const gchar *path, gchar **ret_existing)
+{
+	g_autofree gchar *canon = g_canonicalize_filename(path, "/");
+	g_autofree gchar *head = g_strdup(canon);
+	g_autoptr(GString) tail = g_string_new(NULL);
+	g_autofree gchar *real = NULL;
+
+	while ((real = realpath(head, NULL)) == NULL && g_strcmp0(head, "/") != 0) {
+		g_autofree gchar *base = g_path_get_basename(head);
+		g_autofree gchar *dir = g_path_get_dirname(head);
+
+		g_string_prepend(tail, base);
+		g_string_prepend_c(tail, '/');
+		g_free(head);
+		head = g_steal_pointer(&dir);
+	}
+	if (real == NULL)
+		real = g_strdup("/");
+	*ret_existing = g_strdup(real);
+	return g_strconcat(g_strcmp0(real, "/") == 0 ? "" : real, tail->str, NULL);
+}
+
+static gboolean same_file(const struct stat *a, const gchar *path)
+{
+	struct stat b;
+
+	return stat(path, &b) == 0 && a->st_dev == b.st_dev && a->st_ino == b.st_ino;
+}
+
+/* Whether @existing (a resolved, existing directory or file) is the host's DAMON directory or below
+ * it, or on the filesystem of the host's /sys or /proc (a second sysfs mount, a bind mount). */
+static gboolean on_host_kernel_fs(const gchar *existing)
+{
+	struct stat root, st, kernel;
+	g_autofree gchar *dir = g_strdup(existing);
+
+	if (stat("/", &root) != 0 || stat(existing, &st) != 0)
+		return FALSE;
+	for (const gchar *const *fs = (const gchar *const[]){ "/sys", "/proc", NULL }; *fs; fs++) {
+		if (stat(*fs, &kernel) == 0 && kernel.st_dev != root.st_dev &&
+		    kernel.st_dev == st.st_dev)
+			return TRUE;
+	}
+	while (TRUE) {
+		g_autofree gchar *parent = NULL;
+
+		if (stat(dir, &st) == 0 && same_file(&st, "/sys/kernel/mm/damon"))
+			return TRUE;
+		if (g_strcmp0(dir, "/") == 0)
+			return FALSE;
+		parent = g_path_get_dirname(dir);
+		g_free(dir);
+		dir = g_steal_pointer(&parent);
+	}
+}
+
 gboolean vtier_paths_check_damon_write(const gchar *path, GError **error)
 {
-	g_autofree gchar *canon = NULL;
+	g_autofree gchar *existing = NULL;
+	g_autofree gchar *real = NULL;
 
 	if (g_strcmp0(g_getenv("VTIER_FORBID_REAL_DAMON"), "1") != 0)
 		return TRUE;
-	canon = g_canonicalize_filename(path, "/");
-	if (g_str_has_prefix(canon, "/sys/kernel/mm/damon")) {
+	real = resolve_path(path, &existing);
+	if (g_str_has_prefix(real, "/sys/") || g_str_has_prefix(real, "/proc/") ||
+	    on_host_kernel_fs(existing)) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PERMISSION_DENIED,
-			    "refusing to write %s: VTIER_FORBID_REAL_DAMON=1 forbids writing the "
-			    "host's own DAMON sysfs (use --sysroot or run inside the lab)",
-			    canon);
+			    "refusing to write %s (really %s): VTIER_FORBID_REAL_DAMON=1 forbids "
+			    "writing the host's own kernel files (use --sysroot with a fixture tree "
+			    "or run inside the lab)",
+			    path, real);
 		return FALSE;
 	}
 	return TRUE;

@@ -38,7 +38,11 @@ gchar *vtier_path_build_host(VtierPathKind kind, ...) G_GNUC_NULL_TERMINATED G_G
 /* Strips the sysroot from @path, for messages. Returns a new string. */
 gchar *vtier_path_to_host(const gchar *path) G_GNUC_MALLOC;
 
-/* Refuses (FALSE + error) when @path would write the real host's DAMON tree while the environment
- * forbids it (VTIER_FORBID_REAL_DAMON=1, set by every test run), so no test can ever touch the
- * host's own kdamonds. */
+/* Refuses (FALSE + error) when @path would write a kernel file of the real host while the
+ * environment forbids it (VTIER_FORBID_REAL_DAMON=1, set by every test run), so no test can ever
+ * touch the host's own kdamonds or modules (damon_stat). The path is resolved first (symlinks
+ * followed, e.g. a sysroot whose sys/ links to /sys): a write is refused when it lands below /sys
+ * or /proc, on the filesystem of the host's /sys or /proc (another mount of them), or below the
+ * host's DAMON directory (compared by device and inode). Every kernel-file write of vtier goes
+ * through vtier_file_write_value(), which calls this first. */
 gboolean vtier_paths_check_damon_write(const gchar *path, GError **error);

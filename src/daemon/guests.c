@@ -55,7 +55,9 @@ void vtier_daemon_guest_free(VtierDaemonGuest *g)
 	g_free(g->attach_policy);
 	g_free(g->attach_template);
 	vtier_policy_free(g->policy);
+	g_free(g->policy_key);
 	g_free(g->policy_error);
+	g_free(g->refusal);
 	fault_free(g->fault);
 	result_free(g->result);
 	vtier_snapshot_guest_free(g->snap);
@@ -210,17 +212,37 @@ static VtierPolicy *resolve_policy(VtierManager *m, VtierDaemonGuest *g, GError 
 	return vtier_policy_resolve(m->store, g->name, g->record->memory_bytes, xml, mode, error);
 }
 
+/* Everything a guest's resolved policy depends on. */
+static gchar *policy_key(VtierManager *m, const VtierDaemonGuest *g)
+{
+	g_autofree gchar *mode = vtier_manager_config_default_mode(m);
+
+	return g_strdup_printf("%u|%s|%d|%" G_GUINT64_FORMAT "|%s|%s|%s", m->store_generation,
+			       mode, vtier_config_get_boolean(m->config, "policy", "strict"),
+			       g->record->memory_bytes,
+			       g->record->policy_xml != NULL ? g->record->policy_xml : "",
+			       g->attach_policy != NULL ? g->attach_policy : "",
+			       g->attach_template != NULL ? g->attach_template : "");
+}
+
 VtierPlanGuest *vtier_daemon_guest_plan_input(VtierManager *m, VtierDaemonGuest *g,
 					      gchar **ret_refusal)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(VtierPolicy) policy = NULL;
+	g_autofree gchar *key = NULL;
 
-	g_clear_pointer(&g->policy_error, g_free);
 	if (g->record == NULL || g->stopping)
 		return NULL;
 	if (numatune_forbids(m, g->record, ret_refusal))
 		return NULL;
+	key = policy_key(m, g);
+	if (g->policy != NULL && g_strcmp0(key, g->policy_key) == 0)
+		return vtier_plan_guest_new_from_guest(g->record, g->policy);
+	g_clear_pointer(&g->policy_error, g_free);
+	g_clear_pointer(&g->policy, vtier_policy_free);
+	g_free(g->policy_key);
+	g->policy_key = g_steal_pointer(&key);
 	policy = resolve_policy(m, g, &error);
 	if (policy == NULL) {
 		g_autofree gchar *mode_text = vtier_manager_config_default_mode(m);
@@ -245,6 +267,8 @@ VtierPlanGuest *vtier_daemon_guest_plan_input(VtierManager *m, VtierDaemonGuest 
 	return vtier_plan_guest_new_from_guest(g->record, policy);
 }
 
+/* Memory DAMON's paddr migration cannot move: pages off the LRU. vtier does not pretend:
+ * status and explain show it, and the share is measured over what can move. */
 void vtier_daemon_guest_unmovable(const VtierDaemonGuest *g, VtierSnapshotGuest *snap,
 				  const VtierTopology *topology)
 {
@@ -255,14 +279,12 @@ void vtier_daemon_guest_unmovable(const VtierDaemonGuest *g, VtierSnapshotGuest 
 		return;
 	if (rec->hugepages)
 		vtier_snapshot_guest_add_unmovable(snap, "hugetlbfs", rec->memory_bytes);
-	if (rec->memdevs != NULL) {
-		for (guint i = 0; i < rec->memdevs->len; i++) {
-			const VtierGuestMemdev *d = g_ptr_array_index(rec->memdevs, i);
-
-			if (g_strcmp0(d->policy, "bind") == 0 && !rec->hugepages)
-				g_debug("guest %s: memdev %s is bound", g->name, d->backend_id);
-		}
-	}
+	else if (rec->n_hostdevs > 0)
+		vtier_snapshot_guest_add_unmovable(snap, "vfio-pinned", rec->memory_bytes);
+	else if (rec->memory_locked)
+		vtier_snapshot_guest_add_unmovable(snap, "locked", rec->memory_bytes);
+	if (g->refusal != NULL && g_strstr_len(g->refusal, -1, "numatune") != NULL)
+		vtier_snapshot_guest_add_unmovable(snap, "numatune-strict", rec->memory_bytes);
 }
 
 /* ---- attach / detach ---- */

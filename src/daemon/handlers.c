@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "daemon/manager-private.h"
+#include "tiering/explain.h"
 #include "tiering/policy-units.h"
 #include "virt/domain-xml.h"
 
@@ -21,17 +22,6 @@ static JsonNode *object_node(JsonObject *obj)
 	return node;
 }
 
-/* TEMPORARY: replaced by vtier_explain_guest() (src/tiering/explain.c) when it lands. */
-static GPtrArray *explain_sentences(const VtierSnapshot *s, const VtierSnapshotGuest *g)
-{
-	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-
-	(void)s;
-	g_ptr_array_add(out, g_strdup_printf("%s is %s.", g->name,
-					     vtier_guest_state_to_string(g->state)));
-	return out;
-}
-
 static JsonNode *handle_explain(VtierManager *m, const gchar *name, GError **error)
 {
 	const VtierSnapshotGuest *g = vtier_snapshot_lookup(m->snapshot, name);
@@ -44,7 +34,7 @@ static JsonNode *handle_explain(VtierManager *m, const gchar *name, GError **err
 			    "vtierd knows no guest named \"%s\"", name);
 		return NULL;
 	}
-	sentences = explain_sentences(m->snapshot, g);
+	sentences = vtier_explain_guest(m->snapshot, g);
 	obj = json_object_new();
 	array = json_array_new();
 	for (guint i = 0; i < sentences->len; i++)
@@ -205,6 +195,12 @@ static JsonNode *handle_hook(VtierManager *m, const VtierControlRequest *req)
 	else if (g_strcmp0(op, "stopped") == 0 || g_strcmp0(op, "release") == 0)
 		hook_refresh(m, req, TRUE);
 	/* migrate, restore, start and the rest: nothing to do, the XML is left as it is */
+	{
+		g_autofree gchar *name = vtier_daemon_escape_log(req->name);
+		g_autofree gchar *what = vtier_daemon_escape_log(op);
+
+		g_message("hook: %s %s%s", name, what, allow ? "" : ": refused");
+	}
 	json_object_set_boolean_member(obj, "allow", allow);
 	json_object_set_array_member(obj, "messages", messages);
 	return object_node(obj);

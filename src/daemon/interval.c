@@ -48,6 +48,18 @@ static gint guest_scheme(const VtierDaemonGuest *g, gint dir)
 	}
 }
 
+/* Carries the last measurement over (a snapshot rebuilt between intervals). */
+static void keep_memory(VtierDaemonGuest *g, VtierSnapshotGuest *s)
+{
+	if (g->snap == NULL || !g->snap->measured)
+		return;
+	s->measured = TRUE;
+	s->fast_bytes = g->snap->fast_bytes;
+	s->slow_bytes = g->snap->slow_bytes;
+	s->share_bp = g->snap->share_bp;
+	g_array_append_vals(s->nodes, g->snap->nodes->data, g->snap->nodes->len);
+}
+
 static void measure_memory(VtierManager *m, VtierDaemonGuest *g, VtierSnapshotGuest *s)
 {
 	g_autoptr(GArray) nodes = NULL;
@@ -166,6 +178,10 @@ static void fill_state(VtierDaemonGuest *g, VtierSnapshotGuest *s)
 		s->last_error = g_strdup(g->fault->message);
 		s->last_error_time = g_get_real_time() / G_USEC_PER_SEC -
 				     (g_get_monotonic_time() - g->fault->since_us) / G_USEC_PER_SEC;
+	} else if (g->refusal != NULL) {
+		s->state = VTIER_GUEST_STATE_REFUSED;
+		g_free(s->state_reason);
+		s->state_reason = g_strdup(g->refusal);
 	} else if (g->result != NULL && !g->result->planned) {
 		s->state = g->result->mode == VTIER_POLICY_MODE_OFF ? VTIER_GUEST_STATE_OFF
 								     : VTIER_GUEST_STATE_REFUSED;
@@ -202,13 +218,41 @@ static VtierSnapshotGuest *guest_record(VtierManager *m, VtierDaemonGuest *g)
 	return s;
 }
 
+/* The schemes whose stats the interval needs: those of planned guests. */
+static GArray *wanted_schemes(VtierManager *m)
+{
+	GArray *wanted = g_array_new(FALSE, FALSE, sizeof(guint));
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, m->guests);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		const VtierDaemonGuest *g = value;
+
+		if (g->result == NULL || !g->result->planned || g->result->first_scheme < 0)
+			continue;
+		for (guint i = 0; i < g->result->n_schemes; i++) {
+			guint s = (guint)g->result->first_scheme + i;
+
+			g_array_append_val(wanted, s);
+		}
+	}
+	return wanted;
+}
+
 static gboolean read_status(VtierManager *m, VtierDamonKdamondStatus *status)
 {
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GArray) wanted = NULL;
 	gboolean ok;
 
 	if (m->applied == NULL)
 		return FALSE;
+	wanted = wanted_schemes(m);
+	vtier_damon_writer_set_status_schemes(m->options.dry_run
+						      ? m->dry_writer
+						      : vtier_damon_driver_get_writer(m->driver),
+					      wanted);
 	if (m->options.dry_run)
 		ok = vtier_damon_writer_read_status(m->dry_writer, 0, status, &error);
 	else
@@ -327,7 +371,7 @@ static void run_controller(VtierManager *m, GPtrArray *measured, GArray *inputs)
 static void measure_guests(VtierManager *m, gboolean with_controller)
 {
 	g_auto(VtierDamonKdamondStatus) status = { 0 };
-	gboolean have_status = read_status(m, &status);
+	gboolean have_status = with_controller && read_status(m, &status);
 	g_autoptr(GPtrArray) measured = g_ptr_array_new();
 	g_autoptr(GArray) inputs = g_array_new(FALSE, TRUE, sizeof(VtierControllerInput));
 	gint64 now = g_get_monotonic_time();
@@ -340,18 +384,22 @@ static void measure_guests(VtierManager *m, gboolean with_controller)
 		VtierSnapshotGuest *s = guest_record(m, g);
 		guint64 applied[2] = { 0, 0 };
 
-		measure_memory(m, g, s);
+		if (with_controller)
+			measure_memory(m, g, s);
+		else
+			keep_memory(g, s);
 		count_direction(g, DIR_UP, guest_scheme(g, DIR_UP), have_status ? &status : NULL,
 				&s->up, &applied[DIR_UP]);
 		count_direction(g, DIR_DOWN, guest_scheme(g, DIR_DOWN),
 				have_status ? &status : NULL, &s->down, &applied[DIR_DOWN]);
-		if (g->last_measure_us > 0 && s->measured) {
+		if (with_controller && g->last_measure_us > 0 && s->measured) {
 			gdouble dt = (gdouble)(now - g->last_measure_us) / 1e6;
 
 			s->fast_byte_seconds += (gdouble)s->fast_bytes * dt;
 			s->slow_byte_seconds += (gdouble)s->slow_bytes * dt;
 		}
-		g->last_measure_us = now;
+		if (with_controller)
+			g->last_measure_us = now;
 		fill_state(g, s);
 		if (with_controller && g->planned && g->policy != NULL &&
 		    (s->up.scheme >= 0 || s->down.scheme >= 0)) {
@@ -366,8 +414,10 @@ static void measure_guests(VtierManager *m, gboolean with_controller)
 	}
 	if (with_controller && inputs->len > 0)
 		run_controller(m, measured, inputs);
-	m->snapshot->kdamond_up = have_status && status.running;
-	m->snapshot->kdamond_pid = have_status && status.running ? status.pid : -1;
+	if (with_controller) {
+		m->snapshot->kdamond_up = have_status && status.running;
+		m->snapshot->kdamond_pid = have_status && status.running ? status.pid : -1;
+	}
 }
 
 static gboolean on_interval(gpointer user_data)

@@ -45,7 +45,9 @@ typedef struct {
 	gchar *attach_policy;	    /* attach --policy (XML text) */
 	gchar *attach_template;	    /* attach --template NAME */
 	VtierPolicy *policy;	    /* resolved at the last reconcile, NULL when refused */
+	gchar *policy_key;	    /* what it was resolved from (re-resolved only on change) */
 	gchar *policy_error;	    /* why the domain's own policy was not used */
+	gchar *refusal;		    /* why vtierd plans nothing for it (numatune, strict policy) */
 	VtierFault *fault;	    /* NULL when healthy */
 	gboolean planned;	    /* in the applied plan */
 	VtierPlanGuestResult *result; /* the plan's word on it (copy), or NULL */
@@ -74,6 +76,7 @@ struct VtierManager {
 	VtierPolicyStore *store;
 	VtierVirtConnection *virt;
 	GHashTable *guests; /* name -> VtierDaemonGuest */
+	guint store_generation; /* bumped when the policy store or the config is reloaded */
 
 	/* effect */
 	VtierDamonDriver *driver;    /* NULL in dry-run */
@@ -98,6 +101,7 @@ struct VtierManager {
 	/* observation */
 	VtierSnapshot *snapshot;     /* the latest, served by status/dump/metrics */
 	guint64 reconciles;
+	gdouble apply_cpu_seconds;   /* CPU spent in the DAMON writer (bench) */
 	guint64 commits;
 	guint64 writes;
 	GHashTable *errors_total;    /* kind -> guint64 * */

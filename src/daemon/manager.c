@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/paths.h"
 #include "daemon/manager-private.h"
+#include "tiering/options.h"
 
 /* How long events are gathered before one reconcile runs: a burst of guest starts (hook calls,
  * libvirt events, attaches) ends in one plan and one commit. */
@@ -148,6 +149,7 @@ gboolean vtier_manager_reload_policies(VtierManager *m, GError **error)
 		return FALSE;
 	vtier_policy_store_free(m->store);
 	m->store = store;
+	m->store_generation++;
 	return TRUE;
 }
 
@@ -164,6 +166,7 @@ gboolean vtier_manager_reload(VtierManager *m, GError **error)
 		return FALSE;
 	vtier_policy_store_free(m->store);
 	m->store = store;
+	m->store_generation++;
 	vtier_config_free(m->config);
 	m->config = g_steal_pointer(&config);
 	vtier_manager_mark_dirty(m, "configuration reloaded");
@@ -296,11 +299,15 @@ static void start_libvirt(VtierManager *m)
 gboolean vtier_manager_start(VtierManager *m, GError **error)
 {
 	g_autofree gchar *fast_nodes = NULL;
+	g_auto(VtierOptions) typed = { 0 };
 
-	m->topology = vtier_topology_load(m->config, error);
+	/* the typed options of each part (src/tiering/options.h), mapped from the key file */
+	if (!vtier_config_to_options(m->config, &typed, error))
+		return FALSE;
+	m->topology = vtier_topology_load(&typed.topology, error);
 	if (m->topology == NULL)
 		return FALSE;
-	m->sampler = vtier_sampler_detect(m->config, error);
+	m->sampler = vtier_sampler_detect(&typed.sampler, error);
 	if (m->sampler == NULL)
 		return FALSE;
 	if (!vtier_manager_reload_policies(m, error))

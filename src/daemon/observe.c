@@ -108,6 +108,17 @@ static void fill_counters(VtierManager *m, VtierSnapshot *s)
 	s->last_reconcile_error = g_strdup(m->last_reconcile_error);
 }
 
+/* Whether the plan samples with a hardware event (the sampler exists and the kernel takes it). */
+static gboolean plan_uses_perf_events(VtierManager *m)
+{
+	const VtierDamonKdamond *k;
+
+	if (m->plan == NULL || m->plan->model->kdamonds->len == 0)
+		return FALSE;
+	k = g_ptr_array_index(m->plan->model->kdamonds, 0);
+	return k->context->perf_events->len > 0;
+}
+
 static const gchar *kdamond_state(VtierManager *m, gboolean up)
 {
 	if (m->options.dry_run)
@@ -137,7 +148,7 @@ void vtier_manager_snapshot_fill_host(VtierManager *m)
 	g_free(s->kdamond_state);
 	s->kdamond_state = g_strdup(kdamond_state(m, old->kdamond_up));
 	g_free(s->sampler_kind);
-	s->sampler_kind = g_strdup(m->sampler != NULL
+	s->sampler_kind = g_strdup(plan_uses_perf_events(m) && m->sampler != NULL
 					   ? vtier_sampler_kind_to_string(m->sampler->kind)
 					   : "none");
 	s->sampler_reason = g_strdup(m->plan != NULL && m->plan->sampler_reason != NULL

@@ -4,9 +4,11 @@
 #include "config.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "common/error.h"
 #include "daemon/manager-private.h"
+#include "tiering/options.h"
 
 /* The level-triggered reconcile: whatever marked the host dirty, rebuild every input, plan, and
  * hand the model to the writer, which writes only what differs (nothing when nothing changed). */
@@ -62,10 +64,19 @@ static void log_dry_run_writes(VtierManager *m, guint from)
 	}
 }
 
+static gdouble thread_cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (gdouble)ts.tv_sec + (gdouble)ts.tv_nsec / 1e9;
+}
+
 gboolean vtier_manager_apply_model(VtierManager *m, const VtierDamonModel *model, GError **error)
 {
 	g_auto(VtierDamonApplyResult) result = { 0 };
 	gint64 t0 = g_get_monotonic_time();
+	gdouble cpu0 = thread_cpu_seconds();
 	guint log_from = m->fake != NULL ? vtier_damon_fake_get_log(m->fake)->len : 0;
 	gboolean ok;
 
@@ -73,6 +84,7 @@ gboolean vtier_manager_apply_model(VtierManager *m, const VtierDamonModel *model
 		ok = vtier_damon_writer_apply(m->dry_writer, model, &result, error);
 	else
 		ok = vtier_damon_driver_apply(m->driver, model, &result, error);
+	m->apply_cpu_seconds += thread_cpu_seconds() - cpu0;
 	if (m->fake != NULL)
 		log_dry_run_writes(m, log_from);
 	m->writes += result.writes;
@@ -159,6 +171,7 @@ static gboolean plan_and_apply(VtierManager *m, gboolean *ret_retry, GError **er
 	g_autoptr(VtierDamonModel) model = NULL;
 	g_autoptr(GError) local = NULL;
 	VtierPlanInput input = { 0 };
+	g_auto(VtierOptions) typed = { 0 };
 	gint64 now = g_get_monotonic_time();
 
 	*ret_retry = FALSE;
@@ -170,18 +183,25 @@ static gboolean plan_and_apply(VtierManager *m, gboolean *ret_retry, GError **er
 		if (!vtier_daemon_guest_ready(g, now))
 			continue;
 		in = vtier_daemon_guest_plan_input(m, g, &refusal);
-		if (in == NULL) {
-			if (refusal != NULL)
-				vtier_daemon_guest_set_fault(m, g, "policy", refusal);
-			continue;
+		if (g_strcmp0(refusal, g->refusal) != 0 && refusal != NULL) {
+			g_autofree gchar *name = vtier_daemon_escape_log(g->name);
+			g_autofree gchar *text = vtier_daemon_escape_log(refusal);
+
+			g_message("not tiering %s: %s", name, text);
 		}
+		g_free(g->refusal);
+		g->refusal = g_steal_pointer(&refusal);
+		if (in == NULL)
+			continue;
 		g_ptr_array_add(inputs, in);
 		g_ptr_array_add(planned, g);
 	}
 	input.topology = m->topology;
 	input.features = m->features;
 	input.sampler = m->sampler;
-	input.config = m->config;
+	if (!vtier_config_to_options(m->config, &typed, error))
+		return FALSE;
+	input.options = &typed.plan;
 	input.guests = inputs;
 	input.previous = m->slots;
 	plan = vtier_planner_plan(&input, error);
@@ -219,8 +239,6 @@ static gboolean plan_and_apply(VtierManager *m, gboolean *ret_retry, GError **er
 		VtierDaemonGuest *g = g_ptr_array_index(planned, i);
 
 		if (g->fault != NULL && g_strcmp0(g->fault->kind, "damon") == 0)
-			vtier_daemon_guest_clear_fault(m, g);
-		else if (g->fault != NULL && g_strcmp0(g->fault->kind, "policy") == 0)
 			vtier_daemon_guest_clear_fault(m, g);
 	}
 	return TRUE;

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/paths.h"
 #include "daemon/manager.h"
+#include "tiering/options.h"
 
 /* Without --foreground (and outside systemd) vtierd detaches once it is ready: the parent waits
  * for the child's word on a pipe and exits with the child's start status. */
@@ -52,6 +53,7 @@ int main(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(VtierManager) manager = NULL;
 	g_auto(VtierManagerOptions) options = { 0 };
+	g_auto(VtierOptions) checked = { 0 };
 	g_autofree gchar *sysroot = NULL;
 	gboolean check_config = FALSE, debug = FALSE, version = FALSE, foreground = FALSE;
 	int ready_fd = -1;
@@ -101,6 +103,13 @@ int main(int argc, char **argv)
 	if (sysroot != NULL)
 		vtier_paths_set_sysroot(sysroot);
 	options.config_explicit = options.config_path != NULL;
+	/* the one validation path of the configuration (src/tiering/options.h): what the keys mean
+	 * together, and with --check-config the nodes and sampler against this host */
+	if (!vtier_options_load(options.config_path, NULL, &checked, &error) ||
+	    (check_config && !vtier_options_check_host(&checked, &error))) {
+		g_warning("%s", error->message);
+		return 1;
+	}
 	if (options.config_path == NULL)
 		options.config_path = g_strdup(VTIER_SYSCONFDIR "/vtier/vtierd.conf");
 	manager = vtier_manager_new(&options, &error);

@@ -23,7 +23,9 @@ libvtier_core_la_SOURCES += \
 	src/tiering/planner-json.c \
 	src/tiering/planner-schemes.c \
 	src/tiering/planner-shell.c \
-	src/tiering/planner-slots.c
+	src/tiering/planner-slots.c \
+	src/tiering/options.c src/tiering/options.h \
+	src/tiering/plan-input.c src/tiering/plan-input.h
 # planner.h uses the guest record; ship it even before src/virt/ lists its sources
 EXTRA_DIST += src/virt/guest.h
 
@@ -31,3 +33,5 @@ EXTRA_DIST += src/virt/guest.h
 libvtier_core_la_SOURCES += \
 	src/tiering/snapshot.c src/tiering/snapshot-json.c src/tiering/snapshot.h \
 	src/tiering/controller.c src/tiering/controller.h
+# `explain`'s sentences, built from the snapshot (vtierd serves them).
+libvtier_core_la_SOURCES += src/tiering/explain.c src/tiering/explain.h

@@ -98,7 +98,7 @@ static gchar *check_hot_split(const PlanContext *ctx, const PlanGuest *pg)
 static gchar *check_interleave(const PlanContext *ctx, const PlanGuest *pg)
 {
 	const VtierDamonFeatures *f = ctx->features;
-	const VtierConfig *config = ctx->input->config;
+	const VtierPlanOptions *options = ctx->input->options;
 
 	if (!vtier_damon_features_has_operations(f, VTIER_DAMON_OPS_VADDR))
 		return lacks(ctx, pg, "the vaddr monitoring operations");
@@ -110,7 +110,7 @@ static gchar *check_interleave(const PlanContext *ctx, const PlanGuest *pg)
 	    !vtier_damon_features_has_filter_type(f, VTIER_DAMON_LAYER_CORE,
 						  VTIER_DAMON_FILTER_TARGET))
 		return lacks(ctx, pg, "the core DAMOS filter type target (Linux 6.14+)");
-	if (config == NULL || !vtier_config_get_boolean(config, "damon", "vaddr_kdamond"))
+	if (options == NULL || !options->vaddr_kdamond)
 		return needs(pg, "the second, vaddr kdamond: set [damon] vaddr_kdamond=true in "
 				 "vtierd.conf and restart vtierd (nr_kdamonds cannot change while "
 				 "a kdamond runs)");

@@ -427,25 +427,41 @@ static GPtrArray *plan_guests(VtierPlan *plan, const PlanContext *ctx)
 	return pgs;
 }
 
+static guint count_planned(const VtierPlan *plan)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < plan->guests->len; i++)
+		n += ((const VtierPlanGuestResult *)g_ptr_array_index(plan->guests, i))->planned;
+	return n;
+}
+
+void vtier_plan_options_init(VtierPlanOptions *options)
+{
+	*options = (VtierPlanOptions){ .default_mode = VTIER_POLICY_MODE_RATIO,
+				       .respect_numatune = TRUE };
+}
+
 VtierPlan *vtier_planner_plan(const VtierPlanInput *input, GError **error)
 {
 	g_autoptr(VtierPlan) plan = g_new0(VtierPlan, 1);
-	g_autoptr(VtierConfig) defaults = NULL;
+	VtierPlanOptions defaults;
 	g_autoptr(GPtrArray) pgs = NULL;
 	g_autoptr(GPtrArray) wanted = NULL;
 	g_autoptr(GArray) monitored = NULL;
 	PlanContext ctx = { .input = input };
-	const VtierConfig *config = input->config;
+	const VtierPlanOptions *options = input->options;
 
 	if (!check_input(input, error))
 		return NULL;
-	if (config == NULL)
-		config = defaults = vtier_config_new_default();
+	vtier_plan_options_init(&defaults);
+	if (options == NULL)
+		options = &defaults;
 	ctx.features = input->features;
 	ctx.modern_filters = input->features->core_filters && input->features->ops_filters &&
 			     input->features->filter_allow;
 	ctx.tune_intervals = input->features->intervals_goal &&
-			     vtier_config_get_boolean(config, "damon", "intervals_autotune");
+			     options->intervals_autotune;
 	plan->model = vtier_damon_model_new();
 	plan->notes = g_ptr_array_new_with_free_func(g_free);
 	plan->guests = g_ptr_array_new_with_free_func((GDestroyNotify)guest_result_free);
@@ -455,8 +471,14 @@ VtierPlan *vtier_planner_plan(const VtierPlanInput *input, GError **error)
 	ctx.monitored = monitored;
 	wanted = wanted_owners(pgs);
 	plan->slots = vtier_plan_slots_assign(input->previous, wanted);
+	if (count_planned(plan) == 0) {
+		/* nothing to tier: no kdamond monitoring all of RAM for nobody */
+		plan->sampler_reason = g_strdup("none: no guest is planned, so no kdamond runs");
+		g_ptr_array_add(plan->notes, g_strdup("no guest is planned: the plan has no kdamond"));
+		return g_steal_pointer(&plan);
+	}
 	plan_build_paddr(&ctx, plan, pgs);
-	if (vtier_config_get_boolean(config, "damon", "vaddr_kdamond") &&
+	if (options->vaddr_kdamond &&
 	    vtier_damon_features_has_operations(input->features, VTIER_DAMON_OPS_VADDR))
 		plan_build_vaddr(&ctx, plan, pgs);
 	if (!vtier_planner_check_starvation(plan->model, error)) {

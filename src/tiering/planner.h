@@ -4,7 +4,6 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include "daemon/config.h"
 #include "tiering/damon/damon-features.h"
 #include "tiering/damon/damon-model.h"
 #include "tiering/policy.h"
@@ -67,11 +66,24 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtierPlanSlots, vtier_plan_slots_free)
 JsonNode *vtier_plan_slots_to_json(const VtierPlanSlots *slots);
 VtierPlanSlots *vtier_plan_slots_from_json(JsonNode *node, GError **error);
 
+/* What the administrator says about planning ([damon] and [policy] of vtierd.conf, mapped by
+ * vtier_config_to_options() in src/tiering/options.h). All zero but default_mode (ratio) and
+ * respect_numatune (TRUE) are the defaults: vtier_plan_options_init(). */
+typedef struct {
+	gboolean intervals_autotune; /* [damon] intervals_autotune */
+	gboolean vaddr_kdamond;	     /* [damon] vaddr_kdamond */
+	VtierPolicyMode default_mode; /* [policy] default_mode: guests without a policy */
+	gboolean strict;	      /* [policy] strict: a rejected policy fails the guest */
+	gboolean respect_numatune;    /* [policy] respect_numatune */
+} VtierPlanOptions;
+
+void vtier_plan_options_init(VtierPlanOptions *options);
+
 typedef struct {
 	const VtierTopology *topology;
 	const VtierDamonFeatures *features;
 	const VtierSampler *sampler;	 /* NULL: no hardware sampler */
-	const VtierConfig *config;	 /* NULL: built-in defaults */
+	const VtierPlanOptions *options; /* NULL: vtier_plan_options_init()'s defaults */
 	GPtrArray *guests;		 /* VtierPlanGuest */
 	const VtierPlanSlots *previous;	 /* the previous plan's slots, NULL for a fresh tree */
 } VtierPlanInput;

@@ -13,6 +13,7 @@
 #include "tiering/policy.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlRelaxNGParserCtxt, xmlRelaxNGFreeParserCtxt)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 
 const gchar *vtier_policy_dir_default(void)
 {
@@ -35,6 +36,7 @@ static gboolean load_schema(VtierPolicyStore *store, GError **error)
 	g_autofree gchar *path = g_build_filename(store->dir, "vtier-policy.rng", NULL);
 	g_autofree gchar *text = NULL;
 	gsize len = 0;
+	g_autoptr(xmlDoc) doc = NULL;
 	g_autoptr(xmlRelaxNGParserCtxt) pctxt = NULL;
 	g_autoptr(GString) messages = g_string_new(NULL);
 
@@ -42,7 +44,22 @@ static gboolean load_schema(VtierPolicyStore *store, GError **error)
 		g_prefix_error(error, "cannot load the policy schema: ");
 		return FALSE;
 	}
-	pctxt = xmlRelaxNGNewMemParserCtxt(text, (int)len);
+	if (len > G_MAXINT) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "%s is too large", path);
+		return FALSE;
+	}
+	/* parse the document ourselves: libxml2 would print its parse errors on stderr */
+	doc = xmlReadMemory(text, (int)len, path, NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (doc == NULL) {
+		const xmlError *err = xmlGetLastError();
+
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "%s is not a RELAX NG schema: %s",
+			    path, err != NULL && err->message != NULL ? g_strchomp(err->message)
+								   : "not XML");
+		return FALSE;
+	}
+	pctxt = xmlRelaxNGNewDocParserCtxt(doc);
 	xmlRelaxNGSetParserStructuredErrors(pctxt, collect_schema_error, messages);
 	store->schema = xmlRelaxNGParse(pctxt);
 	if (store->schema == NULL) {
@@ -122,12 +139,11 @@ static int compare_names(const void *a, const void *b)
 	return strcmp(*(const gchar *const *)a, *(const gchar *const *)b);
 }
 
-GStrv vtier_policy_store_list_templates(const VtierPolicyStore *store)
+static GStrv sorted_keys(GHashTable *table)
 {
 	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
-	g_autofree const gchar **names =
-		(const gchar **)g_hash_table_get_keys_as_array(store->templates, NULL);
-	guint n = g_hash_table_size(store->templates);
+	g_autofree const gchar **names = (const gchar **)g_hash_table_get_keys_as_array(table, NULL);
+	guint n = g_hash_table_size(table);
 	GStrv out;
 
 	for (guint i = 0; i < n; i++)
@@ -135,6 +151,21 @@ GStrv vtier_policy_store_list_templates(const VtierPolicyStore *store)
 	out = g_strv_builder_end(b);
 	qsort(out, n, sizeof(gchar *), compare_names);
 	return out;
+}
+
+GStrv vtier_policy_store_list_templates(const VtierPolicyStore *store)
+{
+	return sorted_keys(store->templates);
+}
+
+GStrv vtier_policy_store_list_broken_templates(const VtierPolicyStore *store)
+{
+	return sorted_keys(store->template_errors);
+}
+
+const gchar *vtier_policy_store_template_error(const VtierPolicyStore *store, const gchar *name)
+{
+	return g_hash_table_lookup(store->template_errors, name);
 }
 
 const VtierPolicy *vtier_policy_store_lookup(const VtierPolicyStore *store, const gchar *name,

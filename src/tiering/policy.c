@@ -169,10 +169,11 @@ static void append_fast(GString *out, const VtierPolicy *policy, guint fields)
 	g_autofree gchar *ratio = vtier_policy_format_percent(policy->fast_ratio_bp);
 	g_autofree gchar *size = vtier_policy_format_size(policy->fast_size);
 
-	if (fields & VTIER_POLICY_FIELD_FAST_RATIO)
-		g_string_append_printf(out, "  <vtier:fast ratio=\"%s\"/>\n", ratio);
+	/* one <fast> (the schema allows one, with ratio or size): a size wins, as in allowance */
 	if (fields & VTIER_POLICY_FIELD_FAST_SIZE)
 		g_string_append_printf(out, "  <vtier:fast size=\"%s\"/>\n", size);
+	else if (fields & VTIER_POLICY_FIELD_FAST_RATIO)
+		g_string_append_printf(out, "  <vtier:fast ratio=\"%s\"/>\n", ratio);
 }
 
 static void append_knobs(GString *out, const VtierPolicy *policy, guint fields)

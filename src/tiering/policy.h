@@ -108,6 +108,9 @@ void vtier_policy_store_free(VtierPolicyStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtierPolicyStore, vtier_policy_store_free)
 /* Sorted template names. */
 GStrv vtier_policy_store_list_templates(const VtierPolicyStore *store);
+/* Sorted names of the templates that did not load, and why one did not (NULL: it loaded). */
+GStrv vtier_policy_store_list_broken_templates(const VtierPolicyStore *store);
+const gchar *vtier_policy_store_template_error(const VtierPolicyStore *store, const gchar *name);
 /* The template as parsed (one layer), or NULL + error naming @guest and the known templates. */
 const VtierPolicy *vtier_policy_store_lookup(const VtierPolicyStore *store, const gchar *name,
 					     const gchar *guest, GError **error);

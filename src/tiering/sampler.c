@@ -16,22 +16,7 @@
 	"host PEBS is disabled while a guest runs (KVM PEBS isolation), so this event sees host " \
 	"processes only; guests fall back to DAMON's page-table access sampling"
 
-typedef struct {
-	gchar *mode;
-	gchar *event; /* NULL when not set */
-	guint64 period;
-	guint64 freq;
-	gboolean has_raw;
-	guint64 raw_type;
-	guint64 raw_config;
-} Overrides;
-
-static void overrides_clear(Overrides *o)
-{
-	g_clear_pointer(&o->mode, g_free);
-	g_clear_pointer(&o->event, g_free);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Overrides, overrides_clear)
+typedef VtierSamplerOptions Overrides;
 
 static const gchar *const kind_names[] = {
 	[VTIER_SAMPLER_NONE] = "none",
@@ -60,17 +45,22 @@ void vtier_sampler_free(VtierSampler *sampler)
 	g_free(sampler);
 }
 
-static gboolean read_overrides(const VtierConfig *config, Overrides *o, GError **error)
+void vtier_sampler_options_clear(VtierSamplerOptions *options)
 {
-	g_autofree gchar *type = vtier_config_get_string(config, "sampler", "type");
-	g_autofree gchar *cfg = vtier_config_get_string(config, "sampler", "config");
+	g_clear_pointer(&options->mode, g_free);
+	g_clear_pointer(&options->event, g_free);
+}
 
-	o->mode = vtier_config_get_string(config, "sampler", "mode");
-	o->event = vtier_config_get_string(config, "sampler", "event");
-	if (o->event[0] == '\0')
-		g_clear_pointer(&o->event, g_free);
-	o->period = vtier_config_get_u64(config, "sampler", "period");
-	o->freq = vtier_config_get_u64(config, "sampler", "freq");
+gboolean vtier_sampler_options_check(const VtierSamplerOptions *o, GError **error)
+{
+	static const gchar *const modes[] = { "auto", "ibs", "pebs", "none", NULL };
+
+	if (o->mode != NULL && !g_strv_contains(modes, o->mode)) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+			    "[sampler] mode=\"%s\" is not allowed (allowed: auto, ibs, pebs, none)",
+			    o->mode);
+		return FALSE;
+	}
 	if (o->period != 0 && o->freq != 0) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
 			    "[sampler] period=%" G_GUINT64_FORMAT " and freq=%" G_GUINT64_FORMAT
@@ -78,22 +68,23 @@ static gboolean read_overrides(const VtierConfig *config, Overrides *o, GError *
 			    o->period, o->freq);
 		return FALSE;
 	}
-	if ((type[0] == '\0') != (cfg[0] == '\0')) {
+	if (o->has_raw && o->raw_type > G_MAXUINT32) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
-			    "[sampler] type= and config= must be set together (type=\"%s\" "
-			    "config=\"%s\")",
-			    type, cfg);
+			    "[sampler] type=%" G_GUINT64_FORMAT " is out of range", o->raw_type);
 		return FALSE;
 	}
-	if (type[0] == '\0')
-		return TRUE;
-	o->has_raw = TRUE;
-	if (!vtier_parse_u64(type, "[sampler] type", &o->raw_type, error) ||
-	    !vtier_parse_u64(cfg, "[sampler] config", &o->raw_config, error))
-		return FALSE;
-	if (o->raw_type > G_MAXUINT32) {
+	if (g_strcmp0(o->mode, "ibs") == 0 && o->event != NULL) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
-			    "[sampler] type=%s is out of range", type);
+			    "[sampler] event=\"%s\" is for PEBS; IBS Op has no event to choose (use "
+			    "type= and config= for a raw event)",
+			    o->event);
+		return FALSE;
+	}
+	if (g_strcmp0(o->mode, "ibs") == 0 && o->period % 16 != 0) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+			    "[sampler] period=%" G_GUINT64_FORMAT " is not a multiple of 16: IBS Op "
+			    "counts in units of 16 (older kernels reject other periods with EINVAL)",
+			    o->period);
 		return FALSE;
 	}
 	return TRUE;
@@ -364,29 +355,26 @@ static VtierSampler *choose(const VtierPmuProbe *probe, const Overrides *o, GErr
 	return make_none(probe, no_pmu_reason(probe));
 }
 
-VtierSampler *vtier_sampler_detect(const VtierConfig *config, GError **error)
+VtierSampler *vtier_sampler_detect(const VtierSamplerOptions *options, GError **error)
 {
-	g_autoptr(VtierConfig) defaults = NULL;
-	g_auto(Overrides) o = { 0 };
+	const Overrides defaults = { 0 };
+	const Overrides *o = options != NULL ? options : &defaults;
 	g_auto(VtierPmuProbe) probe = { 0 };
 	g_autoptr(VtierSampler) s = NULL;
 	g_autoptr(GError) local = NULL;
 
-	if (config == NULL)
-		config = defaults = vtier_config_new_default();
-
-	if (!read_overrides(config, &o, error))
+	if (!vtier_sampler_options_check(o, error))
 		return NULL;
 	if (!vtier_pmu_probe(&probe, &local)) {
 		/* a malformed PMU the admin switched off is no reason to fail */
-		if (g_strcmp0(o.mode, "none") != 0) {
+		if (g_strcmp0(o->mode, "none") != 0) {
 			g_propagate_error(error, g_steal_pointer(&local));
 			return NULL;
 		}
 		g_debug("ignoring (mode=none): %s", local->message);
 	}
-	s = choose(&probe, &o, error);
-	if (s == NULL || !apply_overrides(s, &o, error))
+	s = choose(&probe, o, error);
+	if (s == NULL || !apply_overrides(s, o, error))
 		return NULL;
 	return g_steal_pointer(&s);
 }

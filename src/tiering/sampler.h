@@ -4,7 +4,6 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include "daemon/config.h"
 
 /* The hardware access sampler vtier can hand to DAMON, chosen per host:
  *
@@ -60,10 +59,29 @@ typedef struct {
 
 const gchar *vtier_sampler_kind_to_string(VtierSamplerKind kind);
 
-/* Detects the sampler of the host below the sysroot and applies [sampler] of @config (NULL:
- * defaults). Malformed sysfs files of a present PMU, a forced mode the host cannot do, or an event
+/* What the administrator asks of the sampler ([sampler] of vtierd.conf, mapped by
+ * vtier_config_to_options() in src/tiering/options.h). All zero: detect, default rates. */
+typedef struct {
+	gchar *mode;  /* auto|ibs|pebs|none; NULL: auto */
+	gchar *event; /* libpfm4 event string for PEBS; NULL: MEM_LOAD_RETIRED:L3_MISS */
+	guint64 period; /* 0: the sampler's default */
+	guint64 freq;	/* 0: the sampler's default; never with period */
+	gboolean has_raw; /* a raw perf event: */
+	guint64 raw_type;
+	guint64 raw_config;
+} VtierSamplerOptions;
+
+void vtier_sampler_options_clear(VtierSamplerOptions *options);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VtierSamplerOptions, vtier_sampler_options_clear)
+/* Checks what needs no host: a known mode, not both period and freq, a raw type that fits, no
+ * PEBS event and a period in units of 16 for a forced IBS. vtier_sampler_detect() checks it too,
+ * then what the host's PMU can take (an IBS period, an event libpfm4 can encode). */
+gboolean vtier_sampler_options_check(const VtierSamplerOptions *options, GError **error);
+
+/* Detects the sampler of the host below the sysroot and applies @options (NULL: defaults).
+ * Malformed sysfs files of a present PMU, a forced mode the host cannot do, or an event
  * libpfm4 cannot encode give an error naming the file, value or event. */
-VtierSampler *vtier_sampler_detect(const VtierConfig *config, GError **error);
+VtierSampler *vtier_sampler_detect(const VtierSamplerOptions *options, GError **error);
 
 /* Encodes @event with libpfm4 (PFM_OS_PERF_EVENT_EXT, user+kernel) into @ret. @pmu: a libpfm4 PMU
  * name ("spr", "icx") to qualify the event with, encoded even when that PMU is not the machine's;

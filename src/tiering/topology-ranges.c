@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,8 +29,9 @@ static gboolean parse_hex(const gchar *text, guint64 *ret)
 
 	if (!g_ascii_isxdigit(text[0]))
 		return FALSE;
+	errno = 0;
 	*ret = g_ascii_strtoull(text, &end, 16);
-	return end != NULL && *end == '\0';
+	return errno != ERANGE && end != NULL && *end == '\0';
 }
 
 /* One "start-end : name" line of /proc/iomem. */
@@ -44,8 +46,9 @@ static gboolean parse_iomem_line(const gchar *line, guint64 *ret_start, guint64 
 		return FALSE;
 	span = g_strstrip(g_strndup(line, colon - line));
 	bounds = g_strsplit(span, "-", -1);
+	/* the end is inclusive: an end of 2^64-1 has no exclusive end to store */
 	if (g_strv_length(bounds) != 2 || !parse_hex(bounds[0], ret_start) ||
-	    !parse_hex(bounds[1], ret_end) || *ret_end < *ret_start)
+	    !parse_hex(bounds[1], ret_end) || *ret_end < *ret_start || *ret_end == G_MAXUINT64)
 		return FALSE;
 	*ret_name = colon + 3;
 	return TRUE;
@@ -66,8 +69,9 @@ gboolean vtier_iomem_parse_system_ram(const gchar *text, const gchar *what, GArr
 			continue;
 		if (!parse_iomem_line(lines[i], &start, &end, &name)) {
 			g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE,
-				    "%s: line %u \"%s\" is not \"START-END : NAME\"", what, i + 1,
-				    lines[i]);
+				    "%s: line %u \"%s\" is not \"START-END : NAME\" with START <= "
+				    "END < 2^64-1 (hexadecimal)",
+				    what, i + 1, lines[i]);
 			return FALSE;
 		}
 		any_address = any_address || end != 0;

@@ -311,20 +311,53 @@ static void add_load_notes(VtierTopology *topology)
 	}
 }
 
-VtierTopology *vtier_topology_load(const VtierConfig *config, GError **error)
+void vtier_topology_options_clear(VtierTopologyOptions *options)
 {
-	g_autoptr(VtierConfig) defaults = NULL;
-	g_autoptr(VtierTopology) topology = NULL;
-	g_autofree gchar *fast = NULL;
-	g_autofree gchar *slow = NULL;
+	g_clear_pointer(&options->fast_nodes, g_free);
+	g_clear_pointer(&options->slow_nodes, g_free);
+}
 
-	if (config == NULL)
-		config = defaults = vtier_config_new_default();
+gboolean vtier_topology_options_check(const VtierTopologyOptions *options, GError **error)
+{
+	g_autoptr(GArray) fast = NULL;
+	g_autoptr(GArray) slow = NULL;
+	g_autoptr(GError) local = NULL;
+
+	fast = vtier_parse_id_list(options->fast_nodes != NULL ? options->fast_nodes : "",
+				   "[topology] fast_nodes", &local);
+	if (fast != NULL)
+		slow = vtier_parse_id_list(options->slow_nodes != NULL ? options->slow_nodes : "",
+					   "[topology] slow_nodes", &local);
+	if (slow == NULL) {
+		/* a bad value in the admin's configuration, not in a kernel file */
+		g_set_error_literal(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+				    local->message);
+		return FALSE;
+	}
+	for (guint i = 0; i < fast->len; i++) {
+		for (guint j = 0; j < slow->len; j++) {
+			if (g_array_index(fast, guint, i) != g_array_index(slow, guint, j))
+				continue;
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+				    "[topology] node %u is in both fast_nodes and slow_nodes",
+				    g_array_index(fast, guint, i));
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+VtierTopology *vtier_topology_load(const VtierTopologyOptions *options, GError **error)
+{
+	g_autoptr(VtierTopology) topology = NULL;
+	const gchar *fast = options != NULL ? options->fast_nodes : NULL;
+	const gchar *slow = options != NULL ? options->slow_nodes : NULL;
+
+	if (options != NULL && !vtier_topology_options_check(options, error))
+		return NULL;
 	topology = read_topology(error);
 	if (topology == NULL)
 		return NULL;
-	fast = vtier_config_get_string(config, "topology", "fast_nodes");
-	slow = vtier_config_get_string(config, "topology", "slow_nodes");
 	if (!vtier_topology_classify(topology, fast, slow, error))
 		return NULL;
 	/* after classify, which resets the notes */

@@ -4,7 +4,6 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include "daemon/config.h"
 
 /* The host's NUMA topology as vtier sees it: one VtierNode per online node with its CPUs,
  * capacity, distances, kernel memory tier and physical address ranges, each node classified as
@@ -82,10 +81,22 @@ typedef struct {
 const gchar *vtier_node_role_to_string(VtierNodeRole role);
 const gchar *vtier_topology_basis_to_string(VtierTopologyBasis basis);
 
-/* Reads the topology below the sysroot and classifies it, honouring [topology] fast_nodes= and
- * slow_nodes= of @config (NULL: defaults). Malformed or missing kernel files give an error that
- * names the file and the value. */
-VtierTopology *vtier_topology_load(const VtierConfig *config, GError **error);
+/* What the administrator says about the tiers ([topology] of vtierd.conf, mapped by
+ * vtier_config_to_options() in src/tiering/options.h). */
+typedef struct {
+	gchar *fast_nodes; /* node list ("0,1" or "0-1"); NULL or "": detect */
+	gchar *slow_nodes;
+} VtierTopologyOptions;
+
+void vtier_topology_options_clear(VtierTopologyOptions *options);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VtierTopologyOptions, vtier_topology_options_clear)
+/* Checks what needs no host: both lists parse and no node is in both. */
+gboolean vtier_topology_options_check(const VtierTopologyOptions *options, GError **error);
+
+/* Reads the topology below the sysroot and classifies it, honouring @options (NULL: detect).
+ * Malformed or missing kernel files give an error that names the file and the value; a node of
+ * @options the host does not have, or that has no memory, an error naming the node. */
+VtierTopology *vtier_topology_load(const VtierTopologyOptions *options, GError **error);
 
 /* Building blocks for literal topologies (planner tests) and for the loader. */
 VtierTopology *vtier_topology_new(void);

@@ -182,6 +182,49 @@ static gboolean check_depth(xmlNode *root, GError **error)
 	return TRUE;
 }
 
+/* Counts elements and the attributes of each on the raw text (comments skipped), so that
+ * libxml2 never sees a document whose parse would take minutes. */
+static gboolean prescan(const gchar *xml, gsize len, GError **error)
+{
+	guint elements = 0;
+	guint attributes = 0;
+	gboolean in_tag = FALSE;
+	gchar quote = 0;
+
+	for (gsize i = 0; i < len; i++) {
+		gchar c = xml[i];
+
+		if (quote != 0) {
+			quote = c == quote ? 0 : quote;
+		} else if (!in_tag && c == '<' && len - i >= 4 && memcmp(xml + i, "<!--", 4) == 0) {
+			const gchar *end = g_strstr_len(xml + i + 4, (gssize)(len - i - 4), "-->");
+
+			if (end == NULL)
+				return TRUE; /* not well-formed: libxml2 says so */
+			i = (gsize)(end - xml) + 2;
+		} else if (!in_tag && c == '<') {
+			in_tag = TRUE;
+			attributes = 0;
+			if (++elements > VTIER_DOMAIN_XML_MAX_ELEMENTS) {
+				g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE,
+					    "XML has more than %u elements",
+					    VTIER_DOMAIN_XML_MAX_ELEMENTS);
+				return FALSE;
+			}
+		} else if (in_tag && (c == '"' || c == '\'')) {
+			quote = c;
+		} else if (in_tag && c == '=' && ++attributes > VTIER_DOMAIN_XML_MAX_ATTRIBUTES) {
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE,
+				    "XML element %u has more than %u attributes", elements,
+				    VTIER_DOMAIN_XML_MAX_ATTRIBUTES);
+			return FALSE;
+		} else if (in_tag && c == '>') {
+			in_tag = FALSE;
+		}
+	}
+	return TRUE;
+}
+
 static xmlDoc *parse_document(const gchar *xml, gsize len, GError **error)
 {
 	g_autoptr(xmlParserCtxt) ctxt = NULL;
@@ -197,6 +240,8 @@ static xmlDoc *parse_document(const gchar *xml, gsize len, GError **error)
 			    len, VTIER_DOMAIN_XML_MAX_BYTES);
 		return NULL;
 	}
+	if (!prescan(xml, len, error))
+		return NULL;
 	ctxt = xmlNewParserCtxt();
 	if (ctxt == NULL) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_NO_MEMORY, "cannot allocate an XML parser");
@@ -408,7 +453,25 @@ static void parse_vcpus(xmlNode *domain, VtierGuest *guest, GPtrArray *warnings)
 		guest->vcpu_cpuset = vtier_cpuset_format(cpus);
 }
 
-static void parse_numatune(xmlNode *domain, VtierGuest *guest, GPtrArray *warnings)
+/* A numatune nodeset decides where the guest's memory may live: one that does not parse is an
+ * error naming it, not a guest silently planned as unbound. */
+static gboolean union_nodeset(VtierGuest *guest, const gchar *text, const gchar *where,
+			      GError **error)
+{
+	g_autoptr(GArray) parsed = NULL;
+
+	if (text == NULL)
+		return TRUE;
+	parsed = vtier_cpuset_parse(text, error);
+	if (parsed == NULL) {
+		g_prefix_error(error, "domain %s: %s \"%s\": ", guest->name, where, text);
+		return FALSE;
+	}
+	g_array_append_vals(guest->bound_nodes, parsed->data, parsed->len);
+	return TRUE;
+}
+
+static gboolean parse_numatune(xmlNode *domain, VtierGuest *guest, GError **error)
 {
 	xmlNode *numatune = child(domain, "numatune");
 	xmlNode *memory = child(numatune, "memory");
@@ -418,8 +481,8 @@ static void parse_numatune(xmlNode *domain, VtierGuest *guest, GPtrArray *warnin
 
 		guest->numatune_mode = mode != NULL ? g_steal_pointer(&mode) : g_strdup("strict");
 		guest->numatune_nodeset = attr(memory, "nodeset");
-		union_cpuset(guest->bound_nodes, guest->numatune_nodeset, "<numatune> nodeset",
-			     warnings);
+		if (!union_nodeset(guest, guest->numatune_nodeset, "<numatune> nodeset", error))
+			return FALSE;
 	}
 	for (xmlNode *n = numatune != NULL ? numatune->children : NULL; n != NULL; n = n->next) {
 		g_autofree gchar *nodeset = NULL;
@@ -427,9 +490,11 @@ static void parse_numatune(xmlNode *domain, VtierGuest *guest, GPtrArray *warnin
 		if (!is_elem(n, "memnode"))
 			continue;
 		nodeset = attr(n, "nodeset");
-		union_cpuset(guest->bound_nodes, nodeset, "<numatune><memnode> nodeset", warnings);
+		if (!union_nodeset(guest, nodeset, "<numatune><memnode> nodeset", error))
+			return FALSE;
 	}
 	sort_unique(guest->bound_nodes);
+	return TRUE;
 }
 
 static void parse_memory_backing(xmlNode *domain, VtierGuest *guest)
@@ -439,6 +504,7 @@ static void parse_memory_backing(xmlNode *domain, VtierGuest *guest)
 
 	if (mb != NULL) {
 		guest->hugepages = child(mb, "hugepages") != NULL;
+		guest->memory_locked = child(mb, "locked") != NULL;
 		guest->memory_source = attr(child(mb, "source"), "type");
 		guest->memory_access = attr(child(mb, "access"), "mode");
 		guest->memory_allocation = attr(child(mb, "allocation"), "mode");
@@ -446,6 +512,15 @@ static void parse_memory_backing(xmlNode *domain, VtierGuest *guest)
 	for (xmlNode *n = cpu_numa != NULL ? cpu_numa->children : NULL; n != NULL; n = n->next) {
 		if (is_elem(n, "cell"))
 			guest->n_numa_cells++;
+	}
+	/* PCI/MDEV passthrough pins the guest's memory for VFIO DMA */
+	for (xmlNode *n = child(domain, "devices") != NULL ? child(domain, "devices")->children
+							      : NULL;
+	     n != NULL; n = n->next) {
+		g_autofree gchar *type = is_elem(n, "hostdev") ? attr(n, "type") : NULL;
+
+		if (g_strcmp0(type, "pci") == 0 || g_strcmp0(type, "mdev") == 0)
+			guest->n_hostdevs++;
 	}
 	guest->resource_partition = text(child(child(domain, "resource"), "partition"));
 }
@@ -548,7 +623,8 @@ VtierGuest *vtier_domain_xml_parse(const gchar *xml, gsize len, GPtrArray *warni
 	    !parse_memory(domain, guest, error))
 		return NULL;
 	parse_vcpus(domain, guest, warnings);
-	parse_numatune(domain, guest, warnings);
+	if (!parse_numatune(domain, guest, error))
+		return NULL;
 	parse_memory_backing(domain, guest);
 	parse_metadata(domain, guest, warnings);
 	return g_steal_pointer(&guest);

@@ -16,15 +16,20 @@
  * KiB and less than 10 levels deep. */
 #define VTIER_DOMAIN_XML_MAX_BYTES (4u * 1024u * 1024u)
 #define VTIER_DOMAIN_XML_MAX_DEPTH 64u
+/* Checked on the text before libxml2 sees it: its attribute checks are quadratic per element
+ * (100k attributes took minutes). libvirt's largest elements have a dozen attributes. */
+#define VTIER_DOMAIN_XML_MAX_ATTRIBUTES 256u
+#define VTIER_DOMAIN_XML_MAX_ELEMENTS 50000u
 /* The highest CPU or NUMA node number accepted in a cpuset/nodeset. */
 #define VTIER_DOMAIN_XML_MAX_CPU 65535u
 
 /* Parses a libvirt domain XML (<domain>, or libvirt's status XML <domstatus pid=N><domain>) into a
  * new guest record (source libvirt). Parsing never loads a DTD, never expands entities and never
  * touches the network; a document with a DOCTYPE, one larger or deeper than the limits above, or
- * one that is not well-formed is rejected with an error. Facts that are present but unusable
- * (a <policy> element in a foreign namespace, a second vtier element, a nodeset out of range) are
- * skipped, each with a message appended to @warnings (may be NULL). */
+ * one that is not well-formed is rejected with an error; so is a <numatune> nodeset that does not
+ * parse (it decides where the guest's memory may go). Facts that are present but unusable (a
+ * <policy> element in a foreign namespace, a second vtier element, a vCPU cpuset out of range)
+ * are skipped, each with a message appended to @warnings (may be NULL). */
 VtierGuest *vtier_domain_xml_parse(const gchar *xml, gsize len, GPtrArray *warnings,
 				   GError **error);
 

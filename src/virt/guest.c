@@ -166,6 +166,9 @@ JsonNode *vtier_guest_to_json(const VtierGuest *guest)
 	add_string(b, "vcpu_cpuset", guest->vcpu_cpuset);
 	json_builder_set_member_name(b, "hugepages");
 	json_builder_add_boolean_value(b, guest->hugepages);
+	json_builder_set_member_name(b, "memory_locked");
+	json_builder_add_boolean_value(b, guest->memory_locked);
+	add_int(b, "n_hostdevs", guest->n_hostdevs);
 	add_string(b, "memory_source", guest->memory_source);
 	add_string(b, "memory_access", guest->memory_access);
 	add_string(b, "memory_allocation", guest->memory_allocation);
@@ -241,6 +244,16 @@ static gboolean get_bool(JsonObject *obj, const gchar *member, gboolean *ret, GE
 		return FALSE;
 	}
 	*ret = json_node_get_boolean(node);
+	return TRUE;
+}
+
+static gboolean get_hostdevs(JsonObject *obj, VtierGuest *guest, GError **error)
+{
+	gint64 n = 0;
+
+	if (!get_int(obj, "n_hostdevs", 0, G_MAXUINT, &n, error))
+		return FALSE;
+	guest->n_hostdevs = (guint)n;
 	return TRUE;
 }
 
@@ -368,6 +381,8 @@ VtierGuest *vtier_guest_from_json(JsonNode *node, GError **error)
 	    !get_string(obj, "numatune_nodeset", &guest->numatune_nodeset, error) ||
 	    !get_string(obj, "vcpu_cpuset", &guest->vcpu_cpuset, error) ||
 	    !get_bool(obj, "hugepages", &guest->hugepages, error) ||
+	    !get_bool(obj, "memory_locked", &guest->memory_locked, error) ||
+	    !get_hostdevs(obj, guest, error) ||
 	    !get_string(obj, "memory_source", &guest->memory_source, error) ||
 	    !get_string(obj, "memory_access", &guest->memory_access, error) ||
 	    !get_string(obj, "memory_allocation", &guest->memory_allocation, error) ||
@@ -387,6 +402,10 @@ VtierGuest *vtier_guest_from_json_string(const gchar *text, GError **error)
 	if (!json_parser_load_from_data(parser, text, -1, &local)) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "invalid guest JSON: %s",
 			    local->message);
+		return NULL;
+	}
+	if (json_parser_get_root(parser) == NULL) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "invalid guest JSON: the text is empty");
 		return NULL;
 	}
 	return vtier_guest_from_json(json_parser_get_root(parser), error);

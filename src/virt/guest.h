@@ -32,6 +32,8 @@ typedef struct {
 	GArray *bound_nodes;  /* guint host NUMA nodes from numatune/vCPU pinning; empty = any */
 	gchar *numatune_mode; /* strict, preferred, interleave, restrictive, or NULL */
 	gboolean hugepages;
+	gboolean memory_locked; /* <memoryBacking><locked/>: mlock()ed, not on the LRU */
+	guint n_hostdevs;      /* <hostdev> PCI/MDEV passthrough: memory pinned for VFIO */
 	gchar *memory_source; /* memoryBacking source type: memfd, file, anonymous, or NULL */
 	gchar *memory_access; /* shared, private, or NULL */
 	guint n_numa_cells;   /* guest NUMA cells */

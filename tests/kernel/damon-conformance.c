@@ -11,7 +11,7 @@
 #include "common/error.h"
 #include "common/fileio.h"
 #include "common/paths.h"
-#include "daemon/config.h"
+#include "common/config.h"
 #include "tiering/damon/damon-driver.h"
 #include "tiering/damon/damon-fake.h"
 #include "tiering/damon/damon-ownership.h"

@@ -2,7 +2,7 @@
 #include "config.h"
 
 #include "common/error.h"
-#include "daemon/config.h"
+#include "common/config.h"
 #include "vtier-test.h"
 
 static void test_config_defaults(void)

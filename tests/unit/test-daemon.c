@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "daemon/manager-private.h"
+#include "virt/metadata.h"
 #include "vtier-test.h"
 
 /* vtierd's manager in dry-run on a fixture host (AMD Turin + CXL) with guests attached by pid:
@@ -33,14 +34,14 @@ static void add_workload(const gchar *root, guint i, guint fast_mib, guint slow_
 	vtier_test_write_file(root, numa, stat);
 }
 
-static VtierManager *new_manager(void)
+static VtierManager *new_manager_uri(const gchar *uri)
 {
 	g_auto(VtierManagerOptions) options = { 0 };
 	g_autoptr(GError) error = NULL;
 	VtierManager *m;
 
 	options.config_path = g_strdup("/nonexistent/vtierd.conf");
-	options.connect_uri = g_strdup("none");
+	options.connect_uri = g_strdup(uri);
 	options.dry_run = TRUE;
 	options.kernel_features = g_strdup("7.3");
 	options.policy_dir = vtier_test_data_path("..", "..", "policies", NULL);
@@ -50,6 +51,11 @@ static VtierManager *new_manager(void)
 	g_assert_true(vtier_manager_start(m, &error));
 	g_assert_no_error(error);
 	return m;
+}
+
+static VtierManager *new_manager(void)
+{
+	return new_manager_uri("none");
 }
 
 static void fixture_setup(Fixture *f, gconstpointer data)
@@ -291,6 +297,76 @@ static void test_hook_prepare(Fixture *f, gconstpointer data)
 	g_assert_true(json_object_get_boolean_member(json_node_get_object(result), "allow"));
 }
 
+/* ---- libvirt's test driver: tests/data/libvirt/node.xml (db1 strict-bound to node 0, web with
+ * a foreign policy, idle shut off) ---- */
+
+static void libvirt_setup(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *path = vtier_test_data_path("libvirt", "node.xml", NULL);
+	g_autofree gchar *uri = g_strconcat("test://", path, NULL);
+
+	(void)data;
+	f->sysroot = vtier_test_sysroot_new("amd-turin-cxl");
+	f->m = new_manager_uri(uri);
+}
+
+static void libvirt_teardown(Fixture *f, gconstpointer data)
+{
+	fixture_teardown(f, data);
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+}
+
+static void wait_for_guest(VtierManager *m, const gchar *name, const gchar *mode)
+{
+	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
+	for (;;) {
+		const VtierSnapshotGuest *g = vtier_snapshot_lookup(m->snapshot, name);
+
+		if (g != NULL && (mode == NULL || g_strcmp0(g->mode, mode) == 0))
+			return;
+		if (g_get_monotonic_time() > deadline)
+			g_error("guest %s never reached mode %s", name, mode ? mode : "(any)");
+		g_main_context_iteration(NULL, TRUE);
+	}
+}
+
+static void test_libvirt_numatune(Fixture *f, gconstpointer data)
+{
+	const VtierSnapshotGuest *g;
+
+	(void)data;
+	wait_for_guest(f->m, "db1", NULL);
+	settle(f->m);
+	g = vtier_snapshot_lookup(f->m->snapshot, "db1");
+	g_assert_cmpint(g->state, ==, VTIER_GUEST_STATE_REFUSED);
+	g_assert_nonnull(strstr(g->state_reason, "numatune"));
+	g_assert_nonnull(strstr(g->state_reason, "respect_numatune"));
+	/* the shut-off domain is not a guest */
+	g_assert_null(vtier_snapshot_lookup(f->m->snapshot, "idle"));
+}
+
+static void test_libvirt_metadata(Fixture *f, gconstpointer data)
+{
+	virConnectPtr conn;
+	g_autoptr(virDomain) web = NULL;
+	g_autoptr(GError) error = NULL;
+
+	(void)data;
+	wait_for_guest(f->m, "web", "ratio"); /* the foreign element is not vtier's: default */
+	conn = vtier_virt_connection_get_virconnect(f->m->virt);
+	web = virDomainLookupByName(conn, "web");
+	g_assert_nonnull(web);
+	g_assert_true(vtier_virt_policy_set(web,
+					    "<policy xmlns='https://vtier.dev/xmlns/policy/1.0' "
+					    "mode='pin-slow'/>",
+					    0, &error));
+	g_assert_no_error(error);
+	wait_for_guest(f->m, "web", "pin-slow");
+	g_assert_cmpuint(f->m->reconciles, >=, 2);
+}
+
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
@@ -307,5 +383,9 @@ int main(int argc, char **argv)
 		   fixture_teardown);
 	g_test_add("/daemon/hook-prepare", Fixture, NULL, fixture_setup, test_hook_prepare,
 		   fixture_teardown);
+	g_test_add("/daemon/libvirt/numatune", Fixture, NULL, libvirt_setup, test_libvirt_numatune,
+		   libvirt_teardown);
+	g_test_add("/daemon/libvirt/metadata", Fixture, NULL, libvirt_setup, test_libvirt_metadata,
+		   libvirt_teardown);
 	return g_test_run();
 }

@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "damon-test-util.h"
 #include "tiering/damon/damon-fake.h"
+#include "tiering/damon/damon-script.h"
 #include "tiering/damon/damon-writer.h"
 #include "vtier-test.h"
 
@@ -109,6 +110,36 @@ static void test_scripts(void)
 		g_assert_true(g_str_has_suffix(script, "/kdamonds/0/state\n"));
 		g_assert_nonnull(strstr(script, "echo on > /sys/kernel/mm/damon/admin/kdamonds/0/state"));
 		vtier_test_assert_golden(golden, script);
+	}
+}
+
+/* The direct renderer (damon-script.h) writes exactly what replaying the writer on the fake
+ * does, for every profile, staged or not, with goals, filters and two kdamonds. */
+static void test_script_direct_equals_replay(void)
+{
+	const gchar *const profiles[] = { "6.12", "6.18", "7.3", "7.3+hw-rfc" };
+
+	for (gsize i = 0; i < G_N_ELEMENTS(profiles); i++) {
+		g_autoptr(VtierDamonFeatures) f = vtier_damon_features_load(profiles[i], NULL);
+
+		for (guint variant = 0; variant < 3; variant++) {
+			g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+			g_autoptr(GError) e1 = NULL;
+			g_autoptr(GError) e2 = NULL;
+			g_autofree gchar *replay = NULL;
+			g_autofree gchar *direct = NULL;
+
+			if (variant == 1)
+				scheme_of(model, 1)->quotas.reset_interval_ms = 1500;
+			if (variant == 2) {
+				scheme_of(model, 0)->quotas.bytes = 0;
+				scheme_of(model, 1)->quotas.bytes = 0;
+			}
+			replay = vtier_damon_writer_render_script(model, f, &e1);
+			direct = vtier_damon_render_script(model, f, &e2);
+			g_assert_cmpstr(direct, ==, replay);
+			g_assert_true((e1 == NULL) == (e2 == NULL));
+		}
 	}
 }
 
@@ -740,6 +771,8 @@ int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
 	g_test_add_func("/damon/writer/scripts", test_scripts);
+	g_test_add_func("/damon/writer/script-direct-equals-replay",
+			test_script_direct_equals_replay);
 	g_test_add_func("/damon/writer/6.12-filters", test_612_filters);
 	g_test_add_func("/damon/writer/6.12-keep-range", test_612_keep_range);
 	g_test_add_func("/damon/writer/staged-start", test_staged_start);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <string.h>
+#include <unistd.h>
+
 #include "common/error.h"
 #include "common/fileio.h"
 #include "common/paths.h"
@@ -90,6 +93,45 @@ static void test_paths_fake_damon_writable(void)
 	g_assert_cmpstr(back, ==, "1");
 }
 
+/* A sysroot whose sys/ (or a directory below it) is a symlink into the real /sys is the real
+ * tree: refused, and so is the damon_stat module's parameter and any other kernel file. */
+static void test_paths_forbid_symlinked_sysroot(void)
+{
+	g_autoptr(VtierTestSysroot) root = vtier_test_sysroot_new(NULL);
+	g_autofree gchar *sys = g_build_filename(root->root, "sys", NULL);
+	g_autofree gchar *p = NULL;
+	g_autofree gchar *stat = NULL;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_cmpint(symlink("/sys", sys), ==, 0);
+	p = vtier_path_build(VTIER_PATH_DAMON_ADMIN, "kdamonds", "0", "state", NULL);
+	g_assert_false(vtier_paths_check_damon_write(p, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_PERMISSION_DENIED);
+	g_clear_error(&error);
+	g_assert_false(vtier_file_write_value(p, "off", &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_PERMISSION_DENIED);
+	g_clear_error(&error);
+	stat = vtier_path_build(VTIER_PATH_MODULES, "damon_stat", "parameters", "enabled", NULL);
+	g_assert_false(vtier_file_write_value(stat, "N", &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_PERMISSION_DENIED);
+	g_assert_nonnull(strstr(error->message, "damon_stat"));
+}
+
+static void test_paths_forbid_damon_stat_real_root(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *p = NULL;
+
+	vtier_paths_set_sysroot(NULL);
+	p = vtier_path_build(VTIER_PATH_MODULES, "damon_stat", "parameters", "enabled", NULL);
+	g_assert_false(vtier_paths_check_damon_write(p, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_PERMISSION_DENIED);
+	g_clear_error(&error);
+	/* a relative path that climbs out of a fixture into the real tree */
+	g_assert_false(vtier_paths_check_damon_write("/tmp/../sys/kernel/mm/damon/admin/x", &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_PERMISSION_DENIED);
+}
+
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
@@ -99,5 +141,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/paths/relative-root", test_paths_env);
 	g_test_add_func("/paths/forbid-real-damon", test_paths_forbid_real_damon);
 	g_test_add_func("/paths/fake-damon-writable", test_paths_fake_damon_writable);
+	g_test_add_func("/paths/forbid-symlinked-sysroot", test_paths_forbid_symlinked_sysroot);
+	g_test_add_func("/paths/forbid-damon-stat", test_paths_forbid_damon_stat_real_root);
 	return g_test_run();
 }

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "common/paths.h"
+#include "tiering/options.h"
 #include "tiering/planner.h"
 #include "vtier-test.h"
 
@@ -79,6 +80,7 @@ static void test_golden(gconstpointer data)
 	g_autoptr(VtierConfig) config = vtier_config_load_data(
 		c->mode->mode == VTIER_POLICY_MODE_INTERLEAVE ? "[damon]\nvaddr_kdamond=true\n" : "",
 		"golden.conf", &error);
+	g_auto(VtierOptions) options = { 0 };
 	g_autoptr(VtierDamonFeatures) features = vtier_damon_features_load(c->profile, &error);
 	g_autoptr(VtierTopology) topology = NULL;
 	g_autoptr(VtierSampler) sampler = NULL;
@@ -94,15 +96,16 @@ static void test_golden(gconstpointer data)
 	VtierPlanInput input = { 0 };
 
 	g_assert_no_error(error);
+	g_assert_true(vtier_config_to_options(config, &options, &error));
 	vtier_test_sysroot_fixture(c->host);
-	topology = vtier_topology_load(config, &error);
+	topology = vtier_topology_load(&options.topology, &error);
 	g_assert_no_error(error);
-	sampler = vtier_sampler_detect(config, &error);
+	sampler = vtier_sampler_detect(&options.sampler, &error);
 	g_assert_no_error(error);
 	g_ptr_array_add(guests, golden_guest(1, c->mode, topology));
 	g_ptr_array_add(guests, golden_guest(2, c->mode, topology));
 	input = (VtierPlanInput){ .topology = topology, .features = features, .sampler = sampler,
-				  .config = config, .guests = guests };
+				  .options = &options.plan, .guests = guests };
 	plan = vtier_planner_plan(&input, &error);
 	g_assert_no_error(error);
 	shell = vtier_plan_to_shell(plan, features, &error);

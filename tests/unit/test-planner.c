@@ -14,7 +14,7 @@
 typedef struct {
 	VtierTopology *topology;
 	VtierDamonFeatures *features;
-	VtierConfig *config;
+	VtierPlanOptions options;
 	GPtrArray *guests;
 } Fixture;
 
@@ -25,7 +25,7 @@ static void fixture_setup(Fixture *f, const gchar *profile)
 	f->topology = plan_scenario_topology_small();
 	f->features = vtier_damon_features_load(profile, &error);
 	g_assert_no_error(error);
-	f->config = vtier_config_new_default();
+	vtier_plan_options_init(&f->options);
 	f->guests = g_ptr_array_new_with_free_func((GDestroyNotify)vtier_plan_guest_free);
 }
 
@@ -33,7 +33,6 @@ static void fixture_clear(Fixture *f)
 {
 	vtier_topology_free(f->topology);
 	vtier_damon_features_free(f->features);
-	vtier_config_free(f->config);
 	g_ptr_array_unref(f->guests);
 }
 
@@ -43,7 +42,7 @@ static VtierPlan *plan_with(Fixture *f, const VtierPlanSlots *previous)
 	VtierPlanInput input = {
 		.topology = f->topology,
 		.features = f->features,
-		.config = f->config,
+		.options = &f->options,
 		.guests = f->guests,
 		.previous = previous,
 	};
@@ -95,6 +94,26 @@ static void assert_filter(const VtierDamonScheme *s, guint i, VtierDamonFilterLa
 static void add_guest(Fixture *f, guint n, VtierPolicyMode mode)
 {
 	g_ptr_array_add(f->guests, plan_scenario_guest(n, 8 * GIB, mode));
+}
+
+/* No guest to tier (none, all off, all refused): no kdamond monitoring all of RAM for nobody. */
+static void test_plan_nothing_planned(void)
+{
+	for (guint round = 0; round < 3; round++) {
+		Fixture f = { 0 };
+		g_autoptr(VtierPlan) plan = NULL;
+
+		fixture_setup(&f, round == 2 ? "6.12" : "7.3");
+		if (round == 1) {
+			add_guest(&f, 1, VTIER_POLICY_MODE_OFF);
+			add_guest(&f, 2, VTIER_POLICY_MODE_OFF);
+		} else if (round == 2) {
+			add_guest(&f, 1, VTIER_POLICY_MODE_INTERLEAVE); /* 6.12 has no dests */
+		}
+		plan = plan_with(&f, NULL);
+		g_assert_cmpuint(plan->model->kdamonds->len, ==, 0);
+		fixture_clear(&f);
+	}
 }
 
 static void test_plan_ratio_modern(void)
@@ -199,8 +218,7 @@ static gchar *refusal_for(const gchar *profile, VtierPolicyMode mode, gboolean v
 
 	fixture_setup(&f, profile);
 	if (vaddr) {
-		vtier_config_free(f.config);
-		f.config = vtier_config_load_data("[damon]\nvaddr_kdamond=true\n", "t.conf", NULL);
+			f.options.vaddr_kdamond = TRUE;
 	}
 	add_guest(&f, 1, mode);
 	if (tweak != NULL)
@@ -497,8 +515,7 @@ static void test_plan_starvation_rule(void)
 	VtierDamonContext *c;
 
 	fixture_setup(&f, "7.3");
-	vtier_config_free(f.config);
-	f.config = vtier_config_load_data("[damon]\nintervals_autotune=true\n", "t.conf", NULL);
+	f.options.intervals_autotune = TRUE;
 	add_guest(&f, 1, VTIER_POLICY_MODE_RATIO);
 	plan = plan_with(&f, NULL);
 	c = context_of(plan, 0);
@@ -519,8 +536,7 @@ static void test_plan_starvation_rule(void)
 	fixture_clear(&f);
 	/* 6.12 has no intervals_goal: the key changes nothing there */
 	fixture_setup(&f, "6.12");
-	vtier_config_free(f.config);
-	f.config = vtier_config_load_data("[damon]\nintervals_autotune=true\n", "t.conf", NULL);
+	f.options.intervals_autotune = TRUE;
 	add_guest(&f, 1, VTIER_POLICY_MODE_RATIO);
 	g_clear_pointer(&plan, vtier_plan_free);
 	plan = plan_with(&f, NULL);
@@ -538,8 +554,7 @@ static void test_plan_budgets_never_zero(void)
 		g_autoptr(VtierPlan) plan = NULL;
 
 		fixture_setup(&f, profiles[p]);
-		vtier_config_free(f.config);
-		f.config = vtier_config_load_data("[damon]\nvaddr_kdamond=true\n", "t.conf", NULL);
+			f.options.vaddr_kdamond = TRUE;
 		for (guint n = 0; n < VTIER_POLICY_MODE_LAST; n++)
 			add_guest(&f, n + 1, (VtierPolicyMode)n);
 		plan = plan_with(&f, NULL);
@@ -655,6 +670,7 @@ int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
 	g_test_add_func("/planner/ratio/modern", test_plan_ratio_modern);
+	g_test_add_func("/planner/nothing-planned", test_plan_nothing_planned);
 	g_test_add_func("/planner/ratio/legacy", test_plan_ratio_legacy);
 	g_test_add_func("/planner/refusals", test_plan_refusals);
 	g_test_add_func("/planner/kernel-goals", test_plan_kernel_goals);

@@ -118,11 +118,99 @@ static void test_policy_cli_templates(void)
 			"vtierctl policy: expected `check FILE|-` or `templates` (try --help)\n");
 }
 
+/* The resolved output of `policy check` has one <fast>, reads back through `policy check` to the
+ * same output, and validates against the schema with xmllint, for every mode and template. */
+static void test_policy_cli_round_trip(void)
+{
+	static const gchar *const inputs[] = {
+		"<policy mode='ratio'/>",
+		"<policy mode='allowance'><fast size='4GiB'/></policy>",
+		"<policy mode='hot-split'><fast ratio='20%'/></policy>",
+		"<policy mode='pin-fast'/>",
+		"<policy mode='pin-slow'/>",
+		"<policy mode='monitor'/>",
+		"<policy mode='off'/>",
+		"<policy mode='interleave'/>",
+		"<policy template='capacity'/>",
+		"<policy template='latency-critical'/>",
+		"<policy template='balanced'/>",
+		"<policy template='default'/>",
+	};
+	g_autofree gchar *schema = g_test_build_filename(G_TEST_DIST, "..", "policies",
+							 "vtier-policy.rng", NULL);
+	g_autofree gchar *xmllint = g_find_program_in_path("xmllint");
+	g_autofree gchar *tmp = g_dir_make_tmp("vtier-policy-XXXXXX", NULL);
+	g_autofree gchar *file = g_build_filename(tmp, "resolved.xml", NULL);
+	const gchar *args[] = { "check", "--memory", "8GiB", "-", NULL };
+
+	for (gsize i = 0; i < G_N_ELEMENTS(inputs); i++) {
+		g_auto(Run) first = { 0 };
+		g_auto(Run) again = { 0 };
+		const gchar *fast;
+
+		if (!run_policy(&first, inputs[i], args))
+			return;
+		g_test_message("%s -> %s%s", inputs[i], first.out, first.err);
+		g_assert_true(first.ok);
+		fast = strstr(first.out, "<vtier:fast ");
+		g_assert_nonnull(fast);
+		g_assert_null(strstr(fast + 1, "<vtier:fast "));
+		run_policy(&again, first.out, args);
+		g_assert_true(again.ok);
+		g_assert_cmpstr(strchr(again.out, '\n'), ==, strchr(first.out, '\n'));
+		if (xmllint != NULL) {
+			const gchar *argv[] = { xmllint, "--noout", "--relaxng", schema, file, NULL };
+			gint status = 0;
+
+			g_assert_true(g_file_set_contents(file, first.out, -1, NULL));
+			g_assert_true(g_spawn_sync(NULL, (gchar **)argv, NULL,
+						   G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+						   NULL, NULL, NULL, NULL, &status, NULL));
+			g_assert_true(g_spawn_check_wait_status(status, NULL));
+		}
+	}
+	if (xmllint == NULL)
+		g_test_message("xmllint not installed: schema validation of the output not run");
+	vtier_test_rm_rf(tmp);
+}
+
+/* A template that does not load is listed with its error, and the verb fails. */
+static void test_policy_cli_broken_template(void)
+{
+	g_autofree gchar *src = g_test_build_filename(G_TEST_DIST, "..", "policies", NULL);
+	g_autofree gchar *tmp = g_dir_make_tmp("vtier-policy-XXXXXX", NULL);
+	g_autofree gchar *dir_arg = g_strdup_printf("--policy-dir=%s", tmp);
+	const gchar *args[] = { dir_arg, "templates", NULL };
+	g_autofree gchar *rng = NULL;
+	g_autofree gchar *rng_path = g_build_filename(src, "vtier-policy.rng", NULL);
+	g_autofree gchar *rng_copy = g_build_filename(tmp, "vtier-policy.rng", NULL);
+	g_autofree gchar *broken = g_build_filename(tmp, "broken.xml", NULL);
+	g_autofree gchar *good = g_build_filename(tmp, "good.xml", NULL);
+	g_auto(Run) r = { 0 };
+
+	g_assert_true(g_file_get_contents(rng_path, &rng, NULL, NULL));
+	g_assert_true(g_file_set_contents(rng_copy, rng, -1, NULL));
+	g_assert_true(g_file_set_contents(broken, "<policy mode='bogus'/>", -1, NULL));
+	g_assert_true(g_file_set_contents(good,
+					  "<policy xmlns='https://vtier.dev/xmlns/policy/1.0' "
+					  "mode='off'/>",
+					  -1, NULL));
+	if (!run_policy(&r, NULL, args))
+		return;
+	g_assert_false(r.ok);
+	g_assert_nonnull(strstr(r.out, "good:\n"));
+	g_assert_nonnull(strstr(r.out, "broken: INVALID: template \"broken\""));
+	g_assert_nonnull(strstr(r.err, "invalid template(s): broken"));
+	vtier_test_rm_rf(tmp);
+}
+
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
 	g_test_add_func("/policy-cli/check", test_policy_cli_check);
 	g_test_add_func("/policy-cli/domain", test_policy_cli_domain);
 	g_test_add_func("/policy-cli/templates", test_policy_cli_templates);
+	g_test_add_func("/policy-cli/round-trip", test_policy_cli_round_trip);
+	g_test_add_func("/policy-cli/broken-template", test_policy_cli_broken_template);
 	return g_test_run();
 }

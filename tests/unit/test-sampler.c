@@ -5,32 +5,29 @@
 
 #include "common/error.h"
 #include "common/paths.h"
-#include "daemon/config.h"
+#include "common/config.h"
+#include "tiering/options.h"
 #include "tiering/sampler-private.h"
 #include "vtier-test.h"
 
 #define PMU_DIR "sys/bus/event_source/devices/"
 
-static VtierConfig *config_from(const gchar *conf)
-{
-	g_autoptr(GError) error = NULL;
-	VtierConfig *config;
-
-	if (conf == NULL)
-		return NULL;
-	config = vtier_config_load_data(conf, "test.conf", &error);
-	g_assert_no_error(error);
-	return config;
-}
-
+/* vtierd.conf text through the one path every consumer takes (vtier_config_to_options()); a
+ * configuration it refuses is returned as that error. */
 static VtierSampler *detect(const gchar *fixture, const gchar *conf, GError **error)
 {
-	g_autoptr(VtierConfig) config = config_from(conf);
+	g_autoptr(VtierConfig) config = NULL;
+	g_auto(VtierOptions) options = { 0 };
 	VtierSampler *s;
 
+	if (conf != NULL) {
+		config = vtier_config_load_data(conf, "test.conf", error);
+		if (config == NULL || !vtier_config_to_options(config, &options, error))
+			return NULL;
+	}
 	if (fixture != NULL)
 		vtier_test_sysroot_fixture(fixture);
-	s = vtier_sampler_detect(config, error);
+	s = vtier_sampler_detect(conf != NULL ? &options.sampler : NULL, error);
 	if (fixture != NULL)
 		vtier_paths_set_sysroot(NULL);
 	return s;

@@ -140,7 +140,7 @@ static void test_discovery(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(db1->vcpu_cpuset, ==, "0-1");
 	g_assert_cmpuint(db1->n_numa_cells, ==, 1);
 	g_assert_cmpint(db1->pid, ==, 0); /* the test driver has no processes */
-	g_assert_nonnull(strstr(db1->policy_xml, "fast-ratio=\"70\""));
+	g_assert_nonnull(strstr(db1->policy_xml, "ratio=\"70%\""));
 	g_assert_nonnull(strstr(db1->policy_xml, "xmlns:vtier=\"" VTIER_POLICY_XMLNS "\""));
 
 	web = vtier_virt_connection_lookup(f->conn, "web");
@@ -222,7 +222,7 @@ static void test_policy_round_trip(Fixture *f, gconstpointer data)
 
 	g_assert_true(vtier_virt_policy_get(db1, VTIER_METADATA_CURRENT, &xml, &error));
 	g_assert_no_error(error);
-	g_assert_nonnull(strstr(xml, "fast-ratio=\"70\""));
+	g_assert_nonnull(strstr(xml, "ratio=\"70%\""));
 
 	g_assert_true(vtier_virt_policy_set(db1, policy, 0, &error));
 	g_assert_no_error(error);
@@ -275,7 +275,7 @@ static void test_policy_rejected(Fixture *f, gconstpointer data)
 	}
 	/* nothing was written */
 	g_assert_true(vtier_virt_policy_get(db1, VTIER_METADATA_CURRENT, &xml, &error));
-	g_assert_nonnull(strstr(xml, "fast-ratio=\"70\""));
+	g_assert_nonnull(strstr(xml, "ratio=\"70%\""));
 }
 
 static void test_open_failure(void)

@@ -33,6 +33,7 @@ struct _FakeNode {
 	FakeBuilder builder; /* FAKE_NR: fills each new child directory */
 	FakeNode *parent;
 	GPtrArray *children; /* FAKE_DIR */
+	GHashTable *index;   /* FAKE_DIR: name -> child (not owned), for lookups in O(1) */
 };
 
 typedef struct {

@@ -19,11 +19,15 @@ static FakeNode *node_new(FakeNode *parent, const gchar *name, FakeType type)
 	node->name = g_strdup(name);
 	node->type = type;
 	node->parent = parent;
-	if (type == FAKE_DIR)
+	if (type == FAKE_DIR) {
 		node->children = g_ptr_array_new_with_free_func(
 			(GDestroyNotify)vtier_damon_fake_node_free);
-	if (parent != NULL)
+		node->index = g_hash_table_new(g_str_hash, g_str_equal);
+	}
+	if (parent != NULL) {
 		g_ptr_array_add(parent->children, node);
+		g_hash_table_replace(parent->index, node->name, node);
+	}
 	return node;
 }
 
@@ -34,21 +38,16 @@ void vtier_damon_fake_node_free(FakeNode *node)
 	g_free(node->name);
 	g_free(node->value);
 	g_strfreev(node->choices);
+	g_clear_pointer(&node->index, g_hash_table_unref);
 	g_clear_pointer(&node->children, g_ptr_array_unref);
 	g_free(node);
 }
 
 FakeNode *vtier_damon_fake_node_child(FakeNode *dir, const gchar *name)
 {
-	if (dir == NULL || dir->type != FAKE_DIR)
+	if (dir == NULL || dir->type != FAKE_DIR || name == NULL)
 		return NULL;
-	for (guint i = 0; i < dir->children->len; i++) {
-		FakeNode *child = dir->children->pdata[i];
-
-		if (g_strcmp0(child->name, name) == 0)
-			return child;
-	}
-	return NULL;
+	return g_hash_table_lookup(dir->index, name);
 }
 
 FakeNode *vtier_damon_fake_node_dir(FakeNode *parent, const gchar *name)
@@ -275,6 +274,7 @@ static int write_nr(VtierDamonFake *fake, FakeNode *node, const gchar *shown)
 
 		if (child->type == FAKE_DIR && g_ascii_isdigit(child->name[0])) {
 			g_hash_table_remove(fake->kstates, child);
+			g_hash_table_remove(dir->index, child->name);
 			g_ptr_array_remove_index(dir->children, i - 1);
 		}
 	}

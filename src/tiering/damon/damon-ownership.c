@@ -168,6 +168,44 @@ gboolean vtier_damon_ownership_record(VtierDamonIo *io, guint nr_kdamonds, GErro
 	return save_damon_member(damon, error);
 }
 
+static const VtierDamonOwnedKdamond *find_owned(GArray *owned, guint k);
+static gboolean module_enabled(VtierDamonIo *io, const gchar *name);
+
+GArray *vtier_damon_ownership_survey(VtierDamonIo *io, GPtrArray **ret_modules, GError **error)
+{
+	static const gchar *const modules[] = { "damon_stat", "damon_reclaim", "damon_lru_sort" };
+	g_autofree gchar *nr_path = vtier_damon_admin_path("kdamonds/nr_kdamonds");
+	g_autoptr(GArray) owned = vtier_damon_ownership_load(error);
+	g_autoptr(GArray) seen = g_array_new(FALSE, TRUE, sizeof(VtierDamonSeenKdamond));
+	guint64 nr = 0;
+
+	if (owned == NULL)
+		return NULL;
+	if (ret_modules != NULL) {
+		*ret_modules = g_ptr_array_new_with_free_func(g_free);
+		for (gsize i = 0; i < G_N_ELEMENTS(modules); i++) {
+			if (module_enabled(io, modules[i]))
+				g_ptr_array_add(*ret_modules, g_strdup(modules[i]));
+		}
+	}
+	if (!vtier_damon_io_exists(io, nr_path))
+		return g_steal_pointer(&seen);
+	if (!vtier_damon_io_read_u64(io, nr_path, &nr, error))
+		return NULL;
+	for (guint k = 0; k < nr; k++) {
+		const VtierDamonOwnedKdamond *o = find_owned(owned, k);
+		VtierDamonSeenKdamond s = { .index = k };
+
+		if (!read_kdamond(io, k, &s.running, &s.pid, error))
+			return NULL;
+		if (!s.running)
+			s.pid = -1;
+		s.owned = o != NULL && (!s.running || o->pid == s.pid);
+		g_array_append_val(seen, s);
+	}
+	return g_steal_pointer(&seen);
+}
+
 void vtier_damon_claim_clear(VtierDamonClaim *claim)
 {
 	g_clear_pointer(&claim->adopted, g_array_unref);

@@ -32,6 +32,19 @@ gboolean vtier_damon_ownership_save_features(const VtierDamonFeatures *features,
 /* The recorded features, or NULL (error unset) when none were recorded. */
 VtierDamonFeatures *vtier_damon_ownership_load_features(GError **error);
 
+/* One kdamond of the tree as a read-only survey sees it. */
+typedef struct {
+	guint index;
+	gboolean running;
+	gint pid;	  /* -1 while not running */
+	gboolean owned;	  /* recorded in state.json as vtier's (and, running, with that pid) */
+} VtierDamonSeenKdamond;
+
+/* Every kdamond of the tree, whoever owns it (VtierDamonSeenKdamond), and the enabled exclusive
+ * DAMON modules (gchar *) in *@ret_modules (optional). Reads only: writes neither the tree, nor
+ * a module parameter, nor state.json. An absent DAMON tree gives an empty array. */
+GArray *vtier_damon_ownership_survey(VtierDamonIo *io, GPtrArray **ret_modules, GError **error);
+
 typedef struct {
 	GArray *adopted;	   /* VtierDamonOwnedKdamond: vtier's kdamonds found running */
 	guint owned_stopped;	   /* vtier's kdamonds found stopped */

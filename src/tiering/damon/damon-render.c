@@ -433,6 +433,29 @@ static void render_kdamond(Render *r, guint k, const VtierDamonKdamond *kd)
 	emit_bool(r, ctxp, "pause", ctx->pause, FALSE);
 }
 
+/* A kernel file takes one line: a value with a control character (a memcg path with a newline)
+ * would be cut by the kernel and could not be spelled in a script line. */
+static gboolean check_one_line(GPtrArray *entries, GError **error)
+{
+	for (guint i = 0; i < entries->len; i++) {
+		const VtierDamonEntry *e = entries->pdata[i];
+
+		for (const gchar *p = e->value; p != NULL && *p != '\0'; p++) {
+			g_autofree gchar *shown = NULL;
+
+			if ((guchar)*p >= 0x20 && *p != 0x7f)
+				continue;
+			shown = g_strescape(e->value, NULL);
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+				    "%s: \"%s\" holds a control character (a kernel file takes one "
+				    "line)",
+				    e->relpath, shown);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
 GPtrArray *vtier_damon_render_entries(const VtierDamonModel *model,
 				      const VtierDamonFeatures *features, GError **error)
 {
@@ -443,7 +466,7 @@ GPtrArray *vtier_damon_render_entries(const VtierDamonModel *model,
 	emit_nr(&r, "kdamonds", "nr_kdamonds", model->kdamonds->len);
 	for (guint k = 0; k < model->kdamonds->len && !r.failed; k++)
 		render_kdamond(&r, k, model->kdamonds->pdata[k]);
-	if (r.failed)
+	if (r.failed || !check_one_line(out, error))
 		return NULL;
 	return g_steal_pointer(&out);
 }

@@ -7,12 +7,13 @@
 struct _VtierDamonWriter {
 	VtierDamonIo *io;
 	VtierDamonFeatures *features;
-	GHashTable *known;   /* relpath -> what the file holds */
+	GTree *known;	     /* relpath -> what the file holds, sorted by relpath */
 	GHashTable *running; /* kdamond index -> GPtrArray of VtierDamonEntry it runs with */
 	GHashTable *before;  /* kdamond index -> GPtrArray of VtierDamonEntry read this apply */
 	guint tries;
 	guint first_delay_us;
 	gboolean check_memcg;
+	GHashTable *status_schemes; /* scheme indices read_status reads (NULL: every scheme) */
 	gboolean staged;	    /* staged start of kdamonds with moving schemes (default TRUE) */
 	guint staged_max_wait_ms;   /* bound of the wait for the first quota window */
 	void (*wait)(VtierDamonWriter *w, guint ms); /* NULL: sleep (render_script records it) */

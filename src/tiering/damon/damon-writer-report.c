@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/escape.h"
 #include "common/paths.h"
 #include "tiering/damon/damon-fake.h"
 #include "tiering/damon/damon-render.h"
@@ -176,26 +177,15 @@ static void script_wait(VtierDamonWriter *w, guint ms)
 static gchar *shell_line(const gchar *line)
 {
 	g_auto(GStrv) parts = g_strsplit(line, "\t", 2);
-	const gchar *path = parts[0];
-	const gchar *value = parts[1] != NULL ? parts[1] : "";
-	gboolean plain = value[0] != '\0';
+	g_autofree gchar *path = vtier_escape_shell_word(parts[0]);
+	g_autofree gchar *value = vtier_escape_shell_word(parts[1] != NULL ? parts[1] : "");
 
 	if (g_str_has_prefix(line, "sleep "))
 		return g_strdup_printf("%s\n", line);
-	for (const gchar *p = value; *p != '\0'; p++) {
-		if (!g_ascii_isalnum(*p) && strchr("_./:+-=,@%", *p) == NULL)
-			plain = FALSE;
-	}
-	if (plain)
-		return g_strdup_printf("echo %s > %s\n", value, path);
-	{
-		g_autofree gchar *quoted = g_shell_quote(value);
-
-		/* echo may interpret backslashes (\x2d in systemd unit names); printf does not */
-		if (strchr(value, '\\') != NULL)
-			return g_strdup_printf("printf '%%s\\n' %s > %s\n", quoted, path);
-		return g_strdup_printf("echo %s > %s\n", quoted, path);
-	}
+	/* echo may interpret backslashes (\x2d in systemd unit names); printf does not */
+	if (parts[1] != NULL && strchr(parts[1], '\\') != NULL)
+		return g_strdup_printf("printf '%%s\\n' %s > %s\n", value, path);
+	return g_strdup_printf("echo %s > %s\n", value, path);
 }
 
 gchar *vtier_damon_writer_render_script(const VtierDamonModel *model,
@@ -207,6 +197,7 @@ gchar *vtier_damon_writer_render_script(const VtierDamonModel *model,
 	g_autoptr(VtierDamonWriter) w = NULL;
 	g_autoptr(GPtrArray) journal = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GString) out = g_string_new(NULL);
+	g_autofree gchar *source = NULL;
 
 	/* a fresh tree of that kernel, nothing holding DAMON, the host's cgroups not consulted */
 	for (guint i = 0; i < quiet->modules->len; i++)
@@ -221,9 +212,10 @@ gchar *vtier_damon_writer_render_script(const VtierDamonModel *model,
 	w->wait_data = journal;
 	if (!vtier_damon_writer_apply(w, model, NULL, error))
 		return NULL;
+	source = vtier_escape_shell_comment(features->source);
 	g_string_append_printf(out, "#!/bin/sh\n# DAMON writes of this vtier plan (DAMON features: "
 				    "%s), in order.\nset -e\n",
-			       features->source);
+			       source);
 	for (guint i = 0; i < journal->len; i++) {
 		g_autofree gchar *line = shell_line(journal->pdata[i]);
 

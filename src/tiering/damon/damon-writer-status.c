@@ -29,19 +29,23 @@ static gboolean read_u64(VtierDamonWriter *w, const gchar *rel, guint64 *ret, GE
 	return vtier_damon_io_read_u64(w->io, path, ret, error);
 }
 
+/* @periodic: what the per-interval read of a filtered status needs (the controller's inputs); the
+ * rest is read only for a full status. */
 static const struct {
 	const gchar *file;
 	gsize offset;
+	gboolean periodic;
 } scheme_files[] = {
-	{ "stats/nr_tried", G_STRUCT_OFFSET(VtierDamonSchemeStats, nr_tried) },
-	{ "stats/sz_tried", G_STRUCT_OFFSET(VtierDamonSchemeStats, sz_tried) },
-	{ "stats/nr_applied", G_STRUCT_OFFSET(VtierDamonSchemeStats, nr_applied) },
-	{ "stats/sz_applied", G_STRUCT_OFFSET(VtierDamonSchemeStats, sz_applied) },
-	{ "stats/sz_ops_filter_passed", G_STRUCT_OFFSET(VtierDamonSchemeStats, sz_ops_filter_passed) },
-	{ "stats/qt_exceeds", G_STRUCT_OFFSET(VtierDamonSchemeStats, qt_exceeds) },
-	{ "stats/nr_snapshots", G_STRUCT_OFFSET(VtierDamonSchemeStats, nr_snapshots) },
-	{ "quotas/effective_bytes", G_STRUCT_OFFSET(VtierDamonSchemeStats, effective_bytes) },
-	{ "tried_regions/total_bytes", G_STRUCT_OFFSET(VtierDamonSchemeStats, tried_bytes) },
+	{ "stats/nr_tried", G_STRUCT_OFFSET(VtierDamonSchemeStats, nr_tried), FALSE },
+	{ "stats/sz_tried", G_STRUCT_OFFSET(VtierDamonSchemeStats, sz_tried), TRUE },
+	{ "stats/nr_applied", G_STRUCT_OFFSET(VtierDamonSchemeStats, nr_applied), FALSE },
+	{ "stats/sz_applied", G_STRUCT_OFFSET(VtierDamonSchemeStats, sz_applied), TRUE },
+	{ "stats/sz_ops_filter_passed", G_STRUCT_OFFSET(VtierDamonSchemeStats, sz_ops_filter_passed),
+	  FALSE },
+	{ "stats/qt_exceeds", G_STRUCT_OFFSET(VtierDamonSchemeStats, qt_exceeds), TRUE },
+	{ "stats/nr_snapshots", G_STRUCT_OFFSET(VtierDamonSchemeStats, nr_snapshots), FALSE },
+	{ "quotas/effective_bytes", G_STRUCT_OFFSET(VtierDamonSchemeStats, effective_bytes), FALSE },
+	{ "tried_regions/total_bytes", G_STRUCT_OFFSET(VtierDamonSchemeStats, tried_bytes), TRUE },
 };
 
 static gboolean read_scheme(VtierDamonWriter *w, const gchar *sp, VtierDamonSchemeStats *st,
@@ -52,10 +56,18 @@ static gboolean read_scheme(VtierDamonWriter *w, const gchar *sp, VtierDamonSche
 	guint64 nr_goals = 0;
 
 	for (gsize i = 0; i < G_N_ELEMENTS(scheme_files); i++) {
-		g_autofree gchar *rel = g_strconcat(sp, "/", scheme_files[i].file, NULL);
+		g_autofree gchar *rel = NULL;
+
+		if (w->status_schemes != NULL && !scheme_files[i].periodic)
+			continue;
+		rel = g_strconcat(sp, "/", scheme_files[i].file, NULL);
 
 		if (!read_u64(w, rel, &G_STRUCT_MEMBER(guint64, st, scheme_files[i].offset), error))
 			return FALSE;
+	}
+	if (w->status_schemes != NULL) {
+		*ret_goals = g_steal_pointer(&goals); /* the periodic read skips the goals */
+		return TRUE;
 	}
 	if (!read_u64(w, nr_rel, &nr_goals, error))
 		return FALSE;
@@ -99,6 +111,17 @@ static gboolean request_update(VtierDamonWriter *w, const gchar *kp, GError **er
 	return TRUE;
 }
 
+void vtier_damon_writer_set_status_schemes(VtierDamonWriter *w, const GArray *schemes)
+{
+	g_clear_pointer(&w->status_schemes, g_hash_table_unref);
+	if (schemes == NULL)
+		return;
+	w->status_schemes = g_hash_table_new(g_direct_hash, g_direct_equal);
+	for (guint i = 0; i < schemes->len; i++)
+		g_hash_table_add(w->status_schemes,
+				 GUINT_TO_POINTER(g_array_index(schemes, guint, i) + 1));
+}
+
 gboolean vtier_damon_writer_read_status(VtierDamonWriter *w, guint kdamond,
 					VtierDamonKdamondStatus *ret, GError **error)
 {
@@ -127,6 +150,12 @@ gboolean vtier_damon_writer_read_status(VtierDamonWriter *w, guint kdamond,
 		VtierDamonSchemeStats st = { 0 };
 		GArray *goals = NULL;
 
+		if (w->status_schemes != NULL &&
+		    !g_hash_table_contains(w->status_schemes, GUINT_TO_POINTER((guint)s + 1))) {
+			g_array_append_val(ret->schemes, st);
+			g_ptr_array_add(ret->goals, g_array_new(FALSE, TRUE, sizeof(guint64)));
+			continue;
+		}
 		if (!read_scheme(w, sp, &st, &goals, error))
 			return FALSE;
 		g_array_append_val(ret->schemes, st);

@@ -22,13 +22,19 @@ const gchar *vtier_damon_state_action_to_string(VtierDamonStateAction action)
 	return (guint)action < VTIER_DAMON_STATE_LAST ? action_names[action] : "(invalid)";
 }
 
+static gint compare_relpaths(gconstpointer a, gconstpointer b, gpointer data)
+{
+	(void)data;
+	return strcmp(a, b);
+}
+
 VtierDamonWriter *vtier_damon_writer_new(VtierDamonIo *io, const VtierDamonFeatures *features)
 {
 	VtierDamonWriter *w = g_new0(VtierDamonWriter, 1);
 
 	w->io = vtier_damon_io_ref(io);
 	w->features = vtier_damon_features_copy(features);
-	w->known = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	w->known = g_tree_new_full(compare_relpaths, NULL, g_free, g_free);
 	w->running = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
 					   (GDestroyNotify)g_ptr_array_unref);
 	w->before = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
@@ -47,7 +53,8 @@ void vtier_damon_writer_free(VtierDamonWriter *w)
 		return;
 	vtier_damon_io_unref(w->io);
 	vtier_damon_features_free(w->features);
-	g_hash_table_unref(w->known);
+	g_tree_unref(w->known);
+	g_clear_pointer(&w->status_schemes, g_hash_table_unref);
 	g_hash_table_unref(w->running);
 	g_hash_table_unref(w->before);
 	g_free(w);
@@ -66,7 +73,7 @@ void vtier_damon_writer_set_check_memcg(VtierDamonWriter *w, gboolean check)
 
 void vtier_damon_writer_invalidate(VtierDamonWriter *w)
 {
-	g_hash_table_remove_all(w->known);
+	g_tree_remove_all(w->known);
 }
 
 void vtier_damon_apply_result_clear(VtierDamonApplyResult *result)
@@ -114,18 +121,21 @@ gboolean vtier_damon_writer_write(VtierDamonWriter *w, const gchar *relpath, con
 	}
 }
 
-/* Forgets what the files below @dir held: an nr_* write recreated them with defaults. */
+/* Forgets what the files below @dir held: an nr_* write recreated them with defaults. The
+ * remembered values are sorted by path, so this visits only the files below @dir (a plan of
+ * 500 guests remembers ~50k files; a scan of all of them per nr_* write was the writer's main
+ * cost). */
 static void forget_below(VtierDamonWriter *w, const gchar *dir)
 {
 	g_autofree gchar *prefix = g_strconcat(dir, "/", NULL);
-	GHashTableIter iter;
-	const gchar *key;
+	g_autoptr(GPtrArray) doomed = g_ptr_array_new();
 
-	g_hash_table_iter_init(&iter, w->known);
-	while (g_hash_table_iter_next(&iter, (gpointer *)&key, NULL)) {
-		if (g_str_has_prefix(key, prefix))
-			g_hash_table_iter_remove(&iter);
-	}
+	for (GTreeNode *node = g_tree_lower_bound(w->known, prefix);
+	     node != NULL && g_str_has_prefix(g_tree_node_key(node), prefix);
+	     node = g_tree_node_next(node))
+		g_ptr_array_add(doomed, g_tree_node_key(node));
+	for (guint i = 0; i < doomed->len; i++)
+		g_tree_remove(w->known, g_ptr_array_index(doomed, i));
 }
 
 /* What @e's file holds: remembered, or read. Sets *ret_exists FALSE when the kernel lacks it. */
@@ -136,7 +146,7 @@ static gboolean current_value(VtierDamonWriter *w, const VtierDamonEntry *e, gbo
 	gchar *value = NULL;
 
 	*ret_exists = TRUE;
-	*ret_value = g_hash_table_lookup(w->known, e->relpath);
+	*ret_value = g_tree_lookup(w->known, e->relpath);
 	if (*ret_value != NULL)
 		return TRUE;
 	path = vtier_damon_admin_path(e->relpath);
@@ -146,7 +156,7 @@ static gboolean current_value(VtierDamonWriter *w, const VtierDamonEntry *e, gbo
 	}
 	if (!vtier_damon_io_read(w->io, path, &value, error))
 		return FALSE;
-	g_hash_table_replace(w->known, g_strdup(e->relpath), value);
+	g_tree_replace(w->known, g_strdup(e->relpath), value);
 	if (running) {
 		GPtrArray *before = g_hash_table_lookup(w->before, GUINT_TO_POINTER(e->kdamond));
 
@@ -188,7 +198,7 @@ static gboolean apply_entry(VtierDamonWriter *w, const VtierDamonEntry *e, gbool
 
 		forget_below(w, dir);
 	}
-	g_hash_table_replace(w->known, g_strdup(e->relpath), g_strdup(e->value));
+	g_tree_replace(w->known, g_strdup(e->relpath), g_strdup(e->value));
 	if (!e->live && !g_str_equal(e->relpath, "kdamonds/nr_kdamonds"))
 		*changed |= e->goal ? CHANGED_GOALS : CHANGED_CONTEXT;
 	return TRUE;

@@ -100,7 +100,8 @@ gboolean vtier_damon_writer_verify(VtierDamonWriter *writer, const VtierDamonMod
 /* The writes that applying @model to a fresh tree (no kdamond) of a kernel with @features does,
  * as a shell script: `echo VALUE > /sys/kernel/mm/damon/admin/...`, one line per write, in order,
  * ending with the state writes. Produced by applying the model to the in-process fake, so the
- * script is exactly what the writer would do. */
+ * script is exactly what the writer would do; slow for large models (O(n^2)): vtierctl uses
+ * vtier_damon_render_script() (damon-script.h), which tests hold equal to this one. */
 gchar *vtier_damon_writer_render_script(const VtierDamonModel *model,
 					const VtierDamonFeatures *features, GError **error);
 
@@ -119,6 +120,11 @@ void vtier_damon_kdamond_status_clear(VtierDamonKdamondStatus *status);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VtierDamonKdamondStatus, vtier_damon_kdamond_status_clear)
 gboolean vtier_damon_writer_read_status(VtierDamonWriter *writer, guint kdamond,
 					VtierDamonKdamondStatus *ret_status, GError **error);
+/* Limits read_status to the schemes whose indices (guint) @schemes lists, e.g. only the schemes
+ * of planned guests (parked groups are not read), and to the files a periodic reader needs
+ * (sz_tried, sz_applied, qt_exceeds, tried_regions/total_bytes; no goals); everything else reads
+ * as zeros. NULL: every scheme, every file. */
+void vtier_damon_writer_set_status_schemes(VtierDamonWriter *writer, const GArray *schemes);
 /* The status as JSON (for `vtierctl status` and metrics). */
 JsonNode *vtier_damon_kdamond_status_to_json(const VtierDamonKdamondStatus *status);
 

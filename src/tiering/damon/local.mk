@@ -9,6 +9,7 @@ libvtier_core_la_SOURCES += \
 	src/tiering/damon/damon-fake-kernel.c src/tiering/damon/damon-fake-state.c \
 	src/tiering/damon/damon-fake-private.h \
 	src/tiering/damon/damon-render.c src/tiering/damon/damon-render.h \
+	src/tiering/damon/damon-script.c src/tiering/damon/damon-script.h \
 	src/tiering/damon/damon-writer.c src/tiering/damon/damon-writer.h \
 	src/tiering/damon/damon-writer-private.h src/tiering/damon/damon-writer-report.c \
 	src/tiering/damon/damon-writer-status.c src/tiering/damon/damon-writer-staged.c \

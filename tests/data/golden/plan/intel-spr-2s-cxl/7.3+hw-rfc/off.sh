@@ -1,25 +1,6 @@
 #!/bin/sh
 # vtier plan: 0 of 2 guests planned, kernel profile 7.3+hw-rfc
-# access sampling: page-table access checks: the pebs sampler does not see guest accesses (host PEBS is disabled while a guest runs (KVM PEBS isolation), so this event sees host processes only; guests fall back to DAMON's page-table access sampling)
+# note: no guest is planned: the plan has no kdamond
+# access sampling: none: no guest is planned, so no kdamond runs
 # DAMON writes of this vtier plan (DAMON features: profile 7.3+hw-rfc), in order.
 set -e
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/refresh_ms
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/nr_contexts
-echo paddr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/operations
-echo 1000000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/monitoring_attrs/intervals/update_us
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/nr_targets
-echo 6 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/nr_regions
-echo 4096 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/0/start
-echo 655360 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/0/end
-echo 1048576 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/1/start
-echo 1610612736 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/1/end
-echo 4294967296 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/2/start
-echo 549755813888 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/2/end
-echo 549755813888 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/3/start
-echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/3/end
-echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/4/start
-echo 1236950581248 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/4/end
-echo 1236950581248 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/5/start
-echo 1372242051072 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/5/end
-echo on > /sys/kernel/mm/damon/admin/kdamonds/0/state

@@ -4,10 +4,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
+
+#include <json-glib/json-glib.h>
 
 #include "common/error.h"
 #include "common/fileio.h"
-#include "daemon/config.h"
+#include "common/config.h"
 #include "tiering/policy-units.h"
 
 typedef enum {
@@ -199,12 +202,22 @@ VtierConfig *vtier_config_load(const gchar *path, gboolean must_exist, GError **
 {
 	g_autofree gchar *data = NULL;
 	g_autoptr(GError) local = NULL;
+	const gchar *nul;
+	gsize len = 0;
 
-	if (!g_file_get_contents(path, &data, NULL, &local)) {
+	if (!g_file_get_contents(path, &data, &len, &local)) {
 		if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT) && !must_exist)
 			return vtier_config_new_default();
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND, "cannot read %s: %s", path,
 			    local->message);
+		return NULL;
+	}
+	/* the key file parser would stop at a NUL byte and read the rest as absent */
+	nul = memchr(data, '\0', len);
+	if (nul != NULL) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE,
+			    "%s: a NUL byte at offset %" G_GSIZE_FORMAT " (not a text file)", path,
+			    (gsize)(nul - data));
 		return NULL;
 	}
 	return vtier_config_load_data(data, path, error);
@@ -283,10 +296,11 @@ gchar *vtier_config_to_data(const VtierConfig *config)
 					       keys[i].group);
 			group = keys[i].group;
 		}
-		g_string_append_printf(out, "%s=%s%s\n", keys[i].key, value,
-				       vtier_config_has_key(config, keys[i].group, keys[i].key)
-					       ? ""
-					       : "  # default");
+		/* a key at its default is commented out: the text reads back the same */
+		g_string_append_printf(out, "%s%s=%s\n",
+				       vtier_config_has_key(config, keys[i].group, keys[i].key) ? ""
+												 : "#",
+				       keys[i].key, value);
 	}
 	return g_string_free(out, FALSE);
 }
@@ -320,4 +334,54 @@ GStrv vtier_config_list_keys(void)
 		g_strv_builder_add(builder, name);
 	}
 	return g_strv_builder_end(builder);
+}
+
+JsonNode *vtier_config_to_json(const VtierConfig *config)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	const gchar *group = NULL;
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "source");
+	if (config->source != NULL)
+		json_builder_add_string_value(b, config->source);
+	else
+		json_builder_add_null_value(b);
+	json_builder_set_member_name(b, "settings");
+	json_builder_begin_object(b);
+	for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+		if (g_strcmp0(group, keys[i].group) != 0) {
+			if (group != NULL)
+				json_builder_end_object(b);
+			group = keys[i].group;
+			json_builder_set_member_name(b, group);
+			json_builder_begin_object(b);
+		}
+		json_builder_set_member_name(b, keys[i].key);
+		if (keys[i].type == KEY_BOOLEAN)
+			json_builder_add_boolean_value(
+				b, vtier_config_get_boolean(config, group, keys[i].key));
+		else if (keys[i].type == KEY_U64)
+			json_builder_add_int_value(
+				b, (gint64)MIN(vtier_config_get_u64(config, group, keys[i].key),
+					       (guint64)G_MAXINT64));
+		else {
+			g_autofree gchar *value = vtier_config_get_string(config, group, keys[i].key);
+
+			json_builder_add_string_value(b, value);
+		}
+	}
+	json_builder_end_object(b);
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "defaults");
+	json_builder_begin_array(b);
+	for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+		g_autofree gchar *name = g_strdup_printf("%s.%s", keys[i].group, keys[i].key);
+
+		if (!vtier_config_has_key(config, keys[i].group, keys[i].key))
+			json_builder_add_string_value(b, name);
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	return json_builder_get_root(b);
 }

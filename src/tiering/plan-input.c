@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "vtier-planner"
+
+#include "config.h"
+
+#include "common/error.h"
+#include "tiering/plan-input.h"
+
+VtierPlanGuest *vtier_plan_input_guest(const VtierGuest *guest, const VtierPolicyStore *store,
+				       const VtierPlanOptions *options, gchar **ret_warning,
+				       GError **error)
+{
+	VtierPlanOptions defaults;
+	g_autoptr(VtierPolicy) policy = NULL;
+	g_autoptr(GError) local = NULL;
+
+	vtier_plan_options_init(&defaults);
+	if (options == NULL)
+		options = &defaults;
+	if (guest->memory_bytes == 0) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+			    "guest \"%s\": its memory size is 0 or unknown (no <memory> in its "
+			    "domain XML?)",
+			    guest->name);
+		return NULL;
+	}
+	policy = vtier_policy_resolve(store, guest->name, guest->memory_bytes, guest->policy_xml,
+				      options->default_mode, &local);
+	if (policy == NULL) {
+		if (options->strict) {
+			g_propagate_error(error, g_steal_pointer(&local));
+			return NULL;
+		}
+		if (ret_warning != NULL)
+			*ret_warning = g_strdup_printf("%s; using the host default (mode %s)",
+						       local->message,
+						       vtier_policy_mode_to_string(options->default_mode));
+		policy = vtier_policy_resolve(store, guest->name, guest->memory_bytes, NULL,
+					      options->default_mode, error);
+		if (policy == NULL)
+			return NULL;
+	}
+	return vtier_plan_guest_new_from_guest(guest, policy);
+}
+
+/* Two guests that would share a slot (same uuid) or could not be told apart (same name). */
+static gboolean check_unique(GPtrArray *guests, GError **error)
+{
+	g_autoptr(GHashTable) uuids = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GHashTable) names = g_hash_table_new(g_str_hash, g_str_equal);
+
+	for (guint i = 0; i < guests->len; i++) {
+		const VtierGuest *g = g_ptr_array_index(guests, i);
+		const VtierGuest *other;
+
+		other = g->uuid != NULL ? g_hash_table_lookup(uuids, g->uuid) : NULL;
+		if (other != NULL) {
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_CONFLICT,
+				    "guests \"%s\" and \"%s\" have the same uuid %s", other->name,
+				    g->name, g->uuid);
+			return FALSE;
+		}
+		if (g_hash_table_contains(names, g->name)) {
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_CONFLICT,
+				    "two guests are named \"%s\"", g->name);
+			return FALSE;
+		}
+		if (g->uuid != NULL)
+			g_hash_table_insert(uuids, g->uuid, (gpointer)g);
+		g_hash_table_add(names, g->name);
+	}
+	return TRUE;
+}
+
+GPtrArray *vtier_plan_input_guests(GPtrArray *guests, const VtierPolicyStore *store,
+				   const VtierPlanOptions *options, GPtrArray *warnings,
+				   GError **error)
+{
+	g_autoptr(GPtrArray) out =
+		g_ptr_array_new_with_free_func((GDestroyNotify)vtier_plan_guest_free);
+
+	if (!check_unique(guests, error))
+		return NULL;
+	for (guint i = 0; i < guests->len; i++) {
+		g_autofree gchar *warning = NULL;
+		VtierPlanGuest *pg = vtier_plan_input_guest(g_ptr_array_index(guests, i), store,
+							    options, &warning, error);
+
+		if (pg == NULL)
+			return NULL;
+		if (warning != NULL && warnings != NULL)
+			g_ptr_array_add(warnings, g_steal_pointer(&warning));
+		g_ptr_array_add(out, pg);
+	}
+	return g_steal_pointer(&out);
+}

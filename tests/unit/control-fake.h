@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "common/control.h"
+#include "tiering/snapshot.h"
+
+/* A hand-built snapshot of a host with three tiered guests, one of them with a hostile name
+ * (newline, escape sequence, bidi override), one with a CJK name, one 300 characters long. */
+VtierSnapshot *vtier_test_snapshot_new(void);
+
+/* A stand-in for vtierd's control socket: the real server helper (control-server.c) on a socket in
+ * a temporary directory, its main loop in a thread, answering status/dump/explain from
+ * vtier_test_snapshot_new(), recording attach/detach/hook requests, and allowing every hook except
+ * for a guest named "deny-me". */
+typedef struct {
+	gchar *dir;
+	gchar *path;
+	VtierControlServer *server;
+	GMainLoop *loop;
+	GThread *thread;
+	GMutex lock;
+	VtierSnapshot *snapshot;
+	GPtrArray *requests; /* gchar *: each request as its line, in order */
+	gboolean reload_fails;
+	guint hook_delay_ms;
+} VtierTestControl;
+
+VtierTestControl *vtier_test_control_new(void);
+void vtier_test_control_free(VtierTestControl *control);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtierTestControl, vtier_test_control_free)
+/* The requests received so far (a copy). */
+GPtrArray *vtier_test_control_requests(VtierTestControl *control);
