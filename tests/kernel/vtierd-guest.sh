@@ -6,15 +6,15 @@
 #      exits non-zero and writes nothing (the admin tree, damon_stat and /run/vtier compared
 #      before and after);
 #   2. a workload in cgroup /w1 (512 MiB populated on node1, 64 MiB hot) is attached by pid with
-#      `pin-fast` (an entry in /run/vtier/state.json, re-attached at start; the control socket is
-#      not on main yet); vtierd is killed with SIGKILL in the middle of its first apply (the
-#      staged start's wait) and started again: it must adopt its kdamond;
+#      `pin-fast` (`vtierctl attach w1 --pid P --policy FILE`); vtierd is killed with SIGKILL in
+#      the middle of its first apply (the staged start's wait) and started again: it must adopt
+#      its kdamond and still know w1 (the state file);
 #   3. killed with SIGKILL again while the pages move and started again: it adopts (log
 #      "adopted"), no second staged start, the same kdamond pid, the same nr_schemes and the same
 #      scheme files, and the pages reach node0 (memory.numa_stat before/after);
-#   4. killed again, the policy changes to `ratio` 50% (state file entry) and vtierd starts
-#      again: the fast share moves toward 50% (the controller does not hold a share yet: the
-#      direction is checked and the figures printed); SIGTERM: exit 0, the kdamond left running.
+#   4. `vtierctl attach` again with `ratio` 50%: the plan gets a PUSH for w1 and the fast share
+#      moves toward 50% (the controller does not hold a share yet: the direction is checked and
+#      the figures printed); `vtierctl status` shown; SIGTERM: exit 0, the kdamond left running.
 # HELPERDIR holds lab-workload (default BUILDDIR).
 set -uo pipefail
 b=${1:?BUILDDIR}
@@ -160,22 +160,30 @@ wpid=$(sed -E 's/.*pid=([0-9]+).*/\1/' /tmp/wl)
 numa_line "before (pin-fast)"
 numa; before0=$N0 before1=$N1
 pin_fast="<vtier:policy xmlns:vtier='https://vtier.dev/xmlns/policy/1.0' mode='pin-fast'/>"
-cat >"$state" <<EOF
-{"vtierd": {"attached": [{"name": "w1", "pid": $wpid, "policy": "$pin_fast"}]}}
-EOF
+ratio="<vtier:policy xmlns:vtier='https://vtier.dev/xmlns/policy/1.0' mode='ratio'><vtier:fast ratio='50%'/></vtier:policy>"
+echo "$pin_fast" >"$vt/pin-fast.xml"
+echo "$ratio" >"$vt/ratio.xml"
+attach() { # POLICY-FILE
+	"$b/vtierctl" attach w1 --pid "$wpid" --policy "$1" >"$vt/attach.out" 2>&1
+}
 start_vtierd "$vt/log-1"
+wait_log "$vt/log-1" "running (configuration" 60
+attach "$vt/pin-fast.xml"
+check $? "vtierctl attach w1 --pid $wpid --policy pin-fast.xml" "$(cat "$vt/attach.out")"
+note "attach: $(tr '\n' ' ' <"$vt/attach.out")"
 wait_log "$vt/log-1" "staged start of" 60
 rc=$?
 kill9
 show_log vtierd-1 "$vt/log-1"
 check $rc "vtierd started the pin-fast plan (staged start) and was killed with SIGKILL in its wait" \
 	"wait_log $rc"
-note "after the SIGKILL: kdamond 0 $(cat $admin/kdamonds/0/state 2>/dev/null) pid $(cat $admin/kdamonds/0/pid 2>/dev/null), state file: $(tr -d ' \n' <"$state" | head -c 300)"
+note "after the SIGKILL: kdamond 0 $(cat $admin/kdamonds/0/state 2>/dev/null) pid $(cat $admin/kdamonds/0/pid 2>/dev/null), state file: $(tr -d ' \n' <"$state" 2>/dev/null | head -c 300)"
 start_vtierd "$vt/log-2"
 wait_log "$vt/log-2" "running (configuration" 60
 rc=$?
 show_log vtierd-2 "$vt/log-2"
-check $rc "vtierd killed mid-apply starts again (adopts its kdamond)" \
+has "$vt/log-2" "adopted vtier's running kdamond"
+check $(( rc | $? )) "vtierd killed mid-apply starts again and adopts its kdamond" \
 	"$(grep -v ' debug: ' "$vt/log-2" | tail -3)"
 if [ "$rc" != 0 ]; then
 	# the refusal's own fix (stop the kdamond by hand) so that the rest can run
@@ -185,6 +193,13 @@ if [ "$rc" != 0 ]; then
 	start_vtierd "$vt/log-2"
 	wait_log "$vt/log-2" "running (configuration" 60
 	show_log vtierd-2b "$vt/log-2"
+fi
+has "$vt/log-2" "re-attached w1"
+check $? "the attach survived the SIGKILL: w1 re-attached from the state file" \
+	"state file: $(tr -d ' \n' <"$state" 2>/dev/null | head -c 200)"
+if ! has "$vt/log-2" "re-attached w1"; then
+	note "workaround: vtierctl attach w1 again"
+	attach "$vt/pin-fast.xml"
 fi
 
 # ---- 3. SIGKILL while the pages move; restart adopts; pages reach node0 ----
@@ -235,16 +250,12 @@ check $reached "pin-fast: tiering went on after the restart, >= 90% of w1 on nod
 	"N0=$after0 N1=$after1"
 
 # ---- 4. ratio 50% ----
-kill9
-ratio="<vtier:policy xmlns:vtier='https://vtier.dev/xmlns/policy/1.0' mode='ratio'><vtier:fast ratio='50%'/></vtier:policy>"
-sed -i "s|$pin_fast|$ratio|" "$state"
-grep -qF "$ratio" "$state"
-check $? "the state file's entry for w1 now says ratio 50%" "$(cat "$state")"
+"$b/vtierctl" status 2>&1 | sed 's/^/# status (pin-fast): /'
 numa_line "before (ratio 50%)"
 r0=$N0 r1=$N1
-start_vtierd "$vt/log-4"
-wait_log "$vt/log-4" "running (configuration" 60
-rc=$?
+attach "$vt/ratio.xml"
+check $? "vtierctl attach w1 --policy ratio.xml (50%) on the running vtierd" "$(cat "$vt/attach.out")"
+started_at=$SECONDS
 # the PUSH (migrate_cold) of the static caps moves in bursts, 10 s after the start at the
 # earliest (cold_age 10 s): up to 40 s, until the share fell by 2 points
 samples=() t4=$SECONDS
@@ -259,8 +270,7 @@ for x in "${samples[@]}"; do
 	read -r t x0 x1 <<<"$x"
 	curve="$curve ${t}s:$(share $x0 $x1)"
 done
-show_log vtierd-4 "$vt/log-4"
-note "ratio 50%: fast share (%) since vtierd was ready:$curve"
+note "ratio 50%: fast share (%) since the attach:$curve"
 numa_line "after (ratio 50%)"
 a0=$N0 a1=$N1
 tree >"$vt/tree-ratio"
@@ -269,13 +279,12 @@ push=$(grep -E '/schemes/[0-9]+/action:migrate_cold$' "$vt/tree-ratio" | sed -E 
 	grep -qE "/schemes/$push/(ops_)?filters/[0-9]+/memcg_path:/w1$" "$vt/tree-ratio"
 check $? "ratio 50%: the plan now has a PUSH for w1 (scheme ${push:-none}: migrate_cold to node1, memcg /w1)" \
 	"$(grep -E '/schemes/[0-9]+/action:' "$vt/tree-ratio" | head)"
-grep -q "adopted vtier's running kdamond" "$vt/log-4"
-check $(( rc | $? )) "vtierd restarted with ratio 50% adopts its kdamond" "$(tail -3 "$vt/log-4")"
 [ "$a0" -lt "$r0" ]
 check $? "ratio 50%: the fast share moves toward 50% ($(share "$r0" "$r1")% -> $(share "$a0" "$a1")%, N0 $(mib "$r0") -> $(mib "$a0") MiB)" \
 	"N0=$a0 N1=$a1"
 
-term "$vt/log-4"
+"$b/vtierctl" status 2>&1 | sed 's/^/# status (ratio 50%): /'
+term "$vt/log-3"
 rc=$?
 [ "$rc" = 0 ] && [ "$(cat $admin/kdamonds/0/state)" = on ]
 check $? "SIGTERM: vtierd exits 0 and leaves its kdamond running ([damon] stop_on_exit=false)" "exit $rc"
