@@ -16,7 +16,8 @@ build_pkgs=(autoconf automake libtool autoconf-archive pkg-config make gcc libgl
 	libxml2-dev)
 check_pkgs=(libxml2-utils qemu-system-x86 qemu-utils busybox-static libvirt-daemon-system
 	libvirt-clients clang cpio zstd xz-utils procps psmisc qemu-system-common
-	debian-archive-keyring util-linux python3 libclang-rt-14-dev man-db)
+	debian-archive-keyring util-linux python3 libclang-rt-14-dev man-db curl
+	dpkg-dev debhelper fakeroot lintian debootstrap bash-completion systemd)
 
 if [ -t 1 ]; then
 	say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -148,7 +149,7 @@ check() {
 	t0=$(date +%s)
 	install_missing "${build_pkgs[@]}" "${check_pkgs[@]}"
 	ensure_promtool
-	export PATH="$tools_dir:$PATH"
+	export PATH="$tools_dir:$PATH" VTIER_TOOLS_DIR="$tools_dir"
 	build check --enable-werror --enable-sanitizers
 	export VTIER_BUILDDIR="$top/_build/check" VTIER_SRCDIR="$top" VTIER_FORBID_REAL_DAMON=1
 	run_suite unit unit_suite "_build/check"

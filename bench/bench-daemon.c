@@ -53,7 +53,8 @@ static VtierManager *new_manager(const gchar *policy_dir)
 	g_autoptr(GError) error = NULL;
 	VtierManager *m;
 
-	options.config_path = g_strdup("/nonexistent/vtierd.conf");
+	options.config_path = g_build_filename(vtier_paths_get_sysroot(), "vtierd.conf", NULL);
+	options.config_explicit = TRUE;
 	options.connect_uri = g_strdup("none");
 	options.dry_run = TRUE;
 	options.policy_dir = g_strdup(policy_dir);
@@ -260,6 +261,7 @@ int main(int argc, char **argv)
 	}
 	vtier_paths_set_sysroot(root);
 	vtier_test_write_file(root, "sys/fs/cgroup/cgroup.controllers", "memory\n");
+	vtier_test_write_file(root, "vtierd.conf", "[metrics]\nlisten=off\n");
 	for (guint i = 0; i < 520; i++)
 		add_workload(root, i);
 	printf("# reconcile after one guest is added (dry run: vtierd's own CPU, kernel excluded)\n");

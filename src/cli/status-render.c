@@ -283,9 +283,10 @@ gchar *vtier_top_render(const VtierSnapshot *s)
 	    s->warnings->len > 0 ? g_strdup_printf("  %u warning%s", s->warnings->len,
 						   s->warnings->len == 1 ? "" : "s")
 				 : g_strdup("");
-	g_autofree gchar *head =
-	    g_strdup_printf("vtier top  %s  %u guests  kdamond %s  sampler %s%s%s", stamp,
-			    s->guests->len, kstate, sampler, s->dry_run ? "  dry-run" : "", warnings);
+	gboolean dry = s->dry_run && g_strcmp0(s->kdamond_state, "dry-run") != 0;
+	g_autofree gchar *head = g_strdup_printf(
+	    "vtier  %s  %u guest%s  kdamond %s  sampler %s%s%s", stamp, s->guests->len,
+	    s->guests->len == 1 ? "" : "s", kstate, sampler, dry ? "  dry run" : "", warnings);
 	g_autofree gchar *head_fit = vtier_render_fit(head, VTIER_TOP_WIDTH - 1, FALSE);
 
 	g_string_append_printf(out, "%s\n", head_fit);

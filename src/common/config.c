@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/fileio.h"
 #include "common/config.h"
+#include "metrics/metrics.h"
 #include "tiering/policy-units.h"
 
 typedef enum {
@@ -19,6 +20,7 @@ typedef enum {
 	KEY_U64,
 	KEY_CHOICE, /* a string out of `choices` */
 	KEY_SIZE,   /* a size with an optional unit, as in policies (vtier_policy_parse_size) */
+	KEY_LISTEN, /* [metrics] listen, parsed as the server parses it */
 } KeyType;
 
 typedef struct {
@@ -72,7 +74,7 @@ static const KeyInfo keys[] = {
 	  "Plan nothing for a guest whose <numatune mode=\"strict\"> excludes its slow node." },
 	{ "host", "fast_reserve", KEY_SIZE, "0", NULL,
 	  "Fast memory kept free for the host, never promised to guests (a size: 4GiB)." },
-	{ "metrics", "listen", KEY_STRING, "127.0.0.1:9848", NULL,
+	{ "metrics", "listen", KEY_LISTEN, "127.0.0.1:9848", NULL,
 	  "Address of the Prometheus /metrics endpoint: ADDRESS:PORT, [::1]:PORT, or off." },
 };
 
@@ -124,6 +126,15 @@ static gboolean validate_value(const KeyInfo *info, const gchar *value, const gc
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
 			    "%s: [%s] %s=\"%s\" is not a size: %s", where, info->group, info->key,
 			    value, local->message);
+		return FALSE;
+	}
+	case KEY_LISTEN: {
+		g_autoptr(GError) local = NULL;
+
+		if (vtier_metrics_parse_listen(value, NULL, &local))
+			return TRUE;
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT, "%s: %s", where,
+			    local->message);
 		return FALSE;
 	}
 	case KEY_CHOICE: {

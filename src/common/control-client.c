@@ -157,7 +157,7 @@ static gboolean call_receive(ControlCall *call, GByteArray *buf, GError **error)
 		if (n == 0) {
 			call->unreachable = TRUE;
 			g_set_error(error, VTIER_ERROR, VTIER_ERROR_IO,
-				    "vtierd at %s closed the connection without answering",
+				    "vtierd at %s closed the connection before a whole answer",
 				    call->path);
 			return FALSE;
 		}

@@ -30,6 +30,7 @@ struct _VtierControlServer {
 	dev_t dev;
 	ino_t ino;
 	guint accept_source;
+	guint accept_pause; /* timer while out of file descriptors */
 	guint allowed_gid;
 	guint timeout_ms;
 	VtierControlHandler handler;
@@ -265,6 +266,17 @@ static void server_add_client(VtierControlServer *server, gint fd)
 	client_arm_timer(c);
 }
 
+static gboolean on_accept(gint fd, GIOCondition condition, gpointer user_data);
+
+static gboolean on_accept_resume(gpointer user_data)
+{
+	VtierControlServer *server = user_data;
+
+	server->accept_pause = 0;
+	server->accept_source = g_unix_fd_add(server->fd, G_IO_IN, on_accept, server);
+	return G_SOURCE_REMOVE;
+}
+
 static gboolean on_accept(gint fd, GIOCondition condition, gpointer user_data)
 {
 	VtierControlServer *server = user_data;
@@ -273,6 +285,14 @@ static gboolean on_accept(gint fd, GIOCondition condition, gpointer user_data)
 	for (guint i = 0; i < VTIER_CONTROL_MAX_CLIENTS; i++) {
 		gint client = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
+		if (client < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+				   errno == ENOMEM)) {
+			/* the pending connection stays readable: pause instead of spinning */
+			g_debug("control: cannot accept (%s), pausing", g_strerror(errno));
+			server->accept_source = 0;
+			server->accept_pause = g_timeout_add(100, on_accept_resume, server);
+			return G_SOURCE_REMOVE;
+		}
 		if (client < 0)
 			break;
 		if (server->clients->len >= VTIER_CONTROL_MAX_CLIENTS)
@@ -401,6 +421,7 @@ void vtier_control_server_free(VtierControlServer *server)
 	if (server == NULL)
 		return;
 	g_clear_handle_id(&server->accept_source, g_source_remove);
+	g_clear_handle_id(&server->accept_pause, g_source_remove);
 	g_clear_pointer(&server->clients, g_ptr_array_unref);
 	if (server->fd >= 0) {
 		close(server->fd);

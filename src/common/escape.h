@@ -26,3 +26,8 @@ gchar *vtier_escape_log(const gchar *text) G_GNUC_MALLOC;
  * are written as escapes (\n, \t, \r, \\, \xNN, \u{NNNN}), so the text can neither move the
  * cursor, recolour the screen, reorder what follows nor span lines. NULL gives "". */
 gchar *vtier_escape_terminal(const gchar *text);
+
+/* A Prometheus text-format (0.0.4) label value, without the surrounding double quotes:
+ * backslash, double quote and line feed become \\, \" and \n; invalid UTF-8 is replaced
+ * with U+FFFD. Never NULL; NULL @text gives "". */
+gchar *vtier_escape_metrics_label(const gchar *text);

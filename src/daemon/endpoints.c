@@ -9,8 +9,11 @@
 #include "common/control.h"
 #include "common/error.h"
 #include "daemon/manager-private.h"
+#include "metrics/metrics.h"
+#include "metrics/server.h"
 
-/* vtierd's endpoints: the control socket (vtierctl, the libvirt hook). */
+/* vtierd's endpoints: the control socket (vtierctl, the libvirt hook) and the Prometheus
+ * endpoint. */
 
 static gboolean group_lookup(const gchar *name, guint *ret_gid, GError **error)
 {
@@ -47,12 +50,52 @@ static gboolean start_control(VtierManager *m, GError **error)
 	return TRUE;
 }
 
+/* A scrape renders the latest snapshot, once per snapshot: never the kernel, never a wait. */
+static gchar *serve_metrics(gpointer user_data)
+{
+	VtierManager *m = user_data;
+
+	if (m->metrics_text == NULL || m->metrics_sequence != m->snapshot->sequence) {
+		g_free(m->metrics_text);
+		m->metrics_text = vtier_metrics_render(m->snapshot);
+		m->metrics_sequence = m->snapshot->sequence;
+	}
+	return g_strdup(m->metrics_text);
+}
+
+/* A port in use must not stop tiering: vtierd runs without /metrics, says why in the log and in
+ * status, and counts it. */
+static void start_metrics(VtierManager *m)
+{
+	g_autofree gchar *listen = vtier_config_get_string(m->config, "metrics", "listen");
+	g_autoptr(GError) error = NULL;
+
+	m->metrics = vtier_metrics_server_new(listen, serve_metrics, m, &error);
+	g_clear_pointer(&m->metrics_error, g_free);
+	if (m->metrics != NULL) {
+		g_autofree gchar *url = vtier_metrics_server_get_url(m->metrics);
+
+		g_message("metrics on %s", url);
+	} else if (error != NULL) {
+		m->metrics_error = g_strdup_printf("no /metrics: [metrics] listen=%s: %s", listen,
+						   error->message);
+		vtier_manager_count_error(m, "metrics");
+		g_warning("%s", m->metrics_error);
+	}
+}
+
 gboolean vtier_manager_endpoints_start(VtierManager *m, GError **error)
 {
-	return start_control(m, error);
+	if (!start_control(m, error))
+		return FALSE;
+	start_metrics(m);
+	return TRUE;
 }
 
 void vtier_manager_endpoints_stop(VtierManager *m)
 {
+	g_clear_pointer((VtierMetricsServer **)&m->metrics, vtier_metrics_server_free);
 	g_clear_pointer((VtierControlServer **)&m->control, vtier_control_server_free);
+	g_clear_pointer(&m->metrics_text, g_free);
+	g_clear_pointer(&m->metrics_error, g_free);
 }

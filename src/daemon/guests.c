@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "daemon/manager-private.h"
 #include "qmp/guest-source.h"
+#include "tiering/plan-input.h"
 #include "virt/memcg.h"
 
 /* vtierd's guest table: every guest it knows (from libvirt or attached), its resolved policy
@@ -83,8 +84,8 @@ void vtier_daemon_guest_set_fault(VtierManager *m, VtierDaemonGuest *g, const gc
 	g->fault->retry_at_us = now + FAULT_BACKOFF_MIN_MS * 1000;
 	vtier_manager_count_error(m, kind);
 	{
-		g_autofree gchar *name = vtier_daemon_escape_log(g->name);
-		g_autofree gchar *text = vtier_daemon_escape_log(message);
+		g_autofree gchar *name = vtier_escape_log(g->name);
+		g_autofree gchar *text = vtier_escape_log(message);
 
 		g_warning("guest %s: %s (retrying with backoff; other guests are not affected)",
 			  name, text);
@@ -99,8 +100,8 @@ void vtier_daemon_guest_clear_fault(VtierManager *m, VtierDaemonGuest *g)
 	(void)m;
 	if (g->fault == NULL)
 		return;
-	name = vtier_daemon_escape_log(g->name);
-	text = vtier_daemon_escape_log(g->fault->message);
+	name = vtier_escape_log(g->name);
+	text = vtier_escape_log(g->fault->message);
 	g_message("guest %s: cleared: %s", name, text);
 	g_clear_pointer(&g->fault, fault_free);
 }
@@ -185,7 +186,7 @@ static gboolean numatune_forbids(VtierManager *m, const VtierGuest *rec, gchar *
 		if (node_is_slow(m->topology, g_array_index(rec->bound_nodes, guint, i)))
 			return FALSE;
 	}
-	if (!vtier_config_get_boolean(m->config, "policy", "respect_numatune"))
+	if (!m->typed.plan.respect_numatune)
 		return FALSE;
 	*ret_reason = g_strdup_printf(
 		"<numatune mode=\"strict\"> binds its memory to nodes %s, which exclude every slow "
@@ -195,42 +196,65 @@ static gboolean numatune_forbids(VtierManager *m, const VtierGuest *rec, gchar *
 	return TRUE;
 }
 
-static VtierPolicy *resolve_policy(VtierManager *m, VtierDaemonGuest *g, GError **error)
+/* The policy element an attached guest was given (attach --policy / --template), else NULL. */
+static gchar *attach_policy_xml(const VtierDaemonGuest *g)
 {
-	g_autofree gchar *mode_text = vtier_manager_config_default_mode(m);
-	VtierPolicyMode mode = VTIER_POLICY_MODE_RATIO;
-	const gchar *xml = g->record->policy_xml;
-	g_autofree gchar *from_template = NULL;
-
-	vtier_policy_mode_from_string(mode_text, &mode);
 	if (g->attach_policy != NULL)
-		xml = g->attach_policy;
-	else if (g->attach_template != NULL)
-		xml = from_template = g_markup_printf_escaped(
-			"<policy xmlns=\"%s\" template=\"%s\"/>", VTIER_POLICY_NAMESPACE,
-			g->attach_template);
-	return vtier_policy_resolve(m->store, g->name, g->record->memory_bytes, xml, mode, error);
+		return g_strdup(g->attach_policy);
+	if (g->attach_template != NULL)
+		return g_markup_printf_escaped("<policy xmlns=\"%s\" template=\"%s\"/>",
+					       VTIER_POLICY_NAMESPACE, g->attach_template);
+	return NULL;
+}
+
+/* The guest as the planner input builder sees it: an attached guest's own policy stands where a
+ * libvirt guest's <metadata> policy would. */
+static VtierGuest *policy_record(const VtierDaemonGuest *g)
+{
+	VtierGuest *rec = vtier_guest_copy(g->record);
+	g_autofree gchar *xml = attach_policy_xml(g);
+
+	if (xml != NULL) {
+		g_free(rec->policy_xml);
+		rec->policy_xml = g_steal_pointer(&xml);
+	}
+	return rec;
 }
 
 /* Everything a guest's resolved policy depends on. */
 static gchar *policy_key(VtierManager *m, const VtierDaemonGuest *g)
 {
-	g_autofree gchar *mode = vtier_manager_config_default_mode(m);
+	g_autofree gchar *xml = attach_policy_xml(g);
 
-	return g_strdup_printf("%u|%s|%d|%" G_GUINT64_FORMAT "|%s|%s|%s", m->store_generation,
-			       mode, vtier_config_get_boolean(m->config, "policy", "strict"),
+	return g_strdup_printf("%u|%d|%d|%" G_GUINT64_FORMAT "|%s|%s", m->store_generation,
+			       m->typed.plan.default_mode, m->typed.plan.strict,
 			       g->record->memory_bytes,
 			       g->record->policy_xml != NULL ? g->record->policy_xml : "",
-			       g->attach_policy != NULL ? g->attach_policy : "",
-			       g->attach_template != NULL ? g->attach_template : "");
+			       xml != NULL ? xml : "");
 }
 
+/* Checks that an attached guest's policy resolves (attach refuses one that does not). */
+static gboolean check_attach_policy(VtierManager *m, const VtierDaemonGuest *g, GError **error)
+{
+	g_autoptr(VtierGuest) rec = policy_record(g);
+	VtierPlanOptions strict = m->typed.plan;
+	g_autoptr(VtierPlanGuest) pg = NULL;
+
+	strict.strict = TRUE;
+	pg = vtier_plan_input_guest(rec, m->store, &strict, NULL, error);
+	return pg != NULL;
+}
+
+/* The planner input through the one builder vtierctl plan uses too (src/tiering/plan-input.h);
+ * the resolved policy is kept until something it depends on changes. */
 VtierPlanGuest *vtier_daemon_guest_plan_input(VtierManager *m, VtierDaemonGuest *g,
 					      gchar **ret_refusal)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(VtierPolicy) policy = NULL;
+	g_autoptr(VtierGuest) rec = NULL;
 	g_autofree gchar *key = NULL;
+	g_autofree gchar *warning = NULL;
+	VtierPlanGuest *pg;
 
 	if (g->record == NULL || g->stopping)
 		return NULL;
@@ -243,28 +267,15 @@ VtierPlanGuest *vtier_daemon_guest_plan_input(VtierManager *m, VtierDaemonGuest 
 	g_clear_pointer(&g->policy, vtier_policy_free);
 	g_free(g->policy_key);
 	g->policy_key = g_steal_pointer(&key);
-	policy = resolve_policy(m, g, &error);
-	if (policy == NULL) {
-		g_autofree gchar *mode_text = vtier_manager_config_default_mode(m);
-		VtierPolicyMode mode = VTIER_POLICY_MODE_RATIO;
-
-		if (vtier_config_get_boolean(m->config, "policy", "strict")) {
-			*ret_refusal = g_strdup(error->message);
-			return NULL;
-		}
-		g->policy_error = g_strdup(error->message);
-		g_clear_error(&error);
-		vtier_policy_mode_from_string(mode_text, &mode);
-		policy = vtier_policy_resolve(m->store, g->name, g->record->memory_bytes, NULL,
-					      mode, &error);
-		if (policy == NULL) {
-			*ret_refusal = g_strdup(error->message);
-			return NULL;
-		}
+	rec = policy_record(g);
+	pg = vtier_plan_input_guest(rec, m->store, &m->typed.plan, &warning, &error);
+	if (pg == NULL) {
+		*ret_refusal = g_strdup(error->message);
+		return NULL;
 	}
-	vtier_policy_free(g->policy);
-	g->policy = vtier_policy_copy(policy);
-	return vtier_plan_guest_new_from_guest(g->record, policy);
+	g->policy_error = g_steal_pointer(&warning);
+	g->policy = vtier_policy_copy(pg->policy);
+	return pg;
 }
 
 /* Memory DAMON's paddr migration cannot move: pages off the LRU. vtier does not pretend:
@@ -403,14 +414,10 @@ gboolean vtier_daemon_guest_attach(VtierManager *m, const VtierControlRequest *r
 	g->attach_qmp = g_strdup(req->qmp);
 	g->attach_policy = g_strdup(req->policy);
 	g->attach_template = g_strdup(req->template_name);
-	{
-		/* the policy must resolve now: an attach that cannot be tiered is an error */
-		g_autoptr(VtierPolicy) policy = resolve_policy(m, g, error);
-
-		if (policy == NULL) {
-			vtier_daemon_guest_free(g);
-			return FALSE;
-		}
+	/* the policy must resolve now: an attach that cannot be tiered is an error */
+	if (!check_attach_policy(m, g, error)) {
+		vtier_daemon_guest_free(g);
+		return FALSE;
 	}
 	g_hash_table_replace(m->guests, g->name, g);
 	vtier_manager_mark_dirty(m, "attach");

@@ -75,7 +75,7 @@ static JsonNode *handle_attach(VtierManager *m, const VtierControlRequest *req, 
 	if (!vtier_daemon_guest_attach(m, req, &g, error))
 		return NULL;
 	{
-		g_autofree gchar *name = vtier_daemon_escape_log(g->name);
+		g_autofree gchar *name = vtier_escape_log(g->name);
 
 		g_message("attached %s (pid %d, memcg %s)", name, g->record->pid,
 			  g->record->memcg_path);
@@ -106,34 +106,18 @@ static guint64 guest_fast_bytes(const VtierPolicy *policy, guint64 memory_bytes)
 	}
 }
 
-static guint64 fast_capacity(VtierManager *m)
-{
-	guint64 total = 0;
-	guint64 reserve = vtier_config_get_size(m->config, "host", "fast_reserve");
-
-	for (guint i = 0; i < m->topology->nodes->len; i++) {
-		const VtierNode *n = g_ptr_array_index(m->topology->nodes, i);
-
-		if (n->role == VTIER_NODE_ROLE_FAST)
-			total += n->total_bytes;
-	}
-	return total > reserve ? total - reserve : 0;
-}
-
 /* prepare: the policy must resolve, and the fast memory promised to running guests plus this
  * one must fit the fast nodes less [host] fast_reserve. Warns; refuses only with [policy]
  * strict=true. */
 static gboolean hook_prepare(VtierManager *m, const VtierControlRequest *req, JsonArray *messages)
 {
-	gboolean strict = vtier_config_get_boolean(m->config, "policy", "strict");
-	g_autofree gchar *mode_text = vtier_manager_config_default_mode(m);
-	VtierPolicyMode mode = VTIER_POLICY_MODE_RATIO;
+	gboolean strict = m->typed.plan.strict;
+	VtierPolicyMode mode = m->typed.plan.default_mode;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(VtierGuest) rec = NULL;
 	g_autoptr(VtierPolicy) policy = NULL;
-	guint64 want, promised = m->snapshot->fast_promised_bytes, capacity = fast_capacity(m);
+	guint64 want, promised = m->snapshot->fast_promised_bytes, capacity = vtier_manager_fast_capacity(m);
 
-	vtier_policy_mode_from_string(mode_text, &mode);
 	rec = vtier_domain_xml_parse(req->xml, strlen(req->xml), NULL, &error);
 	if (rec == NULL) {
 		json_array_add_string_element(messages, error->message);
@@ -196,8 +180,8 @@ static JsonNode *handle_hook(VtierManager *m, const VtierControlRequest *req)
 		hook_refresh(m, req, TRUE);
 	/* migrate, restore, start and the rest: nothing to do, the XML is left as it is */
 	{
-		g_autofree gchar *name = vtier_daemon_escape_log(req->name);
-		g_autofree gchar *what = vtier_daemon_escape_log(op);
+		g_autofree gchar *name = vtier_escape_log(req->name);
+		g_autofree gchar *what = vtier_escape_log(op);
 
 		g_message("hook: %s %s%s", name, what, allow ? "" : ": refused");
 	}

@@ -303,20 +303,6 @@ static void set_budget(VtierManager *m, gint scheme, guint64 bytes, gboolean *ch
 	*changed = TRUE;
 }
 
-static guint64 fast_capacity(VtierManager *m)
-{
-	guint64 total = 0;
-	guint64 reserve = vtier_config_get_size(m->config, "host", "fast_reserve");
-
-	for (guint i = 0; i < m->topology->nodes->len; i++) {
-		const VtierNode *n = g_ptr_array_index(m->topology->nodes, i);
-
-		if (n->role == VTIER_NODE_ROLE_FAST)
-			total += n->total_bytes;
-	}
-	return total > reserve ? total - reserve : 0;
-}
-
 /* Runs the controller over the measured guests and applies budgets that changed. */
 static void run_controller(VtierManager *m, GPtrArray *measured, GArray *inputs)
 {
@@ -324,7 +310,7 @@ static void run_controller(VtierManager *m, GPtrArray *measured, GArray *inputs)
 	VtierControllerHost host = { 0 };
 	gboolean changed = FALSE;
 
-	host.fast_capacity_bytes = fast_capacity(m);
+	host.fast_capacity_bytes = vtier_manager_fast_capacity(m);
 	host.interval_ms = (guint)vtier_config_get_u64(m->config, "daemon", "interval_ms");
 	vtier_controller_step(m->controller, &host, inputs, outputs);
 	for (guint i = 0; i < outputs->len; i++) {

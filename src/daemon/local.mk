@@ -2,9 +2,6 @@ sbin_PROGRAMS += vtierd
 vtierd_SOURCES = src/daemon/vtierd.c
 vtierd_LDADD = libvtier-daemon.la libvtier-core.la $(VTIER_LIBS)
 
-libvtier_core_la_SOURCES += \
-	src/daemon/config.h
-
 # vtierd's manager: a library of its own (the core library never includes src/daemon/), linked
 # into vtierd and the daemon's tests.
 noinst_LTLIBRARIES += libvtier-daemon.la

@@ -4,9 +4,11 @@
 #include <glib.h>
 
 #include "common/control.h"
-#include "daemon/config.h"
+#include "common/escape.h"
+#include "common/config.h"
 #include "daemon/manager.h"
 #include "tiering/controller.h"
+#include "tiering/options.h"
 #include "tiering/damon/damon-driver.h"
 #include "tiering/damon/damon-fake.h"
 #include "tiering/planner.h"
@@ -66,6 +68,7 @@ struct VtierManager {
 	VtierManagerOptions options;
 	gchar *config_path;
 	VtierConfig *config;
+	VtierOptions typed;	     /* @config mapped onto each part's typed options */
 	GMainLoop *loop;
 	int exit_status;
 
@@ -113,13 +116,17 @@ struct VtierManager {
 	/* control */
 	gpointer control;	     /* VtierControlServer */
 	gpointer metrics;	     /* VtierMetricsServer */
+	gchar *metrics_text;	     /* the last rendering, of snapshot metrics_sequence */
+	guint64 metrics_sequence;
+	gchar *metrics_error;	     /* why /metrics is not served, NULL when it is (or off) */
 };
 
 /* manager.c */
 void vtier_manager_count_error(VtierManager *m, const gchar *kind);
 void vtier_manager_mark_dirty(VtierManager *m, const gchar *why);
 gboolean vtier_manager_reload_policies(VtierManager *m, GError **error);
-gchar *vtier_manager_config_default_mode(VtierManager *m);
+/* The fast nodes' memory less [host] fast_reserve: what guests can be promised. */
+guint64 vtier_manager_fast_capacity(VtierManager *m);
 
 /* guests.c */
 VtierDaemonGuest *vtier_daemon_guest_new(const gchar *name, VtierGuestOrigin origin);
@@ -173,8 +180,6 @@ gboolean vtier_manager_state_load(VtierManager *m, GError **error);
 gboolean vtier_manager_endpoints_start(VtierManager *m, GError **error);
 void vtier_manager_endpoints_stop(VtierManager *m);
 
-/* Guest text as it may appear in a log line (control characters escaped). */
-gchar *vtier_daemon_escape_log(const gchar *text);
 void vtier_daemon_guest_set_result(VtierDaemonGuest *guest, const VtierPlanGuestResult *result);
 
 /* notify.c */

@@ -5,6 +5,7 @@
 
 #include <glib-unix.h>
 #include <signal.h>
+#include <string.h>
 
 #include "common/error.h"
 #include "common/paths.h"
@@ -35,7 +36,7 @@ VtierManager *vtier_manager_new(const VtierManagerOptions *options, GError **err
 	m->options.policy_dir = g_strdup(options->policy_dir);
 	m->config_path = g_strdup(options->config_path);
 	m->config = vtier_config_load(m->config_path, options->config_explicit, error);
-	if (m->config == NULL)
+	if (m->config == NULL || !vtier_config_to_options(m->config, &m->typed, error))
 		return NULL;
 	m->loop = g_main_loop_new(NULL, FALSE);
 	m->guests = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
@@ -68,6 +69,7 @@ void vtier_manager_free(VtierManager *m)
 	g_clear_pointer(&m->guests, g_hash_table_unref);
 	g_clear_pointer(&m->loop, g_main_loop_unref);
 	vtier_config_free(m->config);
+	vtier_options_clear(&m->typed);
 	vtier_topology_free(m->topology);
 	vtier_sampler_free(m->sampler);
 	vtier_damon_features_free(m->features);
@@ -108,9 +110,18 @@ void vtier_manager_count_error(VtierManager *m, const gchar *kind)
 	(*counter)++;
 }
 
-gchar *vtier_manager_config_default_mode(VtierManager *m)
+guint64 vtier_manager_fast_capacity(VtierManager *m)
 {
-	return vtier_config_get_string(m->config, "policy", "default_mode");
+	guint64 total = 0;
+	guint64 reserve = vtier_config_get_size(m->config, "host", "fast_reserve");
+
+	for (guint i = 0; i < m->topology->nodes->len; i++) {
+		const VtierNode *n = g_ptr_array_index(m->topology->nodes, i);
+
+		if (n->role == VTIER_NODE_ROLE_FAST)
+			total += n->total_bytes;
+	}
+	return total > reserve ? total - reserve : 0;
 }
 
 static gboolean on_reconcile(gpointer user_data)
@@ -157,9 +168,11 @@ gboolean vtier_manager_reload(VtierManager *m, GError **error)
 {
 	g_autoptr(VtierConfig) config = vtier_config_load(m->config_path,
 							   m->options.config_explicit, error);
+	g_auto(VtierOptions) typed = { 0 };
 	VtierPolicyStore *store;
 
-	if (config == NULL)
+	/* the same validation as at start: a file that does not map is refused whole */
+	if (config == NULL || !vtier_config_to_options(config, &typed, error))
 		return FALSE;
 	store = vtier_policy_store_new(m->options.policy_dir, error);
 	if (store == NULL)
@@ -169,6 +182,9 @@ gboolean vtier_manager_reload(VtierManager *m, GError **error)
 	m->store_generation++;
 	vtier_config_free(m->config);
 	m->config = g_steal_pointer(&config);
+	vtier_options_clear(&m->typed);
+	m->typed = typed;
+	memset(&typed, 0, sizeof(typed));
 	vtier_manager_mark_dirty(m, "configuration reloaded");
 	return TRUE;
 }
@@ -298,16 +314,11 @@ static void start_libvirt(VtierManager *m)
 
 gboolean vtier_manager_start(VtierManager *m, GError **error)
 {
-	g_autofree gchar *fast_nodes = NULL;
-	g_auto(VtierOptions) typed = { 0 };
-
 	/* the typed options of each part (src/tiering/options.h), mapped from the key file */
-	if (!vtier_config_to_options(m->config, &typed, error))
-		return FALSE;
-	m->topology = vtier_topology_load(&typed.topology, error);
+	m->topology = vtier_topology_load(&m->typed.topology, error);
 	if (m->topology == NULL)
 		return FALSE;
-	m->sampler = vtier_sampler_detect(&typed.sampler, error);
+	m->sampler = vtier_sampler_detect(&m->typed.sampler, error);
 	if (m->sampler == NULL)
 		return FALSE;
 	if (!vtier_manager_reload_policies(m, error))

@@ -3,7 +3,7 @@
 
 #include <glib.h>
 
-#include "daemon/config.h"
+#include "common/config.h"
 
 /* vtierd's manager: owns the main loop, the configuration, the guests and the reconcile state.
  * vtierd.c is main() only. */

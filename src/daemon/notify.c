@@ -37,8 +37,3 @@ void vtier_notify(const gchar *state)
 		g_debug("sd_notify %s: %s", state, g_strerror(errno));
 	close(fd);
 }
-
-gchar *vtier_daemon_escape_log(const gchar *text)
-{
-	return g_strescape(text != NULL ? text : "", NULL);
-}

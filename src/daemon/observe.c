@@ -68,11 +68,16 @@ static void fill_warnings(VtierManager *m, VtierSnapshot *s)
 						"nodes behind vtier's back (sysctl -w "
 						"kernel.numa_balancing=0)",
 						t->numa_balancing));
-	if (t->demotion_enabled == 1)
+	if (t->demotion_enabled == 1) {
+		g_autofree gchar *knob = vtier_path_build_host(VTIER_PATH_SYSFS, "kernel", "mm",
+							       "numa", "demotion_enabled", NULL);
+
 		g_ptr_array_add(s->warnings,
-				g_strdup("the kernel's reclaim demotion is on: it demotes fast pages to "
-					 "the slow node under memory pressure (echo false > "
-					 "/sys/kernel/mm/numa/demotion_enabled)"));
+				g_strdup_printf("the kernel's reclaim demotion is on: it demotes fast "
+						"pages to the slow node under memory pressure (echo "
+						"false > %s)",
+						knob));
+	}
 	for (guint i = 0; t->problems != NULL && i < t->problems->len; i++) {
 		const VtierTopologyProblem *p = g_ptr_array_index(t->problems, i);
 
@@ -85,6 +90,8 @@ static void fill_warnings(VtierManager *m, VtierSnapshot *s)
 						"start unless it is off (set [damon] "
 						"disable_damon_stat=true for damon_stat)",
 						(const gchar *)l->data));
+	if (m->metrics_error != NULL)
+		g_ptr_array_add(s->warnings, g_strdup(m->metrics_error));
 	if (m->sampler != NULL && m->sampler->guest_reason != NULL && !m->sampler->sees_guests)
 		g_ptr_array_add(s->warnings, g_strdup(m->sampler->guest_reason));
 }

@@ -58,7 +58,7 @@ static void log_dry_run_writes(VtierManager *m, guint from)
 	const GPtrArray *log = vtier_damon_fake_get_log(m->fake);
 
 	for (guint i = from; i < log->len; i++) {
-		g_autofree gchar *line = vtier_daemon_escape_log(g_ptr_array_index(log, i));
+		g_autofree gchar *line = vtier_escape_log(g_ptr_array_index(log, i));
 
 		g_message("dry run: would write %s", line);
 	}
@@ -150,7 +150,7 @@ static void record_results(VtierManager *m, const VtierPlan *plan, GPtrArray *gu
 			continue;
 		if (!r->planned && r->refusal != NULL &&
 		    (g->result == NULL || g_strcmp0(g->result->refusal, r->refusal) != 0)) {
-			g_autofree gchar *text = vtier_daemon_escape_log(r->refusal);
+			g_autofree gchar *text = vtier_escape_log(r->refusal);
 
 			g_message("not tiering %s", text);
 		}
@@ -171,7 +171,6 @@ static gboolean plan_and_apply(VtierManager *m, gboolean *ret_retry, GError **er
 	g_autoptr(VtierDamonModel) model = NULL;
 	g_autoptr(GError) local = NULL;
 	VtierPlanInput input = { 0 };
-	g_auto(VtierOptions) typed = { 0 };
 	gint64 now = g_get_monotonic_time();
 
 	*ret_retry = FALSE;
@@ -184,8 +183,8 @@ static gboolean plan_and_apply(VtierManager *m, gboolean *ret_retry, GError **er
 			continue;
 		in = vtier_daemon_guest_plan_input(m, g, &refusal);
 		if (g_strcmp0(refusal, g->refusal) != 0 && refusal != NULL) {
-			g_autofree gchar *name = vtier_daemon_escape_log(g->name);
-			g_autofree gchar *text = vtier_daemon_escape_log(refusal);
+			g_autofree gchar *name = vtier_escape_log(g->name);
+			g_autofree gchar *text = vtier_escape_log(refusal);
 
 			g_message("not tiering %s: %s", name, text);
 		}
@@ -199,9 +198,7 @@ static gboolean plan_and_apply(VtierManager *m, gboolean *ret_retry, GError **er
 	input.topology = m->topology;
 	input.features = m->features;
 	input.sampler = m->sampler;
-	if (!vtier_config_to_options(m->config, &typed, error))
-		return FALSE;
-	input.options = &typed.plan;
+	input.options = &m->typed.plan;
 	input.guests = inputs;
 	input.previous = m->slots;
 	plan = vtier_planner_plan(&input, error);

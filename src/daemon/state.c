@@ -14,13 +14,23 @@
 /* vtierd's part of the state file (/run/vtier/state.json, member "vtierd"; the DAMON driver
  * keeps its own member "damon" in the same file): the plan's slots, so that a restarted vtierd
  * plans every guest into the scheme group it had (no renumbered schemes), and the attached
- * guests, which libvirt does not know about. A dry run keeps its own file, so it never disturbs
- * a real vtierd's state. A corrupt file is set aside and reported, never fatal. */
+ * guests, which libvirt does not know about. A dry run keeps its own file beside its control
+ * socket, so it never disturbs a real vtierd's state. A corrupt file is set aside and reported,
+ * never fatal. */
 
+/* A dry run keeps its state beside its control socket (a fixture sysroot stays untouched when
+ * VTIER_CONTROL_SOCKET points elsewhere); a real vtierd in /run/vtier, with the driver's. */
 static gchar *state_path(VtierManager *m)
 {
-	return vtier_path_build(VTIER_PATH_VTIER_RUN,
-				m->options.dry_run ? "dry-run-state.json" : "state.json", NULL);
+	if (m->options.dry_run) {
+		g_autofree gchar *configured =
+			vtier_config_get_string(m->config, "daemon", "control_socket");
+		g_autofree gchar *socket = vtier_control_socket_path(configured);
+		g_autofree gchar *dir = g_path_get_dirname(socket);
+
+		return g_build_filename(dir, "dry-run-state.json", NULL);
+	}
+	return vtier_path_build(VTIER_PATH_VTIER_RUN, "state.json", NULL);
 }
 
 static JsonNode *attached_to_json(VtierManager *m)
@@ -128,7 +138,7 @@ static void load_attached(VtierManager *m, JsonArray *array)
 			continue;
 		}
 		if (!vtier_daemon_guest_attach(m, req, &g, &error)) {
-			g_autofree gchar *name = vtier_daemon_escape_log(req->name);
+			g_autofree gchar *name = vtier_escape_log(req->name);
 
 			g_warning("state file: attached guest %s is gone: %s", name, error->message);
 			continue;

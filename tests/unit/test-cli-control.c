@@ -84,14 +84,14 @@ static void test_cli_top(void)
 
 	CTL(&once, c->path, "top", "--once");
 	g_assert_cmpint(once.status, ==, 0);
-	g_assert_true(g_str_has_prefix(once.out, "vtier top  "));
+	g_assert_true(g_str_has_prefix(once.out, "vtier  00:00:00 UTC  4 guests"));
 	g_assert_nonnull(strstr(once.out, "[########.|........] tiering"));
 	lines = g_strsplit(once.out, "\n", -1);
 	g_assert_cmpuint(g_strv_length(lines), ==, 2 + 4 + 1);
 	/* not a terminal: refreshes follow each other */
 	CTL(&live, c->path, "top", "--count", "2", "--interval", "1");
 	g_assert_cmpint(live.status, ==, 0);
-	g_assert_nonnull(strstr(strstr(live.out, "vtier top  ") + 1, "vtier top  "));
+	g_assert_nonnull(strstr(strstr(live.out, "vtier  00:00:00") + 1, "vtier  00:00:00"));
 	CTL(&bad, c->path, "top", "--interval", "0");
 	g_assert_cmpint(bad.status, ==, 2);
 }

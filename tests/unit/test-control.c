@@ -8,7 +8,10 @@
 #include <poll.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -626,6 +629,126 @@ static void test_server_max_clients(Fixture *fx, gconstpointer data)
 	wait_for_clients(fx, 0, 2000);
 }
 
+/* In a child that drops to uid 65534 (and gid @gid): pings the server at @path. Exit 0 when
+ * answered, 1 when refused with permission-denied, 2 otherwise. Only async-signal-safe calls in
+ * the child (the parent has threads). */
+static gint ping_as_nobody(const gchar *path, gid_t gid)
+{
+	const gchar ping[] = "{\"v\":1,\"id\":1,\"cmd\":\"ping\"}\n";
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	gint status = -1;
+	pid_t pid;
+
+	g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		gchar buf[4096] = { 0 };
+		gint fd;
+		gssize n;
+
+		if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(65534) < 0)
+			_exit(3);
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+			_exit(4);
+		/* a refused peer may find the connection closed already: read the reason anyway */
+		(void)!send(fd, ping, sizeof(ping) - 1, MSG_NOSIGNAL);
+		n = recv(fd, buf, sizeof(buf) - 1, 0);
+		if (n > 0 && strstr(buf, "\"ok\":true") != NULL)
+			_exit(0);
+		_exit(n > 0 && strstr(buf, "\"permission-denied\"") != NULL ? 1 : 2);
+	}
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	g_assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* SO_PEERCRED: a peer that is neither root, the server's user nor in the control group is
+ * refused even when the socket's mode would let it connect; a member of the group is served. */
+static void test_server_peer_credentials(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *grouped = g_build_filename(fx->dir, "grouped", NULL);
+	g_autoptr(VtierControlServer) server = NULL;
+
+	if (geteuid() != 0) {
+		g_test_skip("needs root to run a client as another user");
+		return;
+	}
+	g_assert_cmpint(chmod(fx->dir, 0755), ==, 0);
+	g_assert_cmpint(chmod(fx->path, 0666), ==, 0); /* the check must not rely on the mode */
+	g_assert_cmpint(ping_as_nobody(fx->path, 65534), ==, 1);
+	server = vtier_control_server_new(grouped, 4321, test_handler, fx, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(chmod(grouped, 0666), ==, 0);
+	g_assert_cmpint(ping_as_nobody(grouped, 65534), ==, 1);
+	g_assert_cmpint(ping_as_nobody(grouped, 4321), ==, 0);
+	assert_prompt_ping(fx);
+}
+
+/* Iterates the default context for @ms milliseconds; how many iterations dispatched something. */
+static guint iterate_for(guint ms)
+{
+	gint64 end = g_get_monotonic_time() + ms * 1000;
+	guint busy = 0;
+
+	while (g_get_monotonic_time() < end) {
+		if (g_main_context_iteration(NULL, FALSE))
+			busy++;
+		else
+			g_usleep(1000);
+	}
+	return busy;
+}
+
+/* Out of file descriptors: the server stops watching the listening socket for 100 ms instead of
+ * waking up for the same pending connection in a loop, then accepts it once a descriptor is free.
+ * Runs in a subprocess (it lowers RLIMIT_NOFILE), the main loop iterated by hand. */
+static void test_server_out_of_fds(void)
+{
+	if (g_test_subprocess()) {
+		g_autofree gchar *dir = g_dir_make_tmp("vtier-control-XXXXXX", NULL);
+		g_autofree gchar *path = g_build_filename(dir, "control", NULL);
+		g_autoptr(VtierControlServer) server =
+		    vtier_control_server_new(path, G_MAXUINT, test_handler, NULL, NULL);
+		struct sockaddr_un addr = { .sun_family = AF_UNIX };
+		struct rlimit limit = { 0 };
+		gint fds[64];
+		guint n = 0;
+
+		g_assert_nonnull(server);
+		g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
+		getrlimit(RLIMIT_NOFILE, &limit);
+		limit.rlim_cur = 64;
+		g_assert_cmpint(setrlimit(RLIMIT_NOFILE, &limit), ==, 0);
+		/* connect until no descriptor is left: the last connections wait in the backlog */
+		while (n < G_N_ELEMENTS(fds)) {
+			gint fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+			if (fd < 0)
+				break;
+			g_assert_cmpint(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), ==, 0);
+			fds[n++] = fd;
+		}
+		g_assert_cmpuint(n, >, 4);
+		/* a few wakeups for what can be accepted, then quiet instead of a spin */
+		iterate_for(50);
+		g_assert_cmpuint(iterate_for(50), <, 5);
+		/* descriptors freed: the paused accept resumes */
+		for (guint i = 0; i < 4; i++)
+			close(fds[--n]);
+		iterate_for(300);
+		g_assert_cmpuint(vtier_control_server_get_n_clients(server), >, 0);
+		while (n > 0)
+			close(fds[--n]);
+		vtier_test_rm_rf(dir);
+		return;
+	}
+	g_test_trap_subprocess(NULL, 20 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+	g_test_trap_assert_passed();
+}
+
 /* ---- socket path handling and the client's errors ---- */
 
 static void test_server_paths(void)
@@ -717,6 +840,70 @@ static void test_client_wedged(void)
 	vtier_test_rm_rf(dir);
 }
 
+typedef struct {
+	gint fd;
+	const gchar *reply;
+} HostileServer;
+
+/* Accepts one connection, reads the request, answers @reply (NULL: closes at once). */
+static gpointer hostile_server_thread(gpointer user_data)
+{
+	HostileServer *hs = user_data;
+	gint client = accept(hs->fd, NULL, NULL);
+	gchar buf[4096];
+
+	g_assert_cmpint(client, >=, 0);
+	if (hs->reply != NULL) {
+		(void)!recv(client, buf, sizeof(buf), 0);
+		(void)!send(client, hs->reply, strlen(hs->reply), MSG_NOSIGNAL);
+	}
+	close(client);
+	return NULL;
+}
+
+/* A server that answers garbage, a reply for another request or nothing: the client fails with
+ * PARSE (vtierd answered, badly) or IO, never crashes, never takes the answer. */
+static void test_client_hostile_server(void)
+{
+	const struct {
+		const gchar *reply;
+		gint code;
+		gboolean unreachable;
+	} cases[] = {
+		{ "garbage\n", VTIER_ERROR_PARSE, FALSE },
+		{ "{\"v\":1,\"id\":999,\"ok\":true,\"result\":{}}\n", VTIER_ERROR_PARSE, FALSE },
+		{ "{\"v\":1,\"id\":8,\"ok\":true,\"result\":{}", VTIER_ERROR_IO, TRUE },
+		{ NULL, VTIER_ERROR_IO, TRUE },
+	};
+	g_autofree gchar *dir = g_dir_make_tmp("vtier-control-XXXXXX", NULL);
+	g_autofree gchar *path = g_build_filename(dir, "control", NULL);
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	gint fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
+	g_assert_cmpint(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), ==, 0);
+	g_assert_cmpint(listen(fd, 4), ==, 0);
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		HostileServer hs = { .fd = fd, .reply = cases[i].reply };
+		GThread *thread = g_thread_new("hostile", hostile_server_thread, &hs);
+		g_autoptr(VtierControlRequest) req = vtier_control_request_new(VTIER_CONTROL_CMD_PING);
+		g_autoptr(JsonNode) result = NULL;
+		g_autoptr(GError) error = NULL;
+		gboolean unreachable = !cases[i].unreachable;
+
+		req->id = 8;
+		g_assert_false(
+		    vtier_control_call_full(path, req, 2000, &result, &unreachable, &error));
+		g_test_message("reply %" G_GSIZE_FORMAT ": %s", i, error->message);
+		g_assert_error(error, VTIER_ERROR, cases[i].code);
+		g_assert_cmpint(unreachable, ==, cases[i].unreachable);
+		g_assert_null(result);
+		g_thread_join(thread);
+	}
+	close(fd);
+	vtier_test_rm_rf(dir);
+}
+
 static void test_socket_path(void)
 {
 	g_autofree gchar *configured = NULL;
@@ -746,7 +933,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/control/socket-path", test_socket_path);
 	g_test_add_func("/control/client/unreachable", test_client_unreachable);
 	g_test_add_func("/control/client/wedged", test_client_wedged);
+	g_test_add_func("/control/client/hostile-server", test_client_hostile_server);
 	g_test_add_func("/control/server/paths", test_server_paths);
+	g_test_add_func("/control/server/out-of-fds", test_server_out_of_fds);
 	ADD_SERVER_TEST("/control/server/basic", test_server_basic);
 	ADD_SERVER_TEST("/control/server/silent", test_server_silent);
 	ADD_SERVER_TEST("/control/server/slow", test_server_slow);
@@ -755,5 +944,6 @@ int main(int argc, char **argv)
 	ADD_SERVER_TEST("/control/server/never-reads", test_server_never_reads);
 	ADD_SERVER_TEST("/control/server/concurrent", test_server_concurrent);
 	ADD_SERVER_TEST("/control/server/max-clients", test_server_max_clients);
+	ADD_SERVER_TEST("/control/server/peer-credentials", test_server_peer_credentials);
 	return g_test_run();
 }

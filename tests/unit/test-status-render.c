@@ -83,7 +83,7 @@ static void test_render_top(void)
 		g_assert_cmpuint(columns(lines[i]), <, VTIER_TOP_WIDTH);
 	}
 	g_assert_cmpuint(g_strv_length(lines), ==, 2 + 4 + 1);
-	g_assert_true(g_str_has_prefix(text, "vtier top  00:00:00 UTC  4 guests  kdamond on"));
+	g_assert_true(g_str_has_prefix(text, "vtier  00:00:00 UTC  4 guests  kdamond on  sampler ibs  1 warning\n"));
 	/* web-01: 42% fast (4 of 9.5 GiB), target 50% */
 	g_assert_nonnull(strstr(text, " 42%/50%  4.0G  5.5G [########.|........] tiering"));
 	vtier_test_assert_golden("status/top.txt", text);
