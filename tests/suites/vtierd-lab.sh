@@ -54,7 +54,7 @@ trap 'rm -rf "$work"' EXIT
 for k in $kernels; do
 	start=$(date +%s)
 	mkdir -p "$work/out-$k"
-	TMPDIR=$work "$srcdir/tests/kernel/lab" --quiet --timeout 200 --out "$work/out-$k" \
+	TMPDIR=$work "$srcdir/tests/kernel/lab" --quiet --timeout 300 --out "$work/out-$k" \
 		--output "$work/output-$k" --console "$work/console-$k" "$k" -- \
 		"$guest" "$builddir" "$k" "$srcdir" "$helperdir" \
 		2>"$work/stderr-$k"
