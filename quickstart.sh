@@ -17,7 +17,7 @@ build_pkgs=(autoconf automake libtool autoconf-archive pkg-config make gcc libgl
 check_pkgs=(libxml2-utils qemu-system-x86 qemu-utils busybox-static libvirt-daemon-system
 	libvirt-clients clang cpio zstd xz-utils procps psmisc qemu-system-common
 	debian-archive-keyring util-linux python3 libclang-rt-14-dev man-db curl
-	dpkg-dev debhelper fakeroot lintian debootstrap bash-completion systemd)
+	dpkg-dev debhelper fakeroot lintian debootstrap bash-completion systemd gnuplot-nox)
 
 if [ -t 1 ]; then
 	say() { printf '\033[1m==> %s\033[0m\n' "$*"; }

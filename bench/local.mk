@@ -27,7 +27,6 @@ bench: bench/bench-planner bench/bench-plan-shell bench/bench-daemon bench/bench
 	$(AM_V_at)VTIER_BUILDDIR=$(abs_top_builddir) ./bench/bench-hook
 	$(AM_V_at)VTIER_BUILDDIR=$(abs_top_builddir) ./bench/bench-status
 .PHONY: bench
-
 check_PROGRAMS += bench/bench-daemon
 bench_bench_daemon_SOURCES = bench/bench-daemon.c
 bench_bench_daemon_CPPFLAGS = $(AM_CPPFLAGS) -DVTIER_SRCDIR_FALLBACK=\"$(abs_top_srcdir)\"
@@ -39,3 +38,8 @@ bench_bench_metrics_SOURCES = bench/bench-metrics.c tests/unit/metrics-fixture.c
 	tests/unit/metrics-fixture.h
 bench_bench_metrics_LDADD = libvtier-core.la $(VTIER_LIBS)
 EXTRA_DIST += bench/metrics.sh
+
+# The tiering benchmark (lab, minutes): bench/tiering/README.md; not run by `make bench`.
+EXTRA_DIST += bench/tiering/README.md bench/tiering/run.sh bench/tiering/analyze.py \
+	bench/tiering/results/7.3.md bench/tiering/results/7.3-share.png \
+	bench/tiering/results/6.18.md bench/tiering/results/6.18-share.png

@@ -222,6 +222,20 @@ static gboolean print_plan(const VtierPlan *plan, const VtierDamonFeatures *feat
 	return TRUE;
 }
 
+/* -f means --file in every verb (policy set -f FILE); plan once spelled --format -f. */
+static gboolean take_deprecated_format(gchar **old, PlanOptions *o, GError **error)
+{
+	if (*old == NULL)
+		return TRUE;
+	if (o->format != NULL)
+		return vtier_cli_usage_error(error, "-f %s and --format %s: give --format once", *old,
+					     o->format);
+	fprintf(stderr, "vtierctl plan: -f FORMAT is deprecated, use --format FORMAT (-f means "
+			"--file in every verb)\n");
+	o->format = g_steal_pointer(old);
+	return TRUE;
+}
+
 static gboolean check_usage(int argc, char **argv, const PlanOptions *o, gboolean json,
 			    GError **error)
 {
@@ -290,6 +304,7 @@ gboolean vtier_cli_verb_plan(int argc, char **argv, GError **error)
 	g_auto(VtierCliCommon) common = { 0 };
 	g_auto(PlanOptions) o = { 0 };
 	g_auto(VtierOptions) options = { 0 };
+	g_autofree gchar *old_f = NULL;
 	g_autoptr(VtierDamonFeatures) features = NULL;
 	g_autoptr(VtierTopology) topology = NULL;
 	g_autoptr(VtierSampler) sampler = NULL;
@@ -302,7 +317,9 @@ gboolean vtier_cli_verb_plan(int argc, char **argv, GError **error)
 		  "PROFILE|FILE" },
 		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config_path,
 		  "vtierd.conf to plan with (default: built-in defaults)", "FILE" },
-		{ "format", 'f', 0, G_OPTION_ARG_STRING, &o.format,
+		{ "format-f", 'f', G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &old_f,
+		  "Deprecated spelling of --format", "FORMAT" },
+		{ "format", 0, 0, G_OPTION_ARG_STRING, &o.format,
 		  "shell (the sysfs writes, default) or json", "FORMAT" },
 		{ "domain", 'd', 0, G_OPTION_ARG_FILENAME_ARRAY, &o.domains,
 		  "A libvirt domain XML (repeatable)", "FILE.xml" },
@@ -319,6 +336,7 @@ gboolean vtier_cli_verb_plan(int argc, char **argv, GError **error)
 	if (!vtier_cli_parse(&argc, &argv, "",
 			     "Print the DAMON plan for some guests without touching any kernel.",
 			     entries, &common, error) ||
+	    !take_deprecated_format(&old_f, &o, error) ||
 	    !check_usage(argc, argv, &o, common.json, error) ||
 	    !load_host(&o, &options, &features, &topology, &sampler, error))
 		return FALSE;

@@ -31,7 +31,8 @@ gboolean vtier_cli_verb_probe(int argc, char **argv, GError **error)
 	};
 
 	if (!vtier_cli_parse(&argc, &argv, "", "Probe the kernel's DAMON sysfs interface.", entries,
-			     &common, error))
+			     &common, error) ||
+	    !vtier_cli_no_arguments(argc, argv, error))
 		return FALSE;
 	if (profile != NULL) {
 		f = vtier_damon_features_load(profile, error);

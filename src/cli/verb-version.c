@@ -12,7 +12,8 @@ gboolean vtier_cli_verb_version(int argc, char **argv, GError **error)
 {
 	g_auto(VtierCliCommon) common = { 0 };
 
-	if (!vtier_cli_parse(&argc, &argv, "", "Print vtier's version.", NULL, &common, error))
+	if (!vtier_cli_parse(&argc, &argv, "", "Print vtier's version.", NULL, &common, error) ||
+	    !vtier_cli_no_arguments(argc, argv, error))
 		return FALSE;
 	if (common.json) {
 		g_autoptr(JsonBuilder) b = json_builder_new();

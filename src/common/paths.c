@@ -11,6 +11,15 @@
 #include "common/error.h"
 #include "common/paths.h"
 
+/* Set by the build (Makefile.am); standalone builds of single files (the fuzz targets) get the
+ * usual installed locations. */
+#ifndef VTIER_SYSCONFDIR
+#define VTIER_SYSCONFDIR "/etc"
+#endif
+#ifndef VTIER_POLICYDIR
+#define VTIER_POLICYDIR "/usr/share/vtier/policies"
+#endif
+
 static const gchar *const base_paths[] = {
 	[VTIER_PATH_SYSFS] = "/sys",
 	[VTIER_PATH_PROCFS] = "/proc",
@@ -27,7 +36,20 @@ static const gchar *const base_paths[] = {
 	[VTIER_PATH_SYSCTL] = "/proc/sys",
 	[VTIER_PATH_VTIER_RUN] = "/run/vtier",
 	[VTIER_PATH_LIBVIRT_QEMU_RUN] = "/run/libvirt/qemu",
+	[VTIER_PATH_CONFIG] = VTIER_SYSCONFDIR "/vtier/vtierd.conf",
+	[VTIER_PATH_POLICIES] = VTIER_POLICYDIR,
 };
+
+/* The environment variable that overrides an installed file's path, or NULL. */
+static const gchar *installed_override(VtierPathKind kind)
+{
+	const gchar *name = kind == VTIER_PATH_CONFIG	  ? "VTIER_CONFIG"
+			    : kind == VTIER_PATH_POLICIES ? "VTIER_POLICY_DIR"
+							  : NULL;
+	const gchar *value = name != NULL ? g_getenv(name) : NULL;
+
+	return value != NULL && value[0] != '\0' ? value : NULL;
+}
 G_STATIC_ASSERT(G_N_ELEMENTS(base_paths) == VTIER_PATH_LAST);
 
 static gchar *sysroot;
@@ -63,9 +85,15 @@ static gchar *build_valist(const gchar *root, VtierPathKind kind, va_list ap)
 	const gchar *part;
 
 	g_return_val_if_fail((guint)kind < VTIER_PATH_LAST, NULL);
-	if (root != NULL && g_strcmp0(root, "/") != 0)
-		g_ptr_array_add(parts, (gpointer)root);
-	g_ptr_array_add(parts, (gpointer)base_paths[kind]);
+	if (kind == VTIER_PATH_CONFIG || kind == VTIER_PATH_POLICIES) {
+		const gchar *over = installed_override(kind);
+
+		g_ptr_array_add(parts, (gpointer)(over != NULL ? over : base_paths[kind]));
+	} else {
+		if (root != NULL && g_strcmp0(root, "/") != 0)
+			g_ptr_array_add(parts, (gpointer)root);
+		g_ptr_array_add(parts, (gpointer)base_paths[kind]);
+	}
 	while ((part = va_arg(ap, const gchar *)) != NULL)
 		g_ptr_array_add(parts, (gpointer)part);
 	g_ptr_array_add(parts, NULL);

@@ -22,6 +22,9 @@ typedef enum {
 	VTIER_PATH_SYSCTL,	 /* /proc/sys */
 	VTIER_PATH_VTIER_RUN,	 /* /run/vtier */
 	VTIER_PATH_LIBVIRT_QEMU_RUN, /* /run/libvirt/qemu */
+	/* vtier's installed files: not below the sysroot (a fixture host has none) */
+	VTIER_PATH_CONFIG,	 /* $VTIER_CONFIG or SYSCONFDIR/vtier/vtierd.conf */
+	VTIER_PATH_POLICIES,	 /* $VTIER_POLICY_DIR or PKGDATADIR/policies */
 	VTIER_PATH_LAST
 } VtierPathKind;
 

@@ -25,45 +25,16 @@ struct _VtierMetricsServer {
 	guint max_connections;
 };
 
-/* A connection libsoup accepted, watched until libsoup says it is disconnected. */
+/* A connection libsoup accepted. libsoup 3.2 does not watch a kept-alive connection between
+ * requests (one its client closed stays in CLOSE-WAIT) nor always say when one ends, so the
+ * socket is held here; entries of closed sockets are pruned whenever a connection arrives, each
+ * connection is shut down at its deadline, and at the limit the oldest one makes room. */
 typedef struct {
 	VtierMetricsServer *server;
-	GSocket *socket;
+	GSocket *socket; /* a reference */
 	guint deadline;
+	gint64 since;	 /* monotonic time it was accepted */
 } Tracked;
-
-/* What a message's "disconnected" handler needs; holds a reference on the table, so a message
- * that outlives the server finds an empty table instead of freed memory. */
-typedef struct {
-	GHashTable *connections;
-	GSocket *socket;
-} Watch;
-
-static void watch_free(gpointer data, GClosure *closure)
-{
-	Watch *w = data;
-
-	g_hash_table_unref(w->connections);
-	g_free(w);
-}
-
-static void connection_gone(SoupServerMessage *msg, gpointer data)
-{
-	Watch *w = data;
-
-	g_hash_table_remove(w->connections, w->socket);
-}
-
-static gboolean connection_deadline(gpointer data)
-{
-	Tracked *t = data;
-
-	g_debug("closing a /metrics connection still open after %u s", t->server->deadline_s);
-	g_socket_shutdown(t->socket, TRUE, TRUE, NULL);
-	t->deadline = 0;
-	/* libsoup sees the shutdown and disconnects: connection_gone() forgets it */
-	return G_SOURCE_REMOVE;
-}
 
 static void tracked_free(gpointer data)
 {
@@ -71,7 +42,48 @@ static void tracked_free(gpointer data)
 
 	if (t->deadline != 0)
 		g_source_remove(t->deadline);
+	g_object_unref(t->socket);
 	g_free(t);
+}
+
+static gboolean connection_deadline(gpointer data)
+{
+	Tracked *t = data;
+
+	if (!g_socket_is_closed(t->socket)) {
+		g_debug("closing a /metrics connection still open after %u s",
+			t->server->deadline_s);
+		g_socket_shutdown(t->socket, TRUE, TRUE, NULL);
+	}
+	t->deadline = 0;
+	g_hash_table_remove(t->server->connections, t->socket);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean tracked_closed(gpointer key, gpointer value, gpointer data)
+{
+	return g_socket_is_closed(key);
+}
+
+/* Shuts the oldest connection down: a dead kept-alive one, or the oldest of stuck clients. */
+static void evict_oldest(VtierMetricsServer *self)
+{
+	GHashTableIter iter;
+	gpointer value;
+	Tracked *oldest = NULL;
+
+	g_hash_table_iter_init(&iter, self->connections);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		Tracked *t = value;
+
+		if (oldest == NULL || t->since < oldest->since)
+			oldest = t;
+	}
+	if (oldest == NULL)
+		return;
+	g_debug("%u /metrics connections open: closing the oldest", self->max_connections);
+	g_socket_shutdown(oldest->socket, TRUE, TRUE, NULL);
+	g_hash_table_remove(self->connections, oldest->socket);
 }
 
 static void serve(SoupServer *soup, SoupServerMessage *msg, const gchar *path, GHashTable *query,
@@ -100,43 +112,27 @@ static void serve(SoupServer *soup, SoupServerMessage *msg, const gchar *path, G
 					 strlen(text));
 }
 
-static void watch_message(VtierMetricsServer *self, SoupServerMessage *msg, GSocket *socket)
-{
-	Watch *w = g_new0(Watch, 1);
-
-	w->connections = g_hash_table_ref(self->connections);
-	w->socket = socket;
-	g_signal_connect_data(msg, "disconnected", G_CALLBACK(connection_gone), w, watch_free, 0);
-}
-
 /* Every request, and first of all every new connection (a request starts as soon as libsoup
  * accepts one, before any byte is read): a connection seen for the first time gets its I/O
- * timeout and its deadline, or is shut down at once when too many are open. Whichever message
- * is current when the connection ends says so ("disconnected"). */
+ * timeout and its deadline, and when too many are open the oldest is shut down. */
 static void request_started(SoupServer *soup, SoupServerMessage *msg, gpointer data)
 {
 	VtierMetricsServer *self = data;
 	GSocket *socket = soup_server_message_get_socket(msg);
 	Tracked *t;
 
-	if (socket == NULL)
+	if (socket == NULL || g_hash_table_contains(self->connections, socket))
 		return;
-	if (g_hash_table_contains(self->connections, socket)) {
-		watch_message(self, msg, socket);
-		return;
-	}
-	if (g_hash_table_size(self->connections) >= self->max_connections) {
-		g_debug("refusing a /metrics connection: %u already open", self->max_connections);
-		g_socket_shutdown(socket, TRUE, TRUE, NULL);
-		return;
-	}
+	g_hash_table_foreach_remove(self->connections, tracked_closed, NULL);
+	while (g_hash_table_size(self->connections) >= self->max_connections)
+		evict_oldest(self);
 	g_socket_set_timeout(socket, self->io_timeout_s);
 	t = g_new0(Tracked, 1);
 	t->server = self;
-	t->socket = socket;
+	t->socket = g_object_ref(socket);
+	t->since = g_get_monotonic_time();
 	t->deadline = g_timeout_add_seconds(self->deadline_s, connection_deadline, t);
 	g_hash_table_insert(self->connections, socket, t);
-	watch_message(self, msg, socket);
 }
 
 static gboolean server_listen(VtierMetricsServer *self, GSocketAddress *address,
@@ -198,7 +194,7 @@ void vtier_metrics_server_free(VtierMetricsServer *server)
 		g_object_unref(server->soup);
 	}
 	if (server->connections != NULL) {
-		g_hash_table_remove_all(server->connections); /* their deadlines */
+		g_hash_table_remove_all(server->connections); /* deadlines, references */
 		g_hash_table_unref(server->connections);
 	}
 	g_clear_object(&server->address);

@@ -18,6 +18,10 @@
  */
 
 #define VTIER_CONTROLLER_MIN_BUDGET 4096
+/* What a parked scheme gets: below VTIER_CONTROLLER_MIN_BUDGET, never 0. */
+#define VTIER_CONTROLLER_PARKED_BYTES 1
+/* The smallest moving budget: 4 KiB - 1 MiB budgets are costly on 7.3 (damon-sysfs.md). */
+#define VTIER_CONTROLLER_MIN_MOVE (1024 * 1024)
 
 /* What the controller needs of one guest this interval. */
 typedef struct {
@@ -37,6 +41,8 @@ typedef struct {
 	guint64 cap_up_bytes;	   /* the planner's static cap per window (policy rate limit) */
 	guint64 cap_down_bytes;
 	guint window_ms;	   /* the schemes' charge window (quotas/reset_interval_ms) */
+	/* Added by the controller issue (0 = unknown, the defaults apply): */
+	guint elapsed_ms;	   /* measured time since the last step (0: host->interval_ms) */
 } VtierControllerInput;
 
 typedef struct {
@@ -45,6 +51,11 @@ typedef struct {
 	guint64 down_bytes;
 	VtierControlState state;
 	gchar *reason;	    /* one line, for status/explain */
+	/* Added by the controller issue: what the step decided from, for status/explain/dump. */
+	guint64 target_fast_bytes; /* the guest's own target (share x memory, allowance, hot) */
+	guint64 granted_fast_bytes; /* what the host arbiter granted of it */
+	gint64 error_bytes;	    /* granted - measured fast bytes (+: wants more fast memory) */
+	guint share_bp;		    /* measured share, VTIER_SNAPSHOT_NO_BP when unmeasured */
 } VtierControllerOutput;
 
 void vtier_controller_output_clear(VtierControllerOutput *output);

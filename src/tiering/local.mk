@@ -32,6 +32,8 @@ EXTRA_DIST += src/virt/guest.h
 # The per-interval snapshot (status, dump, metrics) and the controller.
 libvtier_core_la_SOURCES += \
 	src/tiering/snapshot.c src/tiering/snapshot-json.c src/tiering/snapshot.h \
-	src/tiering/controller.c src/tiering/controller.h
+	src/tiering/controller.c src/tiering/controller.h src/tiering/controller-private.h \
+	src/tiering/controller-arbiter.c \
+	src/tiering/controller-loop.c
 # `explain`'s sentences, built from the snapshot (vtierd serves them).
 libvtier_core_la_SOURCES += src/tiering/explain.c src/tiering/explain.h

@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "common/fileio.h"
+#include "common/paths.h"
 #include "tiering/options.h"
 
 void vtier_options_init(VtierOptions *options)
@@ -94,9 +95,11 @@ gboolean vtier_options_load(const gchar *path, VtierConfig **ret_config, VtierOp
 {
 	g_autoptr(VtierConfig) config = NULL;
 
-	if (path == NULL)
-		config = vtier_config_load(VTIER_SYSCONFDIR "/vtier/vtierd.conf", FALSE, error);
-	else
+	if (path == NULL) {
+		g_autofree gchar *installed = vtier_path_build(VTIER_PATH_CONFIG, NULL);
+
+		config = vtier_config_load(installed, FALSE, error);
+	} else
 		config = vtier_config_load(path, TRUE, error);
 	if (config == NULL || !vtier_config_to_options(config, ret, error))
 		return FALSE;

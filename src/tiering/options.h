@@ -27,8 +27,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VtierOptions, vtier_options_clear)
  * what needs no host (vtier_topology_options_check(), vtier_sampler_options_check()). */
 gboolean vtier_config_to_options(const VtierConfig *config, VtierOptions *ret, GError **error);
 
-/* Loads @path (NULL: the installed vtierd.conf, which may be absent) and maps it; a named file
- * that does not exist is an error. *@ret_config (optional) gets the key file. */
+/* Loads @path (NULL: VTIER_PATH_CONFIG of the path store, the installed vtierd.conf or
+ * $VTIER_CONFIG, which may be absent) and maps it; a named file that does not exist is an error. *@ret_config (optional) gets the key file. */
 gboolean vtier_options_load(const gchar *path, VtierConfig **ret_config, VtierOptions *ret,
 			    GError **error);
 

@@ -180,6 +180,23 @@ static void add_kernel_goals(const PlanContext *ctx, VtierDamonScheme *scheme,
 		 pull ? MAX(bp, 1) : MAX(10000 - bp, 1), (gint)fast->id, g->memcg_path);
 }
 
+/* With vtier's closed loop (src/tiering/controller.h) the PULL of ratio and allowance takes every
+ * region of the guest on the slow node, hottest first by the quota's priority weights, so that a
+ * share above the hot set can be reached (measured in the lab on 7.3: the hot set arrived first,
+ * then cold pages up to the share; docs/controller.md). Without fail_charge (< 7.2) the budget is
+ * charged for free pages and pages of others, and prioritised it kept charging the regions the
+ * hot set had just left (6.18: stuck at 24.6% of a 50% target): there the weights are 0 and DAMON
+ * takes regions in address order (6.18: 49.5% in 16 s). */
+static void pull_every_region(const PlanContext *ctx, VtierDamonScheme *scheme)
+{
+	scheme->nr_accesses.min = 0;
+	if (ctx->features->fail_charge)
+		return;
+	scheme->quotas.sz_permil = 0;
+	scheme->quotas.nr_accesses_permil = 0;
+	scheme->quotas.age_permil = 0;
+}
+
 void plan_scheme_pull(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg)
 {
 	const VtierPolicy *policy = pg->guest->policy;
@@ -192,6 +209,8 @@ void plan_scheme_pull(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 	set_quota(ctx, scheme, policy->max_rate);
 	if (policy->tuner == VTIER_POLICY_TUNER_KERNEL)
 		add_kernel_goals(ctx, scheme, pg, TRUE);
+	else
+		pull_every_region(ctx, scheme);
 	add_keep_node(ctx, scheme, (guint)pg->result->slow_node);
 	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
 }

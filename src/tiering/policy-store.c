@@ -9,6 +9,7 @@
 #include <libxml/relaxng.h>
 
 #include "common/error.h"
+#include "common/paths.h"
 #include "tiering/policy-private.h"
 #include "tiering/policy.h"
 
@@ -17,9 +18,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 
 const gchar *vtier_policy_dir_default(void)
 {
-	const gchar *env = g_getenv("VTIER_POLICY_DIR");
+	static gchar *dir;
 
-	return (env != NULL && *env != '\0') ? env : VTIER_POLICYDIR;
+	/* the path store's (VTIER_POLICY_DIR, else the installed directory); may change in tests */
+	g_free(dir);
+	dir = vtier_path_build(VTIER_PATH_POLICIES, NULL);
+	return dir;
 }
 
 static void collect_schema_error(void *data, xmlErrorPtr err)

@@ -99,9 +99,19 @@ static gboolean scale_number(const gchar *text, const UnitScale *units, gsize n_
 
 gboolean vtier_policy_parse_size(const gchar *text, guint64 *ret_bytes, GError **error)
 {
-	return scale_number(text, size_units, G_N_ELEMENTS(size_units),
-			    "B, KiB, MiB, GiB, TiB, PiB, EiB, KB, MB, GB, TB, PB, EB", ret_bytes,
-			    error);
+	guint64 bytes = 0;
+
+	if (!scale_number(text, size_units, G_N_ELEMENTS(size_units), VTIER_POLICY_SIZE_UNITS,
+			  &bytes, error))
+		return FALSE;
+	/* a bare number would be a guess: bytes, or KiB as in libvirt's <memory> */
+	if (bytes != 0 && g_ascii_isdigit(text[strlen(text) - 1])) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+			    "\"%s\" needs a unit (allowed: %s)", text, VTIER_POLICY_SIZE_UNITS);
+		return FALSE;
+	}
+	*ret_bytes = bytes;
+	return TRUE;
 }
 
 gboolean vtier_policy_parse_rate(const gchar *text, guint64 *ret_bytes_per_second, GError **error)

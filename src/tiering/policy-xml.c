@@ -95,8 +95,7 @@ static const AttrSpec attr_specs[] = {
 	{ "fast", "ratio", parse_percent_u64, 0, 10000, "a percentage from 0% to 100%, e.g. 60%",
 	  VTIER_POLICY_FIELD_FAST_RATIO },
 	{ "fast", "size", vtier_policy_parse_size, 0, G_MAXUINT64,
-	  "a size up to the guest's memory, e.g. 8GiB (units B, KiB, MiB, GiB, TiB, KB, MB, GB, "
-	  "TB)",
+	  "a size up to the guest's memory, e.g. 8GiB",
 	  VTIER_POLICY_FIELD_FAST_SIZE },
 	{ "migration", "max-rate", vtier_policy_parse_rate, VTIER_POLICY_MIN_RATE,
 	  VTIER_POLICY_MAX_RATE, "a rate from 1MiB/s to 64GiB/s, e.g. 256MiB/s",

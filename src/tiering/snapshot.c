@@ -163,12 +163,11 @@ void vtier_snapshot_guest_free(VtierSnapshotGuest *guest)
 
 VtierSnapshotGuest *vtier_snapshot_guest_copy(const VtierSnapshotGuest *guest)
 {
-	/* no name here: *g = *guest overwrites it, and the copy below sets it */
 	VtierSnapshotGuest *g = vtier_snapshot_guest_new(NULL);
 	GArray *nodes = g->nodes;
 	GPtrArray *unmovable = g->unmovable;
 
-	*g = *guest;
+	*g = *guest; /* the scalars; every pointer is replaced by its own copy below */
 	g->nodes = nodes;
 	g->unmovable = unmovable;
 	g->name = g_strdup(guest->name);

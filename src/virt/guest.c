@@ -131,11 +131,12 @@ static void add_uint_array(JsonBuilder *b, const gchar *member, GArray *array, g
 static void add_memdev(JsonBuilder *b, const VtierGuestMemdev *memdev)
 {
 	json_builder_begin_object(b);
-	add_string(b, "id", memdev->backend_id);
-	json_builder_set_member_name(b, "size");
+	/* snake_case like every JSON key vtier prints (QEMU's own reply says id, size, host-nodes) */
+	add_string(b, "backend_id", memdev->backend_id);
+	json_builder_set_member_name(b, "size_bytes");
 	json_builder_add_int_value(b, (gint64)memdev->size_bytes);
 	add_string(b, "policy", memdev->policy);
-	add_uint_array(b, "host-nodes", memdev->host_nodes, FALSE);
+	add_uint_array(b, "host_nodes", memdev->host_nodes, FALSE);
 	json_builder_set_member_name(b, "share");
 	json_builder_add_boolean_value(b, memdev->share);
 	json_builder_end_object(b);
@@ -302,10 +303,14 @@ static VtierGuestMemdev *memdev_from_json(JsonNode *node, GError **error)
 		return NULL;
 	}
 	obj = json_node_get_object(node);
+	/* the first spellings (id, size, host-nodes) are still read: state files written before */
 	if (!get_string(obj, "id", &memdev->backend_id, error) ||
+	    !get_string(obj, "backend_id", &memdev->backend_id, error) ||
 	    !get_int(obj, "size", 0, G_MAXINT64, &size, error) ||
+	    !get_int(obj, "size_bytes", 0, G_MAXINT64, &size, error) ||
 	    !get_string(obj, "policy", &memdev->policy, error) ||
 	    !get_uint_array(obj, "host-nodes", memdev->host_nodes, FALSE, error) ||
+	    !get_uint_array(obj, "host_nodes", memdev->host_nodes, FALSE, error) ||
 	    !get_bool(obj, "share", &memdev->share, error))
 		return NULL;
 	memdev->size_bytes = (guint64)size;

@@ -17,3 +17,11 @@ tests_kernel_lab_commit_time_SOURCES = tests/kernel/lab-commit-time.c tests/unit
 	tests/unit/plan-scenario.h
 tests_kernel_lab_commit_time_LDADD = libvtier-core.la $(VTIER_LIBS)
 tests_kernel_lab_commit_time_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
+# The controller's closed loop in the lab (docs/controller.md, bench/tiering/).
+check_PROGRAMS += tests/kernel/lab-damon-loop
+tests_kernel_lab_damon_loop_SOURCES = tests/kernel/lab-damon-loop.c
+tests_kernel_lab_damon_loop_LDADD = libvtier-core.la $(VTIER_LIBS)
+tests_kernel_lab_damon_loop_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
+EXTRA_DIST += tests/kernel/controller-loop-guest.sh
+EXTRA_DIST += tests/suites/tiering-bench.sh
+EXTRA_DIST += tests/kernel/controller-acceptance-guest.sh tests/suites/controller-acceptance.sh

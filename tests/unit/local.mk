@@ -15,6 +15,7 @@ include $(srcdir)/tests/unit/damon.mk
 include $(srcdir)/tests/unit/qmp.mk
 include $(srcdir)/tests/unit/virt.mk
 include $(srcdir)/tests/unit/docs.mk
+include $(srcdir)/tests/unit/controller.mk
 include $(srcdir)/tests/unit/metrics.mk
 include $(srcdir)/tests/unit/cli.mk
 include $(srcdir)/tests/unit/control.mk

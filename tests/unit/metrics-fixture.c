@@ -8,6 +8,13 @@
 #define GIB (G_GUINT64_CONSTANT(1) << 30)
 #define MIB (G_GUINT64_CONSTANT(1) << 20)
 
+/* Replaces a string member (vtier_snapshot_new() sets some). */
+static void set_string(gchar **member, const gchar *value)
+{
+	g_free(*member);
+	*member = g_strdup(value);
+}
+
 static VtierSnapshot *fixture_base(void)
 {
 	VtierSnapshot *s = vtier_snapshot_new();
@@ -17,15 +24,15 @@ static VtierSnapshot *fixture_base(void)
 	};
 	const gdouble reconciles[] = { 0.0004, 0.0031, 0.0009, 0.2 };
 
-	s->version = g_strdup("0.1.0");
+	set_string(&s->version, "0.1.0");
 	s->time_unix_ms = 1764673200123;
 	s->sequence = 42;
 	s->interval_ms = 1000;
-	s->sysroot = g_strdup("/");
+	set_string(&s->sysroot, "/");
 	s->kdamond_up = TRUE;
 	s->kdamond_pid = 4242;
-	s->kdamond_state = g_strdup("on");
-	s->sampler_kind = g_strdup("ibs");
+	set_string(&s->kdamond_state, "on");
+	set_string(&s->sampler_kind, "ibs");
 	g_array_append_vals(s->nodes, nodes, G_N_ELEMENTS(nodes));
 	s->fast_reserve_bytes = 4 * GIB;
 	s->fast_promised_bytes = 24 * GIB;
@@ -43,12 +50,12 @@ static VtierSnapshotGuest *tiering_guest(const gchar *name, guint64 fast, guint6
 {
 	VtierSnapshotGuest *g = vtier_snapshot_guest_new(name);
 
-	g->uuid = g_strdup("c7a5fdbd-cdaf-9455-926a-d65c16db1809");
-	g->source = g_strdup("libvirt");
+	set_string(&g->uuid, "c7a5fdbd-cdaf-9455-926a-d65c16db1809");
+	set_string(&g->source, "libvirt");
 	g->pid = 1234;
-	g->mode = g_strdup("ratio");
-	g->tuner = g_strdup("vtier");
-	g->policy_origin = g_strdup("domain");
+	set_string(&g->mode, "ratio");
+	set_string(&g->tuner, "vtier");
+	set_string(&g->policy_origin, "domain");
 	g->state = VTIER_GUEST_STATE_TIERING;
 	g->memory_bytes = fast + slow;
 	g->fast_node = 0;
@@ -92,13 +99,13 @@ VtierSnapshot *vtier_metrics_fixture_host(void)
 	g = tiering_guest("web", 6 * GIB, 10 * GIB);
 	vtier_snapshot_guest_add_unmovable(g, "hugetlbfs", 2 * GIB);
 	vtier_snapshot_guest_add_unmovable(g, "vfio-\"pinned\"", 256 * MIB);
-	g->last_error = g_strdup("memcg read failed");
+	set_string(&g->last_error, "memcg read failed");
 	g->last_error_time = 1764673100;
 	g_ptr_array_add(s->guests, g);
 
 	g = tiering_guest("no-memcg", 0, 0);
 	g->state = VTIER_GUEST_STATE_UNMEASURED;
-	g->state_reason = g_strdup("no memory cgroup found for QEMU pid 1234");
+	set_string(&g->state_reason, "no memory cgroup found for QEMU pid 1234");
 	g->measured = FALSE;
 	g->share_bp = VTIER_SNAPSHOT_NO_BP;
 	g->memory_bytes = 8 * GIB;
@@ -108,13 +115,13 @@ VtierSnapshot *vtier_metrics_fixture_host(void)
 
 	g = vtier_snapshot_guest_new("refused");
 	g->state = VTIER_GUEST_STATE_REFUSED;
-	g->mode = g_strdup("pin-fast");
-	g->state_reason = g_strdup("not enough fast memory");
+	set_string(&g->mode, "pin-fast");
+	set_string(&g->state_reason, "not enough fast memory");
 	g_ptr_array_add(s->guests, g);
 
 	g = vtier_snapshot_guest_new("off");
 	g->state = VTIER_GUEST_STATE_OFF;
-	g->mode = g_strdup("off");
+	set_string(&g->mode, "off");
 	g_ptr_array_add(s->guests, g);
 
 	add_hostile_guests(s);

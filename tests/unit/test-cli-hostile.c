@@ -7,6 +7,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "virt/guest.h"
 #include "vtier-test.h"
 
 /* Every file a vtierctl verb reads, fed hostile contents: empty, white space, binary, truncated,
@@ -442,12 +443,18 @@ static void test_plan_wrong_inputs(void)
 		{ { "plan", "--sysroot", root, "-k", "7.3", NULL }, "no guests" },
 		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", vm3, "extra", NULL },
 		  "unexpected argument \"extra\"" },
-		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", vm3, "-f", "shell", "--json", NULL },
+		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", vm3, "--format", "shell", "--json", NULL },
 		  "contradict" },
 		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", nomem, NULL },
 		  "\"nomem\": its memory size is 0" },
 		{ { "topology", "--sysroot", root, "extra", NULL }, "unexpected argument" },
 		{ { "sampler", "--sysroot", root, "extra", NULL }, "unexpected argument" },
+		{ { "version", "extra", NULL }, "unexpected argument" },
+		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", vm3, "-f", "json", "--format",
+		    "shell", NULL },
+		  "give --format once" },
+		{ { "probe", "--profile", "7.3", "extra", NULL }, "unexpected argument" },
+		{ { "config", "--no-host", "extra", NULL }, "unexpected argument" },
 		{ { "guests", "--pid", "0", NULL }, "--pid 0: not a process id" },
 		{ { "guests", "--pid=-1", NULL }, "--pid -1: not a process id" },
 		{ { "guests", "--sysroot", root, "--pid", "1", "--slow-nodes", "9", NULL },
@@ -561,7 +568,7 @@ static void test_damon_takes_plan(void)
 	g_autofree gchar *tmp = g_dir_make_tmp("vtier-hostile-XXXXXX", NULL);
 	g_autofree gchar *plan_file = g_build_filename(tmp, "plan.json", NULL);
 	const gchar *json[] = { "plan", "--sysroot", root, "-k", "7.3", "-d", domain, "-m",
-				"vm3=/x.scope", "-f", "json", NULL };
+				"vm3=/x.scope", "--format", "json", NULL };
 	const gchar *shell[] = { "plan", "--sysroot", root, "-k", "7.3", "-d", domain, "-m",
 				 "vm3=/x.scope", NULL };
 	const gchar *script[] = { "damon", "--profile", "7.3", "script", plan_file, NULL };
@@ -611,6 +618,155 @@ static void test_run_from_build_tree(void)
 	g_assert_nonnull(strstr(r.out, "# vtier plan: "));
 }
 
+/* Every member name below @node into @keys; the ones not in snake_case into @bad. */
+static void collect_keys(JsonNode *node, GHashTable *keys, GString *bad, const gchar *where)
+{
+	static GRegex *snake;
+
+	if (snake == NULL)
+		snake = g_regex_new("^[a-z][a-z0-9_]*$", 0, 0, NULL);
+	if (JSON_NODE_HOLDS_ARRAY(node)) {
+		JsonArray *a = json_node_get_array(node);
+
+		for (guint i = 0; i < json_array_get_length(a); i++)
+			collect_keys(json_array_get_element(a, i), keys, bad, where);
+	} else if (JSON_NODE_HOLDS_OBJECT(node)) {
+		JsonObjectIter iter;
+		const gchar *name;
+		JsonNode *member;
+
+		json_object_iter_init(&iter, json_node_get_object(node));
+		while (json_object_iter_next(&iter, &name, &member)) {
+			g_hash_table_add(keys, g_strdup(name));
+			if (!g_regex_match(snake, name, 0, NULL))
+				g_string_append_printf(bad, "%s: \"%s\"\n", where, name);
+			collect_keys(member, keys, bad, where);
+		}
+	}
+}
+
+/* The text of @verb's entry in vtierctl.8: from its `.TP` heading to the next verb's. */
+static gchar *man_section(const gchar *man, const gchar *verb, const gchar *const *all)
+{
+	const gchar *start = NULL;
+	const gchar *end = man + strlen(man);
+
+	for (guint pass = 0; pass < 2; pass++) {
+		for (guint i = 0; all[i] != NULL; i++) {
+			const gchar *forms[][2] = { { "\n.TP\n.B ", "\n" },
+						    { "\n.TP\n.BR ", " " },
+						    { "\n.TP\n.BR \"", " " } };
+
+			for (gsize f = 0; f < G_N_ELEMENTS(forms); f++) {
+				g_autofree gchar *needle =
+					g_strconcat(forms[f][0], all[i], forms[f][1], NULL);
+				const gchar *at = strstr(man, needle);
+
+				if (at == NULL)
+					continue;
+				if (pass == 0 && g_str_equal(all[i], verb) && (start == NULL || at < start))
+					start = at;
+				if (pass == 1 && start != NULL && at > start && at < end)
+					end = at;
+			}
+		}
+	}
+	return start != NULL ? g_strndup(start, end - start) : NULL;
+}
+
+/* One JSON key convention (snake_case) in every JSON vtierctl prints offline, and every key
+ * vtierctl(8) shows for a verb ("key":) is in that verb's real output. */
+static void test_json_keys_match_man(void)
+{
+	g_autofree gchar *root = vtier_test_data_path("sysfs", "amd-turin-cxl", NULL);
+	g_autofree gchar *domain = vtier_test_data_path("plan", "vm3-ratio.xml", NULL);
+	g_autofree gchar *man_path = g_test_build_filename(G_TEST_DIST, "..", "docs", "man",
+							   "vtierctl.8", NULL);
+	g_autofree gchar *man = NULL;
+	g_autofree gchar *tmp = g_dir_make_tmp("vtier-hostile-XXXXXX", NULL);
+	static const gchar *const all_verbs[] = { "version", "config", "topology", "sampler",
+						  "probe", "damon", "plan", "guests", "policy",
+						  "status", "top", "explain", "attach", "detach",
+						  "reload", "dump", NULL };
+	struct {
+		const gchar *verb;
+		const gchar *args[14];
+	} runs[] = {
+		{ "version", { "version", "--json", NULL } },
+		{ "config", { "config", "--no-host", "--json", NULL } },
+		{ "topology", { "topology", "--sysroot", root, "--json", NULL } },
+		{ "sampler", { "sampler", "--sysroot", root, "--json", NULL } },
+		{ "probe", { "probe", "--profile", "7.3", "--json", NULL } },
+		{ "damon", { "damon", "--sysroot", tmp, "status", "--json", NULL } },
+		{ "plan", { "plan", "--sysroot", root, "-k", "7.3", "-d", domain, "--format", "json", NULL } },
+		{ "guests", { "guests", "--connect", "test:///default", "--json", NULL } },
+		{ "policy", { "policy", "check", "--json", domain, NULL } },
+		{ "policy", { "policy", "get", "test", "--connect", "test:///default", "--json", NULL } },
+	};
+	g_autoptr(GHashTable) by_verb = g_hash_table_new_full(
+		g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_hash_table_unref);
+	g_autoptr(GString) bad = g_string_new(NULL);
+	g_autoptr(GString) undocumented = g_string_new(NULL);
+	g_autoptr(GRegex) documented = g_regex_new("\\\\?\"([a-z][a-z0-9_-]*)\\\\?\" ?:", 0, 0, NULL);
+
+	g_assert_true(g_file_get_contents(man_path, &man, NULL, NULL));
+	/* a kdamond for damon status to show */
+	vtier_test_write_file(tmp, "sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds", "1\n");
+	vtier_test_write_file(tmp, "sys/kernel/mm/damon/admin/kdamonds/0/state", "off\n");
+	vtier_test_write_file(tmp, "sys/kernel/mm/damon/admin/kdamonds/0/pid", "-1\n");
+	for (gsize i = 0; i < G_N_ELEMENTS(runs); i++) {
+		GHashTable *keys = g_hash_table_lookup(by_verb, runs[i].verb);
+		g_autoptr(JsonParser) parser = json_parser_new();
+		g_auto(Run) r = { 0 };
+
+		if (keys == NULL) {
+			keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+			g_hash_table_insert(by_verb, (gpointer)runs[i].verb, keys);
+		}
+		if (!run_vtierctl(&r, runs[i].args))
+			return;
+		g_test_message("%s: %s", runs[i].verb, r.err);
+		g_assert_cmpint(r.status, ==, 0);
+		g_assert_true(json_parser_load_from_data(parser, r.out, -1, NULL));
+		collect_keys(json_parser_get_root(parser), keys, bad, runs[i].verb);
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(runs); i++) {
+		GHashTable *keys = g_hash_table_lookup(by_verb, runs[i].verb);
+		g_autofree gchar *section = man_section(man, runs[i].verb, all_verbs);
+		g_autoptr(GMatchInfo) match = NULL;
+
+		if (i > 0 && g_str_equal(runs[i].verb, runs[i - 1].verb))
+			continue;
+		g_assert_nonnull(section);
+		g_regex_match(documented, section, 0, &match);
+		for (; g_match_info_matches(match); g_match_info_next(match, NULL)) {
+			g_autofree gchar *key = g_match_info_fetch(match, 1);
+
+			if (!g_hash_table_contains(keys, key))
+				g_string_append_printf(undocumented, "%s: vtierctl.8 shows \"%s\"\n",
+						       runs[i].verb, key);
+		}
+	}
+	/* the guest record's memory backends (QMP guests) too */
+	{
+		g_autoptr(VtierGuest) guest = vtier_guest_new(VTIER_GUEST_SOURCE_QMP);
+		VtierGuestMemdev *memdev = vtier_guest_memdev_new();
+		g_autoptr(JsonNode) node = NULL;
+		g_autoptr(GHashTable) keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+		memdev->backend_id = g_strdup("ram-node0");
+		g_ptr_array_add(guest->memdevs, memdev);
+		guest->name = g_strdup("q");
+		node = vtier_guest_to_json(guest);
+		collect_keys(node, keys, bad, "guest record");
+		g_assert_true(g_hash_table_contains(keys, "backend_id"));
+	}
+	g_test_message("%s%s", bad->str, undocumented->str);
+	g_assert_cmpstr(bad->str, ==, "");
+	g_assert_cmpstr(undocumented->str, ==, "");
+	vtier_test_rm_rf(tmp);
+}
+
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
@@ -622,5 +778,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/cli-hostile/read-only-verbs", test_read_only_verbs);
 	g_test_add_func("/cli-hostile/damon-takes-plan", test_damon_takes_plan);
 	g_test_add_func("/cli-hostile/run-from-build-tree", test_run_from_build_tree);
+	g_test_add_func("/cli-hostile/json-keys-match-man", test_json_keys_match_man);
 	return g_test_run();
 }

@@ -178,6 +178,48 @@ static void test_status(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(s->nodes->len, ==, 2);
 }
 
+static const VtierDamonScheme *applied_scheme(VtierManager *m, gint i)
+{
+	const VtierDamonContext *ctx;
+
+	g_assert_nonnull(m->applied);
+	ctx = ((const VtierDamonKdamond *)g_ptr_array_index(m->applied->kdamonds, 0))->context;
+	g_assert_cmpint(i, >=, 0);
+	g_assert_cmpuint((guint)i, <, ctx->schemes->len);
+	return g_ptr_array_index(ctx->schemes, i);
+}
+
+/* A ratio guest's PULL and PUSH start parked (not at the plan's rate cap) until the controller's
+ * first step; then the PULL gets the controller's budget, the cap stays in the plan. */
+static void test_closed_loop_starts_parked(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	const VtierDaemonGuest *g;
+	gint up;
+
+	(void)data;
+	g_assert_true(attach(f->m, 1, NULL, &error));
+	g_assert_no_error(error);
+	settle(f->m);
+	g = g_hash_table_lookup(f->m->guests, "w01");
+	g_assert_nonnull(g);
+	g_assert_nonnull(g->result);
+	g_assert_cmpint(g->result->mode, ==, VTIER_POLICY_MODE_RATIO);
+	up = g->result->first_scheme;
+	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, ==, VTIER_CONTROLLER_PARKED_BYTES);
+	g_assert_cmpuint(applied_scheme(f->m, up + 1)->quotas.bytes, ==,
+			 VTIER_CONTROLLER_PARKED_BYTES);
+	vtier_manager_interval_run(f->m);
+	/* 100 of 512 MiB fast, target 50%: the controller opens the PULL, under the plan's cap */
+	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
+	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, <=,
+			 ((const VtierDamonScheme *)g_ptr_array_index(
+				  ((const VtierDamonKdamond *)g_ptr_array_index(
+					   f->m->plan->model->kdamonds, 0))->context->schemes,
+				  up))->quotas.bytes);
+	g_assert_cmpuint(applied_scheme(f->m, up + 1)->quotas.bytes, <, VTIER_CONTROLLER_MIN_BUDGET);
+}
+
 static void test_memcg_fault(Fixture *f, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
@@ -380,6 +422,8 @@ int main(int argc, char **argv)
 	g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL | G_LOG_FATAL_MASK);
 	g_test_add("/daemon/burst", Fixture, NULL, fixture_setup, test_burst, fixture_teardown);
 	g_test_add("/daemon/status", Fixture, NULL, fixture_setup, test_status, fixture_teardown);
+	g_test_add("/daemon/closed-loop-starts-parked", Fixture, NULL, fixture_setup,
+		   test_closed_loop_starts_parked, fixture_teardown);
 	g_test_add("/daemon/memcg-fault", Fixture, NULL, fixture_setup, test_memcg_fault,
 		   fixture_teardown);
 	g_test_add("/daemon/restart", Fixture, NULL, fixture_setup, test_restart, fixture_teardown);

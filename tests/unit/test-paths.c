@@ -132,6 +132,31 @@ static void test_paths_forbid_damon_stat_real_root(void)
 	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_PERMISSION_DENIED);
 }
 
+/* The config file and the policy folder are path kinds of the store: never below the sysroot,
+ * overridden by VTIER_CONFIG and VTIER_POLICY_DIR. */
+static void test_paths_installed_files(void)
+{
+	g_autofree gchar *saved = g_strdup(g_getenv("VTIER_POLICY_DIR"));
+	g_autofree gchar *conf = NULL;
+	g_autofree gchar *policies = NULL;
+	g_autofree gchar *over = NULL;
+
+	vtier_paths_set_sysroot("/tmp/fixture");
+	g_unsetenv("VTIER_CONFIG");
+	g_unsetenv("VTIER_POLICY_DIR");
+	conf = vtier_path_build(VTIER_PATH_CONFIG, NULL);
+	policies = vtier_path_build(VTIER_PATH_POLICIES, "vtier-policy.rng", NULL);
+	g_assert_cmpstr(conf, ==, VTIER_SYSCONFDIR "/vtier/vtierd.conf");
+	g_assert_cmpstr(policies, ==, VTIER_POLICYDIR "/vtier-policy.rng");
+	g_setenv("VTIER_CONFIG", "/srv/test.conf", TRUE);
+	over = vtier_path_build(VTIER_PATH_CONFIG, NULL);
+	g_assert_cmpstr(over, ==, "/srv/test.conf");
+	g_unsetenv("VTIER_CONFIG");
+	if (saved != NULL)
+		g_setenv("VTIER_POLICY_DIR", saved, TRUE);
+	vtier_paths_set_sysroot(NULL);
+}
+
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
@@ -143,5 +168,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/paths/fake-damon-writable", test_paths_fake_damon_writable);
 	g_test_add_func("/paths/forbid-symlinked-sysroot", test_paths_forbid_symlinked_sysroot);
 	g_test_add_func("/paths/forbid-damon-stat", test_paths_forbid_damon_stat_real_root);
+	g_test_add_func("/paths/installed-files", test_paths_installed_files);
 	return g_test_run();
 }

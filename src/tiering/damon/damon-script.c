@@ -64,36 +64,64 @@ static void emit(Script *s, const gchar *relpath, const gchar *value)
 	g_string_append_c(s->out, '\n');
 }
 
-/* Whether @a and @b list the same files in the same order (a model and its staged copy do). */
-static gboolean same_files(GPtrArray *a, GPtrArray *b)
+/* What the staged pass writes instead of the model's value: the sz/min and sz/max files of the
+ * schemes the staged copy changed (relpath -> value, as damon-render.c spells them). */
+static GHashTable *staged_overrides(const VtierDamonModel *model, const VtierDamonModel *staged)
 {
-	if (a->len != b->len)
-		return FALSE;
-	for (guint i = 0; i < a->len; i++) {
-		if (!g_str_equal(((VtierDamonEntry *)a->pdata[i])->relpath,
-				 ((VtierDamonEntry *)b->pdata[i])->relpath))
-			return FALSE;
+	GHashTable *out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+
+	for (guint k = 0; k < model->kdamonds->len; k++) {
+		const VtierDamonContext *a = ((VtierDamonKdamond *)model->kdamonds->pdata[k])->context;
+		const VtierDamonContext *b = ((VtierDamonKdamond *)staged->kdamonds->pdata[k])->context;
+
+		for (guint i = 0; i < a->schemes->len; i++) {
+			const VtierDamonScheme *sa = a->schemes->pdata[i];
+			const VtierDamonScheme *sb = b->schemes->pdata[i];
+			const struct {
+				const gchar *name;
+				guint64 real, stage;
+			} sz[] = { { "min", sa->sz.min, sb->sz.min }, { "max", sa->sz.max, sb->sz.max } };
+
+			for (gsize j = 0; j < G_N_ELEMENTS(sz); j++) {
+				if (sz[j].real == sz[j].stage)
+					continue;
+				g_hash_table_insert(
+					out,
+					g_strdup_printf("kdamonds/%u/contexts/0/schemes/%u/access_pattern/"
+							"sz/%s",
+							k, i, sz[j].name),
+					g_strdup_printf("%" G_GUINT64_FORMAT, sz[j].stage));
+			}
+		}
 	}
-	return TRUE;
+	return out;
 }
 
-/* One apply pass of @entries: the writer's apply_once on a fresh tree (@before NULL: every file
- * holds its default) or on the tree @before (the same files, in the same order) left. An nr_*
- * file comes before its children, so no child was written before its nr_* write. */
-static void run_pass(Script *s, GPtrArray *entries, GPtrArray *before, guint n_kdamonds)
+/* One apply pass of @entries: the writer's apply_once on a fresh tree. @staged (relpath -> value,
+ * or NULL) is the staged pass: those files get the staged value; @after_staged says this is the
+ * pass after it, where those files hold the staged values and every other file what the staged
+ * pass left (the model's value or, equal to it, the default). An nr_* file comes before its
+ * children, so no child was written before its nr_* write. */
+static void run_pass(Script *s, GPtrArray *entries, GHashTable *staged, gboolean after_staged,
+		     guint n_kdamonds)
 {
 	g_autofree guint *changed = g_new0(guint, n_kdamonds + 1);
 
 	for (guint i = 0; i < entries->len; i++) {
 		const VtierDamonEntry *e = entries->pdata[i];
-		const gchar *cur = before != NULL ? ((VtierDamonEntry *)before->pdata[i])->value
-						  : e->default_value;
+		const gchar *over = staged != NULL ? g_hash_table_lookup(staged, e->relpath) : NULL;
+		const gchar *value = e->value;
+		const gchar *cur = e->default_value;
 
+		if (after_staged)
+			cur = over != NULL ? over : e->value;
+		else if (over != NULL)
+			value = over;
 		if (e->tuned && s->running[e->kdamond])
 			continue; /* the intervals tuner owns them once it runs */
-		if (vtier_damon_entry_values_equal(e->kind, cur, e->value))
+		if (vtier_damon_entry_values_equal(e->kind, cur, value))
 			continue;
-		emit(s, e->relpath, e->value);
+		emit(s, e->relpath, value);
 		if (!e->live && !g_str_equal(e->relpath, "kdamonds/nr_kdamonds"))
 			changed[e->kdamond] |= e->goal ? CHANGED_GOALS : CHANGED_CONTEXT;
 	}
@@ -140,7 +168,7 @@ gchar *vtier_damon_render_script(const VtierDamonModel *model, const VtierDamonF
 				 GError **error)
 {
 	g_autoptr(GPtrArray) entries = vtier_damon_render_entries(model, features, error);
-	g_autoptr(GPtrArray) staged_entries = NULL;
+	g_autoptr(GHashTable) overrides = NULL;
 	g_autoptr(VtierDamonModel) staged = NULL;
 	g_autofree gboolean *running = g_new0(gboolean, model->kdamonds->len + 1);
 	g_autofree gchar *source = vtier_escape_shell_comment(features->source);
@@ -158,17 +186,10 @@ gchar *vtier_damon_render_script(const VtierDamonModel *model, const VtierDamonF
 			       source);
 	staged = staged_of(model, &wait_ms);
 	if (staged != NULL) {
-		staged_entries = vtier_damon_render_entries(staged, features, error);
-		if (staged_entries != NULL && !same_files(staged_entries, entries))
-			g_set_error(error, VTIER_ERROR, VTIER_ERROR_FAILED,
-				    "renderer bug: the staged model lists other files than the model");
-		if (staged_entries == NULL || !same_files(staged_entries, entries)) {
-			g_string_free(out, TRUE);
-			return NULL;
-		}
-		run_pass(&s, staged_entries, NULL, model->kdamonds->len);
+		overrides = staged_overrides(model, staged);
+		run_pass(&s, entries, overrides, FALSE, model->kdamonds->len);
 		g_string_append_printf(out, "sleep %u.%03u\n", wait_ms / 1000, wait_ms % 1000);
 	}
-	run_pass(&s, entries, staged_entries, model->kdamonds->len);
+	run_pass(&s, entries, overrides, overrides != NULL, model->kdamonds->len);
 	return g_string_free(out, FALSE);
 }

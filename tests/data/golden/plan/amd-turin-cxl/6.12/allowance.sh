@@ -25,13 +25,10 @@ echo migrate_hot > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/ac
 echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/target_nid
 echo 1374389530625 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/max
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/nr_accesses/min
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/nr_accesses/max
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/age/max
 echo 268435456 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/reset_interval_ms
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/weights/nr_accesses_permil
-echo 100 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/weights/age_permil
 echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/type
 echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/addr_start
@@ -61,13 +58,10 @@ echo migrate_hot > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ac
 echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/target_nid
 echo 1374389530625 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/sz/max
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/nr_accesses/min
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/nr_accesses/max
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/age/max
 echo 268435456 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/quotas/reset_interval_ms
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/quotas/weights/nr_accesses_permil
-echo 100 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/quotas/weights/age_permil
 echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/0/type
 echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/0/addr_start

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "vtier-controller"
+
+#include "config.h"
+
+#include "tiering/controller-private.h"
+
+/*
+ * One guest's closed loop. The controlled quantity is the guest's fast bytes (ratio, allowance)
+ * or its hot bytes in fast memory (hot-split); the target is what the arbiter granted. Each step:
+ *
+ * - the error is the grant minus the measured level; the prediction subtracts one charge window
+ *   of the last step's budget: the kernel takes a new budget at its next window start, and a
+ *   window that started between the measurement and the commit still moves the old one;
+ * - outside the dead-band the guest ramps: the predicted error over one more charge window than
+ *   the step expects before the next one (windows drift against the step's clock), at least
+ *   1 MiB, at most the rate cap. Even the worst case (a late window of the old budget, then
+ *   windows + 1 of the new one) moves no more than the error: no overshoot. There is no
+ *   integral term, so nothing winds up while capped or blind: the budget is always bounded by the
+ *   cap and by the error measured now. It keeps moving until it is within half the dead-band;
+ * - a move against the last one waits CTL_REVERSE_HOLD_STEPS steps (a page just promoted is not
+ *   demoted on noise);
+ * - inside the dead-band it holds, and exchanges when DAMON sees hot memory in slow memory and
+ *   cold memory in fast memory: equal PULL and PUSH budgets, so the share stays; the exchange stops
+ *   when no hot memory is left in slow memory or when it makes no progress.
+ */
+
+guint64 ctl_deadband(guint64 total)
+{
+	return MAX(total / 10000 * CTL_DEADBAND_BP, CTL_DEADBAND_MIN_BYTES);
+}
+
+static gdouble mib(guint64 bytes)
+{
+	return (gdouble)bytes / (1 << 20);
+}
+
+/* Bytes per window to move @bytes by the next step, bounded: the kernel's charge windows drift
+ * against the step's clock, so one more window than expected may start before the next step. */
+static guint64 ramp_budget(CtlGuest *g, guint64 bytes, guint64 cap)
+{
+	guint64 b = bytes * CTL_GAIN_NUM / CTL_GAIN_DEN / g->windows;
+
+	b = MAX(b, VTIER_CONTROLLER_MIN_MOVE);
+	if (cap > 0 && b > cap) {
+		b = cap;
+		g->capped_rate = TRUE;
+	}
+	return b;
+}
+
+static void describe_level(CtlGuest *g)
+{
+	if (g->hot_split)
+		g_string_append_printf(g->why, "hot in fast %.1f of %.1f MiB, target %.1f MiB",
+				       mib(g->level), mib(g->total), mib(g->grant));
+	else
+		g_string_append_printf(g->why, "fast %.1f of %.1f MiB (%.1f%%), target %.1f MiB",
+				       mib(g->level), mib(g->total),
+				       g->total ? 100.0 * (gdouble)g->level / (gdouble)g->total : 0,
+				       mib(g->grant));
+	if (g->capped_fast)
+		g_string_append_printf(g->why, " (granted of %.1f MiB: fast node short)",
+				       mib(g->want));
+}
+
+/* Moves toward the grant: @err and @pred are signed bytes (+: up). */
+static void ramp(CtlGuest *g, gint64 err, gint64 pred)
+{
+	CtlGuestState *st = g->st;
+	gint dir = err > 0 ? 1 : -1;
+
+	g->state = VTIER_CONTROL_STATE_RAMPING;
+	st->moving = TRUE;
+	if (st->last_dir == -dir && st->since_move < CTL_REVERSE_HOLD_STEPS) {
+		g_string_append_printf(g->why, "; %s waits %u steps after the last %s", dir > 0 ?
+				       "PULL" : "PUSH", CTL_REVERSE_HOLD_STEPS - st->since_move,
+				       dir > 0 ? "PUSH" : "PULL");
+		return;
+	}
+	if (pred * dir <= 0) {
+		g_string_append_printf(g->why, "; %.1f MiB still in flight",
+				       mib((guint64)ABS(err - pred)));
+		return;
+	}
+	g->dir = dir;
+	if (dir > 0)
+		g->up = ramp_budget(g, (guint64)pred, g->cap_up);
+	else
+		g->down = ramp_budget(g, (guint64)-pred, g->cap_down);
+	if (g->capped_rate)
+		g_string_append_printf(g->why, "; at the rate cap (%.1f MiB/window)",
+				       mib(dir > 0 ? g->cap_up : g->cap_down));
+}
+
+static gboolean exchange_wanted(CtlGuest *g, guint64 hot_slow, guint64 cold_fast)
+{
+	CtlGuestState *st = g->st;
+	guint64 start = MAX(g->total / 10000 * CTL_EXCHANGE_START_BP, CTL_EXCHANGE_START_MIN_BYTES);
+	guint64 stop = MAX(g->total / 10000 * CTL_EXCHANGE_STOP_BP, CTL_EXCHANGE_STOP_MIN_BYTES);
+
+	if (g->hot_split || g->blind || cold_fast < VTIER_CONTROLLER_MIN_MOVE) {
+		st->exchanging = FALSE;
+		return FALSE;
+	}
+	if (!st->exchanging) {
+		if (hot_slow < stop)
+			st->cooldown = 0; /* nothing hot left slow: the next exchange may start */
+		st->exchange_seen = hot_slow >= start ? st->exchange_seen + 1 : 0;
+		if (st->cooldown > 0 || st->exchange_seen < CTL_EXCHANGE_CONFIRM)
+			return FALSE;
+		st->exchanging = TRUE;
+		st->exchange_best = hot_slow;
+		st->exchange_stall = 0;
+		return TRUE;
+	}
+	if (hot_slow < stop) {
+		st->exchanging = FALSE;
+		return FALSE;
+	}
+	if (hot_slow + st->up * g->windows / 2 <= st->exchange_best) {
+		st->exchange_best = hot_slow;
+		st->exchange_stall = 0;
+	} else if (++st->exchange_stall >= CTL_EXCHANGE_PATIENCE) {
+		st->exchanging = FALSE;
+		st->cooldown = CTL_EXCHANGE_COOLDOWN;
+		g_string_append(g->why, "; exchange stopped: hot memory in slow memory not shrinking");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Within the dead-band: hold, or exchange hot-in-slow for cold-in-fast at a bounded rate. */
+static void hold(CtlGuest *g)
+{
+	CtlGuestState *st = g->st;
+	guint64 hot_slow = g->in->hot_slow_bytes;
+	guint64 cold_fast = ctl_sub0(g->in->fast_bytes, g->in->hot_fast_bytes);
+	guint64 x;
+
+	st->moving = FALSE;
+	g->state = g->blind ? VTIER_CONTROL_STATE_BLIND : VTIER_CONTROL_STATE_HOLDING;
+	if (st->cooldown > 0)
+		st->cooldown--;
+	if (!exchange_wanted(g, hot_slow, cold_fast))
+		return;
+	x = MIN(MIN(hot_slow, cold_fast), MAX(g->total / CTL_EXCHANGE_RATE_DIV,
+					       VTIER_CONTROLLER_MIN_MOVE));
+	x = MAX(x / g->windows, VTIER_CONTROLLER_MIN_MOVE);
+	if (g->cap_up > 0)
+		x = MIN(x, g->cap_up);
+	if (g->cap_down > 0)
+		x = MIN(x, g->cap_down);
+	g->up = g->down = x;
+	g->state = VTIER_CONTROL_STATE_EXCHANGING;
+	g_string_append_printf(g->why, "; exchanging %.1f MiB/window each way: %.1f MiB hot in "
+			       "slow memory, %.1f MiB cold in fast memory", mib(x), mib(hot_slow),
+			       mib(cold_fast));
+}
+
+/* Whether the kernel moved anything of the last step's budgets: a guest inside the dead-band
+ * whose last small budget moved nothing (no eligible page left where DAMON looks) stops there
+ * instead of asking again every step. */
+static gboolean kernel_delivers(const CtlGuest *g)
+{
+	const CtlGuestState *st = g->st;
+
+	if (st->expect_up > 0 && g->in->applied_up_bytes == 0)
+		return FALSE;
+	if (st->expect_down > 0 && g->in->applied_down_bytes == 0)
+		return FALSE;
+	return TRUE;
+}
+
+static guint64 moving_bytes(guint64 budget)
+{
+	return budget >= VTIER_CONTROLLER_MIN_BUDGET ? budget : 0;
+}
+
+/* What the kernel moved of what the last step asked for, when it fell short (no eligible memory,
+ * a full node, refused pages). */
+static void describe_applied(CtlGuest *g)
+{
+	const VtierControllerInput *in = g->in;
+	const CtlGuestState *st = g->st;
+
+	if (st->expect_up > 0 && in->applied_up_bytes < st->expect_up / 2)
+		g_string_append_printf(g->why, "; PULL moved %.1f of %.1f MiB",
+				       mib(in->applied_up_bytes), mib(st->expect_up));
+	if (st->expect_down > 0 && in->applied_down_bytes < st->expect_down / 2)
+		g_string_append_printf(g->why, "; PUSH moved %.1f of %.1f MiB",
+				       mib(in->applied_down_bytes), mib(st->expect_down));
+}
+
+void ctl_guest_decide(CtlGuest *g)
+{
+	CtlGuestState *st = g->st;
+	guint64 db = ctl_deadband(g->total);
+	gint64 err = (gint64)g->grant - (gint64)g->level;
+	gint64 pending = (gint64)moving_bytes(st->up) - (gint64)moving_bytes(st->down);
+	guint64 band = st->moving && kernel_delivers(g) ? db / 2 : db;
+
+	describe_level(g);
+	describe_applied(g);
+	if (g->blind)
+		g_string_append(g->why, "; DAMON sees no hot memory of this guest");
+	if ((guint64)ABS(err) > band) {
+		if (st->exchanging)
+			st->exchanging = FALSE;
+		ramp(g, err, err - pending);
+	} else {
+		hold(g);
+		if (g->state != VTIER_CONTROL_STATE_EXCHANGING)
+			g_string_append_printf(g->why, "; within +-%.1f MiB", mib(db));
+	}
+	if (g->blind)
+		g->state = VTIER_CONTROL_STATE_BLIND;
+	if (g->capped_rate || g->capped_fast)
+		g->state = VTIER_CONTROL_STATE_CAPPED;
+}

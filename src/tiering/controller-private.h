@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "tiering/controller.h"
+
+/*
+ * The controller's insides, shared by controller.c (the step), controller-loop.c (one guest's
+ * loop) and controller-arbiter.c (the host's fast memory and rate cap); docs/controller.md says
+ * why each constant has its value.
+ */
+
+/* The dead-band: a guest within +-1 point of its target (at least 2 MiB) holds; a moving guest
+ * keeps moving until it is within half of that, so it settles near the middle of the band. */
+#define CTL_DEADBAND_BP 100
+#define CTL_DEADBAND_MIN_BYTES (2ull << 20)
+/* Share of the predicted error moved over the windows until the next step (which already count
+ * one window more than expected: the kernel's windows drift against the step's clock). */
+#define CTL_GAIN_NUM 1
+#define CTL_GAIN_DEN 1
+/* Steps after a move one way before a move the other way (no thrash on noise). */
+#define CTL_REVERSE_HOLD_STEPS 3
+/* Exchange: starts when DAMON sees >= 1% of the guest (>= 4 MiB) hot in slow memory and cold
+ * memory in fast memory to swap it for; stops below 0.25% (>= 1 MiB); moves at most 1/64 of the
+ * guest per step each way. It gives up after CTL_EXCHANGE_PATIENCE steps without progress and
+ * does not try again until DAMON has seen nothing hot in slow memory or CTL_EXCHANGE_COOLDOWN
+ * steps have passed: DAMON may call cold pages hot when they share regions with hot ones, and a
+ * seat whose "hot" reading is not hot memory alone must not buy an exchange every minute (one
+ * failed attempt per 10 minutes costs a 512 MiB guest < 1% of its memory per minute). */
+#define CTL_EXCHANGE_START_BP 100
+#define CTL_EXCHANGE_START_MIN_BYTES (4ull << 20)
+#define CTL_EXCHANGE_STOP_BP 25
+#define CTL_EXCHANGE_STOP_MIN_BYTES (1ull << 20)
+#define CTL_EXCHANGE_RATE_DIV 64
+#define CTL_EXCHANGE_PATIENCE 5
+/* Steps in a row DAMON must see hot memory in slow memory before an exchange starts: one read
+ * of the stat schemes can be noise (18 MiB for one second on 7.3 in the lab). */
+#define CTL_EXCHANGE_CONFIRM 3
+#define CTL_EXCHANGE_COOLDOWN 600
+
+/* What the controller remembers of one guest between steps. */
+typedef struct {
+	guint64 up;	      /* the budgets per window handed out last step (parked: < 4096) */
+	guint64 down;
+	guint64 expect_up;    /* bytes those budgets were to move before this step */
+	guint64 expect_down;
+	gint last_dir;	      /* +1 the last move was up, -1 down, 0 none yet */
+	guint since_move;     /* steps since that move */
+	gboolean moving;      /* ramping toward the target (not yet within half the dead-band) */
+	gboolean exchanging;
+	guint64 exchange_best; /* the least hot-in-slow seen during this exchange */
+	guint exchange_stall; /* steps of this exchange without progress */
+	guint exchange_seen;  /* steps in a row with enough hot memory in slow memory */
+	guint cooldown;	      /* steps before another exchange may start */
+	guint64 generation;   /* the step that last saw this guest */
+} CtlGuestState;
+
+/* One guest during one step. */
+typedef struct {
+	const VtierControllerInput *in;
+	CtlGuestState *st;
+	gboolean closed;     /* vtier's closed loop decides the budgets */
+	gboolean hot_split;  /* the controlled quantity is hot bytes in fast memory */
+	gboolean blind;	     /* DAMON sees no hot memory of this guest */
+	guint64 total;	     /* of the controlled quantity: memory, or hot memory (hot-split) */
+	guint64 level;	     /* the controlled quantity now: fast bytes, or hot fast bytes */
+	guint64 want;	     /* its target */
+	guint64 grant;	     /* what the arbiter grants of @want */
+	guint64 cap_up;	     /* rate caps per window */
+	guint64 cap_down;
+	guint windows;	     /* charge windows that may start until the next step (+1 drift) */
+	guint64 up;	     /* the budgets being decided, per window */
+	guint64 down;
+	gint dir;	     /* +1 ramping up, -1 down, 0 not ramping */
+	gboolean capped_rate;
+	gboolean capped_fast;
+	gboolean capped_host;
+	VtierControlState state;
+	GString *why;
+} CtlGuest;
+
+static inline guint64 ctl_sub0(guint64 a, guint64 b)
+{
+	return a > b ? a - b : 0;
+}
+
+guint64 ctl_deadband(guint64 total);
+
+/* Shares @available among @n demands: by priority (higher first); within one priority in
+ * proportion to the demands. ret_grants[i] <= demands[i]; their sum <= @available. */
+void ctl_share(const guint *priorities, const guint64 *demands, guint n, guint64 available,
+	       guint64 *ret_grants);
+
+/* Grants each closed-loop guest's target out of host->fast_capacity_bytes. */
+void ctl_arbitrate_fast(CtlGuest *guests, guint n, const VtierControllerHost *host);
+/* Cuts the up budgets to the fast node's headroom and all budgets to the host's rate cap. */
+void ctl_arbitrate_rate(CtlGuest *guests, guint n, const VtierControllerHost *host);
+
+/* The closed loop of one guest: budgets, state, reason from its grant. */
+void ctl_guest_decide(CtlGuest *g);

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "test-controller"
+
+#include "config.h"
+
+#include "controller-plant.h"
+
+void plant_init(Plant *p, guint n, guint32 seed)
+{
+	*p = (Plant){ 0 };
+	p->guests = g_new0(PlantGuest, n);
+	p->n = n;
+	p->host.interval_ms = 1000;
+	p->rand = seed ? g_rand_new_with_seed(seed) : NULL;
+	p->window_us = 1050000;
+	/* the first window starts at a random phase of the step */
+	p->next_window_us = p->rand != NULL ? g_rand_int_range(p->rand, 1, 1050000) : 500000;
+	p->now_us = 0;
+	p->controller = vtier_controller_new();
+	p->outputs = g_array_new(FALSE, TRUE, sizeof(VtierControllerOutput));
+	g_array_set_clear_func(p->outputs, (GDestroyNotify)vtier_controller_output_clear);
+}
+
+void plant_clear(Plant *p)
+{
+	g_free(p->guests);
+	if (p->rand != NULL)
+		g_rand_free(p->rand);
+	vtier_controller_free(p->controller);
+	g_array_unref(p->outputs);
+}
+
+void plant_guest(Plant *p, guint i, guint64 total, guint64 hot, guint64 fast, guint64 hot_fast,
+		 guint target_bp)
+{
+	PlantGuest *g = &p->guests[i];
+
+	g_snprintf(g->key, sizeof(g->key), "guest%u", i);
+	g->in.key = g->key;
+	g->in.mode = VTIER_POLICY_MODE_RATIO;
+	g->in.tuner = VTIER_POLICY_TUNER_VTIER;
+	g->in.priority = 50;
+	g->in.target_share_bp = target_bp;
+	g->in.measured = TRUE;
+	g->in.cap_up_bytes = 32 * MIB;
+	g->in.cap_down_bytes = 32 * MIB;
+	g->in.window_ms = 1000;
+	g->total = total;
+	g->hot = hot;
+	g->fast = fast;
+	g->hot_fast = hot_fast;
+	g->up_now = g->down_now = VTIER_CONTROLLER_PARKED_BYTES;
+}
+
+static guint64 fast_used(const Plant *p)
+{
+	guint64 used = 0;
+
+	for (guint i = 0; i < p->n; i++)
+		used += p->guests[i].fast;
+	return used;
+}
+
+/* One charge window of one guest: PULL (hot first), then PUSH (cold first). */
+static void window(Plant *p, PlantGuest *g)
+{
+	guint64 up = g->up_now >= VTIER_CONTROLLER_MIN_BUDGET ? g->up_now : 0;
+	guint64 down = g->down_now >= VTIER_CONTROLLER_MIN_BUDGET ? g->down_now : 0;
+	guint64 hot_up, hot_down;
+
+	if (g->frozen)
+		return;
+	up = MIN(up, g->total - g->fast);
+	if (p->fast_node_bytes > 0)
+		up = MIN(up, p->fast_node_bytes - MIN(fast_used(p), p->fast_node_bytes));
+	hot_up = MIN(up, g->hot - g->hot_fast);
+	g->fast += up;
+	g->hot_fast += hot_up;
+	down = MIN(down, g->fast);
+	hot_down = down > g->fast - g->hot_fast ? down - (g->fast - g->hot_fast) : 0;
+	g->fast -= down;
+	g->hot_fast -= hot_down;
+	g->applied_up += up;
+	g->applied_down += down;
+	g->moved_total += up + down;
+}
+
+static void fill_input(PlantGuest *g)
+{
+	g->in.fast_bytes = g->fast;
+	g->in.slow_bytes = g->total - g->fast;
+	g->in.hot_fast_bytes = g->blind ? 0 : g->hot_fast;
+	g->in.hot_slow_bytes = g->blind ? 0 : g->fake_hot_slow ? 64 * MIB : g->hot - g->hot_fast;
+	g->in.applied_up_bytes = g->applied_up;
+	g->in.applied_down_bytes = g->applied_down;
+	g->applied_up = g->applied_down = 0;
+}
+
+/* The kernel's charge windows of every guest start every p->window_us (1.05 s: the kernel's
+ * windows run a little longer than reset_interval_ms); the step's clock drifts against them. */
+static void windows_until(Plant *p, gint64 until, gint64 commit)
+{
+	while (p->next_window_us <= until) {
+		for (guint i = 0; i < p->n; i++) {
+			PlantGuest *g = &p->guests[i];
+			const VtierControllerOutput *o = plant_output(p, i);
+
+			/* a window that starts before the commit landed keeps the old budget */
+			if (p->next_window_us >= commit) {
+				g->up_now = o->up_bytes;
+				g->down_now = o->down_bytes;
+			}
+			window(p, g);
+		}
+		p->next_window_us += p->window_us;
+	}
+}
+
+void plant_step(Plant *p)
+{
+	g_autoptr(GArray) inputs = g_array_new(FALSE, TRUE, sizeof(VtierControllerInput));
+	gint64 interval = (gint64)p->host.interval_ms * 1000;
+	gint64 commit = p->now_us;
+
+	for (guint i = 0; i < p->n; i++) {
+		fill_input(&p->guests[i]);
+		p->guests[i].in.elapsed_ms = (guint)(p->elapsed_us / 1000);
+		g_array_append_val(inputs, p->guests[i].in);
+	}
+	g_array_set_size(p->outputs, 0);
+	vtier_controller_step(p->controller, &p->host, inputs, p->outputs);
+	if (p->rand != NULL) {
+		/* the commit lands 0-150 ms after the measurement; the next step comes 0.8-1.8
+		 * intervals later (a loaded host, TCG) */
+		commit += g_rand_int_range(p->rand, 0, 150000);
+		interval = interval * g_rand_int_range(p->rand, 80, 181) / 100;
+	}
+	windows_until(p, p->now_us + interval, commit);
+	/* the commit has landed: the kernel holds this step's budgets from now on */
+	for (guint i = 0; i < p->n; i++) {
+		p->guests[i].up_now = plant_output(p, i)->up_bytes;
+		p->guests[i].down_now = plant_output(p, i)->down_bytes;
+	}
+	p->elapsed_us = interval;
+	p->now_us += interval;
+}
+
+const VtierControllerOutput *plant_output(const Plant *p, guint i)
+{
+	return &g_array_index(p->outputs, VtierControllerOutput, i);
+}
+
+guint plant_share_bp(const Plant *p, guint i)
+{
+	return (guint)(p->guests[i].fast * 10000 / p->guests[i].total);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "tiering/controller.h"
+
+/*
+ * A small plant for the controller's tests: guests whose fast and slow bytes move by the budgets
+ * the controller hands out, the way the lab measured DAMON (docs/controller.md):
+ *
+ * - a budget is per charge window (1.05 s for 1000 ms, as measured); with a seed, steps come
+ *   0.8-1.8 intervals apart and commits land 0-150 ms after the measurement, so 0, 1 or 2 windows
+ *   start between two steps, and a window that starts before the commit still uses the last
+ *   step's budget;
+ * - PULL takes hot pages first, then cold ones (quota prioritisation); PUSH takes cold pages
+ *   first, then hot ones; a full fast node takes nothing more (GFP_NOWAIT);
+ * - `applied` is what moved since the last step, as sz_applied deltas report it.
+ */
+
+#define MIB (1024ull * 1024)
+
+typedef struct {
+	VtierControllerInput in;  /* mode, tuner, target, caps, window: set by the test */
+	guint64 total;		  /* the guest's memory */
+	guint64 hot;		  /* its hot set */
+	guint64 fast;		  /* where it is now */
+	guint64 hot_fast;
+	guint64 applied_up;	  /* since the last step */
+	guint64 applied_down;
+	guint64 up_now;		  /* the budgets in force in the kernel */
+	guint64 down_now;
+	gboolean frozen;	  /* the kernel moves nothing (refused, no eligible memory) */
+	gboolean blind;		  /* DAMON reports no hot memory */
+	gboolean fake_hot_slow;	  /* DAMON reports 64 MiB hot in slow memory whatever moves */
+	guint64 moved_total;	  /* bytes moved both ways since the start */
+	gchar key[16];
+} PlantGuest;
+
+typedef struct {
+	PlantGuest *guests;
+	guint n;
+	VtierControllerHost host;
+	guint64 fast_node_bytes;  /* 0: unbounded */
+	GRand *rand;		  /* NULL: steps every interval, commits at once */
+	gint64 now_us;		  /* the step's clock */
+	gint64 elapsed_us;	  /* since the last step */
+	gint64 window_us;	  /* the kernel's charge window */
+	gint64 next_window_us;	  /* when the next one starts */
+	VtierController *controller;
+	GArray *outputs;	  /* VtierControllerOutput of the last step */
+} Plant;
+
+void plant_init(Plant *p, guint n, guint32 seed);
+void plant_clear(Plant *p);
+void plant_guest(Plant *p, guint i, guint64 total, guint64 hot, guint64 fast, guint64 hot_fast,
+		 guint target_bp);
+/* One controller step, then the kernel's windows until the next one. */
+void plant_step(Plant *p);
+const VtierControllerOutput *plant_output(const Plant *p, guint i);
+/* fast / total in basis points */
+guint plant_share_bp(const Plant *p, guint i);

@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "test-controller"
+
+#include "config.h"
+
+#include "controller-plant.h"
+#include "tiering/controller-private.h"
+#include "vtier-test.h"
+
+/* The controller's step against a small plant (controller-plant.c): convergence inside the
+ * dead-band, no overshoot beyond it, no limit cycle, bounded steps, no wind-up when capped or
+ * blind, the exchange and its end, the host arbiter. */
+
+#define DB_BP 100 /* the dead-band, in points of the guest's memory */
+
+/* Every budget the kernel would see: never 0, parked (< 4096) or >= 1 MiB, <= the cap. */
+static void assert_budgets_sane(const Plant *p)
+{
+	for (guint i = 0; i < p->n; i++) {
+		const VtierControllerOutput *o = plant_output(p, i);
+		const VtierControllerInput *in = &p->guests[i].in;
+
+		g_assert_nonnull(o->reason);
+		for (guint d = 0; d < 2; d++) {
+			guint64 b = d ? o->down_bytes : o->up_bytes;
+			guint64 cap = d ? in->cap_down_bytes : in->cap_up_bytes;
+
+			g_assert_cmpuint(b, >, 0);
+			if (b >= VTIER_CONTROLLER_MIN_BUDGET)
+				g_assert_cmpuint(b, >=, VTIER_CONTROLLER_MIN_MOVE);
+			if (b >= VTIER_CONTROLLER_MIN_BUDGET && cap > 0)
+				g_assert_cmpuint(b, <=, cap);
+		}
+	}
+}
+
+static gboolean moving(guint64 b)
+{
+	return b >= VTIER_CONTROLLER_MIN_BUDGET;
+}
+
+typedef struct {
+	gint settled;	     /* first step from which the share stays within the dead-band */
+	gint max_over_bp;    /* the largest excursion past the target, in the direction of travel */
+	guint reversals;     /* direction changes of the ramp */
+	guint64 moved_after; /* bytes moved after settling */
+} Run;
+
+/* Runs guest 0 of @p for @steps steps toward @target_bp, approaching from @from_below. */
+static Run run_guest(Plant *p, guint steps, guint target_bp, gboolean from_below)
+{
+	Run r = { .settled = -1 };
+	guint64 moved_at_settle = 0;
+	gint last_dir = 0;
+
+	for (guint s = 0; s < steps; s++) {
+		gint share, over;
+		const VtierControllerOutput *o;
+
+		plant_step(p);
+		assert_budgets_sane(p);
+		o = plant_output(p, 0);
+		if (moving(o->up_bytes) != moving(o->down_bytes)) {
+			gint dir = moving(o->up_bytes) ? 1 : -1;
+
+			r.reversals += last_dir != 0 && dir != last_dir;
+			last_dir = dir;
+		}
+		share = (gint)plant_share_bp(p, 0);
+		over = from_below ? share - (gint)target_bp : (gint)target_bp - share;
+		r.max_over_bp = MAX(r.max_over_bp, over);
+		if (ABS(share - (gint)target_bp) > DB_BP) {
+			r.settled = -1;
+		} else if (r.settled < 0) {
+			r.settled = (gint)s + 1;
+			moved_at_settle = p->guests[0].moved_total;
+		}
+	}
+	r.moved_after = p->guests[0].moved_total - moved_at_settle;
+	return r;
+}
+
+/* 512 MiB, 128 MiB hot, all of it slow, target 50%, 32 MiB/window: converges at the cap
+ * (at best 8 steps; 12 with the conservative tail: one late window of the old budget is
+ * always assumed), stays, takes the hot set first. */
+static void test_converges(void)
+{
+	Plant p;
+	Run r;
+
+	plant_init(&p, 1, 0);
+	plant_guest(&p, 0, 512 * MIB, 128 * MIB, 0, 0, 5000);
+	plant_step(&p);
+	g_assert_cmpint(plant_output(&p, 0)->state, ==, VTIER_CONTROL_STATE_CAPPED);
+	g_assert_cmpuint(plant_output(&p, 0)->up_bytes, ==, 32 * MIB);
+	r = run_guest(&p, 60, 5000, TRUE);
+	g_assert_cmpint(r.settled, >, 0);
+	g_assert_cmpint(r.settled, <=, 14);
+	g_assert_cmpint(r.max_over_bp, <=, DB_BP);
+	g_assert_cmpuint(r.reversals, ==, 0);
+	g_assert_cmpuint(r.moved_after, <, 8 * MIB);
+	g_assert_cmpuint(p.guests[0].hot_fast, ==, 128 * MIB);
+	g_assert_cmpint(plant_output(&p, 0)->state, ==, VTIER_CONTROL_STATE_HOLDING);
+	g_assert_cmpuint(plant_output(&p, 0)->up_bytes, <, VTIER_CONTROLLER_MIN_BUDGET);
+	g_assert_cmpuint(plant_output(&p, 0)->down_bytes, <, VTIER_CONTROLLER_MIN_BUDGET);
+	plant_clear(&p);
+}
+
+/* The kernel's windows drift (0, 1 or 2 per step) and commits land late half of the time:
+ * still no overshoot past the dead-band and no limit cycle, over many seeds and targets. */
+static void test_jitter(void)
+{
+	for (guint32 seed = 1; seed <= 200; seed++) {
+		guint target = 1000 + (seed % 9) * 1000;
+		gboolean below = seed % 2;
+		Plant p;
+		Run r;
+
+		plant_init(&p, 1, seed);
+		plant_guest(&p, 0, 512 * MIB, 128 * MIB, below ? 0 : 512 * MIB,
+			    below ? 0 : 128 * MIB, target);
+		r = run_guest(&p, 90, target, below);
+		g_test_message("seed %u target %u from %s: settled at step %d, overshoot %d bp, "
+			       "%u reversals", seed, target, below ? "below" : "above", r.settled,
+			       r.max_over_bp, r.reversals);
+		g_assert_cmpint(r.settled, >, 0);
+		g_assert_cmpint(r.max_over_bp, <=, DB_BP);
+		g_assert_cmpuint(r.reversals, ==, 0);
+		g_assert_cmpint(r.settled, <=, 40);
+		g_assert_cmpuint(r.moved_after, <, 16 * MIB);
+		plant_clear(&p);
+	}
+}
+
+/* From all-fast down to 25%: PUSH takes cold pages first, the hot set stays fast. */
+static void test_ramp_down_keeps_hot(void)
+{
+	Plant p;
+	Run r;
+
+	plant_init(&p, 1, 0);
+	plant_guest(&p, 0, 512 * MIB, 96 * MIB, 512 * MIB, 96 * MIB, 2500);
+	r = run_guest(&p, 40, 2500, FALSE);
+	g_assert_cmpint(r.settled, >, 0);
+	g_assert_cmpint(r.max_over_bp, <=, DB_BP);
+	g_assert_cmpuint(p.guests[0].hot_fast, ==, 96 * MIB);
+	plant_clear(&p);
+}
+
+/* A 4 MiB cap: `capped`, 4 MiB every step, and no burst when the cap is lifted. */
+static void test_capped_no_windup(void)
+{
+	Plant p;
+	Run r;
+
+	plant_init(&p, 1, 0);
+	plant_guest(&p, 0, 512 * MIB, 128 * MIB, 0, 0, 5000);
+	p.guests[0].in.cap_up_bytes = 4 * MIB;
+	for (guint s = 0; s < 20; s++) {
+		plant_step(&p);
+		assert_budgets_sane(&p);
+		g_assert_cmpint(plant_output(&p, 0)->state, ==, VTIER_CONTROL_STATE_CAPPED);
+		g_assert_cmpuint(plant_output(&p, 0)->up_bytes, ==, 4 * MIB);
+	}
+	p.guests[0].in.cap_up_bytes = 256 * MIB;
+	plant_step(&p);
+	/* half the error now (256 - 80 MiB), not what 20 capped steps "owed" */
+	g_assert_cmpuint(plant_output(&p, 0)->up_bytes, <=, (256 - 80) * MIB / 2 + MIB);
+	r = run_guest(&p, 30, 5000, TRUE);
+	g_assert_cmpint(r.settled, >, 0);
+	g_assert_cmpint(r.max_over_bp, <=, DB_BP);
+	plant_clear(&p);
+}
+
+/* The kernel moves nothing for 30 steps (refused, no eligible memory): the budget never grows
+ * past half the error, and when the kernel moves again the guest converges without overshoot. */
+static void test_frozen_no_windup(void)
+{
+	Plant p;
+	Run r;
+	guint64 first = 0;
+
+	plant_init(&p, 1, 0);
+	plant_guest(&p, 0, 512 * MIB, 128 * MIB, 240 * MIB, 128 * MIB, 5000);
+	p.guests[0].in.cap_up_bytes = 512 * MIB;
+	p.guests[0].frozen = TRUE;
+	for (guint s = 0; s < 30; s++) {
+		plant_step(&p);
+		if (first == 0)
+			first = plant_output(&p, 0)->up_bytes;
+		g_assert_cmpuint(plant_output(&p, 0)->up_bytes, <=, first);
+		g_assert_cmpuint(plant_output(&p, 0)->up_bytes, <=, 8 * MIB + MIB);
+	}
+	p.guests[0].frozen = FALSE;
+	r = run_guest(&p, 20, 5000, TRUE);
+	g_assert_cmpint(r.settled, >, 0);
+	g_assert_cmpint(r.max_over_bp, <=, DB_BP);
+	plant_clear(&p);
+}
+
+/* DAMON sees nothing hot: `blind`, the share is still held by bytes, no exchange. */
+static void test_blind(void)
+{
+	Plant p;
+	Run r;
+
+	plant_init(&p, 1, 0);
+	plant_guest(&p, 0, 512 * MIB, 128 * MIB, 0, 0, 4000);
+	p.guests[0].blind = TRUE;
+	r = run_guest(&p, 30, 4000, TRUE);
+	g_assert_cmpint(r.settled, >, 0);
+	g_assert_cmpint(r.max_over_bp, <=, DB_BP);
+	g_assert_cmpint(plant_output(&p, 0)->state, ==, VTIER_CONTROL_STATE_BLIND);
+	g_assert_cmpuint(r.moved_after, <, 8 * MIB);
+	g_assert_cmpuint(plant_output(&p, 0)->up_bytes, <, VTIER_CONTROLLER_MIN_BUDGET);
+	plant_clear(&p);
+}
+
+/* Settled at 50% with every hot page slow: the exchange swaps them in at a bounded rate, the
+ * share never leaves the dead-band, and it stops once nothing hot is left slow. */
+static void test_exchange(void)
+{
+	Plant p;
+	gboolean exchanged = FALSE;
+	guint64 moved;
+
+	plant_init(&p, 1, 0);
+	plant_guest(&p, 0, 512 * MIB, 128 * MIB, 256 * MIB, 0, 5000);
+	for (guint s = 0; s < 60; s++) {
+		const VtierControllerOutput *o;
+
+		plant_step(&p);
+		assert_budgets_sane(&p);
+		o = plant_output(&p, 0);
+		g_assert_cmpint(ABS((gint)plant_share_bp(&p, 0) - 5000), <=, DB_BP);
+		if (o->state == VTIER_CONTROL_STATE_EXCHANGING) {
+			exchanged = TRUE;
+			g_assert_cmpuint(o->up_bytes, ==, o->down_bytes);
+			g_assert_cmpuint(o->up_bytes, <=, 512 * MIB / CTL_EXCHANGE_RATE_DIV);
+		}
+	}
+	g_assert_true(exchanged);
+	g_assert_cmpuint(p.guests[0].hot_fast, >=, 128 * MIB - 2 * MIB);
+	g_assert_cmpint(plant_output(&p, 0)->state, ==, VTIER_CONTROL_STATE_HOLDING);
+	moved = p.guests[0].moved_total;
+	for (guint s = 0; s < 30; s++)
+		plant_step(&p);
+	g_assert_cmpuint(p.guests[0].moved_total, ==, moved);
+	plant_clear(&p);
+}
+
+/* DAMON keeps calling 64 MiB of slow memory hot whatever moves (7.3's mixed regions, or a seat
+ * whose hot reading is not hot memory alone): the exchange gives up after its patience and does
+ * not try again for CTL_EXCHANGE_COOLDOWN steps. */
+static void test_exchange_gives_up(void)
+{
+	Plant p;
+	guint exchanging = 0;
+
+	plant_init(&p, 1, 0);
+	plant_guest(&p, 0, 512 * MIB, 128 * MIB, 256 * MIB, 128 * MIB, 5000);
+	p.guests[0].fake_hot_slow = TRUE;
+	for (guint s = 0; s < 60; s++) {
+		plant_step(&p);
+		exchanging += plant_output(&p, 0)->state == VTIER_CONTROL_STATE_EXCHANGING;
+	}
+	g_assert_cmpuint(exchanging, >, 0);
+	/* one attempt (patience steps) in 60 steps: the next waits for the cooldown */
+	g_assert_cmpuint(exchanging, <=, CTL_EXCHANGE_PATIENCE + 1);
+	g_assert_cmpint(ABS((gint)plant_share_bp(&p, 0) - 5000), <=, DB_BP);
+	plant_clear(&p);
+}
+
+/* A move against the last one waits a few steps; a changed target is followed afterwards. */
+static void test_reverse_hold(void)
+{
+	Plant p;
+	Run r;
+
+	plant_init(&p, 1, 0);
+	plant_guest(&p, 0, 512 * MIB, 128 * MIB, 250 * MIB, 128 * MIB, 5000);
+	plant_step(&p);
+	g_assert_true(moving(plant_output(&p, 0)->up_bytes));
+	p.guests[0].in.target_share_bp = 3000;
+	plant_step(&p);
+	g_assert_false(moving(plant_output(&p, 0)->down_bytes));
+	g_assert_nonnull(strstr(plant_output(&p, 0)->reason, "waits"));
+	r = run_guest(&p, 30, 3000, FALSE);
+	g_assert_cmpint(r.settled, >, 0);
+	plant_clear(&p);
+}
+
+/* Inside the dead-band, still moving toward its middle, the kernel moves nothing of a small
+ * budget: the guest holds instead of asking again every step. */
+static void test_stops_when_kernel_delivers_nothing(void)
+{
+	Plant p;
+
+	plant_init(&p, 1, 0);
+	plant_guest(&p, 0, 512 * MIB, 128 * MIB, 248 * MIB, 128 * MIB, 5000);
+	plant_step(&p);
+	g_assert_true(moving(plant_output(&p, 0)->up_bytes));
+	p.guests[0].fast = 252 * MIB; /* 4.1 MiB short: inside the band, outside its middle */
+	p.guests[0].frozen = TRUE;
+	/* it may ask once more (its last budget did move); once nothing moved, it holds */
+	for (guint s = 0; s < 4 && plant_output(&p, 0)->state != VTIER_CONTROL_STATE_HOLDING; s++)
+		plant_step(&p);
+	for (guint s = 0; s < 5; s++) {
+		g_assert_cmpint(plant_output(&p, 0)->state, ==, VTIER_CONTROL_STATE_HOLDING);
+		g_assert_false(moving(plant_output(&p, 0)->up_bytes));
+		plant_step(&p);
+	}
+	plant_clear(&p);
+}
+
+void controller_arbiter_tests(void);
+void controller_trace_tests(void);
+
+int main(int argc, char **argv)
+{
+	vtier_test_init(&argc, &argv);
+	g_test_add_func("/controller/converges", test_converges);
+	g_test_add_func("/controller/jitter", test_jitter);
+	g_test_add_func("/controller/ramp-down-keeps-hot", test_ramp_down_keeps_hot);
+	g_test_add_func("/controller/capped-no-windup", test_capped_no_windup);
+	g_test_add_func("/controller/frozen-no-windup", test_frozen_no_windup);
+	g_test_add_func("/controller/blind", test_blind);
+	g_test_add_func("/controller/exchange", test_exchange);
+	g_test_add_func("/controller/exchange-gives-up", test_exchange_gives_up);
+	g_test_add_func("/controller/reverse-hold", test_reverse_hold);
+	g_test_add_func("/controller/stops-when-kernel-delivers-nothing",
+			test_stops_when_kernel_delivers_nothing);
+	controller_arbiter_tests();
+	controller_trace_tests();
+	return g_test_run();
+}
