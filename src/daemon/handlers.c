@@ -118,6 +118,14 @@ static gboolean hook_prepare(VtierManager *m, const VtierControlRequest *req, Js
 	g_autoptr(VtierPolicy) policy = NULL;
 	guint64 want, promised = m->snapshot->fast_promised_bytes, capacity = vtier_manager_fast_capacity(m);
 
+	if (req->xml == NULL || req->xml[0] == '\0') {
+		/* libvirt gives prepare the XML; without it (too large for a request) nothing is
+		 * checked, and the guest starts */
+		json_array_add_string_element(messages,
+					      "vtier: no domain XML reached vtierd: the policy and "
+					      "the fast-tier capacity were not checked");
+		return TRUE;
+	}
 	rec = vtier_domain_xml_parse(req->xml, strlen(req->xml), NULL, &error);
 	if (rec == NULL) {
 		json_array_add_string_element(messages, error->message);
@@ -149,6 +157,21 @@ static gboolean hook_prepare(VtierManager *m, const VtierControlRequest *req, Js
 	return TRUE;
 }
 
+static gboolean on_deferred_refresh(gpointer data)
+{
+	VtierManager *m = data;
+	g_autoptr(GList) uuids = g_hash_table_get_keys(m->refresh_uuids);
+
+	m->refresh_source = 0;
+	for (GList *l = uuids; l != NULL && m->virt != NULL; l = l->next)
+		vtier_virt_connection_refresh(m->virt, l->data);
+	g_hash_table_remove_all(m->refresh_uuids);
+	return G_SOURCE_REMOVE;
+}
+
+/* libvirtd waits for the hook while it runs, so the hook's request must never wait on libvirt:
+ * the guest is marked at once, and the domain is re-read from libvirt only after the reply
+ * (libvirt's own lifecycle event usually gets there first). */
 static void hook_refresh(VtierManager *m, const VtierControlRequest *req, gboolean stopping)
 {
 	VtierDaemonGuest *g = g_hash_table_lookup(m->guests, req->name);
@@ -156,10 +179,13 @@ static void hook_refresh(VtierManager *m, const VtierControlRequest *req, gboole
 
 	if (g != NULL && g->origin == VTIER_ORIGIN_LIBVIRT)
 		g->stopping = stopping;
-	if (m->virt != NULL && req->xml[0] != '\0') {
+	if (m->virt != NULL && req->xml != NULL && req->xml[0] != '\0')
 		rec = vtier_domain_xml_parse(req->xml, strlen(req->xml), NULL, NULL);
-		if (rec != NULL && rec->uuid != NULL)
-			vtier_virt_connection_refresh(m->virt, rec->uuid);
+	if (rec != NULL && rec->uuid != NULL) {
+		g_hash_table_add(m->refresh_uuids, g_strdup(rec->uuid));
+		if (m->refresh_source == 0)
+			m->refresh_source = g_timeout_add_full(G_PRIORITY_LOW, 200,
+							       on_deferred_refresh, m, NULL);
 	}
 	vtier_manager_mark_dirty(m, stopping ? "hook: guest stopping" : "hook: guest started");
 }
@@ -183,7 +209,10 @@ static JsonNode *handle_hook(VtierManager *m, const VtierControlRequest *req)
 		g_autofree gchar *name = vtier_escape_log(req->name);
 		g_autofree gchar *what = vtier_escape_log(op);
 
-		g_message("hook: %s %s%s", name, what, allow ? "" : ": refused");
+		if (allow)
+			g_info("hook: %s %s", name, what);
+		else
+			g_message("hook: %s %s: refused", name, what);
 	}
 	json_object_set_boolean_member(obj, "allow", allow);
 	json_object_set_array_member(obj, "messages", messages);

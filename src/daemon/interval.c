@@ -284,6 +284,12 @@ static void controller_input(VtierDaemonGuest *g, const VtierSnapshotGuest *s,
 	in->applied_down_bytes = applied[DIR_DOWN];
 	in->cap_up_bytes = up != NULL ? up->quotas.bytes : 0;
 	in->cap_down_bytes = down != NULL ? down->quotas.bytes : 0;
+	/* the PULL/PUSH tried bytes are what those schemes' patterns match, not the guest's hot
+	 * memory: without per-guest stat schemes vtierd has no measure of it */
+	in->hot_unknown = TRUE;
+	in->elapsed_ms = g->last_measure_us > 0 && g->prev_measure_us > 0
+				 ? (guint)((g->last_measure_us - g->prev_measure_us) / 1000)
+				 : 0;
 	in->window_ms = up != NULL ? (guint)up->quotas.reset_interval_ms
 		       : down != NULL ? (guint)down->quotas.reset_interval_ms
 				      : 1000;
@@ -384,8 +390,10 @@ static void measure_guests(VtierManager *m, gboolean with_controller)
 			s->fast_byte_seconds += (gdouble)s->fast_bytes * dt;
 			s->slow_byte_seconds += (gdouble)s->slow_bytes * dt;
 		}
-		if (with_controller)
+		if (with_controller) {
+			g->prev_measure_us = g->last_measure_us;
 			g->last_measure_us = now;
+		}
 		fill_state(g, s);
 		if (with_controller && g->planned && g->policy != NULL &&
 		    (s->up.scheme >= 0 || s->down.scheme >= 0)) {

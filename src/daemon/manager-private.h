@@ -62,6 +62,7 @@ typedef struct {
 	guint64 last_qt[2];
 	gint last_scheme[2];	    /* the scheme those counters belong to */
 	gint64 last_measure_us;
+	gint64 prev_measure_us;
 } VtierDaemonGuest;
 
 struct VtierManager {
@@ -96,6 +97,8 @@ struct VtierManager {
 
 	/* scheduling */
 	guint reconcile_source;
+	guint refresh_source;	     /* domains the hook named, re-read after its reply */
+	GHashTable *refresh_uuids;
 	guint interval_source;
 	guint signal_sources[3];
 	gboolean dirty;

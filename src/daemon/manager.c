@@ -42,6 +42,7 @@ VtierManager *vtier_manager_new(const VtierManagerOptions *options, GError **err
 	m->guests = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
 					  (GDestroyNotify)vtier_daemon_guest_free);
 	m->budgets = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	m->refresh_uuids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	m->errors_total = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	m->logged_errors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	m->controller = vtier_controller_new();
@@ -65,6 +66,9 @@ void vtier_manager_free(VtierManager *m)
 		g_source_remove(m->reconcile_source);
 	if (m->interval_source != 0)
 		g_source_remove(m->interval_source);
+	if (m->refresh_source != 0)
+		g_source_remove(m->refresh_source);
+	g_clear_pointer(&m->refresh_uuids, g_hash_table_unref);
 	g_clear_pointer(&m->virt, vtier_virt_connection_free);
 	g_clear_pointer(&m->guests, g_hash_table_unref);
 	g_clear_pointer(&m->loop, g_main_loop_unref);

@@ -7,4 +7,5 @@ libvtier_core_la_SOURCES += \
 EXTRA_DIST += src/metrics/README.md
 # How vtier serves a fleet, the dashboard, the alert rules and the suites that check them.
 EXTRA_DIST += docs/fleet.md docs/grafana/vtier.json docs/prometheus/vtier-alerts.yml \
+	docs/grafana/plot-dashboard.sh docs/grafana/vtier-dashboard.png \
 	tests/suites/metrics.sh tests/suites/deb.sh tests/suites/install.sh debian

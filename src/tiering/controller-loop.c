@@ -99,7 +99,7 @@ static gboolean exchange_wanted(CtlGuest *g, guint64 hot_slow, guint64 cold_fast
 	guint64 start = MAX(g->total / 10000 * CTL_EXCHANGE_START_BP, CTL_EXCHANGE_START_MIN_BYTES);
 	guint64 stop = MAX(g->total / 10000 * CTL_EXCHANGE_STOP_BP, CTL_EXCHANGE_STOP_MIN_BYTES);
 
-	if (g->hot_split || g->blind || cold_fast < VTIER_CONTROLLER_MIN_MOVE) {
+	if (g->hot_split || g->blind || g->hot_unknown || cold_fast < VTIER_CONTROLLER_MIN_MOVE) {
 		st->exchanging = FALSE;
 		return FALSE;
 	}

@@ -61,6 +61,7 @@ typedef struct {
 	gboolean closed;     /* vtier's closed loop decides the budgets */
 	gboolean hot_split;  /* the controlled quantity is hot bytes in fast memory */
 	gboolean blind;	     /* DAMON sees no hot memory of this guest */
+	gboolean hot_unknown; /* no measure of hot memory: no exchange, never blind */
 	guint64 total;	     /* of the controlled quantity: memory, or hot memory (hot-split) */
 	guint64 level;	     /* the controlled quantity now: fast bytes, or hot fast bytes */
 	guint64 want;	     /* its target */

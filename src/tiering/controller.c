@@ -71,7 +71,8 @@ static void closed_loop_target(CtlGuest *g)
 	guint64 hot = in->hot_fast_bytes + in->hot_slow_bytes;
 
 	g->closed = TRUE;
-	g->blind = hot == 0;
+	g->hot_unknown = in->hot_unknown;
+	g->blind = !in->hot_unknown && hot == 0;
 	g->total = in->fast_bytes + in->slow_bytes;
 	g->level = in->fast_bytes;
 	if (in->mode == VTIER_POLICY_MODE_HOT_SPLIT) {

@@ -43,6 +43,8 @@ typedef struct {
 	guint window_ms;	   /* the schemes' charge window (quotas/reset_interval_ms) */
 	/* Added by the controller issue (0 = unknown, the defaults apply): */
 	guint elapsed_ms;	   /* measured time since the last step (0: host->interval_ms) */
+	gboolean hot_unknown;	   /* hot_*_bytes are not a measure of hot memory (vtierd has no
+				    * per-guest stat scheme): never "blind", and no exchange */
 } VtierControllerInput;
 
 typedef struct {
