@@ -8,7 +8,10 @@
  *   lab-workload pid=P start=0xA end=0xB hot_start=0xA hot_end=0xC node=N size_mib=S hot_mib=H
  *
  * which tests/kernel/lab-placement reads. Transparent huge pages are off unless --thp, so that
- * placement is counted in 4 KiB pages and DAMON migrates page by page.
+ * placement is counted in 4 KiB pages and DAMON migrates page by page. --hugetlb maps the set
+ * from the hugetlb pool instead (MAP_HUGETLB, the default huge page size; SIZE and HOT must be
+ * multiples of it): the pool must hold enough free pages on NODE
+ * (/sys/devices/system/node/nodeN/hugepages/hugepages-2048kB/nr_hugepages).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -40,12 +43,14 @@ struct options {
 	double seconds;
 	const char *info;
 	int thp;
+	int hugetlb;
 };
 
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s --node N --size MIB [--hot MIB] [--seconds S] [--info FILE] [--thp]\n"
+		"usage: %s --node N --size MIB [--hot MIB] [--seconds S] [--info FILE] [--thp | "
+		"--hugetlb]\n"
 		"  populate MIB on node N, reset the policy, keep the first --hot MIB busy for S seconds\n"
 		"  (0: until SIGTERM/SIGINT)\n",
 		prog);
@@ -72,12 +77,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "node", required_argument, NULL, 'n' },   { "size", required_argument, NULL, 's' },
 		{ "hot", required_argument, NULL, 'h' },    { "seconds", required_argument, NULL, 't' },
 		{ "info", required_argument, NULL, 'i' },   { "thp", no_argument, NULL, 'T' },
-		{ NULL, 0, NULL, 0 },
+		{ "hugetlb", no_argument, NULL, 'H' },      { NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	*o = (struct options){ .node = -1 };
-	while ((c = getopt_long(argc, argv, "n:s:h:t:i:T", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:s:h:t:i:TH", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': o->node = (int)parse_ulong(optarg, "node"); break;
 		case 's': o->size_mib = parse_ulong(optarg, "size"); break;
@@ -85,11 +90,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 't': o->seconds = strtod(optarg, NULL); break;
 		case 'i': o->info = optarg; break;
 		case 'T': o->thp = 1; break;
+		case 'H': o->hugetlb = 1; break;
 		default: usage(argv[0]);
 		}
 	}
 	if (optind != argc || o->node < 0 || o->node >= 64 || o->size_mib == 0 ||
-	    o->hot_mib > o->size_mib)
+	    o->hot_mib > o->size_mib || (o->thp && o->hugetlb))
 		usage(argv[0]);
 }
 
@@ -109,12 +115,14 @@ static char *populate(const struct options *o)
 	long page = sysconf(_SC_PAGESIZE);
 	char *base;
 
-	base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	base = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | (o->hugetlb ? MAP_HUGETLB : 0), -1, 0);
 	if (base == MAP_FAILED) {
-		perror("lab-workload: mmap");
+		perror(o->hugetlb ? "lab-workload: mmap(MAP_HUGETLB) (is the pool big enough?)"
+				  : "lab-workload: mmap");
 		exit(1);
 	}
-	if (madvise(base, len, o->thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) != 0)
+	if (!o->hugetlb && madvise(base, len, o->thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) != 0)
 		perror("lab-workload: madvise (ignored)");
 	if (mbind(base, len, MPOL_BIND, &mask, sizeof(mask) * 8, 0) != 0) {
 		fprintf(stderr, "lab-workload: mbind(MPOL_BIND, node %d): %s\n", o->node, strerror(errno));

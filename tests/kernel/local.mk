@@ -21,6 +21,9 @@ EXTRA_DIST += \
 	tests/kernel/lab-capture-topology \
 	tests/kernel/lab-selftest \
 	tests/kernel/examples/damon-pull.sh \
+	tests/kernel/examples/damon-unmovable.sh \
 	tests/suites/lab-smoke.sh \
+	tests/suites/vtierd-lab.sh \
+	tests/kernel/vtierd-guest.sh \
 	docs/lab.md
 include $(srcdir)/tests/kernel/tierproof.mk

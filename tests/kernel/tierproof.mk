@@ -10,6 +10,13 @@ tests_kernel_lab_damon_pull_LDADD = libvtier-core.la $(VTIER_LIBS)
 tests_kernel_lab_damon_pull_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
 EXTRA_DIST += tests/suites/damon-tiering-proof.sh tests/kernel/damon-tiering-proof-guest.sh \
 	docs/lab-tiering.md
+# The kernel's commit time for plans of 100 and 500 guests (bench/README.md): the planner's and
+# the DAMON driver's C API inside the lab guest.
+check_PROGRAMS += tests/kernel/lab-commit-time
+tests_kernel_lab_commit_time_SOURCES = tests/kernel/lab-commit-time.c tests/unit/plan-scenario.c \
+	tests/unit/plan-scenario.h
+tests_kernel_lab_commit_time_LDADD = libvtier-core.la $(VTIER_LIBS)
+tests_kernel_lab_commit_time_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
 # The controller's closed loop in the lab (docs/controller.md, bench/tiering/).
 check_PROGRAMS += tests/kernel/lab-damon-loop
 tests_kernel_lab_damon_loop_SOURCES = tests/kernel/lab-damon-loop.c

@@ -10,6 +10,8 @@
 #include "damon-test-util.h"
 #include "tiering/damon/damon-driver.h"
 #include "tiering/damon/damon-fake.h"
+#include "tiering/damon/damon-ownership.h"
+#include "tiering/damon/damon-writer-private.h"
 #include "vtier-test.h"
 
 #define GUEST "/vtier.slice/guest1"
@@ -121,6 +123,56 @@ static void test_restart_without_record(void)
 	g_assert_cmpuint(vtier_damon_io_get_write_count(io), ==, writes);
 }
 
+typedef struct {
+	VtierDamonIo *io;
+	guint waits;
+	guint adopted;
+	gint pid;
+} MidApply;
+
+/* The staged start's wait: vtierd killed here (SIGKILL) and started again claims the tree. */
+static void claim_during_wait(VtierDamonWriter *w, guint ms)
+{
+	MidApply *m = w->wait_data;
+	g_auto(VtierDamonClaim) claim = { 0 };
+	g_autoptr(GError) error = NULL;
+
+	(void)ms;
+	m->waits++;
+	g_assert_true(vtier_damon_ownership_claim(m->io, FALSE, &claim, &error));
+	g_assert_no_error(error);
+	m->adopted = claim.adopted->len;
+	if (claim.adopted->len > 0)
+		m->pid = g_array_index(claim.adopted, VtierDamonOwnedKdamond, 0).pid;
+}
+
+/* The kdamond the apply turned on is recorded before the staged start's wait: a restart in the
+ * middle of the apply adopts it (lab: vtierd killed in that wait refused its own kdamond). */
+static void test_recorded_before_staged_wait(void)
+{
+	g_autoptr(VtierTestSysroot) sysroot = vtier_test_sysroot_new(NULL);
+	g_autoptr(VtierDamonFeatures) profile = vtier_damon_features_load("7.3", NULL);
+	g_autoptr(VtierDamonFake) fake = vtier_damon_fake_new(profile);
+	g_autoptr(VtierDamonIo) io = vtier_damon_fake_get_io(fake);
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_autoptr(VtierDamonDriver) d = vtier_damon_driver_new(io);
+	g_autoptr(GError) error = NULL;
+	MidApply m = { .io = io, .pid = -1 };
+	VtierDamonWriter *w;
+
+	vtier_test_write_file(sysroot->root, "sys/fs/cgroup" GUEST "/cgroup.procs", "");
+	g_assert_true(vtier_damon_driver_start(d, TRUE, &error));
+	g_assert_no_error(error);
+	w = vtier_damon_driver_get_writer(d);
+	w->wait = claim_during_wait;
+	w->wait_data = &m;
+	g_assert_true(vtier_damon_driver_apply(d, model, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(m.waits, ==, 1);
+	g_assert_cmpuint(m.adopted, ==, 1);
+	g_assert_cmpint(m.pid, ==, 3001);
+}
+
 static void test_no_damon(void)
 {
 	g_autoptr(VtierTestSysroot) sysroot = vtier_test_sysroot_new(NULL);
@@ -144,5 +196,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/damon/driver/lifecycle", test_lifecycle);
 	g_test_add_func("/damon/driver/restart-without-record", test_restart_without_record);
 	g_test_add_func("/damon/driver/no-damon", test_no_damon);
+	g_test_add_func("/damon/driver/recorded-before-staged-wait",
+			test_recorded_before_staged_wait);
 	return g_test_run();
 }

@@ -56,6 +56,18 @@ static VtierDamonFeatures *learn_features(VtierDamonDriver *d, GError **error)
 	return g_steal_pointer(&probed);
 }
 
+/* A kdamond was just turned on: record it (every kdamond of the tree is vtier's after the
+ * claim) before the apply goes on, so that a restart after SIGKILL mid-apply adopts it. */
+static void on_kdamond_started(VtierDamonWriter *writer, guint kdamond, gpointer user_data)
+{
+	VtierDamonDriver *d = user_data;
+	g_autoptr(GError) error = NULL;
+
+	(void)writer;
+	if (!vtier_damon_ownership_record(d->io, G_MAXUINT, &error))
+		g_debug("cannot record kdamond %u as vtier's yet: %s", kdamond, error->message);
+}
+
 gboolean vtier_damon_driver_start(VtierDamonDriver *d, gboolean disable_damon_stat, GError **error)
 {
 	g_clear_pointer(&d->features, vtier_damon_features_free);
@@ -71,6 +83,7 @@ gboolean vtier_damon_driver_start(VtierDamonDriver *d, gboolean disable_damon_st
 		return FALSE;
 	}
 	d->writer = vtier_damon_writer_new(d->io, d->features);
+	vtier_damon_writer_set_started_func(d->writer, on_kdamond_started, d);
 	return TRUE;
 }
 

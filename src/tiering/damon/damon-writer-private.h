@@ -18,6 +18,8 @@ struct _VtierDamonWriter {
 	guint staged_max_wait_ms;   /* bound of the wait for the first quota window */
 	void (*wait)(VtierDamonWriter *w, guint ms); /* NULL: sleep (render_script records it) */
 	gpointer wait_data;
+	VtierDamonStartedFunc started; /* NULL: nobody to tell (see set_started_func()) */
+	gpointer started_data;
 };
 
 /* damon-writer-staged.c: waits @ms (w->wait, or sleeps). */

@@ -14,6 +14,13 @@
  * the real patterns and `commit`s. Done on every kernel: it costs one window at start only.
  */
 
+void vtier_damon_writer_set_started_func(VtierDamonWriter *w, VtierDamonStartedFunc func,
+					 gpointer user_data)
+{
+	w->started = func;
+	w->started_data = user_data;
+}
+
 void vtier_damon_writer_set_staged_start(VtierDamonWriter *w, gboolean enabled, guint max_wait_ms)
 {
 	w->staged = enabled;

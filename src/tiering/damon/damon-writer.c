@@ -388,8 +388,11 @@ static gboolean run_state(Apply *a, guint k, GPtrArray *entries, VtierDamonState
 			restore_running(a, k);
 		return FALSE;
 	}
-	if (action == VTIER_DAMON_STATE_ON)
+	if (action == VTIER_DAMON_STATE_ON) {
 		set_running(a, k, TRUE);
+		if (a->w->started != NULL)
+			a->w->started(a->w, k, a->w->started_data);
+	}
 	if ((action == VTIER_DAMON_STATE_COMMIT || action == VTIER_DAMON_STATE_COMMIT_GOALS) &&
 	    !check_still_running(a, k, error))
 		return FALSE;

@@ -57,6 +57,13 @@ void vtier_damon_writer_set_staged_start(VtierDamonWriter *writer, gboolean enab
 gboolean vtier_damon_scheme_needs_staged_start(const VtierDamonScheme *scheme);
 /* Forgets what the files hold (the next apply reads them again), e.g. after someone else wrote. */
 void vtier_damon_writer_invalidate(VtierDamonWriter *writer);
+/* Called right after apply turned kdamond @kdamond `on`, before anything else (the staged
+ * start's wait, the real patterns, the other kdamonds): the driver records ownership there, so
+ * that a vtierd killed in the middle of an apply adopts the kdamond it started instead of
+ * refusing it as foreign. */
+typedef void (*VtierDamonStartedFunc)(VtierDamonWriter *writer, guint kdamond, gpointer user_data);
+void vtier_damon_writer_set_started_func(VtierDamonWriter *writer, VtierDamonStartedFunc func,
+					 gpointer user_data);
 
 typedef enum {
 	VTIER_DAMON_STATE_NONE,	  /* nothing to do */

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "lab-commit-time"
+
+/* lab-commit-time [--guests N]... [--rounds R] — inside a lab guest only (tests/kernel/lab): how
+ * long the kernel takes to `commit` vtier's plan for N guests (bench/README.md).
+ *
+ * For each N (default 100 and 500): N ratio guests (plan-scenario.h: vmI, 1 GiB each, memcg
+ * /machine.slice/machine-qemu\x2dI\x2dvmI.scope, made here under /sys/fs/cgroup), planned by
+ * vtier_planner_plan() on the lab's topology and DAMON features, applied by the DAMON driver
+ * (`on`, staged start). Then R rounds of a budget change, each applied by the driver (the
+ * `quotas/bytes` writes plus one `commit`):
+ *   one:  one guest's PULL budget changes (what one controller step usually does);
+ *   all:  every guest's PULL budget changes;
+ *   bare: `commit` written alone to kdamonds/0/state, nothing changed (the kernel's part).
+ * Prints, per N and kind, min / median / max milliseconds of the whole apply and the writes it
+ * made, and the commit write's own time for `bare`. Then the driver stops the kdamond.
+ * --extra-memcgs M first creates M empty memcgs that no filter names. */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "common/paths.h"
+#include "plan-scenario.h"
+#include "tiering/damon/damon-driver.h"
+#include "tiering/planner.h"
+#include "tiering/topology.h"
+
+#define MIB (G_GUINT64_CONSTANT(1) << 20)
+#define GIB (G_GUINT64_CONSTANT(1) << 30)
+
+typedef struct {
+	VtierDamonDriver *driver;
+	VtierTopology *topology;
+	const VtierDamonFeatures *features;
+	guint rounds;
+} Bench;
+
+static gdouble now_ms(void)
+{
+	return (gdouble)g_get_monotonic_time() / 1000.0;
+}
+
+static gint compare_doubles(gconstpointer a, gconstpointer b)
+{
+	gdouble x = *(const gdouble *)a, y = *(const gdouble *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void print_row(guint n, guint schemes, const gchar *kind, GArray *ms, guint writes)
+{
+	g_array_sort(ms, compare_doubles);
+	printf("%6u %8u %-5s %9.1f %9.1f %9.1f %7u\n", n, schemes, kind,
+	       g_array_index(ms, gdouble, 0), g_array_index(ms, gdouble, ms->len / 2),
+	       g_array_index(ms, gdouble, ms->len - 1), writes);
+	fflush(stdout);
+}
+
+static gboolean write_file(const gchar *path, const gchar *value, GError **error)
+{
+	int fd = open(path, O_WRONLY);
+	gssize len = (gssize)strlen(value);
+
+	if (fd < 0 || write(fd, value, (gsize)len) != len) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot write \"%s\" to %s: %s",
+			    value, path, g_strerror(e));
+		return FALSE;
+	}
+	close(fd);
+	return TRUE;
+}
+
+/* @n empty memory cgroups nobody's filter names (/sys/fs/cgroup/other.slice/cN): does the
+ * kernel's commit time depend on how many memcgs exist? */
+static gboolean make_other_memcgs(guint n, GError **error)
+{
+	g_autofree gchar *slice = g_build_filename("/sys/fs/cgroup", "other.slice", NULL);
+
+	if (g_mkdir_with_parents(slice, 0755) != 0) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "mkdir %s: %s", slice,
+			    g_strerror(errno));
+		return FALSE;
+	}
+	for (guint i = 0; i < n; i++) {
+		g_autofree gchar *name = g_strdup_printf("c%u", i);
+		g_autofree gchar *path = g_build_filename(slice, name, NULL);
+
+		if (g_mkdir(path, 0755) != 0 && errno != EEXIST) {
+			g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "mkdir %s: %s",
+				    path, g_strerror(errno));
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+/* The guests' memory cgroups (the kernel refuses a memcg filter whose path does not exist). */
+static gboolean make_memcgs(guint n, GError **error)
+{
+	const gchar *root = "/sys/fs/cgroup";
+	g_autofree gchar *slice = g_build_filename(root, "machine.slice", NULL);
+	g_autofree gchar *control = g_build_filename(root, "cgroup.subtree_control", NULL);
+	g_autofree gchar *slice_control = g_build_filename(slice, "cgroup.subtree_control", NULL);
+
+	if (!write_file(control, "+memory", error) || g_mkdir_with_parents(slice, 0755) != 0 ||
+	    !write_file(slice_control, "+memory", error))
+		return FALSE;
+	for (guint i = 1; i <= n; i++) {
+		g_autofree gchar *name = g_strdup_printf("machine-qemu\\x2d%u\\x2dvm%u.scope", i, i);
+		g_autofree gchar *path = g_build_filename(slice, name, NULL);
+
+		if (g_mkdir(path, 0755) != 0 && errno != EEXIST) {
+			g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "mkdir %s: %s",
+				    path, g_strerror(errno));
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+static VtierPlan *plan_guests(Bench *b, guint n, GError **error)
+{
+	g_autoptr(GPtrArray) guests =
+		g_ptr_array_new_with_free_func((GDestroyNotify)vtier_plan_guest_free);
+	VtierPlanInput input = { .topology = b->topology, .features = b->features };
+
+	for (guint i = 1; i <= n; i++)
+		g_ptr_array_add(guests, plan_scenario_guest(i, GIB, VTIER_POLICY_MODE_RATIO));
+	input.guests = guests;
+	return vtier_planner_plan(&input, error);
+}
+
+static GPtrArray *model_schemes(VtierDamonModel *model)
+{
+	return ((VtierDamonKdamond *)g_ptr_array_index(model->kdamonds, 0))->context->schemes;
+}
+
+/* Changes the budget (quotas/bytes) of the PULL scheme of guest @first..@last (plan order). */
+static void change_budgets(const VtierPlan *plan, VtierDamonModel *model, guint first, guint last,
+			   guint round)
+{
+	GPtrArray *schemes = model_schemes(model);
+
+	for (guint i = first; i <= last && i < plan->guests->len; i++) {
+		const VtierPlanGuestResult *r = g_ptr_array_index(plan->guests, i);
+		VtierDamonScheme *s;
+
+		if (!r->planned || r->first_scheme < 0 || (guint)r->first_scheme >= schemes->len)
+			continue;
+		s = g_ptr_array_index(schemes, r->first_scheme);
+		s->quotas.bytes = 16 * MIB + (round % 2 + 1) * MIB;
+	}
+}
+
+static gboolean time_apply(Bench *b, VtierDamonModel *model, gdouble *ret_ms, guint *ret_writes,
+			   GError **error)
+{
+	g_auto(VtierDamonApplyResult) result = { 0 };
+	gdouble t0 = now_ms();
+
+	if (!vtier_damon_driver_apply(b->driver, model, &result, error))
+		return FALSE;
+	*ret_ms = now_ms() - t0;
+	*ret_writes = result.writes;
+	return TRUE;
+}
+
+static gboolean bench_budget(Bench *b, guint n, const VtierPlan *plan, VtierDamonModel *model,
+			     gboolean all, GError **error)
+{
+	g_autoptr(GArray) ms = g_array_new(FALSE, FALSE, sizeof(gdouble));
+	guint writes = 0;
+
+	for (guint r = 0; r < b->rounds; r++) {
+		gdouble t;
+
+		change_budgets(plan, model, all ? 0 : n / 2, all ? n : n / 2, r);
+		if (!time_apply(b, model, &t, &writes, error))
+			return FALSE;
+		g_array_append_val(ms, t);
+	}
+	print_row(n, model_schemes(model)->len, all ? "all" : "one", ms, writes);
+	return TRUE;
+}
+
+static gboolean bench_bare(Bench *b, guint n, VtierDamonModel *model, GError **error)
+{
+	g_autofree gchar *state = vtier_path_build(VTIER_PATH_DAMON_ADMIN, "kdamonds", "0", "state",
+						   NULL);
+	g_autoptr(GArray) ms = g_array_new(FALSE, FALSE, sizeof(gdouble));
+
+	for (guint r = 0; r < b->rounds; r++) {
+		gdouble t0 = now_ms(), t;
+
+		if (!write_file(state, "commit", error))
+			return FALSE;
+		t = now_ms() - t0;
+		g_array_append_val(ms, t);
+	}
+	print_row(n, model_schemes(model)->len, "bare", ms, 1);
+	return TRUE;
+}
+
+static gboolean bench_size(Bench *b, guint n, GError **error)
+{
+	g_autoptr(VtierPlan) plan = NULL;
+	g_autoptr(VtierDamonModel) model = NULL;
+	gdouble ms;
+	guint writes;
+
+	if (!make_memcgs(n, error))
+		return FALSE;
+	plan = plan_guests(b, n, error);
+	if (plan == NULL)
+		return FALSE;
+	model = vtier_damon_model_copy(plan->model);
+	if (!time_apply(b, model, &ms, &writes, error))
+		return FALSE;
+	printf("%6u %8u %-5s %9.1f %9s %9s %7u   (first apply: %u of %u guests planned)\n", n,
+	       model_schemes(model)->len, "on", ms, "", "", writes, plan->guests->len, n);
+	fflush(stdout);
+	if (!bench_budget(b, n, plan, model, FALSE, error) ||
+	    !bench_budget(b, n, plan, model, TRUE, error) || !bench_bare(b, n, model, error))
+		return FALSE;
+	return vtier_damon_driver_stop(b->driver, error);
+}
+
+int main(int argc, char **argv)
+{
+	g_autoptr(GOptionContext) ctx = g_option_context_new("");
+	g_autoptr(GError) error = NULL;
+	g_auto(GStrv) sizes = NULL;
+	gint rounds = 10;
+	gint extra = 0;
+	const GOptionEntry entries[] = {
+		{ "guests", 'g', 0, G_OPTION_ARG_STRING_ARRAY, &sizes, "Plan size (repeat; default 100 and 500)", "N" },
+		{ "rounds", 'r', 0, G_OPTION_ARG_INT, &rounds, "Budget changes per kind (default 10)", "R" },
+		{ "extra-memcgs", 'm', 0, G_OPTION_ARG_INT, &extra, "Also create M empty memcgs first", "M" },
+		G_OPTION_ENTRY_NULL,
+	};
+	const gchar *defaults[] = { "100", "500", NULL };
+	Bench b = { 0 };
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &error) || rounds < 1 || extra < 0) {
+		g_printerr("lab-commit-time: %s\n",
+			   error != NULL ? error->message : "--rounds >= 1, --extra-memcgs >= 0");
+		return 2;
+	}
+	if (g_getenv("LAB_KERNEL") == NULL || !g_file_test("/run/lab/cmd", G_FILE_TEST_EXISTS)) {
+		g_printerr("lab-commit-time: refusing to run outside a lab guest (tests/kernel/lab)\n");
+		return 2;
+	}
+	b.rounds = (guint)rounds;
+	if (extra > 0 && !make_other_memcgs((guint)extra, &error)) {
+		g_printerr("lab-commit-time: %s\n", error->message);
+		return 1;
+	}
+	b.driver = vtier_damon_driver_new(NULL);
+	b.topology = vtier_topology_load(NULL, &error);
+	if (b.topology == NULL || !vtier_damon_driver_start(b.driver, TRUE, &error)) {
+		g_printerr("lab-commit-time: %s\n", error->message);
+		return 1;
+	}
+	b.features = vtier_damon_driver_get_features(b.driver);
+	printf("kernel %s: the driver's apply of a budget change (writes + commit) and a bare "
+	       "commit, ms over %u rounds; %d other memcgs\n",
+	       g_getenv("LAB_RELEASE"), b.rounds, extra);
+	printf("%6s %8s %-5s %9s %9s %9s %7s\n", "guests", "schemes", "kind", "min", "median", "max",
+	       "writes");
+	for (guint i = 0; (sizes != NULL ? sizes[i] : defaults[i]) != NULL; i++) {
+		guint n = (guint)g_ascii_strtoull(sizes != NULL ? sizes[i] : defaults[i], NULL, 10);
+
+		if (n == 0 || !bench_size(&b, n, &error)) {
+			g_printerr("lab-commit-time: %u guests: %s\n", n,
+				   error != NULL ? error->message : "invalid size");
+			vtier_damon_driver_stop(b.driver, NULL);
+			return 1;
+		}
+	}
+	vtier_topology_free(b.topology);
+	vtier_damon_driver_free(b.driver);
+	return 0;
+}

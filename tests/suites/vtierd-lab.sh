@@ -1,0 +1,75 @@
+#!/bin/bash
+# vtierd-lab.sh — vtierd for real on the lab's kernels (7.3, 6.18): inside each,
+# tests/kernel/vtierd-guest.sh starts vtierd against the kernel's DAMON (no --dry-run,
+# --connect none, [damon] disable_damon_stat=true) and checks that it refuses a foreign kdamond
+# without writing anything, tiers a workload in a cgroup attached by pid with pin-fast (pages
+# move from the CXL node to node0, memory.numa_stat before/after), adopts its kdamond after a
+# SIGKILL (mid-apply and mid-migration: no second staged start, the same schemes), and moves
+# the workload toward ratio 50% after a policy change. The figures are printed as comment
+# lines. Run by ./quickstart.sh check with VTIER_SRCDIR and VTIER_BUILDDIR set;
+# VTIERD_LAB_KERNELS overrides the kernel list. Ends with "N passed, N failed, N skipped".
+set -uo pipefail
+
+srcdir=${VTIER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+guest=$(cd "$(dirname "$0")/../kernel" && pwd)/vtierd-guest.sh
+builddir=${VTIER_BUILDDIR:-$srcdir/_build}
+helperdir=${VTIERD_LAB_HELPERDIR:-$builddir}
+kernels=${VTIERD_LAB_KERNELS:-7.3 6.18}
+passed=0 failed=0 skipped=0
+
+result() { # ok|fail|skip NAME [WHY]
+	case "$1" in
+	ok) passed=$((passed + 1)); echo "PASS: $2" ;;
+	fail) failed=$((failed + 1)); echo "FAIL: $2${3:+: $3}" ;;
+	skip) skipped=$((skipped + 1)); echo "SKIP: $2${3:+: $3}" ;;
+	esac
+}
+
+finish() {
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+missing=""
+[ -x "$srcdir/tests/kernel/lab" ] || missing="tests/kernel/lab (the lab is not in this tree)"
+command -v qemu-system-x86_64 >/dev/null || missing="$missing qemu-system-x86_64 (qemu-system-x86)"
+[ -x /usr/lib/qemu/virtiofsd ] || missing="$missing /usr/lib/qemu/virtiofsd (qemu-system-common)"
+[ -x /bin/busybox ] || missing="$missing /bin/busybox (busybox-static)"
+[ "$(id -u)" = 0 ] || missing="$missing root"
+if [ -n "$missing" ]; then
+	for k in $kernels; do result skip "vtierd-lab $k" "missing: $missing"; done
+	finish
+fi
+for p in "$builddir/vtierd" "$builddir/vtierctl" "$helperdir/tests/kernel/lab-workload"; do
+	if [ ! -x "$p" ]; then
+		for k in $kernels; do result fail "vtierd-lab $k" "$p not built (make check builds it)"; done
+		finish
+	fi
+done
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+for k in $kernels; do
+	start=$(date +%s)
+	mkdir -p "$work/out-$k"
+	TMPDIR=$work "$srcdir/tests/kernel/lab" --quiet --timeout 300 --out "$work/out-$k" \
+		--output "$work/output-$k" --console "$work/console-$k" "$k" -- \
+		"$guest" "$builddir" "$k" "$srcdir" "$helperdir" \
+		2>"$work/stderr-$k"
+	rc=$?
+	echo "# $k: lab exited $rc after $(($(date +%s) - start))s"
+	grep -E '^#' "$work/output-$k" 2>/dev/null | sed "s/^/# $k: /"
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) result ok "$k: ${line#ok * - }" ;;
+		"not ok "*) result fail "$k: ${line#not ok * - }" ;;
+		esac
+	done <"$work/output-$k"
+	if ! grep -qE '^1\.\.[0-9]+$' "$work/output-$k" 2>/dev/null; then
+		result fail "vtierd-lab $k completed" "lab exit $rc: $(tail -3 "$work/stderr-$k" | tr '\n' ' ')"
+		tail -20 "$work/output-$k" 2>/dev/null | sed 's/^/#   /'
+	fi
+done
+finish
