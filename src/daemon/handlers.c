@@ -74,6 +74,12 @@ static JsonNode *handle_attach(VtierManager *m, const VtierControlRequest *req, 
 
 	if (!vtier_daemon_guest_attach(m, req, &g, error))
 		return NULL;
+	/* an acknowledged attach survives a crash of vtierd in the apply it triggers */
+	if (!vtier_manager_state_save(m, error)) {
+		g_prefix_error(error, "attach %s: ", req->name);
+		vtier_daemon_guest_detach(m, req->name, NULL);
+		return NULL;
+	}
 	{
 		g_autofree gchar *name = vtier_escape_log(g->name);
 
@@ -246,7 +252,8 @@ gboolean vtier_manager_handle_request(const VtierControlRequest *req, JsonNode *
 		result = handle_attach(m, req, error);
 		break;
 	case VTIER_CONTROL_CMD_DETACH:
-		if (vtier_daemon_guest_detach(m, req->name, error))
+		if (vtier_daemon_guest_detach(m, req->name, error) &&
+		    vtier_manager_state_save(m, error))
 			result = object_node(json_object_new());
 		break;
 	case VTIER_CONTROL_CMD_RELOAD:

@@ -266,6 +266,21 @@ static void test_restart(Fixture *f, gconstpointer data)
 	g_assert_true(json_node_equal(slots_before, slots_after));
 }
 
+/* An attach vtierd acknowledged is in the state file before any reconcile ran (vtierd may die
+ * in the apply the attach triggers: the lab's kill -9 in the staged start). */
+static void test_attach_saved(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+
+	(void)data;
+	g_assert_true(attach(f->m, 7, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(f->m->reconciles, ==, 0);
+	vtier_manager_free(f->m); /* no reconcile, no orderly stop's save either: */
+	f->m = new_manager();
+	g_assert_nonnull(g_hash_table_lookup(f->m->guests, "w07"));
+}
+
 static void test_attach_errors(Fixture *f, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
@@ -427,6 +442,8 @@ int main(int argc, char **argv)
 	g_test_add("/daemon/memcg-fault", Fixture, NULL, fixture_setup, test_memcg_fault,
 		   fixture_teardown);
 	g_test_add("/daemon/restart", Fixture, NULL, fixture_setup, test_restart, fixture_teardown);
+	g_test_add("/daemon/attach-saved", Fixture, NULL, fixture_setup, test_attach_saved,
+		   fixture_teardown);
 	g_test_add("/daemon/attach-errors", Fixture, NULL, fixture_setup, test_attach_errors,
 		   fixture_teardown);
 	g_test_add("/daemon/explain-unknown", Fixture, NULL, fixture_setup, test_explain_unknown,
