@@ -174,9 +174,10 @@ static void render_guest_row(GString *out, const VtierSnapshotGuest *g, guint na
 	g_autofree gchar *error = vtier_render_fit(g->last_error ? g->last_error : "-",
 						   STATUS_ERROR_MAX, FALSE);
 
-	g_string_append_printf(out, "%s  %s  %6s  %10s  %10s  %5s  %10s  %10s  %-10s  %s\n", name,
-			       mode, target, fast, slow, share, up, down,
-			       vtier_guest_state_to_string(g->state), error);
+	g_string_append_printf(out, "%s  %s  %6s  %10s  %10s  %5s  %10s  %10s  %-10s  %-10s  %s\n",
+			       name, mode, target, fast, slow, share, up, down,
+			       vtier_guest_state_to_string(g->state),
+			       vtier_control_state_to_string(g->control_state), error);
 }
 
 static void render_guest_notes(GString *out, const VtierSnapshotGuest *g)
@@ -195,6 +196,21 @@ static void render_guest_notes(GString *out, const VtierSnapshotGuest *g)
 		g_autofree gchar *why = vtier_escape_terminal(u->reason);
 
 		g_string_append_printf(out, "  %s: %s unmovable (%s)\n", name, bytes, why);
+	}
+	if (vtier_snapshot_guest_has_loop(g)) {
+		g_autofree gchar *why = vtier_escape_terminal(g->control_reason ? g->control_reason
+									  : "-");
+		g_autofree gchar *granted = size_text(g->granted_fast_bytes);
+		g_autofree gchar *error = size_text((guint64)ABS(g->control_error_bytes));
+		g_autofree gchar *up = size_text(g->up.budget_bytes);
+		g_autofree gchar *down = size_text(g->down.budget_bytes);
+
+		g_string_append_printf(out,
+				       "  %s: controller %s: %s (granted %s fast, error %s%s; "
+				       "budgets up %s, down %s per window)\n",
+				       name, vtier_control_state_to_string(g->control_state), why,
+				       granted, g->control_error_bytes < 0 ? "-" : "", error, up,
+				       down);
 	}
 }
 
@@ -219,9 +235,10 @@ gchar *vtier_status_render(const VtierSnapshot *s)
 	{
 		g_autofree gchar *head = vtier_render_fit("NAME", name_width, TRUE);
 
-		g_string_append_printf(out, "%s  %-8s  %6s  %10s  %10s  %5s  %10s  %10s  %-10s  %s\n",
+		g_string_append_printf(out,
+				       "%s  %-8s  %6s  %10s  %10s  %5s  %10s  %10s  %-10s  %-10s  %s\n",
 				       head, "MODE", "TARGET", "FAST", "SLOW", "SHARE", "UP", "DOWN",
-				       "STATE", "LAST ERROR");
+				       "STATE", "CONTROL", "LAST ERROR");
 	}
 	for (guint i = 0; i < s->guests->len; i++)
 		render_guest_row(out, g_ptr_array_index(s->guests, i), name_width);
@@ -264,7 +281,12 @@ static void render_top_row(GString *out, const VtierSnapshotGuest *g)
 	g_autofree gchar *fast = g->measured ? compact_size(g->fast_bytes) : g_strdup("-");
 	g_autofree gchar *slow = g->measured ? compact_size(g->slow_bytes) : g_strdup("-");
 	g_autofree gchar *bar = vtier_render_bar(share, g->target_share_bp, TOP_BAR);
-	g_autofree gchar *state = vtier_render_fit(vtier_guest_state_to_string(g->state), 10, FALSE);
+	/* a guest that tiers under the closed loop shows the loop's state */
+	const gchar *state_name = g->state == VTIER_GUEST_STATE_TIERING &&
+					  vtier_snapshot_guest_has_loop(g)
+				      ? vtier_control_state_to_string(g->control_state)
+				      : vtier_guest_state_to_string(g->state);
+	g_autofree gchar *state = vtier_render_fit(state_name, 10, FALSE);
 
 	g_string_append_printf(out, "%s %s %9s %5s %5s %s %s\n", name, mode, split, fast, slow, bar,
 			       state);

@@ -212,6 +212,8 @@ static VtierSnapshotGuest *guest_record(VtierManager *m, VtierDaemonGuest *g)
 		s->slow_byte_seconds = g->snap->slow_byte_seconds;
 		s->control_state = g->snap->control_state;
 		s->control_reason = g_strdup(g->snap->control_reason);
+		s->granted_fast_bytes = g->snap->granted_fast_bytes;
+		s->control_error_bytes = g->snap->control_error_bytes;
 	}
 	fill_policy(m, g, s);
 	vtier_daemon_guest_unmovable(g, s, m->topology);
@@ -326,6 +328,8 @@ static void run_controller(VtierManager *m, GPtrArray *measured, GArray *inputs)
 		s->control_state = out->state;
 		g_free(s->control_reason);
 		s->control_reason = g_strdup(out->reason);
+		s->granted_fast_bytes = out->granted_fast_bytes;
+		s->control_error_bytes = out->error_bytes;
 		if (s->up.scheme >= 0)
 			s->up.budget_bytes = out->up_bytes;
 		if (s->down.scheme >= 0)

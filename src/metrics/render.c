@@ -361,6 +361,31 @@ static void render_guest_control(Render *r)
 	}
 }
 
+/* The closed loop's grant and error, for the guests it drives. */
+static void render_guest_loop(Render *r)
+{
+	family(r, "vtier_guest_fast_granted_bytes", "gauge",
+	       "Fast bytes the controller granted a guest after the host arbiter.");
+	for (guint i = 0; i < r->snapshot->guests->len; i++) {
+		const VtierSnapshotGuest *g = GUEST(r, i);
+
+		if (!vtier_snapshot_guest_has_loop(g))
+			continue;
+		guest_labels(r->out, "vtier_guest_fast_granted_bytes", DOMAIN(r, i), NULL, NULL);
+		value_u64(r->out, g->granted_fast_bytes);
+	}
+	family(r, "vtier_guest_control_error_bytes", "gauge",
+	       "Granted minus held fast bytes of a guest: above 0 it wants more fast memory.");
+	for (guint i = 0; i < r->snapshot->guests->len; i++) {
+		const VtierSnapshotGuest *g = GUEST(r, i);
+
+		if (!vtier_snapshot_guest_has_loop(g))
+			continue;
+		guest_labels(r->out, "vtier_guest_control_error_bytes", DOMAIN(r, i), NULL, NULL);
+		value_double(r->out, (gdouble)g->control_error_bytes);
+	}
+}
+
 static void render_guest_unmovable(Render *r)
 {
 	family(r, "vtier_guest_unmovable_bytes", "gauge",
@@ -465,6 +490,7 @@ void vtier_metrics_render_to(const VtierSnapshot *snapshot, GString *out)
 			   TRUE);
 	render_guest_directions(&r);
 	render_guest_control(&r);
+	render_guest_loop(&r);
 	render_guest_unmovable(&r);
 	render_guest_chargeback(&r);
 	render_guest_last_error(&r);

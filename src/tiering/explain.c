@@ -146,6 +146,18 @@ static void explain_control(GPtrArray *out, const VtierSnapshotGuest *g)
 	add(out, "The controller (tuner %s) is %s%s%s.", g->tuner ? g->tuner : "vtier",
 	    vtier_control_state_to_string(g->control_state), g->control_reason ? ": " : "",
 	    g->control_reason ? g->control_reason : "");
+	if (vtier_snapshot_guest_has_loop(g)) {
+		g_autofree gchar *granted = size_text(g->granted_fast_bytes);
+		g_autofree gchar *error = size_text((guint64)ABS(g->control_error_bytes));
+
+		if (g->control_error_bytes == 0)
+			add(out, "It granted the guest %s of fast memory, and the guest holds exactly "
+				 "that.",
+			    granted);
+		else
+			add(out, "It granted the guest %s of fast memory; the guest holds %s %s.",
+			    granted, error, g->control_error_bytes > 0 ? "less" : "more");
+	}
 }
 
 static const gchar *unmovable_why(const gchar *reason)

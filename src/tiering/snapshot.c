@@ -161,6 +161,20 @@ void vtier_snapshot_guest_free(VtierSnapshotGuest *guest)
 	g_free(guest);
 }
 
+gboolean vtier_snapshot_guest_has_loop(const VtierSnapshotGuest *guest)
+{
+	switch (guest->control_state) {
+	case VTIER_CONTROL_STATE_RAMPING:
+	case VTIER_CONTROL_STATE_HOLDING:
+	case VTIER_CONTROL_STATE_EXCHANGING:
+	case VTIER_CONTROL_STATE_CAPPED:
+	case VTIER_CONTROL_STATE_BLIND:
+		return TRUE;
+	default:
+		return FALSE;
+	}
+}
+
 VtierSnapshotGuest *vtier_snapshot_guest_copy(const VtierSnapshotGuest *guest)
 {
 	VtierSnapshotGuest *g = vtier_snapshot_guest_new(NULL);

@@ -128,6 +128,8 @@ typedef struct {
 	VtierSnapshotDirection down;
 	VtierControlState control_state;
 	gchar *control_reason;	  /* the controller's one-line reason, may be NULL */
+	guint64 granted_fast_bytes; /* fast bytes the controller granted after the host's arbiter */
+	gint64 control_error_bytes; /* granted minus held fast bytes (> 0: below), 0 without a loop */
 	GPtrArray *unmovable;	  /* VtierSnapshotUnmovable */
 	gdouble fast_byte_seconds; /* counter: fast bytes held x seconds (chargeback) */
 	gdouble slow_byte_seconds;
@@ -136,6 +138,8 @@ typedef struct {
 } VtierSnapshotGuest;
 
 VtierSnapshotGuest *vtier_snapshot_guest_new(const gchar *name);
+/* Whether vtier's closed loop drives this guest (its grant and error mean something). */
+gboolean vtier_snapshot_guest_has_loop(const VtierSnapshotGuest *guest);
 VtierSnapshotGuest *vtier_snapshot_guest_copy(const VtierSnapshotGuest *guest);
 void vtier_snapshot_guest_free(VtierSnapshotGuest *guest);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtierSnapshotGuest, vtier_snapshot_guest_free)

@@ -39,6 +39,8 @@ static VtierSnapshotGuest *guest_new(const gchar *name, guint target_bp, guint64
 					    .tried_bytes = GIB, .hot_bytes = 64 * MIB, .scheme = 1 };
 	g->control_state = VTIER_CONTROL_STATE_RAMPING;
 	g->control_reason = g_strdup("8 points below target");
+	g->granted_fast_bytes = g->target_fast_bytes;
+	g->control_error_bytes = (gint64)g->granted_fast_bytes - (gint64)fast;
 	return g;
 }
 

@@ -71,6 +71,8 @@ static VtierSnapshotGuest *tiering_guest(const gchar *name, guint64 fast, guint6
 	g->up = (VtierSnapshotDirection){ 64 * MIB, 3 * GIB, 4 * GIB, 7, 512 * MIB, 0 };
 	g->down = (VtierSnapshotDirection){ 32 * MIB, 1 * GIB, 1 * GIB, 0, 2 * GIB, 1 };
 	g->control_state = VTIER_CONTROL_STATE_RAMPING;
+	g->granted_fast_bytes = 2 * GIB;
+	g->control_error_bytes = (gint64)(2 * GIB) - (gint64)fast;
 	g->fast_byte_seconds = (gdouble)fast * 3600;
 	g->slow_byte_seconds = (gdouble)slow * 3600.5;
 	return g;

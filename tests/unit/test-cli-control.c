@@ -85,7 +85,7 @@ static void test_cli_top(void)
 	CTL(&once, c->path, "top", "--once");
 	g_assert_cmpint(once.status, ==, 0);
 	g_assert_true(g_str_has_prefix(once.out, "vtier  00:00:00 UTC  4 guests"));
-	g_assert_nonnull(strstr(once.out, "[########.|........] tiering"));
+	g_assert_nonnull(strstr(once.out, "[########.|........] ramping"));
 	lines = g_strsplit(once.out, "\n", -1);
 	g_assert_cmpuint(g_strv_length(lines), ==, 2 + 4 + 1);
 	/* not a terminal: refreshes follow each other */

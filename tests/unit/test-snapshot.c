@@ -33,6 +33,8 @@ static VtierSnapshot *sample(void)
 	g->up.migrated_bytes = 123;
 	g->up.scheme = 4;
 	g->control_state = VTIER_CONTROL_STATE_EXCHANGING;
+	g->granted_fast_bytes = 3u << 30;
+	g->control_error_bytes = -(G_GINT64_CONSTANT(1) << 40); /* negative: holds more */
 	g->fast_byte_seconds = 1.5e12;
 	vtier_snapshot_guest_add_node(g, 0, VTIER_TIER_FAST, 5);
 	vtier_snapshot_guest_add_unmovable(g, "hugetlbfs", 1u << 30);
@@ -59,6 +61,12 @@ static void test_round_trip(void)
 	c = vtier_snapshot_to_json(copy);
 	g_assert_true(json_node_equal(a, c));
 	g_assert_cmpuint(vtier_snapshot_get_errors(back, "memcg"), ==, 1);
+	{
+		const VtierSnapshotGuest *g = g_ptr_array_index(back->guests, 0);
+
+		g_assert_cmpuint(g->granted_fast_bytes, ==, 3u << 30);
+		g_assert_cmpint(g->control_error_bytes, ==, -(G_GINT64_CONSTANT(1) << 40));
+	}
 	g_assert_cmpuint(back->reconcile_seconds->count, ==, 1);
 }
 

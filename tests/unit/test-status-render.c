@@ -57,8 +57,13 @@ static void test_render_status(void)
 	/* notes: state reasons and unmovable bytes */
 	g_assert_nonnull(strstr(text, "fault: memory cgroup vanished; retry in 8 s"));
 	g_assert_nonnull(strstr(text, "1.0 GiB unmovable (hugetlbfs)"));
-	/* 8 host lines, a blank, a header, 4 rows, 2 notes, and the final empty string */
-	g_assert_cmpuint(g_strv_length(lines), ==, 8 + 1 + 1 + 4 + 2 + 1);
+	/* the closed loop's state, grant, error and budgets */
+	g_assert_nonnull(strstr(text, "web-01: controller ramping: 8 points below target (granted "
+				      "4.7 GiB fast, error 768.0 MiB; budgets up 256.0 MiB, down "
+				      "128.0 MiB per window)"));
+	/* 8 host lines, a blank, a header, 4 rows, 2 notes, 4 controller notes, and the final
+	 * empty string */
+	g_assert_cmpuint(g_strv_length(lines), ==, 8 + 1 + 1 + 4 + 2 + 4 + 1);
 	vtier_test_assert_golden("status/status.txt", text);
 }
 
@@ -85,7 +90,7 @@ static void test_render_top(void)
 	g_assert_cmpuint(g_strv_length(lines), ==, 2 + 4 + 1);
 	g_assert_true(g_str_has_prefix(text, "vtier  00:00:00 UTC  4 guests  kdamond on  sampler ibs  1 warning\n"));
 	/* web-01: 42% fast (4 of 9.5 GiB), target 50% */
-	g_assert_nonnull(strstr(text, " 42%/50%  4.0G  5.5G [########.|........] tiering"));
+	g_assert_nonnull(strstr(text, " 42%/50%  4.0G  5.5G [########.|........] ramping"));
 	vtier_test_assert_golden("status/top.txt", text);
 }
 
