@@ -54,7 +54,7 @@ trap 'rm -rf "$work"' EXIT
 for k in $kernels; do
 	start=$(date +%s)
 	mkdir -p "$work/out-$k"
-	TMPDIR=$work "$srcdir/tests/kernel/lab" --quiet --timeout 300 --out "$work/out-$k" \
+	TMPDIR=$work "$srcdir/tests/kernel/lab" --quiet --timeout 420 --out "$work/out-$k" \
 		--output "$work/output-$k" --console "$work/console-$k" "$k" -- \
 		"$guest" "$builddir" "$k" "$srcdir" "$helperdir" \
 		2>"$work/stderr-$k"
@@ -67,6 +67,20 @@ for k in $kernels; do
 		"not ok "*) result fail "$k: ${line#not ok * - }" ;;
 		esac
 	done <"$work/output-$k"
+	if grep -q '^not ok' "$work/output-$k" 2>/dev/null; then
+		# what vtierd said, for the diagnosis: notices, warnings and the controller's lines
+		for l in "$work/out-$k"/log-*; do
+			[ -f "$l" ] || continue
+			grep -E ' (notice|warning|critical|message): |controller|budget|apply|commit' "$l" |
+				tail -n 25 | sed "s/^/#   $(basename "$l"): /"
+		done
+		tail -n 30 "$work/out-$k/trace" 2>/dev/null | sed 's/^/#   trace: /'
+		# the whole of it (debug logs, trace, lab console) kept for a closer look
+		keep=$builddir/vtierd-lab-$k
+		rm -rf "$keep" && cp -r "$work/out-$k" "$keep" &&
+			cp "$work/console-$k" "$work/output-$k" "$keep/" 2>/dev/null
+		echo "# $k: logs kept in $keep"
+	fi
 	if ! grep -qE '^1\.\.[0-9]+$' "$work/output-$k" 2>/dev/null; then
 		result fail "vtierd-lab $k completed" "lab exit $rc: $(tail -3 "$work/stderr-$k" | tr '\n' ' ')"
 		tail -20 "$work/output-$k" 2>/dev/null | sed 's/^/#   /'
