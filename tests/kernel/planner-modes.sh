@@ -1,6 +1,6 @@
 #!/bin/bash
 # planner-modes.sh SRCDIR BUILDDIR — a lab guest script: for every tiering mode, `vtierctl plan`
-# plans one guest (a workload in cgroup /work with 256 MiB on node1, 64 MiB of it hot, standing in
+# plans one guest (a workload in cgroup /work with 128 MiB on node1, 32 MiB of it hot, standing in
 # for a QEMU process) on this real kernel, the plan's shell script is applied, every file it wrote
 # must read back the value written, and the guest's schemes must actually run (nr_tried > 0 within
 # 25 s; with intervals auto-tuning too: the check that would catch the DAMON starvation bug). Prints "ok NAME", "not ok NAME: WHY"
@@ -16,12 +16,13 @@ if [ -f $f ]; then echo N >$f; fi
 cg=/sys/fs/cgroup
 echo +memory >$cg/cgroup.subtree_control
 mkdir -p $cg/work
-# A fresh workload for every case (earlier cases move its hot set): 256 MiB on node1, 64 MiB hot,
+# A fresh workload for every case (earlier cases move its hot set): 128 MiB on node1, 32 MiB hot
+# (small: populating it under TCG is most of a case's time, and a case only needs its schemes to run),
 # and what libvirt would leave for vtier: its pid file (the memcg comes from /proc/PID/cgroup).
 wl=
 start_workload() {
 	rm -f /tmp/wl
-	(echo $BASHPID >$cg/work/cgroup.procs && exec "$b/tests/kernel/lab-workload" --node 1 --size 256 --hot 64 --info /tmp/wl) >/dev/null &
+	(echo $BASHPID >$cg/work/cgroup.procs && exec "$b/tests/kernel/lab-workload" --node 1 --size 128 --hot 32 --info /tmp/wl) >/dev/null &
 	wl=$!
 	for _ in $(seq 600); do [ -f /tmp/wl ] && break; sleep 0.1; done
 	mkdir -p /run/libvirt/qemu
