@@ -170,8 +170,9 @@ for _ in $(seq 600); do [ -f /tmp/wl ] && break; snooze 0.1; done
 # memory, the kdamond's CPU ticks (utime+stime), the load
 (
 	exec 2>/dev/null
+	set +u # a file not there yet (no kdamond) must not end the trace
 	while :; do
-		a0=? a1=? free0=? kd=?
+		a0=? a1=? free0=? kd=? act1=? up=? l1=?
 		while read -r key x y rest; do
 			[ "$key" = anon ] && { a0=${x#N0=} a1=${y#N1=}; break; }
 		done <$cg/w1/memory.numa_stat
