@@ -28,6 +28,10 @@ hookbin=$build/virt-hooks/vtier-hook
 uri=qemu:///system
 ns=https://vtier.dev/xmlns/policy/1.0
 hooks_dir=/etc/libvirt/hooks/qemu.d
+# start_libvirtd, stop_pid_file, start_virtlogd, libvirt_driver_dir: shared with
+# tests/suites/libvirt.sh and the lab's tests/e2e/e2e-guest.sh
+# shellcheck source=tests/e2e/libvirtd.sh
+. "$src/tests/e2e/libvirtd.sh"
 pass=0
 fail=0
 skip=0
@@ -83,11 +87,6 @@ real_state=/run/vtier/dry-run-state.json
 [ -e "$real_state" ] && real_state_before=1 || real_state_before=0
 
 # ---- daemons ----
-
-# start_libvirtd, stop_pid_file, start_virtlogd, libvirt_driver_dir: shared with
-# tests/suites/libvirt.sh and the lab's tests/e2e/e2e-guest.sh
-# shellcheck source=tests/e2e/libvirtd.sh
-. "$src/tests/e2e/libvirtd.sh"
 
 install_hook() {
 	local d
