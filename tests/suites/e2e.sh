@@ -7,8 +7,9 @@
 # policy's share, the hot set in fast memory, quiet after settling, a policy change, a second
 # guest and `virsh destroy` (TAP lines, convergence curves as comments).
 #
-# Kernels: E2E_KERNELS (default "7.3 6.18"; with CI=true only 7.3: one kernel takes ~3 min —
-# run 6.18 with `E2E_KERNELS=6.18 tests/suites/e2e.sh`). Each lab boot holds the lab lock
+# Kernels: E2E_KERNELS (default "7.3 6.18"; with CI=true only 7.3). One kernel takes ~6 min
+# inside the lab today (docs/e2e.md), over CI's per-suite budget: with CI=true the suite skips
+# unless E2E_CI=1. Run 6.18 with `E2E_KERNELS=6.18 tests/suites/e2e.sh`. Each lab boot holds the lab lock
 # (flock on VTIER_LAB_LOCK, default /tmp/vtier-lab.lock; set it empty when the caller already
 # holds it). Environment: VTIER_SRCDIR, VTIER_BUILDDIR (quickstart.sh check), E2E_KEEP=1 keeps
 # the work folder. Ends with "N passed, N failed, N skipped".
@@ -50,6 +51,9 @@ ls /usr/lib/*/libvirt/connection-driver/libvirt_driver_qemu.so >/dev/null 2>&1 |
 [ "$(id -u)" = 0 ] || missing="$missing root"
 [ -z "$missing" ] || all skip "missing:$missing"
 [ -f "$builddir/Makefile" ] || all fail "$builddir is not a configured build tree"
+if [ "${CI:-}" = true ] && [ "${E2E_CI:-0}" != 1 ]; then
+	all skip "~6 min per kernel, over CI's budget (E2E_CI=1 runs it; docs/e2e.md)"
+fi
 
 work=$(mktemp -d "$builddir/e2e-suite.XXXXXX")
 chmod 755 "$work"
