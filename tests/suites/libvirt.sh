@@ -33,33 +33,10 @@ skip_all() {
 
 # ---- daemons (also used by the restart sub-command the test program runs) ----
 
-start_libvirtd() {
-	LIBVIRT_DRIVER_DIR="$work/drivers" libvirtd >>"$work/libvirtd.log" 2>&1 &
-	echo $! >"$work/libvirtd.pid"
-	for _ in $(seq 1 150); do
-		virsh -q -c "$uri" version >/dev/null 2>&1 && return 0
-		kill -0 "$(cat "$work/libvirtd.pid")" 2>/dev/null || break
-		sleep 0.2
-	done
-	echo "libvirtd did not come up; its log:" >&2
-	tail -20 "$work/libvirtd.log" >&2
-	return 1
-}
-
-stop_pid_file() { # $1: file holding the pid of a process this suite started
-	local pid
-	[ -f "$1" ] || return 0
-	pid=$(cat "$1")
-	rm -f "$1"
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for _ in $(seq 1 100); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	return 0
-}
+# start_libvirtd, stop_pid_file, start_virtlogd, libvirt_driver_dir: shared with
+# tests/suites/vtierd-libvirt.sh and the lab's tests/e2e/e2e-guest.sh
+# shellcheck source=tests/e2e/libvirtd.sh
+. "$src/tests/e2e/libvirtd.sh"
 
 if [ "${1:-}" = restart-daemon ]; then
 	# run by libvirt-real while it watches: stop libvirtd, kill one guest behind its back, start
@@ -79,8 +56,7 @@ fi
 for tool in libvirtd virtlogd virsh qemu-system-x86_64; do
 	command -v "$tool" >/dev/null || skip_all "$tool is not installed (libvirt-daemon-system, libvirt-clients, qemu-system-x86)"
 done
-qemu_driver=$(ls /usr/lib/*/libvirt/connection-driver/libvirt_driver_qemu.so 2>/dev/null | head -1)
-[ -n "$qemu_driver" ] || skip_all "libvirt's QEMU driver is not installed (libvirt-daemon-driver-qemu)"
+libvirt_qemu_driver >/dev/null || skip_all "libvirt's QEMU driver is not installed (libvirt-daemon-driver-qemu)"
 if [ ! -x "$prog" ]; then
 	notok "$prog is missing (run make check first)"
 	echo "$pass passed, $fail failed, $skip skipped"
@@ -89,8 +65,7 @@ fi
 
 work=$(mktemp -d /tmp/vtier-libvirt.XXXXXX)
 chmod 755 "$work" # QEMU runs as libvirt-qemu and reads the kernel from here
-mkdir "$work/drivers"
-ln -s "$qemu_driver" "$work/drivers/"
+libvirt_driver_dir
 export VTIER_LV_WORK=$work
 # vtierctl policy set validates against the schema and templates of this tree (not installed)
 export VTIER_POLICY_DIR="$src/policies"
@@ -117,8 +92,7 @@ if virsh -q -c "$uri" version >/dev/null 2>&1; then
 	echo "# a libvirtd not started by this suite is running: using it, without restarting it"
 else
 	if ! pgrep -x virtlogd >/dev/null; then
-		virtlogd >>"$work/virtlogd.log" 2>&1 &
-		echo $! >"$work/virtlogd.pid"
+		start_virtlogd
 	fi
 	own_libvirtd=1
 	if start_libvirtd; then ok "started virtlogd and libvirtd (QEMU driver only)"; else

@@ -28,6 +28,10 @@ hookbin=$build/virt-hooks/vtier-hook
 uri=qemu:///system
 ns=https://vtier.dev/xmlns/policy/1.0
 hooks_dir=/etc/libvirt/hooks/qemu.d
+# start_libvirtd, stop_pid_file, start_virtlogd, libvirt_driver_dir: shared with
+# tests/suites/libvirt.sh and the lab's tests/e2e/e2e-guest.sh
+# shellcheck source=tests/e2e/libvirtd.sh
+. "$src/tests/e2e/libvirtd.sh"
 pass=0
 fail=0
 skip=0
@@ -58,8 +62,7 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 for tool in libvirtd virtlogd virsh qemu-system-x86_64 python3; do
 	command -v "$tool" >/dev/null || skip_all "$tool is not installed (libvirt-daemon-system, libvirt-clients, qemu-system-x86, python3)"
 done
-qemu_driver=$(ls /usr/lib/*/libvirt/connection-driver/libvirt_driver_qemu.so 2>/dev/null | head -1)
-[ -n "$qemu_driver" ] || skip_all "libvirt's QEMU driver is not installed (libvirt-daemon-driver-qemu)"
+libvirt_qemu_driver >/dev/null || skip_all "libvirt's QEMU driver is not installed (libvirt-daemon-driver-qemu)"
 for f in "$vtierd" "$ctl" "$hookbin"; do
 	if [ ! -x "$f" ]; then
 		notok "$f is missing (build first)"
@@ -69,8 +72,7 @@ done
 
 work=$(mktemp -d /tmp/vtier-lvd.XXXXXX)
 chmod 755 "$work" # QEMU runs as libvirt-qemu and reads the kernel from here
-mkdir "$work/drivers"
-ln -s "$qemu_driver" "$work/drivers/"
+libvirt_driver_dir
 export VTIER_CONTROL_SOCKET=$work/control
 export VTIER_POLICY_DIR=$src/policies
 export VTIER_FORBID_REAL_DAMON=1
@@ -85,34 +87,6 @@ real_state=/run/vtier/dry-run-state.json
 [ -e "$real_state" ] && real_state_before=1 || real_state_before=0
 
 # ---- daemons ----
-
-start_libvirtd() {
-	LIBVIRT_DRIVER_DIR="$work/drivers" libvirtd >>"$work/libvirtd.log" 2>&1 &
-	echo $! >"$work/libvirtd.pid"
-	for _ in $(seq 1 150); do
-		virsh -q -c "$uri" version >/dev/null 2>&1 && return 0
-		kill -0 "$(cat "$work/libvirtd.pid")" 2>/dev/null || break
-		sleep 0.2
-	done
-	echo "libvirtd did not come up; its log:" >&2
-	tail -20 "$work/libvirtd.log" >&2
-	return 1
-}
-
-stop_pid_file() { # $1: file holding the pid of a process this suite started; returns its status
-	local pid rc=0
-	[ -f "$1" ] || return 0
-	pid=$(cat "$1")
-	rm -f "$1"
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for _ in $(seq 1 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid" 2>/dev/null && { kill -KILL "$pid" 2>/dev/null; rc=137; }
-	wait "$pid" 2>/dev/null || rc=$?
-	return $rc
-}
 
 install_hook() {
 	local d
@@ -203,8 +177,7 @@ else
 		summary
 	fi
 	if ! pgrep -x virtlogd >/dev/null; then
-		virtlogd >>"$work/virtlogd.log" 2>&1 &
-		echo $! >"$work/virtlogd.pid"
+		start_virtlogd
 	fi
 	own_libvirtd=1
 	if start_libvirtd; then ok "started virtlogd and libvirtd (QEMU driver only)"; else
