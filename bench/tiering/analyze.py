@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""analyze.py OUTDIR TARGET_PCT -- the tiering benchmark's figures (bench/tiering/README.md).
+"""analyze.py OUTDIR TARGET_PCT [MOVING_TARGET_PCT] -- the tiering benchmark's figures (bench/tiering/README.md).
 
 Reads what bench/tiering/guest.sh wrote: OUTDIR/KERNEL/VARIANT.{place,loop,info} (workload
 "single"), OUTDIR/KERNEL/moving/VARIANT.{place,place2,loop,info} (the hot set that moves) and
@@ -237,7 +237,8 @@ def moving_table(kernel, mdir, target, md, out):
                       f"{pct(n_end[1], n_end[2]):.1f}%", f"{pct(o_end[1], o_end[2]):.1f}%",
                       f"{pct(o_end[3], o_end[4]):.1f}%", f"{mib / max(length, 1.0) * 60:.1f}"))
     b90 = best_kernel(figs, "hot90")
-    md.append(f"### {kernel}: the hot set moves halfway (128 MiB hot → the last 128 MiB of 512)\n")
+    md.append(f"### {kernel}: the hot set moves halfway (128 MiB hot → the last 128 MiB of 512), "
+              f"share target {target:g}%\n")
     md.append("| variant | moved at | old hot set fast at the move | new hot set fast at the move "
               "| new hot ≥ 90% fast, after the move | × best kernel | new hot set fast at end | "
               "old hot set fast at end | share at end | MiB/min after the move |")
@@ -328,6 +329,7 @@ def three_table(kernel, tdir, md, out):
 
 def main():
     out, target = sys.argv[1], float(sys.argv[2])
+    moving_target = float(sys.argv[3]) if len(sys.argv) > 3 else 25.0
     md = []
     tsv = ["kernel\tvariant\tsettle_s\tover_pt\tosc_pt\tshare_end\thot_end\thot90_s\t"
            "mib_min\tmib_min_end\tkdamond_s\tloop_s\thint_faults\thot90_vs_kernel\t"
@@ -335,7 +337,7 @@ def main():
     for kernel in sorted(d for d in os.listdir(out) if os.path.isdir(os.path.join(out, d))):
         kdir = os.path.join(out, kernel)
         single_table(kernel, kdir, target, md, tsv, out)
-        moving_table(kernel, os.path.join(kdir, "moving"), target, md, out)
+        moving_table(kernel, os.path.join(kdir, "moving"), moving_target, md, out)
         three_table(kernel, os.path.join(kdir, "three"), md, out)
     open(os.path.join(out, "results.md"), "w").write("\n".join(md) + "\n")
     open(os.path.join(out, "results.tsv"), "w").write("\n".join(tsv) + "\n")

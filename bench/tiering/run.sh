@@ -2,14 +2,17 @@
 # bench/tiering/run.sh — the tiering benchmark in the lab (bench/tiering/README.md).
 #
 #   bench/tiering/run.sh [--kernels "7.3 6.18"] [--workloads "single moving three"]
+#                        [--moving-variants V (default: --variants)]
 #                        [--variants "none numa mtier mtier-fixed confa static kernel vtier hotsplit"]
-#                        [--seconds 60] [--target 50] [--hot-split 95] [--out DIR] [--builddir DIR]
-#   bench/tiering/run.sh --report-only --out DIR [--target P]   (table + plots again)
+#                        [--seconds 60] [--target 50] [--moving-target 25] [--hot-split 95]
+#                        [--out DIR] [--builddir DIR]
+#   bench/tiering/run.sh --report-only --out DIR [--target P] [--moving-target P]   (again)
 #
 # One lab boot per kernel, workload and variant (tests/kernel/lab), each running
 # bench/tiering/guest.sh: workload "single" is 512 MiB with 128 MiB hot, populated on the slow
 # node, tiered for --seconds by the variant while lab-placement samples its pages every second;
-# "moving" is the same with the hot set moved to the last 128 MiB halfway through; "three" is
+# "moving" is the same with the hot set moved to the last 128 MiB halfway through (share
+# variants aim at --moving-target 25%, the hot set's size, so the new hot set starts slow); "three" is
 # three 256 MiB guests under vtierd's arbiter (one run, no variants). Then
 # bench/tiering/analyze.py writes DIR/results.md (the tables), DIR/results.tsv, and gnuplot draws
 # DIR/KERNEL-share.png (the share over time, one line per variant), DIR/KERNEL-moving.png (the
@@ -27,8 +30,10 @@ builddir=${VTIER_BUILDDIR:-$srcdir/_build}
 kernels="7.3 6.18"
 variants="none numa mtier mtier-fixed confa static kernel vtier hotsplit"
 workloads="single moving three"
+moving_variants=""
 secs=60
 target=50
+moving_target=25
 hotsplit=95
 out=""
 report_only=0
@@ -37,7 +42,9 @@ while [ $# -gt 0 ]; do
 	--kernels) kernels=$2; shift ;;
 	--variants) variants=$2; shift ;;
 	--workloads) workloads=$2; shift ;;
+	--moving-variants) moving_variants=$2; shift ;;
 	--hot-split) hotsplit=$2; shift ;;
+	--moving-target) moving_target=$2; shift ;;
 	--seconds) secs=$2; shift ;;
 	--target) target=$2; shift ;;
 	--out) out=$2; shift ;;
@@ -64,7 +71,8 @@ policy() { # TUNER -> hot-split policy
 policy 'tuner="kernel"' >"$out/policies/confa.xml"
 policy 'max-rate="32MiB/s" tuner="vtier"' >"$out/policies/hotsplit.xml"
 
-args_of() { # VARIANT -> "MODE|lab-damon-loop options"
+args_of() { # VARIANT [TARGET] -> "MODE|guest.sh options"
+	local target=${2:-$target}
 	case "$1" in
 	none) echo "none|" ;;
 	numa) echo "numa|" ;;
@@ -78,9 +86,9 @@ args_of() { # VARIANT -> "MODE|lab-damon-loop options"
 	esac
 }
 
-run_one() { # KERNEL WORKLOAD VARIANT DIR
+run_one() { # KERNEL WORKLOAD VARIANT DIR TARGET
 	local k=$1 w=$2 v=$3 d=$4 spec start
-	spec=$(args_of "$v")
+	spec=$(args_of "$v" "$5")
 	[ -n "$spec" ] || { echo "$0: unknown variant $v" >&2; exit 2; }
 	mkdir -p "$d"
 	start=$(date +%s)
@@ -97,14 +105,14 @@ for k in $kernels; do
 	[ "$report_only" = 1 ] && break
 	for w in $workloads; do
 		case "$w" in
-		single) for v in $variants; do run_one "$k" single "$v" "$out/$k"; done ;;
-		moving) for v in $variants; do run_one "$k" moving "$v" "$out/$k/moving"; done ;;
-		three) run_one "$k" three arbiter "$out/$k/three" ;;
+		single) for v in $variants; do run_one "$k" single "$v" "$out/$k" "$target"; done ;;
+		moving) for v in ${moving_variants:-$variants}; do run_one "$k" moving "$v" "$out/$k/moving" "$moving_target"; done ;;
+		three) run_one "$k" three arbiter "$out/$k/three" "$target" ;;
 		*) echo "$0: unknown workload $w" >&2; exit 2 ;;
 		esac
 	done
 done
-python3 "$here/analyze.py" "$out" "$target" >/dev/null
+python3 "$here/analyze.py" "$out" "$target" "$moving_target" >/dev/null
 : >"$out/gnuplot.err"
 plot() { # KERNEL SUFFIX TITLE YLABEL YRANGE [EXTRA-PLOT]
 	local dat="$out/$1$2.dat" lines="" col=1 v label
