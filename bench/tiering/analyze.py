@@ -112,7 +112,7 @@ def fmt(v, unit="", nd=1):
 
 
 def never(length):
-    return f"never (>{length:.0f} s)" if length is not None else "never"
+    return f"never (>{length:.0f} s)" if length is not None else "no kernel variant ran"
 
 
 def fmt_time(v, length):
