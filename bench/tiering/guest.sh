@@ -228,8 +228,8 @@ EOF
 			printf '<vtier:policy xmlns:vtier="https://vtier.dev/xmlns/policy/1.0" mode="ratio">%s%s%s</vtier:policy>\n' \
 				"<vtier:fast ratio=\"$pol%\"/>" '<vtier:migration max-rate="32MiB/s"/>' \
 				"<vtier:priority value=\"$prio\"/>" >"/tmp/$g.xml"
+			echo "guest $g ratio $pol priority $prio" >>"$out/$name.info"
 			pol=/tmp/$g.xml
-			echo "guest $g ratio $2 priority $prio" >>"$out/$name.info"
 		fi
 		info=/tmp/$g
 		[ "$g" = work ] && info=/tmp/wl
