@@ -97,6 +97,12 @@ def figures(rows, steps, target):
     fig["share_end"] = s
     fig["hot_end"] = 100.0 * h0 / hot if hot else 0.0
     fig["hot90"] = next((t for t, _, h0, hot in share if hot and h0 >= 0.9 * hot), None)
+    held = None  # from when the hot set stays >= 90% fast to the end
+    for t, _, h0, hot in reversed(share):
+        if not hot or h0 < 0.9 * hot:
+            break
+        held = t
+    fig["hot90_held"] = held
     if settle is not None:
         span = max(share[-1][0] - settle, 1.0) / 60.0
         fig["mib_min"] = moved_between(rows, steps, settle) / span
@@ -155,21 +161,21 @@ def single_table(kernel, kdir, target, md, tsv, out):
               f"slow node, target {target:g}%\n")
     md.append("| variant | settle ±2 pt | settle × best kernel | overshoot | oscillation after | "
               "share at end | hot set in fast at end | hot ≥ 90% fast | hot ≥ 90% × best kernel "
-              "| MiB/min after settling | MiB/min, last 30 s | kdamond CPU s | loop CPU s | "
-              "hint faults |")
-    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+              "| hot ≥ 90% to the end from | MiB/min after settling | MiB/min, last 30 s | "
+              "kdamond CPU s | loop CPU s | hint faults |")
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for v in runs:
         fig, cpu, info = figs[v], cpus[v], infos[v]
         length = fig.get("length")
         if not fig.get("samples"):
-            md.append(f"| {VARIANTS[v]} | no samples (exit {info.get('exit', '?')}) |" + " |" * 12)
+            md.append(f"| {VARIANTS[v]} | no samples (exit {info.get('exit', '?')}) |" + " |" * 13)
             continue
         md.append(f"| {VARIANTS[v]} | {fmt_time(fig.get('settle'), length)} | "
                   f"{ratio(fig.get('settle'), bsettle)} | "
                   f"{fmt(fig.get('over'), ' pt')} | {fmt(fig.get('osc'), ' pt')} | "
                   f"{fmt(fig.get('share_end'), '%')} | {fmt(fig.get('hot_end'), '%')} | "
                   f"{fmt_time(fig.get('hot90'), length)} | {ratio(fig.get('hot90'), b90)} | "
-                  f"{fmt(fig.get('mib_min'))} | {fmt(fig.get('mib_min_end'))} | "
+                  f"{fmt_time(fig.get('hot90_held'), length)} | {fmt(fig.get('mib_min'))} | {fmt(fig.get('mib_min_end'))} | "
                   f"{cpu.get('kdamond_s', '-')} | {cpu.get('loop_s', '-')} | "
                   f"{info.get('hint_faults', '-')} |")
         tsv.append("\t".join(str(x) for x in (
@@ -177,7 +183,8 @@ def single_table(kernel, kdir, target, md, tsv, out):
             fmt(fig.get("share_end")), fmt(fig.get("hot_end")), fmt(fig.get("hot90")),
             fmt(fig.get("mib_min")), fmt(fig.get("mib_min_end")), cpu.get("kdamond_s", "-"),
             cpu.get("loop_s", "-"), info.get("hint_faults", "-"),
-            ratio(fig.get("hot90"), b90), ratio(fig.get("settle"), bsettle))))
+            ratio(fig.get("hot90"), b90), ratio(fig.get("settle"), bsettle),
+            fmt(fig.get("hot90_held")))))
     md.append("")
     md.append(f"Best kernel variant ({', '.join(KERNEL_VARIANTS)}) in this run: hot set ≥ 90% "
               f"fast: {b90[0] + ' ' + fmt(b90[1], ' s') if b90[0] else never(b90[1])}; settled "
@@ -286,7 +293,7 @@ def three_table(kernel, tdir, md, out):
             info = dict(zip(f[::2], f[1::2]))
     md.append(f"### {kernel}: three guests share a fast node that cannot hold them "
               f"(vtierd's arbiter)\n")
-    if not rows or not guests or "fast_mib" not in info:
+    if not rows or sorted(guests) != ["w1", "w2", "w3"] or "fast_mib" not in info:
         md.append("No samples (see three/arbiter.output and arbiter.log).\n")
         return
     cap = float(info["fast_mib"])
@@ -333,7 +340,7 @@ def main():
     md = []
     tsv = ["kernel\tvariant\tsettle_s\tover_pt\tosc_pt\tshare_end\thot_end\thot90_s\t"
            "mib_min\tmib_min_end\tkdamond_s\tloop_s\thint_faults\thot90_vs_kernel\t"
-           "settle_vs_kernel"]
+           "settle_vs_kernel\thot90_held_s"]
     for kernel in sorted(d for d in os.listdir(out) if os.path.isdir(os.path.join(out, d))):
         kdir = os.path.join(out, kernel)
         single_table(kernel, kdir, target, md, tsv, out)
