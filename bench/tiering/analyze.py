@@ -54,7 +54,7 @@ def read_loop(path):
         if f[0] == "step":
             kv = dict(x.split("=", 1) for x in f[3:] if "=" in x and not x.startswith("reason"))
             steps.append((float(f[1]), float(kv.get("applied_up", 0)),
-                          float(kv.get("applied_down", 0))))
+                          float(kv.get("applied_down", 0)), float(kv.get("fast", "nan"))))
         elif f[0] == "cpu":
             cpu = dict(x.split("=", 1) for x in f[1:] if "=" in x)
     return steps, cpu
@@ -69,18 +69,48 @@ def read_info(path):
     return info
 
 
+def interp(rows, t, col):
+    if t <= rows[0][0]:
+        return rows[0][col]
+    for a, b in zip(rows, rows[1:]):
+        if a[0] <= t <= b[0]:
+            return a[col] + (b[col] - a[col]) * (t - a[0]) / ((b[0] - a[0]) or 1.0)
+    return rows[-1][col]
+
+
+def align(rows, steps):
+    """Steps on the placement's clock. The loop's clock starts when the program does, the
+    placement's after the loop's first apply: the offset is the one that best matches the
+    loop's measured fast MiB to the placement's (all@0)."""
+    pts = [(t, fast) for t, _, _, fast in steps if fast == fast]
+    if len(pts) < 5 or not rows:
+        return steps, 0.0
+    best = None
+    for i in range(0, 201):
+        d = i * 0.1
+        m = [abs(fast - interp(rows, t - d, 3)) for t, fast in pts
+             if rows[0][0] <= t - d <= rows[-1][0]]
+        if len(m) >= 5:
+            cost = sum(m) / len(m)
+            if best is None or cost < best[0] - 1e-9:
+                best = (cost, d)
+    d = best[1] if best else 0.0
+    return [(t - d, u, dn, fast) for t, u, dn, fast in steps], d
+
+
 def moved_between(rows, steps, t_from, t_to=None):
     """MiB migrated in [t_from, t_to]: the loop's sz_applied, or the placement's changes."""
     if steps:
-        return sum(u + d for t, u, d in steps if t >= t_from and (t_to is None or t <= t_to))
+        return sum(u + d for t, u, d, _ in steps if t >= t_from and (t_to is None or t <= t_to))
     return sum(abs(b[3] - a[3]) for a, b in zip(rows, rows[1:])
                if b[0] >= t_from and (t_to is None or b[0] <= t_to))
 
 
 def figures(rows, steps, target):
+    steps, offset = align(rows, steps)
     share = [(t, 100.0 * a0 / (a0 + a1) if a0 + a1 else 0.0, h0, h0 + h1)
              for t, h0, h1, a0, a1 in rows]
-    fig = {"samples": len(share)}
+    fig = {"samples": len(share), "offset": offset}
     if not share:
         return fig, share
     fig["length"] = share[-1][0]
@@ -226,6 +256,7 @@ def moving_table(kernel, mdir, target, md, out):
         old = read_rows(os.path.join(mdir, v + ".place"), 5)
         new = read_rows(os.path.join(mdir, v + ".place2"), 5)
         steps, _ = read_loop(os.path.join(mdir, v + ".loop"))
+        steps, _ = align(old, steps)
         info = read_info(os.path.join(mdir, v + ".info"))
         move = float(info["move_at"]) if "move_at" in info else None
         if not old or not new or move is None:
