@@ -129,7 +129,7 @@ start_sampling() {
 	"$b/tests/kernel/lab-placement" --info /tmp/wl --interval 1 --samples "$secs" \
 		>"$out/$name.place" 2>&1 &
 	place=$!
-	pids+=($place)
+	pids+=("$place")
 	if [ "$workload" = moving ]; then
 		local s e
 		s=$(field /tmp/wl start) e=$(field /tmp/wl end)
@@ -144,8 +144,8 @@ start_sampling() {
 }
 # every second: seconds w1_fast w1_slow w2_fast w2_slow w3_fast w3_slow (MiB, memory.numa_stat anon)
 sample_three() {
-	local i line
-	for i in $(seq "$secs"); do
+	local line
+	for _ in $(seq "$secs"); do
 		line=$(since "$t0")
 		for g in w1 w2 w3; do
 			line="$line $(awk '$1 == "anon" { for (i = 2; i <= NF; i++) { split($i, kv, "=");
@@ -168,7 +168,7 @@ loop)
 	"$b/tests/kernel/lab-damon-loop" --memcg /tier/work --seconds "$secs" \
 		--trace "$out/$name.trace" --ready /tmp/ready "$@" >"$out/$name.loop" 2>&1 &
 	loop=$!
-	pids+=($loop)
+	pids+=("$loop")
 	for _ in $(seq 300); do
 		[ -f /tmp/ready ] && break
 		kill -0 $loop 2>/dev/null || break
