@@ -45,7 +45,7 @@ cg=/sys/fs/cgroup
 pids=()
 vtierd_pid=
 place=
-rm -f /tmp/move_at /tmp/ready
+rm -f /tmp/ready
 cleanup() {
 	[ -n "$vtierd_pid" ] && kill "$vtierd_pid" 2>/dev/null
 	[ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null
@@ -137,8 +137,10 @@ start_sampling() {
 			--hot "$(printf '0x%x-0x%x' $((s + (size - hot) * 1048576)) $((e)))" \
 			--interval 1 --samples "$secs" >"$out/$name.place2" 2>&1 &
 		pids+=($!)
-		# halfway: move the hot set (lab-workload announces it in /tmp/wl.moved)
-		(sleep $((secs / 2)) && kill -USR1 "$(field /tmp/wl pid)" && echo "move_at $(since "$t0")" >/tmp/move_at) &
+		# halfway: move the hot set; lab-workload writes /tmp/wl.moved when it has moved, and
+		# that file's time is the move's (taking the time here after the kill was 6-10 s late
+		# under load: every fork is slow in TCG)
+		(sleep $((secs / 2)) && kill -USR1 "$(field /tmp/wl pid)") &
 		pids+=($!)
 	fi
 }
@@ -249,7 +251,8 @@ esac
 hint1=$(awk '$1 == "numa_hint_faults" { print $2 }' /proc/vmstat)
 {
 	echo "hint_faults $((hint1 - hint0))"
-	[ -f /tmp/move_at ] && cat /tmp/move_at
+	[ -f /tmp/wl.moved ] &&
+		awk -v a="$t0" -v b="$(stat -c %.9Y /tmp/wl.moved)" 'BEGIN { printf "move_at %.1f\n", b - a }'
 	echo "exit $rc"
 } >>"$out/$name.info"
 exit $rc
