@@ -8,7 +8,7 @@ OUTDIR/KERNEL/three/arbiter.{numa,info} (three guests under vtierd's arbiter). W
 OUTDIR/results.md (markdown tables per kernel), OUTDIR/results.tsv (one row per single-workload
 run, for the CI suite's checks; its first 13 columns never move) and, for gnuplot,
 OUTDIR/KERNEL-share.dat (share over time, one column pair per variant) with
-OUTDIR/KERNEL-variants.txt, OUTDIR/KERNEL-moving.dat with OUTDIR/KERNEL-moving-variants.txt (the
+OUTDIR/KERNEL-share-variants.txt, OUTDIR/KERNEL-moving.dat with OUTDIR/KERNEL-moving-variants.txt (the
 moved hot set's fraction in fast memory) and OUTDIR/KERNEL-three.dat (each guest's fast MiB)."""
 import os
 import sys
@@ -222,7 +222,7 @@ def single_table(kernel, kdir, target, md, tsv, out):
               " Where no kernel variant got there, no ratio is given.\n")
     write_dat(os.path.join(out, f"{kernel}-share.dat"), {v: [(t, s) for t, s, _, _ in series[v]]
                                                          for v in runs if series[v]})
-    with open(os.path.join(out, f"{kernel}-variants.txt"), "w") as f:
+    with open(os.path.join(out, f"{kernel}-share-variants.txt"), "w") as f:
         f.write("".join(f"{v}\t{VARIANTS[v]}\n" for v in runs if series[v]))
 
 
