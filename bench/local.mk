@@ -41,5 +41,8 @@ EXTRA_DIST += bench/metrics.sh
 
 # The tiering benchmark (lab, minutes): bench/tiering/README.md; not run by `make bench`.
 EXTRA_DIST += bench/tiering/README.md bench/tiering/run.sh bench/tiering/analyze.py \
+	bench/tiering/guest.sh bench/tiering/mtier-model.sh \
+	bench/tiering/results/7.3-full.md bench/tiering/results/7.3-full-share.png \
+	bench/tiering/results/7.3-moving.png bench/tiering/results/7.3-three.png \
 	bench/tiering/results/7.3.md bench/tiering/results/7.3-share.png \
 	bench/tiering/results/6.18.md bench/tiering/results/6.18-share.png

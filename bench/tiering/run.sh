@@ -1,38 +1,56 @@
 #!/bin/bash
 # bench/tiering/run.sh — the tiering benchmark in the lab (bench/tiering/README.md).
 #
-#   bench/tiering/run.sh [--kernels "7.3 6.18"] [--variants "none numa static kernel vtier"]
-#                        [--seconds 90] [--target 50] [--out DIR] [--builddir DIR]
-#   bench/tiering/run.sh --report-only --out DIR [--kernels K] [--target P]   (table + plot again)
+#   bench/tiering/run.sh [--kernels "7.3 6.18"] [--workloads "single moving three"]
+#                        [--moving-variants V (default: --variants)]
+#                        [--variants "none numa mtier mtier-fixed confa static kernel vtier hotsplit"]
+#                        [--seconds 60] [--target 50] [--moving-target 25] [--hot-split 95]
+#                        [--out DIR] [--builddir DIR]
+#   bench/tiering/run.sh --report-only --out DIR [--target P] [--moving-target P]   (again)
 #
-# One lab boot per kernel and variant (tests/kernel/lab), each running
-# tests/kernel/controller-loop-guest.sh: a 512 MiB workload with 128 MiB hot, populated on the slow
-# node, tiered for --seconds by the variant while lab-placement samples its pages every second.
-# Then bench/tiering/analyze.py writes DIR/results.md (the table), DIR/results.tsv, and gnuplot
-# draws DIR/KERNEL-share.png (the share over time, one line per variant).
-# Variants: none (no tiering), numa (kernel.numa_balancing=2), static (vtier's ratio plan today:
-# fixed caps, no loop), kernel (vtier ratio tuner=kernel), vtier (the controller).
+# One lab boot per kernel, workload and variant (tests/kernel/lab), each running
+# bench/tiering/guest.sh: workload "single" is 512 MiB with 128 MiB hot, populated on the slow
+# node, tiered for --seconds by the variant while lab-placement samples its pages every second;
+# "moving" is the same with the hot set moved to the last 128 MiB halfway through (share
+# variants aim at --moving-target 25%, the hot set's size, so the new hot set starts slow); "three" is
+# three 256 MiB guests under vtierd's arbiter (one run, no variants). Then
+# bench/tiering/analyze.py writes DIR/results.md (the tables), DIR/results.tsv, and gnuplot draws
+# DIR/KERNEL-share.png (the share over time, one line per variant), DIR/KERNEL-moving.png (the
+# moved hot set's fraction in fast memory) and DIR/KERNEL-three.png (each guest's fast MiB).
+# Variants: none (1, no tiering), numa (2, kernel.numa_balancing=2), mtier (3, DAMON's tiering
+# recipe as documented), mtier-fixed (3, its starvation avoided), confa (4, the seed's
+# Configuration A: vtierd, hot-split tuner=kernel), static (vtier's ratio plan: fixed caps, no
+# loop), kernel (5, vtier ratio tuner=kernel), vtier (6, the controller), hotsplit (7, vtierd
+# hot-split tuner=vtier).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 srcdir=$(cd "$here/../.." && pwd)
 builddir=${VTIER_BUILDDIR:-$srcdir/_build}
 kernels="7.3 6.18"
-variants="none numa static kernel vtier"
-secs=90
+variants="none numa mtier mtier-fixed confa static kernel vtier hotsplit"
+workloads="single moving three"
+moving_variants=""
+secs=60
 target=50
+moving_target=25
+hotsplit=95
 out=""
 report_only=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernels) kernels=$2; shift ;;
 	--variants) variants=$2; shift ;;
+	--workloads) workloads=$2; shift ;;
+	--moving-variants) moving_variants=$2; shift ;;
+	--hot-split) hotsplit=$2; shift ;;
+	--moving-target) moving_target=$2; shift ;;
 	--seconds) secs=$2; shift ;;
 	--target) target=$2; shift ;;
 	--out) out=$2; shift ;;
 	--builddir) builddir=$2; shift ;;
 	--report-only) report_only=1 ;;
-	*) echo "usage: $0 [--kernels K] [--variants V] [--seconds S] [--target P] [--out DIR] [--builddir DIR]" >&2
+	*) echo "usage: $0 [--kernels K] [--workloads W] [--variants V] [--seconds S] [--target P] [--hot-split P] [--out DIR] [--builddir DIR]" >&2
 	   exit 2 ;;
 	esac
 	shift
@@ -40,15 +58,27 @@ done
 [ -n "$out" ] || out=$(mktemp -d /tmp/vtier-tiering-bench.XXXXXX)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-for p in lab-damon-loop lab-workload lab-placement; do
+for p in tests/kernel/lab-damon-loop tests/kernel/lab-workload tests/kernel/lab-placement vtierd vtierctl; do
 	[ "$report_only" = 1 ] && break
-	[ -x "$builddir/tests/kernel/$p" ] || { echo "$0: $builddir/tests/kernel/$p not built (make check builds it)" >&2; exit 2; }
+	[ -x "$builddir/$p" ] || { echo "$0: $builddir/$p not built (make check builds it)" >&2; exit 2; }
 done
+# the policies of the vtierd variants, read by the guest from DIR
+mkdir -p "$out/policies"
+policy() { # TUNER -> hot-split policy
+	printf '<vtier:policy xmlns:vtier="https://vtier.dev/xmlns/policy/1.0" mode="hot-split"><vtier:fast ratio="%s%%"/><vtier:migration %s/></vtier:policy>\n' \
+		"$hotsplit" "$1"
+}
+policy 'tuner="kernel"' >"$out/policies/confa.xml"
+policy 'max-rate="32MiB/s" tuner="vtier"' >"$out/policies/hotsplit.xml"
 
-args_of() { # VARIANT -> "MODE|lab-damon-loop options"
+args_of() { # VARIANT [TARGET] -> "MODE|guest.sh options"
+	local target=${2:-$target}
 	case "$1" in
 	none) echo "none|" ;;
 	numa) echo "numa|" ;;
+	mtier | mtier-fixed) echo "damon|$1" ;;
+	confa | hotsplit) echo "vtierd|$out/policies/$1.xml" ;;
+	arbiter) echo "vtierd|" ;;
 	static) echo "loop|--budgets static --pull-min-accesses 1 --push-young --target-pct $target" ;;
 	kernel) echo "loop|--budgets kernel --target-pct $target" ;;
 	vtier) echo "loop|--target-pct $target" ;;
@@ -56,40 +86,56 @@ args_of() { # VARIANT -> "MODE|lab-damon-loop options"
 	esac
 }
 
+run_one() { # KERNEL WORKLOAD VARIANT DIR TARGET
+	local k=$1 w=$2 v=$3 d=$4 spec start
+	spec=$(args_of "$v" "$5")
+	[ -n "$spec" ] || { echo "$0: unknown variant $v" >&2; exit 2; }
+	mkdir -p "$d"
+	start=$(date +%s)
+	# shellcheck disable=SC2086 # the options are words
+	"$srcdir/tests/kernel/lab" --quiet --timeout $((secs + 180)) --out "$d" \
+		--output "$d/$v.output" --console "$d/$v.console" \
+		--env BENCH_SECONDS="$secs" --env BENCH_WORKLOAD="$w" \
+		--env LSAN_OPTIONS="suppressions=$srcdir/tests/lsan.supp" "$k" -- \
+		"$here/guest.sh" "$builddir" "$v" "${spec%%|*}" ${spec#*|} 2>"$d/$v.stderr"
+	echo "# $k $w $v: lab exited $? after $(($(date +%s) - start)) s" >&2
+}
+
 for k in $kernels; do
 	[ "$report_only" = 1 ] && break
-	mkdir -p "$out/$k"
-	for v in $variants; do
-		spec=$(args_of "$v")
-		[ -n "$spec" ] || { echo "$0: unknown variant $v" >&2; exit 2; }
-		start=$(date +%s)
-		# shellcheck disable=SC2086 # the options are words
-		"$srcdir/tests/kernel/lab" --quiet --timeout $((secs + 120)) --out "$out/$k" \
-			--output "$out/$k/$v.output" --console "$out/$k/$v.console" \
-			--env LOOP_SECONDS="$secs" --env LOOP_MODE="${spec%%|*}" \
-			--env LSAN_OPTIONS="suppressions=$srcdir/tests/lsan.supp" "$k" -- \
-			"$srcdir/tests/kernel/controller-loop-guest.sh" "$builddir" "$v" ${spec#*|} \
-			2>"$out/$k/$v.stderr"
-		echo "# $k $v: lab exited $? after $(($(date +%s) - start)) s" >&2
+	for w in $workloads; do
+		case "$w" in
+		single) for v in $variants; do run_one "$k" single "$v" "$out/$k" "$target"; done ;;
+		moving) for v in ${moving_variants:-$variants}; do run_one "$k" moving "$v" "$out/$k/moving" "$moving_target"; done ;;
+		three) run_one "$k" three arbiter "$out/$k/three" "$target" ;;
+		*) echo "$0: unknown workload $w" >&2; exit 2 ;;
+		esac
 	done
 done
-python3 "$here/analyze.py" "$out" "$target" >/dev/null
+python3 "$here/analyze.py" "$out" "$target" "$moving_target" >/dev/null
 : >"$out/gnuplot.err"
-for k in $kernels; do
-	[ -f "$out/$k-share.dat" ] || continue
-	plot=""
-	col=1
+plot() { # KERNEL SUFFIX TITLE YLABEL YRANGE [EXTRA-PLOT]
+	local dat="$out/$1$2.dat" lines="" col=1 v label
+	[ -f "$dat" ] || return 0
 	while IFS=$'\t' read -r v label; do
 		label=${label//\'/}
-		plot="$plot${plot:+, }'$out/$k-share.dat' using $col:$((col + 1)) with lines lw 2 title '$label'"
+		lines="$lines${lines:+, }'$dat' using $col:$((col + 1)) with lines lw 2 title '$label'"
 		col=$((col + 2))
-	done <"$out/$k-variants.txt"
-	gnuplot -e "set terminal png size 1000,700; set output '$out/$k-share.png';
-		set title 'fast share of a 512 MiB workload (128 MiB hot), target $target%, kernel $k';
-		set xlabel 'seconds'; set ylabel 'share in fast memory (%)'; set yrange [0:100];
+	done <"$out/$1$2-variants.txt"
+	gnuplot -e "set terminal png size 1000,700; set output '$out/$1$2.png'; set title '$3';
+		set xlabel 'seconds'; set ylabel '$4'; set yrange [$5];
 		set termoption noenhanced; set key below; set grid;
-		plot $plot, $target title 'target' dt 2 lc rgb 'black'" 2>>"$out/gnuplot.err" ||
+		plot $lines${6:+, $6}" 2>>"$out/gnuplot.err" ||
 		echo "$0: gnuplot failed (see $out/gnuplot.err)" >&2
+}
+for k in $kernels; do
+	plot "$k" -share "fast share of a 512 MiB workload (128 MiB hot), target $target%, kernel $k" \
+		'share in fast memory (%)' 0:100 "$target title 'target' dt 2 lc rgb 'black'"
+	plot "$k" -moving "the hot set moves halfway: the new 128 MiB hot set in fast memory, kernel $k" \
+		'new hot set in fast memory (%)' 0:100
+	fast=$(sed -n 's/^fast_mib \([0-9]*\).*/\1/p' "$out/$k/three/arbiter.info" 2>/dev/null)
+	plot "$k" -three "three guests (256 MiB each) sharing ${fast:-?} MiB of fast memory, kernel $k" \
+		'fast memory (MiB)' 0:* "${fast:+$fast title 'fast memory for guests' dt 2 lc rgb 'black'}"
 done
 cat "$out/results.md"
-echo "# results in $out (results.md, results.tsv, KERNEL-share.png)"
+echo "# results in $out (results.md, results.tsv, KERNEL-share.png, KERNEL-moving.png, KERNEL-three.png)"

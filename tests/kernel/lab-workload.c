@@ -12,6 +12,16 @@
  * from the hugetlb pool instead (MAP_HUGETLB, the default huge page size; SIZE and HOT must be
  * multiples of it): the pool must hold enough free pages on NODE
  * (/sys/devices/system/node/nodeN/hugepages/hugepages-2048kB/nr_hugepages).
+ *
+ * A hot set that moves: --move-hot-after S moves it S seconds after the loop starts, and with
+ * --move-hot-after or --move-hot-to SIGUSR1 moves it at once (the first of the two; it moves
+ * once). It moves to the HOT MiB at offset --move-hot-to MIB (default SIZE - HOT: the last HOT
+ * MiB of the set); the old hot set is not touched again. Then the workload prints
+ *
+ *   lab-workload moved pid=P start=0xA end=0xB hot_start=0xD hot_end=0xE node=N size_mib=S hot_mib=H
+ *
+ * on stderr and, with --info FILE, writes the same line without "moved" to FILE.moved (renamed
+ * into place), which lab-placement --info reads to sample the new hot set.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,11 +39,18 @@
 #define MIB (1024UL * 1024UL)
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t move_requested;
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
+}
+
+static void on_move_signal(int sig)
+{
+	(void)sig;
+	move_requested = 1;
 }
 
 struct options {
@@ -44,6 +61,9 @@ struct options {
 	const char *info;
 	int thp;
 	int hugetlb;
+	double move_after;    /* seconds after the loop starts; 0: never (SIGUSR1 only) */
+	long move_to_mib;     /* offset of the moved hot set; -1: none given */
+	int move;             /* a move is armed (either option) */
 };
 
 static void usage(const char *prog)
@@ -77,11 +97,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "node", required_argument, NULL, 'n' },   { "size", required_argument, NULL, 's' },
 		{ "hot", required_argument, NULL, 'h' },    { "seconds", required_argument, NULL, 't' },
 		{ "info", required_argument, NULL, 'i' },   { "thp", no_argument, NULL, 'T' },
-		{ "hugetlb", no_argument, NULL, 'H' },      { NULL, 0, NULL, 0 },
+		{ "hugetlb", no_argument, NULL, 'H' },      { "move-hot-after", required_argument, NULL, 'M' },
+		{ "move-hot-to", required_argument, NULL, 'O' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	*o = (struct options){ .node = -1 };
+	*o = (struct options){ .node = -1, .move_to_mib = -1 };
 	while ((c = getopt_long(argc, argv, "n:s:h:t:i:TH", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': o->node = (int)parse_ulong(optarg, "node"); break;
@@ -91,12 +112,27 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'i': o->info = optarg; break;
 		case 'T': o->thp = 1; break;
 		case 'H': o->hugetlb = 1; break;
+		case 'M':
+			o->move_after = strtod(optarg, NULL);
+			o->move = 1;
+			break;
+		case 'O':
+			o->move_to_mib = (long)parse_ulong(optarg, "move-hot-to offset");
+			o->move = 1;
+			break;
 		default: usage(argv[0]);
 		}
 	}
 	if (optind != argc || o->node < 0 || o->node >= 64 || o->size_mib == 0 ||
-	    o->hot_mib > o->size_mib || (o->thp && o->hugetlb))
+	    o->hot_mib > o->size_mib || (o->thp && o->hugetlb) || o->move_after < 0)
 		usage(argv[0]);
+	if (o->move && o->move_to_mib < 0)
+		o->move_to_mib = (long)(o->size_mib - o->hot_mib);
+	if (o->move && (unsigned long)o->move_to_mib + o->hot_mib > o->size_mib) {
+		fprintf(stderr, "lab-workload: --move-hot-to %ld + --hot %lu is past --size %lu\n",
+			o->move_to_mib, o->hot_mib, o->size_mib);
+		exit(2);
+	}
 }
 
 static double now_seconds(void)
@@ -137,9 +173,29 @@ static char *populate(const struct options *o)
 	return base;
 }
 
-static void announce(const struct options *o, const char *base)
+/* Writes LINE (N bytes) to PATH under a temporary name and renames it: a reader never sees half a
+ * line. */
+static void write_info(const char *path, const char *line, int n)
+{
+	char tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f || fwrite(line, 1, (size_t)n, f) != (size_t)n || fclose(f) != 0 ||
+	    rename(tmp, path) != 0) {
+		fprintf(stderr, "lab-workload: cannot write %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+}
+
+/* The line lab-placement reads, the hot set at HOT_OFF_MIB; to stdout and --info, or after a
+ * move (MOVED) to stderr and --info's FILE.moved. */
+static void announce(const struct options *o, const char *base, unsigned long hot_off_mib,
+		     int moved)
 {
 	uintptr_t start = (uintptr_t)base;
+	uintptr_t hot = start + hot_off_mib * MIB;
 	char line[512];
 	int n;
 
@@ -147,22 +203,21 @@ static void announce(const struct options *o, const char *base)
 		     "lab-workload pid=%ld start=0x%lx end=0x%lx hot_start=0x%lx hot_end=0x%lx "
 		     "node=%d size_mib=%lu hot_mib=%lu\n",
 		     (long)getpid(), (unsigned long)start, (unsigned long)(start + o->size_mib * MIB),
-		     (unsigned long)start, (unsigned long)(start + o->hot_mib * MIB), o->node,
+		     (unsigned long)hot, (unsigned long)(hot + o->hot_mib * MIB), o->node,
 		     o->size_mib, o->hot_mib);
-	fputs(line, stdout);
-	fflush(stdout);
-	if (o->info) {
-		/* Written under a temporary name and renamed: a reader never sees half a line. */
-		char tmp[4096];
-		FILE *f;
+	if (moved) {
+		fprintf(stderr, "lab-workload moved %s", line + strlen("lab-workload "));
+	} else {
+		fputs(line, stdout);
+		fflush(stdout);
+	}
+	if (o->info && !moved) {
+		write_info(o->info, line, n);
+	} else if (o->info) {
+		char path[4096];
 
-		snprintf(tmp, sizeof(tmp), "%s.tmp", o->info);
-		f = fopen(tmp, "w");
-		if (!f || fwrite(line, 1, (size_t)n, f) != (size_t)n || fclose(f) != 0 ||
-		    rename(tmp, o->info) != 0) {
-			fprintf(stderr, "lab-workload: cannot write %s: %s\n", o->info, strerror(errno));
-			exit(1);
-		}
+		snprintf(path, sizeof(path), "%s.moved", o->info);
+		write_info(path, line, n);
 	}
 }
 
@@ -170,24 +225,37 @@ int main(int argc, char **argv)
 {
 	struct options o;
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa_move = { .sa_handler = on_move_signal };
 	long page = sysconf(_SC_PAGESIZE);
 	volatile char *base;
+	volatile char *hot;
 	size_t hot_len;
-	double deadline;
+	double deadline, move_at;
 	unsigned long passes = 0;
+	int moved = 0;
 
 	parse_options(argc, argv, &o);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	if (o.move)
+		sigaction(SIGUSR1, &sa_move, NULL);
 	base = populate(&o);
-	announce(&o, (const char *)base);
+	announce(&o, (const char *)base, 0, 0);
 
+	hot = base;
 	hot_len = o.hot_mib * MIB;
 	deadline = o.seconds > 0 ? now_seconds() + o.seconds : 0;
+	move_at = o.move && o.move_after > 0 ? now_seconds() + o.move_after : 0;
 	while (!stop_requested && hot_len > 0) {
 		for (size_t off = 0; off < hot_len; off += (size_t)page)
-			base[off] = (char)(base[off] + 1);
+			hot[off] = (char)(hot[off] + 1);
 		passes++;
+		if (o.move && !moved &&
+		    (move_requested || (move_at > 0 && now_seconds() >= move_at))) {
+			moved = 1;
+			hot = base + (size_t)o.move_to_mib * MIB;
+			announce(&o, (const char *)base, (unsigned long)o.move_to_mib, 1);
+		}
 		if (deadline > 0 && now_seconds() >= deadline)
 			break;
 	}
