@@ -66,7 +66,7 @@ echo "$wl"
 say "vtierd --foreground (default configuration; log in $out/vtierd.log)"
 "$b/vtierd" --foreground >"$out/vtierd.log" 2>&1 &
 vtierd_pid=$!
-pids+=($vtierd_pid)
+pids+=("$vtierd_pid")
 end=$((SECONDS + 40))
 until timeout 3 "$b/vtierctl" status >/dev/null 2>&1; do
 	kill -0 $vtierd_pid 2>/dev/null || die "vtierd exited: $(tail -3 "$out/vtierd.log")"
@@ -85,9 +85,9 @@ policy "$second" /tmp/second.xml
 # bash builtins only: forks cost tens of ms under TCG.
 share10=-1
 last_share() {
-	local line="" t h0 h1 a0 a1
+	local line="" a0 a1
 	while IFS= read -r l; do line=$l; done <"$out/placement.txt"
-	read -r t h0 h1 a0 a1 <<<"$line"
+	read -r _ _ _ a0 a1 <<<"$line"
 	[[ ${a1:-} =~ ^[0-9]+\.[0-9]$ ]] || return 1
 	a0=${a0/./} a1=${a1/./}
 	a0=$((10#$a0)) a1=$((10#$a1))
@@ -145,7 +145,7 @@ say "vtierctl top --interval $top_interval   (frames follow; FAST = node0, SLOW 
 # through a pipe, not the serial terminal: frames follow one another instead of redrawing
 "$b/vtierctl" top --interval "$top_interval" > >(cat) &
 top_pid=$!
-pids+=($top_pid)
+pids+=("$top_pid")
 settle first "$first" "$phase_max"
 
 say "vtierctl attach work --pid $wpid --policy second.xml   (the same guest, now ratio $second%)"
