@@ -140,6 +140,8 @@ esac
 
 plot "$run"
 
+g=$run/guest
+res() { sed -n "s/^$1=//p" "$g/result.txt" 2>/dev/null | tail -n 1; }
 first_reached=$(res first_reached_s)
 {
 	echo "first_target=$first"
