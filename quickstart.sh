@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # vtier quick start. Two commands on a fresh Debian 12 machine, as root:
-#   ./quickstart.sh demo    install what is missing, build, run vtier's main job on an embedded default
+#   ./quickstart.sh demo    install what is missing, build, boot the lab VM (QEMU TCG, no KVM) and
+#                           show vtierd tiering a workload live there (tests/demo.sh, docs/demo.md)
 #   ./quickstart.sh check   install what the tests need, build with -Werror and sanitizers, run every
 #                           suite, end with one line "N passed, N failed, N skipped"
 # Both are idempotent: nothing is installed or rebuilt when nothing is missing or changed.
@@ -18,6 +19,9 @@ check_pkgs=(libxml2-utils qemu-system-x86 qemu-utils busybox-static libvirt-daem
 	libvirt-clients clang cpio zstd xz-utils procps psmisc qemu-system-common
 	debian-archive-keyring util-linux python3 libclang-rt-14-dev man-db curl
 	dpkg-dev debhelper fakeroot lintian debootstrap bash-completion systemd gnuplot-nox)
+# what the demo's lab needs on top of build_pkgs (docs/lab.md, "Debian packages the lab needs")
+demo_pkgs=(qemu-system-x86 qemu-system-common busybox-static cpio zstd util-linux procps
+	debian-archive-keyring gnuplot-nox curl)
 
 if [ -t 1 ]; then
 	say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -77,9 +81,25 @@ build() {
 		{ tail -40 "_build/$name/make.out"; die "build failed (_build/$name/make.out)"; }
 }
 
+# The lab's kernel comes from trixie(-backports): its keys arrived in Debian 12's
+# debian-archive-keyring 2023.3+deb12u2 (12.11); an older Debian 12 needs the keyring upgraded.
+ensure_trixie_keys() {
+	local v
+	v=$(dpkg-query -W -f='${Version}' debian-archive-keyring 2>/dev/null || true)
+	dpkg --compare-versions "${v:-0}" ge 2023.3+deb12u2 && return 0
+	[ "$(id -u)" -eq 0 ] || die "debian-archive-keyring $v has no trixie keys (the lab's kernel): run as root to upgrade it"
+	say "upgrading debian-archive-keyring $v (the lab's kernel is signed with trixie's keys)"
+	apt-get update -q >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --only-upgrade debian-archive-keyring >/dev/null
+}
+
 demo() {
-	install_missing "${build_pkgs[@]}"
+	install_missing "${build_pkgs[@]}" "${demo_pkgs[@]}"
+	ensure_trixie_keys
 	build demo
+	# the helpers the demo runs in the lab (check_PROGRAMS: not built by plain make)
+	make -C _build/demo -j"$jobs" tests/kernel/lab-workload tests/kernel/lab-placement \
+		>>_build/demo/make.out 2>&1 || { tail -20 _build/demo/make.out; die "build failed (_build/demo/make.out)"; }
 	exec "$top/tests/demo.sh" "$top/_build/demo"
 }
 
