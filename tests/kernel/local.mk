@@ -25,5 +25,8 @@ EXTRA_DIST += \
 	tests/suites/lab-smoke.sh \
 	tests/suites/vtierd-lab.sh \
 	tests/kernel/vtierd-guest.sh \
+	tests/demo.sh \
+	tests/kernel/demo-guest.sh \
+	tests/suites/demo.sh \
 	docs/lab.md
 include $(srcdir)/tests/kernel/tierproof.mk
