@@ -4,4 +4,4 @@ dist_man_MANS += docs/man/vtierd.8 docs/man/vtierctl.8 docs/man/vtierd.conf.5 do
 # by their parts' fragments).
 EXTRA_DIST += docs/design.md docs/hacking.md docs/topology.md docs/policy.md docs/planner.md \
 	docs/daemon.md docs/controller.md
-EXTRA_DIST += docs/control.md
+EXTRA_DIST += docs/control.md docs/demo.md
