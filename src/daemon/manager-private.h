@@ -115,6 +115,7 @@ struct VtierManager {
 	VtierHistogram *commit_seconds;
 	gchar *last_reconcile_error;
 	GHashTable *logged_errors;   /* host-level error texts logged once */
+	gboolean state_save_failing; /* the last save of the state file failed (logged once) */
 
 	/* control */
 	gpointer control;	     /* VtierControlServer */
@@ -175,7 +176,8 @@ void vtier_manager_snapshot_update(VtierManager *m);
 gboolean vtier_manager_handle_request(const VtierControlRequest *req, JsonNode **ret_result,
 				      GError **error, gpointer user_data);
 
-/* state.c: attached guests and plan slots in /run/vtier/state.json (member "vtierd"). */
+/* state.c: attached guests and plan slots in /run/vtier/state.json (member "vtierd"). A failed
+ * save is counted and logged (once until a save works again) by state_save itself. */
 gboolean vtier_manager_state_save(VtierManager *m, GError **error);
 gboolean vtier_manager_state_load(VtierManager *m, GError **error);
 

@@ -369,12 +369,7 @@ int vtier_manager_run(VtierManager *m)
 	vtier_notify("STOPPING=1");
 	for (guint i = 0; i < G_N_ELEMENTS(m->signal_sources); i++)
 		g_source_remove(m->signal_sources[i]);
-	{
-		g_autoptr(GError) error = NULL;
-
-		if (!vtier_manager_state_save(m, &error))
-			g_warning("%s", error->message);
-	}
+	vtier_manager_state_save(m, NULL); /* logs a failure itself */
 	stop_damon(m);
 	return m->exit_status;
 }

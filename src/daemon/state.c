@@ -84,7 +84,35 @@ static JsonNode *read_root(const gchar *path)
 	return root;
 }
 
+/* A failed save is counted (errors_total{kind="state-file"}) and logged once until a save works
+ * again: a full disk must not log every reconcile. */
+static gboolean save_failed(VtierManager *m, GError *local, GError **error)
+{
+	vtier_manager_count_error(m, "state-file");
+	if (!m->state_save_failing)
+		g_warning("%s (vtierd keeps tiering; attach and detach are refused until the state "
+			  "file can be written)",
+			  local->message);
+	m->state_save_failing = TRUE;
+	g_propagate_error(error, local);
+	return FALSE;
+}
+
+static gboolean state_write(VtierManager *m, GError **error);
+
 gboolean vtier_manager_state_save(VtierManager *m, GError **error)
+{
+	GError *local = NULL;
+
+	if (!state_write(m, &local))
+		return save_failed(m, local, error);
+	if (m->state_save_failing)
+		g_message("state file written again");
+	m->state_save_failing = FALSE;
+	return TRUE;
+}
+
+static gboolean state_write(VtierManager *m, GError **error)
 {
 	g_autofree gchar *path = state_path(m);
 	g_autofree gchar *dir = g_path_get_dirname(path);
