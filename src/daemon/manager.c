@@ -156,6 +156,21 @@ void vtier_manager_mark_dirty(VtierManager *m, const gchar *why)
 						 on_reconcile, m, NULL);
 }
 
+/* A template that does not parse does not stop the others (a guest naming it is refused with
+ * its error): say so when the store is loaded, once per template and text. */
+static void report_broken_templates(VtierManager *m)
+{
+	g_auto(GStrv) broken = vtier_policy_store_list_broken_templates(m->store);
+
+	for (guint i = 0; broken != NULL && broken[i] != NULL; i++) {
+		g_autofree gchar *text =
+			vtier_escape_log(vtier_policy_store_template_error(m->store, broken[i]));
+
+		g_warning("policy template %s is not used: %s (guests naming it are refused)",
+			  broken[i], text);
+	}
+}
+
 gboolean vtier_manager_reload_policies(VtierManager *m, GError **error)
 {
 	VtierPolicyStore *store = vtier_policy_store_new(m->options.policy_dir, error);
@@ -165,6 +180,7 @@ gboolean vtier_manager_reload_policies(VtierManager *m, GError **error)
 	vtier_policy_store_free(m->store);
 	m->store = store;
 	m->store_generation++;
+	report_broken_templates(m);
 	return TRUE;
 }
 
@@ -184,6 +200,7 @@ gboolean vtier_manager_reload(VtierManager *m, GError **error)
 	vtier_policy_store_free(m->store);
 	m->store = store;
 	m->store_generation++;
+	report_broken_templates(m);
 	vtier_config_free(m->config);
 	m->config = g_steal_pointer(&config);
 	vtier_options_clear(&m->typed);
