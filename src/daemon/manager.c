@@ -68,6 +68,8 @@ void vtier_manager_free(VtierManager *m)
 		g_source_remove(m->interval_source);
 	if (m->refresh_source != 0)
 		g_source_remove(m->refresh_source);
+	if (m->audit_source != 0)
+		g_source_remove(m->audit_source);
 	g_clear_pointer(&m->refresh_uuids, g_hash_table_unref);
 	g_clear_pointer(&m->virt, vtier_virt_connection_free);
 	g_clear_pointer(&m->guests, g_hash_table_unref);
@@ -344,6 +346,7 @@ gboolean vtier_manager_start(VtierManager *m, GError **error)
 		return FALSE;
 	if (!vtier_manager_reload_policies(m, error))
 		return FALSE;
+	vtier_manager_state_check(m);
 	if (!start_damon(m, error))
 		return FALSE;
 	if (!vtier_manager_state_load(m, error))
@@ -354,6 +357,7 @@ gboolean vtier_manager_start(VtierManager *m, GError **error)
 	vtier_manager_snapshot_update(m);
 	vtier_manager_mark_dirty(m, "start");
 	vtier_manager_interval_start(m);
+	vtier_manager_audit_start(m);
 	return TRUE;
 }
 

@@ -74,8 +74,9 @@ static JsonNode *read_root(const gchar *path)
 	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
 		g_autofree gchar *aside = g_strdup_printf("%s.corrupt", path);
 
-		g_warning("%s is corrupt (%s): set aside as %s, starting without it", path,
-			  error != NULL ? error->message : "not an object", aside);
+		g_warning("%s is corrupt (%s): set aside as %s; vtierd goes on without it (attached "
+			  "guests and plan slots it held are lost)",
+			  path, error != NULL ? error->message : "not an object", aside);
 		if (g_rename(path, aside) != 0)
 			g_warning("cannot rename %s: %s", path, g_strerror(errno));
 		g_clear_pointer(&root, json_node_unref);
@@ -173,6 +174,12 @@ static void load_attached(VtierManager *m, JsonArray *array)
 		}
 		g_message("re-attached %s (pid %d) from the state file", g->name, g->record->pid);
 	}
+}
+
+void vtier_manager_state_check(VtierManager *m)
+{
+	g_autofree gchar *path = state_path(m);
+	g_autoptr(JsonNode) root = read_root(path); /* sets a corrupt file aside, saying so */
 }
 
 gboolean vtier_manager_state_load(VtierManager *m, GError **error)

@@ -85,7 +85,7 @@ fl_kill9
 printf '\x00\xff garbage' >"$FL_STATE"
 mark=$(wc -l <"$FL_LOG")
 fl_start_vtierd
-start_line=$(tail -n +"$((mark + 1))" "$FL_LOG" | grep -F 'starting without it' | head -1 | sed 's/^vtierd: //')
+start_line=$(tail -n +"$((mark + 1))" "$FL_LOG" | grep -F 'goes on without it' | head -1 | sed 's/^vtierd: //')
 fl_check "corrupt state file at start: vtierd starts (${start_line:0:160})" [ -n "$start_line" ]
 fl_check "corrupt state file at start: status works, no guest re-attached (they were in the corrupt file)" \
 	eval '[ "$(fl_guest w0)" = absent ]'
