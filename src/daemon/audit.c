@@ -133,7 +133,9 @@ static void audit_damon_stat(VtierManager *m)
 
 void vtier_manager_audit(VtierManager *m)
 {
-	vtier_manager_state_check(m);
+	/* a reconcile writes both records again (the driver's after its apply, vtierd's after) */
+	if (vtier_manager_state_check(m))
+		vtier_manager_mark_dirty(m, "state file set aside");
 	if (!m->options.dry_run && m->driver != NULL) {
 		audit_damon_stat(m);
 		audit_tree(m);

@@ -187,9 +187,10 @@ gboolean vtier_manager_handle_request(const VtierControlRequest *req, JsonNode *
  * save is counted and logged (once until a save works again) by state_save itself. */
 gboolean vtier_manager_state_save(VtierManager *m, GError **error);
 gboolean vtier_manager_state_load(VtierManager *m, GError **error);
-/* Sets a corrupt state file aside (logged): the DAMON driver, which keeps its member in the same
- * file, refuses to read a corrupt one, so this runs before it starts and at every audit. */
-void vtier_manager_state_check(VtierManager *m);
+/* Sets a corrupt state file aside (logged), returning whether it did: the DAMON driver, which
+ * keeps its member in the same file, refuses to read a corrupt one, so this runs before it starts
+ * and at every audit. */
+gboolean vtier_manager_state_check(VtierManager *m);
 
 /* endpoints.c: the control socket and the /metrics endpoint. */
 gboolean vtier_manager_endpoints_start(VtierManager *m, GError **error);

@@ -176,10 +176,13 @@ static void load_attached(VtierManager *m, JsonArray *array)
 	}
 }
 
-void vtier_manager_state_check(VtierManager *m)
+gboolean vtier_manager_state_check(VtierManager *m)
 {
 	g_autofree gchar *path = state_path(m);
+	gboolean existed = g_file_test(path, G_FILE_TEST_EXISTS);
 	g_autoptr(JsonNode) root = read_root(path); /* sets a corrupt file aside, saying so */
+
+	return existed && root == NULL;
 }
 
 gboolean vtier_manager_state_load(VtierManager *m, GError **error)
