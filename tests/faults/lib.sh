@@ -73,11 +73,13 @@ fl_workload() {
 
 # fl_start_vtierd [EXTRA ARGS]: vtierd in the background, waits until it answers status.
 fl_start_vtierd() {
-	"$FL_VTIERD" --debug --dry-run --foreground --sysroot "$FL_ROOT" --connect "${FL_CONNECT:-none}" \
-		-c "$FL_WORK/vtierd.conf" "$@" >>"$FL_LOG" 2>&1 &
+	# FL_WRAP: a command vtierd runs under (valgrind ...), split into words
+	# shellcheck disable=SC2086
+	${FL_WRAP:-} "$FL_VTIERD" ${FL_DEBUG---debug} --dry-run --foreground --sysroot "$FL_ROOT" \
+		--connect "${FL_CONNECT:-none}" -c "$FL_WORK/vtierd.conf" "$@" >>"$FL_LOG" 2>&1 &
 	fl_vtierd_pid=$!
 	local i
-	for i in $(seq 1 200); do
+	for i in $(seq 1 $((${FL_START_SECONDS:-10} * 20))); do
 		"$FL_CTL" status --json >/dev/null 2>&1 && return 0
 		kill -0 "$fl_vtierd_pid" 2>/dev/null || break
 		sleep 0.05
