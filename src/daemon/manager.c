@@ -154,7 +154,10 @@ void vtier_manager_mark_dirty(VtierManager *m, const gchar *why)
 	m->dirty = TRUE;
 	if (m->reconcile_source != 0)
 		return;
-	m->reconcile_source = g_timeout_add_full(G_PRIORITY_LOW, RECONCILE_DEBOUNCE_MS,
+	/* the default priority, as the control socket's: at G_PRIORITY_LOW a client that keeps
+	 * the socket busy (status polled in a loop) starved the reconcile, and an attached guest
+	 * stayed pending for as long as it polled; the debounce alone gathers a burst */
+	m->reconcile_source = g_timeout_add_full(G_PRIORITY_DEFAULT, RECONCILE_DEBOUNCE_MS,
 						 on_reconcile, m, NULL);
 }
 

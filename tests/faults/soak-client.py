@@ -66,7 +66,10 @@ def wait_reconciled(c, before, names, present, timeout):
             if not present and not any(n in guests for n in names):
                 return st
         if time.monotonic() > deadline:
-            raise RuntimeError("no reconcile within %d s (guests %s)" % (timeout, sorted(guests)))
+            raise RuntimeError("no reconcile within %d s (reconciles %s -> %s; guests: %s)" % (
+                timeout, before, st.get("reconciles_total"),
+                "; ".join("%s %s %s" % (n, g.get("state"), g.get("state_reason"))
+                          for n, g in sorted(guests.items()))))
         time.sleep(0.01)
 
 
