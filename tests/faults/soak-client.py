@@ -70,7 +70,7 @@ def wait_reconciled(c, before, names, present, timeout):
                 timeout, before, st.get("reconciles_total"),
                 "; ".join("%s %s %s" % (n, g.get("state"), g.get("state_reason"))
                           for n, g in sorted(guests.items()))))
-        time.sleep(0.01)
+        time.sleep(0.02)
 
 
 def main():

@@ -98,7 +98,7 @@ grep -q -- '--enable-sanitizers' "$build/config.status" 2>/dev/null && sanitized
 if wants asan; then
 	if [ $sanitized = 1 ]; then
 		# a small quarantine: freed memory is reused soon, so RSS shows growth, not the quarantine
-		ASAN_OPTIONS=quarantine_size_mb=16:fast_unwind_on_malloc=0:malloc_context_size=20:detect_leaks=1 \
+		ASAN_OPTIONS=quarantine_size_mb=16:malloc_context_size=10:detect_leaks=1 \
 			FL_VTIERD=$build/vtierd soak asan "$cycles"
 		ex=$(cat "$work/asan.exit" 2>/dev/null)
 		check "asan: vtierd exits 0 on SIGTERM, no LeakSanitizer or sanitizer report (exit $ex)" \
