@@ -145,6 +145,9 @@ undisturbed() { # LABEL
 }
 
 # ---- A. someone else writes vtier's kdamond files ----
+! since 0 | grep -q 'someone else changed'
+check $? "no audit finding before any fault ($(since 0 | grep -c 'someone else changed') in ${SECONDS}s of audits every 2 s)" \
+	"$(since 0 | grep -m2 'someone else changed')"
 s2=$(tree | sed -nE 's|.*/schemes/([0-9]+)/action:migrate_hot$|\1|p' | while read -r s; do
 	schemes_of /p/g2 | grep -qx "$s" && echo "$s"; done | head -1)
 filt=$(tree | sed -nE "s#(.*/schemes/$s2/(ops_|core_)?filters/[0-9]+)/memcg_path:/p/g2\$#\1#p" | head -1)

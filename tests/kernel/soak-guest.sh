@@ -158,8 +158,9 @@ done
 [ "$(cat $k0/pid 2>/dev/null)" = "$pid_k" ] && [ -n "$pid_k" ]
 check $? "one kdamond throughout (pid $pid_k)" "now $(cat $k0/pid 2>/dev/null)"
 grep -v ' debug: ' "$log" | grep -E 'reconcile: |cannot apply' | head -3 | sed 's/^/# /'
-! grep -qE 'warning: reconcile: |cannot apply the controller' "$log"
-check $? "no reconcile or budget-apply error in vtierd's log" ""
+! grep -qE 'warning: reconcile: |cannot apply the controller|someone else changed' "$log"
+check $? "no reconcile or budget-apply error and no audit finding in vtierd's log" \
+	"$(grep -m2 -E 'warning: reconcile: |cannot apply the controller|someone else changed' "$log")"
 kill -TERM $vtierd_pid; wait $vtierd_pid
 rc=$?
 vtierd_pid=
