@@ -71,14 +71,20 @@ tree() {
 	grep -r --exclude-dir=stats --exclude-dir=tried_regions --exclude-dir=quotas \
 		--exclude=effective_bytes '' "$admin" 2>&1 | sort
 }
-# the scheme indices whose memcg filter is PATH
-schemes_of() { tree | sed -nE "s#.*/schemes/([0-9]+)/(ops_|core_)?filters/[0-9]+/memcg_path:$1\$#\1#p" | sort -u; }
+# the scheme indices whose memcg filter is PATH (in the tree file TREE, default: read now); a
+# read of the whole tree takes seconds under TCG on a loaded host, so callers reuse one
+schemes_of() { # PATH [TREE]
+	local t=${2:-}
+	[ -n "$t" ] || { tree >$vt/tree.now; t=$vt/tree.now; }
+	sed -nE "s#.*/schemes/([0-9]+)/(ops_|core_)?filters/[0-9]+/memcg_path:$1\$#\1#p" "$t" | sort -u
+}
 # g1's tiering: the kdamond's pid and every configuration file of g1's schemes
 fingerprint() {
 	local s re=""
-	for s in $(schemes_of /g1); do re="$re|/schemes/$s/"; done
+	tree >$vt/tree.fp
+	for s in $(schemes_of /g1 $vt/tree.fp); do re="$re|/schemes/$s/"; done
 	echo "pid $(cat $k0/pid 2>/dev/null) schemes ${re#|}"
-	[ -n "$re" ] && tree | grep -E "${re#|}"
+	[ -n "$re" ] && grep -E "${re#|}" $vt/tree.fp
 }
 since() { tail -n +"$(($1 + 1))" "$log" | grep -v ' debug: ' | sed 's/^vtierd: //'; }
 mark() { wc -l <"$log"; }
@@ -128,14 +134,15 @@ echo "<vtier:policy xmlns:vtier='$ns' mode='ratio'><vtier:fast ratio='50%'/></vt
 "$b/vtierctl" attach g1 --pid "$p1" --policy $vt/pin-fast.xml >/dev/null &&
 	"$b/vtierctl" attach g2 --pid "$p2" --policy $vt/ratio.xml >/dev/null
 check $? "attach g1 (pin-fast, pid $p1) and g2 (ratio 50%, pid $p2)" "attach failed"
-for _ in $(seq 100); do [ "$(cat $k0/state 2>/dev/null)" = on ] && [ -n "$(schemes_of /p/g2)" ] && break; snooze 0.1; done
+for _ in $(seq 100); do [ "$(cat $k0/state 2>/dev/null)" = on ] && break; snooze 0.1; done
 snooze 4
 note "g1: $(status_of g1)  share $(share /g1)"
 note "g2: $(status_of g2)  share $(share /p/g2)"
 fp=$(fingerprint)
 pid0=$(cat $k0/pid)
-check "$([ -n "$(schemes_of /g1)" ] && [ -n "$(schemes_of /p/g2)" ] && echo 0 || echo 1)" \
-	"kdamond on (pid $pid0), g1 schemes $(schemes_of /g1 | tr '\n' ' '), g2 schemes $(schemes_of /p/g2 | tr '\n' ' ')" "$(tree | grep -c schemes)"
+tree >$vt/tree.0
+check "$([ -n "$(schemes_of /g1 $vt/tree.0)" ] && [ -n "$(schemes_of /p/g2 $vt/tree.0)" ] && echo 0 || echo 1)" \
+	"kdamond on (pid $pid0), g1 schemes $(schemes_of /g1 $vt/tree.0 | tr '\n' ' '), g2 schemes $(schemes_of /p/g2 $vt/tree.0 | tr '\n' ' ')" "$(grep -c schemes $vt/tree.0)"
 undisturbed() { # LABEL
 	local now
 	now=$(fingerprint)
@@ -148,9 +155,10 @@ undisturbed() { # LABEL
 ! since 0 | grep -q 'someone else changed'
 check $? "no audit finding before any fault ($(since 0 | grep -c 'someone else changed') in ${SECONDS}s of audits every 2 s)" \
 	"$(since 0 | grep -m2 'someone else changed')"
-s2=$(tree | sed -nE 's|.*/schemes/([0-9]+)/action:migrate_hot$|\1|p' | while read -r s; do
-	schemes_of /p/g2 | grep -qx "$s" && echo "$s"; done | head -1)
-filt=$(tree | sed -nE "s#(.*/schemes/$s2/(ops_|core_)?filters/[0-9]+)/memcg_path:/p/g2\$#\1#p" | head -1)
+g2s=$(schemes_of /p/g2 $vt/tree.0)
+s2=$(sed -nE 's|.*/schemes/([0-9]+)/action:migrate_hot$|\1|p' $vt/tree.0 | while read -r s; do
+	grep -qx "$s" <<<"$g2s" && echo "$s"; done | head -1)
+filt=$(sed -nE "s#(.*/schemes/$s2/(ops_|core_)?filters/[0-9]+)/memcg_path:/p/g2\$#\1#p" $vt/tree.0 | head -1)
 m=$(mark)
 echo stat >$k0/contexts/0/schemes/$s2/action
 echo / >"$filt/memcg_path"

@@ -64,7 +64,7 @@ soak() {
 	local label=$1 n=$2 limit=$3 rc first last slope fd0 fd1 t0
 	(
 		. "$src/tests/faults/lib.sh"
-		FL_INTERVAL_MS=200
+		FL_INTERVAL_MS=1000 # vtierd's default interval; the client does not wait for one
 		fl_setup "soak-$label"
 		trap - EXIT
 		echo "$FL_WORK" >"$work/$label.dir"
