@@ -68,7 +68,7 @@ if [[ " $only " == *" lab "* ]]; then
 	else
 		mkdir -p "$work/lab"
 		t0=$(date +%s)
-		flock /tmp/vtier-lab.lock env TMPDIR="$work" "$src/tests/kernel/lab" --quiet --timeout 300 \
+		flock /tmp/vtier-lab.lock env TMPDIR="$work" "$src/tests/kernel/lab" --quiet --timeout 420 \
 			--out "$work/lab" --output "$work/lab.output" --console "$work/lab.console" 7.3 -- \
 			"$src/tests/kernel/faults-guest.sh" "$build" 7.3 "$src" "$build" 2>"$work/lab.stderr"
 		rc=$?
