@@ -67,19 +67,41 @@ static JsonNode *handle_dump(VtierManager *m)
 	return object_node(obj);
 }
 
+/* Puts back a guest taken out of the table for a request that was refused. */
+static void put_back(VtierManager *m, VtierDaemonGuest *g)
+{
+	if (g != NULL)
+		g_hash_table_replace(m->guests, g->name, g);
+}
+
+/* An attach is acknowledged only once the state file holds it (it survives a crash of vtierd in
+ * the apply it triggers); one that cannot be saved (the disk is full) is refused whole, and a
+ * guest attached before (a re-attach with another policy) stays as it was. */
 static JsonNode *handle_attach(VtierManager *m, const VtierControlRequest *req, GError **error)
 {
+	VtierDaemonGuest *old = g_hash_table_lookup(m->guests, req->name);
 	VtierDaemonGuest *g = NULL;
 	JsonObject *obj;
 
-	if (!vtier_daemon_guest_attach(m, req, &g, error))
-		return NULL;
-	/* an acknowledged attach survives a crash of vtierd in the apply it triggers */
-	if (!vtier_manager_state_save(m, error)) {
-		g_prefix_error(error, "attach %s: ", req->name);
-		vtier_daemon_guest_detach(m, req->name, NULL);
+	if (old != NULL && old->origin == VTIER_ORIGIN_ATTACH)
+		g_hash_table_steal(m->guests, req->name);
+	else
+		old = NULL;
+	if (!vtier_daemon_guest_attach(m, req, &g, error)) {
+		put_back(m, old);
 		return NULL;
 	}
+	if (!vtier_manager_state_save(m, error)) {
+		g_prefix_error(error, "attach %s: ", req->name);
+		if (old != NULL) {
+			put_back(m, old);
+			vtier_manager_mark_dirty(m, "attach refused");
+		} else {
+			vtier_daemon_guest_detach(m, req->name, NULL);
+		}
+		return NULL;
+	}
+	vtier_daemon_guest_free(old);
 	{
 		g_autofree gchar *name = vtier_escape_log(g->name);
 
@@ -91,6 +113,28 @@ static JsonNode *handle_attach(VtierManager *m, const VtierControlRequest *req, 
 	json_object_set_int_member(obj, "pid", g->record->pid);
 	json_object_set_string_member(obj, "memcg_path", g->record->memcg_path);
 	return object_node(obj);
+}
+
+/* A detach is acknowledged only once the state file no longer holds the guest; one that cannot
+ * be saved is refused and the guest keeps tiering (the reply and the state agree). */
+static JsonNode *handle_detach(VtierManager *m, const VtierControlRequest *req, GError **error)
+{
+	VtierDaemonGuest *g = g_hash_table_lookup(m->guests, req->name);
+
+	if (g == NULL || g->origin != VTIER_ORIGIN_ATTACH) {
+		vtier_daemon_guest_detach(m, req->name, error); /* says why */
+		return NULL;
+	}
+	g_hash_table_steal(m->guests, req->name);
+	if (!vtier_manager_state_save(m, error)) {
+		g_prefix_error(error, "detach %s: ", req->name);
+		put_back(m, g);
+		return NULL;
+	}
+	put_back(m, g);
+	if (!vtier_daemon_guest_detach(m, req->name, error))
+		return NULL;
+	return object_node(json_object_new());
 }
 
 /* ---- the libvirt hook ---- */
@@ -252,9 +296,7 @@ gboolean vtier_manager_handle_request(const VtierControlRequest *req, JsonNode *
 		result = handle_attach(m, req, error);
 		break;
 	case VTIER_CONTROL_CMD_DETACH:
-		if (vtier_daemon_guest_detach(m, req->name, error) &&
-		    vtier_manager_state_save(m, error))
-			result = object_node(json_object_new());
+		result = handle_detach(m, req, error);
 		break;
 	case VTIER_CONTROL_CMD_RELOAD:
 		if (vtier_manager_reload(m, error))

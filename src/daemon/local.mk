@@ -7,6 +7,7 @@ vtierd_LDADD = libvtier-daemon.la libvtier-core.la $(VTIER_LIBS)
 noinst_LTLIBRARIES += libvtier-daemon.la
 libvtier_daemon_la_SOURCES = \
 	src/daemon/manager.c src/daemon/manager.h src/daemon/manager-private.h \
+	src/daemon/audit.c \
 	src/daemon/endpoints.c \
 	src/daemon/guests.c \
 	src/daemon/handlers.c \

@@ -117,6 +117,9 @@ struct VtierManager {
 	VtierHistogram *commit_seconds;
 	gchar *last_reconcile_error;
 	GHashTable *logged_errors;   /* host-level error texts logged once */
+	gboolean state_save_failing; /* the last save of the state file failed (logged once) */
+	guint audit_source;	     /* audit.c's timer */
+	gboolean damon_stat_reported; /* damon_stat found enabled again, reported once */
 
 	/* control */
 	gpointer control;	     /* VtierControlServer */
@@ -167,6 +170,11 @@ gboolean vtier_manager_apply_model(VtierManager *m, const VtierDamonModel *model
 void vtier_manager_interval_start(VtierManager *m);
 /* Measures every guest, runs the controller, applies budgets, rebuilds the snapshot. */
 void vtier_manager_interval_run(VtierManager *m);
+/* audit.c: every [damon] audit_interval_ms, vtier's kdamond files read back against the applied
+ * model (someone else's writes reported and repaired), damon_stat enabled again turned off or
+ * reported, a failed reconcile retried. */
+void vtier_manager_audit_start(VtierManager *m);
+void vtier_manager_audit(VtierManager *m);
 /* observe.c: the host part of the snapshot (nodes, kdamond, sampler, warnings, counters) and
  * the guests' records, sorted. */
 void vtier_manager_snapshot_fill_host(VtierManager *m);
@@ -177,9 +185,14 @@ void vtier_manager_snapshot_update(VtierManager *m);
 gboolean vtier_manager_handle_request(const VtierControlRequest *req, JsonNode **ret_result,
 				      GError **error, gpointer user_data);
 
-/* state.c: attached guests and plan slots in /run/vtier/state.json (member "vtierd"). */
+/* state.c: attached guests and plan slots in /run/vtier/state.json (member "vtierd"). A failed
+ * save is counted and logged (once until a save works again) by state_save itself. */
 gboolean vtier_manager_state_save(VtierManager *m, GError **error);
 gboolean vtier_manager_state_load(VtierManager *m, GError **error);
+/* Sets a corrupt state file aside (logged), returning whether it did: the DAMON driver, which
+ * keeps its member in the same file, refuses to read a corrupt one, so this runs before it starts
+ * and at every audit. */
+gboolean vtier_manager_state_check(VtierManager *m);
 
 /* endpoints.c: the control socket and the /metrics endpoint. */
 gboolean vtier_manager_endpoints_start(VtierManager *m, GError **error);

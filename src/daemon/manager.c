@@ -68,6 +68,8 @@ void vtier_manager_free(VtierManager *m)
 		g_source_remove(m->interval_source);
 	if (m->refresh_source != 0)
 		g_source_remove(m->refresh_source);
+	if (m->audit_source != 0)
+		g_source_remove(m->audit_source);
 	g_clear_pointer(&m->refresh_uuids, g_hash_table_unref);
 	g_clear_pointer(&m->virt, vtier_virt_connection_free);
 	g_clear_pointer(&m->guests, g_hash_table_unref);
@@ -152,8 +154,26 @@ void vtier_manager_mark_dirty(VtierManager *m, const gchar *why)
 	m->dirty = TRUE;
 	if (m->reconcile_source != 0)
 		return;
-	m->reconcile_source = g_timeout_add_full(G_PRIORITY_LOW, RECONCILE_DEBOUNCE_MS,
+	/* the default priority, as the control socket's: at G_PRIORITY_LOW a client that keeps
+	 * the socket busy (status polled in a loop) starved the reconcile, and an attached guest
+	 * stayed pending for as long as it polled; the debounce alone gathers a burst */
+	m->reconcile_source = g_timeout_add_full(G_PRIORITY_DEFAULT, RECONCILE_DEBOUNCE_MS,
 						 on_reconcile, m, NULL);
+}
+
+/* A template that does not parse does not stop the others (a guest naming it is refused with
+ * its error): say so when the store is loaded, once per template and text. */
+static void report_broken_templates(VtierManager *m)
+{
+	g_auto(GStrv) broken = vtier_policy_store_list_broken_templates(m->store);
+
+	for (guint i = 0; broken != NULL && broken[i] != NULL; i++) {
+		g_autofree gchar *text =
+			vtier_escape_log(vtier_policy_store_template_error(m->store, broken[i]));
+
+		g_warning("policy template %s is not used: %s (guests naming it are refused)",
+			  broken[i], text);
+	}
 }
 
 gboolean vtier_manager_reload_policies(VtierManager *m, GError **error)
@@ -165,6 +185,7 @@ gboolean vtier_manager_reload_policies(VtierManager *m, GError **error)
 	vtier_policy_store_free(m->store);
 	m->store = store;
 	m->store_generation++;
+	report_broken_templates(m);
 	return TRUE;
 }
 
@@ -184,6 +205,7 @@ gboolean vtier_manager_reload(VtierManager *m, GError **error)
 	vtier_policy_store_free(m->store);
 	m->store = store;
 	m->store_generation++;
+	report_broken_templates(m);
 	vtier_config_free(m->config);
 	m->config = g_steal_pointer(&config);
 	vtier_options_clear(&m->typed);
@@ -327,6 +349,7 @@ gboolean vtier_manager_start(VtierManager *m, GError **error)
 		return FALSE;
 	if (!vtier_manager_reload_policies(m, error))
 		return FALSE;
+	vtier_manager_state_check(m);
 	if (!start_damon(m, error))
 		return FALSE;
 	if (!vtier_manager_state_load(m, error))
@@ -337,6 +360,7 @@ gboolean vtier_manager_start(VtierManager *m, GError **error)
 	vtier_manager_snapshot_update(m);
 	vtier_manager_mark_dirty(m, "start");
 	vtier_manager_interval_start(m);
+	vtier_manager_audit_start(m);
 	return TRUE;
 }
 
@@ -369,12 +393,7 @@ int vtier_manager_run(VtierManager *m)
 	vtier_notify("STOPPING=1");
 	for (guint i = 0; i < G_N_ELEMENTS(m->signal_sources); i++)
 		g_source_remove(m->signal_sources[i]);
-	{
-		g_autoptr(GError) error = NULL;
-
-		if (!vtier_manager_state_save(m, &error))
-			g_warning("%s", error->message);
-	}
+	vtier_manager_state_save(m, NULL); /* logs a failure itself */
 	stop_damon(m);
 	return m->exit_status;
 }

@@ -90,6 +90,17 @@ static void fill_warnings(VtierManager *m, VtierSnapshot *s)
 						"start unless it is off (set [damon] "
 						"disable_damon_stat=true for damon_stat)",
 						(const gchar *)l->data));
+	if (m->store != NULL) {
+		g_auto(GStrv) broken = vtier_policy_store_list_broken_templates(m->store);
+
+		for (guint i = 0; broken != NULL && broken[i] != NULL; i++)
+			g_ptr_array_add(s->warnings,
+					g_strdup_printf("policy template %s is not used: %s (guests "
+							"naming it are refused)",
+							broken[i],
+							vtier_policy_store_template_error(m->store,
+											  broken[i])));
+	}
 	if (m->metrics_error != NULL)
 		g_ptr_array_add(s->warnings, g_strdup(m->metrics_error));
 	if (m->sampler != NULL && m->sampler->guest_reason != NULL && !m->sampler->sees_guests)

@@ -74,8 +74,9 @@ static JsonNode *read_root(const gchar *path)
 	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
 		g_autofree gchar *aside = g_strdup_printf("%s.corrupt", path);
 
-		g_warning("%s is corrupt (%s): set aside as %s, starting without it", path,
-			  error != NULL ? error->message : "not an object", aside);
+		g_warning("%s is corrupt (%s): set aside as %s; vtierd goes on without it (attached "
+			  "guests and plan slots it held are lost)",
+			  path, error != NULL ? error->message : "not an object", aside);
 		if (g_rename(path, aside) != 0)
 			g_warning("cannot rename %s: %s", path, g_strerror(errno));
 		g_clear_pointer(&root, json_node_unref);
@@ -84,7 +85,35 @@ static JsonNode *read_root(const gchar *path)
 	return root;
 }
 
+/* A failed save is counted (errors_total{kind="state-file"}) and logged once until a save works
+ * again: a full disk must not log every reconcile. */
+static gboolean save_failed(VtierManager *m, GError *local, GError **error)
+{
+	vtier_manager_count_error(m, "state-file");
+	if (!m->state_save_failing)
+		g_warning("%s (vtierd keeps tiering; attach and detach are refused until the state "
+			  "file can be written)",
+			  local->message);
+	m->state_save_failing = TRUE;
+	g_propagate_error(error, local);
+	return FALSE;
+}
+
+static gboolean state_write(VtierManager *m, GError **error);
+
 gboolean vtier_manager_state_save(VtierManager *m, GError **error)
+{
+	GError *local = NULL;
+
+	if (!state_write(m, &local))
+		return save_failed(m, local, error);
+	if (m->state_save_failing)
+		g_message("state file written again");
+	m->state_save_failing = FALSE;
+	return TRUE;
+}
+
+static gboolean state_write(VtierManager *m, GError **error)
 {
 	g_autofree gchar *path = state_path(m);
 	g_autofree gchar *dir = g_path_get_dirname(path);
@@ -145,6 +174,15 @@ static void load_attached(VtierManager *m, JsonArray *array)
 		}
 		g_message("re-attached %s (pid %d) from the state file", g->name, g->record->pid);
 	}
+}
+
+gboolean vtier_manager_state_check(VtierManager *m)
+{
+	g_autofree gchar *path = state_path(m);
+	gboolean existed = g_file_test(path, G_FILE_TEST_EXISTS);
+	g_autoptr(JsonNode) root = read_root(path); /* sets a corrupt file aside, saying so */
+
+	return existed && root == NULL;
 }
 
 gboolean vtier_manager_state_load(VtierManager *m, GError **error)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "common/error.h"
@@ -138,6 +139,9 @@ static void test_burst(Fixture *f, gconstpointer data)
 		       " commits, %" G_GUINT64_FORMAT " writes",
 		       f->m->reconciles, f->m->commits, f->m->writes);
 	g_assert_cmpuint(f->m->commits, <=, 3);
+	/* the dry run's writes were logged and are not kept (it ran for weeks before: +100 bytes a
+	 * write) */
+	g_assert_cmpuint(vtier_damon_fake_get_log(f->m->fake)->len, ==, 0);
 	/* nothing changed: a reconcile writes nothing */
 	writes = f->m->writes;
 	g_assert_true(vtier_manager_reconcile_now(f->m, &error));
@@ -279,6 +283,56 @@ static void test_attach_saved(Fixture *f, gconstpointer data)
 	vtier_manager_free(f->m); /* no reconcile, no orderly stop's save either: */
 	f->m = new_manager();
 	g_assert_nonnull(g_hash_table_lookup(f->m->guests, "w07"));
+}
+
+/* The state file cannot be written (here: a directory stands in its place, as a full disk
+ * would refuse it): an attach or detach vtierd cannot make durable is refused whole, and a
+ * re-attach of a tiering guest with another policy leaves that guest as it was. */
+static void test_state_unwritable(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *state = vtier_path_build(VTIER_PATH_VTIER_RUN, "dry-run-state.json", NULL);
+	g_autoptr(GError) error = NULL;
+	const VtierDaemonGuest *g;
+
+	(void)data;
+	g_assert_true(attach(f->m, 0, NULL, &error));
+	g_assert_no_error(error);
+	settle(f->m);
+	g_assert_true(g_file_test(state, G_FILE_TEST_IS_REGULAR));
+	g_assert_cmpint(g_unlink(state), ==, 0);
+	g_assert_cmpint(g_mkdir(state, 0755), ==, 0);
+	/* a new guest: refused, not half-attached */
+	g_assert_false(attach(f->m, 1, NULL, &error));
+	g_assert_nonnull(strstr(error->message, "cannot write the state file"));
+	g_clear_error(&error);
+	g_assert_null(g_hash_table_lookup(f->m->guests, "w01"));
+	/* a re-attach with another policy: refused, w00 keeps its own */
+	g_assert_false(attach(f->m, 0, "<policy xmlns='https://vtier.dev/xmlns/policy/1.0' "
+				       "mode='pin-slow'/>",
+			      &error));
+	g_clear_error(&error);
+	settle(f->m);
+	g = g_hash_table_lookup(f->m->guests, "w00");
+	g_assert_nonnull(g);
+	g_assert_null(g->attach_policy);
+	g_assert_true(g->planned);
+	/* a detach: refused, w00 keeps tiering */
+	{
+		g_autoptr(VtierControlRequest) d = vtier_control_request_new(VTIER_CONTROL_CMD_DETACH);
+		g_autoptr(JsonNode) r = NULL;
+
+		d->name = g_strdup("w00");
+		r = request(f->m, d, &error);
+		g_assert_null(r);
+		g_assert_nonnull(strstr(error->message, "detach w00: cannot write the state file"));
+		g_clear_error(&error);
+		g_assert_nonnull(g_hash_table_lookup(f->m->guests, "w00"));
+		g_assert_cmpint(g_rmdir(state), ==, 0);
+		json_node_unref(request(f->m, d, &error));
+		g_assert_no_error(error);
+		g_assert_null(g_hash_table_lookup(f->m->guests, "w00"));
+	}
+	g_assert_cmpuint(g_hash_table_size(f->m->errors_total), >, 0);
 }
 
 static void test_attach_errors(Fixture *f, gconstpointer data)
@@ -443,6 +497,8 @@ int main(int argc, char **argv)
 		   fixture_teardown);
 	g_test_add("/daemon/restart", Fixture, NULL, fixture_setup, test_restart, fixture_teardown);
 	g_test_add("/daemon/attach-saved", Fixture, NULL, fixture_setup, test_attach_saved,
+		   fixture_teardown);
+	g_test_add("/daemon/state-unwritable", Fixture, NULL, fixture_setup, test_state_unwritable,
 		   fixture_teardown);
 	g_test_add("/daemon/attach-errors", Fixture, NULL, fixture_setup, test_attach_errors,
 		   fixture_teardown);

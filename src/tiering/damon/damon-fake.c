@@ -524,3 +524,8 @@ const GPtrArray *vtier_damon_fake_get_log(VtierDamonFake *fake)
 {
 	return fake->log;
 }
+
+void vtier_damon_fake_clear_log(VtierDamonFake *fake)
+{
+	g_ptr_array_set_size(fake->log, 0);
+}

@@ -60,3 +60,5 @@ void vtier_damon_fake_set_scheme_stats(VtierDamonFake *fake, guint kdamond, guin
 /* Every write attempted, "RELPATH VALUE -> RESULT" (RESULT "ok" or the errno name), relative to
  * the sysroot, in order. */
 const GPtrArray *vtier_damon_fake_get_log(VtierDamonFake *fake);
+/* Forgets the logged writes (a long-running user, vtierd's dry run, logs them as they come). */
+void vtier_damon_fake_clear_log(VtierDamonFake *fake);

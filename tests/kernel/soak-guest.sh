@@ -1,0 +1,172 @@
+#!/bin/bash
+# soak-guest.sh BUILDDIR KERNEL SRCDIR [HELPERDIR] — inside a lab guest only (tests/kernel/lab):
+# vtierd for real (no --dry-run, --connect none, [damon] disable_damon_stat=true) holds two
+# workloads at their ratio targets for a long time:
+#   s1: /s1, 256 MiB (64 MiB hot), ratio 40%;   s2: /s2, 192 MiB (32 MiB hot), ratio 60%;
+# both populated on node1 and attached by pid. After SOAK_SETTLE seconds (40) it samples every
+# SOAK_STEP seconds (5) for SOAK_SECONDS (40; the one-hour soak is SOAK_SECONDS=3600): each
+# guest's fast share (memory.numa_stat), the bytes vtierd's schemes moved for it (status:
+# up/down migrated_bytes), vtierd's RSS and fds, the kdamond's pid. Checks (TAP):
+#   - every sample's share within +-2 points of the target;
+#   - no drift: the mean share of the last third of the samples within 1 point of the first
+#     third's (the slope is printed in points per hour);
+#   - migration after settling under 1% of the guest's memory per minute;
+#   - one kdamond throughout (same pid), vtierd's fds flat, its RSS printed (first/last/slope);
+#   - no reconcile error, no sanitizer report.
+# Samples go to $LAB_OUT/soak.samples ("seconds guest share_bp migrated_bytes rss_kib fds").
+# HELPERDIR holds lab-workload (default BUILDDIR).
+set -uo pipefail
+b=${1:?BUILDDIR}
+kernel=${2:?KERNEL}
+src=${3:?SRCDIR}
+h=${4:-$b}
+settle=${SOAK_SETTLE:-40}
+secs=${SOAK_SECONDS:-40}
+step=${SOAK_STEP:-5}
+out=${LAB_OUT:-/tmp}
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); failed=1; echo "not ok $n - $1${2:+: $2}"; }
+check() { if [ "$1" = 0 ]; then ok "$2"; else notok "$2" "$3"; fi; }
+note() { echo "# [${SECONDS}s] $*"; }
+
+if [ -z "${LAB_KERNEL:-}" ] || [ ! -f /run/lab/cmd ]; then
+	echo "soak-guest: refusing to run outside a lab guest" >&2
+	exit 2
+fi
+py=/usr/bin/python3
+cg=/sys/fs/cgroup
+k0=/sys/kernel/mm/damon/admin/kdamonds/0
+vt=/tmp/soak-lab
+log=$vt/vtierd.log
+mkdir -p "$vt" /run/vtier
+export VTIER_POLICY_DIR=$src/policies
+export ASAN_OPTIONS=${ASAN_OPTIONS:-fast_unwind_on_malloc=0:malloc_context_size=20}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$src/tests/lsan.supp}
+printf '[daemon]\ninterval_ms=1000\n[damon]\ndisable_damon_stat=true\n[metrics]\nlisten=off\n' >"$vt/vtierd.conf"
+pids=()
+vtierd_pid=
+cleanup() {
+	[ -n "$vtierd_pid" ] && kill -9 "$vtierd_pid" 2>/dev/null
+	kill "${pids[@]}" 2>/dev/null
+	wait 2>/dev/null
+}
+trap cleanup EXIT
+sysctl -qw kernel.numa_balancing=0
+exec {sleepfd}<> <(:)
+snooze() { read -rt "$1" -u "$sleepfd" || :; }
+
+echo +memory >$cg/cgroup.subtree_control
+ns=https://vtier.dev/xmlns/policy/1.0
+declare -A size hot pct
+size[s1]=256 hot[s1]=64 pct[s1]=40
+size[s2]=192 hot[s2]=32 pct[s2]=60
+for g in s1 s2; do
+	mkdir -p $cg/$g
+	(echo $BASHPID >$cg/$g/cgroup.procs && exec "$h/tests/kernel/lab-workload" --node 1 \
+		--size "${size[$g]}" --hot "${hot[$g]}" --info $vt/wl-$g) >/dev/null &
+	pids+=($!)
+	echo "<vtier:policy xmlns:vtier='$ns' mode='ratio'><vtier:fast ratio='${pct[$g]}%'/></vtier:policy>" >$vt/$g.xml
+done
+"$b/vtierd" --foreground --config "$vt/vtierd.conf" --connect none >"$log" 2>&1 &
+vtierd_pid=$!
+for _ in $(seq 300); do [ -f $vt/wl-s1 ] && [ -f $vt/wl-s2 ] && "$b/vtierctl" status >/dev/null 2>&1 && break; snooze 0.1; done
+for g in s1 s2; do
+	p=$(sed -E 's/.*pid=([0-9]+).*/\1/' $vt/wl-$g)
+	"$b/vtierctl" attach $g --pid "$p" --policy $vt/$g.xml >/dev/null
+	check $? "attach $g (pid $p, ${size[$g]} MiB, ratio ${pct[$g]}%)" "$(tail -3 "$log")"
+done
+note "settling for $settle s"
+snooze "$settle"
+
+# one line per guest: "guest share_bp migrated_bytes", from numa_stat and status
+measure() {
+	"$b/vtierctl" status --json >$vt/status.json 2>/dev/null
+	$py - $vt/status.json "$cg" <<-'PY'
+		import json, sys
+		d = json.load(open(sys.argv[1]))
+		for g in d["guests"]:
+		    n0 = n1 = 0
+		    for line in open("%s/%s/memory.numa_stat" % (sys.argv[2], g["name"])):
+		        f = line.split()
+		        if f[0] == "anon":
+		            n0, n1 = int(f[1][3:]), int(f[2][3:])
+		    share = 10000 * n0 // (n0 + n1) if n0 + n1 else 0
+		    moved = g["up"]["migrated_bytes"] + g["down"]["migrated_bytes"]
+		    print(g["name"], share, moved, n0 + n1)
+	PY
+}
+rss() { awk '/^VmRSS:/ { print $2 }' /proc/$vtierd_pid/status; }
+fds() { ls /proc/$vtierd_pid/fd | wc -l; }
+pid_k=$(cat $k0/pid 2>/dev/null)
+: >"$out/soak.samples"
+t0=$SECONDS
+while :; do
+	t=$((SECONDS - t0))
+	r=$(rss) f=$(fds)
+	while read -r g share moved mem; do
+		echo "$t $g $share $moved $r $f $mem" >>"$out/soak.samples"
+	done < <(measure)
+	[ "$t" -ge "$secs" ] && break
+	snooze "$step"
+done
+note "$(wc -l <"$out/soak.samples") samples over $((SECONDS - t0)) s after $settle s of settling"
+
+$py - "$out/soak.samples" "${pct[s1]}" "${pct[s2]}" >$vt/verdict <<-'PY'
+	import sys
+	rows = [l.split() for l in open(sys.argv[1])]
+	target = {"s1": int(sys.argv[2]) * 100, "s2": int(sys.argv[3]) * 100}
+	def slope(xs, ys):
+	    n = len(xs); mx = sum(xs) / n; my = sum(ys) / n
+	    den = sum((x - mx) ** 2 for x in xs)
+	    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den if den else 0.0
+	for g in ("s1", "s2"):
+	    r = [x for x in rows if x[1] == g]
+	    t = [int(x[0]) for x in r]; share = [int(x[2]) for x in r]; moved = [int(x[3]) for x in r]
+	    mem = int(r[-1][6])
+	    worst = max(abs(s - target[g]) for s in share)
+	    third = max(1, len(r) // 3)
+	    first, last = sum(share[:third]) / third, sum(share[-third:]) / third
+	    minutes = (t[-1] - t[0]) / 60 or 1
+	    rate = (moved[-1] - moved[0]) / mem / minutes * 100
+	    print("%s band %d %d" % (g, worst, target[g]))
+	    print("%s drift %.0f %.1f" % (g, last - first, slope(t, share) * 3600 / 100))
+	    print("%s migration %.3f %d %.1f" % (g, rate, moved[-1] - moved[0], minutes))
+	    print("%s shares %s" % (g, " ".join("%.1f" % (s / 100) for s in share)))
+	rr = sorted(set((int(x[0]), int(x[4]), int(x[5])) for x in rows))
+	print("rss %d %d %.1f" % (rr[0][1], rr[-1][1], slope([x[0] for x in rr], [x[1] for x in rr]) * 3600))
+	print("fds %d %d" % (rr[0][2], rr[-1][2]))
+PY
+while read -r what a b2 c d; do
+	case "$what" in
+	rss) note "vtierd RSS $a -> $b2 KiB (slope $c KiB/hour)" ;;
+	fds) check "$([ "$b2" -le "$a" ] && echo 0 || echo 1)" "vtierd's fds flat ($a -> $b2)" "" ;;
+	esac
+done <$vt/verdict
+for g in s1 s2; do
+	note "$g shares (%): $(sed -n "s/^$g shares //p" $vt/verdict)"
+	read -r _ _ worst target < <(grep "^$g band" $vt/verdict)
+	check "$([ "$worst" -le 200 ] && echo 0 || echo 1)" \
+		"$g: every sample within +-2 points of ${pct[$g]}% (worst $((worst / 100)).$(printf '%02d' $((worst % 100))) points)" ""
+	read -r _ _ dd slope < <(grep "^$g drift" $vt/verdict)
+	check "$([ "${dd#-}" -le 100 ] && echo 0 || echo 1)" \
+		"$g: no drift (last third - first third: $dd bp; slope $slope points/hour)" ""
+	read -r _ _ rate moved minutes < <(grep "^$g migration" $vt/verdict)
+	check "$(awk -v r="$rate" 'BEGIN { exit !(r < 1) }' && echo 0 || echo 1)" \
+		"$g: migration after settling $rate% of its memory per minute (< 1%; $moved bytes in $minutes min)" ""
+done
+[ "$(cat $k0/pid 2>/dev/null)" = "$pid_k" ] && [ -n "$pid_k" ]
+check $? "one kdamond throughout (pid $pid_k)" "now $(cat $k0/pid 2>/dev/null)"
+grep -v ' debug: ' "$log" | grep -E 'reconcile: |cannot apply' | head -3 | sed 's/^/# /'
+! grep -qE 'warning: reconcile: |cannot apply the controller|someone else changed' "$log"
+check $? "no reconcile or budget-apply error and no audit finding in vtierd's log" \
+	"$(grep -m2 -E 'warning: reconcile: |cannot apply the controller|someone else changed' "$log")"
+kill -TERM $vtierd_pid; wait $vtierd_pid
+rc=$?
+vtierd_pid=
+! grep -qE 'runtime error|Sanitizer|CRITICAL' "$log"
+check $(( rc | $? )) "vtierd exits 0 on SIGTERM, no sanitizer report" "exit $rc; $(grep -m2 -E 'runtime error|Sanitizer' "$log")"
+cp "$log" "$out/vtierd.log" 2>/dev/null
+echo off >$k0/state 2>/dev/null
+echo "1..$n"
+exit $failed
