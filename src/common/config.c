@@ -53,7 +53,7 @@ static const KeyInfo keys[] = {
 	  "100 ms, since auto-tuning with a longer apply interval starves them." },
 	{ "damon", "stop_on_exit", KEY_BOOLEAN, "false", NULL,
 	  "Stop vtier's kdamonds when vtierd exits (default: leave them running with the last plan)." },
-	{ "damon", "audit_interval_ms", KEY_U64, "10000", NULL,
+	{ "damon", "audit_interval_ms", KEY_U64, "60000", NULL,
 	  "How often vtierd reads its kdamonds' files back and repairs what someone else changed "
 	  "(0: never)." },
 	{ "topology", "fast_nodes", KEY_STRING, "", NULL,
