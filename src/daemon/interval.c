@@ -341,15 +341,11 @@ static void run_controller(VtierManager *m, GPtrArray *measured, GArray *inputs)
 		}
 		vtier_controller_output_clear(out);
 	}
-	if (changed)
-		m->budgets_pending = TRUE;
-	if (m->budgets_pending && m->plan != NULL && m->applied_ok &&
-	    g_get_monotonic_time() >= m->budget_commit_after_us) {
+	if (changed && m->plan != NULL && m->applied_ok) {
 		g_autoptr(VtierDamonModel) model = vtier_damon_model_copy(m->plan->model);
 		g_autoptr(GError) error = NULL;
 		GHashTableIter iter;
 		gpointer key, value;
-		gint64 t0 = g_get_monotonic_time(), took;
 
 		g_hash_table_iter_init(&iter, m->budgets);
 		while (g_hash_table_iter_next(&iter, &key, &value)) {
@@ -364,17 +360,7 @@ static void run_controller(VtierManager *m, GPtrArray *measured, GArray *inputs)
 		} else {
 			vtier_damon_model_free(m->applied);
 			m->applied = g_steal_pointer(&model);
-			m->budgets_pending = FALSE;
 		}
-		/* DAMON's commit waits for the kdamond's next loop, which can be a long migration
-		 * (seconds under TCG): pace budget commits so that vtierd spends at most a quarter
-		 * of its time waiting in them and still answers its control socket */
-		took = g_get_monotonic_time() - t0;
-		m->budget_commit_after_us = t0 + 4 * took;
-		if (took > G_USEC_PER_SEC)
-			g_debug("budget commit took %" G_GINT64_FORMAT " ms: the next one not before "
-				"%" G_GINT64_FORMAT " ms",
-				took / 1000, 3 * took / 1000);
 	}
 }
 

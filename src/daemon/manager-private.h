@@ -93,8 +93,6 @@ struct VtierManager {
 	gboolean applied_ok;
 	gboolean adopted;
 	GHashTable *budgets;	     /* "scheme index" -> guint64 budget, from the controller */
-	gboolean budgets_pending;    /* budgets changed since the last budget commit */
-	gint64 budget_commit_after_us; /* monotonic: no budget commit before (commit pacing) */
 	VtierController *controller;
 
 	/* scheduling */
