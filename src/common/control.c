@@ -211,7 +211,11 @@ static void get_arg(VtierJsonReader *r, const gchar *name, gboolean optional, gs
 			vtier_json_reader_fail(r, name, "missing");
 		return;
 	}
-	if (max > 0 && (*ret)[0] == '\0')
+	/* json-glib reads some invalid escapes (e.g. "\666", as octal) into bytes that are not
+	 * UTF-8: such a string would not survive being written back (fuzz-control found it) */
+	if (!g_utf8_validate(*ret, -1, NULL))
+		vtier_json_reader_fail(r, name, "not valid UTF-8 (an escape JSON does not have?)");
+	else if (max > 0 && (*ret)[0] == '\0')
 		vtier_json_reader_fail(r, name, "empty");
 	else if (max > 0 && strlen(*ret) > max)
 		vtier_json_reader_fail(r, name, "too long");

@@ -104,6 +104,10 @@ static void test_request_rejections(void)
 		{ "{\"v\":1,\"cmd\":\"pi\xff\"}", VTIER_ERROR_PARSE, "UTF-8" },
 		{ "{\"v\":1,\"cmd\":\"explain\",\"args\":{\"name\":\"a\\u0000b\"}}",
 		  VTIER_ERROR_PARSE, "NUL" },
+		/* json-glib reads "\666" as an octal escape: not UTF-8 once read (fuzz-control) */
+		{ "{\"v\":1,\"cmd\":\"hook\",\"args\":{\"name\":\"a\",\"operation\":\"prepare\","
+		  "\"xml\":\"<d\\\\\\66666>\"}}",
+		  VTIER_ERROR_INVALID_ARGUMENT, "not valid UTF-8" },
 		{ "{\"id\":3}", VTIER_ERROR_INVALID_ARGUMENT, "v: missing" },
 		{ "{\"v\":2,\"id\":3,\"cmd\":\"ping\"}", VTIER_CONTROL_ERROR_UNSUPPORTED, "version 2" },
 		{ "{\"v\":\"1\",\"cmd\":\"ping\"}", VTIER_ERROR_INVALID_ARGUMENT, "v: expected" },
