@@ -358,7 +358,7 @@ check $? "$a's memory was placed on the CXL node ($((START_N1 >> 20)) of $(((STA
 for _ in $(seq 40); do [ -n "$(schemes_of "$amemcg")" ] && break; snooze 0.25; done
 read -r kstate <$admin/kdamonds/0/state 2>/dev/null || kstate=none
 a_schemes=$(schemes_of "$amemcg")
-[ "$kstate" = on ] && echo "$a_schemes" | grep -q " migrate_hot 0$"
+[ "$kstate" = on ] && echo "$a_schemes" | grep " migrate_hot 0$" >/dev/null
 check $? "$a's plan went in: kdamond 0 $kstate, schemes filtered on $amemcg: $(echo "$a_schemes" | tr '\n' ';')"
 
 ORIGIN=$a_started converge $a "$amemcg" 50 "$converge_s" "$out/curve-$a-50.txt"

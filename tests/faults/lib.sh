@@ -163,7 +163,7 @@ for g in d.get("guests", []):
 }
 
 # fl_log_has TEXT: vtierd's log (debug lines aside) has TEXT.
-fl_log_has() { grep -v ' debug: ' "$FL_LOG" | grep -qF -- "$1"; }
+fl_log_has() { grep -v ' debug: ' "$FL_LOG" | grep -F -- "$1" >/dev/null; }
 fl_log_line() { grep -v ' debug: ' "$FL_LOG" | grep -F -- "$1" | head -1 | sed 's/^vtierd: //'; }
 fl_fds() { ls "/proc/$fl_vtierd_pid/fd" 2>/dev/null | wc -l; }
 fl_rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$fl_vtierd_pid/status" 2>/dev/null; }

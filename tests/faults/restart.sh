@@ -93,7 +93,7 @@ start_libvirtd
 fl_check "libvirtd started again" [ -n "$lvd_pid" ]
 ok=0
 for _ in $(seq 1 60); do
-	tail -n +"$((mark + 1))" "$FL_LOG" | grep -q 'libvirt connected' && { ok=1; break; }
+	tail -n +"$((mark + 1))" "$FL_LOG" | grep 'libvirt connected' >/dev/null && { ok=1; break; }
 	sleep 0.25
 done
 log=$(tail -n +"$((mark + 1))" "$FL_LOG" | grep -v ' debug: ')

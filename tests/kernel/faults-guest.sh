@@ -92,7 +92,7 @@ mark() { wc -l <"$log"; }
 wait_log() { # MARK TEXT S
 	local i
 	for i in $(seq $(($3 * 10))); do
-		since "$1" | grep -qF -- "$2" && return 0
+		since "$1" | grep -F -- "$2" >/dev/null && return 0
 		snooze 0.1
 	done
 	return 1
@@ -152,7 +152,7 @@ undisturbed() { # LABEL
 }
 
 # ---- A. someone else writes vtier's kdamond files ----
-! since 0 | grep -q 'someone else changed'
+! since 0 | grep 'someone else changed' >/dev/null
 check $? "no audit finding before any fault ($(since 0 | grep -c 'someone else changed') in ${SECONDS}s of audits every 2 s)" \
 	"$(since 0 | grep -m2 'someone else changed')"
 g2s=$(schemes_of /p/g2 $vt/tree.0)

@@ -154,7 +154,7 @@ snooze 0.5
 show_log foreign "$vt/log-foreign"
 [ "$rc" != 0 ]
 check $? "vtierd refuses a foreign kdamond: exit $rc" "exit 0"
-grep -v ' debug: ' "$vt/log-foreign" | grep -q "kdamond 0 (pid $foreign) is running and vtier did not start it"
+grep -v ' debug: ' "$vt/log-foreign" | grep >/dev/null "kdamond 0 (pid $foreign) is running and vtier did not start it"
 check $? "the refusal names the kdamond and its pid $foreign" "$(cat "$vt/log-foreign")"
 cmp -s "$vt/before" "$vt/after"
 check $? "vtierd wrote nothing: the admin tree ($(wc -l <"$vt/before") lines), damon_stat and /run/vtier unchanged" \

@@ -148,8 +148,8 @@ endpoint() {
 # vtierd itself, as issue 12's acceptance says, once it serves /metrics.
 vtierd_scrape() {
 	local port conf body="$work/vtierd.prom" i rc=1
-	if ! "$build/vtierd" --help 2>&1 | grep -q -- '--dry-run' ||
-		! "$build/vtierd" --help 2>&1 | grep -q -- '--connect'; then
+	if ! "$build/vtierd" --help 2>&1 | grep >/dev/null -- '--dry-run' ||
+		! "$build/vtierd" --help 2>&1 | grep >/dev/null -- '--connect'; then
 		skipped "vtierd has no --dry-run/--connect yet: its own /metrics is checked once it does"
 		return
 	fi
