@@ -16,43 +16,14 @@
 # "N passed, N failed, N skipped".
 set -uo pipefail
 
-srcdir=${VTIER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-builddir=${VTIER_BUILDDIR:-$srcdir/_build}
+. "$(dirname "$0")/suite-lib.bash"
 kernels=${DAMON_TIERING_PROOF_KERNELS:-7.3 6.18 6.12}
-passed=0 failed=0 skipped=0
 
-result() { # ok|fail|skip NAME [WHY]
-	case "$1" in
-	ok) passed=$((passed + 1)); echo "PASS: $2" ;;
-	fail) failed=$((failed + 1)); echo "FAIL: $2${3:+: $3}" ;;
-	skip) skipped=$((skipped + 1)); echo "SKIP: $2${3:+: $3}" ;;
-	esac
-}
-
-finish() {
-	echo "$passed passed, $failed failed, $skipped skipped"
-	[ "$failed" -eq 0 ]
-	exit
-}
-
-missing=""
-command -v qemu-system-x86_64 >/dev/null || missing="$missing qemu-system-x86_64 (qemu-system-x86)"
-[ -x /usr/lib/qemu/virtiofsd ] || missing="$missing /usr/lib/qemu/virtiofsd (qemu-system-common)"
-[ -x /bin/busybox ] || missing="$missing /bin/busybox (busybox-static)"
+missing=$(lab_missing)
 command -v unshare >/dev/null || missing="$missing unshare (util-linux)"
-[ "$(id -u)" = 0 ] || missing="$missing root (the lab needs a private mount namespace)"
-if [ -n "$missing" ]; then
-	for k in $kernels; do result skip "damon-tiering-proof $k" "missing:$missing"; done
-	finish
-fi
-for p in lab-damon-pull lab-workload lab-placement; do
-	if [ ! -x "$builddir/tests/kernel/$p" ]; then
-		for k in $kernels; do
-			result fail "damon-tiering-proof $k" "$builddir/tests/kernel/$p not built (make check builds it)"
-		done
-		finish
-	fi
-done
+[ -z "$missing" ] || skip_all damon-tiering-proof "missing: ${missing# }" $kernels
+require_built damon-tiering-proof "$kernels" "$builddir/tests/kernel/lab-damon-pull" \
+	"$builddir/tests/kernel/lab-workload" "$builddir/tests/kernel/lab-placement"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

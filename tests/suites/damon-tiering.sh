@@ -9,44 +9,15 @@
 # "N passed, N failed, N skipped".
 set -uo pipefail
 
-srcdir=${VTIER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-guest=$(cd "$(dirname "$0")/../kernel" && pwd)/damon-tiering-guest.sh
-builddir=${VTIER_BUILDDIR:-$srcdir/_build}
+. "$(dirname "$0")/suite-lib.bash"
+guest=$srcdir/tests/kernel/damon-tiering-guest.sh
 helperdir=${DAMON_TIERING_HELPERDIR:-$builddir}
 kernels=${DAMON_TIERING_KERNELS:-6.12 6.18 7.3}
-passed=0 failed=0 skipped=0
 
-result() { # ok|fail|skip NAME [WHY]
-	case "$1" in
-	ok) passed=$((passed + 1)); echo "PASS: $2" ;;
-	fail) failed=$((failed + 1)); echo "FAIL: $2${3:+: $3}" ;;
-	skip) skipped=$((skipped + 1)); echo "SKIP: $2${3:+: $3}" ;;
-	esac
-}
-
-finish() {
-	echo "$passed passed, $failed failed, $skipped skipped"
-	[ "$failed" -eq 0 ]
-	exit
-}
-
-missing=""
-[ -x "$srcdir/tests/kernel/lab" ] || missing="tests/kernel/lab (the lab is not in this tree)"
-command -v qemu-system-x86_64 >/dev/null || missing="$missing qemu-system-x86_64 (qemu-system-x86)"
-[ -x /usr/lib/qemu/virtiofsd ] || missing="$missing /usr/lib/qemu/virtiofsd (qemu-system-common)"
-[ -x /bin/busybox ] || missing="$missing /bin/busybox (busybox-static)"
-[ "$(id -u)" = 0 ] || missing="$missing root"
-if [ -n "$missing" ]; then
-	for k in $kernels; do result skip "damon-tiering $k" "missing: $missing"; done
-	finish
-fi
-for p in "$builddir/vtierctl" "$helperdir/tests/kernel/lab-workload" \
-	"$helperdir/tests/kernel/lab-placement"; do
-	if [ ! -x "$p" ]; then
-		for k in $kernels; do result fail "damon-tiering $k" "$p not built (make check builds it)"; done
-		finish
-	fi
-done
+missing=$(lab_missing)
+[ -z "$missing" ] || skip_all damon-tiering "missing: $missing" $kernels
+require_built damon-tiering "$kernels" "$builddir/vtierctl" "$helperdir/tests/kernel/lab-workload" \
+	"$helperdir/tests/kernel/lab-placement"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -9,31 +9,13 @@
 # folder. Ends with "N passed, N failed, N skipped".
 set -uo pipefail
 
-srcdir=${VTIER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-builddir=${VTIER_BUILDDIR:-$srcdir/_build}
-passed=0 failed=0 skipped=0
-result() {
-	case "$1" in
-	ok) passed=$((passed + 1)); echo "PASS: $2" ;;
-	fail) failed=$((failed + 1)); echo "FAIL: $2${3:+: $3}" ;;
-	skip) skipped=$((skipped + 1)); echo "SKIP: $2${3:+: $3}" ;;
-	esac
-}
+. "$(dirname "$0")/suite-lib.bash"
 check() { if [ "$1" = 0 ]; then result ok "$2"; else result fail "$2" "${3:-}"; fi; }
-finish() {
-	echo "$passed passed, $failed failed, $skipped skipped"
-	[ "$failed" -eq 0 ]
-	exit
-}
-missing=""
-command -v qemu-system-x86_64 >/dev/null || missing="$missing qemu-system-x86_64"
-[ -x /usr/lib/qemu/virtiofsd ] || missing="$missing virtiofsd"
-[ -x /bin/busybox ] || missing="$missing busybox"
+missing=$(lab_missing)
 command -v gnuplot >/dev/null || missing="$missing gnuplot"
 command -v curl >/dev/null || missing="$missing curl"
-[ "$(id -u)" = 0 ] || missing="$missing root"
 if [ -n "$missing" ]; then
-	result skip "the demo (lab 7.3)" "missing:$missing"
+	result skip "the demo (lab 7.3)" "missing: ${missing# }"
 	finish
 fi
 

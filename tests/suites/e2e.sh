@@ -15,41 +15,23 @@
 # the work folder. Ends with "N passed, N failed, N skipped".
 set -uo pipefail
 
-srcdir=${VTIER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-builddir=${VTIER_BUILDDIR:-$srcdir/_build}
+. "$(dirname "$0")/suite-lib.bash"
 if [ "${CI:-}" = true ]; then kernels=${E2E_KERNELS:-7.3}; else kernels=${E2E_KERNELS:-7.3 6.18}; fi
 lock=${VTIER_LAB_LOCK-/tmp/vtier-lab.lock}
-passed=0 failed=0 skipped=0
 
-result() { # ok|fail|skip NAME [WHY]
-	case "$1" in
-	ok) passed=$((passed + 1)); echo "PASS: $2" ;;
-	fail) failed=$((failed + 1)); echo "FAIL: $2${3:+: $3}" ;;
-	skip) skipped=$((skipped + 1)); echo "SKIP: $2${3:+: $3}" ;;
-	esac
-}
-finish() {
-	echo "$passed passed, $failed failed, $skipped skipped"
-	[ "$failed" -eq 0 ]
-	exit
-}
 all() { # ok|fail|skip WHY: one result per kernel
 	local k
 	for k in $kernels; do result "$1" "e2e $k" "$2"; done
 	finish
 }
 
-missing=""
-[ -x "$srcdir/tests/kernel/lab" ] || missing="tests/kernel/lab"
-for tool in qemu-system-x86_64 libvirtd virtlogd virsh python3; do
+missing=$(lab_missing)
+for tool in libvirtd virtlogd virsh python3; do
 	command -v "$tool" >/dev/null || missing="$missing $tool"
 done
-[ -x /usr/lib/qemu/virtiofsd ] || missing="$missing /usr/lib/qemu/virtiofsd (qemu-system-common)"
-[ -x /bin/busybox ] || missing="$missing /bin/busybox (busybox-static)"
 ls /usr/lib/*/libvirt/connection-driver/libvirt_driver_qemu.so >/dev/null 2>&1 ||
 	missing="$missing libvirt's QEMU driver (libvirt-daemon-driver-qemu)"
-[ "$(id -u)" = 0 ] || missing="$missing root"
-[ -z "$missing" ] || all skip "missing:$missing"
+[ -z "$missing" ] || all skip "missing: ${missing# }"
 [ -f "$builddir/Makefile" ] || all fail "$builddir is not a configured build tree"
 if [ "${CI:-}" = true ] && [ "${E2E_CI:-0}" != 1 ]; then
 	all skip "~6 min per kernel, over CI's budget (E2E_CI=1 runs it; docs/e2e.md)"

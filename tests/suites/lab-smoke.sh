@@ -7,34 +7,12 @@
 # the kernel list. Ends with "N passed, N failed, N skipped".
 set -uo pipefail
 
-srcdir=${VTIER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 builddir=${VTIER_BUILDDIR:-}
+. "$(dirname "$0")/suite-lib.bash"
 kernels=${LAB_SMOKE_KERNELS:-6.12 6.18 7.3}
-passed=0 failed=0 skipped=0
 
-result() { # ok|fail|skip NAME [WHY]
-	case "$1" in
-	ok) passed=$((passed + 1)); echo "PASS: $2" ;;
-	fail) failed=$((failed + 1)); echo "FAIL: $2${3:+: $3}" ;;
-	skip) skipped=$((skipped + 1)); echo "SKIP: $2${3:+: $3}" ;;
-	esac
-}
-
-finish() {
-	echo "$passed passed, $failed failed, $skipped skipped"
-	[ "$failed" -eq 0 ]
-	exit
-}
-
-missing=""
-command -v qemu-system-x86_64 >/dev/null || missing="qemu-system-x86_64 (qemu-system-x86)"
-[ -x /usr/lib/qemu/virtiofsd ] || missing="$missing /usr/lib/qemu/virtiofsd (qemu-system-common)"
-[ -x /bin/busybox ] || missing="$missing /bin/busybox (busybox-static)"
-[ "$(id -u)" = 0 ] || missing="$missing root"
-if [ -n "$missing" ]; then
-	for k in $kernels; do result skip "lab-smoke $k" "missing:$missing"; done
-	finish
-fi
+missing=$(lab_missing)
+[ -z "$missing" ] || skip_all lab-smoke "missing: $missing" $kernels
 
 # No QEMU, virtiofsd or streamer of ours may outlive a lab run (their command lines name $work).
 leftovers() {

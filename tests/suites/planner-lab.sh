@@ -7,40 +7,14 @@
 # "N passed, N failed, N skipped".
 set -uo pipefail
 
-srcdir=${VTIER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-builddir=${VTIER_BUILDDIR:-}
+. "$(dirname "$0")/suite-lib.bash"
 # CI (CI=true) runs the oldest and the newest kernel: 6.18's ABI is applied for real by
 # damon-lab, vtierd-lab and controller-acceptance; the whole matrix is
 # `PLANNER_LAB_KERNELS="6.12 6.18 7.3" tests/suites/planner-lab.sh` (~3 min a kernel)
 if [ "${CI:-}" = true ]; then kernels=${PLANNER_LAB_KERNELS:-6.12 7.3}
 else kernels=${PLANNER_LAB_KERNELS:-6.12 6.18 7.3}; fi
-passed=0 failed=0 skipped=0
-
-result() { # ok|fail|skip NAME [WHY]
-	case "$1" in
-	ok) passed=$((passed + 1)); echo "PASS: $2" ;;
-	fail) failed=$((failed + 1)); echo "FAIL: $2${3:+: $3}" ;;
-	skip) skipped=$((skipped + 1)); echo "SKIP: $2${3:+: $3}" ;;
-	esac
-}
-
-finish() {
-	echo "$passed passed, $failed failed, $skipped skipped"
-	[ "$failed" -eq 0 ]
-	exit
-}
-
-missing=""
-[ -x "$srcdir/tests/kernel/lab" ] || missing="tests/kernel/lab"
-[ -x "$builddir/vtierctl" ] || missing="$missing $builddir/vtierctl"
-[ -x "$builddir/tests/kernel/lab-workload" ] || missing="$missing lab-workload (make check)"
-command -v qemu-system-x86_64 >/dev/null || missing="$missing qemu-system-x86_64 (qemu-system-x86)"
-[ -x /usr/lib/qemu/virtiofsd ] || missing="$missing /usr/lib/qemu/virtiofsd (qemu-system-common)"
-[ "$(id -u)" = 0 ] || missing="$missing root"
-if [ -n "$missing" ]; then
-	for k in $kernels; do result skip "planner-lab $k" "missing:$missing"; done
-	finish
-fi
+missing=$(lab_missing "$builddir/vtierctl" "$builddir/tests/kernel/lab-workload")
+[ -z "$missing" ] || skip_all planner-lab "missing: $missing" $kernels
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

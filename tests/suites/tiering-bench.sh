@@ -12,21 +12,7 @@
 # Ends with "N passed, N failed, N skipped".
 set -uo pipefail
 
-srcdir=${VTIER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-builddir=${VTIER_BUILDDIR:-$srcdir/_build}
-passed=0 failed=0 skipped=0
-result() {
-	case "$1" in
-	ok) passed=$((passed + 1)); echo "PASS: $2" ;;
-	fail) failed=$((failed + 1)); echo "FAIL: $2${3:+: $3}" ;;
-	skip) skipped=$((skipped + 1)); echo "SKIP: $2${3:+: $3}" ;;
-	esac
-}
-finish() {
-	echo "$passed passed, $failed failed, $skipped skipped"
-	[ "$failed" -eq 0 ]
-	exit
-}
+. "$(dirname "$0")/suite-lib.bash"
 
 # analyze.py on made-up samples: no lab needed
 check_analysis() {
@@ -85,14 +71,10 @@ if command -v python3 >/dev/null; then
 	check_analysis
 fi
 
-missing=""
-command -v qemu-system-x86_64 >/dev/null || missing="$missing qemu-system-x86_64"
-[ -x /usr/lib/qemu/virtiofsd ] || missing="$missing virtiofsd"
-[ -x /bin/busybox ] || missing="$missing busybox"
+missing=$(lab_missing)
 command -v python3 >/dev/null || missing="$missing python3"
-[ "$(id -u)" = 0 ] || missing="$missing root"
 if [ -n "$missing" ]; then
-	result skip "tiering benchmark (short)" "missing:$missing"
+	result skip "tiering benchmark (short)" "missing: ${missing# }"
 	finish
 fi
 out=${TIERING_BENCH_OUT:-}
