@@ -20,5 +20,6 @@ tests_unit_test_virt_event_LDADD = $(VTIER_TEST_LDADD)
 check_PROGRAMS += tests/suites/libvirt-real
 tests_suites_libvirt_real_SOURCES = tests/suites/libvirt-real.c
 tests_suites_libvirt_real_LDADD = $(VTIER_TEST_LDADD)
-EXTRA_DIST += tests/suites/libvirt.sh tests/suites/vtierd-libvirt.sh tests/suites/fuzz-domain-xml.sh tests/fuzz
+EXTRA_DIST += tests/suites/libvirt.sh tests/suites/vtierd-libvirt.sh tests/suites/fuzz-domain-xml.sh tests/fuzz \
+	tests/suites/fuzz-lib.bash
 EXTRA_DIST += docs/guests.md
