@@ -1,7 +1,8 @@
 # libvirtd.sh — sourced (bash), not run: start and stop a private virtlogd + libvirtd by hand (no
 # systemd, no socket activation) with only libvirt's QEMU driver loaded, so that no network
 # driver runs and libvirt's "default" network can never start. Shared by tests/suites/libvirt.sh,
-# tests/suites/vtierd-libvirt.sh (on the host) and tests/e2e/e2e-guest.sh (inside the lab VM).
+# tests/suites/vtierd-libvirt.sh (on the host) and tests/e2e/e2e-guest.sh (inside the lab VM), and
+# the host suites' guest kernel (guest_boot).
 #
 # The caller sets:
 #   work   a folder of its own: drivers/ (made by libvirt_driver_dir), libvirtd.log, libvirtd.pid,
@@ -61,4 +62,35 @@ stop_pid_file() {
 	kill -0 "$pid" 2>/dev/null && { kill -KILL "$pid" 2>/dev/null; rc=137; }
 	wait "$pid" 2>/dev/null || rc=$?
 	return $rc
+}
+
+# guest_boot SRC: what the host suites' small guests boot. Sets boot (a word for the log) and
+# kernel_xml (the <os> children): a Debian kernel (tests/kernel/fetch-kernel 6.12) with a busybox
+# initramfs that says "vtier-guest-up: RELEASE" on ttyS0 and sleeps, copied under $work where the
+# QEMU user can read it; without a kernel, busybox or cpio, kernel_xml is empty and the guest
+# idles in SeaBIOS.
+guest_boot() {
+	local fetch=$1/tests/kernel/fetch-kernel vmlinuz
+	boot=seabios kernel_xml=""
+	if ! [ -x "$fetch" ] || ! [ -x /bin/busybox ] || ! command -v cpio >/dev/null ||
+		! vmlinuz=$("$fetch" --quiet 6.12 2>"$work/fetch.log") || ! [ -f "$vmlinuz" ]; then
+		echo "# no Debian kernel available (tests/kernel/fetch-kernel): the guests idle in SeaBIOS"
+		return 0
+	fi
+	mkdir -p "$work/initramfs/bin" "$work/initramfs/proc" "$work/initramfs/dev"
+	cp /bin/busybox "$work/initramfs/bin/busybox"
+	cat >"$work/initramfs/init" <<-'INIT'
+		#!/bin/busybox sh
+		/bin/busybox mount -t proc proc /proc
+		/bin/busybox mount -t devtmpfs dev /dev
+		echo "vtier-guest-up: $(/bin/busybox uname -r)" >/dev/ttyS0
+		while :; do /bin/busybox sleep 3600; done
+	INIT
+	chmod 755 "$work/initramfs/init"
+	(cd "$work/initramfs" && find . | cpio -o -H newc --quiet) >"$work/initramfs.cpio"
+	cp "$vmlinuz" "$work/vmlinuz"
+	chmod 644 "$work/vmlinuz" "$work/initramfs.cpio"
+	boot="kernel $(basename "$(dirname "$vmlinuz")")"
+	kernel_xml="<kernel>$work/vmlinuz</kernel><initrd>$work/initramfs.cpio</initrd>
+	  <cmdline>console=ttyS0 rdinit=/init panic=-1 quiet</cmdline>"
 }

@@ -104,30 +104,7 @@ fi
 
 # ---- guests ----
 
-boot=seabios
-kernel_xml=""
-fetch=$src/tests/kernel/fetch-kernel
-if [ -x "$fetch" ] && [ -x /bin/busybox ] && command -v cpio >/dev/null &&
-	vmlinuz=$("$fetch" --quiet 6.12 2>"$work/fetch.log") && [ -f "$vmlinuz" ]; then
-	mkdir -p "$work/initramfs/bin" "$work/initramfs/proc" "$work/initramfs/dev"
-	cp /bin/busybox "$work/initramfs/bin/busybox"
-	cat >"$work/initramfs/init" <<-'EOF'
-		#!/bin/busybox sh
-		/bin/busybox mount -t proc proc /proc
-		/bin/busybox mount -t devtmpfs dev /dev
-		echo "vtier-guest-up: $(/bin/busybox uname -r)" >/dev/ttyS0
-		while :; do /bin/busybox sleep 3600; done
-	EOF
-	chmod 755 "$work/initramfs/init"
-	(cd "$work/initramfs" && find . | cpio -o -H newc --quiet) >"$work/initramfs.cpio"
-	cp "$vmlinuz" "$work/vmlinuz"
-	chmod 644 "$work/vmlinuz" "$work/initramfs.cpio"
-	boot="kernel $(basename "$(dirname "$vmlinuz")")"
-	kernel_xml="<kernel>$work/vmlinuz</kernel><initrd>$work/initramfs.cpio</initrd>
-	  <cmdline>console=ttyS0 rdinit=/init panic=-1 quiet</cmdline>"
-else
-	echo "# no Debian kernel available (tests/kernel/fetch-kernel): the guests idle in SeaBIOS"
-fi
+guest_boot "$src"
 
 define_guest() { # $1: name; starts a transient guest
 	cat >"$work/$1.xml" <<-EOF
