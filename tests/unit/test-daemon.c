@@ -101,14 +101,23 @@ static gboolean attach(VtierManager *m, guint i, const gchar *policy, GError **e
 	return result != NULL;
 }
 
-/* Runs the main context until the pending reconcile has run. */
+/* Runs the main context until the pending reconcile has run and the DAMON worker is idle. */
 static void settle(VtierManager *m)
 {
 	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
 
-	while ((m->reconcile_source != 0 || m->dirty) && g_get_monotonic_time() < deadline)
+	while ((m->reconcile_source != 0 || m->dirty || vtier_manager_damon_busy(m)) &&
+	       g_get_monotonic_time() < deadline)
 		g_main_context_iteration(NULL, TRUE);
 	g_assert_cmpuint(m->reconcile_source, ==, 0);
+	g_assert_false(vtier_manager_damon_busy(m));
+}
+
+/* One controller interval to its end (its status read and budgets run on the worker). */
+static void run_interval(VtierManager *m)
+{
+	vtier_manager_interval_run(m);
+	settle(m);
 }
 
 static guint n_planned(VtierManager *m)
@@ -161,7 +170,7 @@ static void test_status(Fixture *f, gconstpointer data)
 	for (guint i = 0; i < 3; i++)
 		g_assert_true(attach(f->m, i, NULL, &error));
 	settle(f->m);
-	vtier_manager_interval_run(f->m);
+	run_interval(f->m);
 	result = request(f->m, req, &error);
 	g_assert_no_error(error);
 	s = vtier_snapshot_from_json(result, &error);
@@ -213,7 +222,7 @@ static void test_closed_loop_starts_parked(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, ==, VTIER_CONTROLLER_PARKED_BYTES);
 	g_assert_cmpuint(applied_scheme(f->m, up + 1)->quotas.bytes, ==,
 			 VTIER_CONTROLLER_PARKED_BYTES);
-	vtier_manager_interval_run(f->m);
+	run_interval(f->m);
 	/* 100 of 512 MiB fast, target 50%: the controller opens the PULL, under the plan's cap */
 	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
 	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, <=,
@@ -237,11 +246,11 @@ static void test_memcg_fault(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(n_planned(f->m), ==, 3);
 	dir = g_build_filename(f->sysroot->root, "sys/fs/cgroup/vtier.slice/w1.scope", NULL);
 	vtier_test_rm_rf(dir);
-	vtier_manager_interval_run(f->m);
+	run_interval(f->m);
 	settle(f->m);
 	/* w01 is set aside, the two others keep tiering */
 	g_assert_cmpuint(n_planned(f->m), ==, 2);
-	vtier_manager_interval_run(f->m);
+	run_interval(f->m);
 	g = vtier_snapshot_lookup(f->m->snapshot, "w01");
 	g_assert_cmpint(g->state, ==, VTIER_GUEST_STATE_FAULT);
 	g_assert_nonnull(strstr(g->last_error, "memory.numa_stat"));
