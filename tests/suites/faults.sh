@@ -8,6 +8,8 @@
 #   hook-storm.sh     100 start/stop cycles through the real hook binary in <= 30 s
 #   bad-input.sh      malformed control requests, policies, a broken template, hostile hook input
 #   restart.sh        kill -9 and start again; libvirtd (private, test driver) killed and restarted
+#   slow-commit.sh    every DAMON commit takes 3 s: status and attach answered at once, budgets and
+#                     the reconcile land after it, SIGTERM waits for it
 # Real DAMON (one 7.3 lab boot under flock /tmp/vtier-lab.lock, tests/kernel/faults-guest.sh):
 #   someone else writes vtier's kdamond files, damon_stat re-enabled (with and without vtier's
 #   kdamond running), a memcg path DAMON cannot resolve, a node1 memory block offlined, the
@@ -20,7 +22,7 @@ set -uo pipefail
 src=${VTIER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${VTIER_BUILDDIR:-$src/_build}
 export VTIER_SRCDIR=$src VTIER_BUILDDIR=$build
-only=${VTIER_FAULTS:-memcg-removed state-file hook-storm bad-input restart lab}
+only=${VTIER_FAULTS:-memcg-removed state-file hook-storm bad-input restart slow-commit lab}
 passed=0 failed=0 skipped=0
 work=$(mktemp -d "${TMPDIR:-/tmp}/vtier-faults.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -41,7 +43,7 @@ count() {
 	grep -qE '^[0-9]+ passed, [0-9]+ failed' "$1" || { failed=$((failed + 1)); echo "FAIL: $2 printed no summary"; }
 }
 
-for t in memcg-removed state-file hook-storm bad-input restart; do
+for t in memcg-removed state-file hook-storm bad-input restart slow-commit; do
 	[[ " $only " == *" $t "* ]] || continue
 	t0=$(date +%s)
 	echo "# ---- $t ----"
