@@ -14,7 +14,7 @@
  * (`quotas/bytes` + one `commit`, only when a budget changed), and rebuild the snapshot that
  * status, dump and /metrics serve. The status read and the budgets' apply run on the DAMON
  * worker (damon-worker.c): an interval that finds a job in flight skips the controller, and
- * budgets the controller sets meanwhile are applied when the worker is free (the newest). */
+ * budgets the controller sets meanwhile are applied when the worker is idle (the newest). */
 
 enum { DIR_UP, DIR_DOWN };
 

@@ -138,7 +138,7 @@ static gboolean on_reconcile(gpointer user_data)
 
 	m->reconcile_source = 0;
 	if (vtier_manager_damon_busy(m)) {
-		/* stays dirty: begins when the worker is free (vtier_manager_damon_idle) */
+		/* stays dirty: begins when the worker is idle (vtier_manager_damon_idle) */
 		g_debug("reconcile: waits for the DAMON job in flight");
 		return G_SOURCE_REMOVE;
 	}

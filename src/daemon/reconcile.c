@@ -13,7 +13,7 @@
  * hand the model to the writer, which writes only what differs (nothing when nothing changed).
  * The apply runs on the DAMON worker (damon-worker.c): reconcile_begin plans and launches it,
  * apply_done records the plan on the main loop. A reconcile asked while a job is in flight
- * keeps the host dirty and begins when the worker is free (vtier_manager_damon_idle). */
+ * keeps the host dirty and begins when the worker is idle (vtier_manager_damon_idle). */
 
 /* What a reconcile's apply carries to its end. */
 typedef struct {
