@@ -59,17 +59,13 @@ static GPtrArray *sorted_guests(VtierManager *m)
  * controller's first step sets their budgets: at the plan's rate cap they moved 347 MiB of a 40%
  * target (68% of 512 MiB) on 7.3 in the lab before the first step's commit landed. The plan's
  * own model keeps the cap, which the seat hands the controller as the rate limit. */
-static void park_new_closed_loops(VtierManager *m, VtierDamonContext *ctx)
+static void park_new_closed_loops(VtierManager *m, const VtierPlan *plan, VtierDamonContext *ctx)
 {
-	GHashTableIter iter;
-	gpointer value;
+	for (guint j = 0; j < plan->guests->len; j++) {
+		const VtierPlanGuestResult *r = g_ptr_array_index(plan->guests, j);
+		const VtierDaemonGuest *g = g_hash_table_lookup(m->guests, r->name);
 
-	g_hash_table_iter_init(&iter, m->guests);
-	while (g_hash_table_iter_next(&iter, NULL, &value)) {
-		const VtierDaemonGuest *g = value;
-		const VtierPlanGuestResult *r = g->result;
-
-		if (r == NULL || !r->planned || r->first_scheme < 0 || r->kdamond != 0 ||
+		if (g == NULL || !r->planned || r->first_scheme < 0 || r->kdamond != 0 ||
 		    g->policy == NULL || g->policy->tuner != VTIER_POLICY_TUNER_VTIER ||
 		    (r->mode != VTIER_POLICY_MODE_RATIO && r->mode != VTIER_POLICY_MODE_ALLOWANCE))
 			continue;
@@ -85,14 +81,14 @@ static void park_new_closed_loops(VtierManager *m, VtierDamonContext *ctx)
 }
 
 /* Overlays the controller's budgets on the plan's migrating schemes. */
-static void overlay_budgets(VtierManager *m, VtierDamonModel *model)
+static void overlay_budgets(VtierManager *m, const VtierPlan *plan, VtierDamonModel *model)
 {
 	VtierDamonContext *ctx;
 
 	if (model->kdamonds->len == 0)
 		return;
 	ctx = ((VtierDamonKdamond *)g_ptr_array_index(model->kdamonds, 0))->context;
-	park_new_closed_loops(m, ctx);
+	park_new_closed_loops(m, plan, ctx);
 	for (guint i = 0; i < ctx->schemes->len; i++) {
 		VtierDamonScheme *scheme = g_ptr_array_index(ctx->schemes, i);
 		guint64 *budget = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER(i + 1));
@@ -205,12 +201,11 @@ static gboolean plan(VtierManager *m, ReconcileRun *run, GError **error)
 	run->plan = vtier_planner_plan(&input, error);
 	if (run->plan == NULL)
 		return FALSE;
-	record_results(m, run->plan, all);
 	g_debug("plan: %u guests in, %u planned", inputs->len, run->planned->len);
 	if (!model_has_schemes(run->plan) && m->applied == NULL)
 		return TRUE; /* nothing to tier and nothing running: no kdamond */
 	run->model = vtier_damon_model_copy(run->plan->model);
-	overlay_budgets(m, run->model);
+	overlay_budgets(m, run->plan, run->model);
 	return TRUE;
 }
 
@@ -241,12 +236,22 @@ static void reconcile_end(VtierManager *m, gint64 t0, const GError *error)
 
 static void reconcile_attempt(VtierManager *m, gint64 t0, guint attempt);
 
+/* The plan's word on each guest, recorded when its apply ended (status says `tiering` once the
+ * kernel has the guest's schemes). */
+static void record_plan(VtierManager *m, const VtierPlan *plan)
+{
+	g_autoptr(GPtrArray) all = sorted_guests(m);
+
+	record_results(m, plan, all);
+}
+
 /* On the main loop, the apply's result. On a per-guest kernel refusal that guest is set aside
  * and the rest planned again, at most a few times per reconcile. */
 static void apply_done(VtierManager *m, VtierDamonJob *job)
 {
 	ReconcileRun *run = job->data;
 
+	record_plan(m, run->plan);
 	if (!job->ok) {
 		VtierDaemonGuest *culprit = guest_at_fault(m, run->planned, job->error);
 
@@ -289,6 +294,7 @@ static void reconcile_attempt(VtierManager *m, gint64 t0, guint attempt)
 	run->attempt = attempt;
 	if (!plan(m, run, &error) || run->model == NULL) {
 		if (error == NULL) {
+			record_plan(m, run->plan);
 			vtier_plan_free(m->plan);
 			m->plan = g_steal_pointer(&run->plan);
 		}

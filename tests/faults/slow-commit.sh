@@ -18,12 +18,13 @@ fl_check "the knob is reported in the log" fl_log_has "every commit waits $DELAY
 # pending_lines: the debug lines of an interval that found a DAMON job in flight
 pending_lines() { grep -c 'the kdamond status is pending' "$FL_LOG"; }
 commits() { grep -c 'would write .*kdamonds/0/state commit' "$FL_LOG"; }
-# wait_pending: until an interval finds a job in flight that started after the last commit logged
+# wait_pending: until two intervals found a job in flight (a commit: a status read takes ms) that
+# started after the last commit logged
 wait_pending() {
 	local p0 c0 i
 	p0=$(pending_lines) c0=$(commits)
 	for i in $(seq 1 100); do
-		[ "$(pending_lines)" -gt "$p0" ] && [ "$(commits)" = "$c0" ] && return 0
+		[ "$(pending_lines)" -gt $((p0 + 1)) ] && [ "$(commits)" = "$c0" ] && return 0
 		sleep 0.05
 	done
 	return 1
@@ -54,8 +55,14 @@ for _ in $(seq 1 $((4 * DELAY_MS / 100))); do
 	sleep 0.1
 done
 fl_check "w1 is tiering after the commits ($(commits) commits logged)" [ $planned = 1 ]
-budget=$(grep -E 'would write .*kdamonds/0/contexts/0/schemes/0/quotas/bytes [0-9]+' "$FL_LOG" |
-	tail -1 | sed -E 's/.*quotas\/bytes ([0-9]+).*/\1/')
+# the controller opens w0's PULL (parked at 1 byte until then) by a budget commit
+budget=
+for _ in $(seq 1 $((4 * DELAY_MS / 100))); do
+	budget=$(grep -E 'would write .*kdamonds/0/contexts/0/schemes/0/quotas/bytes [0-9]+' "$FL_LOG" |
+		tail -1 | sed -E 's/.*quotas\/bytes ([0-9]+).*/\1/')
+	[ -n "$budget" ] && [ "$budget" -gt 4096 ] && break
+	sleep 0.1
+done
 fl_check "the controller's budget for w0's PULL landed (quotas/bytes $budget, not parked)" \
 	eval '[ -n "$budget" ] && [ "$budget" -gt 4096 ]'
 fl_check "w0 still tiering" eval '[ "$(fl_status_field w0 state)" = tiering ]'
