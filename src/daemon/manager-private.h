@@ -139,6 +139,7 @@ struct VtierManager {
 	guint interval_source;
 	guint signal_sources[3];
 	gboolean dirty;
+	gint64 reconcile_began_us;   /* monotonic: when the last reconcile began */
 	gint64 next_retry_us;
 
 	/* observation */

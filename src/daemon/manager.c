@@ -148,14 +148,23 @@ static gboolean on_reconcile(gpointer user_data)
 
 void vtier_manager_damon_idle(VtierManager *m)
 {
+	gint64 wait_ms;
+
 	if (m->stopping || vtier_manager_damon_busy(m))
 		return;
 	if (m->budgets_pending)
 		vtier_manager_apply_budgets(m);
 	if (vtier_manager_damon_busy(m) || !m->dirty || m->reconcile_source != 0)
 		return;
-	/* the reconcile asked while the job ran (coalesced: one for any number of asks) */
-	vtier_manager_reconcile_begin(m);
+	/* the reconcile asked while the job ran (coalesced: one for any number of asks), no sooner
+	 * than the debounce after the last one began (a storm of short jobs is no storm of plans) */
+	wait_ms = (m->reconcile_began_us + RECONCILE_DEBOUNCE_MS * 1000 - g_get_monotonic_time()) /
+		  1000;
+	if (wait_ms > 0)
+		m->reconcile_source = g_timeout_add_full(G_PRIORITY_DEFAULT, (guint)wait_ms + 1,
+							 on_reconcile, m, NULL);
+	else
+		vtier_manager_reconcile_begin(m);
 }
 
 void vtier_manager_mark_dirty(VtierManager *m, const gchar *why)

@@ -313,8 +313,9 @@ void vtier_manager_reconcile_begin(VtierManager *m)
 {
 	g_assert(!vtier_manager_damon_busy(m));
 	m->dirty = FALSE;
+	m->reconcile_began_us = g_get_monotonic_time();
 	vtier_daemon_guests_sync_libvirt(m);
-	reconcile_attempt(m, g_get_monotonic_time(), 0);
+	reconcile_attempt(m, m->reconcile_began_us, 0);
 }
 
 gboolean vtier_manager_reconcile_now(VtierManager *m, GError **error)
