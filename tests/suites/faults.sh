@@ -63,14 +63,7 @@ if [[ " $only " == *" lab "* ]]; then
 	[ -x /usr/lib/qemu/virtiofsd ] || missing="$missing virtiofsd"
 	[ "$(id -u)" = 0 ] || missing="$missing root"
 	[ -x "$build/tests/kernel/lab-workload" ] || missing="$missing $build/tests/kernel/lab-workload (make check)"
-	if [ "${CI:-}" = true ] && [ "${FAULTS_LAB_CI:-0}" != 1 ]; then
-		# CI's run of it failed: with g1's pin-fast PULL migrating under TCG, vtierd sat in
-		# DAMON's commit (it waits for the kdamond's loop) past vtierctl's 10 s, the attach
-		# of g2 timed out and the rest ran into the 420 s bound (docs/faults.md)
-		echo "SKIP: lab faults: not in CI until vtierd stops blocking in DAMON's commit (FAULTS_LAB_CI=1 runs it; docs/faults.md)"
-		skipped=$((skipped + 1))
-		echo "real-DAMON faults (lab) | - | - | SKIP in CI (vtierd blocks in DAMON's commit under TCG)" >>"$FL_ROWS"
-	elif [ -n "$missing" ]; then
+	if [ -n "$missing" ]; then
 		echo "SKIP: lab faults: missing $missing"
 		skipped=$((skipped + 1))
 		echo "real-DAMON faults (lab) | - | - | SKIP (missing $missing)" >>"$FL_ROWS"
