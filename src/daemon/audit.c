@@ -16,7 +16,8 @@
  * again is turned off under [damon] disable_damon_stat=true, else reported once. A corrupt state
  * file is set aside (the driver cannot record its kdamonds in it). A reconcile that failed is
  * retried (an EBUSY `on` while damon_stat held DAMON, the corrupt state file, a transient kernel
- * refusal). */
+ * refusal). The read-back and the repair run on the DAMON worker (damon-worker.c); an audit
+ * that finds a job in flight waits for its next tick. */
 
 #define MAX_LISTED 3
 
@@ -40,58 +41,42 @@ static gchar *first_lines(const gchar *text, guint *ret_count)
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
-/* Lists the model's kdamonds that are not running ("kdamonds/K/state: model on, file off"). */
-static void check_running(const VtierDamonModel *model, GString *out)
+/* On the main loop, what the worker's read-back found (and repaired). */
+static void audit_done(VtierManager *m, VtierDamonJob *job)
 {
-	g_autoptr(VtierDamonIo) io = vtier_damon_io_new_real();
-
-	for (guint k = 0; k < model->kdamonds->len; k++) {
-		g_autofree gchar *rel = g_strdup_printf("kdamonds/%u/state", k);
-		g_autofree gchar *path = vtier_damon_admin_path(rel);
-		g_autofree gchar *state = NULL;
-
-		if (vtier_damon_io_read(io, path, &state, NULL) && g_strcmp0(state, "on") != 0)
-			g_string_append_printf(out, "%s: model on, file %s\n", rel, state);
-	}
-}
-
-static void audit_tree(VtierManager *m)
-{
-	VtierDamonWriter *w = vtier_damon_driver_get_writer(m->driver);
-	g_autoptr(VtierDamonModel) model = NULL;
-	g_autoptr(GString) found = g_string_new(NULL);
-	g_autofree gchar *mismatches = NULL;
 	g_autofree gchar *listed = NULL;
-	g_autoptr(GError) error = NULL;
 	guint n = 0;
-	guint64 writes;
 
-	if (w == NULL || m->applied == NULL || !m->applied_ok || m->applied->kdamonds->len == 0)
-		return;
-	if (!vtier_damon_writer_verify(w, m->applied, &mismatches, &error)) {
-		g_debug("audit: cannot read vtier's kdamond files: %s", error->message);
+	if (job->verify_failed) {
+		g_debug("audit: cannot read vtier's kdamond files: %s", job->error->message);
 		return;
 	}
-	g_string_append(found, mismatches != NULL ? mismatches : "");
-	check_running(m->applied, found);
-	if (found->len == 0)
+	if (job->found == NULL)
 		return;
-	listed = first_lines(found->str, &n);
+	listed = first_lines(job->found, &n);
 	vtier_manager_count_error(m, "damon-foreign-write");
 	g_warning("someone else changed %u of vtier's DAMON files (%s%s); writing vtier's values "
 		  "back",
 		  n, listed, n > MAX_LISTED ? "; ..." : "");
-	/* forget what the writer remembers: it then reads every file and writes what differs */
-	vtier_damon_writer_invalidate(w);
-	model = vtier_damon_model_copy(m->applied);
-	writes = m->writes;
-	if (!vtier_manager_apply_model(m, model, &error)) {
-		g_warning("cannot repair vtier's DAMON files: %s", error->message);
+	if (!job->ok) {
+		g_warning("cannot repair vtier's DAMON files: %s", job->error->message);
 		vtier_manager_mark_dirty(m, "audit repair failed");
 		return;
 	}
 	g_message("repaired vtier's DAMON files: %" G_GUINT64_FORMAT " writes and a commit",
-		  m->writes - writes);
+		  job->writes);
+}
+
+/* The read-back (and the repair) runs on the DAMON worker with a copy of the applied model. */
+static void audit_tree(VtierManager *m)
+{
+	VtierDamonJob *job;
+
+	if (m->applied == NULL || !m->applied_ok || m->applied->kdamonds->len == 0)
+		return;
+	job = vtier_damon_job_new(VTIER_DAMON_JOB_AUDIT, audit_done);
+	job->model = vtier_damon_model_copy(m->applied);
+	vtier_damon_worker_launch(m, job);
 }
 
 static void audit_damon_stat(VtierManager *m)
@@ -133,6 +118,10 @@ static void audit_damon_stat(VtierManager *m)
 
 void vtier_manager_audit(VtierManager *m)
 {
+	if (vtier_manager_damon_busy(m)) {
+		g_debug("audit: a DAMON job is in flight; at the next tick");
+		return;
+	}
 	/* a reconcile writes both records again (the driver's after its apply, vtierd's after) */
 	if (vtier_manager_state_check(m))
 		vtier_manager_mark_dirty(m, "state file set aside");

@@ -12,7 +12,9 @@
 /* The controller's seat: every [daemon] interval_ms, measure each planned guest (its memcg's
  * memory.numa_stat, its schemes' stats), run the controller step, apply the budgets it returns
  * (`quotas/bytes` + one `commit`, only when a budget changed), and rebuild the snapshot that
- * status, dump and /metrics serve. */
+ * status, dump and /metrics serve. The status read and the budgets' apply run on the DAMON
+ * worker (damon-worker.c): an interval that finds a job in flight skips the controller, and
+ * budgets the controller sets meanwhile are applied when the worker is idle (the newest). */
 
 enum { DIR_UP, DIR_DOWN };
 
@@ -242,28 +244,6 @@ static GArray *wanted_schemes(VtierManager *m)
 	return wanted;
 }
 
-static gboolean read_status(VtierManager *m, VtierDamonKdamondStatus *status)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GArray) wanted = NULL;
-	gboolean ok;
-
-	if (m->applied == NULL)
-		return FALSE;
-	wanted = wanted_schemes(m);
-	vtier_damon_writer_set_status_schemes(m->options.dry_run
-						      ? m->dry_writer
-						      : vtier_damon_driver_get_writer(m->driver),
-					      wanted);
-	if (m->options.dry_run)
-		ok = vtier_damon_writer_read_status(m->dry_writer, 0, status, &error);
-	else
-		ok = vtier_damon_driver_read_status(m->driver, 0, status, &error);
-	if (!ok)
-		g_debug("kdamond status: %s", error->message);
-	return ok;
-}
-
 static void controller_input(VtierDaemonGuest *g, const VtierSnapshotGuest *s,
 			     const VtierDamonModel *plan_model, guint64 applied[2],
 			     VtierControllerInput *in)
@@ -341,33 +321,55 @@ static void run_controller(VtierManager *m, GPtrArray *measured, GArray *inputs)
 		}
 		vtier_controller_output_clear(out);
 	}
-	if (changed && m->plan != NULL && m->applied_ok) {
-		g_autoptr(VtierDamonModel) model = vtier_damon_model_copy(m->plan->model);
-		g_autoptr(GError) error = NULL;
-		GHashTableIter iter;
-		gpointer key, value;
-
-		g_hash_table_iter_init(&iter, m->budgets);
-		while (g_hash_table_iter_next(&iter, &key, &value)) {
-			VtierDamonScheme *sc = model_scheme(model, (gint)GPOINTER_TO_UINT(key) - 1);
-
-			if (sc != NULL)
-				sc->quotas.bytes = *(guint64 *)value;
-		}
-		if (!vtier_manager_apply_model(m, model, &error)) {
-			g_warning("cannot apply the controller's budgets: %s", error->message);
-			vtier_manager_mark_dirty(m, "budget apply failed");
-		} else {
-			vtier_damon_model_free(m->applied);
-			m->applied = g_steal_pointer(&model);
-		}
-	}
+	if (changed)
+		vtier_manager_apply_budgets(m);
 }
 
-static void measure_guests(VtierManager *m, gboolean with_controller)
+static void budgets_done(VtierManager *m, VtierDamonJob *job)
 {
-	g_auto(VtierDamonKdamondStatus) status = { 0 };
-	gboolean have_status = with_controller && read_status(m, &status);
+	if (!job->ok) {
+		g_warning("cannot apply the controller's budgets: %s", job->error->message);
+		vtier_manager_mark_dirty(m, "budget apply failed");
+		return;
+	}
+	vtier_damon_model_free(m->applied);
+	m->applied = g_steal_pointer(&job->model);
+}
+
+void vtier_manager_apply_budgets(VtierManager *m)
+{
+	VtierDamonJob *job;
+	GHashTableIter iter;
+	gpointer key, value;
+
+	if (m->plan == NULL || !m->applied_ok) {
+		m->budgets_pending = FALSE;
+		return;
+	}
+	if (vtier_manager_damon_busy(m)) {
+		/* never paced: applied the moment the worker is free, the newest budgets then */
+		g_debug("budgets: wait for the DAMON job in flight");
+		m->budgets_pending = TRUE;
+		return;
+	}
+	m->budgets_pending = FALSE;
+	job = vtier_damon_job_new(VTIER_DAMON_JOB_APPLY, budgets_done);
+	job->model = vtier_damon_model_copy(m->plan->model);
+	g_hash_table_iter_init(&iter, m->budgets);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		VtierDamonScheme *sc = model_scheme(job->model, (gint)GPOINTER_TO_UINT(key) - 1);
+
+		if (sc != NULL)
+			sc->quotas.bytes = *(guint64 *)value;
+	}
+	vtier_damon_worker_launch(m, job);
+}
+
+/* @status: the kdamond's, NULL when unknown. */
+static void measure_guests(VtierManager *m, gboolean with_controller,
+			   const VtierDamonKdamondStatus *status)
+{
+	gboolean have_status = with_controller && status != NULL;
 	g_autoptr(GPtrArray) measured = g_ptr_array_new();
 	g_autoptr(GArray) inputs = g_array_new(FALSE, TRUE, sizeof(VtierControllerInput));
 	gint64 now = g_get_monotonic_time();
@@ -384,10 +386,10 @@ static void measure_guests(VtierManager *m, gboolean with_controller)
 			measure_memory(m, g, s);
 		else
 			keep_memory(g, s);
-		count_direction(g, DIR_UP, guest_scheme(g, DIR_UP), have_status ? &status : NULL,
+		count_direction(g, DIR_UP, guest_scheme(g, DIR_UP), have_status ? status : NULL,
 				&s->up, &applied[DIR_UP]);
 		count_direction(g, DIR_DOWN, guest_scheme(g, DIR_DOWN),
-				have_status ? &status : NULL, &s->down, &applied[DIR_DOWN]);
+				have_status ? status : NULL, &s->down, &applied[DIR_DOWN]);
 		if (with_controller && g->last_measure_us > 0 && s->measured) {
 			gdouble dt = (gdouble)(now - g->last_measure_us) / 1e6;
 
@@ -413,8 +415,8 @@ static void measure_guests(VtierManager *m, gboolean with_controller)
 	if (with_controller && inputs->len > 0)
 		run_controller(m, measured, inputs);
 	if (with_controller) {
-		m->snapshot->kdamond_up = have_status && status.running;
-		m->snapshot->kdamond_pid = have_status && status.running ? status.pid : -1;
+		m->snapshot->kdamond_up = have_status && status->running;
+		m->snapshot->kdamond_pid = have_status && status->running ? status->pid : -1;
 	}
 }
 
@@ -431,30 +433,60 @@ void vtier_manager_interval_start(VtierManager *m)
 	m->interval_source = g_timeout_add((guint)CLAMP(ms, 100, 3600000), on_interval, m);
 }
 
-void vtier_manager_interval_run(VtierManager *m)
+/* A guest whose fault backoff ended is planned again. */
+static void retry_faults(VtierManager *m)
 {
-	measure_guests(m, TRUE);
-	vtier_manager_snapshot_fill_host(m);
-	/* a guest whose fault backoff ended is planned again */
-	{
-		GHashTableIter iter;
-		gpointer value;
-		gint64 now = g_get_monotonic_time();
+	GHashTableIter iter;
+	gpointer value;
+	gint64 now = g_get_monotonic_time();
 
-		g_hash_table_iter_init(&iter, m->guests);
-		while (g_hash_table_iter_next(&iter, NULL, &value)) {
-			VtierDaemonGuest *g = value;
+	g_hash_table_iter_init(&iter, m->guests);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		VtierDaemonGuest *g = value;
 
-			if (g->fault != NULL && now >= g->fault->retry_at_us && !g->planned) {
-				vtier_manager_mark_dirty(m, "fault retry");
-				break;
-			}
+		if (g->fault != NULL && now >= g->fault->retry_at_us && !g->planned) {
+			vtier_manager_mark_dirty(m, "fault retry");
+			break;
 		}
 	}
 }
 
+static void measure_and_control(VtierManager *m, const VtierDamonKdamondStatus *status)
+{
+	measure_guests(m, TRUE, status);
+	vtier_manager_snapshot_fill_host(m);
+	retry_faults(m);
+}
+
+static void status_done(VtierManager *m, VtierDamonJob *job)
+{
+	if (!job->ok)
+		g_debug("kdamond status: %s", job->error->message);
+	measure_and_control(m, job->ok ? &job->status : NULL);
+}
+
+void vtier_manager_interval_run(VtierManager *m)
+{
+	VtierDamonJob *job;
+
+	if (vtier_manager_damon_busy(m)) {
+		/* a commit (7.3) or a status read (6.18) may wait for the kdamond's next loop */
+		g_debug("interval: the kdamond status is pending (a DAMON job is in flight): the "
+			"controller skips this interval, the snapshot keeps its last values");
+		retry_faults(m);
+		return;
+	}
+	if (m->applied == NULL) {
+		measure_and_control(m, NULL); /* no kdamond: no status to read */
+		return;
+	}
+	job = vtier_damon_job_new(VTIER_DAMON_JOB_STATUS, status_done);
+	job->wanted = wanted_schemes(m);
+	vtier_damon_worker_launch(m, job);
+}
+
 void vtier_manager_snapshot_update(VtierManager *m)
 {
-	measure_guests(m, FALSE);
+	measure_guests(m, FALSE, NULL);
 	vtier_manager_snapshot_fill_host(m);
 }

@@ -8,6 +8,7 @@ noinst_LTLIBRARIES += libvtier-daemon.la
 libvtier_daemon_la_SOURCES = \
 	src/daemon/manager.c src/daemon/manager.h src/daemon/manager-private.h \
 	src/daemon/audit.c \
+	src/daemon/damon-worker.c \
 	src/daemon/endpoints.c \
 	src/daemon/guests.c \
 	src/daemon/handlers.c \

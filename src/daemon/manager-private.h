@@ -32,6 +32,39 @@ typedef struct {
 	guint backoff_ms;
 } VtierFault;
 
+/* damon-worker.c: the DAMON I/O worker, one thread that runs one job at a time with the driver
+ * (or the dry run's writer and fake); the main loop only launches jobs and applies their
+ * results (on the main context, in job->done). */
+typedef enum {
+	VTIER_DAMON_JOB_APPLY,	/* the writer's apply of @model */
+	VTIER_DAMON_JOB_STATUS, /* kdamond 0's status, the stats of @wanted schemes */
+	VTIER_DAMON_JOB_AUDIT,	/* vtier's files read back against @model, repaired */
+} VtierDamonJobKind;
+
+typedef struct _VtierDamonJob VtierDamonJob;
+typedef struct _VtierDamonWorker VtierDamonWorker;
+typedef void (*VtierDamonJobDone)(VtierManager *m, VtierDamonJob *job);
+
+struct _VtierDamonJob {
+	VtierDamonJobKind kind;
+	VtierDamonJobDone done;	  /* on the main context, after the counters are taken */
+	gpointer data;		  /* the launcher's context, freed with the job */
+	GDestroyNotify data_free;
+	/* in: the job's own copies */
+	VtierDamonModel *model;	  /* apply, audit */
+	GArray *wanted;		  /* status: scheme indexes (guint) */
+	gboolean invalidate;	  /* apply: forget what the writer remembers first */
+	/* out */
+	gboolean ok;
+	GError *error;
+	guint64 writes;
+	GArray *commit_seconds;	  /* gdouble: how long into the apply each commit ended */
+	gdouble cpu_seconds;	  /* the worker's CPU in the writer */
+	VtierDamonKdamondStatus status;
+	gchar *found;		  /* audit: what someone else changed, NULL when nothing */
+	gboolean verify_failed;	  /* audit: the files could not be read back */
+};
+
 /* How a guest came to vtierd. */
 typedef enum {
 	VTIER_ORIGIN_LIBVIRT,
@@ -94,6 +127,10 @@ struct VtierManager {
 	gboolean adopted;
 	GHashTable *budgets;	     /* "scheme index" -> guint64 budget, from the controller */
 	VtierController *controller;
+	VtierDamonWorker *damon_worker; /* owns driver / dry_writer / fake while a job runs */
+	VtierDamonJob *damon_job;    /* the job in flight (main loop's view), NULL when idle */
+	gboolean budgets_pending;    /* the controller's newest budgets wait for the worker */
+	gboolean stopping;	     /* the loop ended: no new job */
 
 	/* scheduling */
 	guint reconcile_source;
@@ -102,6 +139,7 @@ struct VtierManager {
 	guint interval_source;
 	guint signal_sources[3];
 	gboolean dirty;
+	gint64 reconcile_began_us;   /* monotonic: when the last reconcile began */
 	gint64 next_retry_us;
 
 	/* observation */
@@ -158,16 +196,36 @@ gboolean vtier_daemon_guest_attach(VtierManager *m, const VtierControlRequest *r
 				   VtierDaemonGuest **ret_guest, GError **error);
 gboolean vtier_daemon_guest_detach(VtierManager *m, const gchar *name, GError **error);
 
-/* reconcile.c */
+/* reconcile.c: begin plans and launches the apply on the DAMON worker; its end (on the main
+ * loop) records the plan, saves the state file and rebuilds the snapshot. */
+void vtier_manager_reconcile_begin(VtierManager *m);
+/* A reconcile run to its end (tests, bench): begin, then wait for the worker. */
 gboolean vtier_manager_reconcile_now(VtierManager *m, GError **error);
-/* Applies @model through the driver (or the dry-run fake), counting writes and commits. */
-gboolean vtier_manager_apply_model(VtierManager *m, const VtierDamonModel *model,
-				   GError **error);
+
+/* damon-worker.c */
+VtierDamonWorker *vtier_damon_worker_new(VtierManager *m, VtierDamonDriver *driver,
+					 VtierDamonWriter *dry_writer, VtierDamonFake *fake);
+/* Waits for the thread's job (its result is dropped) and stops the thread. */
+void vtier_damon_worker_free(VtierDamonWorker *w);
+VtierDamonJob *vtier_damon_job_new(VtierDamonJobKind kind, VtierDamonJobDone done);
+void vtier_damon_job_free(VtierDamonJob *job);
+/* Hands @job to the worker (none may be in flight); FALSE (the job freed) once stopping. */
+gboolean vtier_damon_worker_launch(VtierManager *m, VtierDamonJob *job);
+gboolean vtier_manager_damon_busy(VtierManager *m);
+/* Runs the main context until no job is in flight (the last one's done included). */
+void vtier_damon_worker_drain(VtierManager *m);
+/* The worker became free: the newest pending budgets, then a pending reconcile. */
+void vtier_manager_damon_idle(VtierManager *m);
 
 /* interval.c */
 void vtier_manager_interval_start(VtierManager *m);
-/* Measures every guest, runs the controller, applies budgets, rebuilds the snapshot. */
+/* Reads the kdamond's status on the worker; then (on the main loop) measures every guest, runs
+ * the controller, launches the budgets' apply, rebuilds the snapshot. Skipped for the
+ * controller while a DAMON job is in flight. */
 void vtier_manager_interval_run(VtierManager *m);
+/* Applies the controller's budgets (m->budgets) over the plan: now when the worker is free, else
+ * as soon as it is (one pending slot: the newest budgets win). */
+void vtier_manager_apply_budgets(VtierManager *m);
 /* audit.c: every [damon] audit_interval_ms, vtier's kdamond files read back against the applied
  * model (someone else's writes reported and repaired), damon_stat enabled again turned off or
  * reported, a failed reconcile retried. */

@@ -70,6 +70,8 @@ void vtier_manager_free(VtierManager *m)
 		g_source_remove(m->refresh_source);
 	if (m->audit_source != 0)
 		g_source_remove(m->audit_source);
+	m->stopping = TRUE;
+	g_clear_pointer(&m->damon_worker, vtier_damon_worker_free); /* before what it uses */
 	g_clear_pointer(&m->refresh_uuids, g_hash_table_unref);
 	g_clear_pointer(&m->virt, vtier_virt_connection_free);
 	g_clear_pointer(&m->guests, g_hash_table_unref);
@@ -133,19 +135,36 @@ guint64 vtier_manager_fast_capacity(VtierManager *m)
 static gboolean on_reconcile(gpointer user_data)
 {
 	VtierManager *m = user_data;
-	g_autoptr(GError) error = NULL;
 
 	m->reconcile_source = 0;
-	if (!vtier_manager_reconcile_now(m, &error)) {
-		if (!g_hash_table_contains(m->logged_errors, error->message)) {
-			g_warning("reconcile: %s", error->message);
-			g_hash_table_add(m->logged_errors, g_strdup(error->message));
-		}
-	} else if (g_hash_table_size(m->logged_errors) > 0) {
-		g_message("reconcile: the earlier error cleared");
-		g_hash_table_remove_all(m->logged_errors);
+	if (vtier_manager_damon_busy(m)) {
+		/* stays dirty: begins when the worker is idle (vtier_manager_damon_idle) */
+		g_debug("reconcile: waits for the DAMON job in flight");
+		return G_SOURCE_REMOVE;
 	}
+	vtier_manager_reconcile_begin(m);
 	return G_SOURCE_REMOVE;
+}
+
+void vtier_manager_damon_idle(VtierManager *m)
+{
+	gint64 wait_ms;
+
+	if (m->stopping || vtier_manager_damon_busy(m))
+		return;
+	if (m->budgets_pending)
+		vtier_manager_apply_budgets(m);
+	if (vtier_manager_damon_busy(m) || !m->dirty || m->reconcile_source != 0)
+		return;
+	/* the reconcile asked while the job ran (coalesced: one for any number of asks), no sooner
+	 * than the debounce after the last one began (a storm of short jobs is no storm of plans) */
+	wait_ms = (m->reconcile_began_us + RECONCILE_DEBOUNCE_MS * 1000 - g_get_monotonic_time()) /
+		  1000;
+	if (wait_ms > 0)
+		m->reconcile_source = g_timeout_add_full(G_PRIORITY_DEFAULT, (guint)wait_ms + 1,
+							 on_reconcile, m, NULL);
+	else
+		vtier_manager_reconcile_begin(m);
 }
 
 void vtier_manager_mark_dirty(VtierManager *m, const gchar *why)
@@ -242,6 +261,28 @@ static gboolean on_reload_signal(gpointer user_data)
 
 /* ---- start ---- */
 
+/* A test knob, honoured only in a dry run: VTIER_DRY_RUN_COMMIT_DELAY_MS makes every commit of
+ * the in-process fake wait that long, as the kernel's commit waits for a busy kdamond (the
+ * fault tests show that status is served meanwhile; docs/daemon.md). */
+static void dry_run_commit_delay(VtierManager *m)
+{
+	const gchar *text = g_getenv("VTIER_DRY_RUN_COMMIT_DELAY_MS");
+	guint64 ms = 0;
+
+	if (text == NULL || text[0] == '\0')
+		return;
+	if (!g_ascii_string_to_unsigned(text, 10, 0, 600000, &ms, NULL)) {
+		g_warning("dry run: VTIER_DRY_RUN_COMMIT_DELAY_MS=%s is not a number of ms "
+			  "(0..600000): ignored",
+			  text);
+		return;
+	}
+	vtier_damon_fake_set_commit_delay(m->fake, (guint)ms);
+	g_message("dry run: every commit waits %" G_GUINT64_FORMAT
+		  " ms (VTIER_DRY_RUN_COMMIT_DELAY_MS, a test knob)",
+		  ms);
+}
+
 static gboolean start_damon(VtierManager *m, GError **error)
 {
 	gboolean disable_stat = vtier_config_get_boolean(m->config, "damon", "disable_damon_stat");
@@ -266,6 +307,7 @@ static gboolean start_damon(VtierManager *m, GError **error)
 		}
 		m->fake = vtier_damon_fake_new(m->features);
 		vtier_damon_fake_set_check_memcg(m->fake, FALSE);
+		dry_run_commit_delay(m);
 		{
 			g_autoptr(VtierDamonIo) io = vtier_damon_fake_get_io(m->fake);
 
@@ -352,6 +394,7 @@ gboolean vtier_manager_start(VtierManager *m, GError **error)
 	vtier_manager_state_check(m);
 	if (!start_damon(m, error))
 		return FALSE;
+	m->damon_worker = vtier_damon_worker_new(m, m->driver, m->dry_writer, m->fake);
 	if (!vtier_manager_state_load(m, error))
 		return FALSE;
 	if (!vtier_manager_endpoints_start(m, error))
@@ -391,6 +434,11 @@ int vtier_manager_run(VtierManager *m)
 	vtier_notify("READY=1");
 	g_main_loop_run(m->loop);
 	vtier_notify("STOPPING=1");
+	/* the DAMON job in flight ends first (a commit may wait for the kdamond); none after it */
+	m->stopping = TRUE;
+	if (vtier_manager_damon_busy(m))
+		g_message("waiting for the DAMON job in flight");
+	vtier_damon_worker_drain(m);
 	for (guint i = 0; i < G_N_ELEMENTS(m->signal_sources); i++)
 		g_source_remove(m->signal_sources[i]);
 	vtier_manager_state_save(m, NULL); /* logs a failure itself */

@@ -4,14 +4,33 @@
 #include "config.h"
 
 #include <string.h>
-#include <time.h>
 
 #include "common/error.h"
 #include "daemon/manager-private.h"
 #include "tiering/options.h"
 
 /* The level-triggered reconcile: whatever marked the host dirty, rebuild every input, plan, and
- * hand the model to the writer, which writes only what differs (nothing when nothing changed). */
+ * hand the model to the writer, which writes only what differs (nothing when nothing changed).
+ * The apply runs on the DAMON worker (damon-worker.c): reconcile_begin plans and launches it,
+ * apply_done records the plan on the main loop. A reconcile asked while a job is in flight
+ * keeps the host dirty and begins when the worker is idle (vtier_manager_damon_idle). */
+
+/* What a reconcile's apply carries to its end. */
+typedef struct {
+	VtierPlan *plan;
+	VtierDamonModel *model;
+	GPtrArray *planned; /* gchar *: the planned guests' names (a guest may go meanwhile) */
+	gint64 t0;
+	guint attempt;
+} ReconcileRun;
+
+static void reconcile_run_free(ReconcileRun *run)
+{
+	vtier_plan_free(run->plan);
+	vtier_damon_model_free(run->model);
+	g_ptr_array_unref(run->planned);
+	g_free(run);
+}
 
 static gint compare_names(gconstpointer a, gconstpointer b)
 {
@@ -40,17 +59,13 @@ static GPtrArray *sorted_guests(VtierManager *m)
  * controller's first step sets their budgets: at the plan's rate cap they moved 347 MiB of a 40%
  * target (68% of 512 MiB) on 7.3 in the lab before the first step's commit landed. The plan's
  * own model keeps the cap, which the seat hands the controller as the rate limit. */
-static void park_new_closed_loops(VtierManager *m, VtierDamonContext *ctx)
+static void park_new_closed_loops(VtierManager *m, const VtierPlan *plan, VtierDamonContext *ctx)
 {
-	GHashTableIter iter;
-	gpointer value;
+	for (guint j = 0; j < plan->guests->len; j++) {
+		const VtierPlanGuestResult *r = g_ptr_array_index(plan->guests, j);
+		const VtierDaemonGuest *g = g_hash_table_lookup(m->guests, r->name);
 
-	g_hash_table_iter_init(&iter, m->guests);
-	while (g_hash_table_iter_next(&iter, NULL, &value)) {
-		const VtierDaemonGuest *g = value;
-		const VtierPlanGuestResult *r = g->result;
-
-		if (r == NULL || !r->planned || r->first_scheme < 0 || r->kdamond != 0 ||
+		if (g == NULL || !r->planned || r->first_scheme < 0 || r->kdamond != 0 ||
 		    g->policy == NULL || g->policy->tuner != VTIER_POLICY_TUNER_VTIER ||
 		    (r->mode != VTIER_POLICY_MODE_RATIO && r->mode != VTIER_POLICY_MODE_ALLOWANCE))
 			continue;
@@ -66,14 +81,14 @@ static void park_new_closed_loops(VtierManager *m, VtierDamonContext *ctx)
 }
 
 /* Overlays the controller's budgets on the plan's migrating schemes. */
-static void overlay_budgets(VtierManager *m, VtierDamonModel *model)
+static void overlay_budgets(VtierManager *m, const VtierPlan *plan, VtierDamonModel *model)
 {
 	VtierDamonContext *ctx;
 
 	if (model->kdamonds->len == 0)
 		return;
 	ctx = ((VtierDamonKdamond *)g_ptr_array_index(model->kdamonds, 0))->context;
-	park_new_closed_loops(m, ctx);
+	park_new_closed_loops(m, plan, ctx);
 	for (guint i = 0; i < ctx->schemes->len; i++) {
 		VtierDamonScheme *scheme = g_ptr_array_index(ctx->schemes, i);
 		guint64 *budget = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER(i + 1));
@@ -83,67 +98,17 @@ static void overlay_budgets(VtierManager *m, VtierDamonModel *model)
 	}
 }
 
-static void log_dry_run_writes(VtierManager *m, guint from)
-{
-	const GPtrArray *log = vtier_damon_fake_get_log(m->fake);
-
-	for (guint i = from; i < log->len; i++) {
-		g_autofree gchar *line = vtier_escape_log(g_ptr_array_index(log, i));
-
-		g_message("dry run: would write %s", line);
-	}
-	vtier_damon_fake_clear_log(m->fake); /* logged: a dry run must not grow with every write */
-}
-
-static gdouble thread_cpu_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (gdouble)ts.tv_sec + (gdouble)ts.tv_nsec / 1e9;
-}
-
-gboolean vtier_manager_apply_model(VtierManager *m, const VtierDamonModel *model, GError **error)
-{
-	g_auto(VtierDamonApplyResult) result = { 0 };
-	gint64 t0 = g_get_monotonic_time();
-	gdouble cpu0 = thread_cpu_seconds();
-	guint log_from = m->fake != NULL ? vtier_damon_fake_get_log(m->fake)->len : 0;
-	gboolean ok;
-
-	if (m->options.dry_run)
-		ok = vtier_damon_writer_apply(m->dry_writer, model, &result, error);
-	else
-		ok = vtier_damon_driver_apply(m->driver, model, &result, error);
-	m->apply_cpu_seconds += thread_cpu_seconds() - cpu0;
-	if (m->fake != NULL)
-		log_dry_run_writes(m, log_from);
-	m->writes += result.writes;
-	for (guint i = 0; result.actions != NULL && i < result.actions->len; i++) {
-		if (g_array_index(result.actions, VtierDamonStateAction, i) !=
-		    VTIER_DAMON_STATE_NONE) {
-			m->commits++;
-			vtier_histogram_observe(m->commit_seconds,
-						(gdouble)(g_get_monotonic_time() - t0) / 1e6);
-		}
-	}
-	if (!ok)
-		vtier_manager_count_error(m, "damon-write");
-	return ok;
-}
-
 /* The guest whose memcg the kernel's answer names (ENOMEM on a vanished memcg), or NULL. */
 static VtierDaemonGuest *guest_at_fault(VtierManager *m, GPtrArray *planned, const GError *error)
 {
-	for (guint i = 0; i < planned->len; i++) {
-		VtierDaemonGuest *g = g_ptr_array_index(planned, i);
+	for (guint i = 0; error != NULL && i < planned->len; i++) {
+		VtierDaemonGuest *g = g_hash_table_lookup(m->guests, g_ptr_array_index(planned, i));
 
-		if (g->record != NULL && g->record->memcg_path != NULL &&
+		if (g != NULL && g->record != NULL && g->record->memcg_path != NULL &&
 		    g->record->memcg_path[0] != '\0' &&
 		    strstr(error->message, g->record->memcg_path) != NULL)
 			return g;
 	}
-	(void)m;
 	return NULL;
 }
 
@@ -190,21 +155,12 @@ static void record_results(VtierManager *m, const VtierPlan *plan, GPtrArray *gu
 	}
 }
 
-/* One attempt: plan the ready guests, apply. On a per-guest kernel refusal, marks that guest
- * and returns FALSE with *ret_retry set. */
-static gboolean plan_and_apply(VtierManager *m, gboolean *ret_retry, GError **error)
+/* The planner's input from the ready guests; @planned gets their names. */
+static GPtrArray *plan_inputs(VtierManager *m, GPtrArray *all, GPtrArray *planned)
 {
-	g_autoptr(GPtrArray) all = sorted_guests(m);
-	g_autoptr(GPtrArray) inputs =
-		g_ptr_array_new_with_free_func((GDestroyNotify)vtier_plan_guest_free);
-	g_autoptr(GPtrArray) planned = g_ptr_array_new();
-	g_autoptr(VtierPlan) plan = NULL;
-	g_autoptr(VtierDamonModel) model = NULL;
-	g_autoptr(GError) local = NULL;
-	VtierPlanInput input = { 0 };
+	GPtrArray *inputs = g_ptr_array_new_with_free_func((GDestroyNotify)vtier_plan_guest_free);
 	gint64 now = g_get_monotonic_time();
 
-	*ret_retry = FALSE;
 	for (guint i = 0; i < all->len; i++) {
 		VtierDaemonGuest *g = g_ptr_array_index(all, i);
 		g_autofree gchar *refusal = NULL;
@@ -224,84 +180,151 @@ static gboolean plan_and_apply(VtierManager *m, gboolean *ret_retry, GError **er
 		if (in == NULL)
 			continue;
 		g_ptr_array_add(inputs, in);
-		g_ptr_array_add(planned, g);
+		g_ptr_array_add(planned, g_strdup(g->name));
 	}
+	return inputs;
+}
+
+/* Plans the ready guests into @run (its model NULL when there is nothing to apply). */
+static gboolean plan(VtierManager *m, ReconcileRun *run, GError **error)
+{
+	g_autoptr(GPtrArray) all = sorted_guests(m);
+	g_autoptr(GPtrArray) inputs = plan_inputs(m, all, run->planned);
+	VtierPlanInput input = { 0 };
+
 	input.topology = m->topology;
 	input.features = m->features;
 	input.sampler = m->sampler;
 	input.options = &m->typed.plan;
 	input.guests = inputs;
 	input.previous = m->slots;
-	plan = vtier_planner_plan(&input, error);
-	if (plan == NULL)
+	run->plan = vtier_planner_plan(&input, error);
+	if (run->plan == NULL)
 		return FALSE;
-	record_results(m, plan, all);
-	g_debug("plan: %u guests in, %u planned", inputs->len, planned->len);
-	if (!model_has_schemes(plan) && m->applied == NULL) {
-		/* nothing to tier and nothing running: no kdamond */
-		vtier_plan_free(m->plan);
-		m->plan = g_steal_pointer(&plan);
-		return TRUE;
-	}
-	model = vtier_damon_model_copy(plan->model);
-	overlay_budgets(m, model);
-	if (!vtier_manager_apply_model(m, model, &local)) {
-		VtierDaemonGuest *culprit = guest_at_fault(m, planned, local);
-
-		m->applied_ok = FALSE;
-		if (culprit != NULL) {
-			vtier_daemon_guest_set_fault(m, culprit, "damon", local->message);
-			*ret_retry = TRUE;
-		}
-		g_propagate_error(error, g_steal_pointer(&local));
-		return FALSE;
-	}
-	m->applied_ok = TRUE;
-	vtier_damon_model_free(m->applied);
-	m->applied = g_steal_pointer(&model);
-	vtier_plan_slots_free(m->slots);
-	m->slots = vtier_plan_slots_copy(plan->slots);
-	vtier_plan_free(m->plan);
-	m->plan = g_steal_pointer(&plan);
-	for (guint i = 0; i < planned->len; i++) {
-		VtierDaemonGuest *g = g_ptr_array_index(planned, i);
-
-		if (g->fault != NULL && g_strcmp0(g->fault->kind, "damon") == 0)
-			vtier_daemon_guest_clear_fault(m, g);
-	}
+	g_debug("plan: %u guests in, %u planned", inputs->len, run->planned->len);
+	if (!model_has_schemes(run->plan) && m->applied == NULL)
+		return TRUE; /* nothing to tier and nothing running: no kdamond */
+	run->model = vtier_damon_model_copy(run->plan->model);
+	overlay_budgets(m, run->plan, run->model);
 	return TRUE;
 }
 
-gboolean vtier_manager_reconcile_now(VtierManager *m, GError **error)
+/* The reconcile's end: counters, the state file, the snapshot, the log. */
+static void reconcile_end(VtierManager *m, gint64 t0, const GError *error)
 {
-	gint64 t0 = g_get_monotonic_time();
-	gboolean ok = FALSE;
-	gboolean retry = FALSE;
-	g_autoptr(GError) local = NULL;
-
-	m->dirty = FALSE;
-	vtier_daemon_guests_sync_libvirt(m);
-	/* a guest the kernel refuses is set aside and the rest planned again, at most a few
-	 * times per reconcile */
-	for (guint attempt = 0; attempt < 4; attempt++) {
-		g_clear_error(&local);
-		ok = plan_and_apply(m, &retry, &local);
-		if (ok || !retry)
-			break;
-	}
 	m->reconciles++;
 	vtier_histogram_observe(m->reconcile_seconds,
 				(gdouble)(g_get_monotonic_time() - t0) / 1e6);
 	g_clear_pointer(&m->last_reconcile_error, g_free);
-	if (!ok) {
-		m->last_reconcile_error = g_strdup(local->message);
+	if (error != NULL) {
+		m->last_reconcile_error = g_strdup(error->message);
 		vtier_manager_count_error(m, "reconcile");
 	} else {
 		vtier_manager_state_save(m, NULL); /* logs a failure itself */
 	}
 	vtier_manager_snapshot_update(m);
-	if (!ok) {
-		g_propagate_error(error, g_steal_pointer(&local));
+	if (error != NULL) {
+		if (!g_hash_table_contains(m->logged_errors, error->message)) {
+			g_warning("reconcile: %s", error->message);
+			g_hash_table_add(m->logged_errors, g_strdup(error->message));
+		}
+	} else if (g_hash_table_size(m->logged_errors) > 0) {
+		g_message("reconcile: the earlier error cleared");
+		g_hash_table_remove_all(m->logged_errors);
+	}
+}
+
+static void reconcile_attempt(VtierManager *m, gint64 t0, guint attempt);
+
+/* The plan's word on each guest, recorded when its apply ended (status says `tiering` once the
+ * kernel has the guest's schemes). */
+static void record_plan(VtierManager *m, const VtierPlan *plan)
+{
+	g_autoptr(GPtrArray) all = sorted_guests(m);
+
+	record_results(m, plan, all);
+}
+
+/* On the main loop, the apply's result. On a per-guest kernel refusal that guest is set aside
+ * and the rest planned again, at most a few times per reconcile. */
+static void apply_done(VtierManager *m, VtierDamonJob *job)
+{
+	ReconcileRun *run = job->data;
+
+	record_plan(m, run->plan);
+	if (!job->ok) {
+		VtierDaemonGuest *culprit = guest_at_fault(m, run->planned, job->error);
+
+		m->applied_ok = FALSE;
+		if (culprit != NULL) {
+			vtier_daemon_guest_set_fault(m, culprit, "damon", job->error->message);
+			if (run->attempt + 1 < 4 && !m->stopping) {
+				reconcile_attempt(m, run->t0, run->attempt + 1);
+				return;
+			}
+		}
+		reconcile_end(m, run->t0, job->error);
+		return;
+	}
+	m->applied_ok = TRUE;
+	vtier_damon_model_free(m->applied);
+	m->applied = g_steal_pointer(&job->model);
+	vtier_plan_slots_free(m->slots);
+	m->slots = vtier_plan_slots_copy(run->plan->slots);
+	vtier_plan_free(m->plan);
+	m->plan = g_steal_pointer(&run->plan);
+	for (guint i = 0; i < run->planned->len; i++) {
+		VtierDaemonGuest *g = g_hash_table_lookup(m->guests,
+							  g_ptr_array_index(run->planned, i));
+
+		if (g != NULL && g->fault != NULL && g_strcmp0(g->fault->kind, "damon") == 0)
+			vtier_daemon_guest_clear_fault(m, g);
+	}
+	reconcile_end(m, run->t0, NULL);
+}
+
+static void reconcile_attempt(VtierManager *m, gint64 t0, guint attempt)
+{
+	ReconcileRun *run = g_new0(ReconcileRun, 1);
+	g_autoptr(GError) error = NULL;
+	VtierDamonJob *job;
+
+	run->planned = g_ptr_array_new_with_free_func(g_free);
+	run->t0 = t0;
+	run->attempt = attempt;
+	if (!plan(m, run, &error) || run->model == NULL) {
+		if (error == NULL) {
+			record_plan(m, run->plan);
+			vtier_plan_free(m->plan);
+			m->plan = g_steal_pointer(&run->plan);
+		}
+		reconcile_run_free(run);
+		reconcile_end(m, t0, error);
+		return;
+	}
+	job = vtier_damon_job_new(VTIER_DAMON_JOB_APPLY, apply_done);
+	job->model = g_steal_pointer(&run->model);
+	job->data = run;
+	job->data_free = (GDestroyNotify)reconcile_run_free;
+	vtier_damon_worker_launch(m, job);
+}
+
+void vtier_manager_reconcile_begin(VtierManager *m)
+{
+	g_assert(!vtier_manager_damon_busy(m));
+	m->dirty = FALSE;
+	m->reconcile_began_us = g_get_monotonic_time();
+	vtier_daemon_guests_sync_libvirt(m);
+	reconcile_attempt(m, m->reconcile_began_us, 0);
+}
+
+gboolean vtier_manager_reconcile_now(VtierManager *m, GError **error)
+{
+	vtier_damon_worker_drain(m);
+	vtier_manager_reconcile_begin(m);
+	vtier_damon_worker_drain(m);
+	if (m->last_reconcile_error != NULL) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_FAILED, "%s", m->last_reconcile_error);
 		return FALSE;
 	}
 	return TRUE;

@@ -104,8 +104,12 @@ static gboolean state_write(VtierManager *m, GError **error);
 gboolean vtier_manager_state_save(VtierManager *m, GError **error)
 {
 	GError *local = NULL;
+	gboolean ok;
 
-	if (!state_write(m, &local))
+	vtier_damon_ownership_lock_state(); /* the driver saves its member from the DAMON worker */
+	ok = state_write(m, &local);
+	vtier_damon_ownership_unlock_state();
+	if (!ok)
 		return save_failed(m, local, error);
 	if (m->state_save_failing)
 		g_message("state file written again");

@@ -7,6 +7,7 @@ EXTRA_DIST += \
 	tests/faults/hook-storm.sh \
 	tests/faults/bad-input.sh \
 	tests/faults/restart.sh \
+	tests/faults/slow-commit.sh \
 	tests/faults/soak-client.py \
 	tests/suites/faults.sh \
 	tests/suites/soak.sh \

@@ -168,11 +168,7 @@ if wants valgrind; then
 fi
 
 # ---- 3. lab ----
-if wants lab && [ "$ci" = true ] && [ "${SOAK_LAB_CI:-0}" != 1 ]; then
-	# CI's run failed: vtierd sat in DAMON's commit behind the kdamond's migration past
-	# vtierctl's 10 s and the attaches timed out (docs/faults.md, "In CI")
-	skip "lab soak: not in CI until vtierd stops blocking in DAMON's commit (SOAK_LAB_CI=1 runs it)"
-elif wants lab; then
+if wants lab; then
 	missing=""
 	[ -x "$src/tests/kernel/lab" ] || missing="tests/kernel/lab"
 	command -v qemu-system-x86_64 >/dev/null || missing="$missing qemu-system-x86_64"

@@ -101,14 +101,28 @@ static gboolean attach(VtierManager *m, guint i, const gchar *policy, GError **e
 	return result != NULL;
 }
 
-/* Runs the main context until the pending reconcile has run. */
-static void settle(VtierManager *m)
+/* Runs the main context until the pending reconcile has run and the DAMON worker is idle. */
+static void settle_within(VtierManager *m, guint seconds)
 {
-	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	gint64 deadline = g_get_monotonic_time() + seconds * G_USEC_PER_SEC;
 
-	while ((m->reconcile_source != 0 || m->dirty) && g_get_monotonic_time() < deadline)
+	while ((m->reconcile_source != 0 || m->dirty || vtier_manager_damon_busy(m)) &&
+	       g_get_monotonic_time() < deadline)
 		g_main_context_iteration(NULL, TRUE);
 	g_assert_cmpuint(m->reconcile_source, ==, 0);
+	g_assert_false(vtier_manager_damon_busy(m));
+}
+
+static void settle(VtierManager *m)
+{
+	settle_within(m, 5);
+}
+
+/* One controller interval to its end (its status read and budgets run on the worker). */
+static void run_interval(VtierManager *m)
+{
+	vtier_manager_interval_run(m);
+	settle(m);
 }
 
 static guint n_planned(VtierManager *m)
@@ -161,7 +175,7 @@ static void test_status(Fixture *f, gconstpointer data)
 	for (guint i = 0; i < 3; i++)
 		g_assert_true(attach(f->m, i, NULL, &error));
 	settle(f->m);
-	vtier_manager_interval_run(f->m);
+	run_interval(f->m);
 	result = request(f->m, req, &error);
 	g_assert_no_error(error);
 	s = vtier_snapshot_from_json(result, &error);
@@ -213,7 +227,7 @@ static void test_closed_loop_starts_parked(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, ==, VTIER_CONTROLLER_PARKED_BYTES);
 	g_assert_cmpuint(applied_scheme(f->m, up + 1)->quotas.bytes, ==,
 			 VTIER_CONTROLLER_PARKED_BYTES);
-	vtier_manager_interval_run(f->m);
+	run_interval(f->m);
 	/* 100 of 512 MiB fast, target 50%: the controller opens the PULL, under the plan's cap */
 	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
 	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, <=,
@@ -222,6 +236,70 @@ static void test_closed_loop_starts_parked(Fixture *f, gconstpointer data)
 					   f->m->plan->model->kdamonds, 0))->context->schemes,
 				  up))->quotas.bytes);
 	g_assert_cmpuint(applied_scheme(f->m, up + 1)->quotas.bytes, <, VTIER_CONTROLLER_MIN_BUDGET);
+}
+
+static gboolean on_tick(gpointer data)
+{
+	*(gboolean *)data = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+/* A commit that waits (7.3's waits for the kdamond's next loop: ~15 s seen in the lab) runs on
+ * the DAMON worker: meanwhile the main loop serves status and its timers, an interval skips the
+ * controller, reconciles asked are coalesced into one; the budgets and that reconcile land
+ * after the commit. */
+static void test_slow_commit(Fixture *f, gconstpointer data)
+{
+	g_autoptr(VtierControlRequest) req = vtier_control_request_new(VTIER_CONTROL_CMD_STATUS);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) result = NULL;
+	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	const VtierDaemonGuest *g;
+	gboolean ticked = FALSE;
+	guint64 reconciles, *budget;
+	gint64 t0;
+	gint up;
+
+	(void)data;
+	g_assert_true(attach(f->m, 1, NULL, &error));
+	settle(f->m);
+	up = ((const VtierDaemonGuest *)g_hash_table_lookup(f->m->guests, "w01"))->result->first_scheme;
+	vtier_damon_fake_set_commit_delay(f->m->fake, 1500);
+	/* the status read, then the controller's first budgets: a commit */
+	vtier_manager_interval_run(f->m);
+	while ((f->m->damon_job == NULL || f->m->damon_job->kind != VTIER_DAMON_JOB_APPLY) &&
+	       g_get_monotonic_time() < deadline)
+		g_main_context_iteration(NULL, TRUE);
+	g_assert_true(vtier_manager_damon_busy(f->m));
+	t0 = g_get_monotonic_time();
+	result = request(f->m, req, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(result);
+	g_timeout_add(20, on_tick, &ticked);
+	while (!ticked)
+		g_main_context_iteration(NULL, TRUE);
+	g_test_message("status and a 20 ms timer: %" G_GINT64_FORMAT " ms into a 1500 ms commit",
+		       (g_get_monotonic_time() - t0) / 1000);
+	g_assert_cmpint(g_get_monotonic_time() - t0, <, G_USEC_PER_SEC);
+	g_assert_true(vtier_manager_damon_busy(f->m)); /* the commit still runs */
+	/* asked while it runs: an attach (answered), reconciles (one, after), an interval (skipped) */
+	reconciles = f->m->reconciles;
+	g_assert_true(attach(f->m, 2, NULL, &error));
+	vtier_manager_mark_dirty(f->m, "test");
+	vtier_manager_interval_run(f->m);
+	g_assert_cmpint(g_get_monotonic_time() - t0, <, G_USEC_PER_SEC);
+	g_assert_true(vtier_manager_damon_busy(f->m));
+	g_assert_null(((const VtierDaemonGuest *)g_hash_table_lookup(f->m->guests, "w02"))->result);
+	settle_within(f->m, 15);
+	g_assert_cmpuint(f->m->reconciles, ==, reconciles + 1);
+	g = g_hash_table_lookup(f->m->guests, "w02");
+	g_assert_true(g->planned);
+	/* the controller's budget landed: the PULL is no longer parked */
+	budget = g_hash_table_lookup(f->m->budgets, GUINT_TO_POINTER((guint)up + 1));
+	g_assert_nonnull(budget);
+	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, ==, *budget);
+	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, !=, VTIER_CONTROLLER_PARKED_BYTES);
+	g_assert_cmpuint(f->m->commits, >=, 2);
 }
 
 static void test_memcg_fault(Fixture *f, gconstpointer data)
@@ -237,11 +315,11 @@ static void test_memcg_fault(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(n_planned(f->m), ==, 3);
 	dir = g_build_filename(f->sysroot->root, "sys/fs/cgroup/vtier.slice/w1.scope", NULL);
 	vtier_test_rm_rf(dir);
-	vtier_manager_interval_run(f->m);
+	run_interval(f->m);
 	settle(f->m);
 	/* w01 is set aside, the two others keep tiering */
 	g_assert_cmpuint(n_planned(f->m), ==, 2);
-	vtier_manager_interval_run(f->m);
+	run_interval(f->m);
 	g = vtier_snapshot_lookup(f->m->snapshot, "w01");
 	g_assert_cmpint(g->state, ==, VTIER_GUEST_STATE_FAULT);
 	g_assert_nonnull(strstr(g->last_error, "memory.numa_stat"));
@@ -493,6 +571,8 @@ int main(int argc, char **argv)
 	g_test_add("/daemon/status", Fixture, NULL, fixture_setup, test_status, fixture_teardown);
 	g_test_add("/daemon/closed-loop-starts-parked", Fixture, NULL, fixture_setup,
 		   test_closed_loop_starts_parked, fixture_teardown);
+	g_test_add("/daemon/slow-commit", Fixture, NULL, fixture_setup, test_slow_commit,
+		   fixture_teardown);
 	g_test_add("/daemon/memcg-fault", Fixture, NULL, fixture_setup, test_memcg_fault,
 		   fixture_teardown);
 	g_test_add("/daemon/restart", Fixture, NULL, fixture_setup, test_restart, fixture_teardown);

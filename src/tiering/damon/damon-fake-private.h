@@ -51,6 +51,7 @@ struct _VtierDamonFake {
 	GHashTable *stats;   /* "K/S" -> VtierDamonSchemeStats* */
 	gboolean check_memcg;
 	guint busy;
+	guint commit_delay_ms; /* a commit waits this long (vtier_damon_fake_set_commit_delay) */
 	gint next_pid;
 	GPtrArray *log;
 };

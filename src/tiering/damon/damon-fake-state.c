@@ -389,6 +389,9 @@ int vtier_damon_fake_state_write(VtierDamonFake *fake, FakeNode *kdir, const gch
 	}
 	if (!k->running)
 		return EINVAL;
+	if (fake->commit_delay_ms > 0 &&
+	    (g_str_equal(cmd, "commit") || g_str_equal(cmd, "commit_schemes_quota_goals")))
+		g_usleep((gulong)fake->commit_delay_ms * 1000);
 	if (g_str_equal(cmd, "commit"))
 		return commit(fake, kdir, k);
 	if (g_str_equal(cmd, "commit_schemes_quota_goals")) {

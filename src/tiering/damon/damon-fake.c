@@ -470,6 +470,11 @@ void vtier_damon_fake_inject_busy(VtierDamonFake *fake, guint count)
 	fake->busy = count;
 }
 
+void vtier_damon_fake_set_commit_delay(VtierDamonFake *fake, guint ms)
+{
+	fake->commit_delay_ms = ms;
+}
+
 static FakeKdamond *kstate_get(VtierDamonFake *fake, guint kdamond)
 {
 	g_autofree gchar *name = g_strdup_printf("%u", kdamond);

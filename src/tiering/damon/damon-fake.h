@@ -45,6 +45,11 @@ void vtier_damon_fake_set_check_memcg(VtierDamonFake *fake, gboolean check);
 /* The next @count writes to `state` or nr_* files fail with EBUSY (the sysfs trylock is held by
  * another writer or the refresh_ms worker). */
 void vtier_damon_fake_inject_busy(VtierDamonFake *fake, guint count);
+/* Every `commit` and `commit_schemes_quota_goals` to a running kdamond then sleeps @ms before it
+ * acts, as the kernel's damon_call() waits for the kdamond's next loop (up to ~15 s measured in
+ * the lab under a 256 MiB migration window): tests of callers that must not block on it. 0 (the
+ * default) for none. */
+void vtier_damon_fake_set_commit_delay(VtierDamonFake *fake, guint ms);
 
 gboolean vtier_damon_fake_is_running(VtierDamonFake *fake, guint kdamond);
 /* The configuration kdamond @kdamond runs with: "RELPATH VALUE" lines (relative to its

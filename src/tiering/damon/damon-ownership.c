@@ -80,7 +80,19 @@ GArray *vtier_damon_ownership_load(GError **error)
 	return g_steal_pointer(&owned);
 }
 
-static gboolean save_damon_member(JsonObject *damon, GError **error)
+static GMutex state_lock;
+
+void vtier_damon_ownership_lock_state(void)
+{
+	g_mutex_lock(&state_lock);
+}
+
+void vtier_damon_ownership_unlock_state(void)
+{
+	g_mutex_unlock(&state_lock);
+}
+
+static gboolean save_damon_member_locked(JsonObject *damon, GError **error)
 {
 	g_autoptr(JsonNode) root = load_state(error);
 	g_autofree gchar *path = state_path();
@@ -118,6 +130,16 @@ static gboolean save_damon_member(JsonObject *damon, GError **error)
 		return FALSE;
 	}
 	return TRUE;
+}
+
+static gboolean save_damon_member(JsonObject *damon, GError **error)
+{
+	gboolean ok;
+
+	vtier_damon_ownership_lock_state();
+	ok = save_damon_member_locked(damon, error);
+	vtier_damon_ownership_unlock_state();
+	return ok;
 }
 
 static gboolean read_kdamond(VtierDamonIo *io, guint k, gboolean *ret_running, gint *ret_pid,

@@ -26,6 +26,12 @@ GArray *vtier_damon_ownership_load(GError **error);
  * their current pids. Call it after every apply (damon-driver.h does). */
 gboolean vtier_damon_ownership_record(VtierDamonIo *io, guint nr_kdamonds, GError **error);
 
+/* state.json is shared: the driver saves member "damon" (on vtierd's DAMON worker thread),
+ * vtierd member "vtierd" (on its main loop). Each read-modify-write of the file holds this
+ * process-wide lock, only for the file's read and write. */
+void vtier_damon_ownership_lock_state(void);
+void vtier_damon_ownership_unlock_state(void);
+
 /* Records complete probe results with the ownership: after a restart the tree is busy with
  * vtier's own kdamonds and the probe can only read file presence. */
 gboolean vtier_damon_ownership_save_features(const VtierDamonFeatures *features, GError **error);
