@@ -10,6 +10,9 @@
 #include "virt/metadata.h"
 #include "vtier-test.h"
 
+#define MIB (1024ull * 1024)
+#define GIB (1024ull * MIB)
+
 /* vtierd's manager in dry-run on a fixture host (AMD Turin + CXL) with guests attached by pid:
  * the reconcile coalesces bursts, re-running writes nothing, faults stay per guest, and the
  * state file brings attached guests and their slots back after a restart. */
@@ -222,6 +225,69 @@ static void test_closed_loop_starts_parked(Fixture *f, gconstpointer data)
 					   f->m->plan->model->kdamonds, 0))->context->schemes,
 				  up))->quotas.bytes);
 	g_assert_cmpuint(applied_scheme(f->m, up + 1)->quotas.bytes, <, VTIER_CONTROLLER_MIN_BUDGET);
+}
+
+/* Publishes the counters of guest @g's hot stat schemes (fast node, slow node): the fake, like
+ * the kernel with refresh_ms, shows them at once. */
+static void set_hot_counters(VtierManager *m, const VtierDaemonGuest *g, guint64 passed_fast,
+			     guint64 passed_slow, guint64 snapshots)
+{
+	VtierDamonSchemeStats fast = { .sz_ops_filter_passed = passed_fast,
+				       .nr_snapshots = snapshots };
+	VtierDamonSchemeStats slow = { .sz_ops_filter_passed = passed_slow,
+				       .nr_snapshots = snapshots };
+
+	vtier_damon_fake_set_scheme_stats(m->fake, 0,
+					  (guint)g->result->first_scheme + VTIER_PLAN_HOT_FAST_OFFSET,
+					  &fast);
+	vtier_damon_fake_set_scheme_stats(m->fake, 0,
+					  (guint)g->result->first_scheme + VTIER_PLAN_HOT_SLOW_OFFSET,
+					  &slow);
+}
+
+/* vtierd feeds the controller each guest's hot bytes per node: the growth of its hot stat
+ * schemes' sz_ops_filter_passed over the growth of their nr_snapshots (7.3). */
+static void test_hot_measure(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	const VtierDaemonGuest *g;
+	const VtierSnapshotGuest *s;
+
+	(void)data;
+	g_assert_true(attach(f->m, 1, NULL, &error));
+	settle(f->m);
+	g = g_hash_table_lookup(f->m->guests, "w01");
+	g_assert_true(g->result->hot_stats);
+	g_assert_cmpuint(g->result->n_schemes, ==, 4);
+	/* the first reading only takes the counters: no measure yet, never "blind" */
+	set_hot_counters(f->m, g, 5 * GIB, GIB, 100);
+	vtier_manager_interval_run(f->m);
+	g_assert_false(g->hot_known);
+	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	g_assert_cmpint(s->control_state, !=, VTIER_CONTROL_STATE_BLIND);
+	/* 10 applications: 640 MiB passed on the fast node, 320 MiB on the slow one */
+	set_hot_counters(f->m, g, 5 * GIB + 640 * MIB, GIB + 320 * MIB, 110);
+	vtier_manager_interval_run(f->m);
+	g_assert_true(g->hot_known);
+	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	g_assert_cmpuint(s->down.hot_bytes, ==, 64 * MIB);
+	g_assert_cmpuint(s->up.hot_bytes, ==, 32 * MIB);
+	g_assert_cmpint(s->control_state, !=, VTIER_CONTROL_STATE_BLIND);
+	/* nothing published since (refresh_ms): the last measure holds */
+	vtier_manager_interval_run(f->m);
+	g_assert_true(g->hot_known);
+	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	g_assert_cmpuint(s->up.hot_bytes, ==, 32 * MIB);
+	/* applied, nothing passed: the guest has no hot memory, the controller says so */
+	set_hot_counters(f->m, g, 5 * GIB + 640 * MIB, GIB + 320 * MIB, 120);
+	vtier_manager_interval_run(f->m);
+	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	g_assert_cmpuint(s->down.hot_bytes + s->up.hot_bytes, ==, 0);
+	g_assert_cmpint(s->control_state, ==, VTIER_CONTROL_STATE_BLIND);
+	/* counters that went back (a restarted kdamond): no measure until the next interval */
+	set_hot_counters(f->m, g, MIB, MIB, 3);
+	vtier_manager_interval_run(f->m);
+	g_assert_false(g->hot_known);
 }
 
 static void test_memcg_fault(Fixture *f, gconstpointer data)
@@ -493,6 +559,8 @@ int main(int argc, char **argv)
 	g_test_add("/daemon/status", Fixture, NULL, fixture_setup, test_status, fixture_teardown);
 	g_test_add("/daemon/closed-loop-starts-parked", Fixture, NULL, fixture_setup,
 		   test_closed_loop_starts_parked, fixture_teardown);
+	g_test_add("/daemon/hot-measure", Fixture, NULL, fixture_setup, test_hot_measure,
+		   fixture_teardown);
 	g_test_add("/daemon/memcg-fault", Fixture, NULL, fixture_setup, test_memcg_fault,
 		   fixture_teardown);
 	g_test_add("/daemon/restart", Fixture, NULL, fixture_setup, test_restart, fixture_teardown);
