@@ -22,6 +22,7 @@ VARIANTS = {
     "static": "vtier ratio today: static 32 MiB/s caps, hot PULL + cold PUSH (no loop)",
     "kernel": "(5) vtier ratio, tuner=kernel (user_input goal, DAMON's tuner)",
     "vtier": "(6) vtier ratio, the controller",
+    "vtierd": "(6') vtier ratio, the controller inside vtierd",
     "hotsplit": "(7) vtier hot-split, the controller (vtierd)",
 }
 # the kernel's own tiering: what vtier is compared with ("the best kernel variant")

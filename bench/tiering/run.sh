@@ -3,7 +3,7 @@
 #
 #   bench/tiering/run.sh [--kernels "7.3 6.18"] [--workloads "single moving three"]
 #                        [--moving-variants V (default: --variants)]
-#                        [--variants "none numa mtier mtier-fixed confa static kernel vtier hotsplit"]
+#                        [--variants "none numa mtier mtier-fixed confa static kernel vtier vtierd hotsplit"]
 #                        [--seconds 60] [--target 50] [--moving-target 25] [--hot-split 95]
 #                        [--out DIR] [--builddir DIR]
 #   bench/tiering/run.sh --report-only --out DIR [--target P] [--moving-target P]   (again)
@@ -20,7 +20,8 @@
 # Variants: none (1, no tiering), numa (2, kernel.numa_balancing=2), mtier (3, DAMON's tiering
 # recipe as documented), mtier-fixed (3, its starvation avoided), confa (4, the seed's
 # Configuration A: vtierd, hot-split tuner=kernel), static (vtier's ratio plan: fixed caps, no
-# loop), kernel (5, vtier ratio tuner=kernel), vtier (6, the controller), hotsplit (7, vtierd
+# loop), kernel (5, vtier ratio tuner=kernel), vtier (6, the controller), vtierd (6', the
+# controller inside vtierd, ratio tuner=vtier), hotsplit (7, vtierd
 # hot-split tuner=vtier).
 set -uo pipefail
 
@@ -28,7 +29,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 srcdir=$(cd "$here/../.." && pwd)
 builddir=${VTIER_BUILDDIR:-$srcdir/_build}
 kernels="7.3 6.18"
-variants="none numa mtier mtier-fixed confa static kernel vtier hotsplit"
+variants="none numa mtier mtier-fixed confa static kernel vtier vtierd hotsplit"
 workloads="single moving three"
 moving_variants=""
 secs=60
@@ -70,6 +71,11 @@ policy() { # TUNER -> hot-split policy
 }
 policy 'tuner="kernel"' >"$out/policies/confa.xml"
 policy 'max-rate="32MiB/s" tuner="vtier"' >"$out/policies/hotsplit.xml"
+# vtierd: a ratio policy per target (the single and the moving workload's)
+for t in "$target" "$moving_target"; do
+	printf '<vtier:policy xmlns:vtier="https://vtier.dev/xmlns/policy/1.0" mode="ratio"><vtier:fast ratio="%s%%"/><vtier:migration max-rate="32MiB/s" tuner="vtier"/></vtier:policy>\n' \
+		"$t" >"$out/policies/vtierd-$t.xml"
+done
 
 args_of() { # VARIANT [TARGET] -> "MODE|guest.sh options"
 	local target=${2:-$target}
@@ -78,6 +84,7 @@ args_of() { # VARIANT [TARGET] -> "MODE|guest.sh options"
 	numa) echo "numa|" ;;
 	mtier | mtier-fixed) echo "damon|$1" ;;
 	confa | hotsplit) echo "vtierd|$out/policies/$1.xml" ;;
+	vtierd) echo "vtierd|$out/policies/vtierd-$target.xml" ;;
 	arbiter) echo "vtierd|" ;;
 	static) echo "loop|--budgets static --pull-min-accesses 1 --push-young --target-pct $target" ;;
 	kernel) echo "loop|--budgets kernel --target-pct $target" ;;

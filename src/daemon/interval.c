@@ -266,9 +266,10 @@ static void controller_input(VtierDaemonGuest *g, const VtierSnapshotGuest *s,
 	in->applied_down_bytes = applied[DIR_DOWN];
 	in->cap_up_bytes = up != NULL ? up->quotas.bytes : 0;
 	in->cap_down_bytes = down != NULL ? down->quotas.bytes : 0;
-	/* the PULL/PUSH tried bytes are what those schemes' patterns match, not the guest's hot
-	 * memory: without per-guest stat schemes vtierd has no measure of it */
-	in->hot_unknown = TRUE;
+	/* hot_*_bytes are the guest's hot stat schemes' measure (interval-hot.c); without them
+	 * (6.12, 6.18, or no measure yet) they are the PULL/PUSH tried bytes, what those schemes'
+	 * patterns match, not the guest's hot memory */
+	in->hot_unknown = !g->hot_known;
 	in->elapsed_ms = g->last_measure_us > 0 && g->prev_measure_us > 0
 				 ? (guint)((g->last_measure_us - g->prev_measure_us) / 1000)
 				 : 0;
@@ -390,6 +391,8 @@ static void measure_guests(VtierManager *m, gboolean with_controller,
 				&s->up, &applied[DIR_UP]);
 		count_direction(g, DIR_DOWN, guest_scheme(g, DIR_DOWN),
 				have_status ? status : NULL, &s->down, &applied[DIR_DOWN]);
+		if (with_controller)
+			vtier_daemon_guest_measure_hot(g, have_status ? status : NULL, s);
 		if (with_controller && g->last_measure_us > 0 && s->measured) {
 			gdouble dt = (gdouble)(now - g->last_measure_us) / 1e6;
 

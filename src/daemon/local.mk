@@ -13,6 +13,7 @@ libvtier_daemon_la_SOURCES = \
 	src/daemon/guests.c \
 	src/daemon/handlers.c \
 	src/daemon/interval.c \
+	src/daemon/interval-hot.c \
 	src/daemon/notify.c \
 	src/daemon/observe.c \
 	src/daemon/reconcile.c \

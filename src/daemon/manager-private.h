@@ -94,6 +94,13 @@ typedef struct {
 	guint64 last_tried[2];
 	guint64 last_qt[2];
 	gint last_scheme[2];	    /* the scheme those counters belong to */
+	/* the hot stat schemes' counters per node (fast, slow; interval-hot.c) */
+	guint64 hot_passed[2];	    /* last sz_ops_filter_passed */
+	guint64 hot_snapshots[2];   /* last nr_snapshots */
+	gint hot_scheme[2];	    /* the scheme + 1 those counters belong to, 0: none */
+	guint64 hot_last[2];	    /* the last measure per node ... */
+	gboolean hot_valid[2];	    /* ... and whether there is one */
+	gboolean hot_known;	    /* the last interval measured its hot bytes per node */
 	gint64 last_measure_us;
 	gint64 prev_measure_us;
 } VtierDaemonGuest;
@@ -226,6 +233,11 @@ void vtier_manager_interval_run(VtierManager *m);
 /* Applies the controller's budgets (m->budgets) over the plan: now when the worker is free, else
  * as soon as it is (one pending slot: the newest budgets win). */
 void vtier_manager_apply_budgets(VtierManager *m);
+/* interval-hot.c: the guest's mean hot bytes per node since the last interval from its hot stat
+ * schemes into @snap's down.hot_bytes (fast node) and up.hot_bytes (slow node); sets
+ * guest->hot_known. */
+void vtier_daemon_guest_measure_hot(VtierDaemonGuest *guest, const VtierDamonKdamondStatus *status,
+				    VtierSnapshotGuest *snap);
 /* audit.c: every [damon] audit_interval_ms, vtier's kdamond files read back against the applied
  * model (someone else's writes reported and repaired), damon_stat enabled again turned off or
  * reported, a failed reconcile retried. */

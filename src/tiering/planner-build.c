@@ -55,17 +55,44 @@ static guint hot_split_target(VtierPlan *plan, GPtrArray *members)
 	return (guint)(sum / weight);
 }
 
+/* The group's schemes past PULL/PUSH: stat-fast and stat-slow for a guest whose PULL/PUSH the
+ * controller drives (and the kernel counts its ops filters' bytes), parked otherwise. Returns the
+ * number of schemes the guest uses. */
+static guint build_group_tail(const PlanContext *ctx, VtierDamonScheme **tail, guint n_tail,
+			      PlanGuest *pg, guint n_used)
+{
+	gboolean hot = pg != NULL && n_tail == 2 && n_used == 2 &&
+		       (pg->result->mode == VTIER_POLICY_MODE_RATIO ||
+			pg->result->mode == VTIER_POLICY_MODE_ALLOWANCE) &&
+		       pg->guest->policy->tuner == VTIER_POLICY_TUNER_VTIER;
+
+	if (hot) {
+		plan_scheme_hot_stat(ctx, tail[0], pg, TRUE);
+		plan_scheme_hot_stat(ctx, tail[1], pg, FALSE);
+		pg->result->hot_stats = TRUE;
+		return n_used + 2;
+	}
+	for (guint i = 0; i < n_tail; i++)
+		plan_scheme_park(tail[i]);
+	return n_used;
+}
+
 static void build_group(const PlanContext *ctx, VtierPlan *plan, VtierDamonContext *c,
 			GHashTable *by_owner, const gchar *owner, guint group)
 {
 	VtierDamonScheme *first = vtier_damon_context_add_scheme(c);
 	VtierDamonScheme *second = vtier_damon_context_add_scheme(c);
+	VtierDamonScheme *tail[2] = { NULL, NULL };
+	guint n_tail = plan->group_schemes - 2;
 	GPtrArray *members;
 	PlanGuest *pg;
 
+	for (guint i = 0; i < n_tail; i++)
+		tail[i] = vtier_damon_context_add_scheme(c);
 	if (owner == NULL) {
 		plan_scheme_park(first);
 		plan_scheme_park(second);
+		build_group_tail(ctx, tail, n_tail, NULL, 0);
 		return;
 	}
 	members = g_hash_table_lookup(by_owner, owner);
@@ -74,14 +101,15 @@ static void build_group(const PlanContext *ctx, VtierPlan *plan, VtierDamonConte
 	for (guint i = 0; i < members->len; i++) {
 		PlanGuest *m = g_ptr_array_index(members, i);
 
-		m->result->first_scheme = (gint)(group * VTIER_PLAN_GROUP_SCHEMES);
-		m->result->n_schemes = VTIER_PLAN_GROUP_SCHEMES;
+		m->result->first_scheme = (gint)(group * plan->group_schemes);
+		m->result->n_schemes = 2;
 	}
 	switch (pg->result->mode) {
 	case VTIER_POLICY_MODE_RATIO:
 	case VTIER_POLICY_MODE_ALLOWANCE:
 		plan_scheme_pull(ctx, first, pg);
 		plan_scheme_push(ctx, second, pg);
+		pg->result->n_schemes = build_group_tail(ctx, tail, n_tail, pg, 2);
 		return;
 	case VTIER_POLICY_MODE_HOT_SPLIT: {
 		guint target = hot_split_target(plan, members);
@@ -89,6 +117,7 @@ static void build_group(const PlanContext *ctx, VtierPlan *plan, VtierDamonConte
 
 		plan_scheme_hot_split(ctx, first, fast, slow, TRUE, members, target);
 		plan_scheme_hot_split(ctx, second, fast, slow, FALSE, members, target);
+		build_group_tail(ctx, tail, n_tail, NULL, 0);
 		return;
 	}
 	case VTIER_POLICY_MODE_PIN_FAST:
@@ -102,6 +131,7 @@ static void build_group(const PlanContext *ctx, VtierPlan *plan, VtierDamonConte
 		g_assert_not_reached();
 	}
 	plan_scheme_park(second);
+	build_group_tail(ctx, tail, n_tail, NULL, 0);
 	pg->result->n_schemes = 1;
 }
 

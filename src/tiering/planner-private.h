@@ -55,6 +55,13 @@ void plan_scheme_pull(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 void plan_scheme_push(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg);
 void plan_scheme_pin(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg);
 void plan_scheme_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg);
+/* The guest's hot memory on its fast (@fast) or slow node: `stat`, no quota. */
+void plan_scheme_hot_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg,
+			  gboolean fast);
+/* The scheme group size: VTIER_PLAN_GROUP_SCHEMES_HOT when the kernel counts the bytes a scheme's
+ * ops filters let through and its applications (the hot stat schemes' measure), else
+ * VTIER_PLAN_GROUP_SCHEMES. */
+guint plan_group_schemes(const PlanContext *ctx);
 /* Configuration A: @to_fast selects PULL (slow->fast) or PUSH (fast->slow); @members are the
  * PlanGuest of the pair, sorted by name; @target_bp the fast share of the hot set. */
 void plan_scheme_hot_split(const PlanContext *ctx, VtierDamonScheme *scheme, guint fast,

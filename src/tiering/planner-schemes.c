@@ -259,6 +259,37 @@ void plan_scheme_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
 }
 
+/* The guest's hot memory on one node, for vtier's controller (docs/planner.md, "Hot memory per
+ * node"): the PULL's hotness threshold, kept to the node's ranges and the guest's memcg as the
+ * PULL/PUSH are, no quota (a stat scheme moves nothing). On paddr, `stat` walks the pages of
+ * every matching region and adds those its ops filters let through (the memcg's) to
+ * stats/sz_ops_filter_passed; stats/nr_snapshots counts its applications, so their growth over
+ * an interval gives the guest's mean hot bytes on that node. */
+void plan_scheme_hot_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg,
+			  gboolean fast)
+{
+	match_all(scheme);
+	scheme->action = VTIER_DAMON_ACTION_STAT;
+	scheme->apply_interval_us = plan_apply_interval(ctx);
+	scheme->nr_accesses.min = plan_hot_min_accesses(pg->guest->policy->hot_threshold_bp);
+	add_keep_node(ctx, scheme, (guint)(fast ? pg->result->fast_node : pg->result->slow_node));
+	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
+}
+
+guint plan_group_schemes(const PlanContext *ctx)
+{
+	const VtierDamonFeatures *f = ctx->features;
+
+	/* 6.18 has sz_ops_filter_passed but not nr_snapshots: without the count of applications
+	 * the bytes passed are no measure (the time since the last read is not one either: in the
+	 * lab, 7.3 applied its schemes 4.5 times a second, not the nominal 10) */
+	if (ctx->modern_filters && f->scheme_stats != NULL &&
+	    g_strv_contains((const gchar *const *)f->scheme_stats, "sz_ops_filter_passed") &&
+	    g_strv_contains((const gchar *const *)f->scheme_stats, "nr_snapshots"))
+		return VTIER_PLAN_GROUP_SCHEMES_HOT;
+	return VTIER_PLAN_GROUP_SCHEMES;
+}
+
 void plan_scheme_hot_split(const PlanContext *ctx, VtierDamonScheme *scheme, guint fast,
 			   guint slow, gboolean to_fast, GPtrArray *members, guint target_bp)
 {

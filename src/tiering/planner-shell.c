@@ -27,8 +27,8 @@ static void append_parked(GString *out, const VtierPlan *plan)
 		g_string_append_printf(out,
 				       "# kdamond 0 schemes %u-%u: parked (spare slots: stat, %u-byte "
 				       "budget)\n",
-				       g * VTIER_PLAN_GROUP_SCHEMES,
-				       (end + 1) * VTIER_PLAN_GROUP_SCHEMES - 1,
+				       g * plan->group_schemes,
+				       (end + 1) * plan->group_schemes - 1,
 				       VTIER_PLAN_PARKED_BYTES);
 		g = end + 1;
 	}

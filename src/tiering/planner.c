@@ -462,6 +462,7 @@ VtierPlan *vtier_planner_plan(const VtierPlanInput *input, GError **error)
 			     input->features->filter_allow;
 	ctx.tune_intervals = input->features->intervals_goal &&
 			     options->intervals_autotune;
+	plan->group_schemes = plan_group_schemes(&ctx);
 	plan->model = vtier_damon_model_new();
 	plan->notes = g_ptr_array_new_with_free_func(g_free);
 	plan->guests = g_ptr_array_new_with_free_func((GDestroyNotify)guest_result_free);

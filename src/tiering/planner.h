@@ -30,6 +30,14 @@
  */
 
 #define VTIER_PLAN_GROUP_SCHEMES 2
+/* The group size when the kernel counts the bytes a scheme's ops filters let through and the
+ * scheme's applications (stats/sz_ops_filter_passed and stats/nr_snapshots, 7.3): a guest whose PULL/PUSH vtier's controller drives gets two
+ * more schemes, `stat` over its hot memory on the fast node and on the slow node (docs/planner.md,
+ * "Hot memory per node"). Order in the group: PULL, PUSH, stat-fast, stat-slow. */
+#define VTIER_PLAN_GROUP_SCHEMES_HOT 4
+/* The hot stat schemes' offsets in the group. */
+#define VTIER_PLAN_HOT_FAST_OFFSET 2
+#define VTIER_PLAN_HOT_SLOW_OFFSET 3
 #define VTIER_PLAN_GROUP_CHUNK 8
 /* A parked scheme's budget: below one page, so DAMON applies nothing. */
 #define VTIER_PLAN_PARKED_BYTES 1
@@ -101,6 +109,8 @@ typedef struct {
 	gint first_scheme;     /* -1 when it has no scheme of its own */
 	guint n_schemes;
 	guint64 fast_target_bytes; /* fast memory the policy asks for, after priority sharing */
+	gboolean hot_stats;    /* its group ends with the stat-fast and stat-slow schemes (at
+				* first_scheme + VTIER_PLAN_HOT_{FAST,SLOW}_OFFSET) */
 } VtierPlanGuestResult;
 
 typedef struct {
@@ -109,6 +119,7 @@ typedef struct {
 	GPtrArray *guests;	  /* VtierPlanGuestResult, sorted by name */
 	GPtrArray *notes;	  /* gchar *: facts for the admin (status), in plan order */
 	gchar *sampler_reason;	  /* the perf event used, or why page-table sampling is used */
+	guint group_schemes;	  /* schemes per group: VTIER_PLAN_GROUP_SCHEMES(_HOT) */
 } VtierPlan;
 
 void vtier_plan_free(VtierPlan *plan);

@@ -98,7 +98,10 @@ typedef struct {
 	guint64 migrated_bytes;	   /* counter: sz_applied summed over vtierd's life */
 	guint64 tried_bytes;	   /* counter: sz_tried summed */
 	guint64 quota_exceeded;	   /* counter: qt_exceeds summed */
-	guint64 hot_bytes;	   /* what DAMON last saw as hot in this direction's source node */
+	guint64 hot_bytes;	   /* what DAMON last saw as hot in this direction's source node:
+				    * the guest's mean hot bytes there over the last interval from
+				    * its hot stat schemes (docs/planner.md, "Hot memory per node"),
+				    * else the scheme's tried bytes (what its pattern matches) */
 	gint scheme;		   /* the scheme's index in kdamond 0, -1 when none */
 } VtierSnapshotDirection;
 

@@ -9,6 +9,9 @@
 #include "daemon/manager-private.h"
 #include "virt/metadata.h"
 #include "vtier-test.h"
+#define MIB (1024ull * 1024)
+#define GIB (1024ull * MIB)
+
 
 /* vtierd's manager in dry-run on a fixture host (AMD Turin + CXL) with guests attached by pid:
  * the reconcile coalesces bursts, re-running writes nothing, faults stay per guest, and the
@@ -236,6 +239,69 @@ static void test_closed_loop_starts_parked(Fixture *f, gconstpointer data)
 					   f->m->plan->model->kdamonds, 0))->context->schemes,
 				  up))->quotas.bytes);
 	g_assert_cmpuint(applied_scheme(f->m, up + 1)->quotas.bytes, <, VTIER_CONTROLLER_MIN_BUDGET);
+}
+
+/* Publishes the counters of guest @g's hot stat schemes (fast node, slow node): the fake, like
+ * the kernel with refresh_ms, shows them at once. */
+static void set_hot_counters(VtierManager *m, const VtierDaemonGuest *g, guint64 passed_fast,
+			     guint64 passed_slow, guint64 snapshots)
+{
+	VtierDamonSchemeStats fast = { .sz_ops_filter_passed = passed_fast,
+				       .nr_snapshots = snapshots };
+	VtierDamonSchemeStats slow = { .sz_ops_filter_passed = passed_slow,
+				       .nr_snapshots = snapshots };
+
+	vtier_damon_fake_set_scheme_stats(m->fake, 0,
+					  (guint)g->result->first_scheme + VTIER_PLAN_HOT_FAST_OFFSET,
+					  &fast);
+	vtier_damon_fake_set_scheme_stats(m->fake, 0,
+					  (guint)g->result->first_scheme + VTIER_PLAN_HOT_SLOW_OFFSET,
+					  &slow);
+}
+
+/* vtierd feeds the controller each guest's hot bytes per node: the growth of its hot stat
+ * schemes' sz_ops_filter_passed over the growth of their nr_snapshots (7.3). */
+static void test_hot_measure(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	const VtierDaemonGuest *g;
+	const VtierSnapshotGuest *s;
+
+	(void)data;
+	g_assert_true(attach(f->m, 1, NULL, &error));
+	settle(f->m);
+	g = g_hash_table_lookup(f->m->guests, "w01");
+	g_assert_true(g->result->hot_stats);
+	g_assert_cmpuint(g->result->n_schemes, ==, 4);
+	/* the first reading only takes the counters: no measure yet, never "blind" */
+	set_hot_counters(f->m, g, 5 * GIB, GIB, 100);
+	run_interval(f->m);
+	g_assert_false(g->hot_known);
+	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	g_assert_cmpint(s->control_state, !=, VTIER_CONTROL_STATE_BLIND);
+	/* 10 applications: 640 MiB passed on the fast node, 320 MiB on the slow one */
+	set_hot_counters(f->m, g, 5 * GIB + 640 * MIB, GIB + 320 * MIB, 110);
+	run_interval(f->m);
+	g_assert_true(g->hot_known);
+	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	g_assert_cmpuint(s->down.hot_bytes, ==, 64 * MIB);
+	g_assert_cmpuint(s->up.hot_bytes, ==, 32 * MIB);
+	g_assert_cmpint(s->control_state, !=, VTIER_CONTROL_STATE_BLIND);
+	/* nothing published since (refresh_ms): the last measure holds */
+	run_interval(f->m);
+	g_assert_true(g->hot_known);
+	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	g_assert_cmpuint(s->up.hot_bytes, ==, 32 * MIB);
+	/* applied, nothing passed: the guest has no hot memory, the controller says so */
+	set_hot_counters(f->m, g, 5 * GIB + 640 * MIB, GIB + 320 * MIB, 120);
+	run_interval(f->m);
+	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	g_assert_cmpuint(s->down.hot_bytes + s->up.hot_bytes, ==, 0);
+	g_assert_cmpint(s->control_state, ==, VTIER_CONTROL_STATE_BLIND);
+	/* counters that went back (a restarted kdamond): no measure until the next interval */
+	set_hot_counters(f->m, g, MIB, MIB, 3);
+	run_interval(f->m);
+	g_assert_false(g->hot_known);
 }
 
 static gboolean on_tick(gpointer data)
@@ -590,5 +656,7 @@ int main(int argc, char **argv)
 		   libvirt_teardown);
 	g_test_add("/daemon/libvirt/metadata", Fixture, NULL, libvirt_setup, test_libvirt_metadata,
 		   libvirt_teardown);
+	g_test_add("/daemon/hot-measure", Fixture, NULL, fixture_setup, test_hot_measure,
+		   fixture_teardown);
 	return g_test_run();
 }

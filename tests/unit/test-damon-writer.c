@@ -644,6 +644,47 @@ static void test_read_status(void)
 	fixture_teardown(&fx);
 }
 
+/* The periodic read (a filtered status, vtierd's every interval) takes what the controller needs:
+ * PULL/PUSH's applied/tried/quota counters and the hot stat schemes' sz_ops_filter_passed and
+ * nr_snapshots, only of the wanted schemes; on 6.18, which lacks nr_snapshots, that reads 0. */
+static void test_read_status_periodic(void)
+{
+	const gchar *profiles[] = { "7.3", "6.18" };
+
+	for (gsize p = 0; p < G_N_ELEMENTS(profiles); p++) {
+		Fixture fx = { 0 };
+		g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+		g_auto(VtierDamonKdamondStatus) status = { 0 };
+		g_autoptr(GArray) wanted = g_array_new(FALSE, FALSE, sizeof(guint));
+		VtierDamonSchemeStats st = { .nr_tried = 5, .sz_tried = 5 << 20, .sz_applied = 3 << 20,
+					     .sz_ops_filter_passed = 640 << 20, .qt_exceeds = 2,
+					     .nr_snapshots = 10, .effective_bytes = 4096 };
+		g_autoptr(GError) error = NULL;
+		const VtierDamonSchemeStats *got;
+		guint one = 1;
+
+		fixture_setup(&fx, profiles[p], TRUE);
+		apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+		vtier_damon_fake_set_scheme_stats(fx.fake, 0, 0, &st);
+		vtier_damon_fake_set_scheme_stats(fx.fake, 0, 1, &st);
+		g_array_append_val(wanted, one);
+		vtier_damon_writer_set_status_schemes(fx.writer, wanted);
+		g_assert_true(vtier_damon_writer_read_status(fx.writer, 0, &status, &error));
+		g_assert_no_error(error);
+		g_assert_cmpuint(status.schemes->len, ==, 2);
+		got = &g_array_index(status.schemes, VtierDamonSchemeStats, 0);
+		g_assert_cmpuint(got->sz_ops_filter_passed, ==, 0); /* not wanted: not read */
+		got = &g_array_index(status.schemes, VtierDamonSchemeStats, 1);
+		g_assert_cmpuint(got->sz_applied, ==, 3 << 20);
+		g_assert_cmpuint(got->qt_exceeds, ==, 2);
+		g_assert_cmpuint(got->sz_ops_filter_passed, ==, 640 << 20);
+		g_assert_cmpuint(got->nr_snapshots, ==, p == 0 ? 10 : 0);
+		g_assert_cmpuint(got->nr_tried, ==, 0);	  /* full status only */
+		g_assert_cmpuint(got->effective_bytes, ==, 0);
+		fixture_teardown(&fx);
+	}
+}
+
 /* The kernel's answers, mapped to causes. */
 static void test_error_mapping(void)
 {
@@ -787,6 +828,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/damon/writer/hw-rfc", test_hw_rfc);
 	g_test_add_func("/damon/writer/kdamond-count", test_kdamond_count);
 	g_test_add_func("/damon/writer/read-status", test_read_status);
+	g_test_add_func("/damon/writer/read-status-periodic", test_read_status_periodic);
 	g_test_add_func("/damon/writer/error-mapping", test_error_mapping);
 	g_test_add_func("/damon/writer/6.12-commit-stops", test_612_commit_stops);
 	g_test_add_func("/damon/writer/adopted-restore", test_adopted_restore);

@@ -137,7 +137,9 @@ static void test_plan_ratio_modern(void)
 	target = g_ptr_array_index(c->targets, 0);
 	g_assert_cmpuint(target->regions->len, ==, 2);
 	g_assert_cmpuint(g_array_index(target->regions, VtierDamonRegion, 1).start, ==, 4 * GIB);
-	g_assert_cmpuint(c->schemes->len, ==, VTIER_PLAN_GROUP_CHUNK * VTIER_PLAN_GROUP_SCHEMES);
+	/* 7.3 counts ops-filtered bytes and applications: groups of four (PULL, PUSH, hot stats) */
+	g_assert_cmpuint(plan->group_schemes, ==, VTIER_PLAN_GROUP_SCHEMES_HOT);
+	g_assert_cmpuint(c->schemes->len, ==, VTIER_PLAN_GROUP_CHUNK * VTIER_PLAN_GROUP_SCHEMES_HOT);
 	pull = scheme_of(plan, 0, 0);
 	g_assert_cmpint(pull->action, ==, VTIER_DAMON_ACTION_MIGRATE_HOT);
 	g_assert_cmpint(pull->target_nid, ==, 0);
@@ -171,7 +173,24 @@ static void test_plan_ratio_modern(void)
 	assert_filter(push, 0, VTIER_DAMON_LAYER_CORE, VTIER_DAMON_FILTER_ADDR, FALSE, FALSE);
 	assert_filter(push, 1, VTIER_DAMON_LAYER_OPS, VTIER_DAMON_FILTER_YOUNG, TRUE, FALSE);
 	assert_filter(push, 2, VTIER_DAMON_LAYER_OPS, VTIER_DAMON_FILTER_MEMCG, TRUE, TRUE);
-	for (guint s = 2; s < c->schemes->len; s++) {
+	/* the guest's hot memory on the fast (2) and the slow node (3): stat, the PULL's ... */
+	for (guint s = 2; s < 4; s++) {
+		VtierDamonScheme *hot = scheme_of(plan, 0, s);
+
+		g_assert_cmpint(hot->action, ==, VTIER_DAMON_ACTION_STAT);
+		g_assert_cmpuint(hot->quotas.bytes, ==, 0); /* no quota */
+		g_assert_cmpuint(hot->nr_accesses.min, ==, 1);
+		g_assert_cmpuint(hot->nr_accesses.max, ==, G_MAXUINT32);
+		g_assert_cmpuint(hot->filters->len, ==, 2);
+		assert_filter(hot, 0, VTIER_DAMON_LAYER_CORE, VTIER_DAMON_FILTER_ADDR, FALSE, FALSE);
+		assert_filter(hot, 1, VTIER_DAMON_LAYER_OPS, VTIER_DAMON_FILTER_MEMCG, TRUE, TRUE);
+		/* ... kept to one node (reject the other node's range) */
+		addr = g_ptr_array_index(hot->filters, 0);
+		g_assert_cmpuint(addr->addr_start, ==, s == 2 ? 0 : 4 * GIB);
+	}
+	g_assert_true(result_of(plan, "vm1")->hot_stats);
+	g_assert_cmpuint(result_of(plan, "vm1")->n_schemes, ==, 4);
+	for (guint s = 4; s < c->schemes->len; s++) {
 		VtierDamonScheme *parked = scheme_of(plan, 0, s);
 
 		g_assert_cmpint(parked->action, ==, VTIER_DAMON_ACTION_STAT);
@@ -459,7 +478,7 @@ static void test_plan_stable_slots(void)
 	add_guest(&f, 11, VTIER_POLICY_MODE_RATIO);
 	b = plan_with(&f, a->slots);
 	changed = changed_schemes(a, b);
-	g_assert_cmpuint(changed->len, ==, 2);
+	g_assert_cmpuint(changed->len, ==, b->group_schemes);
 	g_assert_cmpint(g_array_index(changed, guint, 0), ==, result_of(b, "vm11")->first_scheme);
 	g_clear_pointer(&changed, g_array_unref);
 	/* removing vm3 parks only its group */
@@ -467,7 +486,7 @@ static void test_plan_stable_slots(void)
 	remove_guest(&f, "vm3");
 	c = plan_with(&f, b->slots);
 	changed = changed_schemes(b, c);
-	g_assert_cmpuint(changed->len, ==, 2);
+	g_assert_cmpuint(changed->len, ==, c->group_schemes);
 	g_assert_cmpint(g_array_index(changed, guint, 0), ==, vm3);
 	g_assert_cmpint(scheme_of(c, 0, (guint)vm3)->action, ==, VTIER_DAMON_ACTION_STAT);
 	g_clear_pointer(&changed, g_array_unref);
@@ -476,7 +495,7 @@ static void test_plan_stable_slots(void)
 	d = plan_with(&f, c->slots);
 	g_assert_cmpint(result_of(d, "vm12")->first_scheme, ==, vm3);
 	changed = changed_schemes(c, d);
-	g_assert_cmpuint(changed->len, ==, 2);
+	g_assert_cmpuint(changed->len, ==, d->group_schemes);
 	fixture_clear(&f);
 }
 

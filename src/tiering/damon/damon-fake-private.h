@@ -75,4 +75,7 @@ void vtier_damon_fake_node_set(FakeNode *node, const gchar *value);
 void vtier_damon_fake_build(VtierDamonFake *fake);
 /* Handles a write of @value to `state` of kdamond dir @kdir; returns 0 or the errno. */
 int vtier_damon_fake_state_write(VtierDamonFake *fake, FakeNode *kdir, const gchar *value);
+/* What the kernel's refresh_ms does: when kdamond dir @kdir runs with refresh_ms > 0, publishes
+ * the schemes' stats and effective quotas (not the tried regions) as the update_* commands do. */
+void vtier_damon_fake_refresh(VtierDamonFake *fake, FakeNode *kdir);
 gboolean vtier_damon_fake_any_running(VtierDamonFake *fake);

@@ -373,6 +373,16 @@ static int commit(VtierDamonFake *fake, FakeNode *kdir, FakeKdamond *k)
 	return 0;
 }
 
+void vtier_damon_fake_refresh(VtierDamonFake *fake, FakeNode *kdir)
+{
+	FakeKdamond *k = g_hash_table_lookup(fake->kstates, kdir);
+
+	if (k == NULL || !k->running || get_u64(kdir, "refresh_ms") == 0)
+		return;
+	publish(fake, kdir, k, "update_schemes_stats");
+	publish(fake, kdir, k, "update_schemes_effective_quotas");
+}
+
 int vtier_damon_fake_state_write(VtierDamonFake *fake, FakeNode *kdir, const gchar *cmd)
 {
 	FakeKdamond *k = g_hash_table_lookup(fake->kstates, kdir);

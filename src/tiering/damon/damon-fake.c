@@ -521,8 +521,13 @@ gchar *vtier_damon_fake_get_files_config(VtierDamonFake *fake, guint kdamond)
 void vtier_damon_fake_set_scheme_stats(VtierDamonFake *fake, guint kdamond, guint scheme,
 				       const VtierDamonSchemeStats *stats)
 {
+	g_autofree gchar *rel = g_strdup_printf("%u", kdamond);
+	FakeNode *kdir = vtier_damon_fake_node_lookup(fake->kdamonds, rel);
+
 	g_hash_table_replace(fake->stats, g_strdup_printf("%u/%u", kdamond, scheme),
 			     g_memdup2(stats, sizeof(*stats)));
+	if (kdir != NULL)
+		vtier_damon_fake_refresh(fake, kdir);
 }
 
 const GPtrArray *vtier_damon_fake_get_log(VtierDamonFake *fake)

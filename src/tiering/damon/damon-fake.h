@@ -23,6 +23,8 @@
  *    untouched but the files keep the rejected values, as on the kernel;
  *  - state commands other than `on` are valid only while running (EINVAL otherwise, EPERM for
  *    `off` of a stopped kdamond); update_* commands fill stats, effective quotas and tried bytes;
+ *    with `refresh_ms` > 0 a running kdamond publishes stats and effective quotas itself (at
+ *    once here, within refresh_ms on the kernel), tried bytes only on the update_* command;
  *  - the exclusive modules (/sys/module/NAME/parameters/enabled) and tracefs events exist as
  *    the features say.
  *
@@ -58,7 +60,8 @@ gchar *vtier_damon_fake_get_running_config(VtierDamonFake *fake, guint kdamond);
 /* The current files of contexts/0/ of @kdamond in the same format. */
 gchar *vtier_damon_fake_get_files_config(VtierDamonFake *fake, guint kdamond);
 
-/* What the kernel will publish for scheme @scheme at the next update_* command. */
+/* What the kernel will publish for scheme @scheme at the next update_* command (or, running with
+ * refresh_ms > 0, now). */
 void vtier_damon_fake_set_scheme_stats(VtierDamonFake *fake, guint kdamond, guint scheme,
 				       const VtierDamonSchemeStats *stats);
 

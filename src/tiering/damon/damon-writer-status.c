@@ -29,8 +29,10 @@ static gboolean read_u64(VtierDamonWriter *w, const gchar *rel, guint64 *ret, GE
 	return vtier_damon_io_read_u64(w->io, path, ret, error);
 }
 
-/* @periodic: what the per-interval read of a filtered status needs (the controller's inputs); the
- * rest is read only for a full status. */
+/* @periodic: what the per-interval read of a filtered status needs (the controller's inputs:
+ * sz_applied, qt_exceeds and the tried bytes of PULL/PUSH; sz_ops_filter_passed and nr_snapshots
+ * of the hot stat schemes, whose growth gives a guest's hot bytes per node); the rest is read
+ * only for a full status. */
 static const struct {
 	const gchar *file;
 	gsize offset;
@@ -41,9 +43,9 @@ static const struct {
 	{ "stats/nr_applied", G_STRUCT_OFFSET(VtierDamonSchemeStats, nr_applied), FALSE },
 	{ "stats/sz_applied", G_STRUCT_OFFSET(VtierDamonSchemeStats, sz_applied), TRUE },
 	{ "stats/sz_ops_filter_passed", G_STRUCT_OFFSET(VtierDamonSchemeStats, sz_ops_filter_passed),
-	  FALSE },
+	  TRUE },
 	{ "stats/qt_exceeds", G_STRUCT_OFFSET(VtierDamonSchemeStats, qt_exceeds), TRUE },
-	{ "stats/nr_snapshots", G_STRUCT_OFFSET(VtierDamonSchemeStats, nr_snapshots), FALSE },
+	{ "stats/nr_snapshots", G_STRUCT_OFFSET(VtierDamonSchemeStats, nr_snapshots), TRUE },
 	{ "quotas/effective_bytes", G_STRUCT_OFFSET(VtierDamonSchemeStats, effective_bytes), FALSE },
 	{ "tried_regions/total_bytes", G_STRUCT_OFFSET(VtierDamonSchemeStats, tried_bytes), TRUE },
 };

@@ -2,7 +2,7 @@
 # vtier plan: 2 of 2 guests planned, kernel profile 7.3+hw-rfc
 # guest vm1: hot-split, fast node 0, slow node 1, kdamond 0 schemes 0-1
 # guest vm2: hot-split, fast node 0, slow node 1, kdamond 0 schemes 0-1
-# kdamond 0 schemes 2-15: parked (spare slots: stat, 1-byte budget)
+# kdamond 0 schemes 4-31: parked (spare slots: stat, 1-byte budget)
 # access sampling: hardware sampler ibs (ibs_op)
 # DAMON writes of this vtier plan (DAMON features: profile 7.3+hw-rfc), in order.
 set -e
@@ -28,7 +28,7 @@ echo 4294967296 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/reg
 echo 826781204480 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/2/end
 echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/3/start
 echo 1374389534720 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/3/end
-echo 16 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/nr_schemes
+echo 32 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/nr_schemes
 echo migrate_hot > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/action
 echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/target_nid
 echo 1374389530625 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/min
@@ -111,6 +111,38 @@ echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/14/quotas/byte
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/14/quotas/reset_interval_ms
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/15/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/15/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/16/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/16/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/17/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/17/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/18/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/18/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/19/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/19/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/20/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/20/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/21/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/21/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/22/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/22/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/23/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/23/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/24/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/24/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/25/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/25/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/26/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/26/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/27/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/27/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/28/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/28/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/29/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/29/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/30/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/30/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/31/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/31/quotas/reset_interval_ms
 echo on > /sys/kernel/mm/damon/admin/kdamonds/0/state
 sleep 1.200
 echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/min
