@@ -167,7 +167,8 @@ static void test_plan_ratio_modern(void)
 	g_assert_cmpint(push->action, ==, VTIER_DAMON_ACTION_MIGRATE_COLD);
 	g_assert_cmpint(push->target_nid, ==, 1);
 	g_assert_cmpuint(push->nr_accesses.max, ==, 0);
-	g_assert_cmpuint(push->age.min, ==, 100); /* 10 s in 100 ms aggregations */
+	/* tuner=vtier: no cold age (the controller decides when; young pages are rejected) */
+	g_assert_cmpuint(push->age.min, ==, 0);
 	g_assert_cmpuint(push->filters->len, ==, 3);
 	assert_filter(push, 0, VTIER_DAMON_LAYER_CORE, VTIER_DAMON_FILTER_ADDR, FALSE, FALSE);
 	assert_filter(push, 1, VTIER_DAMON_LAYER_OPS, VTIER_DAMON_FILTER_YOUNG, TRUE, FALSE);
@@ -333,6 +334,7 @@ static void test_plan_kernel_goals(void)
 	g_assert_cmpint(goal->target_metric, ==, VTIER_DAMON_METRIC_NODE_MEMCG_FREE_BP);
 	g_assert_cmpuint(goal->target_value, ==, 5000);
 	g_assert_cmpuint(pull->quotas.bytes, ==, 256 * MIB); /* the cap stays */
+	g_assert_cmpuint(push->age.min, ==, 100); /* the cold age: 10 s in 100 ms aggregations */
 	fixture_clear(&f);
 }
 
