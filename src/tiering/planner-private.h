@@ -23,7 +23,8 @@
  * than the shortest tuning period (3 x 20 x 5 ms = 300 ms), so no retune can starve them. */
 #define PLAN_TUNED_APPLY_US 100000
 /* Quota weights: hotness (access frequency first, then age); migrate_cold uses the inverse, so
- * PULL takes the hottest pages and PUSH the coldest when the budget is short. */
+ * PULL takes the hottest pages and PUSH the coldest when the budget is short. A PULL over every
+ * region drops the age weight (planner-schemes.c, pull_rank_by_frequency). */
 #define PLAN_WEIGHT_SZ_PERMIL 0
 #define PLAN_WEIGHT_NR_ACCESSES_PERMIL 1000
 #define PLAN_WEIGHT_AGE_PERMIL 100

@@ -180,16 +180,32 @@ static void add_kernel_goals(const PlanContext *ctx, VtierDamonScheme *scheme,
 		 pull ? MAX(bp, 1) : MAX(10000 - bp, 1), (gint)fast->id, g->memcg_path);
 }
 
+/* A PULL over every region of the slow node (closed loop, pin-fast) ranks regions by access
+ * frequency only. DAMOS resets the age of every region it tries, whether anything moved or not,
+ * and among regions with no access the youngest rank highest: with an age weight, the free pages
+ * and other memory the PULL had just tried stayed the top-ranked cold regions, the quota's score
+ * threshold let only those (>= one budget's worth) be tried, and the guest's older cold pages
+ * were never reached. Measured on 7.3: a guest settled at 50% asked to go to 70% moved 0.5 MiB
+ * in 60 s, its PULL trying the same six 33 MiB free regions at the top of node 1 (age 1, nothing
+ * passing the memcg filter) at ~1.2 GiB/s (docs/controller.md). Without an age weight every cold
+ * region scores 0: hot regions still come first when they fill the budget, and below that the
+ * budget walks the node in address order. */
+static void pull_rank_by_frequency(VtierDamonScheme *scheme)
+{
+	scheme->quotas.age_permil = 0;
+}
+
 /* With vtier's closed loop (src/tiering/controller.h) the PULL of ratio and allowance takes every
- * region of the guest on the slow node, hottest first by the quota's priority weights, so that a
- * share above the hot set can be reached (measured in the lab on 7.3: the hot set arrived first,
- * then cold pages up to the share; docs/controller.md). Without fail_charge (< 7.2) the budget is
- * charged for free pages and pages of others, and prioritised it kept charging the regions the
- * hot set had just left (6.18: stuck at 24.6% of a 50% target): there the weights are 0 and DAMON
- * takes regions in address order (6.18: 49.5% in 16 s). */
+ * region of the guest on the slow node, hottest first by access frequency, so that a share above
+ * the hot set can be reached (measured in the lab on 7.3: the hot set arrived first, then cold
+ * pages up to the share; docs/controller.md). Without fail_charge (< 7.2) the budget is charged
+ * for free pages and pages of others, and prioritised it kept charging the regions the hot set
+ * had just left (6.18: stuck at 24.6% of a 50% target): there the weights are 0 and DAMON takes
+ * regions in address order (6.18: 49.5% in 16 s). */
 static void pull_every_region(const PlanContext *ctx, VtierDamonScheme *scheme)
 {
 	scheme->nr_accesses.min = 0;
+	pull_rank_by_frequency(scheme);
 	if (ctx->features->fail_charge)
 		return;
 	scheme->quotas.sz_permil = 0;
@@ -215,6 +231,13 @@ void plan_scheme_pull(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
 }
 
+/* The PUSH takes regions without access, coldest first, and rejects pages touched since the last
+ * check (young). With the kernel's goal tuner it also waits for the policy's cold age. With
+ * vtier's closed loop it does not: the controller asks for a PUSH only while the guest is above
+ * its target, and the guest's cold pages on the fast node lie between its hot ones, page by page,
+ * where DAMON's regions of them rarely reach the age. Measured on 7.3: after 50% -> 70% the cold
+ * regions of the guest on node 0 were 4-160 KiB slivers between hot ones, none older than 9.5 s
+ * (a 10 s cold age), and 70% -> 30% stopped at 53.7% (docs/controller.md). */
 void plan_scheme_push(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg)
 {
 	const VtierPolicy *policy = pg->guest->policy;
@@ -225,17 +248,20 @@ void plan_scheme_push(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 	scheme->apply_interval_us = plan_apply_interval(ctx);
 	scheme->nr_accesses.min = 0;
 	scheme->nr_accesses.max = 0;
-	scheme->age.min = plan_age_intervals(policy->cold_age_ms);
 	set_quota(ctx, scheme, policy->max_rate);
-	if (policy->tuner == VTIER_POLICY_TUNER_KERNEL)
+	if (policy->tuner == VTIER_POLICY_TUNER_KERNEL) {
+		scheme->age.min = plan_age_intervals(policy->cold_age_ms);
 		add_kernel_goals(ctx, scheme, pg, FALSE);
+	}
 	add_keep_node(ctx, scheme, (guint)pg->result->fast_node);
 	add_reject_young(ctx, scheme);
 	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
 }
 
 /* pin-fast / pin-slow: every page of the guest on the other tier moves, hottest (pin-fast) or
- * coldest (pin-slow) first, at the policy's rate. */
+ * coldest (pin-slow) first, at the policy's rate. pin-fast is a PULL over every region: ranked by
+ * frequency only (pull_rank_by_frequency). pin-slow keeps the age weight: the coldest rank
+ * highest, and a region tried (age reset) drops to the bottom, so its tries rotate. */
 void plan_scheme_pin(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg)
 {
 	gboolean to_fast = pg->guest->policy->mode == VTIER_POLICY_MODE_PIN_FAST;
@@ -245,6 +271,8 @@ void plan_scheme_pin(const PlanContext *ctx, VtierDamonScheme *scheme, const Pla
 	scheme->target_nid = to_fast ? pg->result->fast_node : pg->result->slow_node;
 	scheme->apply_interval_us = plan_apply_interval(ctx);
 	set_quota(ctx, scheme, pg->guest->policy->max_rate);
+	if (to_fast)
+		pull_rank_by_frequency(scheme);
 	add_keep_node(ctx, scheme,
 		      (guint)(to_fast ? pg->result->slow_node : pg->result->fast_node));
 	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);

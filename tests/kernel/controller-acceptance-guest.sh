@@ -1,18 +1,26 @@
 #!/bin/bash
-# controller-acceptance-guest.sh BUILDDIR [PCT] — inside a lab guest only (tests/kernel/lab): the
-# controller issue's acceptance. vtierd runs with its default configuration (no config file);
+# controller-acceptance-guest.sh BUILDDIR [PCT [PCT2]] — inside a lab guest only (tests/kernel/lab):
+# the controller issue's acceptance. vtierd runs with its default configuration (no config file);
 # a 512 MiB workload (128 MiB hot) in cgroup /tier/work is populated on the slow node; then
 #   vtierctl attach work --pid PID --policy FILE
 # with FILE = <vtier:policy mode="ratio"><fast ratio="PCT%"/></vtier:policy> (PCT 40), and the
-# workload's placement is sampled every second for $ACCEPT_SECONDS (120) s. Checks (TAP): vtierd
-# started, the attach worked, the share settled at PCT +- 3 points within the time and stayed.
+# workload's placement is sampled every second for up to $ACCEPT_SECONDS (120) s, until the share
+# has stayed within PCT +- 3 points for $ACCEPT_HOLD_SECONDS (30) s. Then the policy changes (the
+# same attach with ratio PCT2%, default 60; "-" skips it) and the placement is sampled for
+# $ACCEPT_RETARGET_SECONDS (60) s. Checks (TAP): vtierd started, the attaches worked, the share
+# settled at PCT +- 3 points and stayed for the hold, then moved to PCT2 +- 3 points within the
+# second bound and stayed there to its end.
 # damon_stat (enabled by 6.18/7.3 at boot) is turned off first, as an administrator would: with
 # the default configuration vtierd refuses to run next to it.
-# Files in $LAB_OUT: accept.place (seconds hot@0 hot@1 all@0 all@1), vtierd.log, status.txt.
+# Files in $LAB_OUT: accept.place and accept-retarget.place (seconds hot@0 hot@1 all@0 all@1),
+# vtierd.log, status.txt, explain.txt, explain-retarget.txt, explain-trace.txt.
 set -uo pipefail
 b=${1:?BUILDDIR}
 pct=${2:-40}
+pct2=${3:-60}
 secs=${ACCEPT_SECONDS:-120}
+hold=${ACCEPT_HOLD_SECONDS:-30}
+secs2=${ACCEPT_RETARGET_SECONDS:-60}
 out=${LAB_OUT:-/tmp}
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -64,36 +72,84 @@ if timeout 5 "$b/vtierctl" status >/dev/null 2>&1; then
 else
 	notok "vtierd answers" "$(tail -3 "$out/vtierd.log" | tr '\n' ' ')"
 fi
-printf '<vtier:policy xmlns:vtier="https://vtier.dev/xmlns/policy/1.0" mode="ratio"><vtier:fast ratio="%s%%"/></vtier:policy>\n' \
-	"$pct" >/tmp/policy.xml
-"$b/tests/kernel/lab-placement" --info /tmp/wl --interval 1 --samples "$secs" >"$out/accept.place" 2>&1 &
-place=$!
-pids+=($place)
+policy() {
+	printf '<vtier:policy xmlns:vtier="https://vtier.dev/xmlns/policy/1.0" mode="ratio"><vtier:fast ratio="%s%%"/></vtier:policy>\n' \
+		"$1" >/tmp/policy.xml
+}
+# settle FILE PCT: "SETTLE LAST HELD" — the first sample from which the share stays within PCT +- 3
+# points to the end (-1: not at the end), the share at the end, how long it has stayed there
+settle() {
+	awk -v p="$2" 'NF == 5 && $4 + $5 > 0 {
+		s = 100 * $4 / ($4 + $5); t[n] = $1; v[n++] = s }
+		END { st = -1; for (i = n - 1; i >= 0; i--) { if (v[i] < p - 3 || v[i] > p + 3) break; st = t[i] }
+		      printf "%s %.2f %d\n", st, (n ? v[n - 1] : -1), (st == -1 ? 0 : t[n - 1] - st) }' "$1"
+}
+# sample FILE PCT SECONDS HOLD: the placement every second for SECONDS s into FILE, stopped early
+# once the share has stayed within PCT +- 3 points for HOLD s (HOLD 0: never)
+sample() {
+	local file=$1 p=$2 max=$3 hold_s=$4 pl st la held
+	"$b/tests/kernel/lab-placement" --info /tmp/wl --interval 1 --samples "$max" >"$file" 2>&1 &
+	pl=$!
+	pids+=($pl)
+	while kill -0 $pl 2>/dev/null; do
+		sleep 2
+		read -r st la held < <(settle "$file" "$p")
+		if [ "$hold_s" -gt 0 ] && [ "$st" != -1 ] && [ "$held" -ge "$hold_s" ]; then
+			kill $pl 2>/dev/null
+			break
+		fi
+	done
+	wait $pl 2>/dev/null
+}
+# the controller's view, every second for 6 s (explain: state, budgets, reason)
+explain_trace() {
+	for _ in $(seq 6); do
+		echo "== $SECONDS" >>"$out/explain-trace.txt"
+		vctl explain work 2>&1 | grep -E "controller|promotes|demotes|holds" >>"$out/explain-trace.txt"
+		sleep 1
+	done
+}
+
+policy "$pct"
 if vctl attach work --pid "$wpid" --policy /tmp/policy.xml >/tmp/attach.out 2>&1; then
 	ok "vtierctl attach work --pid $wpid --policy (ratio $pct%)"
 else
 	notok "vtierctl attach" "$(cat /tmp/attach.out)"
 fi
-# the controller's view, every second for 30 s (explain: state, budgets, reason)
-for i in $(seq 6); do
-	echo "== $SECONDS" >>"$out/explain-trace.txt"
-	vctl explain work 2>&1 | grep -E "controller|promotes|demotes|holds" >>"$out/explain-trace.txt"
-	sleep 1
-done
-vctl status >"$out/status-30s.txt" 2>&1
-wait $place
+explain_trace &
+pids+=($!)
+sample "$out/accept.place" "$pct" "$secs" "$hold"
 vctl status >"$out/status.txt" 2>&1
 vctl explain work >"$out/explain.txt" 2>&1
-# settle: the first sample from which the share stays within +-3 points to the end
-read -r settle last < <(awk -v p="$pct" 'NF == 5 && $4 + $5 > 0 {
-	s = 100 * $4 / ($4 + $5); t[n] = $1; v[n++] = s }
-	END { st = -1; for (i = n - 1; i >= 0; i--) { if (v[i] < p - 3 || v[i] > p + 3) break; st = t[i] }
-	      printf "%s %.2f\n", st, (n ? v[n - 1] : -1) }' "$out/accept.place")
-echo "# share at the end: $last%, settled (+-3 points) from ${settle} s"
-if [ "$settle" != -1 ] && awk -v s="$settle" -v l="$secs" 'BEGIN { exit !(s <= l) }'; then
-	ok "the share settled at $pct% +- 3 points within $secs s (from $settle s; $last% at the end)"
+read -r st last held < <(settle "$out/accept.place" "$pct")
+echo "# share at the end: $last%, settled (+-3 points) from ${st} s, held ${held} s"
+if [ "$st" != -1 ] && [ "$held" -ge "$hold" ]; then
+	ok "the share settled at $pct% +- 3 points within $secs s and stayed $hold s (from $st s; $last% at the end)"
 else
-	notok "the share settled at $pct% +- 3 points within $secs s" "$last% at the end"
+	notok "the share settled at $pct% +- 3 points within $secs s and stayed $hold s" \
+		"$last% at the end, held ${held} s"
+fi
+if [ "$pct2" != - ]; then
+	# a policy change: the guest settled at PCT must follow (docs/controller.md)
+	policy "$pct2"
+	if vctl attach work --pid "$wpid" --policy /tmp/policy.xml >/tmp/attach.out 2>&1; then
+		ok "vtierctl attach work again with ratio $pct2%"
+	else
+		notok "vtierctl attach again (ratio $pct2%)" "$(cat /tmp/attach.out)"
+	fi
+	explain_trace &
+	pids+=($!)
+	sample "$out/accept-retarget.place" "$pct2" "$secs2" 0
+	vctl status >"$out/status-retarget.txt" 2>&1
+	vctl explain work >"$out/explain-retarget.txt" 2>&1
+	read -r st last held < <(settle "$out/accept-retarget.place" "$pct2")
+	echo "# after the change to $pct2%: share at the end $last%, within +-3 points from ${st} s"
+	if [ "$st" != -1 ] && [ "$held" -ge 10 ]; then
+		ok "the share moved from $pct% to $pct2% +- 3 points within $secs2 s (from $st s; $last% at the end)"
+	else
+		notok "the share moved from $pct% to $pct2% +- 3 points within $secs2 s" \
+			"$last% at the end"
+	fi
 fi
 echo "1..$n"
 exit $failed

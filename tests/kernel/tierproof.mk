@@ -25,3 +25,5 @@ tests_kernel_lab_damon_loop_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
 EXTRA_DIST += tests/kernel/controller-loop-guest.sh
 EXTRA_DIST += tests/suites/tiering-bench.sh
 EXTRA_DIST += tests/kernel/controller-acceptance-guest.sh tests/suites/controller-acceptance.sh
+# the policy-change diagnostic (docs/controller.md), run by hand
+EXTRA_DIST += tests/kernel/controller-retarget-guest.sh

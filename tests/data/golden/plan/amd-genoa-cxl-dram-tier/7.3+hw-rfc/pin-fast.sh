@@ -40,7 +40,6 @@ echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/re
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/fail_charge_num
 echo 1024 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/fail_charge_denom
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/weights/nr_accesses_permil
-echo 100 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/weights/age_permil
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/core_filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/core_filters/0/type
 echo 414464344064 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/core_filters/0/addr_start
@@ -67,7 +66,6 @@ echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/re
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/fail_charge_num
 echo 1024 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/fail_charge_denom
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/weights/nr_accesses_permil
-echo 100 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/weights/age_permil
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/core_filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/core_filters/0/type
 echo 414464344064 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/core_filters/0/addr_start

@@ -33,7 +33,6 @@ echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/re
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/fail_charge_num
 echo 1024 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/fail_charge_denom
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/weights/nr_accesses_permil
-echo 100 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/weights/age_permil
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/core_filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/core_filters/0/type
 echo 414464344064 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/core_filters/0/addr_start
@@ -47,7 +46,6 @@ echo migrate_cold > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/a
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/target_nid
 echo 551903293441 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/sz/max
-echo 100 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/age/min
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/age/max
 echo 268435456 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/reset_interval_ms
@@ -105,7 +103,6 @@ echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/re
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/fail_charge_num
 echo 1024 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/fail_charge_denom
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/weights/nr_accesses_permil
-echo 100 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/weights/age_permil
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/core_filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/core_filters/0/type
 echo 414464344064 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/core_filters/0/addr_start
@@ -119,7 +116,6 @@ echo migrate_cold > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/a
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/target_nid
 echo 551903293441 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/access_pattern/sz/max
-echo 100 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/access_pattern/age/min
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/access_pattern/age/max
 echo 268435456 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/quotas/reset_interval_ms

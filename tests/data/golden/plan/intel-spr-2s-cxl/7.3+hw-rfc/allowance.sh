@@ -37,7 +37,6 @@ echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/re
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/fail_charge_num
 echo 1024 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/fail_charge_denom
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/weights/nr_accesses_permil
-echo 100 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/weights/age_permil
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/core_filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/core_filters/0/type
 echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/core_filters/0/addr_start
@@ -51,7 +50,6 @@ echo migrate_cold > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/a
 echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/target_nid
 echo 1372242046977 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/sz/max
-echo 100 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/age/min
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/age/max
 echo 268435456 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/reset_interval_ms
@@ -125,7 +123,6 @@ echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/re
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/fail_charge_num
 echo 1024 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/fail_charge_denom
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/weights/nr_accesses_permil
-echo 100 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/weights/age_permil
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/core_filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/core_filters/0/type
 echo 1236950581248 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/core_filters/0/addr_start
@@ -139,7 +136,6 @@ echo migrate_cold > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/a
 echo 3 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/target_nid
 echo 1372242046977 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/access_pattern/sz/max
-echo 100 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/access_pattern/age/min
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/access_pattern/age/max
 echo 268435456 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/quotas/reset_interval_ms
