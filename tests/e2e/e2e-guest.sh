@@ -82,6 +82,9 @@ trap cleanup EXIT
 sysctl -qw kernel.numa_balancing=0
 [ -f /sys/module/damon_stat/parameters/enabled ] && echo N >/sys/module/damon_stat/parameters/enabled
 echo "+memory +cpu +cpuset +pids +io" >$cg/cgroup.subtree_control
+# loopback up, as on any host (systemd does it; the busybox lab does not): vtierd's /metrics
+# listens on 127.0.0.1
+ip link set lo up
 
 # vtier as installed: a tmpfs over the read-only root's PREFIX holding DESTDIR's PREFIX, so
 # vtierd finds its configuration and policies where they were installed (the lab's cloud kernels

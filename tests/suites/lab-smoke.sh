@@ -98,7 +98,7 @@ rc=$?
 sed 's/^/#   /' "$work/sd.out" "$work/sd.err"
 if [ "$rc" = 42 ] && grep -x "machined=yes" "$work/sd.out" >/dev/null &&
 	grep -x "etc-var=writable" "$work/sd.out" >/dev/null &&
-	grep "cgroup=/system.slice/lab.service " "$work/sd.out" >/dev/null &&
+	grep "cgroup=/system.slice/lab.service$" "$work/sd.out" >/dev/null &&
 	[ "$(cat "$work/sd/systemd" 2>/dev/null)" = "$k" ]; then
 	result ok "$k systemd-pid1 ($((SECONDS - start)) s)"
 else
