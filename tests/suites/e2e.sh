@@ -10,7 +10,7 @@
 # Kernels: E2E_KERNELS (default "7.3 6.18"; with CI=true only 7.3). Inits: E2E_INIT (default
 # "busybox systemd"): each kernel runs once under the lab's busybox init (libvirt's non-systemd
 # cgroup layout) and once with systemd as the lab's PID 1 (tests/kernel/lab --systemd: libvirtd
-# started by systemd, guests registered with systemd-machined in machine.slice). One kernel takes ~6 min
+# started by systemd, guests registered with systemd-machined in machine.slice). One kernel and init take 3–6 min
 # inside the lab today (docs/e2e.md), over CI's per-suite budget: with CI=true the suite skips
 # unless E2E_CI=1. Run 6.18 with `E2E_KERNELS=6.18 tests/suites/e2e.sh`. Each lab boot holds the lab lock
 # (flock on VTIER_LAB_LOCK, default /tmp/vtier-lab.lock; set it empty when the caller already
@@ -44,7 +44,7 @@ esac
 [ -z "$missing" ] || all skip "missing: ${missing# }"
 [ -f "$builddir/Makefile" ] || all fail "$builddir is not a configured build tree"
 if [ "${CI:-}" = true ] && [ "${E2E_CI:-0}" != 1 ]; then
-	all skip "~6 min per kernel, over CI's budget (E2E_CI=1 runs it; docs/e2e.md)"
+	all skip "3-6 min per kernel and init (two inits), over CI's budget (E2E_CI=1 runs it; docs/e2e.md)"
 fi
 
 work=$(mktemp -d "$builddir/e2e-suite.XXXXXX")
