@@ -17,6 +17,11 @@
 #   moves A to 30%; a second guest B gets its own scheme group and converges while A's schemes
 #   and share stay put; `virsh destroy` parks A's schemes and leaves B's.
 # The convergence curves go out as comment lines "# curve NAME TARGET%: seconds:share ...".
+# Under systemd as the lab's PID 1 (tests/kernel/lab --systemd; seen as /run/systemd/system, the
+# test libvirt itself uses): libvirtd.service is started by systemd, libvirt registers each guest
+# with systemd-machined and QEMU runs in machine.slice/machine-qemu\x2dN\x2dNAME.scope; checked
+# in addition: that layout, `machinectl` showing the machine and its scope, and vtierd carrying the
+# path's backslashes unchanged into status, DAMON's memcg filters and /metrics.
 # Files in $LAB_OUT: vtierd.log, libvirtd.log, the guests' consoles and QEMU logs, curve-*.txt.
 # Environment: E2E_SETTLE_S (seconds over which migration is measured, default 30),
 # E2E_CONVERGE_S (bound of each convergence, default 90), E2E_RETARGET (A's second ratio, default
@@ -48,6 +53,8 @@ ns=https://vtier.dev/xmlns/policy/1.0
 cg=/sys/fs/cgroup
 admin=/sys/kernel/mm/damon/admin
 mkdir -p "$work"
+init=busybox
+[ -d /run/systemd/system ] && init=systemd
 # shellcheck source=tests/e2e/libvirtd.sh
 . "$here/libvirtd.sh"
 
@@ -58,6 +65,11 @@ cleanup() {
 	stop_pid_file "$work/vtierd.pid"
 	stop_pid_file "$work/libvirtd.pid"
 	stop_pid_file "$work/virtlogd.pid"
+	if [ "$init" = systemd ]; then
+		systemctl stop libvirtd.service >/dev/null 2>&1
+		libvirt_journal
+		journalctl -q --no-pager -o short-monotonic -b >"$work/journal.log" 2>&1
+	fi
 	cp "$work"/*.log "$out/" 2>/dev/null
 	cp /var/log/libvirt/qemu/*.log "$out/" 2>/dev/null
 	mkdir -p "$out/caps" && cp /var/cache/libvirt/qemu/capabilities/*.xml "$out/caps/" 2>/dev/null
@@ -70,6 +82,9 @@ trap cleanup EXIT
 sysctl -qw kernel.numa_balancing=0
 [ -f /sys/module/damon_stat/parameters/enabled ] && echo N >/sys/module/damon_stat/parameters/enabled
 echo "+memory +cpu +cpuset +pids +io" >$cg/cgroup.subtree_control
+# loopback up, as on any host (systemd does it; the busybox lab does not): vtierd's /metrics
+# listens on 127.0.0.1
+ip link set lo up
 
 # vtier as installed: a tmpfs over the read-only root's PREFIX holding DESTDIR's PREFIX, so
 # vtierd finds its configuration and policies where they were installed (the lab's cloud kernels
@@ -108,11 +123,17 @@ check $? "vtierd and vtierctl installed under $prefix" "$(ls "$prefix/sbin" "$pr
 
 # ---- virtlogd, libvirtd (QEMU driver only), vtierd ----
 t0=$SECONDS
-libvirt_driver_dir
-start_virtlogd
-LIBVIRTD_WAIT_S=120 start_libvirtd
-check $? "virtlogd and libvirtd started (QEMU driver only) in $((SECONDS - t0)) s" \
-	"$(tail -3 "$work/libvirtd.log" | tr '\n' ' ')"
+if [ "$init" = systemd ]; then
+	LIBVIRTD_WAIT_S=120 start_libvirtd_systemd
+	check $? "libvirtd.service started by systemd (QEMU driver only) in $((SECONDS - t0)) s" \
+		"$(systemctl status --no-pager libvirtd.service 2>&1 | tail -3 | tr '\n' ' ')"
+else
+	libvirt_driver_dir
+	start_virtlogd
+	LIBVIRTD_WAIT_S=120 start_libvirtd
+	check $? "virtlogd and libvirtd started (QEMU driver only) in $((SECONDS - t0)) s" \
+		"$(tail -3 "$work/libvirtd.log" | tr '\n' ' ')"
+fi
 "$vtierd" --foreground --debug >"$work/vtierd.log" 2>&1 &
 echo $! >"$work/vtierd.pid"
 for _ in $(seq 100); do
@@ -311,6 +332,46 @@ vmstat_migrated() { # pages the kernel migrated so far (pgmigrate_success)
 	while read -r k v; do [ "$k" = pgmigrate_success ] && { echo "$v"; return; }; done </proc/vmstat
 }
 
+# Under systemd: machined knows guest A, its scope is the one holding vtierd's memcg, and the
+# path's backslashes reach status (JSON), DAMON's filters and /metrics as they are.
+systemd_checks() {
+	local machine unit sgroup m
+	machine=$(machinectl list --no-legend 2>/dev/null | awk '$1 ~ /-e2e-a$/ { print $1 }')
+	note "machinectl list: $(machinectl list --no-legend 2>&1 | tr '\n' ';')"
+	unit=$(machinectl show -p Unit --value "$machine" 2>/dev/null)
+	m=$(machinectl show -p Class -p Service -p Leader "$machine" 2>/dev/null | tr '\n' ' ')
+	[ -n "$machine" ] && [[ $m == *"Class=vm"* ]] && [[ $m == *"Leader=$apid"* ]] &&
+		[[ $amemcg == "/machine.slice/$unit/libvirt" ]]
+	check $? "systemd-machined registered $a as $machine ($m unit $unit), the scope holding $amemcg" \
+		"$(machinectl list 2>&1 | tr '\n' ';')"
+	sgroup=$(systemctl show -p ControlGroup --value "$unit" 2>/dev/null)
+	[ -n "$unit" ] && [ "$sgroup" = "${amemcg%/libvirt}" ] && [ "$(systemctl is-active "$unit")" = active ]
+	check $? "systemd runs $unit (active, ControlGroup $sgroup)"
+	python3 - "$work/status.json" "$amemcg" "$(sed -n 's/^0:://p' "/proc/$apid/cgroup")" <<-'EOF'
+		import json, sys
+		raw = open(sys.argv[1], "rb").read()
+		g = [x for x in json.loads(raw)["guests"] if x["name"] == "e2e-a"][0]
+		# JSON escapes a backslash as \\: the decoded path is the kernel's, byte for byte
+		assert g["memcg_path"] == sys.argv[2] and sys.argv[3].startswith(g["memcg_path"] + "/"), g
+		assert "\\x2d" in g["memcg_path"] and b"\\\\x2d" in raw, raw[:200]
+	EOF
+	check $? "status --json carries $a's memcg path with its \\x2d escapes intact (JSON-escaped backslashes)"
+}
+# /metrics (vtierd.conf's [metrics] listen, 127.0.0.1:9848 shipped): every sample line is
+# well formed Prometheus text, label values with only the \\ \" \n escapes; NAME has series.
+metrics_check() { # NAME
+	python3 - "$1" <<-'EOF'
+		import re, sys, urllib.request
+		body = urllib.request.urlopen("http://127.0.0.1:9848/metrics", timeout=10).read().decode()
+		label = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"'
+		sample = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{%s(,%s)*\})? \S+( \d+)?$' % (label, label))
+		bad = [l for l in body.splitlines() if l and not l.startswith("#") and not sample.match(l)]
+		mine = [l for l in body.splitlines() if 'domain="%s"' % sys.argv[1] in l]
+		print("# metrics: %d lines, %d for %s, %d malformed %s" % (len(body.splitlines()), len(mine), sys.argv[1], len(bad), bad[:2]))
+		sys.exit(0 if mine and not bad else 1)
+	EOF
+}
+
 # ---- guest A: ratio 50% ----
 a=e2e-a a_mib=256 a_hot=64
 define_guest $a $a_mib $a_hot "$(policy 50)"
@@ -343,10 +404,18 @@ amemcg=$(fact memcg)
 note "vtierctl status: $(tr '\n' ' ' <"$work/facts")"
 [ "$(fact count)" = 1 ] && [ "$(fact pid)" = "$apid" ] && [ "$(fact source)" = libvirt ]
 check $? "vtierd found $a through libvirt with QEMU's pid $apid" "$(tr '\n' ' ' <"$work/facts")"
+# libvirt's layouts on cgroup v2 (docs/guests.md), matched as regular expressions
+if [ "$init" = systemd ]; then
+	layout="systemd's" re='^/machine\.slice/machine-qemu\\x2d[0-9]+\\x2de2e\\x2da\.scope/libvirt$'
+else
+	layout="the non-systemd" re='^/machine/qemu-[0-9]+-e2e-a\.libvirt-qemu$'
+fi
+qemu_cg=$(sed -n 's/^0:://p' "/proc/$apid/cgroup" 2>/dev/null)
 [ -n "$amemcg" ] && [ "$amemcg" != None ] && [ -f "$cg$amemcg/memory.numa_stat" ] &&
-	grep -q "^0::$amemcg" "/proc/$apid/cgroup"
-check $? "vtierd found $a's memcg $amemcg (libvirt's non-systemd layout; QEMU's cgroup is inside it)" \
+	[[ $amemcg =~ $re ]] && [[ $qemu_cg == "$amemcg"/* ]]
+check $? "vtierd found $a's memcg $amemcg (libvirt's layout under $layout init; QEMU's cgroup $qemu_cg is inside it)" \
 	"$(cat /proc/"$apid"/cgroup 2>/dev/null)"
+if [ "$init" = systemd ]; then systemd_checks; fi
 [ "$(fact mode)" = ratio ] && [ "$(fact target)" = 5000 ]
 check $? "$a's policy from its <metadata>: ratio, target 5000 bp" "$(fact mode) $(fact target)"
 # where QEMU put the memory: what is on node0 and was not migrated there was allocated there
@@ -363,6 +432,8 @@ check $? "$a's plan went in: kdamond 0 $kstate, schemes filtered on $amemcg: $(e
 
 ORIGIN=$a_started converge $a "$amemcg" 50 "$converge_s" "$out/curve-$a-50.txt"
 check $? "$a's fast share reached 50% +-2 points (seconds from virsh start) (within it from ${CONVERGED_AT:-never} s; $(tenths $LAST)% at the end)"
+metrics_check $a
+check $? "/metrics has $a's series, every sample well formed"
 
 read -r range hot < <(hot_range $a "$apid" $a_mib)
 if [ -n "${hot:-}" ]; then

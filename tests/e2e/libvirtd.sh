@@ -1,5 +1,6 @@
 # libvirtd.sh — sourced (bash), not run: start and stop a private virtlogd + libvirtd by hand (no
-# systemd, no socket activation) with only libvirt's QEMU driver loaded, so that no network
+# systemd, no socket activation; or through systemd where it is PID 1: start_libvirtd_systemd)
+# with only libvirt's QEMU driver loaded, so that no network
 # driver runs and libvirt's "default" network can never start. Shared by tests/suites/libvirt.sh,
 # tests/suites/vtierd-libvirt.sh (on the host) and tests/e2e/e2e-guest.sh (inside the lab VM), and
 # the host suites' guest kernel (guest_boot).
@@ -45,6 +46,34 @@ start_libvirtd() {
 	echo "libvirtd did not come up; its log:" >&2
 	tail -20 "$work/libvirtd.log" >&2
 	return 1
+}
+
+# Under systemd as PID 1 (the lab's --systemd): libvirtd.service started by systemd as on a real
+# host (virtlogd by its socket, systemd-machined pulled in by the unit), QEMU driver only through a
+# runtime drop-in setting LIBVIRT_DRIVER_DIR (and no idle --timeout); waits until $uri answers.
+# Its log is the journal: libvirt_journal writes it to $work/libvirtd.log.
+start_libvirtd_systemd() {
+	local d=/run/systemd/system/libvirtd.service.d
+	libvirt_driver_dir || return 1
+	mkdir -p "$d"
+	printf '[Service]\nEnvironment=LIBVIRT_DRIVER_DIR=%s\nEnvironment=LIBVIRTD_ARGS=\n' \
+		"$work/drivers" >"$d/zz-vtier-lab.conf"
+	systemctl daemon-reload || return 1
+	if ! timeout "${LIBVIRTD_WAIT_S:-30}" systemctl start libvirtd.service; then
+		libvirt_journal
+		echo "libvirtd.service did not start; its log:" >&2
+		tail -20 "$work/libvirtd.log" >&2
+		return 1
+	fi
+	for _ in $(seq 1 50); do
+		virsh -q -c "$uri" version >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
+}
+libvirt_journal() {
+	journalctl -q --no-pager -o short-monotonic -u libvirtd.service -u virtlogd.service \
+		-u systemd-machined.service >"$work/libvirtd.log" 2>&1
 }
 
 # Stops the process whose pid file $1 names (one this caller started): SIGTERM, SIGKILL after

@@ -14,6 +14,7 @@ tests_kernel_lab_placement_LDADD = $(NUMA_LIBS) $(GLIB_LIBS)
 EXTRA_DIST += \
 	tests/kernel/lab \
 	tests/kernel/lab-init \
+	tests/kernel/lab-init-systemd \
 	tests/kernel/fetch-kernel \
 	tests/kernel/lab-damon-hotcheck \
 	tests/kernel/lab-damon-tree \

@@ -7,7 +7,10 @@
 # policy's share, the hot set in fast memory, quiet after settling, a policy change, a second
 # guest and `virsh destroy` (TAP lines, convergence curves as comments).
 #
-# Kernels: E2E_KERNELS (default "7.3 6.18"; with CI=true only 7.3). One kernel takes ~6 min
+# Kernels: E2E_KERNELS (default "7.3 6.18"; with CI=true only 7.3). Inits: E2E_INIT (default
+# "busybox systemd"): each kernel runs once under the lab's busybox init (libvirt's non-systemd
+# cgroup layout) and once with systemd as the lab's PID 1 (tests/kernel/lab --systemd: libvirtd
+# started by systemd, guests registered with systemd-machined in machine.slice). One kernel and init take 3–6 min
 # inside the lab today (docs/e2e.md), over CI's per-suite budget: with CI=true the suite skips
 # unless E2E_CI=1. Run 6.18 with `E2E_KERNELS=6.18 tests/suites/e2e.sh`. Each lab boot holds the lab lock
 # (flock on VTIER_LAB_LOCK, default /tmp/vtier-lab.lock; set it empty when the caller already
@@ -17,13 +20,16 @@ set -uo pipefail
 
 . "$(dirname "$0")/suite-lib.bash"
 if [ "${CI:-}" = true ]; then kernels=${E2E_KERNELS:-7.3}; else kernels=${E2E_KERNELS:-7.3 6.18}; fi
+inits=${E2E_INIT:-busybox systemd}
 lock=${VTIER_LAB_LOCK-/tmp/vtier-lab.lock}
 
-all() { # ok|fail|skip WHY: one result per kernel
-	local k
-	for k in $kernels; do result "$1" "e2e $k" "$2"; done
+all() { # ok|fail|skip WHY: one result per kernel and init
+	local k i
+	for k in $kernels; do for i in $inits; do result "$1" "e2e $(run_name "$k" "$i")" "$2"; done; done
 	finish
 }
+
+run_name() { if [ "$2" = busybox ]; then echo "$1"; else echo "$1-$2"; fi; } # KERNEL INIT
 
 missing=$(lab_missing)
 for tool in libvirtd virtlogd virsh python3; do
@@ -31,19 +37,24 @@ for tool in libvirtd virtlogd virsh python3; do
 done
 ls /usr/lib/*/libvirt/connection-driver/libvirt_driver_qemu.so >/dev/null 2>&1 ||
 	missing="$missing libvirt's QEMU driver (libvirt-daemon-driver-qemu)"
+case " $inits " in *" systemd "*)
+	[ -x /lib/systemd/systemd ] && [ -x /lib/systemd/systemd-machined ] ||
+		missing="$missing systemd systemd-machined (Debian packages systemd, systemd-container)" ;;
+esac
 [ -z "$missing" ] || all skip "missing: ${missing# }"
 [ -f "$builddir/Makefile" ] || all fail "$builddir is not a configured build tree"
 if [ "${CI:-}" = true ] && [ "${E2E_CI:-0}" != 1 ]; then
-	all skip "~6 min per kernel, over CI's budget (E2E_CI=1 runs it; docs/e2e.md)"
+	all skip "3-6 min per kernel and init (two inits), over CI's budget (E2E_CI=1 runs it; docs/e2e.md)"
 fi
 
 work=$(mktemp -d "$builddir/e2e-suite.XXXXXX")
 chmod 755 "$work"
 trap '[ "${E2E_KEEP:-0}" = 1 ] && echo "# kept $work" || rm -rf "$work"' EXIT
 
-# the guests' kernel, and vtier installed as a package would put it
-if ! make -s -C "$builddir" tests/e2e/hotloop >"$work/hotloop.log" 2>&1; then
-	all fail "cannot build tests/e2e/hotloop: $(tail -3 "$work/hotloop.log" | tr '\n' ' ')"
+# the guests' kernel, the placement helper (a check program: only `make check` builds it), and
+# vtier installed as a package would put it
+if ! make -s -C "$builddir" tests/e2e/hotloop tests/kernel/lab-placement >"$work/hotloop.log" 2>&1; then
+	all fail "cannot build tests/e2e/hotloop, tests/kernel/lab-placement: $(tail -3 "$work/hotloop.log" | tr '\n' ' ')"
 fi
 prefix=$(make -s -C "$builddir" -f Makefile -f - print-prefix <<<'print-prefix: ; @echo $(prefix)' 2>/dev/null)
 if ! make -C "$builddir" install DESTDIR="$work/dest" >"$work/install.log" 2>&1; then
@@ -54,34 +65,38 @@ echo "# make install DESTDIR=$work/dest: prefix $prefix, $(find "$work/dest" -ty
 # libvirt's QEMU capabilities cache, kept between boots (the same QEMU and libvirt): libvirtd's
 # first start in the lab otherwise probes QEMU for ~30 s
 caps=${VTIER_LAB_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/vtier/lab}/e2e-libvirt-caps
-for k in $kernels; do
+for k in $kernels; do for init in $inits; do
+	r=$(run_name "$k" "$init")
 	start=$(date +%s)
-	mkdir -p "$work/$k/caps"
-	cp "$caps"/*.xml "$work/$k/caps/" 2>/dev/null
-	lab=("$srcdir/tests/kernel/lab" --quiet --timeout 420 --out "$work/$k" --output "$work/$k.output"
-		--console "$work/$k.console" "$k" -- "$srcdir/tests/e2e/e2e-guest.sh" "$work/dest" "$prefix"
-		"$builddir/tests/e2e/hotloop" "$builddir")
+	mkdir -p "$work/$r/caps"
+	cp "$caps"/*.xml "$work/$r/caps/" 2>/dev/null
+	lab=("$srcdir/tests/kernel/lab" --quiet --timeout 480 --out "$work/$r" --output "$work/$r.output"
+		--console "$work/$r.console")
+	[ "$init" = systemd ] && lab+=(--systemd --report)
+	lab+=("$k" -- "$srcdir/tests/e2e/e2e-guest.sh" "$work/dest" "$prefix" "$builddir/tests/e2e/hotloop"
+		"$builddir")
 	if [ -n "$lock" ] && command -v flock >/dev/null; then lab=(flock "$lock" "${lab[@]}"); fi
-	TMPDIR=$work "${lab[@]}" 2>"$work/$k.stderr"
+	TMPDIR=$work "${lab[@]}" 2>"$work/$r.stderr"
 	rc=$?
-	if ls "$work/$k/caps"/*.xml >/dev/null 2>&1; then
-		mkdir -p "$caps" && cp "$work/$k/caps"/*.xml "$caps/"
+	if ls "$work/$r/caps"/*.xml >/dev/null 2>&1; then
+		mkdir -p "$caps" && cp "$work/$r/caps"/*.xml "$caps/"
 	fi
-	echo "# $k: lab exited $rc after $(($(date +%s) - start)) s"
-	grep -E '^#' "$work/$k.output" 2>/dev/null | sed "s/^/# $k: /"
+	echo "# $r: lab exited $rc after $(($(date +%s) - start)) s (lock wait included)"
+	sed -n 's/^lab: .*COMMAND started after/# '"$r"': systemd booted, COMMAND started after/p' "$work/$r.stderr"
+	grep -E '^#' "$work/$r.output" 2>/dev/null | sed "s/^/# $r: /"
 	while IFS= read -r line; do
 		case "$line" in
-		"ok "*) result ok "$k: ${line#ok * - }" ;;
-		"not ok "*) result fail "$k: ${line#not ok * - }" ;;
+		"ok "*) result ok "$r: ${line#ok * - }" ;;
+		"not ok "*) result fail "$r: ${line#not ok * - }" ;;
 		esac
-	done <"$work/$k.output"
-	if ! grep -qE '^1\.\.[0-9]+$' "$work/$k.output" 2>/dev/null; then
-		result fail "e2e $k completed" "lab exit $rc: $(tail -3 "$work/$k.stderr" | tr '\n' ' ')"
-		tail -20 "$work/$k.output" 2>/dev/null | sed 's/^/#   /'
+	done <"$work/$r.output"
+	if ! grep -E '^1\.\.[0-9]+$' "$work/$r.output" >/dev/null 2>&1; then
+		result fail "e2e $r completed" "lab exit $rc: $(tail -3 "$work/$r.stderr" | tr '\n' ' ')"
+		tail -20 "$work/$r.output" 2>/dev/null | sed 's/^/#   /'
 	fi
-	if grep -qE '^not ok' "$work/$k.output" 2>/dev/null; then
-		echo "# $k: vtierd log (last 30 lines without debug):"
-		grep -v ' debug: ' "$work/$k/vtierd.log" 2>/dev/null | tail -30 | sed 's/^/#   /'
+	if grep -E '^not ok' "$work/$r.output" >/dev/null 2>&1; then
+		echo "# $r: vtierd log (last 30 lines without debug):"
+		grep -v ' debug: ' "$work/$r/vtierd.log" 2>/dev/null | tail -30 | sed 's/^/#   /'
 	fi
-done
+done; done
 finish

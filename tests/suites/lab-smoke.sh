@@ -2,7 +2,8 @@
 # lab-smoke.sh — boots each lab kernel (6.12, 6.18, 7.3) once and checks the layout the lab
 # promises (tests/kernel/lab-selftest): two nodes with node1 CPU-less, node1 in a lower memory tier
 # (HMAT), DAMON admin dir, cgroup2, tracefs, pti=on, read-only host root, writable /tmp and output
-# folder, the lab helpers; and on the host that COMMAND's exit code and the output folder come back.
+# folder, the lab helpers; and on the host that COMMAND's exit code and the output folder come back;
+# once, the same plumbing with systemd as PID 1 (lab --systemd).
 # Run by ./quickstart.sh check with VTIER_SRCDIR and VTIER_BUILDDIR set. LAB_SMOKE_KERNELS overrides
 # the kernel list. Ends with "N passed, N failed, N skipped".
 set -uo pipefail
@@ -78,6 +79,33 @@ else
 	result fail "$k time-bound" "exit $rc after $((SECONDS - start))s, expected 124 within 12s"
 fi
 leftovers "$k timeout"
+
+# systemd as PID 1 (lab --systemd), one boot on the last kernel: the system reaches "running"
+# with no failed unit, COMMAND runs in lab.service with the lab's environment and output folder,
+# its exit code comes back, systemd-machined answers on the bus (the e2e scenario needs it).
+start=$SECONDS
+TMPDIR=$work "$srcdir/tests/kernel/lab" --systemd --report --quiet --timeout 180 --out "$work/sd" \
+	--output "$work/sd.out" --console "$work/sd.console" "$k" -- bash -c '
+	state=$(systemctl is-system-running --wait)
+	echo "state=$state pid1=$(cat /proc/1/comm) cgroup=$(sed -n "s/^0:://p" /proc/self/cgroup)"
+	echo "failed=$(systemctl --failed --no-legend --plain | cut -d" " -f1 | tr "\n" " ")"
+	echo "virt=$(systemd-detect-virt) kernel=$LAB_KERNEL out=$LAB_OUT"
+	machinectl list --no-legend >/dev/null && echo machined=yes
+	touch /etc/lab-writable /var/lib/lab-writable && echo etc-var=writable
+	echo "$LAB_KERNEL" >"$LAB_OUT/systemd"
+	[ "$state" = running ] && exit 42' 2>"$work/sd.err"
+rc=$?
+sed 's/^/#   /' "$work/sd.out" "$work/sd.err"
+if [ "$rc" = 42 ] && grep -x "machined=yes" "$work/sd.out" >/dev/null &&
+	grep -x "etc-var=writable" "$work/sd.out" >/dev/null &&
+	grep "cgroup=/system.slice/lab.service$" "$work/sd.out" >/dev/null &&
+	[ "$(cat "$work/sd/systemd" 2>/dev/null)" = "$k" ]; then
+	result ok "$k systemd-pid1 ($((SECONDS - start)) s)"
+else
+	result fail "$k systemd-pid1" "exit $rc after $((SECONDS - start)) s: $(tr '\n' ' ' <"$work/sd.out")"
+	tr -d '\r' <"$work/sd.console" | grep -E 'FAILED|Failed' | head -5 | sed 's/^/#   console: /'
+fi
+leftovers "$k systemd"
 
 # End to end on 7.3: a hand-written DAMON PULL scheme moves a workload's hot set to node0, seen by
 # lab-placement, and lab-damon-hotcheck still sees the hot set (examples/damon-pull.sh).
