@@ -7,6 +7,7 @@
 
 #include "cli/guests-libvirt.h"
 #include "common/error.h"
+#include "common/escape.h"
 #include "tiering/options.h"
 #include "virt/connection.h"
 #include "virt/memcg.h"
@@ -82,10 +83,12 @@ static void print_table(GPtrArray *guests)
 		g_autofree gchar *mem = g_format_size_full(g->memory_bytes, G_FORMAT_SIZE_IEC_UNITS);
 		g_autofree gchar *usage = format_usage(g);
 		g_autofree gchar *pid = g->pid > 0 ? g_strdup_printf("%d", g->pid) : g_strdup("-");
+		g_autofree gchar *name = vtier_escape_terminal(g->name);
+		g_autofree gchar *memcg =
+			g->memcg_path != NULL ? vtier_escape_terminal(g->memcg_path) : g_strdup("-");
 
-		printf("%-24s %4d %8s %10s %-6s %-48s %s\n", g->name, g->id, pid, mem,
-		       g->policy_xml != NULL ? "yes" : "-",
-		       g->memcg_path != NULL ? g->memcg_path : "-", usage);
+		printf("%-24s %4d %8s %10s %-6s %-48s %s\n", name, g->id, pid, mem,
+		       g->policy_xml != NULL ? "yes" : "-", memcg, usage);
 	}
 	if (guests->len == 0)
 		printf("(no running guests)\n");

@@ -7,6 +7,7 @@
 
 #include "cli/guests-qmp.h"
 #include "common/error.h"
+#include "common/escape.h"
 #include "common/paths.h"
 #include "qmp/binding.h"
 #include "qmp/guest-source.h"
@@ -65,11 +66,15 @@ static gchar *nodes_text(const GArray *nodes)
 
 static void print_text(const VtierGuest *g, const GPtrArray *warnings)
 {
-	printf("name:   %s\n", g->name);
+	g_autofree gchar *name = vtier_escape_terminal(g->name);
+	g_autofree gchar *memcg =
+		g->memcg_path != NULL ? vtier_escape_terminal(g->memcg_path) : g_strdup("-");
+
+	printf("name:   %s\n", name);
 	printf("source: %s\n", vtier_guest_source_to_string(g->source));
 	printf("pid:    %d\n", g->pid);
 	printf("memory: %" G_GUINT64_FORMAT " MiB\n", g->memory_bytes >> 20);
-	printf("memcg:  %s\n", g->memcg_path != NULL ? g->memcg_path : "-");
+	printf("memcg:  %s\n", memcg);
 	if (g->node_bytes != NULL && g->node_bytes->len > 0) {
 		printf("usage: ");
 		for (guint i = 0; i < g->node_bytes->len; i++)

@@ -104,9 +104,9 @@ static JsonNode *handle_attach(VtierManager *m, const VtierControlRequest *req, 
 	vtier_daemon_guest_free(old);
 	{
 		g_autofree gchar *name = vtier_escape_log(g->name);
+		g_autofree gchar *memcg = vtier_escape_log(g->record->memcg_path);
 
-		g_message("attached %s (pid %d, memcg %s)", name, g->record->pid,
-			  g->record->memcg_path);
+		g_message("attached %s (pid %d, memcg %s)", name, g->record->pid, memcg);
 	}
 	obj = json_object_new();
 	json_object_set_string_member(obj, "name", g->name);

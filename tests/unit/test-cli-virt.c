@@ -69,6 +69,35 @@ static void test_cli_guests_table(void)
 	g_assert_null(strstr(out, "idle"));
 }
 
+/* A domain name is anyone's text: the table shows it escaped, never a bidi override, a tab or a
+ * C1 control that would reorder, misalign or recolour the terminal. */
+static void test_cli_guests_hostile_name(void)
+{
+	g_autofree gchar *path = vtier_test_data_path("libvirt", "node.xml", NULL);
+	g_autofree gchar *tmp = g_dir_make_tmp("vtier-cli-virt-XXXXXX", NULL);
+	g_autofree gchar *evil = g_build_filename(tmp, "node.xml", NULL);
+	g_autofree gchar *text = NULL;
+	g_autofree gchar *uri = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	g_autoptr(GString) xml = NULL;
+	const gchar *args[] = { "guests", "--connect", NULL, NULL };
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	xml = g_string_new(text);
+	g_assert_cmpuint(g_string_replace(xml, "<name>web</name>",
+					  "<name>web&#x202E;gpj&#9;&#x9B;31m</name>", 1), ==, 1);
+	g_assert_true(g_file_set_contents(evil, xml->str, -1, NULL));
+	uri = g_strconcat("test://", evil, NULL);
+	args[2] = uri;
+	g_assert_cmpint(run_ctl(args, &out, &err), ==, 0);
+	g_assert_nonnull(strstr(out, "\nweb\\u{202e}gpj\\t\\u{009b}31m "));
+	g_assert_null(strstr(out, "\u202E"));
+	g_assert_null(strstr(out, "\t"));
+	g_assert_null(strstr(out, "\xc2\x9b"));
+	vtier_test_rm_rf(tmp);
+}
+
 static void test_cli_policy(void)
 {
 	g_autofree gchar *uri = node_uri();
@@ -151,6 +180,7 @@ int main(int argc, char **argv)
 	}
 	g_test_add_func("/cli-virt/guests-json", test_cli_guests_json);
 	g_test_add_func("/cli-virt/guests-table", test_cli_guests_table);
+	g_test_add_func("/cli-virt/guests-hostile-name", test_cli_guests_hostile_name);
 	g_test_add_func("/cli-virt/policy", test_cli_policy);
 	g_test_add_func("/cli-virt/guests-unreachable", test_cli_guests_unreachable);
 	return g_test_run();
