@@ -76,8 +76,13 @@ for k in $kernels; do
 	start=$(date +%s)
 	mkdir -p "$work/$k/caps"
 	cp "$caps"/*.xml "$work/$k/caps/" 2>/dev/null
+	# the guest script's knobs (E2E_RETARGET, E2E_CONVERGE_S, E2E_SETTLE_S) go into the lab
+	envs=()
+	for v in E2E_RETARGET E2E_CONVERGE_S E2E_SETTLE_S; do
+		[ -n "${!v:-}" ] && envs+=(--env "$v=${!v}")
+	done
 	lab=("$srcdir/tests/kernel/lab" --quiet --timeout 420 --out "$work/$k" --output "$work/$k.output"
-		--console "$work/$k.console" "$k" -- "$srcdir/tests/e2e/e2e-guest.sh" "$work/dest" "$prefix"
+		--console "$work/$k.console" "${envs[@]}" "$k" -- "$srcdir/tests/e2e/e2e-guest.sh" "$work/dest" "$prefix"
 		"$builddir/tests/e2e/hotloop" "$builddir")
 	if [ -n "$lock" ] && command -v flock >/dev/null; then lab=(flock "$lock" "${lab[@]}"); fi
 	TMPDIR=$work "${lab[@]}" 2>"$work/$k.stderr"
