@@ -70,8 +70,13 @@ for k in $kernels; do for init in $inits; do
 	start=$(date +%s)
 	mkdir -p "$work/$r/caps"
 	cp "$caps"/*.xml "$work/$r/caps/" 2>/dev/null
+	# the guest script's knobs (E2E_RETARGET, E2E_CONVERGE_S, E2E_SETTLE_S) go into the lab
+	envs=()
+	for v in E2E_RETARGET E2E_CONVERGE_S E2E_SETTLE_S; do
+		[ -n "${!v:-}" ] && envs+=(--env "$v=${!v}")
+	done
 	lab=("$srcdir/tests/kernel/lab" --quiet --timeout 480 --out "$work/$r" --output "$work/$r.output"
-		--console "$work/$r.console")
+		--console "$work/$r.console" "${envs[@]}")
 	[ "$init" = systemd ] && lab+=(--systemd --report)
 	lab+=("$k" -- "$srcdir/tests/e2e/e2e-guest.sh" "$work/dest" "$prefix" "$builddir/tests/e2e/hotloop"
 		"$builddir")
