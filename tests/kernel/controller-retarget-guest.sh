@@ -23,51 +23,15 @@ first=${2:-50} second=${3:-70} third=${4:-30}
 settle_s=${RETARGET_SETTLE_S:-60}
 phase_s=${RETARGET_SECONDS:-60}
 out=${LAB_OUT:-/tmp}
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); failed=1; echo "not ok $n - $1${2:+: $2}"; }
-
-if [ -z "${LAB_KERNEL:-}" ] || [ ! -f /run/lab/cmd ]; then
-	echo "controller-retarget-guest: refusing to run outside a lab guest" >&2
-	exit 2
-fi
-cg=/sys/fs/cgroup
+. "$(dirname "$0")/vtierd-guest-lib.bash"
+vtierd_guest_prelude controller-retarget-guest
 kd=/sys/kernel/mm/damon/admin/kdamonds/0
 tr=/sys/kernel/tracing
-pids=()
-cleanup() {
-	[ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null
-	wait 2>/dev/null
-}
-trap cleanup EXIT
-datadir=$(strings "$b/vtierd" | sed -n 's|^\(/.*\)/policies$|\1|p' | head -1)
-if [ -n "$datadir" ] && [ ! -e "$datadir/policies" ]; then
-	top=${datadir%/share/vtier}
-	mount -t tmpfs tmpfs "$top/share" 2>/dev/null || mount -t tmpfs tmpfs "$top"
-	mkdir -p "$datadir"
-	ln -s "$(cd "$(dirname "$0")/../.." && pwd)/policies" "$datadir/policies"
-fi
-vctl() { timeout 20 "$b/vtierctl" "$@"; }
-sysctl -qw kernel.numa_balancing=0
-[ -f /sys/module/damon_stat/parameters/enabled ] &&
-	echo N >/sys/module/damon_stat/parameters/enabled
-echo +memory >$cg/cgroup.subtree_control
-mkdir -p $cg/tier/work
-echo +memory >$cg/tier/cgroup.subtree_control
-(echo $BASHPID >$cg/tier/work/cgroup.procs &&
-	exec "$b/tests/kernel/lab-workload" --node 1 --size 512 --hot 128 --info /tmp/wl) >/dev/null &
-pids+=($!)
-for _ in $(seq 600); do [ -f /tmp/wl ] && break; sleep 0.1; done
-wpid=$(sed -n 's/.*pid=\([0-9]*\) .*/\1/p' /tmp/wl)
+vtierd_guest_workload work 512 128
+wpid=$(sed -n 's/.*pid=\([0-9]*\) .*/\1/p' /tmp/work.wl)
 [ -n "$wpid" ] && ok "workload populated on node1 (pid $wpid)" || notok "workload populated"
 
-"$b/vtierd" --foreground --debug >"$out/vtierd.log" 2>&1 &
-pids+=($!)
-end=$((SECONDS + 40))
-while [ $SECONDS -lt $end ]; do
-	timeout 3 "$b/vtierctl" status >/dev/null 2>&1 && break
-	sleep 0.5
-done
+vtierd_guest_start "$out/vtierd.log"
 
 # the memcg's fast share in hundredths of a point (anon N0 / (N0 + N1))
 share() {
@@ -146,7 +110,7 @@ phase() {
 	echo "# phase $pct%: share $(share)% at $((SECONDS - t0)) s"
 	awk -v s="$(share)" -v p="$pct" 'BEGIN { exit !(s >= p - 3 && s <= p + 3) }'
 }
-"$b/tests/kernel/lab-placement" --info /tmp/wl --interval 1 --samples $((settle_s + 2 * phase_s + 20)) \
+"$b/tests/kernel/lab-placement" --info /tmp/work.wl --interval 1 --samples $((settle_s + 2 * phase_s + 20)) \
 	>"$out/place" 2>&1 &
 pids+=($!)
 attach "$first" && ok "attach ratio $first%" || notok "attach ratio $first%" "$(cat /tmp/attach.out)"

@@ -18,54 +18,14 @@ set -uo pipefail
 b=${1:?BUILDDIR}
 secs=${HOT_SECONDS:-40}
 out=${LAB_OUT:-/tmp}
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); failed=1; echo "not ok $n - $1${2:+: $2}"; }
-
-if [ -z "${LAB_KERNEL:-}" ] || [ ! -f /run/lab/cmd ]; then
-	echo "hot-measure-guest: refusing to run outside a lab guest" >&2
-	exit 2
-fi
-cg=/sys/fs/cgroup
-pids=()
-cleanup() {
-	[ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null
-	wait 2>/dev/null
-}
-trap cleanup EXIT
-datadir=$(strings "$b/vtierd" | sed -n 's|^\(/.*\)/policies$|\1|p' | head -1)
-if [ -n "$datadir" ] && [ ! -e "$datadir/policies" ]; then
-	top=${datadir%/share/vtier}
-	mount -t tmpfs tmpfs "$top/share" 2>/dev/null || mount -t tmpfs tmpfs "$top"
-	mkdir -p "$datadir"
-	ln -s "$(cd "$(dirname "$0")/../.." && pwd)/policies" "$datadir/policies"
-fi
-vctl() { timeout 20 "$b/vtierctl" "$@"; }
-sysctl -qw kernel.numa_balancing=0
-[ -f /sys/module/damon_stat/parameters/enabled ] &&
-	echo N >/sys/module/damon_stat/parameters/enabled
-echo +memory >$cg/cgroup.subtree_control
-mkdir -p $cg/tier/work $cg/tier/other
-echo +memory >$cg/tier/cgroup.subtree_control
-start_workload() { # NAME SIZE HOT
-	(echo $BASHPID >$cg/tier/$1/cgroup.procs &&
-		exec "$b/tests/kernel/lab-workload" --node 1 --size "$2" --hot "$3" --info /tmp/$1.wl) \
-		>/dev/null &
-	pids+=($!)
-	for _ in $(seq 600); do [ -f /tmp/$1.wl ] && break; sleep 0.1; done
-}
-start_workload work 512 128
-start_workload other 256 64
+. "$(dirname "$0")/vtierd-guest-lib.bash"
+vtierd_guest_prelude hot-measure-guest
+vtierd_guest_workload work 512 128
+vtierd_guest_workload other 256 64
 wpid=$(sed -n 's/.*pid=\([0-9]*\) .*/\1/p' /tmp/work.wl)
 [ -n "$wpid" ] && [ -f /tmp/other.wl ] && ok "workloads populated on node1" || notok "workloads populated"
 
-"$b/vtierd" --foreground --debug >"$out/vtierd.log" 2>&1 &
-pids+=($!)
-end=$((SECONDS + 40))
-while [ $SECONDS -lt $end ]; do
-	timeout 3 "$b/vtierctl" status >/dev/null 2>&1 && break
-	sleep 0.5
-done
+vtierd_guest_start "$out/vtierd.log"
 printf '<vtier:policy xmlns:vtier="https://vtier.dev/xmlns/policy/1.0" mode="ratio"><vtier:fast ratio="40%%"/></vtier:policy>\n' >/tmp/policy.xml
 if vctl attach work --pid "$wpid" --policy /tmp/policy.xml >/tmp/attach.out 2>&1; then
 	ok "vtierctl attach work (ratio 40%, tuner=vtier)"

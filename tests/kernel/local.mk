@@ -27,6 +27,7 @@ EXTRA_DIST += \
 	tests/suites/lab-smoke.sh \
 	tests/suites/vtierd-lab.sh \
 	tests/kernel/vtierd-guest.sh \
+	tests/kernel/vtierd-guest-lib.bash \
 	tests/demo.sh \
 	tests/kernel/demo-guest.sh \
 	tests/suites/demo.sh \
