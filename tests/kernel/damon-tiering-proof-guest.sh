@@ -154,12 +154,13 @@ check $? "vtier_damon_driver_stop: kdamond stopped and removed (nr_kdamonds $nrk
 [[ $final =~ nr_tried_last3=\+([0-9]+) ]] && grown=${BASH_REMATCH[1]} || grown=0
 [ "$grown" -gt 0 ]
 check $? "read_status: the PULL scheme's nr_tried still grows at the end (+$grown in the last 3 s)"
-# DAMON still sees the hot set (without pti=on it goes blind under TCG): the stat scheme over
-# node0 (mean tried bytes of the last three read_status samples)
+# DAMON still sees the hot set (without pti=on it goes blind under TCG: ~0): the stat scheme over
+# node0 (mean tried bytes of the last three read_status samples). A quarter of the hot set: CI saw
+# 58 MiB of 128 on 6.18 once (sampling under TCG), 128 on 7.3 in the same run
 [[ $final =~ hot_fast_mib_last3=([0-9]+)\.[0-9]\ hot_slow_mib_last3=([0-9.]+) ]]
 hot0=${BASH_REMATCH[1]:-0} hot1=${BASH_REMATCH[2]:-?}
-[ "$hot0" -ge 64 ]
-check $? "DAMON still sees the hot set at the end: $hot0 MiB hot on node0 (>= 64), $hot1 MiB on node1"
+[ "$hot0" -ge 32 ]
+check $? "DAMON still sees the hot set at the end: $hot0 MiB hot on node0 (>= 32), $hot1 MiB on node1"
 
 kill $nbplace 2>/dev/null
 wait $nbplace 2>/dev/null
