@@ -134,8 +134,13 @@ echo "<vtier:policy xmlns:vtier='$ns' mode='ratio'><vtier:fast ratio='50%'/></vt
 "$b/vtierctl" attach g1 --pid "$p1" --policy $vt/pin-fast.xml >/dev/null &&
 	"$b/vtierctl" attach g2 --pid "$p2" --policy $vt/ratio.xml >/dev/null
 check $? "attach g1 (pin-fast, pid $p1) and g2 (ratio 50%, pid $p2)" "attach failed"
-for _ in $(seq 100); do [ "$(cat $k0/state 2>/dev/null)" = on ] && break; snooze 0.1; done
-snooze 4
+# vtierd applies on its DAMON worker: a guest shows "tiering" once its apply ended (the plan has
+# 4 schemes a ratio guest on 7.3, ~200 writes under TCG)
+for _ in $(seq 120); do
+	[[ "$(status_of g1)" == *tiering* ]] && [[ "$(status_of g2)" == *tiering* ]] && break
+	snooze 0.5
+done
+snooze 2
 note "g1: $(status_of g1)  share $(share /g1)"
 note "g2: $(status_of g2)  share $(share /p/g2)"
 fp=$(fingerprint)
