@@ -18,7 +18,8 @@ build_pkgs=(autoconf automake libtool autoconf-archive pkg-config make gcc libgl
 check_pkgs=(libxml2-utils qemu-system-x86 qemu-utils busybox-static libvirt-daemon-system
 	libvirt-clients clang cpio zstd xz-utils procps psmisc qemu-system-common
 	debian-archive-keyring util-linux python3 libclang-rt-14-dev man-db curl
-	dpkg-dev debhelper fakeroot lintian debootstrap bash-completion systemd gnuplot-nox)
+	dpkg-dev debhelper fakeroot lintian debootstrap bash-completion systemd systemd-container
+	dbus gnuplot-nox)
 # what the demo's lab needs on top of build_pkgs (docs/lab.md, "Debian packages the lab needs")
 demo_pkgs=(qemu-system-x86 qemu-system-common busybox-static cpio zstd util-linux procps
 	debian-archive-keyring gnuplot-nox curl)
