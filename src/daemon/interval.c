@@ -292,15 +292,42 @@ static void set_budget(VtierManager *m, gint scheme, guint64 bytes, gboolean *ch
 	*changed = TRUE;
 }
 
+static guint ms_sample(gint64 us)
+{
+	return (guint)CLAMP(us / 1000, 0, G_MAXINT);
+}
+
+static guint max_sample(const guint *samples)
+{
+	guint most = 0;
+
+	for (guint i = 0; i < VTIER_SEAT_SAMPLES; i++)
+		most = MAX(most, samples[i]);
+	return most;
+}
+
+void vtier_manager_observe_lag(VtierManager *m, gint64 lag_us)
+{
+	m->lag_ms[m->lag_next++ % VTIER_SEAT_SAMPLES] = ms_sample(lag_us);
+}
+
 /* Runs the controller over the measured guests and applies budgets that changed. */
 static void run_controller(VtierManager *m, GPtrArray *measured, GArray *inputs)
 {
 	g_autoptr(GArray) outputs = g_array_new(FALSE, TRUE, sizeof(VtierControllerOutput));
 	VtierControllerHost host = { 0 };
 	gboolean changed = FALSE;
+	gint64 now = g_get_monotonic_time();
 
 	host.fast_capacity_bytes = vtier_manager_fast_capacity(m);
 	host.interval_ms = (guint)vtier_config_get_u64(m->config, "daemon", "interval_ms");
+	/* the seat's own pace, worst of the recent ones: under TCG with a kdamond busy migrating,
+	 * steps came 5-10 s apart and budgets landed seconds late (the lab soak, 7.3) */
+	if (m->step_last_us > 0)
+		m->step_ms[m->step_next++ % VTIER_SEAT_SAMPLES] = ms_sample(now - m->step_last_us);
+	m->step_last_us = now;
+	host.step_ms = max_sample(m->step_ms);
+	host.lag_ms = max_sample(m->lag_ms);
 	vtier_controller_step(m->controller, &host, inputs, outputs);
 	for (guint i = 0; i < outputs->len; i++) {
 		VtierControllerOutput *out = &g_array_index(outputs, VtierControllerOutput, i);
@@ -322,8 +349,10 @@ static void run_controller(VtierManager *m, GPtrArray *measured, GArray *inputs)
 		}
 		vtier_controller_output_clear(out);
 	}
-	if (changed)
+	if (changed) {
+		m->budgets_decided_us = now;
 		vtier_manager_apply_budgets(m);
+	}
 }
 
 static void budgets_done(VtierManager *m, VtierDamonJob *job)
@@ -335,6 +364,8 @@ static void budgets_done(VtierManager *m, VtierDamonJob *job)
 	}
 	vtier_damon_model_free(m->applied);
 	m->applied = g_steal_pointer(&job->model);
+	if (m->budgets_decided_us > 0)
+		vtier_manager_observe_lag(m, g_get_monotonic_time() - m->budgets_decided_us);
 }
 
 void vtier_manager_apply_budgets(VtierManager *m)

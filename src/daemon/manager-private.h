@@ -41,6 +41,9 @@ typedef enum {
 	VTIER_DAMON_JOB_AUDIT,	/* vtier's files read back against @model, repaired */
 } VtierDamonJobKind;
 
+/* How many of its recent step periods and actuation lags the seat remembers. */
+#define VTIER_SEAT_SAMPLES 8
+
 typedef struct _VtierDamonJob VtierDamonJob;
 typedef struct _VtierDamonWorker VtierDamonWorker;
 typedef void (*VtierDamonJobDone)(VtierManager *m, VtierDamonJob *job);
@@ -137,6 +140,15 @@ struct VtierManager {
 	VtierDamonWorker *damon_worker; /* owns driver / dry_writer / fake while a job runs */
 	VtierDamonJob *damon_job;    /* the job in flight (main loop's view), NULL when idle */
 	gboolean budgets_pending;    /* the controller's newest budgets wait for the worker */
+	gint64 budgets_decided_us;   /* monotonic: when the controller decided the budgets in
+				      * flight or pending */
+	/* the seat's own timing, recent samples (interval.c): step periods, and actuation lags
+	 * (a decision until its budgets reached the kernel) */
+	gint64 step_last_us;
+	guint step_ms[VTIER_SEAT_SAMPLES];
+	guint lag_ms[VTIER_SEAT_SAMPLES];
+	guint step_next;
+	guint lag_next;
 	gboolean stopping;	     /* the loop ended: no new job */
 
 	/* scheduling */
@@ -171,6 +183,9 @@ struct VtierManager {
 	guint64 metrics_sequence;
 	gchar *metrics_error;	     /* why /metrics is not served, NULL when it is (or off) */
 };
+
+/* interval.c: a decision's budgets reached the kernel @lag_us after it was taken. */
+void vtier_manager_observe_lag(VtierManager *m, gint64 lag_us);
 
 /* manager.c */
 void vtier_manager_count_error(VtierManager *m, const gchar *kind);

@@ -266,6 +266,10 @@ static void apply_done(VtierManager *m, VtierDamonJob *job)
 		reconcile_end(m, run->t0, job->error);
 		return;
 	}
+	/* the budgets it carried (overlay_budgets) reached a running kdamond this long after the
+	 * plan (a kdamond's start is slower, and its new loops start parked) */
+	if (m->applied != NULL && m->applied_ok)
+		vtier_manager_observe_lag(m, g_get_monotonic_time() - run->t0);
 	m->applied_ok = TRUE;
 	vtier_damon_model_free(m->applied);
 	m->applied = g_steal_pointer(&job->model);

@@ -9,9 +9,10 @@
  * One guest's closed loop. The controlled quantity is the guest's fast bytes (ratio, allowance)
  * or its hot bytes in fast memory (hot-split); the target is what the arbiter granted. Each step:
  *
- * - the error is the grant minus the measured level; the prediction subtracts one charge window
- *   of the last step's budget: the kernel takes a new budget at its next window start, and a
- *   window that started between the measurement and the commit still moves the old one;
+ * - the error is the grant minus the measured level; the prediction subtracts the charge windows
+ *   of the last step's budget still to run: the kernel takes a new budget at its next window
+ *   start after the commit lands, so the old one moves for the seat's lag (as it measured it)
+ *   and one window more;
  * - outside the dead-band the guest ramps: the predicted error over one more charge window than
  *   the step expects before the next one (windows drift against the step's clock), at least
  *   1 MiB, at most the rate cap. Even the worst case (a late window of the old budget, then
@@ -41,7 +42,16 @@ static guint64 ramp_budget(CtlGuest *g, guint64 bytes, guint64 cap)
 {
 	guint64 b = bytes * CTL_GAIN_NUM / CTL_GAIN_DEN / g->windows;
 
-	b = MAX(b, VTIER_CONTROLLER_MIN_MOVE);
+	if (b >= VTIER_CONTROLLER_MIN_MOVE) {
+		/* whole MiB (kernel_budget) */
+	} else if ((guint64)VTIER_CONTROLLER_MIN_MOVE * g->windows <= bytes + ctl_deadband(g->total)) {
+		b = VTIER_CONTROLLER_MIN_MOVE;
+	} else {
+		/* a slow seat's last approach: 1 MiB a window over its many windows would carry
+		 * the guest past the far side of the dead-band; whole pages instead, rarely */
+		b = MAX(b / 4096 * 4096, VTIER_CONTROLLER_MIN_BUDGET);
+		g->fine = TRUE;
+	}
 	if (cap > 0 && b > cap) {
 		b = cap;
 		g->capped_rate = TRUE;
@@ -197,7 +207,8 @@ void ctl_guest_decide(CtlGuest *g)
 	CtlGuestState *st = g->st;
 	guint64 db = ctl_deadband(g->total);
 	gint64 err = (gint64)g->grant - (gint64)g->level;
-	gint64 pending = (gint64)moving_bytes(st->up) - (gint64)moving_bytes(st->down);
+	gint64 pending = ((gint64)moving_bytes(st->up) - (gint64)moving_bytes(st->down)) *
+			 (gint64)g->in_flight;
 	guint64 band = st->moving && kernel_delivers(g) ? db / 2 : db;
 
 	describe_level(g);

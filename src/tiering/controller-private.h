@@ -69,9 +69,11 @@ typedef struct {
 	guint64 cap_up;	     /* rate caps per window */
 	guint64 cap_down;
 	guint windows;	     /* charge windows that may start until the next step (+1 drift) */
+	guint in_flight;     /* windows of the last budgets still to run (the seat's lag, +1) */
 	guint64 up;	     /* the budgets being decided, per window */
 	guint64 down;
 	gint dir;	     /* +1 ramping up, -1 down, 0 not ramping */
+	gboolean fine;	     /* a ramp budget below 1 MiB, in whole pages (a slow seat) */
 	gboolean capped_rate;
 	gboolean capped_fast;
 	gboolean capped_host;

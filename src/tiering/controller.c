@@ -56,12 +56,30 @@ static CtlGuestState *state_of(VtierController *controller, const gchar *key)
 static guint windows_until_next(const VtierControllerHost *host, const VtierControllerInput *in)
 {
 	guint window = in->window_ms > 0 ? in->window_ms : 1000;
-	guint interval = MAX(host != NULL ? host->interval_ms : 0, in->elapsed_ms);
+	guint interval = host != NULL ? host->interval_ms : 0;
+
+	/* a step never comes before the last budgets landed and the kdamond's status was read
+	 * after them: until the seat knows its own pace, a lag of L makes it ~ interval + 2 L */
+	if (host != NULL && host->step_ms > 0)
+		interval = MAX(MAX(interval, host->step_ms), host->lag_ms);
+	else if (host != NULL)
+		interval += 2 * host->lag_ms;
+	interval = MAX(interval, in->elapsed_ms);
 
 	if (interval == 0)
 		interval = window;
 	/* the windows expected until the next step, and one more (drift) */
 	return MAX((interval + window / 2) / window, 1) + 1;
+}
+
+/* The charge windows the last budgets still run after this step's measurement: the kernel takes
+ * a new budget at its next window start after the commit lands, so at least one. */
+static guint windows_in_flight(const VtierControllerHost *host, const VtierControllerInput *in)
+{
+	guint window = in->window_ms > 0 ? in->window_ms : 1000;
+	guint lag = host != NULL ? host->lag_ms : 0;
+
+	return (lag + window - 1) / window + 1;
 }
 
 /* The controlled quantity and its target of a closed-loop guest. */
@@ -97,6 +115,7 @@ static void prepare(VtierController *controller, const VtierControllerHost *host
 	g->st = state_of(controller, in->key);
 	g->why = g_string_new(NULL);
 	g->windows = windows_until_next(host, in);
+	g->in_flight = windows_in_flight(host, in);
 	g->cap_up = in->cap_up_bytes;
 	g->cap_down = in->cap_down_bytes;
 	if (!in->measured || in->fast_bytes + in->slow_bytes == 0) {
@@ -122,12 +141,13 @@ static void prepare(VtierController *controller, const VtierControllerHost *host
 /* A budget the kernel can take: parked (< 4096 B, never 0), or in whole pages. A closed loop's
  * budget is >= 1 MiB (4 KiB - 1 MiB budgets are costly on 7.3) and rounded down to whole MiB, so
  * that a budget that settles (the kernel moving less than asked) stops changing and costs no
- * more commits; rounding down never moves more than the loop asked for. */
-static guint64 kernel_budget(guint64 b, gboolean closed)
+ * more commits; rounding down never moves more than the loop asked for. The exception, @fine:
+ * a slow seat's last approach (ramp_budget), in whole pages. */
+static guint64 kernel_budget(guint64 b, gboolean closed, gboolean fine)
 {
-	if (b < VTIER_CONTROLLER_MIN_BUDGET || (closed && b < VTIER_CONTROLLER_MIN_MOVE))
+	if (b < VTIER_CONTROLLER_MIN_BUDGET || (closed && !fine && b < VTIER_CONTROLLER_MIN_MOVE))
 		return VTIER_CONTROLLER_PARKED_BYTES;
-	if (closed)
+	if (closed && b >= VTIER_CONTROLLER_MIN_MOVE)
 		return b / VTIER_CONTROLLER_MIN_MOVE * VTIER_CONTROLLER_MIN_MOVE;
 	return b / 4096 * 4096;
 }
@@ -154,8 +174,8 @@ static void finish(CtlGuest *g, VtierControllerOutput *out)
 {
 	const VtierControllerInput *in = g->in;
 
-	out->up_bytes = kernel_budget(g->up, g->closed);
-	out->down_bytes = kernel_budget(g->down, g->closed);
+	out->up_bytes = kernel_budget(g->up, g->closed, g->fine);
+	out->down_bytes = kernel_budget(g->down, g->closed, g->fine);
 	if (g->closed && g->capped_host)
 		g_string_append(g->why, "; cut to a share of the host's rate cap");
 	if (g->closed && (g->capped_host || g->capped_fast))

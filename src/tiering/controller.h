@@ -67,6 +67,13 @@ typedef struct {
 	guint64 fast_capacity_bytes; /* fast nodes' memory available to guests (total - reserve) */
 	guint64 host_rate_cap_bytes; /* migration budget per window for all guests, 0 = none */
 	guint interval_ms;
+	/* What the seat observed of itself (0 = nothing yet): the longest of its recent step
+	 * periods, and of its recent actuation lags (a step's decision until its budgets reached
+	 * the kernel). A budget runs until the next one lands: a slow seat (TCG, a loaded host, a
+	 * kdamond busy migrating) must hand out less per window, and count more of the old budget
+	 * as still in flight. */
+	guint step_ms;
+	guint lag_ms;
 } VtierControllerHost;
 
 typedef struct _VtierController VtierController;

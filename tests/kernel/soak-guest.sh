@@ -76,6 +76,16 @@ for g in s1 s2; do
 	"$b/vtierctl" attach $g --pid "$p" --policy $vt/$g.xml >/dev/null
 	check $? "attach $g (pid $p, ${size[$g]} MiB, ratio ${pct[$g]}%)" "$(tail -3 "$log")"
 done
+# a second-by-second trace of vtierd's view (status JSON, one line each) for diagnosis
+(
+	while :; do
+		printf '%s ' "$SECONDS"
+		"$b/vtierctl" status --json 2>/dev/null | tr -d '\n'
+		echo
+		snooze 1
+	done
+) >"$out/soak.trace" &
+tracer=$!
 note "settling for $settle s"
 snooze "$settle"
 
@@ -110,6 +120,7 @@ while :; do
 	[ "$t" -ge "$secs" ] && break
 	snooze "$step"
 done
+kill $tracer 2>/dev/null
 note "$(wc -l <"$out/soak.samples") samples over $((SECONDS - t0)) s after $settle s of settling"
 
 $py - "$out/soak.samples" "${pct[s1]}" "${pct[s2]}" >$vt/verdict <<-'PY'

@@ -129,7 +129,10 @@ void plant_step(Plant *p)
 	}
 	g_array_set_size(p->outputs, 0);
 	vtier_controller_step(p->controller, &p->host, inputs, p->outputs);
-	if (p->rand != NULL) {
+	if (p->slow_step_us > 0) {
+		commit += p->slow_lag_us;
+		interval = p->slow_step_us;
+	} else if (p->rand != NULL) {
 		/* the commit lands 0-150 ms after the measurement; the next step comes 0.8-1.8
 		 * intervals later (a loaded host, TCG) */
 		commit += g_rand_int_range(p->rand, 0, 150000);
@@ -143,6 +146,12 @@ void plant_step(Plant *p)
 	}
 	p->elapsed_us = interval;
 	p->now_us += interval;
+	if (p->seat_observes) {
+		/* what vtierd's seat measures of itself: its step period, and when a decision's
+		 * budgets reached the kernel */
+		p->host.step_ms = (guint)MAX(p->host.step_ms, interval / 1000);
+		p->host.lag_ms = (guint)MAX(p->host.lag_ms, (commit - (p->now_us - interval)) / 1000);
+	}
 }
 
 const VtierControllerOutput *plant_output(const Plant *p, guint i)

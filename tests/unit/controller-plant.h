@@ -41,6 +41,9 @@ typedef struct {
 	VtierControllerHost host;
 	guint64 fast_node_bytes;  /* 0: unbounded */
 	GRand *rand;		  /* NULL: steps every interval, commits at once */
+	gint64 slow_step_us;	  /* > 0: a slow seat: steps this far apart, commits landing */
+	gint64 slow_lag_us;	  /* this long after the measurement (TCG, a busy kdamond) */
+	gboolean seat_observes;	  /* the seat tells the step its pace (host.step_ms, lag_ms) */
 	gint64 now_us;		  /* the step's clock */
 	gint64 elapsed_us;	  /* since the last step */
 	gint64 window_us;	  /* the kernel's charge window */
