@@ -47,6 +47,7 @@ static void audit_done(VtierManager *m, VtierDamonJob *job)
 	g_autofree gchar *listed = NULL;
 	guint n = 0;
 
+	m->audit_ended_us = g_get_monotonic_time();
 	if (job->verify_failed) {
 		g_debug("audit: cannot read vtier's kdamond files: %s", job->error->message);
 		return;
@@ -119,9 +120,13 @@ static void audit_damon_stat(VtierManager *m)
 void vtier_manager_audit(VtierManager *m)
 {
 	if (vtier_manager_damon_busy(m)) {
-		g_debug("audit: a DAMON job is in flight; at the next tick");
+		/* once the worker is idle (vtier_manager_damon_idle): under TCG the interval's
+		 * status reads kept the worker busy through every tick, and the audit never ran */
+		g_debug("audit: a DAMON job is in flight; when it ends");
+		m->audit_pending = TRUE;
 		return;
 	}
+	m->audit_pending = FALSE;
 	/* a reconcile writes both records again (the driver's after its apply, vtierd's after) */
 	if (vtier_manager_state_check(m))
 		vtier_manager_mark_dirty(m, "state file set aside");
@@ -133,9 +138,24 @@ void vtier_manager_audit(VtierManager *m)
 		vtier_manager_mark_dirty(m, "retry after a failed reconcile");
 }
 
+/* Whether an audit may run now: no sooner than half its interval after the last one ended (a
+ * read-back slower than its interval, as under TCG with a sanitized vtierd, must not take the
+ * worker back to back and starve the reconcile and the controller). */
+gboolean vtier_manager_audit_due(VtierManager *m)
+{
+	guint64 ms = vtier_config_get_u64(m->config, "damon", "audit_interval_ms");
+
+	return m->audit_pending && ms > 0 &&
+	       g_get_monotonic_time() - m->audit_ended_us >= (gint64)CLAMP(ms, 1000, 3600000) * 500;
+}
+
 static gboolean on_audit(gpointer user_data)
 {
-	vtier_manager_audit(user_data);
+	VtierManager *m = user_data;
+
+	m->audit_pending = TRUE;
+	if (vtier_manager_audit_due(m))
+		vtier_manager_audit(m);
 	return G_SOURCE_CONTINUE;
 }
 

@@ -140,6 +140,8 @@ struct VtierManager {
 	VtierDamonWorker *damon_worker; /* owns driver / dry_writer / fake while a job runs */
 	VtierDamonJob *damon_job;    /* the job in flight (main loop's view), NULL when idle */
 	gboolean budgets_pending;    /* the controller's newest budgets wait for the worker */
+	gboolean audit_pending;	     /* an audit tick found the worker busy: audit when it is free */
+	gint64 audit_ended_us;	     /* monotonic: when the last audit's read-back ended */
 	gint64 budgets_decided_us;   /* monotonic: when the controller decided the budgets in
 				      * flight or pending */
 	/* the seat's own timing, recent samples (interval.c): step periods, and actuation lags
@@ -258,6 +260,7 @@ void vtier_daemon_guest_measure_hot(VtierDaemonGuest *guest, const VtierDamonKda
  * reported, a failed reconcile retried. */
 void vtier_manager_audit_start(VtierManager *m);
 void vtier_manager_audit(VtierManager *m);
+gboolean vtier_manager_audit_due(VtierManager *m);
 /* observe.c: the host part of the snapshot (nodes, kdamond, sampler, warnings, counters) and
  * the guests' records, sorted. */
 void vtier_manager_snapshot_fill_host(VtierManager *m);

@@ -154,8 +154,13 @@ void vtier_manager_damon_idle(VtierManager *m)
 		return;
 	if (m->budgets_pending)
 		vtier_manager_apply_budgets(m);
-	if (vtier_manager_damon_busy(m) || !m->dirty || m->reconcile_source != 0)
+	if (vtier_manager_damon_busy(m))
 		return;
+	if (!m->dirty || m->reconcile_source != 0) {
+		if (vtier_manager_audit_due(m))
+			vtier_manager_audit(m);
+		return;
+	}
 	/* the reconcile asked while the job ran (coalesced: one for any number of asks), no sooner
 	 * than the debounce after the last one began (a storm of short jobs is no storm of plans) */
 	wait_ms = (m->reconcile_began_us + RECONCILE_DEBOUNCE_MS * 1000 - g_get_monotonic_time()) /

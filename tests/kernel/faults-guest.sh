@@ -80,8 +80,13 @@ schemes_of() { # PATH [TREE]
 }
 # g1's tiering: the kdamond's pid and every configuration file of g1's schemes
 fingerprint() {
-	local s re=""
-	tree >$vt/tree.fp
+	local s re="" try
+	# a read of the tree can race vtierd's budget commits (g1's filter line missing): read again
+	for try in 1 2 3; do
+		tree >$vt/tree.fp
+		[ -n "$(schemes_of /g1 $vt/tree.fp)" ] && break
+		snooze 1
+	done
 	for s in $(schemes_of /g1 $vt/tree.fp); do re="$re|/schemes/$s/"; done
 	echo "pid $(cat $k0/pid 2>/dev/null) schemes ${re#|}"
 	[ -n "$re" ] && grep -E "${re#|}" $vt/tree.fp
