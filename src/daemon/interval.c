@@ -292,23 +292,23 @@ static void set_budget(VtierManager *m, gint scheme, guint64 bytes, gboolean *ch
 	*changed = TRUE;
 }
 
-static guint ms_sample(gint64 us)
+static void seat_add(VtierSeatSamples *samples, gint64 us)
 {
-	return (guint)CLAMP(us / 1000, 0, G_MAXINT);
+	samples->ms[samples->next++ % VTIER_SEAT_SAMPLES] = (guint)CLAMP(us / 1000, 0, G_MAXINT);
 }
 
-static guint max_sample(const guint *samples)
+static guint seat_worst(const VtierSeatSamples *samples)
 {
 	guint most = 0;
 
 	for (guint i = 0; i < VTIER_SEAT_SAMPLES; i++)
-		most = MAX(most, samples[i]);
+		most = MAX(most, samples->ms[i]);
 	return most;
 }
 
 void vtier_manager_observe_lag(VtierManager *m, gint64 lag_us)
 {
-	m->lag_ms[m->lag_next++ % VTIER_SEAT_SAMPLES] = ms_sample(lag_us);
+	seat_add(&m->lags, lag_us);
 }
 
 /* Runs the controller over the measured guests and applies budgets that changed. */
@@ -321,13 +321,13 @@ static void run_controller(VtierManager *m, GPtrArray *measured, GArray *inputs)
 
 	host.fast_capacity_bytes = vtier_manager_fast_capacity(m);
 	host.interval_ms = (guint)vtier_config_get_u64(m->config, "daemon", "interval_ms");
-	/* the seat's own pace, worst of the recent ones: under TCG with a kdamond busy migrating,
-	 * steps came 5-10 s apart and budgets landed seconds late (the lab soak, 7.3) */
+	/* the seat's own pace, worst of the recent ones: under TCG a sanitized vtierd stepped
+	 * 5-15 s apart and its budgets landed seconds late (the lab soak, 7.3) */
 	if (m->step_last_us > 0)
-		m->step_ms[m->step_next++ % VTIER_SEAT_SAMPLES] = ms_sample(now - m->step_last_us);
+		seat_add(&m->steps, now - m->step_last_us);
 	m->step_last_us = now;
-	host.step_ms = max_sample(m->step_ms);
-	host.lag_ms = max_sample(m->lag_ms);
+	host.step_ms = seat_worst(&m->steps);
+	host.lag_ms = seat_worst(&m->lags);
 	vtier_controller_step(m->controller, &host, inputs, outputs);
 	for (guint i = 0; i < outputs->len; i++) {
 		VtierControllerOutput *out = &g_array_index(outputs, VtierControllerOutput, i);

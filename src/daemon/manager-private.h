@@ -41,8 +41,12 @@ typedef enum {
 	VTIER_DAMON_JOB_AUDIT,	/* vtier's files read back against @model, repaired */
 } VtierDamonJobKind;
 
-/* How many of its recent step periods and actuation lags the seat remembers. */
+/* The seat's recent timings (interval.c): a ring of the last VTIER_SEAT_SAMPLES, in ms. */
 #define VTIER_SEAT_SAMPLES 8
+typedef struct {
+	guint ms[VTIER_SEAT_SAMPLES];
+	guint next;
+} VtierSeatSamples;
 
 typedef struct _VtierDamonJob VtierDamonJob;
 typedef struct _VtierDamonWorker VtierDamonWorker;
@@ -147,10 +151,8 @@ struct VtierManager {
 	/* the seat's own timing, recent samples (interval.c): step periods, and actuation lags
 	 * (a decision until its budgets reached the kernel) */
 	gint64 step_last_us;
-	guint step_ms[VTIER_SEAT_SAMPLES];
-	guint lag_ms[VTIER_SEAT_SAMPLES];
-	guint step_next;
-	guint lag_next;
+	VtierSeatSamples steps;
+	VtierSeatSamples lags;
 	gboolean stopping;	     /* the loop ended: no new job */
 
 	/* scheduling */

@@ -53,9 +53,14 @@ static CtlGuestState *state_of(VtierController *controller, const gchar *key)
 	return st;
 }
 
+static guint window_of(const VtierControllerInput *in)
+{
+	return in->window_ms > 0 ? in->window_ms : 1000;
+}
+
 static guint windows_until_next(const VtierControllerHost *host, const VtierControllerInput *in)
 {
-	guint window = in->window_ms > 0 ? in->window_ms : 1000;
+	guint window = window_of(in);
 	guint interval = host != NULL ? host->interval_ms : 0;
 
 	/* a step never comes before the last budgets landed and the kdamond's status was read
@@ -76,7 +81,7 @@ static guint windows_until_next(const VtierControllerHost *host, const VtierCont
  * a new budget at its next window start after the commit lands, so at least one. */
 static guint windows_in_flight(const VtierControllerHost *host, const VtierControllerInput *in)
 {
-	guint window = in->window_ms > 0 ? in->window_ms : 1000;
+	guint window = window_of(in);
 	guint lag = host != NULL ? host->lag_ms : 0;
 
 	return (lag + window - 1) / window + 1;

@@ -22,6 +22,8 @@
 #    (as in 2). SOAK_SECONDS (40 in CI); the one-hour soak:
 #      VTIER_SOAK_LAB_SECONDS=3600 VTIER_SOAK_ONLY=lab tests/suites/soak.sh
 #    Skipped without root, QEMU or the lab.
+#    The lab keeps a per-second `vtierctl status --json` trace (soak.trace beside soak.samples);
+#    VTIER_SOAK_KEEP=DIR copies the soak's work folder there at the end.
 # VTIER_SOAK_ONLY="asan plain valgrind lab" picks phases. Ends with "N passed, N failed, N skipped".
 set -uo pipefail
 src=${VTIER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
