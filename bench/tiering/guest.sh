@@ -36,6 +36,7 @@ size=${BENCH_SIZE_MIB:-512}
 hot=${BENCH_HOT_MIB:-128}
 secs=${BENCH_SECONDS:-60}
 fast_mib=${BENCH_FAST_MIB:-400}
+trace=${BENCH_TRACE:-0}
 
 if [ -z "${LAB_KERNEL:-}" ] || [ ! -f /run/lab/cmd ]; then
 	echo "bench/tiering/guest.sh: refusing to run outside a lab guest" >&2
@@ -222,6 +223,19 @@ EOF
 		policy=(work "$1" -)
 	fi
 	start_sampling
+	if [ "$trace" = 1 ]; then
+		# vtierd's view once a second (seconds from the start of sampling, then the status
+		# JSON on one line), for diagnosis; each fork costs the lab CPU, hence opt-in
+		(
+			while kill -0 $vtierd_pid 2>/dev/null; do
+				printf '%s ' "$(since "$t0")"
+				"$b/vtierctl" status --json 2>/dev/null | tr -d '\n'
+				echo
+				sleep 1
+			done
+		) >"$out/$name.trace" &
+		pids+=($!)
+	fi
 	set -- "${policy[@]}"
 	while [ $# -ge 3 ]; do
 		g=$1 pol=$2 prio=$3

@@ -5,6 +5,8 @@
 #                        [--moving-variants V (default: --variants)]
 #                        [--variants "none numa mtier mtier-fixed confa static kernel vtier vtierd hotsplit"]
 #                        [--seconds 60] [--target 50] [--moving-target 25] [--hot-split 95]
+#                        [--rate 32MiB/s (vtier's closed-loop variants' max-rate)]
+#                        [--trace (the vtierd variants record vtierctl status --json each second)]
 #                        [--out DIR] [--builddir DIR]
 #   bench/tiering/run.sh --report-only --out DIR [--target P] [--moving-target P]   (again)
 #
@@ -36,6 +38,8 @@ secs=60
 target=50
 moving_target=25
 hotsplit=95
+rate=32MiB/s
+trace=0
 out=""
 report_only=0
 while [ $# -gt 0 ]; do
@@ -47,11 +51,13 @@ while [ $# -gt 0 ]; do
 	--hot-split) hotsplit=$2; shift ;;
 	--moving-target) moving_target=$2; shift ;;
 	--seconds) secs=$2; shift ;;
+	--rate) rate=$2; shift ;;
+	--trace) trace=1 ;;
 	--target) target=$2; shift ;;
 	--out) out=$2; shift ;;
 	--builddir) builddir=$2; shift ;;
 	--report-only) report_only=1 ;;
-	*) echo "usage: $0 [--kernels K] [--workloads W] [--variants V] [--seconds S] [--target P] [--hot-split P] [--out DIR] [--builddir DIR]" >&2
+	*) echo "usage: $0 [--kernels K] [--workloads W] [--variants V] [--seconds S] [--rate R] [--target P] [--hot-split P] [--out DIR] [--builddir DIR]" >&2
 	   exit 2 ;;
 	esac
 	shift
@@ -70,11 +76,11 @@ policy() { # TUNER -> hot-split policy
 		"$hotsplit" "$1"
 }
 policy 'tuner="kernel"' >"$out/policies/confa.xml"
-policy 'max-rate="32MiB/s" tuner="vtier"' >"$out/policies/hotsplit.xml"
+policy "max-rate=\"$rate\" tuner=\"vtier\"" >"$out/policies/hotsplit.xml"
 # vtierd: a ratio policy per target (the single and the moving workload's)
 for t in "$target" "$moving_target"; do
-	printf '<vtier:policy xmlns:vtier="https://vtier.dev/xmlns/policy/1.0" mode="ratio"><vtier:fast ratio="%s%%"/><vtier:migration max-rate="32MiB/s" tuner="vtier"/></vtier:policy>\n' \
-		"$t" >"$out/policies/vtierd-$t.xml"
+	printf '<vtier:policy xmlns:vtier="https://vtier.dev/xmlns/policy/1.0" mode="ratio"><vtier:fast ratio="%s%%"/><vtier:migration max-rate="%s" tuner="vtier"/></vtier:policy>\n' \
+		"$t" "$rate" >"$out/policies/vtierd-$t.xml"
 done
 
 args_of() { # VARIANT [TARGET] -> "MODE|guest.sh options"
@@ -102,7 +108,7 @@ run_one() { # KERNEL WORKLOAD VARIANT DIR TARGET
 	# shellcheck disable=SC2086 # the options are words
 	"$srcdir/tests/kernel/lab" --quiet --timeout $((secs + 180)) --out "$d" \
 		--output "$d/$v.output" --console "$d/$v.console" \
-		--env BENCH_SECONDS="$secs" --env BENCH_WORKLOAD="$w" \
+		--env BENCH_SECONDS="$secs" --env BENCH_WORKLOAD="$w" --env BENCH_TRACE="$trace" \
 		--env LSAN_OPTIONS="suppressions=$srcdir/tests/lsan.supp" "$k" -- \
 		"$here/guest.sh" "$builddir" "$v" "${spec%%|*}" ${spec#*|} 2>"$d/$v.stderr"
 	echo "# $k $w $v: lab exited $? after $(($(date +%s) - start)) s" >&2
