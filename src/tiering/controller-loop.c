@@ -74,11 +74,14 @@ static void describe_level(CtlGuest *g)
 				       mib(g->want));
 }
 
-/* Moves toward the grant: @err and @pred are signed bytes (+: up). */
-static void ramp(CtlGuest *g, gint64 err, gint64 pred)
+/* Moves toward the grant: @err, @late (the last budgets' windows that may start before the
+ * commit) and @rest (what the windows running now may still move) are signed bytes (+: up). */
+static void ramp(CtlGuest *g, gint64 err, gint64 late, gint64 rest)
 {
 	CtlGuestState *st = g->st;
 	gint dir = err > 0 ? 1 : -1;
+	gint64 pred = err - late - rest;
+	guint64 bytes;
 
 	g->state = VTIER_CONTROL_STATE_RAMPING;
 	st->moving = TRUE;
@@ -94,10 +97,17 @@ static void ramp(CtlGuest *g, gint64 err, gint64 pred)
 		return;
 	}
 	g->dir = dir;
+	bytes = (guint64)(pred * dir);
+	/* a window of the last budget that starts before the commit is one window fewer of the
+	 * new one: of the span's windows, in_flight run the old budget and the rest the new one,
+	 * or (no late window) the new one runs g->windows; ramp_budget divides by g->windows */
+	if (g->span > g->in_flight && late * dir >= 0)
+		bytes = MIN((guint64)((err - rest) * dir),
+			    bytes * g->windows / (g->span - g->in_flight));
 	if (dir > 0)
-		g->up = ramp_budget(g, (guint64)pred, g->cap_up);
+		g->up = ramp_budget(g, bytes, g->cap_up);
 	else
-		g->down = ramp_budget(g, (guint64)-pred, g->cap_down);
+		g->down = ramp_budget(g, bytes, g->cap_down);
 	if (g->capped_rate)
 		g_string_append_printf(g->why, "; at the rate cap (%.1f MiB/window)",
 				       mib(dir > 0 ? g->cap_up : g->cap_down));
@@ -187,6 +197,20 @@ static guint64 moving_bytes(guint64 budget)
 	return budget >= VTIER_CONTROLLER_MIN_BUDGET ? budget : 0;
 }
 
+/* What the window running now may still move of one direction's budget, when the seat told its
+ * pace (otherwise the one window of the last budget counted as in flight stands for it): the
+ * last budget less what the kernel applied over the last interval (7.3 moves a window's budget
+ * at its first apply interval when enough pages are eligible: then nothing), or what the step
+ * before's budget may have left if the window running now started before the last commit
+ * landed (it has run elapsed - lag of its window since). */
+static guint64 window_rest(const CtlGuest *g, guint64 last, guint64 before, guint64 applied)
+{
+	if (g->span == 0)
+		return 0;
+	return MAX(ctl_sub0(moving_bytes(last), applied),
+		   moving_bytes(before) * g->before_left_pm / 1000);
+}
+
 /* What the kernel moved of what the last step asked for, when it fell short (no eligible memory,
  * a full node, refused pages). */
 static void describe_applied(CtlGuest *g)
@@ -207,8 +231,10 @@ void ctl_guest_decide(CtlGuest *g)
 	CtlGuestState *st = g->st;
 	guint64 db = ctl_deadband(g->total);
 	gint64 err = (gint64)g->grant - (gint64)g->level;
-	gint64 pending = ((gint64)moving_bytes(st->up) - (gint64)moving_bytes(st->down)) *
-			 (gint64)g->in_flight;
+	gint64 late = ((gint64)moving_bytes(st->up) - (gint64)moving_bytes(st->down)) *
+		      (gint64)g->in_flight;
+	gint64 rest = (gint64)window_rest(g, st->up, st->up_before, g->in->applied_up_bytes) -
+		      (gint64)window_rest(g, st->down, st->down_before, g->in->applied_down_bytes);
 	guint64 band = st->moving && kernel_delivers(g) ? db / 2 : db;
 
 	describe_level(g);
@@ -218,7 +244,7 @@ void ctl_guest_decide(CtlGuest *g)
 	if ((guint64)ABS(err) > band) {
 		if (st->exchanging)
 			st->exchanging = FALSE;
-		ramp(g, err, err - pending);
+		ramp(g, err, late, rest);
 	} else {
 		hold(g);
 		if (g->state != VTIER_CONTROL_STATE_EXCHANGING)

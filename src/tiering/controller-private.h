@@ -41,6 +41,8 @@
 typedef struct {
 	guint64 up;	      /* the budgets per window handed out last step (parked: < 4096) */
 	guint64 down;
+	guint64 up_before;    /* the step before's: a window that started before the last */
+	guint64 down_before;  /* commit landed runs on them */
 	guint64 expect_up;    /* bytes those budgets were to move before this step */
 	guint64 expect_down;
 	gint last_dir;	      /* +1 the last move was up, -1 down, 0 none yet */
@@ -68,8 +70,12 @@ typedef struct {
 	guint64 grant;	     /* what the arbiter grants of @want */
 	guint64 cap_up;	     /* rate caps per window */
 	guint64 cap_down;
-	guint windows;	     /* charge windows that may start until the next step (+1 drift) */
-	guint in_flight;     /* windows of the last budgets still to run (the seat's lag, +1) */
+	guint windows;	     /* charge windows of the new budgets until the next commit lands */
+	guint in_flight;     /* windows of the last budgets that may start before the commit */
+	guint span;	     /* windows that may start from now until the next commit (0: the
+			      * seat's pace is not known) */
+	guint before_left_pm; /* per mille of a window the step before's budgets may still have
+			       * to move (the seat's pace known) */
 	guint64 up;	     /* the budgets being decided, per window */
 	guint64 down;
 	gint dir;	     /* +1 ramping up, -1 down, 0 not ramping */
