@@ -198,17 +198,24 @@ static guint64 moving_bytes(guint64 budget)
 }
 
 /* What the window running now may still move of one direction's budget, when the seat told its
- * pace (otherwise the one window of the last budget counted as in flight stands for it): the
- * last budget less what the kernel applied over the last interval (7.3 moves a window's budget
- * at its first apply interval when enough pages are eligible: then nothing), or what the step
- * before's budget may have left if the window running now started before the last commit
- * landed (it has run elapsed - lag of its window since). */
+ * pace (otherwise the one window of the last budget counted as in flight stands for it):
+ * - if it started after the last commit landed, the last budget less what the kernel applied of
+ *   it: the bytes applied over the last interval less what whole windows before it could have
+ *   moved. 7.3 moves a window's budget at its first apply interval when enough pages are
+ *   eligible: then nothing is left;
+ * - if it started before the last commit landed, the budget before for the part of its window
+ *   not yet run (it has run elapsed - lag).
+ * A kernel that spreads a window's budget over the window may have moved the end of the last
+ * interval's first window in it too: that part is counted as this window's (the plant's spread
+ * runs stay within the dead-band; see docs/controller.md). */
 static guint64 window_rest(const CtlGuest *g, guint64 last, guint64 before, guint64 applied)
 {
+	guint64 b1 = moving_bytes(last), b2 = moving_bytes(before);
+	guint64 others = (guint64)g->windows_past * MAX(b1, b2);
+
 	if (g->span == 0)
 		return 0;
-	return MAX(ctl_sub0(moving_bytes(last), applied),
-		   moving_bytes(before) * g->before_left_pm / 1000);
+	return MAX(ctl_sub0(b1, ctl_sub0(applied, others)), b2 * g->before_left_pm / 1000);
 }
 
 /* What the kernel moved of what the last step asked for, when it fell short (no eligible memory,

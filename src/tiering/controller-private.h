@@ -76,6 +76,7 @@ typedef struct {
 			      * seat's pace is not known) */
 	guint before_left_pm; /* per mille of a window the step before's budgets may still have
 			       * to move (the seat's pace known) */
+	guint windows_past;  /* windows that ran in the last interval before the one running now */
 	guint64 up;	     /* the budgets being decided, per window */
 	guint64 down;
 	gint dir;	     /* +1 ramping up, -1 down, 0 not ramping */

@@ -128,6 +128,17 @@ static guint before_left(const VtierControllerHost *host, const VtierControllerI
 	return MIN((window + host->lag_ms - elapsed) * 1000 / window, 1000);
 }
 
+/* The windows that ran in the last interval before the one running now: round(elapsed /
+ * window) - 1 (the kernel's windows are ~5% longer than reset_interval_ms, so a step period a few
+ * milliseconds over the window holds one start, not two). */
+static guint windows_past(const VtierControllerHost *host, const VtierControllerInput *in)
+{
+	guint window = window_of(in);
+	guint elapsed = in->elapsed_ms > 0 ? in->elapsed_ms : host->interval_ms;
+
+	return MAX((elapsed + window / 2) / window, 1) - 1;
+}
+
 /* The controlled quantity and its target of a closed-loop guest. */
 static void closed_loop_target(CtlGuest *g)
 {
@@ -165,6 +176,7 @@ static void prepare(VtierController *controller, const VtierControllerHost *host
 	if (paced(host)) {
 		g->span = span_windows(host, in);
 		g->before_left_pm = before_left(host, in);
+		g->windows_past = windows_past(host, in);
 	}
 	g->cap_up = in->cap_up_bytes;
 	g->cap_down = in->cap_down_bytes;
