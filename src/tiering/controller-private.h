@@ -20,17 +20,19 @@
 /* Steps after a move one way before a move the other way (no thrash on noise). */
 #define CTL_REVERSE_HOLD_STEPS 3
 /* Exchange: starts when DAMON sees >= 1% of the guest (>= 4 MiB) hot in slow memory and cold
- * memory in fast memory to swap it for; stops below 0.25% (>= 1 MiB); moves at most 1/64 of the
- * guest per step each way. It gives up after CTL_EXCHANGE_PATIENCE steps without progress and
- * does not try again until DAMON has seen nothing hot in slow memory or CTL_EXCHANGE_COOLDOWN
- * steps have passed: DAMON may call cold pages hot when they share regions with hot ones, and a
- * seat whose "hot" reading is not hot memory alone must not buy an exchange every minute (one
- * failed attempt per 10 minutes costs a 512 MiB guest < 1% of its memory per minute). */
+ * memory in fast memory to swap it for; stops below 0.25% (>= 1 MiB); moves at most 1/16 of the
+ * guest per step each way (32 MiB of a 512 MiB guest, over the step's window and the drift's: a
+ * moved 128 MiB hot set is fast 13 steps after it moved in the plant, 36 at 1/64). It gives up
+ * after CTL_EXCHANGE_PATIENCE steps without progress and does not try again until DAMON has seen
+ * nothing hot in slow memory or CTL_EXCHANGE_COOLDOWN steps have passed: DAMON may call cold
+ * pages hot when they share regions with hot ones, and a seat whose "hot" reading is not hot
+ * memory alone must not buy an exchange every minute (one failed attempt per 10 minutes moves at
+ * most ~5/16 of the guest each way: ~3% of its memory per minute over the 10 minutes). */
 #define CTL_EXCHANGE_START_BP 100
 #define CTL_EXCHANGE_START_MIN_BYTES (4ull << 20)
 #define CTL_EXCHANGE_STOP_BP 25
 #define CTL_EXCHANGE_STOP_MIN_BYTES (1ull << 20)
-#define CTL_EXCHANGE_RATE_DIV 64
+#define CTL_EXCHANGE_RATE_DIV 16
 #define CTL_EXCHANGE_PATIENCE 5
 /* Steps in a row DAMON must see hot memory in slow memory before an exchange starts: one read
  * of the stat schemes can be noise (18 MiB for one second on 7.3 in the lab). */

@@ -343,12 +343,18 @@ static void test_blind(void)
 	plant_clear(&p);
 }
 
-/* Settled at 50% with every hot page slow: the exchange swaps them in at a bounded rate, the
- * share never leaves the dead-band, and it stops once nothing hot is left slow. */
+/* Settled at 50% with every hot page slow: the exchange swaps them in at a bounded rate (1/16 of
+ * the guest per step each way, at most), the share never leaves the dead-band, and it stops once
+ * nothing hot is left slow. The whole 128 MiB hot set is fast within EXCHANGE_STEPS steps (3 to
+ * confirm, then 16 MiB per window: the step's 32 MiB over its window and the drift's); at 1/64
+ * it took 36. */
+#define EXCHANGE_STEPS 13
+
 static void test_exchange(void)
 {
 	Plant p;
 	gboolean exchanged = FALSE;
+	gint hot_in = -1;
 	guint64 moved;
 
 	plant_init(&p, 1, 0);
@@ -365,8 +371,13 @@ static void test_exchange(void)
 			g_assert_cmpuint(o->up_bytes, ==, o->down_bytes);
 			g_assert_cmpuint(o->up_bytes, <=, 512 * MIB / CTL_EXCHANGE_RATE_DIV);
 		}
+		if (hot_in < 0 && p.guests[0].hot_fast >= 128 * MIB - 2 * MIB)
+			hot_in = (gint)s + 1;
 	}
+	g_test_message("hot set fast after %d steps", hot_in);
 	g_assert_true(exchanged);
+	g_assert_cmpint(hot_in, >, 0);
+	g_assert_cmpint(hot_in, <=, EXCHANGE_STEPS);
 	g_assert_cmpuint(p.guests[0].hot_fast, >=, 128 * MIB - 2 * MIB);
 	g_assert_cmpint(plant_output(&p, 0)->state, ==, VTIER_CONTROL_STATE_HOLDING);
 	moved = p.guests[0].moved_total;
