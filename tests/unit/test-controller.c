@@ -214,8 +214,9 @@ static void test_slow_seat(void)
  * in-flight windows were counted by the seat's lag, 13 with 1 s). Not 6: a window of the last
  * budget may start between the measurement and the commit (ceil(0.2 s / 1 s) = 1), and one of
  * the new budget after it, so each budget plus the last one must fit the error: the error shrinks
- * at best like a Fibonacci sequence, and a step that does not know the window's phase cannot
- * plan the best one (docs/controller.md). */
+ * at best like a Fibonacci sequence (no plan gets from 128 to 5 MiB in fewer than 7 windows),
+ * and a step that does not know the window's phase cannot plan the best one
+ * (docs/controller.md). */
 #define APPROACH_STEPS 11
 
 static gint approach(gboolean spread, gboolean slow_once, guint32 seed)
