@@ -74,11 +74,14 @@ static void describe_level(CtlGuest *g)
 				       mib(g->want));
 }
 
-/* Moves toward the grant: @err and @pred are signed bytes (+: up). */
-static void ramp(CtlGuest *g, gint64 err, gint64 pred)
+/* Moves toward the grant: @err, @late (the last budgets' windows that may start before the
+ * commit) and @rest (what the windows running now may still move) are signed bytes (+: up). */
+static void ramp(CtlGuest *g, gint64 err, gint64 late, gint64 rest)
 {
 	CtlGuestState *st = g->st;
 	gint dir = err > 0 ? 1 : -1;
+	gint64 pred = err - late - rest;
+	guint64 bytes;
 
 	g->state = VTIER_CONTROL_STATE_RAMPING;
 	st->moving = TRUE;
@@ -94,10 +97,17 @@ static void ramp(CtlGuest *g, gint64 err, gint64 pred)
 		return;
 	}
 	g->dir = dir;
+	bytes = (guint64)(pred * dir);
+	/* a window of the last budget that starts before the commit is one window fewer of the
+	 * new one: of the span's windows, in_flight run the old budget and the rest the new one,
+	 * or (no late window) the new one runs g->windows; ramp_budget divides by g->windows */
+	if (g->span > g->in_flight && late * dir >= 0)
+		bytes = MIN((guint64)((err - rest) * dir),
+			    bytes * g->windows / (g->span - g->in_flight));
 	if (dir > 0)
-		g->up = ramp_budget(g, (guint64)pred, g->cap_up);
+		g->up = ramp_budget(g, bytes, g->cap_up);
 	else
-		g->down = ramp_budget(g, (guint64)-pred, g->cap_down);
+		g->down = ramp_budget(g, bytes, g->cap_down);
 	if (g->capped_rate)
 		g_string_append_printf(g->why, "; at the rate cap (%.1f MiB/window)",
 				       mib(dir > 0 ? g->cap_up : g->cap_down));
@@ -187,6 +197,27 @@ static guint64 moving_bytes(guint64 budget)
 	return budget >= VTIER_CONTROLLER_MIN_BUDGET ? budget : 0;
 }
 
+/* What the window running now may still move of one direction's budget, when the seat told its
+ * pace (otherwise the one window of the last budget counted as in flight stands for it):
+ * - if it started after the last commit landed, the last budget less what the kernel applied of
+ *   it: the bytes applied over the last interval less what whole windows before it could have
+ *   moved. 7.3 moves a window's budget at its first apply interval when enough pages are
+ *   eligible: then nothing is left;
+ * - if it started before the last commit landed, the budget before for the part of its window
+ *   not yet run (it has run elapsed - lag).
+ * A kernel that spreads a window's budget over the window may have moved the end of the last
+ * interval's first window in it too: that part is counted as this window's (the plant's spread
+ * runs stay within the dead-band; see docs/controller.md). */
+static guint64 window_rest(const CtlGuest *g, guint64 last, guint64 before, guint64 applied)
+{
+	guint64 b1 = moving_bytes(last), b2 = moving_bytes(before);
+	guint64 others = (guint64)g->windows_past * MAX(b1, b2);
+
+	if (g->span == 0)
+		return 0;
+	return MAX(ctl_sub0(b1, ctl_sub0(applied, others)), b2 * g->before_left_pm / 1000);
+}
+
 /* What the kernel moved of what the last step asked for, when it fell short (no eligible memory,
  * a full node, refused pages). */
 static void describe_applied(CtlGuest *g)
@@ -207,8 +238,10 @@ void ctl_guest_decide(CtlGuest *g)
 	CtlGuestState *st = g->st;
 	guint64 db = ctl_deadband(g->total);
 	gint64 err = (gint64)g->grant - (gint64)g->level;
-	gint64 pending = ((gint64)moving_bytes(st->up) - (gint64)moving_bytes(st->down)) *
-			 (gint64)g->in_flight;
+	gint64 late = ((gint64)moving_bytes(st->up) - (gint64)moving_bytes(st->down)) *
+		      (gint64)g->in_flight;
+	gint64 rest = (gint64)window_rest(g, st->up, st->up_before, g->in->applied_up_bytes) -
+		      (gint64)window_rest(g, st->down, st->down_before, g->in->applied_down_bytes);
 	guint64 band = st->moving && kernel_delivers(g) ? db / 2 : db;
 
 	describe_level(g);
@@ -218,7 +251,7 @@ void ctl_guest_decide(CtlGuest *g)
 	if ((guint64)ABS(err) > band) {
 		if (st->exchanging)
 			st->exchanging = FALSE;
-		ramp(g, err, err - pending);
+		ramp(g, err, late, rest);
 	} else {
 		hold(g);
 		if (g->state != VTIER_CONTROL_STATE_EXCHANGING)

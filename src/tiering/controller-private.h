@@ -20,17 +20,19 @@
 /* Steps after a move one way before a move the other way (no thrash on noise). */
 #define CTL_REVERSE_HOLD_STEPS 3
 /* Exchange: starts when DAMON sees >= 1% of the guest (>= 4 MiB) hot in slow memory and cold
- * memory in fast memory to swap it for; stops below 0.25% (>= 1 MiB); moves at most 1/64 of the
- * guest per step each way. It gives up after CTL_EXCHANGE_PATIENCE steps without progress and
- * does not try again until DAMON has seen nothing hot in slow memory or CTL_EXCHANGE_COOLDOWN
- * steps have passed: DAMON may call cold pages hot when they share regions with hot ones, and a
- * seat whose "hot" reading is not hot memory alone must not buy an exchange every minute (one
- * failed attempt per 10 minutes costs a 512 MiB guest < 1% of its memory per minute). */
+ * memory in fast memory to swap it for; stops below 0.25% (>= 1 MiB); moves at most 1/16 of the
+ * guest per step each way (32 MiB of a 512 MiB guest, over the step's window and the drift's: a
+ * moved 128 MiB hot set is fast 13 steps after it moved in the plant, 36 at 1/64). It gives up
+ * after CTL_EXCHANGE_PATIENCE steps without progress and does not try again until DAMON has seen
+ * nothing hot in slow memory or CTL_EXCHANGE_COOLDOWN steps have passed: DAMON may call cold
+ * pages hot when they share regions with hot ones, and a seat whose "hot" reading is not hot
+ * memory alone must not buy an exchange every minute (one failed attempt per 10 minutes moves at
+ * most ~5/16 of the guest each way: ~3% of its memory per minute over the 10 minutes). */
 #define CTL_EXCHANGE_START_BP 100
 #define CTL_EXCHANGE_START_MIN_BYTES (4ull << 20)
 #define CTL_EXCHANGE_STOP_BP 25
 #define CTL_EXCHANGE_STOP_MIN_BYTES (1ull << 20)
-#define CTL_EXCHANGE_RATE_DIV 64
+#define CTL_EXCHANGE_RATE_DIV 16
 #define CTL_EXCHANGE_PATIENCE 5
 /* Steps in a row DAMON must see hot memory in slow memory before an exchange starts: one read
  * of the stat schemes can be noise (18 MiB for one second on 7.3 in the lab). */
@@ -41,6 +43,8 @@
 typedef struct {
 	guint64 up;	      /* the budgets per window handed out last step (parked: < 4096) */
 	guint64 down;
+	guint64 up_before;    /* the step before's: a window that started before the last */
+	guint64 down_before;  /* commit landed runs on them */
 	guint64 expect_up;    /* bytes those budgets were to move before this step */
 	guint64 expect_down;
 	gint last_dir;	      /* +1 the last move was up, -1 down, 0 none yet */
@@ -68,8 +72,13 @@ typedef struct {
 	guint64 grant;	     /* what the arbiter grants of @want */
 	guint64 cap_up;	     /* rate caps per window */
 	guint64 cap_down;
-	guint windows;	     /* charge windows that may start until the next step (+1 drift) */
-	guint in_flight;     /* windows of the last budgets still to run (the seat's lag, +1) */
+	guint windows;	     /* charge windows of the new budgets until the next commit lands */
+	guint in_flight;     /* windows of the last budgets that may start before the commit */
+	guint span;	     /* windows that may start from now until the next commit (0: the
+			      * seat's pace is not known) */
+	guint before_left_pm; /* per mille of a window the step before's budgets may still have
+			       * to move (the seat's pace known) */
+	guint windows_past;  /* windows that ran in the last interval before the one running now */
 	guint64 up;	     /* the budgets being decided, per window */
 	guint64 down;
 	gint dir;	     /* +1 ramping up, -1 down, 0 not ramping */

@@ -58,9 +58,15 @@ static guint window_of(const VtierControllerInput *in)
 	return in->window_ms > 0 ? in->window_ms : 1000;
 }
 
-static guint windows_until_next(const VtierControllerHost *host, const VtierControllerInput *in)
+/* Whether the seat told its pace: its step period and its actuation lag. */
+static gboolean paced(const VtierControllerHost *host)
 {
-	guint window = window_of(in);
+	return host != NULL && host->step_ms > 0 && host->lag_ms > 0;
+}
+
+/* The step period the step plans for: the seat's longest recent one, or this one if longer. */
+static guint step_period(const VtierControllerHost *host, const VtierControllerInput *in)
+{
 	guint interval = host != NULL ? host->interval_ms : 0;
 
 	/* a step never comes before the last budgets landed and the kdamond's status was read
@@ -70,21 +76,67 @@ static guint windows_until_next(const VtierControllerHost *host, const VtierCont
 	else if (host != NULL)
 		interval += 2 * host->lag_ms;
 	interval = MAX(interval, in->elapsed_ms);
-
-	if (interval == 0)
-		interval = window;
-	/* the windows expected until the next step, and one more (drift) */
-	return MAX((interval + window / 2) / window, 1) + 1;
+	return interval > 0 ? interval : window_of(in);
 }
 
-/* The charge windows the last budgets still run after this step's measurement: the kernel takes
- * a new budget at its next window start after the commit lands, so at least one. */
+/* The charge windows that may start from this measurement until the next step's commit lands,
+ * old budget and new: ceil((period + lag) / window), the kernel's windows being never shorter
+ * than reset_interval_ms (7.3 runs them ~5% longer). */
+static guint span_windows(const VtierControllerHost *host, const VtierControllerInput *in)
+{
+	guint window = window_of(in);
+
+	return (step_period(host, in) + host->lag_ms + window - 1) / window;
+}
+
+/* The windows the new budget runs: the windows expected until the next step and one more (the
+ * kernel's windows drift against the step's clock); no more than can start between this commit
+ * and the next when the seat told its pace (a 1.5 s period: 2 windows, not 3). */
+static guint windows_until_next(const VtierControllerHost *host, const VtierControllerInput *in)
+{
+	guint window = window_of(in);
+	guint windows = MAX((step_period(host, in) + window / 2) / window, 1) + 1;
+
+	if (paced(host))
+		windows = MIN(windows, span_windows(host, in));
+	return MAX(windows, 1);
+}
+
+/* The charge windows of the last budget that may start after this step's measurement: the
+ * kernel takes a new budget at its next window start after the commit lands, so ceil(lag /
+ * window); one while the seat has not measured its lag (a late window, or the rest of the
+ * current one). */
 static guint windows_in_flight(const VtierControllerHost *host, const VtierControllerInput *in)
 {
 	guint window = window_of(in);
-	guint lag = host != NULL ? host->lag_ms : 0;
 
-	return (lag + window - 1) / window + 1;
+	if (!paced(host))
+		return 1;
+	return (host->lag_ms + window - 1) / window;
+}
+
+/* What of a window the step before's budget may still have to move (per mille): it ran only in
+ * a window that started before the last commit landed, at most lag after the last step, so
+ * elapsed - lag of it have passed. */
+static guint before_left(const VtierControllerHost *host, const VtierControllerInput *in)
+{
+	guint window = window_of(in);
+	guint elapsed = in->elapsed_ms > 0 ? in->elapsed_ms : host->interval_ms;
+
+	if (elapsed >= window + host->lag_ms)
+		return 0;
+	return MIN((window + host->lag_ms - elapsed) * 1000 / window, 1000);
+}
+
+/* The windows that ran in the last interval before the one running now: round(elapsed /
+ * window) - 1 (the kernel's windows are ~5% longer than reset_interval_ms, so a step period a few
+ * milliseconds over the window holds one start, not two). */
+static guint windows_past(const VtierControllerHost *host, const VtierControllerInput *in)
+{
+	guint window = window_of(in);
+	guint elapsed = in->elapsed_ms > 0 ? in->elapsed_ms : host->interval_ms;
+
+	return MAX((elapsed + window / 2) / window, 1) - 1;
 }
 
 /* The controlled quantity and its target of a closed-loop guest. */
@@ -121,6 +173,11 @@ static void prepare(VtierController *controller, const VtierControllerHost *host
 	g->why = g_string_new(NULL);
 	g->windows = windows_until_next(host, in);
 	g->in_flight = windows_in_flight(host, in);
+	if (paced(host)) {
+		g->span = span_windows(host, in);
+		g->before_left_pm = before_left(host, in);
+		g->windows_past = windows_past(host, in);
+	}
 	g->cap_up = in->cap_up_bytes;
 	g->cap_down = in->cap_down_bytes;
 	if (!in->measured || in->fast_bytes + in->slow_bytes == 0) {
@@ -163,6 +220,8 @@ static void remember(CtlGuest *g, guint64 up, guint64 down)
 	gboolean up_moves = up >= VTIER_CONTROLLER_MIN_BUDGET;
 	gboolean down_moves = down >= VTIER_CONTROLLER_MIN_BUDGET;
 
+	st->up_before = st->up;
+	st->down_before = st->down;
 	st->up = up;
 	st->down = down;
 	st->expect_up = up_moves ? up * g->windows : 0;

@@ -14,7 +14,7 @@ void plant_init(Plant *p, guint n, guint32 seed)
 	p->rand = seed ? g_rand_new_with_seed(seed) : NULL;
 	p->window_us = 1050000;
 	/* the first window starts at a random phase of the step */
-	p->next_window_us = p->rand != NULL ? g_rand_int_range(p->rand, 1, 1050000) : 500000;
+	p->next_tick_us = p->rand != NULL ? g_rand_int_range(p->rand, 1, 1050000) : 500000;
 	p->now_us = 0;
 	p->controller = vtier_controller_new();
 	p->outputs = g_array_new(FALSE, TRUE, sizeof(VtierControllerOutput));
@@ -61,13 +61,24 @@ static guint64 fast_used(const Plant *p)
 	return used;
 }
 
-/* One charge window of one guest: PULL (hot first), then PUSH (cold first). */
-static void window(Plant *p, PlantGuest *g)
+/* One apply interval of one guest: what its window's budgets allow by now (all of it at the
+ * window's start, or a tenth more at each apply interval when spread), PULL (hot first), then
+ * PUSH (cold first). A budget is charged whether or not the pages moved (no eligible memory, a
+ * full node). */
+static void apply(Plant *p, PlantGuest *g)
 {
-	guint64 up = g->up_now >= VTIER_CONTROLLER_MIN_BUDGET ? g->up_now : 0;
-	guint64 down = g->down_now >= VTIER_CONTROLLER_MIN_BUDGET ? g->down_now : 0;
-	guint64 hot_up, hot_down;
+	guint64 up_budget = g->win_up >= VTIER_CONTROLLER_MIN_BUDGET ? g->win_up : 0;
+	guint64 down_budget = g->win_down >= VTIER_CONTROLLER_MIN_BUDGET ? g->win_down : 0;
+	guint64 up, down, hot_up, hot_down;
 
+	if (p->spread) {
+		up_budget = up_budget * (p->tick + 1) / PLANT_TICKS;
+		down_budget = down_budget * (p->tick + 1) / PLANT_TICKS;
+	}
+	up = up_budget - MIN(g->done_up, up_budget);
+	down = down_budget - MIN(g->done_down, down_budget);
+	g->done_up += up;
+	g->done_down += down;
 	if (g->frozen)
 		return;
 	up = MIN(up, g->total - g->fast);
@@ -96,24 +107,42 @@ static void fill_input(PlantGuest *g)
 	g->applied_up = g->applied_down = 0;
 }
 
+/* The commit has landed: the kernel holds this step's budgets, the next window takes them. */
+static void commit_budgets(Plant *p)
+{
+	for (guint i = 0; i < p->n; i++) {
+		p->guests[i].up_now = plant_output(p, i)->up_bytes;
+		p->guests[i].down_now = plant_output(p, i)->down_bytes;
+	}
+}
+
 /* The kernel's charge windows of every guest start every p->window_us (1.05 s: the kernel's
- * windows run a little longer than reset_interval_ms); the step's clock drifts against them. */
+ * windows run a little longer than reset_interval_ms), each of PLANT_TICKS apply intervals; the
+ * step's clock drifts against them. A window that starts before the commit landed keeps the old
+ * budget for all of its length. */
 static void windows_until(Plant *p, gint64 until, gint64 commit)
 {
-	while (p->next_window_us <= until) {
+	gboolean committed = FALSE;
+
+	while (p->next_tick_us <= until) {
+		if (!committed && p->next_tick_us >= commit) {
+			commit_budgets(p);
+			committed = TRUE;
+		}
 		for (guint i = 0; i < p->n; i++) {
 			PlantGuest *g = &p->guests[i];
-			const VtierControllerOutput *o = plant_output(p, i);
 
-			/* a window that starts before the commit landed keeps the old budget */
-			if (p->next_window_us >= commit) {
-				g->up_now = o->up_bytes;
-				g->down_now = o->down_bytes;
+			if (p->tick == 0) {
+				g->win_up = g->up_now;
+				g->win_down = g->down_now;
+				g->done_up = g->done_down = 0;
 			}
-			window(p, g);
+			apply(p, g);
 		}
-		p->next_window_us += p->window_us;
+		p->next_tick_us += p->window_us / PLANT_TICKS;
+		p->tick = (p->tick + 1) % PLANT_TICKS;
 	}
+	commit_budgets(p);
 }
 
 void plant_step(Plant *p)
@@ -135,15 +164,13 @@ void plant_step(Plant *p)
 	} else if (p->rand != NULL) {
 		/* the commit lands 0-150 ms after the measurement; the next step comes 0.8-1.8
 		 * intervals later (a loaded host, TCG) */
-		commit += g_rand_int_range(p->rand, 0, 150000);
-		interval = interval * g_rand_int_range(p->rand, 80, 181) / 100;
+		guint lo = p->step_hi_pct > 0 ? p->step_lo_pct : 80;
+		guint hi = p->step_hi_pct > 0 ? p->step_hi_pct : 180;
+
+		commit += g_rand_int_range(p->rand, 0, p->lag_max_us > 0 ? p->lag_max_us + 1 : 150000);
+		interval = interval * g_rand_int_range(p->rand, (gint32)lo, (gint32)hi + 1) / 100;
 	}
 	windows_until(p, p->now_us + interval, commit);
-	/* the commit has landed: the kernel holds this step's budgets from now on */
-	for (guint i = 0; i < p->n; i++) {
-		p->guests[i].up_now = plant_output(p, i)->up_bytes;
-		p->guests[i].down_now = plant_output(p, i)->down_bytes;
-	}
 	p->elapsed_us = interval;
 	p->now_us += interval;
 	if (p->seat_observes) {
