@@ -26,18 +26,18 @@
  * after CTL_EXCHANGE_PATIENCE steps without progress and does not try again until DAMON has seen
  * nothing hot in slow memory or CTL_EXCHANGE_COOLDOWN steps have passed: DAMON may call cold
  * pages hot when they share regions with hot ones, and a seat whose "hot" reading is not hot
- * memory alone must not buy an exchange every minute (one failed attempt per 10 minutes moves at
- * most ~5/16 of the guest each way: ~3% of its memory per minute over the 10 minutes). */
+ * memory alone must not buy an exchange often: one failed attempt moves at most ~4/16 of the guest
+ * each way, so one per hour costs < 1% of its memory per minute (both ways) over the hour. */
 #define CTL_EXCHANGE_START_BP 100
 #define CTL_EXCHANGE_START_MIN_BYTES (4ull << 20)
 #define CTL_EXCHANGE_STOP_BP 25
 #define CTL_EXCHANGE_STOP_MIN_BYTES (1ull << 20)
 #define CTL_EXCHANGE_RATE_DIV 16
-#define CTL_EXCHANGE_PATIENCE 5
+#define CTL_EXCHANGE_PATIENCE 4
 /* Steps in a row DAMON must see hot memory in slow memory before an exchange starts: one read
  * of the stat schemes can be noise (18 MiB for one second on 7.3 in the lab). */
 #define CTL_EXCHANGE_CONFIRM 3
-#define CTL_EXCHANGE_COOLDOWN 600
+#define CTL_EXCHANGE_COOLDOWN 3600
 
 /* What the controller remembers of one guest between steps. */
 typedef struct {
