@@ -128,12 +128,9 @@ static void count_direction(VtierDaemonGuest *g, gint dir, gint scheme,
 		g->last_applied[dir] = applied;
 		g->last_tried[dir] = tried;
 		g->last_qt[dir] = qt;
-		g->tried_delta[dir] = g->applied_delta[dir] = 0;
 		return;
 	}
 	*ret_applied_delta = applied - g->last_applied[dir];
-	g->applied_delta[dir] = applied - g->last_applied[dir];
-	g->tried_delta[dir] = tried >= g->last_tried[dir] ? tried - g->last_tried[dir] : 0;
 	d->migrated_bytes += applied - g->last_applied[dir];
 	d->tried_bytes += tried >= g->last_tried[dir] ? tried - g->last_tried[dir] : 0;
 	d->quota_exceeded += qt >= g->last_qt[dir] ? qt - g->last_qt[dir] : 0;
@@ -314,55 +311,8 @@ void vtier_manager_observe_lag(VtierManager *m, gint64 lag_us)
 	seat_add(&m->lags, lag_us);
 }
 
-/* The quota to write for a budget. A kernel without fail_charge (6.18, 6.12) charges every byte
- * DAMOS tries, also the pages its memcg filter then rejects (free pages, other guests): a 1 MiB
- * PULL budget went on 1 MiB of someone else's memory a window, and the guest stayed 3.4 points
- * short of its target for a minute (e2e on 6.18, 3 Dec 2026). There the quota is the budget times
- * what the last interval tried per byte it moved (doubling while it moved nothing), at most
- * VTIER_CHARGE_FACTOR_MAX: what moves stays near the budget while DAMOS walks past memory that is
- * not the guest's. Parked and sub-MiB budgets are written as they are. */
-#define VTIER_CHARGE_FACTOR_MAX 8
-
-static guint64 charged_budget(VtierManager *m, VtierDaemonGuest *g, gint dir, gint scheme,
-			      guint64 bytes)
-{
-	const guint64 *last;
-	guint f = MAX(g->charge_factor[dir], 1);
-
-	if (m->features == NULL || m->features->fail_charge || scheme < 0) {
-		g->charge_factor[dir] = 1;
-		return bytes;
-	}
-	last = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER((guint)scheme + 1));
-	/* evidence only from an interval that ran a moving quota */
-	if (last != NULL && *last >= VTIER_CONTROLLER_MIN_MOVE && g->tried_delta[dir] > 0) {
-		if (g->applied_delta[dir] > 0)
-			f = (guint)MIN((g->tried_delta[dir] + g->applied_delta[dir] - 1) /
-					       g->applied_delta[dir],
-				       VTIER_CHARGE_FACTOR_MAX);
-		else
-			f = MIN(f * 2, VTIER_CHARGE_FACTOR_MAX);
-	}
-	g->charge_factor[dir] = MAX(f, 1);
-	return bytes < VTIER_CONTROLLER_MIN_MOVE ? bytes : bytes * g->charge_factor[dir];
-}
-
-static void note_charge(VtierDaemonGuest *g, VtierSnapshotGuest *s)
-{
-	g_autofree gchar *old = NULL;
-
-	if (MAX(g->charge_factor[DIR_UP], g->charge_factor[DIR_DOWN]) <= 1)
-		return;
-	old = s->control_reason;
-	s->control_reason = g_strdup_printf("%s; the kernel charges failed tries (no fail_charge): "
-					    "PULL quota x%u, PUSH quota x%u of the budget",
-					    old != NULL ? old : "", MAX(g->charge_factor[DIR_UP], 1),
-					    MAX(g->charge_factor[DIR_DOWN], 1));
-}
-
 /* Runs the controller over the measured guests and applies budgets that changed. */
-static void run_controller(VtierManager *m, GPtrArray *measured, GPtrArray *owners,
-			   GArray *inputs)
+static void run_controller(VtierManager *m, GPtrArray *measured, GArray *inputs)
 {
 	g_autoptr(GArray) outputs = g_array_new(FALSE, TRUE, sizeof(VtierControllerOutput));
 	VtierControllerHost host = { 0 };
@@ -382,7 +332,6 @@ static void run_controller(VtierManager *m, GPtrArray *measured, GPtrArray *owne
 	for (guint i = 0; i < outputs->len; i++) {
 		VtierControllerOutput *out = &g_array_index(outputs, VtierControllerOutput, i);
 		VtierSnapshotGuest *s = g_ptr_array_index(measured, i);
-		VtierDaemonGuest *g = g_ptr_array_index(owners, i);
 
 		s->control_state = out->state;
 		g_free(s->control_reason);
@@ -395,13 +344,8 @@ static void run_controller(VtierManager *m, GPtrArray *measured, GPtrArray *owne
 			s->down.budget_bytes = out->down_bytes;
 		if (out->state != VTIER_CONTROL_STATE_KERNEL &&
 		    out->state != VTIER_CONTROL_STATE_STATIC) {
-			set_budget(m, s->up.scheme,
-				   charged_budget(m, g, DIR_UP, s->up.scheme, out->up_bytes),
-				   &changed);
-			set_budget(m, s->down.scheme,
-				   charged_budget(m, g, DIR_DOWN, s->down.scheme, out->down_bytes),
-				   &changed);
-			note_charge(g, s);
+			set_budget(m, s->up.scheme, out->up_bytes, &changed);
+			set_budget(m, s->down.scheme, out->down_bytes, &changed);
 		}
 		vtier_controller_output_clear(out);
 	}
@@ -459,7 +403,6 @@ static void measure_guests(VtierManager *m, gboolean with_controller,
 {
 	gboolean have_status = with_controller && status != NULL;
 	g_autoptr(GPtrArray) measured = g_ptr_array_new();
-	g_autoptr(GPtrArray) owners = g_ptr_array_new();
 	g_autoptr(GArray) inputs = g_array_new(FALSE, TRUE, sizeof(VtierControllerInput));
 	gint64 now = g_get_monotonic_time();
 	GHashTableIter iter;
@@ -499,13 +442,12 @@ static void measure_guests(VtierManager *m, gboolean with_controller,
 			controller_input(g, s, m->plan != NULL ? m->plan->model : NULL, applied, &in);
 			g_array_append_val(inputs, in);
 			g_ptr_array_add(measured, s);
-			g_ptr_array_add(owners, g);
 		}
 		vtier_snapshot_guest_free(g->snap);
 		g->snap = s;
 	}
 	if (with_controller && inputs->len > 0)
-		run_controller(m, measured, owners, inputs);
+		run_controller(m, measured, inputs);
 	if (with_controller) {
 		m->snapshot->kdamond_up = have_status && status->running;
 		m->snapshot->kdamond_pid = have_status && status->running ? status->pid : -1;

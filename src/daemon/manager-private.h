@@ -101,9 +101,6 @@ typedef struct {
 	guint64 last_tried[2];
 	guint64 last_qt[2];
 	gint last_scheme[2];	    /* the scheme those counters belong to */
-	guint64 tried_delta[2];	    /* sz_tried and sz_applied growth over the last interval */
-	guint64 applied_delta[2];
-	guint charge_factor[2];	    /* kernels without fail_charge: quota per budget byte */
 	/* the hot stat schemes' counters per node (fast, slow; interval-hot.c) */
 	guint64 hot_passed[2];	    /* last sz_ops_filter_passed */
 	guint64 hot_snapshots[2];   /* last nr_snapshots */

@@ -20,7 +20,6 @@
 typedef struct {
 	VtierTestSysroot *sysroot;
 	VtierManager *m;
-	VtierDamonSchemeStats pull_stats; /* the PULL's counters the fake publishes */
 } Fixture;
 
 /* A workload's cgroup with @fast_mib on node 0 and @slow_mib on node 1, and its process. */
@@ -40,7 +39,7 @@ static void add_workload(const gchar *root, guint i, guint fast_mib, guint slow_
 	vtier_test_write_file(root, numa, stat);
 }
 
-static VtierManager *new_manager_kernel(const gchar *uri, const gchar *kernel)
+static VtierManager *new_manager_uri(const gchar *uri)
 {
 	g_auto(VtierManagerOptions) options = { 0 };
 	g_autoptr(GError) error = NULL;
@@ -52,7 +51,7 @@ static VtierManager *new_manager_kernel(const gchar *uri, const gchar *kernel)
 	vtier_test_write_file(vtier_paths_get_sysroot(), "vtierd.conf", "[metrics]\nlisten=off\n");
 	options.connect_uri = g_strdup(uri);
 	options.dry_run = TRUE;
-	options.kernel_features = g_strdup(kernel);
+	options.kernel_features = g_strdup("7.3");
 	options.policy_dir = vtier_test_data_path("..", "..", "policies", NULL);
 	g_setenv("VTIER_CONTROL_SOCKET", "", TRUE);
 	m = vtier_manager_new(&options, &error);
@@ -60,11 +59,6 @@ static VtierManager *new_manager_kernel(const gchar *uri, const gchar *kernel)
 	g_assert_true(vtier_manager_start(m, &error));
 	g_assert_no_error(error);
 	return m;
-}
-
-static VtierManager *new_manager_uri(const gchar *uri)
-{
-	return new_manager_kernel(uri, "7.3");
 }
 
 static VtierManager *new_manager(void)
@@ -308,77 +302,6 @@ static void test_hot_measure(Fixture *f, gconstpointer data)
 	set_hot_counters(f->m, g, MIB, MIB, 3);
 	run_interval(f->m);
 	g_assert_false(g->hot_known);
-}
-
-/* Adds @tried and @applied bytes to scheme @i's cumulative sz_tried and sz_applied (@st). */
-static void add_move_counters(VtierManager *m, gint i, VtierDamonSchemeStats *st, guint64 tried,
-			      guint64 applied)
-{
-	st->sz_tried += tried;
-	st->sz_applied += applied;
-	vtier_damon_fake_set_scheme_stats(m->fake, 0, (guint)i, st);
-}
-
-/* Intervals, each publishing @tried and @applied more bytes for the PULL, until its charge
- * factor is @want (at most 6). Each interval's PULL quota must be the controller's budget
- * times the factor when the budget moves, the budget itself otherwise. */
-static guint factor_after(Fixture *f, const VtierDaemonGuest *g, gint up, guint64 tried,
-			  guint64 applied, guint want, guint *scaled)
-{
-
-	for (guint i = 0; i < 6; i++) {
-		const VtierSnapshotGuest *s;
-		guint64 budget, quota;
-
-		add_move_counters(f->m, up, &f->pull_stats, tried, applied);
-		run_interval(f->m);
-		s = vtier_snapshot_lookup(f->m->snapshot, g->name);
-		budget = s->up.budget_bytes;
-		quota = applied_scheme(f->m, up)->quotas.bytes;
-		if (budget >= VTIER_CONTROLLER_MIN_MOVE) {
-			g_assert_cmpuint(quota, ==, budget * MAX(g->charge_factor[0], 1));
-			*scaled += g->charge_factor[0] > 1;
-		} else {
-			g_assert_cmpuint(quota, ==, budget);
-		}
-		if (g->charge_factor[0] > 1)
-			g_assert_nonnull(strstr(s->control_reason, "no fail_charge"));
-		if (g->charge_factor[0] == want)
-			break;
-	}
-	return g->charge_factor[0];
-}
-
-/* A kernel without fail_charge (6.18) charges the bytes DAMOS tries, the memcg filter's rejects
- * too: vtierd writes the PULL's quota as the controller's budget times what the last interval
- * tried per byte it moved, doubling while nothing moved, at most 8x. On 7.3 the quota is the
- * budget. */
-static void test_charge_factor(Fixture *f, gconstpointer data)
-{
-	g_autoptr(GError) error = NULL;
-	const VtierDaemonGuest *g;
-	const gchar *kernel = data;
-	guint x = g_strcmp0(kernel, "6.18") == 0 ? 1 : 0; /* 1: the kernel charges failures */
-	guint scaled = 0;
-	gint up;
-
-	vtier_manager_free(f->m);
-	f->m = new_manager_kernel("none", kernel);
-	g_assert_true(attach(f->m, 1, NULL, &error));
-	settle(f->m);
-	g = g_hash_table_lookup(f->m->guests, "w01");
-	up = g->result->first_scheme;
-	/* 100 of 512 MiB fast, target 50%: the PULL moves; 40 MiB tried per 10 MiB moved: 4x */
-	g_assert_cmpuint(factor_after(f, g, up, 40 * MIB, 10 * MIB, x ? 4 : 1, &scaled), ==,
-			 x ? 4 : 1);
-	/* tried, nothing moved: doubled, at most 8x */
-	g_assert_cmpuint(factor_after(f, g, up, 8 * MIB, 0, x ? 8 : 1, &scaled), ==, x ? 8 : 1);
-	g_assert_cmpuint(factor_after(f, g, up, 8 * MIB, 0, 16, &scaled), ==, x ? 8 : 1);
-	/* everything tried moved: the budget again */
-	g_assert_cmpuint(factor_after(f, g, up, 4 * MIB, 4 * MIB, 1, &scaled), ==, 1);
-	g_assert_true(x ? scaled > 0 : scaled == 0);
-	/* the PUSH stays parked, never scaled */
-	g_assert_cmpuint(applied_scheme(f->m, up + 1)->quotas.bytes, <, VTIER_CONTROLLER_MIN_BUDGET);
 }
 
 static gboolean on_tick(gpointer data)
@@ -733,10 +656,6 @@ int main(int argc, char **argv)
 		   libvirt_teardown);
 	g_test_add("/daemon/libvirt/metadata", Fixture, NULL, libvirt_setup, test_libvirt_metadata,
 		   libvirt_teardown);
-	g_test_add("/daemon/charge-factor/6.18", Fixture, "6.18", fixture_setup,
-		   test_charge_factor, fixture_teardown);
-	g_test_add("/daemon/charge-factor/7.3", Fixture, "7.3", fixture_setup, test_charge_factor,
-		   fixture_teardown);
 	g_test_add("/daemon/hot-measure", Fixture, NULL, fixture_setup, test_hot_measure,
 		   fixture_teardown);
 	return g_test_run();
