@@ -231,6 +231,22 @@ void plan_scheme_pull(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
 }
 
+/* Without fail_charge (< 7.2) a closed loop's PUSH takes every region of the fast node in
+ * address order and demotes the guest's pages that were not touched since the last check
+ * (`young` rejected). Measured on 6.18 (e2e, 3 Dec 2026): a PUSH over regions without access,
+ * coldest first, spent its whole 26 MiB a window on node 0's free pages and other memory (the
+ * kernel charges the tries its memcg filter rejects): 376 MiB tried, 0 moved, a 30% target
+ * never left 48.8%. The guest's cold pages lay in regions with its hot ones, which a pattern of
+ * nr_accesses 0 never reaches; unranked, DAMOS resumes each window where the last one stopped,
+ * so the walk reaches them. The PULL does the same there (pull_every_region). */
+static void push_every_region(VtierDamonScheme *scheme)
+{
+	scheme->nr_accesses.max = G_MAXUINT32;
+	scheme->quotas.sz_permil = 0;
+	scheme->quotas.nr_accesses_permil = 0;
+	scheme->quotas.age_permil = 0;
+}
+
 /* The PUSH takes regions without access, coldest first, and rejects pages touched since the last
  * check (young). With the kernel's goal tuner it also waits for the policy's cold age. With
  * vtier's closed loop it does not: the controller asks for a PUSH only while the guest is above
@@ -252,6 +268,8 @@ void plan_scheme_push(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 	if (policy->tuner == VTIER_POLICY_TUNER_KERNEL) {
 		scheme->age.min = plan_age_intervals(policy->cold_age_ms);
 		add_kernel_goals(ctx, scheme, pg, FALSE);
+	} else if (!ctx->features->fail_charge) {
+		push_every_region(scheme);
 	}
 	add_keep_node(ctx, scheme, (guint)pg->result->fast_node);
 	add_reject_young(ctx, scheme);

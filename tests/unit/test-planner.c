@@ -231,7 +231,11 @@ static void test_plan_ratio_legacy(void)
 	g_assert_cmpuint(pull->nr_accesses.min, ==, 0);
 	g_assert_cmpuint(pull->quotas.nr_accesses_permil, ==, 0);
 	g_assert_cmpuint(pull->quotas.age_permil, ==, 0);
-	g_assert_cmpuint(push->quotas.nr_accesses_permil, ==, 1000);
+	/* the PUSH too, over regions with accesses or not: the guest's cold pages lie in regions
+	 * with its hot ones, its young filter keeps the hot pages (stalled on 6.18 otherwise) */
+	g_assert_cmpuint(push->nr_accesses.max, ==, G_MAXUINT32);
+	g_assert_cmpuint(push->quotas.nr_accesses_permil, ==, 0);
+	g_assert_cmpuint(push->quotas.age_permil, ==, 0);
 	g_assert_cmpuint(((VtierDamonKdamond *)g_ptr_array_index(plan->model->kdamonds, 0))
 				 ->refresh_ms,
 			 ==, 0);

@@ -39,11 +39,10 @@ echo migrate_cold > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/a
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/target_nid
 echo 551903293441 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/sz/max
+echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/nr_accesses/max
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/age/max
 echo 268435456 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/reset_interval_ms
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/weights/nr_accesses_permil
-echo 100 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/weights/age_permil
 echo 3 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/filters/0/type
 echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/filters/0/matching
@@ -71,11 +70,10 @@ echo migrate_cold > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/a
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/target_nid
 echo 551903293441 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/sz/max
+echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/nr_accesses/max
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/age/max
 echo 268435456 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/reset_interval_ms
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/weights/nr_accesses_permil
-echo 100 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/weights/age_permil
 echo 3 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/filters/0/type
 echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/filters/0/matching
