@@ -100,11 +100,13 @@ def align(rows, steps):
 
 
 def moved_between(rows, steps, t_from, t_to=None):
-    """MiB migrated in [t_from, t_to]: the loop's sz_applied, or the placement's changes."""
+    """MiB migrated in (t_from, t_to]: the loop's sz_applied, or the placement's changes. A step
+    or sample interval that ends at t_from is before it: the move into the band at the settling
+    sample is the approach, not what a settled guest costs."""
     if steps:
-        return sum(u + d for t, u, d, _ in steps if t >= t_from and (t_to is None or t <= t_to))
+        return sum(u + d for t, u, d, _ in steps if t > t_from and (t_to is None or t <= t_to))
     return sum(abs(b[3] - a[3]) for a, b in zip(rows, rows[1:])
-               if b[0] >= t_from and (t_to is None or b[0] <= t_to))
+               if a[0] >= t_from and (t_to is None or b[0] <= t_to))
 
 
 def figures(rows, steps, target):

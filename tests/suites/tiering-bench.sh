@@ -48,8 +48,15 @@ info(f"{d}/K/three/arbiter.info", "fast_mib 400 node0_kib 1 fast_reserve_kib 1\n
      "guest w1 ratio 80 priority 90\nguest w2 ratio 60 priority 50\nguest w3 ratio 50 priority 50\n")
 PY
 	python3 "$srcdir/bench/tiering/analyze.py" "$d" 50 >"$d/md" 2>&1
-	local row_k row_l
+	local row_k row_l mib_k
 	row_k=$(awk -F'\t' '$1 == "K" && $2 == "vtier" { print $14 "|" $15 }' "$d/results.tsv")
+	# K's vtier moved 156 MiB into the band at its settling sample (10 s), nothing after
+	mib_k=$(awk -F'\t' '$1 == "K" && $2 == "vtier" { print $9 }' "$d/results.tsv")
+	if [ "$mib_k" = "0.0" ]; then
+		result ok "analysis: the move into the band is not migration after settling"
+	else
+		result fail "analysis: MiB/min after settling" "K vtier: $mib_k (want 0.0)"
+	fi
 	row_l=$(awk -F'\t' '$1 == "L" && $2 == "vtier" { print $14 "|" $15 }' "$d/results.tsv")
 	if [ "$row_k" = "0.28× (numa 18.0 s)|kernel: never (>40 s)" ] &&
 		[ "$row_l" = "kernel: never (>40 s)|kernel: never (>40 s)" ]; then
