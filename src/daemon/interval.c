@@ -107,12 +107,13 @@ static void measure_memory(VtierManager *m, VtierDaemonGuest *g, VtierSnapshotGu
 /* Adds the growth of the kernel's cumulative counters since the last interval. */
 static void count_direction(VtierDaemonGuest *g, gint dir, gint scheme,
 			    const VtierDamonKdamondStatus *status, VtierSnapshotDirection *d,
-			    guint64 *ret_applied_delta)
+			    guint64 *ret_applied_delta, gboolean *ret_spent)
 {
 	const VtierDamonSchemeStats *st;
 	guint64 applied, tried, qt;
 
 	*ret_applied_delta = 0;
+	*ret_spent = FALSE;
 	d->scheme = scheme;
 	if (scheme < 0 || status == NULL || status->schemes == NULL ||
 	    (guint)scheme >= status->schemes->len)
@@ -131,6 +132,7 @@ static void count_direction(VtierDaemonGuest *g, gint dir, gint scheme,
 		return;
 	}
 	*ret_applied_delta = applied - g->last_applied[dir];
+	*ret_spent = qt > g->last_qt[dir];
 	d->migrated_bytes += applied - g->last_applied[dir];
 	d->tried_bytes += tried >= g->last_tried[dir] ? tried - g->last_tried[dir] : 0;
 	d->quota_exceeded += qt >= g->last_qt[dir] ? qt - g->last_qt[dir] : 0;
@@ -413,15 +415,17 @@ static void measure_guests(VtierManager *m, gboolean with_controller,
 		VtierDaemonGuest *g = value;
 		VtierSnapshotGuest *s = guest_record(m, g);
 		guint64 applied[2] = { 0, 0 };
+		gboolean spent[2] = { FALSE, FALSE };
 
 		if (with_controller)
 			measure_memory(m, g, s);
 		else
 			keep_memory(g, s);
 		count_direction(g, DIR_UP, guest_scheme(g, DIR_UP), have_status ? status : NULL,
-				&s->up, &applied[DIR_UP]);
+				&s->up, &applied[DIR_UP], &spent[DIR_UP]);
 		count_direction(g, DIR_DOWN, guest_scheme(g, DIR_DOWN),
-				have_status ? status : NULL, &s->down, &applied[DIR_DOWN]);
+				have_status ? status : NULL, &s->down, &applied[DIR_DOWN],
+				&spent[DIR_DOWN]);
 		if (with_controller)
 			vtier_daemon_guest_measure_hot(g, have_status ? status : NULL, s);
 		if (with_controller && g->last_measure_us > 0 && s->measured) {
@@ -440,6 +444,8 @@ static void measure_guests(VtierManager *m, gboolean with_controller,
 			VtierControllerInput in = { 0 };
 
 			controller_input(g, s, m->plan != NULL ? m->plan->model : NULL, applied, &in);
+			in.spent_up = spent[DIR_UP];
+			in.spent_down = spent[DIR_DOWN];
 			g_array_append_val(inputs, in);
 			g_ptr_array_add(measured, s);
 		}

@@ -208,14 +208,17 @@ static guint64 moving_bytes(guint64 budget)
  * A kernel that spreads a window's budget over the window may have moved the end of the last
  * interval's first window in it too: that part is counted as this window's (the plant's spread
  * runs stay within the dead-band; see docs/controller.md). */
-static guint64 window_rest(const CtlGuest *g, guint64 last, guint64 before, guint64 applied)
+static guint64 window_rest(const CtlGuest *g, guint64 last, guint64 before, guint64 applied,
+			   gboolean spent)
 {
 	guint64 b1 = moving_bytes(last), b2 = moving_bytes(before);
 	guint64 others = (guint64)g->windows_past * MAX(b1, b2);
 
 	if (g->span == 0)
 		return 0;
-	return MAX(ctl_sub0(b1, ctl_sub0(applied, others)), b2 * g->before_left_pm / 1000);
+	/* a window whose quota the kernel reported exceeded has nothing left to move */
+	return MAX(spent ? 0 : ctl_sub0(b1, ctl_sub0(applied, others)),
+		   b2 * g->before_left_pm / 1000);
 }
 
 /* What the kernel moved of what the last step asked for, when it fell short (no eligible memory,
@@ -240,8 +243,10 @@ void ctl_guest_decide(CtlGuest *g)
 	gint64 err = (gint64)g->grant - (gint64)g->level;
 	gint64 late = ((gint64)moving_bytes(st->up) - (gint64)moving_bytes(st->down)) *
 		      (gint64)g->in_flight;
-	gint64 rest = (gint64)window_rest(g, st->up, st->up_before, g->in->applied_up_bytes) -
-		      (gint64)window_rest(g, st->down, st->down_before, g->in->applied_down_bytes);
+	gint64 rest = (gint64)window_rest(g, st->up, st->up_before, g->in->applied_up_bytes,
+					  g->in->spent_up) -
+		      (gint64)window_rest(g, st->down, st->down_before, g->in->applied_down_bytes,
+					  g->in->spent_down);
 	guint64 band = st->moving && kernel_delivers(g) ? db / 2 : db;
 
 	describe_level(g);

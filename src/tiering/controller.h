@@ -38,6 +38,12 @@ typedef struct {
 	guint64 hot_slow_bytes;	   /* hot bytes DAMON saw in the slow node (PULL tried) */
 	guint64 applied_up_bytes;  /* sz_applied of PULL during the last interval */
 	guint64 applied_down_bytes;
+	/* The kernel reported the quota exceeded (qt_exceeds grew) during the last interval: the
+	 * running window's budget is spent, charged, whatever it moved. A kernel without
+	 * fail_charge (6.18) charges the tries its filters reject: there the undelivered rest of a
+	 * spent budget is not still to come. */
+	gboolean spent_up;
+	gboolean spent_down;
 	guint64 cap_up_bytes;	   /* the planner's static cap per window (policy rate limit) */
 	guint64 cap_down_bytes;
 	guint window_ms;	   /* the schemes' charge window (quotas/reset_interval_ms) */

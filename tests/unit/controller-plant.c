@@ -79,8 +79,14 @@ static void apply(Plant *p, PlantGuest *g)
 	down = down_budget - MIN(g->done_down, down_budget);
 	g->done_up += up;
 	g->done_down += down;
+	g->spent_up |= up_budget > 0 && g->done_up >= up_budget;
+	g->spent_down |= down_budget > 0 && g->done_down >= down_budget;
 	if (g->frozen)
 		return;
+	if (g->move_pm > 0) {
+		up = up * g->move_pm / 1000;
+		down = down * g->move_pm / 1000;
+	}
 	up = MIN(up, g->total - g->fast);
 	if (p->fast_node_bytes > 0)
 		up = MIN(up, p->fast_node_bytes - MIN(fast_used(p), p->fast_node_bytes));
@@ -104,7 +110,10 @@ static void fill_input(PlantGuest *g)
 	g->in.hot_slow_bytes = g->blind ? 0 : g->fake_hot_slow ? 64 * MIB : g->hot - g->hot_fast;
 	g->in.applied_up_bytes = g->applied_up;
 	g->in.applied_down_bytes = g->applied_down;
+	g->in.spent_up = g->report_spent && g->spent_up;
+	g->in.spent_down = g->report_spent && g->spent_down;
 	g->applied_up = g->applied_down = 0;
+	g->spent_up = g->spent_down = FALSE;
 }
 
 /* The commit has landed: the kernel holds this step's budgets, the next window takes them. */

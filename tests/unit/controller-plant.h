@@ -41,6 +41,11 @@ typedef struct {
 	gboolean frozen;	  /* the kernel moves nothing (refused, no eligible memory) */
 	gboolean blind;		  /* DAMON reports no hot memory */
 	gboolean fake_hot_slow;	  /* DAMON reports 64 MiB hot in slow memory whatever moves */
+	guint move_pm;		  /* > 0: of what a window charges, this per mille is the guest's
+				   * and moves (6.18 charges the tries its memcg filter rejects) */
+	gboolean report_spent;	  /* the seat reports a window's quota exceeded (qt_exceeds) */
+	gboolean spent_up;	  /* a window's quota ran out since the last step */
+	gboolean spent_down;
 	guint64 moved_total;	  /* bytes moved both ways since the start */
 	gchar key[16];
 } PlantGuest;
