@@ -195,6 +195,15 @@ static void pull_rank_by_frequency(VtierDamonScheme *scheme)
 	scheme->quotas.age_permil = 0;
 }
 
+/* No priority weights: DAMOS takes the regions in address order and resumes each window where
+ * the last one stopped (the walk of kernels without fail_charge, below). */
+static void rank_in_address_order(VtierDamonScheme *scheme)
+{
+	scheme->quotas.sz_permil = 0;
+	scheme->quotas.nr_accesses_permil = 0;
+	scheme->quotas.age_permil = 0;
+}
+
 /* With vtier's closed loop (src/tiering/controller.h) the PULL of ratio and allowance takes every
  * region of the guest on the slow node, hottest first by access frequency, so that a share above
  * the hot set can be reached (measured in the lab on 7.3: the hot set arrived first, then cold
@@ -206,11 +215,8 @@ static void pull_every_region(const PlanContext *ctx, VtierDamonScheme *scheme)
 {
 	scheme->nr_accesses.min = 0;
 	pull_rank_by_frequency(scheme);
-	if (ctx->features->fail_charge)
-		return;
-	scheme->quotas.sz_permil = 0;
-	scheme->quotas.nr_accesses_permil = 0;
-	scheme->quotas.age_permil = 0;
+	if (!ctx->features->fail_charge)
+		rank_in_address_order(scheme);
 }
 
 void plan_scheme_pull(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg)
@@ -242,9 +248,7 @@ void plan_scheme_pull(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 static void push_every_region(VtierDamonScheme *scheme)
 {
 	scheme->nr_accesses.max = G_MAXUINT32;
-	scheme->quotas.sz_permil = 0;
-	scheme->quotas.nr_accesses_permil = 0;
-	scheme->quotas.age_permil = 0;
+	rank_in_address_order(scheme);
 }
 
 /* The PUSH takes regions without access, coldest first, and rejects pages touched since the last
