@@ -53,6 +53,9 @@ static const KeyInfo keys[] = {
 	  "100 ms, since auto-tuning with a longer apply interval starves them." },
 	{ "damon", "stop_on_exit", KEY_BOOLEAN, "false", NULL,
 	  "Stop vtier's kdamonds when vtierd exits (default: leave them running with the last plan)." },
+	{ "damon", "staged_start", KEY_CHOICE, "auto", "auto|always|never",
+	  "Start a kdamond with moving schemes matching nothing for one quota window first: auto "
+	  "does so on kernels before 6.18, whose first window may be unlimited." },
 	{ "damon", "audit_interval_ms", KEY_U64, "60000", NULL,
 	  "How often vtierd reads its kdamonds' files back and repairs what someone else changed "
 	  "(0: never)." },

@@ -332,6 +332,15 @@ static gboolean start_damon(VtierManager *m, GError **error)
 	}
 	m->features = vtier_damon_features_copy(vtier_damon_driver_get_features(m->driver));
 	{
+		g_autofree gchar *staged = vtier_config_get_string(m->config, "damon", "staged_start");
+		VtierDamonStagedStart mode = VTIER_DAMON_STAGED_AUTO;
+
+		/* the key table allows only these three (config.c) */
+		if (!vtier_damon_staged_start_from_string(staged, &mode))
+			g_warn_if_reached();
+		vtier_damon_writer_set_staged_mode(vtier_damon_driver_get_writer(m->driver), mode);
+	}
+	{
 		const VtierDamonClaim *claim = vtier_damon_driver_get_claim(m->driver);
 
 		m->adopted = claim->adopted != NULL && claim->adopted->len > 0;

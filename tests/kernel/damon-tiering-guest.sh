@@ -58,11 +58,14 @@ model() { # NR_ACCESSES_MIN SZ_MIN
 EOF
 }
 model 1 4096 >/tmp/model.json
-# one apply: the driver stages the start itself (damon-writer.h: the pattern matches nothing for
-# the first quota window, 6.12's being unlimited, then the real one by commit, ~1.2 s later). The
-# curve starts first; it is shifted to the moment the real pattern reached the tree (sz/min back
-# to 4096, right before the commit), seen by polling that file (the apply itself takes ~10 s
-# more: claim and probe)
+# one apply: on 6.12 the driver stages the start itself (damon-writer.h: the pattern matches
+# nothing for the first quota window, 6.12's being unlimited, then the real one by commit, ~1.2 s
+# later); 6.18 and later keep the first window's quota and start the real pattern at once. The
+# curve starts first; it is shifted to the moment the real pattern reached the tree (6.12: sz/min
+# back to 4096, right before the commit; otherwise: the kdamond on), seen by polling that file
+# (the apply itself takes ~10 s more: claim and probe)
+expect_staged=0
+[ "$kernel" = 6.12 ] && expect_staged=1
 "$h/tests/kernel/lab-placement" --info /tmp/wl --interval 1 --samples 60 --until-hot 0:90 \
 	>/tmp/curve &
 placement=$!
@@ -71,6 +74,16 @@ szmin=/sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/
 (
 	staged=0
 	for _ in $(seq 1200); do
+		if [ $expect_staged = 0 ]; then
+			# (the probe's scratch kdamond runs a `stat` scheme: not this one)
+			if [ "$(cat /sys/kernel/mm/damon/admin/kdamonds/0/state 2>/dev/null)" = on ] &&
+				[ "$(cat ${szmin%/access_pattern/sz/min}/action 2>/dev/null)" = migrate_hot ]; then
+				echo "$(date +%s.%N) $(cat $szmin)" >/tmp/commit-time
+				break
+			fi
+			sleep 0.05
+			continue
+		fi
 		v=$(cat $szmin 2>/dev/null)
 		[ -n "$v" ] && [ "$v" != 0 ] && [ "$v" != 4096 ] && staged=$v
 		if [ "$staged" != 0 ] && [ "$v" = 4096 ]; then
@@ -86,9 +99,15 @@ rc=$?
 wait $poller
 read -r tc staged_sz </tmp/commit-time 2>/dev/null
 shift_s=$(awk -v a="$t0" -v b="${tc:-$(date +%s.%N)}" 'BEGIN { printf "%.2f", b - a }')
-grep -q '^kdamond 0: on ' /tmp/apply.out && grep -q '^staged start of 1 kdamond' /tmp/apply.out &&
-	[ "${staged_sz:-0}" = $((end - start + 1)) ]
-check $(( rc | $? )) "vtierctl damon apply: the PULL started staged by the driver (sz/min ${staged_sz:-?} = span + 1, then 4096 and commit)" "$(cat /tmp/apply.out)"
+if [ $expect_staged = 1 ]; then
+	grep -q '^kdamond 0: on ' /tmp/apply.out && grep -q '^staged start of 1 kdamond' /tmp/apply.out &&
+		[ "${staged_sz:-0}" = $((end - start + 1)) ]
+	check $(( rc | $? )) "vtierctl damon apply: the PULL started staged by the driver (sz/min ${staged_sz:-?} = span + 1, then 4096 and commit)" "$(cat /tmp/apply.out)"
+else
+	grep -q '^kdamond 0: on ' /tmp/apply.out && ! grep -q '^staged start' /tmp/apply.out &&
+		[ "${staged_sz:-0}" = 4096 ]
+	check $(( rc | $? )) "vtierctl damon apply: the PULL started at once, not staged ($kernel keeps the first quota window; sz/min ${staged_sz:-?} when on)" "$(cat /tmp/apply.out)"
+fi
 sed 's/^/# /' /tmp/apply.out
 wait $placement
 rc=$?

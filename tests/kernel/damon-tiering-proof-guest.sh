@@ -115,9 +115,12 @@ else
 	check $? "the driver turned damon_stat off (before: $stat_before, after: $stat_after)" \
 		"$(grep ^claim /tmp/pull.out)"
 fi
-grep -q "^apply pull: on .* staged ${PROOF_NO_STAGED:+0}${PROOF_NO_STAGED:-1}," /tmp/pull.out &&
+# staged by default only on 6.12, whose first quota window is unlimited (damon-writer.h)
+want_staged=0
+[ "$kernel" = 6.12 ] && [ -z "${PROOF_NO_STAGED:-}" ] && want_staged=1
+grep -q "^apply pull: on .* staged $want_staged," /tmp/pull.out &&
 	grep -q '^verify pull: the tree equals the model' /tmp/pull.out
-check $? "vtier_damon_driver_apply: the PULL started with${PROOF_NO_STAGED:+out} a staged start (by the driver: unmatchable pattern, on, one window, commit); the tree equals the model" \
+check $? "vtier_damon_driver_apply: the PULL started $([ $want_staged = 1 ] && echo "with a staged start (by the driver: unmatchable pattern, on, one window, commit)" || echo "at once, not staged"); the tree equals the model" \
 	"$(grep -v ^status /tmp/pull.out | tail -5 | tr '\n' ' ')"
 {
 	echo "# $kernel: seconds since the PULL commit, MiB: node0_hot node1_hot node0_total node1_total"

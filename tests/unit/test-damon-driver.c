@@ -53,11 +53,10 @@ static void test_lifecycle(void)
 	g_assert_null(diff);
 	g_assert_true(vtier_damon_driver_apply(d, model, &result, &error));
 	g_assert_no_error(error);
-	/* the driver starts the moving schemes staged (default bound: reset 1000 ms + 200 ms) */
+	/* 7.3 keeps a scheme's first quota window: the driver starts the moving schemes at once */
 	g_assert_cmpint(g_array_index(result.actions, VtierDamonStateAction, 0), ==,
 			VTIER_DAMON_STATE_ON);
-	g_assert_cmpuint(result.staged, ==, 1);
-	g_assert_cmpuint(result.staged_wait_ms, ==, 1200);
+	g_assert_cmpuint(result.staged, ==, 0);
 	g_assert_true(vtier_damon_fake_is_running(fake, 0));
 	state = state_json();
 	/* the probe's scratch kdamond was pid 3000, vtier's is the next one */
@@ -130,6 +129,45 @@ typedef struct {
 	gint pid;
 } MidApply;
 
+/* Staged start by default only where the first quota window may be unlimited (6.12; the
+ * release the probe reads says which); always and never override the kernel. */
+static void test_staged_auto(void)
+{
+	static const struct {
+		const gchar *profile;
+		VtierDamonStagedStart mode;
+		guint staged;
+	} cases[] = {
+		{ "6.12", VTIER_DAMON_STAGED_AUTO, 1 },	 { "6.18", VTIER_DAMON_STAGED_AUTO, 0 },
+		{ "7.3", VTIER_DAMON_STAGED_AUTO, 0 },	 { "7.3", VTIER_DAMON_STAGED_ALWAYS, 1 },
+		{ "6.12", VTIER_DAMON_STAGED_NEVER, 0 },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(VtierTestSysroot) sysroot = vtier_test_sysroot_new(NULL);
+		g_autoptr(VtierDamonFeatures) profile = vtier_damon_features_load(cases[i].profile, NULL);
+		g_autoptr(VtierDamonFake) fake = vtier_damon_fake_new(profile);
+		g_autoptr(VtierDamonIo) io = vtier_damon_fake_get_io(fake);
+		g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+		g_autoptr(VtierDamonDriver) d = vtier_damon_driver_new(io);
+		g_auto(VtierDamonApplyResult) result = { 0 };
+		g_autoptr(GError) error = NULL;
+
+		g_test_message("%s, mode %d", cases[i].profile, cases[i].mode);
+		vtier_test_write_file(sysroot->root, "sys/fs/cgroup" GUEST "/cgroup.procs", "");
+		g_assert_true(vtier_damon_driver_start(d, TRUE, &error));
+		g_assert_no_error(error);
+		g_assert_cmpint(vtier_damon_driver_get_features(d)->first_window_limited, ==,
+				g_strcmp0(cases[i].profile, "6.12") != 0);
+		vtier_damon_writer_set_staged_mode(vtier_damon_driver_get_writer(d), cases[i].mode);
+		g_assert_true(vtier_damon_driver_apply(d, model, &result, &error));
+		g_assert_no_error(error);
+		g_assert_cmpuint(result.staged, ==, cases[i].staged);
+		g_assert_cmpuint(result.staged_wait_ms, ==, cases[i].staged ? 1200 : 0);
+		g_assert_true(vtier_damon_fake_is_running(fake, 0));
+	}
+}
+
 /* The staged start's wait: vtierd killed here (SIGKILL) and started again claims the tree. */
 static void claim_during_wait(VtierDamonWriter *w, guint ms)
 {
@@ -164,6 +202,8 @@ static void test_recorded_before_staged_wait(void)
 	g_assert_true(vtier_damon_driver_start(d, TRUE, &error));
 	g_assert_no_error(error);
 	w = vtier_damon_driver_get_writer(d);
+	/* 7.3 needs no stage: as `[damon] staged_start=always` (the lab's kill in this wait) */
+	vtier_damon_writer_set_staged_mode(w, VTIER_DAMON_STAGED_ALWAYS);
 	w->wait = claim_during_wait;
 	w->wait_data = &m;
 	g_assert_true(vtier_damon_driver_apply(d, model, NULL, &error));
@@ -196,6 +236,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/damon/driver/lifecycle", test_lifecycle);
 	g_test_add_func("/damon/driver/restart-without-record", test_restart_without_record);
 	g_test_add_func("/damon/driver/no-damon", test_no_damon);
+	g_test_add_func("/damon/driver/staged-auto", test_staged_auto);
 	g_test_add_func("/damon/driver/recorded-before-staged-wait",
 			test_recorded_before_staged_wait);
 	return g_test_run();

@@ -328,14 +328,21 @@ static void test_staged_not_needed(void)
 	fixture_teardown(&fx);
 }
 
-/* The wait is the longest reset interval + 200 ms, bounded; the script shows it. */
+/* The wait is the longest reset interval + 200 ms, bounded; the script shows it. A kernel that
+ * keeps its first quota window (7.3) is not staged by default. */
 static void test_staged_wait(void)
 {
-	g_autoptr(VtierDamonFeatures) f = vtier_damon_features_load("7.3", NULL);
+	g_autoptr(VtierDamonFeatures) f = vtier_damon_features_load("6.12", NULL);
+	g_autoptr(VtierDamonFeatures) f73 = vtier_damon_features_load("7.3", NULL);
 	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *script = NULL;
 
+	script = vtier_damon_writer_render_script(model, f73, &error);
+	g_assert_no_error(error);
+	g_assert_null(strstr(script, "sleep"));
+	g_assert_true(g_str_has_suffix(script, "/kdamonds/0/state\n"));
+	g_clear_pointer(&script, g_free);
 	scheme_of(model, 1)->quotas.reset_interval_ms = 1500;
 	script = vtier_damon_writer_render_script(model, f, &error);
 	g_assert_no_error(error);

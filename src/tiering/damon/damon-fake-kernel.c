@@ -261,7 +261,11 @@ void vtier_damon_fake_build(VtierDamonFake *fake)
 {
 	g_autofree gchar *kdamonds = vtier_path_build_host(VTIER_PATH_DAMON_ADMIN, "kdamonds", NULL);
 	g_autofree gchar *events = vtier_path_build_host(VTIER_PATH_TRACING, "events", "damon", NULL);
+	g_autofree gchar *sysctl = vtier_path_build_host(VTIER_PATH_SYSCTL, "kernel", NULL);
 
+	/* a release that agrees with what the probe infers from it (damon-probe.h) */
+	ADD_FILE(mkdirs(fake, sysctl), "osrelease", FAKE_RO,
+		 F(fake)->first_window_limited ? "6.18.0-vtier-fake" : "6.12.0-vtier-fake");
 	if (F(fake)->available) {
 		fake->kdamonds = mkdirs(fake, kdamonds);
 		vtier_damon_fake_node_nr(fake->kdamonds, "nr_kdamonds", G_MAXINT, build_kdamond);

@@ -59,6 +59,7 @@ static const Field fields[] = {
 	BOOL_FIELD(probe_filter_perf_event),
 	STRV_FIELD(scheme_stats),
 	BOOL_FIELD(commit_stops_on_error),
+	BOOL_FIELD(first_window_limited),
 };
 
 #define FIELD_BOOL_PTR(f, field) ((gboolean *)G_STRUCT_MEMBER_P((f), (field)->offset))
@@ -347,6 +348,10 @@ gchar *vtier_damon_features_to_text(const VtierDamonFeatures *f)
 	g_string_append_printf(out, "%-22s %s\n", "failed commit:",
 			       f->commit_stops_on_error ? "stops the kdamond (reports success)"
 							: "returns the error");
+	g_string_append_printf(out, "%-22s %s\n", "first quota window:",
+			       f->first_window_limited ? "limited"
+						       : "unlimited or unknown (moving schemes start "
+							 "staged)");
 	for (guint i = 0; i < f->modules->len; i++) {
 		const VtierDamonModule *m = f->modules->pdata[i];
 		g_autofree gchar *label = g_strdup_printf("module %s:", m->name);

@@ -68,6 +68,12 @@ typedef struct {
 	/* `commit` runs in the kdamond's callback (6.12): a rejected commit reports success and
 	 * stops the kdamond instead of returning the error */
 	gboolean commit_stops_on_error;
+	/* a scheme's first quota window keeps its quota: measured on 6.18 and 7.3, where a
+	 * 32 MiB/s PULL started at once moved 26 MiB in its first window. 6.12's first window is
+	 * unlimited (it moved a whole 512 MiB workload), so the writer starts a kdamond with moving
+	 * schemes staged where this is FALSE. The probe sets it from the kernel release (6.18 or
+	 * later: the oldest measured kernel that keeps it); FALSE when unknown. */
+	gboolean first_window_limited;
 } VtierDamonFeatures;
 
 VtierDamonFeatures *vtier_damon_features_new(void); /* nothing available */

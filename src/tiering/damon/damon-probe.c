@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/error.h"
@@ -91,6 +92,28 @@ static void replace_strv(GStrv *field, GStrv value)
 }
 
 /* ---- what needs no write ---- */
+
+/* Whether @release names a kernel at least @major.@minor ("7.3.4+deb13-cloud-amd64"). */
+gboolean vtier_damon_release_at_least(const gchar *release, guint major, guint minor)
+{
+	guint ma = 0, mi = 0;
+
+	if (release == NULL || sscanf(release, "%u.%u", &ma, &mi) != 2)
+		return FALSE;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+/* The first quota window's behaviour is not visible in sysfs: it follows the kernel release,
+ * from lab measurements (damon-features.h). No release (a test's sysroot): unknown. */
+static void probe_release(Probe *p)
+{
+	g_autofree gchar *path = vtier_path_build(VTIER_PATH_SYSCTL, "kernel", "osrelease", NULL);
+	g_autofree gchar *release = NULL;
+
+	if (vtier_damon_io_exists(p->io, path) &&
+	    vtier_damon_io_read(p->io, path, &release, NULL))
+		p->f->first_window_limited = vtier_damon_release_at_least(g_strstrip(release), 6, 18);
+}
 
 static void probe_modules(Probe *p)
 {
@@ -357,6 +380,7 @@ VtierDamonFeatures *vtier_damon_probe(VtierDamonIo *io, GError **error)
 	f->source = g_strdup("probe");
 	probe_modules(&p);
 	probe_trace_events(&p);
+	probe_release(&p);
 	if (!vtier_damon_io_exists(io, nr_path))
 		return g_steal_pointer(&f); /* no DAMON sysfs: available stays FALSE */
 	f->available = TRUE;

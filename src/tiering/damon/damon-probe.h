@@ -8,7 +8,10 @@
 
 /*
  * The feature probe: what this kernel's DAMON sysfs offers, found by file presence and trial
- * writes, never by kernel version.
+ * writes, never by kernel version, with one exception: whether a scheme's first quota window
+ * keeps its quota cannot be seen in sysfs, so first_window_limited follows the kernel release
+ * (/proc/sys/kernel/osrelease under the sysroot; 6.18 or later, the oldest kernel measured to keep
+ * it; FALSE without a release).
  *
  * Trial writes need directories to write into, so when the tree is empty (nr_kdamonds = 0, so
  * nothing runs and nothing is configured) the probe stages a scratch kdamond: one paddr context
@@ -22,3 +25,5 @@
  * commands cannot be tried; the result is then incomplete with the reason.
  */
 VtierDamonFeatures *vtier_damon_probe(VtierDamonIo *io, GError **error);
+/* Whether @release ("7.3.4+deb13-cloud-amd64") names a kernel at least @major.@minor. */
+gboolean vtier_damon_release_at_least(const gchar *release, guint major, guint minor);

@@ -145,8 +145,10 @@ static void run_pass(Script *s, GPtrArray *entries, GHashTable *staged, gboolean
 	}
 }
 
-/* The staged model (every kdamond starts on a fresh tree) and its wait, or NULL. */
-static VtierDamonModel *staged_of(const VtierDamonModel *model, guint *ret_wait_ms)
+/* The staged model (every kdamond starts on a fresh tree) and its wait, or NULL: the writer's
+ * default (auto) rule for @features. */
+static VtierDamonModel *staged_of(const VtierDamonModel *model, const VtierDamonFeatures *features,
+				  guint *ret_wait_ms)
 {
 	g_autofree gboolean *starting = g_new0(gboolean, model->kdamonds->len + 1);
 	gboolean any = FALSE;
@@ -159,7 +161,7 @@ static VtierDamonModel *staged_of(const VtierDamonModel *model, guint *ret_wait_
 		for (guint i = 0; i < ctx->schemes->len; i++)
 			any |= vtier_damon_scheme_needs_staged_start(ctx->schemes->pdata[i]);
 	}
-	if (!any)
+	if (!any || !vtier_damon_staged_start_applies(VTIER_DAMON_STAGED_AUTO, features))
 		return NULL;
 	return vtier_damon_writer_staged_model(model, starting, ret_wait_ms, 2000);
 }
@@ -184,7 +186,7 @@ gchar *vtier_damon_render_script(const VtierDamonModel *model, const VtierDamonF
 	g_string_append_printf(out, "#!/bin/sh\n# DAMON writes of this vtier plan (DAMON features: "
 				    "%s), in order.\nset -e\n",
 			       source);
-	staged = staged_of(model, &wait_ms);
+	staged = staged_of(model, features, &wait_ms);
 	if (staged != NULL) {
 		overrides = staged_overrides(model, staged);
 		run_pass(&s, entries, overrides, FALSE, model->kdamonds->len);

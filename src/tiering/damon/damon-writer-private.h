@@ -14,7 +14,7 @@ struct _VtierDamonWriter {
 	guint first_delay_us;
 	gboolean check_memcg;
 	GHashTable *status_schemes; /* scheme indices read_status reads (NULL: every scheme) */
-	gboolean staged;	    /* staged start of kdamonds with moving schemes (default TRUE) */
+	VtierDamonStagedStart staged; /* staged start of kdamonds with moving schemes (default auto) */
 	guint staged_max_wait_ms;   /* bound of the wait for the first quota window */
 	void (*wait)(VtierDamonWriter *w, guint ms); /* NULL: sleep (render_script records it) */
 	gpointer wait_data;

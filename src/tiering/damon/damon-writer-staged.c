@@ -11,7 +11,9 @@
  * writer starts a kdamond (`on`) whose schemes move memory under a quota, it first starts it with
  * those schemes' access patterns made unmatchable (sz.min above the monitored span), waits one
  * quota window (the longest reset_interval_ms + 200 ms, at most the writer's bound), then writes
- * the real patterns and `commit`s. Done on every kernel: it costs one window at start only.
+ * the real patterns and `commit`s. By default (auto) only where the first window is not known to
+ * be limited: 6.18 and 7.3 kept a 32 MiB/s PULL's first window at 26 MiB when it started at once
+ * (lab, PROOF_NO_STAGED=1), so there the stage would only cost a window (1.2 s) of waiting.
  */
 
 void vtier_damon_writer_set_started_func(VtierDamonWriter *w, VtierDamonStartedFunc func,
@@ -23,8 +25,33 @@ void vtier_damon_writer_set_started_func(VtierDamonWriter *w, VtierDamonStartedF
 
 void vtier_damon_writer_set_staged_start(VtierDamonWriter *w, gboolean enabled, guint max_wait_ms)
 {
-	w->staged = enabled;
+	w->staged = enabled ? VTIER_DAMON_STAGED_ALWAYS : VTIER_DAMON_STAGED_NEVER;
 	w->staged_max_wait_ms = max_wait_ms;
+}
+
+gboolean vtier_damon_staged_start_applies(VtierDamonStagedStart mode,
+					  const VtierDamonFeatures *features)
+{
+	return mode == VTIER_DAMON_STAGED_ALWAYS ||
+	       (mode == VTIER_DAMON_STAGED_AUTO && !features->first_window_limited);
+}
+
+void vtier_damon_writer_set_staged_mode(VtierDamonWriter *w, VtierDamonStagedStart mode)
+{
+	w->staged = mode;
+}
+
+gboolean vtier_damon_staged_start_from_string(const gchar *text, VtierDamonStagedStart *ret_mode)
+{
+	static const gchar *const names[] = { "auto", "always", "never" };
+
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+		if (g_strcmp0(text, names[i]) == 0) {
+			*ret_mode = (VtierDamonStagedStart)i;
+			return TRUE;
+		}
+	}
+	return FALSE;
 }
 
 static void default_wait(VtierDamonWriter *w, guint ms)

@@ -42,7 +42,7 @@ VtierDamonWriter *vtier_damon_writer_new(VtierDamonIo *io, const VtierDamonFeatu
 	w->tries = 5;
 	w->first_delay_us = 1000;
 	w->check_memcg = TRUE;
-	w->staged = TRUE;
+	w->staged = VTIER_DAMON_STAGED_AUTO;
 	w->staged_max_wait_ms = 2000;
 	return w;
 }
@@ -466,6 +466,7 @@ static VtierDamonModel *staged_model(VtierDamonWriter *w, const VtierDamonModel 
 {
 	g_autofree gboolean *starting = g_new0(gboolean, model->kdamonds->len + 1);
 	gboolean any = FALSE;
+	gboolean stage = vtier_damon_staged_start_applies(w->staged, w->features);
 
 	for (guint k = 0; k < model->kdamonds->len; k++) {
 		const VtierDamonContext *ctx = ((VtierDamonKdamond *)model->kdamonds->pdata[k])->context;
@@ -474,7 +475,7 @@ static VtierDamonModel *staged_model(VtierDamonWriter *w, const VtierDamonModel 
 			any |= vtier_damon_scheme_needs_staged_start(ctx->schemes->pdata[i]);
 	}
 	/* no extra read of the tree when nothing could be staged */
-	if (!w->staged || !any || !find_starting(w, model, starting, error))
+	if (!stage || !any || !find_starting(w, model, starting, error))
 		return NULL;
 	return vtier_damon_writer_staged_model(model, starting, ret_wait_ms, w->staged_max_wait_ms);
 }

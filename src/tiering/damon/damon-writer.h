@@ -45,16 +45,29 @@ void vtier_damon_writer_set_busy_retry(VtierDamonWriter *writer, guint tries, gu
  * (default TRUE): the kernel refuses such a configuration with ENOMEM, and 6.12 even stops a
  * running kdamond whose commit fails. Tests turn it off to see the kernel's own answer. */
 void vtier_damon_writer_set_check_memcg(VtierDamonWriter *writer, gboolean check);
-/* Staged start (default on, bound 2000 ms): when apply starts a kdamond (`on`) with a scheme
+/* Staged start (default auto, bound 2000 ms): when apply starts a kdamond (`on`) with a scheme
  * that moves memory under a quota (vtier_damon_scheme_needs_staged_start()), it first writes the
  * model with those schemes' access patterns matching nothing (sz.min above the monitored span),
  * starts the kdamond, waits the longest such reset_interval_ms + 200 ms (at most @max_wait_ms),
  * then writes the real patterns and `commit`s. 6.12's first quota window is unlimited (it moved
  * all of a workload at once in the lab); the stage keeps it empty. A running kdamond is never
- * staged. The apply's action for such a kdamond is `on`; `staged` counts them. */
+ * staged. The apply's action for such a kdamond is `on`; `staged` counts them. Auto stages only
+ * where the features do not say the first window is limited (first_window_limited: 6.18 and
+ * later); set_staged_start() turns it on (always) or off (never) whatever the kernel. */
+typedef enum {
+	VTIER_DAMON_STAGED_AUTO,
+	VTIER_DAMON_STAGED_ALWAYS,
+	VTIER_DAMON_STAGED_NEVER,
+} VtierDamonStagedStart;
 void vtier_damon_writer_set_staged_start(VtierDamonWriter *writer, gboolean enabled,
 					 guint max_wait_ms);
+void vtier_damon_writer_set_staged_mode(VtierDamonWriter *writer, VtierDamonStagedStart mode);
+/* "auto", "always" or "never" ([damon] staged_start); FALSE for anything else. */
+gboolean vtier_damon_staged_start_from_string(const gchar *text, VtierDamonStagedStart *ret_mode);
 gboolean vtier_damon_scheme_needs_staged_start(const VtierDamonScheme *scheme);
+/* Whether @mode stages a start on a kernel with @features (the writer's and the script's rule). */
+gboolean vtier_damon_staged_start_applies(VtierDamonStagedStart mode,
+					  const VtierDamonFeatures *features);
 /* Forgets what the files hold (the next apply reads them again), e.g. after someone else wrote. */
 void vtier_damon_writer_invalidate(VtierDamonWriter *writer);
 /* Called right after apply turned kdamond @kdamond `on`, before anything else (the staged

@@ -13,7 +13,7 @@ echo 2147483648 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/reg
 echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/nr_schemes
 echo migrate_hot > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/action
 echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/target_nid
-echo 2147483649 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/min
+echo 4096 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/max
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/nr_accesses/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/nr_accesses/max
@@ -32,7 +32,7 @@ echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/ops_filters/
 echo /vtier.slice/guest1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/ops_filters/0/memcg_path
 echo migrate_cold > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/action
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/target_nid
-echo 2147483649 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/sz/min
+echo 4096 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/sz/max
 echo 50 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/age/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/age/max
@@ -48,7 +48,3 @@ echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/ops_filters/
 echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/ops_filters/0/allow
 echo /vtier.slice/guest1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/ops_filters/0/memcg_path
 echo on > /sys/kernel/mm/damon/admin/kdamonds/0/state
-sleep 1.200
-echo 4096 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/min
-echo 4096 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/sz/min
-echo commit > /sys/kernel/mm/damon/admin/kdamonds/0/state

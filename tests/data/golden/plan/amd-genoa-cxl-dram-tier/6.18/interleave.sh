@@ -28,7 +28,6 @@ echo 4101 > /sys/kernel/mm/damon/admin/kdamonds/1/contexts/0/targets/0/pid_targe
 echo 4102 > /sys/kernel/mm/damon/admin/kdamonds/1/contexts/0/targets/1/pid_target
 echo 2 > /sys/kernel/mm/damon/admin/kdamonds/1/contexts/0/schemes/nr_schemes
 echo migrate_hot > /sys/kernel/mm/damon/admin/kdamonds/1/contexts/0/schemes/0/action
-echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/1/contexts/0/schemes/0/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/1/contexts/0/schemes/0/access_pattern/sz/max
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/1/contexts/0/schemes/0/access_pattern/nr_accesses/min
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/1/contexts/0/schemes/0/access_pattern/nr_accesses/max
@@ -44,7 +43,6 @@ echo 70 > /sys/kernel/mm/damon/admin/kdamonds/1/contexts/0/schemes/0/dests/0/wei
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/1/contexts/0/schemes/0/dests/1/id
 echo 30 > /sys/kernel/mm/damon/admin/kdamonds/1/contexts/0/schemes/0/dests/1/weight
 echo migrate_hot > /sys/kernel/mm/damon/admin/kdamonds/1/contexts/0/schemes/1/action
-echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/1/contexts/0/schemes/1/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/1/contexts/0/schemes/1/access_pattern/sz/max
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/1/contexts/0/schemes/1/access_pattern/nr_accesses/min
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/1/contexts/0/schemes/1/access_pattern/nr_accesses/max
@@ -62,7 +60,3 @@ echo 1 > /sys/kernel/mm/damon/admin/kdamonds/1/contexts/0/schemes/1/dests/1/id
 echo 30 > /sys/kernel/mm/damon/admin/kdamonds/1/contexts/0/schemes/1/dests/1/weight
 echo on > /sys/kernel/mm/damon/admin/kdamonds/0/state
 echo on > /sys/kernel/mm/damon/admin/kdamonds/1/state
-sleep 1.200
-echo 0 > /sys/kernel/mm/damon/admin/kdamonds/1/contexts/0/schemes/0/access_pattern/sz/min
-echo 0 > /sys/kernel/mm/damon/admin/kdamonds/1/contexts/0/schemes/1/access_pattern/sz/min
-echo commit > /sys/kernel/mm/damon/admin/kdamonds/1/state

@@ -31,7 +31,6 @@ echo 551903297536 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/r
 echo 32 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/nr_schemes
 echo migrate_hot > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/action
 echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/target_nid
-echo 551903293441 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/max
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/nr_accesses/max
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/age/max
@@ -51,7 +50,6 @@ echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/ops_filters/
 printf '%s\n' '/machine.slice/machine-qemu\x2d1\x2dvm1.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/ops_filters/0/memcg_path
 echo migrate_cold > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/action
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/target_nid
-echo 551903293441 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/sz/max
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/age/max
 echo 268435456 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/bytes
@@ -101,7 +99,6 @@ echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/
 printf '%s\n' '/machine.slice/machine-qemu\x2d1\x2dvm1.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/0/memcg_path
 echo migrate_hot > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/action
 echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/target_nid
-echo 551903293441 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/access_pattern/sz/max
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/access_pattern/nr_accesses/max
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/access_pattern/age/max
@@ -121,7 +118,6 @@ echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/ops_filters/
 printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/ops_filters/0/memcg_path
 echo migrate_cold > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/action
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/target_nid
-echo 551903293441 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/access_pattern/sz/max
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/access_pattern/age/max
 echo 268435456 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/quotas/bytes
@@ -218,9 +214,3 @@ echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/30/quotas/r
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/31/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/31/quotas/reset_interval_ms
 echo on > /sys/kernel/mm/damon/admin/kdamonds/0/state
-sleep 1.200
-echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/min
-echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/sz/min
-echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/access_pattern/sz/min
-echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/access_pattern/sz/min
-echo commit > /sys/kernel/mm/damon/admin/kdamonds/0/state

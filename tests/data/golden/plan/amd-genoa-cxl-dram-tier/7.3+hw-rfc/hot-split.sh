@@ -31,7 +31,6 @@ echo 551903297536 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/r
 echo 32 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/nr_schemes
 echo migrate_hot > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/action
 echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/target_nid
-echo 551903293441 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/max
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/nr_accesses/min
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/nr_accesses/max
@@ -57,7 +56,6 @@ echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/ops_filters/
 printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/ops_filters/1/memcg_path
 echo migrate_hot > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/action
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/target_nid
-echo 551903293441 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/sz/max
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/nr_accesses/min
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/nr_accesses/max
@@ -144,7 +142,3 @@ echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/30/quotas/r
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/31/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/31/quotas/reset_interval_ms
 echo on > /sys/kernel/mm/damon/admin/kdamonds/0/state
-sleep 1.200
-echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/min
-echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/sz/min
-echo commit > /sys/kernel/mm/damon/admin/kdamonds/0/state

@@ -24,7 +24,6 @@ echo 1374389534720 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/
 echo 32 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/nr_schemes
 echo migrate_cold > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/action
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/target_nid
-echo 1374389530625 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/max
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/nr_accesses/max
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/age/max
@@ -52,7 +51,6 @@ echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/reset_interval_ms
 echo migrate_cold > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/action
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/target_nid
-echo 1374389530625 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/access_pattern/sz/max
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/access_pattern/nr_accesses/max
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/access_pattern/age/max
@@ -127,7 +125,3 @@ echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/30/quotas/r
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/31/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/31/quotas/reset_interval_ms
 echo on > /sys/kernel/mm/damon/admin/kdamonds/0/state
-sleep 1.200
-echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/min
-echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/access_pattern/sz/min
-echo commit > /sys/kernel/mm/damon/admin/kdamonds/0/state

@@ -28,7 +28,6 @@ echo 1372242051072 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/
 echo 16 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/nr_schemes
 echo migrate_hot > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/action
 echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/target_nid
-echo 1372242046977 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/max
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/nr_accesses/max
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/age/max
@@ -48,7 +47,6 @@ echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/reset_interval_ms
 echo migrate_hot > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/action
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/target_nid
-echo 1372242046977 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/sz/min
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/sz/max
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/nr_accesses/max
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/age/max
@@ -91,7 +89,3 @@ echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/14/quotas/r
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/15/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/15/quotas/reset_interval_ms
 echo on > /sys/kernel/mm/damon/admin/kdamonds/0/state
-sleep 1.200
-echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/min
-echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/sz/min
-echo commit > /sys/kernel/mm/damon/admin/kdamonds/0/state
