@@ -155,7 +155,11 @@ $py - "$out/soak.samples" "${pct[s1]}" "${pct[s2]}" >$vt/verdict <<-'PY'
 	    print("%s band %d %d" % (g, worst, target[g]))
 	    print("%s drift %.0f %.1f" % (g, last - first, slope(t, share) * 3600 / 100))
 	    print("%s migration %.3f %d %.1f" % (g, rate, moved[-1] - moved[0], minutes))
-	    print("%s shares %s" % (g, " ".join("%.1f" % (s / 100) for s in share)))
+	    # at most 24 evenly spaced samples (an hour's soak has ~700), then min and max
+	    pick = share[::max(1, -(-len(share) // 24))]
+	    print("%s shares %s%s" % (g, " ".join("%.1f" % (s / 100) for s in pick),
+	          "" if len(pick) == len(share) else " (1 in %d of %d samples; min %.2f, max %.2f)" %
+	          (-(-len(share) // 24), len(share), min(share) / 100, max(share) / 100)))
 	rr = sorted(set((int(x[0]), int(x[4]), int(x[5])) for x in rows))
 	print("rss %d %d %.1f" % (rr[0][1], rr[-1][1], slope([x[0] for x in rr], [x[1] for x in rr]) * 3600))
 	print("fds %d %d" % (rr[0][2], rr[-1][2]))
