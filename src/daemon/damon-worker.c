@@ -101,6 +101,13 @@ static void run_apply(VtierDamonWorker *w, VtierDamonJob *job)
 	if (w->fake != NULL)
 		log_dry_run_writes(w);
 	job->writes = result.writes;
+	/* where a first move's time goes (docs/controller.md): the apply's own share */
+	g_debug("apply: %u writes, %u EBUSY retries, %u kdamonds staged (%u ms waited) in %.0f ms "
+		"(worker CPU %.0f ms)%s",
+		result.writes, result.busy_retries, result.staged,
+		result.staged > 0 ? result.staged_wait_ms : 0,
+		(gdouble)(g_get_monotonic_time() - t0) / 1e3, job->cpu_seconds * 1e3,
+		job->ok ? "" : ": failed");
 	for (guint i = 0; result.actions != NULL && i < result.actions->len; i++) {
 		if (g_array_index(result.actions, VtierDamonStateAction, i) !=
 		    VTIER_DAMON_STATE_NONE) {

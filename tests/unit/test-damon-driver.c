@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "common/config.h"
 #include "common/error.h"
 #include "common/paths.h"
 #include "damon-test-util.h"
@@ -168,6 +169,32 @@ static void test_staged_auto(void)
 	}
 }
 
+/* [damon] staged_start: every value the config accepts is one vtierd's parser maps (vtierd reads
+ * it with vtier_damon_staged_start_from_string()), and nothing else loads. */
+static void test_staged_config(void)
+{
+	static const gchar *const values[] = { "auto", "always", "never" };
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VtierConfig) bad = NULL;
+	VtierDamonStagedStart mode;
+
+	for (gsize i = 0; i < G_N_ELEMENTS(values); i++) {
+		g_autofree gchar *data = g_strdup_printf("[damon]\nstaged_start=%s\n", values[i]);
+		g_autoptr(VtierConfig) config = vtier_config_load_data(data, "test", &error);
+		g_autofree gchar *value = NULL;
+
+		g_assert_no_error(error);
+		value = vtier_config_get_string(config, "damon", "staged_start");
+		g_assert_true(vtier_damon_staged_start_from_string(value, &mode));
+		g_assert_cmpint(mode, ==, (VtierDamonStagedStart)i);
+	}
+	g_assert_false(vtier_damon_staged_start_from_string("sometimes", &mode));
+	bad = vtier_config_load_data("[damon]\nstaged_start=sometimes\n", "test", &error);
+	g_assert_null(bad);
+	g_assert_nonnull(error);
+	g_assert_nonnull(strstr(error->message, "staged_start"));
+}
+
 /* The staged start's wait: vtierd killed here (SIGKILL) and started again claims the tree. */
 static void claim_during_wait(VtierDamonWriter *w, guint ms)
 {
@@ -237,6 +264,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/damon/driver/restart-without-record", test_restart_without_record);
 	g_test_add_func("/damon/driver/no-damon", test_no_damon);
 	g_test_add_func("/damon/driver/staged-auto", test_staged_auto);
+	g_test_add_func("/damon/driver/staged-config", test_staged_config);
 	g_test_add_func("/damon/driver/recorded-before-staged-wait",
 			test_recorded_before_staged_wait);
 	return g_test_run();
