@@ -233,14 +233,16 @@ typedef struct {
  * matches: an addr filter with matching=N excludes every folio (measured: nothing moves). So
  * "keep only [s,e)" is written as matching=Y addr filters over the rest of the monitored span,
  * [lowest monitored address, s) and [e, end of the monitored span), either left out when empty
- * (docs/damon.md, writer point 7). Returns FALSE when @pl is not such a filter. */
+ * (docs/damon.md, writer point 7). A model's own filters/ filter (a plan made for 6.12) with
+ * matching=N is the same broken form and is written the same way. Returns FALSE when @pl is not
+ * such a filter. */
 static gboolean place_keep_range(Render *r, const Placed *pl, GArray *legacy)
 {
 	const VtierDamonFilter *f = pl->filter;
 	Placed lo = { .filter = f, .matching = TRUE, .complement = TRUE };
 	Placed hi = lo;
 
-	if (f->type != VTIER_DAMON_FILTER_ADDR || f->layer == VTIER_DAMON_LAYER_LEGACY || pl->matching)
+	if (f->type != VTIER_DAMON_FILTER_ADDR || pl->matching)
 		return FALSE;
 	lo.addr_start = r->span_lo;
 	lo.addr_end = f->addr_start;

@@ -31,8 +31,9 @@ echo 268435456 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quot
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/reset_interval_ms
 echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/type
-echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/addr_start
-echo 1374389534720 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/addr_end
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/matching
+echo 4096 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/addr_start
+echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/addr_end
 echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/1/type
 printf '%s\n' '/machine.slice/machine-qemu\x2d1\x2dvm1.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/1/memcg_path
 echo migrate_cold > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/action
@@ -62,8 +63,9 @@ echo 268435456 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/quot
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/quotas/reset_interval_ms
 echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/0/type
-echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/0/addr_start
-echo 1374389534720 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/0/addr_end
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/0/matching
+echo 4096 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/0/addr_start
+echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/0/addr_end
 echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/1/type
 printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/1/memcg_path
 echo migrate_cold > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/action

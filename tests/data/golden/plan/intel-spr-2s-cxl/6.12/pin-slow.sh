@@ -62,12 +62,17 @@ echo 268435456 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/quot
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/quotas/reset_interval_ms
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/quotas/weights/nr_accesses_permil
 echo 100 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/quotas/weights/age_permil
-echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/nr_filters
+echo 3 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/0/type
-echo 549755813888 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/0/addr_start
-echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/0/addr_end
-echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/1/type
-printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/1/memcg_path
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/0/matching
+echo 4096 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/0/addr_start
+echo 549755813888 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/0/addr_end
+echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/1/type
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/1/matching
+echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/1/addr_start
+echo 1372242051072 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/1/addr_end
+echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/2/type
+printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/2/memcg_path
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/reset_interval_ms
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/bytes

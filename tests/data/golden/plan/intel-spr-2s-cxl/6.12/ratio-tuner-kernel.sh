@@ -38,12 +38,17 @@ echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/we
 echo 100 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/weights/age_permil
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/goals/nr_goals
 echo 5000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/goals/0/target_value
-echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/nr_filters
+echo 3 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/type
-echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/addr_start
-echo 1236950581248 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/addr_end
-echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/1/type
-printf '%s\n' '/machine.slice/machine-qemu\x2d1\x2dvm1.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/1/memcg_path
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/matching
+echo 4096 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/addr_start
+echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/0/addr_end
+echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/1/type
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/1/matching
+echo 1236950581248 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/1/addr_start
+echo 1372242051072 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/1/addr_end
+echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/2/type
+printf '%s\n' '/machine.slice/machine-qemu\x2d1\x2dvm1.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/filters/2/memcg_path
 echo migrate_cold > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/action
 echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/target_nid
 echo 1372242046977 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/sz/min
@@ -88,8 +93,9 @@ echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/quotas/goals
 echo 5000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/quotas/goals/0/target_value
 echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/0/type
-echo 1236950581248 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/0/addr_start
-echo 1372242051072 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/0/addr_end
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/0/matching
+echo 4096 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/0/addr_start
+echo 1236950581248 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/0/addr_end
 echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/1/type
 printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/filters/1/memcg_path
 echo migrate_cold > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/action
@@ -104,14 +110,19 @@ echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/we
 echo 100 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/weights/age_permil
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/goals/nr_goals
 echo 5000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/goals/0/target_value
-echo 3 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/filters/nr_filters
+echo 4 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/filters/0/type
-echo 549755813888 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/filters/0/addr_start
-echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/filters/0/addr_end
-echo young > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/filters/1/type
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/filters/0/matching
+echo 4096 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/filters/0/addr_start
+echo 549755813888 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/filters/0/addr_end
+echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/filters/1/type
 echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/filters/1/matching
-echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/filters/2/type
-printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/filters/2/memcg_path
+echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/filters/1/addr_start
+echo 1372242051072 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/filters/1/addr_end
+echo young > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/filters/2/type
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/filters/2/matching
+echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/filters/3/type
+printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/filters/3/memcg_path
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/reset_interval_ms
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/quotas/bytes
