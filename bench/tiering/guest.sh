@@ -209,7 +209,11 @@ EOF
 		echo "fast_mib $fast_mib node0_kib $node0 fast_reserve_kib $reserve" >>"$out/$name.info"
 	fi
 	mkdir -p /run/vtier
-	"$b/vtierd" --foreground --debug --config /tmp/vtierd.conf --connect none >"$out/$name.log" 2>&1 &
+	# each log line stamped with its wall time (NAME.info's t0 is the start of sampling), without
+	# a fork per line
+	"$b/vtierd" --foreground --debug --config /tmp/vtierd.conf --connect none \
+		> >(while IFS= read -r l; do printf '%s %s\n' "$EPOCHREALTIME" "$l"; done \
+			>"$out/$name.log") 2>&1 &
 	vtierd_pid=$!
 	for _ in $(seq 120); do
 		grep -q "running (configuration" "$out/$name.log" && break
@@ -223,6 +227,7 @@ EOF
 		policy=(work "$1" -)
 	fi
 	start_sampling
+	echo "t0 $t0" >>"$out/$name.info"
 	if [ "$trace" = 1 ]; then
 		# vtierd's view once a second (seconds from the start of sampling, then the status
 		# JSON on one line), for diagnosis; each fork costs the lab CPU, hence opt-in
