@@ -24,6 +24,7 @@ EXTRA_DIST += \
 	tests/kernel/examples/damon-pull.sh \
 	tests/kernel/examples/damon-unmovable.sh \
 	tests/suites/suite-lib.bash \
+	tests/suites/plain-build.bash \
 	tests/suites/lab-smoke.sh \
 	tests/suites/vtierd-lab.sh \
 	tests/kernel/vtierd-guest.sh \

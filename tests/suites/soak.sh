@@ -124,19 +124,10 @@ if wants asan; then
 fi
 
 # ---- 2. valgrind ----
-plain_vtierd() { # prints the path of a vtierd without sanitizers (vtierctl beside it), building them if needed
-	if [ $sanitized = 0 ]; then echo "$build/vtierd"; return 0; fi
-	local dir=${VTIER_SOAK_PLAIN_BUILDDIR:-$build/soak-plain}
-	mkdir -p "$dir"
-	if [ ! -f "$dir/Makefile" ]; then
-		(cd "$dir" && "$src/configure" CFLAGS="-O1 -g" >configure.out 2>&1) || { tail -5 "$dir/configure.out" >&2; return 1; }
-	fi
-	make -C "$dir" -j"$(nproc)" vtierd vtierctl >"$dir/make.out" 2>&1 || { tail -10 "$dir/make.out" >&2; return 1; }
-	echo "$dir/vtierd"
-}
+. "$(dirname "$0")/plain-build.bash"
 if wants plain; then
 	t0=$(date +%s)
-	if pv=$(plain_vtierd); then
+	if pv=$(plain_vtierd "$src" "$build"); then
 		echo "# plain: vtierd without sanitizers: $pv (ready after $(($(date +%s) - t0)) s)"
 		FL_VTIERD=$pv soak plain "$plain_cycles" "$slope_max"
 		ex=$(cat "$work/plain.exit" 2>/dev/null)
@@ -150,7 +141,7 @@ if wants valgrind; then
 		skip "valgrind: not installed (Debian package valgrind)"
 	else
 		t0=$(date +%s)
-		if vg=$(plain_vtierd); then
+		if vg=$(plain_vtierd "$src" "$build"); then
 			echo "# valgrind: vtierd without sanitizers: $vg (ready after $(($(date +%s) - t0)) s)"
 			supp=""
 			[ -f /usr/share/glib-2.0/valgrind/glib.supp ] && supp="--suppressions=/usr/share/glib-2.0/valgrind/glib.supp"
@@ -180,7 +171,7 @@ if wants lab; then
 	[ -x "$build/tests/kernel/lab-workload" ] || missing="$missing $build/tests/kernel/lab-workload (make check)"
 	if [ -n "$missing" ]; then
 		skip "lab soak: missing $missing"
-	elif ! pv=$(plain_vtierd); then
+	elif ! pv=$(plain_vtierd "$src" "$build"); then
 		fail "lab soak: cannot build a vtierd without sanitizers"
 	else
 		# vtierd and vtierctl without sanitizers: under TCG a sanitized vtierd stepped every
