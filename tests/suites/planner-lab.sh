@@ -8,10 +8,13 @@
 set -uo pipefail
 
 . "$(dirname "$0")/suite-lib.bash"
-# CI (CI=true) runs the oldest and the newest kernel: 6.18's ABI is applied for real by
-# damon-lab, vtierd-lab and controller-acceptance; the whole matrix is
-# `PLANNER_LAB_KERNELS="6.12 6.18 7.3" tests/suites/planner-lab.sh` (~3 min a kernel)
-if [ "${CI:-}" = true ]; then kernels=${PLANNER_LAB_KERNELS:-6.12 7.3}
+# CI (CI=true) runs the newest kernel, where every mode plans: the older ABIs are applied for
+# real by damon-lab (all three), damon-tiering(-proof) (6.12's filters, staged start),
+# vtierd-lab and controller-acceptance (6.18); the whole matrix is
+# `PLANNER_LAB_KERNELS="6.12 6.18 7.3" tests/suites/planner-lab.sh` (~3 min a kernel). It
+# checks that schemes run (nr_tried), not that pages move: 6.12's broken addr filter form
+# passed it (bench/tiering/README.md, "Later the same day")
+if [ "${CI:-}" = true ]; then kernels=${PLANNER_LAB_KERNELS:-7.3}
 else kernels=${PLANNER_LAB_KERNELS:-6.12 6.18 7.3}; fi
 missing=$(lab_missing "$builddir/vtierctl" "$builddir/tests/kernel/lab-workload")
 [ -z "$missing" ] || skip_all planner-lab "missing: $missing" $kernels
