@@ -104,16 +104,21 @@ static void measure_memory(VtierManager *m, VtierDaemonGuest *g, VtierSnapshotGu
 		s->share_bp = (guint)(s->fast_bytes * 10000 / (s->fast_bytes + s->slow_bytes));
 }
 
+/* What one direction's scheme did during the last interval, for the controller's input. */
+typedef struct {
+	guint64 applied; /* sz_applied's growth */
+	gboolean spent;	 /* qt_exceeds grew: the running window's quota is used up */
+} DirectionDelta;
+
 /* Adds the growth of the kernel's cumulative counters since the last interval. */
 static void count_direction(VtierDaemonGuest *g, gint dir, gint scheme,
 			    const VtierDamonKdamondStatus *status, VtierSnapshotDirection *d,
-			    guint64 *ret_applied_delta, gboolean *ret_spent)
+			    DirectionDelta *ret)
 {
 	const VtierDamonSchemeStats *st;
 	guint64 applied, tried, qt;
 
-	*ret_applied_delta = 0;
-	*ret_spent = FALSE;
+	*ret = (DirectionDelta){ 0 };
 	d->scheme = scheme;
 	if (scheme < 0 || status == NULL || status->schemes == NULL ||
 	    (guint)scheme >= status->schemes->len)
@@ -131,8 +136,8 @@ static void count_direction(VtierDaemonGuest *g, gint dir, gint scheme,
 		g->last_qt[dir] = qt;
 		return;
 	}
-	*ret_applied_delta = applied - g->last_applied[dir];
-	*ret_spent = qt > g->last_qt[dir];
+	ret->applied = applied - g->last_applied[dir];
+	ret->spent = qt > g->last_qt[dir];
 	d->migrated_bytes += applied - g->last_applied[dir];
 	d->tried_bytes += tried >= g->last_tried[dir] ? tried - g->last_tried[dir] : 0;
 	d->quota_exceeded += qt >= g->last_qt[dir] ? qt - g->last_qt[dir] : 0;
@@ -247,7 +252,7 @@ static GArray *wanted_schemes(VtierManager *m)
 }
 
 static void controller_input(VtierDaemonGuest *g, const VtierSnapshotGuest *s,
-			     const VtierDamonModel *plan_model, guint64 applied[2],
+			     const VtierDamonModel *plan_model, const DirectionDelta delta[2],
 			     VtierControllerInput *in)
 {
 	VtierDamonScheme *up = model_scheme(plan_model, s->up.scheme);
@@ -264,8 +269,10 @@ static void controller_input(VtierDaemonGuest *g, const VtierSnapshotGuest *s,
 	in->slow_bytes = s->slow_bytes;
 	in->hot_fast_bytes = s->down.hot_bytes;
 	in->hot_slow_bytes = s->up.hot_bytes;
-	in->applied_up_bytes = applied[DIR_UP];
-	in->applied_down_bytes = applied[DIR_DOWN];
+	in->applied_up_bytes = delta[DIR_UP].applied;
+	in->applied_down_bytes = delta[DIR_DOWN].applied;
+	in->spent_up = delta[DIR_UP].spent;
+	in->spent_down = delta[DIR_DOWN].spent;
 	in->cap_up_bytes = up != NULL ? up->quotas.bytes : 0;
 	in->cap_down_bytes = down != NULL ? down->quotas.bytes : 0;
 	/* hot_*_bytes are the guest's hot stat schemes' measure (interval-hot.c); without them
@@ -414,18 +421,16 @@ static void measure_guests(VtierManager *m, gboolean with_controller,
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		VtierDaemonGuest *g = value;
 		VtierSnapshotGuest *s = guest_record(m, g);
-		guint64 applied[2] = { 0, 0 };
-		gboolean spent[2] = { FALSE, FALSE };
+		DirectionDelta delta[2];
 
 		if (with_controller)
 			measure_memory(m, g, s);
 		else
 			keep_memory(g, s);
 		count_direction(g, DIR_UP, guest_scheme(g, DIR_UP), have_status ? status : NULL,
-				&s->up, &applied[DIR_UP], &spent[DIR_UP]);
+				&s->up, &delta[DIR_UP]);
 		count_direction(g, DIR_DOWN, guest_scheme(g, DIR_DOWN),
-				have_status ? status : NULL, &s->down, &applied[DIR_DOWN],
-				&spent[DIR_DOWN]);
+				have_status ? status : NULL, &s->down, &delta[DIR_DOWN]);
 		if (with_controller)
 			vtier_daemon_guest_measure_hot(g, have_status ? status : NULL, s);
 		if (with_controller && g->last_measure_us > 0 && s->measured) {
@@ -443,9 +448,7 @@ static void measure_guests(VtierManager *m, gboolean with_controller,
 		    (s->up.scheme >= 0 || s->down.scheme >= 0)) {
 			VtierControllerInput in = { 0 };
 
-			controller_input(g, s, m->plan != NULL ? m->plan->model : NULL, applied, &in);
-			in.spent_up = spent[DIR_UP];
-			in.spent_down = spent[DIR_DOWN];
+			controller_input(g, s, m->plan != NULL ? m->plan->model : NULL, delta, &in);
 			g_array_append_val(inputs, in);
 			g_ptr_array_add(measured, s);
 		}
