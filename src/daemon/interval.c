@@ -40,6 +40,7 @@ static gint guest_scheme(const VtierDaemonGuest *g, gint dir)
 	switch (r->mode) {
 	case VTIER_POLICY_MODE_RATIO:
 	case VTIER_POLICY_MODE_ALLOWANCE:
+	case VTIER_POLICY_MODE_HOT_SPLIT: /* the pair's, shared by its members */
 		return dir == DIR_UP ? r->first_scheme : r->first_scheme + 1;
 	case VTIER_POLICY_MODE_PIN_FAST:
 		return dir == DIR_UP ? r->first_scheme : -1;
@@ -260,7 +261,7 @@ static void controller_input(VtierDaemonGuest *g, const VtierSnapshotGuest *s,
 
 	in->key = g->name;
 	in->mode = g->policy->mode;
-	in->tuner = g->policy->tuner;
+	in->tuner = g->result->tuner;
 	in->priority = g->policy->priority;
 	in->target_share_bp = s->target_share_bp;
 	in->target_fast_bytes = s->target_fast_bytes;
@@ -320,8 +321,75 @@ void vtier_manager_observe_lag(VtierManager *m, gint64 lag_us)
 	seat_add(&m->lags, lag_us);
 }
 
-/* Runs the controller over the measured guests and applies budgets that changed. */
-static void run_controller(VtierManager *m, GPtrArray *measured, GArray *inputs)
+/* A hot-split pair (Configuration A): its members share one PULL/PUSH and one pair of hot stat
+ * schemes, so the controller steps once for all of them, on their summed memory and the pair's
+ * hot bytes, and every member's record shows that step. The member first by name is the lead:
+ * its name keys the controller's state and its counters give the schemes' deltas (every member
+ * counts the same schemes). */
+typedef struct {
+	VtierDaemonGuest *lead;
+	VtierSnapshotGuest *lead_snap;
+	DirectionDelta delta[2];
+	GPtrArray *snaps; /* VtierSnapshotGuest *, the members' records */
+	guint64 fast_bytes, slow_bytes;
+	gboolean measured;
+	guint priority;
+} Pair;
+
+static void pair_free(Pair *pair)
+{
+	g_ptr_array_unref(pair->snaps);
+	g_free(pair);
+}
+
+static gboolean is_pair_member(const VtierDaemonGuest *g)
+{
+	return g->result != NULL && g->result->planned &&
+	       g->result->mode == VTIER_POLICY_MODE_HOT_SPLIT && g->result->first_scheme >= 0;
+}
+
+static void pair_add(GHashTable *pairs, VtierDaemonGuest *g, VtierSnapshotGuest *s,
+		     const DirectionDelta delta[2])
+{
+	gpointer key = GINT_TO_POINTER(g->result->first_scheme + 1);
+	Pair *pair = g_hash_table_lookup(pairs, key);
+
+	if (pair == NULL) {
+		pair = g_new0(Pair, 1);
+		pair->snaps = g_ptr_array_new();
+		g_hash_table_insert(pairs, key, pair);
+	}
+	g_ptr_array_add(pair->snaps, s);
+	if (s->measured) {
+		pair->measured = TRUE;
+		pair->fast_bytes += s->fast_bytes;
+		pair->slow_bytes += s->slow_bytes;
+	}
+	pair->priority = MAX(pair->priority, g->policy->priority);
+	if (pair->lead == NULL || strcmp(g->name, pair->lead->name) < 0) {
+		pair->lead = g;
+		pair->lead_snap = s;
+		pair->delta[DIR_UP] = delta[DIR_UP];
+		pair->delta[DIR_DOWN] = delta[DIR_DOWN];
+	}
+}
+
+static void pair_input(const Pair *pair, const VtierDamonModel *plan_model,
+		       VtierControllerInput *in)
+{
+	controller_input(pair->lead, pair->lead_snap, plan_model, pair->delta, in);
+	in->priority = pair->priority;
+	in->target_share_bp = pair->lead->result->hot_target_bp;
+	in->target_fast_bytes = 0;
+	in->measured = pair->measured;
+	in->fast_bytes = pair->fast_bytes;
+	in->slow_bytes = pair->slow_bytes;
+}
+
+/* Runs the controller over the measured guests and pairs (@seats: one GPtrArray of the
+ * VtierSnapshotGuest records that take the step's output per input) and applies budgets that
+ * changed. */
+static void run_controller(VtierManager *m, GPtrArray *seats, GArray *inputs)
 {
 	g_autoptr(GArray) outputs = g_array_new(FALSE, TRUE, sizeof(VtierControllerOutput));
 	VtierControllerHost host = { 0 };
@@ -340,18 +408,22 @@ static void run_controller(VtierManager *m, GPtrArray *measured, GArray *inputs)
 	vtier_controller_step(m->controller, &host, inputs, outputs);
 	for (guint i = 0; i < outputs->len; i++) {
 		VtierControllerOutput *out = &g_array_index(outputs, VtierControllerOutput, i);
-		VtierSnapshotGuest *s = g_ptr_array_index(measured, i);
+		GPtrArray *seat = g_ptr_array_index(seats, i);
+		VtierSnapshotGuest *s = NULL;
 
-		s->control_state = out->state;
-		g_free(s->control_reason);
-		s->control_reason = g_strdup(out->reason);
-		s->granted_fast_bytes = out->granted_fast_bytes;
-		s->control_error_bytes = out->error_bytes;
-		if (s->up.scheme >= 0)
-			s->up.budget_bytes = out->up_bytes;
-		if (s->down.scheme >= 0)
-			s->down.budget_bytes = out->down_bytes;
-		if (out->state != VTIER_CONTROL_STATE_KERNEL &&
+		for (guint j = 0; j < seat->len; j++) {
+			s = g_ptr_array_index(seat, j);
+			s->control_state = out->state;
+			g_free(s->control_reason);
+			s->control_reason = g_strdup(out->reason);
+			s->granted_fast_bytes = out->granted_fast_bytes;
+			s->control_error_bytes = out->error_bytes;
+			if (s->up.scheme >= 0)
+				s->up.budget_bytes = out->up_bytes;
+			if (s->down.scheme >= 0)
+				s->down.budget_bytes = out->down_bytes;
+		}
+		if (s != NULL && out->state != VTIER_CONTROL_STATE_KERNEL &&
 		    out->state != VTIER_CONTROL_STATE_STATIC) {
 			set_budget(m, s->up.scheme, out->up_bytes, &changed);
 			set_budget(m, s->down.scheme, out->down_bytes, &changed);
@@ -411,8 +483,10 @@ static void measure_guests(VtierManager *m, gboolean with_controller,
 			   const VtierDamonKdamondStatus *status)
 {
 	gboolean have_status = with_controller && status != NULL;
-	g_autoptr(GPtrArray) measured = g_ptr_array_new();
+	g_autoptr(GPtrArray) seats = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
 	g_autoptr(GArray) inputs = g_array_new(FALSE, TRUE, sizeof(VtierControllerInput));
+	g_autoptr(GHashTable) pairs =
+		g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)pair_free);
 	gint64 now = g_get_monotonic_time();
 	GHashTableIter iter;
 	gpointer value;
@@ -444,19 +518,32 @@ static void measure_guests(VtierManager *m, gboolean with_controller,
 			g->last_measure_us = now;
 		}
 		fill_state(g, s);
-		if (with_controller && g->planned && g->policy != NULL &&
-		    (s->up.scheme >= 0 || s->down.scheme >= 0)) {
+		if (with_controller && g->planned && g->policy != NULL && is_pair_member(g)) {
+			pair_add(pairs, g, s, delta);
+		} else if (with_controller && g->planned && g->policy != NULL &&
+			   (s->up.scheme >= 0 || s->down.scheme >= 0)) {
 			VtierControllerInput in = { 0 };
+			GPtrArray *seat = g_ptr_array_new();
 
 			controller_input(g, s, m->plan != NULL ? m->plan->model : NULL, delta, &in);
 			g_array_append_val(inputs, in);
-			g_ptr_array_add(measured, s);
+			g_ptr_array_add(seat, s);
+			g_ptr_array_add(seats, seat);
 		}
 		vtier_snapshot_guest_free(g->snap);
 		g->snap = s;
 	}
+	g_hash_table_iter_init(&iter, pairs);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		Pair *pair = value;
+		VtierControllerInput in = { 0 };
+
+		pair_input(pair, m->plan != NULL ? m->plan->model : NULL, &in);
+		g_array_append_val(inputs, in);
+		g_ptr_array_add(seats, g_ptr_array_ref(pair->snaps));
+	}
 	if (with_controller && inputs->len > 0)
-		run_controller(m, measured, inputs);
+		run_controller(m, seats, inputs);
 	if (with_controller) {
 		m->snapshot->kdamond_up = have_status && status->running;
 		m->snapshot->kdamond_pid = have_status && status->running ? status->pid : -1;

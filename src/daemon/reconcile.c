@@ -55,7 +55,8 @@ static GPtrArray *sorted_guests(VtierManager *m)
 	return guests;
 }
 
-/* A closed-loop guest's PULL and PUSH (ratio, allowance with tuner=vtier) start parked until the
+/* A closed-loop guest's PULL and PUSH (ratio, allowance, and a hot-split pair's, with
+ * tuner=vtier) start parked until the
  * controller's first step sets their budgets: at the plan's rate cap they moved 347 MiB of a 40%
  * target (68% of 512 MiB) on 7.3 in the lab before the first step's commit landed. The plan's
  * own model keeps the cap, which the seat hands the controller as the rate limit. */
@@ -66,8 +67,9 @@ static void park_new_closed_loops(VtierManager *m, const VtierPlan *plan, VtierD
 		const VtierDaemonGuest *g = g_hash_table_lookup(m->guests, r->name);
 
 		if (g == NULL || !r->planned || r->first_scheme < 0 || r->kdamond != 0 ||
-		    g->policy == NULL || g->policy->tuner != VTIER_POLICY_TUNER_VTIER ||
-		    (r->mode != VTIER_POLICY_MODE_RATIO && r->mode != VTIER_POLICY_MODE_ALLOWANCE))
+		    g->policy == NULL || r->tuner != VTIER_POLICY_TUNER_VTIER ||
+		    (r->mode != VTIER_POLICY_MODE_RATIO && r->mode != VTIER_POLICY_MODE_ALLOWANCE &&
+		     r->mode != VTIER_POLICY_MODE_HOT_SPLIT))
 			continue;
 		for (guint k = 0; k < 2; k++) {
 			guint i = (guint)r->first_scheme + k;

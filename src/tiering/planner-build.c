@@ -55,6 +55,31 @@ static guint hot_split_target(VtierPlan *plan, GPtrArray *members)
 	return (guint)(sum / weight);
 }
 
+/* Who drives a pair's budgets: its first member's (by name) tuner; the plan notes a pair whose
+ * guests ask different ones. The planner checked each member against its own tuner: with a
+ * member of each, both ran on this kernel. */
+static VtierPolicyTuner hot_split_tuner(VtierPlan *plan, GPtrArray *members)
+{
+	const PlanGuest *first = g_ptr_array_index(members, 0);
+	VtierPolicyTuner tuner = first->guest->policy->tuner;
+
+	for (guint i = 1; i < members->len; i++) {
+		const PlanGuest *pg = g_ptr_array_index(members, i);
+
+		if (pg->guest->policy->tuner != tuner) {
+			g_ptr_array_add(plan->notes,
+					g_strdup_printf("hot-split guests of nodes %d and %d ask "
+							"different tuners; the host-wide split runs "
+							"tuner=%s, the first guest's by name",
+							first->result->fast_node,
+							first->result->slow_node,
+							vtier_policy_tuner_to_string(tuner)));
+			break;
+		}
+	}
+	return tuner;
+}
+
 /* The group's schemes past PULL/PUSH: stat-fast and stat-slow for a guest whose PULL/PUSH the
  * controller drives (and the kernel counts its ops filters' bytes), parked otherwise. Returns the
  * number of schemes the guest uses. */
@@ -114,10 +139,25 @@ static void build_group(const PlanContext *ctx, VtierPlan *plan, VtierDamonConte
 	case VTIER_POLICY_MODE_HOT_SPLIT: {
 		guint target = hot_split_target(plan, members);
 		guint fast = (guint)pg->result->fast_node, slow = (guint)pg->result->slow_node;
+		VtierPolicyTuner tuner = hot_split_tuner(plan, members);
+		gboolean hot = tuner == VTIER_POLICY_TUNER_VTIER && n_tail == 2;
 
-		plan_scheme_hot_split(ctx, first, fast, slow, TRUE, members, target);
-		plan_scheme_hot_split(ctx, second, fast, slow, FALSE, members, target);
-		build_group_tail(ctx, tail, n_tail, NULL, 0);
+		plan_scheme_hot_split(ctx, first, fast, slow, TRUE, members, target, tuner);
+		plan_scheme_hot_split(ctx, second, fast, slow, FALSE, members, target, tuner);
+		if (hot) {
+			plan_scheme_hot_split_stat(ctx, tail[0], fast, members);
+			plan_scheme_hot_split_stat(ctx, tail[1], slow, members);
+		} else {
+			build_group_tail(ctx, tail, n_tail, NULL, 0);
+		}
+		for (guint i = 0; i < members->len; i++) {
+			PlanGuest *m = g_ptr_array_index(members, i);
+
+			m->result->tuner = tuner;
+			m->result->hot_target_bp = target;
+			m->result->hot_stats = hot;
+			m->result->n_schemes = hot ? 4 : 2;
+		}
 		return;
 	}
 	case VTIER_POLICY_MODE_PIN_FAST:

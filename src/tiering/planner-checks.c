@@ -84,14 +84,25 @@ static gchar *check_hot_split(const PlanContext *ctx, const PlanGuest *pg)
 
 	if (!vtier_damon_features_has_action(f, VTIER_DAMON_ACTION_MIGRATE_HOT))
 		return lacks(ctx, pg, "the DAMOS action migrate_hot (Linux 6.11+)");
-	if (!vtier_damon_features_has_goal_metric(f, VTIER_DAMON_METRIC_NODE_ELIGIBLE_MEM_BP) ||
-	    !f->goal_nid)
-		return lacks(ctx, pg,
-			     "the quota goal metric node_eligible_mem_bp with goal nid (Linux 7.2+)");
-	if (!vtier_damon_features_has_goal_tuner(f, VTIER_DAMON_TUNER_TEMPORAL))
-		return lacks(ctx, pg, "the quota goal tuner temporal (Linux 7.1+)");
+	if (pg->guest->policy->tuner == VTIER_POLICY_TUNER_KERNEL) {
+		if (!vtier_damon_features_has_goal_metric(f,
+							  VTIER_DAMON_METRIC_NODE_ELIGIBLE_MEM_BP) ||
+		    !f->goal_nid)
+			return lacks(ctx, pg,
+				     "the quota goal metric node_eligible_mem_bp with goal nid (Linux "
+				     "7.2+) for tuner=kernel");
+		if (!vtier_damon_features_has_goal_tuner(f, VTIER_DAMON_TUNER_TEMPORAL))
+			return lacks(ctx, pg,
+				     "the quota goal tuner temporal (Linux 7.1+) for tuner=kernel");
+	}
 	if (!ctx->modern_filters)
 		return lacks(ctx, pg, "core_filters/ops_filters with allow (Linux 6.14+)");
+	/* vtier's loop measures the hot memory of the pair per node with two stat schemes */
+	if (pg->guest->policy->tuner == VTIER_POLICY_TUNER_VTIER &&
+	    plan_group_schemes(ctx) != VTIER_PLAN_GROUP_SCHEMES_HOT)
+		return lacks(ctx, pg,
+			     "the scheme stats sz_ops_filter_passed and nr_snapshots (7.3 has them, "
+			     "6.18 not) to measure hot memory per node for tuner=vtier");
 	return check_filters(ctx, pg, FALSE);
 }
 

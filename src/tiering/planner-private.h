@@ -64,9 +64,15 @@ void plan_scheme_hot_stat(const PlanContext *ctx, VtierDamonScheme *scheme, cons
  * VTIER_PLAN_GROUP_SCHEMES. */
 guint plan_group_schemes(const PlanContext *ctx);
 /* Configuration A: @to_fast selects PULL (slow->fast) or PUSH (fast->slow); @members are the
- * PlanGuest of the pair, sorted by name; @target_bp the fast share of the hot set. */
+ * PlanGuest of the pair, sorted by name; @target_bp the fast share of the hot set; @tuner who
+ * sets the budgets (kernel: goals on the hot split; vtier: the controller, no goals). */
 void plan_scheme_hot_split(const PlanContext *ctx, VtierDamonScheme *scheme, guint fast,
-			   guint slow, gboolean to_fast, GPtrArray *members, guint target_bp);
+			   guint slow, gboolean to_fast, GPtrArray *members, guint target_bp,
+			   VtierPolicyTuner tuner);
+/* The pair's hot memory on @node: `stat` kept to the node and to the members' memcgs, the
+ * PULL's hotness threshold, no quota (the stat-fast/stat-slow of a hot-split pair). */
+void plan_scheme_hot_split_stat(const PlanContext *ctx, VtierDamonScheme *scheme, guint node,
+				GPtrArray *members);
 void plan_scheme_interleave(const PlanContext *ctx, VtierDamonScheme *scheme,
 			    const PlanGuest *pg, guint target_index);
 

@@ -315,14 +315,21 @@ void plan_scheme_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
  * every matching region and adds those its ops filters let through (the memcg's) to
  * stats/sz_ops_filter_passed; stats/nr_snapshots counts its applications, so their growth over
  * an interval gives the guest's mean hot bytes on that node. */
-void plan_scheme_hot_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg,
-			  gboolean fast)
+static void hot_stat_on(const PlanContext *ctx, VtierDamonScheme *scheme, guint node,
+			guint hot_threshold_bp)
 {
 	match_all(scheme);
 	scheme->action = VTIER_DAMON_ACTION_STAT;
 	scheme->apply_interval_us = plan_apply_interval(ctx);
-	scheme->nr_accesses.min = plan_hot_min_accesses(pg->guest->policy->hot_threshold_bp);
-	add_keep_node(ctx, scheme, (guint)(fast ? pg->result->fast_node : pg->result->slow_node));
+	scheme->nr_accesses.min = plan_hot_min_accesses(hot_threshold_bp);
+	add_keep_node(ctx, scheme, node);
+}
+
+void plan_scheme_hot_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg,
+			  gboolean fast)
+{
+	hot_stat_on(ctx, scheme, (guint)(fast ? pg->result->fast_node : pg->result->slow_node),
+		    pg->guest->policy->hot_threshold_bp);
 	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
 }
 
@@ -341,7 +348,8 @@ guint plan_group_schemes(const PlanContext *ctx)
 }
 
 void plan_scheme_hot_split(const PlanContext *ctx, VtierDamonScheme *scheme, guint fast,
-			   guint slow, gboolean to_fast, GPtrArray *members, guint target_bp)
+			   guint slow, gboolean to_fast, GPtrArray *members, guint target_bp,
+			   VtierPolicyTuner tuner)
 {
 	const PlanGuest *first = g_ptr_array_index(members, 0);
 	guint64 rate = first->guest->policy->max_rate;
@@ -359,10 +367,31 @@ void plan_scheme_hot_split(const PlanContext *ctx, VtierDamonScheme *scheme, gui
 		plan_hot_min_accesses(first->guest->policy->hot_threshold_bp);
 	scheme->quotas.bytes = MAX(rate * PLAN_RESET_INTERVAL_MS / 1000, 4096);
 	scheme->quotas.reset_interval_ms = PLAN_RESET_INTERVAL_MS;
-	scheme->quotas.goal_tuner = VTIER_DAMON_TUNER_TEMPORAL;
-	add_goal(scheme, VTIER_DAMON_METRIC_NODE_ELIGIBLE_MEM_BP,
-		 to_fast ? target_bp : 10000 - target_bp, (gint)(to_fast ? fast : slow), NULL);
+	if (tuner == VTIER_POLICY_TUNER_KERNEL) {
+		scheme->quotas.goal_tuner = VTIER_DAMON_TUNER_TEMPORAL;
+		add_goal(scheme, VTIER_DAMON_METRIC_NODE_ELIGIBLE_MEM_BP,
+			 to_fast ? target_bp : 10000 - target_bp, (gint)(to_fast ? fast : slow),
+			 NULL);
+	} else if (ctx->features->fail_charge) {
+		/* the controller's budgets (quotas/bytes) are exact per window only when the
+		 * pages the memcg filter rejects are not charged (as for ratio) */
+		scheme->quotas.fail_charge_num = PLAN_FAIL_CHARGE_NUM;
+		scheme->quotas.fail_charge_denom = PLAN_FAIL_CHARGE_DENOM;
+	}
 	add_keep_node(ctx, scheme, to_fast ? slow : fast);
+	for (guint i = 0; i < members->len; i++) {
+		const PlanGuest *pg = g_ptr_array_index(members, i);
+
+		add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
+	}
+}
+
+void plan_scheme_hot_split_stat(const PlanContext *ctx, VtierDamonScheme *scheme, guint node,
+				GPtrArray *members)
+{
+	const PlanGuest *first = g_ptr_array_index(members, 0);
+
+	hot_stat_on(ctx, scheme, node, first->guest->policy->hot_threshold_bp);
 	for (guint i = 0; i < members->len; i++) {
 		const PlanGuest *pg = g_ptr_array_index(members, i);
 

@@ -412,6 +412,7 @@ static GPtrArray *plan_guests(VtierPlan *plan, const PlanContext *ctx)
 		pg->result->uuid = g_strdup(pg->guest->uuid);
 		pg->result->mode = pg->guest->policy->mode;
 		pg->result->first_scheme = -1;
+		pg->result->tuner = pg->guest->policy->tuner;
 		g_ptr_array_add(pgs, pg);
 	}
 	g_ptr_array_sort(pgs, compare_guests);

@@ -111,6 +111,9 @@ typedef struct {
 	guint64 fast_target_bytes; /* fast memory the policy asks for, after priority sharing */
 	gboolean hot_stats;    /* its group ends with the stat-fast and stat-slow schemes (at
 				* first_scheme + VTIER_PLAN_HOT_{FAST,SLOW}_OFFSET) */
+	VtierPolicyTuner tuner; /* who sets its schemes' budgets: its policy's tuner; for hot-split
+				 * the pair's (its first member's by name) */
+	guint hot_target_bp;   /* hot-split: the pair's target fast share of its hot memory */
 } VtierPlanGuestResult;
 
 typedef struct {

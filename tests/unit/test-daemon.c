@@ -304,6 +304,61 @@ static void test_hot_measure(Fixture *f, gconstpointer data)
 	g_assert_false(g->hot_known);
 }
 
+/* A hot-split pair (Configuration A, tuner=vtier): its members share one PULL/PUSH and the hot
+ * stat schemes; the controller steps once on the pair's hot split, and both members show it. */
+static void test_hot_split_pair(Fixture *f, gconstpointer data)
+{
+	static const gchar policy[] = "<policy xmlns='https://vtier.dev/xmlns/policy/1.0' "
+				      "mode='hot-split'><fast ratio='70%'/></policy>";
+	g_autoptr(GError) error = NULL;
+	const VtierDaemonGuest *g1, *g2;
+	const VtierSnapshotGuest *s1, *s2;
+	gint up;
+
+	(void)data;
+	g_assert_true(attach(f->m, 1, policy, &error));
+	g_assert_no_error(error);
+	g_assert_true(attach(f->m, 2, policy, &error));
+	g_assert_no_error(error);
+	settle(f->m);
+	g1 = g_hash_table_lookup(f->m->guests, "w01");
+	g2 = g_hash_table_lookup(f->m->guests, "w02");
+	g_assert_true(g1->result->planned && g2->result->planned);
+	g_assert_cmpint(g1->result->first_scheme, ==, g2->result->first_scheme);
+	g_assert_true(g1->result->hot_stats);
+	g_assert_cmpuint(g1->result->hot_target_bp, ==, 7000);
+	up = g1->result->first_scheme;
+	/* parked until the first step, as a ratio guest's */
+	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, ==, VTIER_CONTROLLER_PARKED_BYTES);
+	g_assert_cmpuint(applied_scheme(f->m, up + 1)->quotas.bytes, ==,
+			 VTIER_CONTROLLER_PARKED_BYTES);
+	set_hot_counters(f->m, g1, GIB, GIB, 100);
+	run_interval(f->m);
+	/* 10 applications: 20 MiB of the pair's hot memory on the fast node, 80 on the slow one */
+	set_hot_counters(f->m, g1, GIB + 200 * MIB, GIB + 800 * MIB, 110);
+	run_interval(f->m);
+	s1 = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	s2 = vtier_snapshot_lookup(f->m->snapshot, "w02");
+	g_assert_cmpuint(s1->down.hot_bytes, ==, 20 * MIB);
+	g_assert_cmpuint(s1->up.hot_bytes, ==, 80 * MIB);
+	g_assert_cmpint(s1->control_state, ==, VTIER_CONTROL_STATE_RAMPING);
+	g_assert_cmpint(s2->control_state, ==, VTIER_CONTROL_STATE_RAMPING);
+	g_assert_nonnull(strstr(s1->control_reason, "hot in fast 20.0 of 100.0 MiB, target 70.0 MiB"));
+	g_assert_cmpstr(s1->control_reason, ==, s2->control_reason);
+	g_assert_cmpint(s1->up.scheme, ==, up);
+	g_assert_cmpint(s2->up.scheme, ==, up);
+	g_assert_cmpuint(s1->up.budget_bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
+	g_assert_cmpuint(s1->up.budget_bytes, ==, s2->up.budget_bytes);
+	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, ==, s1->up.budget_bytes);
+	g_assert_cmpuint(applied_scheme(f->m, up + 1)->quotas.bytes, <, VTIER_CONTROLLER_MIN_BUDGET);
+	/* 70 of 100 MiB hot in fast: holding, the PULL parked again */
+	set_hot_counters(f->m, g1, GIB + 900 * MIB, GIB + 1100 * MIB, 120);
+	run_interval(f->m);
+	s1 = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	g_assert_cmpint(s1->control_state, ==, VTIER_CONTROL_STATE_HOLDING);
+	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, <, VTIER_CONTROLLER_MIN_BUDGET);
+}
+
 static gboolean on_tick(gpointer data)
 {
 	*(gboolean *)data = TRUE;
@@ -656,6 +711,8 @@ int main(int argc, char **argv)
 		   libvirt_teardown);
 	g_test_add("/daemon/libvirt/metadata", Fixture, NULL, libvirt_setup, test_libvirt_metadata,
 		   libvirt_teardown);
+	g_test_add("/daemon/hot-split-pair", Fixture, NULL, fixture_setup, test_hot_split_pair,
+		   fixture_teardown);
 	g_test_add("/daemon/hot-measure", Fixture, NULL, fixture_setup, test_hot_measure,
 		   fixture_teardown);
 	return g_test_run();

@@ -291,13 +291,23 @@ static void test_plan_refusals(void)
 		void (*tweak)(VtierPlanGuest *);
 		const gchar *message; /* NULL: planned */
 	} cases[] = {
+		{ "6.18", VTIER_POLICY_MODE_HOT_SPLIT, FALSE, tuner_kernel,
+		  "guest \"vm1\": mode hot-split needs the quota goal metric node_eligible_mem_bp "
+		  "with goal nid (Linux 7.2+) for tuner=kernel, which the kernel (profile 6.18) "
+		  "lacks" },
 		{ "6.18", VTIER_POLICY_MODE_HOT_SPLIT, FALSE, NULL,
+		  "guest \"vm1\": mode hot-split needs the scheme stats sz_ops_filter_passed and "
+		  "nr_snapshots (7.3 has them, 6.18 not) to measure hot memory per node for "
+		  "tuner=vtier, which the kernel (profile 6.18) lacks" },
+		{ "6.12", VTIER_POLICY_MODE_HOT_SPLIT, FALSE, tuner_kernel,
 		  "guest \"vm1\": mode hot-split needs the quota goal metric node_eligible_mem_bp "
-		  "with goal nid (Linux 7.2+), which the kernel (profile 6.18) lacks" },
+		  "with goal nid (Linux 7.2+) for tuner=kernel, which the kernel (profile 6.12) "
+		  "lacks" },
 		{ "6.12", VTIER_POLICY_MODE_HOT_SPLIT, FALSE, NULL,
-		  "guest \"vm1\": mode hot-split needs the quota goal metric node_eligible_mem_bp "
-		  "with goal nid (Linux 7.2+), which the kernel (profile 6.12) lacks" },
+		  "guest \"vm1\": mode hot-split needs core_filters/ops_filters with allow (Linux "
+		  "6.14+), which the kernel (profile 6.12) lacks" },
 		{ "7.3", VTIER_POLICY_MODE_HOT_SPLIT, FALSE, NULL, NULL },
+		{ "7.3", VTIER_POLICY_MODE_HOT_SPLIT, FALSE, tuner_kernel, NULL },
 		{ "6.12", VTIER_POLICY_MODE_INTERLEAVE, TRUE, NULL,
 		  "guest \"vm1\": mode interleave needs DAMOS dests, weighted migration "
 		  "destinations (Linux 6.17+), which the kernel (profile 6.12) lacks" },
@@ -418,6 +428,8 @@ static void test_plan_hot_split(void)
 	add_guest(&f, 2, VTIER_POLICY_MODE_HOT_SPLIT);
 	((VtierPlanGuest *)g_ptr_array_index(f.guests, 0))->policy->fast_ratio_bp = 7000;
 	((VtierPlanGuest *)g_ptr_array_index(f.guests, 1))->policy->fast_ratio_bp = 3000;
+	tuner_kernel(g_ptr_array_index(f.guests, 0));
+	tuner_kernel(g_ptr_array_index(f.guests, 1));
 	plan = plan_with(&f, NULL);
 	g_assert_cmpuint(plan->slots->owners->len, ==, VTIER_PLAN_GROUP_CHUNK);
 	g_assert_cmpstr(g_ptr_array_index(plan->slots->owners, 0), ==, "hot-split:0-1");
@@ -443,6 +455,52 @@ static void test_plan_hot_split(void)
 	g_assert_cmpuint(plan->notes->len, ==, 2);
 	g_assert_true(strstr(g_ptr_array_index(plan->notes, 0), "oversubscribed") != NULL);
 	g_assert_true(strstr(g_ptr_array_index(plan->notes, 1), "memory-weighted mean") != NULL);
+	fixture_clear(&f);
+}
+
+/* hot-split with vtier's loop: no kernel goals, the pair's hot stat schemes, every member told
+ * the pair's target and tuner; a pair whose guests ask different tuners runs the first's. */
+static void test_plan_hot_split_vtier(void)
+{
+	Fixture f = { 0 };
+	g_autoptr(VtierPlan) plan = NULL;
+	VtierDamonScheme *pull, *stat;
+
+	fixture_setup(&f, "7.3");
+	add_guest(&f, 1, VTIER_POLICY_MODE_HOT_SPLIT);
+	add_guest(&f, 2, VTIER_POLICY_MODE_HOT_SPLIT);
+	((VtierPlanGuest *)g_ptr_array_index(f.guests, 0))->policy->fast_ratio_bp = 7000;
+	((VtierPlanGuest *)g_ptr_array_index(f.guests, 1))->policy->fast_ratio_bp = 3000;
+	tuner_kernel(g_ptr_array_index(f.guests, 1));
+	plan = plan_with(&f, NULL);
+	g_assert_cmpuint(plan->group_schemes, ==, VTIER_PLAN_GROUP_SCHEMES_HOT);
+	pull = scheme_of(plan, 0, 0);
+	g_assert_cmpint(pull->action, ==, VTIER_DAMON_ACTION_MIGRATE_HOT);
+	g_assert_cmpuint(pull->quotas.goals->len, ==, 0);
+	g_assert_cmpint(pull->quotas.goal_tuner, !=, VTIER_DAMON_TUNER_TEMPORAL);
+	g_assert_cmpuint(pull->quotas.fail_charge_denom, ==, 1024);
+	g_assert_cmpuint(scheme_of(plan, 0, 1)->quotas.goals->len, ==, 0);
+	for (guint i = 0; i < 2; i++) {
+		stat = scheme_of(plan, 0, VTIER_PLAN_HOT_FAST_OFFSET + i);
+		g_assert_cmpint(stat->action, ==, VTIER_DAMON_ACTION_STAT);
+		g_assert_cmpuint(stat->nr_accesses.min, ==, pull->nr_accesses.min);
+		/* the node's addr filter, then one memcg allow per guest */
+		g_assert_cmpuint(stat->filters->len, ==, 3);
+		assert_filter(stat, 1, VTIER_DAMON_LAYER_OPS, VTIER_DAMON_FILTER_MEMCG, TRUE, TRUE);
+		assert_filter(stat, 2, VTIER_DAMON_LAYER_OPS, VTIER_DAMON_FILTER_MEMCG, TRUE, TRUE);
+	}
+	for (guint i = 0; i < 2; i++) {
+		const VtierPlanGuestResult *r = g_ptr_array_index(plan->guests, i);
+
+		g_assert_true(r->planned);
+		g_assert_true(r->hot_stats);
+		g_assert_cmpint(r->first_scheme, ==, 0);
+		g_assert_cmpuint(r->n_schemes, ==, 4);
+		g_assert_cmpint(r->tuner, ==, VTIER_POLICY_TUNER_VTIER);
+		g_assert_cmpuint(r->hot_target_bp, ==, 5000);
+	}
+	g_assert_true(strstr(g_ptr_array_index(plan->notes, plan->notes->len - 1),
+			     "different tuners; the host-wide split runs tuner=vtier") != NULL);
 	fixture_clear(&f);
 }
 
@@ -756,6 +814,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/planner/kernel-goals", test_plan_kernel_goals);
 	g_test_add_func("/planner/pull-ranking", test_plan_pull_ranking);
 	g_test_add_func("/planner/hot-split", test_plan_hot_split);
+	g_test_add_func("/planner/hot-split-vtier", test_plan_hot_split_vtier);
 	g_test_add_func("/planner/deterministic", test_plan_deterministic);
 	g_test_add_func("/planner/stable-slots", test_plan_stable_slots);
 	g_test_add_func("/planner/slots-grow-shrink", test_plan_slots_grow_shrink);

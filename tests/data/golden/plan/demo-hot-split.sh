@@ -1,7 +1,7 @@
 #!/bin/sh
 # vtier plan: 2 of 2 guests planned, kernel profile 7.3+hw-rfc
-# guest vm1: hot-split, fast node 0, slow node 1, kdamond 0 schemes 0-1
-# guest vm2: hot-split, fast node 0, slow node 1, kdamond 0 schemes 0-1
+# guest vm1: hot-split, fast node 0, slow node 1, kdamond 0 schemes 0-3
+# guest vm2: hot-split, fast node 0, slow node 1, kdamond 0 schemes 0-3
 # kdamond 0 schemes 4-31: parked (spare slots: stat, 1-byte budget)
 # access sampling: hardware sampler ibs (ibs_op)
 # DAMON writes of this vtier plan (DAMON features: profile 7.3+hw-rfc), in order.
@@ -37,10 +37,8 @@ echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/acc
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/age/max
 echo 536870912 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/reset_interval_ms
-echo temporal > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/goal_tuner
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/goals/nr_goals
-echo node_eligible_mem_bp > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/goals/0/target_metric
-echo 7000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/goals/0/target_value
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/fail_charge_num
+echo 1024 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/fail_charge_denom
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/core_filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/core_filters/0/type
 echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/core_filters/0/addr_start
@@ -62,11 +60,8 @@ echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/acc
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/access_pattern/age/max
 echo 536870912 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/reset_interval_ms
-echo temporal > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/goal_tuner
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/goals/nr_goals
-echo node_eligible_mem_bp > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/goals/0/target_metric
-echo 3000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/goals/0/target_value
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/goals/0/nid
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/fail_charge_num
+echo 1024 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/fail_charge_denom
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/core_filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/core_filters/0/type
 echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/core_filters/0/matching
@@ -81,10 +76,41 @@ echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/ops_filt
 echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/ops_filters/1/matching
 echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/ops_filters/1/allow
 printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/ops_filters/1/memcg_path
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/quotas/bytes
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/quotas/reset_interval_ms
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/bytes
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/reset_interval_ms
+echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/sz/max
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/nr_accesses/min
+echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/nr_accesses/max
+echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/age/max
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/core_filters/nr_filters
+echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/core_filters/0/type
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/core_filters/0/matching
+echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/core_filters/0/addr_start
+echo 1374389534720 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/core_filters/0/addr_end
+echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/nr_filters
+echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/0/type
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/0/matching
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/0/allow
+printf '%s\n' '/machine.slice/machine-qemu\x2d1\x2dvm1.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/0/memcg_path
+echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/1/type
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/1/matching
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/1/allow
+printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/1/memcg_path
+echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/sz/max
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/nr_accesses/min
+echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/nr_accesses/max
+echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/age/max
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/core_filters/nr_filters
+echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/core_filters/0/type
+echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/core_filters/0/addr_start
+echo 1374389534720 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/core_filters/0/addr_end
+echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/nr_filters
+echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/0/type
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/0/matching
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/0/allow
+printf '%s\n' '/machine.slice/machine-qemu\x2d1\x2dvm1.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/0/memcg_path
+echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/1/type
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/1/matching
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/1/allow
+printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/1/memcg_path
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/reset_interval_ms
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/quotas/bytes

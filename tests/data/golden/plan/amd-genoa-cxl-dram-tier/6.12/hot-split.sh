@@ -1,7 +1,7 @@
 #!/bin/sh
 # vtier plan: 0 of 2 guests planned, kernel profile 6.12
-# refused: guest "vm1": mode hot-split needs the quota goal metric node_eligible_mem_bp with goal nid (Linux 7.2+), which the kernel (profile 6.12) lacks
-# refused: guest "vm2": mode hot-split needs the quota goal metric node_eligible_mem_bp with goal nid (Linux 7.2+), which the kernel (profile 6.12) lacks
+# refused: guest "vm1": mode hot-split needs the quota goal metric node_eligible_mem_bp with goal nid (Linux 7.2+) for tuner=kernel, which the kernel (profile 6.12) lacks
+# refused: guest "vm2": mode hot-split needs the quota goal metric node_eligible_mem_bp with goal nid (Linux 7.2+) for tuner=kernel, which the kernel (profile 6.12) lacks
 # note: no guest is planned: the plan has no kdamond
 # access sampling: none: no guest is planned, so no kdamond runs
 # DAMON writes of this vtier plan (DAMON features: profile 6.12), in order.
