@@ -563,7 +563,25 @@ void vtier_manager_interval_start(VtierManager *m)
 	m->interval_source = g_timeout_add((guint)CLAMP(ms, 100, 3600000), on_interval, m);
 }
 
-/* A guest whose fault backoff ended is planned again. */
+/* Whether a guest set aside because its memcg could not be read can be read again; if not, its
+ * fault's backoff grows (the same message: not logged again). */
+static gboolean memcg_back(VtierManager *m, VtierDaemonGuest *g)
+{
+	g_autoptr(GArray) nodes = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (g->record == NULL || g->record->memcg_path == NULL)
+		return TRUE; /* the plan says what is missing */
+	if (vtier_memcg_read_numa_stat(vtier_memcg_host_version(), g->record->memcg_path, &nodes,
+				       &error))
+		return TRUE;
+	vtier_daemon_guest_set_fault(m, g, "memcg", error->message);
+	return FALSE;
+}
+
+/* A guest whose fault backoff ended is planned again; one whose memcg is still unreadable is not
+ * (planning it in would write its schemes, memcg path and all, into the kdamond's files for the
+ * moment until the next interval set it aside again: the faults lab read them there). */
 static void retry_faults(VtierManager *m)
 {
 	GHashTableIter iter;
@@ -574,10 +592,12 @@ static void retry_faults(VtierManager *m)
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		VtierDaemonGuest *g = value;
 
-		if (g->fault != NULL && now >= g->fault->retry_at_us && !g->planned) {
-			vtier_manager_mark_dirty(m, "fault retry");
-			break;
-		}
+		if (g->fault == NULL || now < g->fault->retry_at_us || g->planned)
+			continue;
+		if (g_strcmp0(g->fault->kind, "memcg") == 0 && !memcg_back(m, g))
+			continue;
+		vtier_manager_mark_dirty(m, "fault retry");
+		break;
 	}
 }
 
