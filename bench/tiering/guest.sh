@@ -254,8 +254,9 @@ EOF
 		fi
 		info=/tmp/$g
 		[ "$g" = work ] && info=/tmp/wl
+		# its own file: appended to vtierd's log over virtiofs, a failure's message was lost
 		timeout 30 "$b/vtierctl" attach "$g" --pid "$(field "$info" pid)" --policy "$pol" \
-			>>"$out/$name.log" 2>&1 || rc=1
+			>>"$out/$name.attach" 2>&1 || { rc=1; echo "attach $g failed: $(tail -1 "$out/$name.attach")" >>"$out/$name.info"; }
 	done
 	sleep "$secs"
 	timeout 20 "$b/vtierctl" status >"$out/$name.status" 2>&1

@@ -83,14 +83,14 @@ for t in "$target" "$moving_target"; do
 		"$t" "$rate" >"$out/policies/vtierd-$t.xml"
 done
 
-args_of() { # VARIANT [TARGET] -> "MODE|guest.sh options"
-	local target=${2:-$target}
+args_of() { # VARIANT TARGET POLICYDIR -> "MODE|guest.sh options"
+	local target=$2 pols=$3
 	case "$1" in
 	none) echo "none|" ;;
 	numa) echo "numa|" ;;
 	mtier | mtier-fixed) echo "damon|$1" ;;
-	confa | hotsplit) echo "vtierd|$out/policies/$1.xml" ;;
-	vtierd) echo "vtierd|$out/policies/vtierd-$target.xml" ;;
+	confa | hotsplit) echo "vtierd|$pols/$1.xml" ;;
+	vtierd) echo "vtierd|$pols/vtierd-$target.xml" ;;
 	arbiter) echo "vtierd|" ;;
 	static) echo "loop|--budgets static --pull-min-accesses 1 --push-young --target-pct $target" ;;
 	kernel) echo "loop|--budgets kernel --target-pct $target" ;;
@@ -101,9 +101,12 @@ args_of() { # VARIANT [TARGET] -> "MODE|guest.sh options"
 
 run_one() { # KERNEL WORKLOAD VARIANT DIR TARGET
 	local k=$1 w=$2 v=$3 d=$4 spec start
-	spec=$(args_of "$v" "$5")
+	# the guest sees the run's folder (--out), not DIR when DIR is under /tmp (its tmpfs hides
+	# the host's /tmp): the policies go into the run's folder
+	mkdir -p "$d/policies"
+	cp "$out"/policies/*.xml "$d/policies/"
+	spec=$(args_of "$v" "$5" "$d/policies")
 	[ -n "$spec" ] || { echo "$0: unknown variant $v" >&2; exit 2; }
-	mkdir -p "$d"
 	start=$(date +%s)
 	# shellcheck disable=SC2086 # the options are words
 	"$srcdir/tests/kernel/lab" --quiet --timeout $((secs + 180)) --out "$d" \
