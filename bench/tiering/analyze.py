@@ -23,7 +23,7 @@ VARIANTS = {
     "kernel": "(5) vtier ratio, tuner=kernel (user_input goal, DAMON's tuner)",
     "vtier": "(6) vtier ratio, the controller",
     "vtierd": "(6') vtier ratio, the controller inside vtierd",
-    "hotsplit": "(7) vtier hot-split in vtierd, tuner=vtier (kernel goals under its caps: the loop is not wired for hot-split)",
+    "hotsplit": "(7) vtier hot-split in vtierd, tuner=vtier (the controller on the pair's hot split)",
 }
 # the kernel's own tiering: what vtier is compared with ("the best kernel variant")
 KERNEL_VARIANTS = ("numa", "mtier", "mtier-fixed", "confa")

@@ -31,6 +31,13 @@ guint64 ctl_deadband(guint64 total)
 	return MAX(total / 10000 * CTL_DEADBAND_BP, CTL_DEADBAND_MIN_BYTES);
 }
 
+guint64 ctl_guest_deadband(const CtlGuest *g)
+{
+	guint64 db = ctl_deadband(g->total);
+
+	return g->hot_split ? MAX(db, g->total / 10000 * CTL_HOT_SPLIT_DEADBAND_BP) : db;
+}
+
 static gdouble mib(guint64 bytes)
 {
 	return (gdouble)bytes / (1 << 20);
@@ -44,7 +51,7 @@ static guint64 ramp_budget(CtlGuest *g, guint64 bytes, guint64 cap)
 
 	if (b >= VTIER_CONTROLLER_MIN_MOVE) {
 		/* whole MiB (kernel_budget) */
-	} else if ((guint64)VTIER_CONTROLLER_MIN_MOVE * g->windows <= bytes + ctl_deadband(g->total)) {
+	} else if ((guint64)VTIER_CONTROLLER_MIN_MOVE * g->windows <= bytes + ctl_guest_deadband(g)) {
 		b = VTIER_CONTROLLER_MIN_MOVE;
 	} else {
 		/* a slow seat's last approach: 1 MiB a window over its many windows would carry
@@ -239,7 +246,7 @@ static void describe_applied(CtlGuest *g)
 void ctl_guest_decide(CtlGuest *g)
 {
 	CtlGuestState *st = g->st;
-	guint64 db = ctl_deadband(g->total);
+	guint64 db = ctl_guest_deadband(g);
 	gint64 err = (gint64)g->grant - (gint64)g->level;
 	gint64 late = ((gint64)moving_bytes(st->up) - (gint64)moving_bytes(st->down)) *
 		      (gint64)g->in_flight;
