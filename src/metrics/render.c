@@ -332,7 +332,8 @@ static void render_guest_directions(Render *r)
 {
 	render_guest_direction(r, "vtier_guest_migrated_bytes_total", "counter",
 			       "Bytes DAMON migrated for a guest: up = slow to fast, down = fast "
-			       "to slow.",
+			       "to slow (a hot-split guest: its pair's, shared by the pair's "
+			       "guests).",
 			       DIR_MIGRATED);
 	render_guest_direction(r, "vtier_scheme_tried_bytes_total", "counter",
 			       "Bytes a guest's scheme tried to migrate.", DIR_TRIED);
