@@ -70,12 +70,24 @@ static void explain_state(GPtrArray *out, const VtierSnapshotGuest *g)
 		add(out, "Note: %s.", reason);
 }
 
+static gboolean is_hot_split(const VtierSnapshotGuest *g)
+{
+	return g_strcmp0(g->mode, "hot-split") == 0;
+}
+
 static void explain_target(GPtrArray *out, const VtierSnapshotGuest *g)
 {
 	g_autofree gchar *memory = size_text(g->memory_bytes);
 	g_autofree gchar *target = size_text(g->target_fast_bytes);
 
-	if (g->target_share_bp != VTIER_SNAPSHOT_NO_BP) {
+	if (is_hot_split(g) && g->target_share_bp != VTIER_SNAPSHOT_NO_BP) {
+		g_autofree gchar *share = percent_text(g->target_share_bp);
+
+		add(out, "Its target is %s of its hot memory in the fast tier (node %d), held with "
+			 "every hot-split guest of nodes %d and %d as one host-wide pair (their ratios "
+			 "weighted by memory).",
+		    share, g->fast_node, g->fast_node, g->slow_node);
+	} else if (g->target_share_bp != VTIER_SNAPSHOT_NO_BP) {
 		g_autofree gchar *share = percent_text(g->target_share_bp);
 
 		add(out, "Its target is %s of its memory in the fast tier (node %d): %s of %s.",
@@ -106,7 +118,19 @@ static void explain_measured(GPtrArray *out, const VtierSnapshotGuest *g)
 			 "fast.",
 		    fast, slow, share);
 	}
-	if (g->target_share_bp != VTIER_SNAPSHOT_NO_BP) {
+	if (is_hot_split(g) && g->down.hot_bytes + g->up.hot_bytes > 0) {
+		g_autofree gchar *hot_fast = size_text(g->down.hot_bytes);
+		g_autofree gchar *hot = size_text(g->down.hot_bytes + g->up.hot_bytes);
+		g_autofree gchar *hot_share = percent_text((guint)(
+			(unsigned __int128)g->down.hot_bytes * 10000 /
+			(g->down.hot_bytes + g->up.hot_bytes)));
+
+		add(out, "Of the hot memory DAMON sees (the pair's), %s of %s is in the fast tier: "
+			 "%s.",
+		    hot_fast, hot, hot_share);
+	} else if (is_hot_split(g)) {
+		add(out, "DAMON has no measure of the pair's hot memory yet.");
+	} else if (g->target_share_bp != VTIER_SNAPSHOT_NO_BP) {
 		gint delta = (gint)g->share_bp - (gint)g->target_share_bp;
 		g_autofree gchar *points = percent_text((guint)ABS(delta));
 

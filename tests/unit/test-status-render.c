@@ -166,6 +166,32 @@ static void test_explain_sentences(void)
 	vtier_test_assert_golden("status/explain-web-01.txt", all->str);
 }
 
+/* A hot-split guest: its target is a share of its (pair's) hot memory, compared with DAMON's
+ * measure of it, not with its memory's share. */
+static void test_explain_hot_split(void)
+{
+	g_autoptr(VtierSnapshot) s = vtier_test_snapshot_new();
+	VtierSnapshotGuest *g = (VtierSnapshotGuest *)vtier_snapshot_lookup(s, "web-01");
+	g_autoptr(GPtrArray) sentences = NULL;
+
+	g_free(g->mode);
+	g->mode = g_strdup("hot-split");
+	g->target_share_bp = 7000;
+	g->down.hot_bytes = 96ull << 20;
+	g->up.hot_bytes = 32ull << 20;
+	sentences = vtier_explain_guest(s, g);
+	g_assert_true(has_sentence(sentences, "Its target is 70% of its hot memory in the fast tier "
+					      "(node 0), held with every hot-split guest of nodes 0 "
+					      "and 2 as one host-wide pair"));
+	g_assert_true(has_sentence(sentences, "Of the hot memory DAMON sees (the pair's), 96.0 MiB "
+					      "of 128.0 MiB is in the fast tier: 75%."));
+	g_assert_false(has_sentence(sentences, "below its target"));
+	g->down.hot_bytes = g->up.hot_bytes = 0;
+	g_clear_pointer(&sentences, g_ptr_array_unref);
+	sentences = vtier_explain_guest(s, g);
+	g_assert_true(has_sentence(sentences, "DAMON has no measure of the pair's hot memory yet."));
+}
+
 static void test_explain_unmeasured(void)
 {
 	g_autoptr(VtierSnapshot) s = vtier_test_snapshot_new();
@@ -205,6 +231,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/status-render/fit", test_render_fit);
 	g_test_add_func("/status-render/explain/sentences", test_explain_sentences);
 	g_test_add_func("/status-render/explain/unmeasured", test_explain_unmeasured);
+	g_test_add_func("/status-render/explain/hot-split", test_explain_hot_split);
 	g_test_add_func("/status-render/explain/render-hostile", test_explain_render_hostile);
 	return g_test_run();
 }
