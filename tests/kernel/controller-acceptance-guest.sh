@@ -9,11 +9,14 @@
 # same attach with ratio PCT2%, default 60; "-" skips it) and the placement is sampled for
 # $ACCEPT_RETARGET_SECONDS (60) s. Checks (TAP): vtierd started, the attaches worked, the share
 # settled at PCT +- 3 points and stayed for the hold, then moved to PCT2 +- 3 points within the
-# second bound and stayed there to its end.
+# second bound and stayed there to its end. Last, the same guest is attached with a hot-split
+# policy ($ACCEPT_HOTSPLIT, 50%; "-" skips it): the hot set's fast fraction must come to it +- 7
+# points within $ACCEPT_HOTSPLIT_SECONDS (60) s and stay (vtierd's loop on a hot-split pair).
 # damon_stat (enabled by 6.18/7.3 at boot) is turned off first, as an administrator would: with
 # the default configuration vtierd refuses to run next to it.
 # Files in $LAB_OUT: accept.place and accept-retarget.place (seconds hot@0 hot@1 all@0 all@1),
-# vtierd.log, status.txt, explain.txt, explain-retarget.txt, explain-trace.txt.
+# accept-hotsplit.place, vtierd.log, status.txt, explain.txt, explain-retarget.txt,
+# explain-hotsplit.txt, explain-trace.txt.
 set -uo pipefail
 b=${1:?BUILDDIR}
 pct=${2:-40}
@@ -111,6 +114,40 @@ if [ "$pct2" != - ]; then
 	else
 		notok "the share moved from $pct% to $pct2% +- 3 points within $secs2 s" \
 			"$last% at the end"
+	fi
+fi
+hs=${ACCEPT_HOTSPLIT:-50}
+secs3=${ACCEPT_HOTSPLIT_SECONDS:-60}
+if [ "$hs" != - ]; then
+	# the same guest switched to hot-split HS%: vtierd's loop on the pair's hot bytes must bring
+	# the hot set's fast fraction to HS% (PUSH `migrate_hot` of hot pages to the slow node) within
+	# the pair's dead-band (5% of its hot memory) + 2 points, and hold it (docs/controller.md)
+	printf '<vtier:policy xmlns:vtier="https://vtier.dev/xmlns/policy/1.0" mode="hot-split"><vtier:fast ratio="%s%%"/></vtier:policy>\n' \
+		"$hs" >/tmp/policy.xml
+	if vctl attach work --pid "$wpid" --policy /tmp/policy.xml >/tmp/attach.out 2>&1; then
+		ok "vtierctl attach work again with hot-split $hs%"
+	else
+		notok "vtierctl attach again (hot-split $hs%)" "$(cat /tmp/attach.out)"
+	fi
+	explain_trace &
+	pids+=($!)
+	"$b/tests/kernel/lab-placement" --info /tmp/work.wl --interval 1 --samples "$secs3" \
+		>"$out/accept-hotsplit.place" 2>&1
+	vctl status >"$out/status-hotsplit.txt" 2>&1
+	vctl explain work >"$out/explain-hotsplit.txt" 2>&1
+	# the hot set's fast fraction: from when it stays within HS +- 7 points to the end
+	read -r st last < <(awk -v p="$hs" 'NF == 5 && $2 + $3 > 0 {
+		t[n] = $1; v[n++] = 100 * $2 / ($2 + $3) }
+		END { st = -1; for (i = n - 1; i >= 0; i--) { if (v[i] < p - 7 || v[i] > p + 7) break; st = t[i] }
+		      printf "%s %.2f\n", st, (n ? v[n - 1] : -1) }' "$out/accept-hotsplit.place")
+	state=$(vctl status --json 2>/dev/null | tr -d ' \n' | grep -o '"control_state":"[a-z]*"' | head -1)
+	echo "# hot-split $hs%: hot set fast at the end $last%, within +-7 points from ${st} s; $state"
+	grep -E "controller" "$out/explain-hotsplit.txt" | head -2 | sed 's/^/# /'
+	if [ "$st" != -1 ] && [ "$(awk -v a="$st" -v b="$secs3" 'BEGIN { print (b - a >= 10) }')" = 1 ]; then
+		ok "hot-split $hs%: the hot set's fast fraction reached $hs% +- 7 points within $secs3 s and held (from $st s; $last% at the end)"
+	else
+		notok "hot-split $hs%: the hot set's fast fraction at $hs% +- 7 points within $secs3 s" \
+			"$last% at the end; $(grep -m1 controller "$out/explain-hotsplit.txt")"
 	fi
 fi
 echo "1..$n"
