@@ -157,47 +157,6 @@ static gboolean exchange_wanted(CtlGuest *g, guint64 hot_slow, guint64 cold_fast
 	return TRUE;
 }
 
-/* How well the PUSH delivered against the PULL in the last exchange step (read the step after
- * it): each side's bytes moved over its bytes asked, the PUSH's per mille of the PULL's. */
-static void exchange_learn(CtlGuest *g)
-{
-	const CtlGuestState *st = g->st;
-	guint64 up = g->in->applied_up_bytes, down = g->in->applied_down_bytes;
-	unsigned __int128 num, den;
-
-	if (st->expect_up == 0 || st->expect_down == 0 || up + down < VTIER_CONTROLLER_MIN_MOVE)
-		return; /* not an exchange's budgets, or nothing landed yet */
-	num = (unsigned __int128)down * st->expect_up * 1000;
-	den = (unsigned __int128)up * st->expect_down;
-	g->st->exchange_pm = den == 0 ? 10000 : (guint)MIN(MAX(num / den, 100), 10000);
-}
-
-/* Keeps an exchange's share where it is. PULL and PUSH rarely move the same: after the hot set
- * moved, fewer cold pages in fast memory are eligible than the PUSH's budget (7.3). With equal
- * budgets the share left the dead-band in one step, the exchange gave way to a ramp of the weak
- * side and started again (the plant, a PUSH moving half: the hot set not in after 60 steps).
- * The stronger side's budget is cut to what the weaker one delivered last time, and the error
- * inside the band shifts budget between them; each side keeps >= 1 MiB. */
-static void exchange_balance(CtlGuest *g, guint64 x)
-{
-	guint pm = g->st->exchange_pm ? g->st->exchange_pm : 1000;
-	gint64 err = (gint64)g->grant - (gint64)g->level;
-	guint64 shift;
-
-	if (pm < 1000)
-		g->up = MAX(x * pm / 1000, VTIER_CONTROLLER_MIN_MOVE);
-	else if (pm > 1000)
-		g->down = MAX(x * 1000 / pm, VTIER_CONTROLLER_MIN_MOVE);
-	shift = (guint64)ABS(err) / g->windows;
-	if (err > 0) {
-		shift = MIN(shift, ctl_sub0(g->down, VTIER_CONTROLLER_MIN_MOVE));
-		g->down -= shift;
-	} else {
-		shift = MIN(shift, ctl_sub0(g->up, VTIER_CONTROLLER_MIN_MOVE));
-		g->up -= shift;
-	}
-}
-
 /* Within the dead-band: hold, or exchange hot-in-slow for cold-in-fast at a bounded rate. */
 static void hold(CtlGuest *g)
 {
@@ -220,7 +179,6 @@ static void hold(CtlGuest *g)
 	if (g->cap_down > 0)
 		x = MIN(x, g->cap_down);
 	g->up = g->down = x;
-	exchange_balance(g, x);
 	g->state = VTIER_CONTROL_STATE_EXCHANGING;
 	g_string_append_printf(g->why, "; exchanging %.1f MiB/window each way: %.1f MiB hot in "
 			       "slow memory, %.1f MiB cold in fast memory", mib(x), mib(hot_slow),
@@ -298,8 +256,6 @@ void ctl_guest_decide(CtlGuest *g)
 					  g->in->spent_down);
 	guint64 band = st->moving && kernel_delivers(g) ? db / 2 : db;
 
-	if (st->exchanging)
-		exchange_learn(g);
 	describe_level(g);
 	describe_applied(g);
 	if (g->blind)

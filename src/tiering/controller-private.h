@@ -59,8 +59,6 @@ typedef struct {
 	guint exchange_stall; /* steps of this exchange without progress */
 	guint exchange_seen;  /* steps in a row with enough hot memory in slow memory */
 	guint cooldown;	      /* steps before another exchange may start */
-	guint exchange_pm;    /* what the PUSH moved per mille of the PULL's bytes in the last
-			       * exchange step measured (0: none yet) */
 	guint64 generation;   /* the step that last saw this guest */
 } CtlGuestState;
 

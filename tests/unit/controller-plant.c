@@ -87,8 +87,6 @@ static void apply(Plant *p, PlantGuest *g)
 		up = up * g->move_pm / 1000;
 		down = down * g->move_pm / 1000;
 	}
-	if (g->down_pm > 0)
-		down = down * g->down_pm / 1000;
 	up = MIN(up, g->total - g->fast);
 	if (p->fast_node_bytes > 0)
 		up = MIN(up, p->fast_node_bytes - MIN(fast_used(p), p->fast_node_bytes));

@@ -43,8 +43,6 @@ typedef struct {
 	gboolean fake_hot_slow;	  /* DAMON reports 64 MiB hot in slow memory whatever moves */
 	guint move_pm;		  /* > 0: of what a window charges, this per mille is the guest's
 				   * and moves (6.18 charges the tries its memcg filter rejects) */
-	guint down_pm;		  /* > 0: the PUSH moves this per mille of what it charges (fewer
-				   * eligible cold pages than its budget: the moving hot set, 7.3) */
 	gboolean report_spent;	  /* the seat reports a window's quota exceeded (qt_exceeds) */
 	gboolean spent_up;	  /* a window's quota ran out since the last step */
 	gboolean spent_down;

@@ -388,35 +388,6 @@ static void test_exchange(void)
 	plant_clear(&p);
 }
 
-/* The exchange when the PUSH moves half of what it is asked (7.3, a moved hot set: fewer cold
- * pages in fast memory are eligible than the budget): the share must stay in the dead-band and
- * the hot set still arrive, not stop and start as the share leaves the band. */
-static void test_exchange_unequal(void)
-{
-	Plant p;
-	gint hot_in = -1;
-	gint worst = 0;
-
-	plant_init(&p, 1, 0);
-	plant_guest(&p, 0, 512 * MIB, 128 * MIB, 256 * MIB, 0, 5000);
-	p.guests[0].down_pm = 500;
-	for (guint s = 0; s < 60; s++) {
-		plant_step(&p);
-		assert_budgets_sane(&p);
-		worst = MAX(worst, ABS((gint)plant_share_bp(&p, 0) - 5000));
-		if (hot_in < 0 && p.guests[0].hot_fast >= 128 * MIB - 2 * MIB)
-			hot_in = (gint)s + 1;
-	}
-	g_test_message("unequal exchange: hot set fast after %d steps, share off by at most %d bp",
-		       hot_in, worst);
-	g_assert_cmpint(hot_in, >, 0);
-	/* half the PUSH is half the exchange's rate: 32 steps here; with equal budgets the hot set
-	 * was not in after 60 steps */
-	g_assert_cmpint(hot_in, <=, 3 * EXCHANGE_STEPS);
-	g_assert_cmpint(worst, <=, 2 * DB_BP);
-	plant_clear(&p);
-}
-
 /* DAMON keeps calling 64 MiB of slow memory hot whatever moves (7.3's mixed regions, or a seat
  * whose hot reading is not hot memory alone): the exchange gives up after its patience and does
  * not try again for CTL_EXCHANGE_COOLDOWN steps. */
@@ -536,7 +507,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/controller/blind", test_blind);
 	g_test_add_func("/controller/exchange", test_exchange);
 	g_test_add_func("/controller/exchange-gives-up", test_exchange_gives_up);
-	g_test_add_func("/controller/exchange-unequal", test_exchange_unequal);
 	g_test_add_func("/controller/reverse-hold", test_reverse_hold);
 	g_test_add_func("/controller/stops-when-kernel-delivers-nothing",
 			test_stops_when_kernel_delivers_nothing);
