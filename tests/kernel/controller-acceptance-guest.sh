@@ -37,9 +37,15 @@ if timeout 5 "$b/vtierctl" status >/dev/null 2>&1; then
 else
 	notok "vtierd answers" "$(tail -3 "$out/vtierd.log" | tr '\n' ' ')"
 fi
-policy() {
-	printf '<vtier:policy xmlns:vtier="https://vtier.dev/xmlns/policy/1.0" mode="ratio"><vtier:fast ratio="%s%%"/></vtier:policy>\n' \
-		"$1" >/tmp/policy.xml
+# attach_policy MODE PCT LABEL: `vtierctl attach work` with <policy mode=MODE><fast ratio=PCT%>
+attach_policy() {
+	printf '<vtier:policy xmlns:vtier="https://vtier.dev/xmlns/policy/1.0" mode="%s"><vtier:fast ratio="%s%%"/></vtier:policy>\n' \
+		"$1" "$2" >/tmp/policy.xml
+	if vctl attach work --pid "$wpid" --policy /tmp/policy.xml >/tmp/attach.out 2>&1; then
+		ok "$3"
+	else
+		notok "$3" "$(cat /tmp/attach.out)"
+	fi
 }
 # settle FILE PCT: "SETTLE LAST HELD" — the first sample from which the share stays within PCT +- 3
 # points to the end (-1: not at the end), the share at the end, how long it has stayed there
@@ -75,12 +81,7 @@ explain_trace() {
 	done
 }
 
-policy "$pct"
-if vctl attach work --pid "$wpid" --policy /tmp/policy.xml >/tmp/attach.out 2>&1; then
-	ok "vtierctl attach work --pid $wpid --policy (ratio $pct%)"
-else
-	notok "vtierctl attach" "$(cat /tmp/attach.out)"
-fi
+attach_policy ratio "$pct" "vtierctl attach work --pid $wpid --policy (ratio $pct%)"
 explain_trace &
 pids+=($!)
 sample "$out/accept.place" "$pct" "$secs" "$hold"
@@ -96,12 +97,7 @@ else
 fi
 if [ "$pct2" != - ]; then
 	# a policy change: the guest settled at PCT must follow (docs/controller.md)
-	policy "$pct2"
-	if vctl attach work --pid "$wpid" --policy /tmp/policy.xml >/tmp/attach.out 2>&1; then
-		ok "vtierctl attach work again with ratio $pct2%"
-	else
-		notok "vtierctl attach again (ratio $pct2%)" "$(cat /tmp/attach.out)"
-	fi
+	attach_policy ratio "$pct2" "vtierctl attach work again with ratio $pct2%"
 	explain_trace &
 	pids+=($!)
 	sample "$out/accept-retarget.place" "$pct2" "$secs2" 0
@@ -122,13 +118,7 @@ if [ "$hs" != - ]; then
 	# the same guest switched to hot-split HS%: vtierd's loop on the pair's hot bytes must bring
 	# the hot set's fast fraction to HS% (PUSH `migrate_hot` of hot pages to the slow node) within
 	# the pair's dead-band (5% of its hot memory) + 2 points, and hold it (docs/controller.md)
-	printf '<vtier:policy xmlns:vtier="https://vtier.dev/xmlns/policy/1.0" mode="hot-split"><vtier:fast ratio="%s%%"/></vtier:policy>\n' \
-		"$hs" >/tmp/policy.xml
-	if vctl attach work --pid "$wpid" --policy /tmp/policy.xml >/tmp/attach.out 2>&1; then
-		ok "vtierctl attach work again with hot-split $hs%"
-	else
-		notok "vtierctl attach again (hot-split $hs%)" "$(cat /tmp/attach.out)"
-	fi
+	attach_policy hot-split "$hs" "vtierctl attach work again with hot-split $hs%"
 	explain_trace &
 	pids+=($!)
 	"$b/tests/kernel/lab-placement" --info /tmp/work.wl --interval 1 --samples "$secs3" \
