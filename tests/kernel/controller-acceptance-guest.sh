@@ -6,12 +6,13 @@
 # with FILE = <vtier:policy mode="ratio"><fast ratio="PCT%"/></vtier:policy> (PCT 40), and the
 # workload's placement is sampled every second for up to $ACCEPT_SECONDS (120) s, until the share
 # has stayed within PCT +- 3 points for $ACCEPT_HOLD_SECONDS (30) s. Then the policy changes (the
-# same attach with ratio PCT2%, default 60; "-" skips it) and the placement is sampled for
-# $ACCEPT_RETARGET_SECONDS (60) s. Checks (TAP): vtierd started, the attaches worked, the share
+# same attach with ratio PCT2%, default 60; "-" skips it) and the placement is sampled for up to
+# $ACCEPT_RETARGET_SECONDS (60) s, until the share has stayed within PCT2 +- 3 points 15 s. Checks (TAP): vtierd started, the attaches worked, the share
 # settled at PCT +- 3 points and stayed for the hold, then moved to PCT2 +- 3 points within the
 # second bound and stayed there to its end. Last, the same guest is attached with a hot-split
 # policy ($ACCEPT_HOTSPLIT, 50%; "-" skips it): the hot set's fast fraction must come to it +- 7
-# points within $ACCEPT_HOTSPLIT_SECONDS (60) s and stay (vtierd's loop on a hot-split pair).
+# points within $ACCEPT_HOTSPLIT_SECONDS (120) s and stay $ACCEPT_HOTSPLIT_HOLD_SECONDS (15) s
+# (vtierd's loop on a hot-split pair).
 # damon_stat (enabled by 6.18/7.3 at boot) is turned off first, as an administrator would: with
 # the default configuration vtierd refuses to run next to it.
 # Files in $LAB_OUT: accept.place and accept-retarget.place (seconds hot@0 hot@1 all@0 all@1),
@@ -47,24 +48,26 @@ attach_policy() {
 		notok "$3" "$(cat /tmp/attach.out)"
 	fi
 }
-# settle FILE PCT: "SETTLE LAST HELD" — the first sample from which the share stays within PCT +- 3
-# points to the end (-1: not at the end), the share at the end, how long it has stayed there
+# settle FILE PCT [hot [TOL]]: "SETTLE LAST HELD" — the first sample from which the share (with
+# "hot": the hot set's fast fraction) stays within PCT +- TOL (3) points to the end (-1: not at
+# the end), its value at the end, how long it has stayed there
 settle() {
-	awk -v p="$2" 'NF == 5 && $4 + $5 > 0 {
-		s = 100 * $4 / ($4 + $5); t[n] = $1; v[n++] = s }
-		END { st = -1; for (i = n - 1; i >= 0; i--) { if (v[i] < p - 3 || v[i] > p + 3) break; st = t[i] }
+	awk -v p="$2" -v hot="${3:-}" -v tol="${4:-3}" 'NF == 5 {
+		f = hot == "hot" ? $2 : $4; s = hot == "hot" ? $3 : $5
+		if (f + s > 0) { t[n] = $1; v[n++] = 100 * f / (f + s) } }
+		END { st = -1; for (i = n - 1; i >= 0; i--) { if (v[i] < p - tol || v[i] > p + tol) break; st = t[i] }
 		      printf "%s %.2f %d\n", st, (n ? v[n - 1] : -1), (st == -1 ? 0 : t[n - 1] - st) }' "$1"
 }
-# sample FILE PCT SECONDS HOLD: the placement every second for SECONDS s into FILE, stopped early
-# once the share has stayed within PCT +- 3 points for HOLD s (HOLD 0: never)
+# sample FILE PCT SECONDS HOLD [hot [TOL]]: the placement every second for SECONDS s into FILE,
+# stopped early once settle's value has stayed within PCT +- TOL points for HOLD s (HOLD 0: never)
 sample() {
-	local file=$1 p=$2 max=$3 hold_s=$4 pl st la held
+	local file=$1 p=$2 max=$3 hold_s=$4 kind=${5:-} tol=${6:-3} pl st la held
 	"$b/tests/kernel/lab-placement" --info /tmp/work.wl --interval 1 --samples "$max" >"$file" 2>&1 &
 	pl=$!
 	pids+=($pl)
 	while kill -0 $pl 2>/dev/null; do
 		sleep 2
-		read -r st la held < <(settle "$file" "$p")
+		read -r st la held < <(settle "$file" "$p" "$kind" "$tol")
 		if [ "$hold_s" -gt 0 ] && [ "$st" != -1 ] && [ "$held" -ge "$hold_s" ]; then
 			kill $pl 2>/dev/null
 			break
@@ -100,7 +103,7 @@ if [ "$pct2" != - ]; then
 	attach_policy ratio "$pct2" "vtierctl attach work again with ratio $pct2%"
 	explain_trace &
 	pids+=($!)
-	sample "$out/accept-retarget.place" "$pct2" "$secs2" 0
+	sample "$out/accept-retarget.place" "$pct2" "$secs2" 15
 	vctl status >"$out/status-retarget.txt" 2>&1
 	vctl explain work >"$out/explain-retarget.txt" 2>&1
 	read -r st last held < <(settle "$out/accept-retarget.place" "$pct2")
@@ -113,7 +116,8 @@ if [ "$pct2" != - ]; then
 	fi
 fi
 hs=${ACCEPT_HOTSPLIT:-50}
-secs3=${ACCEPT_HOTSPLIT_SECONDS:-60}
+secs3=${ACCEPT_HOTSPLIT_SECONDS:-120}
+hold3=${ACCEPT_HOTSPLIT_HOLD_SECONDS:-15}
 if [ "$hs" != - ]; then
 	# the same guest switched to hot-split HS%: vtierd's loop on the pair's hot bytes must bring
 	# the hot set's fast fraction to HS% (PUSH `migrate_hot` of hot pages to the slow node) within
@@ -121,20 +125,15 @@ if [ "$hs" != - ]; then
 	attach_policy hot-split "$hs" "vtierctl attach work again with hot-split $hs%"
 	explain_trace &
 	pids+=($!)
-	"$b/tests/kernel/lab-placement" --info /tmp/work.wl --interval 1 --samples "$secs3" \
-		>"$out/accept-hotsplit.place" 2>&1
+	sample "$out/accept-hotsplit.place" "$hs" "$secs3" "$hold3" hot 7
 	vctl status >"$out/status-hotsplit.txt" 2>&1
 	vctl explain work >"$out/explain-hotsplit.txt" 2>&1
-	# the hot set's fast fraction: from when it stays within HS +- 7 points to the end
-	read -r st last < <(awk -v p="$hs" 'NF == 5 && $2 + $3 > 0 {
-		t[n] = $1; v[n++] = 100 * $2 / ($2 + $3) }
-		END { st = -1; for (i = n - 1; i >= 0; i--) { if (v[i] < p - 7 || v[i] > p + 7) break; st = t[i] }
-		      printf "%s %.2f\n", st, (n ? v[n - 1] : -1) }' "$out/accept-hotsplit.place")
+	read -r st last held < <(settle "$out/accept-hotsplit.place" "$hs" hot 7)
 	state=$(vctl status --json 2>/dev/null | tr -d ' \n' | grep -o '"control_state":"[a-z]*"' | head -1)
-	echo "# hot-split $hs%: hot set fast at the end $last%, within +-7 points from ${st} s; $state"
+	echo "# hot-split $hs%: hot set fast at the end $last%, within +-7 points from ${st} s, held ${held} s; $state"
 	grep -E "controller" "$out/explain-hotsplit.txt" | head -2 | sed 's/^/# /'
-	if [ "$st" != -1 ] && [ "$(awk -v a="$st" -v b="$secs3" 'BEGIN { print (b - a >= 10) }')" = 1 ]; then
-		ok "hot-split $hs%: the hot set's fast fraction reached $hs% +- 7 points within $secs3 s and held (from $st s; $last% at the end)"
+	if [ "$st" != -1 ] && [ "$held" -ge "$hold3" ]; then
+		ok "hot-split $hs%: the hot set's fast fraction reached $hs% +- 7 points within $secs3 s and stayed $hold3 s (from $st s; $last% at the end)"
 	else
 		notok "hot-split $hs%: the hot set's fast fraction at $hs% +- 7 points within $secs3 s" \
 			"$last% at the end; $(grep -m1 controller "$out/explain-hotsplit.txt")"

@@ -5,7 +5,8 @@
 # slow node; the cgroup's fast share must settle at 40% +- 3 points within 120 s and stay there
 # 30 s, then follow a policy change (the same attach with ratio 60%) to 60% +- 3 points within
 # 60 s; then the same guest under a hot-split 50% policy: the hot set's fast fraction at 50% +- 7
-# points within 60 s (vtierd's loop on a hot-split pair). $CONTROLLER_ACCEPTANCE_KERNEL (7.3)
+# points within 120 s, for 15 s (vtierd's loop on a hot-split pair; the sanitized vtierd of CI
+# got there at 56 s, the plain one at 9-19 s). $CONTROLLER_ACCEPTANCE_KERNEL (7.3)
 # picks the lab's kernel (6.18 too, without the hot-split part: it needs 7.3's stats);
 # ACCEPT_HOTSPLIT=- skips that part.
 # Run by ./quickstart.sh check (VTIER_SRCDIR, VTIER_BUILDDIR); CONTROLLER_ACCEPTANCE_OUT keeps the
@@ -38,7 +39,7 @@ mkdir -p "$out"
 kernel=${CONTROLLER_ACCEPTANCE_KERNEL:-7.3}
 hotsplit=${ACCEPT_HOTSPLIT:-50}
 case "$kernel" in 6.*) hotsplit=- ;; esac # hot-split's loop needs nr_snapshots (7.3)
-"$srcdir/tests/kernel/lab" --quiet --timeout 420 --out "$out" --output "$out/output" \
+"$srcdir/tests/kernel/lab" --quiet --timeout 480 --out "$out" --output "$out/output" \
 	--console "$out/console" --env LSAN_OPTIONS="suppressions=$srcdir/tests/lsan.supp" \
 	--env ACCEPT_HOTSPLIT="$hotsplit" "$kernel" -- \
 	"$srcdir/tests/kernel/controller-acceptance-guest.sh" "$builddir" 40 60 2>"$out/stderr"
