@@ -106,7 +106,7 @@ fingerprint() {
 		snooze 1
 	done
 	for s in $(schemes_of /g1 $vt/tree.fp); do re="$re|/schemes/$s/"; done
-	echo "pid $(cat $k0/pid 2>/dev/null) schemes ${re#|}"
+	echo "pid $(rd $k0/pid) schemes ${re#|}"
 	[ -n "$re" ] && grep -E "${re#|}" $vt/tree.fp
 }
 since() { tail -n +"$(($1 + 1))" "$log" | grep -v ' debug: ' | sed 's/^vtierd: //'; }
@@ -167,7 +167,7 @@ snooze 2
 note "g1: $(status_of g1)  share $(share /g1)"
 note "g2: $(status_of g2)  share $(share /p/g2)"
 fp=$(fingerprint)
-pid0=$(cat $k0/pid)
+pid0=$(rd $k0/pid)
 tree >$vt/tree.0
 check "$([ -n "$(schemes_of /g1 $vt/tree.0)" ] && [ -n "$(schemes_of /p/g2 $vt/tree.0)" ] && echo 0 || echo 1)" \
 	"kdamond on (pid $pid0), g1 schemes $(schemes_of /g1 $vt/tree.0 | tr '\n' ' '), g2 schemes $(schemes_of /p/g2 $vt/tree.0 | tr '\n' ' ')" "$(grep -c schemes $vt/tree.0)"
@@ -262,7 +262,7 @@ done
 note "D: offlined ${blk##*/} ($(cat "$blk/phys_index" 2>/dev/null)); node1 MemTotal now $(awk '/MemTotal/ {print $4 " " $5}' /sys/devices/system/node/node1/meminfo)"
 snooze 3
 note "D: status node 1: $("$b/vtierctl" status 2>&1 | grep -E '^node 1' | tr -s ' ')"
-[ -n "$blk" ] && kill -0 "$vtierd_pid" && [ "$(cat $k0/state)" = on ] &&
+[ -n "$blk" ] && kill -0 "$vtierd_pid" && [ "$(rd $k0/state)" = on ] &&
 	[ -z "$(since "$m" | grep -E 'warning|critical')" ]
 check $? "D: ${blk##*/} of node1 offline: vtierd and the kdamond run on, nothing logged" "$(since "$m" | tail -3)"
 undisturbed D
@@ -297,8 +297,8 @@ rc=$?
 for _ in $(seq 50); do [ "$(cat $k0/state 2>/dev/null)" = on ] && break; snooze 0.1; done
 since "$m" | grep -E 'reconcile|damon_stat|cleared' | head -4 | sed 's/^/# F: /'
 seen=$(since "$m" | grep -m1 'turned it off again')
-[ $rc = 0 ] && [ "$(cat $k0/state)" = on ] && [ "$(cat $stat_param)" = N ] && [ -n "$(schemes_of /g1)" ]
-check $? "F: vtierd turned damon_stat off again and started g1's kdamond (pid $(cat $k0/pid 2>/dev/null))" "$(since "$m" | tail -4)"
+[ $rc = 0 ] && [ "$(rd $k0/state)" = on ] && [ "$(cat $stat_param)" = N ] && [ -n "$(schemes_of /g1)" ]
+check $? "F: vtierd turned damon_stat off again and started g1's kdamond (pid $(rd $k0/pid))" "$(since "$m" | tail -4)"
 row "damon_stat re-enabled while vtier has no kdamond, then an attach (lab $kernel)" "log: \"$(since "$m" | grep -m1 -o 'reconcile: .\{0,120\}')\", then \"${seen:0:160}\"" "n/a (no other guest); g1 tiers within one audit" 
 
 # ---- G. the state file corrupt at start while vtier's kdamond runs ----
@@ -313,7 +313,7 @@ seen=$(since "$m" | grep -m1 'is corrupt')
 refusal=$(since "$m" | grep -m1 'did not start it')
 note "G: exit $rc: $seen"
 note "G: $refusal"
-[ $rc != 0 ] && [ -n "$seen" ] && [ -n "$refusal" ] && [ "$(cat $k0/state)" = on ]
+[ $rc != 0 ] && [ -n "$seen" ] && [ -n "$refusal" ] && [ "$(rd $k0/state)" = on ]
 check $? "G: corrupt at start with vtier's kdamond running: refused, naming the file set aside and the fix; the kdamond runs on" "$(since "$m" | tail -3)"
 row "state file corrupt at start, vtier's kdamond running (lab $kernel)" "exit $rc: \"${seen:0:120}...\" then \"${refusal:0:140}...\" (decided: refuse, ownership unprovable)" "n/a: the kdamond keeps running its last plan" 
 
