@@ -78,7 +78,7 @@ if [[ " $only " == *" lab "* ]]; then
 		# part took ~280 s; vtierd-lab.sh runs the sanitized build against real DAMON
 		mkdir -p "$work/lab"
 		t0=$(date +%s)
-		flock /tmp/vtier-lab.lock env TMPDIR="$work" "$src/tests/kernel/lab" --quiet --timeout 420 \
+		flock /tmp/vtier-lab.lock env TMPDIR="$work" "$src/tests/kernel/lab" --quiet --timeout 600 \
 			--out "$work/lab" --output "$work/lab.output" --console "$work/lab.console" 7.3 -- \
 			"$src/tests/kernel/faults-guest.sh" "$(dirname "$pv")" 7.3 "$src" "$build" 2>"$work/lab.stderr"
 		rc=$?
