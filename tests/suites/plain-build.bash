@@ -8,17 +8,27 @@
 #                                  one configured (-O1 -g) and built once under
 #                                  $VTIER_SOAK_PLAIN_BUILDDIR (default BUILDDIR/soak-plain);
 #                                  returns 1 with make's or configure's tail on stderr
-plain_vtierd() {
+#   plain_builddir SRCDIR BUILDDIR TARGET...
+#                                  the same build tree (BUILDDIR itself when it has no sanitizers)
+#                                  with the make TARGETs built; prints its path (e2e.sh: `make
+#                                  install` and the lab's helpers from it)
+plain_builddir() {
 	local src=$1 build=$2 dir
+	shift 2
 	if ! grep -q -- '--enable-sanitizers' "$build/config.status" 2>/dev/null; then
-		echo "$build/vtierd"
-		return 0
+		dir=$build
+	else
+		dir=${VTIER_SOAK_PLAIN_BUILDDIR:-$build/soak-plain}
+		mkdir -p "$dir"
+		if [ ! -f "$dir/Makefile" ]; then
+			(cd "$dir" && "$src/configure" CFLAGS="-O1 -g" >configure.out 2>&1) || { tail -5 "$dir/configure.out" >&2; return 1; }
+		fi
 	fi
-	dir=${VTIER_SOAK_PLAIN_BUILDDIR:-$build/soak-plain}
-	mkdir -p "$dir"
-	if [ ! -f "$dir/Makefile" ]; then
-		(cd "$dir" && "$src/configure" CFLAGS="-O1 -g" >configure.out 2>&1) || { tail -5 "$dir/configure.out" >&2; return 1; }
-	fi
-	make -C "$dir" -j"$(nproc)" vtierd vtierctl >"$dir/make.out" 2>&1 || { tail -10 "$dir/make.out" >&2; return 1; }
+	make -C "$dir" -j"$(nproc)" "$@" >"$dir/make.out" 2>&1 || { tail -10 "$dir/make.out" >&2; return 1; }
+	echo "$dir"
+}
+plain_vtierd() {
+	local dir
+	dir=$(plain_builddir "$1" "$2" vtierd vtierctl) || return 1
 	echo "$dir/vtierd"
 }
