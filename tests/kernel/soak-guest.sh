@@ -4,7 +4,7 @@
 # workloads at their ratio targets for a long time:
 #   s1: /s1, 256 MiB (64 MiB hot), ratio 40%;   s2: /s2, 192 MiB (32 MiB hot), ratio 60%;
 # both populated on node1 and attached by pid. After SOAK_SETTLE seconds (40) it samples every
-# SOAK_STEP seconds (5) for SOAK_SECONDS (40; the one-hour soak is SOAK_SECONDS=3600): each
+# SOAK_STEP seconds (5) for SOAK_SECONDS (300; the one-hour soak is SOAK_SECONDS=3600): each
 # guest's fast share (memory.numa_stat), the bytes vtierd's schemes moved for it (status:
 # up/down migrated_bytes), vtierd's RSS and fds, the kdamond's pid. Checks (TAP):
 #   - every sample's share within +-2 points of the target;
@@ -21,7 +21,7 @@ kernel=${2:?KERNEL}
 src=${3:?SRCDIR}
 h=${4:-$b}
 settle=${SOAK_SETTLE:-40}
-secs=${SOAK_SECONDS:-40}
+secs=${SOAK_SECONDS:-300}
 step=${SOAK_STEP:-5}
 out=${LAB_OUT:-/tmp}
 n=0 failed=0
@@ -43,7 +43,7 @@ mkdir -p "$vt" /run/vtier
 export VTIER_POLICY_DIR=$src/policies
 export ASAN_OPTIONS=${ASAN_OPTIONS:-fast_unwind_on_malloc=0:malloc_context_size=20}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$src/tests/lsan.supp}
-printf '[daemon]\ninterval_ms=1000\n[damon]\ndisable_damon_stat=true\n[metrics]\nlisten=off\n' >"$vt/vtierd.conf"
+printf '[daemon]\ninterval_ms=1000\n[damon]\ndisable_damon_stat=true\n[metrics]\nlisten=127.0.0.1:9848\n' >"$vt/vtierd.conf"
 pids=()
 vtierd_pid=
 cleanup() {
@@ -86,6 +86,16 @@ done
 	done
 ) >"$out/soak.trace" &
 tracer=$!
+# /metrics scraped once a second as Prometheus would, every scrape kept ("# t=SECONDS" then its
+# text): the series docs/grafana/plot-dashboard.sh draws the dashboard's panels from
+(
+	while :; do
+		printf '# t=%s\n' "$EPOCHREALTIME"
+		curl -s --max-time 2 http://127.0.0.1:9848/metrics
+		snooze 1
+	done
+) >"$out/metrics.series" &
+scraper=$!
 note "settling for $settle s"
 snooze "$settle"
 
@@ -132,7 +142,12 @@ while :; do
 	[ "$t" -ge "$secs" ] && break
 	snooze "$step"
 done
-kill $tracer 2>/dev/null
+kill $tracer $scraper 2>/dev/null
+scrapes=$(grep -c '^# t=' "$out/metrics.series")
+answered=$(grep -c '^vtier_build_info' "$out/metrics.series")
+note "/metrics: $answered of $scrapes scrapes answered"
+[ "$answered" -ge $((scrapes * 9 / 10)) ]
+check $? "/metrics answered a scrape every second throughout ($answered of $scrapes)"
 note "$(wc -l <"$out/soak.samples") samples over $((SECONDS - t0)) s after $settle s of settling"
 
 $py - "$out/soak.samples" "${pct[s1]}" "${pct[s2]}" >$vt/verdict <<-'PY'
