@@ -180,7 +180,7 @@ if wants lab; then
 		mkdir -p "$work/lab"
 		t0=$(date +%s)
 		flock /tmp/vtier-lab.lock env TMPDIR="$work" "$src/tests/kernel/lab" --quiet \
-			--timeout $((lab_secs + 150)) --out "$work/lab" --output "$work/lab.output" \
+			--timeout $((lab_secs + 240)) --out "$work/lab" --output "$work/lab.output" \
 			--console "$work/lab.console" --env SOAK_SECONDS="$lab_secs" 7.3 -- \
 			"$src/tests/kernel/soak-guest.sh" "$(dirname "$pv")" 7.3 "$src" "$build" 2>"$work/lab.stderr"
 		rc=$?
