@@ -40,6 +40,7 @@ k0=/sys/kernel/mm/damon/admin/kdamonds/0
 vt=/tmp/soak-lab
 log=$vt/vtierd.log
 mkdir -p "$vt" /run/vtier
+ip link set lo up 2>/dev/null || busybox ip link set lo up # /metrics on 127.0.0.1
 export VTIER_POLICY_DIR=$src/policies
 export ASAN_OPTIONS=${ASAN_OPTIONS:-fast_unwind_on_malloc=0:malloc_context_size=20}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$src/tests/lsan.supp}
