@@ -25,10 +25,14 @@ struct _VtierMetricsServer {
 	guint max_connections;
 };
 
-/* A connection libsoup accepted. libsoup 3.2 does not watch a kept-alive connection between
- * requests (one its client closed stays in CLOSE-WAIT) nor always say when one ends, so the
- * socket is held here; entries of closed sockets are pruned whenever a connection arrives, each
- * connection is shut down at its deadline, and at the limit the oldest one makes room. */
+/* A connection libsoup accepted. libsoup 3.2 (Debian 12's 3.2.2) does not watch a kept-alive
+ * connection between requests: one its client closed stays in CLOSE-WAIT and its descriptor is
+ * never released, not even by a shutdown (libsoup holds the socket). So every response says
+ * "Connection: close" (Prometheus opens one connection per scrape then; on 127.0.0.1 or a LAN
+ * that costs nothing beside a 15 s interval), and the socket is held here only to bound a
+ * client that never completes a request: entries of closed sockets are pruned whenever a
+ * connection arrives, each connection is shut down at its deadline, and at the limit the oldest
+ * one makes room. */
 typedef struct {
 	VtierMetricsServer *server;
 	GSocket *socket; /* a reference */
@@ -93,6 +97,7 @@ static void serve(SoupServer *soup, SoupServerMessage *msg, const gchar *path, G
 	SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
 	gchar *text;
 
+	soup_message_headers_replace(headers, "Connection", "close");
 	if (g_strcmp0(path, "/metrics") != 0) {
 		soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, NULL);
 		return;
