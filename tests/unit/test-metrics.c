@@ -68,6 +68,26 @@ static void test_render_host(void)
 	assert_metrics_golden("host.prom", text);
 }
 
+/* Every error kind vtierd counts has a sample from 0, so rate() and the error alert see the first
+ * error; a kind the snapshot counted besides them is shown too. */
+static void test_render_errors_from_zero(void)
+{
+	g_autoptr(VtierSnapshot) s = vtier_snapshot_new();
+	g_autofree gchar *text = NULL;
+
+	vtier_snapshot_count_error(s, "memcg");
+	vtier_snapshot_count_error(s, "zz-other");
+	text = vtier_metrics_render(s);
+	for (guint i = 0; vtier_snapshot_error_kinds[i] != NULL; i++) {
+		const gchar *kind = vtier_snapshot_error_kinds[i];
+		g_autofree gchar *line = g_strdup_printf("\nvtier_errors_total{kind=\"%s\"} %s\n", kind,
+							 g_str_equal(kind, "memcg") ? "1" : "0");
+
+		g_assert_nonnull(strstr(text, line));
+	}
+	g_assert_nonnull(strstr(text, "\nvtier_errors_total{kind=\"zz-other\"} 1\n"));
+}
+
 /* Every line is a comment or `name{labels} value` with the labels well-formed: no guest-supplied
  * text can end a label, a sample or a line early. */
 static void test_render_lines_well_formed(void)
@@ -265,6 +285,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/metrics/render/well-formed", test_render_lines_well_formed);
 	g_test_add_func("/metrics/render/unmeasured", test_render_unmeasured);
 	g_test_add_func("/metrics/render/families", test_render_families_contiguous);
+	g_test_add_func("/metrics/render/errors-from-zero", test_render_errors_from_zero);
 	g_test_add_func("/metrics/render/deterministic", test_render_deterministic);
 	g_test_add_func("/metrics/listen/valid", test_listen_valid);
 	g_test_add_func("/metrics/listen/invalid", test_listen_off_and_invalid);
