@@ -11,14 +11,15 @@
 #include "metrics/server.h"
 
 /*
- * bench-metrics: the /metrics renderer and endpoint on a synthetic host of N tiering guests
- * (tests/unit/metrics-fixture.c), until vtierd serves its own. bench/metrics.sh drives it with
- * wrk; by hand:
+ * bench-metrics: the /metrics renderer and endpoint alone on a synthetic host of N tiering
+ * guests (tests/unit/metrics-fixture.c), without vtierd. bench/metrics.sh measures vtierd itself
+ * and uses this for the render time and, with BENCH_METRICS_CACHED=1, as the baseline (the
+ * endpoint serving a constant text); tests/suites/metrics.sh checks its output. By hand:
  *   bench-metrics render N        print the text of N guests (for promtool check metrics)
  *   bench-metrics time N          mean render time of one scrape of N guests, and its size
  *   bench-metrics serve N [LISTEN] [SECONDS]
  *                                 serve N guests on LISTEN (default 127.0.0.1:0), rendering the
- *                                 snapshot on every scrape as vtierd does; prints the URL, runs
+ *                                 snapshot on every scrape; prints the URL, runs
  *                                 until SIGINT/SIGTERM or SECONDS (default 600) have passed;
  *                                 with BENCH_METRICS_CACHED=1 it renders once and serves copies
  */
@@ -28,7 +29,7 @@ static gchar *render_source(gpointer user_data)
 	return vtier_metrics_render(user_data);
 }
 
-/* What vtierd should do: render once per snapshot, serve copies of that text. */
+/* What vtierd does: render once per snapshot, serve copies of that text. */
 static gchar *cached_source(gpointer user_data)
 {
 	return g_strdup(user_data);

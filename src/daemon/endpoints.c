@@ -50,16 +50,23 @@ static gboolean start_control(VtierManager *m, GError **error)
 	return TRUE;
 }
 
-/* A scrape renders the latest snapshot, once per snapshot: never the kernel, never a wait. */
+/* The snapshot is rendered when it is published (once a controller interval, and at the end of
+ * a reconcile), and only while /metrics is served: a scrape then copies text, whatever the number
+ * of guests, instead of rendering in the loop while the scraper waits. */
+void vtier_manager_metrics_publish(VtierManager *m)
+{
+	if (m->metrics == NULL)
+		return;
+	g_free(m->metrics_text);
+	m->metrics_text = vtier_metrics_render(m->snapshot);
+	m->metrics_renders++;
+}
+
+/* NULL (503) only before the first snapshot, which vtierd publishes as it starts. */
 static gchar *serve_metrics(gpointer user_data)
 {
 	VtierManager *m = user_data;
 
-	if (m->metrics_text == NULL || m->metrics_sequence != m->snapshot->sequence) {
-		g_free(m->metrics_text);
-		m->metrics_text = vtier_metrics_render(m->snapshot);
-		m->metrics_sequence = m->snapshot->sequence;
-	}
 	return g_strdup(m->metrics_text);
 }
 

@@ -183,8 +183,8 @@ struct VtierManager {
 	/* control */
 	gpointer control;	     /* VtierControlServer */
 	gpointer metrics;	     /* VtierMetricsServer */
-	gchar *metrics_text;	     /* the last rendering, of snapshot metrics_sequence */
-	guint64 metrics_sequence;
+	gchar *metrics_text;	     /* the last snapshot, rendered as it was published */
+	guint64 metrics_renders;     /* renderings of snapshots (tests) */
 	gchar *metrics_error;	     /* why /metrics is not served, NULL when it is (or off) */
 };
 
@@ -285,6 +285,8 @@ gboolean vtier_manager_state_check(VtierManager *m);
 /* endpoints.c: the control socket and the /metrics endpoint. */
 gboolean vtier_manager_endpoints_start(VtierManager *m, GError **error);
 void vtier_manager_endpoints_stop(VtierManager *m);
+/* Renders the snapshot just published for /metrics (nothing when /metrics is not served). */
+void vtier_manager_metrics_publish(VtierManager *m);
 
 void vtier_daemon_guest_set_result(VtierDaemonGuest *guest, const VtierPlanGuestResult *result);
 

@@ -111,6 +111,8 @@ void vtier_manager_count_error(VtierManager *m, const gchar *kind)
 {
 	guint64 *counter = g_hash_table_lookup(m->errors_total, kind);
 
+	/* a new kind belongs in vtier_snapshot_error_kinds, so /metrics shows it from 0 */
+	g_warn_if_fail(vtier_snapshot_error_kind_known(kind));
 	if (counter == NULL) {
 		counter = g_new0(guint64, 1);
 		g_hash_table_insert(m->errors_total, g_strdup(kind), counter);

@@ -193,4 +193,5 @@ void vtier_manager_snapshot_fill_host(VtierManager *m)
 	fill_counters(m, s);
 	m->snapshot = s;
 	vtier_snapshot_free(old);
+	vtier_manager_metrics_publish(m);
 }

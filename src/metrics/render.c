@@ -168,6 +168,7 @@ static gint compare_strings(gconstpointer a, gconstpointer b)
 	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
 }
 
+/* Every known kind, from 0, and any other kind the snapshot counted, sorted. */
 static void render_errors(Render *r)
 {
 	g_autoptr(GPtrArray) kinds = g_ptr_array_new();
@@ -175,18 +176,24 @@ static void render_errors(Render *r)
 	gpointer key;
 
 	family(r, "vtier_errors_total", "counter", "Errors vtierd met, by kind.");
-	if (r->snapshot->errors_total == NULL)
-		return;
-	g_hash_table_iter_init(&iter, r->snapshot->errors_total);
-	while (g_hash_table_iter_next(&iter, &key, NULL))
-		g_ptr_array_add(kinds, key);
+	for (guint i = 0; vtier_snapshot_error_kinds[i] != NULL; i++)
+		g_ptr_array_add(kinds, (gpointer)vtier_snapshot_error_kinds[i]);
+	if (r->snapshot->errors_total != NULL) {
+		g_hash_table_iter_init(&iter, r->snapshot->errors_total);
+		while (g_hash_table_iter_next(&iter, &key, NULL)) {
+			if (!vtier_snapshot_error_kind_known(key))
+				g_ptr_array_add(kinds, key);
+		}
+	}
 	g_ptr_array_sort(kinds, compare_strings);
 	for (guint i = 0; i < kinds->len; i++) {
 		const gchar *kind = g_ptr_array_index(kinds, i);
 		g_autofree gchar *escaped = vtier_escape_metrics_label(kind);
 
 		g_string_append_printf(r->out, "vtier_errors_total{kind=\"%s\"}", escaped);
-		value_u64(r->out, vtier_snapshot_get_errors(r->snapshot, kind));
+		value_u64(r->out, r->snapshot->errors_total != NULL
+					  ? vtier_snapshot_get_errors(r->snapshot, kind)
+					  : 0);
 	}
 }
 

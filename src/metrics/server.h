@@ -12,7 +12,8 @@
  */
 
 /* Returns the text to serve, newly allocated, or NULL when there is nothing to serve yet. Called
- * in the main loop for every scrape: it must not block (render the last snapshot). */
+ * in the main loop for every scrape: it must not block nor render (vtierd copies the text it
+ * rendered when it published its last snapshot). */
 typedef gchar *(*VtierMetricsSource)(gpointer user_data);
 
 typedef struct _VtierMetricsServer VtierMetricsServer;

@@ -323,6 +323,23 @@ const VtierSnapshotGuest *vtier_snapshot_lookup(const VtierSnapshot *snapshot, c
 	return NULL;
 }
 
+const gchar *const vtier_snapshot_error_kinds[] = {
+	"config",	       /* a reload or a policy refused (handlers.c, manager.c) */
+	"damon",	       /* a guest's DAMON plan the kernel refused (its fault) */
+	"damon-foreign-write", /* someone else wrote vtier's kdamond files (audit.c) */
+	"damon-write",	       /* a DAMON write failed (damon-worker.c) */
+	"memcg",	       /* a guest's cgroup could not be read (its fault) */
+	"metrics",	       /* /metrics could not listen (endpoints.c) */
+	"reconcile",	       /* a reconcile failed (reconcile.c) */
+	"state-file",	       /* the state file could not be saved (state.c) */
+	NULL,
+};
+
+gboolean vtier_snapshot_error_kind_known(const gchar *kind)
+{
+	return g_strv_contains(vtier_snapshot_error_kinds, kind);
+}
+
 void vtier_snapshot_count_error(VtierSnapshot *snapshot, const gchar *kind)
 {
 	guint64 *counter = g_hash_table_lookup(snapshot->errors_total, kind);

@@ -189,7 +189,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtierSnapshot, vtier_snapshot_free)
 
 /* The guest named @name, or NULL. */
 const VtierSnapshotGuest *vtier_snapshot_lookup(const VtierSnapshot *snapshot, const gchar *name);
-/* Adds one to the counter of error kind @kind ("damon-write", "memcg", "libvirt", ...). */
+/* Every kind of error vtierd counts, NULL-terminated: /metrics shows each from 0, so rate() and
+ * the error alert see the first one. vtierd counts no other kind (vtier_manager_count_error()). */
+extern const gchar *const vtier_snapshot_error_kinds[];
+gboolean vtier_snapshot_error_kind_known(const gchar *kind);
+/* Adds one to the counter of error kind @kind ("damon-write", "memcg", ...). */
 void vtier_snapshot_count_error(VtierSnapshot *snapshot, const gchar *kind);
 guint64 vtier_snapshot_get_errors(const VtierSnapshot *snapshot, const gchar *kind);
 /* Sorts guests by name (the order every consumer shows them in). */

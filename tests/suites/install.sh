@@ -1,7 +1,8 @@
 #!/bin/bash
 # `make install` / `make uninstall` symmetry: installing into DESTDIR and uninstalling again
 # leaves nothing but empty folders; the libvirt hook goes into qemu.d/ and never over an admin's
-# own hooks/qemu script, which install and uninstall leave as they found it.
+# own hooks/qemu script, which install and uninstall leave as they found it. The installed bash
+# completion completes running domains (a fake virsh on PATH) one word each, spaces and all.
 #
 # Environment: VTIER_BUILDDIR (a configured, built tree), VTIER_SRCDIR.
 set -uo pipefail
@@ -40,6 +41,56 @@ if grep -q 'qemu.d' "$src/virt-hooks/local.mk"; then
 else
 	skipped "virt-hooks/ installs no hook yet"
 fi
+
+# completion_check: the installed completion, with the built vtierctl and a fake virsh on PATH
+# whose domains are "db", "db 2" (a space), "it's" (a quote) and "web".
+completion_check() {
+	local file="$dest$prefix/share/bash-completion/completions/vtierctl" out
+	mkdir -p "$work/bin"
+	cat >"$work/bin/virsh" <<-'EOF'
+		#!/bin/sh
+		printf '%s\n' db "db 2" "it's" web
+	EOF
+	chmod +x "$work/bin/virsh"
+	# each case: the words typed (the last one as typed, quotes and backslashes included), then
+	# the replies, one a line between [ ]
+	cat >"$work/complete.bash" <<-'EOF'
+		source "$1"
+		complete_words() {
+			COMP_WORDS=("$@") COMP_CWORD=$(($# - 1)) COMPREPLY=()
+			_vtierctl
+			echo "$*:"
+			printf '[%s]\n' "${COMPREPLY[@]}"
+		}
+		complete_words vtierctl explain ""
+		complete_words vtierctl explain 'db\ '
+		complete_words vtierctl explain '"db 2'
+		complete_words vtierctl policy get "it\\'"
+		complete_words vtierctl explain w
+	EOF
+	cat >"$work/complete.want" <<-'EOF'
+		vtierctl explain :
+		[db]
+		[db 2]
+		[it's]
+		[web]
+		vtierctl explain db\ :
+		[db 2]
+		vtierctl explain "db 2:
+		[db 2]
+		vtierctl policy get it\':
+		[it's]
+		vtierctl explain w:
+		[web]
+	EOF
+	out=$(PATH="$work/bin:$build:$PATH" bash "$work/complete.bash" "$file" 2>&1)
+	if [ "$out" = "$(cat "$work/complete.want")" ]; then
+		ok "bash completion: running domains, one word each (\"db 2\", \"it's\")"
+	else
+		ko "bash completion of domains:"; diff "$work/complete.want" <(echo "$out") | sed 's/^/  /'
+	fi
+}
+completion_check
 
 if make -C "$build" uninstall DESTDIR="$dest" >"$work/uninstall.log" 2>&1; then
 	ok "make uninstall DESTDIR=..."

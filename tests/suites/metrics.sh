@@ -179,13 +179,20 @@ vtierd_scrape() {
 	grep -q '^vtier_guest_info{domain="test"' "$body" &&
 		ok "vtierd: libvirt's test guest is domain=\"test\"" ||
 		ko "vtierd: no vtier_guest_info{domain=\"test\"} in its scrape"
-	local f missing=""
-	for f in vtier_build_info vtier_kdamond_up vtier_sampler_info vtier_node_memory_bytes \
-		vtier_guest_info vtier_guest_migrated_bytes_total vtier_guest_controller_state \
-		vtier_reconcile_duration_seconds vtier_errors_total vtier_guest_budget_bytes; do
+	# the issue's families, the list tests/unit/test-metrics.c checks the renderer against
+	local f n=0 missing="" families="$src/tests/data/metrics/issue-families.txt"
+	while read -r f; do
+		case $f in '' | '#'*) continue ;; esac
+		n=$((n + 1))
 		grep -q "^# TYPE $f " "$body" || missing+=" $f"
-	done
-	[ -z "$missing" ] && ok "vtierd: the issue's families are there" || ko "vtierd: missing$missing"
+	done <"$families"
+	if [ "$n" -lt 18 ]; then
+		ko "vtierd: $families lists $n families, not the issue's 18"
+	elif [ -z "$missing" ]; then
+		ok "vtierd: the issue's $n families are there"
+	else
+		ko "vtierd: missing$missing"
+	fi
 }
 
 goldens

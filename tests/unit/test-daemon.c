@@ -2,11 +2,13 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <libsoup/soup.h>
 #include <string.h>
 
 #include "common/error.h"
 #include "common/paths.h"
 #include "daemon/manager-private.h"
+#include "metrics/server.h"
 #include "virt/metadata.h"
 #include "vtier-test.h"
 #define MIB (1024ull * 1024)
@@ -39,16 +41,15 @@ static void add_workload(const gchar *root, guint i, guint fast_mib, guint slow_
 	vtier_test_write_file(root, numa, stat);
 }
 
-static VtierManager *new_manager_uri(const gchar *uri)
+static VtierManager *new_manager_conf(const gchar *uri, const gchar *conf)
 {
 	g_auto(VtierManagerOptions) options = { 0 };
 	g_autoptr(GError) error = NULL;
 	VtierManager *m;
 
-	/* the defaults, without the /metrics endpoint (tests run side by side) */
 	options.config_path = g_build_filename(vtier_paths_get_sysroot(), "vtierd.conf", NULL);
 	options.config_explicit = TRUE;
-	vtier_test_write_file(vtier_paths_get_sysroot(), "vtierd.conf", "[metrics]\nlisten=off\n");
+	vtier_test_write_file(vtier_paths_get_sysroot(), "vtierd.conf", conf);
 	options.connect_uri = g_strdup(uri);
 	options.dry_run = TRUE;
 	options.kernel_features = g_strdup("7.3");
@@ -59,6 +60,12 @@ static VtierManager *new_manager_uri(const gchar *uri)
 	g_assert_true(vtier_manager_start(m, &error));
 	g_assert_no_error(error);
 	return m;
+}
+
+/* The defaults, without the /metrics endpoint (tests run side by side). */
+static VtierManager *new_manager_uri(const gchar *uri)
+{
+	return new_manager_conf(uri, "[metrics]\nlisten=off\n");
 }
 
 static VtierManager *new_manager(void)
@@ -703,6 +710,54 @@ static void test_libvirt_metadata(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(f->m->reconciles, >=, 2);
 }
 
+static void scraped(GObject *session, GAsyncResult *result, gpointer data)
+{
+	g_autoptr(GError) error = NULL;
+
+	*(GBytes **)data = soup_session_send_and_read_finish(SOUP_SESSION(session), result, &error);
+	g_assert_no_error(error);
+}
+
+/* GET /metrics from @m's endpoint, served by this thread's loop. */
+static gchar *scrape(VtierManager *m)
+{
+	g_autoptr(SoupSession) session = soup_session_new();
+	g_autofree gchar *url = vtier_metrics_server_get_url(m->metrics);
+	g_autoptr(SoupMessage) msg = soup_message_new("GET", url);
+	g_autoptr(GBytes) body = NULL;
+
+	soup_session_send_and_read_async(session, msg, G_PRIORITY_DEFAULT, NULL, scraped, &body);
+	while (body == NULL)
+		g_main_context_iteration(NULL, TRUE);
+	g_assert_cmpuint(soup_message_get_status(msg), ==, SOUP_STATUS_OK);
+	return g_strndup(g_bytes_get_data(body, NULL), g_bytes_get_size(body));
+}
+
+/* /metrics renders each snapshot once, when it is published: a scrape only copies that text. */
+static void test_metrics_rendered_at_publish(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *first = NULL, *second = NULL;
+	guint64 renders, sequence;
+
+	(void)data;
+	vtier_manager_free(f->m);
+	f->m = new_manager_conf("none", "[metrics]\nlisten=127.0.0.1:0\n");
+	g_assert_true(attach(f->m, 0, NULL, NULL));
+	settle(f->m);
+	renders = f->m->metrics_renders;
+	sequence = f->m->snapshot->sequence;
+	g_assert_cmpuint(renders, >, 0);
+	first = scrape(f->m);
+	second = scrape(f->m);
+	g_assert_nonnull(strstr(first, "vtier_guest_info{domain=\"w00\""));
+	/* the interval may publish a snapshot meanwhile: one rendering each, none per scrape */
+	g_assert_cmpuint(f->m->metrics_renders - renders, ==, f->m->snapshot->sequence - sequence);
+	if (f->m->snapshot->sequence == sequence)
+		g_assert_cmpstr(first, ==, second);
+	vtier_manager_snapshot_update(f->m);
+	g_assert_cmpuint(f->m->metrics_renders - renders, ==, f->m->snapshot->sequence - sequence);
+}
+
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
@@ -735,5 +790,7 @@ int main(int argc, char **argv)
 		   fixture_teardown);
 	g_test_add("/daemon/hot-measure", Fixture, NULL, fixture_setup, test_hot_measure,
 		   fixture_teardown);
+	g_test_add("/daemon/metrics-rendered-at-publish", Fixture, NULL, fixture_setup,
+		   test_metrics_rendered_at_publish, fixture_teardown);
 	return g_test_run();
 }
