@@ -183,7 +183,9 @@ struct VtierManager {
 	/* control */
 	gpointer control;	     /* VtierControlServer */
 	gpointer metrics;	     /* VtierMetricsServer */
-	gchar *metrics_text;	     /* the last snapshot, rendered as it was published */
+	gchar *metrics_text;	     /* snapshot metrics_sequence rendered, or NULL */
+	guint64 metrics_sequence;
+	gint64 metrics_scraped;	     /* monotonic time of the last scrape, 0: none yet */
 	guint64 metrics_renders;     /* renderings of snapshots (tests) */
 	gchar *metrics_error;	     /* why /metrics is not served, NULL when it is (or off) */
 };
@@ -285,7 +287,7 @@ gboolean vtier_manager_state_check(VtierManager *m);
 /* endpoints.c: the control socket and the /metrics endpoint. */
 gboolean vtier_manager_endpoints_start(VtierManager *m, GError **error);
 void vtier_manager_endpoints_stop(VtierManager *m);
-/* Renders the snapshot just published for /metrics (nothing when /metrics is not served). */
+/* Renders the snapshot just published for /metrics while it is scraped (endpoints.c). */
 void vtier_manager_metrics_publish(VtierManager *m);
 
 void vtier_daemon_guest_set_result(VtierDaemonGuest *guest, const VtierPlanGuestResult *result);
