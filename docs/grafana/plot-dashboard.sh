@@ -179,6 +179,7 @@ plot $(plot_each "$tmp" '1:($4/MiB)' 'with lines lw 2'), $(plot_each "$tmp" '1:(
 
 set title "Migration rate: up = slow to fast (solid), down = fast to slow (dashed)"
 set ylabel "MiB/s"
+set format y "%g"
 plot $(plot_each "$tmp" '1:($6/MiB)' 'with fsteps lw 2'), $(plot_each "$tmp" '1:($7/MiB)' 'with fsteps dt 2 lw 1.5' notitle)
 
 set title "Budget per charge window: up (solid), down (dashed)"

@@ -115,6 +115,16 @@ EOF
 	else
 		ko "docs/grafana/vtier.json is not valid dashboard JSON"
 	fi
+	# the README's picture: its panels drawn from the lab soak's /metrics series
+	local series="$src/tests/data/metrics/lab-7.3-soak.series" out
+	if ! command -v gnuplot >/dev/null; then
+		skipped "the dashboard picture from /metrics series: gnuplot missing"
+	elif out=$(sh "$src/docs/grafana/plot-dashboard.sh" --metrics "$series" "$work/dash.png" t 2>&1) &&
+		[ -s "$work/dash.png" ] && [[ "$out" == *"(2 domains)"* ]]; then
+		ok "plot-dashboard.sh --metrics draws the lab soak's series ($out)"
+	else
+		ko "plot-dashboard.sh --metrics on $series: $out"
+	fi
 }
 
 scrape_checks() { # NAME URL
