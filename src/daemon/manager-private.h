@@ -177,6 +177,7 @@ struct VtierManager {
 	gchar *last_reconcile_error;
 	GHashTable *logged_errors;   /* host-level error texts logged once */
 	gboolean state_save_failing; /* the last save of the state file failed (logged once) */
+	gchar *state_saved;	     /* vtierd's member as last written, NULL: write next time */
 	guint audit_source;	     /* audit.c's timer */
 	gboolean damon_stat_reported; /* damon_stat found enabled again, reported once */
 
