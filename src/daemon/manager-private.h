@@ -187,6 +187,8 @@ struct VtierManager {
 	gchar *metrics_text;	     /* the last rendering, of snapshot metrics_sequence */
 	guint64 metrics_sequence;
 	gchar *metrics_error;	     /* why /metrics is not served, NULL when it is (or off) */
+	JsonNode *status_json;	     /* the status reply, of snapshot status_sequence */
+	guint64 status_sequence;
 };
 
 /* interval.c: a decision's budgets reached the kernel @lag_us after it was taken. */
