@@ -61,6 +61,7 @@ struct _VtierDamonJob {
 	VtierDamonModel *model;	  /* apply, audit */
 	GArray *wanted;		  /* status: scheme indexes (guint) */
 	gboolean invalidate;	  /* apply: forget what the writer remembers first */
+	gboolean budgets;	  /* apply: only the controller's budgets changed */
 	/* out */
 	gboolean ok;
 	GError *error;
