@@ -303,6 +303,88 @@ VtierDamonFilter *vtier_damon_scheme_add_filter(VtierDamonScheme *scheme, VtierD
 	return filter;
 }
 
+/* ---- copying ---- */
+
+/* A field by field copy: vtierd copies its plan's model every reconcile and every budget change
+ * (500 guests: ~1000 schemes); the JSON round trip it replaces was 3/4 of a reconcile's own CPU.
+ * The JSON codec carries every field, so both copies are equal (test-damon-model checks it). */
+
+static VtierDamonTarget *target_copy(const VtierDamonTarget *t)
+{
+	VtierDamonTarget *c = vtier_damon_target_new();
+	GArray *regions = c->regions;
+
+	*c = *t;
+	c->regions = regions;
+	g_array_append_vals(c->regions, t->regions->data, t->regions->len);
+	return c;
+}
+
+static VtierDamonScheme *scheme_copy(const VtierDamonScheme *s)
+{
+	VtierDamonScheme *c = vtier_damon_scheme_new();
+	GPtrArray *goals = c->quotas.goals;
+	GPtrArray *filters = c->filters;
+	GArray *dests = c->dests;
+
+	*c = *s;
+	c->quotas.goals = goals;
+	c->filters = filters;
+	c->dests = dests;
+	for (guint i = 0; i < s->quotas.goals->len; i++) {
+		const VtierDamonGoal *g = s->quotas.goals->pdata[i];
+		VtierDamonGoal *gc = g_memdup2(g, sizeof(*g));
+
+		gc->path = g_strdup(g->path);
+		g_ptr_array_add(c->quotas.goals, gc);
+	}
+	for (guint i = 0; i < s->filters->len; i++) {
+		const VtierDamonFilter *f = s->filters->pdata[i];
+		VtierDamonFilter *fc = g_memdup2(f, sizeof(*f));
+
+		fc->memcg_path = g_strdup(f->memcg_path);
+		g_ptr_array_add(c->filters, fc);
+	}
+	g_array_append_vals(c->dests, s->dests->data, s->dests->len);
+	return c;
+}
+
+static VtierDamonContext *context_copy(const VtierDamonContext *ctx)
+{
+	VtierDamonContext *c = vtier_damon_context_new();
+	GPtrArray *perf_events = c->perf_events;
+	GPtrArray *targets = c->targets;
+	GPtrArray *schemes = c->schemes;
+
+	*c = *ctx;
+	c->perf_events = perf_events;
+	c->targets = targets;
+	c->schemes = schemes;
+	for (guint i = 0; i < ctx->perf_events->len; i++)
+		g_ptr_array_add(c->perf_events,
+				g_memdup2(ctx->perf_events->pdata[i], sizeof(VtierDamonPerfEvent)));
+	for (guint i = 0; i < ctx->targets->len; i++)
+		g_ptr_array_add(c->targets, target_copy(ctx->targets->pdata[i]));
+	for (guint i = 0; i < ctx->schemes->len; i++)
+		g_ptr_array_add(c->schemes, scheme_copy(ctx->schemes->pdata[i]));
+	return c;
+}
+
+VtierDamonModel *vtier_damon_model_copy(const VtierDamonModel *model)
+{
+	VtierDamonModel *copy = vtier_damon_model_new();
+
+	for (guint i = 0; i < model->kdamonds->len; i++) {
+		const VtierDamonKdamond *k = model->kdamonds->pdata[i];
+		VtierDamonKdamond *kc = g_new0(VtierDamonKdamond, 1);
+
+		kc->refresh_ms = k->refresh_ms;
+		kc->context = context_copy(k->context);
+		g_ptr_array_add(copy->kdamonds, kc);
+	}
+	return copy;
+}
+
 /* ---- JSON: writing ---- */
 
 #define SET_U64(obj, s, f) vtier_json_set_u64(obj, #f, (s)->f)
