@@ -13,9 +13,10 @@ set -uo pipefail
 . "$(dirname "$0")/suite-lib.bash"
 guest=$srcdir/tests/kernel/vtierd-guest.sh
 helperdir=${VTIERD_LAB_HELPERDIR:-$builddir}
-# CI (CI=true) runs 6.18: on 7.3 the same vtierd paths run in CI under e2e (libvirt, convergence,
-# policy change, destroy), the faults lab part (kill -9 mid-commit and adoption, a foreign writer)
-# and controller-acceptance; 6.18's older ABI (no hot measure, no node goals) has this suite alone
+# CI (CI=true) runs 6.18, whose older ABI (no hot measure, no node goals) has no other vtierd lab
+# suite; SIGKILL mid-apply and adoption are judged there. On 7.3 vtierd runs in CI under e2e
+# (libvirt, convergence, policy change, destroy), the faults lab part (a foreign writer, damon_stat,
+# a lost memcg, the state file) and controller-acceptance
 if [ "${CI:-}" = true ]; then kernels=${VTIERD_LAB_KERNELS:-6.18}
 else kernels=${VTIERD_LAB_KERNELS:-7.3 6.18}; fi
 
