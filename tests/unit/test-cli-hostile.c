@@ -417,6 +417,38 @@ static void test_config_files(void)
 }
 
 /* Inputs that used to give a plan that looked right: each is now an error naming the values. */
+/* A domain XML in @dir with one <numatune><memory>; returns its path. */
+static gchar *write_numatune_domain(const gchar *dir, const gchar *name, const gchar *mode,
+				    const gchar *nodeset)
+{
+	gchar *path = g_strdup_printf("%s/%s.xml", dir, name);
+	g_autofree gchar *xml = g_strdup_printf(
+		"<domain type='kvm'><name>%s</name>"
+		"<uuid>6f1c0e1a-0000-4000-8000-%012x</uuid>"
+		"<memory unit='KiB'>4194304</memory>"
+		"<numatune><memory mode='%s' nodeset='%s'/></numatune></domain>",
+		name, g_str_hash(name) & 0xffffff, mode, nodeset);
+
+	g_assert_true(g_file_set_contents(path, xml, -1, NULL));
+	return path;
+}
+
+/* [policy] respect_numatune=false, the key vtierd honours, lets `plan` tier a strict numatune. */
+static void check_respect_numatune_off(const gchar *root, const gchar *tmp, const gchar *domain)
+{
+	g_autofree gchar *config = g_build_filename(tmp, "vtierd.conf", NULL);
+	const gchar *args[] = { "plan", "--sysroot", root, "-k", "7.3", "-c", config, "-d", domain,
+				"-m", "strict=/machine.slice/strict.scope", NULL };
+	g_auto(Run) r = { 0 };
+
+	g_assert_true(g_file_set_contents(config, "[policy]\nrespect_numatune=false\n", -1, NULL));
+	if (!run_vtierctl(&r, args))
+		return;
+	g_test_message("status %d: %s", r.status, r.err);
+	g_assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	g_assert_nonnull(strstr(r.out, "1 of 1 guests planned"));
+}
+
 static void test_plan_wrong_inputs(void)
 {
 	g_autofree gchar *root = vtier_test_data_path("sysfs", "amd-turin-cxl", NULL);
@@ -425,6 +457,7 @@ static void test_plan_wrong_inputs(void)
 	g_autofree gchar *twin = g_build_filename(tmp, "twin.xml", NULL);
 	g_autofree gchar *nomem = g_build_filename(tmp, "nomem.xml", NULL);
 	g_autofree gchar *link = g_build_filename(tmp, "link.xml", NULL);
+	g_autofree gchar *strict = write_numatune_domain(tmp, "strict", "strict", "0");
 	g_autofree gchar *text = NULL;
 	g_autofree gchar *twin_text = NULL;
 	struct {
@@ -447,6 +480,10 @@ static void test_plan_wrong_inputs(void)
 		  "contradict" },
 		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", nomem, NULL },
 		  "\"nomem\": its memory size is 0" },
+		/* vtierd refuses it with this message too (/daemon/libvirt/numatune) */
+		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", strict, NULL },
+		  "guest \"strict\": <numatune mode=\"strict\"> binds its memory to nodes 0, which "
+		  "exclude every slow node" },
 		{ { "topology", "--sysroot", root, "extra", NULL }, "unexpected argument" },
 		{ { "sampler", "--sysroot", root, "extra", NULL }, "unexpected argument" },
 		{ { "version", "extra", NULL }, "unexpected argument" },
@@ -484,6 +521,7 @@ static void test_plan_wrong_inputs(void)
 		g_assert_true(failed_with(&r, cases[i].message));
 		g_assert_cmpstr(r.out, ==, "");
 	}
+	check_respect_numatune_off(root, tmp, strict);
 	vtier_test_rm_rf(tmp);
 }
 
