@@ -97,6 +97,16 @@ static gboolean scale_number(const gchar *text, const UnitScale *units, gsize n_
 	return FALSE;
 }
 
+/* Whether @text ends its number without a unit ("4096", "4096 "). */
+static gboolean has_no_unit(const gchar *text)
+{
+	const gchar *p = text;
+
+	while (g_ascii_isdigit(*p))
+		p++;
+	return *p == '\0' || (*p == ' ' && p[1] == '\0');
+}
+
 gboolean vtier_policy_parse_size(const gchar *text, guint64 *ret_bytes, GError **error)
 {
 	guint64 bytes = 0;
@@ -105,7 +115,7 @@ gboolean vtier_policy_parse_size(const gchar *text, guint64 *ret_bytes, GError *
 			  &bytes, error))
 		return FALSE;
 	/* a bare number would be a guess: bytes, or KiB as in libvirt's <memory> */
-	if (bytes != 0 && g_ascii_isdigit(text[strlen(text) - 1])) {
+	if (bytes != 0 && has_no_unit(text)) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
 			    "\"%s\" needs a unit (allowed: %s)", text, VTIER_POLICY_SIZE_UNITS);
 		return FALSE;

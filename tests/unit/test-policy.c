@@ -37,7 +37,7 @@ static void test_units_sizes(void)
 	};
 	/* a bare number (other than 0) needs a unit: bytes and libvirt's KiB would both be guesses */
 	const gchar *bad[] = { "", "GiB", "-1", "8 XiB", "1.5GiB", "8  GiB", "16EiB",
-			       "99999999999999999999", "16", "4096" };
+			       "99999999999999999999", "16", "4096", "4096 " };
 
 	for (gsize i = 0; i < G_N_ELEMENTS(ok); i++) {
 		g_autoptr(GError) error = NULL;
