@@ -5,6 +5,57 @@
 
 #include "common/error.h"
 #include "tiering/plan-input.h"
+#include "virt/domain-xml.h"
+
+/* Whether <numatune>'s memory nodeset (as written) names @id. */
+static gboolean nodeset_names(const VtierGuest *guest, guint id)
+{
+	g_autoptr(GArray) set = NULL;
+
+	if (guest->numatune_nodeset == NULL)
+		return FALSE;
+	set = vtier_cpuset_parse(guest->numatune_nodeset, NULL);
+	for (guint i = 0; set != NULL && i < set->len; i++) {
+		if (g_array_index(set, guint, i) == id)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* The nodes a <numatune> binds the guest to are this host's, and there is at least one: a guest
+ * bound to a node the host lacks, or to none, would otherwise be planned as if it were unbound. */
+static gboolean check_numatune_nodes(const VtierGuest *guest, const VtierTopology *topology,
+				     GError **error)
+{
+	g_autoptr(GArray) set = NULL;
+
+	if (guest->numatune_nodeset != NULL)
+		set = vtier_cpuset_parse(guest->numatune_nodeset, NULL);
+	if (set != NULL && set->len == 0) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+			    "guest \"%s\": <numatune> nodeset \"%s\" names no node", guest->name,
+			    guest->numatune_nodeset);
+		return FALSE;
+	}
+	for (guint i = 0; guest->bound_nodes != NULL && i < guest->bound_nodes->len; i++) {
+		guint id = g_array_index(guest->bound_nodes, guint, i);
+
+		if (vtier_topology_get_node(topology, id) != NULL)
+			continue;
+		if (nodeset_names(guest, id))
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+				    "guest \"%s\": <numatune> nodeset \"%s\": this host has no NUMA "
+				    "node %u",
+				    guest->name, guest->numatune_nodeset, id);
+		else
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+				    "guest \"%s\": <numatune><memnode> nodeset: this host has no "
+				    "NUMA node %u",
+				    guest->name, id);
+		return FALSE;
+	}
+	return TRUE;
+}
 
 /* DAMON's paddr migration ignores cpusets and memory policies: a strict numatune that excludes
  * every slow node would be broken by tiering, so with [policy] respect_numatune the guest is
@@ -37,7 +88,8 @@ gboolean vtier_plan_input_check_numatune(const VtierGuest *guest, const VtierTop
 	VtierPlanOptions defaults;
 
 	vtier_plan_options_init(&defaults);
-	return check_numatune_strict(guest, topology, options != NULL ? options : &defaults, error);
+	return check_numatune_nodes(guest, topology, error) &&
+	       check_numatune_strict(guest, topology, options != NULL ? options : &defaults, error);
 }
 
 VtierPlanGuest *vtier_plan_input_guest(const VtierGuest *guest, const VtierTopology *topology,

@@ -23,8 +23,10 @@ gboolean vtier_plan_input_check_numatune(const VtierGuest *guest, const VtierTop
  * default mode). A policy the schema or the guest's memory rejects falls back to the default
  * mode with *@ret_warning set (optional), or fails with [policy] strict. A guest with no memory
  * size is an error naming it. Against @topology (the host's; NULL when only the policy is being
- * checked): with [policy] respect_numatune, a strict <numatune> that excludes every slow node is
- * an error naming the guest (tiering would break the binding). @options NULL: defaults. */
+ * checked): a <numatune> naming a node the host lacks, or no node at all, is an error naming the
+ * value (a guest bound to it would be planned as if unbound); so is, with [policy]
+ * respect_numatune, a strict <numatune> that excludes every slow node (tiering would break it).
+ * @options NULL: defaults. */
 VtierPlanGuest *vtier_plan_input_guest(const VtierGuest *guest, const VtierTopology *topology,
 				       const VtierPolicyStore *store,
 				       const VtierPlanOptions *options, gchar **ret_warning,

@@ -417,17 +417,15 @@ static void test_config_files(void)
 }
 
 /* Inputs that used to give a plan that looked right: each is now an error naming the values. */
-/* A domain XML in @dir with one <numatune><memory>; returns its path. */
-static gchar *write_numatune_domain(const gchar *dir, const gchar *name, const gchar *mode,
-				    const gchar *nodeset)
+/* A domain XML in @dir whose <numatune> holds @numatune; returns its path. */
+static gchar *write_numatune_domain(const gchar *dir, const gchar *name, const gchar *numatune)
 {
 	gchar *path = g_strdup_printf("%s/%s.xml", dir, name);
-	g_autofree gchar *xml = g_strdup_printf(
-		"<domain type='kvm'><name>%s</name>"
-		"<uuid>6f1c0e1a-0000-4000-8000-%012x</uuid>"
-		"<memory unit='KiB'>4194304</memory>"
-		"<numatune><memory mode='%s' nodeset='%s'/></numatune></domain>",
-		name, g_str_hash(name) & 0xffffff, mode, nodeset);
+	g_autofree gchar *xml = g_strdup_printf("<domain type='kvm'><name>%s</name>"
+						"<uuid>6f1c0e1a-0000-4000-8000-%012x</uuid>"
+						"<memory unit='KiB'>4194304</memory>"
+						"<numatune>%s</numatune></domain>",
+						name, g_str_hash(name) & 0xffffff, numatune);
 
 	g_assert_true(g_file_set_contents(path, xml, -1, NULL));
 	return path;
@@ -457,7 +455,14 @@ static void test_plan_wrong_inputs(void)
 	g_autofree gchar *twin = g_build_filename(tmp, "twin.xml", NULL);
 	g_autofree gchar *nomem = g_build_filename(tmp, "nomem.xml", NULL);
 	g_autofree gchar *link = g_build_filename(tmp, "link.xml", NULL);
-	g_autofree gchar *strict = write_numatune_domain(tmp, "strict", "strict", "0");
+	g_autofree gchar *strict =
+		write_numatune_domain(tmp, "strict", "<memory mode='strict' nodeset='0'/>");
+	g_autofree gchar *far =
+		write_numatune_domain(tmp, "far", "<memory mode='preferred' nodeset='0,7'/>");
+	g_autofree gchar *none =
+		write_numatune_domain(tmp, "none", "<memory mode='strict' nodeset='0,^0'/>");
+	g_autofree gchar *cell = write_numatune_domain(
+		tmp, "cell", "<memory nodeset='1'/><memnode cellid='0' nodeset='5'/>");
 	g_autofree gchar *text = NULL;
 	g_autofree gchar *twin_text = NULL;
 	struct {
@@ -484,6 +489,13 @@ static void test_plan_wrong_inputs(void)
 		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", strict, NULL },
 		  "guest \"strict\": <numatune mode=\"strict\"> binds its memory to nodes 0, which "
 		  "exclude every slow node" },
+		/* nodes this 2-node host lacks, or none: the --slow-nodes wording */
+		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", far, NULL },
+		  "guest \"far\": <numatune> nodeset \"0,7\": this host has no NUMA node 7" },
+		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", none, NULL },
+		  "guest \"none\": <numatune> nodeset \"0,^0\" names no node" },
+		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", cell, NULL },
+		  "guest \"cell\": <numatune><memnode> nodeset: this host has no NUMA node 5" },
 		{ { "topology", "--sysroot", root, "extra", NULL }, "unexpected argument" },
 		{ { "sampler", "--sysroot", root, "extra", NULL }, "unexpected argument" },
 		{ { "version", "extra", NULL }, "unexpected argument" },
