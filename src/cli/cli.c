@@ -132,3 +132,30 @@ void vtier_cli_print_json(JsonNode *node)
 
 	fputs(text, stdout);
 }
+
+/* A verb that fails without saying why is a bug of vtierctl: it is reported as an internal error
+ * instead of crashing on the missing message. */
+int vtier_cli_run_verb(const VtierCliVerb *verb, int argc, char **argv)
+{
+	g_autoptr(GError) error = NULL;
+	gboolean ok = verb->run(argc, argv, &error);
+	g_autofree gchar *message = NULL;
+
+	if (ok && error == NULL)
+		return 0;
+	if (error != NULL)
+		message = vtier_escape_log(error->message);
+	if (ok) {
+		fprintf(stderr, "vtierctl %s: internal error: the verb succeeded but set an error: %s\n",
+			verb->name, message);
+		return 1;
+	}
+	if (error == NULL) {
+		fprintf(stderr, "vtierctl %s: internal error: the verb failed without saying why "
+				"(please report this)\n",
+			verb->name);
+		return 1;
+	}
+	fprintf(stderr, "vtierctl %s: %s\n", verb->name, message);
+	return error->domain == VTIER_CLI_ERROR ? error->code : 1;
+}

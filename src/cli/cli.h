@@ -14,6 +14,11 @@ typedef struct {
 	gboolean (*run)(int argc, char **argv, GError **error);
 } VtierCliVerb;
 
+/* Runs @verb and reports its failure on stderr ("vtierctl VERB: message"); returns the exit
+ * status: 0, the VTIER_CLI_ERROR code, or 1. A verb that returns FALSE without setting an error
+ * (or TRUE with one) is reported as an internal error of vtierctl, exit 1. */
+int vtier_cli_run_verb(const VtierCliVerb *verb, int argc, char **argv);
+
 /* Shared option entries every verb accepts: --sysroot DIR and --json. */
 typedef struct {
 	gchar *sysroot;

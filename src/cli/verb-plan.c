@@ -278,7 +278,8 @@ static gboolean load_host(const PlanOptions *o, VtierOptions *options,
 	return *ret_sampler != NULL;
 }
 
-static GPtrArray *plan_guests(const PlanOptions *o, const VtierOptions *options, GError **error)
+static GPtrArray *plan_guests(const PlanOptions *o, const VtierOptions *options,
+			      const VtierTopology *topology, GError **error)
 {
 	g_autoptr(VtierPolicyStore) store = vtier_policy_store_new(o->policy_dir, error);
 	g_autoptr(GPtrArray) guests = NULL;
@@ -290,7 +291,7 @@ static GPtrArray *plan_guests(const PlanOptions *o, const VtierOptions *options,
 	guests = collect_guests(o, error);
 	if (guests == NULL)
 		return NULL;
-	out = vtier_plan_input_guests(guests, store, &options->plan, warnings, error);
+	out = vtier_plan_input_guests(guests, topology, store, &options->plan, warnings, error);
 	for (guint i = 0; i < warnings->len; i++) {
 		g_autofree gchar *line = vtier_escape_log(warnings->pdata[i]);
 
@@ -340,7 +341,7 @@ gboolean vtier_cli_verb_plan(int argc, char **argv, GError **error)
 	    !check_usage(argc, argv, &o, common.json, error) ||
 	    !load_host(&o, &options, &features, &topology, &sampler, error))
 		return FALSE;
-	guests = plan_guests(&o, &options, error);
+	guests = plan_guests(&o, &options, topology, error);
 	if (guests == NULL)
 		return FALSE;
 	input.topology = topology;

@@ -121,7 +121,7 @@ static gboolean validate(virDomainPtr dom, const gchar *xml, const gchar *policy
 	guest->policy_xml = g_steal_pointer(&normal);
 	vtier_plan_options_init(&options);
 	options.strict = TRUE;
-	planned = vtier_plan_input_guest(guest, store, &options, NULL, error);
+	planned = vtier_plan_input_guest(guest, NULL, store, &options, NULL, error);
 	return planned != NULL;
 }
 

@@ -8,7 +8,6 @@
 
 #include "cli/cli.h"
 #include "common/error.h"
-#include "common/escape.h"
 #include "common/log.h"
 
 /* The verbs. Each part keeps its verbs in its own block so that parts can be added apart. */
@@ -49,33 +48,6 @@ static void print_usage(FILE *out)
 	fprintf(out, "\n`vtierctl VERB --help` describes a verb's options. See vtierctl(8).\n");
 }
 
-/* Runs a verb and reports its failure. A verb that fails without saying why is a bug of vtierctl:
- * it is reported as an internal error instead of crashing on the missing message. */
-static int run_verb(const VtierCliVerb *verb, int argc, char **argv)
-{
-	g_autoptr(GError) error = NULL;
-	gboolean ok = verb->run(argc, argv, &error);
-	g_autofree gchar *message = NULL;
-
-	if (ok && error == NULL)
-		return 0;
-	if (error != NULL)
-		message = vtier_escape_log(error->message);
-	if (ok) {
-		fprintf(stderr, "vtierctl %s: internal error: the verb succeeded but set an error: %s\n",
-			verb->name, message);
-		return 1;
-	}
-	if (error == NULL) {
-		fprintf(stderr, "vtierctl %s: internal error: the verb failed without saying why "
-				"(please report this)\n",
-			verb->name);
-		return 1;
-	}
-	fprintf(stderr, "vtierctl %s: %s\n", verb->name, message);
-	return error->domain == VTIER_CLI_ERROR ? error->code : 1;
-}
-
 int main(int argc, char **argv)
 {
 	g_autoptr(GError) error = NULL;
@@ -102,7 +74,7 @@ int main(int argc, char **argv)
 	for (gsize i = 0; i < G_N_ELEMENTS(verbs); i++) {
 		if (g_strcmp0(argv[first], verbs[i].name) != 0)
 			continue;
-		return run_verb(&verbs[i], argc - first, argv + first);
+		return vtier_cli_run_verb(&verbs[i], argc - first, argv + first);
 	}
 	fprintf(stderr, "vtierctl: unknown verb \"%s\"\n\n", argv[first]);
 	print_usage(stderr);

@@ -168,34 +168,6 @@ void vtier_daemon_guests_sync_libvirt(VtierManager *m)
 
 /* ---- planner input ---- */
 
-static gboolean node_is_slow(const VtierTopology *topology, guint id)
-{
-	const VtierNode *node = vtier_topology_get_node(topology, id);
-
-	return node != NULL && node->role == VTIER_NODE_ROLE_SLOW;
-}
-
-/* DAMON's paddr migration ignores cpusets and memory policies: a strict numatune that
- * excludes every slow node would be broken by tiering. */
-static gboolean numatune_forbids(VtierManager *m, const VtierGuest *rec, gchar **ret_reason)
-{
-	if (rec == NULL || g_strcmp0(rec->numatune_mode, "strict") != 0 ||
-	    rec->bound_nodes == NULL || rec->bound_nodes->len == 0)
-		return FALSE;
-	for (guint i = 0; i < rec->bound_nodes->len; i++) {
-		if (node_is_slow(m->topology, g_array_index(rec->bound_nodes, guint, i)))
-			return FALSE;
-	}
-	if (!m->typed.plan.respect_numatune)
-		return FALSE;
-	*ret_reason = g_strdup_printf(
-		"<numatune mode=\"strict\"> binds its memory to nodes %s, which exclude every slow "
-		"node: DAMON would move it against that binding, so vtier plans nothing for it "
-		"(set [policy] respect_numatune=false to tier it anyway)",
-		rec->numatune_nodeset != NULL ? rec->numatune_nodeset : "(pinned)");
-	return TRUE;
-}
-
 /* The policy element an attached guest was given (attach --policy / --template), else NULL. */
 static gchar *attach_policy_xml(const VtierDaemonGuest *g)
 {
@@ -241,7 +213,7 @@ static gboolean check_attach_policy(VtierManager *m, const VtierDaemonGuest *g, 
 	g_autoptr(VtierPlanGuest) pg = NULL;
 
 	strict.strict = TRUE;
-	pg = vtier_plan_input_guest(rec, m->store, &strict, NULL, error);
+	pg = vtier_plan_input_guest(rec, NULL, m->store, &strict, NULL, error);
 	return pg != NULL;
 }
 
@@ -258,17 +230,22 @@ VtierPlanGuest *vtier_daemon_guest_plan_input(VtierManager *m, VtierDaemonGuest 
 
 	if (g->record == NULL || g->stopping)
 		return NULL;
-	if (numatune_forbids(m, g->record, ret_refusal))
-		return NULL;
 	key = policy_key(m, g);
-	if (g->policy != NULL && g_strcmp0(key, g->policy_key) == 0)
+	if (g->policy != NULL && g_strcmp0(key, g->policy_key) == 0) {
+		/* the policy is kept; the <numatune> checks depend on the host and the options */
+		if (!vtier_plan_input_check_numatune(g->record, m->topology, &m->typed.plan,
+						     &error)) {
+			*ret_refusal = g_strdup(error->message);
+			return NULL;
+		}
 		return vtier_plan_guest_new_from_guest(g->record, g->policy);
+	}
 	g_clear_pointer(&g->policy_error, g_free);
 	g_clear_pointer(&g->policy, vtier_policy_free);
 	g_free(g->policy_key);
 	g->policy_key = g_steal_pointer(&key);
 	rec = policy_record(g);
-	pg = vtier_plan_input_guest(rec, m->store, &m->typed.plan, &warning, &error);
+	pg = vtier_plan_input_guest(rec, m->topology, m->store, &m->typed.plan, &warning, &error);
 	if (pg == NULL) {
 		*ret_refusal = g_strdup(error->message);
 		return NULL;
@@ -294,7 +271,7 @@ void vtier_daemon_guest_unmovable(const VtierDaemonGuest *g, VtierSnapshotGuest 
 		vtier_snapshot_guest_add_unmovable(snap, "vfio-pinned", rec->memory_bytes);
 	else if (rec->memory_locked)
 		vtier_snapshot_guest_add_unmovable(snap, "locked", rec->memory_bytes);
-	if (g->refusal != NULL && g_strstr_len(g->refusal, -1, "numatune") != NULL)
+	if (g->refusal != NULL && strstr(g->refusal, "<numatune mode=\"strict\">") != NULL)
 		vtier_snapshot_guest_add_unmovable(snap, "numatune-strict", rec->memory_bytes);
 }
 

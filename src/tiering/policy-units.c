@@ -10,7 +10,8 @@
 #include "tiering/policy-units.h"
 
 typedef struct {
-	const gchar *suffix; /* lower case */
+	const gchar *suffix;  /* lower case */
+	const gchar *spelled; /* as messages list it; NULL: not listed (no unit) */
 	guint64 scale;
 } UnitScale;
 
@@ -18,33 +19,48 @@ typedef struct {
 #define KD G_GUINT64_CONSTANT(1000)
 
 static const UnitScale size_units[] = {
-	{ "", 1 },
-	{ "b", 1 },
-	{ "byte", 1 },
-	{ "bytes", 1 },
-	{ "k", KI },
-	{ "kib", KI },
-	{ "kb", KD },
-	{ "m", KI * KI },
-	{ "mib", KI * KI },
-	{ "mb", KD * KD },
-	{ "g", KI * KI * KI },
-	{ "gib", KI * KI * KI },
-	{ "gb", KD * KD * KD },
-	{ "t", KI * KI * KI * KI },
-	{ "tib", KI * KI * KI * KI },
-	{ "tb", KD * KD * KD * KD },
-	{ "p", KI * KI * KI * KI * KI },
-	{ "pib", KI * KI * KI * KI * KI },
-	{ "pb", KD * KD * KD * KD * KD },
-	{ "e", KI * KI * KI * KI * KI * KI },
-	{ "eib", KI * KI * KI * KI * KI * KI },
-	{ "eb", KD * KD * KD * KD * KD * KD },
+	{ "", NULL, 1 },
+	{ "b", "B", 1 },
+	{ "byte", "byte", 1 },
+	{ "bytes", "bytes", 1 },
+	{ "k", "K", KI },
+	{ "kib", "KiB", KI },
+	{ "kb", "KB", KD },
+	{ "m", "M", KI * KI },
+	{ "mib", "MiB", KI * KI },
+	{ "mb", "MB", KD * KD },
+	{ "g", "G", KI * KI * KI },
+	{ "gib", "GiB", KI * KI * KI },
+	{ "gb", "GB", KD * KD * KD },
+	{ "t", "T", KI * KI * KI * KI },
+	{ "tib", "TiB", KI * KI * KI * KI },
+	{ "tb", "TB", KD * KD * KD * KD },
+	{ "p", "P", KI * KI * KI * KI * KI },
+	{ "pib", "PiB", KI * KI * KI * KI * KI },
+	{ "pb", "PB", KD * KD * KD * KD * KD },
+	{ "e", "E", KI * KI * KI * KI * KI * KI },
+	{ "eib", "EiB", KI * KI * KI * KI * KI * KI },
+	{ "eb", "EB", KD * KD * KD * KD * KD * KD },
 };
 
 static const UnitScale duration_units[] = {
-	{ "", 1000 }, { "ms", 1 }, { "s", 1000 }, { "sec", 1000 }, { "min", 60000 }, { "h", 3600000 },
+	{ "", NULL, 1000 },	{ "ms", "ms", 1 },	   { "s", "s", 1000 },
+	{ "sec", "sec", 1000 }, { "min", "min", 60000 }, { "h", "h", 3600000 },
 };
+
+/* Every spelling of @units, as the "(allowed: ...)" of a message: the table is the list. */
+static gchar *allowed_units(const UnitScale *units, gsize n_units)
+{
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	for (gsize i = 0; i < n_units; i++) {
+		if (units[i].spelled != NULL)
+			g_string_append_printf(out, "%s%s", out->len > 0 ? ", " : "",
+					       units[i].spelled);
+	}
+	g_string_append(out, ", in any case");
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}
 
 /* Splits "123 unit" into the number and the lower-cased unit. */
 static gboolean split_number(const gchar *text, guint64 *ret_number, gchar **ret_unit,
@@ -74,9 +90,10 @@ static gboolean split_number(const gchar *text, guint64 *ret_number, gchar **ret
 }
 
 static gboolean scale_number(const gchar *text, const UnitScale *units, gsize n_units,
-			     const gchar *allowed, guint64 *ret_value, GError **error)
+			     guint64 *ret_value, GError **error)
 {
 	g_autofree gchar *unit = NULL;
+	g_autofree gchar *allowed = NULL;
 	guint64 number;
 
 	if (!split_number(text, &number, &unit, error))
@@ -92,22 +109,34 @@ static gboolean scale_number(const gchar *text, const UnitScale *units, gsize n_
 		*ret_value = number * units[i].scale;
 		return TRUE;
 	}
+	allowed = allowed_units(units, n_units);
 	g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
 		    "\"%s\" has an unknown unit (allowed: %s)", text, allowed);
 	return FALSE;
+}
+
+/* Whether @text ends its number without a unit ("4096", "4096 "). */
+static gboolean has_no_unit(const gchar *text)
+{
+	const gchar *p = text;
+
+	while (g_ascii_isdigit(*p))
+		p++;
+	return *p == '\0' || (*p == ' ' && p[1] == '\0');
 }
 
 gboolean vtier_policy_parse_size(const gchar *text, guint64 *ret_bytes, GError **error)
 {
 	guint64 bytes = 0;
 
-	if (!scale_number(text, size_units, G_N_ELEMENTS(size_units), VTIER_POLICY_SIZE_UNITS,
-			  &bytes, error))
+	if (!scale_number(text, size_units, G_N_ELEMENTS(size_units), &bytes, error))
 		return FALSE;
 	/* a bare number would be a guess: bytes, or KiB as in libvirt's <memory> */
-	if (bytes != 0 && g_ascii_isdigit(text[strlen(text) - 1])) {
+	if (bytes != 0 && has_no_unit(text)) {
+		g_autofree gchar *allowed = allowed_units(size_units, G_N_ELEMENTS(size_units));
+
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
-			    "\"%s\" needs a unit (allowed: %s)", text, VTIER_POLICY_SIZE_UNITS);
+			    "\"%s\" needs a unit (allowed: %s)", text, allowed);
 		return FALSE;
 	}
 	*ret_bytes = bytes;
@@ -166,8 +195,7 @@ gboolean vtier_policy_parse_percent(const gchar *text, guint *ret_bp, GError **e
 
 gboolean vtier_policy_parse_duration(const gchar *text, guint64 *ret_ms, GError **error)
 {
-	return scale_number(text, duration_units, G_N_ELEMENTS(duration_units), "ms, s, min, h",
-			    ret_ms, error);
+	return scale_number(text, duration_units, G_N_ELEMENTS(duration_units), ret_ms, error);
 }
 
 gchar *vtier_policy_format_size(guint64 bytes)

@@ -3,16 +3,14 @@
 
 #include <glib.h>
 
-/* The units of a size, as every message lists them. */
-#define VTIER_POLICY_SIZE_UNITS "B, KiB, MiB, GiB, TiB, PiB, EiB, KB, MB, GB, TB, PB, EB"
-
 /* Values of policy attributes, spelled like libvirt spells its units: sizes with a unit
  * (b/bytes, KB/MB/GB/TB/PB/EB = powers of 1000, K/KiB, M/MiB, G/GiB, T/TiB, P/PiB, E/EiB = powers
  * of 1024, case-insensitive; a bare number other than 0 is refused, since it could mean bytes or,
  * as in libvirt's <memory>, KiB), rates as a size followed by "/s",
  * percentages as "60%" (up to two decimals) and durations as a number followed by ms, s, min or h
- * (a plain number is seconds). Each returns FALSE with a short reason (no context) in @error;
- * the caller adds the guest, element and attribute. */
+ * (a plain number is seconds). Each returns FALSE with a short reason (no context) in @error,
+ * ending in "(allowed: ...)" with every unit spelling when the unit is wrong or missing; the
+ * caller adds the guest, element and attribute. */
 gboolean vtier_policy_parse_size(const gchar *text, guint64 *ret_bytes, GError **error);
 gboolean vtier_policy_parse_rate(const gchar *text, guint64 *ret_bytes_per_second,
 				 GError **error);

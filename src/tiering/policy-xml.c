@@ -142,7 +142,11 @@ static gboolean parse_attr_value(ParseState *st, const AttrSpec *spec, const gch
 	g_autoptr(GError) reason = NULL;
 	guint64 parsed = 0;
 
-	if (!spec->parse(value, &parsed, &reason))
+	/* one "(allowed: ...)" per message: the unit parsers' own, when they list the units */
+	if (!spec->parse(value, &parsed, &reason) && strstr(reason->message, "(allowed: ") != NULL)
+		return fail(error, st, "policy element <%s> attribute \"%s\": %s", spec->element,
+			    spec->attribute, reason->message);
+	if (reason != NULL)
 		return fail(error, st, "policy element <%s> attribute \"%s\": %s (allowed: %s)",
 			    spec->element, spec->attribute, reason->message, spec->allowed);
 	if (parsed < spec->min || parsed > spec->max)

@@ -417,6 +417,36 @@ static void test_config_files(void)
 }
 
 /* Inputs that used to give a plan that looked right: each is now an error naming the values. */
+/* A domain XML in @dir whose <numatune> holds @numatune; returns its path. */
+static gchar *write_numatune_domain(const gchar *dir, const gchar *name, const gchar *numatune)
+{
+	gchar *path = g_strdup_printf("%s/%s.xml", dir, name);
+	g_autofree gchar *xml = g_strdup_printf("<domain type='kvm'><name>%s</name>"
+						"<uuid>6f1c0e1a-0000-4000-8000-%012x</uuid>"
+						"<memory unit='KiB'>4194304</memory>"
+						"<numatune>%s</numatune></domain>",
+						name, g_str_hash(name) & 0xffffff, numatune);
+
+	g_assert_true(g_file_set_contents(path, xml, -1, NULL));
+	return path;
+}
+
+/* [policy] respect_numatune=false, the key vtierd honours, lets `plan` tier a strict numatune. */
+static void check_respect_numatune_off(const gchar *root, const gchar *tmp, const gchar *domain)
+{
+	g_autofree gchar *config = g_build_filename(tmp, "vtierd.conf", NULL);
+	const gchar *args[] = { "plan", "--sysroot", root, "-k", "7.3", "-c", config, "-d", domain,
+				"-m", "strict=/machine.slice/strict.scope", NULL };
+	g_auto(Run) r = { 0 };
+
+	g_assert_true(g_file_set_contents(config, "[policy]\nrespect_numatune=false\n", -1, NULL));
+	if (!run_vtierctl(&r, args))
+		return;
+	g_test_message("status %d: %s", r.status, r.err);
+	g_assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	g_assert_nonnull(strstr(r.out, "1 of 1 guests planned"));
+}
+
 static void test_plan_wrong_inputs(void)
 {
 	g_autofree gchar *root = vtier_test_data_path("sysfs", "amd-turin-cxl", NULL);
@@ -425,6 +455,14 @@ static void test_plan_wrong_inputs(void)
 	g_autofree gchar *twin = g_build_filename(tmp, "twin.xml", NULL);
 	g_autofree gchar *nomem = g_build_filename(tmp, "nomem.xml", NULL);
 	g_autofree gchar *link = g_build_filename(tmp, "link.xml", NULL);
+	g_autofree gchar *strict =
+		write_numatune_domain(tmp, "strict", "<memory mode='strict' nodeset='0'/>");
+	g_autofree gchar *far =
+		write_numatune_domain(tmp, "far", "<memory mode='preferred' nodeset='0,7'/>");
+	g_autofree gchar *none =
+		write_numatune_domain(tmp, "none", "<memory mode='strict' nodeset='0,^0'/>");
+	g_autofree gchar *cell = write_numatune_domain(
+		tmp, "cell", "<memory nodeset='1'/><memnode cellid='0' nodeset='5'/>");
 	g_autofree gchar *text = NULL;
 	g_autofree gchar *twin_text = NULL;
 	struct {
@@ -447,6 +485,17 @@ static void test_plan_wrong_inputs(void)
 		  "contradict" },
 		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", nomem, NULL },
 		  "\"nomem\": its memory size is 0" },
+		/* vtierd refuses it with this message too (/daemon/libvirt/numatune) */
+		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", strict, NULL },
+		  "guest \"strict\": <numatune mode=\"strict\"> binds its memory to nodes 0, which "
+		  "exclude every slow node" },
+		/* nodes this 2-node host lacks, or none: the --slow-nodes wording */
+		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", far, NULL },
+		  "guest \"far\": <numatune> nodeset \"0,7\": this host has no NUMA node 7" },
+		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", none, NULL },
+		  "guest \"none\": <numatune> nodeset \"0,^0\" names no node" },
+		{ { "plan", "--sysroot", root, "-k", "7.3", "-d", cell, NULL },
+		  "guest \"cell\": <numatune><memnode> nodeset: this host has no NUMA node 5" },
 		{ { "topology", "--sysroot", root, "extra", NULL }, "unexpected argument" },
 		{ { "sampler", "--sysroot", root, "extra", NULL }, "unexpected argument" },
 		{ { "version", "extra", NULL }, "unexpected argument" },
@@ -484,6 +533,7 @@ static void test_plan_wrong_inputs(void)
 		g_assert_true(failed_with(&r, cases[i].message));
 		g_assert_cmpstr(r.out, ==, "");
 	}
+	check_respect_numatune_off(root, tmp, strict);
 	vtier_test_rm_rf(tmp);
 }
 
@@ -674,8 +724,67 @@ static gchar *man_section(const gchar *man, const gchar *verb, const gchar *cons
 	return start != NULL ? g_strndup(start, end - start) : NULL;
 }
 
+/* A QEMU process (pid 4242, two memory backends) in a copy of a fixture host, for
+ * `guests --pid`; returns the sysroot. */
+static VtierTestSysroot *qemu_sysroot(void)
+{
+	VtierTestSysroot *root = vtier_test_sysroot_new("amd-turin-cxl");
+	static const gchar cmdline[] =
+		"/usr/bin/qemu-system-x86_64\0-name\0guest=q,debug-threads=on\0-m\0" "8G\0"
+		"-object\0memory-backend-ram,id=dram,size=4G,host-nodes=0,policy=bind\0"
+		"-object\0memory-backend-ram,id=cxl,size=4G,host-nodes=1,policy=bind\0";
+	g_autofree gchar *file = g_build_filename(root->root, "proc", "4242", "cmdline", NULL);
+
+	vtier_test_write_file(root->root, "proc/4242/cgroup", "0::/machine.slice/q.scope\n");
+	g_assert_true(g_file_set_contents(file, cmdline, sizeof(cmdline) - 1, NULL));
+	vtier_test_write_file(root->root, "sys/fs/cgroup/cgroup.controllers", "memory\n");
+	vtier_test_write_file(root->root, "sys/fs/cgroup/machine.slice/q.scope/memory.numa_stat",
+			      "anon N0=4096 N1=4096\nfile N0=0 N1=0\n");
+	return root;
+}
+
+/* The keys vtierctl(8) names in bold (\fBkey\fR) in @section's paragraphs about JSON (from a
+ * line that says JSON to the paragraph's end; a verb's heading line does not count), that are
+ * not in @keys, appended to @undocumented. */
+static void check_bold_keys(const gchar *section, const gchar *verb, GHashTable *keys,
+			    GString *undocumented)
+{
+	static GRegex *bold;
+	static GRegex *paragraph;
+	g_auto(GStrv) lines = g_strsplit(section, "\n", -1);
+	gboolean in_json = FALSE;
+
+	if (bold == NULL) {
+		bold = g_regex_new("\\\\fB([a-z][a-z0-9_]*(\\\\-[a-z0-9_]+)*)(\\[\\])?\\\\fR", 0, 0,
+				   NULL);
+		paragraph = g_regex_new("^\\.(TP|PP|IP|RS|RE|SH|EX)\\b", 0, 0, NULL);
+	}
+	for (guint i = 0; lines[i] != NULL; i++) {
+		g_autoptr(GMatchInfo) match = NULL;
+
+		if (g_regex_match(paragraph, lines[i], 0, NULL))
+			in_json = FALSE;
+		else if (g_strrstr(lines[i], "json") != NULL || g_strrstr(lines[i], "JSON") != NULL)
+			in_json = in_json || i == 0 || !g_str_equal(lines[i - 1], ".TP");
+		if (!in_json)
+			continue;
+		g_regex_match(bold, lines[i], 0, &match);
+		for (; g_match_info_matches(match); g_match_info_next(match, NULL)) {
+			g_autofree gchar *raw = g_match_info_fetch(match, 1);
+			g_auto(GStrv) parts = g_strsplit(raw, "\\-", -1);
+			g_autofree gchar *key = g_strjoinv("-", parts);
+
+			if (!g_hash_table_contains(keys, key))
+				g_string_append_printf(undocumented,
+						       "%s: vtierctl.8 names \\fB%s\\fR in its JSON\n",
+						       verb, key);
+		}
+	}
+}
+
 /* One JSON key convention (snake_case) in every JSON vtierctl prints offline, and every key
- * vtierctl(8) shows for a verb ("key":) is in that verb's real output. */
+ * vtierctl(8) shows for a verb ("key": or \fBkey\fR where it describes the JSON) is in that
+ * verb's real output. */
 static void test_json_keys_match_man(void)
 {
 	g_autofree gchar *root = vtier_test_data_path("sysfs", "amd-turin-cxl", NULL);
@@ -684,6 +793,7 @@ static void test_json_keys_match_man(void)
 							   "vtierctl.8", NULL);
 	g_autofree gchar *man = NULL;
 	g_autofree gchar *tmp = g_dir_make_tmp("vtier-hostile-XXXXXX", NULL);
+	g_autoptr(VtierTestSysroot) qemu = qemu_sysroot();
 	static const gchar *const all_verbs[] = { "version", "config", "topology", "sampler",
 						  "probe", "damon", "plan", "guests", "policy",
 						  "status", "top", "explain", "attach", "detach",
@@ -700,6 +810,7 @@ static void test_json_keys_match_man(void)
 		{ "damon", { "damon", "--sysroot", tmp, "status", "--json", NULL } },
 		{ "plan", { "plan", "--sysroot", root, "-k", "7.3", "-d", domain, "--format", "json", NULL } },
 		{ "guests", { "guests", "--connect", "test:///default", "--json", NULL } },
+		{ "guests", { "guests", "--sysroot", qemu->root, "--pid", "4242", "--json", NULL } },
 		{ "policy", { "policy", "check", "--json", domain, NULL } },
 		{ "policy", { "policy", "get", "test", "--connect", "test:///default", "--json", NULL } },
 	};
@@ -746,6 +857,7 @@ static void test_json_keys_match_man(void)
 				g_string_append_printf(undocumented, "%s: vtierctl.8 shows \"%s\"\n",
 						       runs[i].verb, key);
 		}
+		check_bold_keys(section, runs[i].verb, keys, undocumented);
 	}
 	/* the guest record's memory backends (QMP guests) too */
 	{

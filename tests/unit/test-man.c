@@ -385,6 +385,39 @@ static void test_docs_extra_dist(void)
 	}
 }
 
+/* The options docs/guests.md's "## CLI" section names (code and prose) are options that
+ * `vtierctl guests` or `vtierctl policy` takes today (not a hidden old spelling). */
+static void test_docs_guests_options(void)
+{
+	g_autofree gchar *ctl = builddir_program("vtierctl");
+	g_autofree gchar *path = srcdir_file("docs", "guests.md", NULL);
+	g_autofree gchar *text = NULL;
+	g_auto(GStrv) guests = help_options((const gchar *const[]){ ctl, "guests", "--help", NULL });
+	g_auto(GStrv) policy = help_options((const gchar *const[]){ ctl, "policy", "--help", NULL });
+	g_autoptr(GRegex) re = g_regex_new("(?<![\\w-])--[a-z][a-z0-9-]*", 0, 0, NULL);
+	g_autoptr(GMatchInfo) match = NULL;
+	const gchar *start;
+	const gchar *end;
+	g_autofree gchar *section = NULL;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	start = strstr(text, "\n## CLI\n");
+	g_assert_nonnull(start);
+	end = g_strstr_len(start + 1, -1, "\n## ");
+	section = g_strndup(start, end != NULL ? (gsize)(end - start) : strlen(start));
+	for (g_regex_match(re, section, 0, &match); g_match_info_matches(match);
+	     g_match_info_next(match, NULL)) {
+		g_autofree gchar *option = g_match_info_fetch(match, 0);
+		g_autofree gchar *spelled = troff_option(option);
+
+		if (!g_strv_contains((const gchar *const *)guests, spelled) &&
+		    !g_strv_contains((const gchar *const *)policy, spelled))
+			problem("docs/guests.md names %s, which neither `vtierctl guests --help` nor "
+				"`vtierctl policy --help` lists",
+				option);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
@@ -394,5 +427,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/man/pages/installed", test_man_pages_installed);
 	g_test_add_func("/man/pages/warnings", test_man_pages_warnings);
 	g_test_add_func("/man/docs/extra-dist", test_docs_extra_dist);
+	g_test_add_func("/man/docs/guests-options", test_docs_guests_options);
 	return g_test_run();
 }

@@ -118,6 +118,75 @@ static void test_policy_cli_templates(void)
 			"vtierctl policy: expected `check FILE|-` or `templates` (try --help)\n");
 }
 
+/* Whether `xmllint --relaxng` accepts @xml against the shipped schema. */
+static gboolean xmllint_accepts(const gchar *xmllint, const gchar *schema, const gchar *file,
+				const gchar *xml)
+{
+	const gchar *argv[] = { xmllint, "--noout", "--relaxng", schema, file, NULL };
+	gint status = 0;
+
+	g_assert_true(g_file_set_contents(file, xml, -1, NULL));
+	g_assert_true(g_spawn_sync(NULL, (gchar **)argv, NULL,
+				   G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+				   NULL, NULL, NULL, &status, NULL));
+	return g_spawn_check_wait_status(status, NULL);
+}
+
+/* The schema and vtier's unit parser agree on sizes, rates and durations: what one refuses (a
+ * bare number of bytes, say) the other refuses too, and every spelling vtier takes validates. */
+static void check_units_agree(const gchar *xmllint, const gchar *schema, const gchar *file)
+{
+	static const struct {
+		const gchar *element;
+		const gchar *attribute;
+		const gchar *value;
+		gboolean ok;
+	} cases[] = {
+		{ "fast", "size", "4096", FALSE },
+		{ "fast", "size", "4096 ", FALSE },
+		{ "fast", "size", "1.5GiB", FALSE },
+		{ "fast", "size", "8  GiB", FALSE },
+		{ "fast", "size", "0", TRUE },
+		{ "fast", "size", "1k", TRUE },
+		{ "fast", "size", "8 gib", TRUE },
+		{ "fast", "size", "4096B", TRUE },
+		{ "fast", "size", "7Bytes", TRUE },
+		{ "fast", "size", "1Mb", TRUE },
+		{ "migration", "max-rate", "64/s", FALSE },
+		{ "migration", "max-rate", "64 /s", FALSE },
+		{ "migration", "max-rate", "64MiB/s", TRUE },
+		{ "migration", "max-rate", "1g/s", TRUE },
+		{ "cold", "age", "7", TRUE },
+		{ "cold", "age", "500mS", TRUE },
+		{ "cold", "age", "2Min", TRUE },
+		{ "cold", "age", "5 Sec", TRUE },
+		{ "cold", "age", "7 days", FALSE },
+	};
+	const gchar *args[] = { "check", "--memory", "8GiB", "-", NULL };
+	g_autoptr(GString) wrong = g_string_new(NULL);
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree gchar *child = g_strdup_printf("<%s %s='%s'/>", cases[i].element,
+							  cases[i].attribute, cases[i].value);
+		g_autofree gchar *xml = g_strdup_printf(
+			"<policy xmlns='https://vtier.dev/xmlns/policy/1.0' mode='allowance'>"
+			"%s%s</policy>",
+			g_str_equal(cases[i].element, "fast") ? "" : "<fast size='4GiB'/>", child);
+		g_auto(Run) r = { 0 };
+
+		if (!run_policy(&r, xml, args))
+			return;
+		if (r.ok != cases[i].ok)
+			g_string_append_printf(wrong, "vtierctl policy check %s %s: %s\n", xml,
+					       r.ok ? "accepts it" : "refuses it", r.err);
+		if (xmllint != NULL && xmllint_accepts(xmllint, schema, file, xml) != cases[i].ok)
+			g_string_append_printf(wrong, "xmllint --relaxng %s %s\n",
+					       cases[i].ok ? "refuses" : "accepts", xml);
+	}
+	g_test_message("%s", wrong->str);
+	g_assert_cmpstr(wrong->str, ==, "");
+}
+
 /* The resolved output of `policy check` has one <fast>, reads back through `policy check` to the
  * same output, and validates against the schema with xmllint, for every mode and template. */
 static void test_policy_cli_round_trip(void)
@@ -158,17 +227,10 @@ static void test_policy_cli_round_trip(void)
 		run_policy(&again, first.out, args);
 		g_assert_true(again.ok);
 		g_assert_cmpstr(strchr(again.out, '\n'), ==, strchr(first.out, '\n'));
-		if (xmllint != NULL) {
-			const gchar *argv[] = { xmllint, "--noout", "--relaxng", schema, file, NULL };
-			gint status = 0;
-
-			g_assert_true(g_file_set_contents(file, first.out, -1, NULL));
-			g_assert_true(g_spawn_sync(NULL, (gchar **)argv, NULL,
-						   G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-						   NULL, NULL, NULL, NULL, &status, NULL));
-			g_assert_true(g_spawn_check_wait_status(status, NULL));
-		}
+		if (xmllint != NULL)
+			g_assert_true(xmllint_accepts(xmllint, schema, file, first.out));
 	}
+	check_units_agree(xmllint, schema, file);
 	if (xmllint == NULL)
 		g_test_message("xmllint not installed: schema validation of the output not run");
 	vtier_test_rm_rf(tmp);

@@ -11,6 +11,10 @@
 #define NS "xmlns:vtier=\"" VTIER_POLICY_NAMESPACE "\""
 #define GIB (G_GUINT64_CONSTANT(1) << 30)
 #define MIB (G_GUINT64_CONSTANT(1) << 20)
+/* What a size's unit error lists: every spelling the parser takes. */
+#define SIZE_UNITS                                                                          \
+	"B, byte, bytes, K, KiB, KB, M, MiB, MB, G, GiB, GB, T, TiB, TB, P, PiB, PB, E, EiB, EB, " \
+	"in any case"
 
 static VtierPolicyStore *store_new(void)
 {
@@ -37,7 +41,7 @@ static void test_units_sizes(void)
 	};
 	/* a bare number (other than 0) needs a unit: bytes and libvirt's KiB would both be guesses */
 	const gchar *bad[] = { "", "GiB", "-1", "8 XiB", "1.5GiB", "8  GiB", "16EiB",
-			       "99999999999999999999", "16", "4096" };
+			       "99999999999999999999", "16", "4096", "4096 " };
 
 	for (gsize i = 0; i < G_N_ELEMENTS(ok); i++) {
 		g_autoptr(GError) error = NULL;
@@ -54,6 +58,50 @@ static void test_units_sizes(void)
 		g_assert_false(vtier_policy_parse_size(bad[i], &value, &error));
 		g_assert_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT);
 	}
+}
+
+/* Every unit spelling a unit error lists parses, in lower and upper case; the list is the
+ * parser's whole table (each spelling the parser takes is listed). */
+static void check_units_listed(const gchar *message, gboolean size)
+{
+	const gchar *start = strstr(message, "(allowed: ");
+	const gchar *end = g_strrstr(message, ", in any case)");
+	g_autofree gchar *list = NULL;
+	g_auto(GStrv) units = NULL;
+
+	g_assert_nonnull(start);
+	g_assert_nonnull(end);
+	g_assert_null(strstr(start + 1, "(allowed: "));
+	list = g_strndup(start + strlen("(allowed: "), (gsize)(end - start) - strlen("(allowed: "));
+	units = g_strsplit(list, ", ", -1);
+	g_assert_cmpuint(g_strv_length(units), ==, size ? 21 : 5);
+	for (guint i = 0; units[i] != NULL; i++) {
+		g_autofree gchar *lower = g_strconcat("1", units[i], NULL);
+		g_autofree gchar *upper = g_ascii_strup(lower, -1);
+		guint64 value = 0;
+
+		g_test_message("unit %s", units[i]);
+		g_assert_true(size ? vtier_policy_parse_size(lower, &value, NULL)
+				   : vtier_policy_parse_duration(lower, &value, NULL));
+		g_assert_true(size ? vtier_policy_parse_size(upper, &value, NULL)
+				   : vtier_policy_parse_duration(upper, &value, NULL));
+	}
+}
+
+static void test_units_listed(void)
+{
+	g_autoptr(GError) bare = NULL;
+	g_autoptr(GError) unknown = NULL;
+	g_autoptr(GError) duration = NULL;
+	guint64 value = 0;
+
+	g_assert_false(vtier_policy_parse_size("4", &value, &bare));
+	g_assert_cmpstr(bare->message, ==, "\"4\" needs a unit (allowed: " SIZE_UNITS ")");
+	check_units_listed(bare->message, TRUE);
+	g_assert_false(vtier_policy_parse_size("4 XiB", &value, &unknown));
+	check_units_listed(unknown->message, TRUE);
+	g_assert_false(vtier_policy_parse_duration("2d", &value, &duration));
+	check_units_listed(duration->message, FALSE);
 }
 
 static void test_units_others(void)
@@ -244,8 +292,11 @@ static void test_parse_rejects(void)
 		  "size)" },
 		{ "<vtier:policy " NS "><vtier:fast size=\"8 XiB\"/></vtier:policy>",
 		  "guest \"vm1\": policy element <fast> attribute \"size\": \"8 XiB\" has an unknown "
-		  "unit (allowed: B, KiB, MiB, GiB, TiB, PiB, EiB, KB, MB, GB, TB, PB, EB) (allowed: "
-		  "a size up to the guest's memory, e.g. 8GiB)" },
+		  "unit (allowed: " SIZE_UNITS ")" },
+		/* one "(allowed: ...)" list, the units' */
+		{ "<vtier:policy " NS "><vtier:fast size=\"4\"/></vtier:policy>",
+		  "guest \"vm1\": policy element <fast> attribute \"size\": \"4\" needs a unit "
+		  "(allowed: " SIZE_UNITS ")" },
 		{ "<vtier:policy " NS "><vtier:migration max-rate=\"0/s\"/></vtier:policy>",
 		  "guest \"vm1\": policy element <migration> attribute \"max-rate\": \"0/s\" is out "
 		  "of range (allowed: a rate from 1MiB/s to 64GiB/s, e.g. 256MiB/s)" },
@@ -257,7 +308,7 @@ static void test_parse_rejects(void)
 		  "range (allowed: a percentage of samples above 0% up to 100%, e.g. 5%)" },
 		{ "<vtier:policy " NS "><vtier:cold age=\"2d\"/></vtier:policy>",
 		  "guest \"vm1\": policy element <cold> attribute \"age\": \"2d\" has an unknown "
-		  "unit (allowed: ms, s, min, h) (allowed: a duration from 100ms to 24h, e.g. 10s)" },
+		  "unit (allowed: ms, s, sec, min, h, in any case)" },
 		{ "<vtier:policy " NS "><vtier:priority value=\"101\"/></vtier:policy>",
 		  "guest \"vm1\": policy element <priority> attribute \"value\": \"101\" is out of "
 		  "range (allowed: a whole number from 0 to 100)" },
@@ -487,6 +538,7 @@ int main(int argc, char **argv)
 	vtier_test_init(&argc, &argv);
 	g_test_add_func("/policy/units/sizes", test_units_sizes);
 	g_test_add_func("/policy/units/others", test_units_others);
+	g_test_add_func("/policy/units/listed", test_units_listed);
 	g_test_add_func("/policy/units/format", test_units_format);
 	g_test_add_func("/policy/parse/full", test_parse_full);
 	g_test_add_func("/policy/parse/libvirt-form", test_parse_libvirt_form);
