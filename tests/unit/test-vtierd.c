@@ -2,14 +2,18 @@
 /* The built vtierd as a process (dry run, no libvirt, the AMD Turin + CXL fixture as its sysroot)
  * with the built vtierctl and hook beside it, as tests/faults/lib.sh runs them but within make
  * check: the control socket set only by [daemon] control_socket of the configuration vtierd reads
- * by default ($VTIER_CONFIG) is the one vtierctl and the hook reach. */
+ * by default ($VTIER_CONFIG) is the one vtierctl and the hook reach; systemd's readiness
+ * notifications through a stand-in NOTIFY_SOCKET. */
 #include "config.h"
 
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -88,19 +92,21 @@ static void die_with_parent(gpointer user_data)
 static void vtierd_start(Vtierd *d, gchar **env)
 {
 	g_autofree gchar *exe = built("vtierd");
-	const gchar *argv[] = { exe,	     "--dry-run", "--foreground", "--debug", "--sysroot",
-				d->root,     "--connect", "none",	  NULL };
+	const gchar *argv[] = {exe,	"--dry-run", "--foreground", "--debug", "--sysroot",
+			       d->root, "--connect", "none",	     NULL};
 	g_autoptr(GError) error = NULL;
 	gint log_fd = g_open(d->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
 
 	g_assert_cmpint(log_fd, >=, 0);
 	g_assert_true(g_spawn_async_with_fds(NULL, (gchar **)argv, env, G_SPAWN_DO_NOT_REAP_CHILD,
-					     die_with_parent, NULL, &d->pid, -1, log_fd, log_fd, &error));
+					     die_with_parent, NULL, &d->pid, -1, log_fd, log_fd,
+					     &error));
 	g_assert_no_error(error);
 	close(log_fd);
 	for (;;) {
-		g_autoptr(VtierControlRequest) req = vtier_control_request_new(VTIER_CONTROL_CMD_PING);
+		g_autoptr(VtierControlRequest) req =
+		    vtier_control_request_new(VTIER_CONTROL_CMD_PING);
 		g_autoptr(JsonNode) result = NULL;
 
 		if (vtier_control_call(d->socket, req, 1000, &result, NULL))
@@ -156,21 +162,21 @@ static void run(Run *r, gchar **env, const gchar *const *argv)
  * reading the same file, reach it. */
 static void test_socket_from_config(void)
 {
-	g_auto(Vtierd) d = { 0 };
+	g_auto(Vtierd) d = {0};
 	g_auto(GStrv) env = NULL;
 	g_autofree gchar *ctl = built("vtierctl");
 	g_autofree gchar *hook = built("virt-hooks/vtier-hook");
 	g_autofree gchar *log = NULL;
-	g_auto(Run) status = { 0 };
-	g_auto(Run) hooked = { 0 };
+	g_auto(Run) status = {0};
+	g_auto(Run) hooked = {0};
 
 	vtierd_init(&d);
 	env = test_environ(&d);
 	vtierd_start(&d, env);
-	run(&status, env, (const gchar *const[]){ ctl, "status", "--json", NULL });
+	run(&status, env, (const gchar *const[]){ctl, "status", "--json", NULL});
 	g_assert_cmpint(status.status, ==, 0);
 	g_assert_nonnull(strstr(status.out, "\"guests\""));
-	run(&hooked, env, (const gchar *const[]){ hook, "cfg-guest", "prepare", "begin", "-", NULL });
+	run(&hooked, env, (const gchar *const[]){hook, "cfg-guest", "prepare", "begin", "-", NULL});
 	g_assert_cmpint(hooked.status, ==, 0);
 	/* vtierd's own answer (no XML came with this call), not "not forwarded" */
 	g_assert_nonnull(strstr(hooked.err, "no domain XML reached vtierd"));
@@ -178,6 +184,64 @@ static void test_socket_from_config(void)
 	g_assert_cmpint(vtierd_stop(&d, SIGTERM), ==, 0);
 	g_assert_true(g_file_get_contents(d.log, &log, NULL, NULL));
 	g_assert_nonnull(strstr(log, "hook: cfg-guest prepare"));
+}
+
+/* A stand-in for systemd's notification socket: a datagram socket the test reads. */
+static gint notify_socket_new(const gchar *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	gint fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpuint(strlen(path), <, sizeof(addr.sun_path));
+	g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
+	g_assert_cmpint(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), ==, 0);
+	return fd;
+}
+
+/* The next notification vtierd sent (10 s at most), as text. */
+static gchar *notify_next(gint fd)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	gchar buf[4096];
+	gssize n;
+
+	g_assert_cmpint(poll(&pfd, 1, 10000), ==, 1);
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	g_assert_cmpint(n, >, 0);
+	return g_strndup(buf, (gsize)n);
+}
+
+static void assert_notified(gint fd, const gchar *expected)
+{
+	g_autofree gchar *state = notify_next(fd);
+
+	g_test_message("NOTIFY_SOCKET got %s", state);
+	g_assert_cmpstr(state, ==, expected);
+}
+
+/* sd_notify(3) as vtierd's unit file (Type=notify) expects it: READY=1 once it serves its control
+ * socket, RELOADING=1 then READY=1 around a SIGHUP, STOPPING=1 on SIGTERM. */
+static void test_notify(void)
+{
+	g_auto(Vtierd) d = {0};
+	g_auto(GStrv) env = NULL;
+	g_autofree gchar *path = NULL;
+	gint fd;
+
+	vtierd_init(&d);
+	path = g_build_filename(d.dir, "notify", NULL);
+	fd = notify_socket_new(path);
+	env = test_environ(&d);
+	env = g_environ_setenv(env, "NOTIFY_SOCKET", path, TRUE);
+	vtierd_start(&d, env);
+	assert_notified(fd, "READY=1");
+	g_assert_cmpint(kill(d.pid, SIGHUP), ==, 0);
+	assert_notified(fd, "RELOADING=1");
+	assert_notified(fd, "READY=1");
+	g_assert_cmpint(vtierd_stop(&d, SIGTERM), ==, 0);
+	assert_notified(fd, "STOPPING=1");
+	close(fd);
 }
 
 int main(int argc, char **argv)
@@ -188,5 +252,6 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	g_test_add_func("/vtierd/socket-from-config", test_socket_from_config);
+	g_test_add_func("/vtierd/notify", test_notify);
 	return g_test_run();
 }
