@@ -611,25 +611,38 @@ static void test_server_concurrent(Fixture *fx, gconstpointer data)
 	close(silent);
 }
 
+/* 64 silent connections fill the table: a new one is still answered at once, the longest silent
+ * one closed (told why) to make room; one being answered is not the one closed. */
 static void test_server_max_clients(Fixture *fx, gconstpointer data)
 {
 	gint fds[VTIER_CONTROL_MAX_CLIENTS];
-	gint extra;
 	g_autofree gchar *text = NULL;
-	gboolean eof;
+	gboolean eof = FALSE;
 
 	vtier_control_server_set_timeout(fx->server, 5000);
-	for (guint i = 0; i < G_N_ELEMENTS(fds); i++)
+	for (guint i = 0; i < G_N_ELEMENTS(fds); i++) {
 		fds[i] = raw_connect(fx->path);
-	wait_for_clients(fx, VTIER_CONTROL_MAX_CLIENTS, 2000);
-	extra = raw_connect(fx->path);
-	text = raw_read_line(extra, 2000, &eof);
-	g_assert_nonnull(strstr(text, "\"busy\""));
-	close(extra);
-	close(fds[0]);
-	wait_for_clients(fx, VTIER_CONTROL_MAX_CLIENTS - 1, 2000);
+		/* one at a time: each is accepted before the next, so fds[0] is the oldest */
+		wait_for_clients(fx, i + 1, 2000);
+	}
+	/* a client that sent half a line is as idle as a silent one, but younger */
+	raw_send(fds[1], "{\"v\":1,");
 	assert_prompt_ping(fx);
-	for (guint i = 1; i < G_N_ELEMENTS(fds); i++)
+	text = raw_read_line(fds[0], 2000, &eof);
+	g_assert_nonnull(strstr(text, "\"busy\""));
+	g_assert_nonnull(strstr(text, "closed to make room"));
+	g_assert_cmpuint(vtier_control_server_get_n_clients(fx->server), <=,
+			 VTIER_CONTROL_MAX_CLIENTS);
+	/* full again: the next newcomer pushes out the next oldest, fds[1] */
+	wait_for_clients(fx, VTIER_CONTROL_MAX_CLIENTS - 1, 2000);
+	close(fds[0]);
+	fds[0] = raw_connect(fx->path);
+	wait_for_clients(fx, VTIER_CONTROL_MAX_CLIENTS, 2000);
+	assert_prompt_ping(fx);
+	g_clear_pointer(&text, g_free);
+	text = raw_read_line(fds[1], 2000, &eof);
+	g_assert_nonnull(strstr(text, "\"busy\""));
+	for (guint i = 0; i < G_N_ELEMENTS(fds); i++)
 		close(fds[i]);
 	wait_for_clients(fx, 0, 2000);
 }
