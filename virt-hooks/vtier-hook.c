@@ -144,7 +144,8 @@ int main(int argc, char **argv)
 	g_autoptr(VtierControlRequest) req = NULL;
 	g_autoptr(JsonNode) result = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *path = vtier_control_socket_path(NULL);
+	g_autofree gchar *warning = NULL;
+	g_autofree gchar *path = vtier_control_socket_path_for_client(&warning);
 	gint64 left_ms;
 
 	read_stdin(&in, start + (HOOK_DEADLINE_MS - HOOK_MARGIN_MS - HOOK_CALL_MIN_MS) * 1000);
@@ -157,17 +158,26 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	left_ms = HOOK_DEADLINE_MS - HOOK_MARGIN_MS - (g_get_monotonic_time() - start) / 1000;
+	/* a configuration file it cannot read never stops a guest: the default path is tried and
+	 * the reason is said in the one line the hook prints */
 	if (vtier_control_call(path, req, (guint)MAX(left_ms, 50), &result, &error)) {
 		gboolean allow = read_answer(result, req->name);
 
+		if (warning != NULL) {
+			g_autofree gchar *escaped = vtier_escape_terminal(warning);
+
+			fprintf(stderr, "vtier: %s\n", escaped);
+		}
 		return !allow && g_strcmp0(req->operation, "prepare") == 0 ? 1 : 0;
 	}
 	{
 		g_autofree gchar *message = vtier_escape_terminal(error->message);
 		g_autofree gchar *name = vtier_escape_terminal(req->name);
 		g_autofree gchar *op = vtier_escape_terminal(req->operation);
+		g_autofree gchar *why = warning != NULL ? vtier_escape_terminal(warning) : NULL;
 
-		fprintf(stderr, "vtier: %s %s not forwarded: %s\n", name, op, message);
+		fprintf(stderr, "vtier: %s %s not forwarded: %s%s%s%s\n", name, op, message,
+			why != NULL ? " (" : "", why != NULL ? why : "", why != NULL ? ")" : "");
 	}
 	return 0;
 }

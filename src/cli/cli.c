@@ -105,10 +105,31 @@ gboolean vtier_cli_parse_usage(int *argc, char ***argv, const gchar *parameter_s
 	return FALSE;
 }
 
+/* The socket a daemon verb talks to: --socket, else as vtierd resolves it (the environment, then
+ * vtierd.conf's [daemon] control_socket, then the default). A configuration file that cannot be
+ * read is said once (top calls vtierd every second), and the default is tried. */
+static gchar *control_socket(const gchar *socket)
+{
+	static gboolean warned;
+	g_autofree gchar *warning = NULL;
+	gchar *path;
+
+	if (socket != NULL)
+		return g_strdup(socket);
+	path = vtier_control_socket_path_for_client(&warning);
+	if (warning != NULL && !warned) {
+		g_autofree gchar *escaped = vtier_escape_terminal(warning);
+
+		fprintf(stderr, "vtierctl: warning: %s\n", escaped);
+		warned = TRUE;
+	}
+	return path;
+}
+
 JsonNode *vtier_cli_control_call(const gchar *socket, const VtierControlRequest *request,
 				 GError **error)
 {
-	g_autofree gchar *path = socket != NULL ? g_strdup(socket) : vtier_control_socket_path(NULL);
+	g_autofree gchar *path = control_socket(socket);
 	g_autoptr(GError) local = NULL;
 	g_autofree gchar *message = NULL;
 	JsonNode *result = NULL;

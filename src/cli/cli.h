@@ -83,7 +83,8 @@ GQuark vtier_cli_error_quark(void);
 /* The --socket option of the daemon verbs. */
 #define VTIER_CLI_SOCKET_ENTRY(ptr)                                                              \
 	{ "socket", 0, 0, G_OPTION_ARG_FILENAME, (ptr),                                          \
-	  "vtierd's control socket (default $VTIER_CONTROL_SOCKET, else /run/vtier/control)",    \
+	  "vtierd's control socket (default $VTIER_CONTROL_SOCKET, else vtierd.conf's "         \
+	  "[daemon] control_socket, else /run/vtier/control)",                                   \
 	  "PATH" }
 
 /* vtier_cli_parse() whose failures are usage errors (exit 2). */
@@ -91,7 +92,8 @@ gboolean vtier_cli_parse_usage(int *argc, char ***argv, const gchar *parameter_s
 			       const gchar *summary, const GOptionEntry *entries,
 			       VtierCliCommon *common, GError **error);
 gboolean vtier_cli_usage_error(GError **error, const gchar *format, ...) G_GNUC_PRINTF(2, 3);
-/* Sends @request to vtierd at @socket (NULL: $VTIER_CONTROL_SOCKET, else the default path) and
+/* Sends @request to vtierd at @socket (NULL: $VTIER_CONTROL_SOCKET, else [daemon] control_socket
+ * of the vtierd.conf vtierd reads by default, else the default path: as vtierd resolves it) and
  * returns the result; on failure the error is VTIER_CLI_ERROR_UNREACHABLE when vtierd could not be
  * reached, else vtierd's own error (exit 1), its message escaped for the terminal. */
 JsonNode *vtier_cli_control_call(const gchar *socket, const VtierControlRequest *request,

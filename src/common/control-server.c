@@ -47,6 +47,7 @@ typedef struct {
 	gboolean close_after_write;
 	guint io_source;
 	guint timer;
+	gint64 waiting_since_us; /* since when it owes a line (its accept, or its last reply) */
 } ControlClient;
 
 static void client_free(ControlClient *c)
@@ -172,6 +173,7 @@ static gboolean client_write(ControlClient *c)
 	c->out_done = 0;
 	if (c->close_after_write)
 		return FALSE;
+	c->waiting_since_us = g_get_monotonic_time();
 	client_arm_timer(c); /* the next request gets its own time */
 	return TRUE;
 }
@@ -261,9 +263,44 @@ static void server_add_client(VtierControlServer *server, gint fd)
 	c->fd = fd;
 	c->in = g_byte_array_new();
 	c->out = g_byte_array_new();
+	c->waiting_since_us = g_get_monotonic_time();
 	g_ptr_array_add(server->clients, c);
 	client_watch(c, G_IO_IN);
 	client_arm_timer(c);
+}
+
+/* With every slot taken, the connection to close for a new one: the one that has waited longest
+ * without a complete request (no reply pending: it owes the server a line), else the oldest. So
+ * 64 silent connections delay `vtierctl status` by nothing, not by their timeout; a client that
+ * is being answered is closed only when every slot is being answered. */
+static ControlClient *server_pick_victim(VtierControlServer *server)
+{
+	ControlClient *idle = NULL, *oldest = NULL;
+
+	for (guint i = 0; i < server->clients->len; i++) {
+		ControlClient *c = g_ptr_array_index(server->clients, i);
+
+		if (oldest == NULL || c->waiting_since_us < oldest->waiting_since_us)
+			oldest = c;
+		if (c->out->len > 0)
+			continue; /* being answered */
+		if (idle == NULL || c->waiting_since_us < idle->waiting_since_us)
+			idle = c;
+	}
+	return idle != NULL ? idle : oldest;
+}
+
+/* Makes a slot for a new connection: tells the closed one why, if it takes the line at once. */
+static void server_make_room(VtierControlServer *server)
+{
+	ControlClient *victim = server_pick_victim(server);
+
+	g_debug("control: %u connections: closing the longest idle one for a new one",
+		server->clients->len);
+	refuse(victim->fd, VTIER_ERROR_BUSY,
+	       "too many connections to vtierd: this idle one was closed to make room");
+	victim->fd = -1; /* closed by refuse() */
+	client_drop(victim);
 }
 
 static gboolean on_accept(gint fd, GIOCondition condition, gpointer user_data);
@@ -295,13 +332,15 @@ static gboolean on_accept(gint fd, GIOCondition condition, gpointer user_data)
 		}
 		if (client < 0)
 			break;
-		if (server->clients->len >= VTIER_CONTROL_MAX_CLIENTS)
-			refuse(client, VTIER_ERROR_BUSY, "too many connections to vtierd");
-		else if (!peer_allowed(server, client))
+		if (!peer_allowed(server, client)) {
 			refuse(client, VTIER_ERROR_PERMISSION_DENIED,
 			       "permission denied: only root or the control group may use vtierd");
-		else
-			server_add_client(server, client);
+			continue;
+		}
+		/* only an allowed peer may push another out */
+		if (server->clients->len >= VTIER_CONTROL_MAX_CLIENTS)
+			server_make_room(server);
+		server_add_client(server, client);
 	}
 	return G_SOURCE_CONTINUE;
 }

@@ -50,6 +50,55 @@ gchar *vtier_control_socket_path(const gchar *configured)
 	return vtier_path_build(VTIER_PATH_VTIER_RUN, "control", NULL);
 }
 
+/* [daemon] control_socket of the configuration file at @path, NULL when absent. Reads the key file
+ * alone, without vtierd's validation of every key: a client needs this one key, and must not
+ * refuse to talk to vtierd over another key's value. */
+static gchar *configured_socket(const gchar *path, GError **error)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(GError) local = NULL;
+	g_autofree gchar *data = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents(path, &data, &len, &local)) {
+		if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			return NULL;
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND, "cannot read %s: %s", path,
+			    local->message);
+		return NULL;
+	}
+	if (memchr(data, '\0', len) != NULL) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "%s: not a text file", path);
+		return NULL;
+	}
+	if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, &local)) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "%s: %s", path, local->message);
+		return NULL;
+	}
+	return g_key_file_get_string(kf, "daemon", "control_socket", NULL);
+}
+
+gchar *vtier_control_socket_path_for_client(gchar **ret_warning)
+{
+	const gchar *env = g_getenv("VTIER_CONTROL_SOCKET");
+	g_autofree gchar *config = NULL;
+	g_autofree gchar *configured = NULL;
+	g_autoptr(GError) error = NULL;
+	gchar *path;
+
+	if (ret_warning != NULL)
+		*ret_warning = NULL;
+	if (env != NULL && env[0] != '\0')
+		return g_strdup(env); /* decided: the file is not even read */
+	config = vtier_path_build(VTIER_PATH_CONFIG, NULL);
+	configured = configured_socket(config, &error);
+	path = vtier_control_socket_path(configured);
+	if (error != NULL && ret_warning != NULL)
+		*ret_warning = g_strdup_printf("%s; using the control socket %s", error->message,
+					       path);
+	return path;
+}
+
 const gchar *vtier_error_code_to_control(gint code)
 {
 	if (code == VTIER_CONTROL_ERROR_UNSUPPORTED)

@@ -119,8 +119,15 @@ const gchar *vtier_error_code_to_control(gint code);
 gint vtier_error_code_from_control(const gchar *text);
 
 /* The control socket's path: $VTIER_CONTROL_SOCKET when set, else @configured when not NULL/empty
- * (vtierd.conf [daemon] control_socket), else /run/vtier/control below the sysroot. */
+ * (vtierd.conf [daemon] control_socket), else /run/vtier/control below the sysroot. The one rule
+ * vtierd, vtierctl and the hook share. */
 gchar *vtier_control_socket_path(const gchar *configured);
+/* The same path for a client (vtierctl, the hook), which has no loaded configuration: the key is
+ * read from the file vtierd reads by default (VTIER_PATH_CONFIG of the path store), and only when
+ * $VTIER_CONTROL_SOCKET does not decide. An absent file is no key. A file that cannot be read or
+ * parsed counts as no key too, and *@ret_warning (may be NULL) says why, for the caller to show
+ * once; it is NULL otherwise. Never fails: a path is always returned. */
+gchar *vtier_control_socket_path_for_client(gchar **ret_warning);
 
 /* Client: connects to @path, sends @request, waits at most @timeout_ms in all for the reply.
  * Errors: NOT_FOUND / PERMISSION_DENIED / IO when vtierd cannot be reached (the message says

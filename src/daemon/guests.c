@@ -371,6 +371,45 @@ static gboolean attach_record(VtierManager *m, const VtierControlRequest *req,
 	return TRUE;
 }
 
+/* Refuses a guest whose process or memory cgroup another guest (attached or from libvirt) already
+ * has: two scheme sets on one memcg would double its budgets. A re-attach under the same name was
+ * taken out of the table before, so it does not meet itself. */
+static gboolean check_not_owned(VtierManager *m, const VtierGuest *rec, GError **error)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, m->guests);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		const VtierDaemonGuest *other = value;
+		const VtierGuest *o = other->record;
+		gboolean same_pid, same_memcg;
+
+		if (o == NULL || g_strcmp0(other->name, rec->name) == 0)
+			continue;
+		same_pid = o->pid > 0 && o->pid == rec->pid;
+		same_memcg = o->memcg_path != NULL &&
+			     g_strcmp0(o->memcg_path, rec->memcg_path) == 0;
+		if (!same_pid && !same_memcg)
+			continue;
+		if (same_pid)
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_CONFLICT,
+				    "attach %s: pid %d is already tiered as %s guest \"%s\"",
+				    rec->name, rec->pid,
+				    other->origin == VTIER_ORIGIN_LIBVIRT ? "libvirt" : "attached",
+				    other->name);
+		else
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_CONFLICT,
+				    "attach %s: memory cgroup %s (pid %d) is already tiered as %s "
+				    "guest \"%s\"",
+				    rec->name, rec->memcg_path, rec->pid,
+				    other->origin == VTIER_ORIGIN_LIBVIRT ? "libvirt" : "attached",
+				    other->name);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean vtier_daemon_guest_attach(VtierManager *m, const VtierControlRequest *req,
 				   VtierDaemonGuest **ret_guest, GError **error)
 {
@@ -384,7 +423,7 @@ gboolean vtier_daemon_guest_attach(VtierManager *m, const VtierControlRequest *r
 			    req->name);
 		return FALSE;
 	}
-	if (!attach_record(m, req, &rec, error))
+	if (!attach_record(m, req, &rec, error) || !check_not_owned(m, rec, error))
 		return FALSE;
 	g = vtier_daemon_guest_new(req->name, VTIER_ORIGIN_ATTACH);
 	g->record = g_steal_pointer(&rec);

@@ -59,7 +59,9 @@ int main(int argc, char **argv)
 	int ready_fd = -1;
 	const GOptionEntry entries[] = {
 		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &options.config_path,
-		  "Configuration file (default " VTIER_SYSCONFDIR "/vtier/vtierd.conf)", "FILE" },
+		  "Configuration file (default $VTIER_CONFIG or " VTIER_SYSCONFDIR
+		  "/vtier/vtierd.conf)",
+		  "FILE" },
 		{ "sysroot", 0, 0, G_OPTION_ARG_FILENAME, &sysroot,
 		  "Read /sys, /proc and /run below DIR (testing)", "DIR" },
 		{ "connect", 0, 0, G_OPTION_ARG_STRING, &options.connect_uri,
@@ -110,8 +112,10 @@ int main(int argc, char **argv)
 		g_warning("%s", error->message);
 		return 1;
 	}
+	/* the path store's, as vtier_options_load() read it and as vtierctl and the hook find
+	 * [daemon] control_socket in it */
 	if (options.config_path == NULL)
-		options.config_path = g_strdup(VTIER_SYSCONFDIR "/vtier/vtierd.conf");
+		options.config_path = vtier_path_build(VTIER_PATH_CONFIG, NULL);
 	manager = vtier_manager_new(&options, &error);
 	if (manager == NULL) {
 		g_warning("%s", error->message);

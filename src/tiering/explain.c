@@ -241,9 +241,10 @@ static void explain_capacity(GPtrArray *out, const VtierSnapshot *s)
 static void explain_host(GPtrArray *out, const VtierSnapshot *s)
 {
 	if (s->sampler_kind == NULL || g_strcmp0(s->sampler_kind, "none") == 0)
-		add(out, "No hardware access sampler is used%s%s: DAMON relies on page-table "
+		add(out, "No hardware access sampler is used%s%s%s: DAMON relies on page-table "
 			 "accessed bits.",
-		    s->sampler_reason ? " (" : "", s->sampler_reason ? s->sampler_reason : "");
+		    s->sampler_reason ? " (" : "", s->sampler_reason ? s->sampler_reason : "",
+		    s->sampler_reason ? ")" : "");
 	else
 		add(out, "DAMON samples accesses with %s%s%s.", s->sampler_kind,
 		    s->sampler_reason ? ": " : "", s->sampler_reason ? s->sampler_reason : "");

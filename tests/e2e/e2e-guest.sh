@@ -108,6 +108,8 @@ cat >>/etc/libvirt/qemu.conf <<-'EOF'
 	group = "root"
 	namespaces = [ ]
 EOF
+# make install puts it in DESTDIR/etc/libvirt/hooks/qemu.d/ (the default hooks dir, whatever the
+# prefix), or below a hooks dir the build chose: the one hooks/qemu.d/vtier under DESTDIR
 hookdir=$(cd "$dest" && find . -path '*/hooks/qemu.d/vtier' | head -n 1)
 mkdir -p /etc/libvirt/hooks/qemu.d
 if [ -n "$hookdir" ] && cp "$dest/${hookdir#./}" /etc/libvirt/hooks/qemu.d/vtier; then

@@ -1,8 +1,9 @@
 #!/bin/bash
 # `make install` / `make uninstall` symmetry: installing into DESTDIR and uninstalling again
-# leaves nothing but empty folders; the libvirt hook goes into qemu.d/ and never over an admin's
-# own hooks/qemu script, which install and uninstall leave as they found it. The installed bash
-# completion completes running domains (a fake virsh on PATH) one word each, spaces and all.
+# leaves nothing but empty folders; the libvirt hook goes into qemu.d/ of /etc/libvirt/hooks (whatever
+# the prefix) and never over an admin's own hooks/qemu script, which install and uninstall leave
+# as they found it. The installed bash completion completes running domains (a fake virsh on
+# PATH) one word each, spaces and all.
 #
 # Environment: VTIER_BUILDDIR (a configured, built tree), VTIER_SRCDIR.
 set -uo pipefail
@@ -21,6 +22,15 @@ dest="$work/dest"
 hooks=$(make -s -C "$build" -f Makefile -f - print-hooksdir <<<'print-hooksdir: ; @echo $(libvirthooksdir)' 2>/dev/null)
 prefix=$(make -s -C "$build" -f Makefile -f - print-prefix <<<'print-prefix: ; @echo $(prefix)' 2>/dev/null)
 legacy="$dest$hooks/qemu"
+# libvirt reads /etc/libvirt/hooks whatever vtier's prefix: without --with-libvirthooksdir the
+# hook goes there (a hook below /usr/local/etc would never run)
+if "$build/config.status" --config | grep -q -- '--with-libvirthooksdir'; then
+	skipped "the build chose its hooks dir ($hooks): the default is not checked"
+elif [ "$hooks" = /etc/libvirt/hooks ]; then
+	ok "the default hooks dir is /etc/libvirt/hooks (prefix $prefix)"
+else
+	ko "the default hooks dir is $hooks, not /etc/libvirt/hooks where libvirt looks (prefix $prefix)"
+fi
 mkdir -p "$(dirname "$legacy")"
 printf '#!/bin/sh\n# the admin'"'"'s own hook\nexit 0\n' >"$legacy"
 sum=$(sha256sum <"$legacy")

@@ -4,3 +4,8 @@ check_PROGRAMS += $(daemon_unit_tests)
 TESTS += $(daemon_unit_tests)
 tests_unit_test_daemon_LDADD = libvtier-daemon.la $(VTIER_TEST_LDADD)
 tests_unit_test_snapshot_LDADD = $(VTIER_TEST_LDADD)
+# vtierd as a process, with vtierctl and the hook (the built programs).
+daemon_process_tests = tests/unit/test-vtierd
+check_PROGRAMS += $(daemon_process_tests)
+TESTS += $(daemon_process_tests)
+tests_unit_test_vtierd_LDADD = $(VTIER_TEST_LDADD)

@@ -8,6 +8,7 @@
 #include <poll.h>
 
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <grp.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -610,25 +611,38 @@ static void test_server_concurrent(Fixture *fx, gconstpointer data)
 	close(silent);
 }
 
+/* 64 silent connections fill the table: a new one is still answered at once, the longest silent
+ * one closed (told why) to make room; one being answered is not the one closed. */
 static void test_server_max_clients(Fixture *fx, gconstpointer data)
 {
 	gint fds[VTIER_CONTROL_MAX_CLIENTS];
-	gint extra;
 	g_autofree gchar *text = NULL;
-	gboolean eof;
+	gboolean eof = FALSE;
 
 	vtier_control_server_set_timeout(fx->server, 5000);
-	for (guint i = 0; i < G_N_ELEMENTS(fds); i++)
+	for (guint i = 0; i < G_N_ELEMENTS(fds); i++) {
 		fds[i] = raw_connect(fx->path);
-	wait_for_clients(fx, VTIER_CONTROL_MAX_CLIENTS, 2000);
-	extra = raw_connect(fx->path);
-	text = raw_read_line(extra, 2000, &eof);
-	g_assert_nonnull(strstr(text, "\"busy\""));
-	close(extra);
-	close(fds[0]);
-	wait_for_clients(fx, VTIER_CONTROL_MAX_CLIENTS - 1, 2000);
+		/* one at a time: each is accepted before the next, so fds[0] is the oldest */
+		wait_for_clients(fx, i + 1, 2000);
+	}
+	/* a client that sent half a line is as idle as a silent one, but younger */
+	raw_send(fds[1], "{\"v\":1,");
 	assert_prompt_ping(fx);
-	for (guint i = 1; i < G_N_ELEMENTS(fds); i++)
+	text = raw_read_line(fds[0], 2000, &eof);
+	g_assert_nonnull(strstr(text, "\"busy\""));
+	g_assert_nonnull(strstr(text, "closed to make room"));
+	g_assert_cmpuint(vtier_control_server_get_n_clients(fx->server), <=,
+			 VTIER_CONTROL_MAX_CLIENTS);
+	/* full again: the next newcomer pushes out the next oldest, fds[1] */
+	wait_for_clients(fx, VTIER_CONTROL_MAX_CLIENTS - 1, 2000);
+	close(fds[0]);
+	fds[0] = raw_connect(fx->path);
+	wait_for_clients(fx, VTIER_CONTROL_MAX_CLIENTS, 2000);
+	assert_prompt_ping(fx);
+	g_clear_pointer(&text, g_free);
+	text = raw_read_line(fds[1], 2000, &eof);
+	g_assert_nonnull(strstr(text, "\"busy\""));
+	for (guint i = 0; i < G_N_ELEMENTS(fds); i++)
 		close(fds[i]);
 	wait_for_clients(fx, 0, 2000);
 }
@@ -922,6 +936,71 @@ static void test_socket_path(void)
 	g_unsetenv("VTIER_CONTROL_SOCKET");
 }
 
+/* A client (vtierctl, the hook) resolves the path as vtierd does, [daemon] control_socket read
+ * from the configuration file of the path store; a file it cannot use leaves the default and a
+ * warning, never a failure. */
+static void test_socket_path_for_client(void)
+{
+	g_autofree gchar *dir = g_dir_make_tmp("vtier-control-XXXXXX", NULL);
+	g_autofree gchar *conf = g_build_filename(dir, "vtierd.conf", NULL);
+	g_autofree gchar *fallback = vtier_control_socket_path(NULL);
+	static const struct {
+		const gchar *text; /* NULL: no file */
+		gssize len;
+		const gchar *env;
+		const gchar *path; /* NULL: the default */
+		const gchar *warning;
+	} cases[] = {
+		{ NULL, -1, NULL, NULL, NULL },
+		{ "[daemon]\ncontrol_socket=/srv/vt/control\n", -1, NULL, "/srv/vt/control", NULL },
+		{ "[daemon]\ncontrol_socket=/srv/vt/control\n", -1, "/tmp/env/control",
+		  "/tmp/env/control", NULL },
+		{ "[daemon]\ncontrol_socket=\n", -1, NULL, NULL, NULL },
+		{ "[daemon]\nlog_level=info\n", -1, NULL, NULL, NULL },
+		/* a key vtierd would refuse elsewhere does not hide the socket */
+		{ "[daemon]\ncontrol_socket=/srv/vt/control\nbogus=1\n", -1, NULL,
+		  "/srv/vt/control", NULL },
+		{ "not a key file\n", -1, NULL, NULL, "vtierd.conf" },
+		{ "[daemon]\ncontrol_socket=/srv/vt/control\n\0x", 42, NULL, NULL,
+		  "not a text file" },
+		{ "", -1, NULL, NULL, NULL },
+	};
+
+	g_setenv("VTIER_CONFIG", conf, TRUE);
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree gchar *path = NULL;
+		g_autofree gchar *warning = NULL;
+
+		g_unlink(conf);
+		if (cases[i].text != NULL)
+			g_assert_true(g_file_set_contents(conf, cases[i].text, cases[i].len, NULL));
+		if (cases[i].env != NULL)
+			g_setenv("VTIER_CONTROL_SOCKET", cases[i].env, TRUE);
+		else
+			g_unsetenv("VTIER_CONTROL_SOCKET");
+		path = vtier_control_socket_path_for_client(&warning);
+		g_test_message("case %" G_GSIZE_FORMAT ": %s (%s)", i, path, warning);
+		g_assert_cmpstr(path, ==, cases[i].path != NULL ? cases[i].path : fallback);
+		if (cases[i].warning == NULL)
+			g_assert_null(warning);
+		else
+			g_assert_nonnull(strstr(warning, cases[i].warning));
+	}
+	/* unreadable: a folder where the file should be */
+	g_unlink(conf);
+	g_assert_cmpint(g_mkdir(conf, 0700), ==, 0);
+	{
+		g_autofree gchar *warning = NULL;
+		g_autofree gchar *path = vtier_control_socket_path_for_client(&warning);
+
+		g_assert_cmpstr(path, ==, fallback);
+		g_assert_nonnull(strstr(warning, "cannot read"));
+	}
+	g_unsetenv("VTIER_CONTROL_SOCKET");
+	g_unsetenv("VTIER_CONFIG");
+	vtier_test_rm_rf(dir);
+}
+
 #define ADD_SERVER_TEST(path, func) \
 	g_test_add(path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -935,6 +1014,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/control/reply/errors", test_reply_errors);
 	g_test_add_func("/control/reply/malformed", test_reply_malformed);
 	g_test_add_func("/control/socket-path", test_socket_path);
+	g_test_add_func("/control/socket-path/client", test_socket_path_for_client);
 	g_test_add_func("/control/client/unreachable", test_client_unreachable);
 	g_test_add_func("/control/client/wedged", test_client_wedged);
 	g_test_add_func("/control/client/hostile-server", test_client_hostile_server);

@@ -613,6 +613,27 @@ static void test_status_cached(Fixture *f, gconstpointer data)
 			 ==, 2);
 }
 
+/* Attaching @pid as @name is refused with the protocol's conflict error, @message in it. */
+static void assert_attach_conflict(VtierManager *m, const gchar *name, gint pid,
+				   const gchar *message)
+{
+	g_autoptr(VtierControlRequest) req = vtier_control_request_new(VTIER_CONTROL_CMD_ATTACH);
+	g_autoptr(JsonNode) result = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *line = NULL;
+
+	req->name = g_strdup(name);
+	req->pid = pid;
+	result = request(m, req, &error);
+	g_assert_null(result);
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_CONFLICT);
+	g_test_message("%s", error->message);
+	g_assert_nonnull(strstr(error->message, message));
+	g_assert_null(g_hash_table_lookup(m->guests, name));
+	line = vtier_control_reply_error(0, error);
+	g_assert_nonnull(strstr(line, "\"conflict\""));
+}
+
 static void test_attach_errors(Fixture *f, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
@@ -633,6 +654,32 @@ static void test_attach_errors(Fixture *f, gconstpointer data)
 	g_assert_nonnull(error);
 	g_assert_nonnull(strstr(error->message, "w00"));
 	g_clear_error(&error);
+	/* one process or memcg, two names: two scheme sets on one memcg would double its budgets */
+	g_assert_true(attach(f->m, 1, NULL, &error));
+	g_assert_no_error(error);
+	assert_attach_conflict(f->m, "dup-pid", 1001, "pid 1001 is already tiered as attached "
+						     "guest \"w01\"");
+	vtier_test_write_file(f->sysroot->root, "proc/2001/cgroup", "0::/vtier.slice/w1.scope\n");
+	assert_attach_conflict(f->m, "dup-memcg", 2001,
+			       "memory cgroup /vtier.slice/w1.scope (pid 2001) is already tiered "
+			       "as attached guest \"w01\"");
+	/* a libvirt guest owns its QEMU's pid and memcg as well */
+	{
+		VtierDaemonGuest *lv = vtier_daemon_guest_new("lv-01", VTIER_ORIGIN_LIBVIRT);
+
+		lv->record = vtier_guest_new(VTIER_GUEST_SOURCE_LIBVIRT);
+		lv->record->name = g_strdup("lv-01");
+		lv->record->pid = 1002;
+		lv->record->memcg_path = g_strdup("/vtier.slice/w2.scope");
+		g_hash_table_insert(f->m->guests, lv->name, lv);
+		assert_attach_conflict(f->m, "dup-libvirt", 1002,
+				       "pid 1002 is already tiered as libvirt guest \"lv-01\"");
+		g_hash_table_remove(f->m->guests, "lv-01");
+	}
+	/* the same guest attached again under its own name is a re-attach, not a conflict */
+	g_assert_true(attach(f->m, 1, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(g_hash_table_size(f->m->guests), ==, 1);
 	/* detach of an unknown guest */
 	{
 		g_autoptr(VtierControlRequest) d = vtier_control_request_new(VTIER_CONTROL_CMD_DETACH);

@@ -47,7 +47,8 @@ static gchar *bytes_text(GBytes *bytes)
 }
 
 /* Runs the hook with @args (after argv[0]) and @input on stdin (NULL: /dev/null; with @hold
- * the pipe stays open and unwritten), talking to @socket. */
+ * the pipe stays open and unwritten), talking to @socket (NULL: no $VTIER_CONTROL_SOCKET, the
+ * path from the configuration file). */
 static void run_hook(HookRun *r, const gchar *socket, const gchar *const *args, GBytes *input,
 		     gboolean hold)
 {
@@ -64,7 +65,10 @@ static void run_hook(HookRun *r, const gchar *socket, const gchar *const *args, 
 	g_assert_nonnull(exe);
 	flags |= input != NULL || hold ? G_SUBPROCESS_FLAGS_STDIN_PIPE : 0;
 	launcher = g_subprocess_launcher_new(flags);
-	g_subprocess_launcher_setenv(launcher, "VTIER_CONTROL_SOCKET", socket, TRUE);
+	if (socket != NULL)
+		g_subprocess_launcher_setenv(launcher, "VTIER_CONTROL_SOCKET", socket, TRUE);
+	else
+		g_subprocess_launcher_unsetenv(launcher, "VTIER_CONTROL_SOCKET");
 	g_ptr_array_add(argv, exe);
 	for (gsize i = 0; args[i] != NULL; i++)
 		g_ptr_array_add(argv, (gpointer)args[i]);
@@ -186,6 +190,50 @@ static void test_hook_vtierd_absent(void)
 	g_assert_cmpuint(strchr(r.err, '\n') - r.err + 1, ==, strlen(r.err)); /* one line */
 	g_assert_cmpint(r.ms, <, HOOK_LIMIT_MS);
 	vtier_test_rm_rf(dir);
+}
+
+/* Without $VTIER_CONTROL_SOCKET the hook finds the socket in [daemon] control_socket of
+ * vtierd.conf, as vtierd does; a configuration it cannot read never fails the guest: exit 0, the
+ * reason in its one line, the default path tried (below the test's own sysroot). */
+static void test_hook_socket_from_config(void)
+{
+	g_autoptr(VtierTestControl) c = vtier_test_control_new();
+	g_autofree gchar *conf = g_build_filename(c->dir, "vtierd.conf", NULL);
+	g_autofree gchar *good = g_strdup_printf("[daemon]\ncontrol_socket=%s\n", c->path);
+	g_autofree gchar *root = g_dir_make_tmp("vtier-hook-XXXXXX", NULL);
+	g_autoptr(GBytes) input = text_bytes("<domain/>");
+	const gchar *const args[] = { "cfg-01", "started", "begin", "-", NULL };
+
+	g_setenv("VTIER_CONFIG", conf, TRUE);
+	g_setenv("VTIER_SYSROOT", root, TRUE);
+	g_assert_true(g_file_set_contents(conf, good, -1, NULL));
+	{
+		g_auto(HookRun) r = { 0 };
+		g_autoptr(VtierControlRequest) req = NULL;
+
+		run_hook(&r, NULL, args, input, FALSE);
+		g_assert_cmpint(r.status, ==, 0);
+		g_assert_cmpstr(r.err, ==, "");
+		req = last_request(c);
+		g_assert_cmpstr(req->name, ==, "cfg-01");
+	}
+	g_assert_true(g_file_set_contents(conf, "[daemon\ncontrol_socket=x\n", -1, NULL));
+	{
+		g_auto(HookRun) r = { 0 };
+
+		run_hook(&r, NULL, args, input, FALSE);
+		g_test_message("hook with a broken vtierd.conf: %s", r.err);
+		g_assert_cmpint(r.status, ==, 0);
+		g_assert_cmpstr(r.out, ==, "");
+		g_assert_nonnull(strstr(r.err, "not forwarded"));
+		g_assert_nonnull(strstr(r.err, conf));
+		g_assert_nonnull(strstr(r.err, "run/vtier/control"));
+		g_assert_cmpuint(strchr(r.err, '\n') - r.err + 1, ==, strlen(r.err)); /* one line */
+		g_assert_cmpint(r.ms, <, HOOK_LIMIT_MS);
+	}
+	g_unsetenv("VTIER_CONFIG");
+	g_unsetenv("VTIER_SYSROOT");
+	vtier_test_rm_rf(root);
 }
 
 /* vtierd wedged: its socket accepts connections (the backlog) but nobody ever answers. */
@@ -336,6 +384,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/hook/refused-prepare", test_hook_refused_prepare);
 	g_test_add_func("/hook/vtierd-absent", test_hook_vtierd_absent);
 	g_test_add_func("/hook/vtierd-wedged", test_hook_vtierd_wedged);
+	g_test_add_func("/hook/socket-from-config", test_hook_socket_from_config);
 	g_test_add_func("/hook/vtierd-slow", test_hook_vtierd_slow);
 	g_test_add_func("/hook/hostile-argv", test_hook_hostile_argv);
 	g_test_add_func("/hook/hostile-stdin", test_hook_hostile_stdin);

@@ -192,6 +192,54 @@ static void test_explain_hot_split(void)
 	g_assert_true(has_sentence(sentences, "DAMON has no measure of the pair's hot memory yet."));
 }
 
+/* Every "(" a sentence opens, it closes. */
+static void assert_balanced(GPtrArray *sentences)
+{
+	for (guint i = 0; i < sentences->len; i++) {
+		const gchar *text = g_ptr_array_index(sentences, i);
+		gint depth = 0;
+
+		for (const gchar *p = text; *p != '\0'; p++) {
+			depth += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+			g_assert_cmpint(depth, >=, 0);
+		}
+		if (depth != 0)
+			g_test_message("unbalanced: %s", text);
+		g_assert_cmpint(depth, ==, 0);
+	}
+}
+
+/* A host without a sampler: the reason stands in parentheses that close before the colon. */
+static void test_explain_no_sampler(void)
+{
+	g_autoptr(VtierSnapshot) s = vtier_test_snapshot_new();
+	const VtierSnapshotGuest *g = vtier_snapshot_lookup(s, "web-01");
+	g_autoptr(GPtrArray) sentences = NULL;
+
+	g_free(s->sampler_kind);
+	s->sampler_kind = g_strdup("none");
+	g_free(s->sampler_reason);
+	s->sampler_reason = g_strdup("no guest is planned with hot-split");
+	sentences = vtier_explain_guest(s, g);
+	g_assert_true(has_sentence(sentences, "No hardware access sampler is used (no guest is "
+					      "planned with hot-split): DAMON relies on page-table "
+					      "accessed bits."));
+	assert_balanced(sentences);
+	g_clear_pointer(&s->sampler_reason, g_free);
+	g_clear_pointer(&sentences, g_ptr_array_unref);
+	sentences = vtier_explain_guest(s, g);
+	g_assert_true(has_sentence(sentences, "No hardware access sampler is used: DAMON relies"));
+	assert_balanced(sentences);
+	/* and every guest's sentences with the sampler there */
+	g_free(s->sampler_kind);
+	s->sampler_kind = g_strdup("ibs");
+	for (guint i = 0; i < s->guests->len; i++) {
+		g_autoptr(GPtrArray) each = vtier_explain_guest(s, g_ptr_array_index(s->guests, i));
+
+		assert_balanced(each);
+	}
+}
+
 static void test_explain_unmeasured(void)
 {
 	g_autoptr(VtierSnapshot) s = vtier_test_snapshot_new();
@@ -231,6 +279,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/status-render/fit", test_render_fit);
 	g_test_add_func("/status-render/explain/sentences", test_explain_sentences);
 	g_test_add_func("/status-render/explain/unmeasured", test_explain_unmeasured);
+	g_test_add_func("/status-render/explain/no-sampler", test_explain_no_sampler);
 	g_test_add_func("/status-render/explain/hot-split", test_explain_hot_split);
 	g_test_add_func("/status-render/explain/render-hostile", test_explain_render_hostile);
 	return g_test_run();
