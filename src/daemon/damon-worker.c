@@ -72,20 +72,14 @@ static VtierDamonWriter *worker_writer(VtierDamonWorker *w)
 	return w->driver != NULL ? vtier_damon_driver_get_writer(w->driver) : w->dry_writer;
 }
 
-/* A reconcile's writes are logged at notice level; the controller's budgets (a quotas/bytes per
- * guest and a commit, every interval while guests ramp: ~1 line per guest per second at 100
- * guests) at debug level, with the same text. */
-static void log_dry_run_writes(VtierDamonWorker *w, gboolean budgets)
+static void log_dry_run_writes(VtierDamonWorker *w)
 {
 	const GPtrArray *log = vtier_damon_fake_get_log(w->fake);
 
 	for (guint i = 0; i < log->len; i++) {
 		g_autofree gchar *line = vtier_escape_log(g_ptr_array_index(log, i));
 
-		if (budgets)
-			g_debug("dry run: would write %s", line);
-		else
-			g_message("dry run: would write %s", line);
+		g_message("dry run: would write %s", line);
 	}
 	vtier_damon_fake_clear_log(w->fake); /* logged: a dry run must not grow with every write */
 }
@@ -105,7 +99,7 @@ static void run_apply(VtierDamonWorker *w, VtierDamonJob *job)
 		job->ok = vtier_damon_writer_apply(w->dry_writer, job->model, &result, &job->error);
 	job->cpu_seconds = thread_cpu_seconds() - cpu0;
 	if (w->fake != NULL)
-		log_dry_run_writes(w, job->budgets);
+		log_dry_run_writes(w);
 	job->writes = result.writes;
 	/* where a first move's time goes (docs/controller.md): the apply's own share */
 	g_debug("apply: %u writes, %u EBUSY retries, %u kdamonds staged (%u ms waited) in %.0f ms "

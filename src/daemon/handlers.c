@@ -284,14 +284,7 @@ gboolean vtier_manager_handle_request(const VtierControlRequest *req, JsonNode *
 		break;
 	}
 	case VTIER_CONTROL_CMD_STATUS:
-		/* built once per snapshot (a new one each interval and reconcile), as /metrics:
-		 * at 500 guests the tree is ~25k nodes */
-		if (m->status_json == NULL || m->status_sequence != m->snapshot->sequence) {
-			g_clear_pointer(&m->status_json, json_node_unref);
-			m->status_json = vtier_snapshot_to_json(m->snapshot);
-			m->status_sequence = m->snapshot->sequence;
-		}
-		result = json_node_ref(m->status_json);
+		result = vtier_snapshot_to_json(m->snapshot);
 		break;
 	case VTIER_CONTROL_CMD_DUMP:
 		result = handle_dump(m);

@@ -467,7 +467,6 @@ void vtier_manager_apply_budgets(VtierManager *m)
 	}
 	m->budgets_pending = FALSE;
 	job = vtier_damon_job_new(VTIER_DAMON_JOB_APPLY, budgets_done);
-	job->budgets = TRUE;
 	job->model = vtier_damon_model_copy(m->plan->model);
 	g_hash_table_iter_init(&iter, m->budgets);
 	while (g_hash_table_iter_next(&iter, &key, &value)) {

@@ -61,7 +61,6 @@ struct _VtierDamonJob {
 	VtierDamonModel *model;	  /* apply, audit */
 	GArray *wanted;		  /* status: scheme indexes (guint) */
 	gboolean invalidate;	  /* apply: forget what the writer remembers first */
-	gboolean budgets;	  /* apply: only the controller's budgets changed */
 	/* out */
 	gboolean ok;
 	GError *error;
@@ -178,7 +177,6 @@ struct VtierManager {
 	gchar *last_reconcile_error;
 	GHashTable *logged_errors;   /* host-level error texts logged once */
 	gboolean state_save_failing; /* the last save of the state file failed (logged once) */
-	gchar *state_saved;	     /* vtierd's member as last written, NULL: write next time */
 	guint audit_source;	     /* audit.c's timer */
 	gboolean damon_stat_reported; /* damon_stat found enabled again, reported once */
 
@@ -190,8 +188,6 @@ struct VtierManager {
 	gint64 metrics_scraped;	     /* monotonic time of the last scrape, 0: none yet */
 	guint64 metrics_renders;     /* renderings of snapshots (tests) */
 	gchar *metrics_error;	     /* why /metrics is not served, NULL when it is (or off) */
-	JsonNode *status_json;	     /* the status reply, of snapshot status_sequence */
-	guint64 status_sequence;
 };
 
 /* interval.c: a decision's budgets reached the kernel @lag_us after it was taken. */

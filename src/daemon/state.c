@@ -117,35 +117,22 @@ gboolean vtier_manager_state_save(VtierManager *m, GError **error)
 	return TRUE;
 }
 
-/* Every reconcile saves; most change nothing of vtierd's member (no guest came or went). The
- * file is read, parsed and written (fsync'd) only when the member differs from the last one
- * written, or the file is gone (or no longer a file): at 500 guests that read + parse + write was a third of the
- * bench's CPU (perf), every reconcile and every attach. */
 static gboolean state_write(VtierManager *m, GError **error)
 {
 	g_autofree gchar *path = state_path(m);
 	g_autofree gchar *dir = g_path_get_dirname(path);
-	g_autoptr(JsonNode) root = NULL;
-	g_autoptr(JsonNode) mine = json_node_new(JSON_NODE_OBJECT);
-	JsonObject *obj = json_object_new();
+	g_autoptr(JsonNode) root = read_root(path);
+	JsonObject *mine = json_object_new();
 	g_autofree gchar *text = NULL;
-	g_autofree gchar *member = NULL;
 	g_autoptr(GError) local = NULL;
 
-	json_object_set_member(obj, "slots", vtier_plan_slots_to_json(m->slots));
-	json_object_set_member(obj, "attached", attached_to_json(m));
-	json_node_take_object(mine, obj);
-	member = vtier_json_to_data(mine);
-	if (m->state_saved != NULL && g_str_equal(member, m->state_saved) &&
-	    g_file_test(path, G_FILE_TEST_IS_REGULAR))
-		return TRUE;
-	g_clear_pointer(&m->state_saved, g_free);
-	root = read_root(path);
 	if (root == NULL) {
 		root = json_node_new(JSON_NODE_OBJECT);
 		json_node_take_object(root, json_object_new());
 	}
-	json_object_set_member(json_node_get_object(root), "vtierd", g_steal_pointer(&mine));
+	json_object_set_member(mine, "slots", vtier_plan_slots_to_json(m->slots));
+	json_object_set_member(mine, "attached", attached_to_json(m));
+	json_object_set_object_member(json_node_get_object(root), "vtierd", mine);
 	text = vtier_json_to_data(root);
 	if (g_mkdir_with_parents(dir, 0755) != 0) {
 		vtier_error_set_errno(error, errno, "cannot create %s", dir);
@@ -157,7 +144,6 @@ static gboolean state_write(VtierManager *m, GError **error)
 			    local->message);
 		return FALSE;
 	}
-	m->state_saved = g_steal_pointer(&member);
 	return TRUE;
 }
 

@@ -4,7 +4,6 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <string.h>
-#include <utime.h>
 
 #include "common/error.h"
 #include "common/paths.h"
@@ -562,57 +561,6 @@ static void test_state_unwritable(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(g_hash_table_size(f->m->errors_total), >, 0);
 }
 
-/* A reconcile that changes nothing of vtierd's member leaves the state file alone (it was
- * read, parsed and rewritten every reconcile); a change, or a file gone, writes it again. */
-static void test_state_unchanged(Fixture *f, gconstpointer data)
-{
-	g_autofree gchar *state = vtier_path_build(VTIER_PATH_VTIER_RUN, "dry-run-state.json", NULL);
-	g_autoptr(GError) error = NULL;
-	struct utimbuf old = { .actime = 1, .modtime = 1 };
-	GStatBuf st;
-
-	(void)data;
-	g_assert_true(attach(f->m, 0, NULL, &error));
-	settle(f->m);
-	g_assert_cmpint(g_utime(state, &old), ==, 0); /* a write would give it a new mtime */
-	g_assert_true(vtier_manager_reconcile_now(f->m, &error));
-	g_assert_no_error(error);
-	g_assert_cmpint(g_stat(state, &st), ==, 0);
-	g_assert_cmpint(st.st_mtime, ==, 1);
-	g_assert_true(attach(f->m, 1, NULL, &error));
-	settle(f->m);
-	g_assert_cmpint(g_stat(state, &st), ==, 0);
-	g_assert_cmpint(st.st_mtime, >, 1);
-	g_assert_cmpint(g_unlink(state), ==, 0);
-	g_assert_true(vtier_manager_reconcile_now(f->m, &error));
-	g_assert_true(g_file_test(state, G_FILE_TEST_IS_REGULAR));
-}
-
-/* status is encoded once per snapshot, and follows a new one. */
-static void test_status_cached(Fixture *f, gconstpointer data)
-{
-	g_autoptr(VtierControlRequest) req = vtier_control_request_new(VTIER_CONTROL_CMD_STATUS);
-	g_autoptr(GError) error = NULL;
-	g_autoptr(JsonNode) a = NULL;
-	g_autoptr(JsonNode) b = NULL;
-	g_autoptr(JsonNode) c = NULL;
-
-	(void)data;
-	g_assert_true(attach(f->m, 0, NULL, &error));
-	settle(f->m);
-	a = request(f->m, req, &error);
-	b = request(f->m, req, &error);
-	g_assert_true(json_node_get_object(a) == json_node_get_object(b));
-	g_assert_true(attach(f->m, 1, NULL, &error));
-	settle(f->m);
-	c = request(f->m, req, &error);
-	g_assert_no_error(error);
-	g_assert_true(json_node_get_object(a) != json_node_get_object(c));
-	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(
-				 json_node_get_object(c), "guests")),
-			 ==, 2);
-}
-
 /* Attaching @pid as @name is refused with the protocol's conflict error, @message in it. */
 static void assert_attach_conflict(VtierManager *m, const gchar *name, gint pid,
 				   const gchar *message)
@@ -883,10 +831,6 @@ int main(int argc, char **argv)
 	g_test_add("/daemon/attach-saved", Fixture, NULL, fixture_setup, test_attach_saved,
 		   fixture_teardown);
 	g_test_add("/daemon/state-unwritable", Fixture, NULL, fixture_setup, test_state_unwritable,
-		   fixture_teardown);
-	g_test_add("/daemon/state-unchanged", Fixture, NULL, fixture_setup, test_state_unchanged,
-		   fixture_teardown);
-	g_test_add("/daemon/status-cached", Fixture, NULL, fixture_setup, test_status_cached,
 		   fixture_teardown);
 	g_test_add("/daemon/attach-errors", Fixture, NULL, fixture_setup, test_attach_errors,
 		   fixture_teardown);

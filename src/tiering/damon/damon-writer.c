@@ -411,13 +411,11 @@ static void prepare_before_lists(Apply *a)
 	}
 }
 
-/* One pass: files, then state commands. Appends one action per kdamond to result->actions.
- * @rendered: @model's entries when the caller has them (taken), else NULL. */
-static gboolean apply_once(VtierDamonWriter *w, const VtierDamonModel *model, GPtrArray *rendered,
+/* One pass: files, then state commands. Appends one action per kdamond to result->actions. */
+static gboolean apply_once(VtierDamonWriter *w, const VtierDamonModel *model,
 			   VtierDamonApplyResult *result, GError **error)
 {
-	g_autoptr(GPtrArray) entries =
-		rendered != NULL ? rendered : vtier_damon_render_entries(model, w->features, error);
+	g_autoptr(GPtrArray) entries = vtier_damon_render_entries(model, w->features, error);
 	g_autoptr(GArray) running = g_array_new(FALSE, TRUE, sizeof(gboolean));
 	g_autoptr(GArray) changed = g_array_new(FALSE, TRUE, sizeof(guint));
 	Apply a = { w, model, result, running, changed };
@@ -489,7 +487,7 @@ static gboolean apply_staged(VtierDamonWriter *w, const VtierDamonModel *model,
 {
 	g_autoptr(GArray) first = NULL;
 
-	if (!apply_once(w, staged, NULL, result, error))
+	if (!apply_once(w, staged, result, error))
 		return FALSE;
 	first = g_steal_pointer(&result->actions);
 	result->actions = g_array_new(FALSE, TRUE, sizeof(VtierDamonStateAction));
@@ -499,7 +497,7 @@ static gboolean apply_staged(VtierDamonWriter *w, const VtierDamonModel *model,
 		result->staged, wait_ms);
 	vtier_damon_writer_wait(w, wait_ms);
 	result->staged_wait_ms = wait_ms;
-	if (!apply_once(w, model, NULL, result, error))
+	if (!apply_once(w, model, result, error))
 		return FALSE;
 	/* what this apply did to each kdamond: `on` for the staged ones */
 	for (guint k = 0; k < first->len && k < result->actions->len; k++) {
@@ -542,8 +540,7 @@ gboolean vtier_damon_writer_apply(VtierDamonWriter *w, const VtierDamonModel *mo
 	}
 	if (staged != NULL)
 		return apply_staged(w, model, staged, wait_ms, result, error);
-	/* rendered once: a plan of 500 guests is ~50k entries */
-	return apply_once(w, model, g_steal_pointer(&entries), result, error);
+	return apply_once(w, model, result, error);
 }
 
 gboolean vtier_damon_writer_stop(VtierDamonWriter *w, GError **error)
