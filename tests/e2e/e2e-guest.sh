@@ -314,6 +314,19 @@ scheme_files() { # MEMCG
 			"$admin/kdamonds/0/contexts/0/schemes/$i" 2>/dev/null
 	done | sort
 }
+# scheme_files once two reads 1 s apart agree (up to 10 tries): a read that races vtierd's apply
+# (a commit, a budget write) can see a scheme's files half rewritten; the last read otherwise
+stable_scheme_files() { # MEMCG
+	local a b i
+	a=$(scheme_files "$1")
+	for i in $(seq 10); do
+		snooze 1
+		b=$(scheme_files "$1")
+		[ "$a" = "$b" ] && break
+		a=$b
+	done
+	echo "$b"
+}
 # The hot set of guest NAME as QEMU's virtual addresses: guest-physical [a, b) from its console
 # plus the start of its RAM block, the anonymous mapping of exactly its memory size.
 hot_range() { # NAME PID MIB
@@ -471,7 +484,7 @@ done
 check $? "vtierd took $a's new policy (status target $(fact target) bp)"
 converge $a "$amemcg" "$retarget" "$converge_s" "$out/curve-$a-$retarget.txt"
 check $? "$a's fast share moved to $retarget% +-2 points (within it from ${CONVERGED_AT:-never} s; $(tenths $LAST)% at the end)"
-a_files=$(scheme_files "$amemcg")
+a_files=$(stable_scheme_files "$amemcg")
 
 # ---- guest B while A runs ----
 b=e2e-b b_mib=192 b_hot=32
@@ -479,13 +492,13 @@ define_guest $b $b_mib $b_hot "$(policy 40)" && start_guest $b
 check $? "second guest $b ($b_mib MiB, hot $b_hot MiB, ratio 40%) started while $a runs" \
 	"$(cat "$work/$b.define" "$work/$b.start" 2>/dev/null)"
 bpid=$(cat /run/libvirt/qemu/$b.pid 2>/dev/null)
-for _ in $(seq 40); do
+b_schemes=
+for _ in $(seq 120); do
 	guest_facts $b >"$work/facts" 2>/dev/null && [ "$(fact memcg)" != None ] && [ -n "$(fact memcg)" ] &&
-		[ -n "$(schemes_of "$(fact memcg)")" ] && break
+		b_schemes=$(schemes_of "$(fact memcg)") && [ -n "$b_schemes" ] && break
 	snooze 0.5
 done
 bmemcg=$(fact memcg)
-b_schemes=$(schemes_of "$bmemcg")
 note "$b: pid $bpid memcg $bmemcg schemes $(echo "$b_schemes" | tr '\n' ';')"
 [ "$(fact pid)" = "$bpid" ] && [ -n "$b_schemes" ] &&
 	[ -z "$(comm -12 <(echo "$a_schemes" | cut -d' ' -f1 | sort) <(echo "$b_schemes" | cut -d' ' -f1 | sort))" ]
@@ -494,9 +507,10 @@ ORIGIN=${STARTED_US:-} WATCH_CG=$amemcg WATCH_PCT=$retarget converge $b "$bmemcg
 check $? "$b's fast share reached 40% +-2 points (seconds from virsh start) (within it from ${CONVERGED_AT:-never} s; $(tenths $LAST)% at the end)"
 [ "$WATCH_MAX_DEV" -le 20 ]
 check $? "$a stayed at $retarget% +-2 points while $b converged (worst deviation $(tenths "$WATCH_MAX_DEV") points)"
-[ "$(scheme_files "$amemcg")" = "$a_files" ]
+a_after=$(stable_scheme_files "$amemcg")
+[ "$a_after" = "$a_files" ]
 check $? "$a's schemes unchanged by $b's start (same indexes, actions, filters)" \
-	"$(diff <(echo "$a_files") <(scheme_files "$amemcg") | head -5)"
+	"$(diff <(echo "$a_files") <(echo "$a_after") | head -5)"
 
 # ---- virsh destroy ----
 virsh -q -c "$uri" destroy $a >"$work/destroy.out" 2>&1
