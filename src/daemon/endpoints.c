@@ -50,43 +50,106 @@ static gboolean start_control(VtierManager *m, GError **error)
 	return TRUE;
 }
 
-/* While someone scrapes (a scrape in the last METRICS_SCRAPED_S), the snapshot is rendered as it
- * is published (once a controller interval, and at the end of a reconcile): a scrape then copies
- * text, whatever the number of guests, instead of rendering in the loop while the scraper waits.
- * Nobody scraping, nothing is rendered (1.6 ms a second at 100 guests would be most of an idle
- * vtierd's CPU) and the first scrape renders the snapshot it finds. */
+/* What the /metrics thread serves: the snapshot vtierd published last (a reference; a published
+ * snapshot is never changed) and its text. Rendering happens in that thread, never in vtierd's
+ * loop: while someone scrapes (a scrape in the last METRICS_SCRAPED_S), each snapshot is rendered
+ * as soon as it is published (once a controller interval, and at the end of a reconcile), so a
+ * scrape copies text whatever the number of guests. Nobody scraping, nothing is rendered (1.6 ms
+ * a second at 100 guests would be most of an idle vtierd's CPU) and the first scrape renders the
+ * snapshot it finds. */
 #define METRICS_SCRAPED_S 120
 
-static void metrics_render(VtierManager *m)
+typedef struct {
+	GMutex lock;
+	VtierSnapshot *snapshot; /* NULL before the first */
+	gchar *text;		 /* snapshot `sequence` rendered, or NULL */
+	guint64 sequence;
+	gint64 scraped;		 /* monotonic time of the last scrape, 0: none yet */
+	guint64 renders;	 /* renderings (tests) */
+} MetricsFeed;
+
+static void feed_free(MetricsFeed *feed)
 {
-	g_free(m->metrics_text);
-	m->metrics_text = vtier_metrics_render(m->snapshot);
-	m->metrics_sequence = m->snapshot->sequence;
-	m->metrics_renders++;
+	vtier_snapshot_free(feed->snapshot);
+	g_free(feed->text);
+	g_mutex_clear(&feed->lock);
+	g_free(feed);
+}
+
+/* In the /metrics thread (the only one that renders): the text of the latest snapshot, rendered
+ * unless it was already; a copy of it for a scrape, NULL otherwise and before the first. */
+static gchar *feed_text(MetricsFeed *feed, gboolean scrape)
+{
+	g_autoptr(VtierSnapshot) snapshot = NULL;
+	gchar *text = NULL;
+
+	g_mutex_lock(&feed->lock);
+	if (scrape)
+		feed->scraped = g_get_monotonic_time();
+	if (feed->snapshot == NULL || (feed->text != NULL &&
+				       feed->sequence == feed->snapshot->sequence)) {
+		if (scrape && feed->text != NULL)
+			text = g_strdup(feed->text);
+		g_mutex_unlock(&feed->lock);
+		return text;
+	}
+	snapshot = vtier_snapshot_ref(feed->snapshot);
+	g_mutex_unlock(&feed->lock);
+	text = vtier_metrics_render(snapshot);
+	g_mutex_lock(&feed->lock);
+	g_free(feed->text);
+	feed->text = text;
+	feed->sequence = snapshot->sequence;
+	feed->renders++;
+	text = scrape ? g_strdup(text) : NULL;
+	g_mutex_unlock(&feed->lock);
+	return text;
+}
+
+static gboolean feed_render(gpointer data)
+{
+	feed_text(data, FALSE);
+	return G_SOURCE_REMOVE;
 }
 
 void vtier_manager_metrics_publish(VtierManager *m)
 {
+	MetricsFeed *feed = m->metrics_feed;
+	VtierSnapshot *old;
+	gboolean scraped;
+
 	if (m->metrics == NULL || m->snapshot == NULL)
 		return;
-	if (m->metrics_scraped != 0 &&
-	    g_get_monotonic_time() - m->metrics_scraped < METRICS_SCRAPED_S * G_USEC_PER_SEC)
-		metrics_render(m);
-	else
-		g_clear_pointer(&m->metrics_text, g_free);
+	g_mutex_lock(&feed->lock);
+	old = feed->snapshot;
+	feed->snapshot = vtier_snapshot_ref(m->snapshot);
+	scraped = feed->scraped != 0 &&
+		  g_get_monotonic_time() - feed->scraped < METRICS_SCRAPED_S * G_USEC_PER_SEC;
+	if (!scraped)
+		g_clear_pointer(&feed->text, g_free);
+	g_mutex_unlock(&feed->lock);
+	vtier_snapshot_free(old);
+	if (scraped)
+		vtier_metrics_server_invoke(m->metrics, feed_render, feed);
+}
+
+guint64 vtier_manager_metrics_renders(VtierManager *m)
+{
+	MetricsFeed *feed = m->metrics_feed;
+	guint64 renders;
+
+	if (feed == NULL)
+		return 0;
+	g_mutex_lock(&feed->lock);
+	renders = feed->renders;
+	g_mutex_unlock(&feed->lock);
+	return renders;
 }
 
 /* NULL (503) only before the first snapshot, which vtierd publishes as it starts. */
 static gchar *serve_metrics(gpointer user_data)
 {
-	VtierManager *m = user_data;
-
-	if (m->snapshot == NULL)
-		return NULL;
-	m->metrics_scraped = g_get_monotonic_time();
-	if (m->metrics_text == NULL || m->metrics_sequence != m->snapshot->sequence)
-		metrics_render(m);
-	return g_strdup(m->metrics_text);
+	return feed_text(user_data, TRUE);
 }
 
 /* A port in use must not stop tiering: vtierd runs without /metrics, says why in the log and in
@@ -96,7 +159,11 @@ static void start_metrics(VtierManager *m)
 	g_autofree gchar *listen = vtier_config_get_string(m->config, "metrics", "listen");
 	g_autoptr(GError) error = NULL;
 
-	m->metrics = vtier_metrics_server_new(listen, serve_metrics, m, &error);
+	MetricsFeed *feed = g_new0(MetricsFeed, 1);
+
+	g_mutex_init(&feed->lock);
+	m->metrics_feed = feed;
+	m->metrics = vtier_metrics_server_new(listen, serve_metrics, feed, &error);
 	g_clear_pointer(&m->metrics_error, g_free);
 	if (m->metrics != NULL) {
 		g_autofree gchar *url = vtier_metrics_server_get_url(m->metrics);
@@ -120,8 +187,9 @@ gboolean vtier_manager_endpoints_start(VtierManager *m, GError **error)
 
 void vtier_manager_endpoints_stop(VtierManager *m)
 {
+	/* the server first: its thread may still use the feed until it is joined */
 	g_clear_pointer((VtierMetricsServer **)&m->metrics, vtier_metrics_server_free);
+	g_clear_pointer((MetricsFeed **)&m->metrics_feed, feed_free);
 	g_clear_pointer((VtierControlServer **)&m->control, vtier_control_server_free);
-	g_clear_pointer(&m->metrics_text, g_free);
 	g_clear_pointer(&m->metrics_error, g_free);
 }

@@ -545,8 +545,8 @@ static void measure_guests(VtierManager *m, gboolean with_controller,
 	if (with_controller && inputs->len > 0)
 		run_controller(m, seats, inputs);
 	if (with_controller) {
-		m->snapshot->kdamond_up = have_status && status->running;
-		m->snapshot->kdamond_pid = have_status && status->running ? status->pid : -1;
+		m->kdamond_up = have_status && status->running;
+		m->kdamond_pid = have_status && status->running ? status->pid : -1;
 	}
 }
 

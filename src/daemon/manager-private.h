@@ -166,7 +166,10 @@ struct VtierManager {
 	gint64 next_retry_us;
 
 	/* observation */
-	VtierSnapshot *snapshot;     /* the latest, served by status/dump/metrics */
+	VtierSnapshot *snapshot;     /* the latest, served by status/dump/metrics: never changed
+				      * once published (the /metrics thread reads it) */
+	gboolean kdamond_up;	     /* as the last interval read it */
+	gint kdamond_pid;	     /* -1: not running */
 	guint64 reconciles;
 	gdouble apply_cpu_seconds;   /* CPU spent in the DAMON writer (bench) */
 	guint64 commits;
@@ -183,10 +186,7 @@ struct VtierManager {
 	/* control */
 	gpointer control;	     /* VtierControlServer */
 	gpointer metrics;	     /* VtierMetricsServer */
-	gchar *metrics_text;	     /* snapshot metrics_sequence rendered, or NULL */
-	guint64 metrics_sequence;
-	gint64 metrics_scraped;	     /* monotonic time of the last scrape, 0: none yet */
-	guint64 metrics_renders;     /* renderings of snapshots (tests) */
+	gpointer metrics_feed;	     /* MetricsFeed (endpoints.c): shared with its thread */
 	gchar *metrics_error;	     /* why /metrics is not served, NULL when it is (or off) */
 };
 
@@ -287,8 +287,11 @@ gboolean vtier_manager_state_check(VtierManager *m);
 /* endpoints.c: the control socket and the /metrics endpoint. */
 gboolean vtier_manager_endpoints_start(VtierManager *m, GError **error);
 void vtier_manager_endpoints_stop(VtierManager *m);
-/* Renders the snapshot just published for /metrics while it is scraped (endpoints.c). */
+/* Hands the snapshot just published to the /metrics thread, which renders it there while it is
+ * scraped (endpoints.c). */
 void vtier_manager_metrics_publish(VtierManager *m);
+/* How many snapshots the /metrics thread rendered (tests). */
+guint64 vtier_manager_metrics_renders(VtierManager *m);
 
 void vtier_daemon_guest_set_result(VtierDaemonGuest *guest, const VtierPlanGuestResult *result);
 

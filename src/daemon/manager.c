@@ -54,6 +54,7 @@ VtierManager *vtier_manager_new(const VtierManagerOptions *options, GError **err
 		m->commit_seconds = vtier_histogram_copy(proto->commit_seconds);
 	}
 	m->snapshot = vtier_snapshot_new();
+	m->kdamond_pid = -1;
 	return g_steal_pointer(&m);
 }
 

@@ -161,10 +161,10 @@ void vtier_manager_snapshot_fill_host(VtierManager *m)
 	s->interval_ms = (guint)vtier_config_get_u64(m->config, "daemon", "interval_ms");
 	s->dry_run = m->options.dry_run;
 	s->sysroot = g_strdup(vtier_paths_get_sysroot());
-	s->kdamond_up = old->kdamond_up;
-	s->kdamond_pid = old->kdamond_pid;
+	s->kdamond_up = m->kdamond_up;
+	s->kdamond_pid = m->kdamond_pid;
 	g_free(s->kdamond_state);
-	s->kdamond_state = g_strdup(kdamond_state(m, old->kdamond_up));
+	s->kdamond_state = g_strdup(kdamond_state(m, m->kdamond_up));
 	g_free(s->sampler_kind);
 	s->sampler_kind = g_strdup(plan_uses_perf_events(m) && m->sampler != NULL
 					   ? vtier_sampler_kind_to_string(m->sampler->kind)

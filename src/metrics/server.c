@@ -14,15 +14,29 @@
 #define DEADLINE_S	15
 #define MAX_CONNECTIONS 16
 
+/* The server lives in its own thread, on its own main context: a scrape is answered while
+ * vtierd's loop is busy (a reconcile at 500 guests, a DAMON commit), and nothing a client does
+ * reaches that loop. Everything below runs in that thread, except the public functions at the
+ * end (the caller's). */
 struct _VtierMetricsServer {
 	SoupServer *soup;
-	GInetSocketAddress *address; /* the one bound (real port) */
+	GInetSocketAddress *address; /* the one bound (real port); set before new() returns */
 	VtierMetricsSource source;
 	gpointer user_data;
 	GHashTable *connections; /* GSocket * -> Tracked * */
-	guint io_timeout_s;
+	guint io_timeout_s;	 /* set_limits() writes these atomically */
 	guint deadline_s;
 	guint max_connections;
+	GMainContext *context;
+	GMainLoop *loop;
+	GThread *thread;
+	/* start-up, handed from the thread to new() */
+	GMutex lock;
+	GCond started;
+	gboolean start_done;
+	GSocketAddress *listen_address;
+	const gchar *listen;
+	GError *start_error;
 };
 
 /* A connection libsoup accepted. libsoup 3.2 (Debian 12's 3.2.2) does not watch a kept-alive
@@ -35,17 +49,19 @@ struct _VtierMetricsServer {
  * one makes room. */
 typedef struct {
 	VtierMetricsServer *server;
-	GSocket *socket; /* a reference */
-	guint deadline;
-	gint64 since;	 /* monotonic time it was accepted */
+	GSocket *socket;   /* a reference */
+	GSource *deadline; /* attached to the server's context, or NULL once fired */
+	gint64 since;	   /* monotonic time it was accepted */
 } Tracked;
 
 static void tracked_free(gpointer data)
 {
 	Tracked *t = data;
 
-	if (t->deadline != 0)
-		g_source_remove(t->deadline);
+	if (t->deadline != NULL) {
+		g_source_destroy(t->deadline);
+		g_source_unref(t->deadline);
+	}
 	g_object_unref(t->socket);
 	g_free(t);
 }
@@ -56,10 +72,10 @@ static gboolean connection_deadline(gpointer data)
 
 	if (!g_socket_is_closed(t->socket)) {
 		g_debug("closing a /metrics connection still open after %u s",
-			t->server->deadline_s);
+			g_atomic_int_get(&t->server->deadline_s));
 		g_socket_shutdown(t->socket, TRUE, TRUE, NULL);
 	}
-	t->deadline = 0;
+	g_clear_pointer(&t->deadline, g_source_unref);
 	g_hash_table_remove(t->server->connections, t->socket);
 	return G_SOURCE_REMOVE;
 }
@@ -85,7 +101,8 @@ static void evict_oldest(VtierMetricsServer *self)
 	}
 	if (oldest == NULL)
 		return;
-	g_debug("%u /metrics connections open: closing the oldest", self->max_connections);
+	g_debug("%u /metrics connections open: closing the oldest",
+		g_hash_table_size(self->connections));
 	g_socket_shutdown(oldest->socket, TRUE, TRUE, NULL);
 	g_hash_table_remove(self->connections, oldest->socket);
 }
@@ -129,14 +146,17 @@ static void request_started(SoupServer *soup, SoupServerMessage *msg, gpointer d
 	if (socket == NULL || g_hash_table_contains(self->connections, socket))
 		return;
 	g_hash_table_foreach_remove(self->connections, tracked_closed, NULL);
-	while (g_hash_table_size(self->connections) >= self->max_connections)
+	while (g_hash_table_size(self->connections) >=
+	       (guint)g_atomic_int_get(&self->max_connections))
 		evict_oldest(self);
-	g_socket_set_timeout(socket, self->io_timeout_s);
+	g_socket_set_timeout(socket, g_atomic_int_get(&self->io_timeout_s));
 	t = g_new0(Tracked, 1);
 	t->server = self;
 	t->socket = g_object_ref(socket);
 	t->since = g_get_monotonic_time();
-	t->deadline = g_timeout_add_seconds(self->deadline_s, connection_deadline, t);
+	t->deadline = g_timeout_source_new_seconds(g_atomic_int_get(&self->deadline_s));
+	g_source_set_callback(t->deadline, connection_deadline, t, NULL);
+	g_source_attach(t->deadline, self->context);
 	g_hash_table_insert(self->connections, socket, t);
 }
 
@@ -163,6 +183,34 @@ static gboolean server_listen(VtierMetricsServer *self, GSocketAddress *address,
 	return TRUE;
 }
 
+/* The server's thread: listens, says how that went, then serves until its loop is quit. */
+static gpointer server_thread(gpointer data)
+{
+	VtierMetricsServer *self = data;
+	gboolean ok;
+
+	g_main_context_push_thread_default(self->context);
+	self->soup = soup_server_new("server-header", "vtierd", NULL);
+	soup_server_add_handler(self->soup, NULL, serve, self, NULL);
+	g_signal_connect(self->soup, "request-started", G_CALLBACK(request_started), self);
+	ok = server_listen(self, self->listen_address, self->listen, &self->start_error);
+	g_mutex_lock(&self->lock);
+	self->start_done = TRUE;
+	g_cond_signal(&self->started);
+	g_mutex_unlock(&self->lock);
+	if (ok)
+		g_main_loop_run(self->loop);
+	g_signal_handlers_disconnect_by_data(self->soup, self);
+	soup_server_disconnect(self->soup);
+	g_clear_object(&self->soup);
+	g_hash_table_remove_all(self->connections); /* deadlines, references */
+	/* what the disconnect left pending (closing connections) runs here, not in another loop */
+	while (g_main_context_iteration(self->context, FALSE))
+		;
+	g_main_context_pop_thread_default(self->context);
+	return NULL;
+}
+
 VtierMetricsServer *vtier_metrics_server_new(const gchar *listen, VtierMetricsSource source,
 					     gpointer user_data, GError **error)
 {
@@ -180,28 +228,46 @@ VtierMetricsServer *vtier_metrics_server_new(const gchar *listen, VtierMetricsSo
 	self->deadline_s = DEADLINE_S;
 	self->max_connections = MAX_CONNECTIONS;
 	self->connections = g_hash_table_new_full(NULL, NULL, NULL, tracked_free);
-	self->soup = soup_server_new("server-header", "vtierd", NULL);
-	soup_server_add_handler(self->soup, NULL, serve, self, NULL);
-	g_signal_connect(self->soup, "request-started", G_CALLBACK(request_started), self);
-	if (!server_listen(self, address, listen, error))
-		return NULL;
+	self->context = g_main_context_new();
+	self->loop = g_main_loop_new(self->context, FALSE);
+	g_mutex_init(&self->lock);
+	g_cond_init(&self->started);
+	self->listen_address = address;
+	self->listen = listen;
+	self->thread = g_thread_new("vtierd-metrics", server_thread, self);
+	g_mutex_lock(&self->lock);
+	while (!self->start_done)
+		g_cond_wait(&self->started, &self->lock);
+	g_mutex_unlock(&self->lock);
+	self->listen_address = NULL;
+	self->listen = NULL;
+	if (self->start_error != NULL) {
+		g_propagate_error(error, g_steal_pointer(&self->start_error));
+		return NULL; /* the autoptr joins the thread, which has ended */
+	}
 	return g_steal_pointer(&self);
+}
+
+static gboolean quit_loop(gpointer data)
+{
+	g_main_loop_quit(data);
+	return G_SOURCE_REMOVE;
 }
 
 void vtier_metrics_server_free(VtierMetricsServer *server)
 {
 	if (server == NULL)
 		return;
-	if (server->soup != NULL)
-		g_signal_handlers_disconnect_by_data(server->soup, server);
-	if (server->soup != NULL) {
-		soup_server_disconnect(server->soup);
-		g_object_unref(server->soup);
+	if (server->thread != NULL) {
+		g_main_context_invoke(server->context, quit_loop, server->loop);
+		g_thread_join(server->thread);
 	}
-	if (server->connections != NULL) {
-		g_hash_table_remove_all(server->connections); /* deadlines, references */
-		g_hash_table_unref(server->connections);
-	}
+	g_clear_pointer(&server->connections, g_hash_table_unref);
+	g_clear_pointer(&server->loop, g_main_loop_unref);
+	g_clear_pointer(&server->context, g_main_context_unref);
+	g_clear_error(&server->start_error);
+	g_mutex_clear(&server->lock);
+	g_cond_clear(&server->started);
 	g_clear_object(&server->address);
 	g_free(server);
 }
@@ -224,7 +290,12 @@ gchar *vtier_metrics_server_get_url(const VtierMetricsServer *server)
 void vtier_metrics_server_set_limits(VtierMetricsServer *server, guint io_timeout_s,
 				     guint deadline_s, guint max_connections)
 {
-	server->io_timeout_s = io_timeout_s;
-	server->deadline_s = deadline_s;
-	server->max_connections = max_connections;
+	g_atomic_int_set(&server->io_timeout_s, io_timeout_s);
+	g_atomic_int_set(&server->deadline_s, deadline_s);
+	g_atomic_int_set(&server->max_connections, max_connections);
+}
+
+void vtier_metrics_server_invoke(VtierMetricsServer *server, GSourceFunc function, gpointer data)
+{
+	g_main_context_invoke(server->context, function, data);
 }

@@ -4,16 +4,17 @@
 #include <gio/gio.h>
 
 /*
- * The /metrics HTTP endpoint: libsoup-3.0 on the thread-default (vtierd: the default) main
- * context. GET /metrics answers with the text @source returns (NULL: 503, no snapshot yet); every
- * other path is 404 and every other method 405. Connections are kept alive between scrapes, but a
- * client cannot hold vtierd: each connection has an I/O timeout, a deadline after which it is shut
- * down whatever it does, and connections beyond a small limit are closed at once.
+ * The /metrics HTTP endpoint: libsoup-3.0 in a thread of its own, on its own main context, so a
+ * scrape never waits for vtierd's loop nor holds it. GET /metrics answers with the text @source
+ * returns (NULL: 503, no snapshot yet); every other path is 404 and every other method 405. Every
+ * response says "Connection: close", and a client cannot hold the endpoint: each connection has
+ * an I/O timeout, a deadline after which it is shut down whatever it does, and at a small limit
+ * of open connections the oldest is closed.
  */
 
 /* Returns the text to serve, newly allocated, or NULL when there is nothing to serve yet. Called
- * in the main loop for every scrape: it must not block nor render (vtierd copies the text it
- * rendered when it published its last snapshot). */
+ * in the server's thread for every scrape: it must be thread-safe and must not block (vtierd
+ * renders the snapshot it last published, once, and copies that text for every scrape). */
 typedef gchar *(*VtierMetricsSource)(gpointer user_data);
 
 typedef struct _VtierMetricsServer VtierMetricsServer;
@@ -33,3 +34,8 @@ gchar *vtier_metrics_server_get_url(const VtierMetricsServer *server);
 /* Limits, in seconds and connections (tests shorten the first two). */
 void vtier_metrics_server_set_limits(VtierMetricsServer *server, guint io_timeout_s,
 				     guint deadline_s, guint max_connections);
+
+/* Runs @function(@data) once in the server's thread, soon (g_main_context_invoke()): work that
+ * belongs with the scrapes, such as rendering a snapshot just published. @data must live until
+ * vtier_metrics_server_free() returns. */
+void vtier_metrics_server_invoke(VtierMetricsServer *server, GSourceFunc function, gpointer data);

@@ -238,12 +238,19 @@ VtierSnapshot *vtier_snapshot_new(void)
 	s->errors_total = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	s->reconcile_seconds = vtier_histogram_new(default_bounds, G_N_ELEMENTS(default_bounds));
 	s->commit_seconds = vtier_histogram_new(default_bounds, G_N_ELEMENTS(default_bounds));
+	s->ref_count = 1;
 	return s;
+}
+
+VtierSnapshot *vtier_snapshot_ref(VtierSnapshot *snapshot)
+{
+	g_atomic_int_inc(&snapshot->ref_count);
+	return snapshot;
 }
 
 void vtier_snapshot_free(VtierSnapshot *snapshot)
 {
-	if (snapshot == NULL)
+	if (snapshot == NULL || !g_atomic_int_dec_and_test(&snapshot->ref_count))
 		return;
 	g_free(snapshot->version);
 	g_free(snapshot->sysroot);

@@ -179,11 +179,16 @@ typedef struct {
 	VtierHistogram *reconcile_seconds;
 	VtierHistogram *commit_seconds;
 	gchar *last_reconcile_error; /* NULL when the last reconcile succeeded */
+	gint ref_count;		 /* private: vtier_snapshot_ref(), vtier_snapshot_free() */
 } VtierSnapshot;
 
 /* A snapshot with the default histogram buckets, no guests, no nodes. */
 VtierSnapshot *vtier_snapshot_new(void);
 VtierSnapshot *vtier_snapshot_copy(const VtierSnapshot *snapshot);
+/* A snapshot is shared between threads (vtierd's /metrics thread) only once nobody changes it:
+ * vtier_snapshot_ref() adds an owner, atomically, and vtier_snapshot_free() drops one (the last
+ * frees it). */
+VtierSnapshot *vtier_snapshot_ref(VtierSnapshot *snapshot);
 void vtier_snapshot_free(VtierSnapshot *snapshot);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtierSnapshot, vtier_snapshot_free)
 
