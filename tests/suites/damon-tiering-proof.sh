@@ -17,7 +17,10 @@
 set -uo pipefail
 
 . "$(dirname "$0")/suite-lib.bash"
-kernels=${DAMON_TIERING_PROOF_KERNELS:-7.3 6.18 6.12}
+# CI (CI=true) runs 6.18: damon-tiering.sh drives the same driver on 6.12 and 7.3 (through
+# `vtierctl damon apply`), so each kernel's ABI is proven once per CI run
+if [ "${CI:-}" = true ]; then kernels=${DAMON_TIERING_PROOF_KERNELS:-6.18}
+else kernels=${DAMON_TIERING_PROOF_KERNELS:-7.3 6.18 6.12}; fi
 
 missing=$(lab_missing)
 command -v unshare >/dev/null || missing="$missing unshare (util-linux)"
