@@ -21,18 +21,20 @@
  *                                 serve N guests on LISTEN (default 127.0.0.1:0), rendering the
  *                                 snapshot on every scrape; prints the URL, runs
  *                                 until SIGINT/SIGTERM or SECONDS (default 600) have passed;
- *                                 with BENCH_METRICS_CACHED=1 it renders once and serves copies
+ *                                 with BENCH_METRICS_CACHED=1 it renders once and serves that text
  */
 
-static gchar *render_source(gpointer user_data)
+static GBytes *render_source(gpointer user_data)
 {
-	return vtier_metrics_render(user_data);
+	gchar *text = vtier_metrics_render(user_data);
+
+	return g_bytes_new_take(text, strlen(text));
 }
 
-/* What vtierd does: render once per snapshot, serve copies of that text. */
-static gchar *cached_source(gpointer user_data)
+/* What vtierd does: render once per snapshot, serve a reference to that text. */
+static GBytes *cached_source(gpointer user_data)
 {
-	return g_strdup(user_data);
+	return g_bytes_ref(user_data);
 }
 
 static int cmd_render(guint n)
@@ -75,7 +77,9 @@ static int cmd_serve(guint n, const gchar *listen, guint seconds)
 	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
 	g_autoptr(GError) error = NULL;
 	gboolean cached = g_strcmp0(g_getenv("BENCH_METRICS_CACHED"), "1") == 0;
-	g_autofree gchar *text = cached ? vtier_metrics_render(s) : NULL;
+	g_autofree gchar *rendered = cached ? vtier_metrics_render(s) : NULL;
+	g_autoptr(GBytes) text =
+	    cached ? g_bytes_new_static(rendered, strlen(rendered)) : NULL;
 	g_autoptr(VtierMetricsServer) server =
 	    cached ? vtier_metrics_server_new(listen, cached_source, text, &error)
 		   : vtier_metrics_server_new(listen, render_source, s, &error);

@@ -62,7 +62,7 @@ static gboolean start_control(VtierManager *m, GError **error)
 typedef struct {
 	GMutex lock;
 	VtierSnapshot *snapshot; /* NULL before the first */
-	gchar *text;		 /* snapshot `sequence` rendered, or NULL */
+	GBytes *text;		 /* snapshot `sequence` rendered, or NULL */
 	guint64 sequence;
 	gint64 scraped;		 /* monotonic time of the last scrape, 0: none yet */
 	guint64 renders;	 /* renderings (tests) */
@@ -71,17 +71,18 @@ typedef struct {
 static void feed_free(MetricsFeed *feed)
 {
 	vtier_snapshot_free(feed->snapshot);
-	g_free(feed->text);
+	g_clear_pointer(&feed->text, g_bytes_unref);
 	g_mutex_clear(&feed->lock);
 	g_free(feed);
 }
 
 /* In the /metrics thread (the only one that renders): the text of the latest snapshot, rendered
- * unless it was already; a copy of it for a scrape, NULL otherwise and before the first. */
-static gchar *feed_text(MetricsFeed *feed, gboolean scrape)
+ * unless it was already; a reference to it for a scrape, NULL otherwise and before the first. */
+static GBytes *feed_text(MetricsFeed *feed, gboolean scrape)
 {
 	g_autoptr(VtierSnapshot) snapshot = NULL;
-	gchar *text = NULL;
+	GBytes *text = NULL;
+	gchar *rendered;
 
 	g_mutex_lock(&feed->lock);
 	if (scrape)
@@ -89,19 +90,20 @@ static gchar *feed_text(MetricsFeed *feed, gboolean scrape)
 	if (feed->snapshot == NULL || (feed->text != NULL &&
 				       feed->sequence == feed->snapshot->sequence)) {
 		if (scrape && feed->text != NULL)
-			text = g_strdup(feed->text);
+			text = g_bytes_ref(feed->text);
 		g_mutex_unlock(&feed->lock);
 		return text;
 	}
 	snapshot = vtier_snapshot_ref(feed->snapshot);
 	g_mutex_unlock(&feed->lock);
-	text = vtier_metrics_render(snapshot);
+	rendered = vtier_metrics_render(snapshot);
+	text = g_bytes_new_take(rendered, strlen(rendered));
 	g_mutex_lock(&feed->lock);
-	g_free(feed->text);
+	g_clear_pointer(&feed->text, g_bytes_unref);
 	feed->text = text;
 	feed->sequence = snapshot->sequence;
 	feed->renders++;
-	text = scrape ? g_strdup(text) : NULL;
+	text = scrape ? g_bytes_ref(text) : NULL;
 	g_mutex_unlock(&feed->lock);
 	return text;
 }
@@ -126,7 +128,7 @@ void vtier_manager_metrics_publish(VtierManager *m)
 	scraped = feed->scraped != 0 &&
 		  g_get_monotonic_time() - feed->scraped < METRICS_SCRAPED_S * G_USEC_PER_SEC;
 	if (!scraped)
-		g_clear_pointer(&feed->text, g_free);
+		g_clear_pointer(&feed->text, g_bytes_unref);
 	g_mutex_unlock(&feed->lock);
 	vtier_snapshot_free(old);
 	if (scraped)
@@ -147,7 +149,7 @@ guint64 vtier_manager_metrics_renders(VtierManager *m)
 }
 
 /* NULL (503) only before the first snapshot, which vtierd publishes as it starts. */
-static gchar *serve_metrics(gpointer user_data)
+static GBytes *serve_metrics(gpointer user_data)
 {
 	return feed_text(user_data, TRUE);
 }

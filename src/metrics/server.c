@@ -112,7 +112,7 @@ static void serve(SoupServer *soup, SoupServerMessage *msg, const gchar *path, G
 {
 	VtierMetricsServer *self = data;
 	SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
-	gchar *text;
+	g_autoptr(GBytes) text = NULL;
 
 	soup_message_headers_replace(headers, "Connection", "close");
 	if (g_strcmp0(path, "/metrics") != 0) {
@@ -130,8 +130,8 @@ static void serve(SoupServer *soup, SoupServerMessage *msg, const gchar *path, G
 		return;
 	}
 	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
-	soup_server_message_set_response(msg, VTIER_METRICS_CONTENT_TYPE, SOUP_MEMORY_TAKE, text,
-					 strlen(text));
+	soup_message_headers_replace(headers, "Content-Type", VTIER_METRICS_CONTENT_TYPE);
+	soup_message_body_append_bytes(soup_server_message_get_response_body(msg), text);
 }
 
 /* Every request, and first of all every new connection (a request starts as soon as libsoup

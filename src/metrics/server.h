@@ -12,10 +12,11 @@
  * of open connections the oldest is closed.
  */
 
-/* Returns the text to serve, newly allocated, or NULL when there is nothing to serve yet. Called
- * in the server's thread for every scrape: it must be thread-safe and must not block (vtierd
- * renders the snapshot it last published, once, and copies that text for every scrape). */
-typedef gchar *(*VtierMetricsSource)(gpointer user_data);
+/* Returns the text to serve (a reference the server drops), or NULL when there is nothing to
+ * serve yet. Called in the server's thread for every scrape: it must be thread-safe and must not
+ * block (vtierd renders the snapshot it last published, once, and hands every scrape a reference
+ * to that text). */
+typedef GBytes *(*VtierMetricsSource)(gpointer user_data);
 
 typedef struct _VtierMetricsServer VtierMetricsServer;
 

@@ -107,12 +107,12 @@ static gchar *http(guint16 port, const gchar *request)
 	return g_strdup(c->response->str);
 }
 
-static gchar *fixed_source(gpointer user_data)
+static GBytes *fixed_source(gpointer user_data)
 {
-	return g_strdup(user_data);
+	return g_bytes_new_static(user_data, strlen(user_data));
 }
 
-static gchar *empty_source(gpointer user_data)
+static GBytes *empty_source(gpointer user_data)
 {
 	return NULL;
 }
