@@ -32,32 +32,23 @@ static gint cmp_name(gconstpointer a, gconstpointer b)
 /* The running guests of @conn, each with pid, memcg and node usage where they can be found. */
 static GPtrArray *collect(virConnectPtr conn, const gchar *uri, GError **error)
 {
-	g_autoptr(GPtrArray) guests = g_ptr_array_new_with_free_func((GDestroyNotify)vtier_guest_free);
-	virDomainPtr *doms = NULL;
-	int n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	g_autoptr(GPtrArray) skipped = NULL;
+	GPtrArray *guests = vtier_virt_list_running(conn, uri, FALSE, &skipped, error);
 
-	if (n < 0) {
-		g_set_error(error, VTIER_ERROR, VTIER_ERROR_IO, "cannot list the domains of %s: %s",
-			    uri, vtier_virt_last_error());
+	if (guests == NULL)
 		return NULL;
-	}
-	for (int i = 0; i < n; i++) {
+	for (guint i = 0; i < skipped->len; i++)
+		g_warning("%s", (const gchar *)g_ptr_array_index(skipped, i));
+	for (guint i = 0; i < guests->len; i++) {
+		VtierGuest *guest = g_ptr_array_index(guests, i);
 		g_autoptr(GError) local = NULL;
-		VtierGuest *guest = vtier_virt_guest_from_domain(doms[i], FALSE, &local);
 
-		if (guest == NULL) {
-			g_warning("%s", local->message);
-		} else {
-			/* pid, memcg and usage exist only for local QEMU guests; absence is normal */
-			if (!vtier_memcg_resolve_guest(guest, TRUE, &local))
-				g_debug("%s", local->message);
-			g_ptr_array_add(guests, guest);
-		}
-		virDomainFree(doms[i]);
+		/* pid, memcg and usage exist only for local QEMU guests; absence is normal */
+		if (!vtier_memcg_resolve_guest(guest, TRUE, &local))
+			g_debug("%s", local->message);
 	}
-	g_free(doms);
 	g_ptr_array_sort(guests, cmp_name);
-	return g_steal_pointer(&guests);
+	return guests;
 }
 
 static gchar *format_usage(const VtierGuest *g)

@@ -126,17 +126,17 @@ static void guest_drop(VtierVirtConnection *self, const gchar *uuid)
 		self->cbs.guest_removed(self, guest, self->user_data);
 }
 
-/* The record of a running domain, or NULL (not running, gone, unreadable). */
-static VtierGuest *read_running(VtierVirtConnection *self, virDomainPtr dom)
+/* The record of a running domain, or NULL with the reason in @error (NULL and no error: not
+ * running). */
+static VtierGuest *guest_if_running(virDomainPtr dom, gboolean resolve_memcg, GError **error)
 {
-	g_autoptr(GError) error = NULL;
 	VtierGuest *guest;
 
 	if (virDomainIsActive(dom) != 1)
 		return NULL;
-	guest = vtier_virt_guest_from_domain(dom, self->opts.resolve_memcg, &error);
+	guest = vtier_virt_guest_from_domain(dom, resolve_memcg, error);
 	if (guest == NULL) {
-		g_debug("skipping domain %s: %s", virDomainGetName(dom), error->message);
+		g_prefix_error(error, "domain %s: ", virDomainGetName(dom));
 		return NULL;
 	}
 	if (guest->uuid == NULL) {
@@ -148,6 +148,46 @@ static VtierGuest *read_running(VtierVirtConnection *self, virDomainPtr dom)
 			guest->uuid = g_strdup(guest->name);
 	}
 	return guest;
+}
+
+/* The record of a running domain, or NULL (not running, gone, unreadable). */
+static VtierGuest *read_running(VtierVirtConnection *self, virDomainPtr dom)
+{
+	g_autoptr(GError) error = NULL;
+	VtierGuest *guest = guest_if_running(dom, self->opts.resolve_memcg, &error);
+
+	if (error != NULL)
+		g_debug("skipping %s", error->message);
+	return guest;
+}
+
+GPtrArray *vtier_virt_list_running(virConnectPtr conn, const gchar *uri, gboolean resolve_memcg,
+				   GPtrArray **ret_skipped, GError **error)
+{
+	g_autoptr(GPtrArray) guests = g_ptr_array_new_with_free_func((GDestroyNotify)vtier_guest_free);
+	g_autoptr(GPtrArray) skipped = g_ptr_array_new_with_free_func(g_free);
+	virDomainPtr *doms = NULL;
+	int n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+
+	if (n < 0) {
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_IO, "cannot list the domains of %s: %s",
+			    uri != NULL ? uri : "qemu:///system", vtier_virt_last_error());
+		return NULL;
+	}
+	for (int i = 0; i < n; i++) {
+		g_autoptr(GError) local = NULL;
+		VtierGuest *guest = guest_if_running(doms[i], resolve_memcg, &local);
+
+		if (guest != NULL)
+			g_ptr_array_add(guests, guest);
+		else if (local != NULL)
+			g_ptr_array_add(skipped, g_strdup(local->message));
+		virDomainFree(doms[i]);
+	}
+	g_free(doms);
+	if (ret_skipped != NULL)
+		*ret_skipped = g_steal_pointer(&skipped);
+	return g_steal_pointer(&guests);
 }
 
 void vtier_virt_connection_refresh(VtierVirtConnection *self, const gchar *uuid)
@@ -182,26 +222,23 @@ static GPtrArray *keys_of(GHashTable *table)
 /* Reads every running domain and reconciles the table with it. */
 static gboolean sync_all(VtierVirtConnection *self, GError **error)
 {
-	virDomainPtr *doms = NULL;
 	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GPtrArray) skipped = NULL;
+	g_autoptr(GPtrArray) running =
+	    vtier_virt_list_running(self->conn, self->uri, self->opts.resolve_memcg, &skipped, error);
 	g_autoptr(GPtrArray) known = NULL;
-	int n = virConnectListAllDomains(self->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
 
-	if (n < 0) {
-		g_set_error(error, VTIER_ERROR, VTIER_ERROR_IO, "cannot list domains of %s: %s",
-			    self->uri, vtier_virt_last_error());
+	if (running == NULL)
 		return FALSE;
-	}
-	for (int i = 0; i < n; i++) {
-		VtierGuest *guest = read_running(self, doms[i]);
+	for (guint i = 0; i < skipped->len; i++)
+		g_debug("skipping %s", (const gchar *)g_ptr_array_index(skipped, i));
+	g_ptr_array_set_free_func(running, NULL); /* each guest goes to guest_put() */
+	for (guint i = 0; i < running->len; i++) {
+		VtierGuest *guest = g_ptr_array_index(running, i);
 
-		virDomainFree(doms[i]);
-		if (guest == NULL)
-			continue;
 		g_hash_table_add(seen, g_strdup(guest->uuid));
 		guest_put(self, guest);
 	}
-	g_free(doms);
 	known = keys_of(self->guests);
 	for (guint i = 0; i < known->len; i++) {
 		const gchar *uuid = g_ptr_array_index(known, i);

@@ -60,6 +60,12 @@ void vtier_virt_connection_refresh(VtierVirtConnection *conn, const gchar *uuid)
 virConnectPtr vtier_virt_open(const gchar *uri, gboolean read_only, GError **error);
 /* The message of libvirt's last error in this thread (never NULL). */
 const gchar *vtier_virt_last_error(void);
+/* The running domains of @conn (@uri names it in errors), as guest records (pid and memcg when
+ * @resolve_memcg), in libvirt's order. A domain that cannot be read is left out, with the reason
+ * in @ret_skipped (strings; may be NULL). The one listing of libvirt domains, for vtierd and
+ * vtierctl alike. */
+GPtrArray *vtier_virt_list_running(virConnectPtr conn, const gchar *uri, gboolean resolve_memcg,
+				   GPtrArray **ret_skipped, GError **error);
 /* The guest record of @dom, from its live XML (and pid/memcg when @resolve_memcg). */
 VtierGuest *vtier_virt_guest_from_domain(virDomainPtr dom, gboolean resolve_memcg,
 					 GError **error);
