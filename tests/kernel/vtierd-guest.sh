@@ -17,7 +17,8 @@
 #      PUSH for w1 and the fast share moves toward 50% (2 points below its highest since the
 #      attach within 60 s: the direction is checked, the controller's settling is the
 #      controller-acceptance suite's); `vtierctl status` shown; SIGTERM: exit 0, the kdamond
-#      left running.
+#      left running;
+#   5. with [damon] stop_on_exit=true the next vtierd adopts that kdamond, and SIGTERM stops it.
 # vtierd's logs and a one-line-a-second trace (w1's placement, node0's free memory, kdamond CPU
 # ticks, load) are copied to $LAB_OUT for a failure's diagnosis.
 # HELPERDIR holds lab-workload (default BUILDDIR).
@@ -350,5 +351,21 @@ rc=$?
 [ "$rc" = 0 ] && [ "$(cat $admin/kdamonds/0/state)" = on ]
 check $? "SIGTERM: vtierd exits 0 and leaves its kdamond running ([damon] stop_on_exit=false)" "exit $rc"
 "$b/vtierctl" damon status 2>&1 | sed "s/^/# damon status after SIGTERM: /" | head -6
+
+# ---- 5. [damon] stop_on_exit=true: the next vtierd adopts the kdamond, SIGTERM stops it ----
+echo "stop_on_exit=true" >>"$vt/vtierd.conf" # the file's last group is [damon]
+start_vtierd "$vt/log-4"
+wait_log "$vt/log-4" "running (configuration" 60
+rc=$?
+has "$vt/log-4" "adopted vtier's running kdamond"
+adopted=$?
+term "$vt/log-4"
+trc=$?
+nr=$(cat $admin/kdamonds/nr_kdamonds 2>/dev/null)
+st=$(cat $admin/kdamonds/0/state 2>/dev/null)
+[ "$rc" = 0 ] && [ "$adopted" = 0 ] && [ "$trc" = 0 ] && { [ "$nr" = 0 ] || [ "$st" = off ]; } &&
+	has "$vt/log-4" "stopped vtier's kdamonds"
+check $? "[damon] stop_on_exit=true: vtierd adopts its kdamond; on SIGTERM it exits 0 and the kdamond is stopped (nr_kdamonds ${nr:-?}, state ${st:-none})" \
+	"start $rc, adopted $adopted, exit $trc; $(grep -v ' debug: ' "$vt/log-4" | tail -4 | tr '\n' ' ')"
 echo "1..$n"
 exit $failed
