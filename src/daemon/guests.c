@@ -255,6 +255,31 @@ VtierPlanGuest *vtier_daemon_guest_plan_input(VtierManager *m, VtierDaemonGuest 
 	return pg;
 }
 
+/* Whether QEMU binds memory backend @md (policy=bind, from QMP query-memdev or its command line)
+ * to host nodes of one tier only: its pages must stay there, so vtier does not move them. */
+static gboolean memdev_bound_to_one_tier(const VtierGuestMemdev *md,
+					 const VtierTopology *topology)
+{
+	gboolean fast = FALSE, slow = FALSE;
+
+	if (g_strcmp0(md->policy, "bind") != 0 || md->host_nodes == NULL ||
+	    md->host_nodes->len == 0 || topology == NULL)
+		return FALSE;
+	for (guint i = 0; i < md->host_nodes->len; i++) {
+		guint id = g_array_index(md->host_nodes, guint, i);
+
+		for (guint j = 0; j < topology->nodes->len; j++) {
+			const VtierNode *node = g_ptr_array_index(topology->nodes, j);
+
+			if (node->id != id)
+				continue;
+			fast |= node->role == VTIER_NODE_ROLE_FAST;
+			slow |= node->role == VTIER_NODE_ROLE_SLOW;
+		}
+	}
+	return !(fast && slow);
+}
+
 /* Memory DAMON's paddr migration cannot move: pages off the LRU. vtier does not pretend:
  * status and explain show it, and the share is measured over what can move. */
 void vtier_daemon_guest_unmovable(const VtierDaemonGuest *g, VtierSnapshotGuest *snap,
@@ -262,7 +287,6 @@ void vtier_daemon_guest_unmovable(const VtierDaemonGuest *g, VtierSnapshotGuest 
 {
 	const VtierGuest *rec = g->record;
 
-	(void)topology;
 	if (rec == NULL)
 		return;
 	if (rec->hugepages)
@@ -273,6 +297,15 @@ void vtier_daemon_guest_unmovable(const VtierDaemonGuest *g, VtierSnapshotGuest 
 		vtier_snapshot_guest_add_unmovable(snap, "locked", rec->memory_bytes);
 	if (g->refusal != NULL && strstr(g->refusal, "<numatune mode=\"strict\">") != NULL)
 		vtier_snapshot_guest_add_unmovable(snap, "numatune-strict", rec->memory_bytes);
+	/* QEMU's own backends (guests attached by QMP socket or pid), unless all of the guest's
+	 * memory is already counted */
+	for (guint i = 0; snap->unmovable->len == 0 && rec->memdevs != NULL &&
+			  i < rec->memdevs->len; i++) {
+		const VtierGuestMemdev *md = g_ptr_array_index(rec->memdevs, i);
+
+		if (memdev_bound_to_one_tier(md, topology))
+			vtier_snapshot_guest_add_unmovable(snap, "qemu-bind", md->size_bytes);
+	}
 }
 
 /* ---- attach / detach ---- */
@@ -333,6 +366,8 @@ static void pid_fill(VtierGuest *rec)
 	}
 	rec->memory_bytes = qemu->memory_bytes;
 	rec->hugepages = qemu->hugepages;
+	g_clear_pointer(&rec->memdevs, g_ptr_array_unref);
+	rec->memdevs = g_steal_pointer(&qemu->memdevs);
 }
 
 static gboolean attach_record(VtierManager *m, const VtierControlRequest *req,

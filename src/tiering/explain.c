@@ -196,6 +196,9 @@ static const gchar *unmovable_why(const gchar *reason)
 	if (g_strcmp0(reason, "numatune-strict") == 0)
 		return "a strict <numatune> binds it and DAMON ignores memory policies, so vtier "
 		       "does not move it";
+	if (g_strcmp0(reason, "qemu-bind") == 0)
+		return "QEMU binds that memory backend (policy=bind, query-memdev) to host nodes of "
+		       "one tier, so vtier does not move it";
 	return NULL;
 }
 

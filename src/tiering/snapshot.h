@@ -88,7 +88,7 @@ typedef struct {
 
 /* Bytes of a guest that DAMON's paddr migration cannot move, and why. */
 typedef struct {
-	gchar *reason; /* "hugetlbfs", "vfio-pinned", "locked", "numatune-strict" */
+	gchar *reason; /* "hugetlbfs", "vfio-pinned", "locked", "numatune-strict", "qemu-bind" */
 	guint64 bytes;
 } VtierSnapshotUnmovable;
 

@@ -9,6 +9,7 @@
 #include "common/paths.h"
 #include "daemon/manager-private.h"
 #include "metrics/server.h"
+#include "tiering/explain.h"
 #include "virt/metadata.h"
 #include "vtier-test.h"
 #define MIB (1024ull * 1024)
@@ -204,6 +205,48 @@ static void test_status(Fixture *f, gconstpointer data)
 	g_assert_true(s->dry_run);
 	g_assert_cmpstr(s->kdamond_state, ==, "dry-run");
 	g_assert_cmpuint(s->nodes->len, ==, 2);
+}
+
+/* A QEMU attached by pid whose command line binds a memory backend to the fast node only: that
+ * backend's bytes are unmovable ("qemu-bind"); one bound to both tiers and one unbound are not. */
+static void test_qemu_bind_unmovable(Fixture *f, gconstpointer data)
+{
+	static const gchar cmdline[] =
+		"qemu-system-x86_64\0-name\0guest=w05\0-m\01024\0"
+		"-object\0memory-backend-ram,id=m0,size=256M,policy=bind,host-nodes=0\0"
+		"-object\0memory-backend-ram,id=m1,size=512M,policy=bind,host-nodes=0-1\0"
+		"-object\0memory-backend-ram,id=m2,size=256M\0";
+	g_autofree gchar *path = g_build_filename(f->sysroot->root, "proc/1005/cmdline", NULL);
+	g_autoptr(VtierControlRequest) req = vtier_control_request_new(VTIER_CONTROL_CMD_STATUS);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) result = NULL;
+	g_autoptr(VtierSnapshot) s = NULL;
+	g_autoptr(GPtrArray) sentences = NULL;
+	const VtierSnapshotGuest *g;
+	const VtierSnapshotUnmovable *u;
+
+	(void)data;
+	g_assert_true(g_file_set_contents(path, cmdline, sizeof(cmdline) - 1, NULL));
+	g_assert_true(attach(f->m, 5, NULL, &error));
+	g_assert_no_error(error);
+	settle(f->m);
+	run_interval(f->m);
+	result = request(f->m, req, &error);
+	g_assert_no_error(error);
+	s = vtier_snapshot_from_json(result, &error);
+	g_assert_no_error(error);
+	g = vtier_snapshot_lookup(s, "w05");
+	g_assert_nonnull(g);
+	g_assert_cmpuint(g->unmovable->len, ==, 1);
+	u = g_ptr_array_index(g->unmovable, 0);
+	g_assert_cmpstr(u->reason, ==, "qemu-bind");
+	g_assert_cmpuint(u->bytes, ==, 256u << 20);
+	sentences = vtier_explain_guest(s, g);
+	for (guint i = 0; i < sentences->len; i++)
+		if (strstr(g_ptr_array_index(sentences, i),
+			   "of its memory cannot be moved: QEMU binds") != NULL)
+			return;
+	g_assert_not_reached();
 }
 
 static const VtierDamonScheme *applied_scheme(VtierManager *m, gint i)
@@ -834,6 +877,8 @@ int main(int argc, char **argv)
 	g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL | G_LOG_FATAL_MASK);
 	g_test_add("/daemon/burst", Fixture, NULL, fixture_setup, test_burst, fixture_teardown);
 	g_test_add("/daemon/status", Fixture, NULL, fixture_setup, test_status, fixture_teardown);
+	g_test_add("/daemon/qemu-bind-unmovable", Fixture, NULL, fixture_setup,
+		   test_qemu_bind_unmovable, fixture_teardown);
 	g_test_add("/daemon/closed-loop-starts-parked", Fixture, NULL, fixture_setup,
 		   test_closed_loop_starts_parked, fixture_teardown);
 	g_test_add("/daemon/slow-commit", Fixture, NULL, fixture_setup, test_slow_commit,
