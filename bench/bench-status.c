@@ -37,6 +37,7 @@ static void grow(VtierTestControl *c, guint n)
 	}
 	g_ptr_array_unref(c->snapshot->guests);
 	c->snapshot->guests = g_steal_pointer(&guests);
+	c->snapshot->sequence++; /* a new snapshot, as vtierd publishes one */
 }
 
 static gint compare_double(gconstpointer a, gconstpointer b)

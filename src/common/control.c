@@ -449,6 +449,20 @@ gchar *vtier_control_reply_ok(gint64 id, JsonNode *result)
 	return node_to_line(root);
 }
 
+void vtier_control_reply_ok_append_text(GByteArray *out, gint64 id, GBytes *result)
+{
+	g_autofree gchar *head = g_strdup_printf(
+		"{\"v\":%d,\"id\":%" G_GINT64_FORMAT ",\"ok\":true,\"result\":",
+		VTIER_CONTROL_VERSION, id);
+	gsize len = 0;
+	gconstpointer data = g_bytes_get_data(result, &len);
+
+	/* the bytes vtier_control_reply_ok() writes: json-glib keeps the members in order */
+	g_byte_array_append(out, (const guint8 *)head, (guint)strlen(head));
+	g_byte_array_append(out, data, (guint)len);
+	g_byte_array_append(out, (const guint8 *)"}\n", 2);
+}
+
 gchar *vtier_control_reply_error(gint64 id, const GError *error)
 {
 	g_autoptr(JsonNode) root = NULL;

@@ -110,6 +110,9 @@ gchar *vtier_control_reply_error(gint64 id, const GError *error);
  * (code mapped back to VTIER_ERROR, message as sent). */
 gboolean vtier_control_reply_parse(const gchar *line, gsize len, gint64 expected_id,
 				   JsonNode **ret_result, GError **error);
+/* Appends to @out the same line as vtier_control_reply_ok() for a result already encoded: @result
+ * is one JSON object as compact text (json_to_string(node, FALSE) of it), without a newline. */
+void vtier_control_reply_ok_append_text(GByteArray *out, gint64 id, GBytes *result);
 
 /* The protocol's own error code beside the VTIER_ERROR codes: a request of another protocol
  * version. It maps to "unsupported" on the wire and back to VTIER_ERROR_NOT_SUPPORTED. */
@@ -147,6 +150,11 @@ gboolean vtier_control_call_full(const gchar *path, const VtierControlRequest *r
 typedef gboolean (*VtierControlHandler)(const VtierControlRequest *req, JsonNode **ret_result,
 					GError **error, gpointer user_data);
 typedef struct _VtierControlServer VtierControlServer;
+/* Optional, consulted before the handler: the result of @req already encoded as compact JSON text
+ * (an object, no newline), when the server's owner keeps it so (vtierd encodes its status once
+ * per snapshot, not once per request), else NULL to leave @req to the handler. Runs on the main
+ * loop, like the handler. */
+typedef GBytes *(*VtierControlTextHandler)(const VtierControlRequest *req, gpointer user_data);
 
 /* Listens on @path: creates its parent (0755) when missing, refuses a path that is not a socket or
  * a socket another server answers on, removes a stale socket, and makes the socket mode 0600
@@ -155,6 +163,9 @@ typedef struct _VtierControlServer VtierControlServer;
 VtierControlServer *vtier_control_server_new(const gchar *path, guint allowed_gid,
 					     VtierControlHandler handler, gpointer user_data,
 					     GError **error);
+/* Sets the text handler (NULL: none), which gets the server's @user_data. */
+void vtier_control_server_set_text_handler(VtierControlServer *server,
+					   VtierControlTextHandler text_handler);
 /* Closes every connection, stops listening and removes the socket. */
 void vtier_control_server_free(VtierControlServer *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtierControlServer, vtier_control_server_free)

@@ -183,6 +183,9 @@ struct VtierManager {
 	/* control */
 	gpointer control;	     /* VtierControlServer */
 	gpointer metrics;	     /* VtierMetricsServer */
+	GBytes *status_text;	     /* snapshot status_sequence as a status result, or NULL */
+	guint64 status_sequence;
+	guint64 status_encodes;	     /* encodings of snapshots for status (tests) */
 	gchar *metrics_text;	     /* snapshot metrics_sequence rendered, or NULL */
 	guint64 metrics_sequence;
 	gint64 metrics_scraped;	     /* monotonic time of the last scrape, 0: none yet */
@@ -274,6 +277,9 @@ void vtier_manager_snapshot_update(VtierManager *m);
 /* handlers.c */
 gboolean vtier_manager_handle_request(const VtierControlRequest *req, JsonNode **ret_result,
 				      GError **error, gpointer user_data);
+/* The control server's text handler: status answered from its encoding of the current snapshot,
+ * made at the first status request after the snapshot is published; NULL for other requests. */
+GBytes *vtier_manager_handle_request_text(const VtierControlRequest *req, gpointer user_data);
 
 /* state.c: attached guests and plan slots in /run/vtier/state.json (member "vtierd"). A failed
  * save is counted and logged (once until a save works again) by state_save itself. */

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "common/error.h"
 #include "common/json.h"
 #include "tiering/snapshot.h"
@@ -183,6 +185,14 @@ JsonNode *vtier_snapshot_to_json(const VtierSnapshot *s)
 	set_string(obj, "last_reconcile_error", s->last_reconcile_error);
 	json_node_take_object(node, obj);
 	return node;
+}
+
+GBytes *vtier_snapshot_to_json_bytes(const VtierSnapshot *s)
+{
+	g_autoptr(JsonNode) node = vtier_snapshot_to_json(s);
+	gchar *text = json_to_string(node, FALSE);
+
+	return g_bytes_new_take(text, strlen(text));
 }
 
 /* ---- decode ---- */

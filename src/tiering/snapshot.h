@@ -203,5 +203,8 @@ void vtier_snapshot_sort(VtierSnapshot *snapshot);
  * Decoding is strict: unknown members, wrong types and out-of-range values are errors. */
 JsonNode *vtier_snapshot_to_json(const VtierSnapshot *snapshot);
 VtierSnapshot *vtier_snapshot_from_json(JsonNode *node, GError **error);
+/* vtier_snapshot_to_json() as compact text (one line, json_to_string(node, FALSE)): what a
+ * status reply carries, encoded once per snapshot by vtierd. */
+GBytes *vtier_snapshot_to_json_bytes(const VtierSnapshot *snapshot);
 JsonNode *vtier_snapshot_guest_to_json(const VtierSnapshotGuest *guest);
 VtierSnapshotGuest *vtier_snapshot_guest_from_json(JsonNode *node, GError **error);

@@ -153,6 +153,24 @@ static JsonNode *hook_result(const VtierControlRequest *req)
 	return object_node(obj);
 }
 
+/* status as vtierd answers it (handlers.c): the snapshot's text, encoded once per sequence. */
+static GBytes *fake_text_handler(const VtierControlRequest *req, gpointer user_data)
+{
+	VtierTestControl *c = user_data;
+	g_autoptr(GMutexLocker) locker = NULL;
+
+	if (req->cmd != VTIER_CONTROL_CMD_STATUS)
+		return NULL;
+	locker = g_mutex_locker_new(&c->lock);
+	g_ptr_array_add(c->requests, vtier_control_request_to_line(req));
+	if (c->status_text == NULL || c->status_sequence != c->snapshot->sequence) {
+		g_clear_pointer(&c->status_text, g_bytes_unref);
+		c->status_text = vtier_snapshot_to_json_bytes(c->snapshot);
+		c->status_sequence = c->snapshot->sequence;
+	}
+	return g_bytes_ref(c->status_text);
+}
+
 static gboolean fake_handler(const VtierControlRequest *req, JsonNode **ret_result,
 			     GError **error, gpointer user_data)
 {
@@ -225,6 +243,7 @@ VtierTestControl *vtier_test_control_new(void)
 	c->requests = g_ptr_array_new_with_free_func(g_free);
 	c->server = vtier_control_server_new(c->path, G_MAXUINT, fake_handler, c, &error);
 	g_assert_no_error(error);
+	vtier_control_server_set_text_handler(c->server, fake_text_handler);
 	c->loop = g_main_loop_new(NULL, FALSE);
 	c->thread = g_thread_new("fake-vtierd", loop_thread, c);
 	return c;
@@ -245,6 +264,7 @@ void vtier_test_control_free(VtierTestControl *c)
 	vtier_control_server_free(c->server);
 	g_main_loop_unref(c->loop);
 	vtier_snapshot_free(c->snapshot);
+	g_clear_pointer(&c->status_text, g_bytes_unref);
 	g_ptr_array_unref(c->requests);
 	vtier_test_rm_rf(c->dir);
 	g_free(c->dir);

@@ -13,7 +13,8 @@ VtierSnapshot *vtier_test_snapshot_new(void);
 /* A stand-in for vtierd's control socket: the real server helper (control-server.c) on a socket in
  * a temporary directory, its main loop in a thread, answering status/dump/explain from
  * vtier_test_snapshot_new(), recording attach/detach/hook requests, and allowing every hook except
- * for a guest named "deny-me". */
+ * for a guest named "deny-me". As vtierd, it answers status from the snapshot's text, encoded once
+ * per snapshot sequence: whoever changes @snapshot (under @lock) bumps its sequence. */
 typedef struct {
 	gchar *dir;
 	gchar *path;
@@ -22,6 +23,8 @@ typedef struct {
 	GThread *thread;
 	GMutex lock;
 	VtierSnapshot *snapshot;
+	GBytes *status_text; /* snapshot status_sequence encoded, or NULL */
+	guint64 status_sequence;
 	GPtrArray *requests; /* gchar *: each request as its line, in order */
 	gboolean reload_fails;
 	guint hook_delay_ms;

@@ -206,6 +206,37 @@ static void test_status(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(s->nodes->len, ==, 2);
 }
 
+/* The control server's status: the text of the snapshot's JSON, encoded once per snapshot. */
+static void test_status_text(Fixture *f, gconstpointer data)
+{
+	g_autoptr(VtierControlRequest) req = vtier_control_request_new(VTIER_CONTROL_CMD_STATUS);
+	g_autoptr(VtierControlRequest) ping = vtier_control_request_new(VTIER_CONTROL_CMD_PING);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) result = NULL;
+	g_autoptr(GBytes) first = NULL, again = NULL, next = NULL;
+	g_autofree gchar *expected = NULL;
+
+	(void)data;
+	g_assert_true(attach(f->m, 1, NULL, &error));
+	settle(f->m);
+	run_interval(f->m);
+	g_assert_null(vtier_manager_handle_request_text(ping, f->m));
+	result = request(f->m, req, &error);
+	g_assert_no_error(error);
+	expected = json_to_string(result, FALSE);
+	first = vtier_manager_handle_request_text(req, f->m);
+	g_assert_cmpmem(g_bytes_get_data(first, NULL), g_bytes_get_size(first), expected,
+			strlen(expected));
+	again = vtier_manager_handle_request_text(req, f->m);
+	g_assert_true(again == first);
+	g_assert_cmpuint(f->m->status_encodes, ==, 1);
+	/* a new snapshot, a new text */
+	run_interval(f->m);
+	next = vtier_manager_handle_request_text(req, f->m);
+	g_assert_false(next == first);
+	g_assert_cmpuint(f->m->status_encodes, ==, 2);
+}
+
 static const VtierDamonScheme *applied_scheme(VtierManager *m, gint i)
 {
 	const VtierDamonContext *ctx;
@@ -821,6 +852,8 @@ int main(int argc, char **argv)
 	g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL | G_LOG_FATAL_MASK);
 	g_test_add("/daemon/burst", Fixture, NULL, fixture_setup, test_burst, fixture_teardown);
 	g_test_add("/daemon/status", Fixture, NULL, fixture_setup, test_status, fixture_teardown);
+	g_test_add("/daemon/status/text", Fixture, NULL, fixture_setup, test_status_text,
+		   fixture_teardown);
 	g_test_add("/daemon/closed-loop-starts-parked", Fixture, NULL, fixture_setup,
 		   test_closed_loop_starts_parked, fixture_teardown);
 	g_test_add("/daemon/slow-commit", Fixture, NULL, fixture_setup, test_slow_commit,
