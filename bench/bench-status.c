@@ -72,6 +72,8 @@ static void call_once(const gchar *path, gdouble *ret_call, gdouble *ret_decode,
 	g_autoptr(GError) error = NULL;
 	gint64 t0 = g_get_monotonic_time();
 
+	req->view = VTIER_CONTROL_VIEW_TABLE; /* as `vtierctl status` asks */
+
 	if (!vtier_control_call(path, req, 5000, &result, &error)) {
 		g_printerr("bench-status: %s\n", error->message);
 		exit(1);
@@ -111,6 +113,14 @@ static void bench_size(VtierTestControl *c, const gchar *vtierctl, guint n)
 			     NULL, NULL, NULL);
 		t = since(t0);
 		g_array_append_val(process, t);
+	}
+	{
+		g_autoptr(GBytes) full = vtier_snapshot_to_json_bytes(c->snapshot, FALSE);
+		g_autoptr(GBytes) table = vtier_snapshot_to_json_bytes(c->snapshot, TRUE);
+
+		printf("status reply               %3u guests  table view %" G_GSIZE_FORMAT
+		       " bytes (full: %" G_GSIZE_FORMAT ")\n",
+		       n, g_bytes_get_size(table), g_bytes_get_size(full));
 	}
 	report("status round trip", n, call);
 	report("snapshot decode", n, decode);

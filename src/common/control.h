@@ -26,7 +26,9 @@
  *
  * Commands and their arguments (every argument string is UTF-8 without NUL):
  *   ping                                     -> {"version": "..."}
- *   status                                   -> the snapshot (snapshot.h JSON) without history
+ *   status    {"view"?}                      -> the snapshot (snapshot.h JSON) without history;
+ *             "view": "table" leaves out what `vtierctl status`'s table does not show (about
+ *             half the bytes); "full", the default, is the whole snapshot
  *   dump                                     -> {"snapshot": ..., "plan": ..., "config": "...",
  *                                                "state": ...}: everything vtierd holds
  *   explain   {"name"}                       -> {"name", "sentences": [...], "guest": ...}
@@ -72,6 +74,13 @@ typedef enum {
 	VTIER_CONTROL_CMD_LAST
 } VtierControlCommand;
 
+/* What a status reply holds (its "view" argument). */
+typedef enum {
+	VTIER_CONTROL_VIEW_FULL,  /* "full", the default: the whole snapshot */
+	VTIER_CONTROL_VIEW_TABLE, /* "table": only the members `vtierctl status`'s text shows */
+	VTIER_CONTROL_VIEW_LAST
+} VtierControlView;
+
 const gchar *vtier_control_command_to_string(VtierControlCommand cmd);
 gboolean vtier_control_command_from_string(const gchar *text, VtierControlCommand *ret_cmd);
 
@@ -89,6 +98,7 @@ typedef struct {
 	gchar *extra;	      /* hook */
 	gchar *xml;	      /* hook: domain XML, "" when the hook had none */
 	gboolean xml_truncated; /* hook: the hook had XML it could not send */
+	VtierControlView view;	/* status: FULL when absent */
 } VtierControlRequest;
 
 VtierControlRequest *vtier_control_request_new(VtierControlCommand cmd);

@@ -125,5 +125,6 @@ void vtier_manager_endpoints_stop(VtierManager *m)
 	g_clear_pointer((VtierControlServer **)&m->control, vtier_control_server_free);
 	g_clear_pointer(&m->metrics_text, g_free);
 	g_clear_pointer(&m->metrics_error, g_free);
-	g_clear_pointer(&m->status_text, g_bytes_unref);
+	for (guint i = 0; i < VTIER_CONTROL_VIEW_LAST; i++)
+		g_clear_pointer(&m->status_text[i], g_bytes_unref);
 }

@@ -183,8 +183,9 @@ struct VtierManager {
 	/* control */
 	gpointer control;	     /* VtierControlServer */
 	gpointer metrics;	     /* VtierMetricsServer */
-	GBytes *status_text;	     /* snapshot status_sequence as a status result, or NULL */
-	guint64 status_sequence;
+	GBytes *status_text[VTIER_CONTROL_VIEW_LAST]; /* per view: snapshot status_sequence[view] as
+						       * a status result, or NULL */
+	guint64 status_sequence[VTIER_CONTROL_VIEW_LAST];
 	guint64 status_encodes;	     /* encodings of snapshots for status (tests) */
 	gchar *metrics_text;	     /* snapshot metrics_sequence rendered, or NULL */
 	guint64 metrics_sequence;

@@ -159,16 +159,21 @@ static GBytes *fake_text_handler(const VtierControlRequest *req, gpointer user_d
 	VtierTestControl *c = user_data;
 	g_autoptr(GMutexLocker) locker = NULL;
 
-	if (req->cmd != VTIER_CONTROL_CMD_STATUS)
+	VtierControlView view = req->view;
+
+	if (req->cmd != VTIER_CONTROL_CMD_STATUS || view >= VTIER_CONTROL_VIEW_LAST)
 		return NULL;
 	locker = g_mutex_locker_new(&c->lock);
+	if (c->refuse_view && view != VTIER_CONTROL_VIEW_FULL)
+		return NULL; /* fake_handler refuses it */
 	g_ptr_array_add(c->requests, vtier_control_request_to_line(req));
-	if (c->status_text == NULL || c->status_sequence != c->snapshot->sequence) {
-		g_clear_pointer(&c->status_text, g_bytes_unref);
-		c->status_text = vtier_snapshot_to_json_bytes(c->snapshot);
-		c->status_sequence = c->snapshot->sequence;
+	if (c->status_text[view] == NULL || c->status_sequence[view] != c->snapshot->sequence) {
+		g_clear_pointer(&c->status_text[view], g_bytes_unref);
+		c->status_text[view] =
+		    vtier_snapshot_to_json_bytes(c->snapshot, view == VTIER_CONTROL_VIEW_TABLE);
+		c->status_sequence[view] = c->snapshot->sequence;
 	}
-	return g_bytes_ref(c->status_text);
+	return g_bytes_ref(c->status_text[view]);
 }
 
 static gboolean fake_handler(const VtierControlRequest *req, JsonNode **ret_result,
@@ -181,6 +186,12 @@ static gboolean fake_handler(const VtierControlRequest *req, JsonNode **ret_resu
 	g_ptr_array_add(c->requests, vtier_control_request_to_line(req));
 	switch (req->cmd) {
 	case VTIER_CONTROL_CMD_STATUS:
+		if (req->view != VTIER_CONTROL_VIEW_FULL) {
+			/* the message of a vtierd older than the "view" argument */
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+				    "invalid request: args.view: unknown member");
+			return FALSE;
+		}
 		*ret_result = vtier_snapshot_to_json(c->snapshot);
 		return TRUE;
 	case VTIER_CONTROL_CMD_DUMP:
@@ -264,7 +275,8 @@ void vtier_test_control_free(VtierTestControl *c)
 	vtier_control_server_free(c->server);
 	g_main_loop_unref(c->loop);
 	vtier_snapshot_free(c->snapshot);
-	g_clear_pointer(&c->status_text, g_bytes_unref);
+	for (guint i = 0; i < VTIER_CONTROL_VIEW_LAST; i++)
+		g_clear_pointer(&c->status_text[i], g_bytes_unref);
 	g_ptr_array_unref(c->requests);
 	vtier_test_rm_rf(c->dir);
 	g_free(c->dir);

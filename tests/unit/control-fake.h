@@ -23,10 +23,12 @@ typedef struct {
 	GThread *thread;
 	GMutex lock;
 	VtierSnapshot *snapshot;
-	GBytes *status_text; /* snapshot status_sequence encoded, or NULL */
-	guint64 status_sequence;
+	GBytes *status_text[VTIER_CONTROL_VIEW_LAST]; /* per view, snapshot status_sequence[view]
+						       * encoded, or NULL */
+	guint64 status_sequence[VTIER_CONTROL_VIEW_LAST];
 	GPtrArray *requests; /* gchar *: each request as its line, in order */
 	gboolean reload_fails;
+	gboolean refuse_view; /* refuse status's "view", as a vtierd older than it */
 	guint hook_delay_ms;
 } VtierTestControl;
 

@@ -55,7 +55,9 @@ static void test_request_roundtrip(void)
 {
 	g_autoptr(VtierControlRequest) attach = vtier_control_request_new(VTIER_CONTROL_CMD_ATTACH);
 	g_autoptr(VtierControlRequest) hook = vtier_control_request_new(VTIER_CONTROL_CMD_HOOK);
+	g_autoptr(VtierControlRequest) status = vtier_control_request_new(VTIER_CONTROL_CMD_STATUS);
 	g_autoptr(VtierControlRequest) back = NULL;
+	g_autofree gchar *line = NULL;
 
 	for (guint cmd = 0; cmd < VTIER_CONTROL_CMD_LAST; cmd++) {
 		VtierControlCommand parsed;
@@ -86,6 +88,14 @@ static void test_request_roundtrip(void)
 	g_assert_cmpstr(back->operation, ==, "prepare");
 	g_assert_cmpstr(back->sub_operation, ==, "begin");
 	g_assert_cmpstr(back->xml, ==, ""); /* absent XML is empty */
+	g_clear_pointer(&back, vtier_control_request_free);
+
+	/* the default view is not written: the line an older vtierd reads */
+	line = vtier_control_request_to_line(status);
+	g_assert_null(strstr(line, "view"));
+	status->view = VTIER_CONTROL_VIEW_TABLE;
+	back = roundtrip(status);
+	g_assert_cmpint(back->view, ==, VTIER_CONTROL_VIEW_TABLE);
 }
 
 typedef struct {
@@ -121,6 +131,10 @@ static void test_request_rejections(void)
 		  "args.name: unknown member" },
 		{ "{\"v\":1,\"cmd\":\"ping\",\"args\":[]}", VTIER_ERROR_INVALID_ARGUMENT,
 		  "expected an object" },
+		{ "{\"v\":1,\"cmd\":\"status\",\"args\":{\"view\":\"tabl\"}}",
+		  VTIER_ERROR_INVALID_ARGUMENT, "args.view: expected \"full\" or \"table\"" },
+		{ "{\"v\":1,\"cmd\":\"dump\",\"args\":{\"view\":\"table\"}}",
+		  VTIER_ERROR_INVALID_ARGUMENT, "args.view: unknown member" },
 		{ "{\"v\":1,\"cmd\":\"explain\"}", VTIER_ERROR_INVALID_ARGUMENT, "name: missing" },
 		{ "{\"v\":1,\"cmd\":\"explain\",\"args\":{\"name\":\"\"}}",
 		  VTIER_ERROR_INVALID_ARGUMENT, "empty" },

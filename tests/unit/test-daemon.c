@@ -235,6 +235,19 @@ static void test_status_text(Fixture *f, gconstpointer data)
 	next = vtier_manager_handle_request_text(req, f->m);
 	g_assert_false(next == first);
 	g_assert_cmpuint(f->m->status_encodes, ==, 2);
+	/* the table view has its own text, of the same snapshot */
+	req->view = VTIER_CONTROL_VIEW_TABLE;
+	g_clear_pointer(&result, json_node_unref);
+	g_clear_pointer(&expected, g_free);
+	result = request(f->m, req, &error);
+	g_assert_no_error(error);
+	expected = json_to_string(result, FALSE);
+	g_clear_pointer(&again, g_bytes_unref);
+	again = vtier_manager_handle_request_text(req, f->m);
+	g_assert_cmpmem(g_bytes_get_data(again, NULL), g_bytes_get_size(again), expected,
+			strlen(expected));
+	g_assert_cmpuint(g_bytes_get_size(again), <, g_bytes_get_size(next));
+	g_assert_cmpuint(f->m->status_encodes, ==, 3);
 }
 
 static const VtierDamonScheme *applied_scheme(VtierManager *m, gint i)
