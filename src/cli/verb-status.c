@@ -19,6 +19,7 @@ gboolean vtier_cli_verb_status(int argc, char **argv, GError **error)
 	g_autoptr(JsonNode) result = NULL;
 	g_autoptr(VtierSnapshot) snapshot = NULL;
 	g_autofree gchar *text = NULL;
+	g_autoptr(GError) local = NULL;
 	const GOptionEntry entries[] = {
 		VTIER_CLI_SOCKET_ENTRY(&socket),
 		G_OPTION_ENTRY_NULL,
@@ -31,9 +32,21 @@ gboolean vtier_cli_verb_status(int argc, char **argv, GError **error)
 		return FALSE;
 	if (argc > 1)
 		return vtier_cli_usage_error(error, "status takes no arguments");
-	result = vtier_cli_control_call(socket, req, error);
-	if (result == NULL)
+	/* the text needs only what its table shows (half the bytes to read);
+	 * a vtierd older than the "view" argument refuses it, and gets the plain request */
+	if (!common.json)
+		req->view = VTIER_CONTROL_VIEW_TABLE;
+	result = vtier_cli_control_call(socket, req, &local);
+	if (result == NULL && req->view != VTIER_CONTROL_VIEW_FULL &&
+	    g_error_matches(local, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT)) {
+		g_clear_error(&local);
+		req->view = VTIER_CONTROL_VIEW_FULL;
+		result = vtier_cli_control_call(socket, req, &local);
+	}
+	if (result == NULL) {
+		g_propagate_error(error, g_steal_pointer(&local));
 		return FALSE;
+	}
 	if (common.json) {
 		vtier_cli_print_json(result);
 		return TRUE;

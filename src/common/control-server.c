@@ -34,6 +34,7 @@ struct _VtierControlServer {
 	guint allowed_gid;
 	guint timeout_ms;
 	VtierControlHandler handler;
+	VtierControlTextHandler text_handler;
 	gpointer user_data;
 	GPtrArray *clients; /* ControlClient */
 };
@@ -101,6 +102,14 @@ static void client_answer(ControlClient *c, const gchar *line, gsize len)
 	gint64 id = 0;
 
 	req = vtier_control_request_parse(line, len, &id, &error);
+	if (req != NULL && c->server->text_handler != NULL) {
+		g_autoptr(GBytes) text = c->server->text_handler(req, c->server->user_data);
+
+		if (text != NULL) {
+			vtier_control_reply_ok_append_text(c->out, id, text);
+			return;
+		}
+	}
 	if (req != NULL && !c->server->handler(req, &result, &error, c->server->user_data) &&
 	    error == NULL)
 		g_set_error(&error, VTIER_ERROR, VTIER_ERROR_FAILED, "%s failed",
@@ -471,6 +480,12 @@ void vtier_control_server_free(VtierControlServer *server)
 	}
 	g_free(server->path);
 	g_free(server);
+}
+
+void vtier_control_server_set_text_handler(VtierControlServer *server,
+					   VtierControlTextHandler text_handler)
+{
+	server->text_handler = text_handler;
 }
 
 void vtier_control_server_set_timeout(VtierControlServer *server, guint timeout_ms)

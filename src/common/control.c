@@ -22,6 +22,8 @@
 static const gchar *const command_names[] = { "ping",	"status", "dump",   "explain",
 					      "attach", "detach", "reload", "hook" };
 G_STATIC_ASSERT(G_N_ELEMENTS(command_names) == VTIER_CONTROL_CMD_LAST);
+static const gchar *const view_names[] = { "full", "table" };
+G_STATIC_ASSERT(G_N_ELEMENTS(view_names) == VTIER_CONTROL_VIEW_LAST);
 
 const gchar *vtier_control_command_to_string(VtierControlCommand cmd)
 {
@@ -299,6 +301,22 @@ static void read_hook_args(VtierJsonReader *r, VtierControlRequest *req)
 		req->xml = g_strdup("");
 }
 
+static void read_status_args(VtierJsonReader *r, VtierControlRequest *req)
+{
+	g_autofree gchar *view = NULL;
+
+	vtier_json_get_string(r, "view", &view);
+	if (view == NULL)
+		return;
+	for (guint i = 0; i < VTIER_CONTROL_VIEW_LAST; i++) {
+		if (g_strcmp0(view, view_names[i]) == 0) {
+			req->view = i;
+			return;
+		}
+	}
+	vtier_json_reader_fail(r, "view", "expected \"full\" or \"table\"");
+}
+
 /* Reads "args" of @req's command; absent args are an empty object. */
 static gboolean read_args(JsonNode *args, VtierControlRequest *req, GError **error)
 {
@@ -310,6 +328,9 @@ static gboolean read_args(JsonNode *args, VtierControlRequest *req, GError **err
 	if (!vtier_json_reader_init(&r, args, "args", error))
 		return FALSE;
 	switch (req->cmd) {
+	case VTIER_CONTROL_CMD_STATUS:
+		read_status_args(&r, req);
+		break;
 	case VTIER_CONTROL_CMD_EXPLAIN:
 	case VTIER_CONTROL_CMD_DETACH:
 		get_arg(&r, "name", FALSE, VTIER_CONTROL_MAX_NAME, &req->name);
@@ -421,6 +442,8 @@ gchar *vtier_control_request_to_line(const VtierControlRequest *request)
 	set_arg(args, "xml", request->xml);
 	if (request->xml_truncated)
 		json_object_set_boolean_member(args, "xml_truncated", TRUE);
+	if (request->view != VTIER_CONTROL_VIEW_FULL && request->view < VTIER_CONTROL_VIEW_LAST)
+		json_object_set_string_member(args, "view", view_names[request->view]);
 	json_object_set_object_member(obj, "args", args);
 	return node_to_line(root);
 }
@@ -447,6 +470,20 @@ gchar *vtier_control_reply_ok(gint64 id, JsonNode *result)
 	else
 		json_object_set_object_member(obj, "result", json_object_new());
 	return node_to_line(root);
+}
+
+void vtier_control_reply_ok_append_text(GByteArray *out, gint64 id, GBytes *result)
+{
+	g_autofree gchar *head = g_strdup_printf(
+		"{\"v\":%d,\"id\":%" G_GINT64_FORMAT ",\"ok\":true,\"result\":",
+		VTIER_CONTROL_VERSION, id);
+	gsize len = 0;
+	gconstpointer data = g_bytes_get_data(result, &len);
+
+	/* the bytes vtier_control_reply_ok() writes: json-glib keeps the members in order */
+	g_byte_array_append(out, (const guint8 *)head, (guint)strlen(head));
+	g_byte_array_append(out, data, (guint)len);
+	g_byte_array_append(out, (const guint8 *)"}\n", 2);
 }
 
 gchar *vtier_control_reply_error(gint64 id, const GError *error)

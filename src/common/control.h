@@ -26,7 +26,9 @@
  *
  * Commands and their arguments (every argument string is UTF-8 without NUL):
  *   ping                                     -> {"version": "..."}
- *   status                                   -> the snapshot (snapshot.h JSON) without history
+ *   status    {"view"?}                      -> the snapshot (snapshot.h JSON) without history;
+ *             "view": "table" leaves out what `vtierctl status`'s table does not show (about
+ *             half the bytes); "full", the default, is the whole snapshot
  *   dump                                     -> {"snapshot": ..., "plan": ..., "config": "...",
  *                                                "state": ...}: everything vtierd holds
  *   explain   {"name"}                       -> {"name", "sentences": [...], "guest": ...}
@@ -72,6 +74,13 @@ typedef enum {
 	VTIER_CONTROL_CMD_LAST
 } VtierControlCommand;
 
+/* What a status reply holds (its "view" argument). */
+typedef enum {
+	VTIER_CONTROL_VIEW_FULL,  /* "full", the default: the whole snapshot */
+	VTIER_CONTROL_VIEW_TABLE, /* "table": only the members `vtierctl status`'s text shows */
+	VTIER_CONTROL_VIEW_LAST
+} VtierControlView;
+
 const gchar *vtier_control_command_to_string(VtierControlCommand cmd);
 gboolean vtier_control_command_from_string(const gchar *text, VtierControlCommand *ret_cmd);
 
@@ -89,6 +98,7 @@ typedef struct {
 	gchar *extra;	      /* hook */
 	gchar *xml;	      /* hook: domain XML, "" when the hook had none */
 	gboolean xml_truncated; /* hook: the hook had XML it could not send */
+	VtierControlView view;	/* status: FULL when absent */
 } VtierControlRequest;
 
 VtierControlRequest *vtier_control_request_new(VtierControlCommand cmd);
@@ -110,6 +120,9 @@ gchar *vtier_control_reply_error(gint64 id, const GError *error);
  * (code mapped back to VTIER_ERROR, message as sent). */
 gboolean vtier_control_reply_parse(const gchar *line, gsize len, gint64 expected_id,
 				   JsonNode **ret_result, GError **error);
+/* Appends to @out the same line as vtier_control_reply_ok() for a result already encoded: @result
+ * is one JSON object as compact text (json_to_string(node, FALSE) of it), without a newline. */
+void vtier_control_reply_ok_append_text(GByteArray *out, gint64 id, GBytes *result);
 
 /* The protocol's own error code beside the VTIER_ERROR codes: a request of another protocol
  * version. It maps to "unsupported" on the wire and back to VTIER_ERROR_NOT_SUPPORTED. */
@@ -147,6 +160,11 @@ gboolean vtier_control_call_full(const gchar *path, const VtierControlRequest *r
 typedef gboolean (*VtierControlHandler)(const VtierControlRequest *req, JsonNode **ret_result,
 					GError **error, gpointer user_data);
 typedef struct _VtierControlServer VtierControlServer;
+/* Optional, consulted before the handler: the result of @req already encoded as compact JSON text
+ * (an object, no newline), when the server's owner keeps it so (vtierd encodes its status once
+ * per snapshot, not once per request), else NULL to leave @req to the handler. Runs on the main
+ * loop, like the handler. */
+typedef GBytes *(*VtierControlTextHandler)(const VtierControlRequest *req, gpointer user_data);
 
 /* Listens on @path: creates its parent (0755) when missing, refuses a path that is not a socket or
  * a socket another server answers on, removes a stale socket, and makes the socket mode 0600
@@ -155,6 +173,9 @@ typedef struct _VtierControlServer VtierControlServer;
 VtierControlServer *vtier_control_server_new(const gchar *path, guint allowed_gid,
 					     VtierControlHandler handler, gpointer user_data,
 					     GError **error);
+/* Sets the text handler (NULL: none), which gets the server's @user_data. */
+void vtier_control_server_set_text_handler(VtierControlServer *server,
+					   VtierControlTextHandler text_handler);
 /* Closes every connection, stops listening and removes the socket. */
 void vtier_control_server_free(VtierControlServer *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtierControlServer, vtier_control_server_free)

@@ -46,6 +46,7 @@ static gboolean start_control(VtierManager *m, GError **error)
 		g_prefix_error(error, "control socket %s: ", path);
 		return FALSE;
 	}
+	vtier_control_server_set_text_handler(m->control, vtier_manager_handle_request_text);
 	g_message("control socket %s", path);
 	return TRUE;
 }
@@ -194,4 +195,6 @@ void vtier_manager_endpoints_stop(VtierManager *m)
 	g_clear_pointer((MetricsFeed **)&m->metrics_feed, feed_free);
 	g_clear_pointer((VtierControlServer **)&m->control, vtier_control_server_free);
 	g_clear_pointer(&m->metrics_error, g_free);
+	for (guint i = 0; i < VTIER_CONTROL_VIEW_LAST; i++)
+		g_clear_pointer(&m->status_text[i], g_bytes_unref);
 }

@@ -269,6 +269,26 @@ static JsonNode *handle_hook(VtierManager *m, const VtierControlRequest *req)
 	return object_node(obj);
 }
 
+/* A status of 500 guests is ~600 KB of JSON: building and writing it took tens of ms of the main
+ * loop per request. A snapshot is published once an interval (and after a reconcile) and never
+ * changed after, so its text is made once, by the first status that asks for it. */
+GBytes *vtier_manager_handle_request_text(const VtierControlRequest *req, gpointer user_data)
+{
+	VtierManager *m = user_data;
+	VtierControlView view = req->view;
+
+	if (req->cmd != VTIER_CONTROL_CMD_STATUS || view >= VTIER_CONTROL_VIEW_LAST)
+		return NULL;
+	if (m->status_text[view] == NULL || m->status_sequence[view] != m->snapshot->sequence) {
+		g_clear_pointer(&m->status_text[view], g_bytes_unref);
+		m->status_text[view] = vtier_snapshot_to_json_bytes(
+		    m->snapshot, view == VTIER_CONTROL_VIEW_TABLE);
+		m->status_sequence[view] = m->snapshot->sequence;
+		m->status_encodes++;
+	}
+	return g_bytes_ref(m->status_text[view]);
+}
+
 gboolean vtier_manager_handle_request(const VtierControlRequest *req, JsonNode **ret_result,
 				      GError **error, gpointer user_data)
 {
@@ -284,7 +304,9 @@ gboolean vtier_manager_handle_request(const VtierControlRequest *req, JsonNode *
 		break;
 	}
 	case VTIER_CONTROL_CMD_STATUS:
-		result = vtier_snapshot_to_json(m->snapshot);
+		result = req->view == VTIER_CONTROL_VIEW_TABLE
+				 ? vtier_snapshot_to_json_table(m->snapshot)
+				 : vtier_snapshot_to_json(m->snapshot);
 		break;
 	case VTIER_CONTROL_CMD_DUMP:
 		result = handle_dump(m);

@@ -187,6 +187,10 @@ struct VtierManager {
 	gpointer control;	     /* VtierControlServer */
 	gpointer metrics;	     /* VtierMetricsServer */
 	gpointer metrics_feed;	     /* MetricsFeed (endpoints.c): shared with its thread */
+	GBytes *status_text[VTIER_CONTROL_VIEW_LAST]; /* per view: snapshot status_sequence[view] as
+						       * a status result, or NULL */
+	guint64 status_sequence[VTIER_CONTROL_VIEW_LAST];
+	guint64 status_encodes;	     /* encodings of snapshots for status (tests) */
 	gchar *metrics_error;	     /* why /metrics is not served, NULL when it is (or off) */
 };
 
@@ -274,6 +278,9 @@ void vtier_manager_snapshot_update(VtierManager *m);
 /* handlers.c */
 gboolean vtier_manager_handle_request(const VtierControlRequest *req, JsonNode **ret_result,
 				      GError **error, gpointer user_data);
+/* The control server's text handler: status answered from its encoding of the current snapshot,
+ * made at the first status request after the snapshot is published; NULL for other requests. */
+GBytes *vtier_manager_handle_request_text(const VtierControlRequest *req, gpointer user_data);
 
 /* state.c: attached guests and plan slots in /run/vtier/state.json (member "vtierd"). A failed
  * save is counted and logged (once until a save works again) by state_save itself. */

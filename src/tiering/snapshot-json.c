@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "common/error.h"
 #include "common/json.h"
 #include "tiering/snapshot.h"
@@ -35,13 +37,17 @@ static JsonNode *strings_to_json(const GPtrArray *strings)
 	return node;
 }
 
-static JsonNode *direction_to_json(const VtierSnapshotDirection *d)
+static JsonNode *direction_to_json(const VtierSnapshotDirection *d, gboolean table)
 {
 	JsonObject *obj = json_object_new();
 	JsonNode *node = json_node_new(JSON_NODE_OBJECT);
 
 	vtier_json_set_u64(obj, "budget_bytes", d->budget_bytes);
 	vtier_json_set_u64(obj, "migrated_bytes", d->migrated_bytes);
+	if (table) {
+		json_node_take_object(node, obj);
+		return node;
+	}
 	vtier_json_set_u64(obj, "tried_bytes", d->tried_bytes);
 	vtier_json_set_u64(obj, "quota_exceeded", d->quota_exceeded);
 	vtier_json_set_u64(obj, "hot_bytes", d->hot_bytes);
@@ -69,33 +75,10 @@ static JsonNode *histogram_to_json(const VtierHistogram *h)
 	return node;
 }
 
-JsonNode *vtier_snapshot_guest_to_json(const VtierSnapshotGuest *g)
+static void guest_nodes_to_json(JsonObject *obj, const VtierSnapshotGuest *g)
 {
-	JsonObject *obj = json_object_new();
-	JsonNode *node = json_node_new(JSON_NODE_OBJECT);
 	JsonArray *nodes = json_array_new();
-	JsonArray *unmovable = json_array_new();
 
-	set_string(obj, "name", g->name);
-	set_string(obj, "uuid", g->uuid);
-	set_string(obj, "source", g->source);
-	json_object_set_int_member(obj, "pid", g->pid);
-	set_string(obj, "memcg_path", g->memcg_path);
-	set_string(obj, "mode", g->mode);
-	set_string(obj, "tuner", g->tuner);
-	set_string(obj, "policy_origin", g->policy_origin);
-	json_object_set_int_member(obj, "priority", g->priority);
-	json_object_set_string_member(obj, "state", vtier_guest_state_to_string(g->state));
-	set_string(obj, "state_reason", g->state_reason);
-	vtier_json_set_u64(obj, "memory_bytes", g->memory_bytes);
-	json_object_set_int_member(obj, "fast_node", g->fast_node);
-	json_object_set_int_member(obj, "slow_node", g->slow_node);
-	set_bp(obj, "target_share_bp", g->target_share_bp);
-	vtier_json_set_u64(obj, "target_fast_bytes", g->target_fast_bytes);
-	json_object_set_boolean_member(obj, "measured", g->measured);
-	vtier_json_set_u64(obj, "fast_bytes", g->fast_bytes);
-	vtier_json_set_u64(obj, "slow_bytes", g->slow_bytes);
-	set_bp(obj, "share_bp", g->share_bp);
 	for (guint i = 0; i < g->nodes->len; i++) {
 		const VtierSnapshotGuestNode *n = &g_array_index(g->nodes, VtierSnapshotGuestNode, i);
 		JsonObject *o = json_object_new();
@@ -106,8 +89,46 @@ JsonNode *vtier_snapshot_guest_to_json(const VtierSnapshotGuest *g)
 		json_array_add_object_element(nodes, o);
 	}
 	json_object_set_array_member(obj, "nodes", nodes);
-	json_object_set_member(obj, "up", direction_to_json(&g->up));
-	json_object_set_member(obj, "down", direction_to_json(&g->down));
+}
+
+/* With @table, only what vtier_status_render() shows (vtier_snapshot_to_json_table()). */
+static JsonNode *guest_to_json(const VtierSnapshotGuest *g, gboolean table)
+{
+	JsonObject *obj = json_object_new();
+	JsonNode *node = json_node_new(JSON_NODE_OBJECT);
+	JsonArray *unmovable = json_array_new();
+	gboolean full = !table;
+
+	set_string(obj, "name", g->name);
+	if (full) {
+		set_string(obj, "uuid", g->uuid);
+		set_string(obj, "source", g->source);
+		json_object_set_int_member(obj, "pid", g->pid);
+		set_string(obj, "memcg_path", g->memcg_path);
+	}
+	set_string(obj, "mode", g->mode);
+	if (full) {
+		set_string(obj, "tuner", g->tuner);
+		set_string(obj, "policy_origin", g->policy_origin);
+		json_object_set_int_member(obj, "priority", g->priority);
+	}
+	json_object_set_string_member(obj, "state", vtier_guest_state_to_string(g->state));
+	set_string(obj, "state_reason", g->state_reason);
+	if (full) {
+		vtier_json_set_u64(obj, "memory_bytes", g->memory_bytes);
+		json_object_set_int_member(obj, "fast_node", g->fast_node);
+		json_object_set_int_member(obj, "slow_node", g->slow_node);
+	}
+	set_bp(obj, "target_share_bp", g->target_share_bp);
+	vtier_json_set_u64(obj, "target_fast_bytes", g->target_fast_bytes);
+	json_object_set_boolean_member(obj, "measured", g->measured);
+	vtier_json_set_u64(obj, "fast_bytes", g->fast_bytes);
+	vtier_json_set_u64(obj, "slow_bytes", g->slow_bytes);
+	set_bp(obj, "share_bp", g->share_bp);
+	if (full)
+		guest_nodes_to_json(obj, g);
+	json_object_set_member(obj, "up", direction_to_json(&g->up, table));
+	json_object_set_member(obj, "down", direction_to_json(&g->down, table));
 	json_object_set_string_member(obj, "control_state",
 				      vtier_control_state_to_string(g->control_state));
 	set_string(obj, "control_reason", g->control_reason);
@@ -122,15 +143,23 @@ JsonNode *vtier_snapshot_guest_to_json(const VtierSnapshotGuest *g)
 		json_array_add_object_element(unmovable, o);
 	}
 	json_object_set_array_member(obj, "unmovable", unmovable);
-	json_object_set_double_member(obj, "fast_byte_seconds", g->fast_byte_seconds);
-	json_object_set_double_member(obj, "slow_byte_seconds", g->slow_byte_seconds);
+	if (full) {
+		json_object_set_double_member(obj, "fast_byte_seconds", g->fast_byte_seconds);
+		json_object_set_double_member(obj, "slow_byte_seconds", g->slow_byte_seconds);
+	}
 	set_string(obj, "last_error", g->last_error);
-	json_object_set_int_member(obj, "last_error_time", g->last_error_time);
+	if (full)
+		json_object_set_int_member(obj, "last_error_time", g->last_error_time);
 	json_node_take_object(node, obj);
 	return node;
 }
 
-JsonNode *vtier_snapshot_to_json(const VtierSnapshot *s)
+JsonNode *vtier_snapshot_guest_to_json(const VtierSnapshotGuest *g)
+{
+	return guest_to_json(g, FALSE);
+}
+
+static JsonNode *snapshot_to_json(const VtierSnapshot *s, gboolean table)
 {
 	JsonObject *obj = json_object_new();
 	JsonNode *node = json_node_new(JSON_NODE_OBJECT);
@@ -168,8 +197,7 @@ JsonNode *vtier_snapshot_to_json(const VtierSnapshot *s)
 	vtier_json_set_u64(obj, "fast_promised_bytes", s->fast_promised_bytes);
 	json_object_set_member(obj, "warnings", strings_to_json(s->warnings));
 	for (guint i = 0; i < s->guests->len; i++)
-		json_array_add_element(guests,
-				       vtier_snapshot_guest_to_json(g_ptr_array_index(s->guests, i)));
+		json_array_add_element(guests, guest_to_json(g_ptr_array_index(s->guests, i), table));
 	json_object_set_array_member(obj, "guests", guests);
 	vtier_json_set_u64(obj, "reconciles_total", s->reconciles_total);
 	vtier_json_set_u64(obj, "commits_total", s->commits_total);
@@ -183,6 +211,24 @@ JsonNode *vtier_snapshot_to_json(const VtierSnapshot *s)
 	set_string(obj, "last_reconcile_error", s->last_reconcile_error);
 	json_node_take_object(node, obj);
 	return node;
+}
+
+JsonNode *vtier_snapshot_to_json(const VtierSnapshot *s)
+{
+	return snapshot_to_json(s, FALSE);
+}
+
+JsonNode *vtier_snapshot_to_json_table(const VtierSnapshot *s)
+{
+	return snapshot_to_json(s, TRUE);
+}
+
+GBytes *vtier_snapshot_to_json_bytes(const VtierSnapshot *s, gboolean table)
+{
+	g_autoptr(JsonNode) node = snapshot_to_json(s, table);
+	gchar *text = json_to_string(node, FALSE);
+
+	return g_bytes_new_take(text, strlen(text));
 }
 
 /* ---- decode ---- */

@@ -208,5 +208,14 @@ void vtier_snapshot_sort(VtierSnapshot *snapshot);
  * Decoding is strict: unknown members, wrong types and out-of-range values are errors. */
 JsonNode *vtier_snapshot_to_json(const VtierSnapshot *snapshot);
 VtierSnapshot *vtier_snapshot_from_json(JsonNode *node, GError **error);
+/* The snapshot less what `vtierctl status`'s text does not show (status's "table" view): per
+ * guest only name, mode, state and its reason, target, measured bytes and share, the directions'
+ * budget and migrated bytes, the controller's state, reason, grant and error, unmovable bytes and
+ * the last error. It decodes with vtier_snapshot_from_json(), the rest left at its defaults. */
+JsonNode *vtier_snapshot_to_json_table(const VtierSnapshot *snapshot);
+/* vtier_snapshot_to_json() (with @table, _to_json_table()) as compact text (one line,
+ * json_to_string(node, FALSE)): what a status reply carries, encoded once per snapshot by
+ * vtierd. */
+GBytes *vtier_snapshot_to_json_bytes(const VtierSnapshot *snapshot, gboolean table);
 JsonNode *vtier_snapshot_guest_to_json(const VtierSnapshotGuest *guest);
 VtierSnapshotGuest *vtier_snapshot_guest_from_json(JsonNode *node, GError **error);

@@ -153,6 +153,29 @@ static JsonNode *hook_result(const VtierControlRequest *req)
 	return object_node(obj);
 }
 
+/* status as vtierd answers it (handlers.c): the snapshot's text, encoded once per sequence. */
+static GBytes *fake_text_handler(const VtierControlRequest *req, gpointer user_data)
+{
+	VtierTestControl *c = user_data;
+	g_autoptr(GMutexLocker) locker = NULL;
+
+	VtierControlView view = req->view;
+
+	if (req->cmd != VTIER_CONTROL_CMD_STATUS || view >= VTIER_CONTROL_VIEW_LAST)
+		return NULL;
+	locker = g_mutex_locker_new(&c->lock);
+	if (c->refuse_view && view != VTIER_CONTROL_VIEW_FULL)
+		return NULL; /* fake_handler refuses it */
+	g_ptr_array_add(c->requests, vtier_control_request_to_line(req));
+	if (c->status_text[view] == NULL || c->status_sequence[view] != c->snapshot->sequence) {
+		g_clear_pointer(&c->status_text[view], g_bytes_unref);
+		c->status_text[view] =
+		    vtier_snapshot_to_json_bytes(c->snapshot, view == VTIER_CONTROL_VIEW_TABLE);
+		c->status_sequence[view] = c->snapshot->sequence;
+	}
+	return g_bytes_ref(c->status_text[view]);
+}
+
 static gboolean fake_handler(const VtierControlRequest *req, JsonNode **ret_result,
 			     GError **error, gpointer user_data)
 {
@@ -163,6 +186,12 @@ static gboolean fake_handler(const VtierControlRequest *req, JsonNode **ret_resu
 	g_ptr_array_add(c->requests, vtier_control_request_to_line(req));
 	switch (req->cmd) {
 	case VTIER_CONTROL_CMD_STATUS:
+		if (req->view != VTIER_CONTROL_VIEW_FULL) {
+			/* the message of a vtierd older than the "view" argument */
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+				    "invalid request: args.view: unknown member");
+			return FALSE;
+		}
 		*ret_result = vtier_snapshot_to_json(c->snapshot);
 		return TRUE;
 	case VTIER_CONTROL_CMD_DUMP:
@@ -225,6 +254,7 @@ VtierTestControl *vtier_test_control_new(void)
 	c->requests = g_ptr_array_new_with_free_func(g_free);
 	c->server = vtier_control_server_new(c->path, G_MAXUINT, fake_handler, c, &error);
 	g_assert_no_error(error);
+	vtier_control_server_set_text_handler(c->server, fake_text_handler);
 	c->loop = g_main_loop_new(NULL, FALSE);
 	c->thread = g_thread_new("fake-vtierd", loop_thread, c);
 	return c;
@@ -245,6 +275,8 @@ void vtier_test_control_free(VtierTestControl *c)
 	vtier_control_server_free(c->server);
 	g_main_loop_unref(c->loop);
 	vtier_snapshot_free(c->snapshot);
+	for (guint i = 0; i < VTIER_CONTROL_VIEW_LAST; i++)
+		g_clear_pointer(&c->status_text[i], g_bytes_unref);
 	g_ptr_array_unref(c->requests);
 	vtier_test_rm_rf(c->dir);
 	g_free(c->dir);

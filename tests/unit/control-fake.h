@@ -13,7 +13,8 @@ VtierSnapshot *vtier_test_snapshot_new(void);
 /* A stand-in for vtierd's control socket: the real server helper (control-server.c) on a socket in
  * a temporary directory, its main loop in a thread, answering status/dump/explain from
  * vtier_test_snapshot_new(), recording attach/detach/hook requests, and allowing every hook except
- * for a guest named "deny-me". */
+ * for a guest named "deny-me". As vtierd, it answers status from the snapshot's text, encoded once
+ * per snapshot sequence: whoever changes @snapshot (under @lock) bumps its sequence. */
 typedef struct {
 	gchar *dir;
 	gchar *path;
@@ -22,8 +23,12 @@ typedef struct {
 	GThread *thread;
 	GMutex lock;
 	VtierSnapshot *snapshot;
+	GBytes *status_text[VTIER_CONTROL_VIEW_LAST]; /* per view, snapshot status_sequence[view]
+						       * encoded, or NULL */
+	guint64 status_sequence[VTIER_CONTROL_VIEW_LAST];
 	GPtrArray *requests; /* gchar *: each request as its line, in order */
 	gboolean reload_fails;
+	gboolean refuse_view; /* refuse status's "view", as a vtierd older than it */
 	guint hook_delay_ms;
 } VtierTestControl;
 

@@ -50,6 +50,22 @@ static void run_ctl(CtlRun *r, const gchar *socket, const gchar *const *args)
 
 #define CTL(r, socket, ...) run_ctl((r), (socket), (const gchar *const[]){ __VA_ARGS__, NULL })
 
+/* The status requests @c received, each by its view ("full" when the line has none). */
+static void assert_status_views(VtierTestControl *c, const gchar *first, const gchar *second)
+{
+	g_autoptr(GPtrArray) requests = vtier_test_control_requests(c);
+	const gchar *want[] = { first, second };
+
+	g_assert_cmpuint(requests->len, ==, G_N_ELEMENTS(want));
+	for (guint i = 0; i < requests->len; i++) {
+		const gchar *line = g_ptr_array_index(requests, i);
+		gboolean table = strstr(line, "\"view\":\"table\"") != NULL;
+
+		g_assert_nonnull(strstr(line, "\"cmd\":\"status\""));
+		g_assert_cmpstr(table ? "table" : "full", ==, want[i]);
+	}
+}
+
 static void test_cli_status(void)
 {
 	g_autoptr(VtierTestControl) c = vtier_test_control_new();
@@ -72,6 +88,21 @@ static void test_cli_status(void)
 	back = vtier_snapshot_from_json(node, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(back->guests->len, ==, 4);
+	g_assert_nonnull(strstr(json.out, "\"memcg_path\"")); /* the whole snapshot */
+	assert_status_views(c, "table", "full");
+}
+
+/* A vtierd older than status's "view" refuses it: vtierctl asks again without it. */
+static void test_cli_status_old_vtierd(void)
+{
+	g_autoptr(VtierTestControl) c = vtier_test_control_new();
+	g_auto(CtlRun) text = { 0 };
+
+	c->refuse_view = TRUE;
+	CTL(&text, c->path, "status");
+	g_assert_cmpint(text.status, ==, 0);
+	g_assert_nonnull(strstr(text.out, "kdamond:  on, pid 777"));
+	assert_status_views(c, "table", "full");
 }
 
 static void test_cli_top(void)
@@ -210,6 +241,7 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	g_test_add_func("/cli-control/status", test_cli_status);
+	g_test_add_func("/cli-control/status/old-vtierd", test_cli_status_old_vtierd);
 	g_test_add_func("/cli-control/top", test_cli_top);
 	g_test_add_func("/cli-control/explain", test_cli_explain);
 	g_test_add_func("/cli-control/attach", test_cli_attach);

@@ -55,7 +55,9 @@ static void test_request_roundtrip(void)
 {
 	g_autoptr(VtierControlRequest) attach = vtier_control_request_new(VTIER_CONTROL_CMD_ATTACH);
 	g_autoptr(VtierControlRequest) hook = vtier_control_request_new(VTIER_CONTROL_CMD_HOOK);
+	g_autoptr(VtierControlRequest) status = vtier_control_request_new(VTIER_CONTROL_CMD_STATUS);
 	g_autoptr(VtierControlRequest) back = NULL;
+	g_autofree gchar *line = NULL;
 
 	for (guint cmd = 0; cmd < VTIER_CONTROL_CMD_LAST; cmd++) {
 		VtierControlCommand parsed;
@@ -86,6 +88,14 @@ static void test_request_roundtrip(void)
 	g_assert_cmpstr(back->operation, ==, "prepare");
 	g_assert_cmpstr(back->sub_operation, ==, "begin");
 	g_assert_cmpstr(back->xml, ==, ""); /* absent XML is empty */
+	g_clear_pointer(&back, vtier_control_request_free);
+
+	/* the default view is not written: the line an older vtierd reads */
+	line = vtier_control_request_to_line(status);
+	g_assert_null(strstr(line, "view"));
+	status->view = VTIER_CONTROL_VIEW_TABLE;
+	back = roundtrip(status);
+	g_assert_cmpint(back->view, ==, VTIER_CONTROL_VIEW_TABLE);
 }
 
 typedef struct {
@@ -121,6 +131,10 @@ static void test_request_rejections(void)
 		  "args.name: unknown member" },
 		{ "{\"v\":1,\"cmd\":\"ping\",\"args\":[]}", VTIER_ERROR_INVALID_ARGUMENT,
 		  "expected an object" },
+		{ "{\"v\":1,\"cmd\":\"status\",\"args\":{\"view\":\"tabl\"}}",
+		  VTIER_ERROR_INVALID_ARGUMENT, "args.view: expected \"full\" or \"table\"" },
+		{ "{\"v\":1,\"cmd\":\"dump\",\"args\":{\"view\":\"table\"}}",
+		  VTIER_ERROR_INVALID_ARGUMENT, "args.view: unknown member" },
 		{ "{\"v\":1,\"cmd\":\"explain\"}", VTIER_ERROR_INVALID_ARGUMENT, "name: missing" },
 		{ "{\"v\":1,\"cmd\":\"explain\",\"args\":{\"name\":\"\"}}",
 		  VTIER_ERROR_INVALID_ARGUMENT, "empty" },
@@ -241,6 +255,22 @@ static void test_reply_roundtrip(void)
 	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_PARSE);
 }
 
+/* A result encoded ahead (vtierd's status, once per snapshot) makes the very line
+ * vtier_control_reply_ok() makes from its node. */
+static void test_reply_text(void)
+{
+	g_autoptr(JsonNode) result = json_from_string(
+		"{\"guests\":[{\"name\":\"a\\nb \\u00e9\",\"n\":-3}],\"x\":null}", NULL);
+	g_autofree gchar *text = json_to_string(result, FALSE);
+	g_autoptr(GBytes) bytes = g_bytes_new(text, strlen(text));
+	g_autoptr(GByteArray) out = g_byte_array_new();
+	g_autofree gchar *expected = vtier_control_reply_ok(-7, result);
+
+	vtier_control_reply_ok_append_text(out, -7, bytes);
+	g_byte_array_append(out, (const guint8 *)"", 1);
+	g_assert_cmpstr((const gchar *)out->data, ==, expected);
+}
+
 static void test_reply_errors(void)
 {
 	for (gint code = 0; code <= VTIER_CONTROL_ERROR_UNSUPPORTED; code++) {
@@ -306,6 +336,7 @@ typedef struct {
 	GMainLoop *loop;
 	GThread *thread;
 	guint handled;
+	guint texts;
 } Fixture;
 
 static gboolean test_handler(const VtierControlRequest *req, JsonNode **ret_result,
@@ -339,6 +370,17 @@ static gboolean test_handler(const VtierControlRequest *req, JsonNode **ret_resu
 	json_builder_end_object(b);
 	*ret_result = json_builder_get_root(b);
 	return TRUE;
+}
+
+/* Answers ping from "encoded" text when the request's id is 42 (the server's owner decides). */
+static GBytes *test_text_handler(const VtierControlRequest *req, gpointer user_data)
+{
+	Fixture *fx = user_data;
+
+	if (req->cmd != VTIER_CONTROL_CMD_PING || req->id != 42)
+		return NULL;
+	g_atomic_int_inc(&fx->texts);
+	return g_bytes_new_static("{\"version\":\"text\"}", strlen("{\"version\":\"text\"}"));
 }
 
 static gpointer loop_thread(gpointer user_data)
@@ -467,6 +509,28 @@ static void test_server_basic(Fixture *fx, gconstpointer data)
 	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND);
 	g_assert_cmpstr(error->message, ==, "no guest \"nope\"");
 	g_assert_false(unreachable); /* vtierd answered */
+}
+
+/* A text handler answers what it knows, the handler the rest. */
+static void test_server_text(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(VtierControlRequest) req = vtier_control_request_new(VTIER_CONTROL_CMD_PING);
+	g_autoptr(GError) error = NULL;
+
+	vtier_control_server_set_text_handler(fx->server, test_text_handler);
+	for (gint64 id = 41; id <= 42; id++) {
+		g_autoptr(JsonNode) result = NULL;
+		JsonObject *obj;
+
+		req->id = id;
+		g_assert_true(vtier_control_call(fx->path, req, 1000, &result, &error));
+		g_assert_no_error(error);
+		obj = json_node_get_object(result);
+		g_assert_cmpstr(json_object_get_string_member(obj, "version"), ==,
+				id == 42 ? "text" : "test");
+	}
+	g_assert_cmpuint(g_atomic_int_get(&fx->texts), ==, 1);
+	g_assert_cmpuint(g_atomic_int_get(&fx->handled), ==, 1);
 }
 
 static void test_server_silent(Fixture *fx, gconstpointer data)
@@ -1011,6 +1075,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/control/request/rejections", test_request_rejections);
 	g_test_add_func("/control/request/limits", test_request_limits);
 	g_test_add_func("/control/reply/roundtrip", test_reply_roundtrip);
+	g_test_add_func("/control/reply/text", test_reply_text);
 	g_test_add_func("/control/reply/errors", test_reply_errors);
 	g_test_add_func("/control/reply/malformed", test_reply_malformed);
 	g_test_add_func("/control/socket-path", test_socket_path);
@@ -1021,6 +1086,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/control/server/paths", test_server_paths);
 	g_test_add_func("/control/server/out-of-fds", test_server_out_of_fds);
 	ADD_SERVER_TEST("/control/server/basic", test_server_basic);
+	ADD_SERVER_TEST("/control/server/text", test_server_text);
 	ADD_SERVER_TEST("/control/server/silent", test_server_silent);
 	ADD_SERVER_TEST("/control/server/slow", test_server_slow);
 	ADD_SERVER_TEST("/control/server/oversize", test_server_oversize);

@@ -249,6 +249,50 @@ static void test_qemu_bind_unmovable(Fixture *f, gconstpointer data)
 	g_assert_not_reached();
 }
 
+/* The control server's status: the text of the snapshot's JSON, encoded once per snapshot. */
+static void test_status_text(Fixture *f, gconstpointer data)
+{
+	g_autoptr(VtierControlRequest) req = vtier_control_request_new(VTIER_CONTROL_CMD_STATUS);
+	g_autoptr(VtierControlRequest) ping = vtier_control_request_new(VTIER_CONTROL_CMD_PING);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) result = NULL;
+	g_autoptr(GBytes) first = NULL, again = NULL, next = NULL;
+	g_autofree gchar *expected = NULL;
+
+	(void)data;
+	g_assert_true(attach(f->m, 1, NULL, &error));
+	settle(f->m);
+	run_interval(f->m);
+	g_assert_null(vtier_manager_handle_request_text(ping, f->m));
+	result = request(f->m, req, &error);
+	g_assert_no_error(error);
+	expected = json_to_string(result, FALSE);
+	first = vtier_manager_handle_request_text(req, f->m);
+	g_assert_cmpmem(g_bytes_get_data(first, NULL), g_bytes_get_size(first), expected,
+			strlen(expected));
+	again = vtier_manager_handle_request_text(req, f->m);
+	g_assert_true(again == first);
+	g_assert_cmpuint(f->m->status_encodes, ==, 1);
+	/* a new snapshot, a new text */
+	run_interval(f->m);
+	next = vtier_manager_handle_request_text(req, f->m);
+	g_assert_false(next == first);
+	g_assert_cmpuint(f->m->status_encodes, ==, 2);
+	/* the table view has its own text, of the same snapshot */
+	req->view = VTIER_CONTROL_VIEW_TABLE;
+	g_clear_pointer(&result, json_node_unref);
+	g_clear_pointer(&expected, g_free);
+	result = request(f->m, req, &error);
+	g_assert_no_error(error);
+	expected = json_to_string(result, FALSE);
+	g_clear_pointer(&again, g_bytes_unref);
+	again = vtier_manager_handle_request_text(req, f->m);
+	g_assert_cmpmem(g_bytes_get_data(again, NULL), g_bytes_get_size(again), expected,
+			strlen(expected));
+	g_assert_cmpuint(g_bytes_get_size(again), <, g_bytes_get_size(next));
+	g_assert_cmpuint(f->m->status_encodes, ==, 3);
+}
+
 static const VtierDamonScheme *applied_scheme(VtierManager *m, gint i)
 {
 	const VtierDamonContext *ctx;
@@ -879,6 +923,8 @@ int main(int argc, char **argv)
 	g_test_add("/daemon/status", Fixture, NULL, fixture_setup, test_status, fixture_teardown);
 	g_test_add("/daemon/qemu-bind-unmovable", Fixture, NULL, fixture_setup,
 		   test_qemu_bind_unmovable, fixture_teardown);
+	g_test_add("/daemon/status/text", Fixture, NULL, fixture_setup, test_status_text,
+		   fixture_teardown);
 	g_test_add("/daemon/closed-loop-starts-parked", Fixture, NULL, fixture_setup,
 		   test_closed_loop_starts_parked, fixture_teardown);
 	g_test_add("/daemon/slow-commit", Fixture, NULL, fixture_setup, test_slow_commit,

@@ -67,6 +67,27 @@ static void test_render_status(void)
 	vtier_test_assert_golden("status/status.txt", text);
 }
 
+/* status's "table" view holds all the text shows: the same text from about half the JSON. */
+static void test_render_status_table_view(void)
+{
+	g_autoptr(VtierSnapshot) s = vtier_test_snapshot_new();
+	g_autoptr(JsonNode) full = vtier_snapshot_to_json(s);
+	g_autoptr(JsonNode) table = vtier_snapshot_to_json_table(s);
+	g_autoptr(VtierSnapshot) back = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *expected = vtier_status_render(s);
+	g_autofree gchar *text = NULL;
+	g_autofree gchar *full_text = json_to_string(full, FALSE);
+	g_autofree gchar *table_text = json_to_string(table, FALSE);
+
+	back = vtier_snapshot_from_json(table, &error);
+	g_assert_no_error(error);
+	text = vtier_status_render(back);
+	g_assert_cmpstr(text, ==, expected);
+	g_assert_cmpuint(strlen(table_text), <, strlen(full_text) * 2 / 3);
+	g_assert_null(strstr(table_text, "memcg_path"));
+}
+
 static void test_render_status_empty(void)
 {
 	g_autoptr(VtierSnapshot) s = vtier_snapshot_new();
@@ -273,6 +294,7 @@ int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
 	g_test_add_func("/status-render/status", test_render_status);
+	g_test_add_func("/status-render/status-table-view", test_render_status_table_view);
 	g_test_add_func("/status-render/status-empty", test_render_status_empty);
 	g_test_add_func("/status-render/top", test_render_top);
 	g_test_add_func("/status-render/bar", test_render_bar);
