@@ -508,6 +508,7 @@ VtierDamonPart *vtier_damon_part_new(gint kdamond, gint scheme)
 static void part_clear(VtierDamonPart *part)
 {
 	g_ptr_array_unref(part->entries);
+	vtier_damon_scheme_free(part->source);
 }
 
 VtierDamonPart *vtier_damon_part_ref(VtierDamonPart *part)
@@ -531,74 +532,87 @@ static VtierDamonPart *begin_part(Render *r, GPtrArray *parts, gint kdamond, gin
 	return part;
 }
 
-/* The part of scheme @i of kdamond @k in @previous's @parts, when it renders as @scheme would
- * in a context of span [lo, hi) (6.12's addr filters depend on it), or NULL. */
-static VtierDamonPart *reusable_part(const VtierDamonModel *previous, GPtrArray *parts,
-				     const guint *offsets, guint k, guint i,
-				     const VtierDamonScheme *scheme, const Render *r)
+/* The part of scheme @i of kdamond @k in @previous (the parts of the previous render, whose
+ * kdamond heads are at @offsets), when it renders as @scheme would now, or NULL. */
+static VtierDamonPart *reusable_part(GPtrArray *previous, const gint *offsets, guint n_offsets,
+				     guint k, guint i, const VtierDamonScheme *scheme,
+				     const Render *r)
 {
-	const VtierDamonContext *ctx;
-	Render was = { 0 };
+	VtierDamonPart *part;
+	guint at;
 
-	if (previous == NULL || k >= previous->kdamonds->len)
+	if (k >= n_offsets || offsets[k] < 0)
 		return NULL;
-	ctx = ((VtierDamonKdamond *)previous->kdamonds->pdata[k])->context;
-	if (i >= ctx->schemes->len || !vtier_damon_scheme_equal(ctx->schemes->pdata[i], scheme))
+	at = (guint)offsets[k] + 1 + i;
+	if (at >= previous->len)
 		return NULL;
-	set_span(&was, ctx);
-	if (was.span_lo != r->span_lo || was.span_hi != r->span_hi)
+	part = previous->pdata[at];
+	if (part->kdamond != (gint)k || part->scheme != (gint)i || part->source == NULL ||
+	    part->span_lo != r->span_lo || part->span_hi != r->span_hi ||
+	    !vtier_damon_scheme_equal(part->source, scheme))
 		return NULL;
-	return parts->pdata[offsets[k] + 1 + i];
+	return part;
 }
 
-/* Where each kdamond's head is in the parts of @model (nr_kdamonds, then per kdamond its head,
- * its schemes and its tail), or NULL without a model. */
-static guint *part_offsets(const VtierDamonModel *model, GPtrArray *parts)
+/* Where each kdamond's head is in @parts (-1: none), in *ret_n entries; NULL without parts. */
+static gint *part_offsets(GPtrArray *parts, guint *ret_n)
 {
-	guint *offsets;
-	guint at = 1;
+	gint *offsets;
+	guint n = 0;
 
-	if (model == NULL || parts == NULL)
+	*ret_n = 0;
+	if (parts == NULL)
 		return NULL;
-	offsets = g_new0(guint, model->kdamonds->len + 1);
-	for (guint k = 0; k < model->kdamonds->len; k++) {
-		offsets[k] = at;
-		at += 2 + ((VtierDamonKdamond *)model->kdamonds->pdata[k])->context->schemes->len;
+	for (guint j = 0; j < parts->len; j++)
+		n = MAX(n, (guint)(((VtierDamonPart *)parts->pdata[j])->kdamond + 1));
+	offsets = g_new(gint, n + 1);
+	for (guint k = 0; k <= n; k++)
+		offsets[k] = -1;
+	for (guint j = 0; j < parts->len; j++) {
+		const VtierDamonPart *part = parts->pdata[j];
+
+		if (part->kdamond >= 0 && part->scheme < 0 && offsets[part->kdamond] < 0)
+			offsets[part->kdamond] = (gint)j;
 	}
-	g_assert(at == parts->len);
+	*ret_n = n;
 	return offsets;
 }
 
 static void render_schemes(Render *r, GPtrArray *parts, GPtrArray *fresh, guint k,
-			   const VtierDamonContext *ctx, const VtierDamonModel *previous,
-			   GPtrArray *previous_parts, const guint *offsets)
+			   const VtierDamonContext *ctx, GPtrArray *previous, const gint *offsets,
+			   guint n_offsets)
 {
 	for (guint i = 0; i < ctx->schemes->len; i++) {
 		const VtierDamonScheme *scheme = ctx->schemes->pdata[i];
 		VtierDamonPart *same = NULL;
+		VtierDamonPart *part;
 		g_autofree gchar *p = NULL;
 
 		if (offsets != NULL)
-			same = reusable_part(previous, previous_parts, offsets, k, i, scheme, r);
+			same = reusable_part(previous, offsets, n_offsets, k, i, scheme, r);
 		if (same != NULL) {
 			g_ptr_array_add(parts, vtier_damon_part_ref(same));
 			continue;
 		}
 		p = scheme_dir(k, i);
-		g_ptr_array_add(fresh, begin_part(r, parts, (gint)k, (gint)i));
+		part = begin_part(r, parts, (gint)k, (gint)i);
+		part->source = vtier_damon_scheme_copy(scheme);
+		part->span_lo = r->span_lo;
+		part->span_hi = r->span_hi;
+		g_ptr_array_add(fresh, part);
 		render_scheme(r, p, scheme);
 	}
 }
 
 GPtrArray *vtier_damon_render_parts(const VtierDamonModel *model,
-				    const VtierDamonFeatures *features,
-				    const VtierDamonModel *previous, GPtrArray *previous_parts,
+				    const VtierDamonFeatures *features, GPtrArray *previous,
 				    GError **error)
 {
 	g_autoptr(GPtrArray) parts =
 		g_ptr_array_new_with_free_func((GDestroyNotify)vtier_damon_part_unref);
 	g_autoptr(GPtrArray) fresh = g_ptr_array_new(); /* the parts rendered now, in order */
-	g_autofree guint *offsets = part_offsets(previous, previous_parts);
+	guint n_offsets = 0;
+	g_autofree gint *offsets = part_offsets(previous, &n_offsets);
 	Render r = { .f = features, .error = error };
 
 	g_ptr_array_add(fresh, begin_part(&r, parts, -1, -1));
@@ -608,7 +622,7 @@ GPtrArray *vtier_damon_render_parts(const VtierDamonModel *model,
 
 		g_ptr_array_add(fresh, begin_part(&r, parts, (gint)k, -1));
 		render_head(&r, k, kd);
-		render_schemes(&r, parts, fresh, k, kd->context, previous, previous_parts, offsets);
+		render_schemes(&r, parts, fresh, k, kd->context, previous, offsets, n_offsets);
 		g_ptr_array_add(fresh, begin_part(&r, parts, (gint)k, -1));
 		render_tail(&r, k, kd);
 	}

@@ -11,8 +11,8 @@ struct _VtierDamonWriter {
 	GTree *known;	     /* relpath -> what the file holds, sorted by relpath */
 	GHashTable *running; /* kdamond index -> GPtrArray of the VtierDamonParts it runs with */
 	GHashTable *before;  /* kdamond index -> VtierDamonPart of the entries read this apply */
-	VtierDamonModel *last_model; /* the model last rendered, and its parts: a scheme that */
-	GPtrArray *last_parts;	     /* did not change is neither rendered nor compared again */
+	GPtrArray *last_parts; /* of the model last rendered: a scheme that did not change is
+				  neither rendered nor compared again */
 	guint tries;
 	guint first_delay_us;
 	gboolean check_memcg;

@@ -58,7 +58,6 @@ void vtier_damon_writer_free(VtierDamonWriter *w)
 	g_clear_pointer(&w->status_schemes, g_hash_table_unref);
 	g_hash_table_unref(w->running);
 	g_hash_table_unref(w->before);
-	vtier_damon_model_free(w->last_model);
 	g_clear_pointer(&w->last_parts, g_ptr_array_unref);
 	g_free(w);
 }
@@ -472,13 +471,10 @@ static void prepare_before_lists(Apply *a)
 /* Renders @model, reusing the parts of the schemes that did not change since the last model. */
 static GPtrArray *render(VtierDamonWriter *w, const VtierDamonModel *model, GError **error)
 {
-	GPtrArray *parts = vtier_damon_render_parts(model, w->features, w->last_model,
-						    w->last_parts, error);
+	GPtrArray *parts = vtier_damon_render_parts(model, w->features, w->last_parts, error);
 
 	if (parts == NULL)
 		return NULL;
-	vtier_damon_model_free(w->last_model);
-	w->last_model = vtier_damon_model_copy(model);
 	g_clear_pointer(&w->last_parts, g_ptr_array_unref);
 	w->last_parts = g_ptr_array_ref(parts);
 	return parts;
