@@ -13,6 +13,8 @@
  *     figure is over 60 s: `bench/bench-daemon --idle-seconds 60`).
  *
  * Run: make -C BUILDDIR check TESTS= && BUILDDIR/bench/bench-daemon [--quick] [--idle-seconds N]
+ * To profile one size: BUILDDIR/bench/bench-daemon --guests 500 --rounds 40 (the reconcile only),
+ * e.g. under `perf record -g`.
  * Baseline in the same run: the planner alone for the same guests (what reconcile costs beyond
  * the pure plan).
  */
@@ -245,9 +247,14 @@ int main(int argc, char **argv)
 	g_autofree gchar *policy_dir = NULL;
 	gboolean quick = FALSE;
 	gint idle_seconds = 10;
+	gint only_guests = 0;
+	gint rounds = 0;
 	const GOptionEntry entries[] = {
 		{ "quick", 0, 0, G_OPTION_ARG_NONE, &quick, "Fewer rounds (CI)", NULL },
 		{ "idle-seconds", 0, 0, G_OPTION_ARG_INT, &idle_seconds, "Idle period", "N" },
+		{ "guests", 0, 0, G_OPTION_ARG_INT, &only_guests,
+		  "Only the reconcile at N guests (profiling)", "N" },
+		{ "rounds", 0, 0, G_OPTION_ARG_INT, &rounds, "Reconciles measured per size", "N" },
 		G_OPTION_ENTRY_NULL,
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("");
@@ -287,8 +294,16 @@ int main(int argc, char **argv)
 	       "# fake kernel (a dry run's stand-in for sysfs)\n");
 	printf("%-6s %12s %12s %14s %10s\n", "guests", "cpu_p50_ms", "cpu_p99_ms",
 	       "without_apply", "writes");
+	if (rounds <= 0)
+		rounds = quick ? 3 : 15;
+	rounds = MIN(rounds, 20); /* 520 workloads: 500 guests and 20 added */
+	if (only_guests > 0) {
+		bench_reconcile(policy_dir, (guint)MIN(only_guests, 500), (guint)rounds);
+		vtier_test_rm_rf(root);
+		return 0;
+	}
 	for (guint i = 0; i < G_N_ELEMENTS(sizes); i++)
-		bench_reconcile(policy_dir, sizes[i], quick ? 3 : 15);
+		bench_reconcile(policy_dir, sizes[i], (guint)rounds);
 	bench_status(policy_dir, 500, quick ? 50 : 500);
 	bench_idle(policy_dir, 100, quick ? 3 : (guint)idle_seconds);
 	vtier_test_rm_rf(root);

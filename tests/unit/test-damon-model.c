@@ -77,6 +77,121 @@ static void test_round_trip(void)
 	vtier_test_assert_golden("damon/model-everything.json", text);
 }
 
+/* One change per field of the model (copy at @i), or FALSE past the last. */
+static gboolean mutate(VtierDamonModel *m, guint i)
+{
+	VtierDamonKdamond *k = m->kdamonds->pdata[0];
+	VtierDamonContext *c = k->context;
+	VtierDamonScheme *s = c->schemes->pdata[0];
+	VtierDamonGoal *g = s->quotas.goals->pdata[1];
+	VtierDamonFilter *f = s->filters->pdata[0];
+	VtierDamonPerfEvent *ev = c->perf_events->pdata[0];
+	VtierDamonTarget *t = c->targets->pdata[0];
+
+	switch (i) {
+	case 0: k->refresh_ms++; break;
+	case 1: c->operations = VTIER_DAMON_OPS_VADDR; break;
+	case 2: c->addr_unit++; break;
+	case 3: c->pause = !c->pause; break;
+	case 4: c->sample_us++; break;
+	case 5: c->aggr_us++; break;
+	case 6: c->update_us++; break;
+	case 7: c->intervals_goal.access_bp++; break;
+	case 8: c->intervals_goal.aggrs++; break;
+	case 9: c->intervals_goal.min_sample_us++; break;
+	case 10: c->intervals_goal.max_sample_us++; break;
+	case 11: c->nr_regions_min++; break;
+	case 12: c->nr_regions_max++; break;
+	case 13: ev->type++; break;
+	case 14: ev->config++; break;
+	case 15: ev->config1++; break;
+	case 16: ev->config2++; break;
+	case 17: ev->sample_phys_addr = !ev->sample_phys_addr; break;
+	case 18: ev->sample_weight_struct = !ev->sample_weight_struct; break;
+	case 19: ev->freq = !ev->freq; break;
+	case 20: ev->sample_freq++; break;
+	case 21: ev->sample_period++; break;
+	case 22: ev->wakeup_events++; break;
+	case 23: ev->precise_ip++; break;
+	case 24: ev->exclude_kernel = !ev->exclude_kernel; break;
+	case 25: ev->exclude_hv = !ev->exclude_hv; break;
+	case 26: t->pid_target++; break;
+	case 27: t->obsolete_target = !t->obsolete_target; break;
+	case 28: vtier_damon_target_add_region(t, 1, 2); break;
+	case 29: s->action = VTIER_DAMON_ACTION_COLD; break;
+	case 30: s->target_nid++; break;
+	case 31: s->apply_interval_us++; break;
+	case 32: s->sz.min++; break;
+	case 33: s->nr_accesses.max++; break;
+	case 34: s->age.min++; break;
+	case 35: s->quotas.ms++; break;
+	case 36: s->quotas.bytes++; break;
+	case 37: s->quotas.reset_interval_ms++; break;
+	case 38: s->quotas.goal_tuner = VTIER_DAMON_TUNER_CONSIST; break;
+	case 39: s->quotas.fail_charge_num++; break;
+	case 40: s->quotas.fail_charge_denom++; break;
+	case 41: s->quotas.sz_permil++; break;
+	case 42: s->quotas.nr_accesses_permil++; break;
+	case 43: s->quotas.age_permil++; break;
+	case 44: g->target_metric = VTIER_DAMON_METRIC_USER_INPUT; break;
+	case 45: g->target_value++; break;
+	case 46: g->current_value++; break;
+	case 47: g->nid++; break;
+	case 48: g_free(g->path); g->path = g_strdup("/other"); break;
+	case 49: vtier_damon_scheme_add_goal(s); break;
+	case 50: s->watermarks.metric = VTIER_DAMON_WMARK_NONE; break;
+	case 51: s->watermarks.interval_us++; break;
+	case 52: s->watermarks.high++; break;
+	case 53: s->watermarks.mid++; break;
+	case 54: s->watermarks.low++; break;
+	case 55: f->layer = VTIER_DAMON_LAYER_LEGACY; break;
+	case 56: f->type = VTIER_DAMON_FILTER_ANON; break;
+	case 57: f->matching = !f->matching; break;
+	case 58: f->allow = !f->allow; break;
+	case 59: g_free(f->memcg_path); f->memcg_path = g_strdup("/x"); break;
+	case 60: f->addr_start++; break;
+	case 61: f->addr_end++; break;
+	case 62: f->min++; break;
+	case 63: f->max++; break;
+	case 64: f->damon_target_idx++; break;
+	case 65: vtier_damon_scheme_add_filter(s, VTIER_DAMON_FILTER_ANON); break;
+	case 66: g_array_index(s->dests, VtierDamonDest, 0).id++; break;
+	case 67: g_array_index(s->dests, VtierDamonDest, 1).weight++; break;
+	case 68: vtier_damon_scheme_add_dest(s, 2, 1); break;
+	case 69: vtier_damon_context_add_scheme(c); break;
+	case 70: vtier_damon_context_add_target(c); break;
+	case 71: vtier_damon_context_add_perf_event(c); break;
+	case 72: vtier_damon_model_add_kdamond(m); break;
+	default: return FALSE;
+	}
+	return TRUE;
+}
+
+/* copy and equal (field by field, damon-model-copy.c) agree with the JSON codec on every field. */
+static void test_copy_equal(void)
+{
+	g_autoptr(VtierDamonModel) model = damon_test_model_everything();
+	g_autofree gchar *text = vtier_damon_model_to_data(model);
+	guint i;
+
+	for (i = 0;; i++) {
+		g_autoptr(VtierDamonModel) copy = vtier_damon_model_copy(model);
+		g_autofree gchar *copied = vtier_damon_model_to_data(copy);
+		g_autofree gchar *changed = NULL;
+
+		g_assert_cmpstr(copied, ==, text);
+		g_assert_true(vtier_damon_model_equal(model, copy));
+		if (!mutate(copy, i))
+			break;
+		changed = vtier_damon_model_to_data(copy);
+		g_test_message("change %u", i);
+		g_assert_cmpstr(changed, !=, text);
+		g_assert_false(vtier_damon_model_equal(model, copy));
+		g_assert_false(vtier_damon_model_equal(copy, model));
+	}
+	g_assert_cmpuint(i, ==, 73);
+}
+
 static void test_defaults_absent(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -134,6 +249,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/damon/model/defaults", test_defaults);
 	g_test_add_func("/damon/model/enums", test_enums);
 	g_test_add_func("/damon/model/round-trip", test_round_trip);
+	g_test_add_func("/damon/model/copy-equal", test_copy_equal);
 	g_test_add_func("/damon/model/defaults-absent", test_defaults_absent);
 	g_test_add_func("/damon/model/parse-errors", test_parse_errors);
 	return g_test_run();

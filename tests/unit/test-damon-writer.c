@@ -568,6 +568,56 @@ static void test_hw_rfc(void)
 	fixture_teardown(&fx);
 }
 
+/* A scheme that did not change is neither rendered nor compared again: a change to one scheme
+ * writes that scheme's file; a file changed behind the writer's back is found after an
+ * invalidate (the audit's repair), as before; nr_* writes within a scheme or above the schemes
+ * make the writer compare again what they recreated. */
+static void test_unchanged_schemes(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	VtierDamonContext *ctx = ((VtierDamonKdamond *)model->kdamonds->pdata[0])->context;
+	g_autofree gchar *text = NULL;
+	g_autofree gchar *path = NULL;
+	g_autoptr(GError) error = NULL;
+	guint writes;
+
+	fixture_setup(&fx, "7.3", TRUE);
+	g_ptr_array_add(ctx->schemes, vtier_damon_scheme_copy(scheme_of(model, 0)));
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	assert_consistent(&fx, model);
+	g_ptr_array_set_size(fx.journal, 0);
+	scheme_of(model, 1)->quotas.bytes += 4096;
+	apply_ok(&fx, model, VTIER_DAMON_STATE_COMMIT);
+	text = journal_text(&fx);
+	g_assert_cmpstr(strstr(text, "/schemes/1/quotas/bytes\t"), !=, NULL);
+	g_assert_null(strstr(text, "/schemes/0/"));
+	g_assert_null(strstr(text, "/schemes/2/"));
+	assert_consistent(&fx, model);
+	/* a foreign write: remembered values hide it until the writer forgets them */
+	path = vtier_damon_admin_path("kdamonds/0/contexts/0/schemes/2/quotas/ms");
+	g_assert_true(vtier_damon_io_write(fx.io, path, "777", &error));
+	g_assert_no_error(error);
+	writes = vtier_damon_io_get_write_count(fx.io);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_NONE);
+	g_assert_cmpuint(vtier_damon_io_get_write_count(fx.io), ==, writes);
+	vtier_damon_writer_invalidate(fx.writer);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_COMMIT);
+	g_assert_cmpuint(vtier_damon_io_get_write_count(fx.io), ==, writes + 2);
+	assert_consistent(&fx, model);
+	/* nr_filters of one scheme, then nr_schemes: what they recreate is written again */
+	vtier_damon_scheme_add_filter(scheme_of(model, 2), VTIER_DAMON_FILTER_ANON)->matching = TRUE;
+	apply_ok(&fx, model, VTIER_DAMON_STATE_COMMIT);
+	assert_consistent(&fx, model);
+	g_ptr_array_add(ctx->schemes, vtier_damon_scheme_copy(scheme_of(model, 2)));
+	apply_ok(&fx, model, VTIER_DAMON_STATE_COMMIT);
+	assert_consistent(&fx, model);
+	writes = vtier_damon_io_get_write_count(fx.io);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_NONE);
+	g_assert_cmpuint(vtier_damon_io_get_write_count(fx.io), ==, writes);
+	fixture_teardown(&fx);
+}
+
 /* Changing the number of kdamonds stops the running ones (nr_kdamonds gives EBUSY otherwise). */
 static void test_kdamond_count(void)
 {
@@ -840,5 +890,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/damon/writer/6.12-commit-stops", test_612_commit_stops);
 	g_test_add_func("/damon/writer/adopted-restore", test_adopted_restore);
 	g_test_add_func("/damon/writer/tuned-intervals", test_tuned_intervals);
+	g_test_add_func("/damon/writer/unchanged-schemes", test_unchanged_schemes);
 	return g_test_run();
 }

@@ -229,10 +229,7 @@ static gchar *join_sorted(GPtrArray *lines)
 
 static gchar *dump_config(FakeNode *ctx)
 {
-	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
-
-	vtier_damon_fake_node_dump(ctx, "", TRUE, lines);
-	return join_sorted(lines);
+	return vtier_damon_fake_node_dump_config(ctx);
 }
 
 static guint running_nr_schemes(const FakeKdamond *k)

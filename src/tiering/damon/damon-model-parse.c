@@ -351,22 +351,3 @@ VtierDamonModel *vtier_damon_model_from_data(const gchar *data, GError **error)
 		return NULL;
 	return vtier_damon_model_from_json(node, error);
 }
-
-VtierDamonModel *vtier_damon_model_copy(const VtierDamonModel *model)
-{
-	g_autoptr(JsonNode) node = vtier_damon_model_to_json(model);
-	g_autoptr(GError) error = NULL;
-	VtierDamonModel *copy = vtier_damon_model_from_json(node, &error);
-
-	/* to_json only emits what from_json accepts; a failure here is a codec bug. */
-	g_assert_no_error(error);
-	return copy;
-}
-
-gboolean vtier_damon_model_equal(const VtierDamonModel *a, const VtierDamonModel *b)
-{
-	g_autoptr(JsonNode) na = vtier_damon_model_to_json(a);
-	g_autoptr(JsonNode) nb = vtier_damon_model_to_json(b);
-
-	return json_node_equal(na, nb);
-}

@@ -280,8 +280,15 @@ VtierDamonPerfEvent *vtier_damon_context_add_perf_event(VtierDamonContext *conte
 VtierDamonGoal *vtier_damon_scheme_add_goal(VtierDamonScheme *scheme);
 VtierDamonFilter *vtier_damon_scheme_add_filter(VtierDamonScheme *scheme, VtierDamonFilterType type);
 
+/* Deep copies and field-by-field equality (damon-model-copy.c; no JSON round trip). Two models
+ * are equal exactly when their JSON texts are. */
 VtierDamonModel *vtier_damon_model_copy(const VtierDamonModel *model);
 gboolean vtier_damon_model_equal(const VtierDamonModel *a, const VtierDamonModel *b);
+VtierDamonScheme *vtier_damon_scheme_copy(const VtierDamonScheme *scheme);
+gboolean vtier_damon_scheme_equal(const VtierDamonScheme *a, const VtierDamonScheme *b);
+/* Everything of two contexts but their schemes (operations, attrs, perf events, targets). */
+gboolean vtier_damon_context_equal_but_schemes(const VtierDamonContext *a,
+					       const VtierDamonContext *b);
 
 /* JSON codec. to_json never fails; from_json rejects unknown keys, unknown enum spellings and
  * wrong types, naming the JSON path (e.g. "kdamonds[0].context.schemes[2].action"). */

@@ -407,7 +407,8 @@ static void set_span(Render *r, const VtierDamonContext *ctx)
 	}
 }
 
-static void render_kdamond(Render *r, guint k, const VtierDamonKdamond *kd)
+/* A kdamond's head: refresh_ms .. targets and nr_schemes. */
+static void render_head(Render *r, guint k, const VtierDamonKdamond *kd)
 {
 	g_autoptr(VtierDamonContext) d = vtier_damon_context_new();
 	g_autofree gchar *kp = g_strdup_printf("kdamonds/%u", k);
@@ -427,12 +428,31 @@ static void render_kdamond(Render *r, guint k, const VtierDamonKdamond *kd)
 	render_attrs(r, ctxp, ctx, d);
 	render_targets(r, ctxp, ctx);
 	emit_nr(r, sp, "nr_schemes", ctx->schemes->len);
+}
+
+static gchar *scheme_dir(guint k, guint i)
+{
+	return g_strdup_printf("kdamonds/%u/contexts/0/schemes/%u", k, i);
+}
+
+static void render_tail(Render *r, guint k, const VtierDamonKdamond *kd)
+{
+	g_autofree gchar *ctxp = g_strdup_printf("kdamonds/%u/contexts/0", k);
+
+	emit_bool(r, ctxp, "pause", kd->context->pause, FALSE);
+}
+
+static void render_kdamond(Render *r, guint k, const VtierDamonKdamond *kd)
+{
+	const VtierDamonContext *ctx = kd->context;
+
+	render_head(r, k, kd);
 	for (guint i = 0; i < ctx->schemes->len; i++) {
-		g_autofree gchar *p = g_strdup_printf("%s/%u", sp, i);
+		g_autofree gchar *p = scheme_dir(k, i);
 
 		render_scheme(r, p, ctx->schemes->pdata[i]);
 	}
-	emit_bool(r, ctxp, "pause", ctx->pause, FALSE);
+	render_tail(r, k, kd);
 }
 
 /* A kernel file takes one line: a value with a control character (a memcg path with a newline)
@@ -471,6 +491,149 @@ GPtrArray *vtier_damon_render_entries(const VtierDamonModel *model,
 	if (r.failed || !check_one_line(out, error))
 		return NULL;
 	return g_steal_pointer(&out);
+}
+
+/* ---- in parts ---- */
+
+VtierDamonPart *vtier_damon_part_new(gint kdamond, gint scheme)
+{
+	VtierDamonPart *part = g_atomic_rc_box_new0(VtierDamonPart);
+
+	part->entries = g_ptr_array_new_with_free_func((GDestroyNotify)vtier_damon_entry_free);
+	part->kdamond = kdamond;
+	part->scheme = scheme;
+	return part;
+}
+
+static void part_clear(VtierDamonPart *part)
+{
+	g_ptr_array_unref(part->entries);
+	vtier_damon_scheme_free(part->source);
+}
+
+VtierDamonPart *vtier_damon_part_ref(VtierDamonPart *part)
+{
+	return g_atomic_rc_box_acquire(part);
+}
+
+void vtier_damon_part_unref(VtierDamonPart *part)
+{
+	if (part != NULL)
+		g_atomic_rc_box_release_full(part, (GDestroyNotify)part_clear);
+}
+
+/* Starts a part: the entries go to it from now on. */
+static VtierDamonPart *begin_part(Render *r, GPtrArray *parts, gint kdamond, gint scheme)
+{
+	VtierDamonPart *part = vtier_damon_part_new(kdamond, scheme);
+
+	g_ptr_array_add(parts, part);
+	r->out = part->entries;
+	return part;
+}
+
+/* The part of scheme @i of kdamond @k in @previous (the parts of the previous render, whose
+ * kdamond heads are at @offsets), when it renders as @scheme would now, or NULL. */
+static VtierDamonPart *reusable_part(GPtrArray *previous, const gint *offsets, guint n_offsets,
+				     guint k, guint i, const VtierDamonScheme *scheme,
+				     const Render *r)
+{
+	VtierDamonPart *part;
+	guint at;
+
+	if (k >= n_offsets || offsets[k] < 0)
+		return NULL;
+	at = (guint)offsets[k] + 1 + i;
+	if (at >= previous->len)
+		return NULL;
+	part = previous->pdata[at];
+	if (part->kdamond != (gint)k || part->scheme != (gint)i || part->source == NULL ||
+	    part->span_lo != r->span_lo || part->span_hi != r->span_hi ||
+	    !vtier_damon_scheme_equal(part->source, scheme))
+		return NULL;
+	return part;
+}
+
+/* Where each kdamond's head is in @parts (-1: none), in *ret_n entries; NULL without parts. */
+static gint *part_offsets(GPtrArray *parts, guint *ret_n)
+{
+	gint *offsets;
+	guint n = 0;
+
+	*ret_n = 0;
+	if (parts == NULL)
+		return NULL;
+	for (guint j = 0; j < parts->len; j++)
+		n = MAX(n, (guint)(((VtierDamonPart *)parts->pdata[j])->kdamond + 1));
+	offsets = g_new(gint, n + 1);
+	for (guint k = 0; k <= n; k++)
+		offsets[k] = -1;
+	for (guint j = 0; j < parts->len; j++) {
+		const VtierDamonPart *part = parts->pdata[j];
+
+		if (part->kdamond >= 0 && part->scheme < 0 && offsets[part->kdamond] < 0)
+			offsets[part->kdamond] = (gint)j;
+	}
+	*ret_n = n;
+	return offsets;
+}
+
+static void render_schemes(Render *r, GPtrArray *parts, GPtrArray *fresh, guint k,
+			   const VtierDamonContext *ctx, GPtrArray *previous, const gint *offsets,
+			   guint n_offsets)
+{
+	for (guint i = 0; i < ctx->schemes->len; i++) {
+		const VtierDamonScheme *scheme = ctx->schemes->pdata[i];
+		VtierDamonPart *same = NULL;
+		VtierDamonPart *part;
+		g_autofree gchar *p = NULL;
+
+		if (offsets != NULL)
+			same = reusable_part(previous, offsets, n_offsets, k, i, scheme, r);
+		if (same != NULL) {
+			g_ptr_array_add(parts, vtier_damon_part_ref(same));
+			continue;
+		}
+		p = scheme_dir(k, i);
+		part = begin_part(r, parts, (gint)k, (gint)i);
+		part->source = vtier_damon_scheme_copy(scheme);
+		part->span_lo = r->span_lo;
+		part->span_hi = r->span_hi;
+		g_ptr_array_add(fresh, part);
+		render_scheme(r, p, scheme);
+	}
+}
+
+GPtrArray *vtier_damon_render_parts(const VtierDamonModel *model,
+				    const VtierDamonFeatures *features, GPtrArray *previous,
+				    GError **error)
+{
+	g_autoptr(GPtrArray) parts =
+		g_ptr_array_new_with_free_func((GDestroyNotify)vtier_damon_part_unref);
+	g_autoptr(GPtrArray) fresh = g_ptr_array_new(); /* the parts rendered now, in order */
+	guint n_offsets = 0;
+	g_autofree gint *offsets = part_offsets(previous, &n_offsets);
+	Render r = { .f = features, .error = error };
+
+	g_ptr_array_add(fresh, begin_part(&r, parts, -1, -1));
+	emit_nr(&r, "kdamonds", "nr_kdamonds", model->kdamonds->len);
+	for (guint k = 0; k < model->kdamonds->len && !r.failed; k++) {
+		const VtierDamonKdamond *kd = model->kdamonds->pdata[k];
+
+		g_ptr_array_add(fresh, begin_part(&r, parts, (gint)k, -1));
+		render_head(&r, k, kd);
+		render_schemes(&r, parts, fresh, k, kd->context, previous, offsets, n_offsets);
+		g_ptr_array_add(fresh, begin_part(&r, parts, (gint)k, -1));
+		render_tail(&r, k, kd);
+	}
+	if (r.failed)
+		return NULL;
+	/* a reused part passed this check when it was rendered */
+	for (guint i = 0; i < fresh->len; i++) {
+		if (!check_one_line(((VtierDamonPart *)fresh->pdata[i])->entries, error))
+			return NULL;
+	}
+	return g_steal_pointer(&parts);
 }
 
 static gboolean parse_bool(const gchar *text, gboolean *ret)

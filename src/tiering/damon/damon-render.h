@@ -49,5 +49,28 @@ void vtier_damon_entry_free(VtierDamonEntry *entry);
 GPtrArray *vtier_damon_render_entries(const VtierDamonModel *model,
 				      const VtierDamonFeatures *features, GError **error);
 
+/* The same entries in parts, for a writer that applies models one after the other: the first
+ * part holds nr_kdamonds; then per kdamond its head (refresh_ms .. targets, nr_schemes), one part
+ * per scheme and its tail (pause). Concatenated, they are vtier_damon_render_entries().
+ * With @previous (what this function returned before, for the same @features), a scheme equal
+ * to the one of @previous's part at the same kdamond and index, in a context with the same
+ * monitored span, is not rendered again: that part is shared (a reference). */
+typedef struct {
+	GPtrArray *entries;	  /* VtierDamonEntry */
+	gint kdamond;		  /* -1: nr_kdamonds */
+	gint scheme;		  /* index in its context; -1: a head or a tail */
+	VtierDamonScheme *source; /* a scheme's part: a copy of the scheme it renders */
+	guint64 span_lo;	  /* and the monitored span it was rendered in */
+	guint64 span_hi;
+	gboolean applied; /* the writer's: every file holds its entry's value */
+} VtierDamonPart;
+
+VtierDamonPart *vtier_damon_part_new(gint kdamond, gint scheme); /* no entries yet */
+VtierDamonPart *vtier_damon_part_ref(VtierDamonPart *part);
+void vtier_damon_part_unref(VtierDamonPart *part);
+GPtrArray *vtier_damon_render_parts(const VtierDamonModel *model,
+				    const VtierDamonFeatures *features, GPtrArray *previous,
+				    GError **error);
+
 /* Whether two values of a file of @kind are the same to the kernel ("0x10" == "16", "Y" == "1"). */
 gboolean vtier_damon_entry_values_equal(VtierDamonEntryKind kind, const gchar *a, const gchar *b);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "tiering/damon/damon-render.h"
 #include "tiering/damon/damon-writer.h"
 
 /* Internals shared by damon-writer*.c. */
@@ -8,8 +9,10 @@ struct _VtierDamonWriter {
 	VtierDamonIo *io;
 	VtierDamonFeatures *features;
 	GTree *known;	     /* relpath -> what the file holds, sorted by relpath */
-	GHashTable *running; /* kdamond index -> GPtrArray of VtierDamonEntry it runs with */
-	GHashTable *before;  /* kdamond index -> GPtrArray of VtierDamonEntry read this apply */
+	GHashTable *running; /* kdamond index -> GPtrArray of the VtierDamonParts it runs with */
+	GHashTable *before;  /* kdamond index -> VtierDamonPart of the entries read this apply */
+	GPtrArray *last_parts; /* of the model last rendered: a scheme that did not change is
+				  neither rendered nor compared again */
 	guint tries;
 	guint first_delay_us;
 	gboolean check_memcg;

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/error.h"
@@ -38,7 +39,7 @@ VtierDamonWriter *vtier_damon_writer_new(VtierDamonIo *io, const VtierDamonFeatu
 	w->running = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
 					   (GDestroyNotify)g_ptr_array_unref);
 	w->before = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-					  (GDestroyNotify)g_ptr_array_unref);
+					  (GDestroyNotify)vtier_damon_part_unref);
 	w->tries = 5;
 	w->first_delay_us = 1000;
 	w->check_memcg = TRUE;
@@ -57,6 +58,7 @@ void vtier_damon_writer_free(VtierDamonWriter *w)
 	g_clear_pointer(&w->status_schemes, g_hash_table_unref);
 	g_hash_table_unref(w->running);
 	g_hash_table_unref(w->before);
+	g_clear_pointer(&w->last_parts, g_ptr_array_unref);
 	g_free(w);
 }
 
@@ -71,9 +73,17 @@ void vtier_damon_writer_set_check_memcg(VtierDamonWriter *w, gboolean check)
 	w->check_memcg = check;
 }
 
+/* Its scheme parts no longer known to hold their values. */
+static void forget_parts(VtierDamonWriter *w)
+{
+	for (guint i = 0; w->last_parts != NULL && i < w->last_parts->len; i++)
+		((VtierDamonPart *)w->last_parts->pdata[i])->applied = FALSE;
+}
+
 void vtier_damon_writer_invalidate(VtierDamonWriter *w)
 {
 	g_tree_remove_all(w->known);
+	forget_parts(w);
 }
 
 void vtier_damon_apply_result_clear(VtierDamonApplyResult *result)
@@ -89,11 +99,6 @@ static VtierDamonEntry *entry_copy(const VtierDamonEntry *e, const gchar *value)
 	c->value = g_strdup(value != NULL ? value : e->value);
 	c->default_value = g_strdup(e->default_value);
 	return c;
-}
-
-static GPtrArray *entries_new(void)
-{
-	return g_ptr_array_new_with_free_func((GDestroyNotify)vtier_damon_entry_free);
 }
 
 /* ---- writing one file ---- */
@@ -121,6 +126,44 @@ gboolean vtier_damon_writer_write(VtierDamonWriter *w, const gchar *relpath, con
 	}
 }
 
+/* The scheme parts with files below @dir no longer hold their values: one scheme's when @dir is in
+ * it (its filters, goals, dests), every scheme of a kdamond when @dir is above its schemes/. */
+static void forget_parts_below(VtierDamonWriter *w, const gchar *dir)
+{
+	g_autofree gchar *prefix = g_strconcat(dir, "/", NULL);
+	guint k = 0, i = 0;
+	gint end = 0;
+
+	if (w->last_parts == NULL)
+		return;
+	if (sscanf(dir, "kdamonds/%u/contexts/0/schemes/%u%n", &k, &i, &end) == 2 &&
+	    (dir[end] == '\0' || dir[end] == '/')) {
+		for (guint j = 0; j < w->last_parts->len; j++) {
+			VtierDamonPart *part = w->last_parts->pdata[j];
+
+			if (part->kdamond == (gint)k && part->scheme == (gint)i)
+				part->applied = FALSE;
+		}
+		return;
+	}
+	for (guint j = 0; j < w->last_parts->len; j++) {
+		VtierDamonPart *part = w->last_parts->pdata[j];
+		g_autofree gchar *schemes = NULL;
+
+		if (part->scheme != 0)
+			continue; /* the first scheme of each kdamond decides for all of them */
+		schemes = g_strdup_printf("kdamonds/%d/contexts/0/schemes/", part->kdamond);
+		if (!g_str_has_prefix(schemes, prefix))
+			continue;
+		for (guint n = j; n < w->last_parts->len; n++) {
+			VtierDamonPart *same = w->last_parts->pdata[n];
+
+			if (same->kdamond == part->kdamond)
+				same->applied = FALSE;
+		}
+	}
+}
+
 /* Forgets what the files below @dir held: an nr_* write recreated them with defaults. The
  * remembered values are sorted by path, so this visits only the files below @dir (a plan of
  * 500 guests remembers ~50k files; a scan of all of them per nr_* write was the writer's main
@@ -136,6 +179,7 @@ static void forget_below(VtierDamonWriter *w, const gchar *dir)
 		g_ptr_array_add(doomed, g_tree_node_key(node));
 	for (guint i = 0; i < doomed->len; i++)
 		g_tree_remove(w->known, g_ptr_array_index(doomed, i));
+	forget_parts_below(w, dir);
 }
 
 /* What @e's file holds: remembered, or read. Sets *ret_exists FALSE when the kernel lacks it. */
@@ -158,10 +202,10 @@ static gboolean current_value(VtierDamonWriter *w, const VtierDamonEntry *e, gbo
 		return FALSE;
 	g_tree_replace(w->known, g_strdup(e->relpath), value);
 	if (running) {
-		GPtrArray *before = g_hash_table_lookup(w->before, GUINT_TO_POINTER(e->kdamond));
+		VtierDamonPart *before = g_hash_table_lookup(w->before, GUINT_TO_POINTER(e->kdamond));
 
 		if (before != NULL)
-			g_ptr_array_add(before, entry_copy(e, value));
+			g_ptr_array_add(before->entries, entry_copy(e, value));
 	}
 	*ret_value = value;
 	return TRUE;
@@ -294,15 +338,16 @@ static gboolean apply_list(Apply *a, GPtrArray *entries, gboolean track, GError 
 	return TRUE;
 }
 
-static GPtrArray *entries_of(GPtrArray *entries, guint k)
+/* The parts of kdamond @k (shared, not copied). */
+static GPtrArray *parts_of(GPtrArray *parts, guint k)
 {
-	GPtrArray *out = entries_new();
+	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)vtier_damon_part_unref);
 
-	for (guint i = 0; i < entries->len; i++) {
-		const VtierDamonEntry *e = entries->pdata[i];
+	for (guint i = 0; i < parts->len; i++) {
+		VtierDamonPart *part = parts->pdata[i];
 
-		if (e->kdamond == k && !g_str_equal(e->relpath, "kdamonds/nr_kdamonds"))
-			g_ptr_array_add(out, entry_copy(e, NULL));
+		if (part->kdamond == (gint)k)
+			g_ptr_array_add(out, vtier_damon_part_ref(part));
 	}
 	return out;
 }
@@ -311,22 +356,33 @@ static GPtrArray *entries_of(GPtrArray *entries, guint k)
 static void restore_running(Apply *a, guint k)
 {
 	GPtrArray *list = g_hash_table_lookup(a->w->running, GUINT_TO_POINTER(k));
-	GPtrArray *read_before = NULL;
+	g_autoptr(GPtrArray) read_before = NULL;
+	VtierDamonPart *before = NULL;
 	g_autoptr(GError) local = NULL;
 
 	/* adopted kdamond, never committed by us: what its files held before this apply */
-	if (list == NULL &&
-	    g_hash_table_steal_extended(a->w->before, GUINT_TO_POINTER(k), NULL,
-					(gpointer *)&read_before))
+	if (list == NULL && g_hash_table_steal_extended(a->w->before, GUINT_TO_POINTER(k), NULL,
+							(gpointer *)&before)) {
+		read_before = g_ptr_array_new_with_free_func(
+			(GDestroyNotify)vtier_damon_part_unref);
+		g_ptr_array_add(read_before, before);
 		list = read_before;
+	}
 	if (list == NULL)
 		return;
-	if (!apply_list(a, list, FALSE, &local)) {
-		g_debug("restoring kdamond %u after a failed commit: %s", k, local->message);
-		vtier_damon_writer_invalidate(a->w);
+	/* the files no longer hold the parts of the model being applied */
+	forget_parts(a->w);
+	for (guint i = 0; i < list->len; i++) {
+		if (!apply_list(a, ((VtierDamonPart *)list->pdata[i])->entries, FALSE, &local)) {
+			g_debug("restoring kdamond %u after a failed commit: %s", k,
+				local->message);
+			vtier_damon_writer_invalidate(a->w);
+			break;
+		}
 	}
 	if (read_before != NULL)
-		g_hash_table_replace(a->w->running, GUINT_TO_POINTER(k), read_before);
+		g_hash_table_replace(a->w->running, GUINT_TO_POINTER(k),
+				     g_steal_pointer(&read_before));
 }
 
 static VtierDamonStateAction decide(Apply *a, guint k)
@@ -375,7 +431,7 @@ static gboolean check_still_running(Apply *a, guint k, GError **error)
 	return FALSE;
 }
 
-static gboolean run_state(Apply *a, guint k, GPtrArray *entries, VtierDamonStateAction *ret_action,
+static gboolean run_state(Apply *a, guint k, GPtrArray *parts, VtierDamonStateAction *ret_action,
 			  GError **error)
 {
 	VtierDamonStateAction action = decide(a, k);
@@ -398,7 +454,7 @@ static gboolean run_state(Apply *a, guint k, GPtrArray *entries, VtierDamonState
 		return FALSE;
 	if (action != VTIER_DAMON_STATE_NONE ||
 	    !g_hash_table_contains(a->w->running, GUINT_TO_POINTER(k)))
-		g_hash_table_replace(a->w->running, GUINT_TO_POINTER(k), entries_of(entries, k));
+		g_hash_table_replace(a->w->running, GUINT_TO_POINTER(k), parts_of(parts, k));
 	return TRUE;
 }
 
@@ -407,33 +463,62 @@ static void prepare_before_lists(Apply *a)
 	g_hash_table_remove_all(a->w->before);
 	for (guint k = 0; k < a->running->len; k++) {
 		if (is_running(a, k) && !g_hash_table_contains(a->w->running, GUINT_TO_POINTER(k)))
-			g_hash_table_insert(a->w->before, GUINT_TO_POINTER(k), entries_new());
+			g_hash_table_insert(a->w->before, GUINT_TO_POINTER(k),
+					    vtier_damon_part_new((gint)k, -1));
 	}
 }
 
+/* Renders @model, reusing the parts of the schemes that did not change since the last model. */
+static GPtrArray *render(VtierDamonWriter *w, const VtierDamonModel *model, GError **error)
+{
+	GPtrArray *parts = vtier_damon_render_parts(model, w->features, w->last_parts, error);
+
+	if (parts == NULL)
+		return NULL;
+	g_clear_pointer(&w->last_parts, g_ptr_array_unref);
+	w->last_parts = g_ptr_array_ref(parts);
+	return parts;
+}
+
+/* Brings the files of @parts to their values. A scheme's part applied before (and not forgotten
+ * since: an nr_* write above it, an invalidate, a restore) is skipped: its files hold its values
+ * as far as the writer knows, so comparing them would find nothing (unless the kdamond's files
+ * are being read for a restore, a->w->before). */
+static gboolean apply_parts(Apply *a, GPtrArray *parts, GError **error)
+{
+	for (guint i = 0; i < parts->len; i++) {
+		VtierDamonPart *part = parts->pdata[i];
+
+		if (part->scheme >= 0 && part->applied &&
+		    !g_hash_table_contains(a->w->before, GINT_TO_POINTER(part->kdamond)))
+			continue;
+		if (!apply_list(a, part->entries, TRUE, error))
+			return FALSE;
+		part->applied = part->scheme >= 0;
+	}
+	return TRUE;
+}
+
 /* One pass: files, then state commands. Appends one action per kdamond to result->actions. */
-static gboolean apply_once(VtierDamonWriter *w, const VtierDamonModel *model,
+static gboolean apply_once(VtierDamonWriter *w, const VtierDamonModel *model, GPtrArray *parts,
 			   VtierDamonApplyResult *result, GError **error)
 {
-	g_autoptr(GPtrArray) entries = vtier_damon_render_entries(model, w->features, error);
 	g_autoptr(GArray) running = g_array_new(FALSE, TRUE, sizeof(gboolean));
 	g_autoptr(GArray) changed = g_array_new(FALSE, TRUE, sizeof(guint));
 	Apply a = { w, model, result, running, changed };
 	guint64 nr = 0;
 
-	if (entries == NULL)
-		return FALSE;
 	g_array_set_size(changed, model->kdamonds->len);
 	if (!read_tree_state(&a, &nr, error))
 		return FALSE;
 	if (nr != model->kdamonds->len && !stop_all(&a, error))
 		return FALSE;
 	prepare_before_lists(&a);
-	if (!apply_list(&a, entries, TRUE, error))
+	if (!apply_parts(&a, parts, error))
 		return FALSE;
 	for (guint k = 0; k < model->kdamonds->len; k++) {
 		VtierDamonStateAction action = VTIER_DAMON_STATE_NONE;
-		gboolean ok = run_state(&a, k, entries, &action, error);
+		gboolean ok = run_state(&a, k, parts, &action, error);
 
 		g_array_append_val(result->actions, action);
 		if (!ok)
@@ -486,8 +571,10 @@ static gboolean apply_staged(VtierDamonWriter *w, const VtierDamonModel *model,
 			     VtierDamonApplyResult *result, GError **error)
 {
 	g_autoptr(GArray) first = NULL;
+	g_autoptr(GPtrArray) staged_parts = render(w, staged, error);
+	g_autoptr(GPtrArray) parts = NULL;
 
-	if (!apply_once(w, staged, result, error))
+	if (staged_parts == NULL || !apply_once(w, staged, staged_parts, result, error))
 		return FALSE;
 	first = g_steal_pointer(&result->actions);
 	result->actions = g_array_new(FALSE, TRUE, sizeof(VtierDamonStateAction));
@@ -497,7 +584,8 @@ static gboolean apply_staged(VtierDamonWriter *w, const VtierDamonModel *model,
 		result->staged, wait_ms);
 	vtier_damon_writer_wait(w, wait_ms);
 	result->staged_wait_ms = wait_ms;
-	if (!apply_once(w, model, result, error))
+	parts = render(w, model, error);
+	if (parts == NULL || !apply_once(w, model, parts, result, error))
 		return FALSE;
 	/* what this apply did to each kdamond: `on` for the staged ones */
 	for (guint k = 0; k < first->len && k < result->actions->len; k++) {
@@ -513,14 +601,16 @@ gboolean vtier_damon_writer_apply(VtierDamonWriter *w, const VtierDamonModel *mo
 {
 	g_auto(VtierDamonApplyResult) local_result = { 0 };
 	VtierDamonApplyResult *result = ret_result != NULL ? ret_result : &local_result;
-	g_autoptr(GPtrArray) entries = vtier_damon_render_entries(model, w->features, error);
+	g_autoptr(GPtrArray) parts = NULL;
 	g_autoptr(VtierDamonModel) staged = NULL;
 	g_autoptr(GError) local = NULL;
 	guint wait_ms = 0;
 
 	memset(result, 0, sizeof(*result));
 	result->actions = g_array_new(FALSE, TRUE, sizeof(VtierDamonStateAction));
-	if (entries == NULL)
+	/* rendered first: a model the kernel cannot express fails before anything else */
+	parts = render(w, model, error);
+	if (parts == NULL)
 		return FALSE;
 	if (w->check_memcg) {
 		g_autofree gchar *missing = vtier_damon_writer_missing_memcgs(model);
@@ -540,7 +630,7 @@ gboolean vtier_damon_writer_apply(VtierDamonWriter *w, const VtierDamonModel *mo
 	}
 	if (staged != NULL)
 		return apply_staged(w, model, staged, wait_ms, result, error);
-	return apply_once(w, model, result, error);
+	return apply_once(w, model, parts, result, error);
 }
 
 gboolean vtier_damon_writer_stop(VtierDamonWriter *w, GError **error)

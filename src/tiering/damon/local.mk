@@ -1,6 +1,7 @@
 # The DAMON sysfs driver (src/tiering/damon/).
 libvtier_core_la_SOURCES += \
 	src/tiering/damon/damon-model.c src/tiering/damon/damon-model-parse.c \
+	src/tiering/damon/damon-model-copy.c \
 	src/tiering/damon/damon-model.h \
 	src/tiering/damon/damon-features.c src/tiering/damon/damon-features.h \
 	src/tiering/damon/damon-io.c src/tiering/damon/damon-io.h \
