@@ -266,16 +266,11 @@ static gboolean memdev_bound_to_one_tier(const VtierGuestMemdev *md,
 	    md->host_nodes->len == 0 || topology == NULL)
 		return FALSE;
 	for (guint i = 0; i < md->host_nodes->len; i++) {
-		guint id = g_array_index(md->host_nodes, guint, i);
+		const VtierNode *node =
+			vtier_topology_get_node(topology, g_array_index(md->host_nodes, guint, i));
 
-		for (guint j = 0; j < topology->nodes->len; j++) {
-			const VtierNode *node = g_ptr_array_index(topology->nodes, j);
-
-			if (node->id != id)
-				continue;
-			fast |= node->role == VTIER_NODE_ROLE_FAST;
-			slow |= node->role == VTIER_NODE_ROLE_SLOW;
-		}
+		fast |= node != NULL && node->role == VTIER_NODE_ROLE_FAST;
+		slow |= node != NULL && node->role == VTIER_NODE_ROLE_SLOW;
 	}
 	return !(fast && slow);
 }

@@ -174,23 +174,33 @@ static void test_burst(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(f->m->writes, ==, writes);
 }
 
-static void test_status(Fixture *f, gconstpointer data)
+/* Settles @m, runs one controller interval and returns vtierd's status, decoded. */
+static VtierSnapshot *status_after_interval(VtierManager *m)
 {
 	g_autoptr(VtierControlRequest) req = vtier_control_request_new(VTIER_CONTROL_CMD_STATUS);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(JsonNode) result = NULL;
+	VtierSnapshot *s;
+
+	settle(m);
+	run_interval(m);
+	result = request(m, req, &error);
+	g_assert_no_error(error);
+	s = vtier_snapshot_from_json(result, &error);
+	g_assert_no_error(error);
+	return s;
+}
+
+static void test_status(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
 	g_autoptr(VtierSnapshot) s = NULL;
 	const VtierSnapshotGuest *g;
 
 	(void)data;
 	for (guint i = 0; i < 3; i++)
 		g_assert_true(attach(f->m, i, NULL, &error));
-	settle(f->m);
-	run_interval(f->m);
-	result = request(f->m, req, &error);
-	g_assert_no_error(error);
-	s = vtier_snapshot_from_json(result, &error);
-	g_assert_no_error(error);
+	s = status_after_interval(f->m);
 	g_assert_cmpuint(s->guests->len, ==, 3);
 	g = vtier_snapshot_lookup(s, "w01");
 	g_assert_nonnull(g);
@@ -217,9 +227,7 @@ static void test_qemu_bind_unmovable(Fixture *f, gconstpointer data)
 		"-object\0memory-backend-ram,id=m1,size=512M,policy=bind,host-nodes=0-1\0"
 		"-object\0memory-backend-ram,id=m2,size=256M\0";
 	g_autofree gchar *path = g_build_filename(f->sysroot->root, "proc/1005/cmdline", NULL);
-	g_autoptr(VtierControlRequest) req = vtier_control_request_new(VTIER_CONTROL_CMD_STATUS);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(JsonNode) result = NULL;
 	g_autoptr(VtierSnapshot) s = NULL;
 	g_autoptr(GPtrArray) sentences = NULL;
 	const VtierSnapshotGuest *g;
@@ -229,12 +237,7 @@ static void test_qemu_bind_unmovable(Fixture *f, gconstpointer data)
 	g_assert_true(g_file_set_contents(path, cmdline, sizeof(cmdline) - 1, NULL));
 	g_assert_true(attach(f->m, 5, NULL, &error));
 	g_assert_no_error(error);
-	settle(f->m);
-	run_interval(f->m);
-	result = request(f->m, req, &error);
-	g_assert_no_error(error);
-	s = vtier_snapshot_from_json(result, &error);
-	g_assert_no_error(error);
+	s = status_after_interval(f->m);
 	g = vtier_snapshot_lookup(s, "w05");
 	g_assert_nonnull(g);
 	g_assert_cmpuint(g->unmovable->len, ==, 1);
