@@ -131,9 +131,25 @@ run_suite() {
 	record "$name" $(($(date +%s) - start)) "${p:-0}" "${f:-0}" "${s:-0}"
 }
 
+# A scratch folder in RAM for test trees: the unit tests copy sysfs fixtures (~15k mkdir/symlink
+# per binary) and on an ext4 root mounted with `discard` each costs ~1 ms: the unit suite took
+# 182 s with TMPDIR on /tmp and 58 s on tmpfs. World-traversable: tests connect as `nobody`.
+# Falls back to TMPDIR when /dev/shm is not a tmpfs.
+ram_tmpdir() {
+	local d
+	if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] && d=$(mktemp -d /dev/shm/vtier-check.XXXXXX); then
+		chmod 1777 "$d"
+		echo "$d"
+	else
+		echo "${TMPDIR:-/tmp}"
+	fi
+}
+
 unit_suite() { # make check under the TAP driver, counted per test case
-	local dir=$1 rc=0
-	make -C "$dir" -j"$jobs" check >"$dir/check.out" 2>&1 || rc=$?
+	local dir=$1 rc=0 tmp
+	tmp=$(ram_tmpdir)
+	TMPDIR=$tmp make -C "$dir" -j"$jobs" check >"$dir/check.out" 2>&1 || rc=$?
+	[[ $tmp == /dev/shm/vtier-check.* ]] && rm -rf -- "$tmp"
 	grep -E '^(FAIL|ERROR|XPASS)' "$dir/check.out" || true
 	[ $rc -ne 0 ] && { find "$dir" -name '*.log' -path '*tests*' -newer "$dir/Makefile" \
 		-exec grep -l -E '^not ok|ERROR|runtime error|Sanitizer' {} + | head -5 |
@@ -155,7 +171,11 @@ syntax_suite() {
 }
 
 distcheck_suite() {
-	if make -C "$1" -j"$jobs" distcheck >"$1/distcheck.out" 2>&1; then
+	local tmp rc=0
+	tmp=$(ram_tmpdir)
+	TMPDIR=$tmp make -C "$1" -j"$jobs" distcheck >"$1/distcheck.out" 2>&1 || rc=$?
+	[[ $tmp == /dev/shm/vtier-check.* ]] && rm -rf -- "$tmp"
+	if [ "$rc" -eq 0 ]; then
 		grep -E 'archives ready' "$1/distcheck.out"
 		echo "1 passed, 0 failed, 0 skipped"
 	else
