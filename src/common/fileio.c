@@ -12,21 +12,48 @@
 #include "common/fileio.h"
 #include "common/paths.h"
 
+/* open, read to the end, close: four system calls for a sysfs or /proc file, where
+ * g_file_get_contents() adds an fstat(). vtierd reads hundreds of DAMON files per apply and
+ * per interval, and in the lab (TCG, pti=on) each system call costs ~0.1 ms. */
 gboolean vtier_file_read(const gchar *path, gchar **ret_contents, GError **error)
 {
-	g_autoptr(GError) local = NULL;
-	g_autofree gchar *host = vtier_path_to_host(path);
-	gchar *contents = NULL;
+	g_autoptr(GByteArray) buf = NULL;
+	gsize len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int errnum = 0;
 
-	if (!g_file_get_contents(path, &contents, NULL, &local)) {
-		int errnum = local->code == G_FILE_ERROR_NOENT	 ? ENOENT
-			     : local->code == G_FILE_ERROR_ACCES ? EACCES
-			     : local->code == G_FILE_ERROR_PERM	 ? EPERM
-								 : EIO;
+	if (fd >= 0) {
+		buf = g_byte_array_sized_new(4096);
+		for (;;) {
+			ssize_t n;
+
+			if (buf->len - len < 4096)
+				g_byte_array_set_size(buf, buf->len + MAX(buf->len, 4096));
+			n = read(fd, buf->data + len, buf->len - len - 1);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				errnum = errno;
+				break;
+			}
+			if (n == 0)
+				break;
+			len += (gsize)n;
+		}
+		close(fd);
+	} else {
+		errnum = errno;
+	}
+	if (fd < 0 || errnum != 0) {
+		g_autofree gchar *host = vtier_path_to_host(path);
+
+		errnum = errnum == ENOENT || errnum == EACCES || errnum == EPERM ? errnum : EIO;
 		vtier_error_set_errno(error, errnum, "cannot read %s", host);
 		return FALSE;
 	}
-	*ret_contents = contents;
+	buf->data[len] = '\0';
+	g_byte_array_set_size(buf, len + 1);
+	*ret_contents = (gchar *)g_byte_array_free(g_steal_pointer(&buf), FALSE);
 	return TRUE;
 }
 
