@@ -134,7 +134,7 @@ static gboolean run(const gchar *action, const gchar *domain, const gchar *arg,
 
 	if (conn == NULL)
 		return FALSE;
-	dom = virDomainLookupByName(conn, domain);
+	dom = sym_virDomainLookupByName(conn, domain);
 	if (dom == NULL) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND, "no domain \"%s\" at %s: %s",
 			    domain, o->uri,

@@ -3,8 +3,6 @@
 
 #include "config.h"
 
-#include <libvirt/libvirt-qemu.h>
-#include <libvirt/virterror.h>
 #include <string.h>
 
 #include "common/error.h"
@@ -24,7 +22,7 @@ typedef struct {
 
 static void pass_through_free(PassThrough *pt)
 {
-	g_clear_pointer(&pt->domain, virDomainFree);
+	g_clear_pointer(&pt->domain, sym_virDomainFree);
 	g_free(pt->id);
 	g_free(pt->command);
 	g_free(pt->json);
@@ -38,14 +36,14 @@ static void run_in_thread(GTask *task, gpointer source, gpointer task_data,
 	g_autofree gchar *reply = NULL;
 	char *raw = NULL;
 
-	if (virDomainQemuMonitorCommand(pt->domain, pt->json, &raw, 0) < 0) {
+	if (sym_virDomainQemuMonitorCommand(pt->domain, pt->json, &raw, 0) < 0) {
 		/* copied first: every libvirt call (virDomainGetName too) resets the last error */
-		g_autofree gchar *msg = g_strdup(virGetLastErrorMessage());
+		g_autofree gchar *msg = g_strdup(sym_virGetLastErrorMessage());
 
 		g_task_return_new_error(task, VTIER_ERROR, VTIER_ERROR_IO,
 					"libvirt passthrough of QMP command %s to domain %s "
 					"failed: %s",
-					pt->command, virDomainGetName(pt->domain), msg);
+					pt->command, sym_virDomainGetName(pt->domain), msg);
 		return;
 	}
 	reply = g_strdup(raw);
@@ -94,7 +92,7 @@ void vtier_qmp_libvirt_submit(VtierQmpClient *client, virDomainPtr domain, const
 	g_autoptr(GTask) task = g_task_new(client, NULL, on_passed_through, NULL);
 	PassThrough *pt = g_new0(PassThrough, 1);
 
-	virDomainRef(domain);
+	sym_virDomainRef(domain);
 	pt->domain = domain;
 	pt->id = g_strdup(id);
 	pt->command = g_strdup(command);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "qmp/client.h"
+#include "virt/libvirt-dl.h"
 
 /* Shared between the stream core (client.c) and the libvirt transport (client-libvirt.c). */
 

@@ -138,7 +138,7 @@ static void vtier_qmp_client_finalize(GObject *object)
 	g_clear_pointer(&client->pending, g_hash_table_unref);
 	g_clear_pointer(&client->framer, vtier_qmp_framer_free);
 	g_clear_object(&client->io_cancel);
-	g_clear_pointer(&client->domain, virDomainFree);
+	g_clear_pointer(&client->domain, sym_virDomainFree);
 	g_free(client->peer_name);
 	g_free(client->qemu_version);
 	G_OBJECT_CLASS(vtier_qmp_client_parent_class)->finalize(object);
@@ -770,10 +770,14 @@ GAsyncResult *vtier_qmp_wait(GAsyncResult **result)
 VtierQmpClient *vtier_qmp_client_new_for_libvirt(virDomainPtr domain)
 {
 	VtierQmpClient *client = g_object_new(VTIER_TYPE_QMP_CLIENT, NULL);
+	g_autoptr(GError) error = NULL;
 
-	virDomainRef(domain);
+	/* @domain exists, so libvirt is in the process already: this finds it and cannot fail */
+	if (!vtier_libvirt_load(&error))
+		g_critical("%s", error->message);
+	sym_virDomainRef(domain);
 	client->domain = domain;
-	client->peer_name = g_strdup_printf("libvirt domain %s", virDomainGetName(domain));
+	client->peer_name = g_strdup_printf("libvirt domain %s", sym_virDomainGetName(domain));
 	client->state = STATE_READY;
 	return client;
 }

@@ -5,8 +5,6 @@
 
 #include <string.h>
 
-#include <libvirt/virterror.h>
-
 #include "common/error.h"
 #include "virt/connection.h"
 #include "virt/domain-xml.h"
@@ -42,7 +40,7 @@ static void silence_libvirt(void *opaque, virErrorPtr err)
 
 const gchar *vtier_virt_last_error(void)
 {
-	const char *msg = virGetLastErrorMessage();
+	const char *msg = sym_virGetLastErrorMessage();
 
 	return msg != NULL ? msg : "unknown libvirt error";
 }
@@ -51,11 +49,13 @@ virConnectPtr vtier_virt_open(const gchar *uri, gboolean read_only, GError **err
 {
 	virConnectPtr conn;
 
-	virSetErrorFunc(NULL, silence_libvirt);
+	if (!vtier_libvirt_load(error))
+		return NULL;
+	sym_virSetErrorFunc(NULL, silence_libvirt);
 	if (uri == NULL)
 		uri = DEFAULT_URI;
-	conn = read_only ? virConnectOpenReadOnly(uri)
-			 : virConnectOpenAuth(uri, virConnectAuthPtrDefault, 0);
+	conn = read_only ? sym_virConnectOpenReadOnly(uri)
+			 : sym_virConnectOpenAuth(uri, *sym_virConnectAuthPtrDefault, 0);
 	if (conn == NULL) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_IO, "cannot connect to libvirt at %s: %s",
 			    uri, vtier_virt_last_error());
@@ -67,14 +67,15 @@ virConnectPtr vtier_virt_open(const gchar *uri, gboolean read_only, GError **err
 VtierGuest *vtier_virt_guest_from_domain(virDomainPtr dom, gboolean resolve_memcg,
 					 GError **error)
 {
-	g_autofree gchar *xml = virDomainGetXMLDesc(dom, 0);
+	g_autofree gchar *xml = sym_virDomainGetXMLDesc(dom, 0);
 	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GError) local = NULL;
 	VtierGuest *guest;
 
 	if (xml == NULL) {
-		g_set_error(error, VTIER_ERROR, VTIER_ERROR_IO, "cannot get the XML of domain %s: %s",
-			    virDomainGetName(dom), vtier_virt_last_error());
+		g_set_error(error, VTIER_ERROR, VTIER_ERROR_IO,
+			    "cannot get the XML of domain %s: %s", sym_virDomainGetName(dom),
+			    vtier_virt_last_error());
 		return NULL;
 	}
 	guest = vtier_domain_xml_parse(xml, strlen(xml), warnings, error);
@@ -132,17 +133,17 @@ static VtierGuest *guest_if_running(virDomainPtr dom, gboolean resolve_memcg, GE
 {
 	VtierGuest *guest;
 
-	if (virDomainIsActive(dom) != 1)
+	if (sym_virDomainIsActive(dom) != 1)
 		return NULL;
 	guest = vtier_virt_guest_from_domain(dom, resolve_memcg, error);
 	if (guest == NULL) {
-		g_prefix_error(error, "domain %s: ", virDomainGetName(dom));
+		g_prefix_error(error, "domain %s: ", sym_virDomainGetName(dom));
 		return NULL;
 	}
 	if (guest->uuid == NULL) {
 		char uuid[VIR_UUID_STRING_BUFLEN];
 
-		if (virDomainGetUUIDString(dom, uuid) == 0)
+		if (sym_virDomainGetUUIDString(dom, uuid) == 0)
 			guest->uuid = g_ascii_strdown(uuid, -1);
 		else
 			guest->uuid = g_strdup(guest->name);
@@ -167,7 +168,7 @@ GPtrArray *vtier_virt_list_running(virConnectPtr conn, const gchar *uri, gboolea
 	g_autoptr(GPtrArray) guests = g_ptr_array_new_with_free_func((GDestroyNotify)vtier_guest_free);
 	g_autoptr(GPtrArray) skipped = g_ptr_array_new_with_free_func(g_free);
 	virDomainPtr *doms = NULL;
-	int n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	int n = sym_virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
 
 	if (n < 0) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_IO, "cannot list the domains of %s: %s",
@@ -182,7 +183,7 @@ GPtrArray *vtier_virt_list_running(virConnectPtr conn, const gchar *uri, gboolea
 			g_ptr_array_add(guests, guest);
 		else if (local != NULL)
 			g_ptr_array_add(skipped, g_strdup(local->message));
-		virDomainFree(doms[i]);
+		sym_virDomainFree(doms[i]);
 	}
 	g_free(doms);
 	if (ret_skipped != NULL)
@@ -197,7 +198,7 @@ void vtier_virt_connection_refresh(VtierVirtConnection *self, const gchar *uuid)
 
 	if (self->conn == NULL)
 		return;
-	dom = virDomainLookupByUUIDString(self->conn, uuid);
+	dom = sym_virDomainLookupByUUIDString(self->conn, uuid);
 	if (dom != NULL)
 		guest = read_running(self, dom);
 	if (guest == NULL)
@@ -270,7 +271,7 @@ static void mark_dirty(VtierVirtConnection *self, virDomainPtr dom)
 {
 	char uuid[VIR_UUID_STRING_BUFLEN];
 
-	if (virDomainGetUUIDString(dom, uuid) != 0)
+	if (sym_virDomainGetUUIDString(dom, uuid) != 0)
 		return;
 	g_hash_table_add(self->dirty, g_ascii_strdown(uuid, -1));
 	/* refresh outside libvirt's event dispatch, once per burst of events, and a little later:
@@ -285,7 +286,7 @@ static void mark_dirty(VtierVirtConnection *self, virDomainPtr dom)
 static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail,
 			void *opaque)
 {
-	g_debug("lifecycle event %d/%d for %s", event, detail, virDomainGetName(dom));
+	g_debug("lifecycle event %d/%d for %s", event, detail, sym_virDomainGetName(dom));
 	mark_dirty(opaque, dom);
 	return 0;
 }
@@ -295,7 +296,7 @@ static void on_metadata(virConnectPtr conn, virDomainPtr dom, int type, const ch
 {
 	if (type == VIR_DOMAIN_METADATA_ELEMENT && g_strcmp0(nsuri, VTIER_POLICY_XMLNS) != 0)
 		return;
-	g_debug("metadata change (%d, %s) for %s", type, nsuri, virDomainGetName(dom));
+	g_debug("metadata change (%d, %s) for %s", type, nsuri, sym_virDomainGetName(dom));
 	mark_dirty(opaque, dom);
 }
 
@@ -309,14 +310,14 @@ static void drop_connection(VtierVirtConnection *self)
 	if (self->conn == NULL)
 		return;
 	if (self->lifecycle_id >= 0)
-		virConnectDomainEventDeregisterAny(self->conn, self->lifecycle_id);
+		sym_virConnectDomainEventDeregisterAny(self->conn, self->lifecycle_id);
 	if (self->metadata_id >= 0)
-		virConnectDomainEventDeregisterAny(self->conn, self->metadata_id);
+		sym_virConnectDomainEventDeregisterAny(self->conn, self->metadata_id);
 	if (self->close_registered)
-		virConnectUnregisterCloseCallback(self->conn, on_close);
+		sym_virConnectUnregisterCloseCallback(self->conn, on_close);
 	self->lifecycle_id = self->metadata_id = -1;
 	self->close_registered = FALSE;
-	virConnectClose(self->conn);
+	sym_virConnectClose(self->conn);
 	self->conn = NULL;
 }
 
@@ -347,17 +348,17 @@ static void on_close(virConnectPtr conn, int reason, void *opaque)
 
 static gboolean subscribe(VtierVirtConnection *self, GError **error)
 {
-	if (virConnectSetKeepAlive(self->conn, self->opts.keepalive_interval_s,
-				   self->opts.keepalive_count) < 0)
+	if (sym_virConnectSetKeepAlive(self->conn, self->opts.keepalive_interval_s,
+				       self->opts.keepalive_count) < 0)
 		g_debug("%s: no keepalive: %s", self->uri, vtier_virt_last_error());
-	if (virConnectRegisterCloseCallback(self->conn, on_close, self, NULL) == 0)
+	if (sym_virConnectRegisterCloseCallback(self->conn, on_close, self, NULL) == 0)
 		self->close_registered = TRUE;
-	self->lifecycle_id = virConnectDomainEventRegisterAny(
-		self->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-		VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), self, NULL);
-	self->metadata_id = virConnectDomainEventRegisterAny(
-		self->conn, NULL, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
-		VIR_DOMAIN_EVENT_CALLBACK(on_metadata), self, NULL);
+	self->lifecycle_id = sym_virConnectDomainEventRegisterAny(
+	    self->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+	    VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), self, NULL);
+	self->metadata_id = sym_virConnectDomainEventRegisterAny(
+	    self->conn, NULL, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
+	    VIR_DOMAIN_EVENT_CALLBACK(on_metadata), self, NULL);
 	if (self->lifecycle_id < 0 || self->metadata_id < 0) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_SUPPORTED,
 			    "cannot subscribe to domain events of %s: %s", self->uri,
@@ -467,7 +468,7 @@ void vtier_virt_connection_free(VtierVirtConnection *self)
 
 gboolean vtier_virt_connection_is_connected(VtierVirtConnection *self)
 {
-	return self->conn != NULL && virConnectIsAlive(self->conn) == 1;
+	return self->conn != NULL && sym_virConnectIsAlive(self->conn) == 1;
 }
 
 guint vtier_virt_connection_get_n_connects(VtierVirtConnection *self)

@@ -2,7 +2,7 @@
 #pragma once
 
 #include <glib.h>
-#include <libvirt/libvirt.h>
+#include "virt/libvirt-dl.h"
 
 #include "virt/guest.h"
 
@@ -70,5 +70,5 @@ GPtrArray *vtier_virt_list_running(virConnectPtr conn, const gchar *uri, gboolea
 VtierGuest *vtier_virt_guest_from_domain(virDomainPtr dom, gboolean resolve_memcg,
 					 GError **error);
 /* libvirt objects with g_autoptr. */
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(virConnect, virConnectClose)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomain, virDomainFree)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virConnect, sym_virConnectClose)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomain, sym_virDomainFree)

@@ -4,9 +4,9 @@
 #include "config.h"
 
 #include <glib-unix.h>
-#include <libvirt/libvirt.h>
 
 #include "virt/event-glib.h"
+#include "virt/libvirt-dl.h"
 
 /* One libvirt fd watch or timer. libvirt may add and remove them from any thread, so the tables
  * are locked; callbacks run unlocked in the main context. A removed entry lives on until an idle
@@ -224,12 +224,18 @@ static int remove_timeout(int id)
 void vtier_virt_event_register(void)
 {
 	static gsize once = 0;
+	g_autoptr(GError) error = NULL;
 
+	/* without libvirt there is no event loop to drive: vtier_virt_open() reports why */
+	if (!vtier_libvirt_load(&error)) {
+		g_debug("no libvirt event loop: %s", error->message);
+		return;
+	}
 	if (g_once_init_enter(&once)) {
 		handles = g_hash_table_new(NULL, NULL);
 		timeouts = g_hash_table_new(NULL, NULL);
-		virEventRegisterImpl(add_handle, update_handle, remove_handle, add_timeout,
-				     update_timeout, remove_timeout);
+		sym_virEventRegisterImpl(add_handle, update_handle, remove_handle, add_timeout,
+					 update_timeout, remove_timeout);
 		g_once_init_leave(&once, 1);
 	}
 }

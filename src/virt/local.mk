@@ -9,3 +9,5 @@ libvtier_core_la_SOURCES += \
 	src/virt/connection.c src/virt/connection.h
 libvtier_core_la_SOURCES += \
 	src/virt/metadata.c src/virt/metadata.h
+libvtier_core_la_SOURCES += \
+	src/virt/libvirt-dl.c src/virt/libvirt-dl.h

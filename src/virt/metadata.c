@@ -5,8 +5,6 @@
 
 #include <string.h>
 
-#include <libvirt/virterror.h>
-
 #include "common/error.h"
 #include "virt/connection.h"
 #include "virt/domain-xml.h"
@@ -16,9 +14,9 @@ unsigned int vtier_virt_metadata_write_flags(virDomainPtr dom)
 {
 	unsigned int flags = 0;
 
-	if (virDomainIsActive(dom) == 1)
+	if (sym_virDomainIsActive(dom) == 1)
 		flags |= VIR_DOMAIN_AFFECT_LIVE;
-	if (virDomainIsPersistent(dom) == 1)
+	if (sym_virDomainIsPersistent(dom) == 1)
 		flags |= VIR_DOMAIN_AFFECT_CONFIG;
 	return flags;
 }
@@ -38,8 +36,8 @@ static unsigned int scope_flags(VtierMetadataScope scope)
 gboolean vtier_virt_policy_get(virDomainPtr dom, VtierMetadataScope scope, gchar **ret_xml,
 			       GError **error)
 {
-	char *xml = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, VTIER_POLICY_XMLNS,
-					 scope_flags(scope));
+	char *xml = sym_virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, VTIER_POLICY_XMLNS,
+					     scope_flags(scope));
 	virErrorPtr err;
 
 	if (xml != NULL) {
@@ -47,13 +45,13 @@ gboolean vtier_virt_policy_get(virDomainPtr dom, VtierMetadataScope scope, gchar
 		g_free(xml);
 		return TRUE;
 	}
-	err = virGetLastError();
+	err = sym_virGetLastError();
 	if (err != NULL && err->code == VIR_ERR_NO_DOMAIN_METADATA) {
 		*ret_xml = NULL;
 		return TRUE;
 	}
 	g_set_error(error, VTIER_ERROR, VTIER_ERROR_IO, "cannot read the policy of domain %s: %s",
-		    virDomainGetName(dom), vtier_virt_last_error());
+		    sym_virDomainGetName(dom), vtier_virt_last_error());
 	return FALSE;
 }
 
@@ -73,10 +71,10 @@ gboolean vtier_virt_policy_set(virDomainPtr dom, const gchar *xml, unsigned int 
 		return FALSE;
 	if (flags == 0)
 		flags = vtier_virt_metadata_write_flags(dom);
-	if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, xml, VTIER_POLICY_PREFIX,
-				 VTIER_POLICY_XMLNS, flags) < 0) {
+	if (sym_virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, xml, VTIER_POLICY_PREFIX,
+				     VTIER_POLICY_XMLNS, flags) < 0) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_IO,
-			    "cannot write the policy of domain %s: %s", virDomainGetName(dom),
+			    "cannot write the policy of domain %s: %s", sym_virDomainGetName(dom),
 			    vtier_virt_last_error());
 		return FALSE;
 	}
@@ -87,10 +85,10 @@ gboolean vtier_virt_policy_clear(virDomainPtr dom, unsigned int flags, GError **
 {
 	if (flags == 0)
 		flags = vtier_virt_metadata_write_flags(dom);
-	if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, NULL, NULL, VTIER_POLICY_XMLNS,
-				 flags) < 0) {
+	if (sym_virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, NULL, NULL,
+				     VTIER_POLICY_XMLNS, flags) < 0) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_IO,
-			    "cannot clear the policy of domain %s: %s", virDomainGetName(dom),
+			    "cannot clear the policy of domain %s: %s", sym_virDomainGetName(dom),
 			    vtier_virt_last_error());
 		return FALSE;
 	}

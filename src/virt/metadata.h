@@ -2,7 +2,7 @@
 #pragma once
 
 #include <glib.h>
-#include <libvirt/libvirt.h>
+#include "virt/libvirt-dl.h"
 
 /* vtier's policy in a domain's <metadata>, read and written through libvirt
  * (virDomainGetMetadata/virDomainSetMetadata with VTIER_POLICY_XMLNS, key "vtier"). */
