@@ -7,14 +7,17 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "cli/status-render.h"
+#include "tiering/status-render.h"
 #include "control-fake.h"
 #include "vtier-test.h"
 
 /* bench-status: `vtierctl status` at 10, 100 and 500 guests as its user sees it, in parts: the
  * control round trip (request, the server encoding the snapshot, the reply line, the client
  * parsing it), decoding the snapshot, rendering the table, and the whole `vtierctl status`
- * process. The server is control-server.c with the stand-in handler of the tests (vtierd's own
+ * process. The round trip, decode and render are those of the "table" view (what vtierctl did
+ * before the "text" view, and still does against a vtierd without it); "text view round trip" is
+ * what `vtierctl status` does now, and "text view encode" vtierd's rendering of it, once per
+ * snapshot. The server is control-server.c with the stand-in handler of the tests (vtierd's own
  * cost to build a snapshot is bench-daemon's). Issue 9's target: status at 500 guests p99 < 10 ms.
  * Each part is shown as wall time and as CPU time (the round trip's is the process's, client and
  * server threads; the process's is the child's user + system time): on a loaded machine the wall
@@ -122,12 +125,35 @@ static void call_once(const gchar *path, gdouble *ret_call, gdouble *ret_decode,
 	ret_cpu[2] = cpu_ms(CLOCK_THREAD_CPUTIME_ID) - c0;
 }
 
+/* The "text" view's round trip, the client reading the text out of the reply included. */
+static void call_text(const gchar *path, gdouble *ret_call, gdouble *ret_cpu)
+{
+	g_autoptr(VtierControlRequest) req = vtier_control_request_new(VTIER_CONTROL_CMD_STATUS);
+	g_autoptr(JsonNode) result = NULL;
+	g_autoptr(GError) error = NULL;
+	gint64 t0 = g_get_monotonic_time();
+	gdouble c0 = cpu_ms(CLOCK_PROCESS_CPUTIME_ID);
+
+	req->view = VTIER_CONTROL_VIEW_TEXT;
+	if (!vtier_control_call(path, req, 5000, &result, &error)) {
+		g_printerr("bench-status: %s\n", error->message);
+		exit(1);
+	}
+	g_assert_nonnull(json_object_get_string_member(json_node_get_object(result), "text"));
+	*ret_call = since(t0);
+	*ret_cpu = cpu_ms(CLOCK_PROCESS_CPUTIME_ID) - c0;
+}
+
 static void bench_size(VtierTestControl *c, const gchar *vtierctl, guint n)
 {
 	g_autoptr(GArray) call = g_array_new(FALSE, FALSE, sizeof(gdouble));
 	g_autoptr(GArray) decode = g_array_new(FALSE, FALSE, sizeof(gdouble));
 	g_autoptr(GArray) render = g_array_new(FALSE, FALSE, sizeof(gdouble));
 	g_autoptr(GArray) process = g_array_new(FALSE, FALSE, sizeof(gdouble));
+	g_autoptr(GArray) text_call = g_array_new(FALSE, FALSE, sizeof(gdouble));
+	g_autoptr(GArray) text_cpu = g_array_new(FALSE, FALSE, sizeof(gdouble));
+	g_autoptr(GArray) encode = g_array_new(FALSE, FALSE, sizeof(gdouble));
+	g_autoptr(GArray) encode_cpu = g_array_new(FALSE, FALSE, sizeof(gdouble));
 	GArray *cpu[4];
 	const gchar *argv[] = { vtierctl, "status", "--socket", c->path, NULL };
 
@@ -143,6 +169,21 @@ static void bench_size(VtierTestControl *c, const gchar *vtierctl, guint n)
 		g_array_append_val(render, r);
 		for (guint k = 0; k < 3; k++)
 			g_array_append_val(cpu[k], used[k]);
+		call_text(c->path, &a, &used[0]);
+		g_array_append_val(text_call, a);
+		g_array_append_val(text_cpu, used[0]);
+	}
+	for (guint i = 0; i < RUNS / 10; i++) {
+		g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&c->lock);
+		gint64 t0 = g_get_monotonic_time();
+		gdouble c0 = cpu_ms(CLOCK_THREAD_CPUTIME_ID);
+		g_autoptr(GBytes) text =
+		    vtier_status_result_bytes(c->snapshot, VTIER_CONTROL_VIEW_TEXT);
+		gdouble t = since(t0);
+
+		g_array_append_val(encode, t);
+		t = cpu_ms(CLOCK_THREAD_CPUTIME_ID) - c0;
+		g_array_append_val(encode_cpu, t);
 	}
 	for (guint i = 0; i < RUNS / 10; i++) {
 		gint64 t0 = g_get_monotonic_time();
@@ -159,14 +200,18 @@ static void bench_size(VtierTestControl *c, const gchar *vtierctl, guint n)
 	{
 		g_autoptr(GBytes) full = vtier_snapshot_to_json_bytes(c->snapshot, FALSE);
 		g_autoptr(GBytes) table = vtier_snapshot_to_json_bytes(c->snapshot, TRUE);
+		g_autoptr(GBytes) text =
+		    vtier_status_result_bytes(c->snapshot, VTIER_CONTROL_VIEW_TEXT);
 
 		printf("status reply               %3u guests  table view %" G_GSIZE_FORMAT
-		       " bytes (full: %" G_GSIZE_FORMAT ")\n",
-		       n, g_bytes_get_size(table), g_bytes_get_size(full));
+		       " bytes (full: %" G_GSIZE_FORMAT ", text: %" G_GSIZE_FORMAT ")\n",
+		       n, g_bytes_get_size(table), g_bytes_get_size(full), g_bytes_get_size(text));
 	}
 	report("status round trip", n, call, cpu[0]);
 	report("snapshot decode", n, decode, cpu[1]);
 	report("status render", n, render, cpu[2]);
+	report("text view round trip", n, text_call, text_cpu);
+	report("text view encode (vtierd)", n, encode, encode_cpu);
 	report("vtierctl status (process)", n, process, cpu[3]);
 	for (guint i = 0; i < G_N_ELEMENTS(cpu); i++)
 		g_array_unref(cpu[i]);

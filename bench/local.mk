@@ -15,7 +15,7 @@ bench_bench_hook_SOURCES = bench/bench-hook.c tests/unit/control-fake.c tests/un
 bench_bench_hook_LDADD = $(VTIER_TEST_LDADD)
 check_PROGRAMS += bench/bench-status
 bench_bench_status_SOURCES = bench/bench-status.c tests/unit/control-fake.c \
-	tests/unit/control-fake.h src/cli/status-render.c src/cli/status-render.h
+	tests/unit/control-fake.h
 bench_bench_status_LDADD = $(VTIER_TEST_LDADD)
 
 bench: bench/bench-planner bench/bench-plan-shell bench/bench-daemon bench/bench-hook \

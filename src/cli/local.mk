@@ -15,6 +15,5 @@ vtierctl_SOURCES += src/cli/verb-policy.c
 vtierctl_SOURCES += src/cli/verb-probe.c
 vtierctl_SOURCES += src/cli/verb-damon.c
 vtierctl_SOURCES += src/cli/verb-plan.c
-vtierctl_SOURCES += src/cli/status-render.c src/cli/status-render.h
 vtierctl_SOURCES += src/cli/verb-status.c src/cli/verb-top.c src/cli/verb-explain.c \
 	src/cli/verb-attach.c

@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
-#include "cli/status-render.h"
+#include "tiering/status-render.h"
 #include "common/error.h"
 
 /* The sentences of an explain reply ({"name", "sentences": [...], "guest": ...}). */

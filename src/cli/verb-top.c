@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/status-render.h"
+#include "tiering/status-render.h"
 #include "common/error.h"
 
 /* `vtierctl top [--once] [--interval SECONDS] [--count N] [--socket PATH] [--json]`: status's

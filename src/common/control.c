@@ -22,7 +22,7 @@
 static const gchar *const command_names[] = { "ping",	"status", "dump",   "explain",
 					      "attach", "detach", "reload", "hook" };
 G_STATIC_ASSERT(G_N_ELEMENTS(command_names) == VTIER_CONTROL_CMD_LAST);
-static const gchar *const view_names[] = { "full", "table" };
+static const gchar *const view_names[] = {"full", "table", "text"};
 G_STATIC_ASSERT(G_N_ELEMENTS(view_names) == VTIER_CONTROL_VIEW_LAST);
 
 const gchar *vtier_control_command_to_string(VtierControlCommand cmd)
@@ -314,7 +314,7 @@ static void read_status_args(VtierJsonReader *r, VtierControlRequest *req)
 			return;
 		}
 	}
-	vtier_json_reader_fail(r, "view", "expected \"full\" or \"table\"");
+	vtier_json_reader_fail(r, "view", "expected \"full\", \"table\" or \"text\"");
 }
 
 /* Reads "args" of @req's command; absent args are an empty object. */

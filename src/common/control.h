@@ -28,7 +28,8 @@
  *   ping                                     -> {"version": "..."}
  *   status    {"view"?}                      -> the snapshot (snapshot.h JSON) without history;
  *             "view": "table" leaves out what `vtierctl status`'s table does not show (about
- *             half the bytes); "full", the default, is the whole snapshot
+ *             half the bytes); "full", the default, is the whole snapshot; "text" is
+ *             {"text": "..."}, the text `vtierctl status` prints (vtier_status_render())
  *   dump                                     -> {"snapshot": ..., "plan": ..., "config": "...",
  *                                                "state": ...}: everything vtierd holds
  *   explain   {"name"}                       -> {"name", "sentences": [...], "guest": ...}
@@ -78,6 +79,7 @@ typedef enum {
 typedef enum {
 	VTIER_CONTROL_VIEW_FULL,  /* "full", the default: the whole snapshot */
 	VTIER_CONTROL_VIEW_TABLE, /* "table": only the members `vtierctl status`'s text shows */
+	VTIER_CONTROL_VIEW_TEXT,  /* "text": {"text"}, that text as vtierd renders it */
 	VTIER_CONTROL_VIEW_LAST
 } VtierControlView;
 

@@ -9,6 +9,7 @@
 #include "daemon/manager-private.h"
 #include "tiering/explain.h"
 #include "tiering/policy-units.h"
+#include "tiering/status-render.h"
 #include "virt/domain-xml.h"
 
 /* The control requests (common/control.h), answered on the main loop from what the manager
@@ -281,8 +282,7 @@ GBytes *vtier_manager_handle_request_text(const VtierControlRequest *req, gpoint
 		return NULL;
 	if (m->status_text[view] == NULL || m->status_sequence[view] != m->snapshot->sequence) {
 		g_clear_pointer(&m->status_text[view], g_bytes_unref);
-		m->status_text[view] = vtier_snapshot_to_json_bytes(
-		    m->snapshot, view == VTIER_CONTROL_VIEW_TABLE);
+		m->status_text[view] = vtier_status_result_bytes(m->snapshot, view);
 		m->status_sequence[view] = m->snapshot->sequence;
 		m->status_encodes++;
 	}
@@ -304,9 +304,12 @@ gboolean vtier_manager_handle_request(const VtierControlRequest *req, JsonNode *
 		break;
 	}
 	case VTIER_CONTROL_CMD_STATUS:
-		result = req->view == VTIER_CONTROL_VIEW_TABLE
-				 ? vtier_snapshot_to_json_table(m->snapshot)
-				 : vtier_snapshot_to_json(m->snapshot);
+		if (req->view == VTIER_CONTROL_VIEW_TEXT)
+			result = vtier_status_render_json(m->snapshot);
+		else if (req->view == VTIER_CONTROL_VIEW_TABLE)
+			result = vtier_snapshot_to_json_table(m->snapshot);
+		else
+			result = vtier_snapshot_to_json(m->snapshot);
 		break;
 	case VTIER_CONTROL_CMD_DUMP:
 		result = handle_dump(m);

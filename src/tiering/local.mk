@@ -26,6 +26,9 @@ libvtier_core_la_SOURCES += \
 	src/tiering/planner-slots.c \
 	src/tiering/options.c src/tiering/options.h \
 	src/tiering/plan-input.c src/tiering/plan-input.h
+# The text of vtierctl status, top and explain: vtierd renders status's "text" view with it too.
+libvtier_core_la_SOURCES += \
+	src/tiering/status-render.c src/tiering/status-render.h
 # planner.h uses the guest record; ship it even before src/virt/ lists its sources
 EXTRA_DIST += src/virt/guest.h
 

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include "common/error.h"
 #include "control-fake.h"
 #include "tiering/explain.h"
+#include "tiering/status-render.h"
 #include "vtier-test.h"
 
 #define GIB (G_GUINT64_CONSTANT(1) << 30)
@@ -153,6 +156,9 @@ static JsonNode *hook_result(const VtierControlRequest *req)
 	return object_node(obj);
 }
 
+/* A "text" view no vtierd sends: an escape sequence, a bidi override, a backslash vtierd escaped */
+#define HOSTILE_TEXT "{\"text\":\"ok \\\\x41\\n\\u001b[31mred\\u202e \\\\ end\\n\"}"
+
 /* status as vtierd answers it (handlers.c): the snapshot's text, encoded once per sequence. */
 static GBytes *fake_text_handler(const VtierControlRequest *req, gpointer user_data)
 {
@@ -164,13 +170,15 @@ static GBytes *fake_text_handler(const VtierControlRequest *req, gpointer user_d
 	if (req->cmd != VTIER_CONTROL_CMD_STATUS || view >= VTIER_CONTROL_VIEW_LAST)
 		return NULL;
 	locker = g_mutex_locker_new(&c->lock);
-	if (c->refuse_view && view != VTIER_CONTROL_VIEW_FULL)
+	if ((c->refuse_view && view != VTIER_CONTROL_VIEW_FULL) ||
+	    (c->refuse_text && view == VTIER_CONTROL_VIEW_TEXT))
 		return NULL; /* fake_handler refuses it */
 	g_ptr_array_add(c->requests, vtier_control_request_to_line(req));
+	if (c->hostile_text && view == VTIER_CONTROL_VIEW_TEXT)
+		return g_bytes_new_static(HOSTILE_TEXT, strlen(HOSTILE_TEXT));
 	if (c->status_text[view] == NULL || c->status_sequence[view] != c->snapshot->sequence) {
 		g_clear_pointer(&c->status_text[view], g_bytes_unref);
-		c->status_text[view] =
-		    vtier_snapshot_to_json_bytes(c->snapshot, view == VTIER_CONTROL_VIEW_TABLE);
+		c->status_text[view] = vtier_status_result_bytes(c->snapshot, view);
 		c->status_sequence[view] = c->snapshot->sequence;
 	}
 	return g_bytes_ref(c->status_text[view]);
@@ -186,6 +194,12 @@ static gboolean fake_handler(const VtierControlRequest *req, JsonNode **ret_resu
 	g_ptr_array_add(c->requests, vtier_control_request_to_line(req));
 	switch (req->cmd) {
 	case VTIER_CONTROL_CMD_STATUS:
+		if (req->view == VTIER_CONTROL_VIEW_TEXT && c->refuse_text && !c->refuse_view) {
+			/* the message of a vtierd older than the "text" view */
+			g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
+				    "invalid request: args.view: expected \"full\" or \"table\"");
+			return FALSE;
+		}
 		if (req->view != VTIER_CONTROL_VIEW_FULL) {
 			/* the message of a vtierd older than the "view" argument */
 			g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,

@@ -29,6 +29,8 @@ typedef struct {
 	GPtrArray *requests; /* gchar *: each request as its line, in order */
 	gboolean reload_fails;
 	gboolean refuse_view; /* refuse status's "view", as a vtierd older than it */
+	gboolean refuse_text; /* refuse status's "text" view, as a vtierd older than it */
+	gboolean hostile_text; /* answer the "text" view with terminal controls in it */
 	guint hook_delay_ms;
 } VtierTestControl;
 

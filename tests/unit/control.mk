@@ -11,8 +11,7 @@ TESTS += $(control_unit_tests)
 tests_unit_test_control_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_escape_terminal_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_status_render_SOURCES = tests/unit/test-status-render.c \
-	tests/unit/control-fake.c tests/unit/control-fake.h \
-	src/cli/status-render.c src/cli/status-render.h
+	tests/unit/control-fake.c tests/unit/control-fake.h
 tests_unit_test_status_render_LDADD = $(VTIER_TEST_LDADD)
 tests_unit_test_hook_SOURCES = tests/unit/test-hook.c \
 	tests/unit/control-fake.c tests/unit/control-fake.h

@@ -50,20 +50,30 @@ static void run_ctl(CtlRun *r, const gchar *socket, const gchar *const *args)
 
 #define CTL(r, socket, ...) run_ctl((r), (socket), (const gchar *const[]){ __VA_ARGS__, NULL })
 
-/* The status requests @c received, each by its view ("full" when the line has none). */
-static void assert_status_views(VtierTestControl *c, const gchar *first, const gchar *second)
+/* The status requests @c received, each by its view ("full" when the line has none), are the
+ * NULL-terminated @...  */
+static void assert_status_views(VtierTestControl *c, ...)
 {
 	g_autoptr(GPtrArray) requests = vtier_test_control_requests(c);
-	const gchar *want[] = { first, second };
+	va_list ap;
+	guint i = 0;
 
-	g_assert_cmpuint(requests->len, ==, G_N_ELEMENTS(want));
-	for (guint i = 0; i < requests->len; i++) {
-		const gchar *line = g_ptr_array_index(requests, i);
-		gboolean table = strstr(line, "\"view\":\"table\"") != NULL;
+	va_start(ap, c);
+	for (const gchar *want = va_arg(ap, const gchar *); want != NULL;
+	     want = va_arg(ap, const gchar *), i++) {
+		const gchar *line;
+		const gchar *view;
 
+		g_assert_cmpuint(i, <, requests->len);
+		line = g_ptr_array_index(requests, i);
+		view = strstr(line, "\"view\":\"table\"")  ? "table"
+		       : strstr(line, "\"view\":\"text\"") ? "text"
+							   : "full";
 		g_assert_nonnull(strstr(line, "\"cmd\":\"status\""));
-		g_assert_cmpstr(table ? "table" : "full", ==, want[i]);
+		g_assert_cmpstr(view, ==, want);
 	}
+	va_end(ap);
+	g_assert_cmpuint(i, ==, requests->len);
 }
 
 static void test_cli_status(void)
@@ -89,20 +99,52 @@ static void test_cli_status(void)
 	g_assert_no_error(error);
 	g_assert_cmpuint(back->guests->len, ==, 4);
 	g_assert_nonnull(strstr(json.out, "\"memcg_path\"")); /* the whole snapshot */
-	assert_status_views(c, "table", "full");
+	assert_status_views(c, "text", "full", NULL);
 }
 
-/* A vtierd older than status's "view" refuses it: vtierctl asks again without it. */
+/* A vtierd older than status's "view" refuses it: vtierctl asks again without it. A vtierd older
+ * than the "text" view is asked for the table's members, and vtierctl renders them: the text is
+ * the same whichever vtierd rendered it. */
 static void test_cli_status_old_vtierd(void)
 {
-	g_autoptr(VtierTestControl) c = vtier_test_control_new();
 	g_auto(CtlRun) text = { 0 };
+	g_auto(CtlRun) from_table = { 0 };
+	g_auto(CtlRun) from_text = { 0 };
+	VtierTestControl *c; /* one at a time: each serves on the default main context */
 
+	c = vtier_test_control_new();
 	c->refuse_view = TRUE;
 	CTL(&text, c->path, "status");
 	g_assert_cmpint(text.status, ==, 0);
 	g_assert_nonnull(strstr(text.out, "kdamond:  on, pid 777"));
-	assert_status_views(c, "table", "full");
+	assert_status_views(c, "text", "table", "full", NULL);
+	vtier_test_control_free(c);
+	c = vtier_test_control_new();
+	c->refuse_text = TRUE;
+	CTL(&from_table, c->path, "status");
+	g_assert_cmpint(from_table.status, ==, 0);
+	assert_status_views(c, "text", "table", NULL);
+	vtier_test_control_free(c);
+	c = vtier_test_control_new();
+	CTL(&from_text, c->path, "status");
+	g_assert_cmpint(from_text.status, ==, 0);
+	assert_status_views(c, "text", NULL);
+	vtier_test_control_free(c);
+	g_assert_cmpstr(from_text.out, ==, from_table.out);
+	g_assert_cmpstr(from_text.out, ==, text.out);
+}
+
+/* vtierd escapes what its text shows; vtierctl escapes a line that is not printable ASCII again,
+ * keeping the backslashes vtierd wrote. */
+static void test_cli_status_hostile_text(void)
+{
+	g_autoptr(VtierTestControl) c = vtier_test_control_new();
+	g_auto(CtlRun) text = {0};
+
+	c->hostile_text = TRUE;
+	CTL(&text, c->path, "status");
+	g_assert_cmpint(text.status, ==, 0);
+	g_assert_cmpstr(text.out, ==, "ok \\x41\n\\x1b[31mred\\u{202e} \\ end\n");
 }
 
 static void test_cli_top(void)
@@ -242,6 +284,7 @@ int main(int argc, char **argv)
 	}
 	g_test_add_func("/cli-control/status", test_cli_status);
 	g_test_add_func("/cli-control/status/old-vtierd", test_cli_status_old_vtierd);
+	g_test_add_func("/cli-control/status/hostile-text", test_cli_status_hostile_text);
 	g_test_add_func("/cli-control/top", test_cli_top);
 	g_test_add_func("/cli-control/explain", test_cli_explain);
 	g_test_add_func("/cli-control/attach", test_cli_attach);

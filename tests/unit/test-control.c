@@ -96,6 +96,10 @@ static void test_request_roundtrip(void)
 	status->view = VTIER_CONTROL_VIEW_TABLE;
 	back = roundtrip(status);
 	g_assert_cmpint(back->view, ==, VTIER_CONTROL_VIEW_TABLE);
+	g_clear_pointer(&back, vtier_control_request_free);
+	status->view = VTIER_CONTROL_VIEW_TEXT;
+	back = roundtrip(status);
+	g_assert_cmpint(back->view, ==, VTIER_CONTROL_VIEW_TEXT);
 }
 
 typedef struct {
@@ -107,57 +111,57 @@ typedef struct {
 static void test_request_rejections(void)
 {
 	const Rejection cases[] = {
-		{ "", VTIER_ERROR_PARSE, "not a JSON object" },
-		{ "garbage", VTIER_ERROR_PARSE, "not JSON" },
-		{ "[1,2]", VTIER_ERROR_PARSE, "not a JSON object" },
-		{ "{\"v\":1,\"cmd\":\"ping\"}\n{}", VTIER_ERROR_PARSE, "several lines" },
-		{ "{\"v\":1,\"cmd\":\"ping\"}\r", VTIER_ERROR_PARSE, "several lines" },
-		{ "{\"v\":1,\"cmd\":\"pi\xff\"}", VTIER_ERROR_PARSE, "UTF-8" },
-		{ "{\"v\":1,\"cmd\":\"explain\",\"args\":{\"name\":\"a\\u0000b\"}}",
-		  VTIER_ERROR_PARSE, "NUL" },
-		/* json-glib reads "\666" as an octal escape: not UTF-8 once read (fuzz-control) */
-		{ "{\"v\":1,\"cmd\":\"hook\",\"args\":{\"name\":\"a\",\"operation\":\"prepare\","
-		  "\"xml\":\"<d\\\\\\66666>\"}}",
-		  VTIER_ERROR_INVALID_ARGUMENT, "not valid UTF-8" },
-		{ "{\"id\":3}", VTIER_ERROR_INVALID_ARGUMENT, "v: missing" },
-		{ "{\"v\":2,\"id\":3,\"cmd\":\"ping\"}", VTIER_CONTROL_ERROR_UNSUPPORTED, "version 2" },
-		{ "{\"v\":\"1\",\"cmd\":\"ping\"}", VTIER_ERROR_INVALID_ARGUMENT, "v: expected" },
-		{ "{\"v\":1}", VTIER_ERROR_INVALID_ARGUMENT, "cmd: missing" },
-		{ "{\"v\":1,\"cmd\":\"format-disk\"}", VTIER_ERROR_INVALID_ARGUMENT, "unknown command" },
-		{ "{\"v\":1,\"cmd\":7}", VTIER_ERROR_INVALID_ARGUMENT, "expected a string" },
-		{ "{\"v\":1,\"id\":1.5,\"cmd\":\"ping\"}", VTIER_ERROR_INVALID_ARGUMENT, "id" },
-		{ "{\"v\":1,\"cmd\":\"ping\",\"x\":1}", VTIER_ERROR_INVALID_ARGUMENT, "unknown member" },
-		{ "{\"v\":1,\"cmd\":\"ping\",\"args\":{\"name\":\"a\"}}", VTIER_ERROR_INVALID_ARGUMENT,
-		  "args.name: unknown member" },
-		{ "{\"v\":1,\"cmd\":\"ping\",\"args\":[]}", VTIER_ERROR_INVALID_ARGUMENT,
-		  "expected an object" },
-		{ "{\"v\":1,\"cmd\":\"status\",\"args\":{\"view\":\"tabl\"}}",
-		  VTIER_ERROR_INVALID_ARGUMENT, "args.view: expected \"full\" or \"table\"" },
-		{ "{\"v\":1,\"cmd\":\"dump\",\"args\":{\"view\":\"table\"}}",
-		  VTIER_ERROR_INVALID_ARGUMENT, "args.view: unknown member" },
-		{ "{\"v\":1,\"cmd\":\"explain\"}", VTIER_ERROR_INVALID_ARGUMENT, "name: missing" },
-		{ "{\"v\":1,\"cmd\":\"explain\",\"args\":{\"name\":\"\"}}",
-		  VTIER_ERROR_INVALID_ARGUMENT, "empty" },
-		{ "{\"v\":1,\"cmd\":\"detach\",\"args\":{\"name\":null}}",
-		  VTIER_ERROR_INVALID_ARGUMENT, "expected a value" },
-		{ "{\"v\":1,\"cmd\":\"detach\",\"args\":{\"name\":1}}", VTIER_ERROR_INVALID_ARGUMENT,
-		  "expected a string" },
-		{ "{\"v\":1,\"cmd\":\"attach\",\"args\":{\"name\":\"a\"}}",
-		  VTIER_ERROR_INVALID_ARGUMENT, "exactly one of pid and qmp" },
-		{ "{\"v\":1,\"cmd\":\"attach\",\"args\":{\"name\":\"a\",\"pid\":1,\"qmp\":\"/q\"}}",
-		  VTIER_ERROR_INVALID_ARGUMENT, "exactly one of pid and qmp" },
-		{ "{\"v\":1,\"cmd\":\"attach\",\"args\":{\"name\":\"a\",\"pid\":-5}}",
-		  VTIER_ERROR_INVALID_ARGUMENT, "positive" },
-		{ "{\"v\":1,\"cmd\":\"attach\",\"args\":{\"name\":\"a\",\"pid\":99999999999}}",
-		  VTIER_ERROR_INVALID_ARGUMENT, "out of range" },
-		{ "{\"v\":1,\"cmd\":\"attach\",\"args\":{\"name\":\"a\",\"pid\":1,\"policy\":\"<p/>\","
-		  "\"template\":\"t\"}}",
-		  VTIER_ERROR_INVALID_ARGUMENT, "at most one of policy and template" },
-		{ "{\"v\":1,\"cmd\":\"hook\",\"args\":{\"name\":\"a\"}}", VTIER_ERROR_INVALID_ARGUMENT,
-		  "operation: missing" },
-		{ "{\"v\":1,\"cmd\":\"hook\",\"args\":{\"name\":\"a\",\"operation\":\"start\","
-		  "\"xml\":[]}}",
-		  VTIER_ERROR_INVALID_ARGUMENT, "xml" },
+	    {"", VTIER_ERROR_PARSE, "not a JSON object"},
+	    {"garbage", VTIER_ERROR_PARSE, "not JSON"},
+	    {"[1,2]", VTIER_ERROR_PARSE, "not a JSON object"},
+	    {"{\"v\":1,\"cmd\":\"ping\"}\n{}", VTIER_ERROR_PARSE, "several lines"},
+	    {"{\"v\":1,\"cmd\":\"ping\"}\r", VTIER_ERROR_PARSE, "several lines"},
+	    {"{\"v\":1,\"cmd\":\"pi\xff\"}", VTIER_ERROR_PARSE, "UTF-8"},
+	    {"{\"v\":1,\"cmd\":\"explain\",\"args\":{\"name\":\"a\\u0000b\"}}", VTIER_ERROR_PARSE,
+	     "NUL"},
+	    /* json-glib reads "\666" as an octal escape: not UTF-8 once read (fuzz-control) */
+	    {"{\"v\":1,\"cmd\":\"hook\",\"args\":{\"name\":\"a\",\"operation\":\"prepare\","
+	     "\"xml\":\"<d\\\\\\66666>\"}}",
+	     VTIER_ERROR_INVALID_ARGUMENT, "not valid UTF-8"},
+	    {"{\"id\":3}", VTIER_ERROR_INVALID_ARGUMENT, "v: missing"},
+	    {"{\"v\":2,\"id\":3,\"cmd\":\"ping\"}", VTIER_CONTROL_ERROR_UNSUPPORTED, "version 2"},
+	    {"{\"v\":\"1\",\"cmd\":\"ping\"}", VTIER_ERROR_INVALID_ARGUMENT, "v: expected"},
+	    {"{\"v\":1}", VTIER_ERROR_INVALID_ARGUMENT, "cmd: missing"},
+	    {"{\"v\":1,\"cmd\":\"format-disk\"}", VTIER_ERROR_INVALID_ARGUMENT, "unknown command"},
+	    {"{\"v\":1,\"cmd\":7}", VTIER_ERROR_INVALID_ARGUMENT, "expected a string"},
+	    {"{\"v\":1,\"id\":1.5,\"cmd\":\"ping\"}", VTIER_ERROR_INVALID_ARGUMENT, "id"},
+	    {"{\"v\":1,\"cmd\":\"ping\",\"x\":1}", VTIER_ERROR_INVALID_ARGUMENT, "unknown member"},
+	    {"{\"v\":1,\"cmd\":\"ping\",\"args\":{\"name\":\"a\"}}", VTIER_ERROR_INVALID_ARGUMENT,
+	     "args.name: unknown member"},
+	    {"{\"v\":1,\"cmd\":\"ping\",\"args\":[]}", VTIER_ERROR_INVALID_ARGUMENT,
+	     "expected an object"},
+	    {"{\"v\":1,\"cmd\":\"status\",\"args\":{\"view\":\"tabl\"}}",
+	     VTIER_ERROR_INVALID_ARGUMENT, "args.view: expected \"full\", \"table\" or \"text\""},
+	    {"{\"v\":1,\"cmd\":\"dump\",\"args\":{\"view\":\"table\"}}",
+	     VTIER_ERROR_INVALID_ARGUMENT, "args.view: unknown member"},
+	    {"{\"v\":1,\"cmd\":\"explain\"}", VTIER_ERROR_INVALID_ARGUMENT, "name: missing"},
+	    {"{\"v\":1,\"cmd\":\"explain\",\"args\":{\"name\":\"\"}}", VTIER_ERROR_INVALID_ARGUMENT,
+	     "empty"},
+	    {"{\"v\":1,\"cmd\":\"detach\",\"args\":{\"name\":null}}", VTIER_ERROR_INVALID_ARGUMENT,
+	     "expected a value"},
+	    {"{\"v\":1,\"cmd\":\"detach\",\"args\":{\"name\":1}}", VTIER_ERROR_INVALID_ARGUMENT,
+	     "expected a string"},
+	    {"{\"v\":1,\"cmd\":\"attach\",\"args\":{\"name\":\"a\"}}", VTIER_ERROR_INVALID_ARGUMENT,
+	     "exactly one of pid and qmp"},
+	    {"{\"v\":1,\"cmd\":\"attach\",\"args\":{\"name\":\"a\",\"pid\":1,\"qmp\":\"/q\"}}",
+	     VTIER_ERROR_INVALID_ARGUMENT, "exactly one of pid and qmp"},
+	    {"{\"v\":1,\"cmd\":\"attach\",\"args\":{\"name\":\"a\",\"pid\":-5}}",
+	     VTIER_ERROR_INVALID_ARGUMENT, "positive"},
+	    {"{\"v\":1,\"cmd\":\"attach\",\"args\":{\"name\":\"a\",\"pid\":99999999999}}",
+	     VTIER_ERROR_INVALID_ARGUMENT, "out of range"},
+	    {"{\"v\":1,\"cmd\":\"attach\",\"args\":{\"name\":\"a\",\"pid\":1,\"policy\":\"<p/>\","
+	     "\"template\":\"t\"}}",
+	     VTIER_ERROR_INVALID_ARGUMENT, "at most one of policy and template"},
+	    {"{\"v\":1,\"cmd\":\"hook\",\"args\":{\"name\":\"a\"}}", VTIER_ERROR_INVALID_ARGUMENT,
+	     "operation: missing"},
+	    {"{\"v\":1,\"cmd\":\"hook\",\"args\":{\"name\":\"a\",\"operation\":\"start\","
+	     "\"xml\":[]}}",
+	     VTIER_ERROR_INVALID_ARGUMENT, "xml"},
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {

@@ -294,6 +294,19 @@ static void test_status_text(Fixture *f, gconstpointer data)
 			strlen(expected));
 	g_assert_cmpuint(g_bytes_get_size(again), <, g_bytes_get_size(next));
 	g_assert_cmpuint(f->m->status_encodes, ==, 3);
+	/* and the text view: the text vtierctl status prints, rendered by vtierd */
+	req->view = VTIER_CONTROL_VIEW_TEXT;
+	g_clear_pointer(&result, json_node_unref);
+	g_clear_pointer(&expected, g_free);
+	result = request(f->m, req, &error);
+	g_assert_no_error(error);
+	expected = json_to_string(result, FALSE);
+	g_clear_pointer(&again, g_bytes_unref);
+	again = vtier_manager_handle_request_text(req, f->m);
+	g_assert_cmpmem(g_bytes_get_data(again, NULL), g_bytes_get_size(again), expected,
+			strlen(expected));
+	g_assert_true(g_str_has_prefix(expected, "{\"text\":\"vtierd "));
+	g_assert_cmpuint(f->m->status_encodes, ==, 4);
 }
 
 static const VtierDamonScheme *applied_scheme(VtierManager *m, gint i)

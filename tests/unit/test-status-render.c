@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "cli/status-render.h"
+#include "tiering/status-render.h"
 #include "control-fake.h"
 #include "tiering/explain.h"
 #include "vtier-test.h"
@@ -86,6 +86,27 @@ static void test_render_status_table_view(void)
 	g_assert_cmpstr(text, ==, expected);
 	g_assert_cmpuint(strlen(table_text), <, strlen(full_text) * 2 / 3);
 	g_assert_null(strstr(table_text, "memcg_path"));
+}
+
+/* status's "text" view: {"text"} holding exactly vtier_status_render()'s text. */
+static void test_render_status_text_view(void)
+{
+	g_autoptr(VtierSnapshot) s = vtier_test_snapshot_new();
+	g_autofree gchar *expected = vtier_status_render(s);
+	g_autoptr(GBytes) bytes = vtier_status_result_bytes(s, VTIER_CONTROL_VIEW_TEXT);
+	g_autoptr(GBytes) table = vtier_status_result_bytes(s, VTIER_CONTROL_VIEW_TABLE);
+	g_autoptr(GBytes) reference = vtier_snapshot_to_json_bytes(s, TRUE);
+	g_autoptr(JsonNode) node = NULL;
+	g_autoptr(GError) error = NULL;
+	JsonObject *obj;
+
+	node = json_from_string(g_bytes_get_data(bytes, NULL), &error);
+	g_assert_no_error(error);
+	obj = json_node_get_object(node);
+	g_assert_cmpuint(json_object_get_size(obj), ==, 1);
+	g_assert_cmpstr(json_object_get_string_member(obj, "text"), ==, expected);
+	g_assert_true(g_bytes_equal(table, reference));
+	g_assert_null(memchr(g_bytes_get_data(bytes, NULL), '\n', g_bytes_get_size(bytes)));
 }
 
 static void test_render_status_empty(void)
@@ -295,6 +316,7 @@ int main(int argc, char **argv)
 	vtier_test_init(&argc, &argv);
 	g_test_add_func("/status-render/status", test_render_status);
 	g_test_add_func("/status-render/status-table-view", test_render_status_table_view);
+	g_test_add_func("/status-render/status-text-view", test_render_status_text_view);
 	g_test_add_func("/status-render/status-empty", test_render_status_empty);
 	g_test_add_func("/status-render/top", test_render_top);
 	g_test_add_func("/status-render/bar", test_render_bar);

@@ -5,14 +5,14 @@
 
 #include <string.h>
 
-#include "cli/status-render.h"
+#include "tiering/status-render.h"
 #include "common/escape.h"
 
 /* Text for `vtierctl status`, `top` and `explain`, from the snapshot alone (pure). Every string
  * that may come from a guest or the host passes vtier_escape_terminal() before it is shown. */
 
 /* Names longer than this are cut in status's table (top cuts to its column). */
-#define STATUS_NAME_MAX 40
+#define STATUS_NAME_MAX	 40
 #define STATUS_ERROR_MAX 60
 
 /* "4.0 GiB", with a plain space (GLib puts a no-break space there, which printf's widths
@@ -110,11 +110,13 @@ static gchar *target_text(const VtierSnapshotGuest *g)
 static void render_host(GString *out, const VtierSnapshot *s)
 {
 	g_autofree gchar *version = vtier_render_fit(s->version ? s->version : "?", 40, FALSE);
-	g_autofree gchar *kstate = vtier_render_fit(s->kdamond_state ? s->kdamond_state : "?", 20,
-						    FALSE);
-	g_autofree gchar *sampler = vtier_escape_terminal(s->sampler_kind ? s->sampler_kind : "none");
+	g_autofree gchar *kstate =
+	    vtier_render_fit(s->kdamond_state ? s->kdamond_state : "?", 20, FALSE);
+	g_autofree gchar *sampler =
+	    vtier_escape_terminal(s->sampler_kind ? s->sampler_kind : "none");
 	g_autofree gchar *why = vtier_escape_terminal(s->sampler_reason);
-	g_autofree gchar *kernel = vtier_escape_terminal(s->kernel_release ? s->kernel_release : "?");
+	g_autofree gchar *kernel =
+	    vtier_escape_terminal(s->kernel_release ? s->kernel_release : "?");
 
 	g_string_append_printf(out, "vtierd %s%s, snapshot %" G_GUINT64_FORMAT ", interval %u ms\n",
 			       version, s->dry_run ? " (dry run: no DAMON writes)" : "",
@@ -126,7 +128,8 @@ static void render_host(GString *out, const VtierSnapshot *s)
 	g_string_append_printf(out, "sampler:  %s%s%s\n", sampler, why[0] ? " - " : "", why);
 	g_string_append_printf(out, "kernel:   %s", kernel);
 	for (guint i = 0; i < s->kernel_features->len; i++) {
-		g_autofree gchar *f = vtier_escape_terminal(g_ptr_array_index(s->kernel_features, i));
+		g_autofree gchar *f =
+		    vtier_escape_terminal(g_ptr_array_index(s->kernel_features, i));
 
 		g_string_append_printf(out, "%s%s", i == 0 ? ", DAMON: " : " ", f);
 	}
@@ -171,8 +174,8 @@ static void render_guest_row(GString *out, const VtierSnapshotGuest *g, guint na
 	g_autofree gchar *share = bp_text(g->measured ? g->share_bp : VTIER_SNAPSHOT_NO_BP);
 	g_autofree gchar *up = size_text(g->up.migrated_bytes);
 	g_autofree gchar *down = size_text(g->down.migrated_bytes);
-	g_autofree gchar *error = vtier_render_fit(g->last_error ? g->last_error : "-",
-						   STATUS_ERROR_MAX, FALSE);
+	g_autofree gchar *error =
+	    vtier_render_fit(g->last_error ? g->last_error : "-", STATUS_ERROR_MAX, FALSE);
 
 	g_string_append_printf(out, "%s  %s  %6s  %10s  %10s  %5s  %10s  %10s  %-10s  %-10s  %s\n",
 			       name, mode, target, fast, slow, share, up, down,
@@ -198,8 +201,8 @@ static void render_guest_notes(GString *out, const VtierSnapshotGuest *g)
 		g_string_append_printf(out, "  %s: %s unmovable (%s)\n", name, bytes, why);
 	}
 	if (vtier_snapshot_guest_has_loop(g)) {
-		g_autofree gchar *why = vtier_escape_terminal(g->control_reason ? g->control_reason
-									  : "-");
+		g_autofree gchar *why =
+		    vtier_escape_terminal(g->control_reason ? g->control_reason : "-");
 		g_autofree gchar *granted = size_text(g->granted_fast_bytes);
 		g_autofree gchar *error = size_text((guint64)ABS(g->control_error_bytes));
 		g_autofree gchar *up = size_text(g->up.budget_bytes);
@@ -235,16 +238,39 @@ gchar *vtier_status_render(const VtierSnapshot *s)
 	{
 		g_autofree gchar *head = vtier_render_fit("NAME", name_width, TRUE);
 
-		g_string_append_printf(out,
-				       "%s  %-8s  %6s  %10s  %10s  %5s  %10s  %10s  %-10s  %-10s  %s\n",
-				       head, "MODE", "TARGET", "FAST", "SLOW", "SHARE", "UP", "DOWN",
-				       "STATE", "CONTROL", "LAST ERROR");
+		g_string_append_printf(
+		    out, "%s  %-8s  %6s  %10s  %10s  %5s  %10s  %10s  %-10s  %-10s  %s\n", head,
+		    "MODE", "TARGET", "FAST", "SLOW", "SHARE", "UP", "DOWN", "STATE", "CONTROL",
+		    "LAST ERROR");
 	}
 	for (guint i = 0; i < s->guests->len; i++)
 		render_guest_row(out, g_ptr_array_index(s->guests, i), name_width);
 	for (guint i = 0; i < s->guests->len; i++)
 		render_guest_notes(out, g_ptr_array_index(s->guests, i));
 	return g_string_free(out, FALSE);
+}
+
+JsonNode *vtier_status_render_json(const VtierSnapshot *s)
+{
+	JsonObject *obj = json_object_new();
+	JsonNode *node = json_node_new(JSON_NODE_OBJECT);
+	g_autofree gchar *text = vtier_status_render(s);
+
+	json_object_set_string_member(obj, "text", text);
+	json_node_take_object(node, obj);
+	return node;
+}
+
+GBytes *vtier_status_result_bytes(const VtierSnapshot *s, VtierControlView view)
+{
+	g_autoptr(JsonNode) node = NULL;
+	gchar *text;
+
+	if (view != VTIER_CONTROL_VIEW_TEXT)
+		return vtier_snapshot_to_json_bytes(s, view == VTIER_CONTROL_VIEW_TABLE);
+	node = vtier_status_render_json(s);
+	text = json_to_string(node, FALSE);
+	return g_bytes_new_take(text, strlen(text));
 }
 
 /* A size in at most 5 columns: "512M", "1.5G", "1023M". */
@@ -282,10 +308,10 @@ static void render_top_row(GString *out, const VtierSnapshotGuest *g)
 	g_autofree gchar *slow = g->measured ? compact_size(g->slow_bytes) : g_strdup("-");
 	g_autofree gchar *bar = vtier_render_bar(share, g->target_share_bp, TOP_BAR);
 	/* a guest that tiers under the closed loop shows the loop's state */
-	const gchar *state_name = g->state == VTIER_GUEST_STATE_TIERING &&
-					  vtier_snapshot_guest_has_loop(g)
-				      ? vtier_control_state_to_string(g->control_state)
-				      : vtier_guest_state_to_string(g->state);
+	const gchar *state_name =
+	    g->state == VTIER_GUEST_STATE_TIERING && vtier_snapshot_guest_has_loop(g)
+		? vtier_control_state_to_string(g->control_state)
+		: vtier_guest_state_to_string(g->state);
 	g_autofree gchar *state = vtier_render_fit(state_name, 10, FALSE);
 
 	g_string_append_printf(out, "%s %s %9s %5s %5s %s %s\n", name, mode, split, fast, slow, bar,
@@ -297,14 +323,14 @@ gchar *vtier_top_render(const VtierSnapshot *s)
 	GString *out = g_string_new(NULL);
 	g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc(s->time_unix_ms / 1000);
 	g_autofree gchar *stamp = when ? g_date_time_format(when, "%H:%M:%S UTC") : g_strdup("?");
-	g_autofree gchar *kstate = vtier_render_fit(s->kdamond_state ? s->kdamond_state : "?", 10,
-						    FALSE);
-	g_autofree gchar *sampler = vtier_render_fit(s->sampler_kind ? s->sampler_kind : "none", 8,
-						     FALSE);
-	g_autofree gchar *warnings =
-	    s->warnings->len > 0 ? g_strdup_printf("  %u warning%s", s->warnings->len,
-						   s->warnings->len == 1 ? "" : "s")
-				 : g_strdup("");
+	g_autofree gchar *kstate =
+	    vtier_render_fit(s->kdamond_state ? s->kdamond_state : "?", 10, FALSE);
+	g_autofree gchar *sampler =
+	    vtier_render_fit(s->sampler_kind ? s->sampler_kind : "none", 8, FALSE);
+	g_autofree gchar *warnings = s->warnings->len > 0
+					 ? g_strdup_printf("  %u warning%s", s->warnings->len,
+							   s->warnings->len == 1 ? "" : "s")
+					 : g_strdup("");
 	gboolean dry = s->dry_run && g_strcmp0(s->kdamond_state, "dry-run") != 0;
 	g_autofree gchar *head = g_strdup_printf(
 	    "vtier  %s  %u guest%s  kdamond %s  sampler %s%s%s", stamp, s->guests->len,

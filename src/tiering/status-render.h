@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "common/control.h"
 #include "tiering/snapshot.h"
 
 /* Pure text renderers of vtierctl's status, top and explain (no I/O; tested on hand-built
@@ -15,6 +16,13 @@
  * per guest (name, mode, target, fast/slow bytes, share, migrated up/down, state, last error),
  * then per-guest notes (state reasons, unmovable bytes). */
 gchar *vtier_status_render(const VtierSnapshot *s);
+/* status's "text" view (control.h): {"text": vtier_status_render(@s)}. vtierctl status prints it
+ * as it is, so its client parses one string instead of a snapshot of hundreds of guests. */
+JsonNode *vtier_status_render_json(const VtierSnapshot *s);
+/* A status reply's result for @view, as compact JSON text (json_to_string(node, FALSE)): the
+ * snapshot (vtier_snapshot_to_json_bytes()) for "full" and "table", the rendered text for "text".
+ * vtierd makes it once per snapshot and view. */
+GBytes *vtier_status_result_bytes(const VtierSnapshot *s, VtierControlView view);
 /* One header line and one row per guest with a bar of its fast/slow split and a marker at its
  * target; every line fits VTIER_TOP_WIDTH - 1 columns. */
 gchar *vtier_top_render(const VtierSnapshot *s);
