@@ -1,5 +1,6 @@
 libvtier_core_la_SOURCES += \
 	src/common/config.c src/common/config.h \
+	src/common/dl.c src/common/dl.h \
 	src/common/error.c src/common/error.h \
 	src/common/escape.c src/common/escape.h \
 	src/common/fileio.c src/common/fileio.h \

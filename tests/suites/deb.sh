@@ -69,10 +69,13 @@ check_lintian() {
 
 check_contents() {
 	local list f missing="" deps
-	# no vtier program links libvirt (it is loaded at run time): the package must name it
+	# no vtier program links libvirt or libpfm4 (they are loaded at run time): the package must
+	# name them
 	deps=$(dpkg-deb -f "$deb" Depends)
-	grep -qE '(^|, )libvirt0( |,|$)' <<<"$deps" && ok "Depends names libvirt0: $deps" ||
-		ko "Depends lacks libvirt0 (vtier loads it at run time, shlibs cannot see it): $deps"
+	for f in libvirt0 libpfm4; do
+		grep -qE "(^|, )$f( |,|\$)" <<<"$deps" && ok "Depends names $f: $deps" ||
+			ko "Depends lacks $f (vtier loads it at run time, shlibs cannot see it): $deps"
+	done
 	list=$(dpkg-deb -c "$deb" | awk '{print $6}')
 	for f in ./usr/sbin/vtierd ./usr/bin/vtierctl ./lib/systemd/system/vtierd.service \
 		./etc/vtier/vtierd.conf ./usr/share/vtier/policies/default.xml \
