@@ -193,6 +193,71 @@ static void test_validation(void)
 	teardown(&fx);
 }
 
+/* A commit reuses the dumps of the schemes that did not change since the last one (the fake keeps
+ * them): the running configuration must still be the files' configuration, every time. */
+static void assert_running_is_files(Fixture *fx)
+{
+	g_autofree gchar *running = vtier_damon_fake_get_running_config(fx->fake, 0);
+	g_autofree gchar *files = vtier_damon_fake_get_files_config(fx->fake, 0);
+
+	g_assert_cmpstr(running, ==, files);
+}
+
+static void test_commit_kept_dumps(void)
+{
+	Fixture fx = { 0 };
+	VtierDamonSchemeStats stats = { .nr_tried = 7, .sz_tried = 4096 };
+	g_autofree gchar *first = NULL;
+	g_autofree gchar *again = NULL;
+
+	setup(&fx, "7.3");
+	vtier_damon_features_get_module(fx.features, "damon_stat")->enabled = FALSE;
+	vtier_damon_fake_free(fx.fake);
+	vtier_damon_io_unref(fx.io);
+	fx.fake = vtier_damon_fake_new(fx.features);
+	fx.io = vtier_damon_fake_get_io(fx.fake);
+	build_basic(&fx);
+	g_assert_cmpint(put(&fx, CTX "/schemes/nr_schemes", "12"), ==, 0);
+	g_assert_cmpint(put(&fx, "kdamonds/0/state", "on"), ==, 0);
+	assert_running_is_files(&fx);
+	first = vtier_damon_fake_get_running_config(fx.fake, 0);
+	/* a commit with nothing changed, and one after the kernel published stats */
+	g_assert_cmpint(put(&fx, "kdamonds/0/state", "commit"), ==, 0);
+	vtier_damon_fake_set_scheme_stats(fx.fake, 0, 3, &stats);
+	g_assert_cmpint(put(&fx, "kdamonds/0/state", "update_schemes_stats"), ==, 0);
+	g_assert_cmpint(put(&fx, "kdamonds/0/state", "commit"), ==, 0);
+	again = vtier_damon_fake_get_running_config(fx.fake, 0);
+	g_assert_cmpstr(again, ==, first);
+	/* one value deep in scheme 10, a goal added to scheme 3, the target's region */
+	g_assert_cmpint(put(&fx, CTX "/schemes/10/quotas/bytes", "4096"), ==, 0);
+	g_assert_cmpint(put(&fx, CTX "/schemes/3/quotas/goals/nr_goals", "1"), ==, 0);
+	g_assert_cmpint(put(&fx, CTX "/schemes/3/quotas/goals/0/target_value", "50"), ==, 0);
+	g_assert_cmpint(put(&fx, CTX "/targets/0/regions/nr_regions", "1"), ==, 0);
+	g_assert_cmpint(put(&fx, CTX "/targets/0/regions/0/end", "100"), ==, 0);
+	g_assert_cmpint(put(&fx, "kdamonds/0/state", "commit"), ==, 0);
+	assert_running_is_files(&fx);
+	g_clear_pointer(&again, g_free);
+	again = vtier_damon_fake_get_running_config(fx.fake, 0);
+	g_assert_nonnull(strstr(again, "schemes/10/quotas/bytes 4096\n"));
+	g_assert_nonnull(strstr(again, "schemes/3/quotas/goals/0/target_value 50\n"));
+	g_assert_nonnull(strstr(again, "targets/0/regions/0/end 100\n"));
+	/* files written but not committed stay out of the running configuration */
+	g_assert_cmpint(put(&fx, CTX "/schemes/10/quotas/bytes", "8192"), ==, 0);
+	g_clear_pointer(&first, g_free);
+	first = vtier_damon_fake_get_running_config(fx.fake, 0);
+	g_assert_cmpstr(first, ==, again);
+	/* the schemes recreated: none of the kept dumps may survive */
+	g_assert_cmpint(put(&fx, CTX "/schemes/nr_schemes", "13"), ==, 0);
+	g_assert_cmpint(put(&fx, CTX "/schemes/12/action", "pageout"), ==, 0);
+	g_assert_cmpint(put(&fx, "kdamonds/0/state", "commit"), ==, 0);
+	assert_running_is_files(&fx);
+	g_clear_pointer(&again, g_free);
+	again = vtier_damon_fake_get_running_config(fx.fake, 0);
+	g_assert_null(strstr(again, "quotas/bytes 4096\n"));
+	g_assert_nonnull(strstr(again, "schemes/12/action pageout\n"));
+	teardown(&fx);
+}
+
 static const gchar *const count_files[] = { "nr_kdamonds", "nr_contexts", "nr_targets",
 					     "nr_regions", "nr_schemes", "nr_goals",
 					     "nr_filters", "nr_dests", "nr_probes",
@@ -306,6 +371,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/damon/fake/values", test_values);
 	g_test_add_func("/damon/fake/state-rules", test_state_rules);
 	g_test_add_func("/damon/fake/validation", test_validation);
+	g_test_add_func("/damon/fake/commit-kept-dumps", test_commit_kept_dumps);
 	g_test_add_func("/damon/fake/lab-trees", test_lab_trees);
 	return g_test_run();
 }

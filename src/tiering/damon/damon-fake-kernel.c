@@ -28,6 +28,7 @@ static void build_region(VtierDamonFake *fake, FakeNode *dir)
 
 static void build_target(VtierDamonFake *fake, FakeNode *dir)
 {
+	dir->keep_dump = TRUE;
 	ADD_FILE(dir, "pid_target", FAKE_INT, "0");
 	if (F(fake)->obsolete_target)
 		ADD_FILE(dir, "obsolete_target", FAKE_BOOL, "N");
@@ -124,6 +125,7 @@ static void build_scheme(VtierDamonFake *fake, FakeNode *dir)
 	static const gchar *const ranges[] = { "sz", "nr_accesses", "age" };
 	FakeNode *pattern, *wm, *stats;
 
+	dir->keep_dump = TRUE;
 	vtier_damon_fake_node_choice(dir, "action", "stat", (const gchar *const *)F(fake)->actions);
 	ADD_FILE(dir, "target_nid", FAKE_INT, "-1");
 	ADD_FILE(dir, "apply_interval_us", FAKE_ULONG, "0");

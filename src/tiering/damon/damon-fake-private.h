@@ -34,13 +34,22 @@ struct _FakeNode {
 	FakeNode *parent;
 	GPtrArray *children; /* FAKE_DIR */
 	GHashTable *index;   /* FAKE_DIR: name -> child (not owned), for lookups in O(1) */
+	/* FAKE_DIR with keep_dump (a scheme's or a target's directory): the configuration lines
+	 * below it as the last dump made them (paths after dump_prefix), until a change below it
+	 * drops them; a commit of 500 guests' schemes dumps only the schemes that changed */
+	gboolean keep_dump;
+	GBytes *dump;
+	gchar *dump_prefix;
 };
 
 typedef struct {
 	gboolean running;
 	gboolean ran; /* was started at least once */
 	gint pid;
-	gchar *config; /* running configuration, see vtier_damon_fake_get_running_config() */
+	/* the running configuration (vtier_damon_fake_get_running_config()): its text in pieces
+	 * (GBytes *), shared with the directories' kept dumps */
+	GPtrArray *config;
+	guint nr_schemes; /* its schemes/nr_schemes */
 } FakeKdamond;
 
 struct _VtierDamonFake {
@@ -54,6 +63,7 @@ struct _VtierDamonFake {
 	guint commit_delay_ms; /* a commit waits this long (vtier_damon_fake_set_commit_delay) */
 	gint next_pid;
 	GPtrArray *log;
+	GHashTable *memcgs_seen; /* during a commit's validation: the memcgs found */
 };
 
 FakeNode *vtier_damon_fake_node_dir(FakeNode *parent, const gchar *name);
@@ -73,6 +83,11 @@ void vtier_damon_fake_node_dump(FakeNode *dir, const gchar *prefix, gboolean con
  * one per line: what sorting vtier_damon_fake_node_dump()'s lines gives, without the sort (a
  * fake commit of 500 guests' schemes dumps ~50k files). */
 gchar *vtier_damon_fake_node_dump_config(FakeNode *dir);
+/* The same text in pieces (GBytes *, in order), reusing the dumps kept by directories below @dir
+ * that did not change since (FakeNode.keep_dump). */
+GPtrArray *vtier_damon_fake_node_dump_config_pieces(FakeNode *dir);
+/* The pieces' text joined. */
+gchar *vtier_damon_fake_pieces_join(const GPtrArray *pieces);
 void vtier_damon_fake_node_set(FakeNode *node, const gchar *value);
 
 /* damon-fake-kernel.c */

@@ -123,14 +123,21 @@ static int validate_targets(VtierDamonFake *fake, FakeNode *ctx)
 	return 0;
 }
 
+/* A validation looks each memcg up once (500 guests' schemes name each memcg several times). */
 static gboolean memcg_exists(VtierDamonFake *fake, const gchar *path)
 {
 	g_autofree gchar *dir = NULL;
 
 	if (!fake->check_memcg)
 		return TRUE;
+	if (fake->memcgs_seen != NULL && g_hash_table_contains(fake->memcgs_seen, path))
+		return TRUE;
 	dir = vtier_path_build(VTIER_PATH_CGROUP, path, NULL);
-	return g_file_test(dir, G_FILE_TEST_IS_DIR);
+	if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
+		return FALSE;
+	if (fake->memcgs_seen != NULL)
+		g_hash_table_add(fake->memcgs_seen, g_strdup(path));
+	return TRUE;
 }
 
 static int validate_filters(VtierDamonFake *fake, FakeNode *layer)
@@ -206,8 +213,10 @@ static int validate_context(VtierDamonFake *fake, FakeNode *kdir, FakeNode **ret
 	err = validate_attrs(ctx);
 	if (err == 0)
 		err = validate_targets(fake, ctx);
+	fake->memcgs_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	if (err == 0)
 		err = validate_schemes(fake, ctx);
+	g_clear_pointer(&fake->memcgs_seen, g_hash_table_unref);
 	*ret_ctx = ctx;
 	return err;
 }
@@ -227,16 +236,18 @@ static gchar *join_sorted(GPtrArray *lines)
 	return g_strdup(out->str);
 }
 
-static gchar *dump_config(FakeNode *ctx)
+/* The files below @ctx become the running configuration (shared pieces: the schemes that did not
+ * change since the last dump are not dumped again). */
+static void set_config(FakeKdamond *k, FakeNode *ctx)
 {
-	return vtier_damon_fake_node_dump_config(ctx);
+	g_clear_pointer(&k->config, g_ptr_array_unref);
+	k->config = vtier_damon_fake_node_dump_config_pieces(ctx);
+	k->nr_schemes = (guint)get_u64(ctx, "schemes/nr_schemes");
 }
 
 static guint running_nr_schemes(const FakeKdamond *k)
 {
-	const gchar *p = strstr(k->config, "schemes/nr_schemes ");
-
-	return p != NULL ? (guint)g_ascii_strtoull(p + strlen("schemes/nr_schemes "), NULL, 10) : 0;
+	return k->nr_schemes;
 }
 
 static gboolean is_goal_line(const gchar *line, guint nr_schemes)
@@ -253,8 +264,9 @@ static gboolean is_goal_line(const gchar *line, guint nr_schemes)
 /* damos_sysfs_set_quota_scores(): the running goals follow the files, nothing else. */
 static void commit_goals(FakeKdamond *k, FakeNode *ctx)
 {
-	g_auto(GStrv) old = g_strsplit(k->config, "\n", -1);
-	g_autofree gchar *now = dump_config(ctx);
+	g_autofree gchar *running = vtier_damon_fake_pieces_join(k->config);
+	g_auto(GStrv) old = g_strsplit(running, "\n", -1);
+	g_autofree gchar *now = vtier_damon_fake_node_dump_config(ctx);
 	g_auto(GStrv) cur = g_strsplit(now, "\n", -1);
 	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
 	guint nr = running_nr_schemes(k);
@@ -267,8 +279,12 @@ static void commit_goals(FakeKdamond *k, FakeNode *ctx)
 		if (is_goal_line(cur[i], nr))
 			g_ptr_array_add(lines, g_strdup(cur[i]));
 	}
-	g_free(k->config);
-	k->config = join_sorted(lines);
+	{
+		gchar *text = join_sorted(lines);
+
+		g_ptr_array_set_size(k->config, 0);
+		g_ptr_array_add(k->config, g_bytes_new_take(text, strlen(text)));
+	}
 }
 
 static const struct {
@@ -346,8 +362,7 @@ static int turn_on(VtierDamonFake *fake, FakeNode *kdir, FakeKdamond *k)
 	err = validate_context(fake, kdir, &ctx);
 	if (err != 0)
 		return err;
-	g_free(k->config);
-	k->config = dump_config(ctx);
+	set_config(k, ctx);
 	k->ran = TRUE;
 	set_running(kdir, k, TRUE, fake->next_pid++);
 	return 0;
@@ -365,8 +380,7 @@ static int commit(VtierDamonFake *fake, FakeNode *kdir, FakeKdamond *k)
 	}
 	if (err != 0)
 		return err; /* the running configuration stays; the files keep what was written */
-	g_free(k->config);
-	k->config = dump_config(ctx);
+	set_config(k, ctx);
 	return 0;
 }
 
