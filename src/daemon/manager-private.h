@@ -180,6 +180,8 @@ struct VtierManager {
 	gchar *last_reconcile_error;
 	GHashTable *logged_errors;   /* host-level error texts logged once */
 	gboolean state_save_failing; /* the last save of the state file failed (logged once) */
+	gchar *state_written;	     /* vtierd's member of the state file as last written */
+	guint64 state_writes;	     /* how often the state file was written (tests, bench) */
 	guint audit_source;	     /* audit.c's timer */
 	gboolean damon_stat_reported; /* damon_stat found enabled again, reported once */
 

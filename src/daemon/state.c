@@ -33,16 +33,26 @@ static gchar *state_path(VtierManager *m)
 	return vtier_path_build(VTIER_PATH_VTIER_RUN, "state.json", NULL);
 }
 
+static gint compare_guest_names(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0((*(VtierDaemonGuest *const *)a)->name, (*(VtierDaemonGuest *const *)b)->name);
+}
+
+/* The attached guests in name order: the member's text is the same while they are. */
 static JsonNode *attached_to_json(VtierManager *m)
 {
 	JsonArray *array = json_array_new();
 	JsonNode *node = json_node_new(JSON_NODE_ARRAY);
+	g_autoptr(GPtrArray) guests = g_ptr_array_new();
 	GHashTableIter iter;
 	gpointer value;
 
 	g_hash_table_iter_init(&iter, m->guests);
-	while (g_hash_table_iter_next(&iter, NULL, &value)) {
-		VtierDaemonGuest *g = value;
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		g_ptr_array_add(guests, value);
+	g_ptr_array_sort(guests, compare_guest_names);
+	for (guint i = 0; i < guests->len; i++) {
+		VtierDaemonGuest *g = g_ptr_array_index(guests, i);
 		JsonObject *o;
 
 		if (g->origin != VTIER_ORIGIN_ATTACH || g->record == NULL)
@@ -117,22 +127,33 @@ gboolean vtier_manager_state_save(VtierManager *m, GError **error)
 	return TRUE;
 }
 
+/* Written only when vtierd's member changed since the last write (or the file is gone): a
+ * reconcile that kept every slot and attached guest leaves the file alone. The driver's saves
+ * keep this member as it is. */
 static gboolean state_write(VtierManager *m, GError **error)
 {
 	g_autofree gchar *path = state_path(m);
 	g_autofree gchar *dir = g_path_get_dirname(path);
-	g_autoptr(JsonNode) root = read_root(path);
-	JsonObject *mine = json_object_new();
+	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(JsonNode) mine = json_node_new(JSON_NODE_OBJECT);
+	g_autofree gchar *mine_text = NULL;
 	g_autofree gchar *text = NULL;
 	g_autoptr(GError) local = NULL;
 
+	json_node_take_object(mine, json_object_new());
+	json_object_set_member(json_node_get_object(mine), "slots",
+			       vtier_plan_slots_to_json(m->slots));
+	json_object_set_member(json_node_get_object(mine), "attached", attached_to_json(m));
+	mine_text = vtier_json_to_data(mine);
+	if (g_strcmp0(mine_text, m->state_written) == 0 &&
+	    g_file_test(path, G_FILE_TEST_IS_REGULAR))
+		return TRUE;
+	root = read_root(path);
 	if (root == NULL) {
 		root = json_node_new(JSON_NODE_OBJECT);
 		json_node_take_object(root, json_object_new());
 	}
-	json_object_set_member(mine, "slots", vtier_plan_slots_to_json(m->slots));
-	json_object_set_member(mine, "attached", attached_to_json(m));
-	json_object_set_object_member(json_node_get_object(root), "vtierd", mine);
+	json_object_set_member(json_node_get_object(root), "vtierd", json_node_ref(mine));
 	text = vtier_json_to_data(root);
 	if (g_mkdir_with_parents(dir, 0755) != 0) {
 		vtier_error_set_errno(error, errno, "cannot create %s", dir);
@@ -144,6 +165,9 @@ static gboolean state_write(VtierManager *m, GError **error)
 			    local->message);
 		return FALSE;
 	}
+	g_free(m->state_written);
+	m->state_written = g_steal_pointer(&mine_text);
+	m->state_writes++;
 	return TRUE;
 }
 
