@@ -90,6 +90,7 @@ static void run_apply(VtierDamonWorker *w, VtierDamonJob *job)
 	g_auto(VtierDamonApplyResult) result = { 0 };
 	gint64 t0 = g_get_monotonic_time();
 	gdouble cpu0 = thread_cpu_seconds();
+	gdouble kernel0 = w->fake != NULL ? vtier_damon_fake_get_kernel_cpu_seconds(w->fake) : 0;
 
 	if (job->invalidate)
 		vtier_damon_writer_invalidate(worker_writer(w));
@@ -98,8 +99,10 @@ static void run_apply(VtierDamonWorker *w, VtierDamonJob *job)
 	else
 		job->ok = vtier_damon_writer_apply(w->dry_writer, job->model, &result, &job->error);
 	job->cpu_seconds = thread_cpu_seconds() - cpu0;
-	if (w->fake != NULL)
+	if (w->fake != NULL) {
+		job->kernel_cpu_seconds = vtier_damon_fake_get_kernel_cpu_seconds(w->fake) - kernel0;
 		log_dry_run_writes(w);
+	}
 	job->writes = result.writes;
 	/* where a first move's time goes (docs/controller.md): the apply's own share */
 	g_debug("apply: %u writes, %u EBUSY retries, %u kdamonds staged (%u ms waited) in %.0f ms "
@@ -120,12 +123,16 @@ static void run_apply(VtierDamonWorker *w, VtierDamonJob *job)
 
 static void run_status(VtierDamonWorker *w, VtierDamonJob *job)
 {
+	gdouble kernel0 = w->fake != NULL ? vtier_damon_fake_get_kernel_cpu_seconds(w->fake) : 0;
+
 	vtier_damon_writer_set_status_schemes(worker_writer(w), job->wanted);
 	if (w->driver != NULL)
 		job->ok = vtier_damon_driver_read_status(w->driver, 0, &job->status, &job->error);
 	else
 		job->ok = vtier_damon_writer_read_status(w->dry_writer, 0, &job->status,
 							 &job->error);
+	if (w->fake != NULL)
+		job->kernel_cpu_seconds = vtier_damon_fake_get_kernel_cpu_seconds(w->fake) - kernel0;
 }
 
 /* Lists the model's kdamonds that are not running ("kdamonds/K/state: model on, file off"). */
@@ -214,6 +221,7 @@ static void finish(VtierDamonWorker *w, VtierDamonJob *job)
 	g_assert(m->damon_job == job);
 	m->damon_job = NULL;
 	m->apply_cpu_seconds += job->cpu_seconds;
+	m->kernel_cpu_seconds += job->kernel_cpu_seconds;
 	m->writes += job->writes;
 	for (guint i = 0; i < job->commit_seconds->len; i++) {
 		m->commits++;

@@ -67,6 +67,7 @@ struct _VtierDamonJob {
 	guint64 writes;
 	GArray *commit_seconds;	  /* gdouble: how long into the apply each commit ended */
 	gdouble cpu_seconds;	  /* the worker's CPU in the writer */
+	gdouble kernel_cpu_seconds; /* of which the dry run's fake kernel's (its `state` commands) */
 	VtierDamonKdamondStatus status;
 	gchar *found;		  /* audit: what someone else changed, NULL when nothing */
 	gboolean verify_failed;	  /* audit: the files could not be read back */
@@ -172,6 +173,7 @@ struct VtierManager {
 	gint kdamond_pid;	     /* -1: not running */
 	guint64 reconciles;
 	gdouble apply_cpu_seconds;   /* CPU spent in the DAMON writer (bench) */
+	gdouble kernel_cpu_seconds;  /* of which in a dry run's fake kernel (bench) */
 	guint64 commits;
 	guint64 writes;
 	GHashTable *errors_total;    /* kind -> guint64 * */

@@ -64,6 +64,7 @@ struct _VtierDamonFake {
 	gint next_pid;
 	GPtrArray *log;
 	GHashTable *memcgs_seen; /* during a commit's validation: the memcgs found */
+	gdouble kernel_cpu_seconds; /* CPU in the kernel's part: `state` commands (bench) */
 };
 
 FakeNode *vtier_damon_fake_node_dir(FakeNode *parent, const gchar *name);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/error.h"
 #include "common/paths.h"
@@ -445,8 +446,16 @@ static int fake_write_node(VtierDamonFake *fake, FakeNode *node, const gchar *va
 			return EBUSY;
 		}
 	}
-	if (node->type == FAKE_STATE)
-		return vtier_damon_fake_state_write(fake, node->parent, text);
+	if (node->type == FAKE_STATE) {
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+		err = vtier_damon_fake_state_write(fake, node->parent, text);
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+		fake->kernel_cpu_seconds += (gdouble)(t1.tv_sec - t0.tv_sec) +
+					    (gdouble)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		return err;
+	}
 	err = parse_value(node, text, &shown);
 	if (err != 0)
 		return err;
@@ -641,6 +650,11 @@ gchar *vtier_damon_fake_get_running_config(VtierDamonFake *fake, guint kdamond)
 	FakeKdamond *k = kstate_get(fake, kdamond);
 
 	return k != NULL && k->config != NULL ? vtier_damon_fake_pieces_join(k->config) : NULL;
+}
+
+gdouble vtier_damon_fake_get_kernel_cpu_seconds(VtierDamonFake *fake)
+{
+	return fake->kernel_cpu_seconds;
 }
 
 static gint compare_lines(gconstpointer a, gconstpointer b)

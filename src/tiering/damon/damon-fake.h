@@ -57,6 +57,10 @@ gboolean vtier_damon_fake_is_running(VtierDamonFake *fake, guint kdamond);
 /* The configuration kdamond @kdamond runs with: "RELPATH VALUE" lines (relative to its
  * contexts/0/), sorted, as of the last successful `on`/`commit`; NULL when it never ran. */
 gchar *vtier_damon_fake_get_running_config(VtierDamonFake *fake, guint kdamond);
+/* The CPU time (of the calling threads) spent so far in what stands in for the kernel's own
+ * work: the `state` commands (`on`, `commit`, the update_* ones), validation and running
+ * configuration included; a real kernel's is measured in the lab (bench/README.md). */
+gdouble vtier_damon_fake_get_kernel_cpu_seconds(VtierDamonFake *fake);
 /* The current files of contexts/0/ of @kdamond in the same format. */
 gchar *vtier_damon_fake_get_files_config(VtierDamonFake *fake, guint kdamond);
 
