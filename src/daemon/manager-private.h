@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <sys/stat.h>
 
 #include "common/control.h"
 #include "common/escape.h"
@@ -183,6 +184,7 @@ struct VtierManager {
 	GHashTable *logged_errors;   /* host-level error texts logged once */
 	gboolean state_save_failing; /* the last save of the state file failed (logged once) */
 	gchar *state_written;	     /* vtierd's member of the state file as last written */
+	struct stat state_stat;	     /* the file as that write left it */
 	guint64 state_writes;	     /* how often the state file was written (tests, bench) */
 	guint audit_source;	     /* audit.c's timer */
 	gboolean damon_stat_reported; /* damon_stat found enabled again, reported once */

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 
 #include "common/error.h"
 #include "common/json.h"
@@ -127,9 +128,22 @@ gboolean vtier_manager_state_save(VtierManager *m, GError **error)
 	return TRUE;
 }
 
-/* Written only when vtierd's member changed since the last write (or the file is gone): a
- * reconcile that kept every slot and attached guest leaves the file alone. The driver's saves
- * keep this member as it is. */
+/* Whether the file is as vtierd's last write left it (not replaced, removed or changed since:
+ * by the driver's saves, which keep vtierd's member, or by anything else). */
+static gboolean state_untouched(VtierManager *m, const gchar *path)
+{
+	GStatBuf st;
+
+	if (m->state_written == NULL || g_stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return FALSE;
+	return st.st_ino == m->state_stat.st_ino && st.st_dev == m->state_stat.st_dev &&
+	       st.st_size == m->state_stat.st_size &&
+	       st.st_mtim.tv_sec == m->state_stat.st_mtim.tv_sec &&
+	       st.st_mtim.tv_nsec == m->state_stat.st_mtim.tv_nsec;
+}
+
+/* Written only when vtierd's member changed since the last write or the file is not as that
+ * write left it: a reconcile that kept every slot and attached guest leaves the file alone. */
 static gboolean state_write(VtierManager *m, GError **error)
 {
 	g_autofree gchar *path = state_path(m);
@@ -145,8 +159,7 @@ static gboolean state_write(VtierManager *m, GError **error)
 			       vtier_plan_slots_to_json(m->slots));
 	json_object_set_member(json_node_get_object(mine), "attached", attached_to_json(m));
 	mine_text = vtier_json_to_data(mine);
-	if (g_strcmp0(mine_text, m->state_written) == 0 &&
-	    g_file_test(path, G_FILE_TEST_IS_REGULAR))
+	if (g_strcmp0(mine_text, m->state_written) == 0 && state_untouched(m, path))
 		return TRUE;
 	root = read_root(path);
 	if (root == NULL) {
@@ -167,6 +180,8 @@ static gboolean state_write(VtierManager *m, GError **error)
 	}
 	g_free(m->state_written);
 	m->state_written = g_steal_pointer(&mine_text);
+	if (g_stat(path, &m->state_stat) != 0)
+		g_clear_pointer(&m->state_written, g_free); /* compare nothing: write the next time */
 	m->state_writes++;
 	return TRUE;
 }

@@ -698,10 +698,21 @@ static void test_state_unchanged(Fixture *f, gconstpointer data)
 	}
 	settle(f->m);
 	g_assert_cmpuint(f->m->state_writes, >, writes);
-	/* a file removed behind vtierd's back is written again at the next reconcile */
+	/* a file removed behind vtierd's back is written again at the next reconcile, and one
+	 * changed behind its back (here: corrupted) is read (set aside) and written again */
 	g_assert_cmpint(g_unlink(state), ==, 0);
 	g_assert_true(vtier_manager_reconcile_now(f->m, &error));
 	g_assert_true(g_file_test(state, G_FILE_TEST_IS_REGULAR));
+	g_assert_true(g_file_set_contents(state, "{ not json", -1, NULL));
+	g_assert_true(vtier_manager_reconcile_now(f->m, &error));
+	{
+		g_autofree gchar *aside = g_strdup_printf("%s.corrupt", state);
+		g_autofree gchar *text = NULL;
+
+		g_assert_true(g_file_test(aside, G_FILE_TEST_IS_REGULAR));
+		g_assert_true(g_file_get_contents(state, &text, NULL, NULL));
+		g_assert_nonnull(strstr(text, "\"w00\""));
+	}
 	vtier_manager_free(f->m);
 	f->m = new_manager();
 	g_assert_nonnull(g_hash_table_lookup(f->m->guests, "w00"));
