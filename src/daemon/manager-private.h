@@ -183,7 +183,8 @@ struct VtierManager {
 	gchar *last_reconcile_error;
 	GHashTable *logged_errors;   /* host-level error texts logged once */
 	gboolean state_save_failing; /* the last save of the state file failed (logged once) */
-	gchar *state_written;	     /* vtierd's member of the state file as last written */
+	JsonNode *state_mine;	     /* vtierd's member of the state file as last written */
+	JsonNode *state_root;	     /* the whole file as last written */
 	struct stat state_stat;	     /* the file as that write left it */
 	guint64 state_writes;	     /* how often the state file was written (tests, bench) */
 	guint audit_source;	     /* audit.c's timer */

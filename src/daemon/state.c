@@ -134,7 +134,7 @@ static gboolean state_untouched(VtierManager *m, const gchar *path)
 {
 	GStatBuf st;
 
-	if (m->state_written == NULL || g_stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+	if (m->state_root == NULL || g_stat(path, &st) != 0 || !S_ISREG(st.st_mode))
 		return FALSE;
 	return st.st_ino == m->state_stat.st_ino && st.st_dev == m->state_stat.st_dev &&
 	       st.st_size == m->state_stat.st_size &&
@@ -143,25 +143,26 @@ static gboolean state_untouched(VtierManager *m, const gchar *path)
 }
 
 /* Written only when vtierd's member changed since the last write or the file is not as that
- * write left it: a reconcile that kept every slot and attached guest leaves the file alone. */
+ * write left it: a reconcile that kept every slot and attached guest leaves the file alone. While
+ * the file is as vtierd left it, its other members are those vtierd wrote: it is not read again
+ * (at 500 guests a save took ~7.7 ms of CPU, much of it reading and parsing the file). */
 static gboolean state_write(VtierManager *m, GError **error)
 {
 	g_autofree gchar *path = state_path(m);
 	g_autofree gchar *dir = g_path_get_dirname(path);
 	g_autoptr(JsonNode) root = NULL;
 	g_autoptr(JsonNode) mine = json_node_new(JSON_NODE_OBJECT);
-	g_autofree gchar *mine_text = NULL;
 	g_autofree gchar *text = NULL;
 	g_autoptr(GError) local = NULL;
+	gboolean untouched = state_untouched(m, path);
 
 	json_node_take_object(mine, json_object_new());
 	json_object_set_member(json_node_get_object(mine), "slots",
 			       vtier_plan_slots_to_json(m->slots));
 	json_object_set_member(json_node_get_object(mine), "attached", attached_to_json(m));
-	mine_text = vtier_json_to_data(mine);
-	if (g_strcmp0(mine_text, m->state_written) == 0 && state_untouched(m, path))
+	if (untouched && m->state_mine != NULL && json_node_equal(mine, m->state_mine))
 		return TRUE;
-	root = read_root(path);
+	root = untouched ? json_node_ref(m->state_root) : read_root(path);
 	if (root == NULL) {
 		root = json_node_new(JSON_NODE_OBJECT);
 		json_node_take_object(root, json_object_new());
@@ -178,10 +179,12 @@ static gboolean state_write(VtierManager *m, GError **error)
 			    local->message);
 		return FALSE;
 	}
-	g_free(m->state_written);
-	m->state_written = g_steal_pointer(&mine_text);
-	if (g_stat(path, &m->state_stat) != 0)
-		g_clear_pointer(&m->state_written, g_free); /* compare nothing: write the next time */
+	g_clear_pointer(&m->state_mine, json_node_unref);
+	g_clear_pointer(&m->state_root, json_node_unref);
+	if (g_stat(path, &m->state_stat) == 0) { /* else compare nothing: write the next time */
+		m->state_mine = json_node_ref(mine);
+		m->state_root = json_node_ref(root);
+	}
 	m->state_writes++;
 	return TRUE;
 }
