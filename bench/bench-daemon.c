@@ -312,6 +312,11 @@ int main(int argc, char **argv)
 	vtier_test_write_file(root, "vtierd.conf", "[metrics]\nlisten=off\n");
 	for (guint i = 0; i < 520; i++)
 		add_workload(root, i);
+	if (idle_guests > 0) {
+		bench_idle(policy_dir, (guint)MIN(idle_guests, 500), (guint)idle_seconds);
+		vtier_test_rm_rf(root);
+		return 0;
+	}
 	printf("# reconcile after one guest is added (dry run: vtierd's own CPU, kernel excluded)\n");
 	printf("# total = plan + apply; without_apply leaves out the DAMON writer on the in-process\n"
 	       "# fake kernel (a dry run's stand-in for sysfs)\n");
@@ -322,11 +327,6 @@ int main(int argc, char **argv)
 	if (rounds <= 0)
 		rounds = quick ? 3 : 15;
 	rounds = MIN(rounds, 20); /* 520 workloads: 500 guests and 20 added */
-	if (idle_guests > 0) {
-		bench_idle(policy_dir, (guint)MIN(idle_guests, 500), (guint)idle_seconds);
-		vtier_test_rm_rf(root);
-		return 0;
-	}
 	if (only_guests > 0) {
 		bench_reconcile(policy_dir, (guint)MIN(only_guests, 500), (guint)rounds);
 		vtier_test_rm_rf(root);
