@@ -38,6 +38,8 @@ bench_bench_metrics_SOURCES = bench/bench-metrics.c tests/unit/metrics-fixture.c
 	tests/unit/metrics-fixture.h
 bench_bench_metrics_LDADD = libvtier-core.la $(VTIER_LIBS)
 EXTRA_DIST += bench/metrics.sh
+# The real vtierd --dry-run idle with N attached guests (bench/README.md).
+EXTRA_DIST += bench/idle-real.sh
 
 # The tiering benchmark (lab, minutes): bench/tiering/README.md; not run by `make bench`.
 EXTRA_DIST += bench/tiering/README.md bench/tiering/run.sh bench/tiering/analyze.py \
