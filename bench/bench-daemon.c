@@ -11,7 +11,10 @@
  *   one controller interval at 500 guests (measure every memcg, read stats, step);
  *   idle: CPU and RSS over a period with 100 guests (--idle-seconds, default 10; the issue's
  *     figure is over 60 s: `bench/bench-daemon --idle-seconds 60`), in a process of its own
- *     (--idle-guests N runs it alone).
+ *     (--idle-guests N runs it alone), twice: the guests settled at their target (50% on node 0,
+ *     the default policy's ratio: nothing to move, the issue's idle) and 20% on node 0
+ *     (--idle-fast-percent; a dry run's memory never moves, so the controller asks for new
+ *     budgets every interval).
  *
  * Run: make -C BUILDDIR check TESTS= && BUILDDIR/bench/bench-daemon [--quick] [--idle-seconds N]
  * To profile one size: BUILDDIR/bench/bench-daemon --guests 500 --rounds 40 (the reconcile only),
@@ -37,8 +40,12 @@ static gdouble cpu_seconds(void)
 	return (gdouble)ts.tv_sec + (gdouble)ts.tv_nsec / 1e9;
 }
 
-static void add_workload(const gchar *root, guint i)
+/* Each workload's memory: 500 MiB, @fast_pct of it on node 0 (N0), the rest on node 1. */
+static void add_workload(const gchar *root, guint i, guint fast_pct)
 {
+	guint64 total = 500ull << 20, fast = total * fast_pct / 100;
+	g_autofree gchar *stat = g_strdup_printf("anon N0=%" G_GUINT64_FORMAT " N1=%" G_GUINT64_FORMAT
+						 "\nfile N0=0 N1=0\n", fast, total - fast);
 	g_autofree gchar *cg = g_strdup_printf("proc/%u/cgroup", 1000 + i);
 	g_autofree gchar *cgline = g_strdup_printf("0::/bench.slice/w%u.scope\n", i);
 	g_autofree gchar *ctl = g_strdup_printf("sys/fs/cgroup/bench.slice/w%u.scope/"
@@ -48,7 +55,7 @@ static void add_workload(const gchar *root, guint i)
 
 	vtier_test_write_file(root, cg, cgline);
 	vtier_test_write_file(root, ctl, "memory\n");
-	vtier_test_write_file(root, numa, "anon N0=104857600 N1=419430400\nfile N0=0 N1=0\n");
+	vtier_test_write_file(root, numa, stat);
 }
 
 static VtierManager *new_manager(const gchar *policy_dir)
@@ -269,6 +276,7 @@ int main(int argc, char **argv)
 	gint idle_seconds = 10;
 	gint only_guests = 0;
 	gint idle_guests = 0;
+	gint idle_fast = 50;
 	gint rounds = 0;
 	const GOptionEntry entries[] = {
 		{ "quick", 0, 0, G_OPTION_ARG_NONE, &quick, "Fewer rounds (CI)", NULL },
@@ -278,6 +286,9 @@ int main(int argc, char **argv)
 		{ "rounds", 0, 0, G_OPTION_ARG_INT, &rounds, "Reconciles measured per size", "N" },
 		{ "idle-guests", 0, 0, G_OPTION_ARG_INT, &idle_guests,
 		  "Only the idle figure, with N guests (profiling)", "N" },
+		{ "idle-fast-percent", 0, 0, G_OPTION_ARG_INT, &idle_fast,
+		  "The idle guests' memory on node 0 (50: settled at the default policy's target)",
+		  "P" },
 		G_OPTION_ENTRY_NULL,
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("");
@@ -311,8 +322,11 @@ int main(int argc, char **argv)
 	vtier_test_write_file(root, "sys/fs/cgroup/cgroup.controllers", "memory\n");
 	vtier_test_write_file(root, "vtierd.conf", "[metrics]\nlisten=off\n");
 	for (guint i = 0; i < 520; i++)
-		add_workload(root, i);
+		add_workload(root, i, idle_guests > 0 ? (guint)CLAMP(idle_fast, 0, 100) : 20);
 	if (idle_guests > 0) {
+		printf("# idle: each guest's memory %d%% on node 0 (the default policy's target is "
+		       "50%%: %s)\n", idle_fast, idle_fast == 50 ? "settled, nothing to move"
+							   : "the controller keeps moving it");
 		bench_idle(policy_dir, (guint)MIN(idle_guests, 500), (guint)idle_seconds);
 		vtier_test_rm_rf(root);
 		return 0;
@@ -337,11 +351,13 @@ int main(int argc, char **argv)
 	bench_status(policy_dir, 500, quick ? 50 : 500);
 	vtier_test_rm_rf(root);
 	fflush(stdout);
-	/* idle in a process of its own: this one's heap holds what the 500-guest runs left */
-	{
+	/* idle in a process of its own (this one's heap holds what the 500-guest runs left): the
+	 * guests settled at their target (the issue's "idle"), then 20% fast, where a dry run's
+	 * guests never move and the controller asks for new budgets every interval */
+	for (guint i = 0; i < 2; i++) {
 		g_autofree gchar *secs = g_strdup_printf("%d", quick ? 3 : idle_seconds);
 		const gchar *idle[] = { "/proc/self/exe", "--idle-guests", "100", "--idle-seconds",
-					secs, NULL };
+					secs, "--idle-fast-percent", i == 0 ? "50" : "20", NULL };
 		gint status = 1;
 
 		if (!g_spawn_sync(NULL, (gchar **)idle, NULL, G_SPAWN_CHILD_INHERITS_STDIN, NULL,
