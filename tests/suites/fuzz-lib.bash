@@ -10,10 +10,15 @@
 #       tests/fuzz/fuzz-NAME.c linked with SOURCE... (paths in the tree): three results (build,
 #       replay, fuzz), a crash's reproducer named in the failure
 #   finish
-# VTIER_FUZZ_CC picks the compiler (clang).
+# VTIER_FUZZ_CC picks the compiler (clang). Under CI=true the fuzzing is the short version:
+# VTIER_FUZZ_SECONDS 10 and VTIER_FUZZ_CMDLINE_SECONDS 5 unless set (the suites' defaults are 20
+# and 10), to keep CI under its time goal; the seeds are replayed in full either way.
 
 . "$(dirname "${BASH_SOURCE[0]}")/suite-lib.bash"
 fuzz_cc=${VTIER_FUZZ_CC:-clang}
+if [ "${CI:-}" = true ]; then
+	: "${VTIER_FUZZ_SECONDS:=10}" "${VTIER_FUZZ_CMDLINE_SECONDS:=5}"
+fi
 export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export LSAN_OPTIONS=suppressions=$srcdir/tests/lsan.supp
