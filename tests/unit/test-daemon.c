@@ -252,6 +252,28 @@ static void test_qemu_bind_unmovable(Fixture *f, gconstpointer data)
 	g_assert_not_reached();
 }
 
+/* The cached text of @req in @view: the JSON of the same request answered as a node. The
+ * expected text is returned in @ret_expected when asked for. */
+static GBytes *view_text(VtierManager *m, VtierControlRequest *req, VtierControlView view,
+			 gchar **ret_expected)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) result = NULL;
+	g_autofree gchar *expected = NULL;
+	GBytes *text;
+
+	req->view = view;
+	result = request(m, req, &error);
+	g_assert_no_error(error);
+	expected = json_to_string(result, FALSE);
+	text = vtier_manager_handle_request_text(req, m);
+	g_assert_cmpmem(g_bytes_get_data(text, NULL), g_bytes_get_size(text), expected,
+			strlen(expected));
+	if (ret_expected != NULL)
+		*ret_expected = g_steal_pointer(&expected);
+	return text;
+}
+
 /* The control server's status: the text of the snapshot's JSON, encoded once per snapshot. */
 static void test_status_text(Fixture *f, gconstpointer data)
 {
@@ -282,29 +304,14 @@ static void test_status_text(Fixture *f, gconstpointer data)
 	g_assert_false(next == first);
 	g_assert_cmpuint(f->m->status_encodes, ==, 2);
 	/* the table view has its own text, of the same snapshot */
-	req->view = VTIER_CONTROL_VIEW_TABLE;
-	g_clear_pointer(&result, json_node_unref);
-	g_clear_pointer(&expected, g_free);
-	result = request(f->m, req, &error);
-	g_assert_no_error(error);
-	expected = json_to_string(result, FALSE);
 	g_clear_pointer(&again, g_bytes_unref);
-	again = vtier_manager_handle_request_text(req, f->m);
-	g_assert_cmpmem(g_bytes_get_data(again, NULL), g_bytes_get_size(again), expected,
-			strlen(expected));
+	again = view_text(f->m, req, VTIER_CONTROL_VIEW_TABLE, NULL);
 	g_assert_cmpuint(g_bytes_get_size(again), <, g_bytes_get_size(next));
 	g_assert_cmpuint(f->m->status_encodes, ==, 3);
 	/* and the text view: the text vtierctl status prints, rendered by vtierd */
-	req->view = VTIER_CONTROL_VIEW_TEXT;
-	g_clear_pointer(&result, json_node_unref);
-	g_clear_pointer(&expected, g_free);
-	result = request(f->m, req, &error);
-	g_assert_no_error(error);
-	expected = json_to_string(result, FALSE);
 	g_clear_pointer(&again, g_bytes_unref);
-	again = vtier_manager_handle_request_text(req, f->m);
-	g_assert_cmpmem(g_bytes_get_data(again, NULL), g_bytes_get_size(again), expected,
-			strlen(expected));
+	g_clear_pointer(&expected, g_free);
+	again = view_text(f->m, req, VTIER_CONTROL_VIEW_TEXT, &expected);
 	g_assert_true(g_str_has_prefix(expected, "{\"text\":\"vtierd "));
 	g_assert_cmpuint(f->m->status_encodes, ==, 4);
 }

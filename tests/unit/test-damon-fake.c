@@ -150,6 +150,17 @@ static void test_state_rules(void)
 	teardown(&fx);
 }
 
+/* A 7.3 fake whose damon_stat module is off (it would hold DAMON otherwise). */
+static void setup_without_damon_stat(Fixture *fx)
+{
+	setup(fx, "7.3");
+	vtier_damon_features_get_module(fx->features, "damon_stat")->enabled = FALSE;
+	vtier_damon_fake_free(fx->fake);
+	vtier_damon_io_unref(fx->io);
+	fx->fake = vtier_damon_fake_new(fx->features);
+	fx->io = vtier_damon_fake_get_io(fx->fake);
+}
+
 /* `on` validates like damon_sysfs_build_ctx(); a failed `commit` keeps the running config. */
 static void test_validation(void)
 {
@@ -157,12 +168,7 @@ static void test_validation(void)
 	g_autofree gchar *running = NULL;
 	g_autofree gchar *after = NULL;
 
-	setup(&fx, "7.3");
-	vtier_damon_features_get_module(fx.features, "damon_stat")->enabled = FALSE;
-	vtier_damon_fake_free(fx.fake);
-	vtier_damon_io_unref(fx.io);
-	fx.fake = vtier_damon_fake_new(fx.features);
-	fx.io = vtier_damon_fake_get_io(fx.fake);
+	setup_without_damon_stat(&fx);
 	build_basic(&fx);
 	g_assert_cmpint(put(&fx, CTX "/monitoring_attrs/nr_regions/min", "2"), ==, 0);
 	g_assert_cmpint(put(&fx, "kdamonds/0/state", "on"), ==, EINVAL);
@@ -210,12 +216,7 @@ static void test_commit_kept_dumps(void)
 	g_autofree gchar *first = NULL;
 	g_autofree gchar *again = NULL;
 
-	setup(&fx, "7.3");
-	vtier_damon_features_get_module(fx.features, "damon_stat")->enabled = FALSE;
-	vtier_damon_fake_free(fx.fake);
-	vtier_damon_io_unref(fx.io);
-	fx.fake = vtier_damon_fake_new(fx.features);
-	fx.io = vtier_damon_fake_get_io(fx.fake);
+	setup_without_damon_stat(&fx);
 	build_basic(&fx);
 	g_assert_cmpint(put(&fx, CTX "/schemes/nr_schemes", "12"), ==, 0);
 	g_assert_cmpint(put(&fx, "kdamonds/0/state", "on"), ==, 0);
