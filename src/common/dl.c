@@ -30,3 +30,19 @@ gboolean vtier_dl_load(const gchar *soname, const gchar *package, const VtierDlS
 	}
 	return TRUE;
 }
+
+gboolean vtier_dl_load_once(VtierDlOnce *state, const VtierDlLibrary *libraries, gsize n,
+			    GError **error)
+{
+	if (g_once_init_enter(&state->once)) {
+		for (gsize i = 0; i < n && state->problem == NULL; i++)
+			vtier_dl_load(libraries[i].soname, libraries[i].package, libraries[i].symbols,
+				      libraries[i].n_symbols, &state->problem);
+		g_once_init_leave(&state->once, 1);
+	}
+	if (state->problem != NULL) {
+		g_propagate_error(error, g_error_copy(state->problem));
+		return FALSE;
+	}
+	return TRUE;
+}

@@ -29,19 +29,11 @@ static gboolean pfm_load(GError **error)
 #define PFM_ENTRY(name) {#name, (gpointer *)&sym_##name},
 	static const VtierDlSymbol symbols[] = {PFM_SYMBOLS(PFM_ENTRY)};
 #undef PFM_ENTRY
-	static gsize once = 0;
-	static GError *problem; /* NULL: loaded */
+	static const VtierDlLibrary library = { VTIER_LIBPFM_SONAME, "libpfm4", symbols,
+						G_N_ELEMENTS(symbols) };
+	static VtierDlOnce state;
 
-	if (g_once_init_enter(&once)) {
-		vtier_dl_load(VTIER_LIBPFM_SONAME, "libpfm4", symbols, G_N_ELEMENTS(symbols),
-			      &problem);
-		g_once_init_leave(&once, 1);
-	}
-	if (problem != NULL) {
-		g_propagate_error(error, g_error_copy(problem));
-		return FALSE;
-	}
-	return TRUE;
+	return vtier_dl_load_once(&state, &library, 1, error);
 }
 
 /* libpfm4 encoding of Intel PEBS events, and the raw table for PMU models libpfm4 lacks.

@@ -18,19 +18,11 @@ static const VtierDlSymbol qemu_symbols[] = {VTIER_LIBVIRT_QEMU_SYMBOLS(VTIER_LI
 
 gboolean vtier_libvirt_load(GError **error)
 {
-	static gsize once = 0;
-	static GError *problem; /* NULL: loaded */
+	static const VtierDlLibrary libraries[] = {
+		{ VTIER_LIBVIRT_SONAME, "libvirt0", libvirt_symbols, G_N_ELEMENTS(libvirt_symbols) },
+		{ VTIER_LIBVIRT_QEMU_SONAME, "libvirt0", qemu_symbols, G_N_ELEMENTS(qemu_symbols) },
+	};
+	static VtierDlOnce state;
 
-	if (g_once_init_enter(&once)) {
-		if (vtier_dl_load(VTIER_LIBVIRT_SONAME, "libvirt0", libvirt_symbols,
-				  G_N_ELEMENTS(libvirt_symbols), &problem))
-			vtier_dl_load(VTIER_LIBVIRT_QEMU_SONAME, "libvirt0", qemu_symbols,
-				      G_N_ELEMENTS(qemu_symbols), &problem);
-		g_once_init_leave(&once, 1);
-	}
-	if (problem != NULL) {
-		g_propagate_error(error, g_error_copy(problem));
-		return FALSE;
-	}
-	return TRUE;
+	return vtier_dl_load_once(&state, libraries, G_N_ELEMENTS(libraries), error);
 }
