@@ -5,6 +5,7 @@ libvtier_core_la_SOURCES += \
 	src/common/escape.c src/common/escape.h \
 	src/common/fileio.c src/common/fileio.h \
 	src/common/json.c src/common/json.h \
+	src/common/libxml-dl.c src/common/libxml-dl.h \
 	src/common/control.c src/common/control.h src/common/control-client.c \
 	src/common/control-server.c \
 	src/common/escape.c src/common/escape.h \

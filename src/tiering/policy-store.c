@@ -5,16 +5,11 @@
 
 #include <string.h>
 
-#include <libxml/parser.h>
-#include <libxml/relaxng.h>
-
 #include "common/error.h"
+#include "common/libxml-dl.h"
 #include "common/paths.h"
 #include "tiering/policy-private.h"
 #include "tiering/policy.h"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlRelaxNGParserCtxt, xmlRelaxNGFreeParserCtxt)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 
 const gchar *vtier_policy_dir_default(void)
 {
@@ -53,19 +48,19 @@ static gboolean load_schema(VtierPolicyStore *store, GError **error)
 		return FALSE;
 	}
 	/* parse the document ourselves: libxml2 would print its parse errors on stderr */
-	doc = xmlReadMemory(text, (int)len, path, NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	doc = sym_xmlReadMemory(text, (int)len, path, NULL,
+				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (doc == NULL) {
-		const xmlError *err = xmlGetLastError();
+		const xmlError *err = sym_xmlGetLastError();
 
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "%s is not a RELAX NG schema: %s",
 			    path, err != NULL && err->message != NULL ? g_strchomp(err->message)
 								   : "not XML");
 		return FALSE;
 	}
-	pctxt = xmlRelaxNGNewDocParserCtxt(doc);
-	xmlRelaxNGSetParserStructuredErrors(pctxt, collect_schema_error, messages);
-	store->schema = xmlRelaxNGParse(pctxt);
+	pctxt = sym_xmlRelaxNGNewDocParserCtxt(doc);
+	sym_xmlRelaxNGSetParserStructuredErrors(pctxt, collect_schema_error, messages);
+	store->schema = sym_xmlRelaxNGParse(pctxt);
 	if (store->schema == NULL) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "%s is not a RELAX NG schema: %s",
 			    path, g_strchomp(messages->str));
@@ -109,7 +104,8 @@ VtierPolicyStore *vtier_policy_store_new(const gchar *dir, GError **error)
 	g_autoptr(GDir) listing = NULL;
 	const gchar *file;
 
-	xmlInitParser();
+	if (!vtier_libxml_load(error))
+		return NULL;
 	store->dir = g_strdup(dir != NULL ? dir : vtier_policy_dir_default());
 	store->templates = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 						 (GDestroyNotify)vtier_policy_free);
@@ -131,7 +127,7 @@ void vtier_policy_store_free(VtierPolicyStore *store)
 	if (store == NULL)
 		return;
 	if (store->schema != NULL)
-		xmlRelaxNGFree(store->schema);
+		sym_xmlRelaxNGFree(store->schema);
 	g_clear_pointer(&store->templates, g_hash_table_unref);
 	g_clear_pointer(&store->template_errors, g_hash_table_unref);
 	g_free(store->dir);

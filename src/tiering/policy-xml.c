@@ -5,12 +5,9 @@
 
 #include <string.h>
 
-#include <libxml/parser.h>
-#include <libxml/relaxng.h>
-#include <libxml/tree.h>
-
 #include "common/error.h"
 #include "common/fileio.h"
+#include "common/libxml-dl.h"
 #include "tiering/policy-units.h"
 #include "tiering/policy-private.h"
 #include "tiering/policy.h"
@@ -25,10 +22,6 @@ typedef struct {
 	VtierPolicy *policy;
 	guint seen;	      /* child elements already seen, bit per ChildKind */
 } ParseState;
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlRelaxNGValidCtxt, xmlRelaxNGFreeValidCtxt)
 
 static gboolean fail(GError **error, const ParseState *st, const gchar *format, ...)
 	G_GNUC_PRINTF(3, 4);
@@ -212,7 +205,7 @@ static gboolean parse_child_attrs(ParseState *st, xmlNodePtr node, GError **erro
 
 	for (xmlAttrPtr attr = node->properties; attr != NULL; attr = attr->next, n++) {
 		const gchar *name = (const gchar *)attr->name;
-		g_autofree gchar *value = (gchar *)xmlNodeGetContent((xmlNodePtr)attr);
+		g_autofree gchar *value = (gchar *)sym_xmlNodeGetContent((xmlNodePtr)attr);
 		const AttrSpec *spec = find_spec(element, name);
 
 		if (!check_attr_namespace(st, element, attr, error))
@@ -297,7 +290,7 @@ static gboolean parse_root_attrs(ParseState *st, xmlNodePtr root, GError **error
 {
 	for (xmlAttrPtr attr = root->properties; attr != NULL; attr = attr->next) {
 		const gchar *name = (const gchar *)attr->name;
-		g_autofree gchar *value = (gchar *)xmlNodeGetContent((xmlNodePtr)attr);
+		g_autofree gchar *value = (gchar *)sym_xmlNodeGetContent((xmlNodePtr)attr);
 
 		if (!check_attr_namespace(st, "policy", attr, error))
 			return FALSE;
@@ -338,7 +331,7 @@ static gboolean parse_root(ParseState *st, xmlNodePtr root, GError **error)
 			if (!parse_child(st, node, error))
 				return FALSE;
 		} else if (node->type == XML_TEXT_NODE) {
-			if (!xmlIsBlankNode(node))
+			if (!sym_xmlIsBlankNode(node))
 				return fail(error, st,
 					    "policy element <policy> contains text (allowed: "
 					    "child elements only)");
@@ -367,11 +360,13 @@ static xmlDoc *read_safely(ParseState *st, const gchar *xml, GError **error)
 		fail(error, st, "policy has a DTD or entity declaration (allowed: none)");
 		return NULL;
 	}
-	ctxt = xmlNewParserCtxt();
-	doc = xmlCtxtReadMemory(ctxt, xml, (int)len, "policy.xml", NULL,
-				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!vtier_libxml_load(error))
+		return NULL;
+	ctxt = sym_xmlNewParserCtxt();
+	doc = sym_xmlCtxtReadMemory(ctxt, xml, (int)len, "policy.xml", NULL,
+				    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (doc == NULL) {
-		xmlErrorPtr err = xmlCtxtGetLastError(ctxt);
+		xmlErrorPtr err = sym_xmlCtxtGetLastError(ctxt);
 		g_autofree gchar *what = g_strstrip(g_strdup(err && err->message ? err->message
 									   : "unknown error"));
 
@@ -379,9 +374,10 @@ static xmlDoc *read_safely(ParseState *st, const gchar *xml, GError **error)
 		     what);
 		return NULL;
 	}
-	if (doc->intSubset != NULL || doc->extSubset != NULL || xmlDocGetRootElement(doc) == NULL) {
+	if (doc->intSubset != NULL || doc->extSubset != NULL ||
+	    sym_xmlDocGetRootElement(doc) == NULL) {
 		fail(error, st, "policy has a DTD or no element (allowed: one <policy> element)");
-		xmlFreeDoc(doc);
+		sym_xmlFreeDoc(doc);
 		return NULL;
 	}
 	return doc;
@@ -401,11 +397,11 @@ static void collect_rng_error(void *data, xmlErrorPtr err)
 static gboolean validate_schema(const VtierPolicyStore *store, ParseState *st, xmlDoc *doc,
 				GError **error)
 {
-	g_autoptr(xmlRelaxNGValidCtxt) vctxt = xmlRelaxNGNewValidCtxt(store->schema);
+	g_autoptr(xmlRelaxNGValidCtxt) vctxt = sym_xmlRelaxNGNewValidCtxt(store->schema);
 	g_autoptr(GString) messages = g_string_new(NULL);
 
-	xmlRelaxNGSetValidStructuredErrors(vctxt, collect_rng_error, messages);
-	if (xmlRelaxNGValidateDoc(vctxt, doc) == 0)
+	sym_xmlRelaxNGSetValidStructuredErrors(vctxt, collect_rng_error, messages);
+	if (sym_xmlRelaxNGValidateDoc(vctxt, doc) == 0)
 		return TRUE;
 	return fail(error, st, "policy does not match %s/vtier-policy.rng: %s", store->dir,
 		    messages->str);
@@ -428,7 +424,7 @@ VtierPolicy *vtier_policy_parse_subject(const VtierPolicyStore *store, const gch
 	doc = read_safely(&st, xml, error);
 	if (doc == NULL)
 		return NULL;
-	if (!parse_root(&st, xmlDocGetRootElement(doc), error))
+	if (!parse_root(&st, sym_xmlDocGetRootElement(doc), error))
 		return NULL;
 	if (!validate_schema(store, &st, doc, error))
 		return NULL;

@@ -5,16 +5,10 @@
 
 #include <string.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-
 #include "common/error.h"
 #include "common/fileio.h"
+#include "common/libxml-dl.h"
 #include "virt/domain-xml.h"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlBuffer, xmlBufferFree)
 
 static void add_warning(GPtrArray *warnings, const gchar *format, ...) G_GNUC_PRINTF(2, 3);
 static void add_warning(GPtrArray *warnings, const gchar *format, ...)
@@ -240,16 +234,16 @@ static xmlDoc *parse_document(const gchar *xml, gsize len, GError **error)
 			    len, VTIER_DOMAIN_XML_MAX_BYTES);
 		return NULL;
 	}
-	if (!prescan(xml, len, error))
+	if (!prescan(xml, len, error) || !vtier_libxml_load(error))
 		return NULL;
-	ctxt = xmlNewParserCtxt();
+	ctxt = sym_xmlNewParserCtxt();
 	if (ctxt == NULL) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_NO_MEMORY, "cannot allocate an XML parser");
 		return NULL;
 	}
-	doc = xmlCtxtReadMemory(ctxt, xml, (int)len, "domain.xml", NULL, options);
+	doc = sym_xmlCtxtReadMemory(ctxt, xml, (int)len, "domain.xml", NULL, options);
 	if (doc == NULL || !ctxt->wellFormed) {
-		const xmlError *e = xmlCtxtGetLastError(ctxt);
+		const xmlError *e = sym_xmlCtxtGetLastError(ctxt);
 		g_autofree gchar *msg = g_strstrip(g_strdup(e != NULL && e->message != NULL
 								? e->message
 								: "unknown error"));
@@ -264,7 +258,8 @@ static xmlDoc *parse_document(const gchar *xml, gsize len, GError **error)
 			    "XML must not have a DOCTYPE (no DTDs or entities are accepted)");
 		return NULL;
 	}
-	if (xmlDocGetRootElement(doc) == NULL || !check_depth(xmlDocGetRootElement(doc), error)) {
+	if (sym_xmlDocGetRootElement(doc) == NULL ||
+	    !check_depth(sym_xmlDocGetRootElement(doc), error)) {
 		if (error != NULL && *error == NULL)
 			g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "XML is empty");
 		return NULL;
@@ -289,19 +284,19 @@ static xmlNode *child(xmlNode *parent, const gchar *name)
 
 static gchar *attr(xmlNode *node, const gchar *name)
 {
-	xmlChar *v = node != NULL ? xmlGetNoNsProp(node, (const xmlChar *)name) : NULL;
+	xmlChar *v = node != NULL ? sym_xmlGetNoNsProp(node, (const xmlChar *)name) : NULL;
 	gchar *out = v != NULL ? g_strstrip(g_strdup((const gchar *)v)) : NULL;
 
-	xmlFree(v);
+	vtier_libxml_free(v);
 	return out;
 }
 
 static gchar *text(xmlNode *node)
 {
-	xmlChar *v = node != NULL ? xmlNodeGetContent(node) : NULL;
+	xmlChar *v = node != NULL ? sym_xmlNodeGetContent(node) : NULL;
 	gchar *out = v != NULL ? g_strstrip(g_strdup((const gchar *)v)) : NULL;
 
-	xmlFree(v);
+	vtier_libxml_free(v);
 	return out;
 }
 
@@ -529,18 +524,18 @@ static void parse_memory_backing(xmlNode *domain, VtierGuest *guest)
 
 static gchar *serialize_element(xmlNode *node)
 {
-	g_autoptr(xmlDoc) doc = xmlNewDoc((const xmlChar *)"1.0");
-	g_autoptr(xmlBuffer) buf = xmlBufferCreate();
+	g_autoptr(xmlDoc) doc = sym_xmlNewDoc((const xmlChar *)"1.0");
+	g_autoptr(xmlBuffer) buf = sym_xmlBufferCreate();
 	xmlNode *copy;
 
 	/* copying into a document of its own re-declares the namespaces it uses on the copy */
-	copy = xmlDocCopyNode(node, doc, 1);
+	copy = sym_xmlDocCopyNode(node, doc, 1);
 	if (copy == NULL || buf == NULL)
 		return NULL;
-	xmlDocSetRootElement(doc, copy);
-	if (xmlNodeDump(buf, doc, copy, 0, 0) < 0)
+	sym_xmlDocSetRootElement(doc, copy);
+	if (sym_xmlNodeDump(buf, doc, copy, 0, 0) < 0)
 		return NULL;
-	return g_strdup((const gchar *)xmlBufferContent(buf));
+	return g_strdup((const gchar *)sym_xmlBufferContent(buf));
 }
 
 static const gchar *ns_href(xmlNode *node)
@@ -589,7 +584,7 @@ static void parse_metadata(xmlNode *domain, VtierGuest *guest, GPtrArray *warnin
 /* <domain>, or the <domain> inside libvirt's status XML (<domstatus pid='N'>). */
 static xmlNode *domain_element(xmlDoc *doc, gint *ret_pid, GError **error)
 {
-	xmlNode *root = xmlDocGetRootElement(doc);
+	xmlNode *root = sym_xmlDocGetRootElement(doc);
 
 	*ret_pid = 0;
 	if (is_elem(root, "domstatus")) {
@@ -655,7 +650,7 @@ gboolean vtier_domain_xml_check_policy_element(const gchar *xml, gsize len, GErr
 
 	if (doc == NULL)
 		return FALSE;
-	root = xmlDocGetRootElement(doc);
+	root = sym_xmlDocGetRootElement(doc);
 	if (g_strcmp0((const gchar *)root->name, VTIER_POLICY_ELEMENT) != 0 ||
 	    (ns_href(root) != NULL && g_strcmp0(ns_href(root), VTIER_POLICY_XMLNS) != 0)) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_INVALID_ARGUMENT,
@@ -674,7 +669,7 @@ static void set_namespace(xmlNode *node, xmlNs *ns)
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
 		if (n->ns == NULL)
-			xmlSetNs(n, ns);
+			sym_xmlSetNs(n, ns);
 		set_namespace(n->children, ns);
 	}
 }
@@ -687,10 +682,10 @@ gchar *vtier_domain_xml_policy_normalize(const gchar *xml, gsize len, GError **e
 	if (!vtier_domain_xml_check_policy_element(xml, len, error))
 		return NULL;
 	doc = parse_document(xml, len, error);
-	root = xmlDocGetRootElement(doc);
+	root = sym_xmlDocGetRootElement(doc);
 	if (root->ns == NULL) {
-		xmlNs *ns = xmlNewNs(root, (const xmlChar *)VTIER_POLICY_XMLNS,
-				     (const xmlChar *)VTIER_POLICY_PREFIX);
+		xmlNs *ns = sym_xmlNewNs(root, (const xmlChar *)VTIER_POLICY_XMLNS,
+					 (const xmlChar *)VTIER_POLICY_PREFIX);
 
 		/* depth is bounded by parse_document(), so the recursion is too */
 		set_namespace(root, ns);

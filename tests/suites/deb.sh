@@ -69,10 +69,10 @@ check_lintian() {
 
 check_contents() {
 	local list f missing="" deps
-	# no vtier program links libvirt or libpfm4 (they are loaded at run time): the package must
-	# name them
+	# no vtier program links libvirt, libpfm4 or libxml2 (they are loaded at run time): the
+	# package must name them
 	deps=$(dpkg-deb -f "$deb" Depends)
-	for f in libvirt0 libpfm4; do
+	for f in libvirt0 libpfm4 libxml2; do
 		grep -qE "(^|, )$f( |,|\$)" <<<"$deps" && ok "Depends names $f: $deps" ||
 			ko "Depends lacks $f (vtier loads it at run time, shlibs cannot see it): $deps"
 	done
@@ -188,6 +188,10 @@ install_in_tree() {
 	out=$(in_tree vtierctl guests --connect test:///default 2>&1) && grep -q '^test ' <<<"$out" &&
 		ok "vtierctl guests --connect test:///default (libvirt loaded at run time)" ||
 		ko "vtierctl guests --connect test:///default: $out"
+	# libxml2 likewise (src/common/libxml-dl.c): the installed schema and templates parse through it
+	out=$(in_tree vtierctl policy templates 2>&1) && grep -q '^balanced:' <<<"$out" &&
+		ok "vtierctl policy templates (libxml2 loaded at run time)" ||
+		ko "vtierctl policy templates: $out"
 	out=$(in_tree vtierd --help 2>&1) && grep -q -- '--config' <<<"$out" &&
 		ok "vtierd --help" || ko "vtierd --help: $out"
 	[ -e "$root/etc/systemd/system/multi-user.target.wants/vtierd.service" ] &&
