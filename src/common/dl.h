@@ -5,7 +5,8 @@
 
 /* Libraries loaded at run time (dlopen), for the few that cost every vtier program's start much
  * and serve only some of its commands: libvirt (src/virt/libvirt-dl.c), libpfm4
- * (src/tiering/sampler-pfm.c). Each user lists its symbols once, with pointers of the functions'
+ * (src/tiering/sampler-pfm.c), libxml2 (src/common/libxml-dl.c), libnuma
+ * (src/tiering/topology-read.c). Each user lists its symbols once, with pointers of the functions'
  * own types (`typeof(fn) *sym_fn`), and loads its libraries with vtier_dl_load_once(). */
 
 typedef struct {

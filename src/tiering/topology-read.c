@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/dl.h"
 #include "common/error.h"
 #include "common/fileio.h"
 #include "common/paths.h"
@@ -206,20 +207,53 @@ static gboolean read_kernel_tiering(VtierTopology *topology, GError **error)
 	return TRUE;
 }
 
+/* libnuma is loaded at run time (common/dl.h): linked, its constructor read sysfs and /proc at
+ * every vtier program's start, `vtierctl status` included, and only a real host's topology
+ * reads it. */
+#define NUMA_SYMBOLS(X)                                                                            \
+	X(numa_available)                                                                          \
+	X(numa_distance)                                                                           \
+	X(numa_node_size64)
+
+#define NUMA_DEFINE(name) static typeof(name) *sym_##name;
+NUMA_SYMBOLS(NUMA_DEFINE)
+#undef NUMA_DEFINE
+
+static gboolean numa_load(GError **error)
+{
+#define NUMA_ENTRY(name) {#name, (gpointer *)&sym_##name},
+	static const VtierDlSymbol symbols[] = {NUMA_SYMBOLS(NUMA_ENTRY)};
+#undef NUMA_ENTRY
+	static const VtierDlLibrary library = {VTIER_LIBNUMA_SONAME, "libnuma1", symbols,
+					       G_N_ELEMENTS(symbols)};
+	static VtierDlOnce state;
+
+	return vtier_dl_load_once(&state, &library, 1, error);
+}
+
 /* On the real machine, libnuma gives capacity and free memory (the same kernel numbers, through
  * the library the rest of the system uses) and its distances cross-check sysfs; it cannot be
- * pointed at a fixture, so it is skipped for any other sysroot. Disagreements become notes. */
+ * pointed at a fixture, so it is skipped for any other sysroot. Disagreements become notes; so
+ * does a libnuma that cannot be loaded (the capacity then comes from sysfs). */
 static void read_libnuma(VtierTopology *topology)
 {
 	g_autoptr(GArray) totals = g_array_new(FALSE, FALSE, sizeof(guint64));
 	g_autoptr(GArray) frees = g_array_new(FALSE, FALSE, sizeof(guint64));
+	g_autoptr(GError) error = NULL;
 
-	if (!vtier_paths_is_real_root() || numa_available() < 0)
+	if (!vtier_paths_is_real_root())
+		return;
+	if (!numa_load(&error)) {
+		vtier_topology_add_note(topology, g_strdup_printf("%s; capacity from sysfs meminfo",
+								  error->message));
+		return;
+	}
+	if (sym_numa_available() < 0)
 		return;
 	for (guint i = 0; i < topology->nodes->len; i++) {
 		VtierNode *node = g_ptr_array_index(topology->nodes, i);
 		long long free_bytes = 0;
-		long long total = numa_node_size64((int)node->id, &free_bytes);
+		long long total = sym_numa_node_size64((int)node->id, &free_bytes);
 
 		if (total < 0) {
 			vtier_topology_add_note(
@@ -233,7 +267,7 @@ static void read_libnuma(VtierTopology *topology)
 		for (guint j = 0; j < topology->nodes->len; j++) {
 			const VtierNode *to = g_ptr_array_index(topology->nodes, j);
 			guint mine = vtier_topology_distance(topology, node->id, to->id);
-			int theirs = numa_distance((int)node->id, (int)to->id);
+			int theirs = sym_numa_distance((int)node->id, (int)to->id);
 
 			if (theirs > 0 && (guint)theirs != mine)
 				vtier_topology_add_note(

@@ -69,10 +69,10 @@ check_lintian() {
 
 check_contents() {
 	local list f missing="" deps
-	# no vtier program links libvirt, libpfm4 or libxml2 (they are loaded at run time): the
+	# no vtier program links libvirt, libpfm4, libxml2 or libnuma (loaded at run time): the
 	# package must name them
 	deps=$(dpkg-deb -f "$deb" Depends)
-	for f in libvirt0 libpfm4 libxml2; do
+	for f in libvirt0 libpfm4 libxml2 libnuma1; do
 		grep -qE "(^|, )$f( |,|\$)" <<<"$deps" && ok "Depends names $f: $deps" ||
 			ko "Depends lacks $f (vtier loads it at run time, shlibs cannot see it): $deps"
 	done
