@@ -230,10 +230,27 @@ static VtierSnapshotGuest *guest_record(VtierManager *m, VtierDaemonGuest *g)
 	return s;
 }
 
+/* The files of one of a guest's schemes that the interval uses: PULL/PUSH's moved bytes and
+ * quota counters (count_direction); their tried regions' bytes stand in for the guest's hot bytes
+ * while its stat schemes do not measure them (a hot-split pair's level is its hot bytes in fast
+ * memory: it keeps them, in case the measure is lost), and the stat schemes' filter-passed bytes
+ * and snapshots (interval-hot.c). */
+static guint wanted_files(const VtierDaemonGuest *g, guint offset)
+{
+	const VtierPlanGuestResult *r = g->result;
+
+	if (r->hot_stats &&
+	    (offset == VTIER_PLAN_HOT_FAST_OFFSET || offset == VTIER_PLAN_HOT_SLOW_OFFSET))
+		return VTIER_DAMON_STATS_HOT;
+	if (r->hot_stats && g->hot_known && r->mode != VTIER_POLICY_MODE_HOT_SPLIT)
+		return VTIER_DAMON_STATS_MOVED;
+	return VTIER_DAMON_STATS_MOVED | VTIER_DAMON_STATS_TRIED_REGIONS;
+}
+
 /* The schemes whose stats the interval needs: those of planned guests. */
 static GArray *wanted_schemes(VtierManager *m)
 {
-	GArray *wanted = g_array_new(FALSE, FALSE, sizeof(guint));
+	GArray *wanted = g_array_new(FALSE, FALSE, sizeof(VtierDamonStatsWant));
 	GHashTableIter iter;
 	gpointer value;
 
@@ -244,9 +261,10 @@ static GArray *wanted_schemes(VtierManager *m)
 		if (g->result == NULL || !g->result->planned || g->result->first_scheme < 0)
 			continue;
 		for (guint i = 0; i < g->result->n_schemes; i++) {
-			guint s = (guint)g->result->first_scheme + i;
+			VtierDamonStatsWant want = { (guint)g->result->first_scheme + i,
+						     wanted_files(g, i) };
 
-			g_array_append_val(wanted, s);
+			g_array_append_val(wanted, want);
 		}
 	}
 	return wanted;

@@ -712,13 +712,13 @@ static void test_read_status_periodic(void)
 		Fixture fx = { 0 };
 		g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
 		g_auto(VtierDamonKdamondStatus) status = { 0 };
-		g_autoptr(GArray) wanted = g_array_new(FALSE, FALSE, sizeof(guint));
+		g_autoptr(GArray) wanted = g_array_new(FALSE, FALSE, sizeof(VtierDamonStatsWant));
 		VtierDamonSchemeStats st = { .nr_tried = 5, .sz_tried = 5 << 20, .sz_applied = 3 << 20,
 					     .sz_ops_filter_passed = 640 << 20, .qt_exceeds = 2,
 					     .nr_snapshots = 10, .effective_bytes = 4096 };
 		g_autoptr(GError) error = NULL;
 		const VtierDamonSchemeStats *got;
-		guint one = 1;
+		VtierDamonStatsWant one = { 1, VTIER_DAMON_STATS_MOVED | VTIER_DAMON_STATS_HOT };
 
 		fixture_setup(&fx, profiles[p], TRUE);
 		apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
@@ -740,6 +740,51 @@ static void test_read_status_periodic(void)
 		g_assert_cmpuint(got->effective_bytes, ==, 0);
 		fixture_teardown(&fx);
 	}
+}
+
+/* Each wanted scheme is read only for the files its role uses, and the kernel is asked to refresh
+ * only what those files need: no effective quotas, and the tried regions' bytes (a walk of every
+ * scheme's regions) only when some scheme wants them. */
+static void test_read_status_files(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_auto(VtierDamonKdamondStatus) status = { 0 };
+	g_autoptr(GArray) wanted = g_array_new(FALSE, FALSE, sizeof(VtierDamonStatsWant));
+	VtierDamonSchemeStats st = { .sz_tried = 5 << 20, .sz_applied = 3 << 20,
+				     .sz_ops_filter_passed = 640 << 20, .qt_exceeds = 2,
+				     .nr_snapshots = 10, .tried_bytes = 7 << 20 };
+	VtierDamonStatsWant moved = { 0, VTIER_DAMON_STATS_MOVED };
+	VtierDamonStatsWant hot = { 1, VTIER_DAMON_STATS_HOT };
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *journal = NULL;
+	const VtierDamonSchemeStats *got;
+
+	fixture_setup(&fx, "7.3", TRUE);
+	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+	vtier_damon_fake_set_scheme_stats(fx.fake, 0, 0, &st);
+	vtier_damon_fake_set_scheme_stats(fx.fake, 0, 1, &st);
+	g_ptr_array_set_size(fx.journal, 0);
+	g_array_append_val(wanted, moved);
+	g_array_append_val(wanted, hot);
+	vtier_damon_writer_set_status_schemes(fx.writer, wanted);
+	g_assert_true(vtier_damon_writer_read_status(fx.writer, 0, &status, &error));
+	g_assert_no_error(error);
+	got = &g_array_index(status.schemes, VtierDamonSchemeStats, 0);
+	g_assert_cmpuint(got->sz_applied, ==, 3 << 20);
+	g_assert_cmpuint(got->sz_tried, ==, 5 << 20);
+	g_assert_cmpuint(got->qt_exceeds, ==, 2);
+	g_assert_cmpuint(got->sz_ops_filter_passed, ==, 0);
+	g_assert_cmpuint(got->tried_bytes, ==, 0);
+	got = &g_array_index(status.schemes, VtierDamonSchemeStats, 1);
+	g_assert_cmpuint(got->sz_applied, ==, 0);
+	g_assert_cmpuint(got->sz_ops_filter_passed, ==, 640 << 20);
+	g_assert_cmpuint(got->nr_snapshots, ==, 10);
+	journal = journal_text(&fx);
+	g_assert_nonnull(strstr(journal, "update_schemes_stats"));
+	g_assert_null(strstr(journal, "update_schemes_effective_quotas"));
+	g_assert_null(strstr(journal, "update_schemes_tried_bytes"));
+	fixture_teardown(&fx);
 }
 
 /* The kernel's answers, mapped to causes. */
@@ -886,6 +931,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/damon/writer/kdamond-count", test_kdamond_count);
 	g_test_add_func("/damon/writer/read-status", test_read_status);
 	g_test_add_func("/damon/writer/read-status-periodic", test_read_status_periodic);
+	g_test_add_func("/damon/writer/read-status-files", test_read_status_files);
 	g_test_add_func("/damon/writer/error-mapping", test_error_mapping);
 	g_test_add_func("/damon/writer/6.12-commit-stops", test_612_commit_stops);
 	g_test_add_func("/damon/writer/adopted-restore", test_adopted_restore);

@@ -18,3 +18,17 @@ typedef struct {
 	guint64 effective_bytes;
 	guint64 tried_bytes;
 } VtierDamonSchemeStats;
+
+/* What a periodic reader wants of one scheme (vtier_damon_writer_set_status_schemes()): each
+ * file is one sysfs read per interval, and tried_regions/total_bytes also needs the kernel to
+ * walk the scheme's regions (`update_schemes_tried_bytes`). */
+typedef enum {
+	VTIER_DAMON_STATS_MOVED = 1 << 0,	  /* PULL/PUSH: sz_applied, sz_tried, qt_exceeds */
+	VTIER_DAMON_STATS_TRIED_REGIONS = 1 << 1, /* tried_regions/total_bytes */
+	VTIER_DAMON_STATS_HOT = 1 << 2,		  /* stat: sz_ops_filter_passed, nr_snapshots */
+} VtierDamonStatsFiles;
+
+typedef struct {
+	guint scheme; /* index in the kdamond's context */
+	guint files;  /* VtierDamonStatsFiles */
+} VtierDamonStatsWant;

@@ -29,29 +29,43 @@ static gboolean read_u64(VtierDamonWriter *w, const gchar *rel, guint64 *ret, GE
 	return vtier_damon_io_read_u64(w->io, path, ret, error);
 }
 
-/* @periodic: what the per-interval read of a filtered status needs (the controller's inputs:
- * sz_applied, qt_exceeds and the tried bytes of PULL/PUSH; sz_ops_filter_passed and nr_snapshots
- * of the hot stat schemes, whose growth gives a guest's hot bytes per node); the rest is read
- * only for a full status. */
+/* @periodic: the VtierDamonStatsFiles a per-interval read of a filtered status takes the file
+ * for (the controller's inputs: sz_applied, qt_exceeds and the tried bytes of PULL/PUSH;
+ * sz_ops_filter_passed and nr_snapshots of the hot stat schemes, whose growth gives a guest's
+ * hot bytes per node), 0: read only for a full status. */
 static const struct {
 	const gchar *file;
 	gsize offset;
-	gboolean periodic;
+	guint periodic;
 } scheme_files[] = {
-	{ "stats/nr_tried", G_STRUCT_OFFSET(VtierDamonSchemeStats, nr_tried), FALSE },
-	{ "stats/sz_tried", G_STRUCT_OFFSET(VtierDamonSchemeStats, sz_tried), TRUE },
-	{ "stats/nr_applied", G_STRUCT_OFFSET(VtierDamonSchemeStats, nr_applied), FALSE },
-	{ "stats/sz_applied", G_STRUCT_OFFSET(VtierDamonSchemeStats, sz_applied), TRUE },
+	{ "stats/nr_tried", G_STRUCT_OFFSET(VtierDamonSchemeStats, nr_tried), 0 },
+	{ "stats/sz_tried", G_STRUCT_OFFSET(VtierDamonSchemeStats, sz_tried),
+	  VTIER_DAMON_STATS_MOVED },
+	{ "stats/nr_applied", G_STRUCT_OFFSET(VtierDamonSchemeStats, nr_applied), 0 },
+	{ "stats/sz_applied", G_STRUCT_OFFSET(VtierDamonSchemeStats, sz_applied),
+	  VTIER_DAMON_STATS_MOVED },
 	{ "stats/sz_ops_filter_passed", G_STRUCT_OFFSET(VtierDamonSchemeStats, sz_ops_filter_passed),
-	  TRUE },
-	{ "stats/qt_exceeds", G_STRUCT_OFFSET(VtierDamonSchemeStats, qt_exceeds), TRUE },
-	{ "stats/nr_snapshots", G_STRUCT_OFFSET(VtierDamonSchemeStats, nr_snapshots), TRUE },
-	{ "quotas/effective_bytes", G_STRUCT_OFFSET(VtierDamonSchemeStats, effective_bytes), FALSE },
-	{ "tried_regions/total_bytes", G_STRUCT_OFFSET(VtierDamonSchemeStats, tried_bytes), TRUE },
+	  VTIER_DAMON_STATS_HOT },
+	{ "stats/qt_exceeds", G_STRUCT_OFFSET(VtierDamonSchemeStats, qt_exceeds),
+	  VTIER_DAMON_STATS_MOVED },
+	{ "stats/nr_snapshots", G_STRUCT_OFFSET(VtierDamonSchemeStats, nr_snapshots),
+	  VTIER_DAMON_STATS_HOT },
+	{ "quotas/effective_bytes", G_STRUCT_OFFSET(VtierDamonSchemeStats, effective_bytes), 0 },
+	{ "tried_regions/total_bytes", G_STRUCT_OFFSET(VtierDamonSchemeStats, tried_bytes),
+	  VTIER_DAMON_STATS_TRIED_REGIONS },
 };
 
-static gboolean read_scheme(VtierDamonWriter *w, const gchar *sp, VtierDamonSchemeStats *st,
-			    GArray **ret_goals, GError **error)
+/* The files a filtered status reads of scheme @s (0: none), every file without a filter. */
+static guint wanted_files(VtierDamonWriter *w, guint64 s)
+{
+	if (w->status_schemes == NULL)
+		return G_MAXUINT;
+	return GPOINTER_TO_UINT(g_hash_table_lookup(w->status_schemes,
+						    GUINT_TO_POINTER((guint)s + 1)));
+}
+
+static gboolean read_scheme(VtierDamonWriter *w, const gchar *sp, guint files,
+			    VtierDamonSchemeStats *st, GArray **ret_goals, GError **error)
 {
 	g_autofree gchar *nr_rel = g_strconcat(sp, "/quotas/goals/nr_goals", NULL);
 	g_autoptr(GArray) goals = g_array_new(FALSE, TRUE, sizeof(guint64));
@@ -60,7 +74,7 @@ static gboolean read_scheme(VtierDamonWriter *w, const gchar *sp, VtierDamonSche
 	for (gsize i = 0; i < G_N_ELEMENTS(scheme_files); i++) {
 		g_autofree gchar *rel = NULL;
 
-		if (w->status_schemes != NULL && !scheme_files[i].periodic)
+		if (w->status_schemes != NULL && !(scheme_files[i].periodic & files))
 			continue;
 		rel = g_strconcat(sp, "/", scheme_files[i].file, NULL);
 
@@ -86,26 +100,43 @@ static gboolean read_scheme(VtierDamonWriter *w, const gchar *sp, VtierDamonSche
 	return TRUE;
 }
 
-/* Asks the kernel to refresh the files (unless refresh_ms does it periodically). */
+/* Asks the kernel to refresh the files (unless refresh_ms does it periodically): for a filtered
+ * status only what its schemes' files need (effective quotas are not read; the tried bytes make
+ * the kernel walk every scheme's regions). */
 static gboolean request_update(VtierDamonWriter *w, const gchar *kp, GError **error)
 {
-	static const gchar *const commands[] = { "update_schemes_stats",
-						 "update_schemes_effective_quotas",
-						 "update_schemes_tried_bytes" };
+	static const struct {
+		const gchar *command;
+		guint files;
+	} commands[] = {
+		{ "update_schemes_stats", VTIER_DAMON_STATS_MOVED | VTIER_DAMON_STATS_HOT },
+		{ "update_schemes_effective_quotas", 0 },
+		{ "update_schemes_tried_bytes", VTIER_DAMON_STATS_TRIED_REGIONS },
+	};
 	g_autofree gchar *refresh_rel = g_strconcat(kp, "/refresh_ms", NULL);
 	g_autofree gchar *state_rel = g_strconcat(kp, "/state", NULL);
 	VtierDamonApplyResult result = { 0 };
 	guint64 refresh = 0;
+	guint files = 0;
+	GHashTableIter iter;
+	gpointer value;
 
 	if (!read_u64(w, refresh_rel, &refresh, error))
 		return FALSE;
 	if (refresh > 0)
 		return TRUE;
+	if (w->status_schemes != NULL) {
+		g_hash_table_iter_init(&iter, w->status_schemes);
+		while (g_hash_table_iter_next(&iter, NULL, &value))
+			files |= GPOINTER_TO_UINT(value);
+	}
 	for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
-		if (!vtier_damon_features_has_state_command(w->features, commands[i]))
+		if (w->status_schemes != NULL && !(commands[i].files & files))
 			continue;
-		if (!vtier_damon_writer_write(w, state_rel, commands[i], &result, error)) {
-			vtier_damon_writer_explain(w, NULL, state_rel, commands[i],
+		if (!vtier_damon_features_has_state_command(w->features, commands[i].command))
+			continue;
+		if (!vtier_damon_writer_write(w, state_rel, commands[i].command, &result, error)) {
+			vtier_damon_writer_explain(w, NULL, state_rel, commands[i].command,
 						   vtier_damon_io_last_errno(w->io), error);
 			return FALSE;
 		}
@@ -119,9 +150,13 @@ void vtier_damon_writer_set_status_schemes(VtierDamonWriter *w, const GArray *sc
 	if (schemes == NULL)
 		return;
 	w->status_schemes = g_hash_table_new(g_direct_hash, g_direct_equal);
-	for (guint i = 0; i < schemes->len; i++)
-		g_hash_table_add(w->status_schemes,
-				 GUINT_TO_POINTER(g_array_index(schemes, guint, i) + 1));
+	for (guint i = 0; i < schemes->len; i++) {
+		const VtierDamonStatsWant *want = &g_array_index(schemes, VtierDamonStatsWant, i);
+		gpointer key = GUINT_TO_POINTER(want->scheme + 1);
+		guint files = GPOINTER_TO_UINT(g_hash_table_lookup(w->status_schemes, key));
+
+		g_hash_table_insert(w->status_schemes, key, GUINT_TO_POINTER(files | want->files));
+	}
 }
 
 gboolean vtier_damon_writer_read_status(VtierDamonWriter *w, guint kdamond,
@@ -151,14 +186,14 @@ gboolean vtier_damon_writer_read_status(VtierDamonWriter *w, guint kdamond,
 		g_autofree gchar *sp = g_strdup_printf("%s/contexts/0/schemes/%" G_GUINT64_FORMAT, kp, s);
 		VtierDamonSchemeStats st = { 0 };
 		GArray *goals = NULL;
+		guint files = wanted_files(w, s);
 
-		if (w->status_schemes != NULL &&
-		    !g_hash_table_contains(w->status_schemes, GUINT_TO_POINTER((guint)s + 1))) {
+		if (files == 0) {
 			g_array_append_val(ret->schemes, st);
 			g_ptr_array_add(ret->goals, g_array_new(FALSE, TRUE, sizeof(guint64)));
 			continue;
 		}
-		if (!read_scheme(w, sp, &st, &goals, error))
+		if (!read_scheme(w, sp, files, &st, &goals, error))
 			return FALSE;
 		g_array_append_val(ret->schemes, st);
 		g_ptr_array_add(ret->goals, goals);

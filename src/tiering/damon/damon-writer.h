@@ -133,10 +133,10 @@ void vtier_damon_kdamond_status_clear(VtierDamonKdamondStatus *status);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VtierDamonKdamondStatus, vtier_damon_kdamond_status_clear)
 gboolean vtier_damon_writer_read_status(VtierDamonWriter *writer, guint kdamond,
 					VtierDamonKdamondStatus *ret_status, GError **error);
-/* Limits read_status to the schemes whose indices (guint) @schemes lists, e.g. only the schemes
- * of planned guests (parked groups are not read), and to the files a periodic reader needs
- * (sz_tried, sz_applied, qt_exceeds, tried_regions/total_bytes; no goals); everything else reads
- * as zeros. NULL: every scheme, every file. */
+/* Limits read_status to the schemes @schemes (VtierDamonStatsWant) lists, e.g. only the schemes
+ * of planned guests (parked groups are not read), and to the files each one's VtierDamonStatsFiles
+ * name (no goals, no effective quotas), asking the kernel to refresh only those; everything else
+ * reads as zeros. NULL: every scheme, every file. */
 void vtier_damon_writer_set_status_schemes(VtierDamonWriter *writer, const GArray *schemes);
 /* The status as JSON (for `vtierctl status` and metrics). */
 JsonNode *vtier_damon_kdamond_status_to_json(const VtierDamonKdamondStatus *status);
