@@ -63,7 +63,8 @@ static void keep_memory(VtierDaemonGuest *g, VtierSnapshotGuest *s)
 	g_array_append_vals(s->nodes, g->snap->nodes->data, g->snap->nodes->len);
 }
 
-static void measure_memory(VtierManager *m, VtierDaemonGuest *g, VtierSnapshotGuest *s)
+static void measure_memory(VtierManager *m, VtierCgroupVersion version, VtierDaemonGuest *g,
+			   VtierSnapshotGuest *s)
 {
 	g_autoptr(GArray) nodes = NULL;
 	g_autoptr(GError) error = NULL;
@@ -72,8 +73,7 @@ static void measure_memory(VtierManager *m, VtierDaemonGuest *g, VtierSnapshotGu
 		s->state_reason = g_strdup("its memory cgroup is unknown: nothing to measure");
 		return;
 	}
-	if (!vtier_memcg_read_numa_stat(vtier_memcg_host_version(), g->record->memcg_path, &nodes,
-					&error)) {
+	if (!vtier_memcg_read_numa_stat(version, g->record->memcg_path, &nodes, &error)) {
 		if (g->origin == VTIER_ORIGIN_ATTACH || g->planned) {
 			vtier_daemon_guest_set_fault(m, g, "memcg", error->message);
 			if (g->planned)
@@ -506,6 +506,8 @@ static void measure_guests(VtierManager *m, gboolean with_controller,
 	g_autoptr(GHashTable) pairs =
 		g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)pair_free);
 	gint64 now = g_get_monotonic_time();
+	/* once per interval, not per guest: it looks for the v1 hierarchy's file */
+	VtierCgroupVersion version = with_controller ? vtier_memcg_host_version() : VTIER_CGROUP_V2;
 	GHashTableIter iter;
 	gpointer value;
 
@@ -516,7 +518,7 @@ static void measure_guests(VtierManager *m, gboolean with_controller,
 		DirectionDelta delta[2];
 
 		if (with_controller)
-			measure_memory(m, g, s);
+			measure_memory(m, version, g, s);
 		else
 			keep_memory(g, s);
 		count_direction(g, DIR_UP, guest_scheme(g, DIR_UP), have_status ? status : NULL,

@@ -522,9 +522,10 @@ static gboolean fake_write(gpointer user_data, const gchar *path, const gchar *v
 static gboolean fake_read(gpointer user_data, const gchar *path, gchar **ret_value, GError **error)
 {
 	FakeNode *node = lookup_path(user_data, path);
-	g_autofree gchar *host = vtier_path_to_host(path);
 
 	if (node == NULL || node->type == FAKE_DIR) {
+		g_autofree gchar *host = vtier_path_to_host(path);
+
 		vtier_error_set_errno(error, node == NULL ? ENOENT : EISDIR, "cannot read %s", host);
 		return FALSE;
 	}

@@ -175,10 +175,13 @@ gboolean vtier_damon_io_read_u64(VtierDamonIo *io, const gchar *path, guint64 *r
 				 GError **error)
 {
 	g_autofree gchar *text = NULL;
-	g_autofree gchar *host = vtier_path_to_host(path);
+	g_autofree gchar *host = NULL;
 
 	if (!vtier_damon_io_read(io, path, &text, error))
 		return FALSE;
+	if (vtier_parse_u64(text, path, ret_value, NULL))
+		return TRUE;
+	host = vtier_path_to_host(path); /* only for the message: read every interval */
 	return vtier_parse_u64(text, host, ret_value, error);
 }
 
