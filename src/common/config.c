@@ -44,6 +44,11 @@ static const KeyInfo keys[] = {
 	  "A group whose members may use the control socket besides root (empty: root only)." },
 	{ "daemon", "interval_ms", KEY_U64, "1000", NULL,
 	  "Controller interval: how often vtierd measures every guest and sets its budgets." },
+	{ "daemon", "settled_interval_ms", KEY_U64, "4000", NULL,
+	  "Longest interval while every guest holds in its dead-band with nothing pending: it "
+	  "doubles from interval_ms up to this and returns to interval_ms on any change (a hot set "
+	  "that moves meanwhile is seen up to this much later; below 2 x interval_ms: never "
+	  "longer)." },
 	{ "damon", "disable_damon_stat", KEY_BOOLEAN, "false", NULL,
 	  "Turn the damon_stat module off when it holds DAMON, instead of refusing to start." },
 	{ "damon", "vaddr_kdamond", KEY_BOOLEAN, "false", NULL,

@@ -406,21 +406,27 @@ static void pair_input(const Pair *pair, const VtierDamonModel *plan_model,
 
 /* Runs the controller over the measured guests and pairs (@seats: one GPtrArray of the
  * VtierSnapshotGuest records that take the step's output per input) and applies budgets that
+ * changed. Returns whether every guest is quiet (VtierControllerOutput.quiet) and no budget
  * changed. */
-static void run_controller(VtierManager *m, GPtrArray *seats, GArray *inputs)
+static gboolean run_controller(VtierManager *m, GPtrArray *seats, GArray *inputs)
 {
 	g_autoptr(GArray) outputs = g_array_new(FALSE, TRUE, sizeof(VtierControllerOutput));
 	VtierControllerHost host = { 0 };
 	gboolean changed = FALSE;
+	gboolean quiet = TRUE;
 	gint64 now = g_get_monotonic_time();
 
 	host.fast_capacity_bytes = vtier_manager_fast_capacity(m);
 	host.interval_ms = (guint)vtier_config_get_u64(m->config, "daemon", "interval_ms");
 	/* the seat's own pace, worst of the recent ones: under TCG a sanitized vtierd stepped
-	 * 5-15 s apart and its budgets landed seconds late (the lab soak, 7.3) */
+	 * 5-15 s apart and its budgets landed seconds late (the lab soak, 7.3); the base ticks a
+	 * settled seat skipped on purpose are not its pace */
 	if (m->step_last_us > 0)
-		seat_add(&m->steps, now - m->step_last_us);
+		seat_add(&m->steps, MAX(now - m->step_last_us - (gint64)m->interval_skipped *
+							       host.interval_ms * 1000,
+					0));
 	m->step_last_us = now;
+	m->interval_skipped = 0;
 	host.step_ms = seat_worst(&m->steps);
 	host.lag_ms = seat_worst(&m->lags);
 	vtier_controller_step(m->controller, &host, inputs, outputs);
@@ -446,12 +452,14 @@ static void run_controller(VtierManager *m, GPtrArray *seats, GArray *inputs)
 			set_budget(m, s->up.scheme, out->up_bytes, &changed);
 			set_budget(m, s->down.scheme, out->down_bytes, &changed);
 		}
+		quiet &= out->quiet;
 		vtier_controller_output_clear(out);
 	}
 	if (changed) {
 		m->budgets_decided_us = now;
 		vtier_manager_apply_budgets(m);
 	}
+	return quiet && !changed;
 }
 
 static void budgets_done(VtierManager *m, VtierDamonJob *job)
@@ -496,10 +504,12 @@ void vtier_manager_apply_budgets(VtierManager *m)
 	vtier_damon_worker_launch(m, job);
 }
 
-/* @status: the kdamond's, NULL when unknown. */
-static void measure_guests(VtierManager *m, gboolean with_controller,
-			   const VtierDamonKdamondStatus *status)
+/* @status: the kdamond's, NULL when unknown. Returns whether the controller found every guest
+ * quiet (TRUE when it has none to step). */
+static gboolean measure_guests(VtierManager *m, gboolean with_controller,
+			       const VtierDamonKdamondStatus *status)
 {
+	gboolean quiet = TRUE;
 	gboolean have_status = with_controller && status != NULL;
 	g_autoptr(GPtrArray) seats = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
 	g_autoptr(GArray) inputs = g_array_new(FALSE, TRUE, sizeof(VtierControllerInput));
@@ -563,11 +573,12 @@ static void measure_guests(VtierManager *m, gboolean with_controller,
 		g_ptr_array_add(seats, g_ptr_array_ref(pair->snaps));
 	}
 	if (with_controller && inputs->len > 0)
-		run_controller(m, seats, inputs);
+		quiet = run_controller(m, seats, inputs);
 	if (with_controller) {
 		m->kdamond_up = have_status && status->running;
 		m->kdamond_pid = have_status && status->running ? status->pid : -1;
 	}
+	return quiet;
 }
 
 static gboolean on_interval(gpointer user_data)
@@ -621,11 +632,35 @@ static void retry_faults(VtierManager *m)
 	}
 }
 
+/* The next measure: at the base interval, or while every guest stays quiet (and the status read
+ * worked, and nothing waits) twice the last one's, up to [daemon] settled_interval_ms. Anything
+ * that is not quiet, a reconcile, or budgets waiting for the worker bring the base back. */
+static void settle(VtierManager *m, gboolean quiet)
+{
+	guint64 base = CLAMP(vtier_config_get_u64(m->config, "daemon", "interval_ms"), 100,
+			     3600000);
+	guint64 most = vtier_config_get_u64(m->config, "daemon", "settled_interval_ms");
+
+	if (!quiet || most < 2 * base || m->dirty || m->budgets_pending) {
+		if (m->settled_ms != 0)
+			g_debug("interval: back to %" G_GUINT64_FORMAT " ms", base);
+		m->settled_ms = 0;
+		m->interval_skip = 0;
+		return;
+	}
+	m->settled_ms = (guint)MIN(m->settled_ms == 0 ? 2 * base : 2 * (guint64)m->settled_ms,
+				   most);
+	m->interval_skip = (guint)(m->settled_ms / base) - 1;
+	g_debug("interval: every guest quiet, the next measure in %u ms", m->settled_ms);
+}
+
 static void measure_and_control(VtierManager *m, const VtierDamonKdamondStatus *status)
 {
-	measure_guests(m, TRUE, status);
+	gboolean quiet = measure_guests(m, TRUE, status);
+
 	vtier_manager_snapshot_fill_host(m);
 	retry_faults(m);
+	settle(m, quiet && (status != NULL || m->applied == NULL));
 }
 
 static void status_done(VtierManager *m, VtierDamonJob *job)
@@ -638,6 +673,15 @@ static void status_done(VtierManager *m, VtierDamonJob *job)
 void vtier_manager_interval_run(VtierManager *m)
 {
 	VtierDamonJob *job;
+
+	if (m->interval_skip > 0 && !m->dirty && !m->budgets_pending) {
+		/* settled: the guests were measured less than settled_ms ago */
+		m->interval_skip--;
+		m->interval_skipped++;
+		retry_faults(m);
+		return;
+	}
+	m->interval_skip = 0;
 
 	if (vtier_manager_damon_busy(m)) {
 		/* a commit (7.3) or a status read (6.18) may wait for the kdamond's next loop */
@@ -657,6 +701,9 @@ void vtier_manager_interval_run(VtierManager *m)
 
 void vtier_manager_snapshot_update(VtierManager *m)
 {
+	/* after a reconcile (or at start): measure at the base interval again */
+	m->settled_ms = 0;
+	m->interval_skip = 0;
 	measure_guests(m, FALSE, NULL);
 	vtier_manager_snapshot_fill_host(m);
 }

@@ -162,6 +162,11 @@ struct VtierManager {
 	guint refresh_source;	     /* domains the hook named, re-read after its reply */
 	GHashTable *refresh_uuids;
 	guint interval_source;
+	/* the settled seat (interval.c): while every guest is quiet, intervals of up to [daemon]
+	 * settled_interval_ms, counted in base ticks skipped */
+	guint settled_ms;	     /* the current stretched interval, 0: the base one */
+	guint interval_skip;	     /* base ticks still to skip before the next measure */
+	guint interval_skipped;	     /* base ticks skipped since the last step */
 	guint signal_sources[3];
 	gboolean dirty;
 	gint64 reconcile_began_us;   /* monotonic: when the last reconcile began */

@@ -234,6 +234,24 @@ static void remember(CtlGuest *g, guint64 up, guint64 down)
 	}
 }
 
+/* See VtierControllerOutput.quiet; after remember(). */
+static gboolean quiet(const CtlGuest *g)
+{
+	const CtlGuestState *st = g->st;
+
+	switch (g->state) {
+	case VTIER_CONTROL_STATE_HOLDING:
+	case VTIER_CONTROL_STATE_BLIND:
+	case VTIER_CONTROL_STATE_STATIC:
+	case VTIER_CONTROL_STATE_KERNEL:
+		break;
+	default:
+		return FALSE;
+	}
+	return !st->moving && !st->exchanging && st->exchange_seen == 0 && st->cooldown == 0 &&
+	       st->up == st->up_before && st->down == st->down_before;
+}
+
 static void finish(CtlGuest *g, VtierControllerOutput *out)
 {
 	const VtierControllerInput *in = g->in;
@@ -246,6 +264,7 @@ static void finish(CtlGuest *g, VtierControllerOutput *out)
 		g->state = VTIER_CONTROL_STATE_CAPPED;
 	remember(g, out->up_bytes, out->down_bytes);
 	out->state = g->state;
+	out->quiet = quiet(g);
 	out->reason = g_string_free(g_steal_pointer(&g->why), FALSE);
 	out->target_fast_bytes = g->want;
 	out->granted_fast_bytes = g->closed ? g->grant : g->want;

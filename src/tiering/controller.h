@@ -64,6 +64,11 @@ typedef struct {
 	guint64 granted_fast_bytes; /* what the host arbiter granted of it */
 	gint64 error_bytes;	    /* granted - measured fast bytes (+: wants more fast memory) */
 	guint share_bp;		    /* measured share, VTIER_SNAPSHOT_NO_BP when unmeasured */
+	/* Nothing pending: the guest holds in its dead-band (or has no loop of vtier's), moves,
+	 * exchanges and waits for nothing (no exchange confirming or cooling down) and its budgets
+	 * are the last step's. The seat may measure a host whose guests are all quiet less often
+	 * ([daemon] settled_interval_ms). */
+	gboolean quiet;
 } VtierControllerOutput;
 
 void vtier_controller_output_clear(VtierControllerOutput *output);

@@ -587,6 +587,54 @@ static void test_memcg_fault(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(n_planned(f->m), ==, 3);
 }
 
+/* A settled host is measured less often: every guest quiet (50% fast, the default policy's target)
+ * doubles the interval up to [daemon] settled_interval_ms (4 s: 2 s, then 4 s, in base ticks
+ * skipped); a guest leaving its band, or a reconcile, brings the base interval back. */
+static void test_settled_interval(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	gint64 steps;
+
+	(void)data;
+	add_workload(f->sysroot->root, 1, 256, 256);
+	g_assert_true(attach(f->m, 1, NULL, &error));
+	settle(f->m);
+	for (guint i = 0; i < 4 && f->m->settled_ms == 0; i++)
+		run_interval(f->m);
+	g_assert_cmpuint(f->m->settled_ms, ==, 2000);
+	g_assert_cmpuint(f->m->interval_skip, ==, 1);
+	/* the next tick only skips: no status read */
+	steps = f->m->step_last_us;
+	vtier_manager_interval_run(f->m);
+	g_assert_false(vtier_manager_damon_busy(f->m));
+	g_assert_cmpuint(f->m->interval_skipped, ==, 1);
+	run_interval(f->m);
+	g_assert_cmpint(f->m->step_last_us, >, steps);
+	g_assert_cmpuint(f->m->interval_skipped, ==, 0);
+	g_assert_cmpuint(f->m->settled_ms, ==, 4000);
+	g_assert_cmpuint(f->m->interval_skip, ==, 3);
+	/* at most settled_interval_ms */
+	for (guint i = 0; i < 4; i++)
+		vtier_manager_interval_run(f->m);
+	settle(f->m);
+	g_assert_cmpuint(f->m->settled_ms, ==, 4000);
+	/* the guest leaves its band: seen at the next measure, then the base interval */
+	add_workload(f->sysroot->root, 1, 100, 412);
+	for (guint i = 0; i < 4; i++)
+		run_interval(f->m);
+	g_assert_cmpuint(f->m->settled_ms, ==, 0);
+	g_assert_cmpuint(f->m->interval_skip, ==, 0);
+	/* settled again, then an attach: the base interval at once */
+	add_workload(f->sysroot->root, 1, 256, 256);
+	for (guint i = 0; i < 8 && f->m->settled_ms == 0; i++)
+		run_interval(f->m);
+	g_assert_cmpuint(f->m->settled_ms, >, 0);
+	g_assert_true(attach(f->m, 2, NULL, &error));
+	settle(f->m);
+	g_assert_cmpuint(f->m->settled_ms, ==, 0);
+	g_assert_cmpuint(f->m->interval_skip, ==, 0);
+}
+
 static void test_restart(Fixture *f, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
@@ -1011,6 +1059,8 @@ int main(int argc, char **argv)
 	g_test_add("/daemon/memcg-fault", Fixture, NULL, fixture_setup, test_memcg_fault,
 		   fixture_teardown);
 	g_test_add("/daemon/restart", Fixture, NULL, fixture_setup, test_restart, fixture_teardown);
+	g_test_add("/daemon/settled-interval", Fixture, NULL, fixture_setup, test_settled_interval,
+		   fixture_teardown);
 	g_test_add("/daemon/attach-saved", Fixture, NULL, fixture_setup, test_attach_saved,
 		   fixture_teardown);
 	g_test_add("/daemon/state-unchanged", Fixture, NULL, fixture_setup, test_state_unchanged,
