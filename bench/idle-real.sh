@@ -3,7 +3,12 @@
 # idle figure but the daemon itself: the AMD Turin + CXL fixture (tests/faults/lib.sh), N fake
 # workload cgroups attached with `vtierctl attach`, [daemon] interval_ms=1000, /metrics off; after
 # SETTLE seconds (20), vtierd's CPU (utime+stime from /proc/PID/stat) over SECONDS (60) and its
-# RSS at the start and end. A documented command (bench/README.md), not a test:
+# RSS at the start and end. Each guest has FAST_MIB (100) on node 0 and SLOW_MIB (412) on node 1:
+# 20% fast against the default policy's 50%, which a dry run never reaches (its memory does not
+# move: the controller keeps asking, a commit a second); FAST_MIB=256 SLOW_MIB=256 is the settled
+# host (nothing to move). STRACE=1 also counts vtierd's system calls over the period (strace -c
+# -f; it slows vtierd: take the CPU figure from a run without it). A documented command
+# (bench/README.md), not a test:
 #
 #   nice -n 19 bench/idle-real.sh [BUILDDIR] [N]
 set -euo pipefail
@@ -17,7 +22,7 @@ FL_DEBUG="" FL_INTERVAL_MS=1000 FL_START_SECONDS=30
 # shellcheck source=tests/faults/lib.sh
 . "$top/tests/faults/lib.sh"
 fl_setup "idle-real-$n"
-for i in $(seq 1 "$n"); do fl_workload "g$i" $((10000 + i)) 100 412; done
+for i in $(seq 1 "$n"); do fl_workload "g$i" $((10000 + i)) "${FAST_MIB:-100}" "${SLOW_MIB:-412}"; done
 fl_start_vtierd || exit 1
 seq 1 "$n" | xargs -P 4 -I{} sh -c '"$0" attach g{} --pid $((10000 + {})) >/dev/null' "$FL_CTL"
 sleep "${SETTLE:-20}"
@@ -26,9 +31,15 @@ hz=$(getconf CLK_TCK)
 secs=${SECONDS_IDLE:-60}
 rss0=$(fl_rss_kb)
 t0=$(ticks)
-sleep "$secs"
+if [ "${STRACE:-0}" = 1 ]; then
+	timeout -s INT "$secs" strace -c -f -p "$fl_vtierd_pid" -o "$FL_WORK/strace.txt" || true
+	sed 's/^/# strace: /' "$FL_WORK/strace.txt"
+else
+	sleep "$secs"
+fi
 t1=$(ticks)
 rss1=$(fl_rss_kb)
+[ "${SMAPS:-0}" = 1 ] && sed 's/^/# smaps_rollup: /' "/proc/$fl_vtierd_pid/smaps_rollup"
 fl_stop_vtierd || true
 awk -v n="$n" -v s="$secs" -v t="$((t1 - t0))" -v hz="$hz" -v r0="$rss0" -v r1="$rss1" 'BEGIN {
 	printf "vtierd --dry-run, %d guests, %d s idle: CPU %.2f s (%.3f%% of a core), RSS %.1f -> %.1f MiB\n",
