@@ -25,7 +25,7 @@ typedef struct _FakeNode FakeNode;
 typedef void (*FakeBuilder)(VtierDamonFake *fake, FakeNode *dir);
 
 struct _FakeNode {
-	gchar *name;
+	const gchar *name;  /* interned (g_intern_string) */
 	FakeType type;
 	gchar *value;
 	GStrv choices;	    /* FAKE_CHOICE */
@@ -33,7 +33,8 @@ struct _FakeNode {
 	FakeBuilder builder; /* FAKE_NR: fills each new child directory */
 	FakeNode *parent;
 	GPtrArray *children; /* FAKE_DIR */
-	GHashTable *index;   /* FAKE_DIR: name -> child (not owned), for lookups in O(1) */
+	GHashTable *index;   /* FAKE_DIR of more than FAKE_INDEX_MIN children: name -> child (not
+			      * owned), for lookups in O(1); NULL: a scan of @children */
 	/* FAKE_DIR with keep_dump (a scheme's or a target's directory): the configuration lines
 	 * below it as the last dump made them (paths after dump_prefix), until a change below it
 	 * drops them; a commit of 500 guests' schemes dumps only the schemes that changed */
