@@ -18,7 +18,8 @@
  *
  * Run: make -C BUILDDIR check TESTS= && BUILDDIR/bench/bench-daemon [--quick] [--idle-seconds N]
  * To profile one size: BUILDDIR/bench/bench-daemon --guests 500 --rounds 40 (the reconcile only),
- * e.g. under `perf record -g`.
+ * e.g. under `perf record -g`; with BENCH_PERF_CTL=FIFO and `perf record --control fifo:FIFO -D -1`
+ * perf samples the measured reconciles alone.
  * Baseline in the same run: the planner alone for the same guests (what reconcile costs beyond
  * the pure plan).
  */
@@ -118,6 +119,19 @@ static gdouble percentile(GArray *samples, gdouble p)
 	return g_array_index(samples, gdouble, (guint)((samples->len - 1) * p));
 }
 
+/* With BENCH_PERF_CTL=FIFO (perf record --control fifo:FIFO -D -1), perf samples only the
+ * measured reconciles, not the setup's attaches. */
+static void perf_control(const gchar *command)
+{
+	const gchar *fifo = g_getenv("BENCH_PERF_CTL");
+	FILE *f;
+
+	if (fifo == NULL || (f = fopen(fifo, "w")) == NULL)
+		return;
+	fprintf(f, "%s\n", command);
+	fclose(f);
+}
+
 static void bench_reconcile(const gchar *policy_dir, guint n, guint rounds)
 {
 	g_autoptr(GArray) cpu = g_array_new(FALSE, FALSE, sizeof(gdouble));
@@ -135,6 +149,7 @@ static void bench_reconcile(const gchar *policy_dir, guint n, guint rounds)
 		gdouble t0, a0, k0;
 
 		attach(m, n + r);
+		perf_control("enable");
 		t0 = cpu_seconds();
 		a0 = m->apply_cpu_seconds;
 		k0 = m->kernel_cpu_seconds;
@@ -150,6 +165,7 @@ static void bench_reconcile(const gchar *policy_dir, guint n, guint rounds)
 			g_array_append_val(kernel, fake);
 			g_array_append_val(vtierd, rest);
 		}
+		perf_control("disable");
 		writes = m->writes - w0;
 	}
 	printf("%-6u %12.3f %12.3f %14.3f %12.3f %12.3f %10" G_GUINT64_FORMAT "\n", n,
