@@ -55,6 +55,7 @@ void vtier_daemon_guest_free(VtierDaemonGuest *g)
 	g_free(g->attach_qmp);
 	g_free(g->attach_policy);
 	g_free(g->attach_template);
+	g_clear_pointer(&g->state_attached, json_object_unref);
 	vtier_policy_free(g->policy);
 	g_free(g->policy_key);
 	g_free(g->policy_error);

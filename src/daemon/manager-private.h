@@ -88,6 +88,8 @@ typedef struct {
 	gchar *attach_qmp;	    /* attach --qmp SOCKET */
 	gchar *attach_policy;	    /* attach --policy (XML text) */
 	gchar *attach_template;	    /* attach --template NAME */
+	JsonObject *state_attached; /* its entry in the state file's "attached" (state.c), made
+				     * at the first save: the fields it holds do not change */
 	VtierPolicy *policy;	    /* resolved at the last reconcile, NULL when refused */
 	gchar *policy_key;	    /* what it was resolved from (re-resolved only on change) */
 	gchar *policy_error;	    /* why the domain's own policy was not used */

@@ -39,6 +39,29 @@ static gint compare_guest_names(gconstpointer a, gconstpointer b)
 	return g_strcmp0((*(VtierDaemonGuest *const *)a)->name, (*(VtierDaemonGuest *const *)b)->name);
 }
 
+/* A guest's entry in "attached", made at its first save and shared by the trees of the saves
+ * after it (never changed): an attached guest's name, pid and attach options do not change while
+ * it is attached (attaching again makes a new guest), and a save at 500 guests need not build
+ * and free 500 objects to write one more. */
+static JsonObject *attached_object(VtierDaemonGuest *g)
+{
+	JsonObject *o;
+
+	if (g->state_attached != NULL)
+		return json_object_ref(g->state_attached);
+	o = json_object_new();
+	json_object_set_string_member(o, "name", g->name);
+	json_object_set_int_member(o, "pid", g->record->pid);
+	if (g->attach_qmp != NULL)
+		json_object_set_string_member(o, "qmp", g->attach_qmp);
+	if (g->attach_policy != NULL)
+		json_object_set_string_member(o, "policy", g->attach_policy);
+	if (g->attach_template != NULL)
+		json_object_set_string_member(o, "template", g->attach_template);
+	g->state_attached = json_object_ref(o);
+	return o;
+}
+
 /* The attached guests in name order: the member's text is the same while they are. */
 static JsonNode *attached_to_json(VtierManager *m)
 {
@@ -49,26 +72,15 @@ static JsonNode *attached_to_json(VtierManager *m)
 	gpointer value;
 
 	g_hash_table_iter_init(&iter, m->guests);
-	while (g_hash_table_iter_next(&iter, NULL, &value))
-		g_ptr_array_add(guests, value);
-	g_ptr_array_sort(guests, compare_guest_names);
-	for (guint i = 0; i < guests->len; i++) {
-		VtierDaemonGuest *g = g_ptr_array_index(guests, i);
-		JsonObject *o;
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		VtierDaemonGuest *g = value;
 
-		if (g->origin != VTIER_ORIGIN_ATTACH || g->record == NULL)
-			continue;
-		o = json_object_new();
-		json_object_set_string_member(o, "name", g->name);
-		json_object_set_int_member(o, "pid", g->record->pid);
-		if (g->attach_qmp != NULL)
-			json_object_set_string_member(o, "qmp", g->attach_qmp);
-		if (g->attach_policy != NULL)
-			json_object_set_string_member(o, "policy", g->attach_policy);
-		if (g->attach_template != NULL)
-			json_object_set_string_member(o, "template", g->attach_template);
-		json_array_add_object_element(array, o);
+		if (g->origin == VTIER_ORIGIN_ATTACH && g->record != NULL)
+			g_ptr_array_add(guests, g);
 	}
+	g_ptr_array_sort(guests, compare_guest_names);
+	for (guint i = 0; i < guests->len; i++)
+		json_array_add_object_element(array, attached_object(guests->pdata[i]));
 	json_node_take_array(node, array);
 	return node;
 }

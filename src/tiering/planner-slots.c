@@ -42,19 +42,20 @@ void vtier_plan_slots_free(VtierPlanSlots *slots)
 
 JsonNode *vtier_plan_slots_to_json(const VtierPlanSlots *slots)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	JsonArray *array = json_array_sized_new(slots->owners->len);
+	JsonNode *node = json_node_new(JSON_NODE_ARRAY);
 
-	json_builder_begin_array(b);
+	/* built directly, not through a JsonBuilder: vtierd saves it with every changed plan */
 	for (guint i = 0; i < slots->owners->len; i++) {
 		const gchar *owner = g_ptr_array_index(slots->owners, i);
 
 		if (owner != NULL)
-			json_builder_add_string_value(b, owner);
+			json_array_add_string_element(array, owner);
 		else
-			json_builder_add_null_value(b);
+			json_array_add_null_element(array);
 	}
-	json_builder_end_array(b);
-	return json_builder_get_root(b);
+	json_node_take_array(node, array);
+	return node;
 }
 
 VtierPlanSlots *vtier_plan_slots_from_json(JsonNode *node, GError **error)
