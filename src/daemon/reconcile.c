@@ -32,26 +32,23 @@ static void reconcile_run_free(ReconcileRun *run)
 	g_free(run);
 }
 
-static gint compare_names(gconstpointer a, gconstpointer b)
+static gint compare_guest_names(gconstpointer a, gconstpointer b)
 {
-	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
+	return strcmp((*(VtierDaemonGuest *const *)a)->name, (*(VtierDaemonGuest *const *)b)->name);
 }
 
-/* The guests in name order (plans are deterministic). */
+/* The guests in name order (plans are deterministic): the guests sorted themselves, not their
+ * names looked up again one by one. */
 static GPtrArray *sorted_guests(VtierManager *m)
 {
-	GPtrArray *names = g_ptr_array_new();
-	GPtrArray *guests = g_ptr_array_new();
+	GPtrArray *guests = g_ptr_array_sized_new(g_hash_table_size(m->guests));
 	GHashTableIter iter;
-	gpointer key;
+	gpointer value;
 
 	g_hash_table_iter_init(&iter, m->guests);
-	while (g_hash_table_iter_next(&iter, &key, NULL))
-		g_ptr_array_add(names, key);
-	g_ptr_array_sort(names, compare_names);
-	for (guint i = 0; i < names->len; i++)
-		g_ptr_array_add(guests, g_hash_table_lookup(m->guests, g_ptr_array_index(names, i)));
-	g_ptr_array_unref(names);
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		g_ptr_array_add(guests, value);
+	g_ptr_array_sort(guests, compare_guest_names);
 	return guests;
 }
 
@@ -125,15 +122,19 @@ static gboolean model_has_schemes(const VtierPlan *plan)
 	return FALSE;
 }
 
-static void record_results(VtierManager *m, const VtierPlan *plan, GPtrArray *guests)
+static void record_results(VtierManager *m, const VtierPlan *plan)
 {
 	g_autoptr(GHashTable) in_plan = g_hash_table_new(g_str_hash, g_str_equal);
+	GHashTableIter iter;
+	gpointer value;
 
 	for (guint i = 0; i < plan->guests->len; i++)
 		g_hash_table_add(in_plan,
 				 ((VtierPlanGuestResult *)g_ptr_array_index(plan->guests, i))->name);
-	for (guint i = 0; i < guests->len; i++) {
-		VtierDaemonGuest *g = g_ptr_array_index(guests, i);
+	/* the guests the plan left out, in any order (nothing is logged for them) */
+	g_hash_table_iter_init(&iter, m->guests);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		VtierDaemonGuest *g = value;
 
 		if (g_hash_table_contains(in_plan, g->name))
 			continue;
@@ -242,9 +243,7 @@ static void reconcile_attempt(VtierManager *m, gint64 t0, guint attempt);
  * kernel has the guest's schemes). */
 static void record_plan(VtierManager *m, const VtierPlan *plan)
 {
-	g_autoptr(GPtrArray) all = sorted_guests(m);
-
-	record_results(m, plan, all);
+	record_results(m, plan);
 }
 
 /* On the main loop, the apply's result. On a per-guest kernel refusal that guest is set aside

@@ -608,8 +608,9 @@ GPtrArray *vtier_damon_render_parts(const VtierDamonModel *model,
 				    const VtierDamonFeatures *features, GPtrArray *previous,
 				    GError **error)
 {
-	g_autoptr(GPtrArray) parts =
-		g_ptr_array_new_with_free_func((GDestroyNotify)vtier_damon_part_unref);
+	/* as many parts as the last render's, normally: no growing an array of ~2000 */
+	g_autoptr(GPtrArray) parts = g_ptr_array_new_full(previous != NULL ? previous->len + 4 : 0,
+							 (GDestroyNotify)vtier_damon_part_unref);
 	g_autoptr(GPtrArray) fresh = g_ptr_array_new(); /* the parts rendered now, in order */
 	guint n_offsets = 0;
 	g_autofree gint *offsets = part_offsets(previous, &n_offsets);

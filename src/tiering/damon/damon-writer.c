@@ -341,7 +341,7 @@ static gboolean apply_list(Apply *a, GPtrArray *entries, gboolean track, GError 
 /* The parts of kdamond @k (shared, not copied). */
 static GPtrArray *parts_of(GPtrArray *parts, guint k)
 {
-	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)vtier_damon_part_unref);
+	GPtrArray *out = g_ptr_array_new_full(parts->len, (GDestroyNotify)vtier_damon_part_unref);
 
 	for (guint i = 0; i < parts->len; i++) {
 		VtierDamonPart *part = parts->pdata[i];
