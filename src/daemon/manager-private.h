@@ -141,6 +141,8 @@ struct VtierManager {
 	VtierPlanSlots *slots;
 	VtierPlan *plan;	     /* the last plan applied */
 	VtierDamonModel *applied;    /* the model last handed to the writer (budgets included) */
+	VtierDamonModel *spare_model; /* the one before it, unused: the next reconcile's copy is
+				       * made in its memory (reconcile.c) */
 	gboolean applied_ok;
 	gboolean adopted;
 	GHashTable *budgets;	     /* "scheme index" -> guint64 budget, from the controller */

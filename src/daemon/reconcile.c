@@ -207,7 +207,8 @@ static gboolean plan(VtierManager *m, ReconcileRun *run, GError **error)
 	g_debug("plan: %u guests in, %u planned", inputs->len, run->planned->len);
 	if (!model_has_schemes(run->plan) && m->applied == NULL)
 		return TRUE; /* nothing to tier and nothing running: no kdamond */
-	run->model = vtier_damon_model_copy(run->plan->model);
+	run->model = vtier_damon_model_copy_reusing(run->plan->model,
+						    g_steal_pointer(&m->spare_model));
 	overlay_budgets(m, run->plan, run->model);
 	return TRUE;
 }
@@ -272,7 +273,8 @@ static void apply_done(VtierManager *m, VtierDamonJob *job)
 	if (m->applied != NULL && m->applied_ok)
 		vtier_manager_observe_lag(m, g_get_monotonic_time() - run->t0);
 	m->applied_ok = TRUE;
-	vtier_damon_model_free(m->applied);
+	vtier_damon_model_free(m->spare_model); /* the next reconcile copies into the old one */
+	m->spare_model = g_steal_pointer(&m->applied);
 	m->applied = g_steal_pointer(&job->model);
 	vtier_plan_slots_free(m->slots);
 	m->slots = vtier_plan_slots_copy(run->plan->slots);

@@ -192,6 +192,58 @@ static void test_copy_equal(void)
 	g_assert_cmpuint(i, ==, 73);
 }
 
+/* A copy made in a spare model's memory is the copy, whatever the spare held: every field
+ * changed in the spare (and the other way round), and spares of other shapes. */
+static void test_copy_reusing(void)
+{
+	g_autoptr(VtierDamonModel) model = damon_test_model_everything();
+	g_autofree gchar *text = vtier_damon_model_to_data(model);
+	g_autoptr(VtierDamonModel) wide = vtier_damon_model_copy(model);
+	VtierDamonContext *c = ((VtierDamonKdamond *)wide->kdamonds->pdata[0])->context;
+	VtierDamonScheme *s = c->schemes->pdata[0];
+	VtierDamonModel *spares[4];
+	guint i;
+
+	for (i = 0;; i++) {
+		g_autoptr(VtierDamonModel) changed = vtier_damon_model_copy(model);
+		g_autoptr(VtierDamonModel) copy = NULL;
+		g_autoptr(VtierDamonModel) back = NULL;
+		g_autofree gchar *copied = NULL;
+		g_autofree gchar *changed_text = NULL;
+		g_autofree gchar *back_text = NULL;
+
+		g_test_message("change %u", i);
+		if (!mutate(changed, i))
+			break;
+		changed_text = vtier_damon_model_to_data(changed);
+		copy = vtier_damon_model_copy_reusing(model, vtier_damon_model_copy(changed));
+		copied = vtier_damon_model_to_data(copy);
+		g_assert_cmpstr(copied, ==, text);
+		g_assert_true(vtier_damon_model_equal(model, copy));
+		back = vtier_damon_model_copy_reusing(changed, vtier_damon_model_copy(model));
+		back_text = vtier_damon_model_to_data(back);
+		g_assert_cmpstr(back_text, ==, changed_text);
+	}
+	g_assert_cmpuint(i, ==, 73);
+	/* wider: an extra scheme, goal and filter, an extra kdamond; narrower: none of them */
+	vtier_damon_scheme_add_goal(s)->path = g_strdup("/extra");
+	vtier_damon_scheme_add_filter(s, VTIER_DAMON_FILTER_MEMCG)->memcg_path = g_strdup("/x");
+	vtier_damon_context_add_scheme(c)->quotas.bytes = 7;
+	vtier_damon_model_add_kdamond(wide);
+	spares[0] = g_steal_pointer(&wide);
+	spares[1] = vtier_damon_model_new();
+	spares[2] = vtier_damon_model_copy(model);
+	g_ptr_array_set_size(((VtierDamonKdamond *)spares[2]->kdamonds->pdata[0])->context->schemes,
+			     0);
+	spares[3] = NULL;
+	for (i = 0; i < G_N_ELEMENTS(spares); i++) {
+		g_autoptr(VtierDamonModel) copy = vtier_damon_model_copy_reusing(model, spares[i]);
+		g_autofree gchar *copied = vtier_damon_model_to_data(copy);
+
+		g_assert_cmpstr(copied, ==, text);
+	}
+}
+
 static void test_defaults_absent(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -250,6 +302,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/damon/model/enums", test_enums);
 	g_test_add_func("/damon/model/round-trip", test_round_trip);
 	g_test_add_func("/damon/model/copy-equal", test_copy_equal);
+	g_test_add_func("/damon/model/copy-reusing", test_copy_reusing);
 	g_test_add_func("/damon/model/defaults-absent", test_defaults_absent);
 	g_test_add_func("/damon/model/parse-errors", test_parse_errors);
 	return g_test_run();

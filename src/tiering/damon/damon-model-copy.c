@@ -59,7 +59,7 @@ static VtierDamonTarget *target_copy(const VtierDamonTarget *target)
 	return c;
 }
 
-static VtierDamonContext *context_copy(const VtierDamonContext *ctx)
+static VtierDamonContext *context_copy_but_schemes(const VtierDamonContext *ctx)
 {
 	VtierDamonContext *c = g_memdup2(ctx, sizeof(*ctx));
 
@@ -71,6 +71,14 @@ static VtierDamonContext *context_copy(const VtierDamonContext *ctx)
 					  (GDestroyNotify)vtier_damon_target_free);
 	for (guint i = 0; i < ctx->targets->len; i++)
 		g_ptr_array_add(c->targets, target_copy(ctx->targets->pdata[i]));
+	c->schemes = NULL;
+	return c;
+}
+
+static VtierDamonContext *context_copy(const VtierDamonContext *ctx)
+{
+	VtierDamonContext *c = context_copy_but_schemes(ctx);
+
 	c->schemes = g_ptr_array_new_full(ctx->schemes->len,
 					  (GDestroyNotify)vtier_damon_scheme_free);
 	for (guint i = 0; i < ctx->schemes->len; i++)
@@ -89,6 +97,112 @@ VtierDamonModel *vtier_damon_model_copy(const VtierDamonModel *model)
 		kc->context = context_copy(k->context);
 		g_ptr_array_add(c->kdamonds, kc);
 	}
+	return c;
+}
+
+/* ---- copy into a spare model ---- */
+
+/* Keeps *@dst when it already says @src, else replaces it with a copy. */
+static void string_copy_into(gchar **dst, const gchar *src)
+{
+	if (g_strcmp0(*dst, src) == 0)
+		return;
+	g_free(*dst);
+	*dst = g_strdup(src);
+}
+
+static void goal_copy_into(VtierDamonGoal *dst, const VtierDamonGoal *src)
+{
+	gchar *path = dst->path;
+
+	*dst = *src;
+	dst->path = path;
+	string_copy_into(&dst->path, src->path);
+}
+
+static void filter_copy_into(VtierDamonFilter *dst, const VtierDamonFilter *src)
+{
+	gchar *memcg_path = dst->memcg_path;
+
+	*dst = *src;
+	dst->memcg_path = memcg_path;
+	string_copy_into(&dst->memcg_path, src->memcg_path);
+}
+
+/* @dst (whose elements are @dst's, freed by its free function) made a copy of @src, element by
+ * element: @copy_into over the elements both have, @copy for the ones @dst lacks. */
+static void elements_copy_into(GPtrArray *dst, const GPtrArray *src,
+			       void (*copy_into)(gpointer, gconstpointer),
+			       gpointer (*copy)(gconstpointer))
+{
+	if (dst->len > src->len)
+		g_ptr_array_set_size(dst, (gint)src->len);
+	for (guint i = 0; i < dst->len; i++)
+		copy_into(dst->pdata[i], src->pdata[i]);
+	for (guint i = dst->len; i < src->len; i++)
+		g_ptr_array_add(dst, copy(src->pdata[i]));
+}
+
+/* @dst made a copy of @src, reusing @dst's arrays, goals, filters and strings. */
+static void scheme_copy_into(VtierDamonScheme *dst, const VtierDamonScheme *src)
+{
+	GPtrArray *goals = dst->quotas.goals;
+	GPtrArray *filters = dst->filters;
+	GArray *dests = dst->dests;
+
+	*dst = *src;
+	dst->quotas.goals = goals;
+	dst->filters = filters;
+	dst->dests = dests;
+	elements_copy_into(goals, src->quotas.goals, (void (*)(gpointer, gconstpointer))goal_copy_into,
+			   (gpointer (*)(gconstpointer))goal_copy);
+	elements_copy_into(filters, src->filters,
+			   (void (*)(gpointer, gconstpointer))filter_copy_into,
+			   (gpointer (*)(gconstpointer))filter_copy);
+	g_array_set_size(dests, 0);
+	g_array_append_vals(dests, src->dests->data, src->dests->len);
+}
+
+static void schemes_copy_into(GPtrArray *dst, const GPtrArray *src)
+{
+	elements_copy_into(dst, src, (void (*)(gpointer, gconstpointer))scheme_copy_into,
+			   (gpointer (*)(gconstpointer))vtier_damon_scheme_copy);
+}
+
+/* A copy of @ctx whose schemes are @spare's (taken from it), overwritten; @spare may be NULL. */
+static VtierDamonContext *context_copy_reusing(const VtierDamonContext *ctx,
+					       VtierDamonContext *spare)
+{
+	VtierDamonContext *c;
+
+	if (spare == NULL)
+		return context_copy(ctx);
+	c = context_copy_but_schemes(ctx);
+	c->schemes = g_steal_pointer(&spare->schemes);
+	spare->schemes = g_ptr_array_new_with_free_func((GDestroyNotify)vtier_damon_scheme_free);
+	schemes_copy_into(c->schemes, ctx->schemes);
+	return c;
+}
+
+VtierDamonModel *vtier_damon_model_copy_reusing(const VtierDamonModel *model,
+						VtierDamonModel *spare)
+{
+	VtierDamonModel *c;
+
+	if (spare == NULL)
+		return vtier_damon_model_copy(model);
+	c = vtier_damon_model_new();
+	for (guint i = 0; i < model->kdamonds->len; i++) {
+		const VtierDamonKdamond *k = model->kdamonds->pdata[i];
+		VtierDamonKdamond *kc = g_memdup2(k, sizeof(*k));
+		VtierDamonContext *old = NULL;
+
+		if (i < spare->kdamonds->len)
+			old = ((VtierDamonKdamond *)spare->kdamonds->pdata[i])->context;
+		kc->context = context_copy_reusing(k->context, old);
+		g_ptr_array_add(c->kdamonds, kc);
+	}
+	vtier_damon_model_free(spare);
 	return c;
 }
 
