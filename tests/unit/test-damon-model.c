@@ -201,6 +201,8 @@ static void test_copy_reusing(void)
 	g_autoptr(VtierDamonModel) wide = vtier_damon_model_copy(model);
 	VtierDamonContext *c = ((VtierDamonKdamond *)wide->kdamonds->pdata[0])->context;
 	VtierDamonScheme *s = c->schemes->pdata[0];
+	VtierDamonGoal *goal;
+	VtierDamonFilter *filter;
 	VtierDamonModel *spares[4];
 	guint i;
 
@@ -226,8 +228,12 @@ static void test_copy_reusing(void)
 	}
 	g_assert_cmpuint(i, ==, 73);
 	/* wider: an extra scheme, goal and filter, an extra kdamond; narrower: none of them */
-	vtier_damon_scheme_add_goal(s)->path = g_strdup("/extra");
-	vtier_damon_scheme_add_filter(s, VTIER_DAMON_FILTER_MEMCG)->memcg_path = g_strdup("/x");
+	goal = vtier_damon_scheme_add_goal(s);
+	g_free(goal->path);
+	goal->path = g_strdup("/extra");
+	filter = vtier_damon_scheme_add_filter(s, VTIER_DAMON_FILTER_MEMCG);
+	g_free(filter->memcg_path);
+	filter->memcg_path = g_strdup("/x");
 	vtier_damon_context_add_scheme(c)->quotas.bytes = 7;
 	vtier_damon_model_add_kdamond(wide);
 	spares[0] = g_steal_pointer(&wide);
