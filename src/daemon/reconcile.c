@@ -122,21 +122,36 @@ static gboolean model_has_schemes(const VtierPlan *plan)
 	return FALSE;
 }
 
+/* Whether the plan has a result for guest @name (its results are sorted by name). */
+static gboolean plan_has_guest(const VtierPlan *plan, const gchar *name)
+{
+	guint lo = 0, hi = plan->guests->len;
+
+	while (lo < hi) {
+		guint mid = lo + (hi - lo) / 2;
+		gint c = strcmp(((VtierPlanGuestResult *)plan->guests->pdata[mid])->name, name);
+
+		if (c == 0)
+			return TRUE;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return FALSE;
+}
+
 static void record_results(VtierManager *m, const VtierPlan *plan)
 {
-	g_autoptr(GHashTable) in_plan = g_hash_table_new(g_str_hash, g_str_equal);
 	GHashTableIter iter;
 	gpointer value;
 
-	for (guint i = 0; i < plan->guests->len; i++)
-		g_hash_table_add(in_plan,
-				 ((VtierPlanGuestResult *)g_ptr_array_index(plan->guests, i))->name);
 	/* the guests the plan left out, in any order (nothing is logged for them) */
 	g_hash_table_iter_init(&iter, m->guests);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		VtierDaemonGuest *g = value;
 
-		if (g_hash_table_contains(in_plan, g->name))
+		if (plan_has_guest(plan, g->name))
 			continue;
 		vtier_daemon_guest_set_result(g, NULL);
 		g->planned = FALSE;
