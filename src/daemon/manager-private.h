@@ -100,7 +100,9 @@ typedef struct {
 	gboolean stopping;	    /* the hook said stopped/release: leave it out until libvirt
 				     * reports it again */
 	/* measurement and counters (interval.c) */
-	VtierSnapshotGuest *snap;   /* the latest per-guest snapshot record */
+	VtierSnapshotGuest *snap;   /* the latest per-guest snapshot record, shared with the
+				     * snapshots (observe.c): replaced by each measure, never
+				     * changed once it is done */
 	guint64 last_applied[2];    /* last sz_applied seen per direction (up, down) */
 	guint64 last_tried[2];
 	guint64 last_qt[2];

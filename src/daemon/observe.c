@@ -185,7 +185,9 @@ void vtier_manager_snapshot_fill_host(VtierManager *m)
 
 		if (g->snap == NULL)
 			continue;
-		g_ptr_array_add(s->guests, vtier_snapshot_guest_copy(g->snap));
+		/* shared, not copied: a guest's record is made anew by each measure and not
+		 * changed once the measure is done (interval.c) */
+		g_ptr_array_add(s->guests, vtier_snapshot_guest_ref(g->snap));
 		if (g->planned)
 			s->fast_promised_bytes += g->snap->target_fast_bytes;
 	}

@@ -127,7 +127,7 @@ static void unmovable_free(gpointer data)
 
 VtierSnapshotGuest *vtier_snapshot_guest_new(const gchar *name)
 {
-	VtierSnapshotGuest *g = g_new0(VtierSnapshotGuest, 1);
+	VtierSnapshotGuest *g = g_atomic_rc_box_new0(VtierSnapshotGuest);
 
 	g->name = g_strdup(name);
 	g->state = VTIER_GUEST_STATE_PENDING;
@@ -142,10 +142,8 @@ VtierSnapshotGuest *vtier_snapshot_guest_new(const gchar *name)
 	return g;
 }
 
-void vtier_snapshot_guest_free(VtierSnapshotGuest *guest)
+static void guest_clear(VtierSnapshotGuest *guest)
 {
-	if (guest == NULL)
-		return;
 	g_free(guest->name);
 	g_free(guest->uuid);
 	g_free(guest->source);
@@ -158,7 +156,17 @@ void vtier_snapshot_guest_free(VtierSnapshotGuest *guest)
 	g_free(guest->last_error);
 	g_array_unref(guest->nodes);
 	g_ptr_array_unref(guest->unmovable);
-	g_free(guest);
+}
+
+VtierSnapshotGuest *vtier_snapshot_guest_ref(VtierSnapshotGuest *guest)
+{
+	return g_atomic_rc_box_acquire(guest);
+}
+
+void vtier_snapshot_guest_free(VtierSnapshotGuest *guest)
+{
+	if (guest != NULL)
+		g_atomic_rc_box_release_full(guest, (GDestroyNotify)guest_clear);
 }
 
 gboolean vtier_snapshot_guest_has_loop(const VtierSnapshotGuest *guest)

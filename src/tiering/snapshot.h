@@ -144,6 +144,10 @@ VtierSnapshotGuest *vtier_snapshot_guest_new(const gchar *name);
 /* Whether vtier's closed loop drives this guest (its grant and error mean something). */
 gboolean vtier_snapshot_guest_has_loop(const VtierSnapshotGuest *guest);
 VtierSnapshotGuest *vtier_snapshot_guest_copy(const VtierSnapshotGuest *guest);
+/* A guest record is reference-counted (atomically: published snapshots are read and dropped on
+ * other threads): _ref shares it between snapshots, which then must not change it; _free drops
+ * a reference. */
+VtierSnapshotGuest *vtier_snapshot_guest_ref(VtierSnapshotGuest *guest);
 void vtier_snapshot_guest_free(VtierSnapshotGuest *guest);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtierSnapshotGuest, vtier_snapshot_guest_free)
 void vtier_snapshot_guest_add_node(VtierSnapshotGuest *guest, guint node, VtierTier tier,
