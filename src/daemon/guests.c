@@ -112,25 +112,8 @@ gboolean vtier_daemon_guest_ready(const VtierDaemonGuest *g, gint64 now_us)
 	return g->fault == NULL || now_us >= g->fault->retry_at_us;
 }
 
-/* Whether @a holds what @r says (the plain fields byte for byte: padding that differs only
- * makes a new copy). */
-static gboolean result_same(const VtierPlanGuestResult *a, const VtierPlanGuestResult *r)
-{
-	VtierPlanGuestResult plain = *r;
-
-	if (g_strcmp0(a->name, r->name) != 0 || g_strcmp0(a->uuid, r->uuid) != 0 ||
-	    g_strcmp0(a->refusal, r->refusal) != 0)
-		return FALSE;
-	plain.name = a->name;
-	plain.uuid = a->uuid;
-	plain.refusal = a->refusal;
-	return memcmp(&plain, a, sizeof(plain)) == 0;
-}
-
 void vtier_daemon_guest_set_result(VtierDaemonGuest *g, const VtierPlanGuestResult *r)
 {
-	if (g->result != NULL && r != NULL && result_same(g->result, r))
-		return; /* every reconcile records every guest's result: most are as they were */
 	result_free(g->result);
 	g->result = NULL;
 	if (r == NULL)
