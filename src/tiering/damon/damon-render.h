@@ -43,6 +43,10 @@ typedef struct {
 } VtierDamonEntry;
 
 void vtier_damon_entry_free(VtierDamonEntry *entry);
+/* A copy of @e in one block (vtier_damon_entry_free() frees it): its relpath followed by
+ * @relpath_tail (may be NULL), @value (may be NULL) instead of its value. */
+VtierDamonEntry *vtier_damon_entry_new(const VtierDamonEntry *e, const gchar *relpath_tail,
+				       const gchar *value);
 
 /* The entries of @model for a kernel with @features (GPtrArray of VtierDamonEntry). Fails with
  * VTIER_ERROR_NOT_SUPPORTED naming the part of the model the kernel cannot express. */
