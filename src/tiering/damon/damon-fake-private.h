@@ -24,12 +24,10 @@ typedef enum {
 typedef struct _FakeNode FakeNode;
 typedef void (*FakeBuilder)(VtierDamonFake *fake, FakeNode *dir);
 
-struct _FakeNode {
+struct _FakeNode { /* pointers first, then the ints: 88 bytes, not 96 (~28 000 at 100 guests) */
 	const gchar *name;  /* interned (g_intern_string) */
-	FakeType type;
 	gchar *value;
 	GStrv choices;	    /* FAKE_CHOICE */
-	gint max;	    /* FAKE_NR */
 	FakeBuilder builder; /* FAKE_NR: fills each new child directory */
 	FakeNode *parent;
 	GPtrArray *children; /* FAKE_DIR */
@@ -38,9 +36,11 @@ struct _FakeNode {
 	/* FAKE_DIR with keep_dump (a scheme's or a target's directory): the configuration lines
 	 * below it as the last dump made them (paths after dump_prefix), until a change below it
 	 * drops them; a commit of 500 guests' schemes dumps only the schemes that changed */
-	gboolean keep_dump;
 	GBytes *dump;
 	gchar *dump_prefix;
+	FakeType type;
+	gint max;	    /* FAKE_NR */
+	gboolean keep_dump;
 };
 
 typedef struct {
