@@ -58,6 +58,7 @@ void vtier_daemon_guest_free(VtierDaemonGuest *g)
 	g_clear_pointer(&g->state_attached, json_object_unref);
 	vtier_policy_free(g->policy);
 	g_free(g->policy_key);
+	vtier_plan_guest_free(g->plan_input);
 	g_free(g->policy_error);
 	g_free(g->refusal);
 	fault_free(g->fault);
@@ -219,9 +220,10 @@ static gboolean check_attach_policy(VtierManager *m, const VtierDaemonGuest *g, 
 }
 
 /* The planner input through the one builder vtierctl plan uses too (src/tiering/plan-input.h);
- * the resolved policy is kept until something it depends on changes. */
-VtierPlanGuest *vtier_daemon_guest_plan_input(VtierManager *m, VtierDaemonGuest *g,
-					      gchar **ret_refusal)
+ * the resolved policy is kept until something it depends on changes, and the input built from it
+ * while the guest's record says the same (no copy of 500 guests' policies at each reconcile). */
+const VtierPlanGuest *vtier_daemon_guest_plan_input(VtierManager *m, VtierDaemonGuest *g,
+						    gchar **ret_refusal)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(VtierGuest) rec = NULL;
@@ -239,8 +241,13 @@ VtierPlanGuest *vtier_daemon_guest_plan_input(VtierManager *m, VtierDaemonGuest 
 			*ret_refusal = g_strdup(error->message);
 			return NULL;
 		}
-		return vtier_plan_guest_new_from_guest(g->record, g->policy);
+		if (g->plan_input == NULL || !vtier_plan_guest_is_from(g->plan_input, g->record)) {
+			vtier_plan_guest_free(g->plan_input);
+			g->plan_input = vtier_plan_guest_new_from_guest(g->record, g->policy);
+		}
+		return g->plan_input;
 	}
+	g_clear_pointer(&g->plan_input, vtier_plan_guest_free);
 	g_clear_pointer(&g->policy_error, g_free);
 	g_clear_pointer(&g->policy, vtier_policy_free);
 	g_free(g->policy_key);
@@ -253,6 +260,7 @@ VtierPlanGuest *vtier_daemon_guest_plan_input(VtierManager *m, VtierDaemonGuest 
 	}
 	g->policy_error = g_steal_pointer(&warning);
 	g->policy = vtier_policy_copy(pg->policy);
+	g->plan_input = pg;
 	return pg;
 }
 

@@ -92,6 +92,8 @@ typedef struct {
 				     * at the first save: the fields it holds do not change */
 	VtierPolicy *policy;	    /* resolved at the last reconcile, NULL when refused */
 	gchar *policy_key;	    /* what it was resolved from (re-resolved only on change) */
+	VtierPlanGuest *plan_input; /* the last planner input, reused while its record and policy
+				     * are the same (vtier_plan_guest_is_from), or NULL */
 	gchar *policy_error;	    /* why the domain's own policy was not used */
 	gchar *refusal;		    /* why vtierd plans nothing for it (numatune, strict policy) */
 	VtierFault *fault;	    /* NULL when healthy */
@@ -235,9 +237,10 @@ gboolean vtier_daemon_guest_ready(const VtierDaemonGuest *guest, gint64 now_us);
 /* Brings the table in step with the libvirt connection (adds, updates, removes). */
 void vtier_daemon_guests_sync_libvirt(VtierManager *m);
 /* The guest's planner input: the policy resolved (attach > domain > template > default). NULL
- * with @ret_refusal set when the guest cannot be planned (a fault, numatune, policy). */
-VtierPlanGuest *vtier_daemon_guest_plan_input(VtierManager *m, VtierDaemonGuest *guest,
-					      gchar **ret_refusal);
+ * with @ret_refusal set when the guest cannot be planned (a fault, numatune, policy). The guest
+ * owns it (kept while its record and policy say the same) until the next call or its free. */
+const VtierPlanGuest *vtier_daemon_guest_plan_input(VtierManager *m, VtierDaemonGuest *guest,
+						    gchar **ret_refusal);
 /* Unmovable bytes and reasons from the domain facts (hugepages, strict numatune). */
 void vtier_daemon_guest_unmovable(const VtierDaemonGuest *guest, VtierSnapshotGuest *snap,
 				  const VtierTopology *topology);

@@ -173,16 +173,17 @@ static void record_results(VtierManager *m, const VtierPlan *plan)
 	}
 }
 
-/* The planner's input from the ready guests; @planned gets their names. */
+/* The planner's input from the ready guests (each owned by its guest); @planned gets their
+ * names. */
 static GPtrArray *plan_inputs(VtierManager *m, GPtrArray *all, GPtrArray *planned)
 {
-	GPtrArray *inputs = g_ptr_array_new_with_free_func((GDestroyNotify)vtier_plan_guest_free);
+	GPtrArray *inputs = g_ptr_array_new();
 	gint64 now = g_get_monotonic_time();
 
 	for (guint i = 0; i < all->len; i++) {
 		VtierDaemonGuest *g = g_ptr_array_index(all, i);
 		g_autofree gchar *refusal = NULL;
-		VtierPlanGuest *in;
+		const VtierPlanGuest *in;
 
 		if (!vtier_daemon_guest_ready(g, now))
 			continue;
@@ -197,7 +198,7 @@ static GPtrArray *plan_inputs(VtierManager *m, GPtrArray *all, GPtrArray *planne
 		g->refusal = g_steal_pointer(&refusal);
 		if (in == NULL)
 			continue;
-		g_ptr_array_add(inputs, in);
+		g_ptr_array_add(inputs, (gpointer)in);
 		g_ptr_array_add(planned, g_strdup(g->name));
 	}
 	return inputs;

@@ -42,6 +42,23 @@ void vtier_plan_guest_add_bound_node(VtierPlanGuest *guest, guint node)
 	g_array_append_val(guest->bound_nodes, node);
 }
 
+gboolean vtier_plan_guest_is_from(const VtierPlanGuest *pg, const VtierGuest *guest)
+{
+	guint n = guest->bound_nodes != NULL ? guest->bound_nodes->len : 0;
+
+	if (g_strcmp0(pg->name, guest->name) != 0 || g_strcmp0(pg->uuid, guest->uuid) != 0 ||
+	    g_strcmp0(pg->memcg_path, guest->memcg_path) != 0 ||
+	    pg->memory_bytes != guest->memory_bytes || pg->pid != guest->pid ||
+	    pg->bound_nodes->len != n)
+		return FALSE;
+	for (guint i = 0; i < n; i++) {
+		if (g_array_index(pg->bound_nodes, guint, i) !=
+		    g_array_index(guest->bound_nodes, guint, i))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 void vtier_plan_guest_free(VtierPlanGuest *guest)
 {
 	if (guest == NULL)

@@ -59,6 +59,10 @@ VtierPlanGuest *vtier_plan_guest_new(const gchar *name, const gchar *uuid, guint
 VtierPlanGuest *vtier_plan_guest_new_from_guest(const VtierGuest *guest,
 						const VtierPolicy *policy);
 void vtier_plan_guest_add_bound_node(VtierPlanGuest *guest, guint node);
+/* Whether @pg holds what vtier_plan_guest_new_from_guest(@guest, ...) copies from @guest (name,
+ * uuid, memory size, memcg, pid, bound nodes, compared by value): a caller that keeps a plan guest
+ * from one plan to the next reuses it only then. Its policy is the caller's to compare. */
+gboolean vtier_plan_guest_is_from(const VtierPlanGuest *pg, const VtierGuest *guest);
 void vtier_plan_guest_free(VtierPlanGuest *guest);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtierPlanGuest, vtier_plan_guest_free)
 

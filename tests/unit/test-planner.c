@@ -804,6 +804,53 @@ static void test_plan_guest_from_record(void)
 	g_assert_cmpint(g->policy->mode, ==, VTIER_POLICY_MODE_PIN_SLOW);
 }
 
+/* A kept plan guest is reused only while the record says what it was built from: any field
+ * vtier_plan_guest_new_from_guest copies, changed, makes it stale. */
+static void test_plan_guest_is_from(void)
+{
+	g_autoptr(VtierPolicy) policy = vtier_policy_new_default(VTIER_POLICY_MODE_RATIO);
+	g_autoptr(VtierGuest) record = vtier_guest_new(VTIER_GUEST_SOURCE_LIBVIRT);
+	g_autoptr(VtierPlanGuest) g = NULL;
+	guint one = 1, two = 2;
+
+	record->name = g_strdup("vm7");
+	record->uuid = g_strdup("0c8e4a8e-8f51-4b43-9d53-6b5f2b0c9a07");
+	record->memory_bytes = 2 * GIB;
+	record->pid = 777;
+	record->memcg_path = g_strdup("/machine/qemu-7-vm7.libvirt-qemu");
+	g_array_append_val(record->bound_nodes, one);
+	g = vtier_plan_guest_new_from_guest(record, policy);
+	g_assert_true(vtier_plan_guest_is_from(g, record));
+	record->pid = 778;
+	g_assert_false(vtier_plan_guest_is_from(g, record));
+	record->pid = 777;
+	record->memory_bytes += 4096;
+	g_assert_false(vtier_plan_guest_is_from(g, record));
+	record->memory_bytes -= 4096;
+	g_clear_pointer(&record->memcg_path, g_free);
+	g_assert_false(vtier_plan_guest_is_from(g, record));
+	record->memcg_path = g_strdup("/machine/qemu-7-vm7.libvirt-qemu");
+	g_assert_true(vtier_plan_guest_is_from(g, record));
+	g_free(record->uuid);
+	record->uuid = g_strdup("0c8e4a8e-8f51-4b43-9d53-6b5f2b0c9a08");
+	g_assert_false(vtier_plan_guest_is_from(g, record));
+	g_clear_pointer(&record->uuid, g_free);
+	g_assert_false(vtier_plan_guest_is_from(g, record));
+	record->uuid = g_strdup("0c8e4a8e-8f51-4b43-9d53-6b5f2b0c9a07");
+	g_free(record->name);
+	record->name = g_strdup("vm8");
+	g_assert_false(vtier_plan_guest_is_from(g, record));
+	g_free(record->name);
+	record->name = g_strdup("vm7");
+	g_array_append_val(record->bound_nodes, two);
+	g_assert_false(vtier_plan_guest_is_from(g, record));
+	g_array_set_size(record->bound_nodes, 1);
+	g_array_index(record->bound_nodes, guint, 0) = two;
+	g_assert_false(vtier_plan_guest_is_from(g, record));
+	g_array_index(record->bound_nodes, guint, 0) = one;
+	g_assert_true(vtier_plan_guest_is_from(g, record));
+}
+
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
@@ -823,5 +870,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/planner/priority", test_plan_priority);
 	g_test_add_func("/planner/perf-event", test_plan_perf_event);
 	g_test_add_func("/planner/guest-from-record", test_plan_guest_from_record);
+	g_test_add_func("/planner/guest-is-from", test_plan_guest_is_from);
 	return g_test_run();
 }
