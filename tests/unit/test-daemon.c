@@ -999,6 +999,84 @@ static gchar *scrape(VtierManager *m)
 
 /* /metrics renders each snapshot once, in its own thread, when it is published: a scrape only
  * copies that text. */
+/* The applied plan equals a plan of the same guests from inputs built afresh (and the slots it
+ * left): the inputs each guest keeps between reconciles (vtier_daemon_guest_plan_input) are never
+ * stale. */
+static void assert_plan_as_fresh(VtierManager *m)
+{
+	g_autoptr(GPtrArray) fresh =
+		g_ptr_array_new_with_free_func((GDestroyNotify)vtier_plan_guest_free);
+	g_autoptr(VtierPlan) plan = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *kept = NULL;
+	g_autofree gchar *again = NULL;
+	VtierPlanInput input = { 0 };
+	GHashTableIter iter;
+	VtierDaemonGuest *g;
+
+	g_hash_table_iter_init(&iter, m->guests);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&g)) {
+		if (g->record == NULL || g->policy == NULL || g->stopping || g->refusal != NULL)
+			continue;
+		g_assert_nonnull(g->plan_input);
+		g_ptr_array_add(fresh, vtier_plan_guest_new_from_guest(g->record, g->policy));
+	}
+	input.topology = m->topology;
+	input.features = m->features;
+	input.sampler = m->sampler;
+	input.options = &m->typed.plan;
+	input.guests = fresh;
+	input.previous = m->slots;
+	plan = vtier_planner_plan(&input, &error);
+	g_assert_no_error(error);
+	kept = vtier_plan_to_data(m->plan);
+	again = vtier_plan_to_data(plan);
+	g_assert_cmpstr(again, ==, kept);
+}
+
+static void test_plan_inputs_kept(Fixture *f, gconstpointer data)
+{
+	static const gchar policy[] = "<policy xmlns='https://vtier.dev/xmlns/policy/1.0' "
+				      "mode='allowance'><fast size='128M'/></policy>";
+	g_autoptr(GError) error = NULL;
+	VtierDaemonGuest *g;
+	guint zero = 0;
+
+	(void)data;
+	for (guint i = 0; i < 4; i++)
+		g_assert_true(attach(f->m, i, i == 2 ? policy : NULL, &error));
+	settle(f->m);
+	assert_plan_as_fresh(f->m);
+	g_assert_true(attach(f->m, 4, NULL, &error)); /* one more guest */
+	settle(f->m);
+	assert_plan_as_fresh(f->m);
+	/* a record changed in place: the kept input is stale, the plan follows the record */
+	g = g_hash_table_lookup(f->m->guests, "w01");
+	g_assert_nonnull(g);
+	g_array_append_val(g->record->bound_nodes, zero);
+	g_assert_true(vtier_manager_reconcile_now(f->m, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(g->plan_input->bound_nodes->len, ==, 1);
+	assert_plan_as_fresh(f->m);
+	/* an option the policies depend on: every guest without a policy of its own changes mode */
+	f->m->typed.plan.default_mode = VTIER_POLICY_MODE_MONITOR;
+	g_assert_true(vtier_manager_reconcile_now(f->m, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(g->plan_input->policy->mode, ==, VTIER_POLICY_MODE_MONITOR);
+	assert_plan_as_fresh(f->m);
+	{
+		g_autoptr(VtierControlRequest) d = vtier_control_request_new(VTIER_CONTROL_CMD_DETACH);
+		g_autoptr(JsonNode) r = NULL;
+
+		d->name = g_strdup("w03");
+		r = request(f->m, d, &error);
+		g_assert_no_error(error);
+		g_assert_nonnull(r);
+	}
+	settle(f->m);
+	assert_plan_as_fresh(f->m);
+}
+
 static void test_metrics_rendered_at_publish(Fixture *f, gconstpointer data)
 {
 	g_autofree gchar *first = NULL, *second = NULL, *third = NULL;
@@ -1077,6 +1155,8 @@ int main(int argc, char **argv)
 		   libvirt_teardown);
 	g_test_add("/daemon/libvirt/metadata", Fixture, NULL, libvirt_setup, test_libvirt_metadata,
 		   libvirt_teardown);
+	g_test_add("/daemon/plan-inputs-kept", Fixture, NULL, fixture_setup, test_plan_inputs_kept,
+		   fixture_teardown);
 	g_test_add("/daemon/hot-split-pair", Fixture, NULL, fixture_setup, test_hot_split_pair,
 		   fixture_teardown);
 	g_test_add("/daemon/hot-measure", Fixture, NULL, fixture_setup, test_hot_measure,
