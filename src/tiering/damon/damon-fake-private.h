@@ -25,7 +25,7 @@ typedef struct _FakeNode FakeNode;
 typedef void (*FakeBuilder)(VtierDamonFake *fake, FakeNode *dir);
 
 struct _FakeNode { /* pointers first, then the ints: 88 bytes, not 96 (~28 000 at 100 guests) */
-	const gchar *name;  /* interned (g_intern_string) */
+	const gchar *name;  /* interned (damon-fake.c, name_intern()) */
 	gchar *value;
 	GStrv choices;	    /* FAKE_CHOICE */
 	FakeBuilder builder; /* FAKE_NR: fills each new child directory */
