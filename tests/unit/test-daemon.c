@@ -587,6 +587,49 @@ static void test_memcg_fault(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(n_planned(f->m), ==, 3);
 }
 
+/* A cgroup that stops being a memcg while its directory stays (its parent's subtree_control no
+ * longer enables memory: the faults suite's case C on 7.3), before any interval measured it: the
+ * next commit (here the reconcile of another attach) fails with the kernel's ENOMEM, which names
+ * no filter. The writer's report finds the path that is no memcg (cgroup.controllers without
+ * `memory`), so the reconcile sets that guest aside and plans the rest at once. */
+static void test_memcg_gone_at_commit(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	const VtierSnapshotGuest *g;
+	VtierDaemonGuest *w;
+
+	(void)data;
+	for (guint i = 0; i < 3; i++)
+		g_assert_true(attach(f->m, i, NULL, &error));
+	settle(f->m);
+	g_assert_cmpuint(n_planned(f->m), ==, 3);
+	/* the kernel's check, which a dry run turns off */
+	vtier_damon_fake_set_check_memcg(f->m->fake, TRUE);
+	vtier_test_write_file(f->sysroot->root, "sys/fs/cgroup/vtier.slice/w1.scope/cgroup.controllers",
+			      "cpu io\n");
+	g_assert_true(attach(f->m, 3, NULL, &error));
+	settle(f->m);
+	w = g_hash_table_lookup(f->m->guests, "w01");
+	g_assert_nonnull(w->fault);
+	g_assert_cmpstr(w->fault->kind, ==, "damon");
+	g_assert_nonnull(strstr(w->fault->message, "/vtier.slice/w1.scope"));
+	g_assert_false(w->planned);
+	g_assert_cmpuint(n_planned(f->m), ==, 3);
+	g_assert_true(f->m->applied_ok);
+	g_assert_true(((VtierDaemonGuest *)g_hash_table_lookup(f->m->guests, "w03"))->planned);
+	run_interval(f->m);
+	g = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	g_assert_cmpint(g->state, ==, VTIER_GUEST_STATE_FAULT);
+	/* the memory controller back for it: w01 is planned again at its retry */
+	vtier_test_write_file(f->sysroot->root, "sys/fs/cgroup/vtier.slice/w1.scope/cgroup.controllers",
+			      "cpu io memory\n");
+	w->fault->retry_at_us = 0;
+	run_interval(f->m);
+	settle(f->m);
+	g_assert_null(w->fault);
+	g_assert_cmpuint(n_planned(f->m), ==, 4);
+}
+
 /* A settled host is measured less often: every guest quiet (50% fast, the default policy's target)
  * doubles the interval up to [daemon] settled_interval_ms (4 s: 2 s, then 4 s, in base ticks
  * skipped); a guest leaving its band, or a reconcile, brings the base interval back. */
@@ -1135,6 +1178,8 @@ int main(int argc, char **argv)
 	g_test_add("/daemon/slow-commit", Fixture, NULL, fixture_setup, test_slow_commit,
 		   fixture_teardown);
 	g_test_add("/daemon/memcg-fault", Fixture, NULL, fixture_setup, test_memcg_fault,
+		   fixture_teardown);
+	g_test_add("/daemon/memcg-gone-at-commit", Fixture, NULL, fixture_setup, test_memcg_gone_at_commit,
 		   fixture_teardown);
 	g_test_add("/daemon/restart", Fixture, NULL, fixture_setup, test_restart, fixture_teardown);
 	g_test_add("/daemon/settled-interval", Fixture, NULL, fixture_setup, test_settled_interval,

@@ -8,6 +8,7 @@
 
 #include "common/paths.h"
 #include "tiering/damon/damon-fake-private.h"
+#include "tiering/damon/damon-writer.h"
 
 /* `kdamonds/K/state` of the fake: what mm/damon/sysfs.c's state_store() does. */
 
@@ -126,14 +127,11 @@ static int validate_targets(VtierDamonFake *fake, FakeNode *ctx)
 /* A validation looks each memcg up once (500 guests' schemes name each memcg several times). */
 static gboolean memcg_exists(VtierDamonFake *fake, const gchar *path)
 {
-	g_autofree gchar *dir = NULL;
-
 	if (!fake->check_memcg)
 		return TRUE;
 	if (fake->memcgs_seen != NULL && g_hash_table_contains(fake->memcgs_seen, path))
 		return TRUE;
-	dir = vtier_path_build(VTIER_PATH_CGROUP, path, NULL);
-	if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
+	if (!vtier_damon_memcg_exists(path))
 		return FALSE;
 	if (fake->memcgs_seen != NULL)
 		g_hash_table_add(fake->memcgs_seen, g_strdup(path));

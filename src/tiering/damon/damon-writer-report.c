@@ -17,7 +17,22 @@
 
 /* ---- error causes ---- */
 
-/* The cgroup paths of @model that the kernel must resolve and that do not exist here. */
+gboolean vtier_damon_memcg_exists(const gchar *path)
+{
+	g_autofree gchar *dir = vtier_path_build(VTIER_PATH_CGROUP, path, NULL);
+	g_autofree gchar *controllers = g_build_filename(dir, "cgroup.controllers", NULL);
+	g_autofree gchar *text = NULL;
+	g_auto(GStrv) words = NULL;
+
+	if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
+		return FALSE;
+	if (!g_file_get_contents(controllers, &text, NULL, NULL))
+		return TRUE; /* cgroup v1's memory hierarchy, or a tree without the file */
+	words = g_strsplit_set(text, " \t\n", -1);
+	return g_strv_contains((const gchar *const *)words, "memory");
+}
+
+/* The cgroup paths of @model that the kernel must resolve and that are no memcg here. */
 gchar *vtier_damon_writer_missing_memcgs(const VtierDamonModel *model)
 {
 	g_autoptr(GString) out = g_string_new(NULL);
@@ -42,10 +57,7 @@ gchar *vtier_damon_writer_missing_memcgs(const VtierDamonModel *model)
 					g_ptr_array_add(paths, g->path);
 			}
 			for (guint i = 0; i < paths->len; i++) {
-				g_autofree gchar *dir =
-					vtier_path_build(VTIER_PATH_CGROUP, paths->pdata[i], NULL);
-
-				if (!g_file_test(dir, G_FILE_TEST_IS_DIR) &&
+				if (!vtier_damon_memcg_exists(paths->pdata[i]) &&
 				    strstr(out->str, paths->pdata[i]) == NULL)
 					g_string_append_printf(out, "%s%s (kdamond %u scheme %u)",
 							       out->len ? ", " : "",

@@ -41,6 +41,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtierDamonWriter, vtier_damon_writer_free)
 
 /* EBUSY handling: up to @tries attempts per write, sleeping @first_delay_us, doubled each time. */
 void vtier_damon_writer_set_busy_retry(VtierDamonWriter *writer, guint tries, guint first_delay_us);
+/* Whether the kernel can resolve cgroup @path (relative to the cgroup root) to a memory cgroup,
+ * as DAMON's memcg filters and goals must (damon_sysfs_memcg_path_to_id(): ENOMEM when not): its
+ * directory exists and, where it has a cgroup.controllers file (cgroup v2), that lists `memory`.
+ * A cgroup whose parent stopped enabling the memory controller for its children keeps its
+ * directory but is no memcg any more. One check for the writer's and the fake kernel's. */
+gboolean vtier_damon_memcg_exists(const gchar *path);
 /* Whether apply first checks that every memcg path of the model exists under the cgroup root
  * (default TRUE): the kernel refuses such a configuration with ENOMEM, and 6.12 even stops a
  * running kdamond whose commit fails. Tests turn it off to see the kernel's own answer. */
