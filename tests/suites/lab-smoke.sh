@@ -73,10 +73,13 @@ leftovers "$k retry"
 start=$SECONDS
 TMPDIR=$work "$srcdir/tests/kernel/lab" --quiet --timeout 12 "$k" -- sleep 300 2>/dev/null
 rc=$?
-if [ "$rc" = 124 ] && [ $((SECONDS - start)) -le 16 ]; then
+# --timeout bounds boot + COMMAND from QEMU's start; the lab's set-up before it (virtiofsd, the
+# initramfs) and its teardown come on top: 17 s in one CI run (5 Dec 2026) where 16 were allowed.
+# What is checked is that `sleep 300` does not run its 300 s.
+if [ "$rc" = 124 ] && [ $((SECONDS - start)) -le 24 ]; then
 	result ok "$k time-bound"
 else
-	result fail "$k time-bound" "exit $rc after $((SECONDS - start))s, expected 124 within 12s"
+	result fail "$k time-bound" "exit $rc after $((SECONDS - start))s, expected 124 within 12s (+12s of set-up and teardown)"
 fi
 leftovers "$k timeout"
 
