@@ -541,19 +541,26 @@ static void test_slow_commit(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(f->m->commits, >=, 2);
 }
 
-static void test_memcg_fault(Fixture *f, gconstpointer data)
+/* Attaches the fixture's workloads 0..@n-1 and waits until all of them are planned. */
+static void attach_planned(VtierManager *m, guint n)
 {
 	g_autoptr(GError) error = NULL;
+
+	for (guint i = 0; i < n; i++)
+		g_assert_true(attach(m, i, NULL, &error));
+	settle(m);
+	g_assert_cmpuint(n_planned(m), ==, n);
+}
+
+static void test_memcg_fault(Fixture *f, gconstpointer data)
+{
 	g_autofree gchar *dir = NULL;
 	const VtierSnapshotGuest *g;
 	VtierDaemonGuest *w;
 	guint64 reconciles;
 
 	(void)data;
-	for (guint i = 0; i < 3; i++)
-		g_assert_true(attach(f->m, i, NULL, &error));
-	settle(f->m);
-	g_assert_cmpuint(n_planned(f->m), ==, 3);
+	attach_planned(f->m, 3);
 	dir = g_build_filename(f->sysroot->root, "sys/fs/cgroup/vtier.slice/w1.scope", NULL);
 	vtier_test_rm_rf(dir);
 	run_interval(f->m);
@@ -599,10 +606,7 @@ static void test_memcg_gone_at_commit(Fixture *f, gconstpointer data)
 	VtierDaemonGuest *w;
 
 	(void)data;
-	for (guint i = 0; i < 3; i++)
-		g_assert_true(attach(f->m, i, NULL, &error));
-	settle(f->m);
-	g_assert_cmpuint(n_planned(f->m), ==, 3);
+	attach_planned(f->m, 3);
 	/* the kernel's check, which a dry run turns off */
 	vtier_damon_fake_set_check_memcg(f->m->fake, TRUE);
 	vtier_test_write_file(f->sysroot->root, "sys/fs/cgroup/vtier.slice/w1.scope/cgroup.controllers",
