@@ -318,11 +318,18 @@ void plan_scheme_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 static void hot_stat_on(const PlanContext *ctx, VtierDamonScheme *scheme, guint node,
 			guint hot_threshold_bp)
 {
+	VtierDamonFilter *f;
+
 	match_all(scheme);
 	scheme->action = VTIER_DAMON_ACTION_STAT;
 	scheme->apply_interval_us = plan_apply_interval(ctx);
 	scheme->nr_accesses.min = plan_hot_min_accesses(hot_threshold_bp);
 	add_keep_node(ctx, scheme, node);
+	/* only the pages touched since the last check: a hot region also holds the cold pages
+	 * that lie between its hot ones in physical memory */
+	f = add_filter(ctx, scheme, VTIER_DAMON_FILTER_YOUNG);
+	f->matching = FALSE;
+	f->allow = FALSE;
 }
 
 void plan_scheme_hot_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg,
@@ -341,6 +348,8 @@ guint plan_group_schemes(const PlanContext *ctx)
 	 * the bytes passed are no measure (the time since the last read is not one either: in the
 	 * lab, 7.3 applied its schemes 4.5 times a second, not the nominal 10) */
 	if (ctx->modern_filters && f->scheme_stats != NULL &&
+	    vtier_damon_features_has_filter_type(f, VTIER_DAMON_LAYER_OPS,
+						 VTIER_DAMON_FILTER_YOUNG) &&
 	    g_strv_contains((const gchar *const *)f->scheme_stats, "sz_ops_filter_passed") &&
 	    g_strv_contains((const gchar *const *)f->scheme_stats, "nr_snapshots"))
 		return VTIER_PLAN_GROUP_SCHEMES_HOT;

@@ -183,9 +183,11 @@ static void test_plan_ratio_modern(void)
 		g_assert_cmpuint(hot->quotas.bytes, ==, 0); /* no quota */
 		g_assert_cmpuint(hot->nr_accesses.min, ==, 1);
 		g_assert_cmpuint(hot->nr_accesses.max, ==, G_MAXUINT32);
-		g_assert_cmpuint(hot->filters->len, ==, 2);
+		g_assert_cmpuint(hot->filters->len, ==, 3);
 		assert_filter(hot, 0, VTIER_DAMON_LAYER_CORE, VTIER_DAMON_FILTER_ADDR, FALSE, FALSE);
-		assert_filter(hot, 1, VTIER_DAMON_LAYER_OPS, VTIER_DAMON_FILTER_MEMCG, TRUE, TRUE);
+		/* only the pages touched since the last check */
+		assert_filter(hot, 1, VTIER_DAMON_LAYER_OPS, VTIER_DAMON_FILTER_YOUNG, FALSE, FALSE);
+		assert_filter(hot, 2, VTIER_DAMON_LAYER_OPS, VTIER_DAMON_FILTER_MEMCG, TRUE, TRUE);
 		/* ... kept to one node (reject the other node's range) */
 		addr = g_ptr_array_index(hot->filters, 0);
 		g_assert_cmpuint(addr->addr_start, ==, s == 2 ? 0 : 4 * GIB);
@@ -484,10 +486,12 @@ static void test_plan_hot_split_vtier(void)
 		stat = scheme_of(plan, 0, VTIER_PLAN_HOT_FAST_OFFSET + i);
 		g_assert_cmpint(stat->action, ==, VTIER_DAMON_ACTION_STAT);
 		g_assert_cmpuint(stat->nr_accesses.min, ==, pull->nr_accesses.min);
-		/* the node's addr filter, then one memcg allow per guest */
-		g_assert_cmpuint(stat->filters->len, ==, 3);
-		assert_filter(stat, 1, VTIER_DAMON_LAYER_OPS, VTIER_DAMON_FILTER_MEMCG, TRUE, TRUE);
+		/* the node's addr filter, pages not young rejected, then one memcg allow per
+		 * guest */
+		g_assert_cmpuint(stat->filters->len, ==, 4);
+		assert_filter(stat, 1, VTIER_DAMON_LAYER_OPS, VTIER_DAMON_FILTER_YOUNG, FALSE, FALSE);
 		assert_filter(stat, 2, VTIER_DAMON_LAYER_OPS, VTIER_DAMON_FILTER_MEMCG, TRUE, TRUE);
+		assert_filter(stat, 3, VTIER_DAMON_LAYER_OPS, VTIER_DAMON_FILTER_MEMCG, TRUE, TRUE);
 	}
 	for (guint i = 0; i < 2; i++) {
 		const VtierPlanGuestResult *r = g_ptr_array_index(plan->guests, i);

@@ -78,15 +78,16 @@ echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/core_filt
 echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/core_filters/0/matching
 echo 414464344064 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/core_filters/0/addr_start
 echo 551903297536 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/core_filters/0/addr_end
-echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/nr_filters
-echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/0/type
-echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/0/matching
-echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/0/allow
-printf '%s\n' '/machine.slice/machine-qemu\x2d1\x2dvm1.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/0/memcg_path
+echo 3 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/nr_filters
+echo young > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/0/type
 echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/1/type
 echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/1/matching
 echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/1/allow
-printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/1/memcg_path
+printf '%s\n' '/machine.slice/machine-qemu\x2d1\x2dvm1.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/1/memcg_path
+echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/2/type
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/2/matching
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/2/allow
+printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/2/memcg_path
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/sz/max
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/nr_accesses/min
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/nr_accesses/max
@@ -95,15 +96,16 @@ echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/core_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/core_filters/0/type
 echo 414464344064 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/core_filters/0/addr_start
 echo 551903297536 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/core_filters/0/addr_end
-echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/nr_filters
-echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/0/type
-echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/0/matching
-echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/0/allow
-printf '%s\n' '/machine.slice/machine-qemu\x2d1\x2dvm1.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/0/memcg_path
+echo 3 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/nr_filters
+echo young > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/0/type
 echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/1/type
 echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/1/matching
 echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/1/allow
-printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/1/memcg_path
+printf '%s\n' '/machine.slice/machine-qemu\x2d1\x2dvm1.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/1/memcg_path
+echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/2/type
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/2/matching
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/2/allow
+printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/2/memcg_path
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/reset_interval_ms
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/quotas/bytes
