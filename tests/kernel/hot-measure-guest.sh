@@ -75,7 +75,7 @@ else
 	notok "the guest's hot bytes measure 128 MiB +-35%" "$hot_mib MiB"
 fi
 if grep '"hot_bytes"' "$out/status.json" >/dev/null; then
-	ok "status shows hot bytes: $(grep -o '"hot_bytes":[0-9]*' "$out/status.json" | tr '\n' ' ')"
+	ok "status shows hot bytes: $(grep -o '"hot_bytes" *: *[0-9]*' "$out/status.json" | tr '\n' ' ')"
 else
 	notok "status shows hot bytes"
 fi
