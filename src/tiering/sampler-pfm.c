@@ -91,22 +91,38 @@ const gchar *vtier_sampler_pfm_default_event(const gchar *model)
 	return m != NULL ? m->event : VTIER_SAMPLER_PEBS_EVENT;
 }
 
-/* (Re)initializes libpfm4: it reads LIBPFM_ENCODE_INACTIVE and LIBPFM_FORCE_PMU only here. */
-static gboolean pfm_begin(gboolean encode_inactive, GError **error)
+/* What a pfm_begin() caller needs of libpfm4's inactive PMUs. */
+typedef enum {
+	PFM_INACTIVE_ANY, /* nothing it does depends on them (listing the PMUs libpfm4 knows) */
+	PFM_INACTIVE_NO,  /* an event without a PMU: only the PMUs of this machine */
+	PFM_INACTIVE_YES, /* a PMU-qualified event: that PMU, present here or not (a fixture's) */
+} PfmInactive;
+
+#define PFM_INACTIVE_VAR "LIBPFM_ENCODE_INACTIVE"
+
+/* (Re)initializes libpfm4. It reads LIBPFM_ENCODE_INACTIVE in pfm_initialize() only, and from
+ * the environment, which cannot be changed safely while other threads may call getenv() (vtierd
+ * detects the sampler again on SIGHUP with its worker threads running). So the variable is
+ * written only when a call needs another value than the environment holds: a process encodes
+ * the same way each time (its host or fixture and event do not change), so only its first
+ * detection, at start before any thread, writes it. A value the user exported is kept unless
+ * a PMU-qualified event needs "1". */
+static gboolean pfm_begin(PfmInactive inactive, GError **error)
 {
-	g_autofree gchar *saved = g_strdup(g_getenv("LIBPFM_ENCODE_INACTIVE"));
+	static gboolean set_here;
 	int ret;
 
 	if (!pfm_load(error))
 		return FALSE;
 	sym_pfm_terminate();
-	if (encode_inactive)
-		g_setenv("LIBPFM_ENCODE_INACTIVE", "1", TRUE);
+	if (inactive == PFM_INACTIVE_YES && g_strcmp0(g_getenv(PFM_INACTIVE_VAR), "1") != 0) {
+		g_setenv(PFM_INACTIVE_VAR, "1", TRUE);
+		set_here = TRUE;
+	} else if (inactive == PFM_INACTIVE_NO && set_here) {
+		g_unsetenv(PFM_INACTIVE_VAR);
+		set_here = FALSE;
+	}
 	ret = sym_pfm_initialize();
-	if (saved != NULL)
-		g_setenv("LIBPFM_ENCODE_INACTIVE", saved, TRUE);
-	else
-		g_unsetenv("LIBPFM_ENCODE_INACTIVE");
 	if (ret != PFM_SUCCESS) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_NOT_SUPPORTED,
 			    "libpfm4 cannot initialize: %s", sym_pfm_strerror(ret));
@@ -115,6 +131,8 @@ static gboolean pfm_begin(gboolean encode_inactive, GError **error)
 	return TRUE;
 }
 
+/* Whether libpfm4 knows the PMU @name (present on this machine or not: pfm_get_pmu_info()
+ * lists every PMU it was built with, whatever LIBPFM_ENCODE_INACTIVE says). */
 static gboolean pfm_has_pmu(const gchar *name)
 {
 	pfm_pmu_info_t info;
@@ -136,7 +154,7 @@ const gchar *vtier_sampler_pfm_pmu_for_model(const gchar *model)
 	const PfmModel *m = find_model(model);
 	gboolean known;
 
-	if (m == NULL || !pfm_begin(FALSE, NULL))
+	if (m == NULL || !pfm_begin(PFM_INACTIVE_ANY, NULL))
 		return NULL;
 	known = pfm_has_pmu(m->pfm);
 	sym_pfm_terminate();
@@ -165,7 +183,7 @@ gboolean vtier_sampler_pfm_encode(const gchar *pmu, const gchar *event, VtierPer
 	char *fstr = NULL;
 	int rc;
 
-	if (!pfm_begin(pmu != NULL, error))
+	if (!pfm_begin(pmu != NULL ? PFM_INACTIVE_YES : PFM_INACTIVE_NO, error))
 		return FALSE;
 	memset(&attr, 0, sizeof(attr));
 	memset(&arg, 0, sizeof(arg));

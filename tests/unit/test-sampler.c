@@ -131,6 +131,40 @@ static void test_pfm_encode(void)
 			"MEM_LOAD_UOPS_RETIRED:L3_MISS");
 }
 
+/* LIBPFM_ENCODE_INACTIVE: set for a PMU-qualified event and left set while every call needs it
+ * (vtierd's SIGHUP re-detection must not write the environment under its threads); unset for an
+ * unqualified event only when vtier set it; a value the user exported is kept. In a fresh
+ * process: the variable is process-wide. */
+static void test_pfm_environment(void)
+{
+	VtierPerfEvent ev = { 0 };
+
+	if (!g_test_subprocess()) {
+		g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+		g_test_trap_assert_passed();
+		return;
+	}
+	g_unsetenv("LIBPFM_ENCODE_INACTIVE");
+	g_unsetenv("LIBPFM_FORCE_PMU");
+	for (guint i = 0; i < 2; i++) {
+		g_assert_true(vtier_sampler_pfm_encode("spr", "MEM_LOAD_RETIRED:L3_MISS", &ev,
+						       NULL, NULL));
+		g_assert_cmpstr(g_getenv("LIBPFM_ENCODE_INACTIVE"), ==, "1");
+	}
+	/* listing the PMUs libpfm4 knows does not care */
+	g_assert_cmpstr(vtier_sampler_pfm_pmu_for_model("sapphire_rapids"), ==, "spr");
+	g_assert_cmpstr(g_getenv("LIBPFM_ENCODE_INACTIVE"), ==, "1");
+	/* an unqualified event (this machine's PMUs): vtier's value goes, whatever the result */
+	(void)vtier_sampler_pfm_encode(NULL, "MEM_LOAD_RETIRED:L3_MISS", &ev, NULL, NULL);
+	g_assert_null(g_getenv("LIBPFM_ENCODE_INACTIVE"));
+	/* the user's value stays */
+	g_setenv("LIBPFM_ENCODE_INACTIVE", "1", TRUE);
+	g_assert_true(vtier_sampler_pfm_encode("spr", "MEM_LOAD_RETIRED:L3_MISS", &ev, NULL,
+					       NULL));
+	(void)vtier_sampler_pfm_encode(NULL, "MEM_LOAD_RETIRED:L3_MISS", &ev, NULL, NULL);
+	g_assert_cmpstr(g_getenv("LIBPFM_ENCODE_INACTIVE"), ==, "1");
+}
+
 /* LIBPFM_FORCE_PMU picks the model for an unqualified event. libpfm4 4.13 keeps a PMU active
  * across pfm_terminate()/pfm_initialize(), so every model runs in a fresh process. */
 static void test_pfm_force_pmu(gconstpointer data)
@@ -372,6 +406,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sampler/ibs", test_ibs);
 	g_test_add_func("/sampler/pebs-libpfm", test_pebs_libpfm);
 	g_test_add_func("/sampler/pfm-encode", test_pfm_encode);
+	g_test_add_func("/sampler/pfm-environment", test_pfm_environment);
 	g_test_add_data_func("/sampler/pfm-force-pmu/spr", "spr", test_pfm_force_pmu);
 	g_test_add_data_func("/sampler/pfm-force-pmu/icx", "icx", test_pfm_force_pmu);
 	g_test_add_data_func("/sampler/pfm-force-pmu/skx", "skx", test_pfm_force_pmu);
