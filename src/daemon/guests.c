@@ -67,10 +67,13 @@ void vtier_daemon_guest_free(VtierDaemonGuest *g)
 	g_free(g);
 }
 
-void vtier_daemon_guest_set_fault(VtierManager *m, VtierDaemonGuest *g, const gchar *kind,
-				  const gchar *message)
+/* An error (@is_error: counted, a warning) or a guest on its way out (one line at info level). */
+static void fault_set(VtierManager *m, VtierDaemonGuest *g, const gchar *kind,
+		      const gchar *message, gboolean is_error)
 {
 	gint64 now = g_get_monotonic_time();
+	g_autofree gchar *name = NULL;
+	g_autofree gchar *text = NULL;
 
 	if (g->fault != NULL && g_strcmp0(g->fault->message, message) == 0) {
 		g->fault->backoff_ms = MIN(g->fault->backoff_ms * 2, FAULT_BACKOFF_MAX_MS);
@@ -84,14 +87,26 @@ void vtier_daemon_guest_set_fault(VtierManager *m, VtierDaemonGuest *g, const gc
 	g->fault->since_us = now;
 	g->fault->backoff_ms = FAULT_BACKOFF_MIN_MS;
 	g->fault->retry_at_us = now + FAULT_BACKOFF_MIN_MS * 1000;
-	vtier_manager_count_error(m, kind);
-	{
-		g_autofree gchar *name = vtier_escape_log(g->name);
-		g_autofree gchar *text = vtier_escape_log(message);
-
-		g_warning("guest %s: %s (retrying with backoff; other guests are not affected)",
-			  name, text);
+	name = vtier_escape_log(g->name);
+	text = vtier_escape_log(message);
+	if (!is_error) {
+		g_message("guest %s: %s", name, text);
+		return;
 	}
+	vtier_manager_count_error(m, kind);
+	g_warning("guest %s: %s (retrying with backoff; other guests are not affected)", name,
+		  text);
+}
+
+void vtier_daemon_guest_set_fault(VtierManager *m, VtierDaemonGuest *g, const gchar *kind,
+				  const gchar *message)
+{
+	fault_set(m, g, kind, message, TRUE);
+}
+
+void vtier_daemon_guest_set_stopping(VtierManager *m, VtierDaemonGuest *g, const gchar *message)
+{
+	fault_set(m, g, "memcg", message, FALSE);
 }
 
 void vtier_daemon_guest_clear_fault(VtierManager *m, VtierDaemonGuest *g)

@@ -230,6 +230,11 @@ void vtier_daemon_guest_free(VtierDaemonGuest *guest);
 /* Sets (or replaces) the guest's fault; logs when it is new or its message changed. */
 void vtier_daemon_guest_set_fault(VtierManager *m, VtierDaemonGuest *guest, const gchar *kind,
 				  const gchar *message);
+/* A libvirt guest whose QEMU has exited, its memory cgroup with it, a moment before libvirt's
+ * stop event and the hook's release: set aside as a "memcg" fault is (its schemes leave the
+ * plan), but no error: one line at info level, nothing counted. */
+void vtier_daemon_guest_set_stopping(VtierManager *m, VtierDaemonGuest *guest,
+				     const gchar *message);
 /* Clears it, logging that it cleared. */
 void vtier_daemon_guest_clear_fault(VtierManager *m, VtierDaemonGuest *guest);
 /* Whether the guest may be planned now (no fault, or its retry time has come). */

@@ -594,6 +594,57 @@ static void test_memcg_fault(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(n_planned(f->m), ==, 3);
 }
 
+/* Removes @rel (a file or a tree) below the sysroot @root. */
+static void rm_in(const gchar *root, const gchar *rel)
+{
+	g_autofree gchar *path = g_build_filename(root, rel, NULL);
+
+	vtier_test_rm_rf(path);
+}
+
+/* A libvirt guest's QEMU exits (a destroy, a shutdown): its memcg goes with it a moment before
+ * libvirt's stop event. That guest leaves the plan as with a vanished memcg, but it is no error
+ * (nothing counted, no warning); one whose QEMU still runs while its memcg vanished is one. */
+static void test_libvirt_guest_stopping(Fixture *f, gconstpointer data)
+{
+	VtierDaemonGuest *gone, *broken, *zombie;
+
+	(void)data;
+	attach_planned(f->m, 4);
+	gone = g_hash_table_lookup(f->m->guests, "w01");
+	broken = g_hash_table_lookup(f->m->guests, "w02");
+	zombie = g_hash_table_lookup(f->m->guests, "w03");
+	gone->origin = broken->origin = zombie->origin = VTIER_ORIGIN_LIBVIRT;
+	rm_in(f->sysroot->root, "proc/1001");
+	vtier_test_write_file(f->sysroot->root, "proc/1002/stat", "1002 (qemu) S 1 1002 1002\n");
+	/* a comm with ") " in it, and a zombie not yet reaped */
+	vtier_test_write_file(f->sysroot->root, "proc/1003/stat",
+			      "1003 (qemu) S (x)) Z 1 1003 1003\n");
+	for (guint i = 1; i <= 3; i++) {
+		g_autofree gchar *dir = g_strdup_printf("sys/fs/cgroup/vtier.slice/w%u.scope", i);
+
+		rm_in(f->sysroot->root, dir);
+	}
+	run_interval(f->m);
+	settle(f->m);
+	g_assert_cmpuint(n_planned(f->m), ==, 1);
+	g_assert_nonnull(gone->fault);
+	g_assert_cmpstr(gone->fault->kind, ==, "memcg");
+	g_assert_nonnull(strstr(gone->fault->message, "its QEMU (pid 1001) has exited"));
+	g_assert_nonnull(strstr(zombie->fault->message, "its QEMU (pid 1003) has exited"));
+	g_assert_nonnull(broken->fault);
+	g_assert_nonnull(strstr(broken->fault->message, "memory.numa_stat"));
+	run_interval(f->m);
+	g_assert_cmpuint(vtier_snapshot_get_errors(f->m->snapshot, "memcg"), ==, 1);
+	/* its retry finds it still gone: the same message, still no error */
+	gone->fault->retry_at_us = 0;
+	run_interval(f->m);
+	settle(f->m);
+	g_assert_nonnull(strstr(gone->fault->message, "has exited"));
+	g_assert_cmpuint(vtier_snapshot_get_errors(f->m->snapshot, "memcg"), ==, 1);
+	g_assert_cmpuint(n_planned(f->m), ==, 1);
+}
+
 /* A cgroup that stops being a memcg while its directory stays (its parent's subtree_control no
  * longer enables memory: the faults suite's case C on 7.3), before any interval measured it: the
  * next commit (here the reconcile of another attach) fails with the kernel's ENOMEM, which names
@@ -1183,6 +1234,8 @@ int main(int argc, char **argv)
 		   fixture_teardown);
 	g_test_add("/daemon/memcg-fault", Fixture, NULL, fixture_setup, test_memcg_fault,
 		   fixture_teardown);
+	g_test_add("/daemon/libvirt-guest-stopping", Fixture, NULL, fixture_setup,
+		   test_libvirt_guest_stopping, fixture_teardown);
 	g_test_add("/daemon/memcg-gone-at-commit", Fixture, NULL, fixture_setup, test_memcg_gone_at_commit,
 		   fixture_teardown);
 	g_test_add("/daemon/restart", Fixture, NULL, fixture_setup, test_restart, fixture_teardown);
