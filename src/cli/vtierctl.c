@@ -55,6 +55,10 @@ int main(int argc, char **argv)
 	int first = 1;
 
 	setlocale(LC_ALL, "");
+	/* numbers in one form whoever reads them: vtierd renders the status text and the
+	 * controller's reasons that vtierctl prints in another user's terminal, and scripts
+	 * read both (docs/control.md) */
+	setlocale(LC_NUMERIC, "C");
 	if (argc > first && g_strcmp0(argv[first], "--debug") == 0) {
 		debug = TRUE;
 		first++;

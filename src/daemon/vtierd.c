@@ -86,6 +86,10 @@ int main(int argc, char **argv)
 	};
 
 	setlocale(LC_ALL, "");
+	/* numbers in one form whoever reads them: vtierd renders the status text and the
+	 * controller's reasons that vtierctl prints in another user's terminal, and scripts
+	 * read both (docs/control.md) */
+	setlocale(LC_NUMERIC, "C");
 	g_option_context_set_summary(ctx, "vtier's host service: transparent memory tiering for "
 					  "QEMU/KVM guests. See vtierd(8).");
 	g_option_context_add_main_entries(ctx, entries, NULL);
