@@ -270,13 +270,23 @@ vtierd_saw_hook() { # $1: guest, $2: operation: the hook call reached vtierd (it
 a=vtier-lvd-$$-a
 policy40="<vtier:policy xmlns:vtier='$ns' mode='ratio'><vtier:fast ratio='40%'/></vtier:policy>"
 t0=$(now_ms)
-if start_guest "$a" "$policy40"; then
-	create_ms=$(($(now_ms) - t0))
-	ok "started guest $a (TCG, 256 MiB, boot: $boot, ratio 40%) in $create_ms ms"
-else
-	notok "start guest $a"
-	summary
+# One retry: once in many runs (5 Dec 2026, beside lab runs and builds) libvirt 9.0.0 failed this
+# first create with "An error occurred, but the cause is unknown", before any hook call or QEMU
+# log; the same suite passed next. libvirtd's log is shown, so a cause shows when it recurs.
+if ! start_guest "$a" "$policy40" >"$work/first-create.log" 2>&1; then
+	echo "# the first create of $a failed: $(tr '\n' ' ' <"$work/first-create.log"); libvirtd log:"
+	tail -20 "$work/libvirtd.log" 2>/dev/null | sed 's/^/#   /'
+	sleep 2
+	t0=$(now_ms)
+	if start_guest "$a" "$policy40"; then
+		echo "# the second create of $a worked"
+	else
+		notok "start guest $a"
+		summary
+	fi
 fi
+create_ms=$(($(now_ms) - t0))
+ok "started guest $a (TCG, 256 MiB, boot: $boot, ratio 40%) in $create_ms ms"
 apid=$(cat "/run/libvirt/qemu/$a.pid" 2>/dev/null)
 
 # ---- start: the hook fired, vtierd tiers the guest ----
