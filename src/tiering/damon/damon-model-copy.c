@@ -39,6 +39,7 @@ VtierDamonScheme *vtier_damon_scheme_copy(const VtierDamonScheme *scheme)
 {
 	VtierDamonScheme *c = g_memdup2(scheme, sizeof(*scheme));
 
+	g_atomic_ref_count_init(&c->ref_count);
 	c->quotas.goals = g_ptr_array_new_full(scheme->quotas.goals->len,
 					       (GDestroyNotify)vtier_damon_goal_free);
 	for (guint i = 0; i < scheme->quotas.goals->len; i++)
@@ -149,11 +150,13 @@ static void scheme_copy_into(VtierDamonScheme *dst, const VtierDamonScheme *src)
 	GPtrArray *goals = dst->quotas.goals;
 	GPtrArray *filters = dst->filters;
 	GArray *dests = dst->dests;
+	gatomicrefcount ref_count = dst->ref_count;
 
 	*dst = *src;
 	dst->quotas.goals = goals;
 	dst->filters = filters;
 	dst->dests = dests;
+	dst->ref_count = ref_count;
 	elements_copy_into(goals, src->quotas.goals, (void (*)(gpointer, gconstpointer))goal_copy_into,
 			   (gpointer (*)(gconstpointer))goal_copy);
 	elements_copy_into(filters, src->filters,
@@ -251,6 +254,8 @@ static gboolean watermarks_equal(const VtierDamonWatermarks *a, const VtierDamon
 
 gboolean vtier_damon_scheme_equal(const VtierDamonScheme *a, const VtierDamonScheme *b)
 {
+	if (a == b) /* shared */
+		return TRUE;
 	if (!(EQ(a, b, action) && EQ(a, b, target_nid) && EQ(a, b, apply_interval_us) &&
 	      range_equal(&a->sz, &b->sz) && range_equal(&a->nr_accesses, &b->nr_accesses) &&
 	      range_equal(&a->age, &b->age) && quotas_equal(&a->quotas, &b->quotas) &&

@@ -200,12 +200,24 @@ VtierDamonScheme *vtier_damon_scheme_new(void)
 	scheme->filters =
 		g_ptr_array_new_with_free_func((GDestroyNotify)vtier_damon_filter_free);
 	scheme->dests = g_array_new(FALSE, TRUE, sizeof(VtierDamonDest));
+	g_atomic_ref_count_init(&scheme->ref_count);
 	return scheme;
+}
+
+VtierDamonScheme *vtier_damon_scheme_ref(VtierDamonScheme *scheme)
+{
+	g_atomic_ref_count_inc(&scheme->ref_count);
+	return scheme;
+}
+
+gboolean vtier_damon_scheme_is_shared(const VtierDamonScheme *scheme)
+{
+	return !g_atomic_ref_count_compare((gatomicrefcount *)&scheme->ref_count, 1);
 }
 
 void vtier_damon_scheme_free(VtierDamonScheme *scheme)
 {
-	if (scheme == NULL)
+	if (scheme == NULL || !g_atomic_ref_count_dec(&scheme->ref_count))
 		return;
 	g_ptr_array_unref(scheme->quotas.goals);
 	g_ptr_array_unref(scheme->filters);

@@ -214,6 +214,7 @@ typedef struct {
 	VtierDamonWatermarks watermarks;
 	GPtrArray *filters; /* VtierDamonFilter, in evaluation order (core, then ops, then legacy) */
 	GArray *dests;	    /* VtierDamonDest */
+	gatomicrefcount ref_count; /* not part of the scheme: copies start at 1, equality ignores it */
 } VtierDamonScheme;
 
 /* monitoring_attrs/intervals/intervals_goal/ (6.15+); access_bp = 0 or aggrs = 0 is "off". */
@@ -264,6 +265,12 @@ void vtier_damon_target_add_region(VtierDamonTarget *target, guint64 start, guin
 VtierDamonPerfEvent *vtier_damon_perf_event_new(void);
 void vtier_damon_perf_event_free(VtierDamonPerfEvent *event);
 VtierDamonScheme *vtier_damon_scheme_new(void);
+/* A scheme can be shared by several contexts (the planner keeps an unchanged guest's group from
+ * one plan to the next): a shared scheme is never changed, a holder that would change it copies
+ * it first (vtier_damon_scheme_is_shared). The count is atomic: models move between threads. */
+VtierDamonScheme *vtier_damon_scheme_ref(VtierDamonScheme *scheme);
+gboolean vtier_damon_scheme_is_shared(const VtierDamonScheme *scheme);
+/* Drops one reference; the last frees the scheme. */
 void vtier_damon_scheme_free(VtierDamonScheme *scheme);
 VtierDamonGoal *vtier_damon_goal_new(void);
 void vtier_damon_goal_free(VtierDamonGoal *goal);
