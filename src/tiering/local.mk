@@ -19,6 +19,7 @@ libvtier_core_la_SOURCES += \
 	src/tiering/policy-xml.c \
 	src/tiering/planner.c src/tiering/planner.h src/tiering/planner-private.h \
 	src/tiering/planner-build.c \
+	src/tiering/planner-reuse.c \
 	src/tiering/planner-checks.c \
 	src/tiering/planner-json.c \
 	src/tiering/planner-schemes.c \

@@ -102,26 +102,24 @@ static guint build_group_tail(const PlanContext *ctx, VtierDamonScheme **tail, g
 	return n_used;
 }
 
-static void build_group(const PlanContext *ctx, VtierPlan *plan, VtierDamonContext *c,
-			GHashTable *by_owner, const gchar *owner, guint group)
+/* Builds group @group of @owner (NULL: parked) from scratch. */
+static void build_group_fresh(const PlanContext *ctx, VtierPlan *plan, VtierDamonContext *c,
+			      GPtrArray *members, guint group)
 {
 	VtierDamonScheme *first = vtier_damon_context_add_scheme(c);
 	VtierDamonScheme *second = vtier_damon_context_add_scheme(c);
 	VtierDamonScheme *tail[2] = { NULL, NULL };
 	guint n_tail = plan->group_schemes - 2;
-	GPtrArray *members;
 	PlanGuest *pg;
 
 	for (guint i = 0; i < n_tail; i++)
 		tail[i] = vtier_damon_context_add_scheme(c);
-	if (owner == NULL) {
+	if (members == NULL) {
 		plan_scheme_park(first);
 		plan_scheme_park(second);
 		build_group_tail(ctx, tail, n_tail, NULL, 0);
 		return;
 	}
-	members = g_hash_table_lookup(by_owner, owner);
-	g_assert(members != NULL && members->len > 0);
 	pg = g_ptr_array_index(members, 0);
 	for (guint i = 0; i < members->len; i++) {
 		PlanGuest *m = g_ptr_array_index(members, i);
@@ -175,6 +173,39 @@ static void build_group(const PlanContext *ctx, VtierPlan *plan, VtierDamonConte
 	pg->result->n_schemes = 1;
 }
 
+/* Group @group of @owner (NULL: parked): shared with @previous when built there from the same
+ * key (NULL: no group to share), else built; the plan records the key either way (a hot-split
+ * pair's group, or a group of several guests, has none: never shared). */
+static void build_group(const PlanContext *ctx, VtierPlan *plan, VtierDamonContext *c,
+			GHashTable *by_owner, const gchar *owner, guint group,
+			const VtierPlan *previous)
+{
+	GPtrArray *members = owner != NULL ? g_hash_table_lookup(by_owner, owner) : NULL;
+	PlanGuest *pg = NULL;
+	PlanGroupKey *key = NULL;
+
+	g_assert(owner == NULL || (members != NULL && members->len > 0));
+	if (members != NULL)
+		pg = g_ptr_array_index(members, 0);
+	if (members == NULL ||
+	    (members->len == 1 && pg->result->mode != VTIER_POLICY_MODE_HOT_SPLIT))
+		key = plan_group_key_new(pg);
+	if (key != NULL && previous != NULL &&
+	    plan_reuse_group(previous, c, group, plan->group_schemes, &key)) {
+		if (pg != NULL) {
+			pg->result->first_scheme = (gint)(group * plan->group_schemes);
+			pg->result->n_schemes = plan_group_key_n_schemes(key);
+			pg->result->hot_stats = plan_group_key_hot_stats(key);
+		}
+		g_ptr_array_add(plan->group_keys, key);
+		return;
+	}
+	build_group_fresh(ctx, plan, c, members, group);
+	if (key != NULL && pg != NULL)
+		plan_group_key_set_result(key, pg);
+	g_ptr_array_add(plan->group_keys, key);
+}
+
 static void build_target(const PlanContext *ctx, VtierDamonContext *c)
 {
 	VtierDamonTarget *target = vtier_damon_context_add_target(c);
@@ -196,14 +227,21 @@ void plan_build_paddr(const PlanContext *ctx, VtierPlan *plan, GPtrArray *pgs)
 	VtierDamonKdamond *k = vtier_damon_model_add_kdamond(plan->model);
 	VtierDamonContext *c = k->context;
 	g_autoptr(GHashTable) by_owner = group_members(pgs);
+	const VtierPlan *previous = NULL;
 
 	if (ctx->features->refresh_ms)
 		k->refresh_ms = PLAN_REFRESH_MS;
 	plan_set_monitoring(ctx, c, VTIER_DAMON_OPS_PADDR);
 	plan->sampler_reason = plan_perf_event(ctx, c);
 	build_target(ctx, c);
+	plan->reuse_stamp = plan_reuse_stamp(ctx, plan->group_schemes);
+	plan->group_keys = g_ptr_array_new_full(plan->slots->owners->len,
+						(GDestroyNotify)plan_group_key_unref);
+	if (plan_reuse_possible(ctx->input->reuse, plan))
+		previous = ctx->input->reuse;
 	for (guint g = 0; g < plan->slots->owners->len; g++)
-		build_group(ctx, plan, c, by_owner, g_ptr_array_index(plan->slots->owners, g), g);
+		build_group(ctx, plan, c, by_owner, g_ptr_array_index(plan->slots->owners, g), g,
+			    previous);
 }
 
 /* kdamond 1: one vaddr target per interleave guest (by name), one scheme each. */

@@ -83,6 +83,23 @@ guint64 plan_hot_min_accesses(guint hot_threshold_bp);
 /* Age (in aggregation intervals) of a duration. */
 guint64 plan_age_intervals(guint64 ms);
 
+/* Groups kept from the previous plan (planner-reuse.c). A key is what one guest's group was built
+ * from (NULL @pg: a parked group), with the results building it set; reference-counted, shared by
+ * the plans that share the group. */
+typedef struct _PlanGroupKey PlanGroupKey;
+PlanGroupKey *plan_group_key_new(const PlanGuest *pg);
+PlanGroupKey *plan_group_key_ref(PlanGroupKey *key);
+void plan_group_key_unref(PlanGroupKey *key);
+void plan_group_key_set_result(PlanGroupKey *key, const PlanGuest *pg);
+guint plan_group_key_n_schemes(const PlanGroupKey *key);
+gboolean plan_group_key_hot_stats(const PlanGroupKey *key);
+/* What every group depends on besides its key (guint64 values). */
+GArray *plan_reuse_stamp(const PlanContext *ctx, guint group_schemes);
+/* Whether @plan (its stamp and group size set) can share groups of @previous (may be NULL). */
+gboolean plan_reuse_possible(const VtierPlan *previous, const VtierPlan *plan);
+gboolean plan_reuse_group(const VtierPlan *previous, VtierDamonContext *c, guint g,
+			  guint group_schemes, PlanGroupKey **key);
+
 /* planner.c / planner-build.c */
 void plan_set_monitoring(const PlanContext *ctx, VtierDamonContext *c, VtierDamonOps ops);
 gchar *plan_perf_event(const PlanContext *ctx, VtierDamonContext *c);

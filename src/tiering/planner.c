@@ -87,6 +87,8 @@ void vtier_plan_free(VtierPlan *plan)
 	vtier_plan_slots_free(plan->slots);
 	g_clear_pointer(&plan->guests, g_ptr_array_unref);
 	g_clear_pointer(&plan->notes, g_ptr_array_unref);
+	g_clear_pointer(&plan->group_keys, g_ptr_array_unref);
+	g_clear_pointer(&plan->reuse_stamp, g_array_unref);
 	g_free(plan->sampler_reason);
 	g_free(plan);
 }

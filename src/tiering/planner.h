@@ -98,6 +98,10 @@ typedef struct {
 	const VtierPlanOptions *options; /* NULL: vtier_plan_options_init()'s defaults */
 	GPtrArray *guests;		 /* VtierPlanGuest */
 	const VtierPlanSlots *previous;	 /* the previous plan's slots, NULL for a fresh tree */
+	/* A plan made before (any input; NULL: none): the guests' scheme groups whose inputs did
+	 * not change are shared with it (reference-counted schemes) instead of built again. The
+	 * plan is the same as without it, byte for byte; neither plan's schemes may be changed. */
+	const struct _VtierPlan *reuse;
 } VtierPlanInput;
 
 /* What the plan does for one guest. */
@@ -120,13 +124,16 @@ typedef struct {
 	guint hot_target_bp;   /* hot-split: the pair's target fast share of its hot memory */
 } VtierPlanGuestResult;
 
-typedef struct {
+typedef struct _VtierPlan {
 	VtierDamonModel *model;
 	VtierPlanSlots *slots;	  /* hand to the next plan as input.previous */
 	GPtrArray *guests;	  /* VtierPlanGuestResult, sorted by name */
 	GPtrArray *notes;	  /* gchar *: facts for the admin (status), in plan order */
 	gchar *sampler_reason;	  /* the perf event used, or why page-table sampling is used */
 	guint group_schemes;	  /* schemes per group: VTIER_PLAN_GROUP_SCHEMES(_HOT) */
+	/* the planner's own, for input.reuse: what each group of kdamond 0 was built from */
+	GPtrArray *group_keys;	  /* PlanGroupKey, NULL for a group never shared */
+	GArray *reuse_stamp;	  /* guint64: what every group depends on besides its key */
 } VtierPlan;
 
 void vtier_plan_free(VtierPlan *plan);
