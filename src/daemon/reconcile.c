@@ -217,6 +217,7 @@ static gboolean plan(VtierManager *m, ReconcileRun *run, GError **error)
 	input.options = &m->typed.plan;
 	input.guests = inputs;
 	input.previous = m->slots;
+	input.reuse = m->plan; /* its unchanged guests' scheme groups are shared, not rebuilt */
 	run->plan = vtier_planner_plan(&input, error);
 	if (run->plan == NULL)
 		return FALSE;
