@@ -145,8 +145,9 @@ struct VtierManager {
 	VtierPlanSlots *slots;
 	VtierPlan *plan;	     /* the last plan applied */
 	VtierDamonModel *applied;    /* the model last handed to the writer (budgets included) */
-	VtierDamonModel *spare_model; /* the one before it, unused: the next reconcile's copy is
-				       * made in its memory (reconcile.c) */
+	/* reconcile.c: per scheme index of kdamond 0, the plan's scheme the last overlay of a
+	 * budget changed (at 2i) and its copy with that budget (at 2i+1), both shared, NULL: none */
+	GPtrArray *overlaid;
 	gboolean applied_ok;
 	gboolean adopted;
 	GHashTable *budgets;	     /* "scheme index" -> guint64 budget, from the controller */

@@ -89,7 +89,7 @@ void vtier_manager_free(VtierManager *m)
 	vtier_plan_slots_free(m->slots);
 	vtier_plan_free(m->plan);
 	vtier_damon_model_free(m->applied);
-	vtier_damon_model_free(m->spare_model);
+	g_clear_pointer(&m->overlaid, g_ptr_array_unref);
 	g_clear_pointer(&m->budgets, g_hash_table_unref);
 	vtier_controller_free(m->controller);
 	vtier_snapshot_free(m->snapshot);

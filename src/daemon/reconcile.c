@@ -52,6 +52,39 @@ static GPtrArray *sorted_guests(VtierManager *m)
 	return guests;
 }
 
+/* Scheme @i of @ctx with @bytes as its budget. The worker's model shares the plan's schemes
+ * (vtier_damon_model_share), which nothing may change: a scheme whose budget differs is replaced
+ * by a copy, kept in m->overlaid for the next reconcile that finds the same plan scheme and budget
+ * (at 500 guests every closed loop's PULL and PUSH carry the controller's budget: ~1000 copies a
+ * reconcile otherwise, and as many the writer would compare field by field). */
+static void overlay_bytes(VtierManager *m, VtierDamonContext *ctx, guint i, guint64 bytes)
+{
+	VtierDamonScheme *s = ctx->schemes->pdata[i];
+	VtierDamonScheme *to;
+
+	if (s->quotas.bytes == bytes)
+		return;
+	if (!vtier_damon_scheme_is_shared(s)) {
+		s->quotas.bytes = bytes;
+		return;
+	}
+	if (m->overlaid == NULL)
+		m->overlaid = g_ptr_array_new_with_free_func((GDestroyNotify)vtier_damon_scheme_free);
+	if (m->overlaid->len < 2 * (i + 1))
+		g_ptr_array_set_size(m->overlaid, (gint)(2 * (i + 1)));
+	to = m->overlaid->pdata[2 * i + 1];
+	if (m->overlaid->pdata[2 * i] != s || to->quotas.bytes != bytes) {
+		to = vtier_damon_scheme_copy(s);
+		to->quotas.bytes = bytes;
+		vtier_damon_scheme_free(m->overlaid->pdata[2 * i]);
+		vtier_damon_scheme_free(m->overlaid->pdata[2 * i + 1]);
+		m->overlaid->pdata[2 * i] = vtier_damon_scheme_ref(s);
+		m->overlaid->pdata[2 * i + 1] = to;
+	}
+	ctx->schemes->pdata[i] = vtier_damon_scheme_ref(to);
+	vtier_damon_scheme_free(s);
+}
+
 /* A closed-loop guest's PULL and PUSH (ratio, allowance, and a hot-split pair's, with
  * tuner=vtier) start parked until the
  * controller's first step sets their budgets: at the plan's rate cap they moved 347 MiB of a 40%
@@ -73,13 +106,13 @@ static void park_new_closed_loops(VtierManager *m, const VtierPlan *plan, VtierD
 
 			if (i < ctx->schemes->len &&
 			    g_hash_table_lookup(m->budgets, GUINT_TO_POINTER(i + 1)) == NULL)
-				((VtierDamonScheme *)g_ptr_array_index(ctx->schemes, i))->quotas.bytes =
-					VTIER_CONTROLLER_PARKED_BYTES;
+				overlay_bytes(m, ctx, i, VTIER_CONTROLLER_PARKED_BYTES);
 		}
 	}
 }
 
-/* Overlays the controller's budgets on the plan's migrating schemes. */
+/* Overlays the controller's budgets on the plan's migrating schemes (each scheme at most once:
+ * a scheme with a budget is not parked). */
 static void overlay_budgets(VtierManager *m, const VtierPlan *plan, VtierDamonModel *model)
 {
 	VtierDamonContext *ctx;
@@ -89,11 +122,10 @@ static void overlay_budgets(VtierManager *m, const VtierPlan *plan, VtierDamonMo
 	ctx = ((VtierDamonKdamond *)g_ptr_array_index(model->kdamonds, 0))->context;
 	park_new_closed_loops(m, plan, ctx);
 	for (guint i = 0; i < ctx->schemes->len; i++) {
-		VtierDamonScheme *scheme = g_ptr_array_index(ctx->schemes, i);
 		guint64 *budget = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER(i + 1));
 
 		if (budget != NULL && *budget > 0)
-			scheme->quotas.bytes = *budget;
+			overlay_bytes(m, ctx, i, *budget);
 	}
 }
 
@@ -224,8 +256,7 @@ static gboolean plan(VtierManager *m, ReconcileRun *run, GError **error)
 	g_debug("plan: %u guests in, %u planned", inputs->len, run->planned->len);
 	if (!model_has_schemes(run->plan) && m->applied == NULL)
 		return TRUE; /* nothing to tier and nothing running: no kdamond */
-	run->model = vtier_damon_model_copy_reusing(run->plan->model,
-						    g_steal_pointer(&m->spare_model));
+	run->model = vtier_damon_model_share(run->plan->model);
 	overlay_budgets(m, run->plan, run->model);
 	return TRUE;
 }
@@ -290,8 +321,7 @@ static void apply_done(VtierManager *m, VtierDamonJob *job)
 	if (m->applied != NULL && m->applied_ok)
 		vtier_manager_observe_lag(m, g_get_monotonic_time() - run->t0);
 	m->applied_ok = TRUE;
-	vtier_damon_model_free(m->spare_model); /* the next reconcile copies into the old one */
-	m->spare_model = g_steal_pointer(&m->applied);
+	vtier_damon_model_free(m->applied);
 	m->applied = g_steal_pointer(&job->model);
 	vtier_plan_slots_free(m->slots);
 	m->slots = vtier_plan_slots_copy(run->plan->slots);

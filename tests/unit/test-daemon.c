@@ -1097,6 +1097,7 @@ static gchar *scrape(VtierManager *m)
 
 /* /metrics renders each snapshot once, in its own thread, when it is published: a scrape only
  * copies that text. */
+
 /* The applied plan equals a plan of the same guests from inputs built afresh (and the slots it
  * left): the inputs each guest keeps between reconciles (vtier_daemon_guest_plan_input) are never
  * stale. */
@@ -1173,6 +1174,55 @@ static void test_plan_inputs_kept(Fixture *f, gconstpointer data)
 	}
 	settle(f->m);
 	assert_plan_as_fresh(f->m);
+}
+
+/* The model handed to the worker shares the plan's schemes: each scheme is the plan's own (the
+ * same pointer) unless the controller's budget or a closed loop's start parked it, then a copy
+ * with that budget alone changed, the same copy again at the next reconcile with the same budget
+ * (so the writer finds it unchanged by its pointer); the plan's schemes keep the plan's caps. */
+static void test_budgets_shared(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) before = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)vtier_damon_scheme_free);
+	const VtierDamonContext *plan, *applied;
+	guint overlaid = 0;
+
+	(void)data;
+	attach_planned(f->m, 3);
+	run_interval(f->m); /* budgets for w00..w02 */
+	g_assert_true(attach(f->m, 3, NULL, &error)); /* starts parked */
+	settle(f->m);
+	plan = ((const VtierDamonKdamond *)g_ptr_array_index(f->m->plan->model->kdamonds, 0))
+		       ->context;
+	applied = ((const VtierDamonKdamond *)g_ptr_array_index(f->m->applied->kdamonds, 0))
+			  ->context;
+	g_assert_cmpuint(plan->schemes->len, ==, applied->schemes->len);
+	for (guint i = 0; i < plan->schemes->len; i++) {
+		const VtierDamonScheme *p = plan->schemes->pdata[i];
+		const VtierDamonScheme *a = applied->schemes->pdata[i];
+		const guint64 *budget = g_hash_table_lookup(f->m->budgets, GUINT_TO_POINTER(i + 1));
+		g_autoptr(VtierDamonScheme) expected = vtier_damon_scheme_copy(p);
+
+		if (budget != NULL && *budget > 0)
+			expected->quotas.bytes = *budget;
+		else if (a->quotas.bytes == VTIER_CONTROLLER_PARKED_BYTES)
+			expected->quotas.bytes = VTIER_CONTROLLER_PARKED_BYTES;
+		g_assert_true(vtier_damon_scheme_equal(a, expected));
+		if (p->quotas.bytes == expected->quotas.bytes)
+			g_assert_true(a == p);
+		else
+			overlaid++;
+		g_ptr_array_add(before, vtier_damon_scheme_ref((VtierDamonScheme *)a));
+	}
+	g_assert_cmpuint(overlaid, >=, 4); /* w03's PULL and PUSH parked, the others' budgets */
+	assert_plan_as_fresh(f->m);	   /* the overlay changed none of the plan's schemes */
+	vtier_manager_mark_dirty(f->m, "test");
+	settle(f->m);
+	applied = ((const VtierDamonKdamond *)g_ptr_array_index(f->m->applied->kdamonds, 0))
+			  ->context;
+	for (guint i = 0; i < applied->schemes->len; i++)
+		g_assert_true(applied->schemes->pdata[i] == before->pdata[i]);
 }
 
 static void test_metrics_rendered_at_publish(Fixture *f, gconstpointer data)
@@ -1258,6 +1308,8 @@ int main(int argc, char **argv)
 	g_test_add("/daemon/libvirt/metadata", Fixture, NULL, libvirt_setup, test_libvirt_metadata,
 		   libvirt_teardown);
 	g_test_add("/daemon/plan-inputs-kept", Fixture, NULL, fixture_setup, test_plan_inputs_kept,
+		   fixture_teardown);
+	g_test_add("/daemon/budgets-shared", Fixture, NULL, fixture_setup, test_budgets_shared,
 		   fixture_teardown);
 	g_test_add("/daemon/hot-split-pair", Fixture, NULL, fixture_setup, test_hot_split_pair,
 		   fixture_teardown);

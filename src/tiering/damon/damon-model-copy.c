@@ -101,6 +101,26 @@ VtierDamonModel *vtier_damon_model_copy(const VtierDamonModel *model)
 	return c;
 }
 
+VtierDamonModel *vtier_damon_model_share(const VtierDamonModel *model)
+{
+	VtierDamonModel *c = vtier_damon_model_new();
+
+	for (guint i = 0; i < model->kdamonds->len; i++) {
+		const VtierDamonKdamond *k = model->kdamonds->pdata[i];
+		VtierDamonKdamond *kc = g_memdup2(k, sizeof(*k));
+		GPtrArray *schemes = k->context->schemes;
+
+		kc->context = context_copy_but_schemes(k->context);
+		kc->context->schemes = g_ptr_array_new_full(schemes->len,
+							    (GDestroyNotify)vtier_damon_scheme_free);
+		for (guint s = 0; s < schemes->len; s++)
+			g_ptr_array_add(kc->context->schemes,
+					vtier_damon_scheme_ref(schemes->pdata[s]));
+		g_ptr_array_add(c->kdamonds, kc);
+	}
+	return c;
+}
+
 /* ---- copy into a spare model ---- */
 
 /* Keeps *@dst when it already says @src, else replaces it with a copy. */
@@ -166,10 +186,21 @@ static void scheme_copy_into(VtierDamonScheme *dst, const VtierDamonScheme *src)
 	g_array_append_vals(dests, src->dests->data, src->dests->len);
 }
 
+/* A scheme of @dst that is shared is replaced, not overwritten. */
 static void schemes_copy_into(GPtrArray *dst, const GPtrArray *src)
 {
-	elements_copy_into(dst, src, (void (*)(gpointer, gconstpointer))scheme_copy_into,
-			   (gpointer (*)(gconstpointer))vtier_damon_scheme_copy);
+	if (dst->len > src->len)
+		g_ptr_array_set_size(dst, (gint)src->len);
+	for (guint i = 0; i < dst->len; i++) {
+		if (!vtier_damon_scheme_is_shared(dst->pdata[i])) {
+			scheme_copy_into(dst->pdata[i], src->pdata[i]);
+			continue;
+		}
+		vtier_damon_scheme_free(dst->pdata[i]);
+		dst->pdata[i] = vtier_damon_scheme_copy(src->pdata[i]);
+	}
+	for (guint i = dst->len; i < src->len; i++)
+		g_ptr_array_add(dst, vtier_damon_scheme_copy(src->pdata[i]));
 }
 
 /* A copy of @ctx whose schemes are @spare's (taken from it), overwritten; @spare may be NULL. */

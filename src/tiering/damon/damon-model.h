@@ -297,6 +297,9 @@ VtierDamonScheme *vtier_damon_scheme_copy(const VtierDamonScheme *scheme);
  * freed and allocated again (vtierd's reconcile copies ~2000 schemes at 500 guests). */
 VtierDamonModel *vtier_damon_model_copy_reusing(const VtierDamonModel *model,
 						VtierDamonModel *spare);
+/* A copy of @model that shares its schemes (a reference to each): what vtierd hands the DAMON
+ * worker. Neither model may change a shared scheme; one that would replaces it with a copy. */
+VtierDamonModel *vtier_damon_model_share(const VtierDamonModel *model);
 gboolean vtier_damon_scheme_equal(const VtierDamonScheme *a, const VtierDamonScheme *b);
 /* Everything of two contexts but their schemes (operations, attrs, perf events, targets). */
 gboolean vtier_damon_context_equal_but_schemes(const VtierDamonContext *a,
