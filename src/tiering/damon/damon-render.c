@@ -633,7 +633,11 @@ static void render_schemes(Render *r, GPtrArray *parts, GPtrArray *fresh, guint 
 		}
 		p = scheme_dir(k, i);
 		part = begin_part(r, parts, (gint)k, (gint)i);
-		part->source = vtier_damon_scheme_copy(scheme);
+		/* a shared scheme never changes (damon-model.h): a reference is a copy, and the
+		 * next render finds it unchanged by its pointer, without comparing its fields */
+		part->source = vtier_damon_scheme_is_shared(scheme)
+				       ? vtier_damon_scheme_ref((VtierDamonScheme *)scheme)
+				       : vtier_damon_scheme_copy(scheme);
 		part->span_lo = r->span_lo;
 		part->span_hi = r->span_hi;
 		g_ptr_array_add(fresh, part);
