@@ -250,6 +250,40 @@ static void test_copy_reusing(void)
 	}
 }
 
+/* A shared model holds the same schemes (references); a copy into a spare that shares a scheme
+ * with another model leaves that scheme as it was; the last reference frees it. */
+static void test_share(void)
+{
+	g_autoptr(VtierDamonModel) model = damon_test_model_everything();
+	g_autofree gchar *text = vtier_damon_model_to_data(model);
+	g_autoptr(VtierDamonModel) other = vtier_damon_model_copy(model);
+	g_autoptr(VtierDamonModel) shared = vtier_damon_model_share(model);
+	g_autoptr(VtierDamonModel) copy = NULL;
+	g_autofree gchar *shared_text = vtier_damon_model_to_data(shared);
+	g_autofree gchar *after = NULL;
+	VtierDamonContext *c = ((VtierDamonKdamond *)model->kdamonds->pdata[0])->context;
+	VtierDamonContext *sc = ((VtierDamonKdamond *)shared->kdamonds->pdata[0])->context;
+	VtierDamonScheme *s;
+
+	g_assert_cmpstr(shared_text, ==, text);
+	g_assert_cmpuint(sc->schemes->len, ==, c->schemes->len);
+	for (guint i = 0; i < c->schemes->len; i++) {
+		g_assert_true(sc->schemes->pdata[i] == c->schemes->pdata[i]);
+		g_assert_true(vtier_damon_scheme_is_shared(c->schemes->pdata[i]));
+	}
+	s = ((VtierDamonContext *)((VtierDamonKdamond *)other->kdamonds->pdata[0])->context)
+		    ->schemes->pdata[0];
+	g_assert_false(vtier_damon_scheme_is_shared(s));
+	s->quotas.bytes++;
+	/* @shared as the spare: the copy of @other does not write into @model's schemes */
+	copy = vtier_damon_model_copy_reusing(other, g_steal_pointer(&shared));
+	after = vtier_damon_model_to_data(model);
+	g_assert_cmpstr(after, ==, text);
+	g_assert_false(vtier_damon_model_equal(copy, model));
+	for (guint i = 0; i < c->schemes->len; i++)
+		g_assert_false(vtier_damon_scheme_is_shared(c->schemes->pdata[i]));
+}
+
 static void test_defaults_absent(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -309,6 +343,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/damon/model/round-trip", test_round_trip);
 	g_test_add_func("/damon/model/copy-equal", test_copy_equal);
 	g_test_add_func("/damon/model/copy-reusing", test_copy_reusing);
+	g_test_add_func("/damon/model/share", test_share);
 	g_test_add_func("/damon/model/defaults-absent", test_defaults_absent);
 	g_test_add_func("/damon/model/parse-errors", test_parse_errors);
 	return g_test_run();
