@@ -56,6 +56,7 @@ void vtier_daemon_guest_free(VtierDaemonGuest *g)
 	g_free(g->attach_policy);
 	g_free(g->attach_template);
 	g_clear_pointer(&g->state_attached, json_object_unref);
+	g_free(g->state_attached_text);
 	vtier_policy_free(g->policy);
 	g_free(g->policy_key);
 	vtier_plan_guest_free(g->plan_input);

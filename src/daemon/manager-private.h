@@ -90,6 +90,7 @@ typedef struct {
 	gchar *attach_template;	    /* attach --template NAME */
 	JsonObject *state_attached; /* its entry in the state file's "attached" (state.c), made
 				     * at the first save: the fields it holds do not change */
+	gchar *state_attached_text; /* that entry's text in the file, made once too */
 	VtierPolicy *policy;	    /* resolved at the last reconcile, NULL when refused */
 	gchar *policy_key;	    /* what it was resolved from (re-resolved only on change) */
 	VtierPlanGuest *plan_input; /* the last planner input, reused while its record and policy
@@ -197,7 +198,7 @@ struct VtierManager {
 	gchar *last_reconcile_error;
 	GHashTable *logged_errors;   /* host-level error texts logged once */
 	gboolean state_save_failing; /* the last save of the state file failed (logged once) */
-	JsonNode *state_mine;	     /* vtierd's member of the state file as last written */
+	gchar *state_mine;	     /* vtierd's member of the state file as last written (text) */
 	JsonNode *state_root;	     /* the whole file as last written */
 	struct stat state_stat;	     /* the file as that write left it */
 	guint64 state_writes;	     /* how often the state file was written (tests, bench) */

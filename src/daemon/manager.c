@@ -98,7 +98,7 @@ void vtier_manager_free(VtierManager *m)
 	vtier_histogram_free(m->reconcile_seconds);
 	vtier_histogram_free(m->commit_seconds);
 	g_free(m->last_reconcile_error);
-	g_clear_pointer(&m->state_mine, json_node_unref);
+	g_clear_pointer(&m->state_mine, g_free);
 	g_clear_pointer(&m->state_root, json_node_unref);
 	g_list_free_full(m->dry_run_modules, g_free);
 	g_free(m->config_path);

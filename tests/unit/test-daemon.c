@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/json.h"
 #include "common/paths.h"
 #include "daemon/manager-private.h"
 #include "metrics/server.h"
@@ -768,6 +769,80 @@ static void test_attach_saved(Fixture *f, gconstpointer data)
 	g_assert_nonnull(g_hash_table_lookup(f->m->guests, "w07"));
 }
 
+/* The state file's text, parsed and written again by json-glib, is the same text: vtierd writes
+ * its member directly (state.c), spliced among the others'. Returns the parsed file. */
+static JsonNode *assert_state_as_json_glib(const gchar *path)
+{
+	g_autofree gchar *text = NULL;
+	g_autofree gchar *again = NULL;
+	JsonNode *root;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	root = vtier_json_from_data(text, NULL);
+	g_assert_nonnull(root);
+	again = vtier_json_to_data(root);
+	g_assert_cmpstr(text, ==, again);
+	return root;
+}
+
+/* vtierd's member of @root: its slots are vtierd's, its attached guests @n. */
+static void assert_state_mine(VtierManager *m, JsonNode *root, guint n)
+{
+	JsonObject *mine = json_object_get_object_member(json_node_get_object(root), "vtierd");
+	g_autoptr(JsonNode) slots = vtier_plan_slots_to_json(m->slots);
+
+	g_assert_nonnull(mine);
+	g_assert_true(json_node_equal(json_object_get_member(mine, "slots"), slots));
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(mine, "attached")), ==,
+			 n);
+}
+
+/* Adds a member "damon" (the driver's, in a real vtierd) to the state file, holding @text. */
+static void state_add_member(const gchar *path, const gchar *text)
+{
+	g_autoptr(JsonNode) root = assert_state_as_json_glib(path);
+	g_autoptr(JsonNode) member = vtier_json_from_data(text, NULL);
+	g_autofree gchar *out = NULL;
+
+	g_assert_nonnull(member);
+	json_object_set_member(json_node_get_object(root), "damon", g_steal_pointer(&member));
+	out = vtier_json_to_data(root);
+	g_assert_true(g_file_set_contents(path, out, -1, NULL));
+}
+
+static void test_state_text(Fixture *f, gconstpointer data)
+{
+	static const gchar policy[] = "<policy xmlns=\"https://vtier.dev/xmlns/policy/1.0\"\n"
+				      "\tmode=\"monitor\"/>";
+	g_autofree gchar *state = vtier_path_build(VTIER_PATH_VTIER_RUN, "dry-run-state.json", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) root = NULL;
+
+	(void)data;
+	g_assert_true(attach(f->m, 0, policy, &error)); /* quotes, newline, tab: escaped */
+	g_assert_no_error(error);
+	g_assert_true(attach(f->m, 1, NULL, &error));
+	settle(f->m);
+	root = assert_state_as_json_glib(state);
+	assert_state_mine(f->m, root, 2);
+	g_clear_pointer(&root, json_node_unref);
+	/* another member, of every kind, is kept as json-glib writes it */
+	state_add_member(state, "{\"s\": \"a\\\"b\\\\c\\u00e9\\u0001\", \"n\": [], \"o\": {}, "
+				"\"a\": [1, null, true, {\"x\": \"y\"}]}");
+	g_assert_true(attach(f->m, 2, NULL, &error));
+	settle(f->m);
+	root = assert_state_as_json_glib(state);
+	assert_state_mine(f->m, root, 3);
+	g_assert_nonnull(json_object_get_object_member(json_node_get_object(root), "damon"));
+	g_clear_pointer(&root, json_node_unref);
+	/* a member holding state.c's mark: the whole file is generated */
+	state_add_member(state, "{\"m\": \"\\u0001vtierd\\u0002\"}");
+	g_assert_true(attach(f->m, 3, NULL, &error));
+	settle(f->m);
+	root = assert_state_as_json_glib(state);
+	assert_state_mine(f->m, root, 4);
+}
+
 /* The state file cannot be written (here: a directory stands in its place, as a full disk
  * would refuse it): an attach or detach vtierd cannot make durable is refused whole, and a
  * re-attach of a tiering guest with another policy leaves that guest as it was. */
@@ -1294,6 +1369,8 @@ int main(int argc, char **argv)
 	g_test_add("/daemon/attach-saved", Fixture, NULL, fixture_setup, test_attach_saved,
 		   fixture_teardown);
 	g_test_add("/daemon/state-unchanged", Fixture, NULL, fixture_setup, test_state_unchanged,
+		   fixture_teardown);
+	g_test_add("/daemon/state-text", Fixture, NULL, fixture_setup, test_state_text,
 		   fixture_teardown);
 	g_test_add("/daemon/state-unwritable", Fixture, NULL, fixture_setup, test_state_unwritable,
 		   fixture_teardown);
