@@ -183,15 +183,16 @@ static void build_group(const PlanContext *ctx, VtierPlan *plan, VtierDamonConte
 	GPtrArray *members = owner != NULL ? g_hash_table_lookup(by_owner, owner) : NULL;
 	PlanGuest *pg = NULL;
 	PlanGroupKey *key = NULL;
+	gboolean keyed;
 
 	g_assert(owner == NULL || (members != NULL && members->len > 0));
 	if (members != NULL)
 		pg = g_ptr_array_index(members, 0);
-	if (members == NULL ||
-	    (members->len == 1 && pg->result->mode != VTIER_POLICY_MODE_HOT_SPLIT))
-		key = plan_group_key_new(pg);
-	if (key != NULL && previous != NULL &&
-	    plan_reuse_group(previous, c, group, plan->group_schemes, &key)) {
+	keyed = members == NULL ||
+		(members->len == 1 && pg->result->mode != VTIER_POLICY_MODE_HOT_SPLIT);
+	if (keyed && previous != NULL)
+		key = plan_reuse_group(previous, c, group, plan->group_schemes, pg);
+	if (key != NULL) {
 		if (pg != NULL) {
 			pg->result->first_scheme = (gint)(group * plan->group_schemes);
 			pg->result->n_schemes = plan_group_key_n_schemes(key);
@@ -201,8 +202,11 @@ static void build_group(const PlanContext *ctx, VtierPlan *plan, VtierDamonConte
 		return;
 	}
 	build_group_fresh(ctx, plan, c, members, group);
-	if (key != NULL && pg != NULL)
-		plan_group_key_set_result(key, pg);
+	if (keyed) {
+		key = plan_group_key_new(pg);
+		if (pg != NULL)
+			plan_group_key_set_result(key, pg);
+	}
 	g_ptr_array_add(plan->group_keys, key);
 }
 

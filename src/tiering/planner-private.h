@@ -97,8 +97,10 @@ gboolean plan_group_key_hot_stats(const PlanGroupKey *key);
 GArray *plan_reuse_stamp(const PlanContext *ctx, guint group_schemes);
 /* Whether @plan (its stamp and group size set) can share groups of @previous (may be NULL). */
 gboolean plan_reuse_possible(const VtierPlan *previous, const VtierPlan *plan);
-gboolean plan_reuse_group(const VtierPlan *previous, VtierDamonContext *c, guint g,
-			  guint group_schemes, PlanGroupKey **key);
+/* Group @g of @previous shared into @c when @pg (NULL: parked) gives the key it was built from:
+ * a reference to that key, else NULL (nothing added). */
+PlanGroupKey *plan_reuse_group(const VtierPlan *previous, VtierDamonContext *c, guint g,
+			       guint group_schemes, const PlanGuest *pg);
 
 /* planner.c / planner-build.c */
 void plan_set_monitoring(const PlanContext *ctx, VtierDamonContext *c, VtierDamonOps ops);

@@ -76,17 +76,22 @@ void plan_group_key_unref(PlanGroupKey *key)
 		g_rc_box_release_full(key, (GDestroyNotify)group_key_clear);
 }
 
-/* Every input field; the results are what the inputs give. */
-static gboolean group_key_equal(const PlanGroupKey *a, const PlanGroupKey *b)
+/* Whether @key is what plan_group_key_new(@pg) would make (@pg NULL: parked). */
+static gboolean group_key_matches(const PlanGroupKey *key, const PlanGuest *pg)
 {
-	if (a->parked || b->parked)
-		return a->parked && b->parked;
-	return a->mode == b->mode && a->tuner == b->tuner &&
-	       a->hot_threshold_bp == b->hot_threshold_bp && a->fast_ratio_bp == b->fast_ratio_bp &&
-	       a->max_rate == b->max_rate && a->cold_age_ms == b->cold_age_ms &&
-	       a->memory_bytes == b->memory_bytes && a->fast_node == b->fast_node &&
-	       a->slow_node == b->slow_node && a->fast_target_bytes == b->fast_target_bytes &&
-	       g_strcmp0(a->memcg_path, b->memcg_path) == 0;
+	const VtierPolicy *p;
+
+	if (pg == NULL || key->parked)
+		return pg == NULL && key->parked;
+	p = pg->guest->policy;
+	return key->mode == pg->result->mode && key->tuner == p->tuner &&
+	       key->hot_threshold_bp == p->hot_threshold_bp &&
+	       key->fast_ratio_bp == p->fast_ratio_bp && key->max_rate == p->max_rate &&
+	       key->cold_age_ms == p->cold_age_ms &&
+	       key->memory_bytes == pg->guest->memory_bytes &&
+	       key->fast_node == pg->result->fast_node && key->slow_node == pg->result->slow_node &&
+	       key->fast_target_bytes == pg->result->fast_target_bytes &&
+	       g_strcmp0(key->memcg_path, pg->guest->memcg_path) == 0;
 }
 
 void plan_group_key_set_result(PlanGroupKey *key, const PlanGuest *pg)
@@ -155,24 +160,22 @@ gboolean plan_reuse_possible(const VtierPlan *previous, const VtierPlan *plan)
 	       c->schemes->len == previous->group_keys->len * plan->group_schemes;
 }
 
-/* The previous plan's group @g, shared into @c, when it was built from what @key says; its key
- * then replaces @key (*@key holds the previous plan's, with its results). */
-gboolean plan_reuse_group(const VtierPlan *previous, VtierDamonContext *c, guint g,
-			  guint group_schemes, PlanGroupKey **key)
+/* The previous plan's group @g, shared into @c, when it was built from what @pg (NULL: parked)
+ * gives now: returns a reference to its key (with its results), else NULL. */
+PlanGroupKey *plan_reuse_group(const VtierPlan *previous, VtierDamonContext *c, guint g,
+			       guint group_schemes, const PlanGuest *pg)
 {
 	const VtierDamonContext *old;
 	PlanGroupKey *before;
 
 	if (g >= previous->group_keys->len)
-		return FALSE;
+		return NULL;
 	before = g_ptr_array_index(previous->group_keys, g);
-	if (before == NULL || !group_key_equal(before, *key))
-		return FALSE;
+	if (before == NULL || !group_key_matches(before, pg))
+		return NULL;
 	old = ((const VtierDamonKdamond *)g_ptr_array_index(previous->model->kdamonds, 0))->context;
 	for (guint i = 0; i < group_schemes; i++)
 		g_ptr_array_add(c->schemes,
 				vtier_damon_scheme_ref(old->schemes->pdata[g * group_schemes + i]));
-	plan_group_key_unref(*key);
-	*key = plan_group_key_ref(before);
-	return TRUE;
+	return plan_group_key_ref(before);
 }

@@ -294,8 +294,9 @@ static GPtrArray *wanted_owners(GPtrArray *pgs)
 		if (!pg->result->planned)
 			continue;
 		if (mode_has_group(mode))
-			pg->owner = g_strdup_printf("guest:%s", pg->guest->uuid ? pg->guest->uuid
-										: pg->guest->name);
+			pg->owner = g_strconcat("guest:",
+						pg->guest->uuid ? pg->guest->uuid : pg->guest->name,
+						NULL);
 		else if (mode == VTIER_POLICY_MODE_HOT_SPLIT)
 			pg->owner = hot_split_owner(pg);
 		else
