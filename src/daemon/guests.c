@@ -223,6 +223,29 @@ static gchar *policy_key(VtierManager *m, const VtierDaemonGuest *g)
 			       xml != NULL ? xml : "");
 }
 
+/* Whether policy_key(@m, @g) would give @key, without making it (each reconcile asks it for
+ * every guest). */
+static gboolean policy_key_is(VtierManager *m, const VtierDaemonGuest *g, const gchar *key)
+{
+	const gchar *rec_xml = g->record->policy_xml != NULL ? g->record->policy_xml : "";
+	g_autofree gchar *template_xml = NULL;
+	const gchar *xml = g->attach_policy;
+	gchar head[128];
+	gsize n, len = strlen(rec_xml);
+
+	if (key == NULL)
+		return FALSE;
+	n = (gsize)g_snprintf(head, sizeof(head), "%u|%d|%d|%" G_GUINT64_FORMAT "|",
+			      m->store_generation, m->typed.plan.default_mode,
+			      m->typed.plan.strict, g->record->memory_bytes);
+	if (strncmp(key, head, n) != 0 || strncmp(key + n, rec_xml, len) != 0 ||
+	    key[n + len] != '|')
+		return FALSE;
+	if (xml == NULL && g->attach_template != NULL)
+		xml = template_xml = attach_policy_xml(g);
+	return strcmp(key + n + len + 1, xml != NULL ? xml : "") == 0;
+}
+
 /* Checks that an attached guest's policy resolves (attach refuses one that does not). */
 static gboolean check_attach_policy(VtierManager *m, const VtierDaemonGuest *g, GError **error)
 {
@@ -243,14 +266,12 @@ const VtierPlanGuest *vtier_daemon_guest_plan_input(VtierManager *m, VtierDaemon
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(VtierGuest) rec = NULL;
-	g_autofree gchar *key = NULL;
 	g_autofree gchar *warning = NULL;
 	VtierPlanGuest *pg;
 
 	if (g->record == NULL || g->stopping)
 		return NULL;
-	key = policy_key(m, g);
-	if (g->policy != NULL && g_strcmp0(key, g->policy_key) == 0) {
+	if (g->policy != NULL && policy_key_is(m, g, g->policy_key)) {
 		/* the policy is kept; the <numatune> checks depend on the host and the options */
 		if (!vtier_plan_input_check_numatune(g->record, m->topology, &m->typed.plan,
 						     &error)) {
@@ -267,7 +288,7 @@ const VtierPlanGuest *vtier_daemon_guest_plan_input(VtierManager *m, VtierDaemon
 	g_clear_pointer(&g->policy_error, g_free);
 	g_clear_pointer(&g->policy, vtier_policy_free);
 	g_free(g->policy_key);
-	g->policy_key = g_steal_pointer(&key);
+	g->policy_key = policy_key(m, g);
 	rec = policy_record(g);
 	pg = vtier_plan_input_guest(rec, m->topology, m->store, &m->typed.plan, &warning, &error);
 	if (pg == NULL) {
