@@ -177,23 +177,15 @@ static void record_results(VtierManager *m, const VtierPlan *plan)
 {
 	GHashTableIter iter;
 	gpointer value;
+	guint found = 0;
 
-	/* the guests the plan left out, in any order (nothing is logged for them) */
-	g_hash_table_iter_init(&iter, m->guests);
-	while (g_hash_table_iter_next(&iter, NULL, &value)) {
-		VtierDaemonGuest *g = value;
-
-		if (plan_has_guest(plan, g->name))
-			continue;
-		vtier_daemon_guest_set_result(g, NULL);
-		g->planned = FALSE;
-	}
 	for (guint i = 0; i < plan->guests->len; i++) {
 		const VtierPlanGuestResult *r = g_ptr_array_index(plan->guests, i);
 		VtierDaemonGuest *g = g_hash_table_lookup(m->guests, r->name);
 
 		if (g == NULL)
 			continue;
+		found++;
 		if (!r->planned && r->refusal != NULL &&
 		    (g->result == NULL || g_strcmp0(g->result->refusal, r->refusal) != 0)) {
 			g_autofree gchar *text = vtier_escape_log(r->refusal);
@@ -202,6 +194,19 @@ static void record_results(VtierManager *m, const VtierPlan *plan)
 		}
 		vtier_daemon_guest_set_result(g, r);
 		g->planned = r->planned;
+	}
+	/* the guests the plan left out, in any order (nothing is logged for them); the names are
+	 * unique, so when the plan had every guest there is none */
+	if (found == g_hash_table_size(m->guests))
+		return;
+	g_hash_table_iter_init(&iter, m->guests);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		VtierDaemonGuest *g = value;
+
+		if (plan_has_guest(plan, g->name))
+			continue;
+		vtier_daemon_guest_set_result(g, NULL);
+		g->planned = FALSE;
 	}
 }
 
@@ -288,6 +293,21 @@ static void reconcile_end(VtierManager *m, gint64 t0, const GError *error)
 
 static void reconcile_attempt(VtierManager *m, gint64 t0, guint attempt);
 
+/* @slots made @from's, keeping each owner key that is the same (~500 copies and frees per
+ * reconcile otherwise). */
+static void slots_update(VtierPlanSlots *slots, const VtierPlanSlots *from)
+{
+	GPtrArray *owners = slots->owners;
+
+	g_ptr_array_set_size(owners, (gint)from->owners->len);
+	for (guint i = 0; i < owners->len; i++) {
+		if (g_strcmp0(owners->pdata[i], from->owners->pdata[i]) == 0)
+			continue;
+		g_free(owners->pdata[i]);
+		owners->pdata[i] = g_strdup(from->owners->pdata[i]);
+	}
+}
+
 /* The plan's word on each guest, recorded when its apply ended (status says `tiering` once the
  * kernel has the guest's schemes). */
 static void record_plan(VtierManager *m, const VtierPlan *plan)
@@ -323,8 +343,7 @@ static void apply_done(VtierManager *m, VtierDamonJob *job)
 	m->applied_ok = TRUE;
 	vtier_damon_model_free(m->applied);
 	m->applied = g_steal_pointer(&job->model);
-	vtier_plan_slots_free(m->slots);
-	m->slots = vtier_plan_slots_copy(run->plan->slots);
+	slots_update(m->slots, run->plan->slots);
 	vtier_plan_free(m->plan);
 	m->plan = g_steal_pointer(&run->plan);
 	for (guint i = 0; i < run->planned->len; i++) {
