@@ -322,7 +322,8 @@ static void hot_stat_on(const PlanContext *ctx, VtierDamonScheme *scheme, guint 
 
 	match_all(scheme);
 	scheme->action = VTIER_DAMON_ACTION_STAT;
-	scheme->apply_interval_us = plan_apply_interval(ctx);
+	scheme->apply_interval_us =
+		ctx->tune_intervals ? PLAN_HOT_STAT_TUNED_APPLY_US : PLAN_HOT_STAT_APPLY_US;
 	scheme->nr_accesses.min = plan_hot_min_accesses(hot_threshold_bp);
 	add_keep_node(ctx, scheme, node);
 	/* only the pages touched since the last check: a hot region also holds the cold pages

@@ -181,6 +181,8 @@ static void test_plan_ratio_modern(void)
 
 		g_assert_cmpint(hot->action, ==, VTIER_DAMON_ACTION_STAT);
 		g_assert_cmpuint(hot->quotas.bytes, ==, 0); /* no quota */
+		/* once a second: its young filter walks every hot page's reverse map */
+		g_assert_cmpuint(hot->apply_interval_us, ==, 1000000);
 		g_assert_cmpuint(hot->nr_accesses.min, ==, 1);
 		g_assert_cmpuint(hot->nr_accesses.max, ==, G_MAXUINT32);
 		g_assert_cmpuint(hot->filters->len, ==, 3);
@@ -665,6 +667,9 @@ static void test_plan_starvation_rule(void)
 	g_assert_cmpuint(c->intervals_goal.aggrs, ==, 3);
 	g_assert_cmpuint(c->intervals_goal.max_sample_us, ==, 100000);
 	g_assert_cmpuint(scheme_of(plan, 0, 0)->apply_interval_us, ==, 100000);
+	/* the hot stat schemes: as seldom as the shortest tuning period allows */
+	g_assert_cmpuint(scheme_of(plan, 0, VTIER_PLAN_HOT_FAST_OFFSET)->apply_interval_us, ==,
+			 250000);
 	g_assert_true(vtier_planner_check_starvation(plan->model, &error));
 	g_assert_no_error(error);
 	/* the upstream tiering recipe: auto-tuning plus a 1 s apply interval never runs */

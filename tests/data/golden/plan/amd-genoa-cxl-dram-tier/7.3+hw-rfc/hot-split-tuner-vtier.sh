@@ -76,6 +76,7 @@ echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/ops_filt
 echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/ops_filters/1/matching
 echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/ops_filters/1/allow
 printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/ops_filters/1/memcg_path
+echo 1000000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/apply_interval_us
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/sz/max
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/nr_accesses/min
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/nr_accesses/max
@@ -95,6 +96,7 @@ echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filt
 echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/2/matching
 echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/2/allow
 printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/2/memcg_path
+echo 1000000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/apply_interval_us
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/sz/max
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/nr_accesses/min
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/nr_accesses/max
