@@ -9,6 +9,7 @@
 #include "damon-test-util.h"
 #include "tiering/damon/damon-fake.h"
 #include "tiering/damon/damon-script.h"
+#include "tiering/damon/damon-writer-known.h"
 #include "tiering/damon/damon-writer.h"
 #include "vtier-test.h"
 
@@ -618,6 +619,104 @@ static void test_unchanged_schemes(void)
 	fixture_teardown(&fx);
 }
 
+/* A relpath of the writer's kind, or one the packing must not confuse ("schemes/nr_schemes",
+ * "schemes/12x/...", no directory). */
+static gchar *random_relpath(GRand *rand)
+{
+	static const gchar *const files[] = {
+		"action", "target_nid", "quotas/bytes", "quotas/goals/nr_goals",
+		"quotas/goals/0/target_value", "quotas/goals/1/target_value", "filters/nr_filters",
+		"filters/0/type", "filters/0/memcg_path", "filters/1/matching",
+		"access_pattern/sz/min", "dests/0/id",
+	};
+	guint k = (guint)g_rand_int_range(rand, 0, 2), i = (guint)g_rand_int_range(rand, 0, 12);
+	const gchar *f = files[g_rand_int_range(rand, 0, G_N_ELEMENTS(files))];
+
+	switch (g_rand_int_range(rand, 0, 8)) {
+	case 0:
+		return g_strdup_printf("kdamonds/%u/contexts/0/schemes/nr_schemes", k);
+	case 1:
+		return g_strdup_printf("kdamonds/%u/contexts/0/targets/%u/regions/0/start", k, i);
+	case 2:
+		return g_strdup_printf("kdamonds/%u/contexts/0/schemes/%ux/%s", k, i, f);
+	case 3:
+		return g_strdup(i % 2 ? "kdamonds/nr_kdamonds" : "toplevel");
+	default:
+		return g_strdup_printf("kdamonds/%u/contexts/0/schemes/%u/%s", k, i, f);
+	}
+}
+
+/* The directory of a random relpath, or one above it. */
+static gchar *random_dir(GRand *rand)
+{
+	g_autofree gchar *path = random_relpath(rand);
+	gchar *slash = strrchr(path, '/');
+
+	while (slash != NULL) {
+		*slash = '\0';
+		if (g_rand_boolean(rand))
+			break;
+		slash = strrchr(path, '/');
+	}
+	return slash != NULL ? g_strdup(path) : g_strdup("");
+}
+
+static gboolean below_dir(gpointer key, gpointer value, gpointer prefix)
+{
+	(void)value;
+	return g_str_has_prefix(key, prefix);
+}
+
+/* What the writer knows, packed per directory and per scheme, answers every lookup as a plain
+ * map of relpaths would, over random sets, forgets, prefix forgets and clears. */
+static void test_known_packed(void)
+{
+	g_autoptr(GRand) rand = g_rand_new_with_seed(20261205);
+	g_autoptr(VtierDamonKnown) known = vtier_damon_known_new();
+	g_autoptr(GHashTable) plain = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	static const gchar *const values[] = { "0", "1", "42", "Y", "/vtier.slice/guest1",
+					       "18446744073709551615", "" };
+	GHashTableIter it;
+	gpointer key, value;
+
+	for (guint round = 0; round < 20000; round++) {
+		gint op = g_rand_int_range(rand, 0, 100);
+
+		if (op < 70) {
+			g_autofree gchar *path = random_relpath(rand);
+			const gchar *v = values[g_rand_int_range(rand, 0, G_N_ELEMENTS(values))];
+
+			if (op < 5)
+				v = NULL;
+			g_assert_cmpstr(vtier_damon_known_set(known, path, v), ==, v);
+			if (v != NULL)
+				g_hash_table_replace(plain, g_strdup(path), g_strdup(v));
+			else
+				g_hash_table_remove(plain, path);
+		} else if (op < 97) {
+			g_autofree gchar *dir = random_dir(rand);
+			g_autofree gchar *prefix = g_strconcat(dir, "/", NULL);
+
+			vtier_damon_known_forget_below(known, dir);
+			g_hash_table_foreach_remove(plain, below_dir, prefix);
+		} else if (op < 98) {
+			vtier_damon_known_clear(known);
+			g_hash_table_remove_all(plain);
+		}
+		for (guint j = 0; j < 8; j++) {
+			g_autofree gchar *path = random_relpath(rand);
+
+			g_assert_cmpstr(vtier_damon_known_lookup(known, path), ==,
+					g_hash_table_lookup(plain, path));
+		}
+		g_assert_cmpuint(vtier_damon_known_size(known), ==, g_hash_table_size(plain));
+	}
+	/* and every file still known */
+	g_hash_table_iter_init(&it, plain);
+	while (g_hash_table_iter_next(&it, &key, &value))
+		g_assert_cmpstr(vtier_damon_known_lookup(known, key), ==, value);
+}
+
 /* Changing the number of kdamonds stops the running ones (nr_kdamonds gives EBUSY otherwise). */
 static void test_kdamond_count(void)
 {
@@ -937,5 +1036,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/damon/writer/adopted-restore", test_adopted_restore);
 	g_test_add_func("/damon/writer/tuned-intervals", test_tuned_intervals);
 	g_test_add_func("/damon/writer/unchanged-schemes", test_unchanged_schemes);
+	g_test_add_func("/damon/writer/known-packed", test_known_packed);
 	return g_test_run();
 }

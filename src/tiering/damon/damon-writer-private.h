@@ -2,13 +2,14 @@
 #pragma once
 
 #include "tiering/damon/damon-render.h"
+#include "tiering/damon/damon-writer-known.h"
 #include "tiering/damon/damon-writer.h"
 
 /* Internals shared by damon-writer*.c. */
 struct _VtierDamonWriter {
 	VtierDamonIo *io;
 	VtierDamonFeatures *features;
-	GTree *known;	     /* relpath -> what the file holds, sorted by relpath */
+	VtierDamonKnown *known; /* relpath -> what the file holds */
 	GHashTable *running; /* kdamond index -> GPtrArray of the VtierDamonParts it runs with */
 	GHashTable *before;  /* kdamond index -> VtierDamonPart of the entries read this apply */
 	GPtrArray *last_parts; /* of the model last rendered: a scheme that did not change is

@@ -23,19 +23,13 @@ const gchar *vtier_damon_state_action_to_string(VtierDamonStateAction action)
 	return (guint)action < VTIER_DAMON_STATE_LAST ? action_names[action] : "(invalid)";
 }
 
-static gint compare_relpaths(gconstpointer a, gconstpointer b, gpointer data)
-{
-	(void)data;
-	return strcmp(a, b);
-}
-
 VtierDamonWriter *vtier_damon_writer_new(VtierDamonIo *io, const VtierDamonFeatures *features)
 {
 	VtierDamonWriter *w = g_new0(VtierDamonWriter, 1);
 
 	w->io = vtier_damon_io_ref(io);
 	w->features = vtier_damon_features_copy(features);
-	w->known = g_tree_new_full(compare_relpaths, NULL, g_free, NULL);
+	w->known = vtier_damon_known_new();
 	w->running = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
 					   (GDestroyNotify)g_ptr_array_unref);
 	w->before = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
@@ -54,7 +48,7 @@ void vtier_damon_writer_free(VtierDamonWriter *w)
 		return;
 	vtier_damon_io_unref(w->io);
 	vtier_damon_features_free(w->features);
-	g_tree_unref(w->known);
+	vtier_damon_known_free(w->known);
 	g_clear_pointer(&w->status_schemes, g_hash_table_unref);
 	g_hash_table_unref(w->running);
 	g_hash_table_unref(w->before);
@@ -82,7 +76,7 @@ static void forget_parts(VtierDamonWriter *w)
 
 void vtier_damon_writer_invalidate(VtierDamonWriter *w)
 {
-	g_tree_remove_all(w->known);
+	vtier_damon_known_clear(w->known);
 	forget_parts(w);
 }
 
@@ -159,43 +153,18 @@ static void forget_parts_below(VtierDamonWriter *w, const gchar *dir)
 	}
 }
 
-/* Forgets what the files below @dir held: an nr_* write recreated them with defaults. The
- * remembered values are sorted by path, so this visits only the files below @dir (a plan of
- * 500 guests remembers ~50k files; a scan of all of them per nr_* write was the writer's main
- * cost). */
+/* Forgets what the files below @dir held: an nr_* write recreated them with defaults. */
 static void forget_below(VtierDamonWriter *w, const gchar *dir)
 {
-	g_autofree gchar *prefix = g_strconcat(dir, "/", NULL);
-	g_autoptr(GPtrArray) doomed = g_ptr_array_new();
-
-	for (GTreeNode *node = g_tree_lower_bound(w->known, prefix);
-	     node != NULL && g_str_has_prefix(g_tree_node_key(node), prefix);
-	     node = g_tree_node_next(node))
-		g_ptr_array_add(doomed, g_tree_node_key(node));
-	for (guint i = 0; i < doomed->len; i++)
-		g_tree_remove(w->known, g_ptr_array_index(doomed, i));
+	vtier_damon_known_forget_below(w->known, dir);
 	forget_parts_below(w, dir);
 }
 
-/* Remembers that @relpath holds @value; returns the remembered copy. Key and value are one block
- * ("relpath\0value\0", the key owns it): at 100 guests ~17 000 files are remembered. */
+/* Remembers that @relpath holds @value (NULL: nothing known); returns the remembered copy, valid
+ * until the next change of what is known. */
 static const gchar *remember(VtierDamonWriter *w, const gchar *relpath, const gchar *value)
 {
-	gsize rlen, vlen;
-	gchar *block;
-
-	if (value == NULL) { /* nothing known, as before: a NULL value was never a remembered one */
-		g_tree_remove(w->known, relpath);
-		return NULL;
-	}
-	rlen = strlen(relpath) + 1;
-	vlen = strlen(value) + 1;
-	block = g_malloc(rlen + vlen);
-	memcpy(block, relpath, rlen);
-	memcpy(block + rlen, value, vlen);
-	/* replace, not insert: the old key (the old block, with the old value) is freed */
-	g_tree_replace(w->known, block, block + rlen);
-	return block + rlen;
+	return vtier_damon_known_set(w->known, relpath, value);
 }
 
 /* What @e's file holds: remembered, or read. Sets *ret_exists FALSE when the kernel lacks it. */
@@ -207,7 +176,7 @@ static gboolean current_value(VtierDamonWriter *w, const VtierDamonEntry *e, gbo
 	const gchar *value;
 
 	*ret_exists = TRUE;
-	*ret_value = g_tree_lookup(w->known, e->relpath);
+	*ret_value = vtier_damon_known_lookup(w->known, e->relpath);
 	if (*ret_value != NULL)
 		return TRUE;
 	path = vtier_damon_admin_path(e->relpath);

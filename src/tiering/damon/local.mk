@@ -14,6 +14,7 @@ libvtier_core_la_SOURCES += \
 	src/tiering/damon/damon-writer.c src/tiering/damon/damon-writer.h \
 	src/tiering/damon/damon-writer-private.h src/tiering/damon/damon-writer-report.c \
 	src/tiering/damon/damon-writer-status.c src/tiering/damon/damon-writer-staged.c \
+	src/tiering/damon/damon-writer-known.c src/tiering/damon/damon-writer-known.h \
 	src/tiering/damon/damon-probe.c src/tiering/damon/damon-probe.h \
 	src/tiering/damon/damon-ownership.c src/tiering/damon/damon-ownership.h \
 	src/tiering/damon/damon-driver.c src/tiering/damon/damon-driver.h
