@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "damon-test-util.h"
 #include "tiering/damon/damon-fake.h"
+#include "tiering/damon/damon-render.h"
 #include "tiering/damon/damon-script.h"
 #include "tiering/damon/damon-writer-known.h"
 #include "tiering/damon/damon-writer.h"
@@ -619,6 +620,66 @@ static void test_unchanged_schemes(void)
 	fixture_teardown(&fx);
 }
 
+/* Every field of @entries, one line each. */
+static gchar *entries_text(const GPtrArray *entries)
+{
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	for (guint i = 0; i < entries->len; i++) {
+		const VtierDamonEntry *e = entries->pdata[i];
+
+		g_string_append_printf(out, "%s=%s default=%s kind=%d k=%u goal=%d live=%d tuned=%d\n",
+				       e->relpath, e->value, e->default_value, e->kind, e->kdamond,
+				       e->goal, e->live, e->tuned);
+	}
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/* A scheme's part that let its entries go renders them again exactly as the first time (its
+ * kdamond, directory and context span: 6.12's keep-range filters depend on the span); heads and
+ * tails keep theirs. */
+static void test_parts_entries_dropped(void)
+{
+	const gchar *profiles[] = { "7.3", "6.12" };
+
+	for (guint p = 0; p < G_N_ELEMENTS(profiles); p++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(VtierDamonFeatures) features = vtier_damon_features_load(profiles[p], &error);
+		g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+		g_autoptr(GPtrArray) parts = NULL;
+		VtierDamonKdamond *k;
+		guint schemes = 0;
+
+		g_assert_no_error(error);
+		vtier_damon_scheme_add_goal(scheme_of(model, 0))->target_value = 5000;
+		((VtierDamonFilter *)scheme_of(model, 0)->filters->pdata[0])->addr_start = 0x10000000;
+		/* a second kdamond: its parts carry its index and its own span */
+		k = vtier_damon_model_add_kdamond(model);
+		k->context->operations = VTIER_DAMON_OPS_PADDR;
+		vtier_damon_target_add_region(vtier_damon_context_add_target(k->context), 1 << 20,
+					      3ULL << 30);
+		g_ptr_array_add(k->context->schemes, vtier_damon_scheme_copy(scheme_of(model, 1)));
+		parts = vtier_damon_render_parts(model, features, NULL, &error);
+		g_assert_no_error(error);
+		for (guint i = 0; i < parts->len; i++) {
+			VtierDamonPart *part = parts->pdata[i];
+			g_autofree gchar *first = entries_text(part->entries);
+			g_autofree gchar *again = NULL;
+			GPtrArray *entries;
+
+			vtier_damon_part_drop_entries(part);
+			g_assert_true((part->entries == NULL) == (part->scheme >= 0));
+			schemes += part->scheme >= 0;
+			entries = vtier_damon_part_get_entries(part, features, &error);
+			g_assert_no_error(error);
+			g_assert_true(entries == part->entries);
+			again = entries_text(entries);
+			g_assert_cmpstr(again, ==, first);
+		}
+		g_assert_cmpuint(schemes, ==, 3);
+	}
+}
+
 /* A relpath of the writer's kind, or one the packing must not confuse ("schemes/nr_schemes",
  * "schemes/12x/...", no directory). */
 static gchar *random_relpath(GRand *rand)
@@ -1036,6 +1097,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/damon/writer/adopted-restore", test_adopted_restore);
 	g_test_add_func("/damon/writer/tuned-intervals", test_tuned_intervals);
 	g_test_add_func("/damon/writer/unchanged-schemes", test_unchanged_schemes);
+	g_test_add_func("/damon/writer/parts-entries-dropped", test_parts_entries_dropped);
 	g_test_add_func("/damon/writer/known-packed", test_known_packed);
 	return g_test_run();
 }

@@ -544,7 +544,7 @@ VtierDamonPart *vtier_damon_part_new(gint kdamond, gint scheme)
 
 static void part_clear(VtierDamonPart *part)
 {
-	g_ptr_array_unref(part->entries);
+	g_clear_pointer(&part->entries, g_ptr_array_unref);
 	vtier_damon_scheme_free(part->source);
 }
 
@@ -557,6 +557,35 @@ void vtier_damon_part_unref(VtierDamonPart *part)
 {
 	if (part != NULL)
 		g_atomic_rc_box_release_full(part, (GDestroyNotify)part_clear);
+}
+
+void vtier_damon_part_drop_entries(VtierDamonPart *part)
+{
+	if (part->source != NULL)
+		g_clear_pointer(&part->entries, g_ptr_array_unref);
+}
+
+GPtrArray *vtier_damon_part_get_entries(VtierDamonPart *part, const VtierDamonFeatures *features,
+					GError **error)
+{
+	g_autofree gchar *p = NULL;
+	Render r = { .f = features, .error = error };
+
+	if (part->entries != NULL)
+		return part->entries;
+	/* as render_schemes() rendered it: its kdamond, its directory, its context's span */
+	part->entries = g_ptr_array_new_with_free_func((GDestroyNotify)vtier_damon_entry_free);
+	r.out = part->entries;
+	r.kdamond = (guint)part->kdamond;
+	r.span_lo = part->span_lo;
+	r.span_hi = part->span_hi;
+	p = scheme_dir((guint)part->kdamond, (guint)part->scheme);
+	render_scheme(&r, p, part->source);
+	if (r.failed) {
+		g_clear_pointer(&part->entries, g_ptr_array_unref);
+		return NULL;
+	}
+	return part->entries;
 }
 
 /* Starts a part: the entries go to it from now on. */

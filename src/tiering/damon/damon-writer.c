@@ -359,7 +359,10 @@ static void restore_running(Apply *a, guint k)
 	/* the files no longer hold the parts of the model being applied */
 	forget_parts(a->w);
 	for (guint i = 0; i < list->len; i++) {
-		if (!apply_list(a, ((VtierDamonPart *)list->pdata[i])->entries, FALSE, &local)) {
+		GPtrArray *entries =
+			vtier_damon_part_get_entries(list->pdata[i], a->w->features, &local);
+
+		if (entries == NULL || !apply_list(a, entries, FALSE, &local)) {
 			g_debug("restoring kdamond %u after a failed commit: %s", k,
 				local->message);
 			vtier_damon_writer_invalidate(a->w);
@@ -469,18 +472,23 @@ static GPtrArray *render(VtierDamonWriter *w, const VtierDamonModel *model, GErr
 /* Brings the files of @parts to their values. A scheme's part applied before (and not forgotten
  * since: an nr_* write above it, an invalidate, a restore) is skipped: its files hold its values
  * as far as the writer knows, so comparing them would find nothing (unless the kdamond's files
- * are being read for a restore, a->w->before). */
+ * are being read for a restore, a->w->before). An applied scheme's part lets its entries go until
+ * it must be applied again (vtier_damon_part_drop_entries()). */
 static gboolean apply_parts(Apply *a, GPtrArray *parts, GError **error)
 {
 	for (guint i = 0; i < parts->len; i++) {
 		VtierDamonPart *part = parts->pdata[i];
+		GPtrArray *entries;
 
 		if (part->scheme >= 0 && part->applied &&
 		    !g_hash_table_contains(a->w->before, GINT_TO_POINTER(part->kdamond)))
 			continue;
-		if (!apply_list(a, part->entries, TRUE, error))
+		entries = vtier_damon_part_get_entries(part, a->w->features, error);
+		if (entries == NULL || !apply_list(a, entries, TRUE, error))
 			return FALSE;
 		part->applied = part->scheme >= 0;
+		if (part->applied)
+			vtier_damon_part_drop_entries(part);
 	}
 	return TRUE;
 }
