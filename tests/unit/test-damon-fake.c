@@ -117,6 +117,15 @@ static void test_values(void)
 	g_assert_cmpint(put(&fx, S0 "/ops_filters/0/allow", "maybe"), ==, EINVAL);
 	g_assert_cmpint(put(&fx, S0 "/stats/nr_tried", "1"), ==, EACCES);
 	g_assert_cmpint(put(&fx, S0 "/nonexistent", "1"), ==, ENOENT);
+	/* a value of 15 bytes is kept in the node, a longer one apart: both ways, over each other */
+	g_assert_cmpint(put(&fx, S0 "/quotas/bytes", "123456789012345"), ==, 0);
+	assert_get(&fx, S0 "/quotas/bytes", "123456789012345");
+	g_assert_cmpint(put(&fx, S0 "/quotas/bytes", "18446744073709551615"), ==, 0);
+	assert_get(&fx, S0 "/quotas/bytes", "18446744073709551615");
+	g_assert_cmpint(put(&fx, S0 "/quotas/bytes", "1234567890123456"), ==, 0);
+	assert_get(&fx, S0 "/quotas/bytes", "1234567890123456");
+	g_assert_cmpint(put(&fx, S0 "/quotas/bytes", "7"), ==, 0);
+	assert_get(&fx, S0 "/quotas/bytes", "7");
 	teardown(&fx);
 }
 

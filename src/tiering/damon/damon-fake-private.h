@@ -24,23 +24,36 @@ typedef enum {
 typedef struct _FakeNode FakeNode;
 typedef void (*FakeBuilder)(VtierDamonFake *fake, FakeNode *dir);
 
-struct _FakeNode { /* pointers first, then the ints: 88 bytes, not 96 (~28 000 at 100 guests) */
-	const gchar *name;  /* interned (damon-fake.c, name_intern()) */
-	gchar *value;
-	GStrv choices;	    /* FAKE_CHOICE */
-	FakeBuilder builder; /* FAKE_NR: fills each new child directory */
+/* 56 bytes (a 64-byte malloc chunk; ~28 000 nodes at 100 guests): a directory's fields and a
+ * file's share their place, and a file's value of up to 15 bytes is kept in the node itself. */
+struct _FakeNode {
+	const gchar *name; /* interned (damon-fake.c, name_intern()) */
 	FakeNode *parent;
-	GPtrArray *children; /* FAKE_DIR */
-	GHashTable *index;   /* FAKE_DIR of more than FAKE_INDEX_MIN children: name -> child (not
-			      * owned), for lookups in O(1); NULL: a scan of @children */
-	/* FAKE_DIR with keep_dump (a scheme's or a target's directory): the configuration lines
-	 * below it as the last dump made them (paths after dump_prefix), until a change below it
-	 * drops them; a commit of 500 guests' schemes dumps only the schemes that changed */
-	GBytes *dump;
-	gchar *dump_prefix;
-	FakeType type;
-	gint max;	    /* FAKE_NR */
-	gboolean keep_dump;
+	union {
+		struct { /* FAKE_DIR */
+			GPtrArray *children;
+			/* more than FAKE_INDEX_MIN children: name -> child (not owned), for lookups
+			 * in O(1); NULL: a scan of @children */
+			GHashTable *index;
+			/* with keep_dump (a scheme's or a target's directory): the configuration
+			 * lines below it as the last dump made them (paths after dump_prefix),
+			 * until a change below it drops them; a commit of 500 guests' schemes dumps
+			 * only the schemes that changed */
+			GBytes *dump;
+			gchar *dump_prefix;
+		};
+		struct { /* the files */
+			gchar *value; /* NULL, @inline_value, or a block of its own (longer) */
+			union {
+				GStrv choices;	     /* FAKE_CHOICE */
+				FakeBuilder builder; /* FAKE_NR: fills each new child directory */
+			};
+			gchar inline_value[16];
+		};
+	};
+	gint max; /* FAKE_NR */
+	guint8 type; /* FakeType */
+	guint8 keep_dump;
 };
 
 typedef struct {
@@ -67,6 +80,12 @@ struct _VtierDamonFake {
 	GHashTable *memcgs_seen; /* during a commit's validation: the memcgs found */
 	gdouble kernel_cpu_seconds; /* CPU in the kernel's part: `state` commands (bench) */
 };
+
+/* A file's value; NULL for a directory (or no node). */
+static inline const gchar *vtier_damon_fake_node_value(const FakeNode *node)
+{
+	return node != NULL && node->type != FAKE_DIR ? node->value : NULL;
+}
 
 FakeNode *vtier_damon_fake_node_dir(FakeNode *parent, const gchar *name);
 FakeNode *vtier_damon_fake_node_file(FakeNode *dir, const gchar *name, FakeType type,

@@ -35,7 +35,7 @@ static gboolean exclusive_module_enabled(VtierDamonFake *fake)
 		path = vtier_path_build_host(VTIER_PATH_MODULES, m->name, "parameters", "enabled",
 					     NULL);
 		node = vtier_damon_fake_node_lookup(fake->root, path);
-		if (node != NULL && g_strcmp0(node->value, "Y") == 0)
+		if (g_strcmp0(vtier_damon_fake_node_value(node), "Y") == 0)
 			return TRUE;
 	}
 	return FALSE;
@@ -43,18 +43,16 @@ static gboolean exclusive_module_enabled(VtierDamonFake *fake)
 
 static guint64 get_u64(FakeNode *dir, const gchar *rel)
 {
-	FakeNode *node = vtier_damon_fake_node_lookup(dir, rel);
+	const gchar *value = vtier_damon_fake_node_value(vtier_damon_fake_node_lookup(dir, rel));
 
-	if (node == NULL || node->value == NULL)
-		return 0;
-	return g_ascii_strtoull(node->value, NULL, 0);
+	return value != NULL ? g_ascii_strtoull(value, NULL, 0) : 0;
 }
 
 static const gchar *get_str(FakeNode *dir, const gchar *rel)
 {
-	FakeNode *node = vtier_damon_fake_node_lookup(dir, rel);
+	const gchar *value = vtier_damon_fake_node_value(vtier_damon_fake_node_lookup(dir, rel));
 
-	return node != NULL && node->value != NULL ? node->value : "";
+	return value != NULL ? value : "";
 }
 
 /* damon_set_attrs() */

@@ -13,6 +13,8 @@
 
 /* ---- the in-memory tree ---- */
 
+G_STATIC_ASSERT(sizeof(FakeNode) <= 56); /* a 64-byte malloc chunk (damon-fake-private.h) */
+
 static gboolean is_runtime_output(const FakeNode *node);
 
 /* A change at @node (a value, a child added or removed): the dumps kept above it no longer hold.
@@ -24,7 +26,7 @@ static void drop_dumps(FakeNode *node)
 			return;
 	}
 	for (FakeNode *n = node; n != NULL; n = n->parent) {
-		if (n->dump != NULL) {
+		if (n->type == FAKE_DIR && n->dump != NULL) { /* a file has no dump field */
 			g_clear_pointer(&n->dump, g_bytes_unref);
 			g_clear_pointer(&n->dump_prefix, g_free);
 		}
@@ -97,13 +99,35 @@ void vtier_damon_fake_node_free(FakeNode *node)
 {
 	if (node == NULL)
 		return;
-	g_free(node->value);
-	g_strfreev(node->choices);
-	g_clear_pointer(&node->index, g_hash_table_unref);
-	g_clear_pointer(&node->children, g_ptr_array_unref);
-	g_clear_pointer(&node->dump, g_bytes_unref);
-	g_free(node->dump_prefix);
+	if (node->type == FAKE_DIR) {
+		g_clear_pointer(&node->index, g_hash_table_unref);
+		g_clear_pointer(&node->children, g_ptr_array_unref);
+		g_clear_pointer(&node->dump, g_bytes_unref);
+		g_free(node->dump_prefix);
+	} else {
+		if (node->value != node->inline_value)
+			g_free(node->value);
+		if (node->type == FAKE_CHOICE)
+			g_strfreev(node->choices);
+	}
 	g_free(node);
+}
+
+/* Sets a file's value: in the node when it fits. */
+static void node_value_set(FakeNode *node, const gchar *value)
+{
+	gchar *old = node->value != node->inline_value ? node->value : NULL;
+	gsize len = value != NULL ? strlen(value) : 0;
+
+	if (value == NULL) {
+		node->value = NULL;
+	} else if (len < sizeof(node->inline_value)) {
+		memmove(node->inline_value, value, len + 1);
+		node->value = node->inline_value;
+	} else {
+		node->value = g_strdup(value);
+	}
+	g_free(old);
 }
 
 FakeNode *vtier_damon_fake_node_child(FakeNode *dir, const gchar *name)
@@ -133,7 +157,7 @@ FakeNode *vtier_damon_fake_node_file(FakeNode *dir, const gchar *name, FakeType 
 {
 	FakeNode *node = node_new(dir, name, type);
 
-	node->value = g_strdup(value);
+	node_value_set(node, value);
 	return node;
 }
 
@@ -186,8 +210,7 @@ FakeNode *vtier_damon_fake_node_lookup(FakeNode *dir, const gchar *relpath)
 void vtier_damon_fake_node_set(FakeNode *node, const gchar *value)
 {
 	drop_dumps(node);
-	g_free(node->value);
-	node->value = g_strdup(value);
+	node_value_set(node, value);
 }
 
 /* Outputs of the kernel, not configuration: left out of running-config dumps. */
