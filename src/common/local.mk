@@ -10,4 +10,5 @@ libvtier_core_la_SOURCES += \
 	src/common/control-server.c \
 	src/common/escape.c src/common/escape.h \
 	src/common/log.c src/common/log.h \
-	src/common/paths.c src/common/paths.h
+	src/common/paths.c src/common/paths.h \
+	src/common/soup-dl.c src/common/soup-dl.h

@@ -3,9 +3,8 @@
 
 #include "config.h"
 
-#include <libsoup/soup.h>
-
 #include "common/error.h"
+#include "common/soup-dl.h"
 #include "metrics/metrics.h"
 #include "metrics/server.h"
 
@@ -111,27 +110,27 @@ static void serve(SoupServer *soup, SoupServerMessage *msg, const gchar *path, G
 		  gpointer data)
 {
 	VtierMetricsServer *self = data;
-	SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+	SoupMessageHeaders *headers = sym_soup_server_message_get_response_headers(msg);
 	g_autoptr(GBytes) text = NULL;
 
-	soup_message_headers_replace(headers, "Connection", "close");
+	sym_soup_message_headers_replace(headers, "Connection", "close");
 	if (g_strcmp0(path, "/metrics") != 0) {
-		soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, NULL);
+		sym_soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, NULL);
 		return;
 	}
-	if (g_strcmp0(soup_server_message_get_method(msg), "GET") != 0) {
-		soup_message_headers_replace(headers, "Allow", "GET");
-		soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
+	if (g_strcmp0(sym_soup_server_message_get_method(msg), "GET") != 0) {
+		sym_soup_message_headers_replace(headers, "Allow", "GET");
+		sym_soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
 		return;
 	}
 	text = self->source(self->user_data);
 	if (text == NULL) {
-		soup_server_message_set_status(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
+		sym_soup_server_message_set_status(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
 		return;
 	}
-	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
-	soup_message_headers_replace(headers, "Content-Type", VTIER_METRICS_CONTENT_TYPE);
-	soup_message_body_append_bytes(soup_server_message_get_response_body(msg), text);
+	sym_soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+	sym_soup_message_headers_replace(headers, "Content-Type", VTIER_METRICS_CONTENT_TYPE);
+	sym_soup_message_body_append_bytes(sym_soup_server_message_get_response_body(msg), text);
 }
 
 /* Every request, and first of all every new connection (a request starts as soon as libsoup
@@ -140,7 +139,7 @@ static void serve(SoupServer *soup, SoupServerMessage *msg, const gchar *path, G
 static void request_started(SoupServer *soup, SoupServerMessage *msg, gpointer data)
 {
 	VtierMetricsServer *self = data;
-	GSocket *socket = soup_server_message_get_socket(msg);
+	GSocket *socket = sym_soup_server_message_get_socket(msg);
 	Tracked *t;
 
 	if (socket == NULL || g_hash_table_contains(self->connections, socket))
@@ -166,12 +165,12 @@ static gboolean server_listen(VtierMetricsServer *self, GSocketAddress *address,
 	g_autoptr(GError) local = NULL;
 	GSList *listeners;
 
-	if (!soup_server_listen(self->soup, address, 0, &local)) {
+	if (!sym_soup_server_listen(self->soup, address, 0, &local)) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_IO,
 			    "cannot listen on [metrics] listen=\"%s\": %s", listen, local->message);
 		return FALSE;
 	}
-	listeners = soup_server_get_listeners(self->soup);
+	listeners = sym_soup_server_get_listeners(self->soup);
 	self->address = G_INET_SOCKET_ADDRESS(g_socket_get_local_address(listeners->data, &local));
 	g_slist_free(listeners);
 	if (self->address == NULL) {
@@ -190,8 +189,8 @@ static gpointer server_thread(gpointer data)
 	gboolean ok;
 
 	g_main_context_push_thread_default(self->context);
-	self->soup = soup_server_new("server-header", "vtierd", NULL);
-	soup_server_add_handler(self->soup, NULL, serve, self, NULL);
+	self->soup = sym_soup_server_new("server-header", "vtierd", NULL);
+	sym_soup_server_add_handler(self->soup, NULL, serve, self, NULL);
 	g_signal_connect(self->soup, "request-started", G_CALLBACK(request_started), self);
 	ok = server_listen(self, self->listen_address, self->listen, &self->start_error);
 	g_mutex_lock(&self->lock);
@@ -201,7 +200,7 @@ static gpointer server_thread(gpointer data)
 	if (ok)
 		g_main_loop_run(self->loop);
 	g_signal_handlers_disconnect_by_data(self->soup, self);
-	soup_server_disconnect(self->soup);
+	sym_soup_server_disconnect(self->soup);
 	g_clear_object(&self->soup);
 	g_hash_table_remove_all(self->connections); /* deadlines, references */
 	/* what the disconnect left pending (closing connections) runs here, not in another loop */
@@ -221,6 +220,8 @@ VtierMetricsServer *vtier_metrics_server_new(const gchar *listen, VtierMetricsSo
 		return NULL;
 	if (address == NULL)
 		return NULL; /* off */
+	if (!vtier_soup_load(error))
+		return NULL;
 	self = g_new0(VtierMetricsServer, 1);
 	self->source = source;
 	self->user_data = user_data;

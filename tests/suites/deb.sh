@@ -69,10 +69,10 @@ check_lintian() {
 
 check_contents() {
 	local list f missing="" deps
-	# no vtier program links libvirt, libpfm4, libxml2 or libnuma (loaded at run time): the
-	# package must name them
+	# no vtier program links libvirt, libpfm4, libxml2, libnuma or libsoup (loaded at run time):
+	# the package must name them
 	deps=$(dpkg-deb -f "$deb" Depends)
-	for f in libvirt0 libpfm4 libxml2 libnuma1; do
+	for f in libvirt0 libpfm4 libxml2 libnuma1 libsoup-3.0-0; do
 		grep -qE "(^|, )$f( |,|\$)" <<<"$deps" && ok "Depends names $f: $deps" ||
 			ko "Depends lacks $f (vtier loads it at run time, shlibs cannot see it): $deps"
 	done
