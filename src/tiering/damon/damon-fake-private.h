@@ -45,7 +45,7 @@ struct _FakeNode {
 		struct { /* the files */
 			gchar *value; /* NULL, @inline_value, or a block of its own (longer) */
 			union {
-				GStrv choices;	     /* FAKE_CHOICE */
+				const gchar *const *choices; /* FAKE_CHOICE (interned) */
 				FakeBuilder builder; /* FAKE_NR: fills each new child directory */
 			};
 			gchar inline_value[16];

@@ -79,6 +79,30 @@ static const gchar *name_intern(const gchar *name)
 	return kept;
 }
 
+/* One copy of each list of choices for every fake of the process, like the names: a scheme's
+ * action, a filter's type and a goal's metric repeat in every directory (~1200 choice files at
+ * 100 guests, each an array of up to ~12 strings when copied). Never freed. */
+static const gchar *const *choices_intern(const gchar *const *choices)
+{
+	static GHashTable *lists; /* "a\nb\n..." -> GStrv */
+	G_LOCK_DEFINE_STATIC(lists);
+	g_autofree gchar *key = g_strjoinv("\n", (gchar **)choices);
+	const gchar *const *kept;
+
+	G_LOCK(lists);
+	if (lists == NULL)
+		lists = g_hash_table_new(g_str_hash, g_str_equal);
+	kept = g_hash_table_lookup(lists, key);
+	if (kept == NULL) {
+		GStrv copy = g_strdupv((gchar **)choices);
+
+		g_hash_table_insert(lists, g_steal_pointer(&key), copy);
+		kept = (const gchar *const *)copy;
+	}
+	G_UNLOCK(lists);
+	return kept;
+}
+
 static FakeNode *node_new(FakeNode *parent, const gchar *name, FakeType type)
 {
 	FakeNode *node = g_new0(FakeNode, 1);
@@ -109,8 +133,6 @@ void vtier_damon_fake_node_free(FakeNode *node)
 	} else {
 		if (node->value != node->inline_value)
 			g_free(node->value);
-		if (node->type == FAKE_CHOICE)
-			g_strfreev(node->choices);
 	}
 	g_free(node);
 }
@@ -168,7 +190,7 @@ FakeNode *vtier_damon_fake_node_choice(FakeNode *dir, const gchar *name, const g
 {
 	FakeNode *node = vtier_damon_fake_node_file(dir, name, FAKE_CHOICE, value);
 
-	node->choices = g_strdupv((gchar **)choices);
+	node->choices = choices_intern(choices);
 	return node;
 }
 
