@@ -7,7 +7,8 @@
 # 20% fast against the default policy's 50%, which a dry run never reaches (its memory does not
 # move: the controller keeps asking, a commit a second); FAST_MIB=256 SLOW_MIB=256 is the settled
 # host (nothing to move). STRACE=1 also counts vtierd's system calls over the period (strace -c
-# -f; it slows vtierd: take the CPU figure from a run without it). A documented command
+# -f; it slows vtierd: take the CPU figure from a run without it). SMAPS=1 prints its smaps_rollup
+# and the resident KiB of each mapped object (64 KiB and more). A documented command
 # (bench/README.md), not a test:
 #
 #   nice -n 19 bench/idle-real.sh [BUILDDIR] [N]
@@ -39,7 +40,13 @@ else
 fi
 t1=$(ticks)
 rss1=$(fl_rss_kb)
-[ "${SMAPS:-0}" = 1 ] && sed 's/^/# smaps_rollup: /' "/proc/$fl_vtierd_pid/smaps_rollup"
+if [ "${SMAPS:-0}" = 1 ]; then
+	sed 's/^/# smaps_rollup: /' "/proc/$fl_vtierd_pid/smaps_rollup"
+	# each mapped object's resident KiB (anonymous ones by their name, [heap], or "anon")
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { name = NF >= 6 ? $6 : "anon" } /^Rss:/ { kb[name] += $2 }
+	     END { for (n in kb) if (kb[n] >= 64) printf "# smaps: %6d KiB %s\n", kb[n], n }' \
+		"/proc/$fl_vtierd_pid/smaps" | sort -k3,3nr
+fi
 fl_stop_vtierd || true
 awk -v n="$n" -v s="$secs" -v t="$((t1 - t0))" -v hz="$hz" -v r0="$rss0" -v r1="$rss1" 'BEGIN {
 	printf "vtierd --dry-run, %d guests, %d s idle: CPU %.2f s (%.3f%% of a core), RSS %.1f -> %.1f MiB\n",
