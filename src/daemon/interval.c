@@ -529,6 +529,14 @@ void vtier_manager_apply_budgets(VtierManager *m)
 		m->budgets_pending = TRUE;
 		return;
 	}
+	if (m->dirty) {
+		/* a reconcile is due and carries the budgets (overlay_budgets); the plan it replaces
+		 * may hold what made it due, e.g. the memcg of a guest that just stopped, which
+		 * the writer's check (or the kernel) would refuse for the whole apply (e2e, 7.3) */
+		g_debug("budgets: the reconcile that is due carries them");
+		m->budgets_pending = TRUE;
+		return;
+	}
 	m->budgets_pending = FALSE;
 	job = vtier_damon_job_new(VTIER_DAMON_JOB_APPLY, budgets_done);
 	job->model = vtier_damon_model_copy(m->plan->model);
