@@ -211,16 +211,27 @@ static VtierGuest *policy_record(const VtierDaemonGuest *g)
 	return rec;
 }
 
-/* Everything a guest's resolved policy depends on. */
+/* The start of policy_key(): the store's generation, the plan options and the guest's memory,
+ * each followed by '|'; returns its length. */
+static gsize policy_key_head(VtierManager *m, const VtierDaemonGuest *g, gchar *head, gsize size)
+{
+	return (gsize)g_snprintf(head, size, "%u|%d|%d|%" G_GUINT64_FORMAT "|", m->store_generation,
+				 m->typed.plan.default_mode, m->typed.plan.strict,
+				 g->record->memory_bytes);
+}
+
+#define POLICY_KEY_HEAD 128
+
+/* Everything a guest's resolved policy depends on: the head, the record's policy XML, '|', the
+ * attached policy's XML. */
 static gchar *policy_key(VtierManager *m, const VtierDaemonGuest *g)
 {
 	g_autofree gchar *xml = attach_policy_xml(g);
+	gchar head[POLICY_KEY_HEAD];
 
-	return g_strdup_printf("%u|%d|%d|%" G_GUINT64_FORMAT "|%s|%s", m->store_generation,
-			       m->typed.plan.default_mode, m->typed.plan.strict,
-			       g->record->memory_bytes,
-			       g->record->policy_xml != NULL ? g->record->policy_xml : "",
-			       xml != NULL ? xml : "");
+	policy_key_head(m, g, head, sizeof(head));
+	return g_strconcat(head, g->record->policy_xml != NULL ? g->record->policy_xml : "", "|",
+			   xml != NULL ? xml : "", NULL);
 }
 
 /* Whether policy_key(@m, @g) would give @key, without making it (each reconcile asks it for
@@ -230,14 +241,12 @@ static gboolean policy_key_is(VtierManager *m, const VtierDaemonGuest *g, const 
 	const gchar *rec_xml = g->record->policy_xml != NULL ? g->record->policy_xml : "";
 	g_autofree gchar *template_xml = NULL;
 	const gchar *xml = g->attach_policy;
-	gchar head[128];
+	gchar head[POLICY_KEY_HEAD];
 	gsize n, len = strlen(rec_xml);
 
 	if (key == NULL)
 		return FALSE;
-	n = (gsize)g_snprintf(head, sizeof(head), "%u|%d|%d|%" G_GUINT64_FORMAT "|",
-			      m->store_generation, m->typed.plan.default_mode,
-			      m->typed.plan.strict, g->record->memory_bytes);
+	n = policy_key_head(m, g, head, sizeof(head));
 	if (strncmp(key, head, n) != 0 || strncmp(key + n, rec_xml, len) != 0 ||
 	    key[n + len] != '|')
 		return FALSE;
