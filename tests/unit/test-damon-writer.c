@@ -858,6 +858,18 @@ static void test_read_status(void)
 	g_ptr_array_set_size(fx.journal, 0);
 	g_assert_true(vtier_damon_writer_read_status(fx.writer, 0, &status, &error));
 	g_assert_cmpuint(fx.journal->len, ==, 0);
+	/* the kernel reads `pid` under the sysfs trylock that the refresh_ms worker takes: a
+	 * transient EBUSY is retried, a lasting one is the error and names the file */
+	vtier_damon_fake_inject_busy(fx.fake, 3);
+	g_assert_true(vtier_damon_writer_read_status(fx.writer, 0, &status, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(status.pid, ==, 3001);
+	vtier_damon_fake_inject_busy(fx.fake, 100);
+	g_assert_false(vtier_damon_writer_read_status(fx.writer, 0, &status, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_BUSY);
+	g_assert_cmpstr(error->message, ==,
+			"cannot read /sys/kernel/mm/damon/admin/kdamonds/0/pid: Device or resource busy");
+	vtier_damon_fake_inject_busy(fx.fake, 0);
 	fixture_teardown(&fx);
 }
 

@@ -133,6 +133,12 @@ static const VtierDamonIoOps real_ops = {
 
 /* ---- the handle ---- */
 
+/* A read of `pid` takes the sysfs lock with a trylock, as `state` and nr_* writes do, and the
+ * refresh_ms worker holds that lock while it updates the stats files: a transient EBUSY. It is
+ * retried as the writer retries its writes: 1, 2, 4 ... 32 ms. */
+#define READ_BUSY_TRIES 7
+#define READ_BUSY_FIRST_DELAY_US 1000
+
 VtierDamonIo *vtier_damon_io_new(const VtierDamonIoOps *ops, gpointer user_data,
 				 GDestroyNotify destroy)
 {
@@ -168,7 +174,20 @@ void vtier_damon_io_unref(VtierDamonIo *io)
 
 gboolean vtier_damon_io_read(VtierDamonIo *io, const gchar *path, gchar **ret_value, GError **error)
 {
-	return io->ops->read(io->user_data, path, ret_value, error);
+	gulong delay_us = READ_BUSY_FIRST_DELAY_US;
+
+	for (guint attempt = 1;; attempt++) {
+		g_autoptr(GError) local = NULL;
+
+		if (io->ops->read(io->user_data, path, ret_value, &local))
+			return TRUE;
+		if (!g_error_matches(local, VTIER_ERROR, VTIER_ERROR_BUSY) || attempt >= READ_BUSY_TRIES) {
+			g_propagate_error(error, g_steal_pointer(&local));
+			return FALSE;
+		}
+		g_usleep(delay_us);
+		delay_us *= 2;
+	}
 }
 
 gboolean vtier_damon_io_read_u64(VtierDamonIo *io, const gchar *path, guint64 *ret_value,

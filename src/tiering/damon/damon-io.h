@@ -44,6 +44,8 @@ VtierDamonIo *vtier_damon_io_ref(VtierDamonIo *io);
 void vtier_damon_io_unref(VtierDamonIo *io);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtierDamonIo, vtier_damon_io_unref)
 
+/* A transient EBUSY (`pid` is read under the sysfs trylock) is retried a few times, 63 ms in
+ * all; a lasting one is the error. */
 gboolean vtier_damon_io_read(VtierDamonIo *io, const gchar *path, gchar **ret_value, GError **error);
 gboolean vtier_damon_io_read_u64(VtierDamonIo *io, const gchar *path, guint64 *ret_value,
 				 GError **error);
