@@ -8,8 +8,9 @@
 # guest's fast share (memory.numa_stat), the bytes vtierd's schemes moved for it (status:
 # up/down migrated_bytes), vtierd's RSS and fds, the kdamond's pid. Checks (TAP):
 #   - every sample's share within +-2 points of the target;
-#   - no drift: the mean share of the last third of the samples within 1 point of the first
-#     third's (the slope is printed in points per hour);
+#   - no drift: the mean share of the last third of the samples no more than 1 point farther
+#     from the target than the first third's (a late last step toward the target, seen once in
+#     CI from 58.4% to 60.0%, is not drift; the change and the slope are printed);
 #   - migration after settling under 1% of the guest's memory per minute;
 #   - one kdamond throughout (same pid), vtierd's fds flat, its RSS printed (first/last/slope);
 #   - no reconcile error, no sanitizer report.
@@ -132,7 +133,17 @@ fds() {
 	done
 	echo "$n"
 }
-pid_k=$(cat $k0/pid 2>/dev/null)
+# the kdamond's pid: the kernel reads `pid` under the sysfs trylock that vtierd's writes and the
+# refresh_ms worker take, so a read can fail with EBUSY for a moment
+kpid() {
+	local v
+	for _ in $(seq 40); do
+		v=$(cat $k0/pid 2>/dev/null) && { echo "$v"; return 0; }
+		snooze 0.05
+	done
+	echo "(unreadable: $(cat $k0/pid 2>&1))"
+}
+pid_k=$(kpid)
 : >"$out/soak.samples"
 t0=$SECONDS
 while :; do
@@ -152,6 +163,22 @@ note "/metrics: $answered of $scrapes scrapes answered"
 check $? "/metrics answered the scrapes throughout ($answered of $scrapes)" "the last scrape: $(tail -n 3 "$out/metrics.series" | tr '\n' ' ')"
 note "$(wc -l <"$out/soak.samples") samples over $((SECONDS - t0)) s after $settle s of settling"
 
+# for a failed check: the controller's state and reason for GUEST every 5 s of the trace
+control_log() {
+	$py - "$out/soak.trace" "$1" <<-'PY'
+		import json, sys
+		last = -5
+		for line in open(sys.argv[1]):
+		    t, _, js = line.partition(" ")
+		    try:
+		        g = [x for x in json.loads(js)["guests"] if x["name"] == sys.argv[2]][0]
+		    except (ValueError, KeyError, IndexError):
+		        continue
+		    if int(t) >= last + 5:
+		        last = int(t)
+		        print("[%ss] %s: %s;" % (t, g.get("control_state"), g.get("control_reason")))
+	PY
+}
 $py - "$out/soak.samples" "${pct[s1]}" "${pct[s2]}" >$vt/verdict <<-'PY'
 	import sys
 	rows = [l.split() for l in open(sys.argv[1])]
@@ -170,7 +197,8 @@ $py - "$out/soak.samples" "${pct[s1]}" "${pct[s2]}" >$vt/verdict <<-'PY'
 	    minutes = (t[-1] - t[0]) / 60 or 1
 	    rate = (moved[-1] - moved[0]) / mem / minutes * 100
 	    print("%s band %d %d" % (g, worst, target[g]))
-	    print("%s drift %.0f %.1f" % (g, last - first, slope(t, share) * 3600 / 100))
+	    away = abs(last - target[g]) - abs(first - target[g])
+	    print("%s drift %.0f %.0f %.1f" % (g, away, last - first, slope(t, share) * 3600 / 100))
 	    print("%s migration %.3f %d %.1f" % (g, rate, moved[-1] - moved[0], minutes))
 	    # at most 24 evenly spaced samples (an hour's soak has ~700), then min and max
 	    pick = share[::max(1, -(-len(share) // 24))]
@@ -191,16 +219,19 @@ for g in s1 s2; do
 	note "$g shares (%): $(sed -n "s/^$g shares //p" $vt/verdict)"
 	read -r _ _ worst target < <(grep "^$g band" $vt/verdict)
 	check "$([ "$worst" -le 200 ] && echo 0 || echo 1)" \
-		"$g: every sample within +-2 points of ${pct[$g]}% (worst $((worst / 100)).$(printf '%02d' $((worst % 100))) points)" ""
-	read -r _ _ dd slope < <(grep "^$g drift" $vt/verdict)
-	check "$([ "${dd#-}" -le 100 ] && echo 0 || echo 1)" \
-		"$g: no drift (last third - first third: $dd bp; slope $slope points/hour)" ""
+		"$g: every sample within +-2 points of ${pct[$g]}% (worst $((worst / 100)).$(printf '%02d' $((worst % 100))) points)" \
+		"$(control_log "$g")"
+	read -r _ _ away dd slope < <(grep "^$g drift" $vt/verdict)
+	check "$([ "$away" -le 100 ] && echo 0 || echo 1)" \
+		"$g: no drift (last third - first third: $dd bp, $away bp farther from the target; slope $slope points/hour)" \
+		"$(control_log "$g")"
 	read -r _ _ rate moved minutes < <(grep "^$g migration" $vt/verdict)
 	check "$(awk -v r="$rate" 'BEGIN { exit !(r < 1) }' && echo 0 || echo 1)" \
 		"$g: migration after settling $rate% of its memory per minute (< 1%; $moved bytes in $minutes min)" ""
 done
-[ "$(cat $k0/pid 2>/dev/null)" = "$pid_k" ] && [ -n "$pid_k" ]
-check $? "one kdamond throughout (pid $pid_k)" "now $(cat $k0/pid 2>/dev/null)"
+pid_now=$(kpid)
+[ "$pid_now" = "$pid_k" ] && [ "$pid_k" -gt 0 ] 2>/dev/null
+check $? "one kdamond throughout (pid $pid_k)" "now $pid_now"
 grep -v ' debug: ' "$log" | grep -E 'reconcile: |cannot apply' | head -3 | sed 's/^/# /'
 ! grep -qE 'warning: reconcile: |cannot apply the controller|someone else changed' "$log"
 check $? "no reconcile or budget-apply error and no audit finding in vtierd's log" \

@@ -78,6 +78,16 @@ tree() {
 # Builtins only below: a fork costs tens of ms under TCG (docs/lab.md).
 exec {sleepfd}<> <(:)
 snooze() { read -rt "$1" -u "$sleepfd" || :; } # sleep without a fork
+# the kdamond's pid: the kernel reads `pid` under the sysfs trylock that vtierd's writes and the
+# refresh_ms worker take, so a read can fail with EBUSY for a moment
+kpid() {
+	local v
+	for _ in $(seq 40); do
+		v=$(cat $admin/kdamonds/0/pid 2>/dev/null) && { echo "$v"; return 0; }
+		snooze 0.05
+	done
+	cat $admin/kdamonds/0/pid
+}
 has() { # FILE TEXT
 	local line
 	while IFS= read -r line; do [[ $line == *"$2"* ]] && return 0; done <"$1"
@@ -185,8 +195,8 @@ for _ in $(seq 600); do [ -f /tmp/wl ] && break; snooze 0.1; done
 		while read -r _ _ key val rest; do
 			[ "$key" = MemFree: ] && { free0=$val; break; }
 		done </sys/devices/system/node/node0/meminfo
-		kpid=$(cat $admin/kdamonds/0/pid)
-		[ "$kpid" -gt 0 ] && read -r -a st </proc/$kpid/stat && kd=$((st[13] + st[14]))
+		kp=$(cat $admin/kdamonds/0/pid)
+		[ "$kp" -gt 0 ] && read -r -a st </proc/$kp/stat && kd=$((st[13] + st[14]))
 		read -r up _ </proc/uptime
 		read -r l1 _ </proc/loadavg
 		read -r act1 <$admin/kdamonds/0/contexts/0/schemes/1/action
@@ -250,7 +260,7 @@ for _ in $(seq 600); do
 	snooze 0.1
 done
 numa_line "when killed"
-pid_k=$(cat $admin/kdamonds/0/pid)
+pid_k=$(kpid)
 nr_s=$(cat $admin/kdamonds/0/contexts/0/schemes/nr_schemes)
 tree >"$vt/tree-before-kill"
 kill9
@@ -263,8 +273,9 @@ show_log vtierd-3 "$vt/log-3"
 grep -q "adopted vtier's running kdamond (pid $pid_k)" "$vt/log-3"
 check $(( rc | $? )) "after SIGKILL while pages moved (${moving/0/mid-migration}), vtierd adopts kdamond pid $pid_k" \
 	"$(grep -v ' debug: ' "$vt/log-3" | tail -3)"
-! grep -q "staged start" "$vt/log-3" && [ "$(cat $admin/kdamonds/0/pid)" = "$pid_k" ]
-check $? "no second staged start, the same kdamond (pid $(cat $admin/kdamonds/0/pid))" \
+pid_now=$(kpid)
+! grep -q "staged start" "$vt/log-3" && [ "$pid_now" = "$pid_k" ]
+check $? "no second staged start, the same kdamond (pid $pid_now)" \
 	"$(grep 'staged start' "$vt/log-3")"
 nr_s2=$(cat $admin/kdamonds/0/contexts/0/schemes/nr_schemes)
 [ "$nr_s" = "$nr_s2" ]
