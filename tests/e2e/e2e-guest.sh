@@ -458,15 +458,26 @@ if [ -n "${hot:-}" ]; then
 	# hot set; the controller's exchange then swaps them at a bounded rate without moving the
 	# share. So the hot set is sampled until it is >= 90% fast, for hot_wait_s at most.
 	t_hot=$SECONDS
+	: >"$work/hot-wait.log"
 	while :; do
 		place=$("$helpers/tests/kernel/lab-placement" --pid "$apid" --range "$range" --hot "$hot" --samples 1 | tail -n 1)
 		read -r _ h0 h1 t0_ t1_ <<<"$place"
 		awk -v a="$h0" -v b="$h1" 'BEGIN { exit !(a + b > 0 && a >= 0.9 * (a + b)) }' && hot_rc=0 || hot_rc=1
+		# what the controller saw meanwhile: printed if the check fails
+		vctl status --json 2>/dev/null | python3 -c '
+import json, sys
+for g in json.load(sys.stdin)["guests"]:
+    if g["name"] == sys.argv[1]:
+        print("[+%ss] hot %s/%s MiB fast; DAMON: hot %.1f MiB fast, %.1f slow; %s: %s;" % (
+              sys.argv[2], sys.argv[3], sys.argv[4], g["down"]["hot_bytes"] / 2**20,
+              g["up"]["hot_bytes"] / 2**20, g.get("control_state"), g.get("control_reason")))
+' "$a" $((SECONDS - t_hot)) "$h0" "$(awk -v a="$h0" -v b="$h1" 'BEGIN { print a + b }')" >>"$work/hot-wait.log" 2>/dev/null
 		[ $hot_rc = 0 ] || [ $((SECONDS - t_hot)) -ge "$hot_wait_s" ] && break
 		snooze 2
 	done
 	note "$a placement (move_pages over QEMU's RAM block $range, hot $hot): hot node0 $h0 node1 $h1 MiB, all node0 $t0_ node1 $t1_ MiB"
-	check $hot_rc "$a: >= 90% of the hot set in fast memory (${h0} of $(awk -v a="$h0" -v b="$h1" 'BEGIN { print a + b }') MiB, $((SECONDS - t_hot)) s after the share converged, ${hot_wait_s} s at most)"
+	check $hot_rc "$a: >= 90% of the hot set in fast memory (${h0} of $(awk -v a="$h0" -v b="$h1" 'BEGIN { print a + b }') MiB, $((SECONDS - t_hot)) s after the share converged, ${hot_wait_s} s at most)" \
+		"$(cat "$work/hot-wait.log")"
 else
 	notok "$a: the hot set located in QEMU's memory" "$range"
 fi
