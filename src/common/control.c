@@ -170,32 +170,6 @@ static gboolean has_escaped_nul(const gchar *line, gsize len)
 	return FALSE;
 }
 
-/* The deepest nesting of arrays and objects in @line, strings skipped. */
-static guint json_depth(const gchar *line, gsize len)
-{
-	guint depth = 0, deepest = 0;
-	gboolean in_string = FALSE;
-
-	for (gsize i = 0; i < len; i++) {
-		gchar c = line[i];
-
-		if (in_string) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_string = FALSE;
-		} else if (c == '"') {
-			in_string = TRUE;
-		} else if (c == '{' || c == '[') {
-			depth++; /* not inside MAX(): it evaluates its arguments twice */
-			deepest = MAX(deepest, depth);
-		} else if ((c == '}' || c == ']') && depth > 0) {
-			depth--;
-		}
-	}
-	return deepest;
-}
-
 /* Checks the framing of one line (bounded, UTF-8 without NUL, one line, shallow) and parses it
  * as a JSON object. */
 static JsonNode *parse_line(const gchar *line, gsize len, gsize max, const gchar *what,
@@ -221,7 +195,7 @@ static JsonNode *parse_line(const gchar *line, gsize len, gsize max, const gchar
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE, "%s spans several lines", what);
 		return NULL;
 	}
-	if (json_depth(line, len) > CONTROL_MAX_DEPTH) {
+	if (!vtier_json_text_nesting_within(line, len, CONTROL_MAX_DEPTH)) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE,
 			    "%s nests deeper than %d levels", what, CONTROL_MAX_DEPTH);
 		return NULL;

@@ -242,6 +242,31 @@ void vtier_json_get_strv(VtierJsonReader *r, const gchar *name, GStrv *ret)
 	*ret = g_strv_builder_end(builder);
 }
 
+gboolean vtier_json_text_nesting_within(const gchar *text, gsize len, guint max)
+{
+	gboolean in_string = FALSE;
+	guint depth = 0;
+
+	for (gsize i = 0; i < len; i++) {
+		gchar c = text[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = FALSE;
+		} else if (c == '"') {
+			in_string = TRUE;
+		} else if (c == '{' || c == '[') {
+			if (++depth > max)
+				return FALSE;
+		} else if ((c == '}' || c == ']') && depth > 0) {
+			depth--;
+		}
+	}
+	return TRUE;
+}
+
 gchar *vtier_json_to_data(JsonNode *node)
 {
 	g_autoptr(JsonGenerator) gen = json_generator_new();

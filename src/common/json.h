@@ -55,6 +55,12 @@ JsonNode *vtier_json_get_node(VtierJsonReader *r, const gchar *name, JsonNodeTyp
 /* The child path "path.name" or "path[i]". */
 gchar *vtier_json_child_path(const gchar *path, const gchar *name, gint index);
 
+/* Whether the arrays and objects of JSON text @text (@len bytes; strings skipped) nest at most
+ * @max levels deep. json-glib's parser recurses per level: untrusted text (a control request, a
+ * QMP reply) is checked before it reaches the parser, so that a line of a million '[' cannot
+ * exhaust the stack. Stops at the first level too deep. */
+gboolean vtier_json_text_nesting_within(const gchar *text, gsize len, guint max);
+
 /* Pretty-printed text with a final newline. */
 gchar *vtier_json_to_data(JsonNode *node);
 JsonNode *vtier_json_from_data(const gchar *data, GError **error);

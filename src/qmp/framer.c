@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/json.h"
 #include "qmp/framer.h"
 
 struct _VtierQmpFramer {
@@ -73,34 +74,9 @@ static gchar *preview(const gchar *text, gsize len)
 	return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
-/* json-glib's parser recurses per nesting level; QMP replies nest a handful of levels, so refuse
- * deep nesting before it reaches the parser (a line of a million '[' must not blow the stack). */
+/* QMP replies nest a handful of levels (vtier_json_text_nesting_within() says why deeper text is
+ * refused before the parser). */
 #define QMP_NESTING_MAX 64
-
-static gboolean nesting_ok(const gchar *text, gsize len)
-{
-	gboolean in_string = FALSE;
-	guint depth = 0;
-
-	for (gsize i = 0; i < len; i++) {
-		gchar c = text[i];
-
-		if (in_string) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_string = FALSE;
-		} else if (c == '"') {
-			in_string = TRUE;
-		} else if (c == '{' || c == '[') {
-			if (++depth > QMP_NESTING_MAX)
-				return FALSE;
-		} else if ((c == '}' || c == ']') && depth > 0) {
-			depth--;
-		}
-	}
-	return TRUE;
-}
 
 gboolean vtier_qmp_message_parse(const gchar *text, gsize len, JsonObject **ret_message,
 				 GError **error)
@@ -115,7 +91,7 @@ gboolean vtier_qmp_message_parse(const gchar *text, gsize len, JsonObject **ret_
 			    "QMP line \"%s\" is not valid UTF-8 text", shown);
 		return FALSE;
 	}
-	if (!nesting_ok(text, len)) {
+	if (!vtier_json_text_nesting_within(text, len, QMP_NESTING_MAX)) {
 		g_set_error(error, VTIER_ERROR, VTIER_ERROR_PARSE,
 			    "QMP line \"%s\" nests deeper than %d levels", shown, QMP_NESTING_MAX);
 		return FALSE;

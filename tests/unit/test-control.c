@@ -20,6 +20,7 @@
 
 #include "common/control.h"
 #include "common/error.h"
+#include "common/json.h"
 #include "vtier-test.h"
 
 /* How long an answer to a well-behaved client may take while hostile ones are connected: below
@@ -173,6 +174,36 @@ static void test_request_rejections(void)
 		g_test_message("-> %s", error->message);
 		g_assert_error(error, VTIER_ERROR, cases[i].code);
 		g_assert_nonnull(strstr(error->message, cases[i].message_part));
+	}
+}
+
+/* The nesting check that the control protocol and the QMP framer share: brackets inside strings
+ * (escaped quotes included) do not count, a closing bracket with nothing open is ignored, the
+ * limit itself is allowed. */
+static void test_json_nesting(void)
+{
+	static const struct {
+		const gchar *text;
+		guint max;
+		gboolean within;
+	} cases[] = {
+		{ "", 0, TRUE },
+		{ "1", 0, TRUE },
+		{ "{}", 0, FALSE },
+		{ "{}", 1, TRUE },
+		{ "{\"a\":[[1]]}", 3, TRUE },
+		{ "{\"a\":[[1]]}", 2, FALSE },
+		{ "[\"[[[[\"]", 1, TRUE },
+		{ "[\"\\\"[[[\"]", 1, TRUE },
+		{ "[\"\\\\\",[[1]]]", 2, FALSE },
+		{ "]]]][", 1, TRUE },
+		{ "[][][][]", 1, TRUE },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_test_message("%s within %u", cases[i].text, cases[i].max);
+		g_assert_cmpint(vtier_json_text_nesting_within(cases[i].text, strlen(cases[i].text),
+							       cases[i].max), ==, cases[i].within);
 	}
 }
 
@@ -1077,6 +1108,7 @@ int main(int argc, char **argv)
 	vtier_test_init(&argc, &argv);
 	g_test_add_func("/control/request/roundtrip", test_request_roundtrip);
 	g_test_add_func("/control/request/rejections", test_request_rejections);
+	g_test_add_func("/control/json-nesting", test_json_nesting);
 	g_test_add_func("/control/request/limits", test_request_limits);
 	g_test_add_func("/control/reply/roundtrip", test_reply_roundtrip);
 	g_test_add_func("/control/reply/text", test_reply_text);
