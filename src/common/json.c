@@ -242,6 +242,15 @@ void vtier_json_get_strv(VtierJsonReader *r, const gchar *name, GStrv *ret)
 	*ret = g_strv_builder_end(builder);
 }
 
+void vtier_json_builder_add_string_member(JsonBuilder *b, const gchar *name, const gchar *value)
+{
+	json_builder_set_member_name(b, name);
+	if (value == NULL)
+		json_builder_add_null_value(b);
+	else
+		json_builder_add_string_value(b, value);
+}
+
 gboolean vtier_json_text_nesting_within(const gchar *text, gsize len, guint max)
 {
 	gboolean in_string = FALSE;

@@ -10,6 +10,8 @@
 
 void vtier_json_set_u64(JsonObject *obj, const gchar *name, guint64 value);
 void vtier_json_set_strv(JsonObject *obj, const gchar *name, const gchar *const *strv);
+/* Member @name of the object @b is building: the string @value, or null when @value is NULL. */
+void vtier_json_builder_add_string_member(JsonBuilder *b, const gchar *name, const gchar *value);
 
 /* A reader walks one JSON object, remembers the first error (naming the JSON path) and records
  * which members it consumed, so that vtier_json_reader_finish() can reject unknown ones. */

@@ -14,20 +14,12 @@ static void add_guest(JsonBuilder *b, const VtierPlanGuestResult *g)
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "name");
 	json_builder_add_string_value(b, g->name);
-	json_builder_set_member_name(b, "uuid");
-	if (g->uuid != NULL)
-		json_builder_add_string_value(b, g->uuid);
-	else
-		json_builder_add_null_value(b);
+	vtier_json_builder_add_string_member(b, "uuid", g->uuid);
 	json_builder_set_member_name(b, "mode");
 	json_builder_add_string_value(b, vtier_policy_mode_to_string(g->mode));
 	json_builder_set_member_name(b, "planned");
 	json_builder_add_boolean_value(b, g->planned);
-	json_builder_set_member_name(b, "refusal");
-	if (g->refusal != NULL)
-		json_builder_add_string_value(b, g->refusal);
-	else
-		json_builder_add_null_value(b);
+	vtier_json_builder_add_string_member(b, "refusal", g->refusal);
 	json_builder_set_member_name(b, "fast_node");
 	json_builder_add_int_value(b, g->fast_node);
 	json_builder_set_member_name(b, "slow_node");

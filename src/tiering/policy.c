@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/json.h"
 #include "tiering/policy-units.h"
 #include "tiering/policy.h"
 
@@ -230,11 +231,7 @@ JsonNode *vtier_policy_to_json(const VtierPolicy *policy)
 	json_builder_add_string_value(b, vtier_policy_mode_to_string(policy->mode));
 	json_builder_set_member_name(b, "origin");
 	json_builder_add_string_value(b, policy->origin);
-	json_builder_set_member_name(b, "template");
-	if (policy->template_name != NULL)
-		json_builder_add_string_value(b, policy->template_name);
-	else
-		json_builder_add_null_value(b);
+	vtier_json_builder_add_string_member(b, "template", policy->template_name);
 	json_builder_set_member_name(b, "fast_ratio_bp");
 	json_builder_add_int_value(b, policy->fast_ratio_bp);
 	json_builder_set_member_name(b, "fast_size_bytes");

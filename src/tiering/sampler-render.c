@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "common/json.h"
 #include "tiering/sampler-private.h"
 
 /* JSON codec and text view of a sampler choice. Pure. */
@@ -61,15 +62,6 @@ gchar *vtier_perf_event_to_string(const VtierPerfEvent *event)
 	return g_string_free(out, FALSE);
 }
 
-static void add_string(JsonBuilder *b, const gchar *member, const gchar *value)
-{
-	json_builder_set_member_name(b, member);
-	if (value == NULL)
-		json_builder_add_null_value(b);
-	else
-		json_builder_add_string_value(b, value);
-}
-
 static void add_event(JsonBuilder *b, const VtierSampler *s)
 {
 	json_builder_set_member_name(b, "perf_event");
@@ -90,15 +82,15 @@ JsonNode *vtier_sampler_to_json(const VtierSampler *s)
 	g_autoptr(JsonBuilder) b = json_builder_new();
 
 	json_builder_begin_object(b);
-	add_string(b, "kind", vtier_sampler_kind_to_string(s->kind));
+	vtier_json_builder_add_string_member(b, "kind", vtier_sampler_kind_to_string(s->kind));
 	json_builder_set_member_name(b, "sees_guests");
 	json_builder_add_boolean_value(b, s->sees_guests);
-	add_string(b, "pmu", s->pmu);
-	add_string(b, "model", s->model);
-	add_string(b, "event_name", s->event_name);
-	add_string(b, "encoding", s->encoding);
-	add_string(b, "reason", s->reason);
-	add_string(b, "guest_reason", s->guest_reason);
+	vtier_json_builder_add_string_member(b, "pmu", s->pmu);
+	vtier_json_builder_add_string_member(b, "model", s->model);
+	vtier_json_builder_add_string_member(b, "event_name", s->event_name);
+	vtier_json_builder_add_string_member(b, "encoding", s->encoding);
+	vtier_json_builder_add_string_member(b, "reason", s->reason);
+	vtier_json_builder_add_string_member(b, "guest_reason", s->guest_reason);
 	add_event(b, s);
 	json_builder_set_member_name(b, "found");
 	json_builder_begin_array(b);

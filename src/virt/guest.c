@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "common/error.h"
+#include "common/json.h"
 #include "virt/guest.h"
 
 static const gchar *const source_names[] = {
@@ -106,15 +107,6 @@ gboolean vtier_guest_equal(const VtierGuest *a, const VtierGuest *b)
 
 /* ---- encode ---- */
 
-static void add_string(JsonBuilder *b, const gchar *member, const gchar *value)
-{
-	json_builder_set_member_name(b, member);
-	if (value == NULL)
-		json_builder_add_null_value(b);
-	else
-		json_builder_add_string_value(b, value);
-}
-
 static void add_uint_array(JsonBuilder *b, const gchar *member, GArray *array, gboolean wide)
 {
 	json_builder_set_member_name(b, member);
@@ -132,10 +124,10 @@ static void add_memdev(JsonBuilder *b, const VtierGuestMemdev *memdev)
 {
 	json_builder_begin_object(b);
 	/* snake_case like every JSON key vtier prints (QEMU's own reply says id, size, host-nodes) */
-	add_string(b, "backend_id", memdev->backend_id);
+	vtier_json_builder_add_string_member(b, "backend_id", memdev->backend_id);
 	json_builder_set_member_name(b, "size_bytes");
 	json_builder_add_int_value(b, (gint64)memdev->size_bytes);
-	add_string(b, "policy", memdev->policy);
+	vtier_json_builder_add_string_member(b, "policy", memdev->policy);
 	add_uint_array(b, "host_nodes", memdev->host_nodes, FALSE);
 	json_builder_set_member_name(b, "share");
 	json_builder_add_boolean_value(b, memdev->share);
@@ -153,29 +145,29 @@ JsonNode *vtier_guest_to_json(const VtierGuest *guest)
 	g_autoptr(JsonBuilder) b = json_builder_new();
 
 	json_builder_begin_object(b);
-	add_string(b, "source", vtier_guest_source_to_string(guest->source));
-	add_string(b, "name", guest->name);
-	add_string(b, "uuid", guest->uuid);
+	vtier_json_builder_add_string_member(b, "source", vtier_guest_source_to_string(guest->source));
+	vtier_json_builder_add_string_member(b, "name", guest->name);
+	vtier_json_builder_add_string_member(b, "uuid", guest->uuid);
 	add_int(b, "id", guest->id);
 	add_int(b, "memory_bytes", (gint64)guest->memory_bytes);
 	add_int(b, "pid", guest->pid);
-	add_string(b, "memcg_path", guest->memcg_path);
+	vtier_json_builder_add_string_member(b, "memcg_path", guest->memcg_path);
 	add_uint_array(b, "bound_nodes", guest->bound_nodes, FALSE);
-	add_string(b, "numatune_mode", guest->numatune_mode);
-	add_string(b, "numatune_nodeset", guest->numatune_nodeset);
+	vtier_json_builder_add_string_member(b, "numatune_mode", guest->numatune_mode);
+	vtier_json_builder_add_string_member(b, "numatune_nodeset", guest->numatune_nodeset);
 	add_int(b, "n_vcpus", guest->n_vcpus);
-	add_string(b, "vcpu_cpuset", guest->vcpu_cpuset);
+	vtier_json_builder_add_string_member(b, "vcpu_cpuset", guest->vcpu_cpuset);
 	json_builder_set_member_name(b, "hugepages");
 	json_builder_add_boolean_value(b, guest->hugepages);
 	json_builder_set_member_name(b, "memory_locked");
 	json_builder_add_boolean_value(b, guest->memory_locked);
 	add_int(b, "n_hostdevs", guest->n_hostdevs);
-	add_string(b, "memory_source", guest->memory_source);
-	add_string(b, "memory_access", guest->memory_access);
-	add_string(b, "memory_allocation", guest->memory_allocation);
-	add_string(b, "resource_partition", guest->resource_partition);
+	vtier_json_builder_add_string_member(b, "memory_source", guest->memory_source);
+	vtier_json_builder_add_string_member(b, "memory_access", guest->memory_access);
+	vtier_json_builder_add_string_member(b, "memory_allocation", guest->memory_allocation);
+	vtier_json_builder_add_string_member(b, "resource_partition", guest->resource_partition);
 	add_int(b, "n_numa_cells", guest->n_numa_cells);
-	add_string(b, "policy_xml", guest->policy_xml);
+	vtier_json_builder_add_string_member(b, "policy_xml", guest->policy_xml);
 	add_uint_array(b, "node_bytes", guest->node_bytes, TRUE);
 	json_builder_set_member_name(b, "memdevs");
 	json_builder_begin_array(b);
