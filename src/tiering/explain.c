@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "tiering/controller.h"
 #include "tiering/explain.h"
 
 /* `vtierctl explain`: plain sentences about one guest, built from the snapshot alone (pure, no
@@ -151,6 +152,14 @@ static void explain_direction(GPtrArray *out, const gchar *verb, const gchar *so
 
 	if (d->scheme < 0) {
 		add(out, "No DAMON scheme %s its memory.", verb);
+		return;
+	}
+	if (d->budget_bytes > 0 && d->budget_bytes < VTIER_CONTROLLER_MIN_BUDGET) {
+		/* a parked scheme's quota is hit in every window that finds a page: no news */
+		add(out, "DAMON scheme %d %s nothing for now: the controller parked it (a budget of "
+			 "%s per charge window, less than a page); it has moved %s so far (%s tried).",
+		    d->scheme, verb, budget, moved, tried);
+		add(out, "DAMON last saw %s of it hot in the %s tier.", hot, source);
 		return;
 	}
 	add(out, "DAMON scheme %d %s up to %s per charge window; it has moved %s so far (%s "

@@ -234,6 +234,25 @@ static void test_explain_hot_split(void)
 	g_assert_true(has_sentence(sentences, "DAMON has no measure of the pair's hot memory yet."));
 }
 
+/* A parked scheme (a budget below a page: the controller holds the guest) moves nothing; its
+ * quota hits are no news, and explain says so instead of "up to 1 byte per charge window". */
+static void test_explain_parked(void)
+{
+	g_autoptr(VtierSnapshot) s = vtier_test_snapshot_new();
+	VtierSnapshotGuest *g = (VtierSnapshotGuest *)vtier_snapshot_lookup(s, "web-01");
+	g_autoptr(GPtrArray) sentences = NULL;
+
+	g->up.budget_bytes = 1;
+	sentences = vtier_explain_guest(s, g);
+	g_assert_true(has_sentence(sentences, "promotes (slow to fast) nothing for now: the controller "
+					      "parked it (a budget of 1 byte per charge window, less "
+					      "than a page)"));
+	g_assert_false(has_sentence(sentences, "up to 1 byte"));
+	g_assert_true(has_sentence(sentences, "DAMON last saw 512.0 MiB of it hot in the slow tier"));
+	/* the PUSH's budget is a real one: its sentences as before */
+	g_assert_true(has_sentence(sentences, "That quota was never hit"));
+}
+
 /* Every "(" a sentence opens, it closes. */
 static void assert_balanced(GPtrArray *sentences)
 {
@@ -325,6 +344,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/status-render/explain/unmeasured", test_explain_unmeasured);
 	g_test_add_func("/status-render/explain/no-sampler", test_explain_no_sampler);
 	g_test_add_func("/status-render/explain/hot-split", test_explain_hot_split);
+	g_test_add_func("/status-render/explain/parked", test_explain_parked);
 	g_test_add_func("/status-render/explain/render-hostile", test_explain_render_hostile);
 	return g_test_run();
 }
