@@ -133,6 +133,10 @@ static gboolean exchange_wanted(CtlGuest *g, guint64 hot_slow, guint64 cold_fast
 	if (!st->exchanging) {
 		if (hot_slow < stop)
 			st->cooldown = 0; /* nothing hot left slow: the next exchange may start */
+		/* hot memory in slow memory grew past where the last exchange gave up: the hot set
+		 * moved (or grew), which that attempt's failure says nothing about */
+		if (st->cooldown > 0 && hot_slow >= st->exchange_best + start)
+			st->cooldown = 0;
 		st->exchange_seen = hot_slow >= start ? st->exchange_seen + 1 : 0;
 		if (st->cooldown > 0 || st->exchange_seen < CTL_EXCHANGE_CONFIRM)
 			return FALSE;

@@ -394,7 +394,8 @@ static void test_exchange(void)
 
 /* DAMON keeps calling 64 MiB of slow memory hot whatever moves (7.3's mixed regions, or a seat
  * whose hot reading is not hot memory alone): the exchange gives up after its patience and does
- * not try again for CTL_EXCHANGE_COOLDOWN steps. */
+ * not try again for CTL_EXCHANGE_COOLDOWN steps, unless more hot memory shows up in slow memory
+ * than where it gave up. */
 static void test_exchange_gives_up(void)
 {
 	Plant p;
@@ -411,6 +412,15 @@ static void test_exchange_gives_up(void)
 	/* one attempt (patience steps) in 60 steps: the next waits for the cooldown */
 	g_assert_cmpuint(exchanging, <=, CTL_EXCHANGE_PATIENCE + 1);
 	g_assert_cmpint(ABS((gint)plant_share_bp(&p, 0) - 5000), <=, DB_BP);
+	/* then the hot set moves: all 128 MiB of it slow, more than where the attempt gave up (64
+	 * MiB) - the cooldown does not hold a new exchange back, and the hot set comes in */
+	p.guests[0].fake_hot_slow = FALSE;
+	p.guests[0].hot_fast = 0;
+	for (guint s = 0; s < 30; s++) {
+		plant_step(&p);
+		g_assert_cmpint(ABS((gint)plant_share_bp(&p, 0) - 5000), <=, DB_BP);
+	}
+	g_assert_cmpuint(p.guests[0].hot_fast, >=, 128 * MIB - 2 * MIB);
 	plant_clear(&p);
 }
 
