@@ -36,10 +36,17 @@ static void result_free(VtierPlanGuestResult *r)
 	g_free(r);
 }
 
+/* Bumped by every guest made or freed: a table in name order sorted at another generation may
+ * hold a guest freed since (or miss one made since, its memory maybe a freed one's). A guest taken
+ * out of the table and put back (handlers.c) changes neither the set nor the order; while it is
+ * out, the table's size tells. */
+static guint64 guest_generation;
+
 VtierDaemonGuest *vtier_daemon_guest_new(const gchar *name, VtierGuestOrigin origin)
 {
 	VtierDaemonGuest *g = g_new0(VtierDaemonGuest, 1);
 
+	guest_generation++;
 	g->name = g_strdup(name);
 	g->origin = origin;
 	g->last_scheme[0] = g->last_scheme[1] = -1;
@@ -50,6 +57,7 @@ void vtier_daemon_guest_free(VtierDaemonGuest *g)
 {
 	if (g == NULL)
 		return;
+	guest_generation++;
 	g_free(g->name);
 	vtier_guest_free(g->record);
 	g_free(g->attach_qmp);
@@ -140,6 +148,30 @@ void vtier_daemon_guest_set_result(VtierDaemonGuest *g, const VtierPlanGuestResu
 	g->result->name = g_strdup(r->name);
 	g->result->uuid = g_strdup(r->uuid);
 	g->result->refusal = g_strdup(r->refusal);
+}
+
+static gint compare_guest_names(gconstpointer a, gconstpointer b)
+{
+	return strcmp((*(VtierDaemonGuest *const *)a)->name, (*(VtierDaemonGuest *const *)b)->name);
+}
+
+GPtrArray *vtier_daemon_guests_by_name(VtierManager *m)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	if (m->guests_by_name != NULL && m->guests_by_name_generation == guest_generation &&
+	    m->guests_by_name->len == g_hash_table_size(m->guests))
+		return m->guests_by_name;
+	if (m->guests_by_name == NULL)
+		m->guests_by_name = g_ptr_array_new();
+	g_ptr_array_set_size(m->guests_by_name, 0);
+	g_hash_table_iter_init(&iter, m->guests);
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		g_ptr_array_add(m->guests_by_name, value);
+	g_ptr_array_sort(m->guests_by_name, compare_guest_names);
+	m->guests_by_name_generation = guest_generation;
+	return m->guests_by_name;
 }
 
 /* ---- libvirt ---- */

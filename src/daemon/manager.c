@@ -75,6 +75,7 @@ void vtier_manager_free(VtierManager *m)
 	g_clear_pointer(&m->damon_worker, vtier_damon_worker_free); /* before what it uses */
 	g_clear_pointer(&m->refresh_uuids, g_hash_table_unref);
 	g_clear_pointer(&m->virt, vtier_virt_connection_free);
+	g_clear_pointer(&m->guests_by_name, g_ptr_array_unref);
 	g_clear_pointer(&m->guests, g_hash_table_unref);
 	g_clear_pointer(&m->loop, g_main_loop_unref);
 	vtier_config_free(m->config);

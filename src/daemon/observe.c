@@ -153,8 +153,7 @@ void vtier_manager_snapshot_fill_host(VtierManager *m)
 	VtierSnapshot *old = m->snapshot;
 	VtierSnapshot *s = vtier_snapshot_new();
 	struct utsname uts;
-	GHashTableIter iter;
-	gpointer value;
+	GPtrArray *guests;
 
 	s->time_unix_ms = g_get_real_time() / 1000;
 	s->sequence = old->sequence + 1;
@@ -179,9 +178,9 @@ void vtier_manager_snapshot_fill_host(VtierManager *m)
 	fill_nodes(m, s);
 	s->fast_reserve_bytes = vtier_config_get_size(m->config, "host", "fast_reserve");
 	fill_warnings(m, s);
-	g_hash_table_iter_init(&iter, m->guests);
-	while (g_hash_table_iter_next(&iter, NULL, &value)) {
-		VtierDaemonGuest *g = value;
+	guests = vtier_daemon_guests_by_name(m);
+	for (guint i = 0; i < guests->len; i++) {
+		VtierDaemonGuest *g = guests->pdata[i];
 
 		if (g->snap == NULL)
 			continue;
@@ -191,7 +190,7 @@ void vtier_manager_snapshot_fill_host(VtierManager *m)
 		if (g->planned)
 			s->fast_promised_bytes += g->snap->target_fast_bytes;
 	}
-	vtier_snapshot_sort(s);
+	/* in name order already (each record has its guest's name): no vtier_snapshot_sort() */
 	fill_counters(m, s);
 	m->snapshot = s;
 	vtier_snapshot_free(old);

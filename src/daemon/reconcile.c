@@ -32,26 +32,6 @@ static void reconcile_run_free(ReconcileRun *run)
 	g_free(run);
 }
 
-static gint compare_guest_names(gconstpointer a, gconstpointer b)
-{
-	return strcmp((*(VtierDaemonGuest *const *)a)->name, (*(VtierDaemonGuest *const *)b)->name);
-}
-
-/* The guests in name order (plans are deterministic): the guests sorted themselves, not their
- * names looked up again one by one. */
-static GPtrArray *sorted_guests(VtierManager *m)
-{
-	GPtrArray *guests = g_ptr_array_sized_new(g_hash_table_size(m->guests));
-	GHashTableIter iter;
-	gpointer value;
-
-	g_hash_table_iter_init(&iter, m->guests);
-	while (g_hash_table_iter_next(&iter, NULL, &value))
-		g_ptr_array_add(guests, value);
-	g_ptr_array_sort(guests, compare_guest_names);
-	return guests;
-}
-
 /* Scheme @i of @ctx with @bytes as its budget. The worker's model shares the plan's schemes
  * (vtier_damon_model_share), which nothing may change: a scheme whose budget differs is replaced
  * by a copy, kept in m->overlaid for the next reconcile that finds the same plan scheme and budget
@@ -175,14 +155,26 @@ static gboolean plan_has_guest(const VtierPlan *plan, const gchar *name)
 
 static void record_results(VtierManager *m, const VtierPlan *plan)
 {
+	GPtrArray *by_name = vtier_daemon_guests_by_name(m);
 	GHashTableIter iter;
 	gpointer value;
 	guint found = 0;
+	guint j = 0;
 
 	for (guint i = 0; i < plan->guests->len; i++) {
 		const VtierPlanGuestResult *r = g_ptr_array_index(plan->guests, i);
-		VtierDaemonGuest *g = g_hash_table_lookup(m->guests, r->name);
+		VtierDaemonGuest *g;
+		gint c = 1;
 
+		/* the plan's guests are in the inputs' order, the table's by name: each is found by
+		 * a step along it rather than by a hash lookup (looked up when not there) */
+		while (j < by_name->len &&
+		       (c = strcmp(((VtierDaemonGuest *)by_name->pdata[j])->name, r->name)) < 0)
+			j++;
+		if (j < by_name->len && c == 0)
+			g = by_name->pdata[j++];
+		else
+			g = g_hash_table_lookup(m->guests, r->name);
 		if (g == NULL)
 			continue;
 		found++;
@@ -244,8 +236,8 @@ static GPtrArray *plan_inputs(VtierManager *m, GPtrArray *all, GPtrArray *planne
 /* Plans the ready guests into @run (its model NULL when there is nothing to apply). */
 static gboolean plan(VtierManager *m, ReconcileRun *run, GError **error)
 {
-	g_autoptr(GPtrArray) all = sorted_guests(m);
-	g_autoptr(GPtrArray) inputs = plan_inputs(m, all, run->planned);
+	/* in name order: plans are deterministic */
+	g_autoptr(GPtrArray) inputs = plan_inputs(m, vtier_daemon_guests_by_name(m), run->planned);
 	VtierPlanInput input = { 0 };
 
 	input.topology = m->topology;

@@ -35,11 +35,6 @@ static gchar *state_path(VtierManager *m)
 	return vtier_path_build(VTIER_PATH_VTIER_RUN, "state.json", NULL);
 }
 
-static gint compare_guest_names(gconstpointer a, gconstpointer b)
-{
-	return g_strcmp0((*(VtierDaemonGuest *const *)a)->name, (*(VtierDaemonGuest *const *)b)->name);
-}
-
 /* A guest's entry in "attached", made at its first save and shared by the trees of the saves
  * after it (never changed): an attached guest's name, pid and attach options do not change while
  * it is attached (attaching again makes a new guest), and a save at 500 guests need not build
@@ -66,18 +61,15 @@ static JsonObject *attached_object(VtierDaemonGuest *g)
 /* The attached guests in name order: the member's text is the same while they are. */
 static GPtrArray *attached_guests(VtierManager *m)
 {
-	GPtrArray *guests = g_ptr_array_new();
-	GHashTableIter iter;
-	gpointer value;
+	GPtrArray *all = vtier_daemon_guests_by_name(m);
+	GPtrArray *guests = g_ptr_array_sized_new(all->len);
 
-	g_hash_table_iter_init(&iter, m->guests);
-	while (g_hash_table_iter_next(&iter, NULL, &value)) {
-		VtierDaemonGuest *g = value;
+	for (guint i = 0; i < all->len; i++) {
+		VtierDaemonGuest *g = all->pdata[i];
 
 		if (g->origin == VTIER_ORIGIN_ATTACH && g->record != NULL)
 			g_ptr_array_add(guests, g);
 	}
-	g_ptr_array_sort(guests, compare_guest_names);
 	return guests;
 }
 

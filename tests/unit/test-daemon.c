@@ -1278,6 +1278,71 @@ static void test_plan_inputs_kept(Fixture *f, gconstpointer data)
 	assert_plan_as_fresh(f->m);
 }
 
+/* vtier_daemon_guests_by_name() is the table in name order: every guest of the table once, no
+ * other (a guest freed since the last sort would be a dangling pointer: ASan), after attaches out
+ * of order, a re-attach (the same name, a new guest), a detach, and while a guest is taken out of
+ * the table (a detach's state save). */
+static void assert_by_name(VtierManager *m)
+{
+	GPtrArray *all = vtier_daemon_guests_by_name(m);
+
+	g_assert_cmpuint(all->len, ==, g_hash_table_size(m->guests));
+	for (guint i = 0; i < all->len; i++) {
+		const VtierDaemonGuest *g = all->pdata[i];
+
+		g_assert_true(g_hash_table_lookup(m->guests, g->name) == g);
+		if (i > 0)
+			g_assert_cmpstr(((const VtierDaemonGuest *)all->pdata[i - 1])->name, <,
+					g->name);
+	}
+}
+
+static void test_guests_by_name(Fixture *f, gconstpointer data)
+{
+	static const gchar policy[] = "<policy xmlns='https://vtier.dev/xmlns/policy/1.0' "
+				      "mode='allowance'><fast size='128M'/></policy>";
+	static const guint order[] = { 3, 1, 4, 0, 2 };
+	g_autoptr(GError) error = NULL;
+	VtierDaemonGuest *w01, *w04;
+
+	(void)data;
+	for (guint i = 0; i < G_N_ELEMENTS(order); i++) {
+		g_assert_true(attach(f->m, order[i], NULL, &error));
+		assert_by_name(f->m);
+	}
+	settle(f->m);
+	assert_by_name(f->m);
+	w01 = g_hash_table_lookup(f->m->guests, "w01");
+	g_assert_true(attach(f->m, 1, policy, &error)); /* w01 again: a new guest, the old freed */
+	g_assert_no_error(error);
+	g_assert_false(g_hash_table_lookup(f->m->guests, "w01") == w01);
+	assert_by_name(f->m);
+	settle(f->m);
+	w04 = g_hash_table_lookup(f->m->guests, "w04");
+	g_hash_table_steal(f->m->guests, "w04"); /* as handle_detach does while it saves */
+	assert_by_name(f->m);
+	g_assert_true(vtier_manager_state_save(f->m, &error));
+	g_assert_no_error(error);
+	/* the state saved while w04 is out of the table has no w04 */
+	g_assert_null(strstr(f->m->state_mine, "\"name\" : \"w04\""));
+	g_assert_nonnull(strstr(f->m->state_mine, "\"name\" : \"w03\""));
+	g_hash_table_replace(f->m->guests, w04->name, w04);
+	assert_by_name(f->m);
+	{
+		g_autoptr(VtierControlRequest) d = vtier_control_request_new(VTIER_CONTROL_CMD_DETACH);
+		g_autoptr(JsonNode) r = NULL;
+
+		d->name = g_strdup("w02");
+		r = request(f->m, d, &error);
+		g_assert_no_error(error);
+		g_assert_nonnull(r);
+	}
+	assert_by_name(f->m);
+	settle(f->m);
+	assert_by_name(f->m);
+	g_assert_cmpuint(vtier_daemon_guests_by_name(f->m)->len, ==, 4);
+}
+
 /* The model handed to the worker shares the plan's schemes: each scheme is the plan's own (the
  * same pointer) unless the controller's budget or a closed loop's start parked it, then a copy
  * with that budget alone changed, the same copy again at the next reconcile with the same budget
@@ -1414,6 +1479,8 @@ int main(int argc, char **argv)
 	g_test_add("/daemon/libvirt/metadata", Fixture, NULL, libvirt_setup, test_libvirt_metadata,
 		   libvirt_teardown);
 	g_test_add("/daemon/plan-inputs-kept", Fixture, NULL, fixture_setup, test_plan_inputs_kept,
+		   fixture_teardown);
+	g_test_add("/daemon/guests-by-name", Fixture, NULL, fixture_setup, test_guests_by_name,
 		   fixture_teardown);
 	g_test_add("/daemon/budgets-shared", Fixture, NULL, fixture_setup, test_budgets_shared,
 		   fixture_teardown);
