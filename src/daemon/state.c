@@ -166,7 +166,14 @@ static const gchar *attached_text(VtierDaemonGuest *g)
  * json-glib's text of it. */
 static gchar *mine_text(VtierManager *m, GPtrArray *guests)
 {
-	GString *out = g_string_sized_new(64 + 48 * m->slots->owners->len + 80 * guests->len);
+	gsize size = 64 + 48 * m->slots->owners->len;
+	GString *out;
+
+	/* the attached entries' length, so that the string is not grown (copied) a few times on
+	 * the way to its ~150 KiB at 500 guests */
+	for (guint i = 0; i < guests->len; i++)
+		size += strlen(attached_text(guests->pdata[i])) + 2;
+	out = g_string_sized_new(size);
 
 	g_string_append(out, "{\n    \"slots\" : [");
 	for (guint i = 0; i < m->slots->owners->len; i++) {
@@ -283,9 +290,18 @@ static gchar *root_text(VtierManager *m, JsonNode *root, const gchar *mine, GPtr
 	json_object_set_string_member(obj, "vtierd", MINE_MARK);
 	text = vtier_json_to_data(root);
 	at = strstr(text, MINE_MARK_TEXT);
-	if (at != NULL && strstr(at + 1, MINE_MARK_TEXT) == NULL)
-		return g_strdup_printf("%.*s%s%s", (gint)(at - text), text, mine,
-				       at + strlen(MINE_MARK_TEXT));
+	if (at != NULL && strstr(at + 1, MINE_MARK_TEXT) == NULL) {
+		/* spliced by copies, not printf's %s over ~150 KiB */
+		gsize head = (gsize)(at - text), len = strlen(mine);
+		const gchar *tail = at + strlen(MINE_MARK_TEXT);
+		gsize tail_len = strlen(tail);
+		gchar *out = g_malloc(head + len + tail_len + 1);
+
+		memcpy(out, text, head);
+		memcpy(out + head, mine, len);
+		memcpy(out + head + len, tail, tail_len + 1);
+		return out;
+	}
 	json_object_set_member(obj, "vtierd", mine_to_json(m, guests));
 	return vtier_json_to_data(root);
 }
