@@ -281,11 +281,12 @@ static gint compare_strings(gconstpointer a, gconstpointer b)
 	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
 }
 
-/* The owner keys of the scheme groups this plan needs, sorted. */
+/* The owner keys of the scheme groups this plan needs, sorted: the guests' own (pg->owner, not
+ * copied: two copies of each of 500 keys per plan otherwise), valid while @pgs is. */
 static GPtrArray *wanted_owners(GPtrArray *pgs)
 {
-	GPtrArray *wanted = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GPtrArray *wanted = g_ptr_array_new();
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 
 	for (guint i = 0; i < pgs->len; i++) {
 		PlanGuest *pg = g_ptr_array_index(pgs, i);
@@ -301,8 +302,8 @@ static GPtrArray *wanted_owners(GPtrArray *pgs)
 			pg->owner = hot_split_owner(pg);
 		else
 			continue;
-		if (g_hash_table_add(seen, g_strdup(pg->owner)))
-			g_ptr_array_add(wanted, g_strdup(pg->owner));
+		if (g_hash_table_add(seen, pg->owner))
+			g_ptr_array_add(wanted, pg->owner);
 	}
 	g_ptr_array_sort(wanted, compare_strings);
 	return wanted;
