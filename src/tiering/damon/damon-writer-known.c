@@ -12,6 +12,8 @@
 typedef struct {
 	gchar *records;
 	gsize size;
+	gsize alloc; /* of records: grown by doubling, not shrunk (a new scheme's ~55 files are
+		      * remembered one by one, each once read and once written) */
 	guint count;
 	gchar path[]; /* the tree's key */
 } Group;
@@ -122,8 +124,6 @@ static void record_remove(VtierDamonKnown *known, Group *g, gchar *r)
 	known->count--;
 	if (g->count == 0)
 		g_tree_remove(known->groups, g->path);
-	else
-		g->records = g_realloc(g->records, g->size);
 }
 
 const gchar *vtier_damon_known_lookup(VtierDamonKnown *known, const gchar *relpath)
@@ -165,7 +165,10 @@ const gchar *vtier_damon_known_set(VtierDamonKnown *known, const gchar *relpath,
 	}
 	rlen = strlen(rest) + 1;
 	vlen = strlen(value) + 1;
-	g->records = g_realloc(g->records, g->size + rlen + vlen);
+	if (g->size + rlen + vlen > g->alloc) {
+		g->alloc = MAX(g->size + rlen + vlen, MAX(g->alloc * 2, 256));
+		g->records = g_realloc(g->records, g->alloc);
+	}
 	memcpy(g->records + g->size, rest, rlen);
 	memcpy(g->records + g->size + rlen, value, vlen);
 	g->size += rlen + vlen;
