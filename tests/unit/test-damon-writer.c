@@ -635,6 +635,57 @@ static gchar *entries_text(const GPtrArray *entries)
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
+/* Scheme @i of kdamond @k has one part, right after its kdamond's head: the writer finds a scheme's
+ * part there when a write below the scheme recreates its files (forget_parts_below). */
+static void assert_scheme_parts_in_place(GPtrArray *parts)
+{
+	for (guint j = 0; j < parts->len; j++) {
+		const VtierDamonPart *part = parts->pdata[j];
+		guint head = 0, seen = 0;
+
+		if (part->scheme < 0)
+			continue;
+		while (head < parts->len &&
+		       (((VtierDamonPart *)parts->pdata[head])->kdamond != part->kdamond ||
+			((VtierDamonPart *)parts->pdata[head])->scheme >= 0))
+			head++;
+		g_assert_cmpuint(j, ==, head + 1 + (guint)part->scheme);
+		for (guint n = 0; n < parts->len; n++) {
+			const VtierDamonPart *other = parts->pdata[n];
+
+			seen += other->kdamond == part->kdamond && other->scheme == part->scheme;
+		}
+		g_assert_cmpuint(seen, ==, 1);
+	}
+}
+
+static void test_scheme_parts_in_place(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VtierDamonFeatures) features = vtier_damon_features_load("7.3", &error);
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_autoptr(GPtrArray) parts = NULL;
+	g_autoptr(GPtrArray) again = NULL;
+	VtierDamonKdamond *k;
+
+	g_assert_no_error(error);
+	k = vtier_damon_model_add_kdamond(model);
+	k->context->operations = VTIER_DAMON_OPS_PADDR;
+	vtier_damon_target_add_region(vtier_damon_context_add_target(k->context), 1 << 20,
+				      3ULL << 30);
+	g_ptr_array_add(k->context->schemes, vtier_damon_scheme_copy(scheme_of(model, 1)));
+	g_ptr_array_add(k->context->schemes, vtier_damon_scheme_copy(scheme_of(model, 0)));
+	parts = vtier_damon_render_parts(model, features, NULL, &error);
+	g_assert_no_error(error);
+	assert_scheme_parts_in_place(parts);
+	/* rendered again over the last render: reused parts and a fresh one, a scheme added */
+	scheme_of(model, 1)->quotas.bytes += 4096;
+	g_ptr_array_add(k->context->schemes, vtier_damon_scheme_copy(scheme_of(model, 0)));
+	again = vtier_damon_render_parts(model, features, parts, &error);
+	g_assert_no_error(error);
+	assert_scheme_parts_in_place(again);
+}
+
 /* A scheme's part that let its entries go renders them again exactly as the first time (its
  * kdamond, directory and context span: 6.12's keep-range filters depend on the span); heads and
  * tails keep theirs. */
@@ -1101,6 +1152,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/damon/writer/unsupported", test_unsupported);
 	g_test_add_func("/damon/writer/hw-rfc", test_hw_rfc);
 	g_test_add_func("/damon/writer/kdamond-count", test_kdamond_count);
+	g_test_add_func("/damon/writer/scheme-parts-in-place", test_scheme_parts_in_place);
 	g_test_add_func("/damon/writer/read-status", test_read_status);
 	g_test_add_func("/damon/writer/read-status-periodic", test_read_status_periodic);
 	g_test_add_func("/damon/writer/read-status-files", test_read_status_files);

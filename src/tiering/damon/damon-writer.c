@@ -115,6 +115,24 @@ gboolean vtier_damon_writer_write(VtierDamonWriter *w, const gchar *relpath, con
 	}
 }
 
+/* The part of scheme @i of kdamond @k where the render puts it (the head of @k, then its schemes
+ * in order: damon-render.c), or NULL when it is not there. */
+static VtierDamonPart *scheme_part(GPtrArray *parts, guint k, guint i)
+{
+	for (guint j = 0; j < parts->len; j++) {
+		const VtierDamonPart *head = parts->pdata[j];
+		VtierDamonPart *part;
+
+		if (head->kdamond != (gint)k || head->scheme >= 0)
+			continue;
+		if (j + 1 + i >= parts->len)
+			return NULL;
+		part = parts->pdata[j + 1 + i];
+		return part->kdamond == (gint)k && part->scheme == (gint)i ? part : NULL;
+	}
+	return NULL;
+}
+
 /* The scheme parts with files below @dir no longer hold their values: one scheme's when @dir is in
  * it (its filters, goals, dests), every scheme of a kdamond when @dir is above its schemes/. */
 static void forget_parts_below(VtierDamonWriter *w, const gchar *dir)
@@ -127,6 +145,14 @@ static void forget_parts_below(VtierDamonWriter *w, const gchar *dir)
 		return;
 	if (sscanf(dir, "kdamonds/%u/contexts/0/schemes/%u%n", &k, &i, &end) == 2 &&
 	    (dir[end] == '\0' || dir[end] == '/')) {
+		VtierDamonPart *at = scheme_part(w->last_parts, k, i);
+
+		/* the render makes one part per scheme, after its kdamond's head: a new scheme's
+		 * nr_filters, nr_goals and nr_dests writes look there, not through ~2000 parts */
+		if (at != NULL) {
+			at->applied = FALSE;
+			return;
+		}
 		for (guint j = 0; j < w->last_parts->len; j++) {
 			VtierDamonPart *part = w->last_parts->pdata[j];
 
