@@ -10,7 +10,8 @@ struct _VtierDamonWriter {
 	VtierDamonIo *io;
 	VtierDamonFeatures *features;
 	VtierDamonKnown *known; /* relpath -> what the file holds */
-	GHashTable *running; /* kdamond index -> GPtrArray of the VtierDamonParts it runs with */
+	GHashTable *running; /* kdamond index -> GPtrArray of VtierDamonParts holding those it runs
+			      * with (those of other kdamonds too: the render's array, shared) */
 	GHashTable *before;  /* kdamond index -> VtierDamonPart of the entries read this apply */
 	GPtrArray *last_parts; /* of the model last rendered: a scheme that did not change is
 				  neither rendered nor compared again */
