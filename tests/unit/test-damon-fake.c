@@ -94,6 +94,45 @@ static void test_nr_wipes(void)
 	teardown(&fx);
 }
 
+/* A directory's children live in a block sized to their count (damon-fake-private.h), with a
+ * name index past 32: through nr_* rewrites that grow and shrink them across those sizes, the
+ * listing and every lookup stay those of the kernel's tree. */
+static void test_nr_children(void)
+{
+	static const gint counts[] = { 1, 15, 16, 17, 40, 33, 32, 3, 50, 0, 20, 16, 64, 2 };
+	Fixture fx = { 0 };
+
+	setup(&fx, "7.3");
+	build_basic(&fx);
+	for (gsize c = 0; c < G_N_ELEMENTS(counts); c++) {
+		g_autofree gchar *nr = g_strdup_printf("%d", counts[c]);
+		g_autofree gchar *dir = vtier_damon_admin_path(CTX "/schemes");
+		g_autofree gchar *past = g_strdup_printf(CTX "/schemes/%d/action", counts[c]);
+		g_auto(GStrv) names = NULL;
+		g_autoptr(GError) error = NULL;
+
+		g_assert_cmpint(put(&fx, CTX "/schemes/nr_schemes", nr), ==, 0);
+		g_assert_true(vtier_damon_io_list(fx.io, dir, &names, &error));
+		g_assert_no_error(error);
+		g_assert_cmpuint(g_strv_length(names), ==, (guint)counts[c] + 1);
+		g_assert_true(g_strv_contains((const gchar *const *)names, "nr_schemes"));
+		for (gint i = 0; i < counts[c]; i++) {
+			g_autofree gchar *name = g_strdup_printf("%d", i);
+			g_autofree gchar *action = g_strdup_printf(CTX "/schemes/%d/action", i);
+
+			g_assert_true(g_strv_contains((const gchar *const *)names, name));
+			/* fresh: what an earlier, longer list wrote there is gone */
+			assert_get(&fx, action, "stat");
+			g_assert_cmpint(put(&fx, action, "migrate_hot"), ==, 0);
+			assert_get(&fx, action, "migrate_hot");
+		}
+		assert_get(&fx, past, "(absent)");
+		assert_get(&fx, CTX "/schemes/nr_schemes", nr);
+		assert_get(&fx, CTX "/targets/nr_targets", "1");
+	}
+	teardown(&fx);
+}
+
 static void test_values(void)
 {
 	Fixture fx = { 0 };
@@ -378,6 +417,7 @@ int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
 	g_test_add_func("/damon/fake/nr-wipes", test_nr_wipes);
+	g_test_add_func("/damon/fake/nr-children", test_nr_children);
 	g_test_add_func("/damon/fake/values", test_values);
 	g_test_add_func("/damon/fake/state-rules", test_state_rules);
 	g_test_add_func("/damon/fake/validation", test_validation);

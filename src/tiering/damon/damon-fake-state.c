@@ -79,8 +79,8 @@ static int validate_regions(FakeNode *regions)
 {
 	guint64 prev_end = 0;
 
-	for (guint i = 0; i < regions->children->len; i++) {
-		FakeNode *r = regions->children->pdata[i];
+	for (guint i = 0; i < regions->n_children; i++) {
+		FakeNode *r = regions->children[i];
 		guint64 start, end;
 
 		if (r->type != FAKE_DIR)
@@ -140,8 +140,8 @@ static int validate_filters(VtierDamonFake *fake, FakeNode *layer)
 {
 	if (layer == NULL)
 		return 0;
-	for (guint i = 0; i < layer->children->len; i++) {
-		FakeNode *f = layer->children->pdata[i];
+	for (guint i = 0; i < layer->n_children; i++) {
+		FakeNode *f = layer->children[i];
 		const gchar *type;
 
 		if (f->type != FAKE_DIR)
@@ -163,8 +163,8 @@ static int validate_filters(VtierDamonFake *fake, FakeNode *layer)
 
 static int validate_goals(VtierDamonFake *fake, FakeNode *goals)
 {
-	for (guint i = 0; goals != NULL && i < goals->children->len; i++) {
-		FakeNode *g = goals->children->pdata[i];
+	for (guint i = 0; goals != NULL && i < goals->n_children; i++) {
+		FakeNode *g = goals->children[i];
 
 		if (g->type != FAKE_DIR)
 			continue;
@@ -180,8 +180,8 @@ static int validate_schemes(VtierDamonFake *fake, FakeNode *ctx)
 	FakeNode *schemes = vtier_damon_fake_node_child(ctx, "schemes");
 	static const gchar *const layers[] = { "core_filters", "ops_filters", "filters" };
 
-	for (guint i = 0; i < schemes->children->len; i++) {
-		FakeNode *s = schemes->children->pdata[i];
+	for (guint i = 0; i < schemes->n_children; i++) {
+		FakeNode *s = schemes->children[i];
 		int err;
 
 		if (s->type != FAKE_DIR)

@@ -42,10 +42,10 @@ static void drop_dumps(FakeNode *node)
 
 static void index_add(FakeNode *dir, FakeNode *child)
 {
-	if (dir->index == NULL && dir->children->len > FAKE_INDEX_MIN) {
+	if (dir->index == NULL && dir->n_children > FAKE_INDEX_MIN) {
 		dir->index = g_hash_table_new(g_str_hash, g_str_equal);
-		for (guint i = 0; i < dir->children->len; i++) {
-			FakeNode *c = dir->children->pdata[i];
+		for (guint i = 0; i < dir->n_children; i++) {
+			FakeNode *c = dir->children[i];
 
 			g_hash_table_replace(dir->index, (gpointer)c->name, c);
 		}
@@ -103,6 +103,44 @@ static const gchar *const *choices_intern(const gchar *const *choices)
 	return kept;
 }
 
+/* The slots a directory's children block has for @n children: exactly @n up to 16 (a scheme's
+ * directory has ~13 children, most others 2 to 8), then a multiple of 16, so that the numbered
+ * lists of many guests (schemes/ of 500 guests holds ~2000) grow in steps, not a copy per child. */
+static guint children_capacity(guint n)
+{
+	return n <= 16 ? n : (n + 15) / 16 * 16;
+}
+
+static void children_add(FakeNode *dir, FakeNode *child)
+{
+	if (children_capacity(dir->n_children + 1) != children_capacity(dir->n_children))
+		dir->children = g_renew(FakeNode *, dir->children,
+					children_capacity(dir->n_children + 1));
+	dir->children[dir->n_children++] = child;
+}
+
+void vtier_damon_fake_node_remove_children(FakeNode *dir, gboolean (*drop)(FakeNode *child,
+									   gpointer user_data),
+					   gpointer user_data)
+{
+	guint kept = 0;
+
+	for (guint i = 0; i < dir->n_children; i++) {
+		FakeNode *child = dir->children[i];
+
+		if (!drop(child, user_data)) {
+			dir->children[kept++] = child;
+			continue;
+		}
+		if (dir->index != NULL && g_hash_table_lookup(dir->index, child->name) == child)
+			g_hash_table_remove(dir->index, child->name);
+		vtier_damon_fake_node_free(child);
+	}
+	if (children_capacity(kept) != children_capacity(dir->n_children))
+		dir->children = g_renew(FakeNode *, dir->children, children_capacity(kept));
+	dir->n_children = kept;
+}
+
 static FakeNode *node_new(FakeNode *parent, const gchar *name, FakeType type)
 {
 	FakeNode *node = g_new0(FakeNode, 1);
@@ -110,12 +148,9 @@ static FakeNode *node_new(FakeNode *parent, const gchar *name, FakeType type)
 	node->name = name_intern(name);
 	node->type = type;
 	node->parent = parent;
-	if (type == FAKE_DIR)
-		node->children = g_ptr_array_new_with_free_func(
-			(GDestroyNotify)vtier_damon_fake_node_free);
 	if (parent != NULL) {
 		drop_dumps(parent);
-		g_ptr_array_add(parent->children, node);
+		children_add(parent, node);
 		index_add(parent, node);
 	}
 	return node;
@@ -127,7 +162,9 @@ void vtier_damon_fake_node_free(FakeNode *node)
 		return;
 	if (node->type == FAKE_DIR) {
 		g_clear_pointer(&node->index, g_hash_table_unref);
-		g_clear_pointer(&node->children, g_ptr_array_unref);
+		for (guint i = 0; i < node->n_children; i++)
+			vtier_damon_fake_node_free(node->children[i]);
+		g_clear_pointer(&node->children, g_free);
 		g_clear_pointer(&node->dump, g_bytes_unref);
 		g_free(node->dump_prefix);
 	} else {
@@ -160,8 +197,8 @@ FakeNode *vtier_damon_fake_node_child(FakeNode *dir, const gchar *name)
 		return NULL;
 	if (dir->index != NULL)
 		return g_hash_table_lookup(dir->index, name);
-	for (guint i = dir->children->len; i > 0; i--) { /* the newest of a name, as the index */
-		FakeNode *child = dir->children->pdata[i - 1];
+	for (guint i = dir->n_children; i > 0; i--) { /* the newest of a name, as the index */
+		FakeNode *child = dir->children[i - 1];
 
 		if (strcmp(child->name, name) == 0)
 			return child;
@@ -251,8 +288,8 @@ static gboolean is_runtime_output(const FakeNode *node)
 void vtier_damon_fake_node_dump(FakeNode *dir, const gchar *prefix, gboolean config_only,
 				GPtrArray *lines)
 {
-	for (guint i = 0; i < dir->children->len; i++) {
-		FakeNode *child = dir->children->pdata[i];
+	for (guint i = 0; i < dir->n_children; i++) {
+		FakeNode *child = dir->children[i];
 		g_autofree gchar *path = prefix[0] != '\0'
 						 ? g_strdup_printf("%s/%s", prefix, child->name)
 						 : g_strdup(child->name);
@@ -294,10 +331,10 @@ static void flush_piece(GString *out, GPtrArray *pieces)
  * directory keeping its dump, followed by that dump (made again only when it was dropped). */
 static void dump_config_sorted(FakeNode *dir, GString *prefix, GString *out, GPtrArray *pieces)
 {
-	g_autoptr(GPtrArray) children = g_ptr_array_sized_new(dir->children->len);
+	g_autoptr(GPtrArray) children = g_ptr_array_sized_new(dir->n_children);
 
-	for (guint i = 0; i < dir->children->len; i++) {
-		FakeNode *child = dir->children->pdata[i];
+	for (guint i = 0; i < dir->n_children; i++) {
+		FakeNode *child = dir->children[i];
 
 		if (!is_runtime_output(child))
 			g_ptr_array_add(children, child);
@@ -502,6 +539,16 @@ static FakeNode *lookup_path(VtierDamonFake *fake, const gchar *path)
 	return vtier_damon_fake_node_lookup(fake->root, host);
 }
 
+static gboolean drop_numbered(FakeNode *child, gpointer user_data)
+{
+	VtierDamonFake *fake = user_data;
+
+	if (child->type != FAKE_DIR || !g_ascii_isdigit(child->name[0]))
+		return FALSE;
+	g_hash_table_remove(fake->kstates, child);
+	return TRUE;
+}
+
 static int write_nr(VtierDamonFake *fake, FakeNode *node, const gchar *shown)
 {
 	gint64 n = g_ascii_strtoll(shown, NULL, 10);
@@ -512,16 +559,7 @@ static int write_nr(VtierDamonFake *fake, FakeNode *node, const gchar *shown)
 	if (node->parent == fake->kdamonds && vtier_damon_fake_any_running(fake))
 		return EBUSY;
 	/* remove the numbered children, then create @n fresh ones with defaults */
-	for (guint i = dir->children->len; i > 0; i--) {
-		FakeNode *child = dir->children->pdata[i - 1];
-
-		if (child->type == FAKE_DIR && g_ascii_isdigit(child->name[0])) {
-			g_hash_table_remove(fake->kstates, child);
-			if (dir->index != NULL)
-				g_hash_table_remove(dir->index, child->name);
-			g_ptr_array_remove_index(dir->children, i - 1);
-		}
-	}
+	vtier_damon_fake_node_remove_children(dir, drop_numbered, fake);
 	for (gint64 i = 0; i < n; i++) {
 		g_autofree gchar *name = g_strdup_printf("%" G_GINT64_FORMAT, i);
 
@@ -650,8 +688,8 @@ static gboolean fake_list(gpointer user_data, const gchar *path, GStrv *ret_name
 		vtier_error_set_errno(error, node == NULL ? ENOENT : ENOTDIR, "cannot list %s", host);
 		return FALSE;
 	}
-	for (guint i = 0; i < node->children->len; i++)
-		g_ptr_array_add(names, g_strdup(((FakeNode *)node->children->pdata[i])->name));
+	for (guint i = 0; i < node->n_children; i++)
+		g_ptr_array_add(names, g_strdup(node->children[i]->name));
 	g_ptr_array_sort(names, vtier_damon_io_compare_names);
 	g_ptr_array_add(names, NULL);
 	*ret_names = (GStrv)g_ptr_array_free(g_steal_pointer(&names), FALSE);
