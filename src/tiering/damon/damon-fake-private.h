@@ -32,7 +32,7 @@ struct _FakeNode {
 	union {
 		struct { /* FAKE_DIR */
 			/* n_children nodes (owned), in the order they were made, in a block of
-			 * exactly that size: a GPtrArray (a 32-byte header and a block doubled to
+			 * that size up to 16 (damon-fake.c, children_capacity()): a GPtrArray (a 32-byte header and a block doubled to
 			 * the next power of two of at least 16 bytes) cost ~1 MB at 100 guests,
 			 * where most directories hold 2 to 13 children */
 			FakeNode **children;
@@ -40,11 +40,10 @@ struct _FakeNode {
 			 * in O(1); NULL: a scan of @children */
 			GHashTable *index;
 			/* with keep_dump (a scheme's or a target's directory): the configuration
-			 * lines below it as the last dump made them (paths after dump_prefix),
-			 * until a change below it drops them; a commit of 500 guests' schemes dumps
-			 * only the schemes that changed */
+			 * lines below it as the last dump made them, a piece whose head is its path
+			 * (vtier_damon_fake_piece_new()), until a change below it drops them; a
+			 * commit of 500 guests' schemes dumps only the schemes that changed */
 			GBytes *dump;
-			gchar *dump_prefix;
 		};
 		struct { /* the files */
 			gchar *value; /* NULL, @inline_value, or a block of its own (longer) */
@@ -116,10 +115,13 @@ void vtier_damon_fake_node_dump(FakeNode *dir, const gchar *prefix, gboolean con
  * one per line: what sorting vtier_damon_fake_node_dump()'s lines gives, without the sort (a
  * fake commit of 500 guests' schemes dumps ~50k files). */
 gchar *vtier_damon_fake_node_dump_config(FakeNode *dir);
-/* The same text in pieces (GBytes *, in order), reusing the dumps kept by directories below @dir
+/* The same text in pieces (GBytes *, vtier_damon_fake_piece_new(), in order), reusing the dumps kept by directories below @dir
  * that did not change since (FakeNode.keep_dump). */
 GPtrArray *vtier_damon_fake_node_dump_config_pieces(FakeNode *dir);
-/* The pieces' text joined. */
+/* A piece of a dump: "HEAD\0" then @len bytes of "RELPATH VALUE\n" lines, each of which
+ * stands for "HEADRELPATH VALUE" (a scheme's ~45 lines share "schemes/N/" once). */
+GBytes *vtier_damon_fake_piece_new(const gchar *head, const gchar *lines, gsize len);
+/* The pieces' text joined, each line with its piece's head. */
 gchar *vtier_damon_fake_pieces_join(const GPtrArray *pieces);
 void vtier_damon_fake_node_set(FakeNode *node, const gchar *value);
 

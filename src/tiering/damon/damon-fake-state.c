@@ -276,10 +276,10 @@ static void commit_goals(FakeKdamond *k, FakeNode *ctx)
 			g_ptr_array_add(lines, g_strdup(cur[i]));
 	}
 	{
-		gchar *text = join_sorted(lines);
+		g_autofree gchar *text = join_sorted(lines);
 
 		g_ptr_array_set_size(k->config, 0);
-		g_ptr_array_add(k->config, g_bytes_new_take(text, strlen(text)));
+		g_ptr_array_add(k->config, vtier_damon_fake_piece_new("", text, strlen(text)));
 	}
 }
 

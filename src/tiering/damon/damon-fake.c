@@ -26,10 +26,8 @@ static void drop_dumps(FakeNode *node)
 			return;
 	}
 	for (FakeNode *n = node; n != NULL; n = n->parent) {
-		if (n->type == FAKE_DIR && n->dump != NULL) { /* a file has no dump field */
+		if (n->type == FAKE_DIR && n->dump != NULL) /* a file has no dump field */
 			g_clear_pointer(&n->dump, g_bytes_unref);
-			g_clear_pointer(&n->dump_prefix, g_free);
-		}
 	}
 }
 
@@ -166,7 +164,6 @@ void vtier_damon_fake_node_free(FakeNode *node)
 			vtier_damon_fake_node_free(node->children[i]);
 		g_clear_pointer(&node->children, g_free);
 		g_clear_pointer(&node->dump, g_bytes_unref);
-		g_free(node->dump_prefix);
 	} else {
 		if (node->value != node->inline_value)
 			g_free(node->value);
@@ -320,10 +317,27 @@ static gint compare_dump_order(gconstpointer a, gconstpointer b)
 	return (gint)cp - (gint)cq;
 }
 
+GBytes *vtier_damon_fake_piece_new(const gchar *head, const gchar *lines, gsize len)
+{
+	gsize head_len = strlen(head);
+	gchar *data = g_malloc(head_len + 1 + len);
+
+	memcpy(data, head, head_len + 1);
+	if (len > 0)
+		memcpy(data + head_len + 1, lines, len);
+	return g_bytes_new_take(data, head_len + 1 + len);
+}
+
+/* Whether piece @piece has the head @head. */
+static gboolean piece_has_head(GBytes *piece, const gchar *head)
+{
+	return strcmp(g_bytes_get_data(piece, NULL), head) == 0;
+}
+
 static void flush_piece(GString *out, GPtrArray *pieces)
 {
 	if (out->len > 0)
-		g_ptr_array_add(pieces, g_bytes_new(out->str, out->len));
+		g_ptr_array_add(pieces, vtier_damon_fake_piece_new("", out->str, out->len));
 	g_string_truncate(out, 0);
 }
 
@@ -348,14 +362,15 @@ static void dump_config_sorted(FakeNode *dir, GString *prefix, GString *out, GPt
 			g_string_append_c(prefix, '/');
 		g_string_append(prefix, child->name);
 		if (child->type == FAKE_DIR && child->keep_dump && pieces != NULL) {
-			if (child->dump == NULL || g_strcmp0(child->dump_prefix, prefix->str) != 0) {
+			g_string_append_c(prefix, '/');
+			if (child->dump == NULL || !piece_has_head(child->dump, prefix->str)) {
 				g_autoptr(GString) own = g_string_new(NULL);
+				g_autoptr(GString) below = g_string_new(NULL);
 
-				dump_config_sorted(child, prefix, own, NULL);
+				/* its lines relative to it: their head once, not once a line */
+				dump_config_sorted(child, below, own, NULL);
 				g_clear_pointer(&child->dump, g_bytes_unref);
-				g_free(child->dump_prefix);
-				child->dump = g_bytes_new(own->str, own->len);
-				child->dump_prefix = g_strdup(prefix->str);
+				child->dump = vtier_damon_fake_piece_new(prefix->str, own->str, own->len);
 			}
 			flush_piece(out, pieces);
 			g_ptr_array_add(pieces, g_bytes_ref(child->dump));
@@ -384,22 +399,24 @@ GPtrArray *vtier_damon_fake_node_dump_config_pieces(FakeNode *dir)
 
 gchar *vtier_damon_fake_pieces_join(const GPtrArray *pieces)
 {
-	gsize total = 0, at = 0;
-	gchar *text;
+	g_autoptr(GString) text = g_string_new(NULL);
 
-	for (guint i = 0; i < pieces->len; i++)
-		total += g_bytes_get_size(pieces->pdata[i]);
-	text = g_malloc(total + 1);
 	for (guint i = 0; i < pieces->len; i++) {
 		gsize size = 0;
-		gconstpointer data = g_bytes_get_data(pieces->pdata[i], &size);
+		const gchar *data = g_bytes_get_data(pieces->pdata[i], &size);
+		gsize head_len = strlen(data);
+		const gchar *line = data + head_len + 1, *end = data + size;
 
-		if (size > 0)
-			memcpy(text + at, data, size);
-		at += size;
+		while (line < end) {
+			const gchar *nl = memchr(line, '\n', (gsize)(end - line));
+			const gchar *next = nl != NULL ? nl + 1 : end;
+
+			g_string_append_len(text, data, (gssize)head_len);
+			g_string_append_len(text, line, next - line);
+			line = next;
+		}
 	}
-	text[at] = '\0';
-	return text;
+	return g_string_free(g_steal_pointer(&text), FALSE);
 }
 
 gchar *vtier_damon_fake_node_dump_config(FakeNode *dir)
