@@ -133,6 +133,41 @@ static void test_nr_children(void)
 	teardown(&fx);
 }
 
+/* A file's value lives in its node up to 15 bytes (7 for a choice or an nr_* file, whose node
+ * also holds its choices or builder), in a block of its own past that: every length reads back
+ * as written, and a choice file still checks its choices after a long value and a short one. */
+static void test_value_lengths(void)
+{
+	static const gchar *const paths[] = { S0 "/filters/0/memcg_path",
+					      S0 "/action", S0 "/quotas/goals/0/target_metric" };
+	static const gchar *const values[][4] = {
+		{ "/", "/guest/15-bytes", "/guest/16-bytes!", "/machine.slice/vtier-g1.scope" },
+		{ "stat", "migrate_hot", "pageout", "lru_prio" }, /* 4, 11, 7 and 8 bytes */
+		{ "user_input", "some_mem_psi_us", "user_input", "node_mem_used_bp" },
+	};
+	Fixture fx = { 0 };
+
+	setup(&fx, "7.3");
+	build_basic(&fx);
+	g_assert_cmpint(put(&fx, S0 "/filters/nr_filters", "1"), ==, 0);
+	g_assert_cmpint(put(&fx, S0 "/filters/0/type", "memcg"), ==, 0);
+	g_assert_cmpint(put(&fx, S0 "/quotas/goals/nr_goals", "1"), ==, 0);
+	for (gsize p = 0; p < G_N_ELEMENTS(paths); p++) {
+		for (gsize v = 0; v < G_N_ELEMENTS(values[p]); v++) {
+			g_assert_cmpint(put(&fx, paths[p], values[p][v]), ==, 0);
+			assert_get(&fx, paths[p], values[p][v]);
+		}
+	}
+	g_assert_cmpint(put(&fx, S0 "/action", "no_such_action"), ==, EINVAL);
+	assert_get(&fx, S0 "/action", "lru_prio");
+	g_assert_cmpint(put(&fx, S0 "/quotas/goals/nr_goals", "2147483648"), ==, ERANGE);
+	g_assert_cmpint(put(&fx, S0 "/quotas/goals/nr_goals", "0"), ==, 0);
+	assert_get(&fx, S0 "/quotas/goals/nr_goals", "0");
+	g_assert_cmpint(put(&fx, S0 "/quotas/goals/nr_goals", "1"), ==, 0);
+	assert_get(&fx, S0 "/quotas/goals/0/target_metric", "user_input");
+	teardown(&fx);
+}
+
 static void test_values(void)
 {
 	Fixture fx = { 0 };
@@ -418,6 +453,7 @@ int main(int argc, char **argv)
 	vtier_test_init(&argc, &argv);
 	g_test_add_func("/damon/fake/nr-wipes", test_nr_wipes);
 	g_test_add_func("/damon/fake/nr-children", test_nr_children);
+	g_test_add_func("/damon/fake/value-lengths", test_value_lengths);
 	g_test_add_func("/damon/fake/values", test_values);
 	g_test_add_func("/damon/fake/state-rules", test_state_rules);
 	g_test_add_func("/damon/fake/validation", test_validation);

@@ -24,34 +24,47 @@ typedef enum {
 typedef struct _FakeNode FakeNode;
 typedef void (*FakeBuilder)(VtierDamonFake *fake, FakeNode *dir);
 
-/* 56 bytes (a 64-byte malloc chunk; ~28 000 nodes at 100 guests): a directory's fields and a
- * file's share their place, and a file's value of up to 15 bytes is kept in the node itself. */
+typedef enum {
+	FAKE_VALUE_NONE,
+	FAKE_VALUE_INLINE, /* in FakeNode.inline_value */
+	FAKE_VALUE_HEAP,   /* in FakeNode.heap_value, a block of its own */
+} FakeValueKind;
+
+/* 40 bytes (a 48-byte malloc chunk; ~28 000 nodes at 100 guests): a directory's fields and a
+ * file's share their place, a directory's name index and kept dump share theirs (a directory
+ * keeping its dump has ~13 children, never an index), and a file's value of up to 15 bytes (7
+ * for FAKE_CHOICE and FAKE_NR, whose second half holds @choices or @builder) is kept in the node
+ * itself. */
 struct _FakeNode {
 	const gchar *name; /* interned (damon-fake.c, name_intern()) */
 	FakeNode *parent;
 	union {
 		struct { /* FAKE_DIR */
 			/* n_children nodes (owned), in the order they were made, in a block of
-			 * that size up to 16 (damon-fake.c, children_capacity()): a GPtrArray (a 32-byte header and a block doubled to
-			 * the next power of two of at least 16 bytes) cost ~1 MB at 100 guests,
-			 * where most directories hold 2 to 13 children */
+			 * that size up to 16 (damon-fake.c, children_capacity()): a GPtrArray (a
+			 * 32-byte header and a block doubled to the next power of two of at least
+			 * 16 bytes) cost ~1 MB at 100 guests, where most directories hold 2 to 13
+			 * children */
 			FakeNode **children;
-			/* more than FAKE_INDEX_MIN children: name -> child (not owned), for lookups
-			 * in O(1); NULL: a scan of @children */
-			GHashTable *index;
-			/* with keep_dump (a scheme's or a target's directory): the configuration
-			 * lines below it as the last dump made them, a piece whose head is its path
-			 * (vtier_damon_fake_piece_new()), until a change below it drops them; a
-			 * commit of 500 guests' schemes dumps only the schemes that changed */
-			GBytes *dump;
+			union {
+				/* without keep_dump, more than FAKE_INDEX_MIN children: name ->
+				 * child (not owned), for lookups in O(1); NULL: a scan of @children */
+				GHashTable *index;
+				/* with keep_dump (a scheme's or a target's directory): the
+				 * configuration lines below it as the last dump made them, a piece
+				 * whose head is its path (vtier_damon_fake_piece_new()), until a
+				 * change below it drops them; a commit of 500 guests' schemes dumps
+				 * only the schemes that changed */
+				GBytes *dump;
+			};
 		};
-		struct { /* the files */
-			gchar *value; /* NULL, @inline_value, or a block of its own (longer) */
+		gchar inline_value[16]; /* the files, FAKE_VALUE_INLINE */
+		struct {
+			gchar *heap_value; /* FAKE_VALUE_HEAP */
 			union {
 				const gchar *const *choices; /* FAKE_CHOICE (interned) */
 				FakeBuilder builder; /* FAKE_NR: fills each new child directory */
 			};
-			gchar inline_value[16];
 		};
 	};
 	union {
@@ -60,6 +73,7 @@ struct _FakeNode {
 	};
 	guint8 type; /* FakeType */
 	guint8 keep_dump;
+	guint8 value_kind; /* FakeValueKind, the files */
 };
 
 typedef struct {
@@ -90,7 +104,11 @@ struct _VtierDamonFake {
 /* A file's value; NULL for a directory (or no node). */
 static inline const gchar *vtier_damon_fake_node_value(const FakeNode *node)
 {
-	return node != NULL && node->type != FAKE_DIR ? node->value : NULL;
+	if (node == NULL || node->type == FAKE_DIR)
+		return NULL;
+	if (node->value_kind == FAKE_VALUE_INLINE)
+		return node->inline_value;
+	return node->value_kind == FAKE_VALUE_HEAP ? node->heap_value : NULL;
 }
 
 FakeNode *vtier_damon_fake_node_dir(FakeNode *parent, const gchar *name);
@@ -102,8 +120,8 @@ FakeNode *vtier_damon_fake_node_nr(FakeNode *dir, const gchar *name, gint max, F
 FakeNode *vtier_damon_fake_node_child(FakeNode *dir, const gchar *name);
 /* Takes @dir's children for which @drop returns TRUE out of it and frees them, keeping the
  * others in their order. */
-void vtier_damon_fake_node_remove_children(FakeNode *dir, gboolean (*drop)(FakeNode *child,
-									   gpointer user_data),
+void vtier_damon_fake_node_remove_children(FakeNode *dir,
+					   gboolean (*drop)(FakeNode *child, gpointer user_data),
 					   gpointer user_data);
 /* Walks "a/b/c" below @dir; NULL when absent. */
 FakeNode *vtier_damon_fake_node_lookup(FakeNode *dir, const gchar *relpath);
@@ -115,8 +133,8 @@ void vtier_damon_fake_node_dump(FakeNode *dir, const gchar *prefix, gboolean con
  * one per line: what sorting vtier_damon_fake_node_dump()'s lines gives, without the sort (a
  * fake commit of 500 guests' schemes dumps ~50k files). */
 gchar *vtier_damon_fake_node_dump_config(FakeNode *dir);
-/* The same text in pieces (GBytes *, vtier_damon_fake_piece_new(), in order), reusing the dumps kept by directories below @dir
- * that did not change since (FakeNode.keep_dump). */
+/* The same text in pieces (GBytes *, vtier_damon_fake_piece_new(), in order), reusing the dumps
+ * kept by directories below @dir that did not change since (FakeNode.keep_dump). */
 GPtrArray *vtier_damon_fake_node_dump_config_pieces(FakeNode *dir);
 /* A piece of a dump: "HEAD\0" then @len bytes of "RELPATH VALUE\n" lines, each of which
  * stands for "HEADRELPATH VALUE" (a scheme's ~45 lines share "schemes/N/" once). */

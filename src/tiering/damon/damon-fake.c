@@ -13,7 +13,7 @@
 
 /* ---- the in-memory tree ---- */
 
-G_STATIC_ASSERT(sizeof(FakeNode) <= 56); /* a 64-byte malloc chunk (damon-fake-private.h) */
+G_STATIC_ASSERT(sizeof(FakeNode) <= 40); /* a 48-byte malloc chunk (damon-fake-private.h) */
 
 static gboolean is_runtime_output(const FakeNode *node);
 
@@ -26,7 +26,7 @@ static void drop_dumps(FakeNode *node)
 			return;
 	}
 	for (FakeNode *n = node; n != NULL; n = n->parent) {
-		if (n->type == FAKE_DIR && n->dump != NULL) /* a file has no dump field */
+		if (n->type == FAKE_DIR && n->keep_dump && n->dump != NULL)
 			g_clear_pointer(&n->dump, g_bytes_unref);
 	}
 }
@@ -40,6 +40,8 @@ static void drop_dumps(FakeNode *node)
 
 static void index_add(FakeNode *dir, FakeNode *child)
 {
+	if (dir->keep_dump) /* its place holds the dump (damon-fake-private.h) */
+		return;
 	if (dir->index == NULL && dir->n_children > FAKE_INDEX_MIN) {
 		dir->index = g_hash_table_new(g_str_hash, g_str_equal);
 		for (guint i = 0; i < dir->n_children; i++) {
@@ -117,8 +119,8 @@ static void children_add(FakeNode *dir, FakeNode *child)
 	dir->children[dir->n_children++] = child;
 }
 
-void vtier_damon_fake_node_remove_children(FakeNode *dir, gboolean (*drop)(FakeNode *child,
-									   gpointer user_data),
+void vtier_damon_fake_node_remove_children(FakeNode *dir,
+					   gboolean (*drop)(FakeNode *child, gpointer user_data),
 					   gpointer user_data)
 {
 	guint kept = 0;
@@ -130,7 +132,8 @@ void vtier_damon_fake_node_remove_children(FakeNode *dir, gboolean (*drop)(FakeN
 			dir->children[kept++] = child;
 			continue;
 		}
-		if (dir->index != NULL && g_hash_table_lookup(dir->index, child->name) == child)
+		if (!dir->keep_dump && dir->index != NULL &&
+		    g_hash_table_lookup(dir->index, child->name) == child)
 			g_hash_table_remove(dir->index, child->name);
 		vtier_damon_fake_node_free(child);
 	}
@@ -159,14 +162,16 @@ void vtier_damon_fake_node_free(FakeNode *node)
 	if (node == NULL)
 		return;
 	if (node->type == FAKE_DIR) {
-		g_clear_pointer(&node->index, g_hash_table_unref);
 		for (guint i = 0; i < node->n_children; i++)
 			vtier_damon_fake_node_free(node->children[i]);
 		g_clear_pointer(&node->children, g_free);
-		g_clear_pointer(&node->dump, g_bytes_unref);
+		if (node->keep_dump)
+			g_clear_pointer(&node->dump, g_bytes_unref);
+		else
+			g_clear_pointer(&node->index, g_hash_table_unref);
 	} else {
-		if (node->value != node->inline_value)
-			g_free(node->value);
+		if (node->value_kind == FAKE_VALUE_HEAP)
+			g_free(node->heap_value);
 	}
 	g_free(node);
 }
@@ -174,16 +179,20 @@ void vtier_damon_fake_node_free(FakeNode *node)
 /* Sets a file's value: in the node when it fits. */
 static void node_value_set(FakeNode *node, const gchar *value)
 {
-	gchar *old = node->value != node->inline_value ? node->value : NULL;
+	gchar *old = node->value_kind == FAKE_VALUE_HEAP ? node->heap_value : NULL;
 	gsize len = value != NULL ? strlen(value) : 0;
+	/* a choice's or an nr_* file's second half holds its choices or builder */
+	gsize room = node->type == FAKE_CHOICE || node->type == FAKE_NR ? sizeof(node->heap_value)
+									  : sizeof(node->inline_value);
 
 	if (value == NULL) {
-		node->value = NULL;
-	} else if (len < sizeof(node->inline_value)) {
+		node->value_kind = FAKE_VALUE_NONE;
+	} else if (len < room) {
 		memmove(node->inline_value, value, len + 1);
-		node->value = node->inline_value;
+		node->value_kind = FAKE_VALUE_INLINE;
 	} else {
-		node->value = g_strdup(value);
+		node->heap_value = g_strdup(value);
+		node->value_kind = FAKE_VALUE_HEAP;
 	}
 	g_free(old);
 }
@@ -192,7 +201,7 @@ FakeNode *vtier_damon_fake_node_child(FakeNode *dir, const gchar *name)
 {
 	if (dir == NULL || dir->type != FAKE_DIR || name == NULL)
 		return NULL;
-	if (dir->index != NULL)
+	if (!dir->keep_dump && dir->index != NULL)
 		return g_hash_table_lookup(dir->index, name);
 	for (guint i = dir->n_children; i > 0; i--) { /* the newest of a name, as the index */
 		FakeNode *child = dir->children[i - 1];
@@ -296,7 +305,8 @@ void vtier_damon_fake_node_dump(FakeNode *dir, const gchar *prefix, gboolean con
 		if (child->type == FAKE_DIR)
 			vtier_damon_fake_node_dump(child, path, config_only, lines);
 		else
-			g_ptr_array_add(lines, g_strdup_printf("%s %s", path, child->value));
+			g_ptr_array_add(lines, g_strdup_printf("%s %s", path,
+							       vtier_damon_fake_node_value(child)));
 	}
 }
 
@@ -377,9 +387,11 @@ static void dump_config_sorted(FakeNode *dir, GString *prefix, GString *out, GPt
 		} else if (child->type == FAKE_DIR) {
 			dump_config_sorted(child, prefix, out, pieces);
 		} else {
+			const gchar *value = vtier_damon_fake_node_value(child);
+
 			g_string_append_len(out, prefix->str, (gssize)prefix->len);
 			g_string_append_c(out, ' ');
-			g_string_append(out, child->value != NULL ? child->value : "(null)");
+			g_string_append(out, value != NULL ? value : "(null)");
 			g_string_append_c(out, '\n');
 		}
 		g_string_truncate(prefix, len);
@@ -691,7 +703,7 @@ static gboolean fake_read(gpointer user_data, const gchar *path, gchar **ret_val
 		vtier_error_set_errno(error, EBUSY, "cannot read %s", host);
 		return FALSE;
 	}
-	*ret_value = g_strstrip(g_strdup(node->value));
+	*ret_value = g_strstrip(g_strdup(vtier_damon_fake_node_value(node)));
 	return TRUE;
 }
 
