@@ -41,7 +41,7 @@ struct _FakeNode {
 	union {
 		struct { /* FAKE_DIR */
 			/* n_children nodes (owned), in the order they were made, in a block of
-			 * that size up to 16 (damon-fake.c, children_capacity()): a GPtrArray (a
+			 * about their count (damon-fake.c, children_capacity()): a GPtrArray (a
 			 * 32-byte header and a block doubled to the next power of two of at least
 			 * 16 bytes) cost ~1 MB at 100 guests, where most directories hold 2 to 13
 			 * children */

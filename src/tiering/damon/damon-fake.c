@@ -103,12 +103,18 @@ static const gchar *const *choices_intern(const gchar *const *choices)
 	return kept;
 }
 
-/* The slots a directory's children block has for @n children: exactly @n up to 16 (a scheme's
- * directory has ~13 children, most others 2 to 8), then a multiple of 16, so that the numbered
- * lists of many guests (schemes/ of 500 guests holds ~2000) grow in steps, not a copy per child. */
+/* The slots a directory's children block has for @n children: up to 16 (a scheme's directory has
+ * ~13 children, most others 2 to 8) the odd number at or above @n, at least 3, since a malloc
+ * chunk holds 8 + 16k bytes (a block of 2 pointers takes the chunk of 3: a child added then costs
+ * no realloc); past it a multiple of 16, so that the numbered lists of many guests (schemes/ of
+ * 500 guests holds ~2000) grow in steps, not a copy per child. None without children. */
 static guint children_capacity(guint n)
 {
-	return n <= 16 ? n : (n + 15) / 16 * 16;
+	if (n == 0)
+		return 0;
+	if (n <= 16)
+		return MAX(n | 1, 3);
+	return (n + 15) / 16 * 16;
 }
 
 static void children_add(FakeNode *dir, FakeNode *child)
