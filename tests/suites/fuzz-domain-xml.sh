@@ -9,6 +9,6 @@ fuzz_require fuzz-domain-xml
 # all the same, so that the sanitizers see it from the start, and the loader finds it loaded.
 fuzz_target domain-xml "${VTIER_FUZZ_SECONDS:-20}" 65536 "glib-2.0 json-glib-1.0 libxml-2.0" \
 	"src/virt/domain-xml.c src/virt/guest.c src/common/libxml-dl.c src/common/dl.c
-	src/common/error.c src/common/fileio.c src/common/paths.c" \
+	src/common/error.c src/common/fileio.c src/common/json.c src/common/paths.c" \
 	-DG_LOG_DOMAIN=\"vtier-fuzz\" -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74
 finish

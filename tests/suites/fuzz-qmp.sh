@@ -9,7 +9,7 @@ fuzz_require fuzz-qmp
 pkgs="glib-2.0 gio-2.0 gio-unix-2.0 json-glib-1.0 libvirt libvirt-qemu"
 core="src/qmp/framer.c src/qmp/query.c src/qmp/client.c src/qmp/client-libvirt.c
 	src/qmp/cmdline.c src/virt/guest.c src/virt/libvirt-dl.c src/common/dl.c src/common/error.c
-	src/common/fileio.c src/common/paths.c"
+	src/common/fileio.c src/common/json.c src/common/paths.c"
 fuzz_target qmp-lines "${VTIER_FUZZ_SECONDS:-20}" 8192 "$pkgs" "$core"
 fuzz_target qmp-cmdline "${VTIER_FUZZ_CMDLINE_SECONDS:-10}" 8192 "$pkgs" "$core"
 finish
