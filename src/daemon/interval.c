@@ -273,13 +273,17 @@ static VtierSnapshotGuest *guest_record(VtierManager *m, VtierDaemonGuest *g)
  * while its stat schemes do not measure them (a hot-split pair's level is its hot bytes in fast
  * memory: it keeps them, in case the measure is lost), and the stat schemes' filter-passed bytes
  * and snapshots (interval-hot.c). */
-static guint wanted_files(const VtierDaemonGuest *g, guint offset)
+static guint wanted_files(const VtierDaemonGuest *g, guint offset, gboolean counted)
 {
 	const VtierPlanGuestResult *r = g->result;
 
+	/* without nr_snapshots (6.18): their sz_tried and one application's tried bytes too */
 	if (r->hot_stats &&
 	    (offset == VTIER_PLAN_HOT_FAST_OFFSET || offset == VTIER_PLAN_HOT_SLOW_OFFSET))
-		return VTIER_DAMON_STATS_HOT;
+		return counted ? VTIER_DAMON_STATS_HOT
+			       : VTIER_DAMON_STATS_HOT | VTIER_DAMON_STATS_MOVED |
+					 VTIER_DAMON_STATS_TRIED_REGIONS |
+					 VTIER_DAMON_STATS_TRIED_FRESH;
 	if (r->hot_stats && g->hot_known && r->mode != VTIER_POLICY_MODE_HOT_SPLIT)
 		return VTIER_DAMON_STATS_MOVED;
 	return VTIER_DAMON_STATS_MOVED | VTIER_DAMON_STATS_TRIED_REGIONS;
@@ -289,6 +293,7 @@ static guint wanted_files(const VtierDaemonGuest *g, guint offset)
 static GArray *wanted_schemes(VtierManager *m)
 {
 	GArray *wanted = g_array_new(FALSE, FALSE, sizeof(VtierDamonStatsWant));
+	gboolean counted = vtier_daemon_hot_counted(m->features);
 	GHashTableIter iter;
 	gpointer value;
 
@@ -300,7 +305,7 @@ static GArray *wanted_schemes(VtierManager *m)
 			continue;
 		for (guint i = 0; i < g->result->n_schemes; i++) {
 			VtierDamonStatsWant want = { (guint)g->result->first_scheme + i,
-						     wanted_files(g, i) };
+						     wanted_files(g, i, counted) };
 
 			g_array_append_val(wanted, want);
 		}
@@ -582,7 +587,8 @@ static gboolean measure_guests(VtierManager *m, gboolean with_controller,
 		count_direction(g, DIR_DOWN, guest_scheme(g, DIR_DOWN),
 				have_status ? status : NULL, &s->down, &delta[DIR_DOWN]);
 		if (with_controller)
-			vtier_daemon_guest_measure_hot(g, have_status ? status : NULL, s);
+			vtier_daemon_guest_measure_hot(g, have_status ? status : NULL,
+						       vtier_daemon_hot_counted(m->features), s);
 		if (with_controller && g->last_measure_us > 0 && s->measured) {
 			gdouble dt = (gdouble)(now - g->last_measure_us) / 1e6;
 

@@ -345,14 +345,15 @@ guint plan_group_schemes(const PlanContext *ctx)
 {
 	const VtierDamonFeatures *f = ctx->features;
 
-	/* 6.18 has sz_ops_filter_passed but not nr_snapshots: without the count of applications
-	 * the bytes passed are no measure (the time since the last read is not one either: in the
-	 * lab, 7.3 applied its schemes 4.5 times a second, not the nominal 10) */
+	/* the bytes the ops filters let through per application of the scheme: 7.3 counts the
+	 * applications (nr_snapshots); 6.18 does not, and vtierd takes one application's tried
+	 * bytes (tried_regions/total_bytes) over the growth of sz_tried instead (the time since the
+	 * last read is no count: in the lab, 7.3 applied its schemes 4.5 times a second, not the
+	 * nominal 10) */
 	if (ctx->modern_filters && f->scheme_stats != NULL &&
 	    vtier_damon_features_has_filter_type(f, VTIER_DAMON_LAYER_OPS,
 						 VTIER_DAMON_FILTER_YOUNG) &&
-	    g_strv_contains((const gchar *const *)f->scheme_stats, "sz_ops_filter_passed") &&
-	    g_strv_contains((const gchar *const *)f->scheme_stats, "nr_snapshots"))
+	    g_strv_contains((const gchar *const *)f->scheme_stats, "sz_ops_filter_passed"))
 		return VTIER_PLAN_GROUP_SCHEMES_HOT;
 	return VTIER_PLAN_GROUP_SCHEMES;
 }

@@ -299,10 +299,7 @@ static void test_plan_refusals(void)
 		  "guest \"vm1\": mode hot-split needs the quota goal metric node_eligible_mem_bp "
 		  "with goal nid (Linux 7.2+) for tuner=kernel, which the kernel (profile 6.18) "
 		  "lacks" },
-		{ "6.18", VTIER_POLICY_MODE_HOT_SPLIT, FALSE, NULL,
-		  "guest \"vm1\": mode hot-split needs the scheme stats sz_ops_filter_passed and "
-		  "nr_snapshots (7.3 has them, 6.18 not) to measure hot memory per node for "
-		  "tuner=vtier, which the kernel (profile 6.18) lacks" },
+		{ "6.18", VTIER_POLICY_MODE_HOT_SPLIT, FALSE, NULL, NULL },
 		{ "6.12", VTIER_POLICY_MODE_HOT_SPLIT, FALSE, tuner_kernel,
 		  "guest \"vm1\": mode hot-split needs the quota goal metric node_eligible_mem_bp "
 		  "with goal nid (Linux 7.2+) for tuner=kernel, which the kernel (profile 6.12) "
@@ -632,7 +629,8 @@ static void test_plan_slots_grow_shrink(void)
 			add_guest(&f, n, VTIER_POLICY_MODE_RATIO);
 		plan = plan_with(&f, NULL);
 		g_assert_cmpuint(plan->slots->owners->len, ==, 32);
-		g_assert_cmpuint(context_of(plan, 0)->schemes->len, ==, 64);
+		g_assert_cmpuint(plan->group_schemes, ==, VTIER_PLAN_GROUP_SCHEMES_HOT);
+		g_assert_cmpuint(context_of(plan, 0)->schemes->len, ==, 32 * plan->group_schemes);
 		/* down to 5 guests: 3 whole free chunks at the end, shrink to 1 chunk */
 		while (f.guests->len > 5)
 			g_ptr_array_remove_index(f.guests, f.guests->len - 1);
