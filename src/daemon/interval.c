@@ -18,7 +18,7 @@
  * worker (damon-worker.c): an interval that finds a job in flight skips the controller, and
  * budgets the controller sets meanwhile are applied when the worker is idle (the newest). */
 
-enum { DIR_UP, DIR_DOWN };
+enum { DIR_UP, DIR_DOWN, DIR_UP_HOT };
 
 static VtierDamonScheme *model_scheme(const VtierDamonModel *model, gint index)
 {
@@ -39,6 +39,11 @@ static gint guest_scheme(const VtierDaemonGuest *g, gint dir)
 
 	if (r == NULL || !r->planned || r->first_scheme < 0 || r->kdamond != 0)
 		return -1;
+	if (dir == DIR_UP_HOT)
+		return (r->mode == VTIER_POLICY_MODE_RATIO || r->mode == VTIER_POLICY_MODE_ALLOWANCE) &&
+				       r->n_schemes > VTIER_PLAN_PULL_HOT_OFFSET
+			       ? r->first_scheme + VTIER_PLAN_PULL_HOT_OFFSET
+			       : -1;
 	switch (r->mode) {
 	case VTIER_POLICY_MODE_RATIO:
 	case VTIER_POLICY_MODE_ALLOWANCE:
@@ -150,6 +155,40 @@ typedef struct {
 } DirectionDelta;
 
 /* Adds the growth of the kernel's cumulative counters since the last interval. */
+/* Whether scheme @scheme's budget is one the controller set to move (not parked). */
+static gboolean budget_moves(VtierManager *m, gint scheme)
+{
+	const guint64 *b = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER((guint)scheme + 1));
+
+	return b != NULL && *b > VTIER_CONTROLLER_PARKED_BYTES;
+}
+
+static void count_direction(VtierDaemonGuest *g, gint dir, gint scheme,
+			    const VtierDamonKdamondStatus *status, VtierSnapshotDirection *d,
+			    DirectionDelta *ret);
+
+/* A guest with PULL-hot (planner.h) moves up through it while the controller exchanges: its bytes
+ * count in the up direction's, and the window's quota is the one of the scheme that had the
+ * budget. */
+static void count_pull_hot(VtierManager *m, VtierDaemonGuest *g,
+			   const VtierDamonKdamondStatus *status, VtierSnapshotDirection *up,
+			   DirectionDelta *delta)
+{
+	gint scheme = guest_scheme(g, DIR_UP_HOT);
+	VtierSnapshotDirection d = { 0 };
+	DirectionDelta extra;
+
+	if (scheme < 0)
+		return;
+	count_direction(g, DIR_UP_HOT, scheme, status, &d, &extra);
+	up->migrated_bytes += d.migrated_bytes;
+	up->tried_bytes += d.tried_bytes;
+	up->quota_exceeded += d.quota_exceeded;
+	delta->applied += extra.applied;
+	if (budget_moves(m, scheme))
+		delta->spent = extra.spent;
+}
+
 static void count_direction(VtierDaemonGuest *g, gint dir, gint scheme,
 			    const VtierDamonKdamondStatus *status, VtierSnapshotDirection *d,
 			    DirectionDelta *ret)
@@ -492,7 +531,17 @@ static gboolean run_controller(VtierManager *m, GPtrArray *seats, GArray *inputs
 		}
 		if (s != NULL && out->state != VTIER_CONTROL_STATE_KERNEL &&
 		    out->state != VTIER_CONTROL_STATE_STATIC) {
-			set_budget(m, s->up.scheme, out->up_bytes, &changed);
+			const VtierDaemonGuest *g = g_hash_table_lookup(m->guests, s->name);
+			gint hot = g != NULL ? guest_scheme(g, DIR_UP_HOT) : -1;
+			gboolean exchange = hot >= 0 && out->state == VTIER_CONTROL_STATE_EXCHANGING;
+
+			/* an exchange's PULL goes to PULL-hot where there is one (planner.h) */
+			if (hot >= 0)
+				set_budget(m, hot,
+					   exchange ? out->up_bytes : VTIER_CONTROLLER_PARKED_BYTES,
+					   &changed);
+			set_budget(m, s->up.scheme,
+				   exchange ? VTIER_CONTROLLER_PARKED_BYTES : out->up_bytes, &changed);
 			set_budget(m, s->down.scheme, out->down_bytes, &changed);
 		}
 		quiet &= out->quiet;
@@ -586,6 +635,7 @@ static gboolean measure_guests(VtierManager *m, gboolean with_controller,
 				&s->up, &delta[DIR_UP]);
 		count_direction(g, DIR_DOWN, guest_scheme(g, DIR_DOWN),
 				have_status ? status : NULL, &s->down, &delta[DIR_DOWN]);
+		count_pull_hot(m, g, have_status ? status : NULL, &s->up, &delta[DIR_UP]);
 		if (with_controller)
 			vtier_daemon_guest_measure_hot(g, have_status ? status : NULL,
 						       vtier_daemon_hot_counted(m->features), s);

@@ -106,10 +106,11 @@ typedef struct {
 	VtierSnapshotGuest *snap;   /* the latest per-guest snapshot record, shared with the
 				     * snapshots (observe.c): replaced by each measure, never
 				     * changed once it is done */
-	guint64 last_applied[2];    /* last sz_applied seen per direction (up, down) */
-	guint64 last_tried[2];
-	guint64 last_qt[2];
-	gint last_scheme[2];	    /* the scheme those counters belong to */
+	/* last sz_applied seen per direction (up, down, and up through PULL-hot: planner.h) */
+	guint64 last_applied[3];
+	guint64 last_tried[3];
+	guint64 last_qt[3];
+	gint last_scheme[3];	    /* the scheme those counters belong to */
 	/* the hot stat schemes' counters per node (fast, slow; interval-hot.c) */
 	guint64 hot_passed[2];	    /* last sz_ops_filter_passed */
 	guint64 hot_snapshots[2];   /* last nr_snapshots (7.3), or last sz_tried (6.18) */

@@ -333,6 +333,25 @@ static void hot_stat_on(const PlanContext *ctx, VtierDamonScheme *scheme, guint 
 	f->allow = FALSE;
 }
 
+/* PULL-hot (planner.h): the closed loop's PULL with its hotness threshold kept, hottest regions
+ * first, parked until the controller exchanges. On a kernel that charges every page tried, the
+ * budget then goes to hot regions, which hold mostly the guest's hot pages (the young filter is
+ * not used: an ops filter's rejected pages are charged too without fail_charge). */
+void plan_scheme_pull_hot(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg)
+{
+	const VtierPolicy *policy = pg->guest->policy;
+
+	match_all(scheme);
+	scheme->action = VTIER_DAMON_ACTION_MIGRATE_HOT;
+	scheme->target_nid = pg->result->fast_node;
+	scheme->apply_interval_us = plan_apply_interval(ctx);
+	scheme->nr_accesses.min = plan_hot_min_accesses(policy->hot_threshold_bp);
+	set_quota(ctx, scheme, policy->max_rate);
+	pull_rank_by_frequency(scheme);
+	add_keep_node(ctx, scheme, (guint)pg->result->slow_node);
+	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
+}
+
 void plan_scheme_hot_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg,
 			  gboolean fast)
 {
@@ -354,7 +373,8 @@ guint plan_group_schemes(const PlanContext *ctx)
 	    vtier_damon_features_has_filter_type(f, VTIER_DAMON_LAYER_OPS,
 						 VTIER_DAMON_FILTER_YOUNG) &&
 	    g_strv_contains((const gchar *const *)f->scheme_stats, "sz_ops_filter_passed"))
-		return VTIER_PLAN_GROUP_SCHEMES_HOT;
+		return f->fail_charge ? VTIER_PLAN_GROUP_SCHEMES_HOT
+				      : VTIER_PLAN_GROUP_SCHEMES_HOT_PULL;
 	return VTIER_PLAN_GROUP_SCHEMES;
 }
 

@@ -459,7 +459,7 @@ static void test_hot_measure_618(Fixture *f, gconstpointer data)
 	settle(f->m);
 	g = g_hash_table_lookup(f->m->guests, "w01");
 	g_assert_true(g->result->hot_stats);
-	g_assert_cmpuint(g->result->n_schemes, ==, 4);
+	g_assert_cmpuint(g->result->n_schemes, ==, 5); /* PULL, PUSH, the hot stats, PULL-hot */
 	set_hot_tried(f->m, g, VTIER_PLAN_HOT_FAST_OFFSET, 5 * GIB, 10 * GIB, 128 * MIB);
 	set_hot_tried(f->m, g, VTIER_PLAN_HOT_SLOW_OFFSET, GIB, 2 * GIB, 64 * MIB);
 	run_interval(f->m);
@@ -501,6 +501,63 @@ static void test_hot_measure_618(Fixture *f, gconstpointer data)
 	run_interval(f->m);
 	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
 	g_assert_cmpuint(s->down.hot_bytes, ==, 64 * MIB);
+}
+
+static guint64 budget_of(VtierManager *m, gint scheme)
+{
+	const guint64 *b = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER((guint)scheme + 1));
+
+	return b != NULL ? *b : 0;
+}
+
+/* 6.18 charges every page a PULL tries: the exchange's PULL is PULL-hot (kept to hot regions),
+ * the PULL parked meanwhile; what PULL-hot moves counts as the guest's up migration. */
+static void test_pull_hot_exchange_618(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	const VtierDaemonGuest *g;
+	const VtierSnapshotGuest *s;
+	VtierDamonSchemeStats moved = { 0 };
+	gint pull, hot;
+	guint64 before;
+
+	(void)data;
+	vtier_manager_free(f->m);
+	f->m = new_manager_kernel("none", "[metrics]\nlisten=off\n", "6.18");
+	add_workload(f->sysroot->root, 1, 256, 256); /* at the default policy's 50% */
+	g_assert_true(attach(f->m, 1, NULL, &error));
+	settle(f->m);
+	g = g_hash_table_lookup(f->m->guests, "w01");
+	g_assert_cmpuint(g->result->n_schemes, ==, 5);
+	pull = g->result->first_scheme;
+	hot = pull + VTIER_PLAN_PULL_HOT_OFFSET;
+	/* parked until the controller's first step; then the PULL ramps, PULL-hot stays parked */
+	run_interval(f->m);
+	g_assert_cmpuint(budget_of(f->m, hot), ==, VTIER_CONTROLLER_PARKED_BYTES);
+	/* DAMON sees 8 MiB hot in fast memory and 32 MiB in slow memory, interval after interval:
+	 * within its band, the guest exchanges (after CTL_EXCHANGE_CONFIRM steps) */
+	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	for (guint i = 1; i <= 10 && s->control_state != VTIER_CONTROL_STATE_EXCHANGING; i++) {
+		set_hot_tried(f->m, g, VTIER_PLAN_HOT_FAST_OFFSET, i * 8 * MIB, i * 8 * MIB, 8 * MIB);
+		set_hot_tried(f->m, g, VTIER_PLAN_HOT_SLOW_OFFSET, i * 32 * MIB, i * 32 * MIB,
+			      32 * MIB);
+		run_interval(f->m);
+		s = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	}
+	g_assert_cmpint(s->control_state, ==, VTIER_CONTROL_STATE_EXCHANGING);
+	g_assert_cmpuint(budget_of(f->m, hot), >, VTIER_CONTROLLER_PARKED_BYTES);
+	g_assert_cmpuint(budget_of(f->m, hot), ==, s->up.budget_bytes);
+	g_assert_cmpuint(budget_of(f->m, pull), ==, VTIER_CONTROLLER_PARKED_BYTES);
+	g_assert_cmpuint(budget_of(f->m, pull + 1), ==, s->down.budget_bytes);
+	/* PULL-hot moves 4 MiB: the guest's up migration */
+	before = s->up.migrated_bytes;
+	moved.sz_applied = 4 * MIB;
+	moved.sz_tried = 4 * MIB;
+	vtier_damon_fake_set_scheme_stats(f->m->fake, 0, (guint)hot, &moved);
+	run_interval(f->m);
+	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	g_assert_cmpuint(s->up.migrated_bytes, ==, before + 4 * MIB);
+	g_assert_cmpint(s->up.scheme, ==, pull);
 }
 
 /* A hot-split pair (Configuration A, tuner=vtier): its members share one PULL/PUSH and the hot
@@ -1568,6 +1625,8 @@ int main(int argc, char **argv)
 		   fixture_teardown);
 	g_test_add("/daemon/hot-measure-6.18", Fixture, NULL, fixture_setup, test_hot_measure_618,
 		   fixture_teardown);
+	g_test_add("/daemon/pull-hot-exchange-6.18", Fixture, NULL, fixture_setup,
+		   test_pull_hot_exchange_618, fixture_teardown);
 	g_test_add("/daemon/hot-measure", Fixture, NULL, fixture_setup, test_hot_measure,
 		   fixture_teardown);
 	g_test_add("/daemon/metrics-rendered-at-publish", Fixture, NULL, fixture_setup,

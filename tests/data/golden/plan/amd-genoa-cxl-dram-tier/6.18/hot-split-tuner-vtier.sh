@@ -2,7 +2,7 @@
 # vtier plan: 2 of 2 guests planned, kernel profile 6.18
 # guest vm1: hot-split, fast node 0, slow node 1, kdamond 0 schemes 0-3
 # guest vm2: hot-split, fast node 0, slow node 1, kdamond 0 schemes 0-3
-# kdamond 0 schemes 4-31: parked (spare slots: stat, 1-byte budget)
+# kdamond 0 schemes 5-39: parked (spare slots: stat, 1-byte budget)
 # access sampling: page-table access checks: the kernel has no hardware-sampled access reports (monitoring_attrs/sample/perf_events)
 # DAMON writes of this vtier plan (DAMON features: profile 6.18), in order.
 set -e
@@ -21,7 +21,7 @@ echo 4294967296 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/reg
 echo 414464344064 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/2/end
 echo 414464344064 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/3/start
 echo 551903297536 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/3/end
-echo 32 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/nr_schemes
+echo 40 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/nr_schemes
 echo migrate_hot > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/action
 echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/target_nid
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/max
@@ -65,6 +65,7 @@ echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/ops_filt
 echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/ops_filters/1/matching
 echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/ops_filters/1/allow
 printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/ops_filters/1/memcg_path
+echo 1000000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/apply_interval_us
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/sz/max
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/nr_accesses/min
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/nr_accesses/max
@@ -84,6 +85,7 @@ echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filt
 echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/2/matching
 echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/2/allow
 printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/2/memcg_path
+echo 1000000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/apply_interval_us
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/sz/max
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/nr_accesses/min
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/nr_accesses/max
@@ -158,4 +160,20 @@ echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/30/quotas/byte
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/30/quotas/reset_interval_ms
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/31/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/31/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/32/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/32/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/33/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/33/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/34/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/34/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/35/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/35/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/36/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/36/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/37/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/37/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/38/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/38/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/39/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/39/quotas/reset_interval_ms
 echo on > /sys/kernel/mm/damon/admin/kdamonds/0/state
