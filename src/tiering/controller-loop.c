@@ -161,6 +161,27 @@ static gboolean exchange_wanted(CtlGuest *g, guint64 hot_slow, guint64 cold_fast
 	return TRUE;
 }
 
+/* The most one direction of an exchange may move per window (@x: the exchange's rate). While the
+ * other direction delivers (at least half of what its last budget asked), @x. Otherwise (the
+ * exchange's first step, or a kernel that does not deliver one side) the room the dead-band
+ * leaves on this direction's side of the grant plus what the other direction moved over the last
+ * step, so the share stays inside the band whatever the kernel does. On 6.18 (no fail_charge) the
+ * PULL kept to hot regions moved 20 MiB of an exchange's step while the PUSH, charged for every
+ * page it tried, moved nothing: 3.9 points over the target, then a slow way back (lab, 5 Dec
+ * 2026, bench/tiering moving). Below 1 MiB a window the direction waits (kernel_budget). */
+static guint64 exchange_room(const CtlGuest *g, gboolean up, guint64 x)
+{
+	const CtlGuestState *st = g->st;
+	guint64 db = ctl_guest_deadband(g);
+	guint64 expect = up ? st->expect_down : st->expect_up;
+	guint64 other = up ? g->in->applied_down_bytes : g->in->applied_up_bytes;
+	guint64 room = up ? ctl_sub0(g->grant + db, g->level) : ctl_sub0(g->level + db, g->grant);
+
+	if (expect > 0 && other >= expect / 2)
+		return x;
+	return MIN(x, (room + other) / MAX(g->windows, 1));
+}
+
 /* Within the dead-band: hold, or exchange hot-in-slow for cold-in-fast at a bounded rate. */
 static void hold(CtlGuest *g)
 {
@@ -182,7 +203,8 @@ static void hold(CtlGuest *g)
 		x = MIN(x, g->cap_up);
 	if (g->cap_down > 0)
 		x = MIN(x, g->cap_down);
-	g->up = g->down = x;
+	g->up = exchange_room(g, TRUE, x);
+	g->down = exchange_room(g, FALSE, x);
 	g->state = VTIER_CONTROL_STATE_EXCHANGING;
 	g_string_append_printf(g->why, "; exchanging %.1f MiB/window each way: %.1f MiB hot in "
 			       "slow memory, %.1f MiB cold in fast memory", mib(x), mib(hot_slow),

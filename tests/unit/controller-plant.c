@@ -83,6 +83,8 @@ static void apply(Plant *p, PlantGuest *g)
 	g->spent_down |= down_budget > 0 && g->done_down >= down_budget;
 	if (g->frozen)
 		return;
+	if (g->push_frozen)
+		down = 0;
 	if (g->move_pm > 0) {
 		up = up * g->move_pm / 1000;
 		down = down * g->move_pm / 1000;

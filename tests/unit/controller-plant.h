@@ -39,6 +39,7 @@ typedef struct {
 	guint64 done_up;	  /* charged of them so far */
 	guint64 done_down;
 	gboolean frozen;	  /* the kernel moves nothing (refused, no eligible memory) */
+	gboolean push_frozen;	  /* the PUSH moves nothing (6.18: charged for other memory) */
 	gboolean blind;		  /* DAMON reports no hot memory */
 	gboolean fake_hot_slow;	  /* DAMON reports 64 MiB hot in slow memory whatever moves */
 	guint move_pm;		  /* > 0: of what a window charges, this per mille is the guest's
