@@ -151,6 +151,7 @@ static void measure_memory(VtierManager *m, VtierCgroupVersion version, VtierDae
 /* What one direction's scheme did during the last interval, for the controller's input. */
 typedef struct {
 	guint64 applied; /* sz_applied's growth */
+	guint64 tried;	 /* sz_tried's growth */
 	gboolean spent;	 /* qt_exceeds grew: the running window's quota is used up */
 } DirectionDelta;
 
@@ -185,6 +186,7 @@ static void count_pull_hot(VtierManager *m, VtierDaemonGuest *g,
 	up->tried_bytes += d.tried_bytes;
 	up->quota_exceeded += d.quota_exceeded;
 	delta->applied += extra.applied;
+	delta->tried += extra.tried;
 	if (budget_moves(m, scheme))
 		delta->spent = extra.spent;
 }
@@ -215,6 +217,7 @@ static void count_direction(VtierDaemonGuest *g, gint dir, gint scheme,
 		return;
 	}
 	ret->applied = applied - g->last_applied[dir];
+	ret->tried = tried >= g->last_tried[dir] ? tried - g->last_tried[dir] : 0;
 	ret->spent = qt > g->last_qt[dir];
 	d->migrated_bytes += applied - g->last_applied[dir];
 	d->tried_bytes += tried >= g->last_tried[dir] ? tried - g->last_tried[dir] : 0;
@@ -352,7 +355,21 @@ static GArray *wanted_schemes(VtierManager *m)
 	return wanted;
 }
 
-static void controller_input(VtierDaemonGuest *g, const VtierSnapshotGuest *s,
+/* Without fail_charge the kernel charges every page a PUSH tries, and the closed loop's PUSH
+ * walks the fast node in address order (planner-schemes.c, push_every_region): one round of that
+ * walk may pass the fast node's other memory before the guest's own cold pages. */
+static guint64 push_walk(VtierManager *m, const VtierDaemonGuest *g)
+{
+	const VtierNode *node;
+
+	if (m->features == NULL || m->features->fail_charge || g->result == NULL ||
+	    g->result->fast_node < 0)
+		return 0;
+	node = vtier_topology_get_node(m->topology, (guint)g->result->fast_node);
+	return node != NULL ? node->total_bytes : 0;
+}
+
+static void controller_input(VtierManager *m, VtierDaemonGuest *g, const VtierSnapshotGuest *s,
 			     const VtierDamonModel *plan_model, const DirectionDelta delta[2],
 			     VtierControllerInput *in)
 {
@@ -374,6 +391,8 @@ static void controller_input(VtierDaemonGuest *g, const VtierSnapshotGuest *s,
 	in->applied_down_bytes = delta[DIR_DOWN].applied;
 	in->spent_up = delta[DIR_UP].spent;
 	in->spent_down = delta[DIR_DOWN].spent;
+	in->tried_down_bytes = delta[DIR_DOWN].tried;
+	in->push_walk_bytes = push_walk(m, g);
 	in->cap_up_bytes = up != NULL ? up->quotas.bytes : 0;
 	in->cap_down_bytes = down != NULL ? down->quotas.bytes : 0;
 	/* hot_*_bytes are the guest's hot stat schemes' measure (interval-hot.c); without them
@@ -474,10 +493,10 @@ static void pair_add(GHashTable *pairs, VtierDaemonGuest *g, VtierSnapshotGuest 
 	}
 }
 
-static void pair_input(const Pair *pair, const VtierDamonModel *plan_model,
+static void pair_input(VtierManager *m, const Pair *pair, const VtierDamonModel *plan_model,
 		       VtierControllerInput *in)
 {
-	controller_input(pair->lead, pair->lead_snap, plan_model, pair->delta, in);
+	controller_input(m, pair->lead, pair->lead_snap, plan_model, pair->delta, in);
 	in->priority = pair->priority;
 	in->target_share_bp = pair->lead->result->hot_target_bp;
 	in->target_fast_bytes = 0;
@@ -657,7 +676,7 @@ static gboolean measure_guests(VtierManager *m, gboolean with_controller,
 			VtierControllerInput in = { 0 };
 			GPtrArray *seat = g_ptr_array_new();
 
-			controller_input(g, s, m->plan != NULL ? m->plan->model : NULL, delta, &in);
+			controller_input(m, g, s, m->plan != NULL ? m->plan->model : NULL, delta, &in);
 			g_array_append_val(inputs, in);
 			g_ptr_array_add(seat, s);
 			g_ptr_array_add(seats, seat);
@@ -670,7 +689,7 @@ static gboolean measure_guests(VtierManager *m, gboolean with_controller,
 		Pair *pair = value;
 		VtierControllerInput in = { 0 };
 
-		pair_input(pair, m->plan != NULL ? m->plan->model : NULL, &in);
+		pair_input(m, pair, m->plan != NULL ? m->plan->model : NULL, &in);
 		g_array_append_val(inputs, in);
 		g_ptr_array_add(seats, g_ptr_array_ref(pair->snaps));
 	}

@@ -45,6 +45,9 @@ typedef struct {
 	guint move_pm;		  /* > 0: of what a window charges, this per mille is the guest's
 				   * and moves (6.18 charges the tries its memcg filter rejects) */
 	gboolean report_spent;	  /* the seat reports a window's quota exceeded (qt_exceeds) */
+	guint64 push_foreign;	  /* other memory the PUSH's walk crosses (charged, nothing moves)
+				   * before it reaches the guest's pages (6.18) */
+	guint64 tried_down;	  /* charged of the PUSH since the last step */
 	gboolean spent_up;	  /* a window's quota ran out since the last step */
 	gboolean spent_down;
 	guint64 moved_total;	  /* bytes moved both ways since the start */

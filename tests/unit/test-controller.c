@@ -414,6 +414,47 @@ static void test_exchange_one_sided(void)
 	plant_clear(&p);
 }
 
+/* 6.18: the hot set moved, so the guest's 128 MiB in fast memory went cold, and its PUSH, charged
+ * for every page it tries, walks 900 MiB of the fast node's other memory before it reaches them.
+ * The exchange waits for that walk instead of giving up after its patience, never leaves the
+ * band (the PULL follows what the PUSH moves), and brings the new hot set in. A PUSH that walks
+ * the whole fast node and finds nothing of the guest's gives up, once. */
+static void test_exchange_walk(void)
+{
+	for (guint found = 0; found < 2; found++) {
+		Plant p;
+		gint hot_in = -1;
+		guint gave_up = 0;
+
+		plant_init(&p, 1, 0);
+		plant_guest(&p, 0, 512 * MIB, 128 * MIB, 128 * MIB, 0, 2500);
+		p.guests[0].in.push_walk_bytes = 1024 * MIB;
+		p.guests[0].push_foreign = 900 * MIB;
+		p.guests[0].push_frozen = !found;
+		for (guint s = 0; s < 400; s++) {
+			const VtierControllerOutput *o;
+
+			plant_step(&p);
+			assert_budgets_sane(&p);
+			o = plant_output(&p, 0);
+			g_assert_cmpint(ABS((gint)plant_share_bp(&p, 0) - 2500), <=, DB_BP);
+			gave_up += strstr(o->reason, "exchange stopped") != NULL;
+			if (hot_in < 0 && p.guests[0].hot_fast >= 128 * MIB - 2 * MIB)
+				hot_in = (gint)s + 1;
+		}
+		if (found) {
+			g_test_message("hot set fast after %d steps", hot_in);
+			g_assert_cmpuint(gave_up, ==, 0);
+			g_assert_cmpint(hot_in, >, 0);
+			g_assert_cmpint(plant_output(&p, 0)->state, ==, VTIER_CONTROL_STATE_HOLDING);
+		} else {
+			g_assert_cmpuint(gave_up, ==, 1);
+			g_assert_cmpint(plant_output(&p, 0)->state, ==, VTIER_CONTROL_STATE_HOLDING);
+		}
+		plant_clear(&p);
+	}
+}
+
 /* DAMON keeps calling 64 MiB of slow memory hot whatever moves (7.3's mixed regions, or a seat
  * whose hot reading is not hot memory alone): the exchange gives up after its patience and does
  * not try again for CTL_EXCHANGE_COOLDOWN steps, unless more hot memory shows up in slow memory
@@ -543,6 +584,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/controller/blind", test_blind);
 	g_test_add_func("/controller/exchange", test_exchange);
 	g_test_add_func("/controller/exchange-one-sided", test_exchange_one_sided);
+	g_test_add_func("/controller/exchange-walk", test_exchange_walk);
 	g_test_add_func("/controller/exchange-gives-up", test_exchange_gives_up);
 	g_test_add_func("/controller/reverse-hold", test_reverse_hold);
 	g_test_add_func("/controller/stops-when-kernel-delivers-nothing",
