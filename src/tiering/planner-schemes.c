@@ -219,7 +219,9 @@ static void pull_every_region(const PlanContext *ctx, VtierDamonScheme *scheme)
 		rank_in_address_order(scheme);
 }
 
-void plan_scheme_pull(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg)
+/* The PULL, or (@hot_only) PULL-hot: the same scheme kept to hot regions, hottest first. */
+static void plan_pull(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg,
+		      gboolean hot_only)
 {
 	const VtierPolicy *policy = pg->guest->policy;
 
@@ -229,12 +231,19 @@ void plan_scheme_pull(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 	scheme->apply_interval_us = plan_apply_interval(ctx);
 	scheme->nr_accesses.min = plan_hot_min_accesses(policy->hot_threshold_bp);
 	set_quota(ctx, scheme, policy->max_rate);
-	if (policy->tuner == VTIER_POLICY_TUNER_KERNEL)
+	if (hot_only)
+		pull_rank_by_frequency(scheme);
+	else if (policy->tuner == VTIER_POLICY_TUNER_KERNEL)
 		add_kernel_goals(ctx, scheme, pg, TRUE);
 	else
 		pull_every_region(ctx, scheme);
 	add_keep_node(ctx, scheme, (guint)pg->result->slow_node);
 	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
+}
+
+void plan_scheme_pull(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg)
+{
+	plan_pull(ctx, scheme, pg, FALSE);
 }
 
 /* Without fail_charge (< 7.2) a closed loop's PUSH takes every region of the fast node in
@@ -339,17 +348,7 @@ static void hot_stat_on(const PlanContext *ctx, VtierDamonScheme *scheme, guint 
  * not used: an ops filter's rejected pages are charged too without fail_charge). */
 void plan_scheme_pull_hot(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg)
 {
-	const VtierPolicy *policy = pg->guest->policy;
-
-	match_all(scheme);
-	scheme->action = VTIER_DAMON_ACTION_MIGRATE_HOT;
-	scheme->target_nid = pg->result->fast_node;
-	scheme->apply_interval_us = plan_apply_interval(ctx);
-	scheme->nr_accesses.min = plan_hot_min_accesses(policy->hot_threshold_bp);
-	set_quota(ctx, scheme, policy->max_rate);
-	pull_rank_by_frequency(scheme);
-	add_keep_node(ctx, scheme, (guint)pg->result->slow_node);
-	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
+	plan_pull(ctx, scheme, pg, TRUE);
 }
 
 void plan_scheme_hot_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg,
