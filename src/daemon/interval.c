@@ -18,7 +18,7 @@
  * worker (damon-worker.c): an interval that finds a job in flight skips the controller, and
  * budgets the controller sets meanwhile are applied when the worker is idle (the newest). */
 
-enum { DIR_UP, DIR_DOWN, DIR_UP_HOT };
+enum { DIR_UP, DIR_DOWN };
 
 static VtierDamonScheme *model_scheme(const VtierDamonModel *model, gint index)
 {
@@ -39,11 +39,6 @@ static gint guest_scheme(const VtierDaemonGuest *g, gint dir)
 
 	if (r == NULL || !r->planned || r->first_scheme < 0 || r->kdamond != 0)
 		return -1;
-	if (dir == DIR_UP_HOT)
-		return (r->mode == VTIER_POLICY_MODE_RATIO || r->mode == VTIER_POLICY_MODE_ALLOWANCE) &&
-				       r->n_schemes > VTIER_PLAN_PULL_HOT_OFFSET
-			       ? r->first_scheme + VTIER_PLAN_PULL_HOT_OFFSET
-			       : -1;
 	switch (r->mode) {
 	case VTIER_POLICY_MODE_RATIO:
 	case VTIER_POLICY_MODE_ALLOWANCE:
@@ -151,46 +146,10 @@ static void measure_memory(VtierManager *m, VtierCgroupVersion version, VtierDae
 /* What one direction's scheme did during the last interval, for the controller's input. */
 typedef struct {
 	guint64 applied; /* sz_applied's growth */
-	guint64 tried;	 /* sz_tried's growth */
 	gboolean spent;	 /* qt_exceeds grew: the running window's quota is used up */
 } DirectionDelta;
 
 /* Adds the growth of the kernel's cumulative counters since the last interval. */
-/* Whether scheme @scheme's budget is one the controller set to move (not parked). */
-static gboolean budget_moves(VtierManager *m, gint scheme)
-{
-	const guint64 *b = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER((guint)scheme + 1));
-
-	return b != NULL && *b > VTIER_CONTROLLER_PARKED_BYTES;
-}
-
-static void count_direction(VtierDaemonGuest *g, gint dir, gint scheme,
-			    const VtierDamonKdamondStatus *status, VtierSnapshotDirection *d,
-			    DirectionDelta *ret);
-
-/* A guest with PULL-hot (planner.h) moves up through it while the controller exchanges: its bytes
- * count in the up direction's, and the window's quota is the one of the scheme that had the
- * budget. */
-static void count_pull_hot(VtierManager *m, VtierDaemonGuest *g,
-			   const VtierDamonKdamondStatus *status, VtierSnapshotDirection *up,
-			   DirectionDelta *delta)
-{
-	gint scheme = guest_scheme(g, DIR_UP_HOT);
-	VtierSnapshotDirection d = { 0 };
-	DirectionDelta extra;
-
-	if (scheme < 0)
-		return;
-	count_direction(g, DIR_UP_HOT, scheme, status, &d, &extra);
-	up->migrated_bytes += d.migrated_bytes;
-	up->tried_bytes += d.tried_bytes;
-	up->quota_exceeded += d.quota_exceeded;
-	delta->applied += extra.applied;
-	delta->tried += extra.tried;
-	if (budget_moves(m, scheme))
-		delta->spent = extra.spent;
-}
-
 static void count_direction(VtierDaemonGuest *g, gint dir, gint scheme,
 			    const VtierDamonKdamondStatus *status, VtierSnapshotDirection *d,
 			    DirectionDelta *ret)
@@ -217,7 +176,6 @@ static void count_direction(VtierDaemonGuest *g, gint dir, gint scheme,
 		return;
 	}
 	ret->applied = applied - g->last_applied[dir];
-	ret->tried = tried >= g->last_tried[dir] ? tried - g->last_tried[dir] : 0;
 	ret->spent = qt > g->last_qt[dir];
 	d->migrated_bytes += applied - g->last_applied[dir];
 	d->tried_bytes += tried >= g->last_tried[dir] ? tried - g->last_tried[dir] : 0;
@@ -315,17 +273,13 @@ static VtierSnapshotGuest *guest_record(VtierManager *m, VtierDaemonGuest *g)
  * while its stat schemes do not measure them (a hot-split pair's level is its hot bytes in fast
  * memory: it keeps them, in case the measure is lost), and the stat schemes' filter-passed bytes
  * and snapshots (interval-hot.c). */
-static guint wanted_files(const VtierDaemonGuest *g, guint offset, gboolean counted)
+static guint wanted_files(const VtierDaemonGuest *g, guint offset)
 {
 	const VtierPlanGuestResult *r = g->result;
 
-	/* without nr_snapshots (6.18): their sz_tried and one application's tried bytes too */
 	if (r->hot_stats &&
 	    (offset == VTIER_PLAN_HOT_FAST_OFFSET || offset == VTIER_PLAN_HOT_SLOW_OFFSET))
-		return counted ? VTIER_DAMON_STATS_HOT
-			       : VTIER_DAMON_STATS_HOT | VTIER_DAMON_STATS_MOVED |
-					 VTIER_DAMON_STATS_TRIED_REGIONS |
-					 VTIER_DAMON_STATS_TRIED_FRESH;
+		return VTIER_DAMON_STATS_HOT;
 	if (r->hot_stats && g->hot_known && r->mode != VTIER_POLICY_MODE_HOT_SPLIT)
 		return VTIER_DAMON_STATS_MOVED;
 	return VTIER_DAMON_STATS_MOVED | VTIER_DAMON_STATS_TRIED_REGIONS;
@@ -335,7 +289,6 @@ static guint wanted_files(const VtierDaemonGuest *g, guint offset, gboolean coun
 static GArray *wanted_schemes(VtierManager *m)
 {
 	GArray *wanted = g_array_new(FALSE, FALSE, sizeof(VtierDamonStatsWant));
-	gboolean counted = vtier_daemon_hot_counted(m->features);
 	GHashTableIter iter;
 	gpointer value;
 
@@ -347,7 +300,7 @@ static GArray *wanted_schemes(VtierManager *m)
 			continue;
 		for (guint i = 0; i < g->result->n_schemes; i++) {
 			VtierDamonStatsWant want = { (guint)g->result->first_scheme + i,
-						     wanted_files(g, i, counted) };
+						     wanted_files(g, i) };
 
 			g_array_append_val(wanted, want);
 		}
@@ -355,21 +308,7 @@ static GArray *wanted_schemes(VtierManager *m)
 	return wanted;
 }
 
-/* Without fail_charge the kernel charges every page a PUSH tries, and the closed loop's PUSH
- * walks the fast node in address order (planner-schemes.c, push_every_region): one round of that
- * walk may pass the fast node's other memory before the guest's own cold pages. */
-static guint64 push_walk(VtierManager *m, const VtierDaemonGuest *g)
-{
-	const VtierNode *node;
-
-	if (m->features == NULL || m->features->fail_charge || g->result == NULL ||
-	    g->result->fast_node < 0)
-		return 0;
-	node = vtier_topology_get_node(m->topology, (guint)g->result->fast_node);
-	return node != NULL ? node->total_bytes : 0;
-}
-
-static void controller_input(VtierManager *m, VtierDaemonGuest *g, const VtierSnapshotGuest *s,
+static void controller_input(VtierDaemonGuest *g, const VtierSnapshotGuest *s,
 			     const VtierDamonModel *plan_model, const DirectionDelta delta[2],
 			     VtierControllerInput *in)
 {
@@ -391,8 +330,6 @@ static void controller_input(VtierManager *m, VtierDaemonGuest *g, const VtierSn
 	in->applied_down_bytes = delta[DIR_DOWN].applied;
 	in->spent_up = delta[DIR_UP].spent;
 	in->spent_down = delta[DIR_DOWN].spent;
-	in->tried_down_bytes = delta[DIR_DOWN].tried;
-	in->push_walk_bytes = push_walk(m, g);
 	in->cap_up_bytes = up != NULL ? up->quotas.bytes : 0;
 	in->cap_down_bytes = down != NULL ? down->quotas.bytes : 0;
 	/* hot_*_bytes are the guest's hot stat schemes' measure (interval-hot.c); without them
@@ -493,10 +430,10 @@ static void pair_add(GHashTable *pairs, VtierDaemonGuest *g, VtierSnapshotGuest 
 	}
 }
 
-static void pair_input(VtierManager *m, const Pair *pair, const VtierDamonModel *plan_model,
+static void pair_input(const Pair *pair, const VtierDamonModel *plan_model,
 		       VtierControllerInput *in)
 {
-	controller_input(m, pair->lead, pair->lead_snap, plan_model, pair->delta, in);
+	controller_input(pair->lead, pair->lead_snap, plan_model, pair->delta, in);
 	in->priority = pair->priority;
 	in->target_share_bp = pair->lead->result->hot_target_bp;
 	in->target_fast_bytes = 0;
@@ -550,17 +487,7 @@ static gboolean run_controller(VtierManager *m, GPtrArray *seats, GArray *inputs
 		}
 		if (s != NULL && out->state != VTIER_CONTROL_STATE_KERNEL &&
 		    out->state != VTIER_CONTROL_STATE_STATIC) {
-			const VtierDaemonGuest *g = g_hash_table_lookup(m->guests, s->name);
-			gint hot = g != NULL ? guest_scheme(g, DIR_UP_HOT) : -1;
-			gboolean exchange = hot >= 0 && out->state == VTIER_CONTROL_STATE_EXCHANGING;
-
-			/* an exchange's PULL goes to PULL-hot where there is one (planner.h) */
-			if (hot >= 0)
-				set_budget(m, hot,
-					   exchange ? out->up_bytes : VTIER_CONTROLLER_PARKED_BYTES,
-					   &changed);
-			set_budget(m, s->up.scheme,
-				   exchange ? VTIER_CONTROLLER_PARKED_BYTES : out->up_bytes, &changed);
+			set_budget(m, s->up.scheme, out->up_bytes, &changed);
 			set_budget(m, s->down.scheme, out->down_bytes, &changed);
 		}
 		quiet &= out->quiet;
@@ -654,10 +581,8 @@ static gboolean measure_guests(VtierManager *m, gboolean with_controller,
 				&s->up, &delta[DIR_UP]);
 		count_direction(g, DIR_DOWN, guest_scheme(g, DIR_DOWN),
 				have_status ? status : NULL, &s->down, &delta[DIR_DOWN]);
-		count_pull_hot(m, g, have_status ? status : NULL, &s->up, &delta[DIR_UP]);
 		if (with_controller)
-			vtier_daemon_guest_measure_hot(g, have_status ? status : NULL,
-						       vtier_daemon_hot_counted(m->features), s);
+			vtier_daemon_guest_measure_hot(g, have_status ? status : NULL, s);
 		if (with_controller && g->last_measure_us > 0 && s->measured) {
 			gdouble dt = (gdouble)(now - g->last_measure_us) / 1e6;
 
@@ -676,7 +601,7 @@ static gboolean measure_guests(VtierManager *m, gboolean with_controller,
 			VtierControllerInput in = { 0 };
 			GPtrArray *seat = g_ptr_array_new();
 
-			controller_input(m, g, s, m->plan != NULL ? m->plan->model : NULL, delta, &in);
+			controller_input(g, s, m->plan != NULL ? m->plan->model : NULL, delta, &in);
 			g_array_append_val(inputs, in);
 			g_ptr_array_add(seat, s);
 			g_ptr_array_add(seats, seat);
@@ -689,7 +614,7 @@ static gboolean measure_guests(VtierManager *m, gboolean with_controller,
 		Pair *pair = value;
 		VtierControllerInput in = { 0 };
 
-		pair_input(m, pair, m->plan != NULL ? m->plan->model : NULL, &in);
+		pair_input(pair, m->plan != NULL ? m->plan->model : NULL, &in);
 		g_array_append_val(inputs, in);
 		g_ptr_array_add(seats, g_ptr_array_ref(pair->snaps));
 	}

@@ -106,19 +106,16 @@ typedef struct {
 	VtierSnapshotGuest *snap;   /* the latest per-guest snapshot record, shared with the
 				     * snapshots (observe.c): replaced by each measure, never
 				     * changed once it is done */
-	/* last sz_applied seen per direction (up, down, and up through PULL-hot: planner.h) */
-	guint64 last_applied[3];
-	guint64 last_tried[3];
-	guint64 last_qt[3];
-	gint last_scheme[3];	    /* the scheme those counters belong to */
+	guint64 last_applied[2];    /* last sz_applied seen per direction (up, down) */
+	guint64 last_tried[2];
+	guint64 last_qt[2];
+	gint last_scheme[2];	    /* the scheme those counters belong to */
 	/* the hot stat schemes' counters per node (fast, slow; interval-hot.c) */
 	guint64 hot_passed[2];	    /* last sz_ops_filter_passed */
-	guint64 hot_snapshots[2];   /* last nr_snapshots (7.3), or last sz_tried (6.18) */
+	guint64 hot_snapshots[2];   /* last nr_snapshots */
 	gint hot_scheme[2];	    /* the scheme + 1 those counters belong to, 0: none */
 	guint64 hot_last[2];	    /* the last measure per node ... */
 	gboolean hot_valid[2];	    /* ... and whether there is one */
-	guint64 hot_raw[2][3];	    /* 6.18: the last three raw measures per node ... */
-	guint hot_nraw[2];	    /* ... how many were taken (the measure is their median) */
 	gboolean hot_known;	    /* the last interval measured its hot bytes per node */
 	gint64 last_measure_us;
 	gint64 prev_measure_us;
@@ -301,10 +298,7 @@ void vtier_manager_apply_budgets(VtierManager *m);
  * schemes into @snap's down.hot_bytes (fast node) and up.hot_bytes (slow node); sets
  * guest->hot_known. */
 void vtier_daemon_guest_measure_hot(VtierDaemonGuest *guest, const VtierDamonKdamondStatus *status,
-				    gboolean counted, VtierSnapshotGuest *snap);
-/* Whether the kernel counts a scheme's applications (stats/nr_snapshots, 7.3); without it (6.18)
- * the hot measure needs the stat schemes' sz_tried and tried bytes too. */
-gboolean vtier_daemon_hot_counted(const VtierDamonFeatures *features);
+				    VtierSnapshotGuest *snap);
 /* audit.c: every [damon] audit_interval_ms, vtier's kdamond files read back against the applied
  * model (someone else's writes reported and repaired), damon_stat enabled again turned off or
  * reported, a failed reconcile retried. */

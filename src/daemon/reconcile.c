@@ -81,14 +81,9 @@ static void park_new_closed_loops(VtierManager *m, const VtierPlan *plan, VtierD
 		    (r->mode != VTIER_POLICY_MODE_RATIO && r->mode != VTIER_POLICY_MODE_ALLOWANCE &&
 		     r->mode != VTIER_POLICY_MODE_HOT_SPLIT))
 			continue;
-		for (guint k = 0; k <= VTIER_PLAN_PULL_HOT_OFFSET; k++) {
+		for (guint k = 0; k < 2; k++) {
 			guint i = (guint)r->first_scheme + k;
 
-			/* PULL, PUSH, and PULL-hot where there is one (planner.h) */
-			if (k == 2 && r->n_schemes <= VTIER_PLAN_PULL_HOT_OFFSET)
-				break;
-			if (k >= 2 && k < VTIER_PLAN_PULL_HOT_OFFSET)
-				continue;
 			if (i < ctx->schemes->len &&
 			    g_hash_table_lookup(m->budgets, GUINT_TO_POINTER(i + 1)) == NULL)
 				overlay_bytes(m, ctx, i, VTIER_CONTROLLER_PARKED_BYTES);

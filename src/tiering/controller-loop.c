@@ -120,8 +120,6 @@ static void ramp(CtlGuest *g, gint64 err, gint64 late, gint64 rest)
 				       mib(dir > 0 ? g->cap_up : g->cap_down));
 }
 
-static guint64 moving_bytes(guint64 budget);
-
 static gboolean exchange_wanted(CtlGuest *g, guint64 hot_slow, guint64 cold_fast)
 {
 	CtlGuestState *st = g->st;
@@ -145,27 +143,15 @@ static gboolean exchange_wanted(CtlGuest *g, guint64 hot_slow, guint64 cold_fast
 		st->exchanging = TRUE;
 		st->exchange_best = hot_slow;
 		st->exchange_stall = 0;
-		st->exchange_walk = 0;
 		return TRUE;
 	}
 	if (hot_slow < stop) {
 		st->exchanging = FALSE;
 		return FALSE;
 	}
-	st->exchange_walk += g->in->tried_down_bytes;
-	/* where the PUSH walks (no fail_charge), a step in which nothing moved either way is no
-	 * progress: the walk's patience below counts it */
-	if (hot_slow + st->up * g->windows / 2 <= st->exchange_best &&
-	    (g->in->push_walk_bytes == 0 || moving_bytes(st->up) > 0 ||
-	     g->in->applied_down_bytes > 0)) {
-		st->exchange_best = MIN(hot_slow, st->exchange_best);
+	if (hot_slow + st->up * g->windows / 2 <= st->exchange_best) {
+		st->exchange_best = hot_slow;
 		st->exchange_stall = 0;
-		st->exchange_walk = 0;
-	} else if (g->in->push_walk_bytes > 0 && g->in->applied_down_bytes == 0 &&
-		   st->exchange_walk < g->in->push_walk_bytes) {
-		/* the PUSH is still on its way through the fast node's other memory */
-		g_string_append_printf(g->why, "; PUSH walking the fast node: %.1f of %.1f MiB tried",
-				       mib(st->exchange_walk), mib(g->in->push_walk_bytes));
 	} else if (++st->exchange_stall >= CTL_EXCHANGE_PATIENCE) {
 		st->exchanging = FALSE;
 		st->cooldown = CTL_EXCHANGE_COOLDOWN;
@@ -173,38 +159,6 @@ static gboolean exchange_wanted(CtlGuest *g, guint64 hot_slow, guint64 cold_fast
 		return FALSE;
 	}
 	return TRUE;
-}
-
-/* The most one direction of an exchange may move per window (@x: the exchange's rate). While the
- * other direction delivers (at least half of what its last budget asked), @x. Otherwise (the
- * exchange's first step, or a kernel that does not deliver one side) the room the dead-band
- * leaves on this direction's side of the grant plus what the other direction moved over the last
- * step. On 6.18 (no fail_charge) the PULL kept to hot regions moved 20 MiB of an exchange's step
- * while the PUSH, charged for every page it tried, moved nothing: 3.9 points over the target,
- * then a slow way back (lab, 5 Dec 2026, bench/tiering moving). Below 1 MiB a window the
- * direction waits (kernel_budget).
- *
- * A kernel that charges every page tried (@push_walk_bytes): what either direction moved over
- * the last step does not say what it will move over the next (the walk's density of the guest's
- * pages changes from one window to the next; lab, 6.18, 5 Dec 2026: the PUSH moved 8 MiB of a
- * step, was trusted with 16 MiB a window, moved 5 while the PULL moved 29: 5.4 points over the
- * target). There each direction takes the band's room on its side only, so the share stays
- * inside the band whatever the kernel does. On 7.3 trusting a direction that delivered is what
- * keeps the exchange fast (its PUSH delivers part of a large budget: room-bounded budgets there
- * made the benchmark's moved hot set miss 90% in 28 s, against 14.1 and 19.2 s). */
-static guint64 exchange_room(const CtlGuest *g, gboolean up, guint64 x)
-{
-	const CtlGuestState *st = g->st;
-	guint64 db = ctl_guest_deadband(g);
-	guint64 expect = up ? st->expect_down : st->expect_up;
-	guint64 other = up ? g->in->applied_down_bytes : g->in->applied_up_bytes;
-	guint64 room = up ? ctl_sub0(g->grant + db, g->level) : ctl_sub0(g->level + db, g->grant);
-
-	if (g->in->push_walk_bytes > 0)
-		return MIN(x, room / MAX(g->windows, 1));
-	if (expect > 0 && other >= expect / 2)
-		return x;
-	return MIN(x, (room + other) / MAX(g->windows, 1));
 }
 
 /* Within the dead-band: hold, or exchange hot-in-slow for cold-in-fast at a bounded rate. */
@@ -228,8 +182,7 @@ static void hold(CtlGuest *g)
 		x = MIN(x, g->cap_up);
 	if (g->cap_down > 0)
 		x = MIN(x, g->cap_down);
-	g->up = exchange_room(g, TRUE, x);
-	g->down = exchange_room(g, FALSE, x);
+	g->up = g->down = x;
 	g->state = VTIER_CONTROL_STATE_EXCHANGING;
 	g_string_append_printf(g->why, "; exchanging %.1f MiB/window each way: %.1f MiB hot in "
 			       "slow memory, %.1f MiB cold in fast memory", mib(x), mib(hot_slow),

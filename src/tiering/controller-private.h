@@ -57,7 +57,6 @@ typedef struct {
 	gboolean exchanging;
 	guint64 exchange_best; /* the least hot-in-slow seen during this exchange */
 	guint exchange_stall; /* steps of this exchange without progress */
-	guint64 exchange_walk; /* bytes the PUSH tried since this exchange last progressed */
 	guint exchange_seen;  /* steps in a row with enough hot memory in slow memory */
 	guint cooldown;	      /* steps before another exchange may start */
 	guint64 generation;   /* the step that last saw this guest */

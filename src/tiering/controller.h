@@ -51,12 +51,6 @@ typedef struct {
 	guint elapsed_ms;	   /* measured time since the last step (0: host->interval_ms) */
 	gboolean hot_unknown;	   /* hot_*_bytes are not a measure of hot memory (vtierd has no
 				    * per-guest stat scheme): never "blind", and no exchange */
-	/* > 0: the kernel charges every page the PUSH tries, the guest's or not (no fail_charge:
-	 * 6.18), and this is the memory of the fast node the PUSH may have to try, other memory
-	 * first, before it reaches the guest's own cold pages (DAMON tries the longest-cold
-	 * regions first, and a hot set that just went cold is the youngest of them) */
-	guint64 push_walk_bytes;
-	guint64 tried_down_bytes;  /* sz_tried of PUSH during the last interval */
 } VtierControllerInput;
 
 typedef struct {

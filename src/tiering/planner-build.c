@@ -81,13 +81,12 @@ static VtierPolicyTuner hot_split_tuner(VtierPlan *plan, GPtrArray *members)
 }
 
 /* The group's schemes past PULL/PUSH: stat-fast and stat-slow for a guest whose PULL/PUSH the
- * controller drives (and the kernel counts its ops filters' bytes), and PULL-hot where the group
- * has room for it (VTIER_PLAN_GROUP_SCHEMES_HOT_PULL); parked otherwise. Returns the number of
- * schemes the guest uses. */
+ * controller drives (and the kernel counts its ops filters' bytes), parked otherwise. Returns the
+ * number of schemes the guest uses. */
 static guint build_group_tail(const PlanContext *ctx, VtierDamonScheme **tail, guint n_tail,
 			      PlanGuest *pg, guint n_used)
 {
-	gboolean hot = pg != NULL && n_tail >= 2 && n_used == 2 &&
+	gboolean hot = pg != NULL && n_tail == 2 && n_used == 2 &&
 		       (pg->result->mode == VTIER_POLICY_MODE_RATIO ||
 			pg->result->mode == VTIER_POLICY_MODE_ALLOWANCE) &&
 		       pg->guest->policy->tuner == VTIER_POLICY_TUNER_VTIER;
@@ -96,10 +95,7 @@ static guint build_group_tail(const PlanContext *ctx, VtierDamonScheme **tail, g
 		plan_scheme_hot_stat(ctx, tail[0], pg, TRUE);
 		plan_scheme_hot_stat(ctx, tail[1], pg, FALSE);
 		pg->result->hot_stats = TRUE;
-		if (n_tail < 3)
-			return n_used + 2;
-		plan_scheme_pull_hot(ctx, tail[2], pg);
-		return n_used + 3;
+		return n_used + 2;
 	}
 	for (guint i = 0; i < n_tail; i++)
 		plan_scheme_park(tail[i]);
@@ -112,7 +108,7 @@ static void build_group_fresh(const PlanContext *ctx, VtierPlan *plan, VtierDamo
 {
 	VtierDamonScheme *first = vtier_damon_context_add_scheme(c);
 	VtierDamonScheme *second = vtier_damon_context_add_scheme(c);
-	VtierDamonScheme *tail[3] = { NULL, NULL, NULL };
+	VtierDamonScheme *tail[2] = { NULL, NULL };
 	guint n_tail = plan->group_schemes - 2;
 	PlanGuest *pg;
 
@@ -142,16 +138,13 @@ static void build_group_fresh(const PlanContext *ctx, VtierPlan *plan, VtierDamo
 		guint target = hot_split_target(plan, members);
 		guint fast = (guint)pg->result->fast_node, slow = (guint)pg->result->slow_node;
 		VtierPolicyTuner tuner = hot_split_tuner(plan, members);
-		gboolean hot = tuner == VTIER_POLICY_TUNER_VTIER && n_tail >= 2;
+		gboolean hot = tuner == VTIER_POLICY_TUNER_VTIER && n_tail == 2;
 
 		plan_scheme_hot_split(ctx, first, fast, slow, TRUE, members, target, tuner);
 		plan_scheme_hot_split(ctx, second, fast, slow, FALSE, members, target, tuner);
 		if (hot) {
-			/* the pair's PULL takes hot regions only already: no PULL-hot */
 			plan_scheme_hot_split_stat(ctx, tail[0], fast, members);
 			plan_scheme_hot_split_stat(ctx, tail[1], slow, members);
-			if (n_tail > 2)
-				plan_scheme_park(tail[2]);
 		} else {
 			build_group_tail(ctx, tail, n_tail, NULL, 0);
 		}

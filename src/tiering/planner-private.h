@@ -60,8 +60,6 @@ gint vtier_plan_slots_lookup(const VtierPlanSlots *slots, const gchar *owner);
 /* Scheme builders (planner-schemes.c); each fills a scheme fresh from the model's constructor. */
 void plan_scheme_park(VtierDamonScheme *scheme);
 void plan_scheme_pull(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg);
-/* The PULL kept to hot regions (VTIER_PLAN_PULL_HOT_OFFSET), parked. */
-void plan_scheme_pull_hot(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg);
 void plan_scheme_push(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg);
 void plan_scheme_pin(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg);
 void plan_scheme_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg);
@@ -69,8 +67,7 @@ void plan_scheme_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 void plan_scheme_hot_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg,
 			  gboolean fast);
 /* The scheme group size: VTIER_PLAN_GROUP_SCHEMES_HOT when the kernel counts the bytes a scheme's
- * ops filters let through (the hot stat schemes' measure), VTIER_PLAN_GROUP_SCHEMES_HOT_PULL
- * when it also charges every page a PULL tries (no fail_charge: PULL-hot, planner.h), else
+ * ops filters let through and its applications (the hot stat schemes' measure), else
  * VTIER_PLAN_GROUP_SCHEMES. */
 guint plan_group_schemes(const PlanContext *ctx);
 /* Configuration A: @to_fast selects PULL (slow->fast) or PUSH (fast->slow); @members are the

@@ -219,9 +219,7 @@ static void pull_every_region(const PlanContext *ctx, VtierDamonScheme *scheme)
 		rank_in_address_order(scheme);
 }
 
-/* The PULL, or (@hot_only) PULL-hot: the same scheme kept to hot regions, hottest first. */
-static void plan_pull(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg,
-		      gboolean hot_only)
+void plan_scheme_pull(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg)
 {
 	const VtierPolicy *policy = pg->guest->policy;
 
@@ -231,19 +229,12 @@ static void plan_pull(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 	scheme->apply_interval_us = plan_apply_interval(ctx);
 	scheme->nr_accesses.min = plan_hot_min_accesses(policy->hot_threshold_bp);
 	set_quota(ctx, scheme, policy->max_rate);
-	if (hot_only)
-		pull_rank_by_frequency(scheme);
-	else if (policy->tuner == VTIER_POLICY_TUNER_KERNEL)
+	if (policy->tuner == VTIER_POLICY_TUNER_KERNEL)
 		add_kernel_goals(ctx, scheme, pg, TRUE);
 	else
 		pull_every_region(ctx, scheme);
 	add_keep_node(ctx, scheme, (guint)pg->result->slow_node);
 	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
-}
-
-void plan_scheme_pull(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg)
-{
-	plan_pull(ctx, scheme, pg, FALSE);
 }
 
 /* Without fail_charge (< 7.2) a closed loop's PUSH takes every region of the fast node in
@@ -342,15 +333,6 @@ static void hot_stat_on(const PlanContext *ctx, VtierDamonScheme *scheme, guint 
 	f->allow = FALSE;
 }
 
-/* PULL-hot (planner.h): the closed loop's PULL with its hotness threshold kept, hottest regions
- * first, parked until the controller exchanges. On a kernel that charges every page tried, the
- * budget then goes to hot regions, which hold mostly the guest's hot pages (the young filter is
- * not used: an ops filter's rejected pages are charged too without fail_charge). */
-void plan_scheme_pull_hot(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg)
-{
-	plan_pull(ctx, scheme, pg, TRUE);
-}
-
 void plan_scheme_hot_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg,
 			  gboolean fast)
 {
@@ -363,17 +345,15 @@ guint plan_group_schemes(const PlanContext *ctx)
 {
 	const VtierDamonFeatures *f = ctx->features;
 
-	/* the bytes the ops filters let through per application of the scheme: 7.3 counts the
-	 * applications (nr_snapshots); 6.18 does not, and vtierd takes one application's tried
-	 * bytes (tried_regions/total_bytes) over the growth of sz_tried instead (the time since the
-	 * last read is no count: in the lab, 7.3 applied its schemes 4.5 times a second, not the
-	 * nominal 10) */
+	/* 6.18 has sz_ops_filter_passed but not nr_snapshots: without the count of applications
+	 * the bytes passed are no measure (the time since the last read is not one either: in the
+	 * lab, 7.3 applied its schemes 4.5 times a second, not the nominal 10) */
 	if (ctx->modern_filters && f->scheme_stats != NULL &&
 	    vtier_damon_features_has_filter_type(f, VTIER_DAMON_LAYER_OPS,
 						 VTIER_DAMON_FILTER_YOUNG) &&
-	    g_strv_contains((const gchar *const *)f->scheme_stats, "sz_ops_filter_passed"))
-		return f->fail_charge ? VTIER_PLAN_GROUP_SCHEMES_HOT
-				      : VTIER_PLAN_GROUP_SCHEMES_HOT_PULL;
+	    g_strv_contains((const gchar *const *)f->scheme_stats, "sz_ops_filter_passed") &&
+	    g_strv_contains((const gchar *const *)f->scheme_stats, "nr_snapshots"))
+		return VTIER_PLAN_GROUP_SCHEMES_HOT;
 	return VTIER_PLAN_GROUP_SCHEMES;
 }
 

@@ -38,14 +38,6 @@
 /* The hot stat schemes' offsets in the group. */
 #define VTIER_PLAN_HOT_FAST_OFFSET 2
 #define VTIER_PLAN_HOT_SLOW_OFFSET 3
-/* Without fail_charge (6.18) a PULL's budget is charged for every page it tries, and the closed
- * loop's PULL walks the slow node in address order: it cannot pick the hot pages the controller's
- * exchange is for. There the group of a closed-loop ratio/allowance guest has a fifth scheme,
- * PULL-hot: the PULL kept to hot regions, parked unless the controller exchanges (the daemon then
- * gives it the PULL's budget and parks the PULL). Order: PULL, PUSH, stat-fast, stat-slow,
- * PULL-hot. */
-#define VTIER_PLAN_GROUP_SCHEMES_HOT_PULL 5
-#define VTIER_PLAN_PULL_HOT_OFFSET 4
 #define VTIER_PLAN_GROUP_CHUNK 8
 /* A parked scheme's budget: below one page, so DAMON applies nothing. */
 #define VTIER_PLAN_PARKED_BYTES 1
@@ -126,8 +118,7 @@ typedef struct {
 	guint n_schemes;
 	guint64 fast_target_bytes; /* fast memory the policy asks for, after priority sharing */
 	gboolean hot_stats;    /* its group ends with the stat-fast and stat-slow schemes (at
-				* first_scheme + VTIER_PLAN_HOT_{FAST,SLOW}_OFFSET), and with
-				* PULL-hot where n_schemes > VTIER_PLAN_PULL_HOT_OFFSET */
+				* first_scheme + VTIER_PLAN_HOT_{FAST,SLOW}_OFFSET) */
 	VtierPolicyTuner tuner; /* who sets its schemes' budgets: its policy's tuner; for hot-split
 				 * the pair's (its first member's by name) */
 	guint hot_target_bp;   /* hot-split: the pair's target fast share of its hot memory */

@@ -111,11 +111,10 @@ for case in ratio ratio+kernel ratio+autotune allowance allowance+kernel hot-spl
 	fi
 	refused=$(grep '^# refused: ' /tmp/plan.sh | head -n 1)
 	# The planner must refuse exactly the modes this kernel cannot run (docs/planner.md):
-	# hot-split with vtier's loop needs allow filters and the young filter (6.14+), interleave
-	# needs dests (6.17+), the kernel tuner of allowance needs node_memcg goals (6.19+).
-	# Refusing anything else is a failure.
+	# hot-split needs node_eligible_mem_bp (7.2+), interleave needs dests (6.17+), the kernel
+	# tuner of allowance needs node_memcg goals (6.19+). Refusing anything else is a failure.
 	case "$k:$case" in
-	6.12:hot-split | 6.12:interleave | 6.12:allowance+kernel | 6.18:allowance+kernel)
+	6.12:hot-split | 6.18:hot-split | 6.12:interleave | 6.12:allowance+kernel | 6.18:allowance+kernel)
 		expect_refusal=1 ;;
 	*) expect_refusal=0 ;;
 	esac

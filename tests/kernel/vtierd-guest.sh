@@ -283,14 +283,12 @@ check $? "nr_schemes unchanged ($nr_s -> $nr_s2)" "$nr_s -> $nr_s2"
 cmp -s "$vt/tree-before-kill" "$vt/tree-after-restart"
 check $? "the scheme files are the same ($(wc -l <"$vt/tree-after-restart") lines): nothing duplicated or renumbered" \
 	"$(diff "$vt/tree-before-kill" "$vt/tree-after-restart" | head -20)"
-# (6.18's PULL-hot is the PULL kept to hot regions: the same action, node and memcg, another
-# access pattern)
-dups=$(grep -E '/schemes/[0-9]+/(action|target_nid|access_pattern/nr_accesses/min|ops_filters/[0-9]+/memcg_path|filters/[0-9]+/memcg_path):' \
+dups=$(grep -E '/schemes/[0-9]+/(action|target_nid|ops_filters/[0-9]+/memcg_path|filters/[0-9]+/memcg_path):' \
 	"$vt/tree-after-restart" | sed -E 's|.*/schemes/([0-9]+)/(.*):(.*)|\1 \2=\3|' |
 	awk '{ k[$1] = k[$1] " " $2 } END { for (s in k) print k[s] }' | grep -v 'action=stat\|action=nohugepage' |
 	grep 'memcg_path=/' | sort | uniq -d)
 [ -z "$dups" ]
-check $? "no two schemes with the same action, target node, memcg and hotness" "$dups"
+check $? "no two schemes with the same action, target node and memcg" "$dups"
 reached=1 t3=$SECONDS
 for i in $(seq 60); do
 	numa

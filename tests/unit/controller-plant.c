@@ -81,17 +81,8 @@ static void apply(Plant *p, PlantGuest *g)
 	g->done_down += down;
 	g->spent_up |= up_budget > 0 && g->done_up >= up_budget;
 	g->spent_down |= down_budget > 0 && g->done_down >= down_budget;
-	g->tried_down += down;
 	if (g->frozen)
 		return;
-	if (g->push_frozen)
-		down = 0;
-	if (g->push_foreign > 0) {
-		guint64 cross = MIN(down, g->push_foreign);
-
-		g->push_foreign -= cross;
-		down -= cross;
-	}
 	if (g->move_pm > 0) {
 		up = up * g->move_pm / 1000;
 		down = down * g->move_pm / 1000;
@@ -119,8 +110,6 @@ static void fill_input(PlantGuest *g)
 	g->in.hot_slow_bytes = g->blind ? 0 : g->fake_hot_slow ? 64 * MIB : g->hot - g->hot_fast;
 	g->in.applied_up_bytes = g->applied_up;
 	g->in.applied_down_bytes = g->applied_down;
-	g->in.tried_down_bytes = g->tried_down;
-	g->tried_down = 0;
 	g->in.spent_up = g->report_spent && g->spent_up;
 	g->in.spent_down = g->report_spent && g->spent_down;
 	g->applied_up = g->applied_down = 0;

@@ -39,15 +39,11 @@ typedef struct {
 	guint64 done_up;	  /* charged of them so far */
 	guint64 done_down;
 	gboolean frozen;	  /* the kernel moves nothing (refused, no eligible memory) */
-	gboolean push_frozen;	  /* the PUSH moves nothing (6.18: charged for other memory) */
 	gboolean blind;		  /* DAMON reports no hot memory */
 	gboolean fake_hot_slow;	  /* DAMON reports 64 MiB hot in slow memory whatever moves */
 	guint move_pm;		  /* > 0: of what a window charges, this per mille is the guest's
 				   * and moves (6.18 charges the tries its memcg filter rejects) */
 	gboolean report_spent;	  /* the seat reports a window's quota exceeded (qt_exceeds) */
-	guint64 push_foreign;	  /* other memory the PUSH's walk crosses (charged, nothing moves)
-				   * before it reaches the guest's pages (6.18) */
-	guint64 tried_down;	  /* charged of the PUSH since the last step */
 	gboolean spent_up;	  /* a window's quota ran out since the last step */
 	gboolean spent_down;
 	guint64 moved_total;	  /* bytes moved both ways since the start */

@@ -351,9 +351,9 @@ static void test_blind(void)
 /* Settled at 50% with every hot page slow: the exchange swaps them in at a bounded rate (1/16 of
  * the guest per step each way, at most), the share never leaves the dead-band, and it stops once
  * nothing hot is left slow. The whole 128 MiB hot set is fast within EXCHANGE_STEPS steps (3 to
- * confirm, a first step within the band's room, then 16 MiB per window: the step's 32 MiB over
- * its window and the drift's); at 1/64 it took 36, with a full first step 13. */
-#define EXCHANGE_STEPS 15
+ * confirm, then 16 MiB per window: the step's 32 MiB over its window and the drift's); at 1/64
+ * it took 36. */
+#define EXCHANGE_STEPS 13
 
 static void test_exchange(void)
 {
@@ -390,69 +390,6 @@ static void test_exchange(void)
 		plant_step(&p);
 	g_assert_cmpuint(p.guests[0].moved_total, ==, moved);
 	plant_clear(&p);
-}
-
-/* An exchange whose PUSH moves nothing (6.18: its budget charged for other memory on the fast
- * node) while its PULL delivers: the PULL takes no more than the band's room, the share stays
- * inside the dead-band, and some of the hot set still comes in. */
-static void test_exchange_one_sided(void)
-{
-	Plant p;
-	gboolean exchanged = FALSE;
-
-	plant_init(&p, 1, 0);
-	plant_guest(&p, 0, 512 * MIB, 128 * MIB, 256 * MIB, 0, 5000);
-	p.guests[0].push_frozen = TRUE;
-	for (guint s = 0; s < 60; s++) {
-		plant_step(&p);
-		assert_budgets_sane(&p);
-		exchanged |= plant_output(&p, 0)->state == VTIER_CONTROL_STATE_EXCHANGING;
-		g_assert_cmpint(ABS((gint)plant_share_bp(&p, 0) - 5000), <=, DB_BP);
-	}
-	g_assert_true(exchanged);
-	g_assert_cmpuint(p.guests[0].hot_fast, >=, 2 * MIB);
-	plant_clear(&p);
-}
-
-/* 6.18: the hot set moved, so the guest's 128 MiB in fast memory went cold, and its PUSH, charged
- * for every page it tries, walks 900 MiB of the fast node's other memory before it reaches them.
- * The exchange waits for that walk instead of giving up after its patience, never leaves the
- * band (the PULL follows what the PUSH moves), and brings the new hot set in. A PUSH that walks
- * the whole fast node and finds nothing of the guest's gives up, once. */
-static void test_exchange_walk(void)
-{
-	for (guint found = 0; found < 2; found++) {
-		Plant p;
-		gint hot_in = -1;
-		guint gave_up = 0;
-
-		plant_init(&p, 1, 0);
-		plant_guest(&p, 0, 512 * MIB, 128 * MIB, 128 * MIB, 0, 2500);
-		p.guests[0].in.push_walk_bytes = 1024 * MIB;
-		p.guests[0].push_foreign = 900 * MIB;
-		p.guests[0].push_frozen = !found;
-		for (guint s = 0; s < 400; s++) {
-			const VtierControllerOutput *o;
-
-			plant_step(&p);
-			assert_budgets_sane(&p);
-			o = plant_output(&p, 0);
-			g_assert_cmpint(ABS((gint)plant_share_bp(&p, 0) - 2500), <=, DB_BP);
-			gave_up += strstr(o->reason, "exchange stopped") != NULL;
-			if (hot_in < 0 && p.guests[0].hot_fast >= 128 * MIB - 2 * MIB)
-				hot_in = (gint)s + 1;
-		}
-		if (found) {
-			g_test_message("hot set fast after %d steps", hot_in);
-			g_assert_cmpuint(gave_up, ==, 0);
-			g_assert_cmpint(hot_in, >, 0);
-			g_assert_cmpint(plant_output(&p, 0)->state, ==, VTIER_CONTROL_STATE_HOLDING);
-		} else {
-			g_assert_cmpuint(gave_up, ==, 1);
-			g_assert_cmpint(plant_output(&p, 0)->state, ==, VTIER_CONTROL_STATE_HOLDING);
-		}
-		plant_clear(&p);
-	}
 }
 
 /* DAMON keeps calling 64 MiB of slow memory hot whatever moves (7.3's mixed regions, or a seat
@@ -583,8 +520,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/controller/frozen-no-windup", test_frozen_no_windup);
 	g_test_add_func("/controller/blind", test_blind);
 	g_test_add_func("/controller/exchange", test_exchange);
-	g_test_add_func("/controller/exchange-one-sided", test_exchange_one_sided);
-	g_test_add_func("/controller/exchange-walk", test_exchange_walk);
 	g_test_add_func("/controller/exchange-gives-up", test_exchange_gives_up);
 	g_test_add_func("/controller/reverse-hold", test_reverse_hold);
 	g_test_add_func("/controller/stops-when-kernel-delivers-nothing",

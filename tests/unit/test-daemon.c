@@ -43,16 +43,7 @@ static void add_workload(const gchar *root, guint i, guint fast_mib, guint slow_
 	vtier_test_write_file(root, numa, stat);
 }
 
-static VtierManager *new_manager_kernel(const gchar *uri, const gchar *conf,
-					const gchar *kernel);
-
 static VtierManager *new_manager_conf(const gchar *uri, const gchar *conf)
-{
-	return new_manager_kernel(uri, conf, "7.3");
-}
-
-/* A dry run with the fake kernel of DAMON profile @kernel. */
-static VtierManager *new_manager_kernel(const gchar *uri, const gchar *conf, const gchar *kernel)
 {
 	g_auto(VtierManagerOptions) options = { 0 };
 	g_autoptr(GError) error = NULL;
@@ -63,7 +54,7 @@ static VtierManager *new_manager_kernel(const gchar *uri, const gchar *conf, con
 	vtier_test_write_file(vtier_paths_get_sysroot(), "vtierd.conf", conf);
 	options.connect_uri = g_strdup(uri);
 	options.dry_run = TRUE;
-	options.kernel_features = g_strdup(kernel);
+	options.kernel_features = g_strdup("7.3");
 	options.policy_dir = vtier_test_data_path("..", "..", "policies", NULL);
 	g_setenv("VTIER_CONTROL_SOCKET", "", TRUE);
 	m = vtier_manager_new(&options, &error);
@@ -430,134 +421,6 @@ static void test_hot_measure(Fixture *f, gconstpointer data)
 	set_hot_counters(f->m, g, MIB, MIB, 3);
 	run_interval(f->m);
 	g_assert_false(g->hot_known);
-}
-
-/* 6.18 has no nr_snapshots: one application's passed bytes are its tried bytes (the walk's
- * tried_regions/total_bytes) times the growth of sz_ops_filter_passed over the growth of
- * sz_tried. */
-static void set_hot_tried(VtierManager *m, const VtierDaemonGuest *g, guint offset,
-			  guint64 passed, guint64 tried, guint64 tried_bytes)
-{
-	VtierDamonSchemeStats st = { .sz_ops_filter_passed = passed,
-				     .sz_tried = tried,
-				     .tried_bytes = tried_bytes };
-
-	vtier_damon_fake_set_scheme_stats(m->fake, 0, (guint)g->result->first_scheme + offset, &st);
-}
-
-static void test_hot_measure_618(Fixture *f, gconstpointer data)
-{
-	g_autoptr(GError) error = NULL;
-	const VtierDaemonGuest *g;
-	const VtierSnapshotGuest *s;
-
-	(void)data;
-	vtier_manager_free(f->m);
-	f->m = new_manager_kernel("none", "[metrics]\nlisten=off\n", "6.18");
-	g_assert_false(vtier_daemon_hot_counted(f->m->features));
-	g_assert_true(attach(f->m, 1, NULL, &error));
-	settle(f->m);
-	g = g_hash_table_lookup(f->m->guests, "w01");
-	g_assert_true(g->result->hot_stats);
-	g_assert_cmpuint(g->result->n_schemes, ==, 5); /* PULL, PUSH, the hot stats, PULL-hot */
-	set_hot_tried(f->m, g, VTIER_PLAN_HOT_FAST_OFFSET, 5 * GIB, 10 * GIB, 128 * MIB);
-	set_hot_tried(f->m, g, VTIER_PLAN_HOT_SLOW_OFFSET, GIB, 2 * GIB, 64 * MIB);
-	run_interval(f->m);
-	g_assert_false(g->hot_known);
-	/* fast: 640 MiB passed of 1280 MiB tried, 128 MiB a try: 64 MiB; slow: 32 MiB */
-	set_hot_tried(f->m, g, VTIER_PLAN_HOT_FAST_OFFSET, 5 * GIB + 640 * MIB,
-		      10 * GIB + 1280 * MIB, 128 * MIB);
-	set_hot_tried(f->m, g, VTIER_PLAN_HOT_SLOW_OFFSET, GIB + 320 * MIB, 2 * GIB + 640 * MIB,
-		      64 * MIB);
-	run_interval(f->m);
-	g_assert_true(g->hot_known);
-	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
-	g_assert_cmpuint(s->down.hot_bytes, ==, 64 * MIB);
-	g_assert_cmpuint(s->up.hot_bytes, ==, 32 * MIB);
-	/* nothing published since: the last measure holds */
-	run_interval(f->m);
-	g_assert_true(g->hot_known);
-	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
-	g_assert_cmpuint(s->up.hot_bytes, ==, 32 * MIB);
-	/* no region hot enough to try on either node: nothing hot, the controller says so */
-	set_hot_tried(f->m, g, VTIER_PLAN_HOT_FAST_OFFSET, 5 * GIB + 640 * MIB,
-		      10 * GIB + 1280 * MIB, 0);
-	set_hot_tried(f->m, g, VTIER_PLAN_HOT_SLOW_OFFSET, GIB + 320 * MIB, 2 * GIB + 640 * MIB,
-		      0);
-	run_interval(f->m);
-	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
-	g_assert_true(g->hot_known);
-	g_assert_cmpuint(s->down.hot_bytes + s->up.hot_bytes, ==, 0);
-	g_assert_cmpint(s->control_state, ==, VTIER_CONTROL_STATE_BLIND);
-	/* one walk's tried bytes make one interval's figure noisy: the median of the last three
-	 * (64, 0, 64 MiB: 64; then an outlier of 512 MiB: still 64) */
-	set_hot_tried(f->m, g, VTIER_PLAN_HOT_FAST_OFFSET, 6 * GIB + 256 * MIB, 12 * GIB + 512 * MIB,
-		      128 * MIB);
-	run_interval(f->m);
-	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
-	g_assert_cmpuint(s->down.hot_bytes, ==, 64 * MIB);
-	set_hot_tried(f->m, g, VTIER_PLAN_HOT_FAST_OFFSET, 6 * GIB + 896 * MIB,
-		      13 * GIB + 768 * MIB, GIB);
-	run_interval(f->m);
-	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
-	g_assert_cmpuint(s->down.hot_bytes, ==, 64 * MIB);
-}
-
-static guint64 budget_of(VtierManager *m, gint scheme)
-{
-	const guint64 *b = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER((guint)scheme + 1));
-
-	return b != NULL ? *b : 0;
-}
-
-/* 6.18 charges every page a PULL tries: the exchange's PULL is PULL-hot (kept to hot regions),
- * the PULL parked meanwhile; what PULL-hot moves counts as the guest's up migration. */
-static void test_pull_hot_exchange_618(Fixture *f, gconstpointer data)
-{
-	g_autoptr(GError) error = NULL;
-	const VtierDaemonGuest *g;
-	const VtierSnapshotGuest *s;
-	VtierDamonSchemeStats moved = { 0 };
-	gint pull, hot;
-	guint64 before;
-
-	(void)data;
-	vtier_manager_free(f->m);
-	f->m = new_manager_kernel("none", "[metrics]\nlisten=off\n", "6.18");
-	add_workload(f->sysroot->root, 1, 256, 256); /* at the default policy's 50% */
-	g_assert_true(attach(f->m, 1, NULL, &error));
-	settle(f->m);
-	g = g_hash_table_lookup(f->m->guests, "w01");
-	g_assert_cmpuint(g->result->n_schemes, ==, 5);
-	pull = g->result->first_scheme;
-	hot = pull + VTIER_PLAN_PULL_HOT_OFFSET;
-	/* parked until the controller's first step; then the PULL ramps, PULL-hot stays parked */
-	run_interval(f->m);
-	g_assert_cmpuint(budget_of(f->m, hot), ==, VTIER_CONTROLLER_PARKED_BYTES);
-	/* DAMON sees 8 MiB hot in fast memory and 32 MiB in slow memory, interval after interval:
-	 * within its band, the guest exchanges (after CTL_EXCHANGE_CONFIRM steps) */
-	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
-	for (guint i = 1; i <= 10 && s->control_state != VTIER_CONTROL_STATE_EXCHANGING; i++) {
-		set_hot_tried(f->m, g, VTIER_PLAN_HOT_FAST_OFFSET, i * 8 * MIB, i * 8 * MIB, 8 * MIB);
-		set_hot_tried(f->m, g, VTIER_PLAN_HOT_SLOW_OFFSET, i * 32 * MIB, i * 32 * MIB,
-			      32 * MIB);
-		run_interval(f->m);
-		s = vtier_snapshot_lookup(f->m->snapshot, "w01");
-	}
-	g_assert_cmpint(s->control_state, ==, VTIER_CONTROL_STATE_EXCHANGING);
-	g_assert_cmpuint(budget_of(f->m, hot), >, VTIER_CONTROLLER_PARKED_BYTES);
-	g_assert_cmpuint(budget_of(f->m, hot), ==, s->up.budget_bytes);
-	g_assert_cmpuint(budget_of(f->m, pull), ==, VTIER_CONTROLLER_PARKED_BYTES);
-	g_assert_cmpuint(budget_of(f->m, pull + 1), ==, s->down.budget_bytes);
-	/* PULL-hot moves 4 MiB: the guest's up migration */
-	before = s->up.migrated_bytes;
-	moved.sz_applied = 4 * MIB;
-	moved.sz_tried = 4 * MIB;
-	vtier_damon_fake_set_scheme_stats(f->m->fake, 0, (guint)hot, &moved);
-	run_interval(f->m);
-	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
-	g_assert_cmpuint(s->up.migrated_bytes, ==, before + 4 * MIB);
-	g_assert_cmpint(s->up.scheme, ==, pull);
 }
 
 /* A hot-split pair (Configuration A, tuner=vtier): its members share one PULL/PUSH and the hot
@@ -1623,10 +1486,6 @@ int main(int argc, char **argv)
 		   fixture_teardown);
 	g_test_add("/daemon/hot-split-pair", Fixture, NULL, fixture_setup, test_hot_split_pair,
 		   fixture_teardown);
-	g_test_add("/daemon/hot-measure-6.18", Fixture, NULL, fixture_setup, test_hot_measure_618,
-		   fixture_teardown);
-	g_test_add("/daemon/pull-hot-exchange-6.18", Fixture, NULL, fixture_setup,
-		   test_pull_hot_exchange_618, fixture_teardown);
 	g_test_add("/daemon/hot-measure", Fixture, NULL, fixture_setup, test_hot_measure,
 		   fixture_teardown);
 	g_test_add("/daemon/metrics-rendered-at-publish", Fixture, NULL, fixture_setup,

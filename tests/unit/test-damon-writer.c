@@ -1010,51 +1010,6 @@ static void test_read_status_files(void)
 	fixture_teardown(&fx);
 }
 
-/* With refresh_ms the kernel refreshes the stats itself, never the tried regions: no update
- * command, unless a scheme wants its tried bytes fresh (6.18's hot measure), and then only the
- * walk. */
-static void test_read_status_refresh(void)
-{
-	for (guint fresh = 0; fresh < 2; fresh++) {
-		Fixture fx = { 0 };
-		g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
-		g_auto(VtierDamonKdamondStatus) status = { 0 };
-		g_autoptr(GArray) wanted = g_array_new(FALSE, FALSE, sizeof(VtierDamonStatsWant));
-		VtierDamonSchemeStats st = { .sz_tried = 5 << 20, .sz_ops_filter_passed = 640 << 20,
-					     .tried_bytes = 7 << 20 };
-		VtierDamonStatsWant moved = { 0, VTIER_DAMON_STATS_MOVED };
-		VtierDamonStatsWant hot = { 1, VTIER_DAMON_STATS_HOT | VTIER_DAMON_STATS_MOVED |
-						       VTIER_DAMON_STATS_TRIED_REGIONS };
-		g_autoptr(GError) error = NULL;
-		g_autofree gchar *journal = NULL;
-		const VtierDamonSchemeStats *got;
-
-		((VtierDamonKdamond *)model->kdamonds->pdata[0])->refresh_ms = 1000;
-		if (fresh)
-			hot.files |= VTIER_DAMON_STATS_TRIED_FRESH;
-		fixture_setup(&fx, "6.18", TRUE);
-		apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
-		vtier_damon_fake_set_scheme_stats(fx.fake, 0, 1, &st);
-		g_ptr_array_set_size(fx.journal, 0);
-		g_array_append_val(wanted, moved);
-		g_array_append_val(wanted, hot);
-		vtier_damon_writer_set_status_schemes(fx.writer, wanted);
-		g_assert_true(vtier_damon_writer_read_status(fx.writer, 0, &status, &error));
-		g_assert_no_error(error);
-		journal = journal_text(&fx);
-		g_assert_null(strstr(journal, "update_schemes_stats"));
-		g_assert_null(strstr(journal, "update_schemes_effective_quotas"));
-		got = &g_array_index(status.schemes, VtierDamonSchemeStats, 1);
-		if (fresh) {
-			g_assert_nonnull(strstr(journal, "update_schemes_tried_bytes"));
-			g_assert_cmpuint(got->tried_bytes, ==, 7 << 20);
-		} else {
-			g_assert_null(strstr(journal, "update_schemes_tried"));
-		}
-		fixture_teardown(&fx);
-	}
-}
-
 /* The kernel's answers, mapped to causes. */
 static void test_error_mapping(void)
 {
@@ -1201,7 +1156,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/damon/writer/read-status", test_read_status);
 	g_test_add_func("/damon/writer/read-status-periodic", test_read_status_periodic);
 	g_test_add_func("/damon/writer/read-status-files", test_read_status_files);
-	g_test_add_func("/damon/writer/read-status-refresh", test_read_status_refresh);
 	g_test_add_func("/damon/writer/error-mapping", test_error_mapping);
 	g_test_add_func("/damon/writer/6.12-commit-stops", test_612_commit_stops);
 	g_test_add_func("/damon/writer/adopted-restore", test_adopted_restore);

@@ -26,9 +26,6 @@ typedef enum {
 	VTIER_DAMON_STATS_MOVED = 1 << 0,	  /* PULL/PUSH: sz_applied, sz_tried, qt_exceeds */
 	VTIER_DAMON_STATS_TRIED_REGIONS = 1 << 1, /* tried_regions/total_bytes */
 	VTIER_DAMON_STATS_HOT = 1 << 2,		  /* stat: sz_ops_filter_passed, nr_snapshots */
-	/* tried_regions/total_bytes fresh at each read: `update_schemes_tried_bytes` even where
-	 * refresh_ms refreshes the rest (it never refreshes the tried regions) */
-	VTIER_DAMON_STATS_TRIED_FRESH = 1 << 3,
 } VtierDamonStatsFiles;
 
 typedef struct {

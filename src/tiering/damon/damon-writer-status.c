@@ -108,9 +108,7 @@ static gboolean read_scheme(VtierDamonWriter *w, const gchar *sp, guint files,
 
 /* Asks the kernel to refresh the files (unless refresh_ms does it periodically): for a filtered
  * status only what its schemes' files need (effective quotas are not read; the tried bytes make
- * the kernel walk every scheme's regions). refresh_ms refreshes the stats, the effective quotas
- * and the tuned intervals, never the tried regions: a scheme that wants them fresh
- * (VTIER_DAMON_STATS_TRIED_FRESH) has the walk asked for anyway. */
+ * the kernel walk every scheme's regions). */
 static gboolean request_update(VtierDamonWriter *w, const gchar *kp, GError **error)
 {
 	static const struct {
@@ -131,15 +129,15 @@ static gboolean request_update(VtierDamonWriter *w, const gchar *kp, GError **er
 
 	if (!read_u64(w, refresh_rel, &refresh, error))
 		return FALSE;
+	if (refresh > 0)
+		return TRUE;
 	if (w->status_schemes != NULL) {
 		g_hash_table_iter_init(&iter, w->status_schemes);
 		while (g_hash_table_iter_next(&iter, NULL, &value))
 			files |= GPOINTER_TO_UINT(value);
 	}
-	if (refresh > 0)
-		files = files & VTIER_DAMON_STATS_TRIED_FRESH ? VTIER_DAMON_STATS_TRIED_REGIONS : 0;
 	for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
-		if ((w->status_schemes != NULL || refresh > 0) && !(commands[i].files & files))
+		if (w->status_schemes != NULL && !(commands[i].files & files))
 			continue;
 		if (!vtier_damon_features_has_state_command(w->features, commands[i].command))
 			continue;
