@@ -442,7 +442,13 @@ note "$a when virsh start returned: N0 $((START_N0 >> 20)) MiB, N1 $((START_N1 >
 check $? "$a's memory was placed on the CXL node ($((START_N1 >> 20)) of $(((START_N0 + START_N1) >> 20)) MiB on node1, $((placed0 >> 20)) MiB allocated on node0)"
 
 for _ in $(seq 40); do [ -n "$(schemes_of "$amemcg")" ] && break; snooze 0.25; done
-read -r kstate <$admin/kdamonds/0/state 2>/dev/null || kstate=none
+# state_show takes the DAMON sysfs lock with mutex_trylock: EBUSY while the refresh_ms worker
+# holds it (docs/damon.md)
+for _ in $(seq 40); do
+	read -r kstate <$admin/kdamonds/0/state 2>/dev/null && break
+	kstate=none
+	snooze 0.05
+done
 a_schemes=$(schemes_of "$amemcg")
 [ "$kstate" = on ] && echo "$a_schemes" | grep " migrate_hot 0$" >/dev/null
 check $? "$a's plan went in: kdamond 0 $kstate, schemes filtered on $amemcg: $(echo "$a_schemes" | tr '\n' ';')"
