@@ -150,8 +150,7 @@ check $? "vtierd (shipped configuration) runs and is connected to libvirtd" \
 	"$(grep -v ' debug: ' "$work/vtierd.log" | tail -3 | tr '\n' ' ')"
 
 # ---- guests ----
-exec {sleepfd}<> <(:)
-snooze() { read -rt "$1" -u "$sleepfd" || :; } # sleep without a fork (docs/lab.md)
+. "$here/../kernel/damon-read.bash" # snooze, damon_read (EBUSY retried)
 now() { local t=${EPOCHREALTIME/./}; echo $(((t - t_origin) / 100000)); } # tenths of a second
 t_origin=${EPOCHREALTIME/./}
 tenths() { local t=$1; [ ${#t} -lt 2 ] && t=0$t; echo "${t%?}.${t: -1}"; } # 123 -> 12.3
@@ -442,13 +441,7 @@ note "$a when virsh start returned: N0 $((START_N0 >> 20)) MiB, N1 $((START_N1 >
 check $? "$a's memory was placed on the CXL node ($((START_N1 >> 20)) of $(((START_N0 + START_N1) >> 20)) MiB on node1, $((placed0 >> 20)) MiB allocated on node0)"
 
 for _ in $(seq 40); do [ -n "$(schemes_of "$amemcg")" ] && break; snooze 0.25; done
-# state_show takes the DAMON sysfs lock with mutex_trylock: EBUSY while the refresh_ms worker
-# holds it (docs/damon.md)
-for _ in $(seq 40); do
-	read -r kstate <$admin/kdamonds/0/state 2>/dev/null && break
-	kstate=none
-	snooze 0.05
-done
+kstate=$(damon_read $admin/kdamonds/0/state 2>/dev/null) || kstate=none
 a_schemes=$(schemes_of "$amemcg")
 [ "$kstate" = on ] && echo "$a_schemes" | grep " migrate_hot 0$" >/dev/null
 check $? "$a's plan went in: kdamond 0 $kstate, schemes filtered on $amemcg: $(echo "$a_schemes" | tr '\n' ';')"

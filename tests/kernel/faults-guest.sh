@@ -64,19 +64,11 @@ cleanup() {
 }
 trap cleanup EXIT
 sysctl -qw kernel.numa_balancing=0
-exec {sleepfd}<> <(:)
-snooze() { read -rt "$1" -u "$sleepfd" || :; }
+. "$(dirname "$0")/damon-read.bash" # snooze, damon_read (EBUSY retried)
 # DAMON's sysfs answers a read with EBUSY while another writer holds its lock (vtierd's commits
 # and status updates; seen in CI: a memcg_path read empty, a whole tree read failing for 3 s), so
 # every read here is tried again until it succeeds (up to ~10 s)
-rd() { # FILE: its value
-	local v try
-	for try in $(seq 40); do
-		v=$(cat "$1" 2>/dev/null) && { echo "$v"; return 0; }
-		snooze 0.25
-	done
-	cat "$1"
-}
+rd() { damon_read "$1" 0.25; } # FILE: its value
 # the DAMON tree's configuration, one `path:value` line per file (stats, regions, budgets aside),
 # read again while any file's read failed
 tree() {

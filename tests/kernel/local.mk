@@ -29,6 +29,7 @@ EXTRA_DIST += \
 	tests/suites/vtierd-lab.sh \
 	tests/kernel/vtierd-guest.sh \
 	tests/kernel/vtierd-guest-lib.bash \
+	tests/kernel/damon-read.bash \
 	tests/demo.sh \
 	tests/kernel/demo-guest.sh \
 	tests/suites/demo.sh \

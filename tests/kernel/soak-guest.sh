@@ -55,8 +55,7 @@ cleanup() {
 }
 trap cleanup EXIT
 sysctl -qw kernel.numa_balancing=0
-exec {sleepfd}<> <(:)
-snooze() { read -rt "$1" -u "$sleepfd" || :; }
+. "$(dirname "$0")/damon-read.bash" # snooze, damon_read (EBUSY retried)
 
 echo +memory >$cg/cgroup.subtree_control
 ns=https://vtier.dev/xmlns/policy/1.0
@@ -133,16 +132,7 @@ fds() {
 	done
 	echo "$n"
 }
-# the kdamond's pid: the kernel reads `pid` under the sysfs trylock that vtierd's writes and the
-# refresh_ms worker take, so a read can fail with EBUSY for a moment
-kpid() {
-	local v
-	for _ in $(seq 40); do
-		v=$(cat $k0/pid 2>/dev/null) && { echo "$v"; return 0; }
-		snooze 0.05
-	done
-	echo "(unreadable: $(cat $k0/pid 2>&1))"
-}
+kpid() { damon_read $k0/pid 2>/dev/null || echo "(unreadable: $(cat $k0/pid 2>&1))"; }
 pid_k=$(kpid)
 : >"$out/soak.samples"
 t0=$SECONDS

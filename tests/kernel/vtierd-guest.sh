@@ -76,21 +76,8 @@ tree() {
 		"$admin" 2>&1 | sort
 }
 # Builtins only below: a fork costs tens of ms under TCG (docs/lab.md).
-exec {sleepfd}<> <(:)
-snooze() { read -rt "$1" -u "$sleepfd" || :; } # sleep without a fork
-# the kdamond's pid: the kernel reads `pid` under the sysfs trylock that vtierd's writes and the
-# refresh_ms worker take, so a read can fail with EBUSY for a moment
-# kdamond 0's FILE (pid, state): the kernel answers EBUSY while its refresh_ms worker holds the
-# DAMON sysfs lock (pid_show and state_show take it with mutex_trylock)
-kread() {
-	local v
-	for _ in $(seq 40); do
-		v=$(cat "$admin/kdamonds/0/$1" 2>/dev/null) && { echo "$v"; return 0; }
-		snooze 0.05
-	done
-	cat "$admin/kdamonds/0/$1"
-}
-kpid() { kread pid; }
+. "$(dirname "$0")/damon-read.bash" # snooze, damon_read (EBUSY retried)
+kpid() { damon_read $admin/kdamonds/0/pid; }
 has() { # FILE TEXT
 	local line
 	while IFS= read -r line; do [[ $line == *"$2"* ]] && return 0; done <"$1"
@@ -362,7 +349,7 @@ check $? "ratio 50%: the fast share moves toward 50% ($(share "$r0" "$r1")% at t
 "$b/vtierctl" status 2>&1 | sed 's/^/# status (ratio 50%): /'
 term "$vt/log-3"
 rc=$?
-[ "$rc" = 0 ] && [ "$(kread state)" = on ]
+[ "$rc" = 0 ] && [ "$(damon_read $admin/kdamonds/0/state)" = on ]
 check $? "SIGTERM: vtierd exits 0 and leaves its kdamond running ([damon] stop_on_exit=false)" "exit $rc"
 "$b/vtierctl" damon status 2>&1 | sed "s/^/# damon status after SIGTERM: /" | head -6
 
@@ -376,7 +363,7 @@ adopted=$?
 term "$vt/log-4"
 trc=$?
 nr=$(cat $admin/kdamonds/nr_kdamonds 2>/dev/null)
-st=$(kread state 2>/dev/null)
+st=$(damon_read $admin/kdamonds/0/state 2>/dev/null)
 [ "$rc" = 0 ] && [ "$adopted" = 0 ] && [ "$trc" = 0 ] && { [ "$nr" = 0 ] || [ "$st" = off ]; } &&
 	has "$vt/log-4" "stopped vtier's kdamonds"
 check $? "[damon] stop_on_exit=true: vtierd adopts its kdamond; on SIGTERM it exits 0 and the kdamond is stopped (nr_kdamonds ${nr:-?}, state ${st:-none})" \
