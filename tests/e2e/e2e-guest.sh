@@ -22,7 +22,7 @@
 # with systemd-machined and QEMU runs in machine.slice/machine-qemu\x2dN\x2dNAME.scope; checked
 # in addition: that layout, `machinectl` showing the machine and its scope, and vtierd carrying the
 # path's backslashes unchanged into status, DAMON's memcg filters and /metrics.
-# Files in $LAB_OUT: vtierd.log, libvirtd.log, the guests' consoles and QEMU logs, curve-*.txt.
+# Files in $LAB_OUT: vtierd.log, status-trace.log, libvirtd.log, the guests' consoles and QEMU logs, curve-*.txt.
 # Environment: E2E_SETTLE_S (seconds over which migration is measured, default 30),
 # E2E_CONVERGE_S (bound of each convergence, default 90), E2E_HOT_WAIT_S (bound of the hot set's
 # >= 90%, default 30), E2E_RETARGET (A's second ratio, default
@@ -61,8 +61,10 @@ init=busybox
 . "$here/libvirtd.sh"
 
 guests=()
+tracer=""
 cleanup() {
 	local g
+	[ -n "$tracer" ] && kill "$tracer" 2>/dev/null
 	for g in "${guests[@]}"; do virsh -q -c "$uri" destroy "$g" >/dev/null 2>&1; done
 	stop_pid_file "$work/vtierd.pid"
 	stop_pid_file "$work/libvirtd.pid"
@@ -387,6 +389,19 @@ metrics_check() { # NAME
 		sys.exit(0 if mine and not bad else 1)
 	EOF
 }
+
+# vtierctl status --json each second, for reading a run afterwards (status-trace.log: one line a
+# second, "MICROSECONDS JSON")
+trace_status() {
+	local j
+	while :; do
+		j=$(vctl status --json 2>&1 | tr -d '\n')
+		echo "${EPOCHREALTIME/./} $j"
+		snooze 1
+	done >"$work/status-trace.log"
+}
+trace_status &
+tracer=$!
 
 # ---- guest A: ratio 50% ----
 a=e2e-a a_mib=256 a_hot=64
