@@ -91,6 +91,69 @@ static void park_new_closed_loops(VtierManager *m, const VtierPlan *plan, VtierD
 	}
 }
 
+/* Who a scheme of kdamond 0 belongs to in a plan: the first guest by name whose group holds it (a
+ * hot-split pair's members share theirs), its mode and tuner, and the scheme's place in the
+ * group; name NULL for none. */
+typedef struct {
+	const gchar *name;
+	VtierPolicyMode mode;
+	VtierPolicyTuner tuner;
+	guint place;
+} SchemeOwner;
+
+static GArray *scheme_owners(const VtierPlan *plan)
+{
+	GArray *owners = g_array_new(FALSE, TRUE, sizeof(SchemeOwner));
+
+	for (guint j = 0; plan != NULL && j < plan->guests->len; j++) {
+		const VtierPlanGuestResult *r = g_ptr_array_index(plan->guests, j);
+		guint first = (guint)r->first_scheme;
+
+		if (!r->planned || r->kdamond != 0 || r->first_scheme < 0)
+			continue;
+		if (owners->len < first + r->n_schemes)
+			g_array_set_size(owners, first + r->n_schemes);
+		for (guint k = 0; k < r->n_schemes; k++) {
+			SchemeOwner *o = &g_array_index(owners, SchemeOwner, first + k);
+
+			if (o->name == NULL)
+				*o = (SchemeOwner){ r->name, r->mode, r->tuner, k };
+		}
+	}
+	return owners;
+}
+
+static const SchemeOwner *owner_of(const GArray *owners, guint i)
+{
+	const SchemeOwner *o = i < owners->len ? &g_array_index(owners, SchemeOwner, i) : NULL;
+
+	return o != NULL && o->name != NULL ? o : NULL;
+}
+
+/* The controller's budgets are kept by scheme index. A group freed by one guest is reused by the
+ * next (planner-slots.c), so a budget whose scheme changes hands (or place, or whose guest changes
+ * mode or tuner) is forgotten: the new owner starts parked (park_new_closed_loops) instead of at
+ * the last owner's budget (a guest that took the group of one detached while it ramped started
+ * at 78 MiB a window: /daemon/reused-group-starts-parked). */
+static void forget_moved_budgets(VtierManager *m, const VtierPlan *plan)
+{
+	g_autoptr(GArray) before = scheme_owners(m->plan);
+	g_autoptr(GArray) after = scheme_owners(plan);
+	GHashTableIter iter;
+	gpointer key;
+
+	g_hash_table_iter_init(&iter, m->budgets);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		guint i = GPOINTER_TO_UINT(key) - 1;
+		const SchemeOwner *was = owner_of(before, i);
+		const SchemeOwner *now = owner_of(after, i);
+
+		if (now == NULL || was == NULL || g_strcmp0(was->name, now->name) != 0 ||
+		    was->mode != now->mode || was->tuner != now->tuner || was->place != now->place)
+			g_hash_table_iter_remove(&iter);
+	}
+}
+
 /* Overlays the controller's budgets on the plan's migrating schemes (each scheme at most once:
  * a scheme with a budget is not parked). */
 static void overlay_budgets(VtierManager *m, const VtierPlan *plan, VtierDamonModel *model)
@@ -254,6 +317,7 @@ static gboolean plan(VtierManager *m, ReconcileRun *run, GError **error)
 	if (!model_has_schemes(run->plan) && m->applied == NULL)
 		return TRUE; /* nothing to tier and nothing running: no kdamond */
 	run->model = vtier_damon_model_share(run->plan->model);
+	forget_moved_budgets(m, run->plan);
 	overlay_budgets(m, run->plan, run->model);
 	return TRUE;
 }

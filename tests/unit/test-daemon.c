@@ -360,6 +360,43 @@ static void test_closed_loop_starts_parked(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(applied_scheme(f->m, up + 1)->quotas.bytes, <, VTIER_CONTROLLER_MIN_BUDGET);
 }
 
+/* A guest that takes over a freed scheme group (groups are reused, planner-slots.c) starts with
+ * its PULL and PUSH parked: the budgets the controller gave the group's last owner stay with that
+ * owner. The same for a group that moves to another guest while vtierd runs. */
+static void test_reused_group_starts_parked(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VtierControlRequest) d = vtier_control_request_new(VTIER_CONTROL_CMD_DETACH);
+	g_autoptr(JsonNode) r = NULL;
+	const VtierDaemonGuest *g;
+	gint first;
+
+	(void)data;
+	g_assert_true(attach(f->m, 1, NULL, &error));
+	settle(f->m);
+	g = g_hash_table_lookup(f->m->guests, "w01");
+	first = g->result->first_scheme;
+	run_interval(f->m);
+	/* 100 of 512 MiB fast, target 50%: w01's PULL ramps */
+	g_assert_cmpuint(applied_scheme(f->m, first)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
+	d->name = g_strdup("w01");
+	r = request(f->m, d, &error);
+	g_assert_no_error(error);
+	settle(f->m);
+	g_assert_true(attach(f->m, 2, NULL, &error));
+	settle(f->m);
+	g = g_hash_table_lookup(f->m->guests, "w02");
+	g_assert_nonnull(g->result);
+	/* w02 took w01's group */
+	g_assert_cmpint(g->result->first_scheme, ==, first);
+	g_assert_cmpuint(applied_scheme(f->m, first)->quotas.bytes, ==,
+			 VTIER_CONTROLLER_PARKED_BYTES);
+	g_assert_cmpuint(applied_scheme(f->m, first + 1)->quotas.bytes, ==,
+			 VTIER_CONTROLLER_PARKED_BYTES);
+	run_interval(f->m);
+	g_assert_cmpuint(applied_scheme(f->m, first)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
+}
+
 /* Publishes the counters of guest @g's hot stat schemes (fast node, slow node): the fake, like
  * the kernel with refresh_ms, shows them at once. */
 static void set_hot_counters(VtierManager *m, const VtierDaemonGuest *g, guint64 passed_fast,
@@ -1447,6 +1484,8 @@ int main(int argc, char **argv)
 		   fixture_teardown);
 	g_test_add("/daemon/closed-loop-starts-parked", Fixture, NULL, fixture_setup,
 		   test_closed_loop_starts_parked, fixture_teardown);
+	g_test_add("/daemon/reused-group-starts-parked", Fixture, NULL, fixture_setup,
+		   test_reused_group_starts_parked, fixture_teardown);
 	g_test_add("/daemon/slow-commit", Fixture, NULL, fixture_setup, test_slow_commit,
 		   fixture_teardown);
 	g_test_add("/daemon/budgets-ride-reconcile", Fixture, NULL, fixture_setup,
