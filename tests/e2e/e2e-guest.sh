@@ -317,27 +317,15 @@ scheme_files() { # MEMCG
 			"$admin/kdamonds/0/contexts/0/schemes/$i" 2>/dev/null
 	done | sort
 }
-# scheme_files once two reads 1 s apart agree (up to 10 tries): a read that races vtierd's apply
-# (a commit, a budget write) can see a scheme's files half rewritten; the last read otherwise
-stable_scheme_files() { # MEMCG
+# READER MEMCG's output once two reads 1 s apart agree (up to 10 tries), the last read otherwise:
+# a read that races vtierd's apply (a commit, a budget write) can see a scheme's files half
+# rewritten (scheme_files), or a group with some of its filters written (schemes_of)
+stable() { # READER MEMCG
 	local a b i
-	a=$(scheme_files "$1")
+	a=$("$1" "$2")
 	for i in $(seq 10); do
 		snooze 1
-		b=$(scheme_files "$1")
-		[ "$a" = "$b" ] && break
-		a=$b
-	done
-	echo "$b"
-}
-# schemes_of once two reads 1 s apart agree (up to 10 tries): a read while vtierd writes a
-# group's filters sees part of it
-stable_schemes_of() { # MEMCG
-	local a b i
-	a=$(schemes_of "$1")
-	for i in $(seq 10); do
-		snooze 1
-		b=$(schemes_of "$1")
+		b=$("$1" "$2")
 		[ "$a" = "$b" ] && break
 		a=$b
 	done
@@ -535,7 +523,7 @@ done
 check $? "vtierd took $a's new policy (status target $(fact target) bp)"
 converge $a "$amemcg" "$retarget" "$converge_s" "$out/curve-$a-$retarget.txt"
 check $? "$a's fast share moved to $retarget% +-2 points (within it from ${CONVERGED_AT:-never} s; $(tenths $LAST)% at the end)"
-a_files=$(stable_scheme_files "$amemcg")
+a_files=$(stable scheme_files "$amemcg")
 
 # ---- guest B while A runs ----
 b=e2e-b b_mib=192 b_hot=32
@@ -558,14 +546,14 @@ ORIGIN=${STARTED_US:-} WATCH_CG=$amemcg WATCH_PCT=$retarget converge $b "$bmemcg
 check $? "$b's fast share reached 40% +-2 points (seconds from virsh start) (within it from ${CONVERGED_AT:-never} s; $(tenths $LAST)% at the end)"
 [ "$WATCH_MAX_DEV" -le 20 ]
 check $? "$a stayed at $retarget% +-2 points while $b converged (worst deviation $(tenths "$WATCH_MAX_DEV") points)"
-a_after=$(stable_scheme_files "$amemcg")
+a_after=$(stable scheme_files "$amemcg")
 [ "$a_after" = "$a_files" ]
 check $? "$a's schemes unchanged by $b's start (same indexes, actions, filters)" \
 	"$(diff <(echo "$a_files") <(echo "$a_after") | head -5)"
 
 # ---- virsh destroy ----
 # what B's group is just before the destroy (the read after its start may have raced the apply)
-b_schemes=$(stable_schemes_of "$bmemcg")
+b_schemes=$(stable schemes_of "$bmemcg")
 virsh -q -c "$uri" destroy $a >"$work/destroy.out" 2>&1
 check $? "virsh destroy $a" "$(cat "$work/destroy.out")"
 for _ in $(seq 40); do [ -z "$(schemes_of "$amemcg")" ] && break; snooze 0.25; done
@@ -577,7 +565,7 @@ for i in $(echo "$a_schemes" | cut -d' ' -f1); do
 done
 [ -z "$left" ]
 check $? "virsh destroy removed $a's schemes (no scheme filters on $amemcg; its group now:$actions)" "$left"
-b_after=$(stable_schemes_of "$bmemcg")
+b_after=$(stable schemes_of "$bmemcg")
 [ -n "$b_after" ] && [ "$b_after" = "$b_schemes" ]
 check $? "$b's schemes untouched by $a's destroy" "before: $(echo "$b_schemes" | tr '\n' ';') after: $(echo "$b_after" | tr '\n' ';')"
 grep -q "hook: $a release\$" "$work/vtierd.log"
