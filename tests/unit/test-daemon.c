@@ -362,7 +362,7 @@ static void test_closed_loop_starts_parked(Fixture *f, gconstpointer data)
 
 /* A guest that takes over a freed scheme group (groups are reused, planner-slots.c) starts with
  * its PULL and PUSH parked: the budgets the controller gave the group's last owner stay with that
- * owner. The same for a group that moves to another guest while vtierd runs. */
+ * owner. A guest whose mode changes keeps its group, and its new scheme the plan's quota. */
 static void test_reused_group_starts_parked(Fixture *f, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
@@ -395,6 +395,20 @@ static void test_reused_group_starts_parked(Fixture *f, gconstpointer data)
 			 VTIER_CONTROLLER_PARKED_BYTES);
 	run_interval(f->m);
 	g_assert_cmpuint(applied_scheme(f->m, first)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
+	/* w02 now pin-fast: no controller budget on its PULL any more, the plan's cap instead */
+	g_assert_true(attach(f->m, 2,
+			     "<policy xmlns='https://vtier.dev/xmlns/policy/1.0' mode='pin-fast'/>",
+			     &error));
+	g_assert_no_error(error);
+	settle(f->m);
+	g = g_hash_table_lookup(f->m->guests, "w02");
+	g_assert_cmpint(g->result->mode, ==, VTIER_POLICY_MODE_PIN_FAST);
+	g_assert_cmpint(g->result->first_scheme, ==, first);
+	g_assert_cmpuint(applied_scheme(f->m, first)->quotas.bytes, ==,
+			 ((const VtierDamonScheme *)g_ptr_array_index(
+				  ((const VtierDamonKdamond *)g_ptr_array_index(
+					   f->m->plan->model->kdamonds, 0))->context->schemes,
+				  first))->quotas.bytes);
 }
 
 /* Publishes the counters of guest @g's hot stat schemes (fast node, slow node): the fake, like
