@@ -172,22 +172,58 @@ void vtier_damon_io_unref(VtierDamonIo *io)
 	g_free(io);
 }
 
-gboolean vtier_damon_io_read(VtierDamonIo *io, const gchar *path, gchar **ret_value, GError **error)
+/* One attempt of a read (@value NULL) or a write; a failed one says whether it was busy: the
+ * kernel's EBUSY for a write, VTIER_ERROR_BUSY for a read (its ops report no errno). */
+static gboolean attempt(VtierDamonIo *io, const gchar *path, const gchar *value, gchar **ret_value,
+			gboolean *ret_busy, GError **error)
 {
-	gulong delay_us = READ_BUSY_FIRST_DELAY_US;
-
-	for (guint attempt = 1;; attempt++) {
-		g_autoptr(GError) local = NULL;
-
-		if (io->ops->read(io->user_data, path, ret_value, &local))
+	if (value == NULL) {
+		if (io->ops->read(io->user_data, path, ret_value, error))
 			return TRUE;
-		if (!g_error_matches(local, VTIER_ERROR, VTIER_ERROR_BUSY) || attempt >= READ_BUSY_TRIES) {
+		*ret_busy = g_error_matches(*error, VTIER_ERROR, VTIER_ERROR_BUSY);
+		return FALSE;
+	}
+	if (vtier_damon_io_write(io, path, value, error))
+		return TRUE;
+	*ret_busy = io->last_errno == EBUSY;
+	return FALSE;
+}
+
+/* The one EBUSY backoff of every read and write that retries one: @tries attempts in all. */
+static gboolean busy_retried(VtierDamonIo *io, const gchar *path, const gchar *value,
+			     gchar **ret_value, guint tries, gulong delay_us, guint *ret_retries,
+			     GError **error)
+{
+	for (guint n = 1;; n++) {
+		g_autoptr(GError) local = NULL;
+		gboolean busy = FALSE;
+
+		if (attempt(io, path, value, ret_value, &busy, &local))
+			return TRUE;
+		if (!busy || n >= tries) {
 			g_propagate_error(error, g_steal_pointer(&local));
 			return FALSE;
 		}
+		if (ret_retries != NULL)
+			(*ret_retries)++;
 		g_usleep(delay_us);
 		delay_us *= 2;
 	}
+}
+
+gboolean vtier_damon_io_read(VtierDamonIo *io, const gchar *path, gchar **ret_value, GError **error)
+{
+	return busy_retried(io, path, NULL, ret_value, READ_BUSY_TRIES, READ_BUSY_FIRST_DELAY_US,
+			    NULL, error);
+}
+
+gboolean vtier_damon_io_write_retrying(VtierDamonIo *io, const gchar *path, const gchar *value,
+				       guint tries, gulong first_delay_us, guint *ret_retries,
+				       GError **error)
+{
+	g_return_val_if_fail(value != NULL, FALSE);
+	return busy_retried(io, path, value, NULL, MAX(tries, 1), first_delay_us, ret_retries,
+			    error);
 }
 
 gboolean vtier_damon_io_read_u64(VtierDamonIo *io, const gchar *path, guint64 *ret_value,

@@ -52,6 +52,12 @@ gboolean vtier_damon_io_read_u64(VtierDamonIo *io, const gchar *path, guint64 *r
 /* Writes and counts the write; on failure vtier_damon_io_last_errno() is the kernel's errno. */
 gboolean vtier_damon_io_write(VtierDamonIo *io, const gchar *path, const gchar *value,
 			      GError **error);
+/* The same, retrying a transient EBUSY: @tries attempts in all (at least one), sleeping
+ * @first_delay_us before the second, doubled before each next; *@ret_retries (if not NULL) grows
+ * by the retries. A lasting EBUSY, or any other error, is the last attempt's error. */
+gboolean vtier_damon_io_write_retrying(VtierDamonIo *io, const gchar *path, const gchar *value,
+				       guint tries, gulong first_delay_us, guint *ret_retries,
+				       GError **error);
 int vtier_damon_io_last_errno(VtierDamonIo *io);
 gboolean vtier_damon_io_list(VtierDamonIo *io, const gchar *path, GStrv *ret_names, GError **error);
 VtierDamonIoKind vtier_damon_io_kind(VtierDamonIo *io, const gchar *path);

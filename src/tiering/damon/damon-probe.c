@@ -44,21 +44,12 @@ static gboolean has(Probe *p, const gchar *rel)
 static int try_write(Probe *p, const gchar *rel, const gchar *value)
 {
 	g_autofree gchar *path = vtier_damon_admin_path(rel);
-	guint delay = 1000;
+	g_autoptr(GError) local = NULL;
 
-	for (guint attempt = 0;; attempt++) {
-		g_autoptr(GError) local = NULL;
-		int err;
-
-		if (vtier_damon_io_write(p->io, path, value, &local))
-			return 0;
-		err = vtier_damon_io_last_errno(p->io);
-		g_debug("probe: %s", local->message);
-		if (err != EBUSY || attempt >= 4)
-			return err;
-		g_usleep(delay);
-		delay *= 2;
-	}
+	if (vtier_damon_io_write_retrying(p->io, path, value, 5, 1000, NULL, &local))
+		return 0;
+	g_debug("probe: %s", local->message);
+	return vtier_damon_io_last_errno(p->io);
 }
 
 static gboolean must_write(Probe *p, const gchar *rel, const gchar *value, GError **error)

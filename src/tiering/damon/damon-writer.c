@@ -96,23 +96,12 @@ gboolean vtier_damon_writer_write(VtierDamonWriter *w, const gchar *relpath, con
 			       VtierDamonApplyResult *result, GError **error)
 {
 	g_autofree gchar *path = vtier_damon_admin_path(relpath);
-	guint delay = w->first_delay_us;
 
-	for (guint attempt = 1;; attempt++) {
-		g_autoptr(GError) local = NULL;
-
-		if (vtier_damon_io_write(w->io, path, value, &local)) {
-			result->writes++;
-			return TRUE;
-		}
-		if (vtier_damon_io_last_errno(w->io) != EBUSY || attempt >= w->tries) {
-			g_propagate_error(error, g_steal_pointer(&local));
-			return FALSE;
-		}
-		result->busy_retries++;
-		g_usleep(delay);
-		delay *= 2;
-	}
+	if (!vtier_damon_io_write_retrying(w->io, path, value, w->tries, w->first_delay_us,
+					   &result->busy_retries, error))
+		return FALSE;
+	result->writes++;
+	return TRUE;
 }
 
 /* The part of scheme @i of kdamond @k where the render puts it (the head of @k, then its schemes
