@@ -154,14 +154,38 @@ static void forget_moved_budgets(VtierManager *m, const VtierPlan *plan)
 	}
 }
 
+/* Drops the copies this reconcile did not use (a guest gone, a budget forgotten, a plan with fewer
+ * schemes): m->overlaid holds only what the model handed to the worker uses. */
+static void prune_overlaid(VtierManager *m, const VtierDamonContext *ctx)
+{
+	guint used = 0;
+
+	if (m->overlaid == NULL)
+		return;
+	for (guint i = 0; 2 * i + 1 < m->overlaid->len; i++) {
+		gpointer *pair = &m->overlaid->pdata[2 * i];
+
+		if (ctx != NULL && i < ctx->schemes->len && pair[1] != NULL &&
+		    ctx->schemes->pdata[i] == pair[1]) {
+			used = i + 1;
+			continue;
+		}
+		g_clear_pointer(&pair[0], vtier_damon_scheme_free);
+		g_clear_pointer(&pair[1], vtier_damon_scheme_free);
+	}
+	g_ptr_array_remove_range(m->overlaid, 2 * used, m->overlaid->len - 2 * used);
+}
+
 /* Overlays the controller's budgets on the plan's migrating schemes (each scheme at most once:
  * a scheme with a budget is not parked). */
 static void overlay_budgets(VtierManager *m, const VtierPlan *plan, VtierDamonModel *model)
 {
 	VtierDamonContext *ctx;
 
-	if (model->kdamonds->len == 0)
+	if (model->kdamonds->len == 0) {
+		prune_overlaid(m, NULL);
 		return;
+	}
 	ctx = ((VtierDamonKdamond *)g_ptr_array_index(model->kdamonds, 0))->context;
 	park_new_closed_loops(m, plan, ctx);
 	for (guint i = 0; i < ctx->schemes->len; i++) {
@@ -170,6 +194,7 @@ static void overlay_budgets(VtierManager *m, const VtierPlan *plan, VtierDamonMo
 		if (budget != NULL && *budget > 0)
 			overlay_bytes(m, ctx, i, *budget);
 	}
+	prune_overlaid(m, ctx);
 }
 
 /* The guest whose memcg the kernel's answer names (ENOMEM on a vanished memcg), or NULL. */

@@ -1394,6 +1394,35 @@ static void test_guests_by_name(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(vtier_daemon_guests_by_name(f->m)->len, ==, 4);
 }
 
+/* The copies kept for the overlay (m->overlaid) are only those the last model used: after the
+ * closed-loop guests detach, none is left (they held the old plan's schemes for good before). */
+static void test_overlaid_shrinks(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	guint kept = 0;
+
+	(void)data;
+	attach_planned(f->m, 4);
+	run_interval(f->m); /* budgets for w00..w03 */
+	vtier_manager_mark_dirty(f->m, "test");
+	settle(f->m);
+	g_assert_nonnull(f->m->overlaid);
+	for (guint i = 0; i < f->m->overlaid->len; i++)
+		kept += f->m->overlaid->pdata[i] != NULL;
+	g_assert_cmpuint(kept, >=, 2 * 4); /* a PULL or a PUSH of each guest at least */
+	for (guint j = 0; j < 4; j++) {
+		g_autoptr(VtierControlRequest) d = vtier_control_request_new(VTIER_CONTROL_CMD_DETACH);
+		g_autoptr(JsonNode) r = NULL;
+
+		d->name = g_strdup_printf("w%02u", j);
+		r = request(f->m, d, &error);
+		g_assert_no_error(error);
+		g_assert_nonnull(r);
+	}
+	settle(f->m);
+	g_assert_cmpuint(f->m->overlaid->len, ==, 0);
+}
+
 /* The model handed to the worker shares the plan's schemes: each scheme is the plan's own (the
  * same pointer) unless the controller's budget or a closed loop's start parked it, then a copy
  * with that budget alone changed, the same copy again at the next reconcile with the same budget
@@ -1536,6 +1565,8 @@ int main(int argc, char **argv)
 	g_test_add("/daemon/guests-by-name", Fixture, NULL, fixture_setup, test_guests_by_name,
 		   fixture_teardown);
 	g_test_add("/daemon/budgets-shared", Fixture, NULL, fixture_setup, test_budgets_shared,
+		   fixture_teardown);
+	g_test_add("/daemon/overlaid-shrinks", Fixture, NULL, fixture_setup, test_overlaid_shrinks,
 		   fixture_teardown);
 	g_test_add("/daemon/hot-split-pair", Fixture, NULL, fixture_setup, test_hot_split_pair,
 		   fixture_teardown);
