@@ -204,13 +204,18 @@ static void rank_in_address_order(VtierDamonScheme *scheme)
 	scheme->quotas.age_permil = 0;
 }
 
-/* With vtier's closed loop (src/tiering/controller.h) the PULL of ratio and allowance takes every
- * region of the guest on the slow node, hottest first by access frequency, so that a share above
- * the hot set can be reached (measured in the lab on 7.3: the hot set arrived first, then cold
- * pages up to the share; docs/controller.md). Without fail_charge (< 7.2) the budget is charged
- * for free pages and pages of others, and prioritised it kept charging the regions the hot set
- * had just left (6.18: stuck at 24.6% of a 50% target): there the weights are 0 and DAMON takes
- * regions in address order (6.18: 49.5% in 16 s). */
+/* With vtier's closed loop (src/tiering/controller.h) the PULL of ratio and allowance, and
+ * pin-fast's, take every region of the guest on the slow node, hottest first by access
+ * frequency, so that a share above the hot set can be reached (measured in the lab on 7.3: the
+ * hot set arrived first, then cold pages up to the share; docs/controller.md). Without
+ * fail_charge (< 7.2) the weights are 0 and DAMON takes regions in address order (6.18: 49.5% in
+ * 16 s). Ranked, such a PULL stalls once the hot set is fast: 6.18's quota threshold is taken
+ * over every region the access pattern lets through, the fast node's too, which the addr filter
+ * then rejects, so with a budget's worth of hotter memory on the fast node no region of the slow
+ * node is above it (7.3 leaves the rejected regions out). 6.18, 5 Dec 2026: a 50% ratio stopped
+ * at 24.9% with the PULL at 32 MiB a window trying nothing for 80 s, pin-fast at 32 MiB/s at
+ * 66.9 of 256 MiB (docs/controller.md). Before (2 Dec), with an age weight, the PULL also kept
+ * charging the regions the hot set had just left. */
 static void pull_every_region(const PlanContext *ctx, VtierDamonScheme *scheme)
 {
 	scheme->nr_accesses.min = 0;
@@ -281,9 +286,10 @@ void plan_scheme_push(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 }
 
 /* pin-fast / pin-slow: every page of the guest on the other tier moves, hottest (pin-fast) or
- * coldest (pin-slow) first, at the policy's rate. pin-fast is a PULL over every region: ranked by
- * frequency only (pull_rank_by_frequency). pin-slow keeps the age weight: the coldest rank
- * highest, and a region tried (age reset) drops to the bottom, so its tries rotate. */
+ * coldest (pin-slow) first, at the policy's rate. pin-fast is a PULL over every region, ranked as
+ * the closed loop's is (pull_every_region: by frequency only, or in address order without
+ * fail_charge). pin-slow keeps the age weight: the coldest rank highest, and a region tried (age
+ * reset) drops to the bottom, so its tries rotate. */
 void plan_scheme_pin(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg)
 {
 	gboolean to_fast = pg->guest->policy->mode == VTIER_POLICY_MODE_PIN_FAST;
@@ -294,7 +300,7 @@ void plan_scheme_pin(const PlanContext *ctx, VtierDamonScheme *scheme, const Pla
 	scheme->apply_interval_us = plan_apply_interval(ctx);
 	set_quota(ctx, scheme, pg->guest->policy->max_rate);
 	if (to_fast)
-		pull_rank_by_frequency(scheme);
+		pull_every_region(ctx, scheme);
 	add_keep_node(ctx, scheme,
 		      (guint)(to_fast ? pg->result->slow_node : pg->result->fast_node));
 	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);

@@ -28,5 +28,6 @@ EXTRA_DIST += tests/kernel/controller-acceptance-guest.sh tests/suites/controlle
 # the policy-change diagnostic (docs/controller.md), run by hand
 EXTRA_DIST += tests/kernel/controller-retarget-guest.sh
 # the kernel's own migration speed in the lab (bench/tiering/README.md), and the hot measure
-# (docs/planner.md), run by hand
-EXTRA_DIST += tests/kernel/migrate-floor-guest.sh tests/kernel/hot-measure-guest.sh
+# (docs/planner.md), pin-fast moving everything (docs/controller.md), run by hand
+EXTRA_DIST += tests/kernel/migrate-floor-guest.sh tests/kernel/hot-measure-guest.sh \
+	tests/kernel/pin-fast-guest.sh

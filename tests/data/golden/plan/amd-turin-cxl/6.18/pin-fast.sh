@@ -29,7 +29,6 @@ echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/acc
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/age/max
 echo 268435456 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/reset_interval_ms
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/quotas/weights/nr_accesses_permil
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/core_filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/core_filters/0/type
 echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/core_filters/0/addr_start
@@ -48,7 +47,6 @@ echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/acc
 echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/age/max
 echo 268435456 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/quotas/reset_interval_ms
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/quotas/weights/nr_accesses_permil
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/core_filters/nr_filters
 echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/core_filters/0/type
 echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/core_filters/0/addr_start
