@@ -380,23 +380,34 @@ static void test_plan_kernel_goals(void)
  * an age weight the regions it had just tried in vain (free pages, other memory) kept the whole
  * budget and a guest settled at 50% did not follow a new target of 70% (7.3, docs/controller.md).
  * The PUSH, pin-slow and the kernel tuner's hot-threshold PULL keep the age weight: there a tried
- * region drops to the bottom (coldest first) or is among hot regions (older is hotter). */
+ * region drops to the bottom (coldest first) or is among hot regions (older is hotter).
+ * Without fail_charge (6.18, 6.12) the PULLs over every region, the closed loop's and pin-fast's,
+ * take them in address order (no weights): ranked, 6.18's quota threshold counted the hot
+ * regions of the fast node, which the addr filter rejects, and the PULL stopped with the hot set
+ * (pin-fast at 32 MiB/s: 66.9 of 256 MiB fast, then nothing tried for 39 s). */
 static void test_plan_pull_ranking(void)
 {
 	static const struct {
+		const gchar *profile;
 		VtierPolicyMode mode;
 		gboolean kernel_tuner;
 		guint scheme;
+		guint64 nr_accesses_permil;
 		guint64 age_permil;
 	} cases[] = {
-		{ VTIER_POLICY_MODE_RATIO, FALSE, 0, 0 },
-		{ VTIER_POLICY_MODE_RATIO, FALSE, 1, 100 },
-		{ VTIER_POLICY_MODE_ALLOWANCE, FALSE, 0, 0 },
-		{ VTIER_POLICY_MODE_ALLOWANCE, FALSE, 1, 100 },
-		{ VTIER_POLICY_MODE_PIN_FAST, FALSE, 0, 0 },
-		{ VTIER_POLICY_MODE_PIN_SLOW, FALSE, 0, 100 },
-		{ VTIER_POLICY_MODE_RATIO, TRUE, 0, 100 },
-		{ VTIER_POLICY_MODE_RATIO, TRUE, 1, 100 },
+		{ "7.3", VTIER_POLICY_MODE_RATIO, FALSE, 0, 1000, 0 },
+		{ "7.3", VTIER_POLICY_MODE_RATIO, FALSE, 1, 1000, 100 },
+		{ "7.3", VTIER_POLICY_MODE_ALLOWANCE, FALSE, 0, 1000, 0 },
+		{ "7.3", VTIER_POLICY_MODE_ALLOWANCE, FALSE, 1, 1000, 100 },
+		{ "7.3", VTIER_POLICY_MODE_PIN_FAST, FALSE, 0, 1000, 0 },
+		{ "7.3", VTIER_POLICY_MODE_PIN_SLOW, FALSE, 0, 1000, 100 },
+		{ "7.3", VTIER_POLICY_MODE_RATIO, TRUE, 0, 1000, 100 },
+		{ "7.3", VTIER_POLICY_MODE_RATIO, TRUE, 1, 1000, 100 },
+		{ "6.18", VTIER_POLICY_MODE_RATIO, FALSE, 0, 0, 0 },
+		{ "6.18", VTIER_POLICY_MODE_ALLOWANCE, FALSE, 0, 0, 0 },
+		{ "6.18", VTIER_POLICY_MODE_PIN_FAST, FALSE, 0, 0, 0 },
+		{ "6.18", VTIER_POLICY_MODE_PIN_SLOW, FALSE, 0, 1000, 100 },
+		{ "6.18", VTIER_POLICY_MODE_RATIO, TRUE, 0, 1000, 100 },
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -404,58 +415,18 @@ static void test_plan_pull_ranking(void)
 		g_autoptr(VtierPlan) plan = NULL;
 		VtierDamonScheme *s;
 
-		fixture_setup(&f, "7.3");
+		fixture_setup(&f, cases[i].profile);
 		add_guest(&f, 1, cases[i].mode);
 		if (cases[i].kernel_tuner)
 			tuner_kernel(g_ptr_array_index(f.guests, 0));
 		plan = plan_with(&f, NULL);
 		s = scheme_of(plan, 0, cases[i].scheme);
-		g_assert_cmpuint(s->quotas.nr_accesses_permil, ==, 1000);
-		g_assert_cmpuint(s->quotas.sz_permil, ==, 0);
-		g_assert_cmpuint(s->quotas.age_permil, ==, cases[i].age_permil);
-		g_assert_cmpuint(s->quotas.fail_charge_denom, ==, 1024);
-		if (cases[i].age_permil == 0) /* only where every region is a candidate */
-			g_assert_cmpuint(s->nr_accesses.min, ==, 0);
-		fixture_clear(&f);
-	}
-}
-
-/* Without fail_charge (6.18, 6.12) every PULL over all regions, the closed loop's and pin-fast's,
- * takes them in address order (no weights): ranked, 6.18's quota threshold counted the hot regions
- * of the fast node, which the addr filter rejects, and the PULL stopped with the hot set
- * (pin-fast at 32 MiB/s: 66.9 of 256 MiB fast, then nothing tried for 39 s; docs/controller.md).
- * pin-slow and the kernel tuner's PULL keep their weights. */
-static void test_plan_pull_ranking_no_fail_charge(void)
-{
-	static const struct {
-		VtierPolicyMode mode;
-		gboolean kernel_tuner;
-		guint64 nr_accesses_permil;
-		guint64 age_permil;
-	} cases[] = {
-		{ VTIER_POLICY_MODE_RATIO, FALSE, 0, 0 },
-		{ VTIER_POLICY_MODE_ALLOWANCE, FALSE, 0, 0 },
-		{ VTIER_POLICY_MODE_PIN_FAST, FALSE, 0, 0 },
-		{ VTIER_POLICY_MODE_PIN_SLOW, FALSE, 1000, 100 },
-		{ VTIER_POLICY_MODE_RATIO, TRUE, 1000, 100 },
-	};
-
-	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-		Fixture f = { 0 };
-		g_autoptr(VtierPlan) plan = NULL;
-		VtierDamonScheme *s;
-
-		fixture_setup(&f, "6.18");
-		g_assert_false(f.features->fail_charge);
-		add_guest(&f, 1, cases[i].mode);
-		if (cases[i].kernel_tuner)
-			tuner_kernel(g_ptr_array_index(f.guests, 0));
-		plan = plan_with(&f, NULL);
-		s = scheme_of(plan, 0, 0);
 		g_assert_cmpuint(s->quotas.nr_accesses_permil, ==, cases[i].nr_accesses_permil);
 		g_assert_cmpuint(s->quotas.sz_permil, ==, 0);
 		g_assert_cmpuint(s->quotas.age_permil, ==, cases[i].age_permil);
-		if (cases[i].nr_accesses_permil == 0)
+		g_assert_cmpuint(s->quotas.fail_charge_denom, ==,
+				 f.features->fail_charge ? 1024 : 0);
+		if (cases[i].age_permil == 0) /* only where every region is a candidate */
 			g_assert_cmpuint(s->nr_accesses.min, ==, 0);
 		fixture_clear(&f);
 	}
@@ -910,8 +881,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/planner/refusals", test_plan_refusals);
 	g_test_add_func("/planner/kernel-goals", test_plan_kernel_goals);
 	g_test_add_func("/planner/pull-ranking", test_plan_pull_ranking);
-	g_test_add_func("/planner/pull-ranking-no-fail-charge",
-			test_plan_pull_ranking_no_fail_charge);
 	g_test_add_func("/planner/hot-split", test_plan_hot_split);
 	g_test_add_func("/planner/hot-split-vtier", test_plan_hot_split_vtier);
 	g_test_add_func("/planner/deterministic", test_plan_deterministic);
