@@ -165,8 +165,8 @@ static void prune_overlaid(VtierManager *m, const VtierDamonContext *ctx)
 	for (guint i = 0; 2 * i + 1 < m->overlaid->len; i++) {
 		gpointer *pair = &m->overlaid->pdata[2 * i];
 
-		if (ctx != NULL && i < ctx->schemes->len && pair[1] != NULL &&
-		    ctx->schemes->pdata[i] == pair[1]) {
+		/* a context's schemes are never NULL, so this also says the pair is there */
+		if (ctx != NULL && i < ctx->schemes->len && ctx->schemes->pdata[i] == pair[1]) {
 			used = i + 1;
 			continue;
 		}
