@@ -344,18 +344,85 @@ static void controller_input(VtierDaemonGuest *g, const VtierSnapshotGuest *s,
 				      : 1000;
 }
 
+/* Scheme @scheme's entry in m->budgets, made (parked, not wide) when it has none. */
+static VtierBudget *budget_of(VtierManager *m, guint scheme)
+{
+	VtierBudget *b = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER(scheme + 1));
+
+	if (b == NULL) {
+		b = g_new0(VtierBudget, 1);
+		b->bytes = VTIER_CONTROLLER_PARKED_BYTES;
+		g_hash_table_insert(m->budgets, GUINT_TO_POINTER(scheme + 1), b);
+	}
+	return b;
+}
+
 static void set_budget(VtierManager *m, gint scheme, guint64 bytes, gboolean *changed)
 {
-	guint64 *old;
+	VtierBudget *b;
 
 	if (scheme < 0)
 		return;
-	old = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER((guint)scheme + 1));
-	if (old != NULL && *old == bytes)
+	b = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER((guint)scheme + 1));
+	if (b != NULL && b->bytes == bytes)
 		return;
-	g_hash_table_insert(m->budgets, GUINT_TO_POINTER((guint)scheme + 1),
-			    g_memdup2(&bytes, sizeof(bytes)));
+	budget_of(m, (guint)scheme)->bytes = bytes;
 	*changed = TRUE;
+}
+
+/* Whether guest @g's PULL is one the plan has walk its hot regions only (a closed loop's on a
+ * kernel without fail_charge: planner-schemes.c, walk_hot_first). */
+static gboolean walks_hot_first(VtierManager *m, const VtierDaemonGuest *g, gint scheme)
+{
+	const VtierDamonScheme *pull = model_scheme(m->plan != NULL ? m->plan->model : NULL, scheme);
+
+	return pull != NULL && pull->action == VTIER_DAMON_ACTION_MIGRATE_HOT &&
+	       pull->nr_accesses.min > 0 && !m->features->fail_charge &&
+	       g->result->tuner == VTIER_POLICY_TUNER_VTIER &&
+	       (g->result->mode == VTIER_POLICY_MODE_RATIO ||
+		g->result->mode == VTIER_POLICY_MODE_ALLOWANCE);
+}
+
+/* A PULL that walks the guest's hot regions first (kernels without fail_charge) is widened to
+ * every region once that walk runs dry, and narrowed again when the guest holds its target:
+ *  - dry: an interval with its budget open throughout (two steps in a row left it >= 1 MiB) in
+ *    which the quota did not run out (the walk passed every hot region of the slow node and
+ *    left budget over), or three in a row that spent it moving < 1 MiB (the hot regions left
+ *    are other memory's: other guests' hot pages it may not take, charged all the same);
+ *  - holding: the next ramp (a new target, a guest that slipped) takes the hot pages first.
+ * Sets *@changed when the width changes. */
+static void walk_pull(VtierManager *m, VtierDaemonGuest *g, gint scheme,
+		      const VtierControllerOutput *out, gboolean *changed)
+{
+	VtierBudget *b;
+	gboolean open;
+
+	if (scheme < 0 || !walks_hot_first(m, g, scheme))
+		return;
+	b = budget_of(m, (guint)scheme);
+	open = b->bytes >= VTIER_CONTROLLER_MIN_MOVE;
+	if (out->state == VTIER_CONTROL_STATE_HOLDING) {
+		*changed |= b->wide;
+		b->wide = FALSE;
+		g->up_open = 0;
+		g->up_fruitless = 0;
+		return;
+	}
+	if (b->wide || !g->up_seen)
+		return;
+	g->up_open = open ? g->up_open + 1 : 0;
+	if (g->up_open < 2) {
+		g->up_fruitless = 0;
+		return;
+	}
+	g->up_fruitless = g->up_spent && g->up_moved < VTIER_CONTROLLER_MIN_MOVE
+				  ? g->up_fruitless + 1 : 0;
+	if (!g->up_spent || g->up_fruitless >= 3) {
+		g_debug("%s: its PULL's walk of hot regions ran dry (%s): it takes every region "
+			"now", g->name, g->up_spent ? "3 intervals moved < 1 MiB" : "budget left");
+		b->wide = TRUE;
+		*changed = TRUE;
+	}
 }
 
 static void seat_add(VtierSeatSamples *samples, gint64 us)
@@ -487,6 +554,10 @@ static gboolean run_controller(VtierManager *m, GPtrArray *seats, GArray *inputs
 		}
 		if (s != NULL && out->state != VTIER_CONTROL_STATE_KERNEL &&
 		    out->state != VTIER_CONTROL_STATE_STATIC) {
+			VtierDaemonGuest *g = g_hash_table_lookup(m->guests, s->name);
+
+			if (g != NULL && seat->len == 1)
+				walk_pull(m, g, s->up.scheme, out, &changed);
 			set_budget(m, s->up.scheme, out->up_bytes, &changed);
 			set_budget(m, s->down.scheme, out->down_bytes, &changed);
 		}
@@ -545,7 +616,7 @@ void vtier_manager_apply_budgets(VtierManager *m)
 		VtierDamonScheme *sc = model_scheme(job->model, (gint)GPOINTER_TO_UINT(key) - 1);
 
 		if (sc != NULL)
-			sc->quotas.bytes = *(guint64 *)value;
+			vtier_budget_apply(value, sc);
 	}
 	vtier_damon_worker_launch(m, job);
 }
@@ -581,6 +652,11 @@ static gboolean measure_guests(VtierManager *m, gboolean with_controller,
 				&s->up, &delta[DIR_UP]);
 		count_direction(g, DIR_DOWN, guest_scheme(g, DIR_DOWN),
 				have_status ? status : NULL, &s->down, &delta[DIR_DOWN]);
+		if (with_controller) {
+			g->up_moved = delta[DIR_UP].applied;
+			g->up_spent = delta[DIR_UP].spent;
+			g->up_seen = have_status;
+		}
 		if (with_controller)
 			vtier_daemon_guest_measure_hot(g, have_status ? status : NULL, s);
 		if (with_controller && g->last_measure_us > 0 && s->measured) {

@@ -119,7 +119,24 @@ typedef struct {
 	gboolean hot_known;	    /* the last interval measured its hot bytes per node */
 	gint64 last_measure_us;
 	gint64 prev_measure_us;
+	/* a PULL that walks hot regions first (interval.c, walk_pull) */
+	guint64 up_moved;	    /* what it moved over the last interval measured */
+	gboolean up_spent;	    /* whether its quota ran out in that interval */
+	gboolean up_seen;	    /* whether that interval had a status read */
+	guint up_open;		    /* steps in a row that left it a budget >= 1 MiB */
+	guint up_fruitless;	    /* intervals in a row it spent its budget moving < 1 MiB */
 } VtierDaemonGuest;
+
+/* The controller's word on one scheme (m->budgets): its budget per charge window, and for a
+ * PULL the plan has walk its hot regions only (kernels without fail_charge), whether it walks
+ * every region now (interval.c, walk_pull). */
+typedef struct {
+	guint64 bytes;
+	gboolean wide;
+} VtierBudget;
+
+/* reconcile.c: @scheme with @b's budget (and for a wide PULL every region: nr_accesses.min 0). */
+void vtier_budget_apply(const VtierBudget *b, VtierDamonScheme *scheme);
 
 struct VtierManager {
 	VtierManagerOptions options;
@@ -155,7 +172,7 @@ struct VtierManager {
 	GPtrArray *overlaid;
 	gboolean applied_ok;
 	gboolean adopted;
-	GHashTable *budgets;	     /* "scheme index" -> guint64 budget, from the controller */
+	GHashTable *budgets;	     /* "scheme index + 1" -> VtierBudget, from the controller */
 	VtierController *controller;
 	VtierDamonWorker *damon_worker; /* owns driver / dry_writer / fake while a job runs */
 	VtierDamonJob *damon_job;    /* the job in flight (main loop's view), NULL when idle */

@@ -37,15 +37,28 @@ static void reconcile_run_free(ReconcileRun *run)
  * by a copy, kept in m->overlaid for the next reconcile that finds the same plan scheme and budget
  * (at 500 guests every closed loop's PULL and PUSH carry the controller's budget: ~1000 copies a
  * reconcile otherwise, and as many the writer would compare field by field). */
-static void overlay_bytes(VtierManager *m, VtierDamonContext *ctx, guint i, guint64 bytes)
+void vtier_budget_apply(const VtierBudget *b, VtierDamonScheme *scheme)
+{
+	scheme->quotas.bytes = b->bytes;
+	if (b->wide)
+		scheme->nr_accesses.min = 0;
+}
+
+/* Whether @scheme (the plan's or a copy of it) already says what @b says. */
+static gboolean budget_applied(const VtierBudget *b, const VtierDamonScheme *scheme)
+{
+	return scheme->quotas.bytes == b->bytes && (!b->wide || scheme->nr_accesses.min == 0);
+}
+
+static void overlay_budget(VtierManager *m, VtierDamonContext *ctx, guint i, const VtierBudget *b)
 {
 	VtierDamonScheme *s = ctx->schemes->pdata[i];
 	VtierDamonScheme *to;
 
-	if (s->quotas.bytes == bytes)
+	if (budget_applied(b, s))
 		return;
 	if (!vtier_damon_scheme_is_shared(s)) {
-		s->quotas.bytes = bytes;
+		vtier_budget_apply(b, s);
 		return;
 	}
 	if (m->overlaid == NULL)
@@ -53,9 +66,11 @@ static void overlay_bytes(VtierManager *m, VtierDamonContext *ctx, guint i, guin
 	if (m->overlaid->len < 2 * (i + 1))
 		g_ptr_array_set_size(m->overlaid, (gint)(2 * (i + 1)));
 	to = m->overlaid->pdata[2 * i + 1];
-	if (m->overlaid->pdata[2 * i] != s || to->quotas.bytes != bytes) {
+	/* the copy is the plan scheme's with @b: a narrow one keeps the plan's pattern */
+	if (m->overlaid->pdata[2 * i] != s || to->quotas.bytes != b->bytes ||
+	    to->nr_accesses.min != (b->wide ? 0 : s->nr_accesses.min)) {
 		to = vtier_damon_scheme_copy(s);
-		to->quotas.bytes = bytes;
+		vtier_budget_apply(b, to);
 		vtier_damon_scheme_free(m->overlaid->pdata[2 * i]);
 		vtier_damon_scheme_free(m->overlaid->pdata[2 * i + 1]);
 		m->overlaid->pdata[2 * i] = vtier_damon_scheme_ref(s);
@@ -72,6 +87,8 @@ static void overlay_bytes(VtierManager *m, VtierDamonContext *ctx, guint i, guin
  * own model keeps the cap, which the seat hands the controller as the rate limit. */
 static void park_new_closed_loops(VtierManager *m, const VtierPlan *plan, VtierDamonContext *ctx)
 {
+	static const VtierBudget parked = { VTIER_CONTROLLER_PARKED_BYTES, FALSE };
+
 	for (guint j = 0; j < plan->guests->len; j++) {
 		const VtierPlanGuestResult *r = g_ptr_array_index(plan->guests, j);
 		const VtierDaemonGuest *g = g_hash_table_lookup(m->guests, r->name);
@@ -86,7 +103,7 @@ static void park_new_closed_loops(VtierManager *m, const VtierPlan *plan, VtierD
 
 			if (i < ctx->schemes->len &&
 			    g_hash_table_lookup(m->budgets, GUINT_TO_POINTER(i + 1)) == NULL)
-				overlay_bytes(m, ctx, i, VTIER_CONTROLLER_PARKED_BYTES);
+				overlay_budget(m, ctx, i, &parked);
 		}
 	}
 }
@@ -189,10 +206,10 @@ static void overlay_budgets(VtierManager *m, const VtierPlan *plan, VtierDamonMo
 	ctx = ((VtierDamonKdamond *)g_ptr_array_index(model->kdamonds, 0))->context;
 	park_new_closed_loops(m, plan, ctx);
 	for (guint i = 0; i < ctx->schemes->len; i++) {
-		guint64 *budget = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER(i + 1));
+		const VtierBudget *budget = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER(i + 1));
 
-		if (budget != NULL && *budget > 0)
-			overlay_bytes(m, ctx, i, *budget);
+		if (budget != NULL && budget->bytes > 0)
+			overlay_budget(m, ctx, i, budget);
 	}
 	prune_overlaid(m, ctx);
 }

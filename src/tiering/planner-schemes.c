@@ -224,6 +224,18 @@ static void pull_every_region(const PlanContext *ctx, VtierDamonScheme *scheme)
 		rank_in_address_order(scheme);
 }
 
+/* Without fail_charge the closed loop's PULL walks in address order (above), so which of the
+ * guest's pages come first is the layout's luck (87.6% of the hot set fast in one 6.18 run).
+ * Unranked, a pattern can still choose: the plan's PULL takes only regions at the hot threshold,
+ * and vtierd widens it to every region (nr_accesses.min 0) once that walk runs dry, so the hot
+ * set comes first and the cold pages up to the share after it (src/daemon/interval.c,
+ * "walk_pull"; docs/controller.md). A pattern, unlike a ranking, keeps the fast node's hot
+ * regions out of nothing: they pass it and the addr filter rejects them uncharged. */
+static void walk_hot_first(VtierDamonScheme *scheme, const VtierPolicy *policy)
+{
+	scheme->nr_accesses.min = plan_hot_min_accesses(policy->hot_threshold_bp);
+}
+
 void plan_scheme_pull(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg)
 {
 	const VtierPolicy *policy = pg->guest->policy;
@@ -234,10 +246,13 @@ void plan_scheme_pull(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 	scheme->apply_interval_us = plan_apply_interval(ctx);
 	scheme->nr_accesses.min = plan_hot_min_accesses(policy->hot_threshold_bp);
 	set_quota(ctx, scheme, policy->max_rate);
-	if (policy->tuner == VTIER_POLICY_TUNER_KERNEL)
+	if (policy->tuner == VTIER_POLICY_TUNER_KERNEL) {
 		add_kernel_goals(ctx, scheme, pg, TRUE);
-	else
+	} else {
 		pull_every_region(ctx, scheme);
+		if (!ctx->features->fail_charge)
+			walk_hot_first(scheme, policy);
+	}
 	add_keep_node(ctx, scheme, (guint)pg->result->slow_node);
 	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
 }

@@ -43,7 +43,8 @@ static void add_workload(const gchar *root, guint i, guint fast_mib, guint slow_
 	vtier_test_write_file(root, numa, stat);
 }
 
-static VtierManager *new_manager_conf(const gchar *uri, const gchar *conf)
+static VtierManager *new_manager_profile(const gchar *uri, const gchar *conf,
+					 const gchar *profile)
 {
 	g_auto(VtierManagerOptions) options = { 0 };
 	g_autoptr(GError) error = NULL;
@@ -54,7 +55,7 @@ static VtierManager *new_manager_conf(const gchar *uri, const gchar *conf)
 	vtier_test_write_file(vtier_paths_get_sysroot(), "vtierd.conf", conf);
 	options.connect_uri = g_strdup(uri);
 	options.dry_run = TRUE;
-	options.kernel_features = g_strdup("7.3");
+	options.kernel_features = g_strdup(profile);
 	options.policy_dir = vtier_test_data_path("..", "..", "policies", NULL);
 	g_setenv("VTIER_CONTROL_SOCKET", "", TRUE);
 	m = vtier_manager_new(&options, &error);
@@ -62,6 +63,11 @@ static VtierManager *new_manager_conf(const gchar *uri, const gchar *conf)
 	g_assert_true(vtier_manager_start(m, &error));
 	g_assert_no_error(error);
 	return m;
+}
+
+static VtierManager *new_manager_conf(const gchar *uri, const gchar *conf)
+{
+	return new_manager_profile(uri, conf, "7.3");
 }
 
 /* The defaults, without the /metrics endpoint (tests run side by side). */
@@ -360,6 +366,67 @@ static void test_closed_loop_starts_parked(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(applied_scheme(f->m, up + 1)->quotas.bytes, <, VTIER_CONTROLLER_MIN_BUDGET);
 }
 
+/* Publishes PULL counters for the fake's kdamond 0 scheme @up. */
+static void pull_counters(VtierManager *m, gint up, guint64 qt_exceeds, guint64 applied_mib)
+{
+	VtierDamonSchemeStats st = { .nr_tried = qt_exceeds + 1, .sz_tried = applied_mib * MIB,
+				     .sz_applied = applied_mib * MIB, .qt_exceeds = qt_exceeds };
+
+	vtier_damon_fake_set_scheme_stats(m->fake, 0, (guint)up, &st);
+}
+
+/* Without fail_charge (6.18) a closed loop's PULL walks the hot regions first (the plan's
+ * nr_accesses.min at the hot threshold); vtierd widens it to every region once an interval with
+ * its budget open leaves budget over, or three spend it moving < 1 MiB, and narrows it again
+ * when the guest holds its target (interval.c, walk_pull). */
+static void test_pull_walks_hot_first(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	const VtierDaemonGuest *g;
+	guint64 hot_min;
+	gint up;
+
+	(void)data;
+	vtier_manager_free(f->m);
+	f->m = new_manager_profile("none", "[metrics]\nlisten=off\n", "6.18");
+	g_assert_true(attach(f->m, 1, NULL, &error));
+	g_assert_no_error(error);
+	settle(f->m);
+	g = g_hash_table_lookup(f->m->guests, "w01");
+	up = g->result->first_scheme;
+	hot_min = applied_scheme(f->m, up)->nr_accesses.min;
+	g_assert_cmpuint(hot_min, >, 0);
+	run_interval(f->m); /* the first read: the counters' base; the PULL opens */
+	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
+	/* the walk spends its budget and moves: it stays on the hot regions */
+	for (guint i = 1; i <= 3; i++) {
+		pull_counters(f->m, up, i, 8 * i);
+		run_interval(f->m);
+		g_assert_cmpuint(applied_scheme(f->m, up)->nr_accesses.min, ==, hot_min);
+	}
+	/* budget left over: every hot region was tried; now every region */
+	pull_counters(f->m, up, 3, 26);
+	run_interval(f->m);
+	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
+	g_assert_cmpuint(applied_scheme(f->m, up)->nr_accesses.min, ==, 0);
+	/* at its target (256 of 512 MiB fast) it holds: the next ramp walks hot regions first */
+	add_workload(f->sysroot->root, 1, 256, 256);
+	for (guint i = 0; i < 5 && applied_scheme(f->m, up)->nr_accesses.min == 0; i++)
+		run_interval(f->m);
+	g_assert_cmpuint(applied_scheme(f->m, up)->nr_accesses.min, ==, hot_min);
+	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, <, VTIER_CONTROLLER_MIN_BUDGET);
+	/* slipped to 100 MiB: the ramp walks hot regions; three spent moving nothing widen it */
+	add_workload(f->sysroot->root, 1, 100, 412);
+	run_interval(f->m);
+	run_interval(f->m);
+	for (guint i = 0; i < 3; i++) {
+		g_assert_cmpuint(applied_scheme(f->m, up)->nr_accesses.min, ==, hot_min);
+		pull_counters(f->m, up, 10 + i, 26);
+		run_interval(f->m);
+	}
+	g_assert_cmpuint(applied_scheme(f->m, up)->nr_accesses.min, ==, 0);
+}
+
 /* A guest that takes over a freed scheme group (groups are reused, planner-slots.c) starts with
  * its PULL and PUSH parked: the budgets the controller gave the group's last owner stay with that
  * owner. A guest whose mode changes keeps its group, and its new scheme the plan's quota. */
@@ -547,7 +614,8 @@ static void test_slow_commit(Fixture *f, gconstpointer data)
 	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
 	const VtierDaemonGuest *g;
 	gboolean ticked = FALSE;
-	guint64 reconciles, *budget;
+	guint64 reconciles;
+	const VtierBudget *budget;
 	gint64 t0;
 	gint up;
 
@@ -588,7 +656,7 @@ static void test_slow_commit(Fixture *f, gconstpointer data)
 	/* the controller's budget landed: the PULL is no longer parked */
 	budget = g_hash_table_lookup(f->m->budgets, GUINT_TO_POINTER((guint)up + 1));
 	g_assert_nonnull(budget);
-	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, ==, *budget);
+	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, ==, budget->bytes);
 	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, !=, VTIER_CONTROLLER_PARKED_BYTES);
 	g_assert_cmpuint(f->m->commits, >=, 2);
 }
@@ -611,6 +679,7 @@ static void test_budgets_ride_reconcile(Fixture *f, gconstpointer data)
 {
 	const VtierDaemonGuest *w;
 	guint64 bytes = 7 * MIB;
+	VtierBudget b = { .bytes = bytes };
 	guint64 reconciles;
 	gint up;
 
@@ -620,8 +689,7 @@ static void test_budgets_ride_reconcile(Fixture *f, gconstpointer data)
 	up = w->result->first_scheme; /* the PULL */
 	reconciles = f->m->reconciles;
 	vtier_manager_mark_dirty(f->m, "test");
-	g_hash_table_insert(f->m->budgets, GUINT_TO_POINTER((guint)up + 1),
-			    g_memdup2(&bytes, sizeof(bytes)));
+	g_hash_table_insert(f->m->budgets, GUINT_TO_POINTER((guint)up + 1), g_memdup2(&b, sizeof(b)));
 	vtier_manager_apply_budgets(f->m);
 	g_assert_false(vtier_manager_damon_busy(f->m));
 	g_assert_true(f->m->budgets_pending);
@@ -1448,11 +1516,11 @@ static void test_budgets_shared(Fixture *f, gconstpointer data)
 	for (guint i = 0; i < plan->schemes->len; i++) {
 		const VtierDamonScheme *p = plan->schemes->pdata[i];
 		const VtierDamonScheme *a = applied->schemes->pdata[i];
-		const guint64 *budget = g_hash_table_lookup(f->m->budgets, GUINT_TO_POINTER(i + 1));
+		const VtierBudget *budget = g_hash_table_lookup(f->m->budgets, GUINT_TO_POINTER(i + 1));
 		g_autoptr(VtierDamonScheme) expected = vtier_damon_scheme_copy(p);
 
-		if (budget != NULL && *budget > 0)
-			expected->quotas.bytes = *budget;
+		if (budget != NULL && budget->bytes > 0)
+			vtier_budget_apply(budget, expected);
 		else if (a->quotas.bytes == VTIER_CONTROLLER_PARKED_BYTES)
 			expected->quotas.bytes = VTIER_CONTROLLER_PARKED_BYTES;
 		g_assert_true(vtier_damon_scheme_equal(a, expected));
@@ -1527,6 +1595,8 @@ int main(int argc, char **argv)
 		   fixture_teardown);
 	g_test_add("/daemon/closed-loop-starts-parked", Fixture, NULL, fixture_setup,
 		   test_closed_loop_starts_parked, fixture_teardown);
+	g_test_add("/daemon/pull-walks-hot-first", Fixture, NULL, fixture_setup,
+		   test_pull_walks_hot_first, fixture_teardown);
 	g_test_add("/daemon/reused-group-starts-parked", Fixture, NULL, fixture_setup,
 		   test_reused_group_starts_parked, fixture_teardown);
 	g_test_add("/daemon/slow-commit", Fixture, NULL, fixture_setup, test_slow_commit,
