@@ -383,6 +383,16 @@ static gboolean walks_hot_first(VtierManager *m, const VtierDaemonGuest *g, gint
 		g->result->mode == VTIER_POLICY_MODE_ALLOWANCE);
 }
 
+static VtierSnapshotWalk walk_of(VtierManager *m, const VtierDaemonGuest *g, gint scheme)
+{
+	const VtierBudget *b;
+
+	if (scheme < 0 || !walks_hot_first(m, g, scheme))
+		return VTIER_SNAPSHOT_WALK_NONE;
+	b = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER((guint)scheme + 1));
+	return b != NULL && b->wide ? VTIER_SNAPSHOT_WALK_EVERY : VTIER_SNAPSHOT_WALK_HOT;
+}
+
 /* A PULL that walks the guest's hot regions first (kernels without fail_charge) is widened to
  * every region once that walk runs dry, and narrowed again when the guest holds its target:
  *  - dry: an interval with its budget open throughout (two steps in a row left it >= 1 MiB) in
@@ -556,8 +566,10 @@ static gboolean run_controller(VtierManager *m, GPtrArray *seats, GArray *inputs
 		    out->state != VTIER_CONTROL_STATE_STATIC) {
 			VtierDaemonGuest *g = g_hash_table_lookup(m->guests, s->name);
 
-			if (g != NULL && seat->len == 1)
+			if (g != NULL && seat->len == 1) {
 				walk_pull(m, g, s->up.scheme, out, &changed);
+				s->up.walk = walk_of(m, g, s->up.scheme);
+			}
 			set_budget(m, s->up.scheme, out->up_bytes, &changed);
 			set_budget(m, s->down.scheme, out->down_bytes, &changed);
 		}
@@ -652,6 +664,7 @@ static gboolean measure_guests(VtierManager *m, gboolean with_controller,
 				&s->up, &delta[DIR_UP]);
 		count_direction(g, DIR_DOWN, guest_scheme(g, DIR_DOWN),
 				have_status ? status : NULL, &s->down, &delta[DIR_DOWN]);
+		s->up.walk = walk_of(m, g, s->up.scheme);
 		if (with_controller) {
 			g->up_moved = delta[DIR_UP].applied;
 			g->up_spent = delta[DIR_UP].spent;

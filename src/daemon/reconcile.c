@@ -32,11 +32,6 @@ static void reconcile_run_free(ReconcileRun *run)
 	g_free(run);
 }
 
-/* Scheme @i of @ctx with @bytes as its budget. The worker's model shares the plan's schemes
- * (vtier_damon_model_share), which nothing may change: a scheme whose budget differs is replaced
- * by a copy, kept in m->overlaid for the next reconcile that finds the same plan scheme and budget
- * (at 500 guests every closed loop's PULL and PUSH carry the controller's budget: ~1000 copies a
- * reconcile otherwise, and as many the writer would compare field by field). */
 void vtier_budget_apply(const VtierBudget *b, VtierDamonScheme *scheme)
 {
 	scheme->quotas.bytes = b->bytes;
@@ -50,6 +45,11 @@ static gboolean budget_applied(const VtierBudget *b, const VtierDamonScheme *sch
 	return scheme->quotas.bytes == b->bytes && (!b->wide || scheme->nr_accesses.min == 0);
 }
 
+/* Scheme @i of @ctx with @b's budget. The worker's model shares the plan's schemes
+ * (vtier_damon_model_share), which nothing may change: a scheme whose budget differs is replaced
+ * by a copy, kept in m->overlaid for the next reconcile that finds the same plan scheme and budget
+ * (at 500 guests every closed loop's PULL and PUSH carry the controller's budget: ~1000 copies a
+ * reconcile otherwise, and as many the writer would compare field by field). */
 static void overlay_budget(VtierManager *m, VtierDamonContext *ctx, guint i, const VtierBudget *b)
 {
 	VtierDamonScheme *s = ctx->schemes->pdata[i];

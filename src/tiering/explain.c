@@ -165,6 +165,13 @@ static void explain_direction(GPtrArray *out, const gchar *verb, const gchar *so
 	add(out, "DAMON scheme %d %s up to %s per charge window; it has moved %s so far (%s "
 		 "tried).",
 	    d->scheme, verb, budget, moved, tried);
+	if (d->walk == VTIER_SNAPSHOT_WALK_HOT)
+		add(out, "It walks only the regions DAMON sees hot for now: this kernel cannot rank "
+			 "them (no quotas/fail_charge), so the hot pages come first this way; it "
+			 "takes every region once that walk runs dry.");
+	else if (d->walk == VTIER_SNAPSHOT_WALK_EVERY)
+		add(out, "It walks every region now: its walk of the regions DAMON sees hot ran "
+			 "dry; the next ramp walks the hot ones first again.");
 	if (d->quota_exceeded > 0)
 		add(out, "That quota was hit %" G_GUINT64_FORMAT " times: the budget, not what DAMON "
 			 "sees, limits how fast it %s.",

@@ -229,8 +229,8 @@ static void pull_every_region(const PlanContext *ctx, VtierDamonScheme *scheme)
  * Unranked, a pattern can still choose: the plan's PULL takes only regions at the hot threshold,
  * and vtierd widens it to every region (nr_accesses.min 0) once that walk runs dry, so the hot
  * set comes first and the cold pages up to the share after it (src/daemon/interval.c,
- * "walk_pull"; docs/controller.md). A pattern, unlike a ranking, keeps the fast node's hot
- * regions out of nothing: they pass it and the addr filter rejects them uncharged. */
+ * "walk_pull"; docs/controller.md). The fast node's hot regions do not skew a pattern as they
+ * do a ranking's threshold: they pass it, and the addr filter skips them uncharged. */
 static void walk_hot_first(VtierDamonScheme *scheme, const VtierPolicy *policy)
 {
 	scheme->nr_accesses.min = plan_hot_min_accesses(policy->hot_threshold_bp);

@@ -17,6 +17,8 @@ static const gchar *const control_state_names[] = { "static",	"ramping", "holdin
 						    "exchanging", "capped", "blind",
 						    "kernel",	"error" };
 G_STATIC_ASSERT(G_N_ELEMENTS(control_state_names) == VTIER_CONTROL_STATE_LAST);
+static const gchar *const walk_names[] = { "none", "hot", "every" };
+G_STATIC_ASSERT(G_N_ELEMENTS(walk_names) == VTIER_SNAPSHOT_WALK_LAST);
 
 /* Reconcile and commit durations: 100 us to 10 s. */
 static const gdouble default_bounds[] = { 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
@@ -66,6 +68,21 @@ gboolean vtier_control_state_from_string(const gchar *text, VtierControlState *r
 	if (!name_lookup(control_state_names, VTIER_CONTROL_STATE_LAST, text, &i))
 		return FALSE;
 	*ret_state = i;
+	return TRUE;
+}
+
+const gchar *vtier_snapshot_walk_to_string(VtierSnapshotWalk walk)
+{
+	return walk < VTIER_SNAPSHOT_WALK_LAST ? walk_names[walk] : "unknown";
+}
+
+gboolean vtier_snapshot_walk_from_string(const gchar *text, VtierSnapshotWalk *ret_walk)
+{
+	guint i;
+
+	if (!name_lookup(walk_names, VTIER_SNAPSHOT_WALK_LAST, text, &i))
+		return FALSE;
+	*ret_walk = i;
 	return TRUE;
 }
 

@@ -58,6 +58,19 @@ typedef enum {
 const gchar *vtier_control_state_to_string(VtierControlState state);
 gboolean vtier_control_state_from_string(const gchar *text, VtierControlState *ret_state);
 
+/* Which regions a PULL walks where the kernel cannot rank them (no fail_charge): the hot ones
+ * first, then every region once that walk ran dry (docs/controller.md, "Hot regions first
+ * without a ranking"). */
+typedef enum {
+	VTIER_SNAPSHOT_WALK_NONE,  /* not such a PULL (or a PUSH) */
+	VTIER_SNAPSHOT_WALK_HOT,   /* "hot": the regions at the hot threshold */
+	VTIER_SNAPSHOT_WALK_EVERY, /* "every": every region */
+	VTIER_SNAPSHOT_WALK_LAST
+} VtierSnapshotWalk;
+
+const gchar *vtier_snapshot_walk_to_string(VtierSnapshotWalk walk);
+gboolean vtier_snapshot_walk_from_string(const gchar *text, VtierSnapshotWalk *ret_walk);
+
 /* A Prometheus-style histogram: cumulative counts per upper bound (seconds), +Inf implicit. */
 typedef struct {
 	GArray *bounds; /* gdouble, increasing */
@@ -103,6 +116,7 @@ typedef struct {
 				    * its hot stat schemes (docs/planner.md, "Hot memory per node"),
 				    * else the scheme's tried bytes (what its pattern matches) */
 	gint scheme;		   /* the scheme's index in kdamond 0, -1 when none */
+	VtierSnapshotWalk walk;	   /* "walk" in JSON, absent for none */
 } VtierSnapshotDirection;
 
 typedef struct {

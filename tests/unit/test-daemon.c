@@ -398,6 +398,10 @@ static void test_pull_walks_hot_first(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(hot_min, >, 0);
 	run_interval(f->m); /* the first read: the counters' base; the PULL opens */
 	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
+	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->up.walk, ==,
+			VTIER_SNAPSHOT_WALK_HOT);
+	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->down.walk, ==,
+			VTIER_SNAPSHOT_WALK_NONE);
 	/* the walk spends its budget and moves: it stays on the hot regions */
 	for (guint i = 1; i <= 3; i++) {
 		pull_counters(f->m, up, i, 8 * i);
@@ -409,6 +413,8 @@ static void test_pull_walks_hot_first(Fixture *f, gconstpointer data)
 	run_interval(f->m);
 	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
 	g_assert_cmpuint(applied_scheme(f->m, up)->nr_accesses.min, ==, 0);
+	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->up.walk, ==,
+			VTIER_SNAPSHOT_WALK_EVERY);
 	/* at its target (256 of 512 MiB fast) it holds: the next ramp walks hot regions first */
 	add_workload(f->sysroot->root, 1, 256, 256);
 	for (guint i = 0; i < 5 && applied_scheme(f->m, up)->nr_accesses.min == 0; i++)

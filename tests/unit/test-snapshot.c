@@ -32,6 +32,7 @@ static VtierSnapshot *sample(void)
 	g->share_bp = 10000;
 	g->up.migrated_bytes = 123;
 	g->up.scheme = 4;
+	g->up.walk = VTIER_SNAPSHOT_WALK_EVERY;
 	g->control_state = VTIER_CONTROL_STATE_EXCHANGING;
 	g->granted_fast_bytes = 3u << 30;
 	g->control_error_bytes = -(G_GINT64_CONSTANT(1) << 40); /* negative: holds more */
@@ -66,6 +67,8 @@ static void test_round_trip(void)
 
 		g_assert_cmpuint(g->granted_fast_bytes, ==, 3u << 30);
 		g_assert_cmpint(g->control_error_bytes, ==, -(G_GINT64_CONSTANT(1) << 40));
+		g_assert_cmpint(g->up.walk, ==, VTIER_SNAPSHOT_WALK_EVERY);
+		g_assert_cmpint(g->down.walk, ==, VTIER_SNAPSHOT_WALK_NONE);
 	}
 	g_assert_cmpuint(back->reconcile_seconds->count, ==, 1);
 }
@@ -91,6 +94,8 @@ static void test_strict(void)
 	expect_rejected("{\"guests\": [{\"state\": \"tiering\"}]}", "name");
 	expect_rejected("{\"guests\": [{\"name\": \"a\", \"share_bp\": 10001}]}", "share_bp");
 	expect_rejected("{\"guests\": [{\"name\": \"a\", \"up\": {\"x\": 1}}]}", "unknown member");
+	expect_rejected("{\"guests\": [{\"name\": \"a\", \"up\": {\"walk\": \"sideways\"}}]}",
+			"walk");
 	expect_rejected("{\"snapshot_version\": 99}", "version");
 	expect_rejected("{\"nodes\": [{\"tier\": \"medium\"}]}", "tier");
 	expect_rejected("[]", "object");

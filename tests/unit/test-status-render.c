@@ -253,6 +253,25 @@ static void test_explain_parked(void)
 	g_assert_true(has_sentence(sentences, "That quota was never hit"));
 }
 
+/* A PULL that walks the hot regions first (no fail_charge) says which regions it walks. */
+static void test_explain_walk(void)
+{
+	g_autoptr(VtierSnapshot) s = vtier_test_snapshot_new();
+	VtierSnapshotGuest *g = (VtierSnapshotGuest *)vtier_snapshot_lookup(s, "web-01");
+	g_autoptr(GPtrArray) hot = NULL;
+	g_autoptr(GPtrArray) every = NULL;
+
+	g->up.walk = VTIER_SNAPSHOT_WALK_HOT;
+	hot = vtier_explain_guest(s, g);
+	g_assert_true(has_sentence(hot, "It walks only the regions DAMON sees hot for now"));
+	g_assert_false(has_sentence(hot, "It walks every region now"));
+	g->up.walk = VTIER_SNAPSHOT_WALK_EVERY;
+	every = vtier_explain_guest(s, g);
+	g_assert_true(has_sentence(every, "It walks every region now: its walk of the regions DAMON "
+					  "sees hot ran dry"));
+	g_assert_false(has_sentence(every, "It walks only"));
+}
+
 /* Every "(" a sentence opens, it closes. */
 static void assert_balanced(GPtrArray *sentences)
 {
@@ -345,6 +364,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/status-render/explain/no-sampler", test_explain_no_sampler);
 	g_test_add_func("/status-render/explain/hot-split", test_explain_hot_split);
 	g_test_add_func("/status-render/explain/parked", test_explain_parked);
+	g_test_add_func("/status-render/explain/walk", test_explain_walk);
 	g_test_add_func("/status-render/explain/render-hostile", test_explain_render_hostile);
 	return g_test_run();
 }
