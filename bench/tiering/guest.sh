@@ -4,7 +4,8 @@
 #
 # Workloads ($BENCH_WORKLOAD):
 #   single  lab-workload in cgroup /tier/work, $BENCH_SIZE_MIB (512) MiB populated on node1 (the
-#           CPU-less "CXL" node), policy reset, its first $BENCH_HOT_MIB (128) MiB kept hot;
+#           CPU-less "CXL" node), policy reset, its first $BENCH_HOT_MIB (128) MiB kept hot (from
+#           $BENCH_HOT_AT_MIB (0) MiB on: run.sh --hot-at);
 #   moving  the same, and halfway through the run the hot set moves to the last 128 MiB
 #           (lab-workload --move-hot-to, SIGUSR1): NAME.place samples the first hot set,
 #           NAME.place2 the second; "move_at S" in NAME.info (seconds on NAME.place's clock);
@@ -37,6 +38,7 @@ hot=${BENCH_HOT_MIB:-128}
 secs=${BENCH_SECONDS:-60}
 fast_mib=${BENCH_FAST_MIB:-400}
 trace=${BENCH_TRACE:-0}
+hot_at=${BENCH_HOT_AT_MIB:-0} # single, moving: where the (first) hot set starts
 
 if [ -z "${LAB_KERNEL:-}" ] || [ ! -f /run/lab/cmd ]; then
 	echo "bench/tiering/guest.sh: refusing to run outside a lab guest" >&2
@@ -105,7 +107,7 @@ if [ "$workload" = three ]; then
 else
 	move=()
 	[ "$workload" = moving ] && move=(--move-hot-to $((size - hot)))
-	start_workload work "$size" "$hot" /tmp/wl "${move[@]}"
+	start_workload work "$size" "$hot" /tmp/wl --hot-at "$hot_at" "${move[@]}"
 	wait_info /tmp/wl
 fi
 {

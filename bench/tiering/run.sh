@@ -5,6 +5,7 @@
 #                        [--moving-variants V (default: --variants)]
 #                        [--variants "none numa mtier mtier-fixed confa static kernel vtier vtierd hotsplit"]
 #                        [--seconds 60] [--target 50] [--moving-target 25] [--hot-split 95]
+#                        [--hot-at MIB (where the single/moving workload's hot set starts: 0)]
 #                        [--rate 32MiB/s (vtier's closed-loop variants' max-rate)]
 #                        [--trace (the vtierd variants record vtierctl status --json each second)]
 #                        [--out DIR] [--builddir DIR]
@@ -40,6 +41,7 @@ moving_target=25
 hotsplit=95
 rate=32MiB/s
 trace=0
+hot_at=0
 out=""
 report_only=0
 while [ $# -gt 0 ]; do
@@ -53,11 +55,12 @@ while [ $# -gt 0 ]; do
 	--seconds) secs=$2; shift ;;
 	--rate) rate=$2; shift ;;
 	--trace) trace=1 ;;
+	--hot-at) hot_at=$2; shift ;;
 	--target) target=$2; shift ;;
 	--out) out=$2; shift ;;
 	--builddir) builddir=$2; shift ;;
 	--report-only) report_only=1 ;;
-	*) echo "usage: $0 [--kernels K] [--workloads W] [--variants V] [--seconds S] [--rate R] [--target P] [--hot-split P] [--out DIR] [--builddir DIR]" >&2
+	*) echo "usage: $0 [--kernels K] [--workloads W] [--variants V] [--seconds S] [--rate R] [--target P] [--hot-split P] [--hot-at MIB] [--out DIR] [--builddir DIR]" >&2
 	   exit 2 ;;
 	esac
 	shift
@@ -111,7 +114,7 @@ run_one() { # KERNEL WORKLOAD VARIANT DIR TARGET
 	# shellcheck disable=SC2086 # the options are words
 	"$srcdir/tests/kernel/lab" --quiet --timeout $((secs + 180)) --out "$d" \
 		--output "$d/$v.output" --console "$d/$v.console" \
-		--env BENCH_SECONDS="$secs" --env BENCH_WORKLOAD="$w" --env BENCH_TRACE="$trace" \
+		--env BENCH_SECONDS="$secs" --env BENCH_WORKLOAD="$w" --env BENCH_TRACE="$trace" --env BENCH_HOT_AT_MIB="$hot_at" \
 		--env LSAN_OPTIONS="suppressions=$srcdir/tests/lsan.supp" "$k" -- \
 		"$here/guest.sh" "$builddir" "$v" "${spec%%|*}" ${spec#*|} 2>"$d/$v.stderr"
 	echo "# $k $w $v: lab exited $? after $(($(date +%s) - start)) s" >&2

@@ -146,6 +146,7 @@ static void measure_memory(VtierManager *m, VtierCgroupVersion version, VtierDae
 /* What one direction's scheme did during the last interval, for the controller's input. */
 typedef struct {
 	guint64 applied; /* sz_applied's growth */
+	guint64 tried;	 /* sz_tried's growth: what the quota was charged */
 	gboolean spent;	 /* qt_exceeds grew: the running window's quota is used up */
 } DirectionDelta;
 
@@ -176,6 +177,7 @@ static void count_direction(VtierDaemonGuest *g, gint dir, gint scheme,
 		return;
 	}
 	ret->applied = applied - g->last_applied[dir];
+	ret->tried = tried >= g->last_tried[dir] ? tried - g->last_tried[dir] : 0;
 	ret->spent = qt > g->last_qt[dir];
 	d->migrated_bytes += applied - g->last_applied[dir];
 	d->tried_bytes += tried >= g->last_tried[dir] ? tried - g->last_tried[dir] : 0;
@@ -395,17 +397,22 @@ static VtierSnapshotWalk walk_of(VtierManager *m, const VtierDaemonGuest *g, gin
 
 /* A PULL that walks the guest's hot regions first (kernels without fail_charge) is widened to
  * every region once that walk runs dry, and narrowed again when the guest holds its target:
- *  - dry: an interval with its budget open throughout (two steps in a row left it >= 1 MiB) in
- *    which the quota did not run out (the walk passed every hot region of the slow node and
- *    left budget over), or three in a row that spent it moving < 1 MiB (the hot regions left
- *    are other memory's: other guests' hot pages it may not take, charged all the same);
+ *  - dry: its last two intervals, with the budget open throughout (three steps in a row left it
+ *    >= 1 MiB), together tried less than one window's budget: the walk found fewer hot regions
+ *    than it may take. Two, because a window that resumes the walk past the last hot region
+ *    ends early and the next starts over; and tried bytes, not qt_exceeds, which 6.18 counts
+ *    only when the next window starts (a first window that moved its whole 32 MiB read as
+ *    budget left over, in the lab). Or three intervals in a row that tried a budget's worth
+ *    and moved < 1 MiB: the hot regions left are other memory's (other guests' hot pages,
+ *    charged all the same);
  *  - holding: the next ramp (a new target, a guest that slipped) takes the hot pages first.
  * Sets *@changed when the width changes. */
 static void walk_pull(VtierManager *m, VtierDaemonGuest *g, gint scheme,
 		      const VtierControllerOutput *out, gboolean *changed)
 {
 	VtierBudget *b;
-	gboolean open;
+	gboolean open, dry;
+	guint64 least; /* the smaller budget of the last two intervals */
 
 	if (scheme < 0 || !walks_hot_first(m, g, scheme))
 		return;
@@ -421,15 +428,19 @@ static void walk_pull(VtierManager *m, VtierDaemonGuest *g, gint scheme,
 	if (b->wide || !g->up_seen)
 		return;
 	g->up_open = open ? g->up_open + 1 : 0;
+	least = MIN(b->bytes, g->up_budget_before);
+	g->up_budget_before = b->bytes;
 	if (g->up_open < 2) {
 		g->up_fruitless = 0;
 		return;
 	}
-	g->up_fruitless = g->up_spent && g->up_moved < VTIER_CONTROLLER_MIN_MOVE
+	dry = g->up_open >= 3 && g->up_tried + g->up_tried_before < least;
+	g->up_fruitless = g->up_tried >= least && g->up_moved < VTIER_CONTROLLER_MIN_MOVE
 				  ? g->up_fruitless + 1 : 0;
-	if (!g->up_spent || g->up_fruitless >= 3) {
+	if (dry || g->up_fruitless >= 3) {
 		g_debug("%s: its PULL's walk of hot regions ran dry (%s): it takes every region "
-			"now", g->name, g->up_spent ? "3 intervals moved < 1 MiB" : "budget left");
+			"now", g->name, dry ? "two intervals tried less than a window's budget"
+					    : "3 intervals moved < 1 MiB");
 		b->wide = TRUE;
 		*changed = TRUE;
 	}
@@ -666,8 +677,9 @@ static gboolean measure_guests(VtierManager *m, gboolean with_controller,
 				have_status ? status : NULL, &s->down, &delta[DIR_DOWN]);
 		s->up.walk = walk_of(m, g, s->up.scheme);
 		if (with_controller) {
+			g->up_tried_before = g->up_seen ? g->up_tried : 0;
 			g->up_moved = delta[DIR_UP].applied;
-			g->up_spent = delta[DIR_UP].spent;
+			g->up_tried = delta[DIR_UP].tried;
 			g->up_seen = have_status;
 		}
 		if (with_controller)

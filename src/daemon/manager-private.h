@@ -121,8 +121,10 @@ typedef struct {
 	gint64 prev_measure_us;
 	/* a PULL that walks hot regions first (interval.c, walk_pull) */
 	guint64 up_moved;	    /* what it moved over the last interval measured */
-	gboolean up_spent;	    /* whether its quota ran out in that interval */
+	guint64 up_tried;	    /* what it tried (was charged) then ... */
+	guint64 up_tried_before;    /* ... and in the interval before */
 	gboolean up_seen;	    /* whether that interval had a status read */
+	guint64 up_budget_before;   /* its budget at the step before */
 	guint up_open;		    /* steps in a row that left it a budget >= 1 MiB */
 	guint up_fruitless;	    /* intervals in a row it spent its budget moving < 1 MiB */
 } VtierDaemonGuest;

@@ -2,8 +2,9 @@
  *
  * Maps SIZE MiB of anonymous memory, populates it on NODE with mbind(MPOL_BIND), then resets the
  * range's policy to the default (NUMA balancing and DAMON leave MPOL_BIND pages alone), and keeps
- * the first HOT MiB busy in a loop (reading and writing one word per page) for SECONDS seconds (0:
- * until SIGTERM/SIGINT). Before the loop it prints one line, also written to --info FILE:
+ * HOT MiB busy in a loop (reading and writing one word per page) for SECONDS seconds (0: until
+ * SIGTERM/SIGINT): the first HOT MiB, or those from offset --hot-at MIB. Before the loop it
+ * prints one line, also written to --info FILE:
  *
  *   lab-workload pid=P start=0xA end=0xB hot_start=0xA hot_end=0xC node=N size_mib=S hot_mib=H
  *
@@ -57,6 +58,7 @@ struct options {
 	int node;
 	unsigned long size_mib;
 	unsigned long hot_mib;
+	unsigned long hot_at_mib; /* offset of the hot set */
 	double seconds;
 	const char *info;
 	int thp;
@@ -69,9 +71,10 @@ struct options {
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s --node N --size MIB [--hot MIB] [--seconds S] [--info FILE] [--thp | "
-		"--hugetlb]\n"
-		"  populate MIB on node N, reset the policy, keep the first --hot MIB busy for S seconds\n"
+		"usage: %s --node N --size MIB [--hot MIB] [--hot-at MIB] [--seconds S] [--info FILE] "
+		"[--thp | --hugetlb]\n"
+		"  populate MIB on node N, reset the policy, keep --hot MIB from --hot-at (0) busy for S "
+		"seconds\n"
 		"  (0: until SIGTERM/SIGINT)\n",
 		prog);
 	exit(2);
@@ -98,7 +101,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "hot", required_argument, NULL, 'h' },    { "seconds", required_argument, NULL, 't' },
 		{ "info", required_argument, NULL, 'i' },   { "thp", no_argument, NULL, 'T' },
 		{ "hugetlb", no_argument, NULL, 'H' },      { "move-hot-after", required_argument, NULL, 'M' },
-		{ "move-hot-to", required_argument, NULL, 'O' }, { NULL, 0, NULL, 0 },
+		{ "move-hot-to", required_argument, NULL, 'O' }, { "hot-at", required_argument, NULL, 'A' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
@@ -108,6 +112,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'n': o->node = (int)parse_ulong(optarg, "node"); break;
 		case 's': o->size_mib = parse_ulong(optarg, "size"); break;
 		case 'h': o->hot_mib = parse_ulong(optarg, "hot size"); break;
+		case 'A': o->hot_at_mib = parse_ulong(optarg, "hot-at offset"); break;
 		case 't': o->seconds = strtod(optarg, NULL); break;
 		case 'i': o->info = optarg; break;
 		case 'T': o->thp = 1; break;
@@ -124,7 +129,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		}
 	}
 	if (optind != argc || o->node < 0 || o->node >= 64 || o->size_mib == 0 ||
-	    o->hot_mib > o->size_mib || (o->thp && o->hugetlb) || o->move_after < 0)
+	    o->hot_mib > o->size_mib || o->hot_at_mib > o->size_mib - o->hot_mib ||
+	    (o->thp && o->hugetlb) || o->move_after < 0)
 		usage(argv[0]);
 	if (o->move && o->move_to_mib < 0)
 		o->move_to_mib = (long)(o->size_mib - o->hot_mib);
@@ -245,9 +251,9 @@ int main(int argc, char **argv)
 	if (o.move)
 		sigaction(SIGUSR1, &sa_move, NULL);
 	base = populate(&o);
-	announce(&o, (const char *)base, 0, 0);
+	announce(&o, (const char *)base, o.hot_at_mib, 0);
 
-	hot = base;
+	hot = base + (size_t)o.hot_at_mib * MIB;
 	hot_len = o.hot_mib * MIB;
 	deadline = o.seconds > 0 ? now_seconds() + o.seconds : 0;
 	move_at = o.move && o.move_after > 0 ? now_seconds() + o.move_after : 0;

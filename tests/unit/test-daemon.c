@@ -366,19 +366,19 @@ static void test_closed_loop_starts_parked(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(applied_scheme(f->m, up + 1)->quotas.bytes, <, VTIER_CONTROLLER_MIN_BUDGET);
 }
 
-/* Publishes PULL counters for the fake's kdamond 0 scheme @up. */
-static void pull_counters(VtierManager *m, gint up, guint64 qt_exceeds, guint64 applied_mib)
+/* Publishes PULL counters (cumulative) for the fake's kdamond 0 scheme @up. */
+static void pull_counters(VtierManager *m, gint up, guint64 tried_mib, guint64 applied_mib)
 {
-	VtierDamonSchemeStats st = { .nr_tried = qt_exceeds + 1, .sz_tried = applied_mib * MIB,
-				     .sz_applied = applied_mib * MIB, .qt_exceeds = qt_exceeds };
+	VtierDamonSchemeStats st = { .nr_tried = tried_mib, .sz_tried = tried_mib * MIB,
+				     .sz_applied = applied_mib * MIB, .qt_exceeds = tried_mib };
 
 	vtier_damon_fake_set_scheme_stats(m->fake, 0, (guint)up, &st);
 }
 
 /* Without fail_charge (6.18) a closed loop's PULL walks the hot regions first (the plan's
- * nr_accesses.min at the hot threshold); vtierd widens it to every region once an interval with
- * its budget open leaves budget over, or three spend it moving < 1 MiB, and narrows it again
- * when the guest holds its target (interval.c, walk_pull). */
+ * nr_accesses.min at the hot threshold); vtierd widens it to every region once two intervals
+ * with its budget open try less than a window's budget, or three try a budget's worth and move
+ * < 1 MiB, and narrows it again when the guest holds its target (interval.c, walk_pull). */
 static void test_pull_walks_hot_first(Fixture *f, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
@@ -402,14 +402,26 @@ static void test_pull_walks_hot_first(Fixture *f, gconstpointer data)
 			VTIER_SNAPSHOT_WALK_HOT);
 	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->down.walk, ==,
 			VTIER_SNAPSHOT_WALK_NONE);
-	/* the walk spends its budget and moves: it stays on the hot regions */
-	for (guint i = 1; i <= 3; i++) {
-		pull_counters(f->m, up, i, 8 * i);
+	/* the walk tries a budget's worth (at most 256 MiB a window) and moves: it stays on the
+	 * hot regions; one interval that tries nothing (a window that started past the last hot
+	 * region) is not dry */
+	for (guint i = 1; i <= 4; i++) {
+		pull_counters(f->m, up, 1024 * i, 8 * i);
 		run_interval(f->m);
 		g_assert_cmpuint(applied_scheme(f->m, up)->nr_accesses.min, ==, hot_min);
 	}
-	/* budget left over: every hot region was tried; now every region */
-	pull_counters(f->m, up, 3, 26);
+	pull_counters(f->m, up, 4096, 33);
+	run_interval(f->m);
+	g_assert_cmpuint(applied_scheme(f->m, up)->nr_accesses.min, ==, hot_min);
+	pull_counters(f->m, up, 5120, 40);
+	run_interval(f->m);
+	g_assert_cmpuint(applied_scheme(f->m, up)->nr_accesses.min, ==, hot_min);
+	/* two intervals that try less than a window's budget: every hot region was tried; now
+	 * every region */
+	pull_counters(f->m, up, 5121, 41);
+	run_interval(f->m);
+	g_assert_cmpuint(applied_scheme(f->m, up)->nr_accesses.min, ==, hot_min);
+	pull_counters(f->m, up, 5122, 42);
 	run_interval(f->m);
 	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
 	g_assert_cmpuint(applied_scheme(f->m, up)->nr_accesses.min, ==, 0);
@@ -425,9 +437,9 @@ static void test_pull_walks_hot_first(Fixture *f, gconstpointer data)
 	add_workload(f->sysroot->root, 1, 100, 412);
 	run_interval(f->m);
 	run_interval(f->m);
-	for (guint i = 0; i < 3; i++) {
+	for (guint i = 1; i <= 3; i++) {
 		g_assert_cmpuint(applied_scheme(f->m, up)->nr_accesses.min, ==, hot_min);
-		pull_counters(f->m, up, 10 + i, 26);
+		pull_counters(f->m, up, 8192 + 1024 * i, 42);
 		run_interval(f->m);
 	}
 	g_assert_cmpuint(applied_scheme(f->m, up)->nr_accesses.min, ==, 0);
