@@ -21,6 +21,7 @@ VARIANTS = {
     "confa": "(4) the seed's Configuration A: hot-split, kernel goals (vtierd)",
     "static": "vtier ratio today: static 32 MiB/s caps, hot PULL + cold PUSH (no loop)",
     "kernel": "(5) vtier ratio, tuner=kernel (user_input goal, DAMON's tuner)",
+    "vtierdk": "(5') vtier ratio, tuner=kernel inside vtierd (user_input fed by vtierd)",
     "vtier": "(6) vtier ratio, the controller",
     "vtierd": "(6') vtier ratio, the controller inside vtierd",
     "hotsplit": "(7) vtier hot-split in vtierd, tuner=vtier (the controller on the pair's hot split)",

@@ -23,9 +23,9 @@
 # Variants: none (1, no tiering), numa (2, kernel.numa_balancing=2), mtier (3, DAMON's tiering
 # recipe as documented), mtier-fixed (3, its starvation avoided), confa (4, the seed's
 # Configuration A: vtierd, hot-split tuner=kernel), static (vtier's ratio plan: fixed caps, no
-# loop), kernel (5, vtier ratio tuner=kernel), vtier (6, the controller), vtierd (6', the
-# controller inside vtierd, ratio tuner=vtier), hotsplit (7, vtierd
-# hot-split tuner=vtier).
+# loop), kernel (5, vtier ratio tuner=kernel), vtierdk (5', the same inside vtierd, which feeds
+# the user_input goal; not in the default list), vtier (6, the controller), vtierd (6', the
+# controller inside vtierd, ratio tuner=vtier), hotsplit (7, vtierd hot-split tuner=vtier).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -84,6 +84,8 @@ policy "max-rate=\"$rate\" tuner=\"vtier\"" >"$out/policies/hotsplit.xml"
 for t in "$target" "$moving_target"; do
 	printf '<vtier:policy xmlns:vtier="https://vtier.dev/xmlns/policy/1.0" mode="ratio"><vtier:fast ratio="%s%%"/><vtier:migration max-rate="%s" tuner="vtier"/></vtier:policy>\n' \
 		"$t" "$rate" >"$out/policies/vtierd-$t.xml"
+	printf '<vtier:policy xmlns:vtier="https://vtier.dev/xmlns/policy/1.0" mode="ratio"><vtier:fast ratio="%s%%"/><vtier:migration max-rate="%s" tuner="kernel"/></vtier:policy>\n' \
+		"$t" "$rate" >"$out/policies/vtierdk-$t.xml"
 done
 
 args_of() { # VARIANT TARGET POLICYDIR -> "MODE|guest.sh options"
@@ -94,6 +96,7 @@ args_of() { # VARIANT TARGET POLICYDIR -> "MODE|guest.sh options"
 	mtier | mtier-fixed) echo "damon|$1" ;;
 	confa | hotsplit) echo "vtierd|$pols/$1.xml" ;;
 	vtierd) echo "vtierd|$pols/vtierd-$target.xml" ;;
+	vtierdk) echo "vtierd|$pols/vtierdk-$target.xml" ;;
 	arbiter) echo "vtierd|" ;;
 	static) echo "loop|--budgets static --pull-min-accesses 1 --push-young --target-pct $target" ;;
 	kernel) echo "loop|--budgets kernel --target-pct $target" ;;

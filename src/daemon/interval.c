@@ -446,6 +446,36 @@ static void walk_pull(VtierManager *m, VtierDaemonGuest *g, gint scheme,
 	}
 }
 
+/* DAMON's goal tuner reads a user_input goal's current_value as written: a tuner=kernel ratio
+ * guest's PULL has the fast share as its goal, its PUSH the slow share (planner-schemes.c,
+ * add_kernel_goals), so vtierd writes the measured shares there, in bp. A change below
+ * VTIER_USER_INPUT_STEP_BP is not written: each write costs a commit. */
+#define VTIER_USER_INPUT_STEP_BP 10
+
+static void feed_user_input(VtierManager *m, gint scheme, guint value_bp, gboolean *changed)
+{
+	const VtierDamonScheme *sc = model_scheme(m->plan != NULL ? m->plan->model : NULL, scheme);
+	VtierBudget *b;
+	gboolean has = FALSE;
+
+	for (guint i = 0; sc != NULL && i < sc->quotas.goals->len; i++)
+		has |= ((const VtierDamonGoal *)sc->quotas.goals->pdata[i])->target_metric ==
+		       VTIER_DAMON_METRIC_USER_INPUT;
+	if (!has)
+		return;
+	b = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER((guint)scheme + 1));
+	if (b == NULL) {
+		b = g_new0(VtierBudget, 1); /* bytes 0: the plan's cap stays */
+		g_hash_table_insert(m->budgets, GUINT_TO_POINTER((guint)scheme + 1), b);
+	}
+	if (b->goal && (b->goal_value > value_bp ? b->goal_value - value_bp
+						 : value_bp - b->goal_value) < VTIER_USER_INPUT_STEP_BP)
+		return;
+	b->goal = TRUE;
+	b->goal_value = value_bp;
+	*changed = TRUE;
+}
+
 static void seat_add(VtierSeatSamples *samples, gint64 us)
 {
 	samples->ms[samples->next++ % VTIER_SEAT_SAMPLES] = (guint)CLAMP(us / 1000, 0, G_MAXINT);
@@ -572,6 +602,11 @@ static gboolean run_controller(VtierManager *m, GPtrArray *seats, GArray *inputs
 				s->up.budget_bytes = out->up_bytes;
 			if (s->down.scheme >= 0)
 				s->down.budget_bytes = out->down_bytes;
+		}
+		if (s != NULL && out->state == VTIER_CONTROL_STATE_KERNEL && seat->len == 1 &&
+		    s->measured && s->share_bp <= 10000) {
+			feed_user_input(m, s->up.scheme, s->share_bp, &changed);
+			feed_user_input(m, s->down.scheme, 10000 - s->share_bp, &changed);
 		}
 		if (s != NULL && out->state != VTIER_CONTROL_STATE_KERNEL &&
 		    out->state != VTIER_CONTROL_STATE_STATIC) {

@@ -129,16 +129,23 @@ typedef struct {
 	guint up_fruitless;	    /* intervals in a row it spent its budget moving < 1 MiB */
 } VtierDaemonGuest;
 
-/* The controller's word on one scheme (m->budgets): its budget per charge window, and for a
- * PULL the plan has walk its hot regions only (kernels without fail_charge), whether it walks
- * every region now (interval.c, walk_pull). */
+/* What vtierd overlays on one scheme of the plan (m->budgets): the controller's budget per charge
+ * window (0: the plan's, for a scheme DAMON's goal tuner drives), for a PULL the plan has walk its
+ * hot regions only (kernels without fail_charge) whether it walks every region now (interval.c,
+ * walk_pull), and for a tuner=kernel ratio scheme the current value of its user_input goal
+ * (interval.c, feed_user_input). */
 typedef struct {
 	guint64 bytes;
 	gboolean wide;
+	gboolean goal;	     /* whether goal_value is set */
+	guint64 goal_value;  /* goals' user_input current_value */
 } VtierBudget;
 
-/* reconcile.c: @scheme with @b's budget (and for a wide PULL every region: nr_accesses.min 0). */
+/* reconcile.c: @scheme, a copy of the plan's, with what @b says. */
 void vtier_budget_apply(const VtierBudget *b, VtierDamonScheme *scheme);
+/* reconcile.c: whether @scheme says what @plan_scheme with @b applied would say. */
+gboolean vtier_budget_matches(const VtierBudget *b, const VtierDamonScheme *plan_scheme,
+			      const VtierDamonScheme *scheme);
 
 struct VtierManager {
 	VtierManagerOptions options;

@@ -32,17 +32,41 @@ static void reconcile_run_free(ReconcileRun *run)
 	g_free(run);
 }
 
-void vtier_budget_apply(const VtierBudget *b, VtierDamonScheme *scheme)
+static gboolean is_user_input(const VtierDamonGoal *goal)
 {
-	scheme->quotas.bytes = b->bytes;
-	if (b->wide)
-		scheme->nr_accesses.min = 0;
+	return goal->target_metric == VTIER_DAMON_METRIC_USER_INPUT;
 }
 
-/* Whether @scheme (the plan's or a copy of it) already says what @b says. */
-static gboolean budget_applied(const VtierBudget *b, const VtierDamonScheme *scheme)
+void vtier_budget_apply(const VtierBudget *b, VtierDamonScheme *scheme)
 {
-	return scheme->quotas.bytes == b->bytes && (!b->wide || scheme->nr_accesses.min == 0);
+	if (b->bytes > 0)
+		scheme->quotas.bytes = b->bytes;
+	if (b->wide)
+		scheme->nr_accesses.min = 0;
+	for (guint i = 0; b->goal && i < scheme->quotas.goals->len; i++) {
+		VtierDamonGoal *goal = scheme->quotas.goals->pdata[i];
+
+		if (is_user_input(goal))
+			goal->current_value = b->goal_value;
+	}
+}
+
+gboolean vtier_budget_matches(const VtierBudget *b, const VtierDamonScheme *plan_scheme,
+			      const VtierDamonScheme *scheme)
+{
+	if (scheme->quotas.bytes != (b->bytes > 0 ? b->bytes : plan_scheme->quotas.bytes) ||
+	    scheme->nr_accesses.min != (b->wide ? 0 : plan_scheme->nr_accesses.min) ||
+	    scheme->quotas.goals->len != plan_scheme->quotas.goals->len)
+		return FALSE;
+	for (guint i = 0; i < scheme->quotas.goals->len; i++) {
+		const VtierDamonGoal *goal = scheme->quotas.goals->pdata[i];
+		const VtierDamonGoal *planned = plan_scheme->quotas.goals->pdata[i];
+
+		if (goal->current_value != (b->goal && is_user_input(planned) ? b->goal_value
+									 : planned->current_value))
+			return FALSE;
+	}
+	return TRUE;
 }
 
 /* Scheme @i of @ctx with @b's budget. The worker's model shares the plan's schemes
@@ -55,7 +79,7 @@ static void overlay_budget(VtierManager *m, VtierDamonContext *ctx, guint i, con
 	VtierDamonScheme *s = ctx->schemes->pdata[i];
 	VtierDamonScheme *to;
 
-	if (budget_applied(b, s))
+	if (vtier_budget_matches(b, s, s))
 		return;
 	if (!vtier_damon_scheme_is_shared(s)) {
 		vtier_budget_apply(b, s);
@@ -66,9 +90,8 @@ static void overlay_budget(VtierManager *m, VtierDamonContext *ctx, guint i, con
 	if (m->overlaid->len < 2 * (i + 1))
 		g_ptr_array_set_size(m->overlaid, (gint)(2 * (i + 1)));
 	to = m->overlaid->pdata[2 * i + 1];
-	/* the copy is the plan scheme's with @b: a narrow one keeps the plan's pattern */
-	if (m->overlaid->pdata[2 * i] != s || to->quotas.bytes != b->bytes ||
-	    to->nr_accesses.min != (b->wide ? 0 : s->nr_accesses.min)) {
+	/* the copy is the plan scheme's with @b */
+	if (m->overlaid->pdata[2 * i] != s || !vtier_budget_matches(b, s, to)) {
 		to = vtier_damon_scheme_copy(s);
 		vtier_budget_apply(b, to);
 		vtier_damon_scheme_free(m->overlaid->pdata[2 * i]);
@@ -208,7 +231,7 @@ static void overlay_budgets(VtierManager *m, const VtierPlan *plan, VtierDamonMo
 	for (guint i = 0; i < ctx->schemes->len; i++) {
 		const VtierBudget *budget = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER(i + 1));
 
-		if (budget != NULL && budget->bytes > 0)
+		if (budget != NULL)
 			overlay_budget(m, ctx, i, budget);
 	}
 	prune_overlaid(m, ctx);

@@ -445,6 +445,69 @@ static void test_pull_walks_hot_first(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(applied_scheme(f->m, up)->nr_accesses.min, ==, 0);
 }
 
+/* The user_input goal of a tuner=kernel ratio guest's current value in @m's applied model. */
+static guint64 user_input_of(VtierManager *m, gint scheme)
+{
+	const VtierDamonScheme *sc = applied_scheme(m, scheme);
+	const VtierDamonGoal *goal;
+
+	g_assert_cmpuint(sc->quotas.goals->len, ==, 1);
+	goal = g_ptr_array_index(sc->quotas.goals, 0);
+	g_assert_cmpint(goal->target_metric, ==, VTIER_DAMON_METRIC_USER_INPUT);
+	return goal->current_value;
+}
+
+/* DAMON's goal tuner reads a user_input goal's current value as vtierd writes it: a tuner=kernel
+ * ratio guest's PULL gets the measured fast share, its PUSH the slow share (bp), and the plan's
+ * rate cap stays their quota. A change below 10 bp is not written. */
+static void test_user_input_fed(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	const VtierDaemonGuest *g;
+	guint64 cap, commits;
+	gint up;
+
+	(void)data;
+	g_assert_true(attach(f->m, 1,
+			     "<policy xmlns='https://vtier.dev/xmlns/policy/1.0' mode='ratio'>"
+			     "<fast ratio='50%'/><migration tuner='kernel'/></policy>",
+			     &error));
+	g_assert_no_error(error);
+	settle(f->m);
+	g = g_hash_table_lookup(f->m->guests, "w01");
+	g_assert_cmpint(g->result->tuner, ==, VTIER_POLICY_TUNER_KERNEL);
+	up = g->result->first_scheme;
+	cap = applied_scheme(f->m, up)->quotas.bytes;
+	g_assert_cmpuint(user_input_of(f->m, up), ==, 0);
+	run_interval(f->m);
+	/* 100 of 512 MiB fast: 19.53% */
+	g_assert_cmpuint(user_input_of(f->m, up), ==, 1953);
+	g_assert_cmpuint(user_input_of(f->m, up + 1), ==, 10000 - 1953);
+	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, ==, cap);
+	/* 101 MiB: +19 bp, written; then 101.2 MiB: +3 bp, not */
+	add_workload(f->sysroot->root, 1, 101, 411);
+	run_interval(f->m);
+	g_assert_cmpuint(user_input_of(f->m, up), ==, 1972);
+	commits = f->m->commits;
+	vtier_test_write_file(f->sysroot->root, "sys/fs/cgroup/vtier.slice/w1.scope/memory.numa_stat",
+			      "anon N0=106115891 N1=430755021\nfile N0=0 N1=0\n");
+	run_interval(f->m);
+	g_assert_cmpuint(vtier_snapshot_lookup(f->m->snapshot, "w01")->share_bp, ==, 1976);
+	g_assert_cmpuint(user_input_of(f->m, up), ==, 1972);
+	g_assert_cmpuint(f->m->commits, ==, commits);
+	add_workload(f->sysroot->root, 1, 256, 256);
+	/* a quiet seat measures less often (settled_ms): a few base intervals */
+	for (guint i = 0; i < 8 && user_input_of(f->m, up) != 5000; i++)
+		run_interval(f->m);
+	g_assert_cmpuint(user_input_of(f->m, up), ==, 5000);
+	g_assert_cmpuint(user_input_of(f->m, up + 1), ==, 5000);
+	g_assert_cmpuint(applied_scheme(f->m, up + 1)->quotas.bytes, ==,
+			 ((const VtierDamonScheme *)g_ptr_array_index(
+				  ((const VtierDamonKdamond *)g_ptr_array_index(
+					   f->m->plan->model->kdamonds, 0))->context->schemes,
+				  up + 1))->quotas.bytes);
+}
+
 /* A guest that takes over a freed scheme group (groups are reused, planner-slots.c) starts with
  * its PULL and PUSH parked: the budgets the controller gave the group's last owner stay with that
  * owner. A guest whose mode changes keeps its group, and its new scheme the plan's quota. */
@@ -1613,6 +1676,8 @@ int main(int argc, char **argv)
 		   fixture_teardown);
 	g_test_add("/daemon/closed-loop-starts-parked", Fixture, NULL, fixture_setup,
 		   test_closed_loop_starts_parked, fixture_teardown);
+	g_test_add("/daemon/user-input-fed", Fixture, NULL, fixture_setup, test_user_input_fed,
+		   fixture_teardown);
 	g_test_add("/daemon/pull-walks-hot-first", Fixture, NULL, fixture_setup,
 		   test_pull_walks_hot_first, fixture_teardown);
 	g_test_add("/daemon/reused-group-starts-parked", Fixture, NULL, fixture_setup,
