@@ -346,14 +346,14 @@ static void controller_input(VtierDaemonGuest *g, const VtierSnapshotGuest *s,
 				      : 1000;
 }
 
-/* Scheme @scheme's entry in m->budgets, made (parked, not wide) when it has none. */
-static VtierBudget *budget_of(VtierManager *m, guint scheme)
+/* Scheme @scheme's entry in m->budgets, made with @bytes (and nothing else) when it has none. */
+static VtierBudget *budget_of(VtierManager *m, guint scheme, guint64 bytes)
 {
 	VtierBudget *b = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER(scheme + 1));
 
 	if (b == NULL) {
 		b = g_new0(VtierBudget, 1);
-		b->bytes = VTIER_CONTROLLER_PARKED_BYTES;
+		b->bytes = bytes;
 		g_hash_table_insert(m->budgets, GUINT_TO_POINTER(scheme + 1), b);
 	}
 	return b;
@@ -368,19 +368,19 @@ static void set_budget(VtierManager *m, gint scheme, guint64 bytes, gboolean *ch
 	b = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER((guint)scheme + 1));
 	if (b != NULL && b->bytes == bytes)
 		return;
-	budget_of(m, (guint)scheme)->bytes = bytes;
+	budget_of(m, (guint)scheme, bytes)->bytes = bytes;
 	*changed = TRUE;
 }
 
-/* Whether guest @g's PULL is one the plan has walk its hot regions only (a closed loop's on a
- * kernel without fail_charge: planner-schemes.c, walk_hot_first). */
+/* Whether guest @g's PULL is one the plan has walk its hot regions only: a closed loop's PULL
+ * planned with a hot threshold, which the planner gives it only on a kernel without fail_charge
+ * (planner-schemes.c, walk_hot_first). */
 static gboolean walks_hot_first(VtierManager *m, const VtierDaemonGuest *g, gint scheme)
 {
 	const VtierDamonScheme *pull = model_scheme(m->plan != NULL ? m->plan->model : NULL, scheme);
 
 	return pull != NULL && pull->action == VTIER_DAMON_ACTION_MIGRATE_HOT &&
-	       pull->nr_accesses.min > 0 && !m->features->fail_charge &&
-	       g->result->tuner == VTIER_POLICY_TUNER_VTIER &&
+	       pull->nr_accesses.min > 0 && g->result->tuner == VTIER_POLICY_TUNER_VTIER &&
 	       (g->result->mode == VTIER_POLICY_MODE_RATIO ||
 		g->result->mode == VTIER_POLICY_MODE_ALLOWANCE);
 }
@@ -416,7 +416,7 @@ static void walk_pull(VtierManager *m, VtierDaemonGuest *g, gint scheme,
 
 	if (scheme < 0 || !walks_hot_first(m, g, scheme))
 		return;
-	b = budget_of(m, (guint)scheme);
+	b = budget_of(m, (guint)scheme, VTIER_CONTROLLER_PARKED_BYTES);
 	open = b->bytes >= VTIER_CONTROLLER_MIN_MOVE;
 	if (out->state == VTIER_CONTROL_STATE_HOLDING) {
 		*changed |= b->wide;
@@ -463,11 +463,7 @@ static void feed_user_input(VtierManager *m, gint scheme, guint value_bp, gboole
 		       VTIER_DAMON_METRIC_USER_INPUT;
 	if (!has)
 		return;
-	b = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER((guint)scheme + 1));
-	if (b == NULL) {
-		b = g_new0(VtierBudget, 1); /* bytes 0: the plan's cap stays */
-		g_hash_table_insert(m->budgets, GUINT_TO_POINTER((guint)scheme + 1), b);
-	}
+	b = budget_of(m, (guint)scheme, 0); /* bytes 0: the plan's cap stays */
 	if (b->goal && (b->goal_value > value_bp ? b->goal_value - value_bp
 						 : value_bp - b->goal_value) < VTIER_USER_INPUT_STEP_BP)
 		return;
