@@ -19,6 +19,7 @@
 #include "tiering/topology.h"
 #include "virt/connection.h"
 #include "virt/guest.h"
+#include "virt/memcg.h"
 
 /* The parts of vtierd's manager, shared by the files of src/daemon/ (manager.c owns the loop,
  * guests.c the guest table, reconcile.c planning and applying, interval.c the controller's seat,
@@ -127,18 +128,26 @@ typedef struct {
 	guint64 up_budget_before;   /* its budget at the step before */
 	guint up_open;		    /* steps in a row that left it a budget >= 1 MiB */
 	guint up_fruitless;	    /* intervals in a row it spent its budget moving < 1 MiB */
+	gboolean aim_failed;	    /* its pages could not be found (aim_pull): warned once */
 } VtierDaemonGuest;
+
+/* Spans a PULL aimed at the guest's own pages walks, at most (each one filter or two). */
+#define VTIER_AIM_MAX_SPANS 8
+/* The guest's pages closer than this are one span. */
+#define VTIER_AIM_JOIN_BYTES (2ull << 20)
 
 /* What vtierd overlays on one scheme of the plan (m->budgets): the controller's budget per charge
  * window (0: the plan's, for a scheme DAMON's goal tuner drives), for a PULL the plan has walk its
- * hot regions only (kernels without fail_charge) whether it walks every region now (interval.c,
- * walk_pull), and for a tuner=kernel ratio scheme the current value of its user_input goal
- * (interval.c, feed_user_input). */
+ * hot regions only (kernels without fail_charge) whether it walks every region now, and only
+ * where the guest's own pages lie (interval.c, walk_pull, aim_pull), and for a tuner=kernel ratio
+ * scheme the current value of its user_input goal (interval.c, feed_user_input). */
 typedef struct {
 	guint64 bytes;
 	gboolean wide;
 	gboolean goal;	     /* whether goal_value is set */
 	guint64 goal_value;  /* goals' user_input current_value */
+	guint n_aim;	     /* wide and aimed: the spans of the slow node it walks */
+	VtierMemcgSpan aim[VTIER_AIM_MAX_SPANS];
 } VtierBudget;
 
 /* reconcile.c: @scheme, a copy of the plan's, with what @b says. */

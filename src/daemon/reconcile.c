@@ -37,12 +37,77 @@ static gboolean is_user_input(const VtierDamonGoal *goal)
 	return goal->target_metric == VTIER_DAMON_METRIC_USER_INPUT;
 }
 
+/* A PULL aimed at the guest's own pages (b->n_aim spans) keeps, after the plan's addr filters
+ * (its node), what lies outside the spans out: one filter rejecting all but [first start, last
+ * end), and one rejecting each gap between spans, in the layer of the plan's addr filter. Core
+ * addr filters cost the quota nothing: the walk no longer pays for other memory of the node.
+ * Filter @k of them: its range and whether it rejects what lies outside it. */
+static void aim_filter(const VtierBudget *b, guint k, guint64 *start, guint64 *end,
+		       gboolean *outside)
+{
+	*outside = k == 0;
+	*start = k == 0 ? b->aim[0].start : b->aim[k - 1].end;
+	*end = k == 0 ? b->aim[b->n_aim - 1].end : b->aim[k].start;
+}
+
+/* Where the aim's filters go in @scheme (after its last addr filter), -1 when it has none. */
+static gint aim_at(const VtierDamonScheme *scheme)
+{
+	for (guint i = scheme->filters->len; i > 0; i--)
+		if (((const VtierDamonFilter *)scheme->filters->pdata[i - 1])->type ==
+		    VTIER_DAMON_FILTER_ADDR)
+			return (gint)i;
+	return -1;
+}
+
+static void apply_aim(const VtierBudget *b, VtierDamonScheme *scheme)
+{
+	gint at = aim_at(scheme);
+	VtierDamonFilterLayer layer;
+
+	if (b->n_aim == 0 || at < 0)
+		return;
+	layer = ((const VtierDamonFilter *)scheme->filters->pdata[at - 1])->layer;
+	for (guint k = 0; k < b->n_aim; k++) {
+		VtierDamonFilter *f = vtier_damon_filter_new(VTIER_DAMON_FILTER_ADDR);
+		gboolean outside;
+
+		aim_filter(b, k, &f->addr_start, &f->addr_end, &outside);
+		f->layer = layer;
+		f->matching = !outside;
+		f->allow = FALSE;
+		g_ptr_array_insert(scheme->filters, at + (gint)k, f);
+	}
+}
+
+static gboolean aim_matches(const VtierBudget *b, const VtierDamonScheme *plan_scheme,
+			    const VtierDamonScheme *scheme)
+{
+	gint at = aim_at(plan_scheme);
+	guint n = b->n_aim > 0 && at >= 0 ? b->n_aim : 0;
+
+	if (scheme->filters->len != plan_scheme->filters->len + n)
+		return FALSE;
+	for (guint k = 0; k < n; k++) {
+		const VtierDamonFilter *f = scheme->filters->pdata[at + (gint)k];
+		guint64 start, end;
+		gboolean outside;
+
+		aim_filter(b, k, &start, &end, &outside);
+		if (f->type != VTIER_DAMON_FILTER_ADDR || f->allow || f->matching == outside ||
+		    f->addr_start != start || f->addr_end != end)
+			return FALSE;
+	}
+	return TRUE;
+}
+
 void vtier_budget_apply(const VtierBudget *b, VtierDamonScheme *scheme)
 {
 	if (b->bytes > 0)
 		scheme->quotas.bytes = b->bytes;
 	if (b->wide)
 		scheme->nr_accesses.min = 0;
+	apply_aim(b, scheme);
 	for (guint i = 0; b->goal && i < scheme->quotas.goals->len; i++) {
 		VtierDamonGoal *goal = scheme->quotas.goals->pdata[i];
 
@@ -56,7 +121,8 @@ gboolean vtier_budget_matches(const VtierBudget *b, const VtierDamonScheme *plan
 {
 	if (scheme->quotas.bytes != (b->bytes > 0 ? b->bytes : plan_scheme->quotas.bytes) ||
 	    scheme->nr_accesses.min != (b->wide ? 0 : plan_scheme->nr_accesses.min) ||
-	    scheme->quotas.goals->len != plan_scheme->quotas.goals->len)
+	    scheme->quotas.goals->len != plan_scheme->quotas.goals->len ||
+	    !aim_matches(b, plan_scheme, scheme))
 		return FALSE;
 	for (guint i = 0; i < scheme->quotas.goals->len; i++) {
 		const VtierDamonGoal *goal = scheme->quotas.goals->pdata[i];

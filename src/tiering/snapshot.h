@@ -59,12 +59,14 @@ const gchar *vtier_control_state_to_string(VtierControlState state);
 gboolean vtier_control_state_from_string(const gchar *text, VtierControlState *ret_state);
 
 /* Which regions a PULL walks where the kernel cannot rank them (no fail_charge): the hot ones
- * first, then every region once that walk ran dry (docs/controller.md, "Hot regions first
- * without a ranking"). */
+ * first, then every region once that walk ran dry, then only where the guest's own pages lie
+ * once the wide walk moved nothing (docs/controller.md, "Hot regions first without a ranking",
+ * "Aimed at the guest's own pages"). */
 typedef enum {
 	VTIER_SNAPSHOT_WALK_NONE,  /* not such a PULL (or a PUSH) */
 	VTIER_SNAPSHOT_WALK_HOT,   /* "hot": the regions at the hot threshold */
 	VTIER_SNAPSHOT_WALK_EVERY, /* "every": every region */
+	VTIER_SNAPSHOT_WALK_AIMED, /* "aimed": every region where the guest's own pages lie */
 	VTIER_SNAPSHOT_WALK_LAST
 } VtierSnapshotWalk;
 

@@ -4,7 +4,8 @@ libvtier_core_la_SOURCES += \
 	src/virt/domain-xml.c src/virt/domain-xml.h
 libvtier_core_la_SOURCES += \
 	src/virt/event-glib.c src/virt/event-glib.h \
-	src/virt/memcg.c src/virt/memcg.h
+	src/virt/memcg.c src/virt/memcg.h \
+	src/virt/memcg-map.c
 libvtier_core_la_SOURCES += \
 	src/virt/connection.c src/virt/connection.h
 libvtier_core_la_SOURCES += \

@@ -46,3 +46,19 @@ gboolean vtier_memcg_read_numa_stat(VtierCgroupVersion version, const gchar *mem
 /* Fills @guest->pid (from the pid file when still 0) and @guest->memcg_path; with @measure also
  * @guest->node_bytes. */
 gboolean vtier_memcg_resolve_guest(VtierGuest *guest, gboolean measure, GError **error);
+
+/* A physical byte range, [start, end). */
+typedef struct {
+	guint64 start;
+	guint64 end;
+} VtierMemcgSpan;
+
+/* Where @memcg_path's pages lie within @spans (VtierMemcgSpan, ascending): the page frames
+ * /proc/kpagecgroup charges to its cgroup or one below it, as runs of whole pages into
+ * *@ret_spans (ascending). Runs closer than @join_bytes are one; then the runs are joined across
+ * their narrowest gaps until at most @max_spans are left (a joined gap holds other memory).
+ * *@ret_bytes: the memcg's bytes found. Reads 8 bytes per page frame of @spans (2 MiB for 1 GiB
+ * of 4 KiB pages); needs root (CAP_SYS_ADMIN). */
+gboolean vtier_memcg_map(VtierCgroupVersion version, const gchar *memcg_path, const GArray *spans,
+			 guint max_spans, guint64 join_bytes, GArray **ret_spans, guint64 *ret_bytes,
+			 GError **error);

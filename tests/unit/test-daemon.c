@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/error.h"
 #include "common/json.h"
@@ -443,6 +444,110 @@ static void test_pull_walks_hot_first(Fixture *f, gconstpointer data)
 		run_interval(f->m);
 	}
 	g_assert_cmpuint(applied_scheme(f->m, up)->nr_accesses.min, ==, 0);
+}
+
+/* The index after the last addr filter of @sc. */
+static guint after_addr_filters(const VtierDamonScheme *sc)
+{
+	guint at = 0;
+
+	for (guint i = 0; i < sc->filters->len; i++)
+		if (((const VtierDamonFilter *)sc->filters->pdata[i])->type == VTIER_DAMON_FILTER_ADDR)
+			at = i + 1;
+	return at;
+}
+
+static void assert_addr_filter(const VtierDamonScheme *sc, guint i, guint64 start, guint64 end,
+			       gboolean matching)
+{
+	const VtierDamonFilter *fl = g_ptr_array_index(sc->filters, i);
+
+	g_assert_cmpint(fl->type, ==, VTIER_DAMON_FILTER_ADDR);
+	g_assert_false(fl->allow);
+	g_assert_cmpint(fl->matching, ==, matching);
+	g_assert_cmpuint(fl->addr_start, ==, start);
+	g_assert_cmpuint(fl->addr_end, ==, end);
+}
+
+/* A wide PULL (6.18) that still moves nothing for three intervals is aimed at the spans of the
+ * slow node where the guest's pages lie (kpagecgroup): addr filters after the plan's reject what
+ * lies outside them. No kpagecgroup: it stays wide. A guest that holds its target is narrowed to
+ * the hot regions again, without the aim (interval.c, aim_pull). */
+static void test_pull_aimed_at_own_pages(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	const gchar *w1 = "sys/fs/cgroup/vtier.slice/w1.scope";
+	const VtierDaemonGuest *g;
+	const VtierPhysRange *slow;
+	guint64 page = (guint64)sysconf(_SC_PAGESIZE), pfn, tried = 0, moved = 0;
+	guint plan_filters, at;
+	gint up;
+
+	(void)data;
+	vtier_manager_free(f->m);
+	f->m = new_manager_profile("none", "[metrics]\nlisten=off\n", "6.18");
+	g_assert_true(attach(f->m, 1, NULL, &error));
+	g_assert_no_error(error);
+	settle(f->m);
+	g = g_hash_table_lookup(f->m->guests, "w01");
+	up = g->result->first_scheme;
+	plan_filters = applied_scheme(f->m, up)->filters->len;
+	at = after_addr_filters(applied_scheme(f->m, up));
+	g_assert_cmpuint(at, >, 0);
+	slow = &g_array_index(vtier_topology_get_node(f->m->topology,
+						      (guint)g->result->slow_node)->ranges,
+			      VtierPhysRange, 0);
+	pfn = slow->start / page;
+	run_interval(f->m);
+	/* a budget's worth tried, nothing moved: wide */
+	for (guint i = 0; i < 8 && vtier_snapshot_lookup(f->m->snapshot, "w01")->up.walk !=
+					   VTIER_SNAPSHOT_WALK_EVERY; i++) {
+		pull_counters(f->m, up, tried += 1024, moved);
+		run_interval(f->m);
+	}
+	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->up.walk, ==,
+			VTIER_SNAPSHOT_WALK_EVERY);
+	/* wide, three more that move nothing, and no kpagecgroup here: it stays wide */
+	for (guint i = 0; i < 3; i++) {
+		pull_counters(f->m, up, tried += 1024, moved);
+		run_interval(f->m);
+	}
+	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->up.walk, ==,
+			VTIER_SNAPSHOT_WALK_EVERY);
+	g_assert_cmpuint(applied_scheme(f->m, up)->filters->len, ==, plan_filters);
+	/* its pages: 2 MiB, 256 MiB further 1 MiB; another memcg's between */
+	vtier_test_charge_pages(f->sysroot->root, w1, pfn + 256, 512);
+	vtier_test_charge_pages(f->sysroot->root, "sys/fs/cgroup/vtier.slice/w2.scope", pfn + 4096,
+				1024);
+	vtier_test_charge_pages(f->sysroot->root, w1, pfn + 65536, 256);
+	for (guint i = 0; i < 3; i++) {
+		g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->up.walk, ==,
+				VTIER_SNAPSHOT_WALK_EVERY);
+		pull_counters(f->m, up, tried += 1024, moved);
+		run_interval(f->m);
+	}
+	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->up.walk, ==,
+			VTIER_SNAPSHOT_WALK_AIMED);
+	g_assert_cmpuint(applied_scheme(f->m, up)->filters->len, ==, plan_filters + 2);
+	g_assert_cmpuint(applied_scheme(f->m, up)->nr_accesses.min, ==, 0);
+	assert_addr_filter(applied_scheme(f->m, up), at, (pfn + 256) * page,
+			   (pfn + 65536 + 256) * page, FALSE);
+	assert_addr_filter(applied_scheme(f->m, up), at + 1, (pfn + 768) * page,
+			   (pfn + 65536) * page, TRUE);
+	/* it moves: aimed as it is */
+	for (guint i = 0; i < 3; i++) {
+		pull_counters(f->m, up, tried += 8, moved += 8);
+		run_interval(f->m);
+	}
+	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->up.walk, ==,
+			VTIER_SNAPSHOT_WALK_AIMED);
+	/* at its target it holds: hot regions first again, no aim */
+	add_workload(f->sysroot->root, 1, 256, 256);
+	for (guint i = 0; i < 5 && applied_scheme(f->m, up)->nr_accesses.min == 0; i++)
+		run_interval(f->m);
+	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->up.walk, ==,
+			VTIER_SNAPSHOT_WALK_HOT);
+	g_assert_cmpuint(applied_scheme(f->m, up)->filters->len, ==, plan_filters);
 }
 
 /* The user_input goal of a tuner=kernel ratio guest's current value in @m's applied model. */
@@ -1678,6 +1783,8 @@ int main(int argc, char **argv)
 		   test_closed_loop_starts_parked, fixture_teardown);
 	g_test_add("/daemon/user-input-fed", Fixture, NULL, fixture_setup, test_user_input_fed,
 		   fixture_teardown);
+	g_test_add("/daemon/pull-aimed-at-own-pages", Fixture, NULL, fixture_setup,
+		   test_pull_aimed_at_own_pages, fixture_teardown);
 	g_test_add("/daemon/pull-walks-hot-first", Fixture, NULL, fixture_setup,
 		   test_pull_walks_hot_first, fixture_teardown);
 	g_test_add("/daemon/reused-group-starts-parked", Fixture, NULL, fixture_setup,

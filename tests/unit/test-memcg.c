@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <string.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -151,6 +152,86 @@ static void test_memcg_numa_stat_parse(void)
 	g_assert_null(bad);
 }
 
+static GArray *spans_of(const guint64 *pfns, guint n)
+{
+	GArray *spans = g_array_new(FALSE, FALSE, sizeof(VtierMemcgSpan));
+
+	for (guint i = 0; i < n; i += 2)
+		g_array_append_val(spans, ((VtierMemcgSpan){ pfns[i] * page(), pfns[i + 1] * page() }));
+	return spans;
+}
+
+static void assert_spans(const GArray *spans, const guint64 *pfns, guint n)
+{
+	g_assert_cmpuint(spans->len, ==, n / 2);
+	for (guint i = 0; i < n; i += 2) {
+		g_assert_cmpuint(g_array_index(spans, VtierMemcgSpan, i / 2).start, ==,
+				 pfns[i] * page());
+		g_assert_cmpuint(g_array_index(spans, VtierMemcgSpan, i / 2).end, ==,
+				 pfns[i + 1] * page());
+	}
+}
+
+/* Where a memcg's pages lie (kpagecgroup): its frames and a child cgroup's, within the spans
+ * asked for; others' frames left out; runs closer than the join one; then joined across the
+ * narrowest gaps down to the most spans asked for. */
+static void test_memcg_map(void)
+{
+	g_autoptr(VtierTestSysroot) sr = vtier_test_sysroot_new(NULL);
+	static const guint64 node[] = { 1024, 4096 }, past[] = { 1024, 4096, 1u << 20, 1u << 21 };
+	static const guint64 all[] = { 1024, 1100, 1200, 1210, 1500, 1502, 2000, 2010 };
+	static const guint64 two[] = { 1024, 1502, 2000, 2010 };
+	static const guint64 joined[] = { 1024, 1210, 1500, 1502, 2000, 2010 };
+	const gchar *w1 = "sys/fs/cgroup/vtier.slice/w1.scope";
+	g_autoptr(GArray) spans = spans_of(node, 2);
+	g_autoptr(GArray) far = spans_of(past, 4);
+	g_autoptr(GArray) got = NULL;
+	g_autoptr(GError) error = NULL;
+	guint64 bytes = 0;
+
+	/* none of it yet: the memcg, then the file, each named */
+	g_assert_false(vtier_memcg_map(VTIER_CGROUP_V2, "/vtier.slice/w1.scope", spans, 8, 0, &got,
+				       &bytes, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND);
+	g_assert_nonnull(strstr(error->message, "/sys/fs/cgroup/vtier.slice/w1.scope"));
+	g_clear_error(&error);
+	vtier_test_write_file(sr->root, "sys/fs/cgroup/vtier.slice/w1.scope/cgroup.procs", "");
+	g_assert_false(vtier_memcg_map(VTIER_CGROUP_V2, "/vtier.slice/w1.scope", spans, 8, 0, &got,
+				       &bytes, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND);
+	g_assert_nonnull(strstr(error->message, "kpagecgroup"));
+	g_clear_error(&error);
+
+	vtier_test_charge_pages(sr->root, w1, 1000, 100); /* 1000-1023 before the span */
+	vtier_test_charge_pages(sr->root, "sys/fs/cgroup/vtier.slice/w1.scope/libvirt", 1200, 10);
+	vtier_test_charge_pages(sr->root, "sys/fs/cgroup/vtier.slice/w2.scope", 1300, 100);
+	vtier_test_charge_pages(sr->root, w1, 1500, 2);
+	vtier_test_charge_pages(sr->root, w1, 2000, 10);
+	vtier_test_charge_pages(sr->root, w1, 5000, 10); /* past the span */
+	g_assert_true(vtier_memcg_map(VTIER_CGROUP_V2, "/vtier.slice/w1.scope", spans, 8, 0, &got,
+				      &bytes, &error));
+	g_assert_no_error(error);
+	assert_spans(got, all, G_N_ELEMENTS(all));
+	g_assert_cmpuint(bytes, ==, (76 + 10 + 2 + 10) * page());
+	g_clear_pointer(&got, g_array_unref);
+	/* two at most: the widest gap (1502-2000) stays */
+	g_assert_true(vtier_memcg_map(VTIER_CGROUP_V2, "/vtier.slice/w1.scope", spans, 2, 0, &got,
+				      NULL, &error));
+	assert_spans(got, two, G_N_ELEMENTS(two));
+	g_clear_pointer(&got, g_array_unref);
+	/* gaps of up to 200 pages joined: 1100-1200 only */
+	g_assert_true(vtier_memcg_map(VTIER_CGROUP_V2, "/vtier.slice/w1.scope", spans, 8,
+				      200 * page(), &got, NULL, &error));
+	assert_spans(got, joined, G_N_ELEMENTS(joined));
+	g_clear_pointer(&got, g_array_unref);
+	/* a span past the last frame the file has reads as free memory */
+	g_assert_true(vtier_memcg_map(VTIER_CGROUP_V2, "/vtier.slice/w1.scope", far, 8, 0, &got,
+				      &bytes, &error));
+	g_assert_no_error(error);
+	assert_spans(got, all, G_N_ELEMENTS(all));
+	g_assert_cmpuint(bytes, ==, (76 + 10 + 2 + 10) * page());
+}
+
 static void test_memcg_self(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -183,5 +264,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/memcg/proc-cgroup-errors", test_memcg_proc_cgroup_errors);
 	g_test_add_func("/memcg/numa-stat-parse", test_memcg_numa_stat_parse);
 	g_test_add_func("/memcg/self", test_memcg_self);
+	g_test_add_func("/memcg/map", test_memcg_map);
 	return g_test_run();
 }

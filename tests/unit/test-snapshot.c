@@ -70,6 +70,14 @@ static void test_round_trip(void)
 		g_assert_cmpint(g->up.walk, ==, VTIER_SNAPSHOT_WALK_EVERY);
 		g_assert_cmpint(g->down.walk, ==, VTIER_SNAPSHOT_WALK_NONE);
 	}
+	g_assert_cmpstr(vtier_snapshot_walk_to_string(VTIER_SNAPSHOT_WALK_AIMED), ==, "aimed");
+	for (guint w = 0; w < VTIER_SNAPSHOT_WALK_LAST; w++) {
+		VtierSnapshotWalk walk;
+
+		g_assert_true(vtier_snapshot_walk_from_string(vtier_snapshot_walk_to_string(w),
+							      &walk));
+		g_assert_cmpint(walk, ==, w);
+	}
 	g_assert_cmpuint(back->reconcile_seconds->count, ==, 1);
 }
 

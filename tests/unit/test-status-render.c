@@ -253,6 +253,8 @@ static void test_explain_parked(void)
 	g_assert_true(has_sentence(sentences, "That quota was never hit"));
 }
 
+static void assert_balanced(GPtrArray *sentences);
+
 /* A PULL that walks the hot regions first (no fail_charge) says which regions it walks. */
 static void test_explain_walk(void)
 {
@@ -260,6 +262,7 @@ static void test_explain_walk(void)
 	VtierSnapshotGuest *g = (VtierSnapshotGuest *)vtier_snapshot_lookup(s, "web-01");
 	g_autoptr(GPtrArray) hot = NULL;
 	g_autoptr(GPtrArray) every = NULL;
+	g_autoptr(GPtrArray) aimed = NULL;
 
 	g->up.walk = VTIER_SNAPSHOT_WALK_HOT;
 	hot = vtier_explain_guest(s, g);
@@ -270,6 +273,13 @@ static void test_explain_walk(void)
 	g_assert_true(has_sentence(every, "It walks every region now: its walk of the regions DAMON "
 					  "sees hot ran dry"));
 	g_assert_false(has_sentence(every, "It walks only"));
+	g->up.walk = VTIER_SNAPSHOT_WALK_AIMED;
+	aimed = vtier_explain_guest(s, g);
+	g_assert_true(has_sentence(aimed, "It walks every region where the guest's own pages lie on "
+					  "the slow node (read from kpagecgroup): walking every "
+					  "region moved nothing"));
+	g_assert_false(has_sentence(aimed, "It walks every region now"));
+	assert_balanced(aimed);
 }
 
 /* Every "(" a sentence opens, it closes. */

@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <stdarg.h>
@@ -166,6 +168,28 @@ void vtier_test_sysroot_free(VtierTestSysroot *sysroot)
 	vtier_test_rm_rf(sysroot->root);
 	g_free(sysroot->root);
 	g_free(sysroot);
+}
+
+void vtier_test_charge_pages(const gchar *root, const gchar *cgroup_dir, guint64 first_pfn,
+			     guint64 n)
+{
+	g_autofree gchar *cg = g_build_filename(root, cgroup_dir, NULL);
+	g_autofree gchar *path = g_build_filename(root, "proc", "kpagecgroup", NULL);
+	g_autofree gchar *dir = g_path_get_dirname(path);
+	GStatBuf st;
+	int fd;
+
+	g_assert_cmpint(g_mkdir_with_parents(cg, 0755), ==, 0);
+	g_assert_cmpint(g_stat(cg, &st), ==, 0);
+	g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	g_assert_cmpint(fd, >=, 0);
+	for (guint64 i = 0; i < n; i++) {
+		guint64 ino = (guint64)st.st_ino;
+
+		g_assert_cmpint(pwrite(fd, &ino, sizeof(ino), (off_t)((first_pfn + i) * 8)), ==, 8);
+	}
+	close(fd);
 }
 
 void vtier_test_write_file(const gchar *root, const gchar *relpath, const gchar *contents)
