@@ -19,6 +19,12 @@
 
 /* Page frames read per pread (512 KiB of entries: 256 MiB of memory with 4 KiB pages). */
 #define MAP_CHUNK_PFNS 65536u
+/* Spans of up to this many page frames (4 GiB of 4 KiB pages: an 8 MiB read, ~0.1 s of kernel
+ * time) are read whole; larger ones are sampled, MAP_SAMPLES frames spread evenly, each standing
+ * for the frames up to the next (a 24 GiB host read whole: 0.58 s; a 256 GiB node sampled: one
+ * frame per MiB). */
+#define MAP_FULL_PFNS (1u << 20)
+#define MAP_SAMPLES (1u << 18)
 /* Cgroups below the memcg's own directory counted as its own, at most. */
 #define MAP_MAX_CGROUPS 4096u
 #define MAP_MAX_DEPTH 8u
@@ -119,7 +125,7 @@ gboolean vtier_memcg_map(VtierCgroupVersion version, const gchar *memcg_path, co
 	g_autofree guint64 *buf = NULL;
 	g_autoptr(GArray) runs = g_array_new(FALSE, FALSE, sizeof(VtierMemcgSpan));
 	guint64 page = (guint64)sysconf(_SC_PAGESIZE);
-	guint64 bytes = 0;
+	guint64 bytes = 0, frames = 0, stride;
 	int fd;
 
 	g_return_val_if_fail(max_spans > 0, FALSE);
@@ -132,13 +138,19 @@ gboolean vtier_memcg_map(VtierCgroupVersion version, const gchar *memcg_path, co
 		vtier_error_set_errno(error, errno, "cannot open %s", host);
 		return FALSE;
 	}
+	for (guint i = 0; i < spans->len; i++) {
+		const VtierMemcgSpan *s = &g_array_index(spans, VtierMemcgSpan, i);
+
+		frames += s->end / page - MIN((s->start + page - 1) / page, s->end / page);
+	}
+	stride = frames > MAP_FULL_PFNS ? (frames + MAP_SAMPLES - 1) / MAP_SAMPLES : 1;
 	buf = g_new(guint64, MAP_CHUNK_PFNS);
 	for (guint i = 0; i < spans->len; i++) {
 		const VtierMemcgSpan *s = &g_array_index(spans, VtierMemcgSpan, i);
 		guint64 pfn = (s->start + page - 1) / page, end = s->end / page;
 
 		while (pfn < end) {
-			guint64 want = MIN(end - pfn, MAP_CHUNK_PFNS);
+			guint64 want = stride > 1 ? 1 : MIN(end - pfn, MAP_CHUNK_PFNS);
 			ssize_t got = pread(fd, buf, want * sizeof(guint64), (off_t)(pfn * 8));
 
 			if (got < 0 && errno == EINTR)
@@ -154,13 +166,15 @@ gboolean vtier_memcg_map(VtierCgroupVersion version, const gchar *memcg_path, co
 			if (got < 8)
 				break; /* past the last page frame the kernel knows */
 			for (guint64 k = 0; k < (guint64)got / 8; k++) {
+				guint64 last = MIN(pfn + k + stride, end);
+
 				if (buf[k] == 0 ||
 				    !g_hash_table_contains(inodes, GSIZE_TO_POINTER((gsize)buf[k])))
 					continue;
-				add_run(runs, (pfn + k) * page, (pfn + k + 1) * page, join_bytes);
-				bytes += page;
+				add_run(runs, (pfn + k) * page, last * page, join_bytes);
+				bytes += (last - pfn - k) * page;
 			}
-			pfn += (guint64)got / 8;
+			pfn += stride > 1 ? stride : (guint64)got / 8;
 		}
 	}
 	close(fd);

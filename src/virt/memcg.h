@@ -58,7 +58,8 @@ typedef struct {
  * *@ret_spans (ascending). Runs closer than @join_bytes are one; then the runs are joined across
  * their narrowest gaps until at most @max_spans are left (a joined gap holds other memory).
  * *@ret_bytes: the memcg's bytes found. Reads 8 bytes per page frame of @spans (2 MiB for 1 GiB
- * of 4 KiB pages); needs root (CAP_SYS_ADMIN). */
+ * of 4 KiB pages) up to 4 GiB of them; beyond, 2^18 frames spread evenly, each standing for the
+ * frames up to the next. Needs root. */
 gboolean vtier_memcg_map(VtierCgroupVersion version, const gchar *memcg_path, const GArray *spans,
 			 guint max_spans, guint64 join_bytes, GArray **ret_spans, guint64 *ret_bytes,
 			 GError **error);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -178,7 +179,7 @@ static void assert_spans(const GArray *spans, const guint64 *pfns, guint n)
 static void test_memcg_map(void)
 {
 	g_autoptr(VtierTestSysroot) sr = vtier_test_sysroot_new(NULL);
-	static const guint64 node[] = { 1024, 4096 }, past[] = { 1024, 4096, 1u << 20, 1u << 21 };
+	static const guint64 node[] = { 1024, 4096 }, past[] = { 1024, 4096, 1u << 20, (1u << 20) + 4096 };
 	static const guint64 all[] = { 1024, 1100, 1200, 1210, 1500, 1502, 2000, 2010 };
 	static const guint64 two[] = { 1024, 1502, 2000, 2010 };
 	static const guint64 joined[] = { 1024, 1210, 1500, 1502, 2000, 2010 };
@@ -232,6 +233,32 @@ static void test_memcg_map(void)
 	g_assert_cmpuint(bytes, ==, (76 + 10 + 2 + 10) * page());
 }
 
+/* Spans of more than 4 GiB of frames are sampled: 2^18 frames spread evenly (16 GiB: one in
+ * 16), each standing for the frames up to the next. */
+static void test_memcg_map_sampled(void)
+{
+	g_autoptr(VtierTestSysroot) sr = vtier_test_sysroot_new(NULL);
+	static const guint64 node[] = { 0, 1u << 22 }, run[] = { 1600, 2624 },
+			     two[] = { 1600, 2624, 40000, 40016 };
+	g_autoptr(GArray) spans = spans_of(node, 2);
+	g_autoptr(GArray) got = NULL;
+	g_autoptr(GError) error = NULL;
+	guint64 bytes = 0;
+
+	vtier_test_charge_pages(sr->root, "sys/fs/cgroup/w1", 1600, 1024);
+	g_assert_true(vtier_memcg_map(VTIER_CGROUP_V2, "/w1", spans, 8, 0, &got, &bytes, &error));
+	g_assert_no_error(error);
+	assert_spans(got, run, G_N_ELEMENTS(run));
+	g_assert_cmpuint(bytes, ==, 1024 * page());
+	g_clear_pointer(&got, g_array_unref);
+	/* one page on a sampled frame stands for its 16; one between samples is not seen */
+	vtier_test_charge_pages(sr->root, "sys/fs/cgroup/w1", 40000, 1);
+	vtier_test_charge_pages(sr->root, "sys/fs/cgroup/w1", 50001, 1);
+	g_assert_true(vtier_memcg_map(VTIER_CGROUP_V2, "/w1", spans, 8, 0, &got, &bytes, &error));
+	assert_spans(got, two, G_N_ELEMENTS(two));
+	g_assert_cmpuint(bytes, ==, (1024 + 16) * page());
+}
+
 static void test_memcg_self(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -252,6 +279,57 @@ static void test_memcg_self(void)
 	g_assert_cmpuint(nodes->len, >, 0);
 }
 
+/* The real kernel's kpagecgroup (read only): 64 MiB this process touched are found charged to its
+ * own memory cgroup, somewhere in the host's System RAM (/proc/iomem, sampled above 4 GiB). */
+static void test_memcg_map_self(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *path = NULL;
+	g_autofree gchar *iomem = NULL;
+	g_autoptr(GArray) spans = g_array_new(FALSE, FALSE, sizeof(VtierMemcgSpan));
+	g_autoptr(GArray) got = NULL;
+	g_auto(GStrv) lines = NULL;
+	g_autofree guint8 *mem = g_malloc(64u << 20);
+	VtierCgroupVersion version;
+	guint64 bytes = 0;
+
+	vtier_paths_set_sysroot(NULL);
+	if (!vtier_memcg_resolve(getpid(), &version, &path, &error) ||
+	    !g_file_get_contents("/proc/iomem", &iomem, NULL, &error)) {
+		g_test_skip(error->message);
+		return;
+	}
+	lines = g_strsplit(iomem, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++) {
+		guint64 start, end;
+
+		if (lines[i][0] == ' ' || strstr(lines[i], " : System RAM") == NULL ||
+		    sscanf(lines[i], "%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x", &start,
+			   &end) != 2 || end == 0)
+			continue;
+		g_array_append_val(spans, ((VtierMemcgSpan){ start, end + 1 }));
+	}
+	if (spans->len == 0) {
+		g_test_skip("no System RAM addresses in /proc/iomem (not root)");
+		return;
+	}
+	memset(mem, 0x5a, 64u << 20);
+	if (!vtier_memcg_map(version, path, spans, 8, 2u << 20, &got, &bytes, &error)) {
+		if (g_error_matches(error, VTIER_ERROR, VTIER_ERROR_PERMISSION_DENIED) ||
+		    g_error_matches(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND)) {
+			g_test_skip(error->message);
+			return;
+		}
+		g_assert_no_error(error);
+	}
+	g_test_message("own memcg %s: %" G_GUINT64_FORMAT " MiB in %u spans", path, bytes >> 20,
+		       got->len);
+	g_assert_cmpuint(got->len, >, 0);
+	g_assert_cmpuint(got->len, <=, 8);
+	g_assert_cmpuint(bytes, >=, 32u << 20);
+	g_assert_cmpuint(mem[12345], ==, 0x5a);
+}
+
 int main(int argc, char **argv)
 {
 	vtier_test_init(&argc, &argv);
@@ -265,5 +343,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/memcg/numa-stat-parse", test_memcg_numa_stat_parse);
 	g_test_add_func("/memcg/self", test_memcg_self);
 	g_test_add_func("/memcg/map", test_memcg_map);
+	g_test_add_func("/memcg/map-sampled", test_memcg_map_sampled);
+	g_test_add_func("/memcg/map-self", test_memcg_map_self);
 	return g_test_run();
 }
