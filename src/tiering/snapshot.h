@@ -63,10 +63,10 @@ gboolean vtier_control_state_from_string(const gchar *text, VtierControlState *r
  * once the wide walk moved nothing (docs/controller.md, "Hot regions first without a ranking",
  * "Aimed at the guest's own pages"). */
 typedef enum {
-	VTIER_SNAPSHOT_WALK_NONE,  /* not such a PULL, or a PUSH not aimed */
+	VTIER_SNAPSHOT_WALK_NONE,  /* not such a PULL (or a PUSH) */
 	VTIER_SNAPSHOT_WALK_HOT,   /* "hot": the regions at the hot threshold */
 	VTIER_SNAPSHOT_WALK_EVERY, /* "every": every region */
-	VTIER_SNAPSHOT_WALK_AIMED, /* "aimed": only where the guest's own pages lie (PULL, PUSH) */
+	VTIER_SNAPSHOT_WALK_AIMED, /* "aimed": only where the guest's own pages lie */
 	VTIER_SNAPSHOT_WALK_LAST
 } VtierSnapshotWalk;
 

@@ -550,60 +550,6 @@ static void test_pull_aimed_at_own_pages(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(applied_scheme(f->m, up)->filters->len, ==, plan_filters);
 }
 
-/* A closed loop's PUSH on 6.18 (no fail_charge) that tries a budget's worth and moves nothing
- * for three intervals is aimed at the guest's pages on the fast node; holding drops the aim
- * (interval.c, walk_push). */
-static void test_push_aimed_at_own_pages(Fixture *f, gconstpointer data)
-{
-	g_autoptr(GError) error = NULL;
-	const VtierDaemonGuest *g;
-	const VtierPhysRange *fast;
-	guint64 page = (guint64)sysconf(_SC_PAGESIZE), pfn, tried = 0;
-	guint plan_filters, at;
-	gint down;
-
-	(void)data;
-	vtier_manager_free(f->m);
-	f->m = new_manager_profile("none", "[metrics]\nlisten=off\n", "6.18");
-	add_workload(f->sysroot->root, 1, 400, 112);
-	g_assert_true(attach(f->m, 1, NULL, &error));
-	g_assert_no_error(error);
-	settle(f->m);
-	g = g_hash_table_lookup(f->m->guests, "w01");
-	down = g->result->first_scheme + 1;
-	g_assert_cmpint(applied_scheme(f->m, down)->action, ==, VTIER_DAMON_ACTION_MIGRATE_COLD);
-	plan_filters = applied_scheme(f->m, down)->filters->len;
-	at = after_addr_filters(applied_scheme(f->m, down));
-	fast = &g_array_index(vtier_topology_get_node(f->m->topology,
-						      (guint)g->result->fast_node)->ranges,
-			      VtierPhysRange, 0);
-	pfn = fast->start / page;
-	vtier_test_charge_pages(f->sysroot->root, "sys/fs/cgroup/vtier.slice/w1.scope", pfn + 16,
-				4096);
-	run_interval(f->m);
-	g_assert_cmpuint(applied_scheme(f->m, down)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
-	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->down.walk, ==,
-			VTIER_SNAPSHOT_WALK_NONE);
-	/* a budget's worth tried, nothing moved, three times over: aimed */
-	for (guint i = 0; i < 8 && vtier_snapshot_lookup(f->m->snapshot, "w01")->down.walk !=
-					   VTIER_SNAPSHOT_WALK_AIMED; i++) {
-		pull_counters(f->m, down, tried += 1024, 0);
-		run_interval(f->m);
-	}
-	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->down.walk, ==,
-			VTIER_SNAPSHOT_WALK_AIMED);
-	g_assert_cmpuint(applied_scheme(f->m, down)->filters->len, ==, plan_filters + 1);
-	assert_addr_filter(applied_scheme(f->m, down), at, (pfn + 16) * page,
-			   (pfn + 16 + 4096) * page, FALSE);
-	/* at its target it holds: the aim goes */
-	add_workload(f->sysroot->root, 1, 256, 256);
-	for (guint i = 0; i < 5 && applied_scheme(f->m, down)->filters->len != plan_filters; i++)
-		run_interval(f->m);
-	g_assert_cmpuint(applied_scheme(f->m, down)->filters->len, ==, plan_filters);
-	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->down.walk, ==,
-			VTIER_SNAPSHOT_WALK_NONE);
-}
-
 /* The user_input goal of a tuner=kernel ratio guest's current value in @m's applied model. */
 static guint64 user_input_of(VtierManager *m, gint scheme)
 {
@@ -1839,8 +1785,6 @@ int main(int argc, char **argv)
 		   fixture_teardown);
 	g_test_add("/daemon/pull-aimed-at-own-pages", Fixture, NULL, fixture_setup,
 		   test_pull_aimed_at_own_pages, fixture_teardown);
-	g_test_add("/daemon/push-aimed-at-own-pages", Fixture, NULL, fixture_setup,
-		   test_push_aimed_at_own_pages, fixture_teardown);
 	g_test_add("/daemon/pull-walks-hot-first", Fixture, NULL, fixture_setup,
 		   test_pull_walks_hot_first, fixture_teardown);
 	g_test_add("/daemon/reused-group-starts-parked", Fixture, NULL, fixture_setup,
