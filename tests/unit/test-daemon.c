@@ -376,24 +376,31 @@ static void pull_counters(VtierManager *m, gint up, guint64 tried_mib, guint64 a
 	vtier_damon_fake_set_scheme_stats(m->fake, 0, (guint)up, &st);
 }
 
+/* @f's manager replaced by one on the 6.18 profile, with guest w01 (ratio 50%) attached and
+ * planned. */
+static const VtierDaemonGuest *attach_on_618(Fixture *f)
+{
+	g_autoptr(GError) error = NULL;
+
+	vtier_manager_free(f->m);
+	f->m = new_manager_profile("none", "[metrics]\nlisten=off\n", "6.18");
+	g_assert_true(attach(f->m, 1, NULL, &error));
+	g_assert_no_error(error);
+	settle(f->m);
+	return g_hash_table_lookup(f->m->guests, "w01");
+}
+
 /* Without fail_charge (6.18) a closed loop's PULL walks the hot regions first (the plan's
  * nr_accesses.min at the hot threshold); vtierd widens it to every region once two intervals
  * with its budget open try less than a window's budget, or three try a budget's worth and move
  * < 1 MiB, and narrows it again when the guest holds its target (interval.c, walk_pull). */
 static void test_pull_walks_hot_first(Fixture *f, gconstpointer data)
 {
-	g_autoptr(GError) error = NULL;
-	const VtierDaemonGuest *g;
+	const VtierDaemonGuest *g = attach_on_618(f);
 	guint64 hot_min;
 	gint up;
 
 	(void)data;
-	vtier_manager_free(f->m);
-	f->m = new_manager_profile("none", "[metrics]\nlisten=off\n", "6.18");
-	g_assert_true(attach(f->m, 1, NULL, &error));
-	g_assert_no_error(error);
-	settle(f->m);
-	g = g_hash_table_lookup(f->m->guests, "w01");
 	up = g->result->first_scheme;
 	hot_min = applied_scheme(f->m, up)->nr_accesses.min;
 	g_assert_cmpuint(hot_min, >, 0);
@@ -475,21 +482,14 @@ static void assert_addr_filter(const VtierDamonScheme *sc, guint i, guint64 star
  * the hot regions again, without the aim (interval.c, aim_pull). */
 static void test_pull_aimed_at_own_pages(Fixture *f, gconstpointer data)
 {
-	g_autoptr(GError) error = NULL;
 	const gchar *w1 = "sys/fs/cgroup/vtier.slice/w1.scope";
-	const VtierDaemonGuest *g;
+	const VtierDaemonGuest *g = attach_on_618(f);
 	const VtierPhysRange *slow;
 	guint64 page = (guint64)sysconf(_SC_PAGESIZE), pfn, tried = 0, moved = 0;
 	guint plan_filters, at;
 	gint up;
 
 	(void)data;
-	vtier_manager_free(f->m);
-	f->m = new_manager_profile("none", "[metrics]\nlisten=off\n", "6.18");
-	g_assert_true(attach(f->m, 1, NULL, &error));
-	g_assert_no_error(error);
-	settle(f->m);
-	g = g_hash_table_lookup(f->m->guests, "w01");
 	up = g->result->first_scheme;
 	plan_filters = applied_scheme(f->m, up)->filters->len;
 	at = after_addr_filters(applied_scheme(f->m, up));
