@@ -488,7 +488,10 @@ static void walk_pull(VtierManager *m, VtierDaemonGuest *g, gint scheme,
 	g->up_fruitless = g->up_tried >= least && g->up_moved < VTIER_CONTROLLER_MIN_MOVE
 				  ? g->up_fruitless + 1 : 0;
 	if (b->wide) {
-		if (g->up_fruitless >= 3) {
+		/* one kpagecgroup read a step, host-wide (each is up to ~0.25 s of the main loop):
+		 * a guest that did not get one keeps its count and reads at a later step */
+		if (g->up_fruitless >= 3 && m->aims_left > 0) {
+			m->aims_left--;
 			g->up_fruitless = 0;
 			aim_pull(m, g, b, changed);
 		}
@@ -637,6 +640,7 @@ static gboolean run_controller(VtierManager *m, GPtrArray *seats, GArray *inputs
 					0));
 	m->step_last_us = now;
 	m->interval_skipped = 0;
+	m->aims_left = VTIER_AIM_READS_PER_STEP;
 	host.step_ms = seat_worst(&m->steps);
 	host.lag_ms = seat_worst(&m->lags);
 	vtier_controller_step(m->controller, &host, inputs, outputs);

@@ -135,6 +135,9 @@ typedef struct {
 #define VTIER_AIM_MAX_SPANS 8
 /* The guest's pages closer than this are one span. */
 #define VTIER_AIM_JOIN_BYTES (2ull << 20)
+/* kpagecgroup reads (vtier_memcg_map) one controller step makes, host-wide: each is up to
+ * ~0.25 s on vtierd's main loop (a sampled map; 0.24 s for 24 GiB). */
+#define VTIER_AIM_READS_PER_STEP 1
 
 /* What vtierd overlays on one scheme of the plan (m->budgets): the controller's budget per charge
  * window (0: the plan's, for a scheme DAMON's goal tuner drives), for a PULL the plan has walk its
@@ -216,6 +219,7 @@ struct VtierManager {
 	guint settled_ms;	     /* the current stretched interval, 0: the base one */
 	guint interval_skip;	     /* base ticks still to skip before the next measure */
 	guint interval_skipped;	     /* base ticks skipped since the last step */
+	guint aims_left;	     /* kpagecgroup reads this step may still make (aim_pull) */
 	guint signal_sources[3];
 	gboolean dirty;
 	gint64 reconcile_began_us;   /* monotonic: when the last reconcile began */

@@ -550,6 +550,56 @@ static void test_pull_aimed_at_own_pages(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(applied_scheme(f->m, up)->filters->len, ==, plan_filters);
 }
 
+/* vtierd reads kpagecgroup at most once a step, host-wide: of two guests whose wide PULLs stall
+ * in the same interval, one is aimed at that step and the other at the next. */
+static void test_one_aim_read_a_step(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	const VtierDaemonGuest *g1 = attach_on_618(f), *g2;
+	guint64 page = (guint64)sysconf(_SC_PAGESIZE), pfn, tried = 0;
+	gint up1, up2;
+	guint aimed = 0;
+
+	(void)data;
+	g_assert_true(attach(f->m, 2, NULL, &error));
+	g_assert_no_error(error);
+	settle(f->m);
+	g1 = g_hash_table_lookup(f->m->guests, "w01");
+	g2 = g_hash_table_lookup(f->m->guests, "w02");
+	up1 = g1->result->first_scheme;
+	up2 = g2->result->first_scheme;
+	pfn = g_array_index(vtier_topology_get_node(f->m->topology, (guint)g1->result->slow_node)
+				    ->ranges,
+			    VtierPhysRange, 0)
+		      .start /
+	      page;
+	vtier_test_charge_pages(f->sysroot->root, "sys/fs/cgroup/vtier.slice/w1.scope", pfn + 256,
+				256);
+	vtier_test_charge_pages(f->sysroot->root, "sys/fs/cgroup/vtier.slice/w2.scope",
+				pfn + 65536, 256);
+	run_interval(f->m);
+	/* both try a budget's worth and move nothing, step by step, until one is aimed */
+	for (guint i = 0; i < 12 && aimed == 0; i++) {
+		tried += 1024;
+		pull_counters(f->m, up1, tried, 0);
+		pull_counters(f->m, up2, tried, 0);
+		run_interval(f->m);
+		aimed = (vtier_snapshot_lookup(f->m->snapshot, "w01")->up.walk ==
+			 VTIER_SNAPSHOT_WALK_AIMED) +
+			(vtier_snapshot_lookup(f->m->snapshot, "w02")->up.walk ==
+			 VTIER_SNAPSHOT_WALK_AIMED);
+	}
+	g_assert_cmpuint(aimed, ==, 1);
+	tried += 1024;
+	pull_counters(f->m, up1, tried, 0);
+	pull_counters(f->m, up2, tried, 0);
+	run_interval(f->m);
+	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->up.walk, ==,
+			VTIER_SNAPSHOT_WALK_AIMED);
+	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w02")->up.walk, ==,
+			VTIER_SNAPSHOT_WALK_AIMED);
+}
+
 /* The user_input goal of a tuner=kernel ratio guest's current value in @m's applied model. */
 static guint64 user_input_of(VtierManager *m, gint scheme)
 {
@@ -1783,6 +1833,8 @@ int main(int argc, char **argv)
 		   test_closed_loop_starts_parked, fixture_teardown);
 	g_test_add("/daemon/user-input-fed", Fixture, NULL, fixture_setup, test_user_input_fed,
 		   fixture_teardown);
+	g_test_add("/daemon/one-aim-read-a-step", Fixture, NULL, fixture_setup,
+		   test_one_aim_read_a_step, fixture_teardown);
 	g_test_add("/daemon/pull-aimed-at-own-pages", Fixture, NULL, fixture_setup,
 		   test_pull_aimed_at_own_pages, fixture_teardown);
 	g_test_add("/daemon/pull-walks-hot-first", Fixture, NULL, fixture_setup,
