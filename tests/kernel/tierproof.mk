@@ -31,3 +31,5 @@ EXTRA_DIST += tests/kernel/controller-retarget-guest.sh
 # (docs/planner.md), pin-fast moving everything (docs/controller.md), run by hand
 EXTRA_DIST += tests/kernel/migrate-floor-guest.sh tests/kernel/hot-measure-guest.sh \
 	tests/kernel/pin-fast-guest.sh
+# a move down: what the PUSH does, vtier's loop or DAMON's tuner (docs/controller.md), by hand
+EXTRA_DIST += tests/kernel/push-guest.sh
