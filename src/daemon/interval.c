@@ -282,6 +282,8 @@ static guint wanted_files(const VtierDaemonGuest *g, guint offset)
 	if (r->hot_stats &&
 	    (offset == VTIER_PLAN_HOT_FAST_OFFSET || offset == VTIER_PLAN_HOT_SLOW_OFFSET))
 		return VTIER_DAMON_STATS_HOT;
+	if (r->primed && offset == r->n_schemes - 1) /* the primer: read, not used */
+		return VTIER_DAMON_STATS_MOVED;
 	if (r->hot_stats && g->hot_known && r->mode != VTIER_POLICY_MODE_HOT_SPLIT)
 		return VTIER_DAMON_STATS_MOVED;
 	return VTIER_DAMON_STATS_MOVED | VTIER_DAMON_STATS_TRIED_REGIONS;
@@ -507,6 +509,23 @@ static void walk_pull(VtierManager *m, VtierDaemonGuest *g, gint scheme,
 	}
 }
 
+/* The PUSH's primer (planner-schemes.c, plan_scheme_prime: kernels without fail_charge) marks
+ * the guest's pages on the fast node old so that the PUSH moves them on its first pass. It walks
+ * while the PUSH has a budget to move with, and is parked otherwise: each page it looks at costs
+ * an rmap walk, which a guest that holds its share has no use for. */
+static void prime_push(VtierManager *m, const VtierDaemonGuest *g, guint64 down_bytes,
+		       gboolean *changed)
+{
+	const VtierPlanGuestResult *r = g->result;
+
+	if (r == NULL || !r->planned || !r->primed || r->first_scheme < 0 || r->kdamond != 0)
+		return;
+	set_budget(m, r->first_scheme + (gint)r->n_schemes - 1,
+		   down_bytes >= VTIER_CONTROLLER_MIN_MOVE ? VTIER_PLAN_PRIME_BYTES
+							   : VTIER_PLAN_PARKED_BYTES,
+		   changed);
+}
+
 /* DAMON's goal tuner reads a user_input goal's current_value as written: a tuner=kernel ratio
  * guest's PULL has the fast share as its goal, its PUSH the slow share (planner-schemes.c,
  * add_kernel_goals), so vtierd writes the measured shares there, in bp. A change below
@@ -673,6 +692,7 @@ static gboolean run_controller(VtierManager *m, GPtrArray *seats, GArray *inputs
 			if (g != NULL && seat->len == 1) {
 				walk_pull(m, g, s->up.scheme, out, &changed);
 				s->up.walk = walk_of(m, g, s->up.scheme);
+				prime_push(m, g, out->down_bytes, &changed);
 			}
 			set_budget(m, s->up.scheme, out->up_bytes, &changed);
 			set_budget(m, s->down.scheme, out->down_bytes, &changed);

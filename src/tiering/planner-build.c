@@ -80,26 +80,32 @@ static VtierPolicyTuner hot_split_tuner(VtierPlan *plan, GPtrArray *members)
 	return tuner;
 }
 
-/* The group's schemes past PULL/PUSH: stat-fast and stat-slow for a guest whose PULL/PUSH the
- * controller drives (and the kernel counts its ops filters' bytes), parked otherwise. Returns the
- * number of schemes the guest uses. */
+/* The group's schemes past PULL/PUSH for a guest whose PULL/PUSH the controller drives:
+ * stat-fast and stat-slow where the kernel counts its ops filters' bytes and its applications,
+ * then the PUSH's primer where the kernel charges the PUSH for what it rejects; parked otherwise.
+ * Returns the number of schemes the guest uses. */
 static guint build_group_tail(const PlanContext *ctx, VtierDamonScheme **tail, guint n_tail,
 			      PlanGuest *pg, guint n_used)
 {
-	gboolean hot = pg != NULL && n_tail == 2 && n_used == 2 &&
-		       (pg->result->mode == VTIER_POLICY_MODE_RATIO ||
-			pg->result->mode == VTIER_POLICY_MODE_ALLOWANCE) &&
-		       pg->guest->policy->tuner == VTIER_POLICY_TUNER_VTIER;
+	gboolean closed = pg != NULL && n_used == 2 &&
+			  (pg->result->mode == VTIER_POLICY_MODE_RATIO ||
+			   pg->result->mode == VTIER_POLICY_MODE_ALLOWANCE) &&
+			  pg->guest->policy->tuner == VTIER_POLICY_TUNER_VTIER;
+	guint k = 0;
 
-	if (hot) {
-		plan_scheme_hot_stat(ctx, tail[0], pg, TRUE);
-		plan_scheme_hot_stat(ctx, tail[1], pg, FALSE);
+	if (closed && plan_hot_stats(ctx)) {
+		plan_scheme_hot_stat(ctx, tail[k++], pg, TRUE);
+		plan_scheme_hot_stat(ctx, tail[k++], pg, FALSE);
 		pg->result->hot_stats = TRUE;
-		return n_used + 2;
 	}
-	for (guint i = 0; i < n_tail; i++)
+	if (closed && plan_primes(ctx)) {
+		plan_scheme_prime(ctx, tail[k++], pg);
+		pg->result->primed = TRUE;
+	}
+	g_assert(k == 0 || k == n_tail);
+	for (guint i = k; i < n_tail; i++)
 		plan_scheme_park(tail[i]);
-	return n_used;
+	return n_used + k;
 }
 
 /* Builds group @group of @owner (NULL: parked) from scratch. */
@@ -108,10 +114,11 @@ static void build_group_fresh(const PlanContext *ctx, VtierPlan *plan, VtierDamo
 {
 	VtierDamonScheme *first = vtier_damon_context_add_scheme(c);
 	VtierDamonScheme *second = vtier_damon_context_add_scheme(c);
-	VtierDamonScheme *tail[2] = { NULL, NULL };
+	VtierDamonScheme *tail[3] = { NULL, NULL, NULL };
 	guint n_tail = plan->group_schemes - 2;
 	PlanGuest *pg;
 
+	g_assert(n_tail <= G_N_ELEMENTS(tail));
 	for (guint i = 0; i < n_tail; i++)
 		tail[i] = vtier_damon_context_add_scheme(c);
 	if (members == NULL) {
@@ -138,16 +145,16 @@ static void build_group_fresh(const PlanContext *ctx, VtierPlan *plan, VtierDamo
 		guint target = hot_split_target(plan, members);
 		guint fast = (guint)pg->result->fast_node, slow = (guint)pg->result->slow_node;
 		VtierPolicyTuner tuner = hot_split_tuner(plan, members);
-		gboolean hot = tuner == VTIER_POLICY_TUNER_VTIER && n_tail == 2;
+		gboolean hot = tuner == VTIER_POLICY_TUNER_VTIER && plan_hot_stats(ctx);
 
 		plan_scheme_hot_split(ctx, first, fast, slow, TRUE, members, target, tuner);
 		plan_scheme_hot_split(ctx, second, fast, slow, FALSE, members, target, tuner);
 		if (hot) {
 			plan_scheme_hot_split_stat(ctx, tail[0], fast, members);
 			plan_scheme_hot_split_stat(ctx, tail[1], slow, members);
-		} else {
-			build_group_tail(ctx, tail, n_tail, NULL, 0);
 		}
+		for (guint i = hot ? 2 : 0; i < n_tail; i++)
+			plan_scheme_park(tail[i]);
 		for (guint i = 0; i < members->len; i++) {
 			PlanGuest *m = g_ptr_array_index(members, i);
 
@@ -197,6 +204,7 @@ static void build_group(const PlanContext *ctx, VtierPlan *plan, VtierDamonConte
 			pg->result->first_scheme = (gint)(group * plan->group_schemes);
 			pg->result->n_schemes = plan_group_key_n_schemes(key);
 			pg->result->hot_stats = plan_group_key_hot_stats(key);
+			pg->result->primed = plan_group_key_primed(key);
 		}
 		g_ptr_array_add(plan->group_keys, key);
 		return;

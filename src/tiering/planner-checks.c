@@ -99,7 +99,7 @@ static gchar *check_hot_split(const PlanContext *ctx, const PlanGuest *pg)
 		return lacks(ctx, pg, "core_filters/ops_filters with allow (Linux 6.14+)");
 	/* vtier's loop measures the hot memory of the pair per node with two stat schemes */
 	if (pg->guest->policy->tuner == VTIER_POLICY_TUNER_VTIER &&
-	    plan_group_schemes(ctx) != VTIER_PLAN_GROUP_SCHEMES_HOT)
+	    !plan_hot_stats(ctx))
 		return lacks(ctx, pg,
 			     "the scheme stats sz_ops_filter_passed and nr_snapshots (7.3 has them, "
 			     "6.18 not) to measure hot memory per node for tuner=vtier");

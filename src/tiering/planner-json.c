@@ -32,6 +32,8 @@ static void add_guest(JsonBuilder *b, const VtierPlanGuestResult *g)
 	json_builder_add_int_value(b, g->n_schemes);
 	json_builder_set_member_name(b, "hot_stats");
 	json_builder_add_boolean_value(b, g->hot_stats);
+	json_builder_set_member_name(b, "primed");
+	json_builder_add_boolean_value(b, g->primed);
 	json_builder_set_member_name(b, "fast_target_bytes");
 	json_builder_add_int_value(b, (gint64)g->fast_target_bytes);
 	json_builder_end_object(b);

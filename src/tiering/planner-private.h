@@ -66,9 +66,15 @@ void plan_scheme_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 /* The guest's hot memory on its fast (@fast) or slow node: `stat`, no quota. */
 void plan_scheme_hot_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg,
 			  gboolean fast);
-/* The scheme group size: VTIER_PLAN_GROUP_SCHEMES_HOT when the kernel counts the bytes a scheme's
- * ops filters let through and its applications (the hot stat schemes' measure), else
- * VTIER_PLAN_GROUP_SCHEMES. */
+/* Whether a closed loop's group holds the hot stat schemes: the kernel counts the bytes a
+ * scheme's ops filters let through and its applications (sz_ops_filter_passed, nr_snapshots). */
+gboolean plan_hot_stats(const PlanContext *ctx);
+/* Whether a closed loop's group ends with its PUSH's primer (no fail_charge, 6.14+ stat). */
+gboolean plan_primes(const PlanContext *ctx);
+/* The guest's PUSH's primer: `stat` marking its pages on the fast node old, parked. */
+void plan_scheme_prime(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg);
+/* The scheme group size: PULL and PUSH, the hot stat schemes (plan_hot_stats), the primer
+ * (plan_primes). */
 guint plan_group_schemes(const PlanContext *ctx);
 /* Configuration A: @to_fast selects PULL (slow->fast) or PUSH (fast->slow); @members are the
  * PlanGuest of the pair, sorted by name; @target_bp the fast share of the hot set; @tuner who
@@ -100,6 +106,7 @@ void plan_group_key_unref(PlanGroupKey *key);
 void plan_group_key_set_result(PlanGroupKey *key, const PlanGuest *pg);
 guint plan_group_key_n_schemes(const PlanGroupKey *key);
 gboolean plan_group_key_hot_stats(const PlanGroupKey *key);
+gboolean plan_group_key_primed(const PlanGroupKey *key);
 /* What every group depends on besides its key (guint64 values). */
 GArray *plan_reuse_stamp(const PlanContext *ctx, guint group_schemes);
 /* Whether @plan (its stamp and group size set) can share groups of @previous (may be NULL). */

@@ -34,6 +34,7 @@ struct _PlanGroupKey {
 	/* what building the group set in the guest's result */
 	guint n_schemes;
 	gboolean hot_stats;
+	gboolean primed;
 };
 
 static void group_key_clear(PlanGroupKey *key)
@@ -98,6 +99,7 @@ void plan_group_key_set_result(PlanGroupKey *key, const PlanGuest *pg)
 {
 	key->n_schemes = pg->result->n_schemes;
 	key->hot_stats = pg->result->hot_stats;
+	key->primed = pg->result->primed;
 }
 
 guint plan_group_key_n_schemes(const PlanGroupKey *key)
@@ -108,6 +110,11 @@ guint plan_group_key_n_schemes(const PlanGroupKey *key)
 gboolean plan_group_key_hot_stats(const PlanGroupKey *key)
 {
 	return key->hot_stats;
+}
+
+gboolean plan_group_key_primed(const PlanGroupKey *key)
+{
+	return key->primed;
 }
 
 static void stamp_add(GArray *stamp, guint64 value)

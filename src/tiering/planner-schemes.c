@@ -362,20 +362,70 @@ void plan_scheme_hot_stat(const PlanContext *ctx, VtierDamonScheme *scheme, cons
 	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
 }
 
-guint plan_group_schemes(const PlanContext *ctx)
+gboolean plan_hot_stats(const PlanContext *ctx)
 {
 	const VtierDamonFeatures *f = ctx->features;
 
 	/* 6.18 has sz_ops_filter_passed but not nr_snapshots: without the count of applications
 	 * the bytes passed are no measure (the time since the last read is not one either: in the
 	 * lab, 7.3 applied its schemes 4.5 times a second, not the nominal 10) */
-	if (ctx->modern_filters && f->scheme_stats != NULL &&
-	    vtier_damon_features_has_filter_type(f, VTIER_DAMON_LAYER_OPS,
-						 VTIER_DAMON_FILTER_YOUNG) &&
-	    g_strv_contains((const gchar *const *)f->scheme_stats, "sz_ops_filter_passed") &&
-	    g_strv_contains((const gchar *const *)f->scheme_stats, "nr_snapshots"))
-		return VTIER_PLAN_GROUP_SCHEMES_HOT;
-	return VTIER_PLAN_GROUP_SCHEMES;
+	return ctx->modern_filters && f->scheme_stats != NULL &&
+	       vtier_damon_features_has_filter_type(f, VTIER_DAMON_LAYER_OPS,
+						    VTIER_DAMON_FILTER_YOUNG) &&
+	       g_strv_contains((const gchar *const *)f->scheme_stats, "sz_ops_filter_passed") &&
+	       g_strv_contains((const gchar *const *)f->scheme_stats, "nr_snapshots");
+}
+
+/* A primer needs a kernel that charges the PUSH for what its filters reject (no fail_charge)
+ * and whose `stat` runs a scheme's ops filters page by page (paddr, 6.14+: the kernel that has
+ * sz_ops_filter_passed). */
+gboolean plan_primes(const PlanContext *ctx)
+{
+	const VtierDamonFeatures *f = ctx->features;
+
+	return ctx->modern_filters && !f->fail_charge && f->scheme_stats != NULL &&
+	       vtier_damon_features_has_filter_type(f, VTIER_DAMON_LAYER_OPS,
+						    VTIER_DAMON_FILTER_YOUNG) &&
+	       vtier_damon_features_has_filter_type(f, VTIER_DAMON_LAYER_OPS,
+						    VTIER_DAMON_FILTER_MEMCG) &&
+	       g_strv_contains((const gchar *const *)f->scheme_stats, "sz_ops_filter_passed");
+}
+
+guint plan_group_schemes(const PlanContext *ctx)
+{
+	return VTIER_PLAN_GROUP_SCHEMES + (plan_hot_stats(ctx) ? 2 : 0) + (plan_primes(ctx) ? 1 : 0);
+}
+
+/* The PUSH's primer. The PUSH's `young` filter calls a page young when its PTE was accessed or
+ * its idle flag is clear, and marks it old as it looks; DAMON's own sampling marks one page per
+ * region at a time, so most of a guest's pages read young the first time the PUSH meets them,
+ * and only the next pass moves those still old. Without fail_charge the kernel charges that
+ * first pass in full: at the few MiB a window of a guest a few points above its target it takes
+ * minutes (6.18, tests/kernel/push-guest.sh: 987 MiB tried and 6 MiB moved in the first 14 s,
+ * then 155 MiB in 8 s; docs/controller.md). The primer does the marking pass uncharged to the
+ * PUSH: `stat` over the same node, the guest's pages only (the memcg filter comes first, so
+ * other memory is neither looked at nor marked), each marked old by the young filter. It comes
+ * after the PUSH in the group, so in each region the PUSH looks before the primer marks: the
+ * PUSH moves a page not touched for at least one apply interval (an aggregation interval, what
+ * DAMON itself counts as no access). Parked in the plan; vtierd opens it while the PUSH has a
+ * budget (src/daemon/interval.c, prime_push), at most VTIER_PLAN_PRIME_BYTES a window walked in
+ * address order. sz_ops_filter_passed counts the guest's old pages it saw. */
+void plan_scheme_prime(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg)
+{
+	VtierDamonFilter *f;
+
+	match_all(scheme);
+	scheme->action = VTIER_DAMON_ACTION_STAT;
+	scheme->apply_interval_us = plan_apply_interval(ctx);
+	scheme->quotas.bytes = VTIER_PLAN_PARKED_BYTES;
+	scheme->quotas.reset_interval_ms = PLAN_RESET_INTERVAL_MS;
+	add_keep_node(ctx, scheme, (guint)pg->result->fast_node);
+	f = add_filter(ctx, scheme, VTIER_DAMON_FILTER_MEMCG);
+	g_free(f->memcg_path);
+	f->memcg_path = g_strdup(pg->guest->memcg_path);
+	f->matching = FALSE;
+	f->allow = FALSE;
+	add_reject_young(ctx, scheme);
 }
 
 void plan_scheme_hot_split(const PlanContext *ctx, VtierDamonScheme *scheme, guint fast,

@@ -33,12 +33,18 @@
 /* The group size when the kernel counts the bytes a scheme's ops filters let through and the
  * scheme's applications (stats/sz_ops_filter_passed and stats/nr_snapshots, 7.3): a guest whose PULL/PUSH vtier's controller drives gets two
  * more schemes, `stat` over its hot memory on the fast node and on the slow node (docs/planner.md,
- * "Hot memory per node"). Order in the group: PULL, PUSH, stat-fast, stat-slow. */
+ * "Hot memory per node"). Order in the group: PULL, PUSH, stat-fast, stat-slow; on kernels without
+ * fail_charge the group of a closed loop ends with one more scheme, its PUSH's primer
+ * (VTIER_PLAN_PRIME_BYTES): PULL, PUSH, primer on 6.18. */
 #define VTIER_PLAN_GROUP_SCHEMES_HOT 4
 /* The hot stat schemes' offsets in the group. */
 #define VTIER_PLAN_HOT_FAST_OFFSET 2
 #define VTIER_PLAN_HOT_SLOW_OFFSET 3
 #define VTIER_PLAN_GROUP_CHUNK 8
+/* On kernels without fail_charge (6.14 to 7.1) a closed loop's group ends with its PUSH's primer
+ * (`stat` marking the guest's pages on the fast node old, docs/planner.md, "The PUSH's primer"),
+ * parked; vtierd opens it to this budget a charge window while the PUSH has one. */
+#define VTIER_PLAN_PRIME_BYTES (1ull << 30)
 /* A parked scheme's budget: below one page, so DAMON applies nothing. */
 #define VTIER_PLAN_PARKED_BYTES 1
 
@@ -119,6 +125,7 @@ typedef struct {
 	guint64 fast_target_bytes; /* fast memory the policy asks for, after priority sharing */
 	gboolean hot_stats;    /* its group ends with the stat-fast and stat-slow schemes (at
 				* first_scheme + VTIER_PLAN_HOT_{FAST,SLOW}_OFFSET) */
+	gboolean primed;       /* its last scheme (first_scheme + n_schemes - 1) is its PUSH's primer */
 	VtierPolicyTuner tuner; /* who sets its schemes' budgets: its policy's tuner; for hot-split
 				 * the pair's (its first member's by name) */
 	guint hot_target_bp;   /* hot-split: the pair's target fast share of its hot memory */

@@ -6,7 +6,8 @@
 # Run: flock /tmp/vtier-lab.lock tests/kernel/lab --timeout 300 6.18 -- \
 #        "$PWD/tests/kernel/push-guest.sh" "$PWD/_build/rel" "$PWD" 30 vtier   (~2 min under TCG)
 # Prints every 3 s the workload's anon bytes per node and the PUSH's quota, effective quota, goal
-# current_value and stats, for 90 s; then the PUSH's pattern and filters and /proc/vmstat's
+# current_value and stats, scheme 2's (6.18: the PUSH's primer) and where the hot set is
+# (lab-placement), for 90 s; then the PUSH's pattern and filters and /proc/vmstat's
 # migration counters.
 set -uo pipefail
 b=${1:?BUILDDIR} src=${2:?SRCDIR} ratio=${3:-30} tuner=${4:-vtier}
@@ -43,7 +44,11 @@ for _ in $(seq 30); do
 		"push: bytes=$(cat $p/quotas/bytes) eff=$(cat $p/quotas/effective_bytes)" \
 		"goal=$(cat $p/quotas/goals/0/current_value 2>/dev/null)" \
 		"tried=$(cat $p/stats/sz_tried) applied=$(cat $p/stats/sz_applied)" \
-		"qt=$(cat $p/stats/qt_exceeds)"
+		"qt=$(cat $p/stats/qt_exceeds)" \
+		"scheme2: $(cat $s/2/action) bytes=$(cat $s/2/quotas/bytes)" \
+		"tried=$(cat $s/2/stats/sz_tried) passed=$(cat $s/2/stats/sz_ops_filter_passed 2>&1)" \
+		"hot/total MiB n0 n1: $("$b/tests/kernel/lab-placement" --info /tmp/wl --samples 1 |
+			awk '{ print $2, $3, $4, $5 }')"
 	sleep 3
 done
 for f in access_pattern/nr_accesses/min access_pattern/nr_accesses/max access_pattern/age/min \
@@ -51,4 +56,5 @@ for f in access_pattern/nr_accesses/min access_pattern/nr_accesses/max access_pa
 	echo "push $f: $(cat $p/$f 2>&1)"
 done
 grep -E "pgmigrate|pgdemote" /proc/vmstat
+echo "kdamond cpu: $(ps -o time= -p "$(cat /sys/kernel/mm/damon/admin/kdamonds/0/pid)")"
 kill $vd $wl

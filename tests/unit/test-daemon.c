@@ -550,6 +550,53 @@ static void test_pull_aimed_at_own_pages(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(applied_scheme(f->m, up)->filters->len, ==, plan_filters);
 }
 
+/* Without fail_charge (6.18) a closed loop's group ends with its PUSH's primer: a `stat` scheme
+ * over the fast node that marks the guest's pages old (memcg filter first, then young), parked in
+ * the plan; vtierd opens it while the PUSH has a budget to move with and parks it when the guest
+ * holds (interval.c, prime_push). */
+static void test_push_primed(Fixture *f, gconstpointer data)
+{
+	const VtierDaemonGuest *g = attach_on_618(f);
+	const VtierDamonScheme *prime, *push;
+	gint at;
+
+	(void)data;
+	g_assert_true(g->result->primed);
+	g_assert_cmpuint(g->result->n_schemes, ==, 3);
+	at = g->result->first_scheme + 2;
+	prime = applied_scheme(f->m, at);
+	push = applied_scheme(f->m, g->result->first_scheme + 1);
+	g_assert_cmpint(prime->action, ==, VTIER_DAMON_ACTION_STAT);
+	g_assert_cmpint(push->action, ==, VTIER_DAMON_ACTION_MIGRATE_COLD);
+	g_assert_cmpuint(prime->quotas.bytes, ==, VTIER_PLAN_PARKED_BYTES);
+	g_assert_cmpuint(prime->filters->len, ==, 3);
+	g_assert_cmpint(((VtierDamonFilter *)prime->filters->pdata[1])->type, ==,
+			VTIER_DAMON_FILTER_MEMCG);
+	g_assert_false(((VtierDamonFilter *)prime->filters->pdata[1])->matching);
+	g_assert_false(((VtierDamonFilter *)prime->filters->pdata[1])->allow);
+	g_assert_cmpint(((VtierDamonFilter *)prime->filters->pdata[2])->type, ==,
+			VTIER_DAMON_FILTER_YOUNG);
+	g_assert_false(((VtierDamonFilter *)prime->filters->pdata[2])->allow);
+	/* below its 50% target (100 of 512 MiB fast): PULL only, the primer stays parked */
+	for (guint i = 0; i < 3; i++)
+		run_interval(f->m);
+	g_assert_cmpuint(applied_scheme(f->m, at)->quotas.bytes, ==, VTIER_PLAN_PARKED_BYTES);
+	/* above it: the PUSH gets a budget and the primer walks */
+	add_workload(f->sysroot->root, 1, 412, 100);
+	for (guint i = 0; i < 5 && applied_scheme(f->m, at)->quotas.bytes != VTIER_PLAN_PRIME_BYTES;
+	     i++)
+		run_interval(f->m);
+	g_assert_cmpuint(applied_scheme(f->m, at)->quotas.bytes, ==, VTIER_PLAN_PRIME_BYTES);
+	g_assert_cmpuint(vtier_snapshot_lookup(f->m->snapshot, "w01")->down.budget_bytes, >=,
+			 VTIER_CONTROLLER_MIN_MOVE);
+	/* at its target it holds: parked again */
+	add_workload(f->sysroot->root, 1, 256, 256);
+	for (guint i = 0; i < 5 && applied_scheme(f->m, at)->quotas.bytes != VTIER_PLAN_PARKED_BYTES;
+	     i++)
+		run_interval(f->m);
+	g_assert_cmpuint(applied_scheme(f->m, at)->quotas.bytes, ==, VTIER_PLAN_PARKED_BYTES);
+}
+
 /* vtierd reads kpagecgroup at most once a step, host-wide: of two guests whose wide PULLs stall
  * in the same interval, one is aimed at that step and the other at the next. */
 static void test_one_aim_read_a_step(Fixture *f, gconstpointer data)
@@ -1835,6 +1882,8 @@ int main(int argc, char **argv)
 		   fixture_teardown);
 	g_test_add("/daemon/one-aim-read-a-step", Fixture, NULL, fixture_setup,
 		   test_one_aim_read_a_step, fixture_teardown);
+	g_test_add("/daemon/push-primed", Fixture, NULL, fixture_setup, test_push_primed,
+		   fixture_teardown);
 	g_test_add("/daemon/pull-aimed-at-own-pages", Fixture, NULL, fixture_setup,
 		   test_pull_aimed_at_own_pages, fixture_teardown);
 	g_test_add("/daemon/pull-walks-hot-first", Fixture, NULL, fixture_setup,

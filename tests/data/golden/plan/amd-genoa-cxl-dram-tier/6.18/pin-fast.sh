@@ -1,8 +1,8 @@
 #!/bin/sh
 # vtier plan: 2 of 2 guests planned, kernel profile 6.18
 # guest vm1: pin-fast, fast node 0, slow node 1, kdamond 0 schemes 0-0
-# guest vm2: pin-fast, fast node 0, slow node 1, kdamond 0 schemes 2-2
-# kdamond 0 schemes 4-15: parked (spare slots: stat, 1-byte budget)
+# guest vm2: pin-fast, fast node 0, slow node 1, kdamond 0 schemes 3-3
+# kdamond 0 schemes 6-23: parked (spare slots: stat, 1-byte budget)
 # access sampling: page-table access checks: the kernel has no hardware-sampled access reports (monitoring_attrs/sample/perf_events)
 # DAMON writes of this vtier plan (DAMON features: profile 6.18), in order.
 set -e
@@ -21,7 +21,7 @@ echo 4294967296 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/reg
 echo 414464344064 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/2/end
 echo 414464344064 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/3/start
 echo 551903297536 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/3/end
-echo 16 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/nr_schemes
+echo 24 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/nr_schemes
 echo migrate_hot > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/action
 echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/target_nid
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/max
@@ -40,24 +40,24 @@ echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/ops_filters/
 printf '%s\n' '/machine.slice/machine-qemu\x2d1\x2dvm1.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/ops_filters/0/memcg_path
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/reset_interval_ms
-echo migrate_hot > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/action
-echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/target_nid
-echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/sz/max
-echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/nr_accesses/max
-echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/access_pattern/age/max
-echo 268435456 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/quotas/bytes
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/quotas/reset_interval_ms
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/core_filters/nr_filters
-echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/core_filters/0/type
-echo 414464344064 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/core_filters/0/addr_start
-echo 551903297536 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/core_filters/0/addr_end
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/nr_filters
-echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/0/type
-echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/0/matching
-echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/0/allow
-printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/0/memcg_path
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/bytes
+echo migrate_hot > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/action
+echo 0 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/target_nid
+echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/sz/max
+echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/nr_accesses/max
+echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/age/max
+echo 268435456 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/core_filters/nr_filters
+echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/core_filters/0/type
+echo 414464344064 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/core_filters/0/addr_start
+echo 551903297536 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/core_filters/0/addr_end
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/nr_filters
+echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/0/type
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/0/matching
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/0/allow
+printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/0/memcg_path
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/reset_interval_ms
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/quotas/bytes
@@ -82,4 +82,20 @@ echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/14/quotas/byte
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/14/quotas/reset_interval_ms
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/15/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/15/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/16/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/16/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/17/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/17/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/18/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/18/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/19/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/19/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/20/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/20/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/21/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/21/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/22/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/22/quotas/reset_interval_ms
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/23/quotas/bytes
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/23/quotas/reset_interval_ms
 echo on > /sys/kernel/mm/damon/admin/kdamonds/0/state
