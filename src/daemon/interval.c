@@ -513,17 +513,17 @@ static void walk_pull(VtierManager *m, VtierDaemonGuest *g, gint scheme,
  * the guest's pages on the fast node old so that the PUSH moves them on its first pass. It walks
  * while the PUSH has a budget to move with, and is parked otherwise: each page it looks at costs
  * an rmap walk, which a guest that holds its share has no use for. */
-static void prime_push(VtierManager *m, const VtierDaemonGuest *g, guint64 down_bytes,
-		       gboolean *changed)
+static VtierSnapshotWalk prime_push(VtierManager *m, const VtierDaemonGuest *g,
+				    guint64 down_bytes, gboolean *changed)
 {
 	const VtierPlanGuestResult *r = g->result;
+	gboolean open = down_bytes >= VTIER_CONTROLLER_MIN_MOVE;
 
 	if (r == NULL || !r->planned || !r->primed || r->first_scheme < 0 || r->kdamond != 0)
-		return;
+		return VTIER_SNAPSHOT_WALK_NONE;
 	set_budget(m, r->first_scheme + (gint)r->n_schemes - 1,
-		   down_bytes >= VTIER_CONTROLLER_MIN_MOVE ? VTIER_PLAN_PRIME_BYTES
-							   : VTIER_PLAN_PARKED_BYTES,
-		   changed);
+		   open ? VTIER_PLAN_PRIME_BYTES : VTIER_PLAN_PARKED_BYTES, changed);
+	return open ? VTIER_SNAPSHOT_WALK_PRIMED : VTIER_SNAPSHOT_WALK_NONE;
 }
 
 /* DAMON's goal tuner reads a user_input goal's current_value as written: a tuner=kernel ratio
@@ -692,7 +692,7 @@ static gboolean run_controller(VtierManager *m, GPtrArray *seats, GArray *inputs
 			if (g != NULL && seat->len == 1) {
 				walk_pull(m, g, s->up.scheme, out, &changed);
 				s->up.walk = walk_of(m, g, s->up.scheme);
-				prime_push(m, g, out->down_bytes, &changed);
+				s->down.walk = prime_push(m, g, out->down_bytes, &changed);
 			}
 			set_budget(m, s->up.scheme, out->up_bytes, &changed);
 			set_budget(m, s->down.scheme, out->down_bytes, &changed);

@@ -177,6 +177,10 @@ static void explain_direction(GPtrArray *out, const gchar *verb, const gchar *so
 			 "(read from kpagecgroup): walking every region moved nothing, because "
 			 "other memory there took the budget; the next ramp walks the hot ones first "
 			 "again.");
+	else if (d->walk == VTIER_SNAPSHOT_WALK_PRIMED)
+		add(out, "A stat scheme marks the guest's pages on the fast node old ahead of it, so "
+			 "it moves those untouched since on its first pass: this kernel charges it "
+			 "for the pages it only marks (no quotas/fail_charge).");
 	if (d->quota_exceeded > 0)
 		add(out, "That quota was hit %" G_GUINT64_FORMAT " times: the budget, not what DAMON "
 			 "sees, limits how fast it %s.",

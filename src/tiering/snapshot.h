@@ -61,12 +61,14 @@ gboolean vtier_control_state_from_string(const gchar *text, VtierControlState *r
 /* Which regions a PULL walks where the kernel cannot rank them (no fail_charge): the hot ones
  * first, then every region once that walk ran dry, then only where the guest's own pages lie
  * once the wide walk moved nothing (docs/controller.md, "Hot regions first without a ranking",
- * "Aimed at the guest's own pages"). */
+ * "Aimed at the guest's own pages"); for a PUSH there, whether its primer marks the guest's
+ * pages old ahead of it ("The PUSH's primer"). */
 typedef enum {
 	VTIER_SNAPSHOT_WALK_NONE,  /* not such a PULL (or a PUSH) */
 	VTIER_SNAPSHOT_WALK_HOT,   /* "hot": the regions at the hot threshold */
 	VTIER_SNAPSHOT_WALK_EVERY, /* "every": every region */
 	VTIER_SNAPSHOT_WALK_AIMED, /* "aimed": only where the guest's own pages lie */
+	VTIER_SNAPSHOT_WALK_PRIMED, /* "primed": a PUSH whose primer walks ahead of it */
 	VTIER_SNAPSHOT_WALK_LAST
 } VtierSnapshotWalk;
 

@@ -589,12 +589,16 @@ static void test_push_primed(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(applied_scheme(f->m, at)->quotas.bytes, ==, VTIER_PLAN_PRIME_BYTES);
 	g_assert_cmpuint(vtier_snapshot_lookup(f->m->snapshot, "w01")->down.budget_bytes, >=,
 			 VTIER_CONTROLLER_MIN_MOVE);
+	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->down.walk, ==,
+			VTIER_SNAPSHOT_WALK_PRIMED);
 	/* at its target it holds: parked again */
 	add_workload(f->sysroot->root, 1, 256, 256);
 	for (guint i = 0; i < 5 && applied_scheme(f->m, at)->quotas.bytes != VTIER_PLAN_PARKED_BYTES;
 	     i++)
 		run_interval(f->m);
 	g_assert_cmpuint(applied_scheme(f->m, at)->quotas.bytes, ==, VTIER_PLAN_PARKED_BYTES);
+	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->down.walk, ==,
+			VTIER_SNAPSHOT_WALK_NONE);
 }
 
 /* vtierd reads kpagecgroup at most once a step, host-wide: of two guests whose wide PULLs stall

@@ -263,6 +263,7 @@ static void test_explain_walk(void)
 	g_autoptr(GPtrArray) hot = NULL;
 	g_autoptr(GPtrArray) every = NULL;
 	g_autoptr(GPtrArray) aimed = NULL;
+	g_autoptr(GPtrArray) primed = NULL;
 
 	g->up.walk = VTIER_SNAPSHOT_WALK_HOT;
 	hot = vtier_explain_guest(s, g);
@@ -280,6 +281,14 @@ static void test_explain_walk(void)
 					  "region moved nothing"));
 	g_assert_false(has_sentence(aimed, "It walks every region now"));
 	assert_balanced(aimed);
+	g_assert_false(has_sentence(aimed, "A stat scheme marks the guest's pages"));
+	g->down.walk = VTIER_SNAPSHOT_WALK_PRIMED;
+	g->down.budget_bytes = 8 << 20;
+	primed = vtier_explain_guest(s, g);
+	g_assert_true(has_sentence(primed, "A stat scheme marks the guest's pages on the fast node "
+					   "old ahead of it, so it moves those untouched since on "
+					   "its first pass"));
+	assert_balanced(primed);
 }
 
 /* Every "(" a sentence opens, it closes. */
