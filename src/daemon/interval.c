@@ -345,7 +345,7 @@ static void controller_input(VtierDaemonGuest *g, const VtierSnapshotGuest *s,
 	in->cap_up_bytes = up != NULL ? up->quotas.bytes : 0;
 	in->cap_down_bytes = down != NULL ? down->quotas.bytes : 0;
 	/* hot_*_bytes are the guest's hot stat schemes' measure (interval-hot.c); without them
-	 * (6.12, 6.18, or no measure yet) they are the PULL/PUSH tried bytes, what those schemes'
+	 * (6.12, or no measure yet) they are the PULL/PUSH tried bytes, what those schemes'
 	 * patterns match, not the guest's hot memory */
 	in->hot_unknown = !g->hot_known;
 	in->elapsed_ms = g->last_measure_us > 0 && g->prev_measure_us > 0

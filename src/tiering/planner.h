@@ -31,11 +31,13 @@
 
 #define VTIER_PLAN_GROUP_SCHEMES 2
 /* The group size when the kernel counts the bytes a scheme's ops filters let through and the
- * scheme's applications (stats/sz_ops_filter_passed and stats/nr_snapshots, 7.3): a guest whose PULL/PUSH vtier's controller drives gets two
+ * scheme's applications (stats/sz_ops_filter_passed, and stats/nr_snapshots or sz_tried with
+ * update_schemes_tried_bytes): a guest whose PULL/PUSH vtier's controller drives gets two
  * more schemes, `stat` over its hot memory on the fast node and on the slow node (docs/planner.md,
  * "Hot memory per node"). Order in the group: PULL, PUSH, stat-fast, stat-slow; on kernels without
  * fail_charge the group of a closed loop ends with one more scheme, its PUSH's primer
- * (VTIER_PLAN_PRIME_BYTES): PULL, PUSH, primer on 6.18. */
+ * (VTIER_PLAN_PRIME_BYTES): PULL, PUSH, stat-fast, stat-slow, primer on 6.18. 6.18 has no
+ * nr_snapshots: vtierd measures there with sz_tried and the tried regions' bytes instead. */
 #define VTIER_PLAN_GROUP_SCHEMES_HOT 4
 /* The hot stat schemes' offsets in the group. */
 #define VTIER_PLAN_HOT_FAST_OFFSET 2
