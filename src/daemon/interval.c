@@ -407,19 +407,19 @@ static VtierSnapshotWalk walk_of(VtierManager *m, const VtierDaemonGuest *g, gin
 	return b->n_aim > 0 ? VTIER_SNAPSHOT_WALK_AIMED : VTIER_SNAPSHOT_WALK_EVERY;
 }
 
-/* A wide PULL that still moves nothing pays its budget for the other memory of the slow node:
- * other guests' pages (the memcg filter rejects them after the charge) and the kernel's. The
- * walk resumes where the last window stopped, so a guest a few MiB short with a budget of a few
- * MiB waits for the walk to come round to its pages (6.18, three guests: 288 MiB tried in 85 s,
- * nothing moved). Aimed, the PULL walks only the spans of the slow node where the guest's pages
- * lie (kpagecgroup, read again each time the aimed walk moves nothing for three intervals);
- * core addr filters keep the rest out without charging the quota. */
-static void aim_pull(VtierManager *m, VtierDaemonGuest *g, VtierBudget *b, gboolean *changed)
+/* A wide walk (a PULL widened, a PUSH) that still moves nothing pays its budget for the other
+ * memory of its source node: other guests' pages (the memcg filter rejects them after the
+ * charge) and the kernel's. The walk resumes where the last window stopped, so a guest a few MiB
+ * off with a budget of a few MiB waits for the walk to come round to its pages (6.18, three
+ * guests: 288 MiB tried in 85 s, nothing moved). Aimed, the scheme walks only the spans of
+ * node @source where the guest's pages lie (kpagecgroup, read again each time the aimed walk
+ * moves nothing for three intervals); core addr filters keep the rest out without charging the
+ * quota. */
+static void aim_walk(VtierManager *m, VtierDaemonGuest *g, VtierBudget *b, gint source,
+		     gboolean *changed)
 {
-	const VtierNode *node = g->result->slow_node >= 0
-					? vtier_topology_get_node(m->topology,
-								  (guint)g->result->slow_node)
-					: NULL;
+	const VtierNode *node = source >= 0 ? vtier_topology_get_node(m->topology, (guint)source)
+					    : NULL;
 	g_autoptr(GArray) spans = g_array_new(FALSE, FALSE, sizeof(VtierMemcgSpan));
 	g_autoptr(GArray) found = NULL;
 	g_autoptr(GError) error = NULL;
@@ -436,8 +436,8 @@ static void aim_pull(VtierManager *m, VtierDaemonGuest *g, VtierBudget *b, gbool
 	if (!vtier_memcg_map(vtier_memcg_host_version(), g->record->memcg_path, spans,
 			     VTIER_AIM_MAX_SPANS, VTIER_AIM_JOIN_BYTES, &found, &bytes, &error)) {
 		if (!g->aim_failed)
-			g_warning("%s: cannot find its pages on node %d, so its PULL walks every "
-				  "region: %s", g->name, g->result->slow_node, error->message);
+			g_warning("%s: cannot find its pages on node %d, so its schemes walk every "
+				  "region: %s", g->name, source, error->message);
 		g->aim_failed = TRUE;
 		return;
 	}
@@ -445,8 +445,9 @@ static void aim_pull(VtierManager *m, VtierDaemonGuest *g, VtierBudget *b, gbool
 	n = found->len;
 	if (n == b->n_aim && memcmp(found->data, b->aim, n * sizeof(VtierMemcgSpan)) == 0)
 		return;
-	g_debug("%s: its PULL walks %.1f MiB of its pages on node %d in %u spans", g->name,
-		(gdouble)bytes / (1 << 20), g->result->slow_node, n);
+	g_debug("%s: its %s walks %.1f MiB of its pages on node %d in %u spans", g->name,
+		source == g->result->slow_node ? "PULL" : "PUSH", (gdouble)bytes / (1 << 20), source,
+		n);
 	memcpy(b->aim, found->data, n * sizeof(VtierMemcgSpan));
 	b->n_aim = n;
 	*changed = TRUE;
@@ -463,7 +464,7 @@ static void aim_pull(VtierManager *m, VtierDaemonGuest *g, VtierBudget *b, gbool
  *    and moved < 1 MiB: the hot regions left are other memory's (other guests' hot pages,
  *    charged all the same);
  *  - wide, three intervals in a row that tried a budget's worth and moved < 1 MiB: it is aimed
- *    at the guest's own pages (aim_pull), and aimed again when that walk moves nothing;
+ *    at the guest's own pages (aim_walk), and aimed again when that walk moves nothing;
  *  - holding: the next ramp (a new target, a guest that slipped) takes the hot pages first.
  * Sets *@changed when the width or the aim changes. */
 static void walk_pull(VtierManager *m, VtierDaemonGuest *g, gint scheme,
@@ -503,7 +504,7 @@ static void walk_pull(VtierManager *m, VtierDaemonGuest *g, gint scheme,
 		if (g->up_fruitless >= 3 && m->aims_left > 0) {
 			m->aims_left--;
 			g->up_fruitless = 0;
-			aim_pull(m, g, b, changed);
+			aim_walk(m, g, b, g->result->slow_node, changed);
 		}
 		return;
 	}
@@ -521,17 +522,85 @@ static void walk_pull(VtierManager *m, VtierDaemonGuest *g, gint scheme,
  * the guest's pages on the fast node old so that the PUSH moves them on its first pass. It walks
  * while the PUSH has a budget to move with, and is parked otherwise: each page it looks at costs
  * an rmap walk, which a guest that holds its share has no use for. */
-static VtierSnapshotWalk prime_push(VtierManager *m, const VtierDaemonGuest *g,
-				    guint64 down_bytes, gboolean *changed)
+static void prime_push(VtierManager *m, const VtierDaemonGuest *g, guint64 down_bytes,
+		       gboolean *changed)
 {
 	const VtierPlanGuestResult *r = g->result;
-	gboolean open = down_bytes >= VTIER_CONTROLLER_MIN_MOVE;
 
 	if (r == NULL || !r->planned || !r->primed || r->first_scheme < 0 || r->kdamond != 0)
-		return VTIER_SNAPSHOT_WALK_NONE;
+		return;
 	set_budget(m, r->first_scheme + (gint)r->n_schemes - 1,
-		   open ? VTIER_PLAN_PRIME_BYTES : VTIER_PLAN_PARKED_BYTES, changed);
-	return open ? VTIER_SNAPSHOT_WALK_PRIMED : VTIER_SNAPSHOT_WALK_NONE;
+		   down_bytes >= VTIER_CONTROLLER_MIN_MOVE ? VTIER_PLAN_PRIME_BYTES
+							   : VTIER_PLAN_PARKED_BYTES,
+		   changed);
+}
+
+/* Whether @scheme is a PUSH the plan charges for every byte it tries (no quotas/fail_charge):
+ * the closed loop's PUSH there walks every region of the fast node in address order
+ * (planner-schemes.c). */
+static gboolean push_pays_tries(VtierManager *m, gint scheme)
+{
+	const VtierDamonScheme *push = model_scheme(m->plan != NULL ? m->plan->model : NULL, scheme);
+
+	return push != NULL && push->action == VTIER_DAMON_ACTION_MIGRATE_COLD &&
+	       push->quotas.fail_charge_denom == 0;
+}
+
+/* A closed loop's PUSH on a kernel without fail_charge that tried a budget's worth and moved
+ * < 1 MiB three intervals in a row is aimed at the guest's own pages on the fast node, as a wide
+ * PULL is (aim_walk): the move down of a guest a few points over its target walked node 0's
+ * other memory at 2 MiB a window (e2e, 6.18). The aim goes when the guest holds its target. */
+static void walk_push(VtierManager *m, VtierDaemonGuest *g, gint scheme,
+		      const VtierControllerOutput *out, gboolean *changed)
+{
+	VtierBudget *b;
+	guint64 least; /* the smaller budget of the last two intervals */
+
+	if (scheme < 0 || !push_pays_tries(m, scheme))
+		return;
+	b = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER((guint)scheme + 1));
+	if (b == NULL)
+		return;
+	if (out->state == VTIER_CONTROL_STATE_HOLDING) {
+		*changed |= b->n_aim > 0;
+		b->n_aim = 0;
+		g->down_fruitless = 0;
+		return;
+	}
+	if (!g->up_seen)
+		return;
+	least = MIN(b->bytes, g->down_budget_before);
+	g->down_budget_before = b->bytes;
+	g->down_fruitless = least >= VTIER_CONTROLLER_MIN_MOVE && g->down_tried >= least &&
+					    g->down_moved < VTIER_CONTROLLER_MIN_MOVE
+				    ? g->down_fruitless + 1
+				    : 0;
+	/* one kpagecgroup read a step, host-wide, shared with the PULLs (walk_pull) */
+	if (g->down_fruitless >= 3 && m->aims_left > 0) {
+		m->aims_left--;
+		g->down_fruitless = 0;
+		aim_walk(m, g, b, g->result->fast_node, changed);
+	}
+}
+
+/* Whether guest @g's PUSH walks only where the guest's pages lie (walk_push), else whether its
+ * primer walks ahead of it (prime_push). */
+static VtierSnapshotWalk push_walk_of(VtierManager *m, const VtierDaemonGuest *g, gint scheme)
+{
+	const VtierPlanGuestResult *r = g->result;
+	const VtierBudget *b;
+
+	if (scheme < 0 || !push_pays_tries(m, scheme))
+		return VTIER_SNAPSHOT_WALK_NONE;
+	b = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER((guint)scheme + 1));
+	if (b != NULL && b->n_aim > 0)
+		return VTIER_SNAPSHOT_WALK_AIMED;
+	if (r == NULL || !r->primed)
+		return VTIER_SNAPSHOT_WALK_NONE;
+	b = g_hash_table_lookup(m->budgets,
+				GUINT_TO_POINTER((guint)(r->first_scheme + (gint)r->n_schemes)));
+	return b != NULL && b->bytes >= VTIER_CONTROLLER_MIN_MOVE ? VTIER_SNAPSHOT_WALK_PRIMED
+								  : VTIER_SNAPSHOT_WALK_NONE;
 }
 
 /* DAMON's goal tuner reads a user_input goal's current_value as written: a tuner=kernel ratio
@@ -699,8 +768,10 @@ static gboolean run_controller(VtierManager *m, GPtrArray *seats, GArray *inputs
 
 			if (g != NULL && seat->len == 1) {
 				walk_pull(m, g, s->up.scheme, out, &changed);
+				walk_push(m, g, s->down.scheme, out, &changed);
 				s->up.walk = walk_of(m, g, s->up.scheme);
-				s->down.walk = prime_push(m, g, out->down_bytes, &changed);
+				prime_push(m, g, out->down_bytes, &changed);
+				s->down.walk = push_walk_of(m, g, s->down.scheme);
 			}
 			set_budget(m, s->up.scheme, out->up_bytes, &changed);
 			set_budget(m, s->down.scheme, out->down_bytes, &changed);
@@ -797,10 +868,13 @@ static gboolean measure_guests(VtierManager *m, gboolean with_controller,
 		count_direction(g, DIR_DOWN, guest_scheme(g, DIR_DOWN),
 				have_status ? status : NULL, &s->down, &delta[DIR_DOWN]);
 		s->up.walk = walk_of(m, g, s->up.scheme);
+		s->down.walk = push_walk_of(m, g, s->down.scheme);
 		if (with_controller) {
 			g->up_tried_before = g->up_seen ? g->up_tried : 0;
 			g->up_moved = delta[DIR_UP].applied;
 			g->up_tried = delta[DIR_UP].tried;
+			g->down_moved = delta[DIR_DOWN].applied;
+			g->down_tried = delta[DIR_DOWN].tried;
 			g->up_seen = have_status;
 		}
 		if (with_controller)

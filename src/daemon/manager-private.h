@@ -125,11 +125,16 @@ typedef struct {
 	guint64 up_moved;	    /* what it moved over the last interval measured */
 	guint64 up_tried;	    /* what it tried (was charged) then ... */
 	guint64 up_tried_before;    /* ... and in the interval before */
-	gboolean up_seen;	    /* whether that interval had a status read */
+	gboolean up_seen;	    /* whether that interval had a status read (PULL and PUSH) */
 	guint64 up_budget_before;   /* its budget at the step before */
 	guint up_open;		    /* steps in a row that left it a budget >= 1 MiB */
 	guint up_fruitless;	    /* intervals in a row it spent its budget moving < 1 MiB */
-	gboolean aim_failed;	    /* its pages could not be found (aim_pull): warned once */
+	/* a closed loop's PUSH without fail_charge, which walks every region (walk_push) */
+	guint64 down_moved;	    /* what it moved over the last interval measured */
+	guint64 down_tried;	    /* what it tried then */
+	guint64 down_budget_before; /* its budget at the step before */
+	guint down_fruitless;	    /* intervals in a row it spent its budget moving < 1 MiB */
+	gboolean aim_failed;	    /* its pages could not be found (aim_walk): warned once */
 } VtierDaemonGuest;
 
 /* Spans a PULL aimed at the guest's own pages walks, at most (each one filter or two). */

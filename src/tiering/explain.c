@@ -173,10 +173,11 @@ static void explain_direction(GPtrArray *out, const gchar *verb, const gchar *so
 		add(out, "It walks every region now: its walk of the regions DAMON sees hot ran "
 			 "dry; the next ramp walks the hot ones first again.");
 	else if (d->walk == VTIER_SNAPSHOT_WALK_AIMED)
-		add(out, "It walks every region where the guest's own pages lie on the slow node "
-			 "(read from kpagecgroup): walking every region moved nothing, because "
-			 "other memory there took the budget; the next ramp walks the hot ones first "
-			 "again.");
+		add(out, "It walks only where the guest's own pages lie in the %s tier (read from "
+			 "kpagecgroup): walking every region moved nothing, because this kernel "
+			 "charges the budget for other memory it tries (no quotas/fail_charge); it "
+			 "walks %s again once the guest holds its target.",
+		    source, g_str_equal(source, "slow") ? "the hot regions first" : "every region");
 	else if (d->walk == VTIER_SNAPSHOT_WALK_PRIMED)
 		add(out, "A stat scheme marks the guest's pages on the fast node old ahead of it, so "
 			 "it moves those untouched since on its first pass: this kernel charges it "

@@ -601,6 +601,79 @@ static void test_push_primed(Fixture *f, gconstpointer data)
 			VTIER_SNAPSHOT_WALK_NONE);
 }
 
+/* A closed loop's PUSH on 6.18 (no fail_charge) that tries a budget's worth and moves nothing
+ * for three intervals is aimed at the guest's pages on the fast node; holding drops the aim
+ * (interval.c, walk_push). */
+static void test_push_aimed_at_own_pages(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	const VtierDaemonGuest *g;
+	const GArray *fast_ranges;
+	const VtierPhysRange *fast;
+	guint64 page = (guint64)sysconf(_SC_PAGESIZE), pfn, tried = 0, frames, stride;
+	guint plan_filters, at;
+	gint down;
+
+	(void)data;
+	vtier_manager_free(f->m);
+	f->m = new_manager_profile("none", "[metrics]\nlisten=off\n", "6.18");
+	add_workload(f->sysroot->root, 1, 400, 112);
+	g_assert_true(attach(f->m, 1, NULL, &error));
+	g_assert_no_error(error);
+	settle(f->m);
+	g = g_hash_table_lookup(f->m->guests, "w01");
+	down = g->result->first_scheme + 1;
+	g_assert_cmpint(applied_scheme(f->m, down)->action, ==, VTIER_DAMON_ACTION_MIGRATE_COLD);
+	plan_filters = applied_scheme(f->m, down)->filters->len;
+	at = after_addr_filters(applied_scheme(f->m, down));
+	fast_ranges = vtier_topology_get_node(f->m->topology, (guint)g->result->fast_node)->ranges;
+	fast = &g_array_index(fast_ranges, VtierPhysRange, 0);
+	pfn = fast->start / page;
+	/* a node above 4 GiB of frames is sampled (memcg-map.c): 16 strides from its first frame
+	 * are 16 whole samples */
+	frames = 0;
+	for (guint i = 0; i < fast_ranges->len; i++) {
+		const VtierPhysRange *r = &g_array_index(fast_ranges, VtierPhysRange, i);
+
+		frames += (r->end - r->start) / page;
+	}
+	stride = frames > (1u << 20) ? (frames + (1u << 18) - 1) / (1u << 18) : 1;
+	vtier_test_charge_pages(f->sysroot->root, "sys/fs/cgroup/vtier.slice/w1.scope", pfn,
+				16 * stride);
+	run_interval(f->m);
+	g_assert_cmpuint(applied_scheme(f->m, down)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
+	/* primed, not aimed */
+	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->down.walk, ==,
+			VTIER_SNAPSHOT_WALK_PRIMED);
+	/* a budget's worth tried, nothing moved, three times over: aimed */
+	for (guint i = 0; i < 8 && vtier_snapshot_lookup(f->m->snapshot, "w01")->down.walk !=
+					   VTIER_SNAPSHOT_WALK_AIMED; i++) {
+		pull_counters(f->m, down, tried += 1024, 0);
+		run_interval(f->m);
+	}
+	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->down.walk, ==,
+			VTIER_SNAPSHOT_WALK_AIMED);
+	g_assert_cmpuint(applied_scheme(f->m, down)->filters->len, ==, plan_filters + 1);
+	{
+		/* from its first page to one stride or so past its last (samples) */
+		const VtierDamonFilter *fl = applied_scheme(f->m, down)->filters->pdata[at];
+
+		g_assert_cmpint(fl->type, ==, VTIER_DAMON_FILTER_ADDR);
+		g_assert_false(fl->matching);
+		g_assert_false(fl->allow);
+		g_assert_cmpuint(fl->addr_start, ==, pfn * page);
+		g_assert_cmpuint(fl->addr_end, >=, (pfn + 16 * stride) * page);
+		g_assert_cmpuint(fl->addr_end, <=, (pfn + 18 * stride) * page);
+	}
+	/* at its target it holds: the aim goes */
+	add_workload(f->sysroot->root, 1, 256, 256);
+	for (guint i = 0; i < 5 && applied_scheme(f->m, down)->filters->len != plan_filters; i++)
+		run_interval(f->m);
+	g_assert_cmpuint(applied_scheme(f->m, down)->filters->len, ==, plan_filters);
+	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->down.walk, ==,
+			VTIER_SNAPSHOT_WALK_NONE);
+}
+
 /* vtierd reads kpagecgroup at most once a step, host-wide: of two guests whose wide PULLs stall
  * in the same interval, one is aimed at that step and the other at the next. */
 static void test_one_aim_read_a_step(Fixture *f, gconstpointer data)
@@ -1955,6 +2028,8 @@ int main(int argc, char **argv)
 		   fixture_teardown);
 	g_test_add("/daemon/pull-aimed-at-own-pages", Fixture, NULL, fixture_setup,
 		   test_pull_aimed_at_own_pages, fixture_teardown);
+	g_test_add("/daemon/push-aimed-at-own-pages", Fixture, NULL, fixture_setup,
+		   test_push_aimed_at_own_pages, fixture_teardown);
 	g_test_add("/daemon/pull-walks-hot-first", Fixture, NULL, fixture_setup,
 		   test_pull_walks_hot_first, fixture_teardown);
 	g_test_add("/daemon/reused-group-starts-parked", Fixture, NULL, fixture_setup,

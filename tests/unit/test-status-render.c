@@ -276,10 +276,21 @@ static void test_explain_walk(void)
 	g_assert_false(has_sentence(every, "It walks only"));
 	g->up.walk = VTIER_SNAPSHOT_WALK_AIMED;
 	aimed = vtier_explain_guest(s, g);
-	g_assert_true(has_sentence(aimed, "It walks every region where the guest's own pages lie on "
-					  "the slow node (read from kpagecgroup): walking every "
-					  "region moved nothing"));
+	g_assert_true(has_sentence(aimed, "It walks only where the guest's own pages lie in the slow "
+					  "tier (read from kpagecgroup): walking every region moved "
+					  "nothing"));
+	g_assert_true(has_sentence(aimed, "it walks the hot regions first again once the guest "
+					  "holds its target"));
 	g_assert_false(has_sentence(aimed, "It walks every region now"));
+	g_clear_pointer(&aimed, g_ptr_array_unref);
+	/* the PUSH, aimed at the guest's pages in the fast tier */
+	g->up.walk = VTIER_SNAPSHOT_WALK_NONE;
+	g->down.walk = VTIER_SNAPSHOT_WALK_AIMED;
+	aimed = vtier_explain_guest(s, g);
+	g_assert_true(has_sentence(aimed, "It walks only where the guest's own pages lie in the fast "
+					  "tier"));
+	g_assert_true(has_sentence(aimed, "it walks every region again once the guest holds its "
+					  "target"));
 	assert_balanced(aimed);
 	g_assert_false(has_sentence(aimed, "A stat scheme marks the guest's pages"));
 	g->down.walk = VTIER_SNAPSHOT_WALK_PRIMED;
