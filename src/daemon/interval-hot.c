@@ -11,11 +11,8 @@
  * the memcg's pages in every hot region to stats/sz_ops_filter_passed at each application, and
  * counts the applications in stats/nr_snapshots: the growth of the one over the growth of the
  * other is the guest's mean hot bytes on that node over the interval (lab, 7.3: 123.9 MiB for a
- * 128 MiB hot set, another memcg's hot memory on the same node left out). 6.18 has no
- * nr_snapshots: there each application adds the bytes of the hot regions it walked (every
- * memcg's) to stats/sz_tried, so the growth of sz_ops_filter_passed over that of sz_tried is the
- * guest's part of those regions, and tried_regions/total_bytes (one application's) the regions'
- * bytes. The planner adds the schemes only where the kernel has one or the other. */
+ * 128 MiB hot set, another memcg's hot memory on the same node left out). The planner adds the
+ * schemes only where the kernel has both files. */
 
 enum { HOT_FAST, HOT_SLOW };
 
@@ -26,7 +23,7 @@ static gboolean hot_of(VtierDaemonGuest *g, guint which, gint scheme,
 		       const VtierDamonKdamondStatus *status, guint64 *ret)
 {
 	const VtierDamonSchemeStats *st;
-	guint64 passed, snaps, tried;
+	guint64 passed, snaps;
 	gboolean fresh;
 
 	if (status == NULL || status->schemes == NULL || scheme < 0 ||
@@ -35,24 +32,16 @@ static gboolean hot_of(VtierDaemonGuest *g, guint which, gint scheme,
 	st = &g_array_index(status->schemes, VtierDamonSchemeStats, scheme);
 	fresh = g->hot_scheme[which] != scheme + 1 ||
 		st->sz_ops_filter_passed < g->hot_passed[which] ||
-		st->nr_snapshots < g->hot_snapshots[which] || st->sz_tried < g->hot_tried[which];
+		st->nr_snapshots < g->hot_snapshots[which];
 	passed = st->sz_ops_filter_passed - (fresh ? 0 : g->hot_passed[which]);
 	snaps = st->nr_snapshots - (fresh ? 0 : g->hot_snapshots[which]);
-	tried = st->sz_tried - (fresh ? 0 : g->hot_tried[which]);
 	g->hot_scheme[which] = scheme + 1;
 	g->hot_passed[which] = st->sz_ops_filter_passed;
 	g->hot_snapshots[which] = st->nr_snapshots;
-	g->hot_tried[which] = st->sz_tried;
 	if (fresh) {
 		g->hot_valid[which] = FALSE;
 	} else if (snaps > 0) {
 		g->hot_last[which] = passed / snaps;
-		g->hot_valid[which] = TRUE;
-	} else if (st->nr_snapshots == 0 && tried > 0) {
-		/* no count of applications (6.18): the passed part of what was tried, times one
-		 * application's tried bytes */
-		g->hot_last[which] = (guint64)((unsigned __int128)MIN(passed, tried) *
-					       st->tried_bytes / tried);
 		g->hot_valid[which] = TRUE;
 	}
 	*ret = g->hot_last[which];

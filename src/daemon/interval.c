@@ -275,21 +275,13 @@ static VtierSnapshotGuest *guest_record(VtierManager *m, VtierDaemonGuest *g)
  * while its stat schemes do not measure them (a hot-split pair's level is its hot bytes in fast
  * memory: it keeps them, in case the measure is lost), and the stat schemes' filter-passed bytes
  * and snapshots (interval-hot.c). */
-static guint wanted_files(VtierManager *m, const VtierDaemonGuest *g, guint offset)
+static guint wanted_files(const VtierDaemonGuest *g, guint offset)
 {
 	const VtierPlanGuestResult *r = g->result;
-	const VtierDamonFeatures *f = m->features;
 
-	/* without nr_snapshots (6.18) the measure is passed over tried, times one application's
-	 * tried bytes (interval-hot.c) */
 	if (r->hot_stats &&
 	    (offset == VTIER_PLAN_HOT_FAST_OFFSET || offset == VTIER_PLAN_HOT_SLOW_OFFSET))
-		return f != NULL && f->scheme_stats != NULL &&
-				       g_strv_contains((const gchar *const *)f->scheme_stats,
-						       "nr_snapshots")
-			       ? VTIER_DAMON_STATS_HOT
-			       : VTIER_DAMON_STATS_HOT | VTIER_DAMON_STATS_MOVED |
-					 VTIER_DAMON_STATS_TRIED_REGIONS;
+		return VTIER_DAMON_STATS_HOT;
 	if (r->primed && offset == r->n_schemes - 1) /* the primer: read, not used */
 		return VTIER_DAMON_STATS_MOVED;
 	if (r->hot_stats && g->hot_known && r->mode != VTIER_POLICY_MODE_HOT_SPLIT)
@@ -312,7 +304,7 @@ static GArray *wanted_schemes(VtierManager *m)
 			continue;
 		for (guint i = 0; i < g->result->n_schemes; i++) {
 			VtierDamonStatsWant want = { (guint)g->result->first_scheme + i,
-						     wanted_files(m, g, i) };
+						     wanted_files(g, i) };
 
 			g_array_append_val(wanted, want);
 		}

@@ -114,7 +114,6 @@ typedef struct {
 	/* the hot stat schemes' counters per node (fast, slow; interval-hot.c) */
 	guint64 hot_passed[2];	    /* last sz_ops_filter_passed */
 	guint64 hot_snapshots[2];   /* last nr_snapshots */
-	guint64 hot_tried[2];	    /* last sz_tried (6.18: no nr_snapshots) */
 	gint hot_scheme[2];	    /* the scheme + 1 those counters belong to, 0: none */
 	guint64 hot_last[2];	    /* the last measure per node ... */
 	gboolean hot_valid[2];	    /* ... and whether there is one */

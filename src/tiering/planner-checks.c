@@ -97,12 +97,9 @@ static gchar *check_hot_split(const PlanContext *ctx, const PlanGuest *pg)
 	}
 	if (!ctx->modern_filters)
 		return lacks(ctx, pg, "core_filters/ops_filters with allow (Linux 6.14+)");
-	/* vtier's loop measures the hot memory of the pair per node with two stat schemes, over
-	 * their applications (6.18's stand-in, tried_regions/total_bytes, is unmeasured for a pair,
-	 * whose level is that measure) */
+	/* vtier's loop measures the hot memory of the pair per node with two stat schemes */
 	if (pg->guest->policy->tuner == VTIER_POLICY_TUNER_VTIER &&
-	    (!plan_hot_stats(ctx) || f->scheme_stats == NULL ||
-	     !g_strv_contains((const gchar *const *)f->scheme_stats, "nr_snapshots")))
+	    !plan_hot_stats(ctx))
 		return lacks(ctx, pg,
 			     "the scheme stats sz_ops_filter_passed and nr_snapshots (7.3 has them, "
 			     "6.18 not) to measure hot memory per node for tuner=vtier");

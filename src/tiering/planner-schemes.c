@@ -366,18 +366,14 @@ gboolean plan_hot_stats(const PlanContext *ctx)
 {
 	const VtierDamonFeatures *f = ctx->features;
 
-	/* the bytes passed over the count of applications (nr_snapshots, 7.3); 6.18 has no count
-	 * of applications (the time since the last read is no stand-in: in the lab, 7.3 applied
-	 * its schemes 4.5 times a second, not the nominal 10), but its sz_tried grows by one
-	 * application's hot regions each time, whose bytes tried_regions/total_bytes gives
-	 * (update_schemes_tried_bytes): passed over tried, times that (vtierd, interval-hot.c) */
+	/* 6.18 has sz_ops_filter_passed but not nr_snapshots: without the count of applications
+	 * the bytes passed are no measure (the time since the last read is not one either: in the
+	 * lab, 7.3 applied its schemes 4.5 times a second, not the nominal 10) */
 	return ctx->modern_filters && f->scheme_stats != NULL &&
 	       vtier_damon_features_has_filter_type(f, VTIER_DAMON_LAYER_OPS,
 						    VTIER_DAMON_FILTER_YOUNG) &&
 	       g_strv_contains((const gchar *const *)f->scheme_stats, "sz_ops_filter_passed") &&
-	       (g_strv_contains((const gchar *const *)f->scheme_stats, "nr_snapshots") ||
-		(g_strv_contains((const gchar *const *)f->scheme_stats, "sz_tried") &&
-		 vtier_damon_features_has_state_command(f, "update_schemes_tried_bytes")));
+	       g_strv_contains((const gchar *const *)f->scheme_stats, "nr_snapshots");
 }
 
 /* A primer needs a kernel that charges the PUSH for what its filters reject (no fail_charge)

@@ -562,8 +562,8 @@ static void test_push_primed(Fixture *f, gconstpointer data)
 
 	(void)data;
 	g_assert_true(g->result->primed);
-	g_assert_cmpuint(g->result->n_schemes, ==, 5);
-	at = g->result->first_scheme + 4;
+	g_assert_cmpuint(g->result->n_schemes, ==, 3);
+	at = g->result->first_scheme + 2;
 	prime = applied_scheme(f->m, at);
 	push = applied_scheme(f->m, g->result->first_scheme + 1);
 	g_assert_cmpint(prime->action, ==, VTIER_DAMON_ACTION_STAT);
@@ -899,69 +899,6 @@ static void test_hot_measure(Fixture *f, gconstpointer data)
 	set_hot_counters(f->m, g, MIB, MIB, 3);
 	run_interval(f->m);
 	g_assert_false(g->hot_known);
-}
-
-/* Publishes 6.18's counters of guest @g's hot stat schemes: no nr_snapshots; sz_tried grows by
- * the hot regions each application walks, tried_regions/total_bytes is one application's. */
-static void set_hot_counters_618(VtierManager *m, const VtierDaemonGuest *g, guint64 passed_fast,
-				 guint64 tried_fast, guint64 passed_slow, guint64 tried_slow,
-				 guint64 one_fast, guint64 one_slow)
-{
-	VtierDamonSchemeStats fast = { .sz_ops_filter_passed = passed_fast,
-				       .sz_tried = tried_fast,
-				       .tried_bytes = one_fast };
-	VtierDamonSchemeStats slow = { .sz_ops_filter_passed = passed_slow,
-				       .sz_tried = tried_slow,
-				       .tried_bytes = one_slow };
-
-	vtier_damon_fake_set_scheme_stats(m->fake, 0,
-					  (guint)g->result->first_scheme + VTIER_PLAN_HOT_FAST_OFFSET,
-					  &fast);
-	vtier_damon_fake_set_scheme_stats(m->fake, 0,
-					  (guint)g->result->first_scheme + VTIER_PLAN_HOT_SLOW_OFFSET,
-					  &slow);
-}
-
-/* 6.18 has no nr_snapshots: the guest's hot bytes per node are the growth of sz_ops_filter_passed
- * over that of sz_tried (its part of the hot regions walked), times one application's tried
- * bytes (tried_regions/total_bytes, read each interval for these schemes). */
-static void test_hot_measure_618(Fixture *f, gconstpointer data)
-{
-	g_autoptr(GError) error = NULL;
-	const VtierDaemonGuest *g;
-	const VtierSnapshotGuest *s;
-
-	(void)data;
-	vtier_manager_free(f->m);
-	f->m = new_manager_profile("none", "[metrics]\nlisten=off\n", "6.18");
-	g_assert_true(attach(f->m, 1, NULL, &error));
-	g_assert_no_error(error);
-	settle(f->m);
-	g = g_hash_table_lookup(f->m->guests, "w01");
-	g_assert_true(g->result->hot_stats);
-	g_assert_cmpuint(g->result->n_schemes, ==, 5);
-	set_hot_counters_618(f->m, g, GIB, 4 * GIB, GIB, 2 * GIB, 100 * MIB, 100 * MIB);
-	run_interval(f->m);
-	g_assert_false(g->hot_known);
-	/* fast: 30 of 120 MiB tried passed, 200 MiB hot a walk: 50 MiB; slow: 45 of 60, 80 MiB a
-	 * walk: 60 MiB */
-	set_hot_counters_618(f->m, g, GIB + 30 * MIB, 4 * GIB + 120 * MIB, GIB + 45 * MIB,
-			     2 * GIB + 60 * MIB, 200 * MIB, 80 * MIB);
-	run_interval(f->m);
-	g_assert_true(g->hot_known);
-	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
-	g_assert_cmpuint(s->down.hot_bytes, ==, 50 * MIB);
-	g_assert_cmpuint(s->up.hot_bytes, ==, 60 * MIB);
-	/* walked, nothing passed: no hot memory, blind */
-	set_hot_counters_618(f->m, g, GIB + 30 * MIB, 4 * GIB + 240 * MIB, GIB + 45 * MIB,
-			     2 * GIB + 120 * MIB, 200 * MIB, 80 * MIB);
-	run_interval(f->m);
-	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
-	g_assert_cmpuint(s->down.hot_bytes + s->up.hot_bytes, ==, 0);
-	g_assert_cmpint(s->control_state, ==, VTIER_CONTROL_STATE_BLIND);
-	/* nothing walked since: the last measure holds */
-	run_interval(f->m);
-	g_assert_true(g->hot_known);
 }
 
 /* A hot-split pair (Configuration A, tuner=vtier): its members share one PULL/PUSH and the hot
@@ -2023,8 +1960,6 @@ int main(int argc, char **argv)
 	g_test_add("/daemon/one-aim-read-a-step", Fixture, NULL, fixture_setup,
 		   test_one_aim_read_a_step, fixture_teardown);
 	g_test_add("/daemon/push-primed", Fixture, NULL, fixture_setup, test_push_primed,
-		   fixture_teardown);
-	g_test_add("/daemon/hot-measure-618", Fixture, NULL, fixture_setup, test_hot_measure_618,
 		   fixture_teardown);
 	g_test_add("/daemon/pull-aimed-at-own-pages", Fixture, NULL, fixture_setup,
 		   test_pull_aimed_at_own_pages, fixture_teardown);

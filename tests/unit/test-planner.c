@@ -651,7 +651,7 @@ static void test_plan_slots_grow_shrink(void)
 			add_guest(&f, n, VTIER_POLICY_MODE_RATIO);
 		plan = plan_with(&f, NULL);
 		g_assert_cmpuint(plan->slots->owners->len, ==, 32);
-		g_assert_cmpuint(context_of(plan, 0)->schemes->len, ==, 32 * 5);
+		g_assert_cmpuint(context_of(plan, 0)->schemes->len, ==, 32 * 3);
 		/* down to 5 guests: 3 whole free chunks at the end, shrink to 1 chunk */
 		while (f.guests->len > 5)
 			g_ptr_array_remove_index(f.guests, f.guests->len - 1);

@@ -1,8 +1,8 @@
 #!/bin/sh
 # vtier plan: 2 of 2 guests planned, kernel profile 6.18
 # guest vm1: pin-slow, fast node 0, slow node 2, kdamond 0 schemes 0-0
-# guest vm2: pin-slow, fast node 1, slow node 3, kdamond 0 schemes 5-5
-# kdamond 0 schemes 10-39: parked (spare slots: stat, 1-byte budget)
+# guest vm2: pin-slow, fast node 1, slow node 3, kdamond 0 schemes 3-3
+# kdamond 0 schemes 6-23: parked (spare slots: stat, 1-byte budget)
 # access sampling: page-table access checks: the kernel has no hardware-sampled access reports (monitoring_attrs/sample/perf_events)
 # DAMON writes of this vtier plan (DAMON features: profile 6.18), in order.
 set -e
@@ -25,7 +25,7 @@ echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/
 echo 1236950581248 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/4/end
 echo 1236950581248 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/5/start
 echo 1372242051072 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/5/end
-echo 40 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/nr_schemes
+echo 24 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/nr_schemes
 echo migrate_cold > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/action
 echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/target_nid
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/access_pattern/sz/max
@@ -57,28 +57,28 @@ echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/1/quotas/reset_interval_ms
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/quotas/reset_interval_ms
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/bytes
+echo migrate_cold > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/action
+echo 3 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/target_nid
+echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/sz/max
+echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/nr_accesses/max
+echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/age/max
+echo 268435456 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/reset_interval_ms
+echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/weights/nr_accesses_permil
+echo 100 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/quotas/weights/age_permil
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/core_filters/nr_filters
+echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/core_filters/0/type
+echo 549755813888 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/core_filters/0/addr_start
+echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/core_filters/0/addr_end
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/nr_filters
+echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/0/type
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/0/matching
+echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/0/allow
+printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/0/memcg_path
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/quotas/reset_interval_ms
-echo migrate_cold > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/action
-echo 3 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/target_nid
-echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/access_pattern/sz/max
-echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/access_pattern/nr_accesses/max
-echo 4294967295 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/access_pattern/age/max
-echo 268435456 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/quotas/bytes
+echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/quotas/reset_interval_ms
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/quotas/weights/nr_accesses_permil
-echo 100 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/quotas/weights/age_permil
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/core_filters/nr_filters
-echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/core_filters/0/type
-echo 549755813888 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/core_filters/0/addr_start
-echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/core_filters/0/addr_end
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/ops_filters/nr_filters
-echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/ops_filters/0/type
-echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/ops_filters/0/matching
-echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/ops_filters/0/allow
-printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/5/ops_filters/0/memcg_path
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/6/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/6/quotas/reset_interval_ms
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/7/quotas/bytes
@@ -115,36 +115,4 @@ echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/22/quotas/byte
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/22/quotas/reset_interval_ms
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/23/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/23/quotas/reset_interval_ms
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/24/quotas/bytes
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/24/quotas/reset_interval_ms
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/25/quotas/bytes
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/25/quotas/reset_interval_ms
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/26/quotas/bytes
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/26/quotas/reset_interval_ms
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/27/quotas/bytes
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/27/quotas/reset_interval_ms
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/28/quotas/bytes
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/28/quotas/reset_interval_ms
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/29/quotas/bytes
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/29/quotas/reset_interval_ms
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/30/quotas/bytes
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/30/quotas/reset_interval_ms
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/31/quotas/bytes
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/31/quotas/reset_interval_ms
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/32/quotas/bytes
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/32/quotas/reset_interval_ms
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/33/quotas/bytes
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/33/quotas/reset_interval_ms
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/34/quotas/bytes
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/34/quotas/reset_interval_ms
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/35/quotas/bytes
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/35/quotas/reset_interval_ms
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/36/quotas/bytes
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/36/quotas/reset_interval_ms
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/37/quotas/bytes
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/37/quotas/reset_interval_ms
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/38/quotas/bytes
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/38/quotas/reset_interval_ms
-echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/39/quotas/bytes
-echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/39/quotas/reset_interval_ms
 echo on > /sys/kernel/mm/damon/admin/kdamonds/0/state
