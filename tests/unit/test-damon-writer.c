@@ -1010,46 +1010,6 @@ static void test_read_status_files(void)
 	fixture_teardown(&fx);
 }
 
-/* refresh_ms refreshes the stats and the effective quotas, not the tried regions (6.18, 7.3; the
- * fake does the same): a filtered status that wants tried bytes asks for them all the same, and
- * for nothing else; one that does not want them asks for nothing. */
-static void test_read_status_tried_with_refresh(void)
-{
-	Fixture fx = { 0 };
-	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
-	g_auto(VtierDamonKdamondStatus) status = { 0 };
-	g_autoptr(GArray) wanted = g_array_new(FALSE, FALSE, sizeof(VtierDamonStatsWant));
-	VtierDamonSchemeStats st = { .sz_tried = 5 << 20, .sz_applied = 3 << 20,
-				     .tried_bytes = 7 << 20 };
-	VtierDamonStatsWant moved = { 0, VTIER_DAMON_STATS_MOVED };
-	VtierDamonStatsWant tried = { 0, VTIER_DAMON_STATS_MOVED | VTIER_DAMON_STATS_TRIED_REGIONS };
-	g_autoptr(GError) error = NULL;
-	g_autofree gchar *journal = NULL;
-
-	((VtierDamonKdamond *)model->kdamonds->pdata[0])->refresh_ms = 1000;
-	fixture_setup(&fx, "6.18", TRUE);
-	apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
-	vtier_damon_fake_set_scheme_stats(fx.fake, 0, 0, &st);
-	g_array_append_val(wanted, moved);
-	vtier_damon_writer_set_status_schemes(fx.writer, wanted);
-	g_ptr_array_set_size(fx.journal, 0);
-	g_assert_true(vtier_damon_writer_read_status(fx.writer, 0, &status, &error));
-	g_assert_no_error(error);
-	g_assert_cmpuint(fx.journal->len, ==, 0);
-	g_array_set_size(wanted, 0);
-	g_array_append_val(wanted, tried);
-	vtier_damon_writer_set_status_schemes(fx.writer, wanted);
-	g_assert_true(vtier_damon_writer_read_status(fx.writer, 0, &status, &error));
-	g_assert_no_error(error);
-	g_assert_cmpuint(g_array_index(status.schemes, VtierDamonSchemeStats, 0).tried_bytes, ==,
-			 7 << 20);
-	journal = journal_text(&fx);
-	g_assert_nonnull(strstr(journal, "state\tupdate_schemes_tried_bytes\n"));
-	g_assert_null(strstr(journal, "update_schemes_stats"));
-	g_assert_null(strstr(journal, "update_schemes_effective_quotas"));
-	fixture_teardown(&fx);
-}
-
 /* The kernel's answers, mapped to causes. */
 static void test_error_mapping(void)
 {
@@ -1196,8 +1156,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/damon/writer/read-status", test_read_status);
 	g_test_add_func("/damon/writer/read-status-periodic", test_read_status_periodic);
 	g_test_add_func("/damon/writer/read-status-files", test_read_status_files);
-	g_test_add_func("/damon/writer/read-status-tried-with-refresh",
-			test_read_status_tried_with_refresh);
 	g_test_add_func("/damon/writer/error-mapping", test_error_mapping);
 	g_test_add_func("/damon/writer/6.12-commit-stops", test_612_commit_stops);
 	g_test_add_func("/damon/writer/adopted-restore", test_adopted_restore);

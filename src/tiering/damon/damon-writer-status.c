@@ -108,19 +108,16 @@ static gboolean read_scheme(VtierDamonWriter *w, const gchar *sp, guint files,
 
 /* Asks the kernel to refresh the files (unless refresh_ms does it periodically): for a filtered
  * status only what its schemes' files need (effective quotas are not read; the tried bytes make
- * the kernel walk every scheme's regions). refresh_ms refreshes the stats and the effective
- * quotas, not the tried regions (6.18 and 7.3; the fake does the same): a filtered status that
- * wants tried bytes asks for them all the same. */
+ * the kernel walk every scheme's regions). */
 static gboolean request_update(VtierDamonWriter *w, const gchar *kp, GError **error)
 {
 	static const struct {
 		const gchar *command;
 		guint files;
-		gboolean refreshed; /* by refresh_ms */
 	} commands[] = {
-		{ "update_schemes_stats", VTIER_DAMON_STATS_MOVED | VTIER_DAMON_STATS_HOT, TRUE },
-		{ "update_schemes_effective_quotas", 0, TRUE },
-		{ "update_schemes_tried_bytes", VTIER_DAMON_STATS_TRIED_REGIONS, FALSE },
+		{ "update_schemes_stats", VTIER_DAMON_STATS_MOVED | VTIER_DAMON_STATS_HOT },
+		{ "update_schemes_effective_quotas", 0 },
+		{ "update_schemes_tried_bytes", VTIER_DAMON_STATS_TRIED_REGIONS },
 	};
 	g_autofree gchar *refresh_rel = g_strconcat(kp, "/refresh_ms", NULL);
 	g_autofree gchar *state_rel = g_strconcat(kp, "/state", NULL);
@@ -132,7 +129,7 @@ static gboolean request_update(VtierDamonWriter *w, const gchar *kp, GError **er
 
 	if (!read_u64(w, refresh_rel, &refresh, error))
 		return FALSE;
-	if (refresh > 0 && w->status_schemes == NULL)
+	if (refresh > 0)
 		return TRUE;
 	if (w->status_schemes != NULL) {
 		g_hash_table_iter_init(&iter, w->status_schemes);
@@ -141,8 +138,6 @@ static gboolean request_update(VtierDamonWriter *w, const gchar *kp, GError **er
 	}
 	for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
 		if (w->status_schemes != NULL && !(commands[i].files & files))
-			continue;
-		if (refresh > 0 && commands[i].refreshed)
 			continue;
 		if (!vtier_damon_features_has_state_command(w->features, commands[i].command))
 			continue;
