@@ -101,15 +101,18 @@ static void add_reject_young(const PlanContext *ctx, VtierDamonScheme *scheme)
 	f->allow = FALSE;
 }
 
-/* Keeps only the guest's memcg: allow it (6.14+), or exclude everything else (6.12). */
-static void add_keep_memcg(const PlanContext *ctx, VtierDamonScheme *scheme, const gchar *path)
+/* Keeps only the guest's memcg. With @allows (6.14+ only) the filter allows the guest's pages,
+ * and no later filter looks at them; without, it rejects every other page, and the guest's go on
+ * to the next filter (the only form 6.12 has). */
+static void add_keep_memcg(const PlanContext *ctx, VtierDamonScheme *scheme, const gchar *path,
+			   gboolean allows)
 {
 	VtierDamonFilter *f = add_filter(ctx, scheme, VTIER_DAMON_FILTER_MEMCG);
 
 	g_free(f->memcg_path);
 	f->memcg_path = g_strdup(path);
-	f->matching = ctx->modern_filters;
-	f->allow = ctx->modern_filters;
+	f->matching = allows && ctx->modern_filters;
+	f->allow = allows && ctx->modern_filters;
 }
 
 static void set_quota(const PlanContext *ctx, VtierDamonScheme *scheme, guint64 rate)
@@ -254,7 +257,7 @@ void plan_scheme_pull(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 			walk_hot_first(scheme, policy);
 	}
 	add_keep_node(ctx, scheme, (guint)pg->result->slow_node);
-	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
+	add_keep_memcg(ctx, scheme, pg->guest->memcg_path, TRUE);
 }
 
 /* Without fail_charge (< 7.2) a closed loop's PUSH takes every region of the fast node in
@@ -297,7 +300,7 @@ void plan_scheme_push(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 	}
 	add_keep_node(ctx, scheme, (guint)pg->result->fast_node);
 	add_reject_young(ctx, scheme);
-	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
+	add_keep_memcg(ctx, scheme, pg->guest->memcg_path, TRUE);
 }
 
 /* pin-fast / pin-slow: every page of the guest on the other tier moves, hottest (pin-fast) or
@@ -318,7 +321,7 @@ void plan_scheme_pin(const PlanContext *ctx, VtierDamonScheme *scheme, const Pla
 		pull_every_region(ctx, scheme);
 	add_keep_node(ctx, scheme,
 		      (guint)(to_fast ? pg->result->slow_node : pg->result->fast_node));
-	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
+	add_keep_memcg(ctx, scheme, pg->guest->memcg_path, TRUE);
 }
 
 /* monitor: a stat scheme over the guest's memory (no migration, no budget needed). */
@@ -327,7 +330,7 @@ void plan_scheme_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 	match_all(scheme);
 	scheme->action = VTIER_DAMON_ACTION_STAT;
 	scheme->apply_interval_us = plan_apply_interval(ctx);
-	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
+	add_keep_memcg(ctx, scheme, pg->guest->memcg_path, TRUE);
 }
 
 /* The guest's hot memory on one node, for vtier's controller (docs/planner.md, "Hot memory per
@@ -359,36 +362,38 @@ void plan_scheme_hot_stat(const PlanContext *ctx, VtierDamonScheme *scheme, cons
 {
 	hot_stat_on(ctx, scheme, (guint)(fast ? pg->result->fast_node : pg->result->slow_node),
 		    pg->guest->policy->hot_threshold_bp);
-	add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
+	add_keep_memcg(ctx, scheme, pg->guest->memcg_path, TRUE);
+}
+
+/* Whether a `stat` scheme walks a region's pages through its ops filters and counts those they
+ * let through (paddr, 6.14+: stats/sz_ops_filter_passed), with a `young` ops filter to use. */
+static gboolean stat_walks_pages(const PlanContext *ctx)
+{
+	const VtierDamonFeatures *f = ctx->features;
+
+	return ctx->modern_filters && f->scheme_stats != NULL &&
+	       vtier_damon_features_has_filter_type(f, VTIER_DAMON_LAYER_OPS,
+						    VTIER_DAMON_FILTER_YOUNG) &&
+	       g_strv_contains((const gchar *const *)f->scheme_stats, "sz_ops_filter_passed");
 }
 
 gboolean plan_hot_stats(const PlanContext *ctx)
 {
-	const VtierDamonFeatures *f = ctx->features;
-
 	/* 6.18 has sz_ops_filter_passed but not nr_snapshots: without the count of applications
 	 * the bytes passed are no measure (the time since the last read is not one either: in the
 	 * lab, 7.3 applied its schemes 4.5 times a second, not the nominal 10) */
-	return ctx->modern_filters && f->scheme_stats != NULL &&
-	       vtier_damon_features_has_filter_type(f, VTIER_DAMON_LAYER_OPS,
-						    VTIER_DAMON_FILTER_YOUNG) &&
-	       g_strv_contains((const gchar *const *)f->scheme_stats, "sz_ops_filter_passed") &&
-	       g_strv_contains((const gchar *const *)f->scheme_stats, "nr_snapshots");
+	return stat_walks_pages(ctx) &&
+	       g_strv_contains((const gchar *const *)ctx->features->scheme_stats, "nr_snapshots");
 }
 
 /* A primer needs a kernel that charges the PUSH for what its filters reject (no fail_charge)
- * and whose `stat` runs a scheme's ops filters page by page (paddr, 6.14+: the kernel that has
- * sz_ops_filter_passed). */
+ * and whose `stat` runs a scheme's ops filters page by page (stat_walks_pages), with an ops
+ * memcg filter to keep to the guest's pages. */
 gboolean plan_primes(const PlanContext *ctx)
 {
-	const VtierDamonFeatures *f = ctx->features;
-
-	return ctx->modern_filters && !f->fail_charge && f->scheme_stats != NULL &&
-	       vtier_damon_features_has_filter_type(f, VTIER_DAMON_LAYER_OPS,
-						    VTIER_DAMON_FILTER_YOUNG) &&
-	       vtier_damon_features_has_filter_type(f, VTIER_DAMON_LAYER_OPS,
-						    VTIER_DAMON_FILTER_MEMCG) &&
-	       g_strv_contains((const gchar *const *)f->scheme_stats, "sz_ops_filter_passed");
+	return stat_walks_pages(ctx) && !ctx->features->fail_charge &&
+	       vtier_damon_features_has_filter_type(ctx->features, VTIER_DAMON_LAYER_OPS,
+						    VTIER_DAMON_FILTER_MEMCG);
 }
 
 guint plan_group_schemes(const PlanContext *ctx)
@@ -412,19 +417,14 @@ guint plan_group_schemes(const PlanContext *ctx)
  * address order. sz_ops_filter_passed counts the guest's old pages it saw. */
 void plan_scheme_prime(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg)
 {
-	VtierDamonFilter *f;
-
 	match_all(scheme);
 	scheme->action = VTIER_DAMON_ACTION_STAT;
 	scheme->apply_interval_us = plan_apply_interval(ctx);
 	scheme->quotas.bytes = VTIER_PLAN_PARKED_BYTES;
 	scheme->quotas.reset_interval_ms = PLAN_RESET_INTERVAL_MS;
 	add_keep_node(ctx, scheme, (guint)pg->result->fast_node);
-	f = add_filter(ctx, scheme, VTIER_DAMON_FILTER_MEMCG);
-	g_free(f->memcg_path);
-	f->memcg_path = g_strdup(pg->guest->memcg_path);
-	f->matching = FALSE;
-	f->allow = FALSE;
+	/* the memcg filter first, so other memory is neither looked at nor marked */
+	add_keep_memcg(ctx, scheme, pg->guest->memcg_path, FALSE);
 	add_reject_young(ctx, scheme);
 }
 
@@ -463,7 +463,7 @@ void plan_scheme_hot_split(const PlanContext *ctx, VtierDamonScheme *scheme, gui
 	for (guint i = 0; i < members->len; i++) {
 		const PlanGuest *pg = g_ptr_array_index(members, i);
 
-		add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
+		add_keep_memcg(ctx, scheme, pg->guest->memcg_path, TRUE);
 	}
 }
 
@@ -476,7 +476,7 @@ void plan_scheme_hot_split_stat(const PlanContext *ctx, VtierDamonScheme *scheme
 	for (guint i = 0; i < members->len; i++) {
 		const PlanGuest *pg = g_ptr_array_index(members, i);
 
-		add_keep_memcg(ctx, scheme, pg->guest->memcg_path);
+		add_keep_memcg(ctx, scheme, pg->guest->memcg_path, TRUE);
 	}
 }
 
