@@ -510,6 +510,15 @@ static void walk_pull(VtierManager *m, VtierDaemonGuest *g, gint scheme,
 	}
 }
 
+/* The scheme index of guest @r's PUSH primer (the last of its group), or -1 where its plan has
+ * none. */
+static gint primer_scheme(const VtierPlanGuestResult *r)
+{
+	return r != NULL && r->primed && r->first_scheme >= 0
+		       ? r->first_scheme + (gint)r->n_schemes - 1
+		       : -1;
+}
+
 /* The PUSH's primer (planner-schemes.c, plan_scheme_prime: kernels without fail_charge) marks
  * the guest's pages on the fast node old so that the PUSH moves them on its first pass. It walks
  * while the PUSH has a budget to move with, and is parked otherwise: each page it looks at costs
@@ -519,9 +528,9 @@ static void prime_push(VtierManager *m, const VtierDaemonGuest *g, guint64 down_
 {
 	const VtierPlanGuestResult *r = g->result;
 
-	if (r == NULL || !r->planned || !r->primed || r->first_scheme < 0 || r->kdamond != 0)
+	if (r == NULL || !r->planned || primer_scheme(r) < 0 || r->kdamond != 0)
 		return;
-	set_budget(m, r->first_scheme + (gint)r->n_schemes - 1,
+	set_budget(m, primer_scheme(r),
 		   down_bytes >= VTIER_CONTROLLER_MIN_MOVE ? VTIER_PLAN_PRIME_BYTES
 							   : VTIER_PLAN_PARKED_BYTES,
 		   changed);
@@ -579,7 +588,7 @@ static void walk_push(VtierManager *m, VtierDaemonGuest *g, gint scheme,
  * primer walks ahead of it (prime_push). */
 static VtierSnapshotWalk push_walk_of(VtierManager *m, const VtierDaemonGuest *g, gint scheme)
 {
-	const VtierPlanGuestResult *r = g->result;
+	gint primer = primer_scheme(g->result);
 	const VtierBudget *b;
 
 	if (scheme < 0 || !push_pays_tries(m, scheme))
@@ -587,10 +596,9 @@ static VtierSnapshotWalk push_walk_of(VtierManager *m, const VtierDaemonGuest *g
 	b = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER((guint)scheme + 1));
 	if (b != NULL && b->n_aim > 0)
 		return VTIER_SNAPSHOT_WALK_AIMED;
-	if (r == NULL || !r->primed)
+	if (primer < 0)
 		return VTIER_SNAPSHOT_WALK_NONE;
-	b = g_hash_table_lookup(m->budgets,
-				GUINT_TO_POINTER((guint)(r->first_scheme + (gint)r->n_schemes)));
+	b = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER((guint)primer + 1));
 	return b != NULL && b->bytes >= VTIER_CONTROLLER_MIN_MOVE ? VTIER_SNAPSHOT_WALK_PRIMED
 								  : VTIER_SNAPSHOT_WALK_NONE;
 }
