@@ -19,12 +19,6 @@
 
 /* Page frames read per pread (512 KiB of entries: 256 MiB of memory with 4 KiB pages). */
 #define MAP_CHUNK_PFNS 65536u
-/* Spans of up to this many page frames (4 GiB of 4 KiB pages: an 8 MiB read, ~0.1 s of kernel
- * time) are read whole; larger ones are sampled, MAP_SAMPLES frames spread evenly, each standing
- * for the frames up to the next (a 24 GiB host read whole: 0.58 s; a 256 GiB node sampled: one
- * frame per MiB). */
-#define MAP_FULL_PFNS (1u << 20)
-#define MAP_SAMPLES (1u << 18)
 /* Cgroups below the memcg's own directory counted as its own, at most. */
 #define MAP_MAX_CGROUPS 4096u
 #define MAP_MAX_DEPTH 8u
@@ -143,7 +137,9 @@ gboolean vtier_memcg_map(VtierCgroupVersion version, const gchar *memcg_path, co
 
 		frames += s->end / page - MIN((s->start + page - 1) / page, s->end / page);
 	}
-	stride = frames > MAP_FULL_PFNS ? (frames + MAP_SAMPLES - 1) / MAP_SAMPLES : 1;
+	stride = frames > VTIER_MEMCG_MAP_FULL_PFNS
+			 ? (frames + VTIER_MEMCG_MAP_SAMPLES - 1) / VTIER_MEMCG_MAP_SAMPLES
+			 : 1;
 	buf = g_new(guint64, MAP_CHUNK_PFNS);
 	for (guint i = 0; i < spans->len; i++) {
 		const VtierMemcgSpan *s = &g_array_index(spans, VtierMemcgSpan, i);

@@ -12,6 +12,7 @@
 #include "daemon/manager-private.h"
 #include "metrics/server.h"
 #include "tiering/explain.h"
+#include "virt/memcg.h"
 #include "virt/metadata.h"
 #include "vtier-test.h"
 #define MIB (1024ull * 1024)
@@ -637,7 +638,9 @@ static void test_push_aimed_at_own_pages(Fixture *f, gconstpointer data)
 
 		frames += (r->end - r->start) / page;
 	}
-	stride = frames > (1u << 20) ? (frames + (1u << 18) - 1) / (1u << 18) : 1;
+	stride = frames > VTIER_MEMCG_MAP_FULL_PFNS
+			 ? (frames + VTIER_MEMCG_MAP_SAMPLES - 1) / VTIER_MEMCG_MAP_SAMPLES
+			 : 1;
 	vtier_test_charge_pages(f->sysroot->root, "sys/fs/cgroup/vtier.slice/w1.scope", pfn,
 				16 * stride);
 	run_interval(f->m);
