@@ -71,16 +71,7 @@ sysctl -qw kernel.numa_balancing=0
 rd() { damon_read "$1" 0.25; } # FILE: its value
 # the DAMON tree's configuration, one `path:value` line per file (stats, regions, budgets aside),
 # read again while any file's read failed
-tree() {
-	local out try
-	for try in $(seq 20); do
-		out=$(grep -r --exclude-dir=stats --exclude-dir=tried_regions --exclude-dir=quotas \
-			--exclude=effective_bytes '' "$admin" 2>&1 | sort)
-		grep -q '^grep: ' <<<"$out" || break
-		snooze 0.5
-	done
-	echo "$out"
-}
+tree() { damon_tree "$admin" --exclude-dir=quotas; }
 # the scheme indices whose memcg filter is PATH (in the tree file TREE, default: read now); a
 # read of the whole tree takes seconds under TCG on a loaded host, so callers reuse one
 schemes_of() { # PATH [TREE]

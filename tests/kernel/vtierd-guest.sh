@@ -69,14 +69,11 @@ cleanup() {
 trap cleanup EXIT
 sysctl -qw kernel.numa_balancing=0
 
+# Builtins only below: a fork costs tens of ms under TCG (docs/lab.md).
+. "$(dirname "$0")/damon-read.bash" # snooze, damon_read, damon_tree (EBUSY retried)
 # The DAMON tree's configuration (stats, tried regions and effective quotas left out: they move
 # while a kdamond runs), one `path:value` line per file.
-tree() {
-	grep -r --exclude-dir=stats --exclude-dir=tried_regions --exclude=effective_bytes '' \
-		"$admin" 2>&1 | sort
-}
-# Builtins only below: a fork costs tens of ms under TCG (docs/lab.md).
-. "$(dirname "$0")/damon-read.bash" # snooze, damon_read (EBUSY retried)
+tree() { damon_tree "$admin"; }
 kpid() { damon_read $admin/kdamonds/0/pid; }
 has() { # FILE TEXT
 	local line
