@@ -1010,6 +1010,50 @@ static void test_read_status_files(void)
 	fixture_teardown(&fx);
 }
 
+/* A scheme that wants its tried regions' bytes gets them where the read refreshes them
+ * (update_schemes_tried_bytes); where refresh_ms is set it does not, and the kernel's periodic
+ * refresh leaves the tried regions as they were: the file is not read, and the status says the
+ * tried bytes are not fresh. */
+static void test_read_status_tried(void)
+{
+	for (guint refresh = 0; refresh < 2; refresh++) {
+		Fixture fx = { 0 };
+		g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+		g_auto(VtierDamonKdamondStatus) status = { 0 };
+		g_autoptr(GArray) wanted = g_array_new(FALSE, FALSE, sizeof(VtierDamonStatsWant));
+		VtierDamonSchemeStats st = { .sz_tried = 5 << 20, .sz_applied = 3 << 20,
+					     .qt_exceeds = 2, .tried_bytes = 7 << 20 };
+		VtierDamonStatsWant want = { 0, VTIER_DAMON_STATS_MOVED |
+							VTIER_DAMON_STATS_TRIED_REGIONS };
+		g_autoptr(GError) error = NULL;
+		g_autofree gchar *journal = NULL;
+		const VtierDamonSchemeStats *got;
+
+		fixture_setup(&fx, "6.18", TRUE);
+		((VtierDamonKdamond *)model->kdamonds->pdata[0])->refresh_ms = refresh ? 500 : 0;
+		apply_ok(&fx, model, VTIER_DAMON_STATE_ON);
+		vtier_damon_fake_set_scheme_stats(fx.fake, 0, 0, &st);
+		g_ptr_array_set_size(fx.journal, 0);
+		g_array_append_val(wanted, want);
+		vtier_damon_writer_set_status_schemes(fx.writer, wanted);
+		g_assert_true(vtier_damon_writer_read_status(fx.writer, 0, &status, &error));
+		g_assert_no_error(error);
+		got = &g_array_index(status.schemes, VtierDamonSchemeStats, 0);
+		g_assert_cmpuint(got->sz_applied, ==, 3 << 20);
+		journal = journal_text(&fx);
+		if (refresh) {
+			g_assert_false(status.tried_fresh);
+			g_assert_cmpuint(got->tried_bytes, ==, 0);
+			g_assert_cmpuint(fx.journal->len, ==, 0);
+		} else {
+			g_assert_true(status.tried_fresh);
+			g_assert_cmpuint(got->tried_bytes, ==, 7 << 20);
+			g_assert_nonnull(strstr(journal, "state\tupdate_schemes_tried_bytes\n"));
+		}
+		fixture_teardown(&fx);
+	}
+}
+
 /* The kernel's answers, mapped to causes. */
 static void test_error_mapping(void)
 {
@@ -1155,6 +1199,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/damon/writer/scheme-parts-in-place", test_scheme_parts_in_place);
 	g_test_add_func("/damon/writer/read-status", test_read_status);
 	g_test_add_func("/damon/writer/read-status-periodic", test_read_status_periodic);
+	g_test_add_func("/damon/writer/read-status-tried", test_read_status_tried);
 	g_test_add_func("/damon/writer/read-status-files", test_read_status_files);
 	g_test_add_func("/damon/writer/error-mapping", test_error_mapping);
 	g_test_add_func("/damon/writer/6.12-commit-stops", test_612_commit_stops);

@@ -106,10 +106,11 @@ static gboolean read_scheme(VtierDamonWriter *w, const gchar *sp, guint files,
 	return TRUE;
 }
 
-/* Asks the kernel to refresh the files (unless refresh_ms does it periodically): for a filtered
- * status only what its schemes' files need (effective quotas are not read; the tried bytes make
- * the kernel walk every scheme's regions). */
-static gboolean request_update(VtierDamonWriter *w, const gchar *kp, GError **error)
+/* Asks the kernel to refresh the files (unless refresh_ms does it periodically:
+ * *@ret_refreshing): for a filtered status only what its schemes' files need (effective quotas
+ * are not read; the tried bytes make the kernel walk every scheme's regions). */
+static gboolean request_update(VtierDamonWriter *w, const gchar *kp, gboolean *ret_refreshing,
+			       GError **error)
 {
 	static const struct {
 		const gchar *command;
@@ -129,6 +130,7 @@ static gboolean request_update(VtierDamonWriter *w, const gchar *kp, GError **er
 
 	if (!read_u64(w, refresh_rel, &refresh, error))
 		return FALSE;
+	*ret_refreshing = refresh > 0;
 	if (refresh > 0)
 		return TRUE;
 	if (w->status_schemes != NULL) {
@@ -174,6 +176,7 @@ gboolean vtier_damon_writer_read_status(VtierDamonWriter *w, guint kdamond,
 	g_autofree gchar *nr_rel = g_strconcat(kp, "/contexts/0/schemes/nr_schemes", NULL);
 	g_autofree gchar *state = NULL;
 	g_autofree gchar *pid = NULL;
+	gboolean refreshing = FALSE;
 	guint64 nr = 0;
 
 	vtier_damon_kdamond_status_clear(ret);
@@ -186,13 +189,19 @@ gboolean vtier_damon_writer_read_status(VtierDamonWriter *w, guint kdamond,
 	ret->pid = (gint)g_ascii_strtoll(pid, NULL, 10);
 	if (!ret->running)
 		return TRUE;
-	if (!request_update(w, kp, error) || !read_u64(w, nr_rel, &nr, error))
+	if (!request_update(w, kp, &refreshing, error) || !read_u64(w, nr_rel, &nr, error))
 		return FALSE;
+	ret->tried_fresh = !refreshing;
 	for (guint64 s = 0; s < nr; s++) {
 		g_autofree gchar *sp = g_strdup_printf("%s/contexts/0/schemes/%" G_GUINT64_FORMAT, kp, s);
 		VtierDamonSchemeStats st = { 0 };
 		GArray *goals = NULL;
 		guint files = wanted_files(w, s);
+
+		/* refresh_ms leaves the tried regions as the last request left them: a periodic
+		 * read does not take a stale value */
+		if (refreshing && w->status_schemes != NULL)
+			files &= ~(guint)VTIER_DAMON_STATS_TRIED_REGIONS;
 
 		if (files == 0) {
 			g_array_append_val(ret->schemes, st);
