@@ -71,4 +71,5 @@ void vtier_daemon_guest_measure_hot(VtierDaemonGuest *g, const VtierDamonKdamond
 	g->hot_known = TRUE;
 	s->down.hot_bytes = hot[HOT_FAST]; /* PUSH's source: the fast node */
 	s->up.hot_bytes = hot[HOT_SLOW];   /* PULL's source: the slow node */
+	s->down.hot_unknown = s->up.hot_unknown = FALSE;
 }

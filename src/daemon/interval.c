@@ -160,6 +160,7 @@ static void count_direction(VtierDaemonGuest *g, gint dir, gint scheme,
 
 	*ret = (DirectionDelta){ 0 };
 	d->scheme = scheme;
+	d->hot_unknown = TRUE;
 	if (scheme < 0 || status == NULL || status->schemes == NULL ||
 	    (guint)scheme >= status->schemes->len)
 		return;
@@ -167,7 +168,10 @@ static void count_direction(VtierDaemonGuest *g, gint dir, gint scheme,
 	applied = st->sz_applied;
 	tried = st->sz_tried;
 	qt = st->qt_exceeds;
-	d->hot_bytes = st->tried_bytes;
+	/* the tried regions' bytes only where this read refreshed them (not with refresh_ms);
+	 * the hot stat schemes' measure replaces them (interval-hot.c) */
+	d->hot_unknown = !status->tried_fresh;
+	d->hot_bytes = status->tried_fresh ? st->tried_bytes : 0;
 	if (g->last_scheme[dir] != scheme || applied < g->last_applied[dir]) {
 		/* a new scheme (or a restarted kdamond): count from here */
 		g->last_scheme[dir] = scheme;
@@ -273,8 +277,9 @@ static VtierSnapshotGuest *guest_record(VtierManager *m, VtierDaemonGuest *g)
 /* The files of one of a guest's schemes that the interval uses: PULL/PUSH's moved bytes and
  * quota counters (count_direction); their tried regions' bytes stand in for the guest's hot bytes
  * while its stat schemes do not measure them (a hot-split pair's level is its hot bytes in fast
- * memory: it keeps them, in case the measure is lost), and the stat schemes' filter-passed bytes
- * and snapshots (interval-hot.c). */
+ * memory: it keeps them, in case the measure is lost), unless the kernel's refresh_ms leaves them
+ * stale (the writer does not read them then), and the stat schemes' filter-passed bytes and
+ * snapshots (interval-hot.c). */
 static guint wanted_files(const VtierDaemonGuest *g, guint offset)
 {
 	const VtierPlanGuestResult *r = g->result;

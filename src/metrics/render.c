@@ -329,6 +329,8 @@ static void render_guest_direction(Render *r, const gchar *name, const gchar *ty
 		const VtierSnapshotDirection *dirs[] = {&g->up, &g->down};
 
 		for (guint d = 0; d < G_N_ELEMENTS(dirs); d++) {
+			if (field == DIR_HOT && dirs[d]->hot_unknown)
+				continue; /* not read this interval: no sample */
 			guest_labels(r->out, name, DOMAIN(r, i), "direction", direction_names[d]);
 			value_u64(r->out, direction_field(dirs[d], field));
 		}

@@ -119,7 +119,8 @@ static void explain_measured(GPtrArray *out, const VtierSnapshotGuest *g)
 			 "fast.",
 		    fast, slow, share);
 	}
-	if (is_hot_split(g) && g->down.hot_bytes + g->up.hot_bytes > 0) {
+	if (is_hot_split(g) && !g->down.hot_unknown && !g->up.hot_unknown &&
+	    g->down.hot_bytes + g->up.hot_bytes > 0) {
 		g_autofree gchar *hot_fast = size_text(g->down.hot_bytes);
 		g_autofree gchar *hot = size_text(g->down.hot_bytes + g->up.hot_bytes);
 		g_autofree gchar *hot_share = percent_text((guint)(
@@ -142,13 +143,25 @@ static void explain_measured(GPtrArray *out, const VtierSnapshotGuest *g)
 	}
 }
 
+/* What DAMON last saw hot in @d's source tier, when this interval read it. */
+static void explain_hot(GPtrArray *out, const gchar *source, const VtierSnapshotDirection *d)
+{
+	g_autofree gchar *hot = size_text(d->hot_bytes);
+
+	if (d->hot_unknown)
+		add(out, "Its hot memory in the %s tier is not read on this kernel (refresh_ms "
+			 "does not refresh the tried regions, and no stat scheme measures it).",
+		    source);
+	else
+		add(out, "DAMON last saw %s of it hot in the %s tier.", hot, source);
+}
+
 static void explain_direction(GPtrArray *out, const gchar *verb, const gchar *source,
 			      const VtierSnapshotDirection *d)
 {
 	g_autofree gchar *budget = size_text(d->budget_bytes);
 	g_autofree gchar *moved = size_text(d->migrated_bytes);
 	g_autofree gchar *tried = size_text(d->tried_bytes);
-	g_autofree gchar *hot = size_text(d->hot_bytes);
 
 	if (d->scheme < 0) {
 		add(out, "No DAMON scheme %s its memory.", verb);
@@ -159,7 +172,7 @@ static void explain_direction(GPtrArray *out, const gchar *verb, const gchar *so
 		add(out, "DAMON scheme %d %s nothing for now: the controller parked it (a budget of "
 			 "%s per charge window, less than a page); it has moved %s so far (%s tried).",
 		    d->scheme, verb, budget, moved, tried);
-		add(out, "DAMON last saw %s of it hot in the %s tier.", hot, source);
+		explain_hot(out, source, d);
 		return;
 	}
 	add(out, "DAMON scheme %d %s up to %s per charge window; it has moved %s so far (%s "
@@ -188,7 +201,7 @@ static void explain_direction(GPtrArray *out, const gchar *verb, const gchar *so
 		    d->quota_exceeded, verb);
 	else
 		add(out, "That quota was never hit: what DAMON sees, not the budget, limits it.");
-	add(out, "DAMON last saw %s of it hot in the %s tier.", hot, source);
+	explain_hot(out, source, d);
 }
 
 static void explain_control(GPtrArray *out, const VtierSnapshotGuest *g)

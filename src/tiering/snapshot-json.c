@@ -50,7 +50,8 @@ static JsonNode *direction_to_json(const VtierSnapshotDirection *d, gboolean tab
 	}
 	vtier_json_set_u64(obj, "tried_bytes", d->tried_bytes);
 	vtier_json_set_u64(obj, "quota_exceeded", d->quota_exceeded);
-	vtier_json_set_u64(obj, "hot_bytes", d->hot_bytes);
+	if (!d->hot_unknown)
+		vtier_json_set_u64(obj, "hot_bytes", d->hot_bytes);
 	json_object_set_int_member(obj, "scheme", d->scheme);
 	if (d->walk != VTIER_SNAPSHOT_WALK_NONE)
 		set_string(obj, "walk", vtier_snapshot_walk_to_string(d->walk));
@@ -345,6 +346,7 @@ static void get_direction(VtierJsonReader *parent, const gchar *name, VtierSnaps
 	vtier_json_get_u64(&r, "migrated_bytes", &d->migrated_bytes);
 	vtier_json_get_u64(&r, "tried_bytes", &d->tried_bytes);
 	vtier_json_get_u64(&r, "quota_exceeded", &d->quota_exceeded);
+	d->hot_unknown = !json_object_has_member(r.obj, "hot_bytes");
 	vtier_json_get_u64(&r, "hot_bytes", &d->hot_bytes);
 	vtier_json_get_int(&r, "scheme", &d->scheme);
 	VTIER_JSON_GET_ENUM(&r, "walk", vtier_snapshot_walk_from_string, &d->walk);

@@ -121,6 +121,9 @@ typedef struct {
 				    * else the scheme's tried bytes (what its pattern matches) */
 	gint scheme;		   /* the scheme's index in kdamond 0, -1 when none */
 	VtierSnapshotWalk walk;	   /* "walk" in JSON, absent for none */
+	gboolean hot_unknown;	   /* hot_bytes was not read this interval (refresh_ms does not
+				    * refresh the tried regions: 6.18): "hot_bytes" absent in
+				    * JSON, no vtier_guest_hot_bytes sample */
 } VtierSnapshotDirection;
 
 typedef struct {

@@ -491,9 +491,11 @@ if [ -n "${hot:-}" ]; then
 import json, sys
 for g in json.load(sys.stdin)["guests"]:
     if g["name"] == sys.argv[1]:
-        print("[+%ss] hot %s/%s MiB fast; DAMON: hot %.1f MiB fast, %.1f slow; %s: %s;" % (
-              sys.argv[2], sys.argv[3], sys.argv[4], g["down"]["hot_bytes"] / 2**20,
-              g["up"]["hot_bytes"] / 2**20, g.get("control_state"), g.get("control_reason")))
+        # hot_bytes is absent where it was not read (refresh_ms without a hot measure)
+        mib = lambda d: "%.1f" % (d["hot_bytes"] / 2**20) if "hot_bytes" in d else "-"
+        print("[+%ss] hot %s/%s MiB fast; DAMON: hot %s MiB fast, %s slow; %s: %s;" % (
+              sys.argv[2], sys.argv[3], sys.argv[4], mib(g["down"]), mib(g["up"]),
+              g.get("control_state"), g.get("control_reason")))
 ' "$a" $((SECONDS - t_hot)) "$h0" "$(awk -v a="$h0" -v b="$h1" 'BEGIN { print a + b }')" >>"$work/hot-wait.log" 2>/dev/null
 		[ $hot_rc = 0 ] || [ $((SECONDS - t_hot)) -ge "$hot_wait_s" ] && break
 		snooze 2

@@ -10,6 +10,7 @@
 #include "common/json.h"
 #include "common/paths.h"
 #include "daemon/manager-private.h"
+#include "metrics/metrics.h"
 #include "metrics/server.h"
 #include "tiering/explain.h"
 #include "virt/memcg.h"
@@ -675,6 +676,42 @@ static void test_push_aimed_at_own_pages(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(applied_scheme(f->m, down)->filters->len, ==, plan_filters);
 	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->down.walk, ==,
 			VTIER_SNAPSHOT_WALK_NONE);
+}
+
+/* Where the plan sets refresh_ms (6.18) the kernel does not refresh the tried regions, and no
+ * stat scheme measures the guest's hot memory: status shows no hot bytes (absent in JSON), the
+ * metrics no vtier_guest_hot_bytes sample and explain says why. 6.12 (no refresh_ms) reads them
+ * each interval. */
+static void test_hot_unread_with_refresh(Fixture *f, gconstpointer data)
+{
+	const gchar *profiles[] = { "6.18", "6.12" };
+
+	(void)data;
+	for (guint p = 0; p < G_N_ELEMENTS(profiles); p++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(VtierSnapshot) s = NULL;
+		g_autoptr(GPtrArray) sentences = NULL;
+		g_autofree gchar *metrics = NULL;
+		const VtierSnapshotGuest *g;
+		gboolean said = FALSE;
+
+		vtier_manager_free(f->m);
+		f->m = new_manager_profile("none", "[metrics]\nlisten=off\n", profiles[p]);
+		g_assert_true(attach(f->m, 1, NULL, &error));
+		g_assert_no_error(error);
+		s = status_after_interval(f->m);
+		g = vtier_snapshot_lookup(s, "w01");
+		g_assert_nonnull(g);
+		g_assert_cmpint(g->up.hot_unknown, ==, p == 0);
+		g_assert_cmpint(g->down.hot_unknown, ==, p == 0);
+		metrics = vtier_metrics_render(s);
+		g_assert_cmpint(strstr(metrics, "\nvtier_guest_hot_bytes{") == NULL, ==, p == 0);
+		sentences = vtier_explain_guest(s, g);
+		for (guint i = 0; i < sentences->len; i++)
+			said |= strstr(g_ptr_array_index(sentences, i),
+				       "is not read on this kernel") != NULL;
+		g_assert_cmpint(said, ==, p == 0);
+	}
 }
 
 /* vtierd reads kpagecgroup at most once a step, host-wide: of two guests whose wide PULLs stall
@@ -1968,6 +2005,8 @@ int main(int argc, char **argv)
 		   test_pull_aimed_at_own_pages, fixture_teardown);
 	g_test_add("/daemon/push-aimed-at-own-pages", Fixture, NULL, fixture_setup,
 		   test_push_aimed_at_own_pages, fixture_teardown);
+	g_test_add("/daemon/hot-unread-with-refresh", Fixture, NULL, fixture_setup,
+		   test_hot_unread_with_refresh, fixture_teardown);
 	g_test_add("/daemon/pull-walks-hot-first", Fixture, NULL, fixture_setup,
 		   test_pull_walks_hot_first, fixture_teardown);
 	g_test_add("/daemon/reused-group-starts-parked", Fixture, NULL, fixture_setup,
