@@ -146,15 +146,17 @@ static void explain_measured(GPtrArray *out, const VtierSnapshotGuest *g)
 /* What DAMON last saw hot in @d's source tier, when the last measure read it. */
 static void explain_hot(GPtrArray *out, const gchar *source, const VtierSnapshotDirection *d)
 {
-	g_autofree gchar *hot = size_text(d->hot_bytes);
+	g_autofree gchar *hot = NULL;
 
-	if (d->hot_unknown)
+	if (d->hot_unknown) {
 		add(out, "No reading of its hot memory in the %s tier: DAMON's status was not "
 			 "read, or this kernel's refresh_ms leaves the tried regions stale and no "
 			 "stat scheme measures it.",
 		    source);
-	else
-		add(out, "DAMON last saw %s of it hot in the %s tier.", hot, source);
+		return;
+	}
+	hot = size_text(d->hot_bytes);
+	add(out, "DAMON last saw %s of it hot in the %s tier.", hot, source);
 }
 
 static void explain_direction(GPtrArray *out, const gchar *verb, const gchar *source,
