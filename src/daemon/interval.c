@@ -838,6 +838,7 @@ void vtier_manager_apply_budgets(VtierManager *m)
 		if (sc != NULL)
 			vtier_budget_apply(value, sc);
 	}
+	vtier_budgets_hole_aims(m->budgets, job->model);
 	vtier_damon_worker_launch(m, job);
 }
 

@@ -163,6 +163,9 @@ void vtier_budget_apply(const VtierBudget *b, VtierDamonScheme *scheme);
 /* reconcile.c: whether @scheme says what @plan_scheme with @b applied would say. */
 gboolean vtier_budget_matches(const VtierBudget *b, const VtierDamonScheme *plan_scheme,
 			      const VtierDamonScheme *scheme);
+/* reconcile.c: leaves a page out of @model's monitoring target at each edge of each aim in
+ * @budgets (scheme index + 1 -> VtierBudget), so that no DAMON region straddles one. */
+void vtier_budgets_hole_aims(GHashTable *budgets, VtierDamonModel *model);
 
 struct VtierManager {
 	VtierManagerOptions options;

@@ -338,6 +338,50 @@ static const VtierDamonScheme *applied_scheme(VtierManager *m, gint i)
 	return g_ptr_array_index(ctx->schemes, i);
 }
 
+/* The applied model's monitoring target (kdamond 0): its regions, their number, whether one of
+ * them straddles an address, and whether one holds all of [@start, @end). */
+static const GArray *applied_target_regions(VtierManager *m)
+{
+	const VtierDamonContext *ctx;
+
+	g_assert_nonnull(m->applied);
+	ctx = ((const VtierDamonKdamond *)g_ptr_array_index(m->applied->kdamonds, 0))->context;
+	g_assert_cmpuint(ctx->targets->len, ==, 1);
+	return ((const VtierDamonTarget *)ctx->targets->pdata[0])->regions;
+}
+
+static guint applied_regions(VtierManager *m)
+{
+	return applied_target_regions(m)->len;
+}
+
+/* Whether a region of the target begins before @addr and ends after it. */
+static gboolean region_straddles(VtierManager *m, guint64 addr)
+{
+	const GArray *regions = applied_target_regions(m);
+
+	for (guint j = 0; j < regions->len; j++) {
+		const VtierDamonRegion *r = &g_array_index(regions, VtierDamonRegion, j);
+
+		if (r->start < addr && addr < r->end)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static gboolean region_covers(VtierManager *m, guint64 start, guint64 end)
+{
+	const GArray *regions = applied_target_regions(m);
+
+	for (guint j = 0; j < regions->len; j++) {
+		const VtierDamonRegion *r = &g_array_index(regions, VtierDamonRegion, j);
+
+		if (r->start <= start && end <= r->end)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /* A ratio guest's PULL and PUSH start parked (not at the plan's rate cap) until the controller's
  * first step; then the PULL gets the controller's budget, the cap stays in the plan. */
 static void test_closed_loop_starts_parked(Fixture *f, gconstpointer data)
@@ -613,7 +657,7 @@ static void test_push_aimed_at_own_pages(Fixture *f, gconstpointer data)
 	const GArray *fast_ranges;
 	const VtierPhysRange *fast;
 	guint64 page = (guint64)sysconf(_SC_PAGESIZE), pfn, tried = 0, frames, stride;
-	guint plan_filters, at;
+	guint plan_filters, plan_regions, at;
 	gint down;
 
 	(void)data;
@@ -627,6 +671,7 @@ static void test_push_aimed_at_own_pages(Fixture *f, gconstpointer data)
 	down = g->result->first_scheme + 1;
 	g_assert_cmpint(applied_scheme(f->m, down)->action, ==, VTIER_DAMON_ACTION_MIGRATE_COLD);
 	plan_filters = applied_scheme(f->m, down)->filters->len;
+	plan_regions = applied_regions(f->m);
 	at = after_addr_filters(applied_scheme(f->m, down));
 	fast_ranges = vtier_topology_get_node(f->m->topology, (guint)g->result->fast_node)->ranges;
 	fast = &g_array_index(fast_ranges, VtierPhysRange, 0);
@@ -668,12 +713,22 @@ static void test_push_aimed_at_own_pages(Fixture *f, gconstpointer data)
 		g_assert_cmpuint(fl->addr_start, ==, pfn * page);
 		g_assert_cmpuint(fl->addr_end, >=, (pfn + 16 * stride) * page);
 		g_assert_cmpuint(fl->addr_end, <=, (pfn + 18 * stride) * page);
+		/* a page left out of the target at each edge, outside the span, so that no DAMON
+		 * region straddles an edge (reconcile.c, vtier_budgets_hole_aims) */
+		g_assert_false(region_straddles(f->m, fl->addr_start));
+		g_assert_false(region_straddles(f->m, fl->addr_end));
+		g_assert_false(region_covers(f->m, fl->addr_start - page, fl->addr_start));
+		g_assert_false(region_covers(f->m, fl->addr_end, fl->addr_end + page));
+		g_assert_true(region_covers(f->m, fl->addr_end - page, fl->addr_end));
+		g_assert_true(region_covers(f->m, fl->addr_end + page, fl->addr_end + 2 * page));
+		g_assert_cmpuint(applied_regions(f->m), >, plan_regions);
 	}
-	/* at its target it holds: the aim goes */
+	/* at its target it holds: the aim goes, and its holes */
 	add_workload(f->sysroot->root, 1, 256, 256);
 	for (guint i = 0; i < 5 && applied_scheme(f->m, down)->filters->len != plan_filters; i++)
 		run_interval(f->m);
 	g_assert_cmpuint(applied_scheme(f->m, down)->filters->len, ==, plan_filters);
+	g_assert_cmpuint(applied_regions(f->m), ==, plan_regions);
 	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->down.walk, ==,
 			VTIER_SNAPSHOT_WALK_NONE);
 }
