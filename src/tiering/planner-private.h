@@ -13,6 +13,9 @@
 #define PLAN_NR_REGIONS_MAX 1000
 #define PLAN_RESET_INTERVAL_MS 1000
 #define PLAN_REFRESH_MS 1000
+/* What the paddr target leaves out where two monitored nodes meet (planner-build.c,
+ * build_target): one 4 KiB page, DAMON's smallest region on the x86-64 hosts vtier runs on. */
+#define PLAN_NODE_EDGE_HOLE_BYTES 4096
 #define PLAN_GOAL_ACCESS_BP 400
 #define PLAN_GOAL_AGGRS 3
 #define PLAN_GOAL_MIN_SAMPLE_US 5000

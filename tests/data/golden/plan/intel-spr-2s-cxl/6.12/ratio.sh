@@ -17,11 +17,11 @@ echo 655360 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions
 echo 1048576 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/1/start
 echo 1610612736 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/1/end
 echo 4294967296 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/2/start
-echo 549755813888 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/2/end
+echo 549755809792 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/2/end
 echo 549755813888 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/3/start
-echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/3/end
+echo 1099511623680 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/3/end
 echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/4/start
-echo 1236950581248 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/4/end
+echo 1236950577152 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/4/end
 echo 1236950581248 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/5/start
 echo 1372242051072 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/targets/0/regions/5/end
 echo 16 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/nr_schemes
