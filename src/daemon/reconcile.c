@@ -141,18 +141,18 @@ static void cut_hole(GArray *regions, guint64 start, guint64 end)
 	g_array_append_vals(regions, cut->data, cut->len);
 }
 
-/* Where vtierd aims a walk (kernels without fail_charge: 6.12, 6.18), an addr filter whose edge
- * falls inside a DAMON region splits the region, and the kernel's walk of regions skips the part
- * past the edge for that pass (it had taken the next region before the split); the regions merge
- * again at the next aggregation, so a span in a region that begins outside the aim is never
- * walked. 6.18 lab (6 Dec 2026): a PUSH aimed at 8 spans left 18-32 MiB of the guest's cold
- * pages on node 0 for 100 s, its walk never reaching them, and a quota-limited walk with one
- * rejected range never reached the 42 MiB past it; with a page left out of the target at each
- * edge of the range it walked all of it. 7.3 walks the rest of a split region in the same pass.
- * DAMON merges only adjacent regions, so a page left out at each edge of each span, outside the
- * span, keeps every region either within an aim's span or outside it: its filters never split
- * one. Those pages lie between the guest's spans (as the memcg map saw them) and go unmonitored
- * while the aim lasts. */
+/* vtierd aims walks on kernels without fail_charge (6.12, 6.18). On 6.18 an addr filter whose
+ * edge falls inside a DAMON region splits the region, and the kernel's walk of regions skips
+ * the part past the edge for that pass (it had taken the next region before the split); the
+ * regions merge again at the next aggregation, so a span in a region that begins outside the
+ * aim is never walked. 6.18 lab (6 Dec 2026): a PUSH aimed at 8 spans left 18-32 MiB of the
+ * guest's cold pages on node 0 for 100 s, its walk never reaching them, and a quota-limited
+ * walk with one rejected range never reached the 42 MiB past it; with a page left out of the
+ * target at each edge of the range it walked all of it. 6.12 and 7.3 walk the rest of a split
+ * region in the same pass. DAMON merges only adjacent regions, so a page left out at each edge
+ * of each span, outside the span, keeps every region either within an aim's span or outside
+ * it: its filters never split one. Those pages lie between the guest's spans (as the memcg map
+ * saw them) and go unmonitored while the aim lasts. */
 void vtier_budgets_hole_aims(GHashTable *budgets, VtierDamonModel *model)
 {
 	guint64 page = (guint64)sysconf(_SC_PAGESIZE);
