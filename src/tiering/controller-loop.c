@@ -161,6 +161,160 @@ static gboolean exchange_wanted(CtlGuest *g, guint64 hot_slow, guint64 cold_fast
 	return TRUE;
 }
 
+/* The most a probe's exchange moves each way a window: what a measured exchange moves (hold). */
+static guint64 probe_most(const CtlGuest *g)
+{
+	guint64 x = MAX(g->total / CTL_EXCHANGE_RATE_DIV, VTIER_CONTROLLER_MIN_MOVE);
+
+	x = MAX(x / g->windows, VTIER_CONTROLLER_MIN_MOVE);
+	if (g->cap_up > 0)
+		x = MIN(x, g->cap_up);
+	if (g->cap_down > 0)
+		x = MIN(x, g->cap_down);
+	return x;
+}
+
+/* A probe starts (CTL_PROBE_*): the PULL with the band's room @x, or at the top of the band the
+ * PUSH first with what the guest is @over its grant. */
+static void probe_start(CtlGuest *g, guint64 x, guint64 over)
+{
+	CtlGuestState *st = g->st;
+
+	st->probing = TRUE;
+	st->probe_idle = st->probe_short = 0;
+	st->probe_extra = 0;
+	st->probe_pushed = st->probe_found = FALSE;
+	g->state = VTIER_CONTROL_STATE_EXCHANGING;
+	if (x < VTIER_CONTROLLER_MIN_MOVE) {
+		/* a PULL would leave the band: the PUSH first, the PULL follows */
+		g->down = MAX(over, VTIER_CONTROLLER_MIN_MOVE);
+		if (g->cap_down > 0)
+			g->down = MIN(g->down, g->cap_down);
+		g_string_append_printf(g->why, "; probing for hot memory in slow memory (nothing "
+				       "measures it here): the PUSH first, %.1f MiB/window",
+				       mib(g->down));
+		return;
+	}
+	g->up = x;
+	g_string_append_printf(g->why, "; probing for hot memory in slow memory (nothing measures "
+			       "it here): PULL %.1f MiB/window of DAMON's hot regions", mib(x));
+}
+
+/* Whether the probe ends at this step, and if so ends it:
+ * - CTL_PROBE_SHORT_STEPS steps in a row in which the PUSH fell short (@push_short), or nothing
+ *   moved either way: the guest's pages in fast memory are hot (the hot set does not fit), or
+ *   the walks find nothing of the guest's; it backs off. Fewer may be a PUSH still walking to
+ *   the guest's old pages (6.18 charges it for the other memory it tries);
+ * - CTL_PROBE_IDLE_STEPS steps in a row whose PULL moved < 1 MiB (or < 1/8 of what it was asked)
+ *   without spending its quota: no hot region left in slow memory (twice: the counters the step
+ *   reads can lag a window behind the moves). A PULL that spent its quota moving nothing walked
+ *   other memory's hot regions (6.18 charges them): not idle. */
+static gboolean probe_ends(CtlGuest *g, guint64 over, guint64 pulled, gboolean push_short)
+{
+	CtlGuestState *st = g->st;
+	const VtierControllerInput *in = g->in;
+
+	st->probe_short = push_short || (pulled < VTIER_CONTROLLER_MIN_MOVE &&
+					 in->applied_down_bytes < VTIER_CONTROLLER_MIN_MOVE)
+				  ? st->probe_short + 1
+				  : 0;
+	if (st->probe_short >= CTL_PROBE_SHORT_STEPS) {
+		st->probing = FALSE;
+		st->probe_fails = MIN(st->probe_fails + 1, 16);
+		st->probe_wait_ms = MIN(CTL_PROBE_WAIT_MS << st->probe_fails, CTL_PROBE_WAIT_FULL_MS);
+		g_string_append_printf(g->why, "; probe stopped: %u steps in a row moved too "
+				       "little (the PUSH moved %.1f of %.1f MiB: the hot set may not "
+				       "fit), next in %u s", CTL_PROBE_SHORT_STEPS,
+				       mib(in->applied_down_bytes), mib(st->expect_down),
+				       st->probe_wait_ms / 1000);
+		return TRUE;
+	}
+	if (st->expect_up > 0)
+		st->probe_idle = pulled < MAX(VTIER_CONTROLLER_MIN_MOVE, st->expect_up / 8) &&
+						 !in->spent_up
+					 ? st->probe_idle + 1
+					 : 0;
+	if (st->probe_idle < CTL_PROBE_IDLE_STEPS)
+		return FALSE;
+	st->probing = FALSE;
+	st->probe_fails = 0;
+	st->probe_wait_ms = CTL_PROBE_WAIT_MS;
+	if (over >= VTIER_CONTROLLER_MIN_MOVE)
+		g->down = g->cap_down > 0 ? MIN(over, g->cap_down) : over;
+	else
+		g->state = VTIER_CONTROL_STATE_HOLDING;
+	g_string_append_printf(g->why, "; no hot memory found in slow memory (the PULL moved %.1f "
+			       "of %.1f MiB), next probe in %u s", mib(pulled), mib(st->expect_up),
+			       CTL_PROBE_WAIT_MS / 1000);
+	return TRUE;
+}
+
+/* An exchange where nothing measures hot memory (VtierControllerInput.hot_walk; CTL_PROBE_*,
+ * docs/controller.md, "Probing for hot memory"): the PULL, walking only DAMON's hot regions,
+ * takes what is left of the dead-band above the grant, and the PUSH takes out what the guest is
+ * over its grant, so the share stays within the band; while both keep up, the two grow. */
+static void probe(CtlGuest *g)
+{
+	CtlGuestState *st = g->st;
+	const VtierControllerInput *in = g->in;
+	guint elapsed = in->elapsed_ms > 0 ? in->elapsed_ms : in->window_ms;
+	guint64 over = ctl_sub0(g->level, g->grant);
+	/* the band's room over the windows the budget runs until the next step: at a band a
+	 * window the PULL moved up to three of them before the next step (6.18, the benchmark's
+	 * moving workload), and the share left the band */
+	guint64 x = ctl_sub0(ctl_guest_deadband(g), over) / g->windows / VTIER_CONTROLLER_MIN_MOVE *
+		    VTIER_CONTROLLER_MIN_MOVE;
+	guint64 pulled = in->applied_up_bytes;
+	guint64 out; /* per window */
+	gboolean push_short;
+
+	if (g->cap_up > 0)
+		x = MIN(x, g->cap_up);
+	if (!st->probing) {
+		st->probe_wait_ms = elapsed < st->probe_wait_ms ? st->probe_wait_ms - elapsed : 0;
+		if (st->probe_wait_ms == 0)
+			probe_start(g, x, over);
+		return;
+	}
+	push_short = st->expect_down > 0 && in->applied_down_bytes < st->expect_down / 2;
+	if (probe_ends(g, over, pulled, push_short))
+		return;
+	g->state = VTIER_CONTROL_STATE_EXCHANGING;
+	/* A PULL that moved at least half of what it was asked found hot memory in slow memory:
+	 * while the PUSH keeps up (it moved at least half of what it was asked last time), both
+	 * grow past the band's room (st->probe_extra) by doubling, up to what a measured exchange
+	 * moves (probe_most); a PUSH that fell short halves it again. The PUSH takes out in the
+	 * same windows what the PULL brings in past the room. */
+	if (st->expect_down > 0)
+		st->probe_pushed = !push_short;
+	if (push_short)
+		st->probe_extra = st->probe_extra / 2 / VTIER_CONTROLLER_MIN_MOVE *
+				  VTIER_CONTROLLER_MIN_MOVE;
+	else if (st->expect_up > 0 && pulled >= st->expect_up / 2 && st->probe_pushed)
+		st->probe_extra = ctl_sub0(MIN(2 * MAX(x + st->probe_extra, VTIER_CONTROLLER_MIN_MOVE),
+					       probe_most(g)),
+					   x);
+	/* what the guest is over its grant: the PULL's last moves are in the measure */
+	out = over + st->probe_extra;
+	/* once the PULL has found hot memory, the PUSH stays open (1 MiB a window at least)
+	 * until the probe ends: a parked PUSH forgets where its walk stopped, and on 6.18 every
+	 * reopened walk began again at the fast node's first addresses and spent its budget there,
+	 * never reaching the old hot set higher up (the benchmark's moving workload, 6 Dec 2026) */
+	if (pulled >= VTIER_CONTROLLER_MIN_MOVE)
+		st->probe_found = TRUE;
+	if (out >= VTIER_CONTROLLER_MIN_MOVE)
+		g->down = g->cap_down > 0 ? MIN(out, g->cap_down) : out;
+	else if (st->probe_found)
+		g->down = VTIER_CONTROLLER_MIN_MOVE;
+	/* the PUSH leads: while it is short of what it was asked, the PULL waits, so the share
+	 * does not creep out of the band */
+	if (!push_short && x + st->probe_extra >= VTIER_CONTROLLER_MIN_MOVE)
+		g->up = x + st->probe_extra;
+	g_string_append_printf(g->why, "; exchanging: the PULL moved %.1f MiB of DAMON's hot "
+			       "regions in slow memory, the PUSH takes it out; PULL %.1f "
+			       "MiB/window", mib(pulled), mib(g->up));
+}
+
 /* Within the dead-band: hold, or exchange hot-in-slow for cold-in-fast at a bounded rate. */
 static void hold(CtlGuest *g)
 {
@@ -173,6 +327,10 @@ static void hold(CtlGuest *g)
 	g->state = g->blind ? VTIER_CONTROL_STATE_BLIND : VTIER_CONTROL_STATE_HOLDING;
 	if (st->cooldown > 0)
 		st->cooldown--;
+	if (g->hot_unknown && g->in->hot_walk && !g->hot_split) {
+		probe(g);
+		return;
+	}
 	if (!exchange_wanted(g, hot_slow, cold_fast))
 		return;
 	x = MIN(MIN(hot_slow, cold_fast), MAX(g->total / CTL_EXCHANGE_RATE_DIV,
@@ -265,8 +423,8 @@ void ctl_guest_decide(CtlGuest *g)
 	if (g->blind)
 		g_string_append(g->why, "; DAMON sees no hot memory of this guest");
 	if ((guint64)ABS(err) > band) {
-		if (st->exchanging)
-			st->exchanging = FALSE;
+		st->exchanging = FALSE;
+		st->probing = FALSE;
 		ramp(g, err, late, rest);
 	} else {
 		hold(g);

@@ -42,6 +42,22 @@
  * of the stat schemes can be noise (18 MiB for one second on 7.3 in the lab). */
 #define CTL_EXCHANGE_CONFIRM 3
 #define CTL_EXCHANGE_COOLDOWN 3600
+/* Probing for hot memory in slow memory where nothing measures it (VtierControllerInput.hot_walk):
+ * the PULL takes what is left of the dead-band above the grant (over the windows until the next
+ * step) of DAMON's hot regions in slow memory (at the top of the band the PUSH goes first), and
+ * the PUSH takes as much of the guest's old pages out the step after, so the share stays within
+ * the band. While both keep up the two grow past the band's room, doubling up to a measured
+ * exchange's rate (probe_most). A probe ends after CTL_PROBE_IDLE_STEPS steps in a row whose PULL
+ * moved < 1 MiB (or < 1/8 of what it was asked) without spending its quota (no hot region left in
+ * slow memory), and the next starts CTL_PROBE_WAIT_MS later. One with CTL_PROBE_SHORT_STEPS steps
+ * in a row in which the PUSH took out less than half of what it was asked to, or nothing moved
+ * either way (a hot set that does not fit; a walk that finds nothing of the guest's), waits twice
+ * as long as the last one that ended so, up to CTL_PROBE_WAIT_FULL_MS. A settled guest with
+ * nothing hot in slow memory moves nothing. */
+#define CTL_PROBE_IDLE_STEPS 2
+#define CTL_PROBE_SHORT_STEPS 8
+#define CTL_PROBE_WAIT_MS 10000u
+#define CTL_PROBE_WAIT_FULL_MS 60000u
 
 /* What the controller remembers of one guest between steps. */
 typedef struct {
@@ -59,6 +75,14 @@ typedef struct {
 	guint exchange_stall; /* steps of this exchange without progress */
 	guint exchange_seen;  /* steps in a row with enough hot memory in slow memory */
 	guint cooldown;	      /* steps before another exchange may start */
+	gboolean probing;     /* probing for hot memory in slow memory (probe) */
+	guint probe_idle;     /* probe steps in a row whose PULL moved < 1 MiB */
+	guint probe_short;    /* probe steps in a row whose PUSH fell short */
+	guint probe_fails;    /* probes in a row stopped by a PUSH that fell short */
+	guint probe_wait_ms;  /* until the next probe may start */
+	gboolean probe_found; /* the probe's PULL has moved hot memory in */
+	gboolean probe_pushed; /* the probe's PUSH moved at least half of what it was asked last */
+	guint64 probe_extra;  /* what the probe's PULL and PUSH move a window past the band's room */
 	guint64 generation;   /* the step that last saw this guest */
 } CtlGuestState;
 

@@ -51,6 +51,11 @@ typedef struct {
 	guint elapsed_ms;	   /* measured time since the last step (0: host->interval_ms) */
 	gboolean hot_unknown;	   /* hot_*_bytes are not a measure of hot memory (vtierd has no
 				    * per-guest stat scheme): never "blind", and no exchange */
+	/* The PULL walks only the regions DAMON sees hot while the guest holds or exchanges
+	 * (kernels without fail_charge: the daemon's walk_pull), so a small PULL budget moves hot
+	 * pages only: where nothing measures hot memory (hot_unknown), the loop probes for it
+	 * (docs/controller.md, "Probing for hot memory"). */
+	gboolean hot_walk;
 } VtierControllerInput;
 
 typedef struct {

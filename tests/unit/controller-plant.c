@@ -88,6 +88,10 @@ static void apply(Plant *p, PlantGuest *g)
 		down = down * g->move_pm / 1000;
 	}
 	up = MIN(up, g->total - g->fast);
+	if (g->hot_walk) {
+		up = MIN(up, g->hot - g->hot_fast);
+		down = MIN(down, g->fast - g->hot_fast);
+	}
 	if (p->fast_node_bytes > 0)
 		up = MIN(up, p->fast_node_bytes - MIN(fast_used(p), p->fast_node_bytes));
 	hot_up = MIN(up, g->hot - g->hot_fast);
@@ -108,6 +112,10 @@ static void fill_input(PlantGuest *g)
 	g->in.slow_bytes = g->total - g->fast;
 	g->in.hot_fast_bytes = g->blind ? 0 : g->hot_fast;
 	g->in.hot_slow_bytes = g->blind ? 0 : g->fake_hot_slow ? 64 * MIB : g->hot - g->hot_fast;
+	g->in.hot_unknown = g->hot_walk;
+	g->in.hot_walk = g->hot_walk;
+	if (g->hot_walk) /* what vtierd passes then: the PULL/PUSH tried bytes, no measure */
+		g->in.hot_fast_bytes = g->in.hot_slow_bytes = 0;
 	g->in.applied_up_bytes = g->applied_up;
 	g->in.applied_down_bytes = g->applied_down;
 	g->in.spent_up = g->report_spent && g->spent_up;

@@ -44,6 +44,10 @@ typedef struct {
 	guint move_pm;		  /* > 0: of what a window charges, this per mille is the guest's
 				   * and moves (6.18 charges the tries its memcg filter rejects) */
 	gboolean report_spent;	  /* the seat reports a window's quota exceeded (qt_exceeds) */
+	gboolean hot_walk;	  /* 6.18 without a hot measure: nothing reports hot memory
+				   * (in.hot_unknown), the PULL moves only hot pages (it walks
+				   * DAMON's hot regions) and the PUSH only cold ones (it rejects
+				   * young pages) */
 	gboolean spent_up;	  /* a window's quota ran out since the last step */
 	gboolean spent_down;
 	guint64 moved_total;	  /* bytes moved both ways since the start */

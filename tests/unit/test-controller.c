@@ -504,6 +504,90 @@ static void test_stops_when_kernel_delivers_nothing(void)
 	plant_clear(&p);
 }
 
+/* Where nothing measures hot memory (6.18: hot_unknown) and the PULL walks DAMON's hot regions
+ * (hot_walk), the loop probes for hot memory in slow memory (CTL_PROBE_*): a settled guest whose
+ * hot set is fast moves nothing; a hot set that moved to slow memory comes in, the share staying
+ * within about a dead-band; a hot set that does not fit stops the probe. */
+static void test_probe(void)
+{
+	guint64 db = 512 * MIB / 10000 * DB_BP;
+	guint64 moved;
+	gint hot_in = -1;
+	guint probes = 0;
+	Plant p;
+
+	plant_init(&p, 1, 0);
+	/* 512 MiB at 25%: its 128 MiB hot set fast */
+	plant_guest(&p, 0, 512 * MIB, 128 * MIB, 128 * MIB, 128 * MIB, 2500);
+	p.guests[0].hot_walk = TRUE;
+	for (guint s = 0; s < 60; s++) {
+		plant_step(&p);
+		assert_budgets_sane(&p);
+		probes += moving(plant_output(&p, 0)->up_bytes);
+	}
+	/* a probe of a step or two every CTL_PROBE_WAIT_MS, each finding nothing */
+	g_assert_cmpuint(probes, >, 0);
+	g_assert_cmpuint(probes, <=, 2 * (60 * 1000 / CTL_PROBE_WAIT_MS + 1));
+	g_assert_cmpuint(p.guests[0].moved_total, ==, 0);
+	g_assert_cmpint(plant_output(&p, 0)->state, !=, VTIER_CONTROL_STATE_RAMPING);
+	/* the hot set moves: all of it slow, the fast 128 MiB cold */
+	p.guests[0].hot_fast = 0;
+	for (guint s = 0; s < 120; s++) {
+		plant_step(&p);
+		assert_budgets_sane(&p);
+		g_assert_cmpint(ABS((gint64)p.guests[0].fast - (gint64)(128 * MIB)), <=,
+				(gint64)(2 * db));
+		if (g_getenv("PROBE_DEBUG"))
+			g_test_message("%u fast %.1f hot_fast %.1f up %.1f down %.1f %s", s,
+				       (gdouble)p.guests[0].fast / MIB,
+				       (gdouble)p.guests[0].hot_fast / MIB,
+				       (gdouble)plant_output(&p, 0)->up_bytes / MIB,
+				       (gdouble)plant_output(&p, 0)->down_bytes / MIB,
+				       plant_output(&p, 0)->reason);
+		if (hot_in < 0 && p.guests[0].hot_fast >= 128 * MIB - 2 * MIB)
+			hot_in = (gint)s + 1;
+	}
+	g_test_message("moved hot set fast after %d steps", hot_in);
+	g_assert_cmpint(hot_in, >, 0);
+	/* the exchange grows to 1/16 of the guest over the step's windows while both sides keep
+	 * up: 128 MiB in ~12 steps (~30 at the band's 5 MiB a window) */
+	g_assert_cmpint(hot_in, <=, 20);
+	/* settled again: the probes find nothing, nothing moves */
+	moved = p.guests[0].moved_total;
+	for (guint s = 0; s < 60; s++)
+		plant_step(&p);
+	g_assert_cmpuint(p.guests[0].moved_total, ==, moved);
+	g_assert_cmpint(ABS((gint)plant_share_bp(&p, 0) - 2500), <=, DB_BP);
+	plant_clear(&p);
+
+	/* a 256 MiB hot set at 25%: the fast 128 MiB all hot, 128 MiB hot in slow memory. The
+	 * PUSH cannot take out what a probe brought in (it rejects young pages): the probe stops
+	 * and waits twice as long each time (20, 40, then CTL_PROBE_WAIT_FULL_MS), the share one
+	 * probe above the target */
+	plant_init(&p, 1, 0);
+	plant_guest(&p, 0, 512 * MIB, 256 * MIB, 128 * MIB, 128 * MIB, 2500);
+	p.guests[0].hot_walk = TRUE;
+	probes = 0;
+	for (guint s = 0; s < 120; s++) {
+		plant_step(&p);
+		assert_budgets_sane(&p);
+		probes += strstr(plant_output(&p, 0)->reason, "probe stopped") != NULL;
+		if (g_getenv("PROBE_DEBUG"))
+			g_test_message("%u fast %.1f up %.1f down %.1f %s", s,
+				       (gdouble)p.guests[0].fast / MIB,
+				       (gdouble)plant_output(&p, 0)->up_bytes / MIB,
+				       (gdouble)plant_output(&p, 0)->down_bytes / MIB,
+				       plant_output(&p, 0)->reason);
+	}
+	g_test_message("hot set too big: %.1f MiB moved in 120 steps",
+		       (gdouble)p.guests[0].moved_total / MIB);
+	g_assert_cmpuint(probes, >=, 1);
+	g_assert_cmpuint(probes, <=, 3);
+	g_assert_cmpuint(p.guests[0].moved_total, <=, 4 * db);
+	g_assert_cmpint(ABS((gint)plant_share_bp(&p, 0) - 2500), <=, 2 * DB_BP);
+	plant_clear(&p);
+}
+
 void controller_arbiter_tests(void);
 void controller_trace_tests(void);
 
@@ -521,6 +605,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/controller/blind", test_blind);
 	g_test_add_func("/controller/exchange", test_exchange);
 	g_test_add_func("/controller/exchange-gives-up", test_exchange_gives_up);
+	g_test_add_func("/controller/probe", test_probe);
 	g_test_add_func("/controller/reverse-hold", test_reverse_hold);
 	g_test_add_func("/controller/stops-when-kernel-delivers-nothing",
 			test_stops_when_kernel_delivers_nothing);
