@@ -317,6 +317,17 @@ static GArray *wanted_schemes(VtierManager *m)
 	return wanted;
 }
 
+/* Whether guest @g's PULL @pull is one the plan has walk its hot regions only: a closed loop's PULL
+ * planned with a hot threshold, which the planner gives it only on a kernel without fail_charge
+ * (planner-schemes.c, walk_hot_first). */
+static gboolean pull_walks_hot_first(const VtierDamonScheme *pull, const VtierDaemonGuest *g)
+{
+	return pull != NULL && pull->action == VTIER_DAMON_ACTION_MIGRATE_HOT &&
+	       pull->nr_accesses.min > 0 && g->result->tuner == VTIER_POLICY_TUNER_VTIER &&
+	       (g->result->mode == VTIER_POLICY_MODE_RATIO ||
+		g->result->mode == VTIER_POLICY_MODE_ALLOWANCE);
+}
+
 static void controller_input(VtierDaemonGuest *g, const VtierSnapshotGuest *s,
 			     const VtierDamonModel *plan_model, const DirectionDelta delta[2],
 			     VtierControllerInput *in)
@@ -345,6 +356,7 @@ static void controller_input(VtierDaemonGuest *g, const VtierSnapshotGuest *s,
 	 * (6.12, or no measure yet) they are the PULL/PUSH tried bytes, what those schemes'
 	 * patterns match, not the guest's hot memory */
 	in->hot_unknown = !g->hot_known;
+	in->hot_walk = pull_walks_hot_first(up, g);
 	in->elapsed_ms = g->last_measure_us > 0 && g->prev_measure_us > 0
 				 ? (guint)((g->last_measure_us - g->prev_measure_us) / 1000)
 				 : 0;
@@ -379,17 +391,10 @@ static void set_budget(VtierManager *m, gint scheme, guint64 bytes, gboolean *ch
 	*changed = TRUE;
 }
 
-/* Whether guest @g's PULL is one the plan has walk its hot regions only: a closed loop's PULL
- * planned with a hot threshold, which the planner gives it only on a kernel without fail_charge
- * (planner-schemes.c, walk_hot_first). */
 static gboolean walks_hot_first(VtierManager *m, const VtierDaemonGuest *g, gint scheme)
 {
-	const VtierDamonScheme *pull = model_scheme(m->plan != NULL ? m->plan->model : NULL, scheme);
-
-	return pull != NULL && pull->action == VTIER_DAMON_ACTION_MIGRATE_HOT &&
-	       pull->nr_accesses.min > 0 && g->result->tuner == VTIER_POLICY_TUNER_VTIER &&
-	       (g->result->mode == VTIER_POLICY_MODE_RATIO ||
-		g->result->mode == VTIER_POLICY_MODE_ALLOWANCE);
+	return pull_walks_hot_first(model_scheme(m->plan != NULL ? m->plan->model : NULL, scheme),
+				    g);
 }
 
 static VtierSnapshotWalk walk_of(VtierManager *m, const VtierDaemonGuest *g, gint scheme)
@@ -420,7 +425,7 @@ static void aim_walk(VtierManager *m, VtierDaemonGuest *g, VtierBudget *b, gint 
 	g_autoptr(GArray) spans = g_array_new(FALSE, FALSE, sizeof(VtierMemcgSpan));
 	g_autoptr(GArray) found = NULL;
 	g_autoptr(GError) error = NULL;
-	guint64 bytes = 0;
+	guint64 bytes = 0, covered = 0;
 	guint n;
 
 	if (node == NULL || g->record == NULL || g->record->memcg_path == NULL)
@@ -442,9 +447,14 @@ static void aim_walk(VtierManager *m, VtierDaemonGuest *g, VtierBudget *b, gint 
 	n = found->len;
 	if (n == b->n_aim && memcmp(found->data, b->aim, n * sizeof(VtierMemcgSpan)) == 0)
 		return;
-	g_debug("%s: its %s walks %.1f MiB of its pages on node %d in %u spans", g->name,
-		source == g->result->slow_node ? "PULL" : "PUSH", (gdouble)bytes / (1 << 20), source,
-		n);
+	for (guint i = 0; i < n; i++) {
+		const VtierMemcgSpan *sp = &g_array_index(found, VtierMemcgSpan, i);
+
+		covered += sp->end - sp->start;
+	}
+	g_debug("%s: its %s walks %.1f MiB of its pages on node %d in %u spans of %.1f MiB",
+		g->name, source == g->result->slow_node ? "PULL" : "PUSH",
+		(gdouble)bytes / (1 << 20), source, n, (gdouble)covered / (1 << 20));
 	memcpy(b->aim, found->data, n * sizeof(VtierMemcgSpan));
 	b->n_aim = n;
 	*changed = TRUE;
@@ -475,7 +485,8 @@ static void walk_pull(VtierManager *m, VtierDaemonGuest *g, gint scheme,
 		return;
 	b = budget_of(m, (guint)scheme, VTIER_CONTROLLER_PARKED_BYTES);
 	open = b->bytes >= VTIER_CONTROLLER_MIN_MOVE;
-	if (out->state == VTIER_CONTROL_STATE_HOLDING) {
+	if (out->state == VTIER_CONTROL_STATE_HOLDING ||
+	    out->state == VTIER_CONTROL_STATE_EXCHANGING) {
 		*changed |= b->wide;
 		b->wide = FALSE;
 		b->n_aim = 0;
@@ -567,10 +578,28 @@ static void walk_push(VtierManager *m, VtierDaemonGuest *g, gint scheme,
 	b = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER((guint)scheme + 1));
 	if (b == NULL)
 		return;
+	/* a probe's exchange takes out the guest's pages that DAMON sees cold (the old hot set):
+	 * a PUSH over every region paid its few MiB a window for the hot pages the PULL had just
+	 * brought in, in the low addresses where it begins its walk, and did not reach the old
+	 * ones (6.18, the benchmark's moving workload, 6 Dec 2026) */
+	if (b->cold != (out->state == VTIER_CONTROL_STATE_EXCHANGING)) {
+		b->cold = out->state == VTIER_CONTROL_STATE_EXCHANGING;
+		*changed = TRUE;
+	}
 	if (out->state == VTIER_CONTROL_STATE_HOLDING) {
 		*changed |= b->n_aim > 0;
 		b->n_aim = 0;
 		g->down_fruitless = 0;
+		return;
+	}
+	/* a probe's exchange (controller-loop.c, probe) asks the PUSH for a few MiB a window to
+	 * take out the guest's old pages: walking every region of the fast node it moved nothing
+	 * in 8 steps (6.18, the benchmark's moving workload, 6 Dec 2026), so it is aimed at once */
+	if (out->state == VTIER_CONTROL_STATE_EXCHANGING && b->n_aim == 0 &&
+	    out->down_bytes >= VTIER_CONTROLLER_MIN_MOVE && m->aims_left > 0) {
+		m->aims_left--;
+		g->down_fruitless = 0;
+		aim_walk(m, g, b, g->result->fast_node, changed);
 		return;
 	}
 	if (!g->up_seen)

@@ -147,11 +147,13 @@ typedef struct {
 /* What vtierd overlays on one scheme of the plan (m->budgets): the controller's budget per charge
  * window (0: the plan's, for a scheme DAMON's goal tuner drives), for a PULL the plan has walk its
  * hot regions only (kernels without fail_charge) whether it walks every region now, and only
- * where the guest's own pages lie (interval.c, walk_pull, aim_pull), and for a tuner=kernel ratio
+ * where the guest's own pages lie (interval.c, walk_pull, aim_pull), for a PUSH there whether it
+ * walks the regions DAMON sees cold only (interval.c, walk_push), and for a tuner=kernel ratio
  * scheme the current value of its user_input goal (interval.c, feed_user_input). */
 typedef struct {
 	guint64 bytes;
 	gboolean wide;
+	gboolean cold;	     /* a PUSH kept to the regions DAMON sees cold (nr_accesses 0) */
 	gboolean goal;	     /* whether goal_value is set */
 	guint64 goal_value;  /* goals' user_input current_value */
 	guint n_aim;	     /* wide and aimed: the spans of the slow node it walks */

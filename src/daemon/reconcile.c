@@ -108,6 +108,8 @@ void vtier_budget_apply(const VtierBudget *b, VtierDamonScheme *scheme)
 		scheme->quotas.bytes = b->bytes;
 	if (b->wide)
 		scheme->nr_accesses.min = 0;
+	if (b->cold)
+		scheme->nr_accesses.max = 0;
 	apply_aim(b, scheme);
 	for (guint i = 0; b->goal && i < scheme->quotas.goals->len; i++) {
 		VtierDamonGoal *goal = scheme->quotas.goals->pdata[i];
@@ -186,6 +188,7 @@ gboolean vtier_budget_matches(const VtierBudget *b, const VtierDamonScheme *plan
 {
 	if (scheme->quotas.bytes != (b->bytes > 0 ? b->bytes : plan_scheme->quotas.bytes) ||
 	    scheme->nr_accesses.min != (b->wide ? 0 : plan_scheme->nr_accesses.min) ||
+	    scheme->nr_accesses.max != (b->cold ? 0 : plan_scheme->nr_accesses.max) ||
 	    scheme->quotas.goals->len != plan_scheme->quotas.goals->len ||
 	    !aim_matches(b, plan_scheme, scheme))
 		return FALSE;

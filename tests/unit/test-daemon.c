@@ -481,12 +481,18 @@ static void test_pull_walks_hot_first(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(applied_scheme(f->m, up)->nr_accesses.min, ==, 0);
 	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->up.walk, ==,
 			VTIER_SNAPSHOT_WALK_EVERY);
-	/* at its target (256 of 512 MiB fast) it holds: the next ramp walks hot regions first */
+	/* at its target (256 of 512 MiB fast) it holds: the next ramp walks hot regions first; and
+	 * it probes for hot memory in slow memory (nothing measures it on 6.18): a dead-band
+	 * (5 MiB) over the windows until the next step (2 MiB a window), hot regions only */
 	add_workload(f->sysroot->root, 1, 256, 256);
 	for (guint i = 0; i < 5 && applied_scheme(f->m, up)->nr_accesses.min == 0; i++)
 		run_interval(f->m);
 	g_assert_cmpuint(applied_scheme(f->m, up)->nr_accesses.min, ==, hot_min);
-	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, <, VTIER_CONTROLLER_MIN_BUDGET);
+	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, ==, 2 << 20);
+	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->control_state, ==,
+			VTIER_CONTROL_STATE_EXCHANGING);
+	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->up.walk, ==,
+			VTIER_SNAPSHOT_WALK_HOT);
 	/* slipped to 100 MiB: the ramp walks hot regions; three spent moving nothing widen it */
 	add_workload(f->sysroot->root, 1, 100, 412);
 	run_interval(f->m);
@@ -767,6 +773,71 @@ static void test_hot_unread_with_refresh(Fixture *f, gconstpointer data)
 				       "No reading of its hot memory") != NULL;
 		g_assert_cmpint(said, ==, p == 0);
 	}
+}
+
+/* Where nothing measures hot memory (6.18) a guest at its target probes for hot memory in slow
+ * memory (controller-loop.c, probe): the PULL opens on DAMON's hot regions only; once it moved
+ * some, the PUSH takes as much out, aimed at once at the guest's own pages on the fast node and
+ * kept to the regions DAMON sees cold;
+ * when the PULL finds nothing the probe ends, and both are parked. */
+static void test_probe_exchange(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	const VtierDaemonGuest *g;
+	const VtierPhysRange *fast;
+	guint64 page = (guint64)sysconf(_SC_PAGESIZE);
+	const VtierSnapshotGuest *s;
+	guint64 hot_min, push_max;
+	gint up, down;
+
+	(void)data;
+	vtier_manager_free(f->m);
+	f->m = new_manager_profile("none", "[metrics]\nlisten=off\n", "6.18");
+	add_workload(f->sysroot->root, 1, 256, 256);
+	g_assert_true(attach(f->m, 1, NULL, &error));
+	g_assert_no_error(error);
+	settle(f->m);
+	g = g_hash_table_lookup(f->m->guests, "w01");
+	up = g->result->first_scheme;
+	down = up + 1;
+	hot_min = applied_scheme(f->m, up)->nr_accesses.min;
+	push_max = applied_scheme(f->m, down)->nr_accesses.max;
+	fast = &g_array_index(
+		vtier_topology_get_node(f->m->topology, (guint)g->result->fast_node)->ranges,
+		VtierPhysRange, 0);
+	vtier_test_charge_pages(f->sysroot->root, "sys/fs/cgroup/vtier.slice/w1.scope",
+				fast->start / page, 256);
+	run_interval(f->m); /* the counters' base; at its target, the probe starts */
+	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	g_assert_cmpint(s->control_state, ==, VTIER_CONTROL_STATE_EXCHANGING);
+	g_assert_nonnull(strstr(s->control_reason, "probing for hot memory"));
+	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
+	g_assert_cmpuint(applied_scheme(f->m, up)->nr_accesses.min, ==, hot_min);
+	g_assert_cmpuint(applied_scheme(f->m, down)->quotas.bytes, <, VTIER_CONTROLLER_MIN_BUDGET);
+	/* the PULL moved 2 MiB of hot pages: the PUSH takes them out, aimed */
+	pull_counters(f->m, up, 2, 2);
+	add_workload(f->sysroot->root, 1, 258, 254);
+	run_interval(f->m);
+	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	g_assert_cmpint(s->control_state, ==, VTIER_CONTROL_STATE_EXCHANGING);
+	g_assert_cmpuint(applied_scheme(f->m, down)->quotas.bytes, >=, 2 * MIB);
+	g_assert_cmpint(s->down.walk, ==, VTIER_SNAPSHOT_WALK_AIMED);
+	/* ... over the regions DAMON sees cold only: the PULL's hot pages are not charged to it */
+	g_assert_cmpuint(applied_scheme(f->m, down)->nr_accesses.max, ==, 0);
+	g_assert_cmpuint(push_max, >, 0);
+	g_assert_cmpuint(applied_scheme(f->m, up)->nr_accesses.min, ==, hot_min);
+	/* the PUSH took them out; then two steps in which the PULL moves nothing and does not
+	 * spend its quota: none left */
+	pull_counters(f->m, down, 2, 2);
+	add_workload(f->sysroot->root, 1, 256, 256);
+	for (guint i = 0; i < 4 && vtier_snapshot_lookup(f->m->snapshot, "w01")->control_state !=
+					   VTIER_CONTROL_STATE_HOLDING; i++)
+		run_interval(f->m);
+	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	g_assert_cmpint(s->control_state, ==, VTIER_CONTROL_STATE_HOLDING);
+	g_assert_nonnull(strstr(s->control_reason, "no hot memory found"));
+	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, <, VTIER_CONTROLLER_MIN_BUDGET);
+	g_assert_cmpuint(applied_scheme(f->m, down)->nr_accesses.max, ==, push_max);
 }
 
 /* vtierd reads kpagecgroup at most once a step, host-wide: of two guests whose wide PULLs stall
@@ -2062,6 +2133,8 @@ int main(int argc, char **argv)
 		   test_push_aimed_at_own_pages, fixture_teardown);
 	g_test_add("/daemon/hot-unread-with-refresh", Fixture, NULL, fixture_setup,
 		   test_hot_unread_with_refresh, fixture_teardown);
+	g_test_add("/daemon/probe-exchange", Fixture, NULL, fixture_setup, test_probe_exchange,
+		   fixture_teardown);
 	g_test_add("/daemon/pull-walks-hot-first", Fixture, NULL, fixture_setup,
 		   test_pull_walks_hot_first, fixture_teardown);
 	g_test_add("/daemon/reused-group-starts-parked", Fixture, NULL, fixture_setup,
