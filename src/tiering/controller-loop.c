@@ -161,10 +161,11 @@ static gboolean exchange_wanted(CtlGuest *g, guint64 hot_slow, guint64 cold_fast
 	return TRUE;
 }
 
-/* The most a probe's exchange moves each way a window: what a measured exchange moves (hold). */
-static guint64 probe_most(const CtlGuest *g)
+/* What an exchange moves each way a window: at most @want over the step, and at most 1/16 of the
+ * guest (CTL_EXCHANGE_RATE_DIV), spread over the windows until the next step, within the caps. */
+static guint64 exchange_rate(const CtlGuest *g, guint64 want)
 {
-	guint64 x = MAX(g->total / CTL_EXCHANGE_RATE_DIV, VTIER_CONTROLLER_MIN_MOVE);
+	guint64 x = MIN(want, MAX(g->total / CTL_EXCHANGE_RATE_DIV, VTIER_CONTROLLER_MIN_MOVE));
 
 	x = MAX(x / g->windows, VTIER_CONTROLLER_MIN_MOVE);
 	if (g->cap_up > 0)
@@ -283,7 +284,7 @@ static void probe(CtlGuest *g)
 	/* A PULL that moved at least half of what it was asked found hot memory in slow memory:
 	 * while the PUSH keeps up (it moved at least half of what it was asked last time), both
 	 * grow past the band's room (st->probe_extra) by doubling, up to what a measured exchange
-	 * moves (probe_most); a PUSH that fell short halves it again. The PUSH takes out in the
+	 * moves (exchange_rate); a PUSH that fell short halves it again. The PUSH takes out in the
 	 * same windows what the PULL brings in past the room. */
 	if (st->expect_down > 0)
 		st->probe_pushed = !push_short;
@@ -292,7 +293,7 @@ static void probe(CtlGuest *g)
 				  VTIER_CONTROLLER_MIN_MOVE;
 	else if (st->expect_up > 0 && pulled >= st->expect_up / 2 && st->probe_pushed)
 		st->probe_extra = ctl_sub0(MIN(2 * MAX(x + st->probe_extra, VTIER_CONTROLLER_MIN_MOVE),
-					       probe_most(g)),
+					       exchange_rate(g, G_MAXUINT64)),
 					   x);
 	/* what the guest is over its grant: the PULL's last moves are in the measure */
 	out = over + st->probe_extra;
@@ -333,13 +334,7 @@ static void hold(CtlGuest *g)
 	}
 	if (!exchange_wanted(g, hot_slow, cold_fast))
 		return;
-	x = MIN(MIN(hot_slow, cold_fast), MAX(g->total / CTL_EXCHANGE_RATE_DIV,
-					       VTIER_CONTROLLER_MIN_MOVE));
-	x = MAX(x / g->windows, VTIER_CONTROLLER_MIN_MOVE);
-	if (g->cap_up > 0)
-		x = MIN(x, g->cap_up);
-	if (g->cap_down > 0)
-		x = MIN(x, g->cap_down);
+	x = exchange_rate(g, MIN(hot_slow, cold_fast));
 	g->up = g->down = x;
 	g->state = VTIER_CONTROL_STATE_EXCHANGING;
 	g_string_append_printf(g->why, "; exchanging %.1f MiB/window each way: %.1f MiB hot in "

@@ -47,7 +47,7 @@
  * step) of DAMON's hot regions in slow memory (at the top of the band the PUSH goes first), and
  * the PUSH takes as much of the guest's old pages out the step after, so the share stays within
  * the band. While both keep up the two grow past the band's room, doubling up to a measured
- * exchange's rate (probe_most). A probe ends after CTL_PROBE_IDLE_STEPS steps in a row whose PULL
+ * exchange's rate (exchange_rate). A probe ends after CTL_PROBE_IDLE_STEPS steps in a row whose PULL
  * moved < 1 MiB (or < 1/8 of what it was asked) without spending its quota (no hot region left in
  * slow memory), and the next starts CTL_PROBE_WAIT_MS later. One with CTL_PROBE_SHORT_STEPS steps
  * in a row in which the PUSH took out less than half of what it was asked to, or nothing moved
