@@ -15,13 +15,18 @@
 
 /* Where a memory cgroup's pages lie: kpagecgroup (procfs) holds, per page frame, a u64 with the
  * inode number of the memory cgroup the page is charged to (0: none). The inode is the cgroup
- * directory's, as stat() sees it (cgroup v1 and v2). */
+ * directory's, as stat() sees it (cgroup v1 and v2). kpageflags holds the frame's flags; only
+ * frames on an LRU list count (KPF_LRU), because DAMON migrates only those: a memcg is charged
+ * for its page tables and slab too, on the node its tasks run on, and an aimed PUSH that began its
+ * walk among them moved nothing (6.18, the lab's workload, 6 Dec 2026). */
 
 /* Page frames read per pread (512 KiB of entries: 256 MiB of memory with 4 KiB pages). */
 #define MAP_CHUNK_PFNS 65536u
 /* Cgroups below the memcg's own directory counted as its own, at most. */
 #define MAP_MAX_CGROUPS 4096u
 #define MAP_MAX_DEPTH 8u
+/* kpageflags: the frame is on an LRU list (include/uapi/linux/kernel-page-flags.h) */
+#define MAP_KPF_LRU (1ull << 5)
 
 static gboolean add_inodes(GHashTable *inodes, const gchar *dir, guint depth, GError **error)
 {
@@ -116,11 +121,13 @@ gboolean vtier_memcg_map(VtierCgroupVersion version, const gchar *memcg_path, co
 	g_autoptr(GHashTable) inodes = g_hash_table_new(NULL, NULL);
 	g_autofree gchar *dir = vtier_memcg_dir(version, memcg_path);
 	g_autofree gchar *path = vtier_path_build(VTIER_PATH_PROCFS, "kpagecgroup", NULL);
+	g_autofree gchar *flags_path = vtier_path_build(VTIER_PATH_PROCFS, "kpageflags", NULL);
 	g_autofree guint64 *buf = NULL;
+	g_autofree guint64 *flags = NULL;
 	g_autoptr(GArray) runs = g_array_new(FALSE, FALSE, sizeof(VtierMemcgSpan));
 	guint64 page = (guint64)sysconf(_SC_PAGESIZE);
 	guint64 bytes = 0, frames = 0, stride;
-	int fd;
+	int fd, flags_fd;
 
 	g_return_val_if_fail(max_spans > 0, FALSE);
 	if (!add_inodes(inodes, dir, 0, error))
@@ -132,6 +139,14 @@ gboolean vtier_memcg_map(VtierCgroupVersion version, const gchar *memcg_path, co
 		vtier_error_set_errno(error, errno, "cannot open %s", host);
 		return FALSE;
 	}
+	flags_fd = open(flags_path, O_RDONLY | O_CLOEXEC);
+	if (flags_fd < 0) {
+		g_autofree gchar *host = vtier_path_to_host(flags_path);
+
+		vtier_error_set_errno(error, errno, "cannot open %s", host);
+		close(fd);
+		return FALSE;
+	}
 	for (guint i = 0; i < spans->len; i++) {
 		const VtierMemcgSpan *s = &g_array_index(spans, VtierMemcgSpan, i);
 
@@ -141,6 +156,7 @@ gboolean vtier_memcg_map(VtierCgroupVersion version, const gchar *memcg_path, co
 			 ? (frames + VTIER_MEMCG_MAP_SAMPLES - 1) / VTIER_MEMCG_MAP_SAMPLES
 			 : 1;
 	buf = g_new(guint64, MAP_CHUNK_PFNS);
+	flags = g_new(guint64, MAP_CHUNK_PFNS);
 	for (guint i = 0; i < spans->len; i++) {
 		const VtierMemcgSpan *s = &g_array_index(spans, VtierMemcgSpan, i);
 		guint64 pfn = (s->start + page - 1) / page, end = s->end / page;
@@ -148,23 +164,30 @@ gboolean vtier_memcg_map(VtierCgroupVersion version, const gchar *memcg_path, co
 		while (pfn < end) {
 			guint64 want = stride > 1 ? 1 : MIN(end - pfn, MAP_CHUNK_PFNS);
 			ssize_t got = pread(fd, buf, want * sizeof(guint64), (off_t)(pfn * 8));
+			ssize_t got_flags = got > 0 ? pread(flags_fd, flags, (gsize)got,
+							    (off_t)(pfn * 8))
+						    : 0;
+			const gchar *failed = got < 0 ? path : got_flags < 0 ? flags_path : NULL;
 
-			if (got < 0 && errno == EINTR)
+			if (failed != NULL && errno == EINTR)
 				continue;
-			if (got < 0) {
-				g_autofree gchar *host = vtier_path_to_host(path);
+			if (failed != NULL) {
+				g_autofree gchar *host = vtier_path_to_host(failed);
 
 				vtier_error_set_errno(error, errno, "cannot read %s at page frame %"
 						      G_GUINT64_FORMAT, host, pfn);
 				close(fd);
+				close(flags_fd);
 				return FALSE;
 			}
+			/* both files end at the last page frame the kernel knows */
+			got = MIN(got, got_flags);
 			if (got < 8)
-				break; /* past the last page frame the kernel knows */
+				break;
 			for (guint64 k = 0; k < (guint64)got / 8; k++) {
 				guint64 last = MIN(pfn + k + stride, end);
 
-				if (buf[k] == 0 ||
+				if (buf[k] == 0 || (flags[k] & MAP_KPF_LRU) == 0 ||
 				    !g_hash_table_contains(inodes, GSIZE_TO_POINTER((gsize)buf[k])))
 					continue;
 				add_run(runs, (pfn + k) * page, last * page, join_bytes);
@@ -174,6 +197,7 @@ gboolean vtier_memcg_map(VtierCgroupVersion version, const gchar *memcg_path, co
 		}
 	}
 	close(fd);
+	close(flags_fd);
 	merge_to(runs, max_spans);
 	*ret_spans = g_steal_pointer(&runs);
 	if (ret_bytes != NULL)

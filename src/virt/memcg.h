@@ -61,12 +61,14 @@ typedef struct {
 #define VTIER_MEMCG_MAP_SAMPLES (1u << 18)
 
 /* Where @memcg_path's pages lie within @spans (VtierMemcgSpan, ascending): the page frames
- * /proc/kpagecgroup charges to its cgroup or one below it, as runs of whole pages into
+ * /proc/kpagecgroup charges to its cgroup or one below it and /proc/kpageflags has on an LRU list
+ * (the pages migration can move: not the memcg's page tables or slab), as runs of whole pages into
  * *@ret_spans (ascending). Runs closer than @join_bytes are one; then the runs are joined across
  * their narrowest gaps until at most @max_spans are left (a joined gap holds other memory).
- * *@ret_bytes: the memcg's bytes found. Reads 8 bytes per page frame of @spans (2 MiB for 1 GiB
- * of 4 KiB pages) up to VTIER_MEMCG_MAP_FULL_PFNS of them; beyond, VTIER_MEMCG_MAP_SAMPLES
- * frames spread evenly, each standing for the frames up to the next. Needs root. */
+ * *@ret_bytes: the memcg's bytes found. Reads 8 bytes per page frame of @spans from each file
+ * (2 MiB for 1 GiB of 4 KiB pages) up to VTIER_MEMCG_MAP_FULL_PFNS of them; beyond,
+ * VTIER_MEMCG_MAP_SAMPLES frames spread evenly, each standing for the frames up to the next.
+ * Needs root. */
 gboolean vtier_memcg_map(VtierCgroupVersion version, const gchar *memcg_path, const GArray *spans,
 			 guint max_spans, guint64 join_bytes, GArray **ret_spans, guint64 *ret_bytes,
 			 GError **error);

@@ -174,8 +174,8 @@ static void assert_spans(const GArray *spans, const guint64 *pfns, guint n)
 }
 
 /* Where a memcg's pages lie (kpagecgroup): its frames and a child cgroup's, within the spans
- * asked for; others' frames left out; runs closer than the join one; then joined across the
- * narrowest gaps down to the most spans asked for. */
+ * asked for; others' frames and frames on no LRU list (kpageflags) left out; runs closer than the
+ * join one; then joined across the narrowest gaps down to the most spans asked for. */
 static void test_memcg_map(void)
 {
 	g_autoptr(VtierTestSysroot) sr = vtier_test_sysroot_new(NULL);
@@ -202,8 +202,18 @@ static void test_memcg_map(void)
 	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND);
 	g_assert_nonnull(strstr(error->message, "kpagecgroup"));
 	g_clear_error(&error);
+	/* kpagecgroup without kpageflags: named too */
+	vtier_test_write_file(sr->root, "proc/kpagecgroup", "");
+	g_assert_false(vtier_memcg_map(VTIER_CGROUP_V2, "/vtier.slice/w1.scope", spans, 8, 0, &got,
+				       &bytes, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_NOT_FOUND);
+	g_assert_nonnull(strstr(error->message, "/proc/kpageflags"));
+	g_clear_error(&error);
 
 	vtier_test_charge_pages(sr->root, w1, 1000, 100); /* 1000-1023 before the span */
+	/* its page tables, on no LRU list: migration cannot move them, so they are no aim */
+	vtier_test_charge_kernel_pages(sr->root, w1, 1600, 50);
+	vtier_test_charge_kernel_pages(sr->root, w1, 3000, 50);
 	vtier_test_charge_pages(sr->root, "sys/fs/cgroup/vtier.slice/w1.scope/libvirt", 1200, 10);
 	vtier_test_charge_pages(sr->root, "sys/fs/cgroup/vtier.slice/w2.scope", 1300, 100);
 	vtier_test_charge_pages(sr->root, w1, 1500, 2);

@@ -170,26 +170,46 @@ void vtier_test_sysroot_free(VtierTestSysroot *sysroot)
 	g_free(sysroot);
 }
 
-void vtier_test_charge_pages(const gchar *root, const gchar *cgroup_dir, guint64 first_pfn,
-			     guint64 n)
+static void write_frames(const gchar *path, guint64 first_pfn, guint64 n, guint64 value)
 {
-	g_autofree gchar *cg = g_build_filename(root, cgroup_dir, NULL);
-	g_autofree gchar *path = g_build_filename(root, "proc", "kpagecgroup", NULL);
 	g_autofree gchar *dir = g_path_get_dirname(path);
-	GStatBuf st;
 	int fd;
 
-	g_assert_cmpint(g_mkdir_with_parents(cg, 0755), ==, 0);
-	g_assert_cmpint(g_stat(cg, &st), ==, 0);
 	g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	g_assert_cmpint(fd, >=, 0);
-	for (guint64 i = 0; i < n; i++) {
-		guint64 ino = (guint64)st.st_ino;
-
-		g_assert_cmpint(pwrite(fd, &ino, sizeof(ino), (off_t)((first_pfn + i) * 8)), ==, 8);
-	}
+	for (guint64 i = 0; i < n; i++)
+		g_assert_cmpint(pwrite(fd, &value, sizeof(value), (off_t)((first_pfn + i) * 8)), ==,
+				8);
 	close(fd);
+}
+
+static void charge_frames(const gchar *root, const gchar *cgroup_dir, guint64 first_pfn,
+			  guint64 n, guint64 flags)
+{
+	g_autofree gchar *cg = g_build_filename(root, cgroup_dir, NULL);
+	g_autofree gchar *cgroups = g_build_filename(root, "proc", "kpagecgroup", NULL);
+	g_autofree gchar *kpageflags = g_build_filename(root, "proc", "kpageflags", NULL);
+	GStatBuf st;
+
+	g_assert_cmpint(g_mkdir_with_parents(cg, 0755), ==, 0);
+	g_assert_cmpint(g_stat(cg, &st), ==, 0);
+	write_frames(cgroups, first_pfn, n, (guint64)st.st_ino);
+	write_frames(kpageflags, first_pfn, n, flags);
+}
+
+void vtier_test_charge_pages(const gchar *root, const gchar *cgroup_dir, guint64 first_pfn,
+			     guint64 n)
+{
+	/* KPF_LRU | KPF_ANON (include/uapi/linux/kernel-page-flags.h) */
+	charge_frames(root, cgroup_dir, first_pfn, n, (1ull << 5) | (1ull << 12));
+}
+
+void vtier_test_charge_kernel_pages(const gchar *root, const gchar *cgroup_dir, guint64 first_pfn,
+				    guint64 n)
+{
+	/* KPF_PGTABLE */
+	charge_frames(root, cgroup_dir, first_pfn, n, 1ull << 26);
 }
 
 void vtier_test_write_file(const gchar *root, const gchar *relpath, const gchar *contents)

@@ -32,9 +32,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtierTestSysroot, vtier_test_sysroot_free)
 /* Writes @contents to @root/@relpath, making parent directories. */
 void vtier_test_write_file(const gchar *root, const gchar *relpath, const gchar *contents);
 /* Charges @n page frames from @first_pfn to the memory cgroup @cgroup_dir (below @root) in
- * @root/proc/kpagecgroup (made when missing, sparse: the frames not written read as 0, no
- * memcg, as the kernel's do). */
+ * @root/proc/kpagecgroup, and marks them on an LRU list in @root/proc/kpageflags, as a process's
+ * anonymous pages are (both made when missing, sparse: the frames not written read as 0, no
+ * memcg and no flags, as the kernel's do). */
 void vtier_test_charge_pages(const gchar *root, const gchar *cgroup_dir, guint64 first_pfn,
 			     guint64 n);
+/* The same for pages on no LRU list (KPF_PGTABLE: the memcg's page tables), which migration
+ * cannot move. */
+void vtier_test_charge_kernel_pages(const gchar *root, const gchar *cgroup_dir, guint64 first_pfn,
+				    guint64 n);
 /* Removes a directory tree (no symlink following). */
 void vtier_test_rm_rf(const gchar *path);
