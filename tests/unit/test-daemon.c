@@ -743,6 +743,54 @@ static void test_push_aimed_at_own_pages(Fixture *f, gconstpointer data)
  * stat scheme measures the guest's hot memory: status shows no hot bytes (absent in JSON), the
  * metrics no vtier_guest_hot_bytes sample and explain says why. 6.12 (no refresh_ms) reads them
  * each interval. */
+static void assert_regions(const VtierDamonTarget *t, const guint64 *want, guint n)
+{
+	g_assert_cmpuint(t->regions->len, ==, n / 2);
+	for (guint i = 0; i < n; i += 2) {
+		const VtierDamonRegion *r = &g_array_index(t->regions, VtierDamonRegion, i / 2);
+
+		g_assert_cmphex(r->start, ==, want[i]);
+		g_assert_cmphex(r->end, ==, want[i + 1]);
+	}
+}
+
+/* An aimed scheme's spans are cut out of the target with a page each side, outside the span
+ * (vtier_budgets_hole_aims): no DAMON region straddles an aim's edge. A span at address 0 has
+ * no page before it; a cut that would leave the target no region is not made. */
+static void test_hole_aims(void)
+{
+	guint64 page = (guint64)sysconf(_SC_PAGESIZE);
+	g_autoptr(VtierDamonModel) model = vtier_damon_model_new();
+	g_autoptr(GHashTable) budgets = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+	VtierDamonContext *ctx = vtier_damon_model_add_kdamond(model)->context;
+	VtierDamonTarget *t = vtier_damon_context_add_target(ctx);
+	VtierBudget *b = g_new0(VtierBudget, 1);
+	const guint64 holed[] = { 0, 0x100000, 0x100000 + page, 0x1000000 - page, 0x1000000,
+				  0x2000000, 0x2000000 + page, 0x4000000 };
+	const guint64 one[] = { 0x8000000, 0x8000000 + page };
+
+	vtier_damon_context_add_scheme(ctx);
+	vtier_damon_target_add_region(t, 0, 0x4000000);
+	g_hash_table_insert(budgets, GUINT_TO_POINTER(1), b);
+	b->n_aim = 2;
+	b->aim[0] = (VtierMemcgSpan){ 0, 0x100000 };
+	b->aim[1] = (VtierMemcgSpan){ 0x1000000, 0x2000000 };
+	vtier_budgets_hole_aims(budgets, model);
+	assert_regions(t, holed, G_N_ELEMENTS(holed));
+	/* a budget for a scheme the context does not have is left alone */
+	g_hash_table_insert(budgets, GUINT_TO_POINTER(5), g_memdup2(b, sizeof(*b)));
+	vtier_budgets_hole_aims(budgets, model);
+	assert_regions(t, holed, G_N_ELEMENTS(holed));
+	/* the target's one page is the hole after a span: it stays */
+	g_hash_table_remove(budgets, GUINT_TO_POINTER(5));
+	g_array_set_size(t->regions, 0);
+	vtier_damon_target_add_region(t, one[0], one[1]);
+	b->n_aim = 1;
+	b->aim[0] = (VtierMemcgSpan){ 0x7000000, 0x8000000 };
+	vtier_budgets_hole_aims(budgets, model);
+	assert_regions(t, one, G_N_ELEMENTS(one));
+}
+
 static void test_hot_unread_with_refresh(Fixture *f, gconstpointer data)
 {
 	const gchar *profiles[] = { "6.18", "6.12" };
@@ -2131,6 +2179,7 @@ int main(int argc, char **argv)
 		   test_pull_aimed_at_own_pages, fixture_teardown);
 	g_test_add("/daemon/push-aimed-at-own-pages", Fixture, NULL, fixture_setup,
 		   test_push_aimed_at_own_pages, fixture_teardown);
+	g_test_add_func("/daemon/hole-aims", test_hole_aims);
 	g_test_add("/daemon/hot-unread-with-refresh", Fixture, NULL, fixture_setup,
 		   test_hot_unread_with_refresh, fixture_teardown);
 	g_test_add("/daemon/probe-exchange", Fixture, NULL, fixture_setup, test_probe_exchange,
