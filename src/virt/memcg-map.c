@@ -16,17 +16,20 @@
 /* Where a memory cgroup's pages lie: kpagecgroup (procfs) holds, per page frame, a u64 with the
  * inode number of the memory cgroup the page is charged to (0: none). The inode is the cgroup
  * directory's, as stat() sees it (cgroup v1 and v2). kpageflags holds the frame's flags; only
- * frames on an LRU list count (KPF_LRU), because DAMON migrates only those: a memcg is charged
- * for its page tables and slab too, on the node its tasks run on, and an aimed PUSH that began its
- * walk among them moved nothing (6.18, the lab's workload, 6 Dec 2026). */
+ * frames of LRU pages count (MAP_KPF_MOVABLE), because DAMON migrates only those: a memcg is
+ * charged for its page tables and slab too, on the node its tasks run on, and an aimed PUSH that
+ * began its walk among them moved nothing (6.18, the lab's workload, 6 Dec 2026). */
 
 /* Page frames read per pread (512 KiB of entries: 256 MiB of memory with 4 KiB pages). */
 #define MAP_CHUNK_PFNS 65536u
 /* Cgroups below the memcg's own directory counted as its own, at most. */
 #define MAP_MAX_CGROUPS 4096u
 #define MAP_MAX_DEPTH 8u
-/* kpageflags: the frame is on an LRU list (include/uapi/linux/kernel-page-flags.h) */
-#define MAP_KPF_LRU (1ull << 5)
+/* kpageflags (include/uapi/linux/kernel-page-flags.h): the frame is on an LRU list, or part of a
+ * transparent huge page (a THP's tail frames carry no LRU flag of their own on kernels that
+ * report the page's flags rather than its folio's; the head's decides, and THP says it is an
+ * LRU or anonymous one) */
+#define MAP_KPF_MOVABLE ((1ull << 5) | (1ull << 22))
 
 static gboolean add_inodes(GHashTable *inodes, const gchar *dir, guint depth, GError **error)
 {
@@ -187,7 +190,7 @@ gboolean vtier_memcg_map(VtierCgroupVersion version, const gchar *memcg_path, co
 			for (guint64 k = 0; k < (guint64)got / 8; k++) {
 				guint64 last = MIN(pfn + k + stride, end);
 
-				if (buf[k] == 0 || (flags[k] & MAP_KPF_LRU) == 0 ||
+				if (buf[k] == 0 || (flags[k] & MAP_KPF_MOVABLE) == 0 ||
 				    !g_hash_table_contains(inodes, GSIZE_TO_POINTER((gsize)buf[k])))
 					continue;
 				add_run(runs, (pfn + k) * page, last * page, join_bytes);

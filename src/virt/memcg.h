@@ -62,7 +62,8 @@ typedef struct {
 
 /* Where @memcg_path's pages lie within @spans (VtierMemcgSpan, ascending): the page frames
  * /proc/kpagecgroup charges to its cgroup or one below it and /proc/kpageflags has on an LRU list
- * (the pages migration can move: not the memcg's page tables or slab), as runs of whole pages into
+ * or in a transparent huge page (the pages migration can move: not the memcg's page tables or
+ * slab), as runs of whole pages into
  * *@ret_spans (ascending). Runs closer than @join_bytes are one; then the runs are joined across
  * their narrowest gaps until at most @max_spans are left (a joined gap holds other memory).
  * *@ret_bytes: the memcg's bytes found. Reads 8 bytes per page frame of @spans from each file

@@ -214,10 +214,13 @@ static void test_memcg_map(void)
 	/* its page tables, on no LRU list: migration cannot move them, so they are no aim */
 	vtier_test_charge_kernel_pages(sr->root, w1, 1600, 50);
 	vtier_test_charge_kernel_pages(sr->root, w1, 3000, 50);
+	/* a THP whose tail frames carry KPF_THP and not KPF_LRU (kernels that report the page's
+	 * flags): all of it counts, the head on the LRU list and its tails */
+	vtier_test_charge_frames(sr->root, w1, 2000, 1, (1ull << 5) | (1ull << 15) | (1ull << 22));
+	vtier_test_charge_frames(sr->root, w1, 2001, 9, (1ull << 16) | (1ull << 22));
 	vtier_test_charge_pages(sr->root, "sys/fs/cgroup/vtier.slice/w1.scope/libvirt", 1200, 10);
 	vtier_test_charge_pages(sr->root, "sys/fs/cgroup/vtier.slice/w2.scope", 1300, 100);
 	vtier_test_charge_pages(sr->root, w1, 1500, 2);
-	vtier_test_charge_pages(sr->root, w1, 2000, 10);
 	vtier_test_charge_pages(sr->root, w1, 5000, 10); /* past the span */
 	g_assert_true(vtier_memcg_map(VTIER_CGROUP_V2, "/vtier.slice/w1.scope", spans, 8, 0, &got,
 				      &bytes, &error));

@@ -184,8 +184,8 @@ static void write_frames(const gchar *path, guint64 first_pfn, guint64 n, guint6
 	close(fd);
 }
 
-static void charge_frames(const gchar *root, const gchar *cgroup_dir, guint64 first_pfn,
-			  guint64 n, guint64 flags)
+void vtier_test_charge_frames(const gchar *root, const gchar *cgroup_dir, guint64 first_pfn,
+			      guint64 n, guint64 flags)
 {
 	g_autofree gchar *cg = g_build_filename(root, cgroup_dir, NULL);
 	g_autofree gchar *cgroups = g_build_filename(root, "proc", "kpagecgroup", NULL);
@@ -202,14 +202,14 @@ void vtier_test_charge_pages(const gchar *root, const gchar *cgroup_dir, guint64
 			     guint64 n)
 {
 	/* KPF_LRU | KPF_ANON (include/uapi/linux/kernel-page-flags.h) */
-	charge_frames(root, cgroup_dir, first_pfn, n, (1ull << 5) | (1ull << 12));
+	vtier_test_charge_frames(root, cgroup_dir, first_pfn, n, (1ull << 5) | (1ull << 12));
 }
 
 void vtier_test_charge_kernel_pages(const gchar *root, const gchar *cgroup_dir, guint64 first_pfn,
 				    guint64 n)
 {
 	/* KPF_PGTABLE */
-	charge_frames(root, cgroup_dir, first_pfn, n, 1ull << 26);
+	vtier_test_charge_frames(root, cgroup_dir, first_pfn, n, 1ull << 26);
 }
 
 void vtier_test_write_file(const gchar *root, const gchar *relpath, const gchar *contents)

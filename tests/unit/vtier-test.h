@@ -41,5 +41,8 @@ void vtier_test_charge_pages(const gchar *root, const gchar *cgroup_dir, guint64
  * cannot move. */
 void vtier_test_charge_kernel_pages(const gchar *root, const gchar *cgroup_dir, guint64 first_pfn,
 				    guint64 n);
+/* The same with @flags (KPF_* bits) in kpageflags. */
+void vtier_test_charge_frames(const gchar *root, const gchar *cgroup_dir, guint64 first_pfn,
+			      guint64 n, guint64 flags);
 /* Removes a directory tree (no symlink following). */
 void vtier_test_rm_rf(const gchar *path);
