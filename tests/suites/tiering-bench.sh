@@ -7,7 +7,7 @@
 # points... (see the checks below), and that the table and the plot were produced. The full
 # benchmark's other variants and workloads (bench/tiering/README.md) are not run here; their
 # analysis is checked first, without the lab, on made-up samples (ratios to the best kernel
-# variant, "never (>N s)", the moving hot set, the arbiter's grants).
+# variant, "never (>N s)", the best kernel variant to the end, the moving hot set, the arbiter's grants).
 # Run by ./quickstart.sh check (VTIER_SRCDIR, VTIER_BUILDDIR). TIERING_BENCH_OUT keeps the results.
 # Ends with "N passed, N failed, N skipped".
 set -uo pipefail
@@ -35,6 +35,14 @@ place(f"{d}/K/vtier.place", [(t, 128.0 if t >= 5 else 20.0, 0.0 if t >= 5 else 1
 # L: the kernel never gets there
 place(f"{d}/L/numa.place", [(t, 10.0, 118.0, 10.0, 502.0) for t in range(1, 41)])
 place(f"{d}/L/vtier.place", [(t, 128.0, 0.0, 256.0, 256.0) for t in range(1, 41)])
+# M: confa crosses 90% at 2 s and loses it at 15 s; numa gets there at 20 s and stays;
+# vtier at 4 s and stays
+place(f"{d}/M/confa.place", [(t, 128.0 if 2 <= t < 15 else 64.0, 0.0 if 2 <= t < 15 else 64.0,
+                              300.0, 212.0) for t in range(1, 41)])
+place(f"{d}/M/numa.place", [(t, 128.0 if t >= 20 else 10.0, 0.0 if t >= 20 else 118.0,
+                             128.0, 384.0) for t in range(1, 41)])
+place(f"{d}/M/vtier.place", [(t, 128.0 if t >= 4 else 10.0, 0.0 if t >= 4 else 118.0,
+                              256.0, 256.0) for t in range(1, 41)])
 # K, moving: the new hot set is 90% fast 8 s after the move at 20 s
 place(f"{d}/K/moving/vtier.place", [(t, 128.0, 0.0, 256.0, 256.0) for t in range(1, 41)])
 place(f"{d}/K/moving/vtier.place2", [(t, 0.0 if t < 28 else 128.0, 128.0 if t < 28 else 0.0,
@@ -48,7 +56,7 @@ info(f"{d}/K/three/arbiter.info", "fast_mib 400 node0_kib 1 fast_reserve_kib 1\n
      "guest w1 ratio 80 priority 90\nguest w2 ratio 60 priority 50\nguest w3 ratio 50 priority 50\n")
 PY
 	python3 "$srcdir/bench/tiering/analyze.py" "$d" 50 >"$d/md" 2>&1
-	local row_k row_l mib_k
+	local row_k row_l row_m mib_k
 	row_k=$(awk -F'\t' '$1 == "K" && $2 == "vtier" { print $14 "|" $15 }' "$d/results.tsv")
 	# K's vtier moved 156 MiB into the band at its settling sample (10 s), nothing after
 	mib_k=$(awk -F'\t' '$1 == "K" && $2 == "vtier" { print $9 }' "$d/results.tsv")
@@ -63,6 +71,12 @@ PY
 		result ok "analysis: ratios to the best kernel variant, never (>N s) without one"
 	else
 		result fail "analysis: ratios" "K: $row_k, L: $row_l"
+	fi
+	row_m=$(awk -F'\t' '$1 == "M" && $2 == "vtier" { print $14 "|" $16 "|" $17 }' "$d/results.tsv")
+	if [ "$row_m" = "2.00× (confa 2.0 s)|4.0|0.20× (numa 20.0 s)" ]; then
+		result ok "analysis: a kernel variant that lost the hot set is not the best to the end"
+	else
+		result fail "analysis: hot set >= 90% to the end" "M: $row_m (want 2.00× (confa 2.0 s)|4.0|0.20× (numa 20.0 s))"
 	fi
 	if grep -q "| 20.0 s | 100.0% | 0.0% | 8.0 s | no kernel variant ran" "$d/md" &&
 		grep -q "| w1 | 90 | 80% | 204.8 MiB | 204.8 MiB |" "$d/md" &&
