@@ -146,3 +146,10 @@ gboolean vtier_file_write_value(const gchar *path, const gchar *value, GError **
 	}
 	return TRUE;
 }
+
+guint64 vtier_page_size(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	return page > 0 ? (guint64)page : 4096;
+}

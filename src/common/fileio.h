@@ -15,3 +15,7 @@ gboolean vtier_file_write_value(const gchar *path, const gchar *value, GError **
 
 /* Parses a whole string as an unsigned decimal (or 0x hex) number; @what names it in the error. */
 gboolean vtier_parse_u64(const gchar *text, const gchar *what, guint64 *ret_value, GError **error);
+
+/* The kernel's base page size: the unit of memory.numa_stat's page counts, of /proc/kpage*'s
+ * frames and of the smallest DAMON region (4096 where sysconf cannot say). */
+guint64 vtier_page_size(void);

@@ -4,9 +4,9 @@
 #include "config.h"
 
 #include <string.h>
-#include <unistd.h>
 
 #include "common/error.h"
+#include "common/fileio.h"
 #include "daemon/manager-private.h"
 #include "tiering/options.h"
 
@@ -157,7 +157,7 @@ static void cut_hole(GArray *regions, guint64 start, guint64 end)
  * saw them) and go unmonitored while the aim lasts. */
 void vtier_budgets_hole_aims(GHashTable *budgets, VtierDamonModel *model)
 {
-	guint64 page = (guint64)sysconf(_SC_PAGESIZE);
+	guint64 page = vtier_page_size();
 	VtierDamonContext *ctx;
 	GHashTableIter iter;
 	gpointer key, value;

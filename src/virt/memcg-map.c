@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/fileio.h"
 #include "common/paths.h"
 #include "virt/memcg.h"
 
@@ -128,7 +129,7 @@ gboolean vtier_memcg_map(VtierCgroupVersion version, const gchar *memcg_path, co
 	g_autofree guint64 *buf = NULL;
 	g_autofree guint64 *flags = NULL;
 	g_autoptr(GArray) runs = g_array_new(FALSE, FALSE, sizeof(VtierMemcgSpan));
-	guint64 page = (guint64)sysconf(_SC_PAGESIZE);
+	guint64 page = vtier_page_size();
 	guint64 bytes = 0, frames = 0, stride;
 	int fd, flags_fd;
 

@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <unistd.h>
 
 #include "common/error.h"
 #include "common/fileio.h"
@@ -256,11 +255,10 @@ gboolean vtier_memcg_read_numa_stat(VtierCgroupVersion version, const gchar *mem
 	g_autofree gchar *dir = vtier_memcg_dir(version, memcg_path);
 	g_autofree gchar *file = g_build_filename(dir, "memory.numa_stat", NULL);
 	g_autofree gchar *text = NULL;
-	long page_size = sysconf(_SC_PAGESIZE);
 
 	if (!vtier_file_read(file, &text, error))
 		return FALSE;
-	if (!vtier_memcg_parse_numa_stat(version, text, page_size > 0 ? (guint64)page_size : 4096,
+	if (!vtier_memcg_parse_numa_stat(version, text, vtier_page_size(),
 					 ret_node_bytes, error)) {
 		g_autofree gchar *host = vtier_path_to_host(file);
 
