@@ -183,7 +183,9 @@ static void test_memcg_map(void)
 	static const guint64 all[] = { 1024, 1100, 1200, 1210, 1500, 1502, 2000, 2010 };
 	static const guint64 two[] = { 1024, 1502, 2000, 2010 };
 	static const guint64 joined[] = { 1024, 1210, 1500, 1502, 2000, 2010 };
+	static const guint64 short_flags[] = { 1024, 1100, 1200, 1210, 1500, 1501 };
 	const gchar *w1 = "sys/fs/cgroup/vtier.slice/w1.scope";
+	g_autofree gchar *flags_path = g_build_filename(sr->root, "proc", "kpageflags", NULL);
 	g_autoptr(GArray) spans = spans_of(node, 2);
 	g_autoptr(GArray) far = spans_of(past, 4);
 	g_autoptr(GArray) got = NULL;
@@ -244,6 +246,15 @@ static void test_memcg_map(void)
 	g_assert_no_error(error);
 	assert_spans(got, all, G_N_ELEMENTS(all));
 	g_assert_cmpuint(bytes, ==, (76 + 10 + 2 + 10) * page());
+	g_clear_pointer(&got, g_array_unref);
+	/* kpageflags shorter than kpagecgroup (read at another moment, memory hot-removed between):
+	 * the frames it does not cover have no flags, so no aim */
+	g_assert_cmpint(truncate(flags_path, 1501 * 8), ==, 0);
+	g_assert_true(vtier_memcg_map(VTIER_CGROUP_V2, "/vtier.slice/w1.scope", spans, 8, 0, &got,
+				      &bytes, &error));
+	g_assert_no_error(error);
+	assert_spans(got, short_flags, G_N_ELEMENTS(short_flags));
+	g_assert_cmpuint(bytes, ==, (76 + 10 + 1) * page());
 }
 
 /* Spans of more than 4 GiB of frames are sampled: 2^18 frames spread evenly (16 GiB: one in
