@@ -971,6 +971,15 @@ void vtier_manager_interval_start(VtierManager *m)
 	m->interval_source = g_timeout_add((guint)CLAMP(ms, 100, 3600000), on_interval, m);
 }
 
+void vtier_manager_interval_restart(VtierManager *m)
+{
+	if (m->interval_source == 0)
+		return; /* not running (a one-shot reconcile) */
+	g_source_remove(m->interval_source);
+	vtier_manager_interval_start(m);
+	vtier_manager_interval_run(m);
+}
+
 /* Whether a guest set aside because its memcg could not be read can be read again; if not, its
  * fault's backoff grows (the same message: not logged again). */
 static gboolean memcg_back(VtierManager *m, VtierDaemonGuest *g)

@@ -209,6 +209,9 @@ struct VtierManager {
 	VtierDamonJob *damon_job;    /* the job in flight (main loop's view), NULL when idle */
 	gboolean budgets_pending;    /* the controller's newest budgets wait for the worker */
 	gboolean audit_pending;	     /* an audit tick found the worker busy: audit when it is free */
+	gboolean step_soon;	     /* an apply parked new closed loops: the controller's first
+				      * step for them runs when the worker is free, not at the next
+				      * tick (vtier_manager_interval_restart) */
 	gint64 audit_ended_us;	     /* monotonic: when the last audit's read-back ended */
 	gint64 budgets_decided_us;   /* monotonic: when the controller decided the budgets in
 				      * flight or pending */
@@ -340,6 +343,8 @@ void vtier_manager_interval_start(VtierManager *m);
  * the controller, launches the budgets' apply, rebuilds the snapshot. Skipped for the
  * controller while a DAMON job is in flight. */
 void vtier_manager_interval_run(VtierManager *m);
+/* Runs the interval now and starts its ticks again from now. */
+void vtier_manager_interval_restart(VtierManager *m);
 /* Applies the controller's budgets (m->budgets) over the plan: now when the worker is free, else
  * as soon as it is (one pending slot: the newest budgets win). */
 void vtier_manager_apply_budgets(VtierManager *m);

@@ -164,6 +164,13 @@ void vtier_manager_damon_idle(VtierManager *m)
 	if (vtier_manager_damon_busy(m))
 		return;
 	if (!m->dirty || m->reconcile_source != 0) {
+		if (m->step_soon && !m->dirty) {
+			/* new closed loops are parked in the kernel now: their first budgets */
+			m->step_soon = FALSE;
+			vtier_manager_interval_restart(m);
+		}
+		if (vtier_manager_damon_busy(m))
+			return;
 		if (vtier_manager_audit_due(m))
 			vtier_manager_audit(m);
 		return;

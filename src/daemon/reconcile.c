@@ -241,7 +241,9 @@ static void overlay_budget(VtierManager *m, VtierDamonContext *ctx, guint i, con
  * tuner=vtier) start parked until the
  * controller's first step sets their budgets: at the plan's rate cap they moved 347 MiB of a 40%
  * target (68% of 512 MiB) on 7.3 in the lab before the first step's commit landed. The plan's
- * own model keeps the cap, which the seat hands the controller as the rate limit. */
+ * own model keeps the cap, which the seat hands the controller as the rate limit. That first
+ * step runs as soon as the apply is done (m->step_soon, vtier_manager_damon_idle), not up to
+ * an interval later. */
 static void park_new_closed_loops(VtierManager *m, const VtierPlan *plan, VtierDamonContext *ctx)
 {
 	static const VtierBudget parked = { VTIER_CONTROLLER_PARKED_BYTES, FALSE };
@@ -259,8 +261,10 @@ static void park_new_closed_loops(VtierManager *m, const VtierPlan *plan, VtierD
 			guint i = (guint)r->first_scheme + k;
 
 			if (i < ctx->schemes->len &&
-			    g_hash_table_lookup(m->budgets, GUINT_TO_POINTER(i + 1)) == NULL)
+			    g_hash_table_lookup(m->budgets, GUINT_TO_POINTER(i + 1)) == NULL) {
 				overlay_budget(m, ctx, i, &parked);
+				m->step_soon = TRUE;
+			}
 		}
 	}
 }

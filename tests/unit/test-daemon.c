@@ -382,8 +382,20 @@ static gboolean region_covers(VtierManager *m, guint64 start, guint64 end)
 	return FALSE;
 }
 
-/* A ratio guest's PULL and PUSH start parked (not at the plan's rate cap) until the controller's
- * first step; then the PULL gets the controller's budget, the cap stays in the plan. */
+/* The copy of kdamond 0's scheme @i the last reconcile's apply carried (a budget or parked),
+ * NULL: the plan's own. */
+static const VtierDamonScheme *reconciled_scheme(VtierManager *m, gint i)
+{
+	g_assert_cmpint(i, >=, 0);
+	if (m->overlaid == NULL || m->overlaid->len < 2 * ((guint)i + 1))
+		return NULL;
+	return m->overlaid->pdata[2 * i + 1];
+}
+
+/* A ratio guest's PULL and PUSH start parked (not at the plan's rate cap): the apply that gives
+ * the kernel its schemes writes them parked, and the controller's first step runs as soon as
+ * that apply is done (not at the next tick): the PULL gets the controller's budget, the cap
+ * stays in the plan. */
 static void test_closed_loop_starts_parked(Fixture *f, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
@@ -399,11 +411,14 @@ static void test_closed_loop_starts_parked(Fixture *f, gconstpointer data)
 	g_assert_nonnull(g->result);
 	g_assert_cmpint(g->result->mode, ==, VTIER_POLICY_MODE_RATIO);
 	up = g->result->first_scheme;
-	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, ==, VTIER_CONTROLLER_PARKED_BYTES);
-	g_assert_cmpuint(applied_scheme(f->m, up + 1)->quotas.bytes, ==,
+	g_assert_nonnull(reconciled_scheme(f->m, up));
+	g_assert_nonnull(reconciled_scheme(f->m, up + 1));
+	g_assert_cmpuint(reconciled_scheme(f->m, up)->quotas.bytes, ==,
 			 VTIER_CONTROLLER_PARKED_BYTES);
-	run_interval(f->m);
-	/* 100 of 512 MiB fast, target 50%: the controller opens the PULL, under the plan's cap */
+	g_assert_cmpuint(reconciled_scheme(f->m, up + 1)->quotas.bytes, ==,
+			 VTIER_CONTROLLER_PARKED_BYTES);
+	/* 100 of 512 MiB fast, target 50%: the first step, already run, opened the PULL, under
+	 * the plan's cap */
 	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
 	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, <=,
 			 ((const VtierDamonScheme *)g_ptr_array_index(
@@ -450,7 +465,7 @@ static void test_pull_walks_hot_first(Fixture *f, gconstpointer data)
 	up = g->result->first_scheme;
 	hot_min = applied_scheme(f->m, up)->nr_accesses.min;
 	g_assert_cmpuint(hot_min, >, 0);
-	run_interval(f->m); /* the first read: the counters' base; the PULL opens */
+	/* the first step, run with the apply: the counters' base; the PULL opens */
 	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
 	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->up.walk, ==,
 			VTIER_SNAPSHOT_WALK_HOT);
@@ -695,7 +710,7 @@ static void test_push_aimed_at_own_pages(Fixture *f, gconstpointer data)
 			 : 1;
 	vtier_test_charge_pages(f->sysroot->root, "sys/fs/cgroup/vtier.slice/w1.scope", pfn,
 				16 * stride);
-	run_interval(f->m);
+	/* the first step ran with the apply: above its target, the PUSH opens */
 	g_assert_cmpuint(applied_scheme(f->m, down)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
 	/* primed, not aimed */
 	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->down.walk, ==,
@@ -855,7 +870,8 @@ static void test_probe_exchange(Fixture *f, gconstpointer data)
 		VtierPhysRange, 0);
 	vtier_test_charge_pages(f->sysroot->root, "sys/fs/cgroup/vtier.slice/w1.scope",
 				fast->start / page, 256);
-	run_interval(f->m); /* the counters' base; at its target, the probe starts */
+	/* the first step (run with the apply): the counters' base; at its target, the probe
+	 * starts */
 	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
 	g_assert_cmpint(s->control_state, ==, VTIER_CONTROL_STATE_EXCHANGING);
 	g_assert_nonnull(strstr(s->control_reason, "probing for hot memory"));
@@ -1014,10 +1030,9 @@ static void test_reused_group_starts_parked(Fixture *f, gconstpointer data)
 
 	(void)data;
 	g_assert_true(attach(f->m, 1, NULL, &error));
-	settle(f->m);
+	settle(f->m); /* and the controller's first step */
 	g = g_hash_table_lookup(f->m->guests, "w01");
 	first = g->result->first_scheme;
-	run_interval(f->m);
 	/* 100 of 512 MiB fast, target 50%: w01's PULL ramps */
 	g_assert_cmpuint(applied_scheme(f->m, first)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
 	d->name = g_strdup("w01");
@@ -1030,11 +1045,11 @@ static void test_reused_group_starts_parked(Fixture *f, gconstpointer data)
 	g_assert_nonnull(g->result);
 	/* w02 took w01's group */
 	g_assert_cmpint(g->result->first_scheme, ==, first);
-	g_assert_cmpuint(applied_scheme(f->m, first)->quotas.bytes, ==,
+	/* the apply that gave w02 the group had it parked; the first step opened the PULL */
+	g_assert_cmpuint(reconciled_scheme(f->m, first)->quotas.bytes, ==,
 			 VTIER_CONTROLLER_PARKED_BYTES);
-	g_assert_cmpuint(applied_scheme(f->m, first + 1)->quotas.bytes, ==,
+	g_assert_cmpuint(reconciled_scheme(f->m, first + 1)->quotas.bytes, ==,
 			 VTIER_CONTROLLER_PARKED_BYTES);
-	run_interval(f->m);
 	g_assert_cmpuint(applied_scheme(f->m, first)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
 	/* w02 now pin-fast: no controller budget on its PULL any more, the plan's cap instead */
 	g_assert_true(attach(f->m, 2,
@@ -1084,12 +1099,18 @@ static void test_hot_measure(Fixture *f, gconstpointer data)
 	g = g_hash_table_lookup(f->m->guests, "w01");
 	g_assert_true(g->result->hot_stats);
 	g_assert_cmpuint(g->result->n_schemes, ==, 4);
-	/* the first reading only takes the counters: no measure yet, never "blind" */
-	set_hot_counters(f->m, g, 5 * GIB, GIB, 100);
-	run_interval(f->m);
+	/* the first reading (the first step, run with the apply) only takes the counters: no
+	 * measure yet, never "blind" */
 	g_assert_false(g->hot_known);
 	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
 	g_assert_cmpint(s->control_state, !=, VTIER_CONTROL_STATE_BLIND);
+	/* 100 applications: 5 GiB passed on the fast node, 1 GiB on the slow one */
+	set_hot_counters(f->m, g, 5 * GIB, GIB, 100);
+	run_interval(f->m);
+	g_assert_true(g->hot_known);
+	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	g_assert_cmpuint(s->down.hot_bytes, ==, 5 * GIB / 100);
+	g_assert_cmpuint(s->up.hot_bytes, ==, GIB / 100);
 	/* 10 applications: 640 MiB passed on the fast node, 320 MiB on the slow one */
 	set_hot_counters(f->m, g, 5 * GIB + 640 * MIB, GIB + 320 * MIB, 110);
 	run_interval(f->m);
@@ -2080,7 +2101,10 @@ static void test_budgets_shared(Fixture *f, gconstpointer data)
 	(void)data;
 	attach_planned(f->m, 3);
 	run_interval(f->m); /* budgets for w00..w02 */
-	g_assert_true(attach(f->m, 3, NULL, &error)); /* starts parked */
+	g_assert_true(attach(f->m, 3, NULL, &error)); /* starts parked, then its first step */
+	settle(f->m);
+	/* a reconcile that carries every guest's budgets: the model it hands the worker */
+	vtier_manager_mark_dirty(f->m, "test");
 	settle(f->m);
 	plan = ((const VtierDamonKdamond *)g_ptr_array_index(f->m->plan->model->kdamonds, 0))
 		       ->context;
@@ -2104,7 +2128,7 @@ static void test_budgets_shared(Fixture *f, gconstpointer data)
 			overlaid++;
 		g_ptr_array_add(before, vtier_damon_scheme_ref((VtierDamonScheme *)a));
 	}
-	g_assert_cmpuint(overlaid, >=, 4); /* w03's PULL and PUSH parked, the others' budgets */
+	g_assert_cmpuint(overlaid, >=, 4); /* the four guests' budgets */
 	assert_plan_as_fresh(f->m);	   /* the overlay changed none of the plan's schemes */
 	vtier_manager_mark_dirty(f->m, "test");
 	settle(f->m);
