@@ -169,8 +169,7 @@ void vtier_manager_damon_idle(VtierManager *m)
 			m->step_soon = FALSE;
 			vtier_manager_interval_restart(m);
 		}
-		if (vtier_manager_damon_busy(m))
-			return;
+		/* behind the interval's status read, if it launched one (vtier_manager_audit) */
 		if (vtier_manager_audit_due(m))
 			vtier_manager_audit(m);
 		return;
