@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/fileio.h"
 #include "common/json.h"
 #include "common/paths.h"
 #include "daemon/manager-private.h"
@@ -552,7 +553,7 @@ static void test_pull_aimed_at_own_pages(Fixture *f, gconstpointer data)
 	const gchar *w1 = "sys/fs/cgroup/vtier.slice/w1.scope";
 	const VtierDaemonGuest *g = attach_on_618(f);
 	const VtierPhysRange *slow;
-	guint64 page = (guint64)sysconf(_SC_PAGESIZE), pfn, tried = 0, moved = 0;
+	guint64 page = vtier_page_size(), pfn, tried = 0, moved = 0;
 	guint plan_filters, at;
 	gint up;
 
@@ -677,7 +678,7 @@ static void test_push_aimed_at_own_pages(Fixture *f, gconstpointer data)
 	const VtierDaemonGuest *g;
 	const GArray *fast_ranges;
 	const VtierPhysRange *fast;
-	guint64 page = (guint64)sysconf(_SC_PAGESIZE), pfn, tried = 0, frames, stride;
+	guint64 page = vtier_page_size(), pfn, tried = 0, frames, stride;
 	guint plan_filters, plan_regions, at;
 	gint down;
 
@@ -774,7 +775,7 @@ static void assert_regions(const VtierDamonTarget *t, const guint64 *want, guint
  * no page before it; a cut that would leave the target no region is not made. */
 static void test_hole_aims(void)
 {
-	guint64 page = (guint64)sysconf(_SC_PAGESIZE);
+	guint64 page = vtier_page_size();
 	g_autoptr(VtierDamonModel) model = vtier_damon_model_new();
 	g_autoptr(GHashTable) budgets = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 	VtierDamonContext *ctx = vtier_damon_model_add_kdamond(model)->context;
@@ -848,7 +849,7 @@ static void test_probe_exchange(Fixture *f, gconstpointer data)
 	g_autoptr(GError) error = NULL;
 	const VtierDaemonGuest *g;
 	const VtierPhysRange *fast;
-	guint64 page = (guint64)sysconf(_SC_PAGESIZE);
+	guint64 page = vtier_page_size();
 	const VtierSnapshotGuest *s;
 	guint64 hot_min, push_max;
 	gint up, down;
@@ -910,7 +911,7 @@ static void test_one_aim_read_a_step(Fixture *f, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
 	const VtierDaemonGuest *g1 = attach_on_618(f), *g2;
-	guint64 page = (guint64)sysconf(_SC_PAGESIZE), pfn, tried = 0;
+	guint64 page = vtier_page_size(), pfn, tried = 0;
 	gint up1, up2;
 	guint aimed = 0;
 

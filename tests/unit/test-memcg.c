@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/fileio.h"
 #include "common/paths.h"
 #include "virt/memcg.h"
 #include "vtier-test.h"
@@ -21,11 +22,6 @@ typedef struct {
 	guint64 node1_bytes;
 } Layout;
 
-static guint64 page(void)
-{
-	return (guint64)sysconf(_SC_PAGESIZE);
-}
-
 static void check_layout(gconstpointer data)
 {
 	const Layout *l = data;
@@ -33,8 +29,10 @@ static void check_layout(gconstpointer data)
 	g_autoptr(VtierGuest) g = vtier_guest_new(VTIER_GUEST_SOURCE_LIBVIRT);
 	g_autofree gchar *path = NULL;
 	VtierCgroupVersion version;
-	guint64 node0 = l->version == VTIER_CGROUP_V1 ? l->node0_bytes * page() : l->node0_bytes;
-	guint64 node1 = l->version == VTIER_CGROUP_V1 ? l->node1_bytes * page() : l->node1_bytes;
+	guint64 node0 = l->version == VTIER_CGROUP_V1 ? l->node0_bytes * vtier_page_size()
+						       : l->node0_bytes;
+	guint64 node1 = l->version == VTIER_CGROUP_V1 ? l->node1_bytes * vtier_page_size()
+						       : l->node1_bytes;
 
 	vtier_test_sysroot_fixture(l->fixture);
 	g_assert_cmpint(vtier_memcg_host_version(), ==, l->version);
@@ -158,7 +156,8 @@ static GArray *spans_of(const guint64 *pfns, guint n)
 	GArray *spans = g_array_new(FALSE, FALSE, sizeof(VtierMemcgSpan));
 
 	for (guint i = 0; i < n; i += 2)
-		g_array_append_val(spans, ((VtierMemcgSpan){ pfns[i] * page(), pfns[i + 1] * page() }));
+		g_array_append_val(spans, ((VtierMemcgSpan){ pfns[i] * vtier_page_size(),
+							      pfns[i + 1] * vtier_page_size() }));
 	return spans;
 }
 
@@ -167,9 +166,9 @@ static void assert_spans(const GArray *spans, const guint64 *pfns, guint n)
 	g_assert_cmpuint(spans->len, ==, n / 2);
 	for (guint i = 0; i < n; i += 2) {
 		g_assert_cmpuint(g_array_index(spans, VtierMemcgSpan, i / 2).start, ==,
-				 pfns[i] * page());
+				 pfns[i] * vtier_page_size());
 		g_assert_cmpuint(g_array_index(spans, VtierMemcgSpan, i / 2).end, ==,
-				 pfns[i + 1] * page());
+				 pfns[i + 1] * vtier_page_size());
 	}
 }
 
@@ -228,7 +227,7 @@ static void test_memcg_map(void)
 				      &bytes, &error));
 	g_assert_no_error(error);
 	assert_spans(got, all, G_N_ELEMENTS(all));
-	g_assert_cmpuint(bytes, ==, (76 + 10 + 2 + 10) * page());
+	g_assert_cmpuint(bytes, ==, (76 + 10 + 2 + 10) * vtier_page_size());
 	g_clear_pointer(&got, g_array_unref);
 	/* two at most: the widest gap (1502-2000) stays */
 	g_assert_true(vtier_memcg_map(VTIER_CGROUP_V2, "/vtier.slice/w1.scope", spans, 2, 0, &got,
@@ -237,7 +236,7 @@ static void test_memcg_map(void)
 	g_clear_pointer(&got, g_array_unref);
 	/* gaps of up to 200 pages joined: 1100-1200 only */
 	g_assert_true(vtier_memcg_map(VTIER_CGROUP_V2, "/vtier.slice/w1.scope", spans, 8,
-				      200 * page(), &got, NULL, &error));
+				      200 * vtier_page_size(), &got, NULL, &error));
 	assert_spans(got, joined, G_N_ELEMENTS(joined));
 	g_clear_pointer(&got, g_array_unref);
 	/* a span past the last frame the file has reads as free memory */
@@ -245,7 +244,7 @@ static void test_memcg_map(void)
 				      &bytes, &error));
 	g_assert_no_error(error);
 	assert_spans(got, all, G_N_ELEMENTS(all));
-	g_assert_cmpuint(bytes, ==, (76 + 10 + 2 + 10) * page());
+	g_assert_cmpuint(bytes, ==, (76 + 10 + 2 + 10) * vtier_page_size());
 	g_clear_pointer(&got, g_array_unref);
 	/* kpageflags shorter than kpagecgroup (read at another moment, memory hot-removed between):
 	 * the frames it does not cover have no flags, so no aim */
@@ -254,7 +253,7 @@ static void test_memcg_map(void)
 				      &bytes, &error));
 	g_assert_no_error(error);
 	assert_spans(got, short_flags, G_N_ELEMENTS(short_flags));
-	g_assert_cmpuint(bytes, ==, (76 + 10 + 1) * page());
+	g_assert_cmpuint(bytes, ==, (76 + 10 + 1) * vtier_page_size());
 }
 
 /* Spans of more than 4 GiB of frames are sampled: 2^18 frames spread evenly (16 GiB: one in
@@ -273,14 +272,14 @@ static void test_memcg_map_sampled(void)
 	g_assert_true(vtier_memcg_map(VTIER_CGROUP_V2, "/w1", spans, 8, 0, &got, &bytes, &error));
 	g_assert_no_error(error);
 	assert_spans(got, run, G_N_ELEMENTS(run));
-	g_assert_cmpuint(bytes, ==, 1024 * page());
+	g_assert_cmpuint(bytes, ==, 1024 * vtier_page_size());
 	g_clear_pointer(&got, g_array_unref);
 	/* one page on a sampled frame stands for its 16; one between samples is not seen */
 	vtier_test_charge_pages(sr->root, "sys/fs/cgroup/w1", 40000, 1);
 	vtier_test_charge_pages(sr->root, "sys/fs/cgroup/w1", 50001, 1);
 	g_assert_true(vtier_memcg_map(VTIER_CGROUP_V2, "/w1", spans, 8, 0, &got, &bytes, &error));
 	assert_spans(got, two, G_N_ELEMENTS(two));
-	g_assert_cmpuint(bytes, ==, (1024 + 16) * page());
+	g_assert_cmpuint(bytes, ==, (1024 + 16) * vtier_page_size());
 }
 
 static void test_memcg_self(void)
