@@ -105,10 +105,10 @@ static void run_apply(VtierDamonWorker *w, VtierDamonJob *job)
 	}
 	job->writes = result.writes;
 	/* where a first move's time goes (docs/controller.md): the apply's own share */
-	g_debug("apply: %u writes, %u EBUSY retries, %u kdamonds staged (%u ms waited) in %.0f ms "
-		"(worker CPU %.0f ms)%s",
-		result.writes, result.busy_retries, result.staged,
-		result.staged > 0 ? result.staged_wait_ms : 0,
+	g_debug("apply: %u writes, %u reads, %u lookups, %u EBUSY retries, %u kdamonds staged "
+		"(%u ms waited), %u ms in state commands, in %.0f ms (worker CPU %.0f ms)%s",
+		result.writes, result.reads, result.lookups, result.busy_retries, result.staged,
+		result.staged > 0 ? result.staged_wait_ms : 0, result.state_ms,
 		(gdouble)(g_get_monotonic_time() - t0) / 1e3, job->cpu_seconds * 1e3,
 		job->ok ? "" : ": failed");
 	for (guint i = 0; result.actions != NULL && i < result.actions->len; i++) {

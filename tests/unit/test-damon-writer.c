@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "common/error.h"
@@ -780,12 +781,14 @@ static gboolean below_dir(gpointer key, gpointer value, gpointer prefix)
 }
 
 /* What the writer knows, packed per directory and per scheme, answers every lookup as a plain
- * map of relpaths would, over random sets, forgets, prefix forgets and clears. */
+ * map of relpaths would, over random sets, forgets, prefix forgets, fresh marks and clears; and
+ * is_fresh() as a plain list of the directories marked fresh would. */
 static void test_known_packed(void)
 {
 	g_autoptr(GRand) rand = g_rand_new_with_seed(20261205);
 	g_autoptr(VtierDamonKnown) known = vtier_damon_known_new();
 	g_autoptr(GHashTable) plain = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func(g_free); /* marked, nested too */
 	static const gchar *const values[] = { "0", "1", "42", "Y", "/vtier.slice/guest1",
 					       "18446744073709551615", "" };
 	GHashTableIter it;
@@ -809,17 +812,27 @@ static void test_known_packed(void)
 			g_autofree gchar *dir = random_dir(rand);
 			g_autofree gchar *prefix = g_strconcat(dir, "/", NULL);
 
-			vtier_damon_known_forget_below(known, dir);
+			if (op < 90) {
+				vtier_damon_known_forget_below(known, dir);
+			} else {
+				vtier_damon_known_mark_fresh(known, dir);
+				g_ptr_array_add(fresh, g_strdup(prefix));
+			}
 			g_hash_table_foreach_remove(plain, below_dir, prefix);
 		} else if (op < 98) {
 			vtier_damon_known_clear(known);
 			g_hash_table_remove_all(plain);
+			g_ptr_array_set_size(fresh, 0);
 		}
 		for (guint j = 0; j < 8; j++) {
 			g_autofree gchar *path = random_relpath(rand);
+			gboolean is_fresh = FALSE;
 
 			g_assert_cmpstr(vtier_damon_known_lookup(known, path), ==,
 					g_hash_table_lookup(plain, path));
+			for (guint f = 0; f < fresh->len && !is_fresh; f++)
+				is_fresh = g_str_has_prefix(path, fresh->pdata[f]);
+			g_assert_cmpint(vtier_damon_known_is_fresh(known, path), ==, is_fresh);
 		}
 		g_assert_cmpuint(vtier_damon_known_size(known), ==, g_hash_table_size(plain));
 	}
@@ -827,6 +840,101 @@ static void test_known_packed(void)
 	g_hash_table_iter_init(&it, plain);
 	while (g_hash_table_iter_next(&it, &key, &value))
 		g_assert_cmpstr(vtier_damon_known_lookup(known, key), ==, value);
+}
+
+/* Creates the memcg directories @model's filters name and the processes its targets name,
+ * below the fixture's sysroot (the fake, as the kernel, refuses a kdamond without them). */
+static void add_model_paths(Fixture *fx, const VtierDamonModel *model)
+{
+	for (guint k = 0; k < model->kdamonds->len; k++) {
+		const VtierDamonContext *ctx = ((VtierDamonKdamond *)model->kdamonds->pdata[k])->context;
+
+		for (guint i = 0; i < ctx->targets->len; i++) {
+			const VtierDamonTarget *t = ctx->targets->pdata[i];
+			g_autofree gchar *rel = g_strdup_printf("proc/%d/status", t->pid_target);
+
+			if (t->pid_target > 0)
+				vtier_test_write_file(fx->sysroot->root, rel, "");
+		}
+
+		for (guint i = 0; i < ctx->schemes->len; i++) {
+			const VtierDamonScheme *s = ctx->schemes->pdata[i];
+
+			for (guint j = 0; j < s->filters->len; j++) {
+				const VtierDamonFilter *f = s->filters->pdata[j];
+				g_autofree gchar *rel = NULL;
+
+				if (f->type != VTIER_DAMON_FILTER_MEMCG || f->memcg_path == NULL)
+					continue;
+				rel = g_strconcat("sys/fs/cgroup", f->memcg_path, "/cgroup.procs", NULL);
+				vtier_test_write_file(fx->sysroot->root, rel, "");
+			}
+		}
+	}
+}
+
+/* A first apply reads no file of a directory its own nr_* write made: the kernel made it with
+ * its defaults (vtier_damon_known_mark_fresh()). Every golden plan model of every profile, on
+ * that profile's fake (whose tree the lab holds equal to the kernel's, damon-conformance): the
+ * files read back equal the model, so each entry's default is the kernel's; the apply read only
+ * the tree's state, and looked up only the files it wrote. */
+static void test_fresh_defaults(void)
+{
+	g_autofree gchar *root = vtier_test_data_path("golden", "plan", NULL);
+	g_autoptr(GDir) hosts = g_dir_open(root, 0, NULL);
+	const gchar *host;
+	guint checked = 0;
+
+	g_assert_nonnull(hosts);
+	while ((host = g_dir_read_name(hosts)) != NULL) {
+		g_autofree gchar *hdir = g_build_filename(root, host, NULL);
+		g_autoptr(GDir) profiles = g_dir_open(hdir, 0, NULL);
+		const gchar *profile;
+
+		while (profiles != NULL && (profile = g_dir_read_name(profiles)) != NULL) {
+			g_autofree gchar *pdir = g_build_filename(hdir, profile, NULL);
+			g_autoptr(GDir) files = g_dir_open(pdir, 0, NULL);
+			const gchar *name;
+
+			while (files != NULL && (name = g_dir_read_name(files)) != NULL) {
+				g_autofree gchar *path = g_build_filename(pdir, name, NULL);
+				g_autofree gchar *data = NULL;
+				g_autofree gchar *mismatches = NULL;
+				g_autoptr(JsonNode) node = NULL;
+				g_autoptr(VtierDamonModel) model = NULL;
+				g_auto(VtierDamonApplyResult) result = { 0 };
+				g_autoptr(GError) error = NULL;
+				Fixture fx = { 0 };
+
+				if (!g_str_has_suffix(name, ".json"))
+					continue;
+				g_assert_true(g_file_get_contents(path, &data, NULL, NULL));
+				node = json_from_string(data, &error);
+				g_assert_no_error(error);
+				model = vtier_damon_model_from_json(
+					json_object_get_member(json_node_get_object(node), "model"),
+					&error);
+				g_assert_no_error(error);
+				if (model->kdamonds->len == 0)
+					continue;
+				g_test_message("%s", path);
+				fixture_setup(&fx, profile, TRUE);
+				add_model_paths(&fx, model);
+				vtier_damon_writer_apply(fx.writer, model, &result, &error);
+				g_assert_no_error(error);
+				g_assert_true(vtier_damon_writer_verify(fx.writer, model, &mismatches,
+									&error));
+				g_assert_no_error(error);
+				g_assert_cmpstr(mismatches, ==, NULL);
+				/* nr_kdamonds, and a state or two; ~30 files a scheme before */
+				g_assert_cmpuint(result.reads, <=, 1 + model->kdamonds->len);
+				g_assert_cmpuint(result.lookups, <=, result.writes);
+				fixture_teardown(&fx);
+				checked++;
+			}
+		}
+	}
+	g_assert_cmpuint(checked, >=, 40);
 }
 
 /* Changing the number of kdamonds stops the running ones (nr_kdamonds gives EBUSY otherwise). */
@@ -1208,5 +1316,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/damon/writer/unchanged-schemes", test_unchanged_schemes);
 	g_test_add_func("/damon/writer/parts-entries-dropped", test_parts_entries_dropped);
 	g_test_add_func("/damon/writer/known-packed", test_known_packed);
+	g_test_add_func("/damon/writer/fresh-defaults", test_fresh_defaults);
 	return g_test_run();
 }

@@ -18,6 +18,8 @@ struct _VtierDamonIo {
 	gpointer user_data;
 	GDestroyNotify destroy;
 	guint writes;
+	guint reads;   /* reads attempted, EBUSY retries included */
+	guint lookups; /* kind and writable checks */
 	int last_errno;
 	GPtrArray *journal;
 };
@@ -178,6 +180,7 @@ static gboolean attempt(VtierDamonIo *io, const gchar *path, const gchar *value,
 			gboolean *ret_busy, GError **error)
 {
 	if (value == NULL) {
+		io->reads++;
 		if (io->ops->read(io->user_data, path, ret_value, error))
 			return TRUE;
 		*ret_busy = g_error_matches(*error, VTIER_ERROR, VTIER_ERROR_BUSY);
@@ -271,6 +274,7 @@ gboolean vtier_damon_io_list(VtierDamonIo *io, const gchar *path, GStrv *ret_nam
 
 VtierDamonIoKind vtier_damon_io_kind(VtierDamonIo *io, const gchar *path)
 {
+	io->lookups++;
 	return io->ops->kind(io->user_data, path);
 }
 
@@ -281,12 +285,23 @@ gboolean vtier_damon_io_exists(VtierDamonIo *io, const gchar *path)
 
 gboolean vtier_damon_io_writable(VtierDamonIo *io, const gchar *path)
 {
+	io->lookups++;
 	return io->ops->writable(io->user_data, path);
 }
 
 guint vtier_damon_io_get_write_count(VtierDamonIo *io)
 {
 	return io->writes;
+}
+
+guint vtier_damon_io_get_read_count(VtierDamonIo *io)
+{
+	return io->reads;
+}
+
+guint vtier_damon_io_get_lookup_count(VtierDamonIo *io)
+{
+	return io->lookups;
 }
 
 void vtier_damon_io_set_journal(VtierDamonIo *io, GPtrArray *journal)

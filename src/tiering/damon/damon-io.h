@@ -66,6 +66,9 @@ gboolean vtier_damon_io_writable(VtierDamonIo *io, const gchar *path);
 
 /* Write accounting (tests assert "a repeated apply writes nothing"). */
 guint vtier_damon_io_get_write_count(VtierDamonIo *io);
+/* Reads attempted (EBUSY retries included), and kind/writable checks, since the handle was made. */
+guint vtier_damon_io_get_read_count(VtierDamonIo *io);
+guint vtier_damon_io_get_lookup_count(VtierDamonIo *io);
 /* When set, every successful write is appended as "PATH\tVALUE" (host paths, in order). */
 void vtier_damon_io_set_journal(VtierDamonIo *io, GPtrArray *journal);
 

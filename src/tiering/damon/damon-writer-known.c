@@ -21,6 +21,7 @@ typedef struct {
 struct _VtierDamonKnown {
 	GTree *groups; /* path -> Group, sorted by path: forget_below() visits a range */
 	guint count;
+	GTree *fresh; /* "dir/" prefixes, none below another: see mark_fresh() */
 };
 
 static void group_free(Group *g)
@@ -40,6 +41,7 @@ VtierDamonKnown *vtier_damon_known_new(void)
 	VtierDamonKnown *known = g_new0(VtierDamonKnown, 1);
 
 	known->groups = g_tree_new_full(compare_paths, NULL, NULL, (GDestroyNotify)group_free);
+	known->fresh = g_tree_new_full(compare_paths, NULL, g_free, NULL);
 	return known;
 }
 
@@ -48,6 +50,7 @@ void vtier_damon_known_free(VtierDamonKnown *known)
 	if (known == NULL)
 		return;
 	g_tree_unref(known->groups);
+	g_tree_unref(known->fresh);
 	g_free(known);
 }
 
@@ -228,9 +231,48 @@ void vtier_damon_known_forget_below(VtierDamonKnown *known, const gchar *dir)
 	}
 }
 
+/* The fresh prefix @path lies below (or is), or NULL. The prefixes nest in none other, so the
+ * greatest one not after @path is the only one that can be its prefix: every string between a
+ * prefix and a path that starts with it starts with it too. */
+static const gchar *fresh_prefix_of(VtierDamonKnown *known, const gchar *path)
+{
+	GTreeNode *node = g_tree_upper_bound(known->fresh, path);
+	const gchar *prefix;
+
+	node = node != NULL ? g_tree_node_previous(node) : g_tree_node_last(known->fresh);
+	if (node == NULL)
+		return NULL;
+	prefix = g_tree_node_key(node);
+	return g_str_has_prefix(path, prefix) ? prefix : NULL;
+}
+
+void vtier_damon_known_mark_fresh(VtierDamonKnown *known, const gchar *dir)
+{
+	g_autofree gchar *prefix = g_strconcat(dir, "/", NULL);
+	g_autoptr(GPtrArray) below = g_ptr_array_new();
+	GTreeNode *node;
+
+	vtier_damon_known_forget_below(known, dir);
+	if (fresh_prefix_of(known, prefix) != NULL)
+		return; /* a fresh directory above it holds it */
+	for (node = g_tree_lower_bound(known->fresh, prefix);
+	     node != NULL && g_str_has_prefix(g_tree_node_key(node), prefix);
+	     node = g_tree_node_next(node))
+		g_ptr_array_add(below, g_tree_node_key(node));
+	for (guint i = 0; i < below->len; i++)
+		g_tree_remove(known->fresh, below->pdata[i]);
+	g_tree_insert(known->fresh, g_steal_pointer(&prefix), NULL);
+}
+
+gboolean vtier_damon_known_is_fresh(VtierDamonKnown *known, const gchar *relpath)
+{
+	return fresh_prefix_of(known, relpath) != NULL;
+}
+
 void vtier_damon_known_clear(VtierDamonKnown *known)
 {
 	g_tree_remove_all(known->groups);
+	g_tree_remove_all(known->fresh);
 	known->count = 0;
 }
 

@@ -169,9 +169,10 @@ static void forget_parts_below(VtierDamonWriter *w, const gchar *dir)
 }
 
 /* Forgets what the files below @dir held: an nr_* write recreated them with defaults. */
-static void forget_below(VtierDamonWriter *w, const gchar *dir)
+/* After an nr_* write in @dir: the kernel made everything below it anew, with its defaults. */
+static void recreated_below(VtierDamonWriter *w, const gchar *dir)
 {
-	vtier_damon_known_forget_below(w->known, dir);
+	vtier_damon_known_mark_fresh(w->known, dir);
 	forget_parts_below(w, dir);
 }
 
@@ -182,18 +183,30 @@ static const gchar *remember(VtierDamonWriter *w, const gchar *relpath, const gc
 	return vtier_damon_known_set(w->known, relpath, value);
 }
 
-/* What @e's file holds: remembered, or read. Sets *ret_exists FALSE when the kernel lacks it. */
+/* What @e's file holds: remembered, its default in a directory the kernel made anew since
+ * (*ret_fresh: whether the kernel has the file is not known then), or read. Sets *ret_exists
+ * FALSE when the kernel lacks it. */
 static gboolean current_value(VtierDamonWriter *w, const VtierDamonEntry *e, gboolean running,
-			      const gchar **ret_value, gboolean *ret_exists, GError **error)
+			      const gchar **ret_value, gboolean *ret_exists, gboolean *ret_fresh,
+			      GError **error)
 {
+	VtierDamonPart *before =
+		running ? g_hash_table_lookup(w->before, GUINT_TO_POINTER(e->kdamond)) : NULL;
 	g_autofree gchar *path = NULL;
 	g_autofree gchar *read = NULL;
-	const gchar *value;
 
 	*ret_exists = TRUE;
+	*ret_fresh = FALSE;
 	*ret_value = vtier_damon_known_lookup(w->known, e->relpath);
 	if (*ret_value != NULL)
 		return TRUE;
+	/* an adopted kdamond's files are read for a restore (w->before): read as they are */
+	if (before == NULL && e->default_value != NULL &&
+	    vtier_damon_known_is_fresh(w->known, e->relpath)) {
+		*ret_fresh = TRUE;
+		*ret_value = e->default_value;
+		return TRUE;
+	}
 	path = vtier_damon_admin_path(e->relpath);
 	if (!vtier_damon_io_exists(w->io, path)) {
 		*ret_exists = FALSE;
@@ -201,14 +214,9 @@ static gboolean current_value(VtierDamonWriter *w, const VtierDamonEntry *e, gbo
 	}
 	if (!vtier_damon_io_read(w->io, path, &read, error))
 		return FALSE;
-	value = remember(w, e->relpath, read);
-	if (running) {
-		VtierDamonPart *before = g_hash_table_lookup(w->before, GUINT_TO_POINTER(e->kdamond));
-
-		if (before != NULL)
-			g_ptr_array_add(before->entries, entry_copy(e, value));
-	}
-	*ret_value = value;
+	*ret_value = remember(w, e->relpath, read);
+	if (before != NULL)
+		g_ptr_array_add(before->entries, entry_copy(e, *ret_value));
 	return TRUE;
 }
 
@@ -217,12 +225,20 @@ static gboolean apply_entry(VtierDamonWriter *w, const VtierDamonEntry *e, gbool
 			    guint *changed, VtierDamonApplyResult *result, GError **error)
 {
 	const gchar *cur = NULL;
-	gboolean exists;
+	gboolean exists, fresh;
 
 	if (e->tuned && running)
 		return TRUE; /* the intervals tuner owns them now */
-	if (!current_value(w, e, running, &cur, &exists, error))
+	if (!current_value(w, e, running, &cur, &exists, &fresh, error))
 		return FALSE;
+	if (fresh) {
+		g_autofree gchar *path = NULL;
+
+		if (vtier_damon_entry_values_equal(e->kind, cur, e->value))
+			return TRUE; /* holds its default, or absent: the same to the model */
+		path = vtier_damon_admin_path(e->relpath);
+		exists = vtier_damon_io_exists(w->io, path);
+	}
 	if (!exists) {
 		g_autofree gchar *host = vtier_path_build_host(VTIER_PATH_DAMON_ADMIN, e->relpath, NULL);
 
@@ -241,7 +257,7 @@ static gboolean apply_entry(VtierDamonWriter *w, const VtierDamonEntry *e, gbool
 	if (e->kind == VTIER_DAMON_ENTRY_NR) {
 		g_autofree gchar *dir = g_path_get_dirname(e->relpath);
 
-		forget_below(w, dir);
+		recreated_below(w, dir);
 	}
 	remember(w, e->relpath, e->value);
 	if (!e->live && !g_str_equal(e->relpath, "kdamonds/nr_kdamonds"))
@@ -430,9 +446,13 @@ static gboolean run_state(Apply *a, guint k, GPtrArray *parts, VtierDamonStateAc
 	VtierDamonStateAction action = decide(a, k);
 	g_autofree gchar *rel = g_strdup_printf("kdamonds/%u/state", k);
 
+	gint64 t0 = g_get_monotonic_time();
+	gboolean ok = action == VTIER_DAMON_STATE_NONE ||
+		      write_explained(a, rel, vtier_damon_state_action_to_string(action), error);
+
 	*ret_action = action;
-	if (action != VTIER_DAMON_STATE_NONE &&
-	    !write_explained(a, rel, vtier_damon_state_action_to_string(action), error)) {
+	a->result->state_ms += (guint)((g_get_monotonic_time() - t0) / 1000);
+	if (!ok) {
 		if (action != VTIER_DAMON_STATE_ON)
 			restore_running(a, k);
 		return FALSE;
@@ -597,17 +617,15 @@ static gboolean apply_staged(VtierDamonWriter *w, const VtierDamonModel *model,
 	return TRUE;
 }
 
-gboolean vtier_damon_writer_apply(VtierDamonWriter *w, const VtierDamonModel *model,
-				  VtierDamonApplyResult *ret_result, GError **error)
+/* vtier_damon_writer_apply() without its accounting of reads and lookups. */
+static gboolean apply_model(VtierDamonWriter *w, const VtierDamonModel *model,
+			    VtierDamonApplyResult *result, GError **error)
 {
-	g_auto(VtierDamonApplyResult) local_result = { 0 };
-	VtierDamonApplyResult *result = ret_result != NULL ? ret_result : &local_result;
 	g_autoptr(GPtrArray) parts = NULL;
 	g_autoptr(VtierDamonModel) staged = NULL;
 	g_autoptr(GError) local = NULL;
 	guint wait_ms = 0;
 
-	memset(result, 0, sizeof(*result));
 	result->actions = g_array_new(FALSE, TRUE, sizeof(VtierDamonStateAction));
 	/* rendered first: a model the kernel cannot express fails before anything else */
 	parts = render(w, model, error);
@@ -632,6 +650,22 @@ gboolean vtier_damon_writer_apply(VtierDamonWriter *w, const VtierDamonModel *mo
 	if (staged != NULL)
 		return apply_staged(w, model, staged, wait_ms, result, error);
 	return apply_once(w, model, parts, result, error);
+}
+
+gboolean vtier_damon_writer_apply(VtierDamonWriter *w, const VtierDamonModel *model,
+				  VtierDamonApplyResult *ret_result, GError **error)
+{
+	g_auto(VtierDamonApplyResult) local_result = { 0 };
+	VtierDamonApplyResult *result = ret_result != NULL ? ret_result : &local_result;
+	guint reads = vtier_damon_io_get_read_count(w->io);
+	guint lookups = vtier_damon_io_get_lookup_count(w->io);
+	gboolean ok;
+
+	memset(result, 0, sizeof(*result));
+	ok = apply_model(w, model, result, error);
+	result->reads = vtier_damon_io_get_read_count(w->io) - reads;
+	result->lookups = vtier_damon_io_get_lookup_count(w->io) - lookups;
+	return ok;
 }
 
 gboolean vtier_damon_writer_stop(VtierDamonWriter *w, GError **error)

@@ -100,6 +100,9 @@ typedef struct {
 	GArray *actions;     /* VtierDamonStateAction per kdamond of the model */
 	guint staged;	     /* kdamonds started staged (then committed with the real patterns) */
 	guint staged_wait_ms; /* how long the staged start waited */
+	guint reads;	      /* file reads, EBUSY retries included */
+	guint lookups;	      /* file presence checks */
+	guint state_ms;	      /* time in the state commands (`on`, `commit`, ...) */
 } VtierDamonApplyResult;
 
 void vtier_damon_apply_result_clear(VtierDamonApplyResult *result);
