@@ -12,6 +12,7 @@
 #include "tiering/damon/damon-render.h"
 #include "tiering/damon/damon-script.h"
 #include "tiering/damon/damon-writer-known.h"
+#include "tiering/damon/damon-writer-private.h"
 #include "tiering/damon/damon-writer.h"
 #include "vtier-test.h"
 
@@ -937,6 +938,33 @@ static void test_fresh_defaults(void)
 	g_assert_cmpuint(checked, >=, 40);
 }
 
+/* Each missing memcg path is named once, with the first scheme that names it, also when one
+ * path is the start of another. */
+static void test_missing_memcgs(void)
+{
+	Fixture fx = { 0 };
+	g_autoptr(VtierDamonModel) model = damon_test_model_ratio(GUEST);
+	g_autofree gchar *both = NULL;
+	g_autofree gchar *once = NULL;
+	VtierDamonFilter *f0 = scheme_of(model, 0)->filters->pdata[1];
+	VtierDamonFilter *f1 = scheme_of(model, 1)->filters->pdata[1];
+
+	fixture_setup(&fx, "7.3", TRUE);
+	g_assert_null(vtier_damon_writer_missing_memcgs(model));
+	g_free(f0->memcg_path);
+	f0->memcg_path = g_strdup("/gone/deeper");
+	g_free(f1->memcg_path);
+	f1->memcg_path = g_strdup("/gone");
+	both = vtier_damon_writer_missing_memcgs(model);
+	g_assert_cmpstr(both, ==,
+			"/gone/deeper (kdamond 0 scheme 0), /gone (kdamond 0 scheme 1)");
+	g_free(f0->memcg_path);
+	f0->memcg_path = g_strdup("/gone");
+	once = vtier_damon_writer_missing_memcgs(model);
+	g_assert_cmpstr(once, ==, "/gone (kdamond 0 scheme 0)");
+	fixture_teardown(&fx);
+}
+
 /* Changing the number of kdamonds stops the running ones (nr_kdamonds gives EBUSY otherwise). */
 static void test_kdamond_count(void)
 {
@@ -1317,5 +1345,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/damon/writer/parts-entries-dropped", test_parts_entries_dropped);
 	g_test_add_func("/damon/writer/known-packed", test_known_packed);
 	g_test_add_func("/damon/writer/fresh-defaults", test_fresh_defaults);
+	g_test_add_func("/damon/writer/missing-memcgs", test_missing_memcgs);
 	return g_test_run();
 }
