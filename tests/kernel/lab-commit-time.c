@@ -12,8 +12,9 @@
  *   one:  one guest's PULL budget changes (what one controller step usually does);
  *   all:  every guest's PULL budget changes;
  *   bare: `commit` written alone to kdamonds/0/state, nothing changed (the kernel's part).
- * Prints, per N and kind, min / median / max milliseconds of the whole apply and the writes it
- * made, and the commit write's own time for `bare`. Then the driver stops the kdamond.
+ * Prints, per N and kind, min / median / max milliseconds of the whole apply, the median time
+ * of its state commands (`on`/`commit`: the kernel's part, waiting for the kdamond to take it)
+ * and the writes and reads the last one made, and the commit write's own time for `bare`. Then the driver stops the kdamond.
  * --extra-memcgs M first creates M empty memcgs that no filter names. */
 
 #include "config.h"
@@ -53,12 +54,18 @@ static gint compare_doubles(gconstpointer a, gconstpointer b)
 	return (x > y) - (x < y);
 }
 
-static void print_row(guint n, guint schemes, const gchar *kind, GArray *ms, guint writes)
+/* One row: min, median and max of @ms; the median time the applies spent in state commands
+ * (@state: the kernel's `on`/`commit`, waiting for the kdamond to take it) and the writes and
+ * reads of the last one. */
+static void print_row(guint n, guint schemes, const gchar *kind, GArray *ms, GArray *state,
+		      guint writes, guint reads)
 {
 	g_array_sort(ms, compare_doubles);
-	printf("%6u %8u %-5s %9.1f %9.1f %9.1f %7u\n", n, schemes, kind,
+	g_array_sort(state, compare_doubles);
+	printf("%6u %8u %-5s %9.1f %9.1f %9.1f %9.1f %7u %6u\n", n, schemes, kind,
 	       g_array_index(ms, gdouble, 0), g_array_index(ms, gdouble, ms->len / 2),
-	       g_array_index(ms, gdouble, ms->len - 1), writes);
+	       g_array_index(ms, gdouble, ms->len - 1), g_array_index(state, gdouble, state->len / 2),
+	       writes, reads);
 	fflush(stdout);
 }
 
@@ -162,16 +169,24 @@ static void change_budgets(const VtierPlan *plan, VtierDamonModel *model, guint 
 	}
 }
 
-static gboolean time_apply(Bench *b, VtierDamonModel *model, gdouble *ret_ms, guint *ret_writes,
-			   GError **error)
+typedef struct {
+	gdouble ms;
+	gdouble state_ms;
+	guint writes;
+	guint reads;
+} Timed;
+
+static gboolean time_apply(Bench *b, VtierDamonModel *model, Timed *ret, GError **error)
 {
 	g_auto(VtierDamonApplyResult) result = { 0 };
 	gdouble t0 = now_ms();
 
 	if (!vtier_damon_driver_apply(b->driver, model, &result, error))
 		return FALSE;
-	*ret_ms = now_ms() - t0;
-	*ret_writes = result.writes;
+	ret->ms = now_ms() - t0;
+	ret->state_ms = result.state_ms;
+	ret->writes = result.writes;
+	ret->reads = result.reads;
 	return TRUE;
 }
 
@@ -179,35 +194,35 @@ static gboolean bench_budget(Bench *b, guint n, const VtierPlan *plan, VtierDamo
 			     gboolean all, GError **error)
 {
 	g_autoptr(GArray) ms = g_array_new(FALSE, FALSE, sizeof(gdouble));
-	guint writes = 0;
+	g_autoptr(GArray) state = g_array_new(FALSE, FALSE, sizeof(gdouble));
+	Timed t = { 0 };
 
 	for (guint r = 0; r < b->rounds; r++) {
-		gdouble t;
-
 		change_budgets(plan, model, all ? 0 : n / 2, all ? n : n / 2, r);
-		if (!time_apply(b, model, &t, &writes, error))
+		if (!time_apply(b, model, &t, error))
 			return FALSE;
-		g_array_append_val(ms, t);
+		g_array_append_val(ms, t.ms);
+		g_array_append_val(state, t.state_ms);
 	}
-	print_row(n, model_schemes(model)->len, all ? "all" : "one", ms, writes);
+	print_row(n, model_schemes(model)->len, all ? "all" : "one", ms, state, t.writes, t.reads);
 	return TRUE;
 }
 
 static gboolean bench_bare(Bench *b, guint n, VtierDamonModel *model, GError **error)
 {
-	g_autofree gchar *state = vtier_path_build(VTIER_PATH_DAMON_ADMIN, "kdamonds", "0", "state",
-						   NULL);
+	g_autofree gchar *path = vtier_path_build(VTIER_PATH_DAMON_ADMIN, "kdamonds", "0", "state",
+						  NULL);
 	g_autoptr(GArray) ms = g_array_new(FALSE, FALSE, sizeof(gdouble));
 
 	for (guint r = 0; r < b->rounds; r++) {
 		gdouble t0 = now_ms(), t;
 
-		if (!write_file(state, "commit", error))
+		if (!write_file(path, "commit", error))
 			return FALSE;
 		t = now_ms() - t0;
 		g_array_append_val(ms, t);
 	}
-	print_row(n, model_schemes(model)->len, "bare", ms, 1);
+	print_row(n, model_schemes(model)->len, "bare", ms, ms, 1, 0);
 	return TRUE;
 }
 
@@ -215,8 +230,7 @@ static gboolean bench_size(Bench *b, guint n, GError **error)
 {
 	g_autoptr(VtierPlan) plan = NULL;
 	g_autoptr(VtierDamonModel) model = NULL;
-	gdouble ms;
-	guint writes;
+	Timed t = { 0 };
 
 	if (!make_memcgs(n, error))
 		return FALSE;
@@ -224,10 +238,12 @@ static gboolean bench_size(Bench *b, guint n, GError **error)
 	if (plan == NULL)
 		return FALSE;
 	model = vtier_damon_model_copy(plan->model);
-	if (!time_apply(b, model, &ms, &writes, error))
+	if (!time_apply(b, model, &t, error))
 		return FALSE;
-	printf("%6u %8u %-5s %9.1f %9s %9s %7u   (first apply: %u of %u guests planned)\n", n,
-	       model_schemes(model)->len, "on", ms, "", "", writes, plan->guests->len, n);
+	printf("%6u %8u %-5s %9.1f %9s %9s %9.1f %7u %6u   (first apply: %u of %u guests "
+	       "planned)\n",
+	       n, model_schemes(model)->len, "on", t.ms, "", "", t.state_ms, t.writes, t.reads,
+	       plan->guests->len, n);
 	fflush(stdout);
 	if (!bench_budget(b, n, plan, model, FALSE, error) ||
 	    !bench_budget(b, n, plan, model, TRUE, error) || !bench_bare(b, n, model, error))
@@ -276,8 +292,8 @@ int main(int argc, char **argv)
 	printf("kernel %s: the driver's apply of a budget change (writes + commit) and a bare "
 	       "commit, ms over %u rounds; %d other memcgs\n",
 	       g_getenv("LAB_RELEASE"), b.rounds, extra);
-	printf("%6s %8s %-5s %9s %9s %9s %7s\n", "guests", "schemes", "kind", "min", "median", "max",
-	       "writes");
+	printf("%6s %8s %-5s %9s %9s %9s %9s %7s %6s\n", "guests", "schemes", "kind", "min", "median",
+	       "max", "state", "writes", "reads");
 	for (guint i = 0; (sizes != NULL ? sizes[i] : defaults[i]) != NULL; i++) {
 		guint n = (guint)g_ascii_strtoull(sizes != NULL ? sizes[i] : defaults[i], NULL, 10);
 
