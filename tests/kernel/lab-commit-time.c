@@ -1,27 +1,30 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "lab-commit-time"
 
-/* lab-commit-time [--guests N]... [--rounds R] — inside a lab guest only (tests/kernel/lab): how
- * long the kernel takes to `commit` vtier's plan for N guests (bench/README.md).
+/* lab-commit-time [--guests N]... [--rounds R] [--extra-memcgs M] [--idle S] — inside a lab
+ * guest only (tests/kernel/lab): how long the kernel takes to `commit` vtier's plan for N guests
+ * (bench/README.md).
  *
  * For each N (default 100 and 500): N ratio guests (plan-scenario.h: vmI, 1 GiB each, memcg
- * /machine.slice/machine-qemu\x2dI\x2dvmI.scope, made here under /sys/fs/cgroup), planned by
- * vtier_planner_plan() on the lab's topology and DAMON features, applied by the DAMON driver
- * (`on`, staged start). Then R rounds of a budget change, each applied by the driver (the
- * `quotas/bytes` writes plus one `commit`):
- *   one:  one guest's PULL budget changes (what one controller step usually does);
- *   all:  every guest's PULL budget changes;
+ * /machine.slice/machine-qemu\x2dI\x2dvmI.scope, made here under /sys/fs/cgroup, empty),
+ * planned by vtier_planner_plan() on the lab's topology and DAMON features, applied by the DAMON
+ * driver (`on`) with every PULL and PUSH parked, as vtierd starts closed loops. Then R rounds of
+ * a budget change, each applied by the driver (the `quotas/bytes` writes plus one `commit`):
+ *   one:  one guest's PULL gets a budget (what one controller step usually does);
+ *   all:  every guest's PULL gets one (each then walks the slow node: its memcg is empty);
  *   bare: `commit` written alone to kdamonds/0/state, nothing changed (the kernel's part).
  * Prints, per N and kind, min / median / max milliseconds of the whole apply, the median time
  * of its state commands (`on`/`commit`: the kernel's part, waiting for the kdamond to take it)
- * and the writes and reads the last one made, and the commit write's own time for `bare`. Then the driver stops the kdamond.
- * --extra-memcgs M first creates M empty memcgs that no filter names. */
+ * and the writes and reads of the last one. Then the driver stops the kdamond.
+ * --extra-memcgs M first creates M empty memcgs that no filter names. --idle S first measures
+ * the kdamond's CPU over S seconds for each of a few scheme sets (bench_idle). */
 
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -40,6 +43,7 @@ typedef struct {
 	VtierTopology *topology;
 	const VtierDamonFeatures *features;
 	guint rounds;
+	guint idle_seconds;
 } Bench;
 
 static gdouble now_ms(void)
@@ -226,6 +230,123 @@ static gboolean bench_bare(Bench *b, guint n, VtierDamonModel *model, GError **e
 	return TRUE;
 }
 
+/* kdamond 0's CPU time in seconds (utime + stime of /proc/PID/stat), or -1. */
+static gdouble kdamond_cpu_seconds(void)
+{
+	g_autofree gchar *pid_path = vtier_path_build(VTIER_PATH_DAMON_ADMIN, "kdamonds", "0", "pid",
+						      NULL);
+	g_autofree gchar *pid = NULL;
+	g_autofree gchar *stat_path = NULL;
+	g_autofree gchar *stat = NULL;
+	g_auto(GStrv) f = NULL;
+	const gchar *end;
+
+	if (!g_file_get_contents(pid_path, &pid, NULL, NULL))
+		return -1;
+	stat_path = g_strdup_printf("/proc/%s/stat", g_strstrip(pid));
+	if (!g_file_get_contents(stat_path, &stat, NULL, NULL) || (end = strrchr(stat, ')')) == NULL)
+		return -1;
+	f = g_strsplit(end + 2, " ", -1); /* f[0] is field 3 (state) */
+	if (g_strv_length(f) < 13)
+		return -1;
+	return (gdouble)(g_ascii_strtoull(f[11], NULL, 10) + g_ascii_strtoull(f[12], NULL, 10)) /
+	       (gdouble)sysconf(_SC_CLK_TCK);
+}
+
+/* The kdamond's share of one CPU over @seconds, after @model is applied. */
+static gboolean idle_cpu(Bench *b, guint n, VtierDamonModel *model, const gchar *what,
+			 guint seconds, GError **error)
+{
+	Timed t = { 0 };
+	gdouble c0, c1;
+
+	if (!time_apply(b, model, &t, error))
+		return FALSE;
+	g_usleep(G_USEC_PER_SEC); /* the commit's own work out of the window */
+	c0 = kdamond_cpu_seconds();
+	g_usleep((gulong)seconds * G_USEC_PER_SEC);
+	c1 = kdamond_cpu_seconds();
+	printf("%6u %8u idle  kdamond CPU %5.1f%% over %u s: %s\n", n, model_schemes(model)->len,
+	       c0 < 0 || c1 < 0 ? -1.0 : 100.0 * (c1 - c0) / seconds, seconds, what);
+	fflush(stdout);
+	return TRUE;
+}
+
+/* What bench_idle() changes in the schemes for one measurement. */
+typedef enum {
+	IDLE_PARKED,	  /* as vtierd keeps a guest that holds its share: PULL and PUSH parked */
+	IDLE_CAPPED,	  /* PULL and PUSH at the plan's rate cap (the guests' memcgs are empty:
+			   * each walks its node's pages, its memcg filter rejecting them all) */
+	IDLE_STATS_OFF,	  /* parked, and the `stat` schemes match no region (no page walks) */
+	IDLE_NONE_MATCH,  /* every scheme matches no region (size 1 byte) */
+	IDLE_NO_SCHEME,	  /* no scheme at all */
+	IDLE_LAST
+} IdleVariant;
+
+static const gchar *const idle_names[] = {
+	"PULL and PUSH parked (1 byte), as vtierd holds a settled guest",
+	"PULL and PUSH at the plan's rate cap, walking empty memcgs",
+	"parked, and the stat schemes match no region",
+	"every scheme matches no region",
+	"no scheme",
+};
+
+/* PULL and PUSH of every planned guest (the moving schemes) get @bytes, or the plan's own
+ * budget with 0. */
+static void set_moving_budgets(VtierDamonModel *m, const VtierDamonModel *plan_model,
+			       guint64 bytes)
+{
+	GPtrArray *schemes = model_schemes(m);
+	GPtrArray *planned = model_schemes((VtierDamonModel *)plan_model);
+
+	for (guint i = 0; i < schemes->len; i++) {
+		VtierDamonScheme *s = schemes->pdata[i];
+
+		if (s->action == VTIER_DAMON_ACTION_MIGRATE_HOT ||
+		    s->action == VTIER_DAMON_ACTION_MIGRATE_COLD)
+			s->quotas.bytes =
+				bytes > 0 ? bytes
+					  : ((VtierDamonScheme *)planned->pdata[i])->quotas.bytes;
+	}
+}
+
+static void idle_change(VtierDamonModel *m, const VtierDamonModel *plan_model, IdleVariant v)
+{
+	GPtrArray *schemes = model_schemes(m);
+
+	if (v == IDLE_CAPPED)
+		set_moving_budgets(m, plan_model, 0);
+	if (v == IDLE_NO_SCHEME) {
+		g_ptr_array_set_size(schemes, 0);
+		return;
+	}
+	for (guint i = 0; i < schemes->len; i++) {
+		VtierDamonScheme *s = schemes->pdata[i];
+
+		if ((v == IDLE_STATS_OFF && s->action == VTIER_DAMON_ACTION_STAT) ||
+		    v == IDLE_NONE_MATCH)
+			s->sz.min = s->sz.max = 1;
+	}
+}
+
+/* How the kdamond's CPU depends on the schemes: @seconds for each IdleVariant, each a change of
+ * @model (vtierd's start: the plan with PULL and PUSH parked) alone. */
+static gboolean bench_idle(Bench *b, guint n, VtierDamonModel *model,
+			   const VtierDamonModel *plan_model, guint seconds, GError **error)
+{
+	/* no scheme comes last (bench_size): making 2400 schemes anew on the running kdamond after
+	 * it, the driver's read of `pid` failed with EIO (7.3 lab, 7 Dec 2026) */
+	for (guint v = 0; v < IDLE_NO_SCHEME; v++) {
+		g_autoptr(VtierDamonModel) m = vtier_damon_model_copy(model);
+
+		idle_change(m, plan_model, (IdleVariant)v);
+		if (!idle_cpu(b, n, m, idle_names[v], seconds, error))
+			return FALSE;
+	}
+	/* back to vtierd's start for the budget rounds */
+	return idle_cpu(b, n, model, idle_names[IDLE_PARKED], seconds, error);
+}
+
 static gboolean bench_size(Bench *b, guint n, GError **error)
 {
 	g_autoptr(VtierPlan) plan = NULL;
@@ -238,6 +359,8 @@ static gboolean bench_size(Bench *b, guint n, GError **error)
 	if (plan == NULL)
 		return FALSE;
 	model = vtier_damon_model_copy(plan->model);
+	/* as vtierd starts a closed loop: parked until the controller's first step */
+	set_moving_budgets(model, plan->model, 1);
 	if (!time_apply(b, model, &t, error))
 		return FALSE;
 	printf("%6u %8u %-5s %9.1f %9s %9s %9.1f %7u %6u   (first apply: %u of %u guests "
@@ -245,9 +368,18 @@ static gboolean bench_size(Bench *b, guint n, GError **error)
 	       n, model_schemes(model)->len, "on", t.ms, "", "", t.state_ms, t.writes, t.reads,
 	       plan->guests->len, n);
 	fflush(stdout);
+	if (b->idle_seconds > 0 && !bench_idle(b, n, model, plan->model, b->idle_seconds, error))
+		return FALSE;
 	if (!bench_budget(b, n, plan, model, FALSE, error) ||
 	    !bench_budget(b, n, plan, model, TRUE, error) || !bench_bare(b, n, model, error))
 		return FALSE;
+	if (b->idle_seconds > 0) {
+		g_autoptr(VtierDamonModel) none = vtier_damon_model_copy(model);
+
+		idle_change(none, plan->model, IDLE_NO_SCHEME);
+		if (!idle_cpu(b, n, none, idle_names[IDLE_NO_SCHEME], b->idle_seconds, error))
+			return FALSE;
+	}
 	return vtier_damon_driver_stop(b->driver, error);
 }
 
@@ -258,19 +390,22 @@ int main(int argc, char **argv)
 	g_auto(GStrv) sizes = NULL;
 	gint rounds = 10;
 	gint extra = 0;
+	gint idle = 0;
 	const GOptionEntry entries[] = {
 		{ "guests", 'g', 0, G_OPTION_ARG_STRING_ARRAY, &sizes, "Plan size (repeat; default 100 and 500)", "N" },
 		{ "rounds", 'r', 0, G_OPTION_ARG_INT, &rounds, "Budget changes per kind (default 10)", "R" },
 		{ "extra-memcgs", 'm', 0, G_OPTION_ARG_INT, &extra, "Also create M empty memcgs first", "M" },
+		{ "idle", 'i', 0, G_OPTION_ARG_INT, &idle, "Also the kdamond's CPU over S seconds for 4 scheme sets", "S" },
 		G_OPTION_ENTRY_NULL,
 	};
 	const gchar *defaults[] = { "100", "500", NULL };
 	Bench b = { 0 };
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!g_option_context_parse(ctx, &argc, &argv, &error) || rounds < 1 || extra < 0) {
+	if (!g_option_context_parse(ctx, &argc, &argv, &error) || rounds < 1 || extra < 0 ||
+	    idle < 0) {
 		g_printerr("lab-commit-time: %s\n",
-			   error != NULL ? error->message : "--rounds >= 1, --extra-memcgs >= 0");
+			   error != NULL ? error->message : "--rounds >= 1, --extra-memcgs >= 0, --idle >= 0");
 		return 2;
 	}
 	if (g_getenv("LAB_KERNEL") == NULL || !g_file_test("/run/lab/cmd", G_FILE_TEST_EXISTS)) {
@@ -278,6 +413,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	b.rounds = (guint)rounds;
+	b.idle_seconds = (guint)idle;
 	if (extra > 0 && !make_other_memcgs((guint)extra, &error)) {
 		g_printerr("lab-commit-time: %s\n", error->message);
 		return 1;
