@@ -30,6 +30,7 @@
 #include <glib/gstdio.h>
 
 #include "common/paths.h"
+#include "lab-proc.h"
 #include "plan-scenario.h"
 #include "tiering/damon/damon-driver.h"
 #include "tiering/planner.h"
@@ -230,27 +231,16 @@ static gboolean bench_bare(Bench *b, guint n, VtierDamonModel *model, GError **e
 	return TRUE;
 }
 
-/* kdamond 0's CPU time in seconds (utime + stime of /proc/PID/stat), or -1. */
+/* kdamond 0's CPU time in seconds, or -1. */
 static gdouble kdamond_cpu_seconds(void)
 {
 	g_autofree gchar *pid_path = vtier_path_build(VTIER_PATH_DAMON_ADMIN, "kdamonds", "0", "pid",
 						      NULL);
 	g_autofree gchar *pid = NULL;
-	g_autofree gchar *stat_path = NULL;
-	g_autofree gchar *stat = NULL;
-	g_auto(GStrv) f = NULL;
-	const gchar *end;
 
 	if (!g_file_get_contents(pid_path, &pid, NULL, NULL))
 		return -1;
-	stat_path = g_strdup_printf("/proc/%s/stat", g_strstrip(pid));
-	if (!g_file_get_contents(stat_path, &stat, NULL, NULL) || (end = strrchr(stat, ')')) == NULL)
-		return -1;
-	f = g_strsplit(end + 2, " ", -1); /* f[0] is field 3 (state) */
-	if (g_strv_length(f) < 13)
-		return -1;
-	return (gdouble)(g_ascii_strtoull(f[11], NULL, 10) + g_ascii_strtoull(f[12], NULL, 10)) /
-	       (gdouble)sysconf(_SC_CLK_TCK);
+	return lab_proc_cpu_seconds((gint)g_ascii_strtoll(pid, NULL, 10));
 }
 
 /* The kdamond's share of one CPU over @seconds, after @model is applied. */
@@ -395,7 +385,7 @@ int main(int argc, char **argv)
 		{ "guests", 'g', 0, G_OPTION_ARG_STRING_ARRAY, &sizes, "Plan size (repeat; default 100 and 500)", "N" },
 		{ "rounds", 'r', 0, G_OPTION_ARG_INT, &rounds, "Budget changes per kind (default 10)", "R" },
 		{ "extra-memcgs", 'm', 0, G_OPTION_ARG_INT, &extra, "Also create M empty memcgs first", "M" },
-		{ "idle", 'i', 0, G_OPTION_ARG_INT, &idle, "Also the kdamond's CPU over S seconds for 4 scheme sets", "S" },
+		{ "idle", 'i', 0, G_OPTION_ARG_INT, &idle, "Also the kdamond's CPU over S seconds for 5 scheme sets", "S" },
 		G_OPTION_ENTRY_NULL,
 	};
 	const gchar *defaults[] = { "100", "500", NULL };

@@ -47,6 +47,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "lab-proc.h"
 #include "tiering/controller.h"
 #include "tiering/damon/damon-driver.h"
 #include "tiering/topology.h"
@@ -494,27 +495,6 @@ static gboolean loop(Loop *l, VtierDamonDriver *d, const Plan *p, const Options 
 	return TRUE;
 }
 
-/* CPU seconds of a thread from /proc/PID/stat (utime + stime), -1 when unreadable. */
-static gdouble proc_cpu_s(gint pid)
-{
-	g_autofree gchar *path = g_strdup_printf("/proc/%d/stat", pid);
-	g_autofree gchar *text = NULL;
-	g_auto(GStrv) f = NULL;
-	const gchar *rest;
-
-	if (!g_file_get_contents(path, &text, NULL, NULL))
-		return -1;
-	rest = strrchr(text, ')'); /* comm may hold spaces */
-	if (rest == NULL)
-		return -1;
-	f = g_strsplit(rest + 2, " ", 16);
-	if (g_strv_length(f) < 14)
-		return -1;
-	/* fields 14 and 15 of the line: indexes 11 and 12 after "pid (comm) " */
-	return (gdouble)(g_ascii_strtoull(f[11], NULL, 10) + g_ascii_strtoull(f[12], NULL, 10)) /
-	       (gdouble)sysconf(_SC_CLK_TCK);
-}
-
 static void print_cpu(VtierDamonDriver *d, const Options *o)
 {
 	struct rusage ru;
@@ -524,7 +504,7 @@ static void print_cpu(VtierDamonDriver *d, const Options *o)
 		g_auto(VtierDamonKdamondStatus) st = { 0 };
 
 		if (vtier_damon_driver_read_status(d, k, &st, NULL) && st.running)
-			kdamond += MAX(proc_cpu_s(st.pid), 0);
+			kdamond += MAX(lab_proc_cpu_seconds(st.pid), 0);
 	}
 	getrusage(RUSAGE_SELF, &ru);
 	printf("cpu kdamond_s=%.2f loop_s=%.2f\n", kdamond,

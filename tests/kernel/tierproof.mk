@@ -14,12 +14,13 @@ EXTRA_DIST += tests/suites/damon-tiering-proof.sh tests/kernel/damon-tiering-pro
 # the DAMON driver's C API inside the lab guest.
 check_PROGRAMS += tests/kernel/lab-commit-time
 tests_kernel_lab_commit_time_SOURCES = tests/kernel/lab-commit-time.c tests/unit/plan-scenario.c \
-	tests/unit/plan-scenario.h
+	tests/unit/plan-scenario.h tests/kernel/lab-proc.c tests/kernel/lab-proc.h
 tests_kernel_lab_commit_time_LDADD = libvtier-core.la $(VTIER_LIBS)
 tests_kernel_lab_commit_time_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
 # The controller's closed loop in the lab (docs/controller.md, bench/tiering/).
 check_PROGRAMS += tests/kernel/lab-damon-loop
-tests_kernel_lab_damon_loop_SOURCES = tests/kernel/lab-damon-loop.c
+tests_kernel_lab_damon_loop_SOURCES = tests/kernel/lab-damon-loop.c tests/kernel/lab-proc.c \
+	tests/kernel/lab-proc.h
 tests_kernel_lab_damon_loop_LDADD = libvtier-core.la $(VTIER_LIBS)
 tests_kernel_lab_damon_loop_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
 EXTRA_DIST += tests/kernel/controller-loop-guest.sh
