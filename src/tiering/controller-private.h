@@ -52,8 +52,10 @@
  * slow memory), and the next starts CTL_PROBE_WAIT_MS later. One with CTL_PROBE_SHORT_STEPS steps
  * in a row in which the PUSH took out less than half of what it was asked to, or nothing moved
  * either way (a hot set that does not fit; a walk that finds nothing of the guest's), waits twice
- * as long as the last one that ended so, up to CTL_PROBE_WAIT_FULL_MS. A settled guest with
- * nothing hot in slow memory moves nothing. */
+ * as long as the last one that ended so, up to CTL_PROBE_WAIT_FULL_MS, unless it exchanged: its
+ * PULL found hot memory and its PUSH took out at least half of what the PULL brought in (and
+ * >= 1 MiB); then the next comes CTL_PROBE_WAIT_MS later. A settled guest with nothing hot in
+ * slow memory moves nothing. */
 #define CTL_PROBE_IDLE_STEPS 2
 #define CTL_PROBE_SHORT_STEPS 8
 #define CTL_PROBE_WAIT_MS 10000u
@@ -83,6 +85,8 @@ typedef struct {
 	gboolean probe_found; /* the probe's PULL has moved hot memory in */
 	gboolean probe_pushed; /* the probe's PUSH moved at least half of what it was asked last */
 	guint64 probe_extra;  /* what the probe's PULL and PUSH move a window past the band's room */
+	guint64 probe_in;     /* what the probe's PULL and PUSH have moved since it started */
+	guint64 probe_out;
 	guint64 generation;   /* the step that last saw this guest */
 } CtlGuestState;
 

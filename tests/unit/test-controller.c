@@ -588,6 +588,64 @@ static void test_probe(void)
 	plant_clear(&p);
 }
 
+/* One probe, stepped directly (1 s steps, 1 s windows): a 512 MiB guest at its 25% grant, where
+ * nothing measures hot memory (hot_walk). Its PULL moves @in_mib and its PUSH @out_mib MiB a step
+ * for 4 steps once the probe has started, then neither moves anything. Returns how many seconds
+ * the probe says the next one waits. */
+static guint probe_wait_after(VtierController *c, guint64 in_mib, guint64 out_mib)
+{
+	g_autoptr(GArray) inputs = g_array_new(FALSE, TRUE, sizeof(VtierControllerInput));
+	g_autoptr(GArray) outputs = g_array_new(FALSE, TRUE, sizeof(VtierControllerOutput));
+	VtierControllerHost host = { .fast_capacity_bytes = 1024 * MIB, .interval_ms = 1000 };
+	VtierControllerInput in = {
+		.key = "g", .mode = VTIER_POLICY_MODE_RATIO, .tuner = VTIER_POLICY_TUNER_VTIER,
+		.priority = 50, .target_share_bp = 2500, .target_fast_bytes = 128 * MIB,
+		.measured = TRUE, .fast_bytes = 128 * MIB, .slow_bytes = 384 * MIB,
+		.cap_up_bytes = 256 * MIB, .cap_down_bytes = 256 * MIB, .window_ms = 1000,
+		.elapsed_ms = 1000, .hot_unknown = TRUE, .hot_walk = TRUE,
+	};
+	guint wait = 0;
+
+	g_array_set_clear_func(outputs, (GDestroyNotify)vtier_controller_output_clear);
+	g_array_append_val(inputs, in);
+	for (guint s = 0, probing = 0; s < 60 && wait == 0; s++) {
+		VtierControllerInput *now = &g_array_index(inputs, VtierControllerInput, 0);
+		const VtierControllerOutput *out;
+		const gchar *next;
+
+		now->applied_up_bytes = probing > 0 && probing <= 4 ? in_mib * MIB : 0;
+		now->applied_down_bytes = probing > 0 && probing <= 4 ? out_mib * MIB : 0;
+		g_array_set_size(outputs, 0);
+		vtier_controller_step(c, &host, inputs, outputs);
+		out = &g_array_index(outputs, VtierControllerOutput, 0);
+		if (g_getenv("PROBE_DEBUG"))
+			g_test_message("%u %s", s, out->reason);
+		if (out->state == VTIER_CONTROL_STATE_EXCHANGING)
+			probing++;
+		else if (probing > 0 && (next = strstr(out->reason, "next in ")) != NULL)
+			wait = (guint)g_ascii_strtoull(next + strlen("next in "), NULL, 10);
+	}
+	return wait;
+}
+
+/* A probe that exchanged (its PULL found hot memory and its PUSH took out as much) and then
+ * stalled is no failure: the next comes CTL_PROBE_WAIT_MS later, however many failed before
+ * it. A probe whose PUSH took nothing out backs off, twice as long each time (6.18, the
+ * benchmark's moving workload, 7 Dec 2026: a probe that exchanged 67 MiB of a moved hot set,
+ * counted as the fourth failure in a row, had the next wait 70 s). */
+static void test_probe_exchanged(void)
+{
+	g_autoptr(VtierController) c = vtier_controller_new();
+
+	g_assert_cmpuint(probe_wait_after(c, 2, 0), ==, 2 * CTL_PROBE_WAIT_MS / 1000);
+	g_assert_cmpuint(probe_wait_after(c, 2, 0), ==, 4 * CTL_PROBE_WAIT_MS / 1000);
+	g_assert_cmpuint(probe_wait_after(c, 2, 2), ==, CTL_PROBE_WAIT_MS / 1000);
+	/* the count of failures starts again */
+	g_assert_cmpuint(probe_wait_after(c, 2, 0), ==, 2 * CTL_PROBE_WAIT_MS / 1000);
+	/* a PUSH that took out less than half of what came in did not exchange */
+	g_assert_cmpuint(probe_wait_after(c, 4, 1), ==, 4 * CTL_PROBE_WAIT_MS / 1000);
+}
+
 void controller_arbiter_tests(void);
 void controller_trace_tests(void);
 
@@ -606,6 +664,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/controller/exchange", test_exchange);
 	g_test_add_func("/controller/exchange-gives-up", test_exchange_gives_up);
 	g_test_add_func("/controller/probe", test_probe);
+	g_test_add_func("/controller/probe-exchanged", test_probe_exchanged);
 	g_test_add_func("/controller/reverse-hold", test_reverse_hold);
 	g_test_add_func("/controller/stops-when-kernel-delivers-nothing",
 			test_stops_when_kernel_delivers_nothing);
