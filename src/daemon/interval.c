@@ -578,6 +578,11 @@ static void walk_push(VtierManager *m, VtierDaemonGuest *g, gint scheme,
 	b = g_hash_table_lookup(m->budgets, GUINT_TO_POINTER((guint)scheme + 1));
 	if (b == NULL)
 		return;
+	/* parked, it keeps where its walk stopped (reconcile.c, vtier_budget_apply) */
+	if (!b->keep_walk) {
+		b->keep_walk = TRUE;
+		*changed = TRUE;
+	}
 	/* a probe's exchange takes out the guest's pages that DAMON sees cold (the old hot set):
 	 * a PUSH over every region paid its few MiB a window for the hot pages the PULL had just
 	 * brought in, in the low addresses where it begins its walk, and did not reach the old

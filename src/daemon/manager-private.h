@@ -156,6 +156,7 @@ typedef struct {
 	gboolean cold;	     /* a PUSH kept to the regions DAMON sees cold (nr_accesses 0) */
 	gboolean goal;	     /* whether goal_value is set */
 	guint64 goal_value;  /* goals' user_input current_value */
+	gboolean keep_walk;  /* parked, its watermarks switch it off (vtier_budget_apply) */
 	guint n_aim;	     /* wide and aimed: the spans of the slow node it walks */
 	VtierMemcgSpan aim[VTIER_AIM_MAX_SPANS];
 } VtierBudget;

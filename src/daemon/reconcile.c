@@ -102,10 +102,38 @@ static gboolean aim_matches(const VtierBudget *b, const VtierDamonScheme *plan_s
 	return TRUE;
 }
 
+/* A parked walk that keeps its place (b->keep_walk). A parked scheme's 1-byte quota charges
+ * nothing, but each window the kernel still goes through its regions, and the first one past
+ * where the last charged window stopped clears that resume point (6.18 and 6.12,
+ * damon_do_apply_schemes): the next open window starts the walk again at the node's first
+ * addresses. A scheme its watermarks switch off is skipped before that. Watermarks on the free
+ * memory rate with every mark 0 switch it off (the rate is above the high mark); a commit
+ * switches it on again, and metric `none` leaves it on. 6.18 lab (7 Dec 2026): a probe's PUSH,
+ * aimed at the guest's pages on the fast node and parked between probes, began each probe among
+ * the hot pages the PULL had just brought in and moved 2 of 22 MiB while 77 MiB of the guest's
+ * old pages, all idle, lay further on in its aim. */
+static gboolean sleeps(const VtierBudget *b)
+{
+	return b->keep_walk && b->bytes > 0 && b->bytes < VTIER_CONTROLLER_MIN_BUDGET;
+}
+
+static void sleep_watermarks(VtierDamonWatermarks *w)
+{
+	*w = (VtierDamonWatermarks){ .metric = VTIER_DAMON_WMARK_FREE_MEM_RATE };
+}
+
+static gboolean watermarks_equal(const VtierDamonWatermarks *a, const VtierDamonWatermarks *b)
+{
+	return a->metric == b->metric && a->interval_us == b->interval_us && a->high == b->high &&
+	       a->mid == b->mid && a->low == b->low;
+}
+
 void vtier_budget_apply(const VtierBudget *b, VtierDamonScheme *scheme)
 {
 	if (b->bytes > 0)
 		scheme->quotas.bytes = b->bytes;
+	if (sleeps(b))
+		sleep_watermarks(&scheme->watermarks);
 	if (b->wide)
 		scheme->nr_accesses.min = 0;
 	if (b->cold)
@@ -186,7 +214,12 @@ void vtier_budgets_hole_aims(GHashTable *budgets, VtierDamonModel *model)
 gboolean vtier_budget_matches(const VtierBudget *b, const VtierDamonScheme *plan_scheme,
 			      const VtierDamonScheme *scheme)
 {
-	if (scheme->quotas.bytes != (b->bytes > 0 ? b->bytes : plan_scheme->quotas.bytes) ||
+	VtierDamonWatermarks wmarks = plan_scheme->watermarks;
+
+	if (sleeps(b))
+		sleep_watermarks(&wmarks);
+	if (!watermarks_equal(&scheme->watermarks, &wmarks) ||
+	    scheme->quotas.bytes != (b->bytes > 0 ? b->bytes : plan_scheme->quotas.bytes) ||
 	    scheme->nr_accesses.min != (b->wide ? 0 : plan_scheme->nr_accesses.min) ||
 	    scheme->nr_accesses.max != (b->cold ? 0 : plan_scheme->nr_accesses.max) ||
 	    scheme->quotas.goals->len != plan_scheme->quotas.goals->len ||

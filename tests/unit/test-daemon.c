@@ -669,6 +669,66 @@ static void test_push_primed(Fixture *f, gconstpointer data)
 			VTIER_SNAPSHOT_WALK_NONE);
 }
 
+static gboolean push_switched_off(const VtierDamonScheme *push)
+{
+	const VtierDamonWatermarks *w = &push->watermarks;
+
+	return w->metric == VTIER_DAMON_WMARK_FREE_MEM_RATE && w->high == 0 && w->mid == 0 &&
+	       w->low == 0;
+}
+
+/* Without fail_charge (6.18) a closed loop's PUSH, parked, is also switched off by its
+ * watermarks (the free memory rate above a high mark of 0), so that the kernel keeps where its
+ * walk stopped (reconcile.c, vtier_budget_apply); open, its watermarks are the plan's again. With
+ * fail_charge (7.3) a parked PUSH keeps the plan's. */
+static void test_push_parked_keeps_walk(Fixture *f, gconstpointer data)
+{
+	const VtierDaemonGuest *g = attach_on_618(f);
+	gint down = g->result->first_scheme + 1;
+	const VtierDamonScheme *plan_push;
+
+	(void)data;
+	plan_push = g_ptr_array_index(
+		((VtierDamonKdamond *)g_ptr_array_index(f->m->plan->model->kdamonds, 0))
+			->context->schemes,
+		down);
+	g_assert_cmpint(plan_push->watermarks.metric, ==, VTIER_DAMON_WMARK_NONE);
+	/* below its 50% target (100 of 512 MiB fast): the PUSH is parked and switched off */
+	for (guint i = 0; i < 3; i++)
+		run_interval(f->m);
+	g_assert_cmpint(applied_scheme(f->m, down)->action, ==, VTIER_DAMON_ACTION_MIGRATE_COLD);
+	g_assert_cmpuint(applied_scheme(f->m, down)->quotas.bytes, <, VTIER_CONTROLLER_MIN_BUDGET);
+	g_assert_true(push_switched_off(applied_scheme(f->m, down)));
+	/* above it: the PUSH has a budget and its watermarks are the plan's */
+	add_workload(f->sysroot->root, 1, 412, 100);
+	for (guint i = 0; i < 5 && applied_scheme(f->m, down)->quotas.bytes <
+					   VTIER_CONTROLLER_MIN_MOVE;
+	     i++)
+		run_interval(f->m);
+	g_assert_cmpuint(applied_scheme(f->m, down)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
+	g_assert_cmpint(applied_scheme(f->m, down)->watermarks.metric, ==, VTIER_DAMON_WMARK_NONE);
+	/* at its target it holds: parked and switched off again */
+	add_workload(f->sysroot->root, 1, 256, 256);
+	for (guint i = 0; i < 5 && !push_switched_off(applied_scheme(f->m, down)); i++)
+		run_interval(f->m);
+	g_assert_true(push_switched_off(applied_scheme(f->m, down)));
+	g_assert_cmpuint(applied_scheme(f->m, down)->quotas.bytes, <, VTIER_CONTROLLER_MIN_BUDGET);
+
+	/* 7.3 (fail_charge): a parked PUSH keeps the plan's watermarks */
+	vtier_manager_free(f->m);
+	f->m = new_manager(); /* it attaches w01 again from its state file */
+	settle(f->m);
+	g = g_hash_table_lookup(f->m->guests, "w01");
+	g_assert_nonnull(g);
+	g_assert_nonnull(g->result);
+	down = g->result->first_scheme + 1;
+	for (guint i = 0; i < 3; i++)
+		run_interval(f->m);
+	g_assert_cmpint(applied_scheme(f->m, down)->action, ==, VTIER_DAMON_ACTION_MIGRATE_COLD);
+	g_assert_cmpuint(applied_scheme(f->m, down)->quotas.bytes, <, VTIER_CONTROLLER_MIN_BUDGET);
+	g_assert_cmpint(applied_scheme(f->m, down)->watermarks.metric, ==, VTIER_DAMON_WMARK_NONE);
+}
+
 /* A closed loop's PUSH on 6.18 (no fail_charge) that tries a budget's worth and moves nothing
  * for three intervals is aimed at the guest's pages on the fast node; holding drops the aim
  * (interval.c, walk_push). */
@@ -2198,6 +2258,8 @@ int main(int argc, char **argv)
 		   fixture_teardown);
 	g_test_add("/daemon/one-aim-read-a-step", Fixture, NULL, fixture_setup,
 		   test_one_aim_read_a_step, fixture_teardown);
+	g_test_add("/daemon/push-parked-keeps-walk", Fixture, NULL, fixture_setup,
+		   test_push_parked_keeps_walk, fixture_teardown);
 	g_test_add("/daemon/push-primed", Fixture, NULL, fixture_setup, test_push_primed,
 		   fixture_teardown);
 	g_test_add("/daemon/pull-aimed-at-own-pages", Fixture, NULL, fixture_setup,
