@@ -186,12 +186,15 @@ static void probe_start(CtlGuest *g, guint64 x, guint64 over)
 	st->probe_extra = 0;
 	st->probe_pushed = st->probe_found = FALSE;
 	st->probe_in = st->probe_out = 0;
+	st->probe_want_down = 0;
+	st->probe_eff_pm = 1000;
 	g->state = VTIER_CONTROL_STATE_EXCHANGING;
 	if (x < VTIER_CONTROLLER_MIN_MOVE) {
 		/* a PULL would leave the band: the PUSH first, the PULL follows */
 		g->down = MAX(over, VTIER_CONTROLLER_MIN_MOVE);
 		if (g->cap_down > 0)
 			g->down = MIN(g->down, g->cap_down);
+		st->probe_want_down = g->down * g->windows;
 		g_string_append_printf(g->why, "; probing for hot memory in slow memory (nothing "
 				       "measures it here): the PUSH first, %.1f MiB/window",
 				       mib(g->down));
@@ -298,7 +301,14 @@ static void probe(CtlGuest *g)
 			probe_start(g, x, over);
 		return;
 	}
-	push_short = st->expect_down > 0 && in->applied_down_bytes < st->expect_down / 2;
+	/* short of what the probe wanted it to move, not of what it was asked (below); a PUSH
+	 * that only stays open (1 MiB a window) was wanted for nothing */
+	push_short = st->probe_want_down > 0 && in->applied_down_bytes < st->probe_want_down / 2;
+	if (st->expect_down >= VTIER_CONTROLLER_MIN_MOVE)
+		st->probe_eff_pm =
+			(st->probe_eff_pm +
+			 (guint)CLAMP(in->applied_down_bytes * 1000 / st->expect_down,
+				      CTL_PROBE_EFF_MIN_PM, 1000)) / 2;
 	if (probe_ends(g, over, pulled, push_short))
 		return;
 	g->state = VTIER_CONTROL_STATE_EXCHANGING;
@@ -307,7 +317,7 @@ static void probe(CtlGuest *g)
 	 * grow past the band's room (st->probe_extra) by doubling, up to what a measured exchange
 	 * moves (exchange_rate); a PUSH that fell short halves it again. The PUSH takes out in the
 	 * same windows what the PULL brings in past the room. */
-	if (st->expect_down > 0)
+	if (st->probe_want_down > 0)
 		st->probe_pushed = !push_short;
 	if (push_short)
 		st->probe_extra = st->probe_extra / 2 / VTIER_CONTROLLER_MIN_MOVE *
@@ -319,15 +329,31 @@ static void probe(CtlGuest *g)
 	/* what the guest is over its grant: the PULL's last moves are in the measure */
 	out = over + st->probe_extra;
 	/* once the PULL has found hot memory, the PUSH stays open (1 MiB a window at least)
-	 * until the probe ends: a parked PUSH forgets where its walk stopped, and on 6.18 every
-	 * reopened walk began again at the fast node's first addresses and spent its budget there,
-	 * never reaching the old hot set higher up (the benchmark's moving workload, 6 Dec 2026) */
+	 * until the probe ends: on 6.18 every reopened walk began again at the fast node's first
+	 * addresses and spent its budget there, never reaching the old hot set higher up (the
+	 * benchmark's moving workload, 6 Dec 2026; vtierd now also keeps a parked PUSH's place,
+	 * docs/controller.md) */
 	if (pulled >= VTIER_CONTROLLER_MIN_MOVE)
 		st->probe_found = TRUE;
-	if (out >= VTIER_CONTROLLER_MIN_MOVE)
-		g->down = g->cap_down > 0 ? MIN(out, g->cap_down) : out;
-	else if (st->probe_found)
+	st->probe_want_down = 0;
+	if (out >= VTIER_CONTROLLER_MIN_MOVE) {
+		/* 6.18 charges the PUSH for the hot pages it meets among the old ones and rejects:
+		 * in the lab it moved a third to a half of what it was asked, each short step
+		 * halved the exchange and the PULL waited. Asked for what it should move over what
+		 * it moved per byte asked, but for at most half a dead-band more a window: if it
+		 * moves all of it over the step's windows, the share stays within about the band. */
+		guint64 ask = MIN(out * 1000 / MAX(st->probe_eff_pm, CTL_PROBE_EFF_MIN_PM),
+				  out + ctl_guest_deadband(g) / 2);
+
+		if (g->cap_down > 0) {
+			out = MIN(out, g->cap_down);
+			ask = MIN(ask, g->cap_down);
+		}
+		g->down = MAX(ask, out);
+		st->probe_want_down = out * g->windows;
+	} else if (st->probe_found) {
 		g->down = VTIER_CONTROLLER_MIN_MOVE;
+	}
 	/* the PUSH leads: while it is short of what it was asked, the PULL waits, so the share
 	 * does not creep out of the band */
 	if (!push_short && x + st->probe_extra >= VTIER_CONTROLLER_MIN_MOVE)

@@ -56,6 +56,9 @@
  * PULL found hot memory and its PUSH took out at least half of what the PULL brought in (and
  * >= 1 MiB); then the next comes CTL_PROBE_WAIT_MS later. A settled guest with nothing hot in
  * slow memory moves nothing. */
+/* A probe's PUSH is asked for what it should move over what it moved per byte asked
+ * (probe_eff_pm, at least this), and for at most half a dead-band more a window. */
+#define CTL_PROBE_EFF_MIN_PM 250
 #define CTL_PROBE_IDLE_STEPS 2
 #define CTL_PROBE_SHORT_STEPS 8
 #define CTL_PROBE_WAIT_MS 10000u
@@ -87,6 +90,8 @@ typedef struct {
 	guint64 probe_extra;  /* what the probe's PULL and PUSH move a window past the band's room */
 	guint64 probe_in;     /* what the probe's PULL and PUSH have moved since it started */
 	guint64 probe_out;
+	guint64 probe_want_down; /* what the probe wanted its PUSH to move since the last step */
+	guint probe_eff_pm;   /* what its PUSH moved per mille of what it was asked (smoothed) */
 	guint64 generation;   /* the step that last saw this guest */
 } CtlGuestState;
 

@@ -83,6 +83,8 @@ static void apply(Plant *p, PlantGuest *g)
 	g->spent_down |= down_budget > 0 && g->done_down >= down_budget;
 	if (g->frozen)
 		return;
+	if (g->push_pm > 0)
+		down = down * g->push_pm / 1000;
 	if (g->move_pm > 0) {
 		up = up * g->move_pm / 1000;
 		down = down * g->move_pm / 1000;

@@ -48,6 +48,8 @@ typedef struct {
 				   * (in.hot_unknown), the PULL moves only hot pages (it walks
 				   * DAMON's hot regions) and the PUSH only cold ones (it rejects
 				   * young pages) */
+	guint push_pm;		  /* > 0: of what a window charges the PUSH, this per mille moves
+				   * (6.18: it also pays for the hot pages it meets and rejects) */
 	gboolean spent_up;	  /* a window's quota ran out since the last step */
 	gboolean spent_down;
 	guint64 moved_total;	  /* bytes moved both ways since the start */
