@@ -310,16 +310,17 @@ scheme_stats() { # MEMCG
 }
 # Every scheme's configuration for MEMCG's schemes (to compare before/after), one line per file;
 # without what vtierd's controller overlays on the plan while a guest moves (quotas, a PULL's
-# nr_accesses.min walk width, and the addr filters after the first core filter that aim a
-# stalled walk on kernels without fail_charge: docs/controller.md), which a guest that has not
-# reached its target yet may change between the two reads
+# nr_accesses.min walk width, a probe's PUSH kept to cold regions (nr_accesses.max), the
+# watermarks that switch a parked PUSH off, and the addr filters after the first core filter
+# that aim a stalled walk, the last four on kernels without fail_charge: docs/controller.md),
+# which a guest that has not reached its target yet, or probes, may change between the two reads
 scheme_files() { # MEMCG
 	local i
 	schemes_of "$1" | while read -r i _; do
 		grep -r --exclude-dir=stats --exclude-dir=tried_regions --exclude=effective_bytes \
-			--exclude-dir=quotas --exclude=current_value '' \
+			--exclude-dir=quotas --exclude-dir=watermarks --exclude=current_value '' \
 			"$admin/kdamonds/0/contexts/0/schemes/$i" 2>/dev/null
-	done | grep -v -E '/access_pattern/nr_accesses/min:|/core_filters/([1-9][0-9]*/|nr_filters:)' |
+	done | grep -v -E '/access_pattern/nr_accesses/(min|max):|/core_filters/([1-9][0-9]*/|nr_filters:)' |
 		sort
 }
 # READER MEMCG's output once two reads 1 s apart agree (up to 10 tries), the last read otherwise:
