@@ -122,12 +122,6 @@ static void sleep_watermarks(VtierDamonWatermarks *w)
 	*w = (VtierDamonWatermarks){ .metric = VTIER_DAMON_WMARK_FREE_MEM_RATE };
 }
 
-static gboolean watermarks_equal(const VtierDamonWatermarks *a, const VtierDamonWatermarks *b)
-{
-	return a->metric == b->metric && a->interval_us == b->interval_us && a->high == b->high &&
-	       a->mid == b->mid && a->low == b->low;
-}
-
 void vtier_budget_apply(const VtierBudget *b, VtierDamonScheme *scheme)
 {
 	if (b->bytes > 0)
@@ -218,7 +212,7 @@ gboolean vtier_budget_matches(const VtierBudget *b, const VtierDamonScheme *plan
 
 	if (sleeps(b))
 		sleep_watermarks(&wmarks);
-	if (!watermarks_equal(&scheme->watermarks, &wmarks) ||
+	if (!vtier_damon_watermarks_equal(&scheme->watermarks, &wmarks) ||
 	    scheme->quotas.bytes != (b->bytes > 0 ? b->bytes : plan_scheme->quotas.bytes) ||
 	    scheme->nr_accesses.min != (b->wide ? 0 : plan_scheme->nr_accesses.min) ||
 	    scheme->nr_accesses.max != (b->cold ? 0 : plan_scheme->nr_accesses.max) ||

@@ -239,19 +239,16 @@ static gboolean probe_ends(CtlGuest *g, guint64 over, guint64 pulled, gboolean p
 		st->probe_wait_ms = exchanged ? CTL_PROBE_WAIT_MS
 					      : MIN(CTL_PROBE_WAIT_MS << st->probe_fails,
 						    CTL_PROBE_WAIT_FULL_MS);
+		g_string_append_printf(g->why, "; probe %s: %u steps in a row moved too little (the "
+				       "PUSH moved %.1f of %.1f MiB", exchanged ? "ended" : "stopped",
+				       CTL_PROBE_SHORT_STEPS, mib(in->applied_down_bytes),
+				       mib(st->expect_down));
 		if (exchanged)
-			g_string_append_printf(g->why, "; probe ended: %u steps in a row moved too "
-					       "little (the PUSH moved %.1f of %.1f MiB) after it "
-					       "exchanged %.1f MiB in, %.1f MiB out, next in %u s",
-					       CTL_PROBE_SHORT_STEPS, mib(in->applied_down_bytes),
-					       mib(st->expect_down), mib(st->probe_in),
-					       mib(st->probe_out), st->probe_wait_ms / 1000);
+			g_string_append_printf(g->why, ") after it exchanged %.1f MiB in, %.1f MiB "
+					       "out", mib(st->probe_in), mib(st->probe_out));
 		else
-			g_string_append_printf(g->why, "; probe stopped: %u steps in a row moved "
-					       "too little (the PUSH moved %.1f of %.1f MiB: the hot "
-					       "set may not fit), next in %u s", CTL_PROBE_SHORT_STEPS,
-					       mib(in->applied_down_bytes), mib(st->expect_down),
-					       st->probe_wait_ms / 1000);
+			g_string_append(g->why, ": the hot set may not fit)");
+		g_string_append_printf(g->why, ", next in %u s", st->probe_wait_ms / 1000);
 		return TRUE;
 	}
 	if (st->expect_up > 0)
@@ -345,11 +342,12 @@ static void probe(CtlGuest *g)
 		guint64 ask = MIN(out * 1000 / MAX(st->probe_eff_pm, CTL_PROBE_EFF_MIN_PM),
 				  out + ctl_guest_deadband(g) / 2);
 
+		/* ask >= out: the efficiency is at most 1000 per mille */
 		if (g->cap_down > 0) {
 			out = MIN(out, g->cap_down);
 			ask = MIN(ask, g->cap_down);
 		}
-		g->down = MAX(ask, out);
+		g->down = ask;
 		st->probe_want_down = out * g->windows;
 	} else if (st->probe_found) {
 		g->down = VTIER_CONTROLLER_MIN_MOVE;

@@ -277,7 +277,8 @@ static gboolean quotas_equal(const VtierDamonQuotas *a, const VtierDamonQuotas *
 	return TRUE;
 }
 
-static gboolean watermarks_equal(const VtierDamonWatermarks *a, const VtierDamonWatermarks *b)
+gboolean vtier_damon_watermarks_equal(const VtierDamonWatermarks *a,
+				      const VtierDamonWatermarks *b)
 {
 	return EQ(a, b, metric) && EQ(a, b, interval_us) && EQ(a, b, high) && EQ(a, b, mid) &&
 	       EQ(a, b, low);
@@ -290,7 +291,7 @@ gboolean vtier_damon_scheme_equal(const VtierDamonScheme *a, const VtierDamonSch
 	if (!(EQ(a, b, action) && EQ(a, b, target_nid) && EQ(a, b, apply_interval_us) &&
 	      range_equal(&a->sz, &b->sz) && range_equal(&a->nr_accesses, &b->nr_accesses) &&
 	      range_equal(&a->age, &b->age) && quotas_equal(&a->quotas, &b->quotas) &&
-	      watermarks_equal(&a->watermarks, &b->watermarks) &&
+	      vtier_damon_watermarks_equal(&a->watermarks, &b->watermarks) &&
 	      a->filters->len == b->filters->len && a->dests->len == b->dests->len))
 		return FALSE;
 	for (guint i = 0; i < a->filters->len; i++) {

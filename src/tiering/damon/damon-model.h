@@ -301,6 +301,8 @@ VtierDamonModel *vtier_damon_model_copy_reusing(const VtierDamonModel *model,
  * worker. Neither model may change a shared scheme; one that would replaces it with a copy. */
 VtierDamonModel *vtier_damon_model_share(const VtierDamonModel *model);
 gboolean vtier_damon_scheme_equal(const VtierDamonScheme *a, const VtierDamonScheme *b);
+gboolean vtier_damon_watermarks_equal(const VtierDamonWatermarks *a,
+				      const VtierDamonWatermarks *b);
 /* Everything of two contexts but their schemes (operations, attrs, perf events, targets). */
 gboolean vtier_damon_context_equal_but_schemes(const VtierDamonContext *a,
 					       const VtierDamonContext *b);
