@@ -588,6 +588,38 @@ static void test_probe(void)
 	plant_clear(&p);
 }
 
+/* A settled guest a few MiB under its grant, on a slow seat (a step every 5 s: 6.18 under TCG),
+ * its hot set all fast: its probes find nothing and move nothing. The room a probe's PULL has is
+ * up to the top of the band, not the dead-band less what the guest is over its grant: 6.18, the
+ * benchmark's single workload (7 Dec 2026), a guest at 49.2% of a 50% grant probed with the PUSH
+ * first (1 MiB a window over the step's windows), left the band below and ramped back, 21
+ * MiB/min after settling. */
+static void test_probe_settled_slow_seat(void)
+{
+	guint probes = 0;
+	Plant p;
+
+	plant_init(&p, 1, 0);
+	p.slow_step_us = 5 * G_USEC_PER_SEC;
+	p.slow_lag_us = 500000;
+	p.seat_observes = TRUE;
+	plant_guest(&p, 0, 512 * MIB, 128 * MIB, 252 * MIB, 128 * MIB, 5000);
+	p.guests[0].hot_walk = TRUE;
+	for (guint s = 0; s < 30; s++) {
+		plant_step(&p);
+		assert_budgets_sane(&p);
+		if (g_getenv("PROBE_DEBUG"))
+			g_test_message("%u fast %.1f %s", s, (gdouble)p.guests[0].fast / MIB,
+				       plant_output(&p, 0)->reason);
+		g_assert_cmpint(plant_output(&p, 0)->state, !=, VTIER_CONTROL_STATE_RAMPING);
+		probes += strstr(plant_output(&p, 0)->reason, "probing for") != NULL;
+	}
+	/* it probed: a probe every CTL_PROBE_WAIT_MS or so */
+	g_assert_cmpuint(probes, >=, 30 * 5000 / CTL_PROBE_WAIT_MS / 2);
+	g_assert_cmpuint(p.guests[0].moved_total, ==, 0);
+	plant_clear(&p);
+}
+
 /* One probe, stepped directly (1 s steps, 1 s windows): a 512 MiB guest at its 25% grant, where
  * nothing measures hot memory (hot_walk). Its PULL moves @in_kib and its PUSH @out_kib KiB a step
  * for 4 steps once the probe has started, then neither moves anything, the guest staying where
@@ -709,6 +741,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/controller/probe", test_probe);
 	g_test_add_func("/controller/probe-exchanged", test_probe_exchanged);
 	g_test_add_func("/controller/probe-push-pays", test_probe_push_pays);
+	g_test_add_func("/controller/probe-settled-slow-seat", test_probe_settled_slow_seat);
 	g_test_add_func("/controller/reverse-hold", test_reverse_hold);
 	g_test_add_func("/controller/stops-when-kernel-delivers-nothing",
 			test_stops_when_kernel_delivers_nothing);
