@@ -965,6 +965,58 @@ static void test_probe_exchange(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(applied_scheme(f->m, down)->nr_accesses.max, ==, push_max);
 }
 
+/* A probe's PULL brought in more than its PUSH took out, and the guest left its band above: the
+ * move down keeps its PUSH to the regions DAMON sees cold, where the exchange's PUSH found the
+ * old pages (over every region it paid for the new hot pages again: 6.18, the benchmark's
+ * moving workload, 7 Dec 2026); when three intervals of it move nothing, it walks every region
+ * again. */
+static void test_push_ramp_after_probe(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	const VtierDaemonGuest *g;
+	const VtierSnapshotGuest *s;
+	guint64 push_max;
+	gint up, down;
+	guint i;
+
+	(void)data;
+	vtier_manager_free(f->m);
+	f->m = new_manager_profile("none", "[metrics]\nlisten=off\n", "6.18");
+	add_workload(f->sysroot->root, 1, 256, 256);
+	g_assert_true(attach(f->m, 1, NULL, &error));
+	g_assert_no_error(error);
+	settle(f->m);
+	g = g_hash_table_lookup(f->m->guests, "w01");
+	up = g->result->first_scheme;
+	down = up + 1;
+	push_max = applied_scheme(f->m, down)->nr_accesses.max;
+	g_assert_cmpuint(push_max, >, 0);
+	/* the probe's PULL found 2 MiB: the exchange's PUSH is kept to the cold regions */
+	pull_counters(f->m, up, 2, 2);
+	add_workload(f->sysroot->root, 1, 258, 254);
+	run_interval(f->m);
+	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->control_state, ==,
+			VTIER_CONTROL_STATE_EXCHANGING);
+	g_assert_cmpuint(applied_scheme(f->m, down)->nr_accesses.max, ==, 0);
+	/* then 14 MiB more came in than went out: 2.7 points over, the guest moves down */
+	pull_counters(f->m, up, 16, 16);
+	add_workload(f->sysroot->root, 1, 272, 240);
+	run_interval(f->m);
+	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	g_assert_cmpint(s->control_state, ==, VTIER_CONTROL_STATE_RAMPING);
+	g_assert_cmpuint(applied_scheme(f->m, down)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
+	g_assert_cmpuint(applied_scheme(f->m, down)->nr_accesses.max, ==, 0);
+	/* it moves nothing (the PUSH's counters stand still) for three intervals: every region */
+	for (i = 0; i < 6 && applied_scheme(f->m, down)->nr_accesses.max == 0; i++) {
+		run_interval(f->m);
+		g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->control_state, ==,
+				VTIER_CONTROL_STATE_RAMPING);
+	}
+	g_assert_cmpuint(i, >=, 3);
+	g_assert_cmpuint(applied_scheme(f->m, down)->nr_accesses.max, ==, push_max);
+	g_assert_cmpuint(applied_scheme(f->m, down)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
+}
+
 /* vtierd reads kpagecgroup at most once a step, host-wide: of two guests whose wide PULLs stall
  * in the same interval, one is aimed at that step and the other at the next. */
 static void test_one_aim_read_a_step(Fixture *f, gconstpointer data)
@@ -2271,6 +2323,8 @@ int main(int argc, char **argv)
 		   test_hot_unread_with_refresh, fixture_teardown);
 	g_test_add("/daemon/probe-exchange", Fixture, NULL, fixture_setup, test_probe_exchange,
 		   fixture_teardown);
+	g_test_add("/daemon/push-ramp-after-probe", Fixture, NULL, fixture_setup,
+		   test_push_ramp_after_probe, fixture_teardown);
 	g_test_add("/daemon/pull-walks-hot-first", Fixture, NULL, fixture_setup,
 		   test_pull_walks_hot_first, fixture_teardown);
 	g_test_add("/daemon/reused-group-starts-parked", Fixture, NULL, fixture_setup,
