@@ -355,10 +355,10 @@ static void probe(CtlGuest *g)
 	} else if (st->probe_found) {
 		g->down = VTIER_CONTROLLER_MIN_MOVE;
 	}
-	/* the PUSH leads: while it is short of what it was asked, the PULL waits, so the share
-	 * does not creep out of the band */
-	if (!push_short && x + st->probe_extra >= VTIER_CONTROLLER_MIN_MOVE)
-		g->up = x + st->probe_extra;
+	/* the PUSH leads: while it is short of what it was asked, the PULL takes only the band's
+	 * room, so the share does not creep out of the band */
+	if (x + (push_short ? 0 : st->probe_extra) >= VTIER_CONTROLLER_MIN_MOVE)
+		g->up = x + (push_short ? 0 : st->probe_extra);
 	g_string_append_printf(g->why, "; exchanging: the PULL moved %.1f MiB of DAMON's hot "
 			       "regions in slow memory, the PUSH takes it out; PULL %.1f "
 			       "MiB/window", mib(pulled), mib(g->up));
