@@ -43,8 +43,8 @@
 #define CTL_EXCHANGE_CONFIRM 3
 #define CTL_EXCHANGE_COOLDOWN 3600
 /* Probing for hot memory in slow memory where nothing measures it (VtierControllerInput.hot_walk):
- * the PULL takes what is left of the dead-band above the grant (over the windows until the next
- * step) of DAMON's hot regions in slow memory (at the top of the band the PUSH goes first), and
+ * the PULL takes the band's room up to its top (over the windows until the next step) of
+ * DAMON's hot regions in slow memory (a guest over its grant with no room: the PUSH first), and
  * the PUSH takes as much of the guest's old pages out the step after, so the share stays within
  * the band. While both keep up the two grow past the band's room, doubling up to a measured
  * exchange's rate (exchange_rate). A probe ends after CTL_PROBE_IDLE_STEPS steps in a row whose PULL
@@ -54,14 +54,17 @@
  * either way (a hot set that does not fit; a walk that finds nothing of the guest's), waits twice
  * as long as the last one that ended so, up to CTL_PROBE_WAIT_FULL_MS, unless it exchanged: its
  * PULL found hot memory and its PUSH took out at least half of what the PULL brought in (and
- * >= 1 MiB); then the next comes CTL_PROBE_WAIT_MS later. A settled guest with nothing hot in
- * slow memory moves nothing. */
+ * >= 1 MiB); then the next comes CTL_PROBE_WAIT_MS later. A probe that ended either way after
+ * its PULL brought in a dead-band or more found a hot set moving in, whose rest DAMON may show
+ * a few seconds later: the next comes CTL_PROBE_WAIT_FOUND_MS later. A settled guest with
+ * nothing hot in slow memory moves nothing. */
 /* A probe's PUSH is asked for what it should move over what it moved per byte asked
  * (probe_eff_pm, at least this), and for at most half a dead-band more a window. */
 #define CTL_PROBE_EFF_MIN_PM 250
 #define CTL_PROBE_IDLE_STEPS 2
 #define CTL_PROBE_SHORT_STEPS 8
 #define CTL_PROBE_WAIT_MS 10000u
+#define CTL_PROBE_WAIT_FOUND_MS 2000u
 #define CTL_PROBE_WAIT_FULL_MS 60000u
 
 /* What the controller remembers of one guest between steps. */

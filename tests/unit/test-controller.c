@@ -667,10 +667,11 @@ static guint probe_wait_after(VtierController *c, guint64 in_kib, guint64 out_ki
 }
 
 /* A probe that exchanged (its PULL found hot memory and its PUSH took out as much) and then
- * stalled is no failure: the next comes CTL_PROBE_WAIT_MS later, however many failed before
- * it. A probe whose PUSH took nothing out backs off, twice as long each time (6.18, the
- * benchmark's moving workload, 7 Dec 2026: a probe that exchanged 67 MiB of a moved hot set,
- * counted as the fourth failure in a row, had the next wait 70 s). */
+ * stalled is no failure: the next comes CTL_PROBE_WAIT_MS later (CTL_PROBE_WAIT_FOUND_MS when
+ * it brought in a dead-band or more), however many failed before it. A probe whose PUSH took
+ * nothing out backs off, twice as long each time (6.18, the benchmark's moving workload, 7 Dec
+ * 2026: a probe that exchanged 67 MiB of a moved hot set, counted as the fourth failure in a
+ * row, had the next wait 70 s). */
 static void test_probe_exchanged(void)
 {
 	g_autoptr(VtierController) c = vtier_controller_new();
@@ -678,8 +679,11 @@ static void test_probe_exchanged(void)
 	/* the PULL brings 4 MiB in, the PUSH takes nothing out: it backs off */
 	g_assert_cmpuint(probe_wait_after(c, 1024, 0), ==, 2 * CTL_PROBE_WAIT_MS / 1000);
 	g_assert_cmpuint(probe_wait_after(c, 1024, 0), ==, 4 * CTL_PROBE_WAIT_MS / 1000);
-	/* 8 MiB in, 4 MiB out, then the PUSH stalls: it exchanged */
-	g_assert_cmpuint(probe_wait_after(c, 2048, 1024), ==, CTL_PROBE_WAIT_MS / 1000);
+	/* 8 MiB in, 4 MiB out, then the PUSH stalls: it exchanged, and brought in more than a
+	 * dead-band (5.1 MiB): a hot set moving in, the next probe comes soon */
+	g_assert_cmpuint(probe_wait_after(c, 2048, 1024), ==, CTL_PROBE_WAIT_FOUND_MS / 1000);
+	/* 4 MiB in, 2 MiB out: it exchanged less than a dead-band */
+	g_assert_cmpuint(probe_wait_after(c, 1024, 512), ==, CTL_PROBE_WAIT_MS / 1000);
 	/* the count of failures starts again */
 	g_assert_cmpuint(probe_wait_after(c, 1024, 0), ==, 2 * CTL_PROBE_WAIT_MS / 1000);
 	/* a PUSH that took out less than half of what came in did not exchange (the guest ends
