@@ -75,9 +75,9 @@ for k in $kernels; do for init in $inits; do
 	mkdir -p "$work/$r/caps"
 	cp "$caps"/*.xml "$work/$r/caps/" 2>/dev/null
 	# the guest script's knobs (E2E_RETARGET, E2E_CONVERGE_S, E2E_HOT_WAIT_S, E2E_SETTLE_S,
-	# E2E_TRACE) go into the lab
+	# E2E_HOLD_WAIT_S, E2E_TRACE) go into the lab
 	envs=()
-	for v in E2E_RETARGET E2E_CONVERGE_S E2E_HOT_WAIT_S E2E_SETTLE_S E2E_TRACE; do
+	for v in E2E_RETARGET E2E_CONVERGE_S E2E_HOT_WAIT_S E2E_SETTLE_S E2E_HOLD_WAIT_S E2E_TRACE; do
 		[ -n "${!v:-}" ] && envs+=(--env "$v=${!v}")
 	done
 	lab=("$srcdir/tests/kernel/lab" --quiet --timeout 720 --out "$work/$r" --output "$work/$r.output"
