@@ -906,7 +906,6 @@ static void test_hot_unread_with_refresh(Fixture *f, gconstpointer data)
  * when the PULL finds nothing the probe ends, and both are parked. */
 static void test_probe_exchange(Fixture *f, gconstpointer data)
 {
-	g_autoptr(GError) error = NULL;
 	const VtierDaemonGuest *g;
 	const VtierPhysRange *fast;
 	guint64 page = vtier_page_size();
@@ -915,13 +914,8 @@ static void test_probe_exchange(Fixture *f, gconstpointer data)
 	gint up, down;
 
 	(void)data;
-	vtier_manager_free(f->m);
-	f->m = new_manager_profile("none", "[metrics]\nlisten=off\n", "6.18");
 	add_workload(f->sysroot->root, 1, 256, 256);
-	g_assert_true(attach(f->m, 1, NULL, &error));
-	g_assert_no_error(error);
-	settle(f->m);
-	g = g_hash_table_lookup(f->m->guests, "w01");
+	g = attach_on_618(f);
 	up = g->result->first_scheme;
 	down = up + 1;
 	hot_min = applied_scheme(f->m, up)->nr_accesses.min;
@@ -972,7 +966,6 @@ static void test_probe_exchange(Fixture *f, gconstpointer data)
  * again. */
 static void test_push_ramp_after_probe(Fixture *f, gconstpointer data)
 {
-	g_autoptr(GError) error = NULL;
 	const VtierDaemonGuest *g;
 	const VtierSnapshotGuest *s;
 	guint64 push_max;
@@ -980,13 +973,8 @@ static void test_push_ramp_after_probe(Fixture *f, gconstpointer data)
 	guint i;
 
 	(void)data;
-	vtier_manager_free(f->m);
-	f->m = new_manager_profile("none", "[metrics]\nlisten=off\n", "6.18");
 	add_workload(f->sysroot->root, 1, 256, 256);
-	g_assert_true(attach(f->m, 1, NULL, &error));
-	g_assert_no_error(error);
-	settle(f->m);
-	g = g_hash_table_lookup(f->m->guests, "w01");
+	g = attach_on_618(f);
 	up = g->result->first_scheme;
 	down = up + 1;
 	push_max = applied_scheme(f->m, down)->nr_accesses.max;
