@@ -721,7 +721,8 @@ static void test_probe_push_pays(void)
 	}
 	g_test_message("a PUSH moving 50%% of its budget: moved hot set fast after %d steps", hot_in);
 	g_assert_cmpint(hot_in, >, 0);
-	/* 68 steps; a PUSH asked only for what it should move took > 120 */
+	/* 64 steps (68 before the probe judged a step by the windows it runs); a PUSH asked
+	 * only for what it should move took > 120 */
 	g_assert_cmpint(hot_in, <=, 90);
 	plant_clear(&p);
 }
