@@ -210,7 +210,7 @@ static void probe_start(CtlGuest *g, guint64 x, guint64 over)
 
 /* The wait before the next probe after one that found what it could: a probe whose PULL brought
  * in a dead-band or more found a hot set moving in, of which DAMON's regions may show more a few
- * seconds later. 6.18, the benchmark's moving workload (7 Dec 2026): a probe 7 s after the move
+ * seconds later. 6.18, the benchmark's moving workload (7 Dec 2026): a probe 5 s after the move
  * brought in 7 MiB, its PULL then found nothing for two steps, and the next came 10 s later with
  * 113 MiB of the new hot set still slow; that run ended with 87.5% of it fast. */
 static guint probe_wait_found(const CtlGuest *g)
@@ -299,8 +299,8 @@ static guint64 step_share(const CtlGuest *g, guint64 bytes)
 
 /* An exchange where nothing measures hot memory (VtierControllerInput.hot_walk; CTL_PROBE_*,
  * docs/controller.md, "Probing for hot memory"): the PULL, walking only DAMON's hot regions,
- * takes what is left of the dead-band above the grant, and the PUSH takes out what the guest is
- * over its grant, so the share stays within the band; while both keep up, the two grow. */
+ * takes the band's room up to its top, and the PUSH takes out what the guest is over its
+ * grant, so the share stays within the band; while both keep up, the two grow. */
 static void probe(CtlGuest *g)
 {
 	CtlGuestState *st = g->st;
