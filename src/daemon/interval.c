@@ -575,7 +575,7 @@ static void walk_push(VtierManager *m, VtierDaemonGuest *g, gint scheme,
 			   out->state == VTIER_CONTROL_STATE_CAPPED;
 	VtierBudget *b;
 	guint64 least; /* the smaller budget of the last two intervals */
-	gboolean cold;
+	gboolean cold, ramp_cold; /* ramp_cold: a move down kept to the cold regions */
 
 	if (scheme < 0 || !push_pays_tries(m, scheme))
 		return;
@@ -599,6 +599,7 @@ static void walk_push(VtierManager *m, VtierDaemonGuest *g, gint scheme,
 		b->cold = cold;
 		*changed = TRUE;
 	}
+	ramp_cold = cold && !exchanging;
 	if (out->state == VTIER_CONTROL_STATE_HOLDING) {
 		*changed |= b->n_aim > 0;
 		b->n_aim = 0;
@@ -621,13 +622,13 @@ static void walk_push(VtierManager *m, VtierDaemonGuest *g, gint scheme,
 	g->down_budget_before = b->bytes;
 	/* a move down kept to the cold regions that finds none tries nothing */
 	g->down_fruitless = least >= VTIER_CONTROLLER_MIN_MOVE &&
-					    (g->down_tried >= least || (b->cold && !exchanging)) &&
+					    (g->down_tried >= least || ramp_cold) &&
 					    g->down_moved < VTIER_CONTROLLER_MIN_MOVE
 				    ? g->down_fruitless + 1
 				    : 0;
 	/* a move down kept to the cold regions that finds none of the guest's (DAMON has not yet
 	 * seen the old pages go cold) walks every region again */
-	if (g->down_fruitless >= 3 && b->cold && !exchanging) {
+	if (g->down_fruitless >= 3 && ramp_cold) {
 		g_debug("%s: its PUSH found no cold region of its own in 3 intervals: it walks every "
 			"region now", g->name);
 		b->cold = FALSE;

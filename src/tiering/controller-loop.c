@@ -313,7 +313,7 @@ static void probe(CtlGuest *g)
 	guint64 x = ctl_sub0(g->grant + ctl_guest_deadband(g), g->level) / g->windows /
 		    VTIER_CONTROLLER_MIN_MOVE * VTIER_CONTROLLER_MIN_MOVE;
 	guint64 pulled = in->applied_up_bytes;
-	guint64 out; /* per window */
+	guint64 out, pull; /* per window */
 	gboolean push_short;
 
 	if (g->cap_up > 0)
@@ -381,8 +381,9 @@ static void probe(CtlGuest *g)
 	}
 	/* the PUSH leads: while it is short of what it was asked, the PULL takes only the band's
 	 * room, so the share does not creep out of the band */
-	if (x + (push_short ? 0 : st->probe_extra) >= VTIER_CONTROLLER_MIN_MOVE)
-		g->up = x + (push_short ? 0 : st->probe_extra);
+	pull = x + (push_short ? 0 : st->probe_extra);
+	if (pull >= VTIER_CONTROLLER_MIN_MOVE)
+		g->up = pull;
 	g_string_append_printf(g->why, "; exchanging: the PULL moved %.1f MiB of DAMON's hot "
 			       "regions in slow memory, the PUSH takes it out; PULL %.1f "
 			       "MiB/window", mib(pulled), mib(g->up));
