@@ -221,7 +221,8 @@ guest_facts() {
 		    for k, f in (("pid", "pid"), ("memcg", "memcg_path"), ("mode", "mode"),
 		                 ("target", "target_share_bp"), ("state", "state"),
 		                 ("reason", "state_reason"), ("source", "source"),
-		                 ("fast", "fast_bytes"), ("slow", "slow_bytes")):
+		                 ("fast", "fast_bytes"), ("slow", "slow_bytes"),
+		                 ("control", "control_state")):
 		        print("%s=%s" % (k, g[0].get(f)))
 	EOF
 }
@@ -515,19 +516,12 @@ fi
 # while the loop still moves: its last approach to the middle of its band, or (6.18, where a
 # probe looks for hot memory in slow memory) the last MiB of the hot set coming in. That is
 # the approach, not what a settled guest costs.
-control_state() {
-	vctl status --json 2>/dev/null | python3 -c '
-import json, sys
-for g in json.load(sys.stdin)["guests"]:
-    if g["name"] == sys.argv[1]:
-        print(g.get("control_state", "-"))
-' "$1"
-}
 t_hold=$SECONDS
-while [ "$(control_state $a)" != holding ] && [ $((SECONDS - t_hold)) -lt "$hold_wait_s" ]; do
+while ! { guest_facts $a >"$work/facts" 2>/dev/null && [ "$(fact control)" = holding ]; } &&
+	[ $((SECONDS - t_hold)) -lt "$hold_wait_s" ]; do
 	snooze 1
 done
-note "$a: the controller holds $((SECONDS - t_hold)) s after the hot set check ($(control_state $a), ${hold_wait_s} s at most)"
+note "$a: the controller holds $((SECONDS - t_hold)) s after the hot set check ($(fact control), ${hold_wait_s} s at most)"
 m0=$(vmstat_migrated)
 snooze "$settle_s"
 m1=$(vmstat_migrated)
