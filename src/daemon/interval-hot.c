@@ -18,7 +18,10 @@ enum { HOT_FAST, HOT_SLOW };
 
 /* One node's mean hot bytes since the last interval into @ret; FALSE when there is no measure
  * yet (a new scheme, a restarted kdamond). An interval in which the kernel published nothing new
- * (its files refresh every refresh_ms) keeps the last measure. */
+ * (its files refresh every refresh_ms) keeps the last measure, and so does one of the slow node's
+ * while g->hot_skip says its scheme changed (a survey began or ended, interval.c, survey_slow):
+ * such an interval mixes two measures, and a survey's first pass over pages no check has marked
+ * yet counts them all as young. */
 static gboolean hot_of(VtierDaemonGuest *g, guint which, gint scheme,
 		       const VtierDamonKdamondStatus *status, guint64 *ret)
 {
@@ -40,6 +43,8 @@ static gboolean hot_of(VtierDaemonGuest *g, guint which, gint scheme,
 	g->hot_snapshots[which] = st->nr_snapshots;
 	if (fresh) {
 		g->hot_valid[which] = FALSE;
+	} else if (snaps > 0 && which == HOT_SLOW && g->hot_skip > 0) {
+		g->hot_skip--;
 	} else if (snaps > 0) {
 		g->hot_last[which] = passed / snaps;
 		g->hot_valid[which] = TRUE;

@@ -134,6 +134,10 @@ typedef struct {
 	guint64 down_budget_before; /* its budget at the step before */
 	guint down_fruitless;	    /* intervals in a row it spent its budget moving < 1 MiB */
 	gboolean aim_failed;	    /* its pages could not be found (aim_walk): warned once */
+	/* the survey of its pages on the slow node after a ramp (interval.c, survey_slow) */
+	guint survey_left;	    /* steps it still runs, 0: off */
+	guint hot_skip;		    /* slow-node measures still to leave out after a change */
+	VtierControlState last_state; /* the controller's state at the step before */
 } VtierDaemonGuest;
 
 /* Spans a PULL aimed at the guest's own pages walks, at most (each one filter or two). */
@@ -154,6 +158,7 @@ typedef struct {
 	guint64 bytes;
 	gboolean wide;
 	gboolean cold;	     /* a PUSH kept to the regions DAMON sees cold (nr_accesses 0) */
+	gboolean young;	     /* a PULL kept to the guest's pages touched since the last check */
 	gboolean goal;	     /* whether goal_value is set */
 	guint64 goal_value;  /* goals' user_input current_value */
 	gboolean keep_walk;  /* parked, its watermarks switch it off (vtier_budget_apply) */

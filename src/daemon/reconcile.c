@@ -81,13 +81,64 @@ static void apply_aim(const VtierBudget *b, VtierDamonScheme *scheme)
 	}
 }
 
+/* A PULL kept to the pages touched since the last check (b->young, interval.c, survey_slow): its
+ * memcg filter (the plan's last ops filter, an allow) becomes a rejection of every other page, and
+ * a rejection of the pages not young follows it, so that the young filter (an rmap walk per page,
+ * which marks the page old) looks at the guest's pages only. The index of that memcg filter in
+ * @scheme, -1 when it has none (and @b->young does nothing). */
+static gint young_memcg_at(const VtierDamonScheme *scheme)
+{
+	for (guint i = scheme->filters->len; i > 0; i--) {
+		const VtierDamonFilter *f = scheme->filters->pdata[i - 1];
+
+		if (f->type == VTIER_DAMON_FILTER_MEMCG && f->layer == VTIER_DAMON_LAYER_OPS)
+			return i == scheme->filters->len ? (gint)i - 1 : -1;
+	}
+	return -1;
+}
+
+static void apply_young(const VtierBudget *b, VtierDamonScheme *scheme)
+{
+	gint at = young_memcg_at(scheme);
+	VtierDamonFilter *memcg, *f;
+
+	if (!b->young || at < 0)
+		return;
+	memcg = scheme->filters->pdata[at];
+	memcg->matching = FALSE;
+	memcg->allow = FALSE;
+	f = vtier_damon_scheme_add_filter(scheme, VTIER_DAMON_FILTER_YOUNG);
+	f->layer = VTIER_DAMON_LAYER_OPS;
+	f->matching = FALSE;
+	f->allow = FALSE;
+}
+
+static gboolean young_matches(const VtierBudget *b, const VtierDamonScheme *plan_scheme,
+			      const VtierDamonScheme *scheme)
+{
+	gint at = young_memcg_at(plan_scheme);
+	const VtierDamonFilter *memcg, *f;
+	guint n = scheme->filters->len;
+
+	if (!b->young || at < 0)
+		return TRUE;
+	if (n < 2)
+		return FALSE;
+	memcg = scheme->filters->pdata[n - 2];
+	f = scheme->filters->pdata[n - 1];
+	return memcg->type == VTIER_DAMON_FILTER_MEMCG && !memcg->matching && !memcg->allow &&
+	       f->type == VTIER_DAMON_FILTER_YOUNG && f->layer == VTIER_DAMON_LAYER_OPS &&
+	       !f->matching && !f->allow;
+}
+
 static gboolean aim_matches(const VtierBudget *b, const VtierDamonScheme *plan_scheme,
 			    const VtierDamonScheme *scheme)
 {
 	gint at = aim_at(plan_scheme);
 	guint n = b->n_aim > 0 && at >= 0 ? b->n_aim : 0;
+	guint young = b->young && young_memcg_at(plan_scheme) >= 0 ? 1 : 0;
 
-	if (scheme->filters->len != plan_scheme->filters->len + n)
+	if (scheme->filters->len != plan_scheme->filters->len + n + young)
 		return FALSE;
 	for (guint k = 0; k < n; k++) {
 		const VtierDamonFilter *f = scheme->filters->pdata[at + (gint)k];
@@ -133,6 +184,7 @@ void vtier_budget_apply(const VtierBudget *b, VtierDamonScheme *scheme)
 	if (b->cold)
 		scheme->nr_accesses.max = 0;
 	apply_aim(b, scheme);
+	apply_young(b, scheme);
 	for (guint i = 0; b->goal && i < scheme->quotas.goals->len; i++) {
 		VtierDamonGoal *goal = scheme->quotas.goals->pdata[i];
 
@@ -217,7 +269,7 @@ gboolean vtier_budget_matches(const VtierBudget *b, const VtierDamonScheme *plan
 	    scheme->nr_accesses.min != (b->wide ? 0 : plan_scheme->nr_accesses.min) ||
 	    scheme->nr_accesses.max != (b->cold ? 0 : plan_scheme->nr_accesses.max) ||
 	    scheme->quotas.goals->len != plan_scheme->quotas.goals->len ||
-	    !aim_matches(b, plan_scheme, scheme))
+	    !aim_matches(b, plan_scheme, scheme) || !young_matches(b, plan_scheme, scheme))
 		return FALSE;
 	for (guint i = 0; i < scheme->quotas.goals->len; i++) {
 		const VtierDamonGoal *goal = scheme->quotas.goals->pdata[i];

@@ -194,6 +194,10 @@ static void explain_direction(GPtrArray *out, const gchar *verb, const gchar *so
 			 "charges the budget for other memory it tries (no quotas/fail_charge); it "
 			 "walks %s again once the guest holds its target.",
 		    source, g_str_equal(source, "slow") ? "the hot regions first" : "every region");
+	else if (d->walk == VTIER_SNAPSHOT_WALK_YOUNG)
+		add(out, "It takes only the guest's pages touched since the last check, wherever "
+			 "they lie: its exchange swaps what a survey of every region found hot in "
+			 "the slow tier, page by page, which DAMON's regions there did not show.");
 	else if (d->walk == VTIER_SNAPSHOT_WALK_PRIMED)
 		add(out, "A stat scheme marks the guest's pages on the fast node old ahead of it, so "
 			 "it moves those untouched since on its first pass: this kernel charges it "

@@ -342,27 +342,35 @@ void plan_scheme_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const Pl
 static void hot_stat_on(const PlanContext *ctx, VtierDamonScheme *scheme, guint node,
 			guint hot_threshold_bp)
 {
-	VtierDamonFilter *f;
-
 	match_all(scheme);
 	scheme->action = VTIER_DAMON_ACTION_STAT;
 	scheme->apply_interval_us =
 		ctx->tune_intervals ? PLAN_HOT_STAT_TUNED_APPLY_US : PLAN_HOT_STAT_APPLY_US;
 	scheme->nr_accesses.min = plan_hot_min_accesses(hot_threshold_bp);
 	add_keep_node(ctx, scheme, node);
-	/* only the pages touched since the last check: a hot region also holds the cold pages
-	 * that lie between its hot ones in physical memory */
-	f = add_filter(ctx, scheme, VTIER_DAMON_FILTER_YOUNG);
+}
+
+/* Only the pages touched since the last check: a hot region also holds the cold pages that lie
+ * between its hot ones in physical memory. */
+static void add_keep_young(const PlanContext *ctx, VtierDamonScheme *scheme)
+{
+	VtierDamonFilter *f = add_filter(ctx, scheme, VTIER_DAMON_FILTER_YOUNG);
+
 	f->matching = FALSE;
 	f->allow = FALSE;
 }
 
+/* One guest's: the memcg filter first, in its reject form, so that the young filter (an rmap walk
+ * per page, which also marks the page old) looks at the guest's pages only, not at other guests'
+ * in the same regions. vtierd widens the slow node's to every region for a while after a ramp
+ * (src/daemon/interval.c, survey_slow), where that is most of the node. */
 void plan_scheme_hot_stat(const PlanContext *ctx, VtierDamonScheme *scheme, const PlanGuest *pg,
 			  gboolean fast)
 {
 	hot_stat_on(ctx, scheme, (guint)(fast ? pg->result->fast_node : pg->result->slow_node),
 		    pg->guest->policy->hot_threshold_bp);
-	add_keep_memcg(ctx, scheme, pg->guest->memcg_path, TRUE);
+	add_keep_memcg(ctx, scheme, pg->guest->memcg_path, FALSE);
+	add_keep_young(ctx, scheme);
 }
 
 /* Whether a `stat` scheme walks a region's pages through its ops filters and counts those they
@@ -473,6 +481,8 @@ void plan_scheme_hot_split_stat(const PlanContext *ctx, VtierDamonScheme *scheme
 	const PlanGuest *first = g_ptr_array_index(members, 0);
 
 	hot_stat_on(ctx, scheme, node, first->guest->policy->hot_threshold_bp);
+	/* several memcgs: their allow filters, last */
+	add_keep_young(ctx, scheme);
 	for (guint i = 0; i < members->len; i++) {
 		const PlanGuest *pg = g_ptr_array_index(members, i);
 

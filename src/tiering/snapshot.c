@@ -17,7 +17,7 @@ static const gchar *const control_state_names[] = { "static",	"ramping", "holdin
 						    "exchanging", "capped", "blind",
 						    "kernel",	"error" };
 G_STATIC_ASSERT(G_N_ELEMENTS(control_state_names) == VTIER_CONTROL_STATE_LAST);
-static const gchar *const walk_names[] = { "none", "hot", "every", "aimed", "primed" };
+static const gchar *const walk_names[] = { "none", "hot", "every", "aimed", "primed", "young" };
 G_STATIC_ASSERT(G_N_ELEMENTS(walk_names) == VTIER_SNAPSHOT_WALK_LAST);
 
 /* Reconcile and commit durations: 100 us to 10 s. */

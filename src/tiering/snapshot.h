@@ -69,6 +69,8 @@ typedef enum {
 	VTIER_SNAPSHOT_WALK_EVERY, /* "every": every region */
 	VTIER_SNAPSHOT_WALK_AIMED, /* "aimed": only where the guest's own pages lie */
 	VTIER_SNAPSHOT_WALK_PRIMED, /* "primed": a PUSH whose primer walks ahead of it */
+	VTIER_SNAPSHOT_WALK_YOUNG,  /* "young": a PULL kept to the pages touched since the last
+				     * check (an exchange after a survey, 7.3) */
 	VTIER_SNAPSHOT_WALK_LAST
 } VtierSnapshotWalk;
 

@@ -1237,6 +1237,117 @@ static void test_hot_measure(Fixture *f, gconstpointer data)
 	g_assert_false(g->hot_known);
 }
 
+/* The PULL's last two filters, when it is kept to the guest's young pages: every other page
+ * rejected, then the pages not young (reconcile.c, apply_young). */
+static gboolean pull_kept_young(VtierManager *m, gint up)
+{
+	const VtierDamonScheme *pull = applied_scheme(m, up);
+	const VtierDamonFilter *memcg, *young;
+
+	if (pull->filters->len < 2)
+		return FALSE;
+	memcg = g_ptr_array_index(pull->filters, pull->filters->len - 2);
+	young = g_ptr_array_index(pull->filters, pull->filters->len - 1);
+	return memcg->type == VTIER_DAMON_FILTER_MEMCG && !memcg->matching && !memcg->allow &&
+	       young->type == VTIER_DAMON_FILTER_YOUNG && !young->matching && !young->allow;
+}
+
+/* When a ramp ends on 7.3, vtierd surveys the guest's pages on the slow node: the slow node's hot
+ * stat takes every region for a while, its first measures left out (the pages no check had
+ * marked read young). Hot memory it finds there starts an exchange whose PULL takes only the
+ * young pages; the survey lasts as long as the exchange and ends some steps after it (e2e, 7.3:
+ * a 22 MiB remnant of the hot set stayed slow, DAMON's regions reading 0.0 MiB hot there). */
+static void test_survey_after_ramp(Fixture *f, gconstpointer data)
+{
+	static const gchar policy[] = "<policy xmlns='https://vtier.dev/xmlns/policy/1.0' "
+				      "mode='ratio'><fast ratio='50%'/></policy>";
+	g_autoptr(GError) error = NULL;
+	VtierDaemonGuest *g;
+	const VtierSnapshotGuest *s;
+	guint64 passed_fast = GIB, passed_slow = GIB, snaps = 100;
+	guint64 hot_min, pull_filters;
+	gint up, stat;
+	guint i;
+
+	(void)data;
+	add_workload(f->sysroot->root, 1, 0, 512);
+	g_assert_true(attach(f->m, 1, policy, &error));
+	g_assert_no_error(error);
+	settle(f->m);
+	g = g_hash_table_lookup(f->m->guests, "w01");
+	g_assert_true(g->result->hot_stats);
+	up = g->result->first_scheme;
+	stat = up + VTIER_PLAN_HOT_SLOW_OFFSET;
+	hot_min = applied_scheme(f->m, stat)->nr_accesses.min;
+	g_assert_cmpuint(hot_min, >, 0);
+	pull_filters = applied_scheme(f->m, up)->filters->len;
+	/* ramping: 16 MiB hot a snapshot on each node, no survey */
+	for (i = 0; i < 2; i++) {
+		set_hot_counters(f->m, g, passed_fast += 160 * MIB, passed_slow += 160 * MIB,
+				 snaps += 10);
+		run_interval(f->m);
+	}
+	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	g_assert_cmpint(s->control_state, ==, VTIER_CONTROL_STATE_RAMPING);
+	g_assert_cmpuint(applied_scheme(f->m, stat)->nr_accesses.min, ==, hot_min);
+	/* at its target, DAMON's regions show nothing hot in slow memory: the survey begins */
+	add_workload(f->sysroot->root, 1, 256, 256);
+	set_hot_counters(f->m, g, passed_fast += 320 * MIB, passed_slow, snaps += 10);
+	run_interval(f->m);
+	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	g_assert_cmpint(s->control_state, ==, VTIER_CONTROL_STATE_HOLDING);
+	g_assert_cmpuint(s->up.hot_bytes, ==, 0);
+	g_assert_cmpuint(applied_scheme(f->m, stat)->nr_accesses.min, ==, 0);
+	g_assert_false(pull_kept_young(f->m, up));
+	/* its first three measures are left out: 200 MiB "young" a snapshot, the first pass */
+	for (i = 0; i < 3; i++) {
+		set_hot_counters(f->m, g, passed_fast += 320 * MIB, passed_slow += 2000 * MIB,
+				 snaps += 10);
+		run_interval(f->m);
+		s = vtier_snapshot_lookup(f->m->snapshot, "w01");
+		g_assert_cmpuint(s->up.hot_bytes, ==, 0);
+		g_assert_cmpint(s->control_state, ==, VTIER_CONTROL_STATE_HOLDING);
+	}
+	/* then it finds 16 MiB of the guest's pages young on the slow node: an exchange, its
+	 * PULL kept to the young pages */
+	for (i = 0; i < 6 && vtier_snapshot_lookup(f->m->snapshot, "w01")->control_state !=
+				     VTIER_CONTROL_STATE_EXCHANGING;
+	     i++) {
+		set_hot_counters(f->m, g, passed_fast += 320 * MIB, passed_slow += 160 * MIB,
+				 snaps += 10);
+		run_interval(f->m);
+	}
+	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	g_assert_cmpint(s->control_state, ==, VTIER_CONTROL_STATE_EXCHANGING);
+	g_assert_cmpuint(s->up.hot_bytes, ==, 16 * MIB);
+	g_assert_cmpint(s->up.walk, ==, VTIER_SNAPSHOT_WALK_YOUNG);
+	g_assert_true(pull_kept_young(f->m, up));
+	g_assert_cmpuint(applied_scheme(f->m, up)->filters->len, ==, pull_filters + 1);
+	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
+	g_assert_cmpuint(applied_scheme(f->m, stat)->nr_accesses.min, ==, 0);
+	/* nothing young left slow: the exchange ends, the PULL takes every page again */
+	for (i = 0; i < 4 && vtier_snapshot_lookup(f->m->snapshot, "w01")->control_state ==
+				     VTIER_CONTROL_STATE_EXCHANGING;
+	     i++) {
+		set_hot_counters(f->m, g, passed_fast += 320 * MIB, passed_slow, snaps += 10);
+		run_interval(f->m);
+	}
+	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
+	g_assert_cmpint(s->control_state, ==, VTIER_CONTROL_STATE_HOLDING);
+	g_assert_false(pull_kept_young(f->m, up));
+	g_assert_cmpuint(applied_scheme(f->m, up)->filters->len, ==, pull_filters);
+	g_assert_cmpint(s->up.walk, ==, VTIER_SNAPSHOT_WALK_NONE);
+	/* ... and the survey some steps later: the slow node's stat back on DAMON's hot regions */
+	for (i = 0; i < 12 && applied_scheme(f->m, stat)->nr_accesses.min == 0; i++) {
+		set_hot_counters(f->m, g, passed_fast += 320 * MIB, passed_slow, snaps += 10);
+		run_interval(f->m);
+		g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->control_state, ==,
+				VTIER_CONTROL_STATE_HOLDING);
+	}
+	g_assert_cmpuint(applied_scheme(f->m, stat)->nr_accesses.min, ==, hot_min);
+	g_assert_cmpuint(i, >=, 2);
+}
+
 /* A hot-split pair (Configuration A, tuner=vtier): its members share one PULL/PUSH and the hot
  * stat schemes; the controller steps once on the pair's hot split, and both members show it. */
 static void test_hot_split_pair(Fixture *f, gconstpointer data)
@@ -1565,9 +1676,10 @@ static void test_settled_interval(Fixture *f, gconstpointer data)
 		run_interval(f->m);
 	g_assert_cmpuint(f->m->settled_ms, ==, 0);
 	g_assert_cmpuint(f->m->interval_skip, ==, 0);
-	/* settled again, then an attach: the base interval at once */
+	/* settled again (after the survey that follows a ramp, which measures at the base
+	 * interval: survey_slow), then an attach: the base interval at once */
 	add_workload(f->sysroot->root, 1, 256, 256);
-	for (guint i = 0; i < 8 && f->m->settled_ms == 0; i++)
+	for (guint i = 0; i < 20 && f->m->settled_ms == 0; i++)
 		run_interval(f->m);
 	g_assert_cmpuint(f->m->settled_ms, >, 0);
 	g_assert_true(attach(f->m, 2, NULL, &error));
@@ -2358,6 +2470,8 @@ int main(int argc, char **argv)
 		   fixture_teardown);
 	g_test_add("/daemon/hot-split-pair", Fixture, NULL, fixture_setup, test_hot_split_pair,
 		   fixture_teardown);
+	g_test_add("/daemon/survey-after-ramp", Fixture, NULL, fixture_setup,
+		   test_survey_after_ramp, fixture_teardown);
 	g_test_add("/daemon/hot-measure", Fixture, NULL, fixture_setup, test_hot_measure,
 		   fixture_teardown);
 	g_test_add("/daemon/metrics-rendered-at-publish", Fixture, NULL, fixture_setup,

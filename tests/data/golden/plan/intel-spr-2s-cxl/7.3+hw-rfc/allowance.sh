@@ -94,11 +94,9 @@ echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/core_filters
 echo 1236950581248 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/core_filters/2/addr_start
 echo 1372242051072 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/core_filters/2/addr_end
 echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/nr_filters
-echo young > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/0/type
-echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/1/type
-echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/1/matching
-echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/1/allow
-printf '%s\n' '/machine.slice/machine-qemu\x2d1\x2dvm1.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/1/memcg_path
+echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/0/type
+printf '%s\n' '/machine.slice/machine-qemu\x2d1\x2dvm1.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/0/memcg_path
+echo young > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/2/ops_filters/1/type
 echo 1000000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/apply_interval_us
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/sz/max
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/access_pattern/nr_accesses/min
@@ -109,11 +107,9 @@ echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/core_filt
 echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/core_filters/0/addr_start
 echo 1236950581248 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/core_filters/0/addr_end
 echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/nr_filters
-echo young > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/0/type
-echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/1/type
-echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/1/matching
-echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/1/allow
-printf '%s\n' '/machine.slice/machine-qemu\x2d1\x2dvm1.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/1/memcg_path
+echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/0/type
+printf '%s\n' '/machine.slice/machine-qemu\x2d1\x2dvm1.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/0/memcg_path
+echo young > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/3/ops_filters/1/type
 echo migrate_hot > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/action
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/target_nid
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/4/access_pattern/sz/max
@@ -164,11 +160,9 @@ echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/6/core_filt
 echo 549755813888 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/6/core_filters/0/addr_start
 echo 1099511627776 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/6/core_filters/0/addr_end
 echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/6/ops_filters/nr_filters
-echo young > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/6/ops_filters/0/type
-echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/6/ops_filters/1/type
-echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/6/ops_filters/1/matching
-echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/6/ops_filters/1/allow
-printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/6/ops_filters/1/memcg_path
+echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/6/ops_filters/0/type
+printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/6/ops_filters/0/memcg_path
+echo young > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/6/ops_filters/1/type
 echo 1000000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/7/apply_interval_us
 echo 18446744073709551615 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/7/access_pattern/sz/max
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/7/access_pattern/nr_accesses/min
@@ -179,11 +173,9 @@ echo addr > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/7/core_filt
 echo 1236950581248 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/7/core_filters/0/addr_start
 echo 1372242051072 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/7/core_filters/0/addr_end
 echo 2 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/7/ops_filters/nr_filters
-echo young > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/7/ops_filters/0/type
-echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/7/ops_filters/1/type
-echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/7/ops_filters/1/matching
-echo Y > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/7/ops_filters/1/allow
-printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/7/ops_filters/1/memcg_path
+echo memcg > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/7/ops_filters/0/type
+printf '%s\n' '/machine.slice/machine-qemu\x2d2\x2dvm2.scope' > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/7/ops_filters/0/memcg_path
+echo young > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/7/ops_filters/1/type
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/8/quotas/bytes
 echo 1000 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/8/quotas/reset_interval_ms
 echo 1 > /sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/9/quotas/bytes
