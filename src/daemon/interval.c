@@ -541,7 +541,8 @@ static void walk_pull(VtierManager *m, VtierDaemonGuest *g, gint scheme,
  * pass counts the pages no check had marked yet as young. Should the controller exchange, the
  * survey lasts as long as the exchange, and the PULL is kept to the young pages too (b->young,
  * reconcile.c): ranked by DAMON's regions it took the pages of the regions it saw hottest, not
- * the ones the survey counted. Returns whether the survey is on. */
+ * the ones the survey counted. An exchange that DAMON's regions started goes on without a survey
+ * and with the PULL as planned. Returns whether the survey is on. */
 #define VTIER_SURVEY_STEPS 10
 #define VTIER_SURVEY_SKIP 3
 
@@ -572,14 +573,15 @@ static gboolean survey_slow(VtierManager *m, VtierDaemonGuest *g, const VtierCon
 		g->survey_left = 0;
 		return FALSE;
 	}
+	/* an exchange that DAMON's regions started (no survey on) goes on without one: a survey
+	 * begun then would hold the measure its exchange judges its progress by for
+	 * VTIER_SURVEY_SKIP steps */
 	if (out->state == VTIER_CONTROL_STATE_HOLDING &&
 	    (was == VTIER_CONTROL_STATE_RAMPING || was == VTIER_CONTROL_STATE_CAPPED))
 		g->survey_left = VTIER_SURVEY_STEPS;
-	else if (exchanging)
-		g->survey_left = MAX(g->survey_left, 1);
-	else if (out->state != VTIER_CONTROL_STATE_HOLDING)
+	else if (out->state != VTIER_CONTROL_STATE_HOLDING && !exchanging)
 		g->survey_left = 0;
-	else if (g->survey_left > 0)
+	else if (g->survey_left > 1 || (g->survey_left == 1 && !exchanging))
 		g->survey_left--;
 	wide = g->survey_left > 0;
 	b = budget_of(m, (guint)(g->result->first_scheme + VTIER_PLAN_HOT_SLOW_OFFSET), 0);
@@ -591,8 +593,8 @@ static gboolean survey_slow(VtierManager *m, VtierDaemonGuest *g, const VtierCon
 		*changed = TRUE;
 	}
 	b = budget_of(m, (guint)g->result->first_scheme, VTIER_CONTROLLER_PARKED_BYTES);
-	if (b->young != exchanging) {
-		b->young = exchanging;
+	if (b->young != (exchanging && wide)) {
+		b->young = exchanging && wide;
 		*changed = TRUE;
 	}
 	return wide;
