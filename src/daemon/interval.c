@@ -357,6 +357,7 @@ static void controller_input(VtierDaemonGuest *g, const VtierSnapshotGuest *s,
 	 * patterns match, not the guest's hot memory */
 	in->hot_unknown = !g->hot_known;
 	in->hot_walk = pull_walks_hot_first(up, g);
+	in->young_pull = g->survey_left > 0; /* survey_slow */
 	in->elapsed_ms = g->last_measure_us > 0 && g->prev_measure_us > 0
 				 ? (guint)((g->last_measure_us - g->prev_measure_us) / 1000)
 				 : 0;

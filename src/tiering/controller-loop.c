@@ -408,6 +408,11 @@ static void hold(CtlGuest *g)
 	if (!exchange_wanted(g, hot_slow, cold_fast))
 		return;
 	x = exchange_rate(g, MIN(hot_slow, cold_fast));
+	/* a PULL kept to the young pages moved 6 MiB in its first window while the PUSH moved
+	 * nothing; the share left the band above and the ramp down that followed took it to 43.6%
+	 * of a 50% target (e2e, 7.3, 7 Dec 2026: 3 MiB a window, a 3 MiB dead-band) */
+	if (g->in->young_pull)
+		x = MIN(x, MAX(ctl_guest_deadband(g) / g->windows, VTIER_CONTROLLER_MIN_MOVE));
 	g->up = g->down = x;
 	g->state = VTIER_CONTROL_STATE_EXCHANGING;
 	g_string_append_printf(g->why, "; exchanging %.1f MiB/window each way: %.1f MiB hot in "

@@ -56,6 +56,11 @@ typedef struct {
 	 * pages only: where nothing measures hot memory (hot_unknown), the loop probes for it
 	 * (docs/controller.md, "Probing for hot memory"). */
 	gboolean hot_walk;
+	/* An exchange's PULL takes only the guest's pages touched since the last check (7.3, while
+	 * the daemon surveys the slow node: its survey_slow): it moves what it finds in the first
+	 * window, ahead of a PUSH that finds its cold pages over several, so an exchange moves at
+	 * most a dead-band a step (docs/controller.md, "The survey of the slow node"). */
+	gboolean young_pull;
 } VtierControllerInput;
 
 typedef struct {

@@ -392,6 +392,44 @@ static void test_exchange(void)
 	plant_clear(&p);
 }
 
+/* An exchange whose PULL takes only the young pages (7.3, while vtierd surveys the slow node)
+ * moves at most a dead-band a step each way: such a PULL moves what it finds at once, ahead of
+ * its PUSH (e2e, 7 Dec 2026: at 3 MiB a window the share left its 3 MiB band, and the ramp that
+ * followed took it 6 points under). The hot set still comes in, and the share stays in the
+ * band. */
+static void test_exchange_young_pull(void)
+{
+	Plant p;
+	gboolean exchanged = FALSE;
+	gint hot_in = -1;
+	guint64 db = 512 * MIB / 100; /* 1% of the guest */
+
+	plant_init(&p, 1, 0);
+	plant_guest(&p, 0, 512 * MIB, 128 * MIB, 256 * MIB, 0, 5000);
+	p.guests[0].in.young_pull = TRUE;
+	for (guint s = 0; s < 100; s++) {
+		const VtierControllerOutput *o;
+
+		plant_step(&p);
+		assert_budgets_sane(&p);
+		o = plant_output(&p, 0);
+		g_assert_cmpint(ABS((gint)plant_share_bp(&p, 0) - 5000), <=, DB_BP);
+		if (o->state == VTIER_CONTROL_STATE_EXCHANGING) {
+			exchanged = TRUE;
+			g_assert_cmpuint(o->up_bytes, ==, o->down_bytes);
+			g_assert_cmpuint(o->up_bytes, <=, MAX(db, VTIER_CONTROLLER_MIN_MOVE));
+		}
+		if (hot_in < 0 && p.guests[0].hot_fast >= 128 * MIB - 2 * MIB)
+			hot_in = (gint)s + 1;
+	}
+	g_test_message("hot set fast after %d steps", hot_in);
+	g_assert_true(exchanged);
+	/* 2 MiB a step here (the plant's 2 windows of 2.6 MiB, in whole MiB), 3 to confirm */
+	g_assert_cmpint(hot_in, >, EXCHANGE_STEPS);
+	g_assert_cmpint(hot_in, <=, 70);
+	plant_clear(&p);
+}
+
 /* DAMON keeps calling 64 MiB of slow memory hot whatever moves (7.3's mixed regions, or a seat
  * whose hot reading is not hot memory alone): the exchange gives up after its patience and does
  * not try again for CTL_EXCHANGE_COOLDOWN steps, unless more hot memory shows up in slow memory
@@ -743,6 +781,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/controller/frozen-no-windup", test_frozen_no_windup);
 	g_test_add_func("/controller/blind", test_blind);
 	g_test_add_func("/controller/exchange", test_exchange);
+	g_test_add_func("/controller/exchange-young-pull", test_exchange_young_pull);
 	g_test_add_func("/controller/exchange-gives-up", test_exchange_gives_up);
 	g_test_add_func("/controller/probe", test_probe);
 	g_test_add_func("/controller/probe-exchanged", test_probe_exchanged);
