@@ -396,7 +396,7 @@ static void test_exchange(void)
  * moves at most a dead-band a step each way: such a PULL moves what it finds at once, ahead of
  * its PUSH (e2e, 7 Dec 2026: at 3 MiB a window the share left its 3 MiB band, and the ramp that
  * followed took it 6 points under). The hot set still comes in, and the share stays in the
- * band. */
+ * band. Such an exchange starts at what would stop another. */
 static void test_exchange_young_pull(void)
 {
 	Plant p;
@@ -428,6 +428,23 @@ static void test_exchange_young_pull(void)
 	g_assert_cmpint(hot_in, >, EXCHANGE_STEPS);
 	g_assert_cmpint(hot_in, <=, 70);
 	plant_clear(&p);
+	/* 3 MiB hot left in slow memory, under the 5.1 MiB (1%) an exchange starts at: with a
+	 * young PULL it starts where it would stop (1.3 MiB) */
+	for (guint young = 0; young < 2; young++) {
+		exchanged = FALSE;
+		plant_init(&p, 1, 0);
+		plant_guest(&p, 0, 512 * MIB, 128 * MIB, 256 * MIB, 125 * MIB, 5000);
+		p.guests[0].in.young_pull = young;
+		for (guint s = 0; s < 10; s++) {
+			plant_step(&p);
+			exchanged |= plant_output(&p, 0)->state == VTIER_CONTROL_STATE_EXCHANGING;
+		}
+		g_assert_cmpint(exchanged, ==, young);
+		/* until less than that is left */
+		g_assert_cmpuint(p.guests[0].hot_fast, >=, young ? 127 * MIB : 125 * MIB);
+		g_assert_cmpuint(p.guests[0].hot_fast, <=, young ? 128 * MIB : 125 * MIB);
+		plant_clear(&p);
+	}
 }
 
 /* DAMON keeps calling 64 MiB of slow memory hot whatever moves (7.3's mixed regions, or a seat
