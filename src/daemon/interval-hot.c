@@ -19,9 +19,9 @@ enum { HOT_FAST, HOT_SLOW };
 /* One node's mean hot bytes since the last interval into @ret; FALSE when there is no measure
  * yet (a new scheme, a restarted kdamond). An interval in which the kernel published nothing new
  * (its files refresh every refresh_ms) keeps the last measure, and so does one of the slow node's
- * while g->hot_skip says its scheme changed (a survey began or ended, interval.c, survey_slow):
- * such an interval mixes two measures, and a survey's first pass over pages no check has marked
- * yet counts them all as young. */
+ * while g->hot_skip says its scheme changed (a survey began or ended, interval.c, survey_slow;
+ * vtier_daemon_guest_hot_survey says what that measure is): such an interval mixes two measures,
+ * and a survey's first pass over pages no check has marked yet counts them all as young. */
 static gboolean hot_of(VtierDaemonGuest *g, guint which, gint scheme,
 		       const VtierDamonKdamondStatus *status, guint64 *ret)
 {
@@ -51,6 +51,18 @@ static gboolean hot_of(VtierDaemonGuest *g, guint which, gint scheme,
 	}
 	*ret = g->hot_last[which];
 	return g->hot_valid[which];
+}
+
+/* The measures left out after a survey's start or end (VTIER_SURVEY_SKIP in interval.c's
+ * survey_slow) keep the last one when it starts, DAMON's regions' (what the exchange that may
+ * already run goes by), and read 0 when it ends: the survey's last count, kept, started an
+ * exchange of DAMON's regions at 7 MiB a window whose PULL and PUSH each moved 22 MiB for a
+ * remnant of 14 (e2e, 7.3, 7 Dec 2026). */
+void vtier_daemon_guest_hot_survey(VtierDaemonGuest *g, gboolean survey)
+{
+	g->hot_skip = VTIER_SURVEY_SKIP;
+	if (!survey)
+		g->hot_last[HOT_SLOW] = 0;
 }
 
 void vtier_daemon_guest_measure_hot(VtierDaemonGuest *g, const VtierDamonKdamondStatus *status,

@@ -545,7 +545,6 @@ static void walk_pull(VtierManager *m, VtierDaemonGuest *g, gint scheme,
  * the ones the survey counted. An exchange that DAMON's regions started goes on without a survey
  * and with the PULL as planned. Returns whether the survey is on. */
 #define VTIER_SURVEY_STEPS 10
-#define VTIER_SURVEY_SKIP 3
 
 static gboolean surveys(VtierManager *m, const VtierDaemonGuest *g)
 {
@@ -590,7 +589,7 @@ static gboolean survey_slow(VtierManager *m, VtierDaemonGuest *g, const VtierCon
 		g_debug("%s: %s its survey of its pages on the slow node", g->name,
 			wide ? "begins" : "ends");
 		b->wide = wide;
-		g->hot_skip = VTIER_SURVEY_SKIP;
+		vtier_daemon_guest_hot_survey(g, wide);
 		*changed = TRUE;
 	}
 	b = budget_of(m, (guint)g->result->first_scheme, VTIER_CONTROLLER_PARKED_BYTES);
