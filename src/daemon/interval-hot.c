@@ -18,10 +18,10 @@ enum { HOT_FAST, HOT_SLOW };
 
 /* One node's mean hot bytes since the last interval into @ret; FALSE when there is no measure
  * yet (a new scheme, a restarted kdamond). An interval in which the kernel published nothing new
- * (its files refresh every refresh_ms) keeps the last measure, and so does one of the slow node's
+ * (its files refresh every refresh_ms) keeps the last measure. One of the slow node's is left out
  * while g->hot_skip says its scheme changed (a survey began or ended, interval.c, survey_slow;
- * vtier_daemon_guest_hot_survey says what that measure is): such an interval mixes two measures,
- * and a survey's first pass over pages no check has marked yet counts them all as young. */
+ * vtier_daemon_guest_hot_survey): such an interval mixes two measures, and a survey's first pass
+ * over pages no check has marked yet counts them all as young. */
 static gboolean hot_of(VtierDaemonGuest *g, guint which, gint scheme,
 		       const VtierDamonKdamondStatus *status, guint64 *ret)
 {
@@ -53,16 +53,15 @@ static gboolean hot_of(VtierDaemonGuest *g, guint which, gint scheme,
 	return g->hot_valid[which];
 }
 
-/* The measures left out after a survey's start or end (VTIER_SURVEY_SKIP in interval.c's
- * survey_slow) keep the last one when it starts, DAMON's regions' (what the exchange that may
- * already run goes by), and read 0 when it ends: the survey's last count, kept, started an
- * exchange of DAMON's regions at 7 MiB a window whose PULL and PUSH each moved 22 MiB for a
- * remnant of 14 (e2e, 7.3, 7 Dec 2026). */
-void vtier_daemon_guest_hot_survey(VtierDaemonGuest *g, gboolean survey)
+/* While the measures after a survey's start or end are left out (VTIER_SURVEY_SKIP, interval.c,
+ * survey_slow), the guest has no reading of its hot memory, and the controller no exchange to
+ * start or judge: kept, the last measure stood still, and an exchange that started on it
+ * stopped after 4 steps "not shrinking" (the benchmark's moving workload, 7.3, 7 Dec 2026);
+ * the survey's last count, kept after its end, started an exchange of DAMON's regions at
+ * 7 MiB a window whose PULL and PUSH each moved 22 MiB for a remnant of 14 (e2e). */
+void vtier_daemon_guest_hot_survey(VtierDaemonGuest *g)
 {
 	g->hot_skip = VTIER_SURVEY_SKIP;
-	if (!survey)
-		g->hot_last[HOT_SLOW] = 0;
 }
 
 void vtier_daemon_guest_measure_hot(VtierDaemonGuest *g, const VtierDamonKdamondStatus *status,
@@ -70,6 +69,7 @@ void vtier_daemon_guest_measure_hot(VtierDaemonGuest *g, const VtierDamonKdamond
 {
 	const VtierPlanGuestResult *r = g->result;
 	guint64 hot[2] = { 0, 0 };
+	gboolean skipping = g->hot_skip > 0; /* a reading left out: this one too */
 	gboolean ok;
 
 	g->hot_known = FALSE;
@@ -83,7 +83,7 @@ void vtier_daemon_guest_measure_hot(VtierDaemonGuest *g, const VtierDamonKdamond
 		    &hot[HOT_FAST]);
 	ok &= hot_of(g, HOT_SLOW, r->first_scheme + VTIER_PLAN_HOT_SLOW_OFFSET, status,
 		     &hot[HOT_SLOW]);
-	if (!ok)
+	if (!ok || skipping)
 		return;
 	g->hot_known = TRUE;
 	s->down.hot_bytes = hot[HOT_FAST]; /* PUSH's source: the fast node */
