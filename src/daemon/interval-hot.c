@@ -53,15 +53,18 @@ static gboolean hot_of(VtierDaemonGuest *g, guint which, gint scheme,
 	return g->hot_valid[which];
 }
 
-/* While the measures after a survey's start or end are left out (VTIER_SURVEY_SKIP, interval.c,
+/* While the measures after a survey's start or end are left out (VTIER_SURVEY_SKIP, 1 after its
+ * end; interval.c,
  * survey_slow), the guest has no reading of its hot memory, and the controller no exchange to
  * start or judge: kept, the last measure stood still, and an exchange that started on it
  * stopped after 4 steps "not shrinking" (the benchmark's moving workload, 7.3, 7 Dec 2026);
  * the survey's last count, kept after its end, started an exchange of DAMON's regions at
  * 7 MiB a window whose PULL and PUSH each moved 22 MiB for a remnant of 14 (e2e). */
-void vtier_daemon_guest_hot_survey(VtierDaemonGuest *g)
+void vtier_daemon_guest_hot_survey(VtierDaemonGuest *g, gboolean survey)
 {
-	g->hot_skip = VTIER_SURVEY_SKIP;
+	/* after its end one: DAMON's regions need no first pass, and a quiet host measures every
+	 * 4 s ([daemon] settled_interval_ms) */
+	g->hot_skip = survey ? VTIER_SURVEY_SKIP : 1;
 }
 
 void vtier_daemon_guest_measure_hot(VtierDaemonGuest *g, const VtierDamonKdamondStatus *status,

@@ -538,9 +538,9 @@ static void walk_pull(VtierManager *m, VtierDaemonGuest *g, gint scheme,
  * vtierd widens the slow node's hot stat to every region for VTIER_SURVEY_STEPS steps: its young
  * filter then counts the guest's pages there touched since the last check, wherever they lie
  * (an rmap walk per page of the guest on the slow node, per application). For the first
- * VTIER_SURVEY_SKIP measures after the change (and after its end) the guest has no reading of
- * its hot memory (interval-hot.c): the first pass counts the pages no check had marked yet as
- * young. Should the controller exchange, the
+ * VTIER_SURVEY_SKIP measures after the change (and the first after its end) the guest has no
+ * reading of its hot memory (interval-hot.c): the first pass counts the pages no check had
+ * marked yet as young. Should the controller exchange, the
  * survey lasts as long as the exchange, and the PULL is kept to the young pages too (b->young,
  * reconcile.c): ranked by DAMON's regions it took the pages of the regions it saw hottest, not
  * the ones the survey counted. An exchange that DAMON's regions started goes on without a survey
@@ -590,7 +590,7 @@ static gboolean survey_slow(VtierManager *m, VtierDaemonGuest *g, const VtierCon
 		g_debug("%s: %s its survey of its pages on the slow node", g->name,
 			wide ? "begins" : "ends");
 		b->wide = wide;
-		vtier_daemon_guest_hot_survey(g);
+		vtier_daemon_guest_hot_survey(g, wide);
 		*changed = TRUE;
 	}
 	b = budget_of(m, (guint)g->result->first_scheme, VTIER_CONTROLLER_PARKED_BYTES);

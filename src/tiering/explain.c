@@ -150,8 +150,9 @@ static void explain_hot(GPtrArray *out, const gchar *source, const VtierSnapshot
 
 	if (d->hot_unknown) {
 		add(out, "No reading of its hot memory in the %s tier: DAMON's status was not "
-			 "read, or this kernel's refresh_ms leaves the tried regions stale and no "
-			 "stat scheme measures it.",
+			 "read, a survey of the slow tier just began or ended (its first measures "
+			 "are left out), or this kernel's refresh_ms leaves the tried regions stale "
+			 "and no stat scheme measures it.",
 		    source);
 		return;
 	}

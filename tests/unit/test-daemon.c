@@ -1349,8 +1349,8 @@ static void test_survey_after_ramp(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(applied_scheme(f->m, stat)->nr_accesses.min, ==, hot_min);
 	g_assert_cmpuint(i, >=, 2);
 	/* an exchange DAMON's own regions start (a hot set that moved) runs without a survey, its
-	 * PULL as planned (its first three measures after the survey's end left out, and a quiet
-	 * host measured every 4 s: every fourth tick) */
+	 * PULL as planned (the first measure after the survey's end left out, and a quiet host
+	 * measured every 4 s: every fourth tick) */
 	for (i = 0; i < 40 && vtier_snapshot_lookup(f->m->snapshot, "w01")->control_state !=
 				     VTIER_CONTROL_STATE_EXCHANGING;
 	     i++) {
