@@ -546,6 +546,11 @@ static void walk_pull(VtierManager *m, VtierDaemonGuest *g, gint scheme,
  * the ones the survey counted. An exchange that DAMON's regions started goes on without a survey
  * and with the PULL as planned. Returns whether the survey is on. */
 #define VTIER_SURVEY_STEPS 10
+/* At most one survey a minute: an exchange's PUSH over a guest's THPs moves whole 2 MiB folios
+ * for the bytes of the regions it is charged, so at 1 MiB a window it moved 16 MiB in one step;
+ * the ramp back ended in a survey of its own, which found the next 2 MiB, and so on: 15 MiB
+ * migrated in the e2e's 30 s "settled" window (7.3, 7 Dec 2026). */
+#define VTIER_SURVEY_EVERY_US (60 * G_USEC_PER_SEC)
 
 static gboolean surveys(VtierManager *m, const VtierDaemonGuest *g)
 {
@@ -576,14 +581,17 @@ static gboolean survey_slow(VtierManager *m, VtierDaemonGuest *g, const VtierCon
 	}
 	/* an exchange that DAMON's regions started (no survey on) goes on without one: a survey
 	 * begun then would hold the measure its exchange judges its progress by for
-	 * VTIER_SURVEY_SKIP steps */
+	 * VTIER_SURVEY_SKIP steps. A ramp does not end one: the ramp back from an exchange's
+	 * overshoot cut the survey short with 13 MiB of a hot set still slow (e2e, 7.3). */
 	if (out->state == VTIER_CONTROL_STATE_HOLDING &&
-	    (was == VTIER_CONTROL_STATE_RAMPING || was == VTIER_CONTROL_STATE_CAPPED))
+	    (was == VTIER_CONTROL_STATE_RAMPING || was == VTIER_CONTROL_STATE_CAPPED) &&
+	    (g->survey_began_us == 0 ||
+	     g_get_monotonic_time() - g->survey_began_us >= VTIER_SURVEY_EVERY_US)) {
 		g->survey_left = VTIER_SURVEY_STEPS;
-	else if (out->state != VTIER_CONTROL_STATE_HOLDING && !exchanging)
-		g->survey_left = 0;
-	else if (g->survey_left > 1 || (g->survey_left == 1 && !exchanging))
+		g->survey_began_us = g_get_monotonic_time();
+	} else if (g->survey_left > 1 || (g->survey_left == 1 && !exchanging)) {
 		g->survey_left--;
+	}
 	wide = g->survey_left > 0;
 	b = budget_of(m, (guint)(g->result->first_scheme + VTIER_PLAN_HOT_SLOW_OFFSET), 0);
 	if (b->wide != wide) {

@@ -136,6 +136,7 @@ typedef struct {
 	gboolean aim_failed;	    /* its pages could not be found (aim_walk): warned once */
 	/* the survey of its pages on the slow node after a ramp (interval.c, survey_slow) */
 	guint survey_left;	    /* steps it still runs, 0: off */
+	gint64 survey_began_us;	    /* when the last one began (monotonic), 0: never */
 	guint hot_skip;		    /* slow-node measures still to leave out after a change */
 #define VTIER_SURVEY_SKIP 3	    /* ... after a survey's start (1 after its end) */
 	VtierControlState last_state; /* the controller's state at the step before */

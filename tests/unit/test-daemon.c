@@ -1256,8 +1256,9 @@ static gboolean pull_kept_young(VtierManager *m, gint up)
  * stat takes every region for a while, its first measures left out (the pages no check had
  * marked read young). Hot memory it finds there starts an exchange whose PULL takes only the
  * young pages; the survey lasts as long as the exchange and ends some steps after it (e2e, 7.3:
- * a 22 MiB remnant of the hot set stayed slow, DAMON's regions reading 0.0 MiB hot there). An
- * exchange that DAMON's regions start runs without one. */
+ * a 22 MiB remnant of the hot set stayed slow, DAMON's regions reading 0.0 MiB hot there). A
+ * ramp back within the minute brings no second survey; an exchange that DAMON's regions start
+ * runs without one. */
 static void test_survey_after_ramp(Fixture *f, gconstpointer data)
 {
 	static const gchar policy[] = "<policy xmlns='https://vtier.dev/xmlns/policy/1.0' "
@@ -1348,6 +1349,24 @@ static void test_survey_after_ramp(Fixture *f, gconstpointer data)
 	}
 	g_assert_cmpuint(applied_scheme(f->m, stat)->nr_accesses.min, ==, hot_min);
 	g_assert_cmpuint(i, >=, 2);
+	/* out of its band and back within the minute: no second survey */
+	add_workload(f->sysroot->root, 1, 200, 312);
+	for (i = 0; i < 8 && vtier_snapshot_lookup(f->m->snapshot, "w01")->control_state !=
+				     VTIER_CONTROL_STATE_RAMPING;
+	     i++) {
+		set_hot_counters(f->m, g, passed_fast += 320 * MIB, passed_slow, snaps += 10);
+		run_interval(f->m);
+	}
+	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->control_state, ==,
+			VTIER_CONTROL_STATE_RAMPING);
+	add_workload(f->sysroot->root, 1, 256, 256);
+	for (i = 0; i < 4; i++) {
+		set_hot_counters(f->m, g, passed_fast += 320 * MIB, passed_slow, snaps += 10);
+		run_interval(f->m);
+		g_assert_cmpuint(applied_scheme(f->m, stat)->nr_accesses.min, ==, hot_min);
+	}
+	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->control_state, ==,
+			VTIER_CONTROL_STATE_HOLDING);
 	/* an exchange DAMON's own regions start (a hot set that moved) runs without a survey, its
 	 * PULL as planned (the first measure after the survey's end left out, and a quiet host
 	 * measured every 4 s: every fourth tick) */
