@@ -355,31 +355,43 @@ static void test_blind(void)
  * it took 36. */
 #define EXCHANGE_STEPS 13
 
+/* Runs guest 0 of @p (512 MiB at 50%, 128 MiB hot) for @steps steps: the share never leaves the
+ * dead-band, an exchange moves as much each way, at most @most a window. Returns the step after
+ * which the hot set was fast (all but 2 MiB), -1 if never; sets *@exchanged. */
+static gint run_exchange(Plant *p, guint steps, guint64 most, gboolean *exchanged)
+{
+	gint hot_in = -1;
+
+	*exchanged = FALSE;
+	for (guint s = 0; s < steps; s++) {
+		const VtierControllerOutput *o;
+
+		plant_step(p);
+		assert_budgets_sane(p);
+		o = plant_output(p, 0);
+		g_assert_cmpint(ABS((gint)plant_share_bp(p, 0) - 5000), <=, DB_BP);
+		if (o->state == VTIER_CONTROL_STATE_EXCHANGING) {
+			*exchanged = TRUE;
+			g_assert_cmpuint(o->up_bytes, ==, o->down_bytes);
+			g_assert_cmpuint(o->up_bytes, <=, most);
+		}
+		if (hot_in < 0 && p->guests[0].hot_fast >= 128 * MIB - 2 * MIB)
+			hot_in = (gint)s + 1;
+	}
+	g_test_message("hot set fast after %d steps", hot_in);
+	return hot_in;
+}
+
 static void test_exchange(void)
 {
 	Plant p;
-	gboolean exchanged = FALSE;
-	gint hot_in = -1;
+	gboolean exchanged;
+	gint hot_in;
 	guint64 moved;
 
 	plant_init(&p, 1, 0);
 	plant_guest(&p, 0, 512 * MIB, 128 * MIB, 256 * MIB, 0, 5000);
-	for (guint s = 0; s < 60; s++) {
-		const VtierControllerOutput *o;
-
-		plant_step(&p);
-		assert_budgets_sane(&p);
-		o = plant_output(&p, 0);
-		g_assert_cmpint(ABS((gint)plant_share_bp(&p, 0) - 5000), <=, DB_BP);
-		if (o->state == VTIER_CONTROL_STATE_EXCHANGING) {
-			exchanged = TRUE;
-			g_assert_cmpuint(o->up_bytes, ==, o->down_bytes);
-			g_assert_cmpuint(o->up_bytes, <=, 512 * MIB / CTL_EXCHANGE_RATE_DIV);
-		}
-		if (hot_in < 0 && p.guests[0].hot_fast >= 128 * MIB - 2 * MIB)
-			hot_in = (gint)s + 1;
-	}
-	g_test_message("hot set fast after %d steps", hot_in);
+	hot_in = run_exchange(&p, 60, 512 * MIB / CTL_EXCHANGE_RATE_DIV, &exchanged);
 	g_assert_true(exchanged);
 	g_assert_cmpint(hot_in, >, 0);
 	g_assert_cmpint(hot_in, <=, EXCHANGE_STEPS);
@@ -400,29 +412,14 @@ static void test_exchange(void)
 static void test_exchange_young_pull(void)
 {
 	Plant p;
-	gboolean exchanged = FALSE;
-	gint hot_in = -1;
+	gboolean exchanged;
+	gint hot_in;
 	guint64 db = 512 * MIB / 100; /* 1% of the guest */
 
 	plant_init(&p, 1, 0);
 	plant_guest(&p, 0, 512 * MIB, 128 * MIB, 256 * MIB, 0, 5000);
 	p.guests[0].in.young_pull = TRUE;
-	for (guint s = 0; s < 100; s++) {
-		const VtierControllerOutput *o;
-
-		plant_step(&p);
-		assert_budgets_sane(&p);
-		o = plant_output(&p, 0);
-		g_assert_cmpint(ABS((gint)plant_share_bp(&p, 0) - 5000), <=, DB_BP);
-		if (o->state == VTIER_CONTROL_STATE_EXCHANGING) {
-			exchanged = TRUE;
-			g_assert_cmpuint(o->up_bytes, ==, o->down_bytes);
-			g_assert_cmpuint(o->up_bytes, <=, MAX(db, VTIER_CONTROLLER_MIN_MOVE));
-		}
-		if (hot_in < 0 && p.guests[0].hot_fast >= 128 * MIB - 2 * MIB)
-			hot_in = (gint)s + 1;
-	}
-	g_test_message("hot set fast after %d steps", hot_in);
+	hot_in = run_exchange(&p, 100, MAX(db, VTIER_CONTROLLER_MIN_MOVE), &exchanged);
 	g_assert_true(exchanged);
 	/* 2 MiB a step here (the plant's 2 windows of 2.6 MiB, in whole MiB), 3 to confirm */
 	g_assert_cmpint(hot_in, >, EXCHANGE_STEPS);

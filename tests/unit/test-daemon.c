@@ -1252,6 +1252,27 @@ static gboolean pull_kept_young(VtierManager *m, gint up)
 	       young->type == VTIER_DAMON_FILTER_YOUNG && !young->matching && !young->allow;
 }
 
+/* Guest w01 (@g) measures 32 MiB hot a snapshot on the fast node and 16 MiB on the slow one
+ * until it exchanges, at most @steps intervals; returns its record then. */
+static const VtierSnapshotGuest *hot_slow_until_exchange(VtierManager *m, const VtierDaemonGuest *g,
+							 guint64 *passed_fast, guint64 *passed_slow,
+							 guint64 *snaps, guint steps)
+{
+	const VtierSnapshotGuest *s;
+
+	for (guint i = 0; i < steps && vtier_snapshot_lookup(m->snapshot, "w01")->control_state !=
+					       VTIER_CONTROL_STATE_EXCHANGING;
+	     i++) {
+		set_hot_counters(m, g, *passed_fast += 320 * MIB, *passed_slow += 160 * MIB,
+				 *snaps += 10);
+		run_interval(m);
+	}
+	s = vtier_snapshot_lookup(m->snapshot, "w01");
+	g_assert_cmpint(s->control_state, ==, VTIER_CONTROL_STATE_EXCHANGING);
+	g_assert_cmpuint(s->up.hot_bytes, ==, 16 * MIB);
+	return s;
+}
+
 /* When a ramp ends on 7.3, vtierd surveys the guest's pages on the slow node: the slow node's hot
  * stat takes every region for a while, its first measures left out (the pages no check had
  * marked read young). Hot memory it finds there starts an exchange whose PULL takes only the
@@ -1313,16 +1334,7 @@ static void test_survey_after_ramp(Fixture *f, gconstpointer data)
 	}
 	/* then it finds 16 MiB of the guest's pages young on the slow node: an exchange, its
 	 * PULL kept to the young pages */
-	for (i = 0; i < 6 && vtier_snapshot_lookup(f->m->snapshot, "w01")->control_state !=
-				     VTIER_CONTROL_STATE_EXCHANGING;
-	     i++) {
-		set_hot_counters(f->m, g, passed_fast += 320 * MIB, passed_slow += 160 * MIB,
-				 snaps += 10);
-		run_interval(f->m);
-	}
-	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
-	g_assert_cmpint(s->control_state, ==, VTIER_CONTROL_STATE_EXCHANGING);
-	g_assert_cmpuint(s->up.hot_bytes, ==, 16 * MIB);
+	s = hot_slow_until_exchange(f->m, g, &passed_fast, &passed_slow, &snaps, 6);
 	g_assert_cmpint(s->up.walk, ==, VTIER_SNAPSHOT_WALK_YOUNG);
 	g_assert_true(pull_kept_young(f->m, up));
 	g_assert_cmpuint(applied_scheme(f->m, up)->filters->len, ==, pull_filters + 1);
@@ -1370,16 +1382,7 @@ static void test_survey_after_ramp(Fixture *f, gconstpointer data)
 	/* an exchange DAMON's own regions start (a hot set that moved) runs without a survey, its
 	 * PULL as planned (the first measure after the survey's end left out, and a quiet host
 	 * measured every 4 s: every fourth tick) */
-	for (i = 0; i < 40 && vtier_snapshot_lookup(f->m->snapshot, "w01")->control_state !=
-				     VTIER_CONTROL_STATE_EXCHANGING;
-	     i++) {
-		set_hot_counters(f->m, g, passed_fast += 320 * MIB, passed_slow += 160 * MIB,
-				 snaps += 10);
-		run_interval(f->m);
-	}
-	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
-	g_assert_cmpint(s->control_state, ==, VTIER_CONTROL_STATE_EXCHANGING);
-	g_assert_cmpuint(s->up.hot_bytes, ==, 16 * MIB);
+	s = hot_slow_until_exchange(f->m, g, &passed_fast, &passed_slow, &snaps, 40);
 	g_assert_cmpuint(applied_scheme(f->m, stat)->nr_accesses.min, ==, hot_min);
 	g_assert_false(pull_kept_young(f->m, up));
 	g_assert_cmpint(s->up.walk, ==, VTIER_SNAPSHOT_WALK_NONE);
