@@ -19,9 +19,14 @@ enum { HOT_FAST, HOT_SLOW };
 /* One node's mean hot bytes since the last interval into @ret; FALSE when there is no measure
  * yet (a new scheme, a restarted kdamond). An interval in which the kernel published nothing new
  * (its files refresh every refresh_ms) keeps the last measure. One of the slow node's is left out
- * while g->hot_skip says its scheme changed (a survey began or ended, interval.c, survey_slow;
- * vtier_daemon_guest_hot_survey): such an interval mixes two measures, and a survey's first pass
- * over pages no check has marked yet counts them all as young. */
+ * while g->hot_skip says its scheme changed (a survey began or ended, interval.c, survey_slow):
+ * such an interval mixes two measures, and a survey's first pass over pages no check has marked
+ * yet counts them all as young. While readings are left out the guest has no reading of its hot
+ * memory at all (vtier_daemon_guest_measure_hot), so the controller starts and judges no
+ * exchange on one: kept, the last measure stood still, and an exchange started on it stopped
+ * after 4 steps "not shrinking" (the benchmark's moving workload, 7.3, 7 Dec 2026); the
+ * survey's last count, kept after its end, started an exchange of DAMON's regions at 7 MiB a
+ * window whose PULL and PUSH each moved 22 MiB for a remnant of 14 (e2e). */
 static gboolean hot_of(VtierDaemonGuest *g, guint which, gint scheme,
 		       const VtierDamonKdamondStatus *status, guint64 *ret)
 {
@@ -51,20 +56,6 @@ static gboolean hot_of(VtierDaemonGuest *g, guint which, gint scheme,
 	}
 	*ret = g->hot_last[which];
 	return g->hot_valid[which];
-}
-
-/* While the measures after a survey's start or end are left out (VTIER_SURVEY_SKIP, 1 after its
- * end; interval.c,
- * survey_slow), the guest has no reading of its hot memory, and the controller no exchange to
- * start or judge: kept, the last measure stood still, and an exchange that started on it
- * stopped after 4 steps "not shrinking" (the benchmark's moving workload, 7.3, 7 Dec 2026);
- * the survey's last count, kept after its end, started an exchange of DAMON's regions at
- * 7 MiB a window whose PULL and PUSH each moved 22 MiB for a remnant of 14 (e2e). */
-void vtier_daemon_guest_hot_survey(VtierDaemonGuest *g, gboolean survey)
-{
-	/* after its end one: DAMON's regions need no first pass, and a quiet host measures every
-	 * 4 s ([daemon] settled_interval_ms) */
-	g->hot_skip = survey ? VTIER_SURVEY_SKIP : 1;
 }
 
 void vtier_daemon_guest_measure_hot(VtierDaemonGuest *g, const VtierDamonKdamondStatus *status,

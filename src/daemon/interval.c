@@ -320,12 +320,18 @@ static GArray *wanted_schemes(VtierManager *m)
 /* Whether guest @g's PULL @pull is one the plan has walk its hot regions only: a closed loop's PULL
  * planned with a hot threshold, which the planner gives it only on a kernel without fail_charge
  * (planner-schemes.c, walk_hot_first). */
+/* Whether plan result @r is a share that vtier's closed loop holds: ratio or allowance with
+ * tuner=vtier. */
+static gboolean loop_holds_share(const VtierPlanGuestResult *r)
+{
+	return r->tuner == VTIER_POLICY_TUNER_VTIER &&
+	       (r->mode == VTIER_POLICY_MODE_RATIO || r->mode == VTIER_POLICY_MODE_ALLOWANCE);
+}
+
 static gboolean pull_walks_hot_first(const VtierDamonScheme *pull, const VtierDaemonGuest *g)
 {
 	return pull != NULL && pull->action == VTIER_DAMON_ACTION_MIGRATE_HOT &&
-	       pull->nr_accesses.min > 0 && g->result->tuner == VTIER_POLICY_TUNER_VTIER &&
-	       (g->result->mode == VTIER_POLICY_MODE_RATIO ||
-		g->result->mode == VTIER_POLICY_MODE_ALLOWANCE);
+	       pull->nr_accesses.min > 0 && loop_holds_share(g->result);
 }
 
 static void controller_input(VtierDaemonGuest *g, const VtierSnapshotGuest *s,
@@ -540,12 +546,15 @@ static void walk_pull(VtierManager *m, VtierDaemonGuest *g, gint scheme,
  * (an rmap walk per page of the guest on the slow node, per application). For the first
  * VTIER_SURVEY_SKIP measures after the change (and the first after its end) the guest has no
  * reading of its hot memory (interval-hot.c): the first pass counts the pages no check had
- * marked yet as young. Should the controller exchange, the
- * survey lasts as long as the exchange, and the PULL is kept to the young pages too (b->young,
- * reconcile.c): ranked by DAMON's regions it took the pages of the regions it saw hottest, not
- * the ones the survey counted. An exchange that DAMON's regions started goes on without a survey
- * and with the PULL as planned. Returns whether the survey is on. */
+ * marked yet as young. Should the controller exchange, the survey lasts as long as the
+ * exchange, and the PULL is kept to the young pages too (b->young, reconcile.c): ranked by
+ * DAMON's regions it took the pages of the regions it saw hottest, not the ones the survey
+ * counted. An exchange that DAMON's regions started goes on without a survey and with the PULL
+ * as planned. Returns whether the survey is on. */
 #define VTIER_SURVEY_STEPS 10
+/* Measures left out after a survey's start; after its end one (DAMON's regions need no first
+ * pass, and a quiet host measures every 4 s: [daemon] settled_interval_ms). */
+#define VTIER_SURVEY_SKIP 3
 /* At most one survey a minute: an exchange's PUSH over a guest's THPs moves whole 2 MiB folios
  * for the bytes of the regions it is charged, so at 1 MiB a window it moved 16 MiB in one step;
  * the ramp back ended in a survey of its own, which found the next 2 MiB, and so on: 15 MiB
@@ -558,8 +567,7 @@ static gboolean surveys(VtierManager *m, const VtierDaemonGuest *g)
 	const VtierDamonScheme *pull;
 
 	if (r == NULL || !r->planned || !r->hot_stats || r->first_scheme < 0 || r->kdamond != 0 ||
-	    r->tuner != VTIER_POLICY_TUNER_VTIER ||
-	    (r->mode != VTIER_POLICY_MODE_RATIO && r->mode != VTIER_POLICY_MODE_ALLOWANCE))
+	    !loop_holds_share(r))
 		return FALSE;
 	pull = model_scheme(m->plan != NULL ? m->plan->model : NULL, r->first_scheme);
 	return pull != NULL && pull->action == VTIER_DAMON_ACTION_MIGRATE_HOT &&
@@ -571,6 +579,7 @@ static gboolean survey_slow(VtierManager *m, VtierDaemonGuest *g, const VtierCon
 {
 	VtierControlState was = g->last_state;
 	gboolean exchanging = out->state == VTIER_CONTROL_STATE_EXCHANGING;
+	gint64 now = g_get_monotonic_time();
 	VtierBudget *b;
 	gboolean wide;
 
@@ -585,10 +594,9 @@ static gboolean survey_slow(VtierManager *m, VtierDaemonGuest *g, const VtierCon
 	 * overshoot cut the survey short with 13 MiB of a hot set still slow (e2e, 7.3). */
 	if (out->state == VTIER_CONTROL_STATE_HOLDING &&
 	    (was == VTIER_CONTROL_STATE_RAMPING || was == VTIER_CONTROL_STATE_CAPPED) &&
-	    (g->survey_began_us == 0 ||
-	     g_get_monotonic_time() - g->survey_began_us >= VTIER_SURVEY_EVERY_US)) {
+	    (g->survey_began_us == 0 || now - g->survey_began_us >= VTIER_SURVEY_EVERY_US)) {
 		g->survey_left = VTIER_SURVEY_STEPS;
-		g->survey_began_us = g_get_monotonic_time();
+		g->survey_began_us = now;
 	} else if (g->survey_left > 1 || (g->survey_left == 1 && !exchanging)) {
 		g->survey_left--;
 	}
@@ -598,7 +606,7 @@ static gboolean survey_slow(VtierManager *m, VtierDaemonGuest *g, const VtierCon
 		g_debug("%s: %s its survey of its pages on the slow node", g->name,
 			wide ? "begins" : "ends");
 		b->wide = wide;
-		vtier_daemon_guest_hot_survey(g, wide);
+		g->hot_skip = wide ? VTIER_SURVEY_SKIP : 1; /* interval-hot.c, hot_of */
 		*changed = TRUE;
 	}
 	b = budget_of(m, (guint)g->result->first_scheme, VTIER_CONTROLLER_PARKED_BYTES);

@@ -138,7 +138,6 @@ typedef struct {
 	guint survey_left;	    /* steps it still runs, 0: off */
 	gint64 survey_began_us;	    /* when the last one began (monotonic), 0: never */
 	guint hot_skip;		    /* slow-node measures still to leave out after a change */
-#define VTIER_SURVEY_SKIP 3	    /* ... after a survey's start (1 after its end) */
 	VtierControlState last_state; /* the controller's state at the step before */
 } VtierDaemonGuest;
 
@@ -356,10 +355,6 @@ void vtier_manager_interval_restart(VtierManager *m);
 /* Applies the controller's budgets (m->budgets) over the plan: now when the worker is free, else
  * as soon as it is (one pending slot: the newest budgets win). */
 void vtier_manager_apply_budgets(VtierManager *m);
-/* interval-hot.c: the slow node's hot stat was widened to every region (@survey) or narrowed
- * back to DAMON's hot regions: the guest has no reading of its hot memory for its next
- * measures. */
-void vtier_daemon_guest_hot_survey(VtierDaemonGuest *guest, gboolean survey);
 /* interval-hot.c: the guest's mean hot bytes per node since the last interval from its hot stat
  * schemes into @snap's down.hot_bytes (fast node) and up.hot_bytes (slow node); sets
  * guest->hot_known. */

@@ -85,16 +85,16 @@ static void apply_aim(const VtierBudget *b, VtierDamonScheme *scheme)
  * memcg filter (the plan's last ops filter, an allow) becomes a rejection of every other page, and
  * a rejection of the pages not young follows it, so that the young filter (an rmap walk per page,
  * which marks the page old) looks at the guest's pages only. The index of that memcg filter in
- * @scheme, -1 when it has none (and @b->young does nothing). */
+ * @scheme, -1 when its last filter is not one (and @b->young does nothing). */
 static gint young_memcg_at(const VtierDamonScheme *scheme)
 {
-	for (guint i = scheme->filters->len; i > 0; i--) {
-		const VtierDamonFilter *f = scheme->filters->pdata[i - 1];
+	guint n = scheme->filters->len;
+	const VtierDamonFilter *last = n > 0 ? scheme->filters->pdata[n - 1] : NULL;
 
-		if (f->type == VTIER_DAMON_FILTER_MEMCG && f->layer == VTIER_DAMON_LAYER_OPS)
-			return i == scheme->filters->len ? (gint)i - 1 : -1;
-	}
-	return -1;
+	return last != NULL && last->type == VTIER_DAMON_FILTER_MEMCG &&
+		       last->layer == VTIER_DAMON_LAYER_OPS
+		       ? (gint)n - 1
+		       : -1;
 }
 
 static void apply_young(const VtierBudget *b, VtierDamonScheme *scheme)
