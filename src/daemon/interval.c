@@ -560,6 +560,12 @@ static void walk_pull(VtierManager *m, VtierDaemonGuest *g, gint scheme,
  * the ramp back ended in a survey of its own, which found the next 2 MiB, and so on: 15 MiB
  * migrated in the e2e's 30 s "settled" window (7.3, 7 Dec 2026). */
 #define VTIER_SURVEY_EVERY_US (60 * G_USEC_PER_SEC)
+/* Its steps count only while the guest holds without exchanging: a ramp back from an exchange's
+ * overshoot (whole THPs again: its PUSH moved 4 MiB to the PULL's 2) took the survey's 10 steps
+ * with 24.5 MiB found and 12 MiB of the hot set still slow, and no exchange followed (e2e run 13,
+ * 7.3). However it goes, a survey ends after this many steps that were not an exchange's (the
+ * base interval's: a minute). */
+#define VTIER_SURVEY_MAX_STEPS 60
 
 static gboolean surveys(VtierManager *m, const VtierDaemonGuest *g)
 {
@@ -590,15 +596,20 @@ static gboolean survey_slow(VtierManager *m, VtierDaemonGuest *g, const VtierCon
 	}
 	/* an exchange that DAMON's regions started (no survey on) goes on without one: a survey
 	 * begun then would hold the measure its exchange judges its progress by for
-	 * VTIER_SURVEY_SKIP steps. A ramp does not end one: the ramp back from an exchange's
-	 * overshoot cut the survey short with 13 MiB of a hot set still slow (e2e, 7.3). */
+	 * VTIER_SURVEY_SKIP steps. A ramp does not end one, nor count among its steps: the ramp
+	 * back from an exchange's overshoot cut the survey short with 13 MiB of a hot set still
+	 * slow (e2e, 7.3), and later took all of its steps (VTIER_SURVEY_MAX_STEPS). */
 	if (out->state == VTIER_CONTROL_STATE_HOLDING &&
 	    (was == VTIER_CONTROL_STATE_RAMPING || was == VTIER_CONTROL_STATE_CAPPED) &&
 	    (g->survey_began_us == 0 || now - g->survey_began_us >= VTIER_SURVEY_EVERY_US)) {
 		g->survey_left = VTIER_SURVEY_STEPS;
 		g->survey_began_us = now;
-	} else if (g->survey_left > 1 || (g->survey_left == 1 && !exchanging)) {
-		g->survey_left--;
+		g->survey_age = 0;
+	} else if (g->survey_left > 0 && !exchanging) {
+		if (++g->survey_age >= VTIER_SURVEY_MAX_STEPS)
+			g->survey_left = 0;
+		else if (out->state == VTIER_CONTROL_STATE_HOLDING)
+			g->survey_left--;
 	}
 	wide = g->survey_left > 0;
 	b = budget_of(m, (guint)(g->result->first_scheme + VTIER_PLAN_HOT_SLOW_OFFSET), 0);

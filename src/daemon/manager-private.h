@@ -135,7 +135,8 @@ typedef struct {
 	guint down_fruitless;	    /* intervals in a row it spent its budget moving < 1 MiB */
 	gboolean aim_failed;	    /* its pages could not be found (aim_walk): warned once */
 	/* the survey of its pages on the slow node after a ramp (interval.c, survey_slow) */
-	guint survey_left;	    /* steps it still runs, 0: off */
+	guint survey_left;	    /* holding steps it still runs, 0: off */
+	guint survey_age;	    /* its steps not an exchange's so far */
 	gint64 survey_began_us;	    /* when the last one began (monotonic), 0: never */
 	guint hot_skip;		    /* slow-node measures still to leave out after a change */
 	VtierControlState last_state; /* the controller's state at the step before */

@@ -1273,6 +1273,31 @@ static const VtierSnapshotGuest *hot_slow_until_exchange(VtierManager *m, const 
 	return s;
 }
 
+/* Guest w01 (@g, 512 MiB) leaves its 50% band (200 MiB fast) until it ramps, then is back at
+ * its target and holds: nothing hot measured meanwhile. */
+static void out_of_band_and_back(Fixture *f, const VtierDaemonGuest *g, guint64 *passed_fast,
+				 guint64 *passed_slow, guint64 *snaps)
+{
+	guint i;
+
+	add_workload(f->sysroot->root, 1, 200, 312);
+	for (i = 0; i < 8 && vtier_snapshot_lookup(f->m->snapshot, "w01")->control_state !=
+				     VTIER_CONTROL_STATE_RAMPING;
+	     i++) {
+		set_hot_counters(f->m, g, *passed_fast += 320 * MIB, *passed_slow, *snaps += 10);
+		run_interval(f->m);
+	}
+	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->control_state, ==,
+			VTIER_CONTROL_STATE_RAMPING);
+	add_workload(f->sysroot->root, 1, 256, 256);
+	for (i = 0; i < 4; i++) {
+		set_hot_counters(f->m, g, *passed_fast += 320 * MIB, *passed_slow, *snaps += 10);
+		run_interval(f->m);
+	}
+	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->control_state, ==,
+			VTIER_CONTROL_STATE_HOLDING);
+}
+
 /* When a ramp ends on 7.3, vtierd surveys the guest's pages on the slow node: the slow node's hot
  * stat takes every region for a while, its first measures left out (the pages no check had
  * marked read young). Hot memory it finds there starts an exchange whose PULL takes only the
@@ -1340,6 +1365,22 @@ static void test_survey_after_ramp(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(applied_scheme(f->m, up)->filters->len, ==, pull_filters + 1);
 	g_assert_cmpuint(applied_scheme(f->m, up)->quotas.bytes, >=, VTIER_CONTROLLER_MIN_MOVE);
 	g_assert_cmpuint(applied_scheme(f->m, stat)->nr_accesses.min, ==, 0);
+	/* out of its band below (an exchange's PUSH over whole THPs): the ramp back neither ends
+	 * the survey nor counts among its steps, and the exchange resumes after it (e2e run 13) */
+	add_workload(f->sysroot->root, 1, 200, 312);
+	for (i = 0; i < 12; i++) { /* more than the survey's 10 */
+		set_hot_counters(f->m, g, passed_fast += 320 * MIB, passed_slow += 160 * MIB,
+				 snaps += 10);
+		run_interval(f->m);
+		g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->control_state, !=,
+				VTIER_CONTROL_STATE_EXCHANGING);
+		g_assert_cmpuint(applied_scheme(f->m, stat)->nr_accesses.min, ==, 0);
+		g_assert_false(pull_kept_young(f->m, up));
+	}
+	add_workload(f->sysroot->root, 1, 256, 256);
+	s = hot_slow_until_exchange(f->m, g, &passed_fast, &passed_slow, &snaps, 6);
+	g_assert_cmpint(s->up.walk, ==, VTIER_SNAPSHOT_WALK_YOUNG);
+	g_assert_true(pull_kept_young(f->m, up));
 	/* nothing young left slow: the exchange ends, the PULL takes every page again */
 	for (i = 0; i < 4 && vtier_snapshot_lookup(f->m->snapshot, "w01")->control_state ==
 				     VTIER_CONTROL_STATE_EXCHANGING;
@@ -1362,23 +1403,21 @@ static void test_survey_after_ramp(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(applied_scheme(f->m, stat)->nr_accesses.min, ==, hot_min);
 	g_assert_cmpuint(i, >=, 2);
 	/* out of its band and back within the minute: no second survey */
+	out_of_band_and_back(f, g, &passed_fast, &passed_slow, &snaps);
+	g_assert_cmpuint(applied_scheme(f->m, stat)->nr_accesses.min, ==, hot_min);
+	/* a minute later (the clock wound back): a ramp's end begins a survey, and a ramp that
+	 * outlasts VTIER_SURVEY_MAX_STEPS (a minute of them) ends it */
+	g->survey_began_us -= 61 * G_USEC_PER_SEC;
+	out_of_band_and_back(f, g, &passed_fast, &passed_slow, &snaps);
+	g_assert_cmpuint(applied_scheme(f->m, stat)->nr_accesses.min, ==, 0);
 	add_workload(f->sysroot->root, 1, 200, 312);
-	for (i = 0; i < 8 && vtier_snapshot_lookup(f->m->snapshot, "w01")->control_state !=
-				     VTIER_CONTROL_STATE_RAMPING;
-	     i++) {
+	for (i = 0; i < 70 && applied_scheme(f->m, stat)->nr_accesses.min == 0; i++) {
 		set_hot_counters(f->m, g, passed_fast += 320 * MIB, passed_slow, snaps += 10);
 		run_interval(f->m);
 	}
-	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->control_state, ==,
-			VTIER_CONTROL_STATE_RAMPING);
+	g_assert_cmpuint(applied_scheme(f->m, stat)->nr_accesses.min, ==, hot_min);
+	g_assert_cmpuint(i, >, 50);
 	add_workload(f->sysroot->root, 1, 256, 256);
-	for (i = 0; i < 4; i++) {
-		set_hot_counters(f->m, g, passed_fast += 320 * MIB, passed_slow, snaps += 10);
-		run_interval(f->m);
-		g_assert_cmpuint(applied_scheme(f->m, stat)->nr_accesses.min, ==, hot_min);
-	}
-	g_assert_cmpint(vtier_snapshot_lookup(f->m->snapshot, "w01")->control_state, ==,
-			VTIER_CONTROL_STATE_HOLDING);
 	/* an exchange DAMON's own regions start (a hot set that moved) runs without a survey, its
 	 * PULL as planned (the first measure after the survey's end left out, and a quiet host
 	 * measured every 4 s: every fourth tick) */
