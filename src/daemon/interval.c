@@ -427,8 +427,8 @@ static VtierSnapshotWalk walk_of(VtierManager *m, const VtierDaemonGuest *g, gin
  * node @source where the guest's pages lie (kpagecgroup, read again each time the aimed walk
  * moves nothing for three intervals); core addr filters keep the rest out without charging the
  * quota. */
-static void aim_walk(VtierManager *m, VtierDaemonGuest *g, VtierBudget *b, gint source,
-		     gboolean *changed)
+static gboolean aim_walk(VtierManager *m, VtierDaemonGuest *g, VtierBudget *b, gint source,
+			 const gchar *what, gboolean *changed)
 {
 	const VtierNode *node = source >= 0 ? vtier_topology_get_node(m->topology, (guint)source)
 					    : NULL;
@@ -439,7 +439,7 @@ static void aim_walk(VtierManager *m, VtierDaemonGuest *g, VtierBudget *b, gint 
 	guint n;
 
 	if (node == NULL || g->record == NULL || g->record->memcg_path == NULL)
-		return;
+		return FALSE;
 	for (guint i = 0; i < node->ranges->len; i++) {
 		const VtierPhysRange *r = &g_array_index(node->ranges, VtierPhysRange, i);
 
@@ -451,23 +451,24 @@ static void aim_walk(VtierManager *m, VtierDaemonGuest *g, VtierBudget *b, gint 
 			g_warning("%s: cannot find its pages on node %d, so its schemes walk every "
 				  "region: %s", g->name, source, error->message);
 		g->aim_failed = TRUE;
-		return;
+		return FALSE;
 	}
 	g->aim_failed = FALSE;
 	n = found->len;
-	if (n == b->n_aim && memcmp(found->data, b->aim, n * sizeof(VtierMemcgSpan)) == 0)
-		return;
+	if (n == b->n_aim && (n == 0 || memcmp(found->data, b->aim, n * sizeof(VtierMemcgSpan)) == 0))
+		return TRUE;
 	for (guint i = 0; i < n; i++) {
 		const VtierMemcgSpan *sp = &g_array_index(found, VtierMemcgSpan, i);
 
 		covered += sp->end - sp->start;
 	}
 	g_debug("%s: its %s walks %.1f MiB of its pages on node %d in %u spans of %.1f MiB",
-		g->name, source == g->result->slow_node ? "PULL" : "PUSH",
-		(gdouble)bytes / (1 << 20), source, n, (gdouble)covered / (1 << 20));
-	memcpy(b->aim, found->data, n * sizeof(VtierMemcgSpan));
+		g->name, what, (gdouble)bytes / (1 << 20), source, n, (gdouble)covered / (1 << 20));
+	if (n > 0)
+		memcpy(b->aim, found->data, n * sizeof(VtierMemcgSpan));
 	b->n_aim = n;
 	*changed = TRUE;
+	return TRUE;
 }
 
 /* A PULL that walks the guest's hot regions first (kernels without fail_charge) is widened to
@@ -522,7 +523,7 @@ static void walk_pull(VtierManager *m, VtierDaemonGuest *g, gint scheme,
 		if (g->up_fruitless >= 3 && m->aims_left > 0) {
 			m->aims_left--;
 			g->up_fruitless = 0;
-			aim_walk(m, g, b, g->result->slow_node, changed);
+			aim_walk(m, g, b, g->result->slow_node, "PULL", changed);
 		}
 		return;
 	}
@@ -543,10 +544,14 @@ static void walk_pull(VtierManager *m, VtierDaemonGuest *g, gint scheme,
  * set slow and "0.0 MiB hot in slow memory", DAMON seeing 22 of the 42 fast. When a ramp ends,
  * vtierd widens the slow node's hot stat to every region for VTIER_SURVEY_STEPS steps: its young
  * filter then counts the guest's pages there touched since the last check, wherever they lie
- * (an rmap walk per page of the guest on the slow node, per application). For the first
- * VTIER_SURVEY_SKIP measures after the change (and the first after its end) the guest has no
- * reading of its hot memory (interval-hot.c): the first pass counts the pages no check had
- * marked yet as young. Should the controller exchange, the survey lasts as long as the
+ * (an rmap walk per page of the guest on the slow node, per application). The survey is aimed
+ * at the spans of the slow node where the guest's pages lie (kpagecgroup, as aim_walk does for a
+ * PULL): widened, the stat walks every page of its regions through its filters each
+ * application, and on a CXL node of hundreds of GiB the rest of the node would cost far more
+ * than the guest's own pages. A guest with no page there gets no survey; one whose pages cannot
+ * be read gets it unaimed. For the first VTIER_SURVEY_SKIP measures after the change (and the
+ * first after its end) the guest has no reading of its hot memory (interval-hot.c): the first
+ * pass counts the pages no check had marked yet as young. Should the controller exchange, the survey lasts as long as the
  * exchange, and the PULL is kept to the young pages too (b->young, reconcile.c): ranked by
  * DAMON's regions it took the pages of the regions it saw hottest, not the ones the survey
  * counted. An exchange that DAMON's regions started goes on without a survey and with the PULL
@@ -592,6 +597,7 @@ static gboolean survey_slow(VtierManager *m, VtierDaemonGuest *g, const VtierCon
 	g->last_state = out->state;
 	if (!surveys(m, g)) {
 		g->survey_left = 0;
+		g->survey_due = FALSE;
 		return FALSE;
 	}
 	/* an exchange that DAMON's regions started (no survey on) goes on without one: a survey
@@ -599,12 +605,24 @@ static gboolean survey_slow(VtierManager *m, VtierDaemonGuest *g, const VtierCon
 	 * VTIER_SURVEY_SKIP steps. A ramp does not end one, nor count among its steps: the ramp
 	 * back from an exchange's overshoot cut the survey short with 13 MiB of a hot set still
 	 * slow (e2e, 7.3), and later took all of its steps (VTIER_SURVEY_MAX_STEPS). */
-	if (out->state == VTIER_CONTROL_STATE_HOLDING &&
-	    (was == VTIER_CONTROL_STATE_RAMPING || was == VTIER_CONTROL_STATE_CAPPED) &&
-	    (g->survey_began_us == 0 || now - g->survey_began_us >= VTIER_SURVEY_EVERY_US)) {
-		g->survey_left = VTIER_SURVEY_STEPS;
-		g->survey_began_us = now;
-		g->survey_age = 0;
+	if (out->state != VTIER_CONTROL_STATE_HOLDING)
+		g->survey_due = FALSE;
+	else if ((was == VTIER_CONTROL_STATE_RAMPING || was == VTIER_CONTROL_STATE_CAPPED) &&
+		 (g->survey_began_us == 0 || now - g->survey_began_us >= VTIER_SURVEY_EVERY_US))
+		g->survey_due = TRUE;
+	b = budget_of(m, (guint)(g->result->first_scheme + VTIER_PLAN_HOT_SLOW_OFFSET), 0);
+	/* aimed at the guest's pages there (one kpagecgroup read a step host-wide: a survey that
+	 * did not get one begins at a later step); none there, nothing to survey */
+	if (g->survey_due && m->aims_left > 0) {
+		m->aims_left--;
+		g->survey_due = FALSE;
+		if (aim_walk(m, g, b, g->result->slow_node, "survey", changed) && b->n_aim == 0) {
+			g->survey_left = 0;
+		} else {
+			g->survey_left = VTIER_SURVEY_STEPS;
+			g->survey_began_us = now;
+			g->survey_age = 0;
+		}
 	} else if (g->survey_left > 0 && !exchanging) {
 		if (++g->survey_age >= VTIER_SURVEY_MAX_STEPS)
 			g->survey_left = 0;
@@ -612,11 +630,12 @@ static gboolean survey_slow(VtierManager *m, VtierDaemonGuest *g, const VtierCon
 			g->survey_left--;
 	}
 	wide = g->survey_left > 0;
-	b = budget_of(m, (guint)(g->result->first_scheme + VTIER_PLAN_HOT_SLOW_OFFSET), 0);
 	if (b->wide != wide) {
 		g_debug("%s: %s its survey of its pages on the slow node", g->name,
 			wide ? "begins" : "ends");
 		b->wide = wide;
+		if (!wide)
+			b->n_aim = 0;
 		g->hot_skip = wide ? VTIER_SURVEY_SKIP : 1; /* interval-hot.c, hot_of */
 		*changed = TRUE;
 	}
@@ -715,7 +734,7 @@ static void walk_push(VtierManager *m, VtierDaemonGuest *g, gint scheme,
 	    out->down_bytes >= VTIER_CONTROLLER_MIN_MOVE && m->aims_left > 0) {
 		m->aims_left--;
 		g->down_fruitless = 0;
-		aim_walk(m, g, b, g->result->fast_node, changed);
+		aim_walk(m, g, b, g->result->fast_node, "PUSH", changed);
 		return;
 	}
 	if (!g->up_seen)
@@ -742,7 +761,7 @@ static void walk_push(VtierManager *m, VtierDaemonGuest *g, gint scheme,
 	if (g->down_fruitless >= 3 && m->aims_left > 0) {
 		m->aims_left--;
 		g->down_fruitless = 0;
-		aim_walk(m, g, b, g->result->fast_node, changed);
+		aim_walk(m, g, b, g->result->fast_node, "PUSH", changed);
 	}
 }
 

@@ -137,6 +137,7 @@ typedef struct {
 	/* the survey of its pages on the slow node after a ramp (interval.c, survey_slow) */
 	guint survey_left;	    /* holding steps it still runs, 0: off */
 	guint survey_age;	    /* its steps not an exchange's so far */
+	gboolean survey_due;	    /* a ramp ended: one begins when a kpagecgroup read is free */
 	gint64 survey_began_us;	    /* when the last one began (monotonic), 0: never */
 	guint hot_skip;		    /* slow-node measures still to leave out after a change */
 	VtierControlState last_state; /* the controller's state at the step before */

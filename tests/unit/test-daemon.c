@@ -1304,7 +1304,8 @@ static void out_of_band_and_back(Fixture *f, const VtierDaemonGuest *g, guint64 
  * young pages; the survey lasts as long as the exchange and ends some steps after it (e2e, 7.3:
  * a 22 MiB remnant of the hot set stayed slow, DAMON's regions reading 0.0 MiB hot there). A
  * ramp back within the minute brings no second survey; an exchange that DAMON's regions start
- * runs without one. */
+ * runs without one. The survey is aimed at the guest's pages on the slow node (none there: no
+ * survey); a ramp neither ends it nor counts among its steps, up to a minute of them. */
 static void test_survey_after_ramp(Fixture *f, gconstpointer data)
 {
 	static const gchar policy[] = "<policy xmlns='https://vtier.dev/xmlns/policy/1.0' "
@@ -1312,10 +1313,12 @@ static void test_survey_after_ramp(Fixture *f, gconstpointer data)
 	g_autoptr(GError) error = NULL;
 	VtierDaemonGuest *g;
 	const VtierSnapshotGuest *s;
+	const gchar *w1 = "sys/fs/cgroup/vtier.slice/w1.scope";
+	const gchar *w2 = "sys/fs/cgroup/vtier.slice/w2.scope";
 	guint64 passed_fast = GIB, passed_slow = GIB, snaps = 100;
-	guint64 hot_min, pull_filters;
+	guint64 hot_min, pull_filters, stat_filters, page = vtier_page_size(), pfn;
 	gint up, stat;
-	guint i;
+	guint i, at;
 
 	(void)data;
 	add_workload(f->sysroot->root, 1, 0, 512);
@@ -1329,6 +1332,15 @@ static void test_survey_after_ramp(Fixture *f, gconstpointer data)
 	hot_min = applied_scheme(f->m, stat)->nr_accesses.min;
 	g_assert_cmpuint(hot_min, >, 0);
 	pull_filters = applied_scheme(f->m, up)->filters->len;
+	stat_filters = applied_scheme(f->m, stat)->filters->len;
+	at = after_addr_filters(applied_scheme(f->m, stat));
+	/* its pages on the slow node: 2 MiB, 256 MiB further 1 MiB; another memcg's between */
+	pfn = g_array_index(vtier_topology_get_node(f->m->topology,
+						    (guint)g->result->slow_node)->ranges,
+			    VtierPhysRange, 0).start / page;
+	vtier_test_charge_pages(f->sysroot->root, w1, pfn + 256, 512);
+	vtier_test_charge_pages(f->sysroot->root, w2, pfn + 4096, 1024);
+	vtier_test_charge_pages(f->sysroot->root, w1, pfn + 65536, 256);
 	/* ramping: 16 MiB hot a snapshot on each node, no survey */
 	for (i = 0; i < 2; i++) {
 		set_hot_counters(f->m, g, passed_fast += 160 * MIB, passed_slow += 160 * MIB,
@@ -1347,6 +1359,12 @@ static void test_survey_after_ramp(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(s->up.hot_bytes, ==, 0);
 	g_assert_cmpuint(applied_scheme(f->m, stat)->nr_accesses.min, ==, 0);
 	g_assert_false(pull_kept_young(f->m, up));
+	/* ... aimed at those pages: on a large CXL node the rest would cost a walk per pass */
+	g_assert_cmpuint(applied_scheme(f->m, stat)->filters->len, ==, stat_filters + 2);
+	assert_addr_filter(applied_scheme(f->m, stat), at, (pfn + 256) * page,
+			   (pfn + 65536 + 256) * page, FALSE);
+	assert_addr_filter(applied_scheme(f->m, stat), at + 1, (pfn + 768) * page,
+			   (pfn + 65536) * page, TRUE);
 	/* its first three measures are left out (200 MiB "young" a snapshot, the first pass): no
 	 * reading of its hot memory meanwhile, nothing to exchange on */
 	for (i = 0; i < 3; i++) {
@@ -1401,6 +1419,7 @@ static void test_survey_after_ramp(Fixture *f, gconstpointer data)
 				VTIER_CONTROL_STATE_HOLDING);
 	}
 	g_assert_cmpuint(applied_scheme(f->m, stat)->nr_accesses.min, ==, hot_min);
+	g_assert_cmpuint(applied_scheme(f->m, stat)->filters->len, ==, stat_filters);
 	g_assert_cmpuint(i, >=, 2);
 	/* out of its band and back within the minute: no second survey */
 	out_of_band_and_back(f, g, &passed_fast, &passed_slow, &snaps);
@@ -1408,8 +1427,15 @@ static void test_survey_after_ramp(Fixture *f, gconstpointer data)
 	/* a minute later (the clock wound back): a ramp's end begins a survey, and a ramp that
 	 * outlasts VTIER_SURVEY_MAX_STEPS (a minute of them) ends it */
 	g->survey_began_us -= 61 * G_USEC_PER_SEC;
+	/* (none of its pages on the slow node: nothing to survey) */
+	vtier_test_charge_pages(f->sysroot->root, w2, pfn + 256, 512);
+	vtier_test_charge_pages(f->sysroot->root, w2, pfn + 65536, 256);
+	out_of_band_and_back(f, g, &passed_fast, &passed_slow, &snaps);
+	g_assert_cmpuint(applied_scheme(f->m, stat)->nr_accesses.min, ==, hot_min);
+	vtier_test_charge_pages(f->sysroot->root, w1, pfn + 65536, 256);
 	out_of_band_and_back(f, g, &passed_fast, &passed_slow, &snaps);
 	g_assert_cmpuint(applied_scheme(f->m, stat)->nr_accesses.min, ==, 0);
+	g_assert_cmpuint(applied_scheme(f->m, stat)->filters->len, ==, stat_filters + 1);
 	add_workload(f->sysroot->root, 1, 200, 312);
 	for (i = 0; i < 70 && applied_scheme(f->m, stat)->nr_accesses.min == 0; i++) {
 		set_hot_counters(f->m, g, passed_fast += 320 * MIB, passed_slow, snaps += 10);
