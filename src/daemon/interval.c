@@ -268,6 +268,7 @@ static VtierSnapshotGuest *guest_record(VtierManager *m, VtierDaemonGuest *g)
 		s->control_reason = g_strdup(g->snap->control_reason);
 		s->granted_fast_bytes = g->snap->granted_fast_bytes;
 		s->control_error_bytes = g->snap->control_error_bytes;
+		s->surveying = g->snap->surveying;
 	}
 	fill_policy(m, g, s);
 	vtier_daemon_guest_unmovable(g, s, m->topology);
@@ -555,7 +556,7 @@ static void walk_pull(VtierManager *m, VtierDaemonGuest *g, gint scheme,
  * exchange, and the PULL is kept to the young pages too (b->young, reconcile.c): ranked by
  * DAMON's regions it took the pages of the regions it saw hottest, not the ones the survey
  * counted. An exchange that DAMON's regions started goes on without a survey and with the PULL
- * as planned. Returns whether the survey is on. */
+ * as planned. Returns whether the survey is on or due. */
 #define VTIER_SURVEY_STEPS 10
 /* Measures left out after a survey's start; after its end one (DAMON's regions need no first
  * pass, and a quiet host measures every 4 s: [daemon] settled_interval_ms). */
@@ -644,7 +645,7 @@ static gboolean survey_slow(VtierManager *m, VtierDaemonGuest *g, const VtierCon
 		b->young = exchanging && wide;
 		*changed = TRUE;
 	}
-	return wide;
+	return wide || g->survey_due;
 }
 
 /* The scheme index of guest @r's PUSH primer (the last of its group), or -1 where its plan has
@@ -951,7 +952,8 @@ static gboolean run_controller(VtierManager *m, GPtrArray *seats, GArray *inputs
 			if (g != NULL && seat->len == 1) {
 				walk_pull(m, g, s->up.scheme, out, &changed);
 				walk_push(m, g, s->down.scheme, out, &changed);
-				surveying |= survey_slow(m, g, out, &changed);
+				s->surveying = survey_slow(m, g, out, &changed);
+				surveying |= s->surveying;
 				s->up.walk = walk_of(m, g, s->up.scheme);
 				prime_push(m, g, out->down_bytes, &changed);
 				s->down.walk = push_walk_of(m, g, s->down.scheme);

@@ -229,6 +229,12 @@ static void explain_control(GPtrArray *out, const VtierSnapshotGuest *g)
 			add(out, "It granted the guest %s of fast memory; the guest holds %s %s.",
 			    granted, error, g->control_error_bytes > 0 ? "less" : "more");
 	}
+	if (g->surveying)
+		add(out, "vtierd is surveying the guest's pages in the slow tier, as it does for a "
+			 "while after a ramp: a stat scheme counts those touched since the last "
+			 "check wherever they lie, to find hot pages DAMON's regions there do not "
+			 "show; what it finds hot, an exchange swaps for cold pages in the fast "
+			 "tier.");
 }
 
 static const gchar *unmovable_why(const gchar *reason)

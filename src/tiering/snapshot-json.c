@@ -137,6 +137,8 @@ static JsonNode *guest_to_json(const VtierSnapshotGuest *g, gboolean table)
 	set_string(obj, "control_reason", g->control_reason);
 	vtier_json_set_u64(obj, "granted_fast_bytes", g->granted_fast_bytes);
 	json_object_set_int_member(obj, "control_error_bytes", g->control_error_bytes);
+	if (g->surveying)
+		json_object_set_boolean_member(obj, "surveying", TRUE);
 	for (guint i = 0; i < g->unmovable->len; i++) {
 		const VtierSnapshotUnmovable *u = g_ptr_array_index(g->unmovable, i);
 		JsonObject *o = json_object_new();
@@ -383,6 +385,7 @@ static void guest_fields_from_json(VtierJsonReader *r, VtierSnapshotGuest *g)
 	vtier_json_get_string(r, "control_reason", &g->control_reason);
 	vtier_json_get_u64(r, "granted_fast_bytes", &g->granted_fast_bytes);
 	vtier_json_get_int64(r, "control_error_bytes", &g->control_error_bytes);
+	vtier_json_get_bool(r, "surveying", &g->surveying);
 	get_objects(r, "unmovable", unmovable_from_json, g);
 	vtier_json_get_double(r, "fast_byte_seconds", &g->fast_byte_seconds);
 	vtier_json_get_double(r, "slow_byte_seconds", &g->slow_byte_seconds);

@@ -156,6 +156,7 @@ typedef struct {
 	gchar *control_reason;	  /* the controller's one-line reason, may be NULL */
 	guint64 granted_fast_bytes; /* fast bytes the controller granted after the host's arbiter */
 	gint64 control_error_bytes; /* granted minus held fast bytes (> 0: below), 0 without a loop */
+	gboolean surveying;	  /* vtierd surveys its pages in the slow tier (7.3, after a ramp) */
 	GPtrArray *unmovable;	  /* VtierSnapshotUnmovable */
 	gdouble fast_byte_seconds; /* counter: fast bytes held x seconds (chargeback) */
 	gdouble slow_byte_seconds;

@@ -209,9 +209,10 @@ static void render_guest_notes(GString *out, const VtierSnapshotGuest *g)
 		g_autofree gchar *down = size_text(g->down.budget_bytes);
 
 		g_string_append_printf(out,
-				       "  %s: controller %s: %s (granted %s fast, error %s%s; "
+				       "  %s: controller %s%s: %s (granted %s fast, error %s%s; "
 				       "budgets up %s, down %s per window)\n",
-				       name, vtier_control_state_to_string(g->control_state), why,
+				       name, vtier_control_state_to_string(g->control_state),
+				       g->surveying ? ", surveying the slow tier" : "", why,
 				       granted, g->control_error_bytes < 0 ? "-" : "", error, up,
 				       down);
 	}

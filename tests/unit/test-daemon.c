@@ -1357,6 +1357,7 @@ static void test_survey_after_ramp(Fixture *f, gconstpointer data)
 	s = vtier_snapshot_lookup(f->m->snapshot, "w01");
 	g_assert_cmpint(s->control_state, ==, VTIER_CONTROL_STATE_HOLDING);
 	g_assert_cmpuint(s->up.hot_bytes, ==, 0);
+	g_assert_true(s->surveying);
 	g_assert_cmpuint(applied_scheme(f->m, stat)->nr_accesses.min, ==, 0);
 	g_assert_false(pull_kept_young(f->m, up));
 	/* ... aimed at those pages: on a large CXL node the rest would cost a walk per pass */
@@ -1420,6 +1421,7 @@ static void test_survey_after_ramp(Fixture *f, gconstpointer data)
 	}
 	g_assert_cmpuint(applied_scheme(f->m, stat)->nr_accesses.min, ==, hot_min);
 	g_assert_cmpuint(applied_scheme(f->m, stat)->filters->len, ==, stat_filters);
+	g_assert_false(vtier_snapshot_lookup(f->m->snapshot, "w01")->surveying);
 	g_assert_cmpuint(i, >=, 2);
 	/* out of its band and back within the minute: no second survey */
 	out_of_band_and_back(f, g, &passed_fast, &passed_slow, &snaps);

@@ -36,6 +36,7 @@ static VtierSnapshot *sample(void)
 	g->control_state = VTIER_CONTROL_STATE_EXCHANGING;
 	g->granted_fast_bytes = 3u << 30;
 	g->control_error_bytes = -(G_GINT64_CONSTANT(1) << 40); /* negative: holds more */
+	g->surveying = TRUE;
 	g->fast_byte_seconds = 1.5e12;
 	vtier_snapshot_guest_add_node(g, 0, VTIER_TIER_FAST, 5);
 	vtier_snapshot_guest_add_unmovable(g, "hugetlbfs", 1u << 30);
@@ -69,6 +70,7 @@ static void test_round_trip(void)
 		g_assert_cmpint(g->control_error_bytes, ==, -(G_GINT64_CONSTANT(1) << 40));
 		g_assert_cmpint(g->up.walk, ==, VTIER_SNAPSHOT_WALK_EVERY);
 		g_assert_cmpint(g->down.walk, ==, VTIER_SNAPSHOT_WALK_NONE);
+		g_assert_true(g->surveying);
 	}
 	g_assert_cmpstr(vtier_snapshot_walk_to_string(VTIER_SNAPSHOT_WALK_AIMED), ==, "aimed");
 	for (guint w = 0; w < VTIER_SNAPSHOT_WALK_LAST; w++) {

@@ -302,6 +302,25 @@ static void test_explain_walk(void)
 	assert_balanced(primed);
 }
 
+/* A guest whose pages in the slow tier vtierd surveys (7.3) says so in explain and status. */
+static void test_explain_survey(void)
+{
+	g_autoptr(VtierSnapshot) s = vtier_test_snapshot_new();
+	VtierSnapshotGuest *g = (VtierSnapshotGuest *)vtier_snapshot_lookup(s, "web-01");
+	g_autoptr(GPtrArray) before = vtier_explain_guest(s, g);
+	g_autoptr(GPtrArray) after = NULL;
+	g_autofree gchar *text = NULL;
+
+	g_assert_false(has_sentence(before, "surveying"));
+	g->surveying = TRUE;
+	after = vtier_explain_guest(s, g);
+	g_assert_true(has_sentence(after, "vtierd is surveying the guest's pages in the slow tier"));
+	g_assert_cmpuint(after->len, ==, before->len + 1);
+	text = vtier_status_render(s);
+	g_assert_nonnull(strstr(text, "web-01: controller ramping, surveying the slow tier: 8 points "
+				      "below target"));
+}
+
 /* Every "(" a sentence opens, it closes. */
 static void assert_balanced(GPtrArray *sentences)
 {
@@ -395,6 +414,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/status-render/explain/hot-split", test_explain_hot_split);
 	g_test_add_func("/status-render/explain/parked", test_explain_parked);
 	g_test_add_func("/status-render/explain/walk", test_explain_walk);
+	g_test_add_func("/status-render/explain/survey", test_explain_survey);
 	g_test_add_func("/status-render/explain/render-hostile", test_explain_render_hostile);
 	return g_test_run();
 }
