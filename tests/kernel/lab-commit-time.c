@@ -268,6 +268,9 @@ typedef enum {
 	IDLE_CAPPED,	  /* PULL and PUSH at the plan's rate cap (the guests' memcgs are empty:
 			   * each walks its node's pages, its memcg filter rejecting them all) */
 	IDLE_STATS_OFF,	  /* parked, and the `stat` schemes match no region (no page walks) */
+	IDLE_SURVEY,	  /* parked, every tenth guest's slow hot stat widened to every region of
+			   * the slow node, as vtierd's survey was before its aim (interval.c) */
+	IDLE_SURVEY_AIMED, /* the same, each aimed at a span of 64 MiB there (its guest's pages) */
 	IDLE_NONE_MATCH,  /* every scheme matches no region (size 1 byte) */
 	IDLE_NO_SCHEME,	  /* no scheme at all */
 	IDLE_LAST
@@ -277,6 +280,8 @@ static const gchar *const idle_names[] = {
 	"PULL and PUSH parked (1 byte), as vtierd holds a settled guest",
 	"PULL and PUSH at the plan's rate cap, walking empty memcgs",
 	"parked, and the stat schemes match no region",
+	"parked, every tenth guest surveyed, the whole slow node",
+	"parked, every tenth guest surveyed, aimed at 64 MiB",
 	"every scheme matches no region",
 	"no scheme",
 };
@@ -300,10 +305,54 @@ static void set_moving_budgets(VtierDamonModel *m, const VtierDamonModel *plan_m
 	}
 }
 
-static void idle_change(VtierDamonModel *m, const VtierDamonModel *plan_model, IdleVariant v)
+/* A survey of every tenth guest of @plan (IDLE_SURVEY): its slow node's hot stat takes every
+ * region; @aimed, only the 64 MiB at the start of the slow node (a core addr filter after the
+ * plan's, rejecting the rest, as vtierd's aim does: reconcile.c, apply_aim). The memcgs are
+ * empty, so the memcg filter rejects every page the walk meets: what is measured is the walk. */
+static void survey_every_tenth(VtierDamonModel *m, const Bench *b, const VtierPlan *plan,
+			       gboolean aimed)
 {
 	GPtrArray *schemes = model_schemes(m);
 
+	for (guint i = 0; i < plan->guests->len; i += 10) {
+		const VtierPlanGuestResult *r = g_ptr_array_index(plan->guests, i);
+		const VtierNode *slow;
+		VtierDamonScheme *s;
+		VtierDamonFilter *f;
+		guint at = 0;
+		gint k = r->first_scheme + VTIER_PLAN_HOT_SLOW_OFFSET;
+
+		if (!r->planned || !r->hot_stats || r->first_scheme < 0 || (guint)k >= schemes->len)
+			continue;
+		s = g_ptr_array_index(schemes, k);
+		s->nr_accesses.min = 0;
+		slow = vtier_topology_get_node(b->topology, (guint)r->slow_node);
+		if (!aimed || slow == NULL || slow->ranges->len == 0)
+			continue;
+		for (guint j = 0; j < s->filters->len; j++)
+			if (((const VtierDamonFilter *)s->filters->pdata[j])->type ==
+			    VTIER_DAMON_FILTER_ADDR)
+				at = j + 1;
+		f = vtier_damon_filter_new(VTIER_DAMON_FILTER_ADDR);
+		f->layer = at > 0 ? ((const VtierDamonFilter *)s->filters->pdata[at - 1])->layer
+				  : VTIER_DAMON_LAYER_CORE;
+		f->addr_start = g_array_index(slow->ranges, VtierPhysRange, 0).start;
+		f->addr_end = f->addr_start + 64 * MIB;
+		f->matching = FALSE;
+		f->allow = FALSE;
+		g_ptr_array_insert(s->filters, (gint)at, f);
+	}
+}
+
+static void idle_change(VtierDamonModel *m, const Bench *b, const VtierPlan *plan, IdleVariant v)
+{
+	GPtrArray *schemes = model_schemes(m);
+	const VtierDamonModel *plan_model = plan->model;
+
+	if (v == IDLE_SURVEY || v == IDLE_SURVEY_AIMED) {
+		survey_every_tenth(m, b, plan, v == IDLE_SURVEY_AIMED);
+		return;
+	}
 	if (v == IDLE_CAPPED)
 		set_moving_budgets(m, plan_model, 0);
 	if (v == IDLE_NO_SCHEME) {
@@ -321,15 +370,15 @@ static void idle_change(VtierDamonModel *m, const VtierDamonModel *plan_model, I
 
 /* How the kdamond's CPU depends on the schemes: @seconds for each IdleVariant, each a change of
  * @model (vtierd's start: the plan with PULL and PUSH parked) alone. */
-static gboolean bench_idle(Bench *b, guint n, VtierDamonModel *model,
-			   const VtierDamonModel *plan_model, guint seconds, GError **error)
+static gboolean bench_idle(Bench *b, guint n, VtierDamonModel *model, const VtierPlan *plan,
+			   guint seconds, GError **error)
 {
 	/* no scheme comes last (bench_size): making 2400 schemes anew on the running kdamond after
 	 * it, the driver's read of `pid` failed with EIO (7.3 lab, 7 Dec 2026) */
 	for (guint v = 0; v < IDLE_NO_SCHEME; v++) {
 		g_autoptr(VtierDamonModel) m = vtier_damon_model_copy(model);
 
-		idle_change(m, plan_model, (IdleVariant)v);
+		idle_change(m, b, plan, (IdleVariant)v);
 		if (!idle_cpu(b, n, m, idle_names[v], seconds, error))
 			return FALSE;
 	}
@@ -358,7 +407,7 @@ static gboolean bench_size(Bench *b, guint n, GError **error)
 	       n, model_schemes(model)->len, "on", t.ms, "", "", t.state_ms, t.writes, t.reads,
 	       plan->guests->len, n);
 	fflush(stdout);
-	if (b->idle_seconds > 0 && !bench_idle(b, n, model, plan->model, b->idle_seconds, error))
+	if (b->idle_seconds > 0 && !bench_idle(b, n, model, plan, b->idle_seconds, error))
 		return FALSE;
 	if (!bench_budget(b, n, plan, model, FALSE, error) ||
 	    !bench_budget(b, n, plan, model, TRUE, error) || !bench_bare(b, n, model, error))
@@ -366,7 +415,7 @@ static gboolean bench_size(Bench *b, guint n, GError **error)
 	if (b->idle_seconds > 0) {
 		g_autoptr(VtierDamonModel) none = vtier_damon_model_copy(model);
 
-		idle_change(none, plan->model, IDLE_NO_SCHEME);
+		idle_change(none, b, plan, IDLE_NO_SCHEME);
 		if (!idle_cpu(b, n, none, idle_names[IDLE_NO_SCHEME], b->idle_seconds, error))
 			return FALSE;
 	}
@@ -385,7 +434,7 @@ int main(int argc, char **argv)
 		{ "guests", 'g', 0, G_OPTION_ARG_STRING_ARRAY, &sizes, "Plan size (repeat; default 100 and 500)", "N" },
 		{ "rounds", 'r', 0, G_OPTION_ARG_INT, &rounds, "Budget changes per kind (default 10)", "R" },
 		{ "extra-memcgs", 'm', 0, G_OPTION_ARG_INT, &extra, "Also create M empty memcgs first", "M" },
-		{ "idle", 'i', 0, G_OPTION_ARG_INT, &idle, "Also the kdamond's CPU over S seconds for 5 scheme sets", "S" },
+		{ "idle", 'i', 0, G_OPTION_ARG_INT, &idle, "Also the kdamond's CPU over S seconds for 7 scheme sets", "S" },
 		G_OPTION_ENTRY_NULL,
 	};
 	const gchar *defaults[] = { "100", "500", NULL };
