@@ -371,28 +371,46 @@ static void render_guest_control(Render *r)
 	}
 }
 
-/* The closed loop's grant and error, for the guests it drives. */
+/* What the closed loop says of each guest it drives (grant, error, survey). */
+typedef enum { LOOP_GRANTED, LOOP_ERROR, LOOP_SURVEYING } LoopGauge;
+
+static void loop_value(GString *out, const VtierSnapshotGuest *g, LoopGauge what)
+{
+	if (what == LOOP_GRANTED)
+		value_u64(out, g->granted_fast_bytes);
+	else if (what == LOOP_ERROR)
+		value_double(out, (gdouble)g->control_error_bytes);
+	else
+		g_string_append(out, g->surveying ? " 1\n" : " 0\n");
+}
+
 static void render_guest_loop(Render *r)
 {
-	family(r, "vtier_guest_fast_granted_bytes", "gauge",
-	       "Fast bytes the controller granted a guest after the host arbiter.");
-	for (guint i = 0; i < r->snapshot->guests->len; i++) {
-		const VtierSnapshotGuest *g = GUEST(r, i);
+	static const struct {
+		const gchar *name;
+		const gchar *help;
+	} gauges[] = {
+		[LOOP_GRANTED] = { "vtier_guest_fast_granted_bytes",
+				   "Fast bytes the controller granted a guest after the host "
+				   "arbiter." },
+		[LOOP_ERROR] = { "vtier_guest_control_error_bytes",
+				 "Granted minus held fast bytes of a guest: above 0 it wants more fast "
+				 "memory." },
+		[LOOP_SURVEYING] = { "vtier_guest_surveying",
+				     "1 while vtierd surveys a guest's pages in the slow tier (after a "
+				     "ramp, Linux 7.3), else 0." },
+	};
 
-		if (!vtier_snapshot_guest_has_loop(g))
-			continue;
-		guest_labels(r->out, "vtier_guest_fast_granted_bytes", DOMAIN(r, i), NULL, NULL);
-		value_u64(r->out, g->granted_fast_bytes);
-	}
-	family(r, "vtier_guest_control_error_bytes", "gauge",
-	       "Granted minus held fast bytes of a guest: above 0 it wants more fast memory.");
-	for (guint i = 0; i < r->snapshot->guests->len; i++) {
-		const VtierSnapshotGuest *g = GUEST(r, i);
+	for (guint k = 0; k < G_N_ELEMENTS(gauges); k++) {
+		family(r, gauges[k].name, "gauge", gauges[k].help);
+		for (guint i = 0; i < r->snapshot->guests->len; i++) {
+			const VtierSnapshotGuest *g = GUEST(r, i);
 
-		if (!vtier_snapshot_guest_has_loop(g))
-			continue;
-		guest_labels(r->out, "vtier_guest_control_error_bytes", DOMAIN(r, i), NULL, NULL);
-		value_double(r->out, (gdouble)g->control_error_bytes);
+			if (!vtier_snapshot_guest_has_loop(g))
+				continue;
+			guest_labels(r->out, gauges[k].name, DOMAIN(r, i), NULL, NULL);
+			loop_value(r->out, g, (LoopGauge)k);
+		}
 	}
 }
 

@@ -103,6 +103,7 @@ VtierSnapshot *vtier_metrics_fixture_host(void)
 	vtier_snapshot_guest_add_unmovable(g, "vfio-\"pinned\"", 256 * MIB);
 	set_string(&g->last_error, "memcg read failed");
 	g->last_error_time = 1764673100;
+	g->surveying = TRUE;
 	g_ptr_array_add(s->guests, g);
 
 	g = tiering_guest("no-memcg", 0, 0);
