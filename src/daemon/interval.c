@@ -456,7 +456,8 @@ static gboolean aim_walk(VtierManager *m, VtierDaemonGuest *g, VtierBudget *b, g
 	}
 	g->aim_failed = FALSE;
 	n = found->len;
-	if (n == b->n_aim && (n == 0 || memcmp(found->data, b->aim, n * sizeof(VtierMemcgSpan)) == 0))
+	if (n == b->n_aim &&
+	    (n == 0 || memcmp(found->data, b->aim, n * sizeof(VtierMemcgSpan)) == 0))
 		return TRUE;
 	for (guint i = 0; i < n; i++) {
 		const VtierMemcgSpan *sp = &g_array_index(found, VtierMemcgSpan, i);
@@ -552,11 +553,11 @@ static void walk_pull(VtierManager *m, VtierDaemonGuest *g, gint scheme,
  * than the guest's own pages. A guest with no page there gets no survey; one whose pages cannot
  * be read gets it unaimed. For the first VTIER_SURVEY_SKIP measures after the change (and the
  * first after its end) the guest has no reading of its hot memory (interval-hot.c): the first
- * pass counts the pages no check had marked yet as young. Should the controller exchange, the survey lasts as long as the
- * exchange, and the PULL is kept to the young pages too (b->young, reconcile.c): ranked by
- * DAMON's regions it took the pages of the regions it saw hottest, not the ones the survey
- * counted. An exchange that DAMON's regions started goes on without a survey and with the PULL
- * as planned. Returns whether the survey is on or due. */
+ * pass counts the pages no check had marked yet as young. Should the controller exchange, the
+ * survey lasts as long as the exchange, and the PULL is kept to the young pages too (b->young,
+ * reconcile.c): ranked by DAMON's regions it took the pages of the regions it saw hottest, not
+ * the ones the survey counted. An exchange that DAMON's regions started goes on without a
+ * survey and with the PULL as planned. Returns whether the survey is on or due. */
 #define VTIER_SURVEY_STEPS 10
 /* Measures left out after a survey's start; after its end one (DAMON's regions need no first
  * pass, and a quiet host measures every 4 s: [daemon] settled_interval_ms). */
