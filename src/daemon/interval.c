@@ -318,9 +318,6 @@ static GArray *wanted_schemes(VtierManager *m)
 	return wanted;
 }
 
-/* Whether guest @g's PULL @pull is one the plan has walk its hot regions only: a closed loop's PULL
- * planned with a hot threshold, which the planner gives it only on a kernel without fail_charge
- * (planner-schemes.c, walk_hot_first). */
 /* Whether plan result @r is a share that vtier's closed loop holds: ratio or allowance with
  * tuner=vtier. */
 static gboolean loop_holds_share(const VtierPlanGuestResult *r)
@@ -329,6 +326,9 @@ static gboolean loop_holds_share(const VtierPlanGuestResult *r)
 	       (r->mode == VTIER_POLICY_MODE_RATIO || r->mode == VTIER_POLICY_MODE_ALLOWANCE);
 }
 
+/* Whether guest @g's PULL @pull is one the plan has walk its hot regions only: a closed loop's PULL
+ * planned with a hot threshold, which the planner gives it only on a kernel without fail_charge
+ * (planner-schemes.c, walk_hot_first). */
 static gboolean pull_walks_hot_first(const VtierDamonScheme *pull, const VtierDaemonGuest *g)
 {
 	return pull != NULL && pull->action == VTIER_DAMON_ACTION_MIGRATE_HOT &&

@@ -165,7 +165,7 @@ typedef struct {
 	gboolean goal;	     /* whether goal_value is set */
 	guint64 goal_value;  /* goals' user_input current_value */
 	gboolean keep_walk;  /* parked, its watermarks switch it off (vtier_budget_apply) */
-	guint n_aim;	     /* wide and aimed: the spans of the slow node it walks */
+	guint n_aim;	     /* aimed: the spans of its node it walks (a PULL's, PUSH's, survey's) */
 	VtierMemcgSpan aim[VTIER_AIM_MAX_SPANS];
 } VtierBudget;
 
