@@ -381,7 +381,7 @@ static void loop_value(GString *out, const VtierSnapshotGuest *g, LoopGauge what
 	else if (what == LOOP_ERROR)
 		value_double(out, (gdouble)g->control_error_bytes);
 	else
-		g_string_append(out, g->surveying ? " 1\n" : " 0\n");
+		value_u64(out, g->surveying ? 1 : 0);
 }
 
 static void render_guest_loop(Render *r)
