@@ -30,6 +30,7 @@
 #include <glib/gstdio.h>
 
 #include "common/paths.h"
+#include "daemon/manager-private.h"
 #include "lab-proc.h"
 #include "plan-scenario.h"
 #include "tiering/damon/damon-driver.h"
@@ -306,42 +307,36 @@ static void set_moving_budgets(VtierDamonModel *m, const VtierDamonModel *plan_m
 }
 
 /* A survey of every tenth guest of @plan (IDLE_SURVEY): its slow node's hot stat takes every
- * region; @aimed, only the 64 MiB at the start of the slow node (a core addr filter after the
- * plan's, rejecting the rest, as vtierd's aim does: reconcile.c, apply_aim). The memcgs are
- * empty, so the memcg filter rejects every page the walk meets: what is measured is the walk. */
+ * region; @aimed, only the 64 MiB at the start of the slow node. Both through vtierd's own
+ * overlay (reconcile.c: vtier_budget_apply, and vtier_budgets_hole_aims for the aim's edges), as
+ * interval.c's survey_slow lays it. The memcgs are empty, so the memcg filter rejects every page
+ * the walk meets: what is measured is the walk. */
 static void survey_every_tenth(VtierDamonModel *m, const Bench *b, const VtierPlan *plan,
 			       gboolean aimed)
 {
 	GPtrArray *schemes = model_schemes(m);
+	g_autoptr(GHashTable) budgets = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 
 	for (guint i = 0; i < plan->guests->len; i += 10) {
 		const VtierPlanGuestResult *r = g_ptr_array_index(plan->guests, i);
 		const VtierNode *slow;
-		VtierDamonScheme *s;
-		VtierDamonFilter *f;
-		guint at = 0;
+		VtierBudget *budget;
 		gint k = r->first_scheme + VTIER_PLAN_HOT_SLOW_OFFSET;
 
 		if (!r->planned || !r->hot_stats || r->first_scheme < 0 || (guint)k >= schemes->len)
 			continue;
-		s = g_ptr_array_index(schemes, k);
-		s->nr_accesses.min = 0;
+		budget = g_new0(VtierBudget, 1);
+		budget->wide = TRUE;
 		slow = vtier_topology_get_node(b->topology, (guint)r->slow_node);
-		if (!aimed || slow == NULL || slow->ranges->len == 0)
-			continue;
-		for (guint j = 0; j < s->filters->len; j++)
-			if (((const VtierDamonFilter *)s->filters->pdata[j])->type ==
-			    VTIER_DAMON_FILTER_ADDR)
-				at = j + 1;
-		f = vtier_damon_filter_new(VTIER_DAMON_FILTER_ADDR);
-		f->layer = at > 0 ? ((const VtierDamonFilter *)s->filters->pdata[at - 1])->layer
-				  : VTIER_DAMON_LAYER_CORE;
-		f->addr_start = g_array_index(slow->ranges, VtierPhysRange, 0).start;
-		f->addr_end = f->addr_start + 64 * MIB;
-		f->matching = FALSE;
-		f->allow = FALSE;
-		g_ptr_array_insert(s->filters, (gint)at, f);
+		if (aimed && slow != NULL && slow->ranges->len > 0) {
+			budget->aim[0].start = g_array_index(slow->ranges, VtierPhysRange, 0).start;
+			budget->aim[0].end = budget->aim[0].start + 64 * MIB;
+			budget->n_aim = 1;
+		}
+		vtier_budget_apply(budget, g_ptr_array_index(schemes, k));
+		g_hash_table_insert(budgets, GUINT_TO_POINTER((guint)k + 1), budget);
 	}
+	vtier_budgets_hole_aims(budgets, m);
 }
 
 static void idle_change(VtierDamonModel *m, const Bench *b, const VtierPlan *plan, IdleVariant v)

@@ -15,7 +15,7 @@ EXTRA_DIST += tests/suites/damon-tiering-proof.sh tests/kernel/damon-tiering-pro
 check_PROGRAMS += tests/kernel/lab-commit-time
 tests_kernel_lab_commit_time_SOURCES = tests/kernel/lab-commit-time.c tests/unit/plan-scenario.c \
 	tests/unit/plan-scenario.h tests/kernel/lab-proc.c tests/kernel/lab-proc.h
-tests_kernel_lab_commit_time_LDADD = libvtier-core.la $(VTIER_LIBS)
+tests_kernel_lab_commit_time_LDADD = libvtier-daemon.la libvtier-core.la $(VTIER_LIBS)
 tests_kernel_lab_commit_time_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
 # The controller's closed loop in the lab (docs/controller.md, bench/tiering/).
 check_PROGRAMS += tests/kernel/lab-damon-loop
