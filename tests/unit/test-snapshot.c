@@ -106,6 +106,8 @@ static void test_strict(void)
 	expect_rejected("{\"guests\": [{\"name\": \"a\", \"up\": {\"x\": 1}}]}", "unknown member");
 	expect_rejected("{\"guests\": [{\"name\": \"a\", \"up\": {\"walk\": \"sideways\"}}]}",
 			"walk");
+	expect_rejected("{\"guests\": [{\"name\": \"a\", \"surveying\": \"yes\"}]}",
+			"surveying");
 	expect_rejected("{\"snapshot_version\": 99}", "version");
 	expect_rejected("{\"nodes\": [{\"tier\": \"medium\"}]}", "tier");
 	expect_rejected("[]", "object");
