@@ -216,15 +216,40 @@ static void probe_start(CtlGuest *g, guint64 x, guint64 over)
 			       "it here): PULL %.1f MiB/window of DAMON's hot regions", mib(g->up));
 }
 
-/* The wait before the next probe after one that found what it could: a probe whose PULL brought
- * in a dead-band or more found a hot set moving in, of which DAMON's regions may show more a few
- * seconds later. 6.18, the benchmark's moving workload (7 Dec 2026): a probe 5 s after the move
- * brought in 7 MiB, its PULL then found nothing for two steps, and the next came 10 s later with
- * 113 MiB of the new hot set still slow; that run ended with 87.5% of it fast. */
+/* A probe ends: what it brought in joins what recent probes brought in, and the sum halves
+ * (probe_recent); returns that sum, before the halving. */
+static guint64 probe_close(CtlGuestState *st)
+{
+	guint64 found = st->probe_recent + st->probe_in;
+
+	st->probe_recent = found / 2;
+	return found;
+}
+
+/* A ramp cuts the probe (the guest left the band): what it brought in, this step's moves
+ * included, joins what recent probes brought in, unhalved; a ramp finds nothing out. */
+static void probe_cut(CtlGuest *g)
+{
+	CtlGuestState *st = g->st;
+
+	st->probe_recent += st->probe_in + g->in->applied_up_bytes;
+	st->probing = FALSE;
+}
+
+/* The wait before the next probe after one that found what it could: while recent probes brought
+ * in a dead-band or more (what each brought in, halved at each end: probe_close), a hot set is
+ * moving in, of which DAMON's regions may show more a few seconds later.
+ * 6.18, the benchmark's moving workload (7 Dec 2026):
+ * - a probe 5 s after the move brought in 7 MiB, its PULL then found nothing for two steps, and
+ *   the next came 10 s later with 113 MiB of the new hot set still slow; that run ended with
+ *   87.5% of it fast;
+ * - a probe that brought in 47 MiB was cut by a ramp (its PUSH fell behind); the two probes
+ *   after the ramp each found little for two steps and each waited 10 s, with 73 and then
+ *   62 MiB of the new hot set still slow; that run ended with 72.7% of it fast. */
 static guint probe_wait_found(const CtlGuest *g)
 {
-	return g->st->probe_in >= ctl_guest_deadband(g) ? CTL_PROBE_WAIT_FOUND_MS
-							: CTL_PROBE_WAIT_MS;
+	return probe_close(g->st) >= ctl_guest_deadband(g) ? CTL_PROBE_WAIT_FOUND_MS
+							   : CTL_PROBE_WAIT_MS;
 }
 
 /* Whether the probe ends at this step, and if so ends it:
@@ -258,6 +283,8 @@ static gboolean probe_ends(CtlGuest *g, guint64 over, guint64 pulled, gboolean p
 
 		st->probing = FALSE;
 		st->probe_fails = exchanged ? 0 : MIN(st->probe_fails + 1, 16);
+		if (!exchanged)
+			st->probe_recent = 0; /* the hot set does not fit: back off */
 		st->probe_wait_ms = exchanged ? probe_wait_found(g)
 					      : MIN(CTL_PROBE_WAIT_MS << st->probe_fails,
 						    CTL_PROBE_WAIT_FULL_MS);
@@ -505,7 +532,8 @@ void ctl_guest_decide(CtlGuest *g)
 		g_string_append(g->why, "; DAMON sees no hot memory of this guest");
 	if ((guint64)ABS(err) > band) {
 		st->exchanging = FALSE;
-		st->probing = FALSE;
+		if (st->probing)
+			probe_cut(g);
 		ramp(g, err, late, rest);
 	} else {
 		hold(g);

@@ -92,6 +92,8 @@ typedef struct {
 	gboolean probe_pushed; /* the probe's PUSH moved at least half of what it was asked last */
 	guint64 probe_extra;  /* what the probe's PULL and PUSH move a window past the band's room */
 	guint64 probe_in;     /* what the probe's PULL and PUSH have moved since it started */
+	guint64 probe_recent; /* what recent probes brought in: each ended one's probe_in added,
+			       * halved by each end (probe_close) */
 	guint64 probe_out;
 	guint64 probe_want_down; /* what the probe wanted its PUSH to move since the last step */
 	guint probe_eff_pm;   /* what its PUSH moved per mille of what it was asked (smoothed) */

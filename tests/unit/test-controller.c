@@ -676,11 +676,13 @@ static void test_probe_settled_slow_seat(void)
  * nothing measures hot memory (hot_walk). Its PULL moves @in_kib and its PUSH @out_kib KiB a step
  * for 4 steps once the probe has started, then neither moves anything, the guest staying where
  * those moves left it. Returns how many seconds the probe says the next one waits. */
-static guint probe_wait_after(VtierController *c, guint64 in_kib, guint64 out_kib)
+static const VtierControllerHost probe_host = { .fast_capacity_bytes = 1024 * MIB,
+					       .interval_ms = 1000 };
+
+/* The one guest of probe_wait_after() and test_probe_cut_by_ramp(), at its grant. */
+static GArray *probe_inputs(void)
 {
-	g_autoptr(GArray) inputs = g_array_new(FALSE, TRUE, sizeof(VtierControllerInput));
-	g_autoptr(GArray) outputs = g_array_new(FALSE, TRUE, sizeof(VtierControllerOutput));
-	VtierControllerHost host = { .fast_capacity_bytes = 1024 * MIB, .interval_ms = 1000 };
+	GArray *inputs = g_array_new(FALSE, TRUE, sizeof(VtierControllerInput));
 	VtierControllerInput in = {
 		.key = "g", .mode = VTIER_POLICY_MODE_RATIO, .tuner = VTIER_POLICY_TUNER_VTIER,
 		.priority = 50, .target_share_bp = 2500, .target_fast_bytes = 128 * MIB,
@@ -688,42 +690,62 @@ static guint probe_wait_after(VtierController *c, guint64 in_kib, guint64 out_ki
 		.cap_up_bytes = 256 * MIB, .cap_down_bytes = 256 * MIB, .window_ms = 1000,
 		.elapsed_ms = 1000, .hot_unknown = TRUE, .hot_walk = TRUE,
 	};
-	guint wait = 0;
+
+	g_array_append_val(inputs, in);
+	return inputs;
+}
+
+/* One step of @c for @inputs' guest, its PULL and PUSH having moved @in_kib and @out_kib KiB
+ * since the last: the seconds of "next probe in N s" (or "next in N s"), 0 without it. */
+static guint probe_step(VtierController *c, GArray *inputs, guint64 in_kib, guint64 out_kib,
+			VtierControlState *state)
+{
+	g_autoptr(GArray) outputs = g_array_new(FALSE, TRUE, sizeof(VtierControllerOutput));
+	VtierControllerInput *now = &g_array_index(inputs, VtierControllerInput, 0);
+	const VtierControllerOutput *out;
+	const gchar *next;
 
 	g_array_set_clear_func(outputs, (GDestroyNotify)vtier_controller_output_clear);
-	g_array_append_val(inputs, in);
-	for (guint s = 0, probing = 0; s < 60 && wait == 0; s++) {
-		VtierControllerInput *now = &g_array_index(inputs, VtierControllerInput, 0);
-		const VtierControllerOutput *out;
-		const gchar *next;
+	now->applied_up_bytes = in_kib * 1024;
+	now->applied_down_bytes = out_kib * 1024;
+	now->fast_bytes += now->applied_up_bytes - now->applied_down_bytes;
+	now->slow_bytes = 512 * MIB - now->fast_bytes;
+	vtier_controller_step(c, &probe_host, inputs, outputs);
+	out = &g_array_index(outputs, VtierControllerOutput, 0);
+	if (g_getenv("PROBE_DEBUG"))
+		g_test_message("%s", out->reason);
+	*state = out->state;
+	if ((next = strstr(out->reason, "next in ")) == NULL &&
+	    (next = strstr(out->reason, "next probe in ")) == NULL)
+		return 0;
+	return (guint)g_ascii_strtoull(strstr(next, "in ") + 3, NULL, 10);
+}
 
-		now->applied_up_bytes = probing > 0 && probing <= 4 ? in_kib * 1024 : 0;
-		now->applied_down_bytes = probing > 0 && probing <= 4 ? out_kib * 1024 : 0;
-		now->fast_bytes += now->applied_up_bytes - now->applied_down_bytes;
-		now->slow_bytes = 512 * MIB - now->fast_bytes;
-		g_array_set_size(outputs, 0);
-		vtier_controller_step(c, &host, inputs, outputs);
-		out = &g_array_index(outputs, VtierControllerOutput, 0);
-		if (g_getenv("PROBE_DEBUG"))
-			g_test_message("%u %s", s, out->reason);
-		g_assert_cmpint(out->state, !=, VTIER_CONTROL_STATE_RAMPING);
-		if (out->state == VTIER_CONTROL_STATE_EXCHANGING)
+static guint probe_wait_after(VtierController *c, guint64 in_kib, guint64 out_kib)
+{
+	g_autoptr(GArray) inputs = probe_inputs();
+	guint wait = 0;
+
+	for (guint s = 0, probing = 0; s < 60 && wait == 0; s++) {
+		gboolean moves = probing > 0 && probing <= 4;
+		VtierControlState state;
+		guint next = probe_step(c, inputs, moves ? in_kib : 0, moves ? out_kib : 0, &state);
+
+		g_assert_cmpint(state, !=, VTIER_CONTROL_STATE_RAMPING);
+		if (state == VTIER_CONTROL_STATE_EXCHANGING)
 			probing++;
-		else if (probing > 0 && ((next = strstr(out->reason, "next in ")) != NULL ||
-					 (next = strstr(out->reason, "next probe in ")) != NULL))
-			wait = (guint)g_ascii_strtoull(strstr(next, "in ") + 3, NULL, 10);
+		else if (probing > 0)
+			wait = next;
 	}
-	/* back where it began, for the next probe */
-	g_array_index(inputs, VtierControllerInput, 0).fast_bytes = 128 * MIB;
 	return wait;
 }
 
 /* A probe that exchanged (its PULL found hot memory and its PUSH took out as much) and then
- * stalled is no failure: the next comes CTL_PROBE_WAIT_MS later (CTL_PROBE_WAIT_FOUND_MS when
- * it brought in a dead-band or more), however many failed before it. A probe whose PUSH took
- * nothing out backs off, twice as long each time (6.18, the benchmark's moving workload, 7 Dec
- * 2026: a probe that exchanged 67 MiB of a moved hot set, counted as the fourth failure in a
- * row, had the next wait 70 s). */
+ * stalled is no failure: the next comes CTL_PROBE_WAIT_MS later (CTL_PROBE_WAIT_FOUND_MS while
+ * recent probes brought in a dead-band or more), however many failed before it. A probe whose
+ * PUSH took nothing out backs off, twice as long each time (6.18, the benchmark's moving
+ * workload, 7 Dec 2026: a probe that exchanged 67 MiB of a moved hot set, counted as the fourth
+ * failure in a row, had the next wait 70 s). */
 static void test_probe_exchanged(void)
 {
 	g_autoptr(VtierController) c = vtier_controller_new();
@@ -731,16 +753,57 @@ static void test_probe_exchanged(void)
 	/* the PULL brings 4 MiB in, the PUSH takes nothing out: it backs off */
 	g_assert_cmpuint(probe_wait_after(c, 1024, 0), ==, 2 * CTL_PROBE_WAIT_MS / 1000);
 	g_assert_cmpuint(probe_wait_after(c, 1024, 0), ==, 4 * CTL_PROBE_WAIT_MS / 1000);
-	/* 8 MiB in, 4 MiB out, then the PUSH stalls: it exchanged, and brought in more than a
-	 * dead-band (5.1 MiB): a hot set moving in, the next probe comes soon */
-	g_assert_cmpuint(probe_wait_after(c, 2048, 1024), ==, CTL_PROBE_WAIT_FOUND_MS / 1000);
-	/* 4 MiB in, 2 MiB out: it exchanged less than a dead-band */
+	/* 4 MiB in, 2 MiB out: it exchanged less than a dead-band (5.1 MiB) */
 	g_assert_cmpuint(probe_wait_after(c, 1024, 512), ==, CTL_PROBE_WAIT_MS / 1000);
+	/* 8 MiB in, 4 MiB out, then the PUSH stalls: it exchanged, and with the 4 MiB before
+	 * (halved) brought in more than a dead-band: a hot set moving in, the next probe comes
+	 * soon */
+	g_assert_cmpuint(probe_wait_after(c, 2048, 1024), ==, CTL_PROBE_WAIT_FOUND_MS / 1000);
+	/* 4 MiB in, 2 MiB out: less than a dead-band, but half of the 10 MiB before with it is
+	 * more (9 MiB) */
+	g_assert_cmpuint(probe_wait_after(c, 1024, 512), ==, CTL_PROBE_WAIT_FOUND_MS / 1000);
+	/* a probe that finds nothing: the 4.5 MiB left of the recent finds is less than a
+	 * dead-band */
+	g_assert_cmpuint(probe_wait_after(c, 0, 0), ==, CTL_PROBE_WAIT_MS / 1000);
 	/* the count of failures starts again */
 	g_assert_cmpuint(probe_wait_after(c, 1024, 0), ==, 2 * CTL_PROBE_WAIT_MS / 1000);
 	/* a PUSH that took out less than half of what came in did not exchange (the guest ends
 	 * at the top of its band, where the PULL has no room: its probe ends by the PUSH) */
 	g_assert_cmpuint(probe_wait_after(c, 1280, 256), ==, 4 * CTL_PROBE_WAIT_MS / 1000);
+}
+
+/* A probe that a ramp cuts (its PULL brought in more than its PUSH took out, the guest left the
+ * band) still counts what it brought in: the probe after the ramp that finds nothing for two
+ * steps waits CTL_PROBE_WAIT_FOUND_MS, not CTL_PROBE_WAIT_MS. 6.18, the benchmark's moving
+ * workload (7 Dec 2026): a probe that brought in 47 MiB was cut by a ramp, and the two probes
+ * after it each found little and waited 10 s, with 73 and 62 MiB of the new hot set still slow. */
+static void test_probe_cut_by_ramp(void)
+{
+	g_autoptr(VtierController) c = vtier_controller_new();
+	g_autoptr(GArray) inputs = probe_inputs();
+	VtierControlState state = VTIER_CONTROL_STATE_HOLDING;
+	gboolean ramped = FALSE;
+	guint wait = 0, s;
+
+	/* the first probe starts */
+	probe_step(c, inputs, 0, 0, &state);
+	g_assert_cmpint(state, ==, VTIER_CONTROL_STATE_EXCHANGING);
+	/* its PULL brings in 4 MiB a step, its PUSH nothing: 8 MiB in, out of the band above */
+	for (s = 0; s < 10 && state != VTIER_CONTROL_STATE_RAMPING; s++)
+		probe_step(c, inputs, 4096, 0, &state);
+	g_assert_cmpint(state, ==, VTIER_CONTROL_STATE_RAMPING);
+	g_assert_cmpuint(g_array_index(inputs, VtierControllerInput, 0).fast_bytes, ==,
+			 136 * MIB);
+	/* the ramp's PUSH takes it back to the grant */
+	probe_step(c, inputs, 0, (g_array_index(inputs, VtierControllerInput, 0).fast_bytes -
+				  128 * MIB) / 1024, &state);
+	/* the next probe starts at once; its PULL finds nothing */
+	for (s = 0; s < 20 && wait == 0; s++) {
+		wait = probe_step(c, inputs, 0, 0, &state);
+		ramped |= state == VTIER_CONTROL_STATE_RAMPING;
+	}
+	g_assert_false(ramped);
+	g_assert_cmpuint(wait, ==, CTL_PROBE_WAIT_FOUND_MS / 1000);
 }
 
 /* Where the PUSH pays for the hot pages it meets and rejects (6.18), it moves part of what it is
@@ -799,6 +862,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/controller/exchange-gives-up", test_exchange_gives_up);
 	g_test_add_func("/controller/probe", test_probe);
 	g_test_add_func("/controller/probe-exchanged", test_probe_exchanged);
+	g_test_add_func("/controller/probe-cut-by-ramp", test_probe_cut_by_ramp);
 	g_test_add_func("/controller/probe-push-pays", test_probe_push_pays);
 	g_test_add_func("/controller/probe-settled-slow-seat", test_probe_settled_slow_seat);
 	g_test_add_func("/controller/reverse-hold", test_reverse_hold);
