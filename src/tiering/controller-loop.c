@@ -526,12 +526,6 @@ void ctl_guest_decide(CtlGuest *g)
 					  g->in->spent_down);
 	guint64 band = st->moving && kernel_delivers(g) ? db / 2 : db;
 
-	/* a probe's PULL and PUSH land in different windows: it holds the share itself (the PULL
-	 * waits while the guest is over the band's top, the PUSH takes out what it is over) and
-	 * is cut by a ramp only at twice the band (CTL_PROBE_BAND_MUL) */
-	if (st->probing)
-		band = db * CTL_PROBE_BAND_MUL;
-
 	describe_level(g);
 	describe_applied(g);
 	if (g->blind)

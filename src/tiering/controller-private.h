@@ -67,8 +67,6 @@
 #define CTL_PROBE_WAIT_MS 10000u
 #define CTL_PROBE_WAIT_FOUND_MS 2000u
 #define CTL_PROBE_WAIT_FULL_MS 60000u
-/* A probe is cut by a ramp only when the guest is this many dead-bands from its grant. */
-#define CTL_PROBE_BAND_MUL 2
 
 /* What the controller remembers of one guest between steps. */
 typedef struct {
