@@ -222,8 +222,10 @@ guest_facts() {
 		                 ("target", "target_share_bp"), ("state", "state"),
 		                 ("reason", "state_reason"), ("source", "source"),
 		                 ("fast", "fast_bytes"), ("slow", "slow_bytes"),
-		                 ("control", "control_state"), ("surveying", "surveying")):
+		                 ("control", "control_state")):
 		        print("%s=%s" % (k, g[0].get(f)))
+		    # the member is there only while a survey is on
+		    print("surveying=%s" % (g[0].get("surveying") is True))
 	EOF
 }
 fact() { sed -n "s/^$1=//p" "$work/facts"; }
