@@ -237,19 +237,24 @@ static void probe_cut(CtlGuest *g)
 }
 
 /* The wait before the next probe after one that found what it could: while recent probes brought
- * in a dead-band or more (what each brought in, halved at each end: probe_close), a hot set is
- * moving in, of which DAMON's regions may show more a few seconds later.
+ * in 1 MiB or more (what each brought in, halved at each end: probe_close), a hot set may be
+ * moving in, of which DAMON's regions may show more a few seconds later; a probe that finds
+ * nothing costs a step or two of a PULL that moves nothing.
  * 6.18, the benchmark's moving workload (7 Dec 2026):
  * - a probe 5 s after the move brought in 7 MiB, its PULL then found nothing for two steps, and
  *   the next came 10 s later with 113 MiB of the new hot set still slow; that run ended with
  *   87.5% of it fast;
  * - a probe that brought in 47 MiB was cut by a ramp (its PUSH fell behind); the two probes
  *   after the ramp each found little for two steps and each waited 10 s, with 73 and then
- *   62 MiB of the new hot set still slow; that run ended with 72.7% of it fast. */
+ *   62 MiB of the new hot set still slow; that run ended with 72.7% of it fast;
+ * - the first probes after the move often bring in 1-2 MiB and then find nothing for two steps
+ *   (DAMON's regions show the new hot set a few MiB at a time): at a dead-band (5.1 MiB) the
+ *   next waited 10 s. Over the minute after the move, 45.4% of the new hot set was fast on
+ *   average in six runs with that threshold, 52.8% in six at 1 MiB (42.7% before either). */
 static guint probe_wait_found(const CtlGuest *g)
 {
-	return probe_close(g->st) >= ctl_guest_deadband(g) ? CTL_PROBE_WAIT_FOUND_MS
-							   : CTL_PROBE_WAIT_MS;
+	return probe_close(g->st) >= VTIER_CONTROLLER_MIN_MOVE ? CTL_PROBE_WAIT_FOUND_MS
+								: CTL_PROBE_WAIT_MS;
 }
 
 /* Whether the probe ends at this step, and if so ends it:

@@ -54,9 +54,9 @@
  * either way (a hot set that does not fit; a walk that finds nothing of the guest's), waits twice
  * as long as the last one that ended so, up to CTL_PROBE_WAIT_FULL_MS, unless it exchanged: its
  * PULL found hot memory and its PUSH took out at least half of what the PULL brought in (and
- * >= 1 MiB); then the next comes CTL_PROBE_WAIT_MS later. While recent probes brought in a
- * dead-band or more (probe_recent: what each brought in, halved at each end; a probe a ramp cuts
- * adds its find unhalved), a hot set is moving in, whose rest DAMON may show a few seconds later:
+ * >= 1 MiB); then the next comes CTL_PROBE_WAIT_MS later. While recent probes brought in 1 MiB
+ * or more (probe_recent: what each brought in, halved at each end; a probe a ramp cuts adds its
+ * find unhalved), a hot set may be moving in, whose rest DAMON may show a few seconds later:
  * the next comes CTL_PROBE_WAIT_FOUND_MS after one ends either way. A settled guest with nothing
  * hot in slow memory moves nothing. */
 /* A probe's PUSH is asked for what it should move over what it moved per byte asked
