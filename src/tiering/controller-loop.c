@@ -227,7 +227,7 @@ static guint64 probe_close(CtlGuestState *st)
 }
 
 /* A ramp cuts the probe (the guest left the band): what it brought in, this step's moves
- * included, joins what recent probes brought in, unhalved; a ramp finds nothing out. */
+ * included, joins what recent probes brought in, unhalved (it did not end finding nothing). */
 static void probe_cut(CtlGuest *g)
 {
 	CtlGuestState *st = g->st;

@@ -54,11 +54,11 @@
  * either way (a hot set that does not fit; a walk that finds nothing of the guest's), waits twice
  * as long as the last one that ended so, up to CTL_PROBE_WAIT_FULL_MS, unless it exchanged: its
  * PULL found hot memory and its PUSH took out at least half of what the PULL brought in (and
- * >= 1 MiB); then the next comes CTL_PROBE_WAIT_MS later. While recent probes brought in 1 MiB
- * or more (probe_recent: what each brought in, halved at each end; a probe a ramp cuts adds its
- * find unhalved), a hot set may be moving in, whose rest DAMON may show a few seconds later:
- * the next comes CTL_PROBE_WAIT_FOUND_MS after one ends either way. A settled guest with nothing
- * hot in slow memory moves nothing. */
+ * >= 1 MiB); then the next comes as after one that found hot memory. While recent probes
+ * brought in 1 MiB or more (probe_recent: what each brought in, halved at each end; a probe a
+ * ramp cuts adds its find unhalved), a hot set may be moving in, whose rest DAMON may show a few
+ * seconds later: the next comes CTL_PROBE_WAIT_FOUND_MS after one ends either way. A settled
+ * guest with nothing hot in slow memory moves nothing. */
 /* A probe's PUSH is asked for what it should move over what it moved per byte asked
  * (probe_eff_pm, at least this), and for at most half a dead-band more a window. */
 #define CTL_PROBE_EFF_MIN_PM 250
@@ -93,9 +93,9 @@ typedef struct {
 	gboolean probe_pushed; /* the probe's PUSH moved at least half of what it was asked last */
 	guint64 probe_extra;  /* what the probe's PULL and PUSH move a window past the band's room */
 	guint64 probe_in;     /* what the probe's PULL and PUSH have moved since it started */
+	guint64 probe_out;
 	guint64 probe_recent; /* what recent probes brought in: each ended one's probe_in added,
 			       * halved by each end (probe_close) */
-	guint64 probe_out;
 	guint64 probe_want_down; /* what the probe wanted its PUSH to move since the last step */
 	guint probe_eff_pm;   /* what its PUSH moved per mille of what it was asked (smoothed) */
 	guint64 generation;   /* the step that last saw this guest */
