@@ -216,16 +216,6 @@ static void probe_start(CtlGuest *g, guint64 x, guint64 over)
 			       "it here): PULL %.1f MiB/window of DAMON's hot regions", mib(g->up));
 }
 
-/* A probe ends: what it brought in joins what recent probes brought in, and the sum halves
- * (probe_recent); returns that sum, before the halving. */
-static guint64 probe_close(CtlGuestState *st)
-{
-	guint64 found = st->probe_recent + st->probe_in;
-
-	st->probe_recent = found / 2;
-	return found;
-}
-
 /* A ramp cuts the probe (the guest left the band): what it brought in, this step's moves
  * included, joins what recent probes brought in, unhalved (it did not end finding nothing). */
 static void probe_cut(CtlGuest *g)
@@ -236,10 +226,11 @@ static void probe_cut(CtlGuest *g)
 	st->probing = FALSE;
 }
 
-/* The wait before the next probe after one that found what it could: while recent probes brought
- * in 1 MiB or more (what each brought in, halved at each end: probe_close), a hot set may be
- * moving in, of which DAMON's regions may show more a few seconds later; a probe that finds
- * nothing costs a step or two of a PULL that moves nothing.
+/* A probe that found what it could ends: what it brought in joins what recent probes brought in,
+ * and the sum halves (probe_recent). Returns the wait before the next probe: while that sum
+ * (before the halving) is 1 MiB or more, a hot set may be moving in, of which DAMON's regions
+ * may show more a few seconds later; a probe that finds nothing costs a step or two of a PULL
+ * that moves nothing.
  * 6.18, the benchmark's moving workload (7 Dec 2026):
  * - a probe 5 s after the move brought in 7 MiB, its PULL then found nothing for two steps, and
  *   the next came 10 s later with 113 MiB of the new hot set still slow; that run ended with
@@ -251,10 +242,12 @@ static void probe_cut(CtlGuest *g)
  *   (DAMON's regions show the new hot set a few MiB at a time): at a dead-band (5.1 MiB) the
  *   next waited 10 s. Over the minute after the move, 45.4% of the new hot set was fast on
  *   average in six runs with that threshold, 52.8% in six at 1 MiB (42.7% before either). */
-static guint probe_wait_found(const CtlGuest *g)
+static guint probe_close(CtlGuestState *st)
 {
-	return probe_close(g->st) >= VTIER_CONTROLLER_MIN_MOVE ? CTL_PROBE_WAIT_FOUND_MS
-								: CTL_PROBE_WAIT_MS;
+	guint64 found = st->probe_recent + st->probe_in;
+
+	st->probe_recent = found / 2;
+	return found >= VTIER_CONTROLLER_MIN_MOVE ? CTL_PROBE_WAIT_FOUND_MS : CTL_PROBE_WAIT_MS;
 }
 
 /* Whether the probe ends at this step, and if so ends it:
@@ -290,7 +283,7 @@ static gboolean probe_ends(CtlGuest *g, guint64 over, guint64 pulled, gboolean p
 		st->probe_fails = exchanged ? 0 : MIN(st->probe_fails + 1, 16);
 		if (!exchanged)
 			st->probe_recent = 0; /* the hot set does not fit: back off */
-		st->probe_wait_ms = exchanged ? probe_wait_found(g)
+		st->probe_wait_ms = exchanged ? probe_close(st)
 					      : MIN(CTL_PROBE_WAIT_MS << st->probe_fails,
 						    CTL_PROBE_WAIT_FULL_MS);
 		g_string_append_printf(g->why, "; probe %s: %u steps in a row moved too little (the "
@@ -314,7 +307,7 @@ static gboolean probe_ends(CtlGuest *g, guint64 over, guint64 pulled, gboolean p
 		return FALSE;
 	st->probing = FALSE;
 	st->probe_fails = 0;
-	st->probe_wait_ms = probe_wait_found(g);
+	st->probe_wait_ms = probe_close(st);
 	if (over >= VTIER_CONTROLLER_MIN_MOVE)
 		g->down = g->cap_down > 0 ? MIN(over, g->cap_down) : over;
 	else
