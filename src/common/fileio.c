@@ -12,6 +12,19 @@
 #include "common/fileio.h"
 #include "common/paths.h"
 
+int vtier_file_read_errno(int errnum)
+{
+	switch (errnum) {
+	case ENOENT:
+	case EACCES:
+	case EPERM:
+	case EBUSY:
+		return errnum;
+	default:
+		return EIO;
+	}
+}
+
 /* open, read to the end, close: four system calls for a sysfs or /proc file, where
  * g_file_get_contents() adds an fstat(). vtierd reads hundreds of DAMON files per apply and
  * per interval, and in the lab (TCG, pti=on) each system call costs ~0.1 ms. */
@@ -47,7 +60,7 @@ gboolean vtier_file_read(const gchar *path, gchar **ret_contents, GError **error
 	if (fd < 0 || errnum != 0) {
 		g_autofree gchar *host = vtier_path_to_host(path);
 
-		errnum = errnum == ENOENT || errnum == EACCES || errnum == EPERM ? errnum : EIO;
+		errnum = vtier_file_read_errno(errnum);
 		vtier_error_set_errno(error, errnum, "cannot read %s", host);
 		return FALSE;
 	}

@@ -6,6 +6,12 @@
 /* Small readers for kernel-style text files. Each reads the whole file in one read (seq_files
  * can change between reads) and names the file in its error. */
 gboolean vtier_file_read(const gchar *path, gchar **ret_contents, GError **error);
+/* The errno a failed read reports (vtier_file_read): a missing file, a refusal, and EBUSY as
+ * they are, anything else EIO. EBUSY must stay EBUSY: DAMON's sysfs `state` and `pid` reads
+ * take the sysfs lock with a trylock and give EBUSY while another writer holds it, which a
+ * caller retries (vtier_damon_io_read). Read as EIO it was never retried, and a script writing
+ * `update_schemes_tried_regions` to vtierd's kdamond failed its applies (6.18 lab, 7 Dec 2026). */
+int vtier_file_read_errno(int errnum);
 /* The contents with surrounding white space removed. */
 gboolean vtier_file_read_trimmed(const gchar *path, gchar **ret_value, GError **error);
 gboolean vtier_file_read_u64(const gchar *path, guint64 *ret_value, GError **error);

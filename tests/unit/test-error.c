@@ -63,6 +63,29 @@ static void test_error_read_names_host_path(void)
 			"directory");
 }
 
+/* What a failed read reports: EBUSY stays EBUSY (DAMON's trylocked sysfs reads; a caller
+ * retries it), and its error code is VTIER_ERROR_BUSY; other kernel errors read as EIO. */
+static void test_error_read_errno(void)
+{
+	g_autoptr(VtierTestSysroot) root = vtier_test_sysroot_new(NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *dir = vtier_path_build(VTIER_PATH_NODES, NULL);
+	g_autofree gchar *text = NULL;
+
+	g_assert_cmpint(vtier_file_read_errno(EBUSY), ==, EBUSY);
+	g_assert_cmpint(vtier_file_read_errno(ENOENT), ==, ENOENT);
+	g_assert_cmpint(vtier_file_read_errno(EACCES), ==, EACCES);
+	g_assert_cmpint(vtier_file_read_errno(EISDIR), ==, EIO);
+	g_assert_cmpint(vtier_error_code_from_errno(vtier_file_read_errno(EBUSY)), ==,
+			VTIER_ERROR_BUSY);
+	/* a real read that fails (a directory: EISDIR) goes through it */
+	g_mkdir_with_parents(dir, 0755);
+	g_assert_false(vtier_file_read(dir, &text, &error));
+	g_assert_error(error, VTIER_ERROR, VTIER_ERROR_IO);
+	g_assert_cmpstr(error->message, ==,
+			"cannot read /sys/devices/system/node: Input/output error");
+}
+
 static void test_error_parse_u64(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -105,6 +128,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/error/errno-codes", test_error_errno_codes);
 	g_test_add_func("/error/prefix-keeps-code", test_error_prefix_keeps_code);
 	g_test_add_func("/error/read-names-host-path", test_error_read_names_host_path);
+	g_test_add_func("/error/read-errno", test_error_read_errno);
 	g_test_add_func("/error/parse-u64", test_error_parse_u64);
 	g_test_add_func("/error/write-missing-file", test_error_write_missing_file);
 	return g_test_run();

@@ -701,8 +701,10 @@ static gboolean fake_read(gpointer user_data, const gchar *path, gchar **ret_val
 		vtier_error_set_errno(error, node == NULL ? ENOENT : EISDIR, "cannot read %s", host);
 		return FALSE;
 	}
-	/* the kernel's pid_show() takes the sysfs lock with a trylock, as `state` writes do */
-	if (g_str_equal(node->name, "pid") && node->parent != NULL &&
+	/* the kernel's pid_show() and state_show() (since the 2025 use-after-free fix; 6.18 and
+	 * 7.3 have it) take the sysfs lock with a trylock, as `state` writes do */
+	if ((g_str_equal(node->name, "pid") || g_str_equal(node->name, "state")) &&
+	    node->parent != NULL &&
 	    node->parent->parent != NULL && g_str_equal(node->parent->parent->name, "kdamonds") &&
 	    ((VtierDamonFake *)user_data)->busy > 0) {
 		g_autofree gchar *host = vtier_path_to_host(path);

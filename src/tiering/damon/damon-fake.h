@@ -44,8 +44,8 @@ VtierDamonIo *vtier_damon_fake_get_io(VtierDamonFake *fake);
 /* FALSE: memcg paths and target pids are not checked against the sysroot (rendering a plan for
  * another host). Default TRUE. */
 void vtier_damon_fake_set_check_memcg(VtierDamonFake *fake, gboolean check);
-/* The next @count writes to `state` or nr_* files, or reads of a kdamond's `pid`, fail with
- * EBUSY (the sysfs trylock is held by another writer or the refresh_ms worker). */
+/* The next @count writes to `state` or nr_* files, or reads of a kdamond's `pid` or `state`,
+ * fail with EBUSY (the sysfs trylock is held by another writer or the refresh_ms worker). */
 void vtier_damon_fake_inject_busy(VtierDamonFake *fake, guint count);
 /* Every `commit` and `commit_schemes_quota_goals` to a running kdamond then sleeps @ms before it
  * acts, as the kernel's damon_call() waits for the kdamond's next loop (up to ~15 s measured in

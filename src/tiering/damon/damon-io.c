@@ -135,9 +135,10 @@ static const VtierDamonIoOps real_ops = {
 
 /* ---- the handle ---- */
 
-/* A read of `pid` takes the sysfs lock with a trylock, as `state` and nr_* writes do, and the
- * refresh_ms worker holds that lock while it updates the stats files: a transient EBUSY. It is
- * retried as the writer retries its writes: 1, 2, 4 ... 32 ms. */
+/* A read of `pid` or `state` takes the sysfs lock with a trylock, as `state` and nr_* writes do,
+ * and the refresh_ms worker (or another process's `state` command) holds that lock meanwhile: a
+ * transient EBUSY (vtier_file_read keeps it, vtier_file_read_errno). It is retried as the
+ * writer retries its writes: 1, 2, 4 ... 32 ms. */
 #define READ_BUSY_TRIES 7
 #define READ_BUSY_FIRST_DELAY_US 1000
 
