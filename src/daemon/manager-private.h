@@ -245,7 +245,10 @@ struct VtierManager {
 	guint signal_sources[3];
 	gboolean dirty;
 	gint64 reconcile_began_us;   /* monotonic: when the last reconcile began */
-	gint64 next_retry_us;
+	/* a failed reconcile is retried (reconcile.c): the timer, and its last wait (0: the last
+	 * reconcile did not fail) */
+	guint retry_source;
+	guint retry_ms;
 
 	/* observation */
 	VtierSnapshot *snapshot;     /* the latest, served by status/dump/metrics: never changed

@@ -71,6 +71,8 @@ void vtier_manager_free(VtierManager *m)
 		g_source_remove(m->refresh_source);
 	if (m->audit_source != 0)
 		g_source_remove(m->audit_source);
+	if (m->retry_source != 0)
+		g_source_remove(m->retry_source);
 	m->stopping = TRUE;
 	g_clear_pointer(&m->damon_worker, vtier_damon_worker_free); /* before what it uses */
 	g_clear_pointer(&m->refresh_uuids, g_hash_table_unref);

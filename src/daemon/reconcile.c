@@ -16,6 +16,10 @@
  * apply_done records the plan on the main loop. A reconcile asked while a job is in flight
  * keeps the host dirty and begins when the worker is idle (vtier_manager_damon_idle). */
 
+/* A failed reconcile's retries (retry_later): 1 s, 2 s, 4 s ... at most a minute apart. */
+#define RECONCILE_RETRY_FIRST_MS 1000u
+#define RECONCILE_RETRY_MAX_MS 60000u
+
 /* What a reconcile's apply carries to its end. */
 typedef struct {
 	VtierPlan *plan;
@@ -605,7 +609,40 @@ static gboolean plan(VtierManager *m, ReconcileRun *run, GError **error)
 	return TRUE;
 }
 
-/* The reconcile's end: counters, the state file, the snapshot, the log. */
+static gboolean on_retry(gpointer user_data)
+{
+	VtierManager *m = user_data;
+
+	m->retry_source = 0;
+	if (m->last_reconcile_error != NULL && !m->dirty)
+		vtier_manager_mark_dirty(m, "retry after a failed reconcile");
+	return G_SOURCE_REMOVE;
+}
+
+/* A failed reconcile is tried again RECONCILE_RETRY_FIRST_MS later, then twice as long each
+ * time it fails again, up to RECONCILE_RETRY_MAX_MS; one that succeeds starts the series
+ * again. Until a reconcile succeeds no budget reaches the kernel (apply_budgets), and the kernel
+ * keeps running the last ones it took: before, only the next audit (a minute) retried it, and in
+ * the lab (6.18, a script writing `update_schemes_tried_regions` to vtierd's kdamond while it
+ * ran, 7 Dec 2026) a PUSH left at a probe's budget demoted a 25% guest to 0.8% in 50 s. */
+static void retry_later(VtierManager *m, gboolean failed)
+{
+	if (!failed) {
+		m->retry_ms = 0;
+		if (m->retry_source != 0)
+			g_source_remove(m->retry_source);
+		m->retry_source = 0;
+		return;
+	}
+	if (m->stopping || m->retry_source != 0)
+		return;
+	m->retry_ms = m->retry_ms == 0 ? RECONCILE_RETRY_FIRST_MS
+				       : MIN(m->retry_ms * 2, RECONCILE_RETRY_MAX_MS);
+	g_debug("reconcile: failed, the next try in %u ms", m->retry_ms);
+	m->retry_source = g_timeout_add_full(G_PRIORITY_DEFAULT, m->retry_ms, on_retry, m, NULL);
+}
+
+/* The reconcile's end: counters, the state file, the snapshot, the log, a retry if it failed. */
 static void reconcile_end(VtierManager *m, gint64 t0, const GError *error)
 {
 	m->reconciles++;
@@ -628,6 +665,7 @@ static void reconcile_end(VtierManager *m, gint64 t0, const GError *error)
 		g_message("reconcile: the earlier error cleared");
 		g_hash_table_remove_all(m->logged_errors);
 	}
+	retry_later(m, error != NULL);
 }
 
 static void reconcile_attempt(VtierManager *m, gint64 t0, guint attempt);

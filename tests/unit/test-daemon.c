@@ -1613,6 +1613,53 @@ static void test_budgets_ride_reconcile(Fixture *f, gconstpointer data)
 	g_assert_false(f->m->budgets_pending);
 }
 
+/* Runs the main context until @m has run @reconciles reconciles in all (at most @seconds),
+ * then settles. */
+static void wait_reconciles(VtierManager *m, guint64 reconciles, guint seconds)
+{
+	gint64 deadline = g_get_monotonic_time() + seconds * G_USEC_PER_SEC;
+
+	while (m->reconciles < reconciles && g_get_monotonic_time() < deadline)
+		g_main_context_iteration(NULL, TRUE);
+	settle(m);
+	g_assert_cmpuint(m->reconciles, >=, reconciles);
+}
+
+/* A reconcile that fails (here the kernel's sysfs lock held by another writer for longer than
+ * the writer's retries: a script writing `update_schemes_tried_regions`, damo) is tried again
+ * 1 s later, then 2 s, ... and no budget reaches the kernel until one succeeds: before, only
+ * the next audit (a minute) retried it, and the kernel ran the old budgets all that time. */
+static void test_reconcile_retried(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	guint64 reconciles;
+
+	(void)data;
+	attach_planned(f->m, 2);
+	g_assert_cmpuint(f->m->retry_ms, ==, 0);
+	vtier_damon_fake_inject_busy(f->m->fake, 100000);
+	reconciles = f->m->reconciles;
+	g_assert_true(attach(f->m, 2, NULL, &error));
+	settle(f->m);
+	g_assert_cmpuint(f->m->reconciles, ==, reconciles + 1);
+	g_assert_nonnull(f->m->last_reconcile_error);
+	g_assert_nonnull(strstr(f->m->last_reconcile_error, "Device or resource busy"));
+	g_assert_cmpuint(n_planned(f->m), ==, 2);
+	g_assert_cmpuint(f->m->retry_source, !=, 0);
+	g_assert_cmpuint(f->m->retry_ms, ==, 1000);
+	/* still busy: the retry fails too, and the next waits twice as long */
+	wait_reconciles(f->m, reconciles + 2, 10);
+	g_assert_nonnull(f->m->last_reconcile_error);
+	g_assert_cmpuint(f->m->retry_ms, ==, 2000);
+	/* the lock free again: the next retry plans the third guest in, and the series ends */
+	vtier_damon_fake_inject_busy(f->m->fake, 0);
+	wait_reconciles(f->m, reconciles + 3, 10);
+	g_assert_null(f->m->last_reconcile_error);
+	g_assert_cmpuint(n_planned(f->m), ==, 3);
+	g_assert_cmpuint(f->m->retry_ms, ==, 0);
+	g_assert_cmpuint(f->m->retry_source, ==, 0);
+}
+
 static void test_memcg_fault(Fixture *f, gconstpointer data)
 {
 	g_autofree gchar *dir = NULL;
@@ -2540,6 +2587,8 @@ int main(int argc, char **argv)
 		   fixture_teardown);
 	g_test_add("/daemon/budgets-ride-reconcile", Fixture, NULL, fixture_setup,
 		   test_budgets_ride_reconcile, fixture_teardown);
+	g_test_add("/daemon/reconcile-retried", Fixture, NULL, fixture_setup,
+		   test_reconcile_retried, fixture_teardown);
 	g_test_add("/daemon/memcg-fault", Fixture, NULL, fixture_setup, test_memcg_fault,
 		   fixture_teardown);
 	g_test_add("/daemon/libvirt-guest-stopping", Fixture, NULL, fixture_setup,
