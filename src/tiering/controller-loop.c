@@ -239,7 +239,8 @@ static void probe_cut(CtlGuest *g)
  *   after the ramp each found little for two steps and each waited 10 s, with 73 and then
  *   62 MiB of the new hot set still slow; that run ended with 72.7% of it fast;
  * - the first probes after the move often bring in 1-2 MiB and then find nothing for two steps
- *   (DAMON's regions show the new hot set a few MiB at a time): at a dead-band (5.1 MiB) the
+ *   (their PULL finds the new hot set a few MiB at a time, although DAMON's regions show all of
+ *   it within 3 s: docs/controller.md): at a dead-band (5.1 MiB) the
  *   next waited 10 s. Over the minute after the move, 45.4% of the new hot set was fast on
  *   average in six runs with that threshold, 52.8% in six at 1 MiB (42.7% before either). */
 static guint probe_close(CtlGuestState *st)

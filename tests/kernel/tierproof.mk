@@ -34,3 +34,5 @@ EXTRA_DIST += tests/kernel/migrate-floor-guest.sh tests/kernel/hot-measure-guest
 	tests/kernel/pin-fast-guest.sh
 # a move down: what the PUSH does, vtier's loop or DAMON's tuner (docs/controller.md), by hand
 EXTRA_DIST += tests/kernel/push-guest.sh
+# how soon DAMON's regions show a hot set that moved, without migration (docs/controller.md), by hand
+EXTRA_DIST += tests/kernel/region-detect-guest.py
