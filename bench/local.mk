@@ -43,7 +43,7 @@ EXTRA_DIST += bench/idle-real.sh
 
 # The tiering benchmark (lab, minutes): bench/tiering/README.md; not run by `make bench`.
 EXTRA_DIST += bench/tiering/README.md bench/tiering/run.sh bench/tiering/analyze.py \
-	bench/tiering/guest.sh bench/tiering/mtier-model.sh \
+	bench/tiering/guest.sh bench/tiering/mtier-model.sh bench/tiering/damon-reader.py \
 	bench/tiering/results/7.3-full.md bench/tiering/results/7.3-full-share.png \
 	bench/tiering/results/7.3-moving.png bench/tiering/results/7.3-three.png \
 	bench/tiering/results/7.3.md bench/tiering/results/7.3-share.png \

@@ -38,6 +38,7 @@ hot=${BENCH_HOT_MIB:-128}
 secs=${BENCH_SECONDS:-60}
 fast_mib=${BENCH_FAST_MIB:-400}
 trace=${BENCH_TRACE:-0}
+damon_reader=${BENCH_DAMON_READER:-0}
 hot_at=${BENCH_HOT_AT_MIB:-0} # single, moving: where the (first) hot set starts
 
 if [ -z "${LAB_KERNEL:-}" ] || [ ! -f /run/lab/cmd ]; then
@@ -241,6 +242,11 @@ EOF
 				sleep 1
 			done
 		) >"$out/$name.trace" &
+		pids+=($!)
+	fi
+	if [ "$damon_reader" = 1 ]; then
+		# a fault: someone else reading vtierd's kdamond (docs/faults.md)
+		python3 "$here/damon-reader.py" "$secs" "$t0" >"$out/$name.damon" 2>&1 &
 		pids+=($!)
 	fi
 	set -- "${policy[@]}"

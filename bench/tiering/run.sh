@@ -8,6 +8,8 @@
 #                        [--hot-at MIB (where the single/moving workload's hot set starts: 0)]
 #                        [--rate 32MiB/s (vtier's closed-loop variants' max-rate)]
 #                        [--trace (the vtierd variants record vtierctl status --json each second)]
+#                        [--damon-reader (a fault: the vtierd variants' kdamond read through
+#                         update_schemes_tried_regions once a second, as damo does: DIR/NAME.damon)]
 #                        [--out DIR] [--builddir DIR]
 #   bench/tiering/run.sh --report-only --out DIR [--target P] [--moving-target P]   (again)
 #
@@ -41,6 +43,7 @@ moving_target=25
 hotsplit=95
 rate=32MiB/s
 trace=0
+damon_reader=0
 hot_at=0
 out=""
 report_only=0
@@ -55,6 +58,7 @@ while [ $# -gt 0 ]; do
 	--seconds) secs=$2; shift ;;
 	--rate) rate=$2; shift ;;
 	--trace) trace=1 ;;
+	--damon-reader) damon_reader=1 ;;
 	--hot-at) hot_at=$2; shift ;;
 	--target) target=$2; shift ;;
 	--out) out=$2; shift ;;
@@ -117,7 +121,7 @@ run_one() { # KERNEL WORKLOAD VARIANT DIR TARGET
 	# shellcheck disable=SC2086 # the options are words
 	"$srcdir/tests/kernel/lab" --quiet --timeout $((secs + 180)) --out "$d" \
 		--output "$d/$v.output" --console "$d/$v.console" \
-		--env BENCH_SECONDS="$secs" --env BENCH_WORKLOAD="$w" --env BENCH_TRACE="$trace" --env BENCH_HOT_AT_MIB="$hot_at" \
+		--env BENCH_SECONDS="$secs" --env BENCH_WORKLOAD="$w" --env BENCH_TRACE="$trace" --env BENCH_DAMON_READER="$damon_reader" --env BENCH_HOT_AT_MIB="$hot_at" \
 		--env LSAN_OPTIONS="suppressions=$srcdir/tests/lsan.supp" "$k" -- \
 		"$here/guest.sh" "$builddir" "$v" "${spec%%|*}" ${spec#*|} 2>"$d/$v.stderr"
 	echo "# $k $w $v: lab exited $? after $(($(date +%s) - start)) s" >&2
